@@ -1,0 +1,147 @@
+/**
+ * Glossary and connector contract.
+ *
+ * - job: one `run`/`sync` invocation over the configured mailboxes.
+ * - mailbox: one user's account, a pair (source login → target login).
+ * - container: a folder (mail), calendar, address book or task list inside a mailbox.
+ * - task: the unit the engine schedules: one container of one mailbox.
+ * - item: one message / event / contact inside a container.
+ * - epoch: the source's identity generation for a container (IMAP UIDVALIDITY, a PST file
+ *   hash…). Item ids are only meaningful inside one epoch; a new epoch means "re-verify".
+ * - cursor: opaque resume position inside one epoch (IMAP: last UID seen).
+ *
+ * The engine knows nothing of protocols: it drives a SourceMailbox and a TargetMailbox
+ * through these interfaces only.
+ */
+
+export type ItemKind = 'mail' | 'event' | 'contact' | 'task';
+
+/** RFC 6154 special-use names the mapping understands. */
+export type SpecialUse = '\\Inbox' | '\\Sent' | '\\Trash' | '\\Junk' | '\\Drafts' | '\\Archive' | '\\All' | '\\Flagged';
+
+export interface Container {
+  /** Stable id inside the source mailbox (IMAP: the decoded path joined with its delimiter). */
+  id: string;
+  /** Decoded (UTF-8) path segments from the top, e.g. ['Inbox', 'Projects', 'Q3']. */
+  path: string[];
+  /** The source's own hierarchy delimiter ('/' or '.'), informative only. */
+  delimiter: string;
+  kind: ItemKind;
+  /** Special use reported by the source server (RFC 6154) or known from its type (EWS, PST). */
+  specialUse?: SpecialUse;
+}
+
+export interface ItemMeta {
+  /** Stable inside the container and epoch (IMAP UID as a decimal string). */
+  id: string;
+  size: number;
+  internalDate?: Date;
+  /** IMAP system flags and keywords, e.g. ['\\Seen', '$Forwarded', 'Work']. */
+  flags: string[];
+  /** The raw Message-ID header value (with angle brackets) when present. */
+  messageId?: string;
+}
+
+export interface ChangePage {
+  /** The container's epoch at the time of this page (IMAP UIDVALIDITY). */
+  epoch: string;
+  items: ItemMeta[];
+  /** Opaque cursor to pass to the next `changes` call. */
+  cursor: string;
+  /** True when the source has nothing after this page. */
+  done: boolean;
+}
+
+export interface ContainerStats {
+  count: number;
+  bytes: number;
+  epoch: string;
+}
+
+export interface AccessCheck {
+  ok: boolean;
+  /** What was checked, e.g. 'login', 'list folders', 'namespace'. */
+  checks: { name: string; ok: boolean; detail?: string }[];
+}
+
+/** One message with its bytes, read once from the source. */
+export interface ItemContent {
+  meta: ItemMeta;
+  content: Buffer;
+}
+
+export interface SourceMailbox {
+  verify(): Promise<AccessCheck>;
+  containers(): Promise<Container[]>;
+  stats(container: Container): Promise<ContainerStats>;
+  /** Items after `cursor` (null: from the start), at most `limit` of them, in source order. */
+  changes(container: Container, cursor: string | null, limit: number): Promise<ChangePage>;
+  /**
+   * Reads the bytes of `items`. Yields them in any order; an item that cannot be read is yielded
+   * with an `error` instead of content (the engine records it and goes on).
+   */
+  read(container: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }>;
+  close(): Promise<void>;
+}
+
+/** What the target knows of a container just before writing into it. */
+export interface TargetContainerState {
+  /** The target's name for the container (IMAP: full path, e.g. 'INBOX.Sent'). */
+  ref: string;
+  /** The target's epoch (IMAP UIDVALIDITY). */
+  epoch: string;
+  /** A watermark: everything written after this call sits after it (IMAP UIDNEXT). */
+  watermark: string;
+}
+
+export interface PutResult {
+  /** Target-side id when the server tells it (IMAP APPENDUID), else undefined. */
+  id?: string;
+}
+
+/** What is known of an item that may already have been written by a crashed run. */
+export interface PendingItem {
+  key: string;
+  size: number;
+  internalDate?: Date;
+  messageId?: string;
+  /** sha256 of the item's normalised content (see mappings/content-hash). */
+  hash: string;
+}
+
+export interface TargetMailbox {
+  verify(): Promise<AccessCheck>;
+  /** The target's naming rules (personal namespace prefix and delimiter). */
+  namespace(): Promise<{ prefix: string; delimiter: string }>;
+  /** Existing container names (full target names). */
+  list(): Promise<string[]>;
+  /** Creates (and subscribes) the container when missing; idempotent. */
+  ensure(ref: string): Promise<TargetContainerState>;
+  put(ref: string, item: ItemContent): Promise<PutResult>;
+  /**
+   * Finds items written after `watermark` (from `ensure`) that match `pending` by content;
+   * returns pending key → target id. Target ids in `exclude` are already claimed and are never
+   * returned. Used after a crash between write and checkpoint.
+   */
+  findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}
+
+/** Login material for one side of one mailbox. Secrets are resolved just before use. */
+export interface Account {
+  login: string;
+  /** A secret reference, already resolved: never logged, never stored. */
+  password?: string;
+}
+
+export interface SourceConnector {
+  readonly name: string;
+  openMailbox(account: Account): Promise<SourceMailbox>;
+  close(): Promise<void>;
+}
+
+export interface TargetConnector {
+  readonly name: string;
+  openMailbox(account: Account): Promise<TargetMailbox>;
+  close(): Promise<void>;
+}
