@@ -56,6 +56,11 @@ export interface ContainerStats {
   count: number;
   bytes: number;
   epoch: string;
+  /**
+   * Changes whenever anything in the container changes (IMAP: UIDVALIDITY, UIDNEXT, MESSAGES,
+   * HIGHESTMODSEQ). Equal to the last complete pass's token → the container is skipped.
+   */
+  token: string;
 }
 
 export interface AccessCheck {

@@ -1,0 +1,41 @@
+import { FatalError, ItemError, TransientError } from '../../src/util/errors.js';
+
+const NETWORK_CODES = new Set([
+  'NoConnection', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  'ECONNABORTED', 'ClosedAfterConnectTLS', 'ClosedAfterConnectText', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT',
+  'ETHROTTLE', 'SocketTimeout',
+]);
+/** RFC 5530 response codes that mean "try again later", not "this is wrong". */
+const TRANSIENT_RESPONSE_CODES = new Set(['UNAVAILABLE', 'INUSE', 'LIMIT', 'SERVERBUG', 'OVERQUOTA_TEMP']);
+
+interface ImapErrorShape {
+  code?: string;
+  responseStatus?: string;
+  responseText?: string;
+  serverResponseCode?: string;
+  authenticationFailed?: boolean;
+  tlsFailed?: boolean;
+  message?: string;
+}
+
+/**
+ * Classifies an imapflow error: network trouble → TransientError (retried), login refused or TLS
+ * failure → FatalError (the mailbox stops), a NO/BAD answer → ItemError with the server's words.
+ */
+export function imapError(err: unknown, what: string): Error {
+  if (err instanceof TransientError || err instanceof ItemError || err instanceof FatalError) return err;
+  const e = (err ?? {}) as ImapErrorShape;
+  const said = e.responseText ? `server said: ${e.responseText}` : (e.message ?? String(err));
+  if (e.authenticationFailed) return new FatalError(`${what}: authentication failed (${said})`, 'AUTH', { cause: err });
+  if (e.tlsFailed || /certificate|self[- ]signed|CERT_|SSL|TLS/i.test(e.code ?? '') || /certificate|self[- ]signed/i.test(e.message ?? '')) {
+    return new FatalError(`${what}: TLS failed (${e.message ?? said}); check caFile or the server certificate`, 'TLS', { cause: err });
+  }
+  if ((e.code && NETWORK_CODES.has(e.code)) || /connection (closed|not available|reset)|socket|timed? ?out|unexpected close/i.test(e.message ?? '')) {
+    return new TransientError(`${what}: ${e.message ?? e.code}`, e.code ?? 'NETWORK', { cause: err });
+  }
+  if (e.serverResponseCode && TRANSIENT_RESPONSE_CODES.has(e.serverResponseCode.toUpperCase())) {
+    return new TransientError(`${what}: ${said}`, e.serverResponseCode, { cause: err });
+  }
+  if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') return new ItemError(`${what}: ${said}`, 'REJECTED', { cause: err });
+  return err instanceof Error ? err : new Error(`${what}: ${said}`);
+}

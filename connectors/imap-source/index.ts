@@ -1,0 +1,204 @@
+/**
+ * IMAP source: any IMAP server, read-only (every folder is opened with EXAMINE).
+ * Cursor = the last UID handed out, inside one UIDVALIDITY (the epoch).
+ */
+import type { FetchMessageObject, ImapFlow, ListResponse } from 'imapflow';
+import type { Logger } from 'pino';
+import type {
+  AccessCheck, Account, ChangePage, Container, ContainerStats, ItemContent, ItemMeta, SourceConnector, SourceMailbox, SpecialUse,
+} from '../../src/model/types.js';
+import { TransientError } from '../../src/util/errors.js';
+import { ConnectionPool } from '../../src/util/pool.js';
+import { Semaphore } from '../../src/util/semaphore.js';
+import { connectImap, type ImapEndpoint } from '../imap-common/endpoint.js';
+import { imapError } from '../imap-common/errors.js';
+import { parseMessageIdHeader } from '../imap-common/message-id.js';
+import { chunkBySize } from '../imap-common/chunks.js';
+
+/** Most bytes fetched by one FETCH of message bodies (one larger message is fetched alone). */
+const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+const READ_CHUNK_ITEMS = 100;
+const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', '\\Drafts', '\\Archive', '\\All', '\\Flagged']);
+
+interface Conn {
+  client: ImapFlow;
+  /** Folder currently EXAMINEd and its UIDVALIDITY. */
+  selected?: string;
+  epoch?: string;
+}
+
+export class ImapSource implements SourceConnector {
+  readonly name = 'imap';
+  private readonly slots: Semaphore;
+
+  constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 4) {
+    this.slots = new Semaphore(ep.maxConnections);
+  }
+
+  async openMailbox(account: Account): Promise<SourceMailbox> {
+    const mb = new ImapSourceMailbox(this.ep, account, this.slots, this.log.child({ side: 'source' }), this.perMailbox);
+    await mb.open();
+    return mb;
+  }
+
+  async close(): Promise<void> {}
+}
+
+class ImapSourceMailbox implements SourceMailbox {
+  private readonly pool: ConnectionPool<Conn>;
+  /** Remaining UIDs per container, from one UID SEARCH per pass. */
+  private readonly uidLists = new Map<string, { epoch: string; after: number; uids: number[] }>();
+  private readonly epochs = new Map<string, string>();
+  private capabilities = new Set<string>();
+
+  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: Semaphore, private readonly log: Logger, max: number) {
+    this.pool = new ConnectionPool<Conn>({
+      open: async () => ({ client: await connectImap(ep, account, log, 'source') }),
+      close: async (c) => { await c.client.logout().catch(() => c.client.close()); },
+      usable: (c) => c.client.usable,
+      max,
+      slots,
+    });
+  }
+
+  async open(): Promise<void> {
+    await this.pool.use(async (c) => { this.capabilities = new Set(c.client.capabilities.keys()); });
+  }
+
+  private run<T>(what: string, fn: (c: Conn) => Promise<T>, folder?: string): Promise<T> {
+    return this.pool.use(async (c) => {
+      try {
+        return await fn(c);
+      } catch (err) {
+        c.selected = undefined;
+        throw imapError(err, `source ${this.account.login}: ${what}`);
+      }
+    }, folder ? (c) => c.selected === folder : undefined);
+  }
+
+  private async examine(c: Conn, folder: string): Promise<string> {
+    if (c.selected === folder && c.epoch) return c.epoch;
+    c.selected = undefined;
+    const mb = await c.client.mailboxOpen(folder, { readOnly: true });
+    c.selected = folder;
+    c.epoch = String(mb.uidValidity);
+    return c.epoch;
+  }
+
+  async verify(): Promise<AccessCheck> {
+    const checks: AccessCheck['checks'] = [{ name: 'login', ok: true, detail: `${this.ep.host}:${this.ep.port} as ${this.account.login}` }];
+    try {
+      const list = await this.containers();
+      checks.push({ name: 'list folders', ok: true, detail: `${list.length} folders` });
+      const inbox = list.find((c) => c.specialUse === '\\Inbox');
+      if (inbox) {
+        await this.run('EXAMINE INBOX', (c) => this.examine(c, inbox.id), inbox.id);
+        checks.push({ name: 'read INBOX (EXAMINE)', ok: true });
+      } else checks.push({ name: 'read INBOX (EXAMINE)', ok: false, detail: 'no INBOX listed' });
+    } catch (err) {
+      checks.push({ name: 'list and read folders', ok: false, detail: (err as Error).message });
+    }
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  async containers(): Promise<Container[]> {
+    const list: ListResponse[] = await this.run('LIST', (c) => c.client.list());
+    return list
+      .filter((f) => !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'))
+      .map((f) => {
+        const delimiter = f.delimiter || '/';
+        const isInbox = f.path.toUpperCase() === 'INBOX';
+        const special = isInbox ? '\\Inbox' : f.specialUse;
+        return {
+          id: f.path,
+          path: isInbox ? ['INBOX'] : f.path.split(delimiter),
+          delimiter,
+          kind: 'mail' as const,
+          specialUse: special && SPECIAL_USES.has(special) ? (special as SpecialUse) : undefined,
+        };
+      });
+  }
+
+  async stats(container: Container): Promise<ContainerStats> {
+    const st = await this.run(`STATUS ${container.id}`, (c) => c.client.status(container.id, { messages: true, uidNext: true, uidValidity: true, highestModseq: true }));
+    if (!st) throw new TransientError(`source ${this.account.login}: STATUS ${container.id} gave no answer`);
+    const count = st.messages ?? 0;
+    let bytes = 0;
+    if (count > 0) {
+      bytes = await this.run(`sizes of ${container.id}`, async (c) => {
+        await this.examine(c, container.id);
+        let total = 0;
+        for await (const m of c.client.fetch('1:*', { size: true })) total += m.size ?? 0;
+        return total;
+      }, container.id);
+    }
+    const epoch = String(st.uidValidity ?? '');
+    return { count, bytes, epoch, token: `${epoch}:${st.uidNext ?? ''}:${count}:${st.highestModseq ?? ''}` };
+  }
+
+  async changes(container: Container, cursor: string | null, limit: number): Promise<ChangePage> {
+    const after = cursor === null ? 0 : Number(cursor);
+    return this.run(`listing ${container.id}`, async (c) => {
+      const epoch = await this.examine(c, container.id);
+      this.epochs.set(container.id, epoch);
+      let cached = this.uidLists.get(container.id);
+      if (!cached || cached.epoch !== epoch || cached.after !== after) {
+        // One UID SEARCH per pass; later pages slice it. ("n:*" always includes the last UID, hence the filter.)
+        const found = await c.client.search({ uid: `${after + 1}:*` }, { uid: true });
+        cached = { epoch, after, uids: (found || []).filter((u) => u > after).sort((a, b) => a - b) };
+        this.uidLists.set(container.id, cached);
+      }
+      const page = cached.uids.slice(0, limit);
+      cached.uids = cached.uids.slice(limit);
+      if (page.length > 0) cached.after = page[page.length - 1] as number;
+      if (page.length === 0) {
+        this.uidLists.delete(container.id);
+        return { epoch, items: [], cursor: String(after), done: true };
+      }
+      const items: ItemMeta[] = [];
+      for await (const m of c.client.fetch(page.join(','), { uid: true, flags: true, internalDate: true, size: true, headers: ['message-id'] }, { uid: true })) {
+        items.push(toMeta(m));
+      }
+      items.sort((a, b) => Number(a.id) - Number(b.id));
+      const done = cached.uids.length === 0;
+      if (done) this.uidLists.delete(container.id);
+      return { epoch, items, cursor: String(page[page.length - 1]), done };
+    }, container.id);
+  }
+
+  async *read(container: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
+    const expected = this.epochs.get(container.id);
+    for (const chunk of chunkBySize(items, READ_CHUNK_BYTES, READ_CHUNK_ITEMS)) {
+      const fetched = await this.run(`reading ${container.id}`, async (c) => {
+        const epoch = await this.examine(c, container.id);
+        if (expected !== undefined && epoch !== expected) {
+          throw new TransientError(`source folder ${container.id} changed UIDVALIDITY (${expected} → ${epoch}) while reading`);
+        }
+        const out = new Map<string, Buffer>();
+        for await (const m of c.client.fetch(chunk.map((i) => i.id).join(','), { uid: true, source: true }, { uid: true })) {
+          if (m.source) out.set(String(m.uid), m.source);
+        }
+        return out;
+      }, container.id);
+      for (const meta of chunk) {
+        const content = fetched.get(meta.id);
+        if (content) yield { meta, content };
+        else yield { meta, error: new Error(`message UID ${meta.id} is no longer in the source folder (expunged?)`) };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+function toMeta(m: FetchMessageObject): ItemMeta {
+  return {
+    id: String(m.uid),
+    size: m.size ?? 0,
+    internalDate: m.internalDate ? new Date(m.internalDate) : undefined,
+    flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent'),
+    messageId: parseMessageIdHeader(m.headers),
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * UMS mail target: Courier-IMAP (works with any IMAP server that has UIDPLUS).
+ * Writes with APPEND (flags, keywords, INTERNALDATE), records APPENDUID, and after a crash finds
+ * what an interrupted run already appended by content hash (no tracking header is stamped).
+ */
+import type { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import { contentHash } from '../../mappings/content-hash.js';
+import type {
+  AccessCheck, Account, ItemContent, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
+} from '../../src/model/types.js';
+import { FatalError, ItemError, TransientError } from '../../src/util/errors.js';
+import { ConnectionPool } from '../../src/util/pool.js';
+import { Semaphore } from '../../src/util/semaphore.js';
+import { chunkBySize } from '../imap-common/chunks.js';
+import { connectImap, type ImapEndpoint } from '../imap-common/endpoint.js';
+import { imapError } from '../imap-common/errors.js';
+import { parseMessageIdHeader, sameMessageId } from '../imap-common/message-id.js';
+
+/** Flags a client cannot set with APPEND. */
+const UNSETTABLE = new Set(['\\recent']);
+
+interface Conn {
+  client: ImapFlow;
+  selected?: string;
+}
+
+interface Candidate {
+  uid: string;
+  seconds?: number;
+  messageId?: string;
+  size: number;
+}
+
+export class UmsImapTarget implements TargetConnector {
+  readonly name = 'ums-imap';
+  private readonly slots: Semaphore;
+
+  constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 8) {
+    this.slots = new Semaphore(ep.maxConnections);
+  }
+
+  async openMailbox(account: Account): Promise<TargetMailbox> {
+    const mb = new UmsImapMailbox(this.ep, account, this.slots, this.log.child({ side: 'target' }), this.perMailbox);
+    await mb.open();
+    return mb;
+  }
+
+  async close(): Promise<void> {}
+}
+
+class UmsImapMailbox implements TargetMailbox {
+  private readonly pool: ConnectionPool<Conn>;
+  private capabilities = new Set<string>();
+  private ns: { prefix: string; delimiter: string } = { prefix: '', delimiter: '/' };
+  private known: Set<string> | undefined;
+  /** Content hashes of target messages, by `${ref}:${uidvalidity}:${uid}`. */
+  private readonly hashes = new Map<string, string>();
+  /** Full-folder candidate lists (verify mode), by `${ref}:${uidvalidity}`. */
+  private readonly indexes = new Map<string, Candidate[]>();
+
+  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: Semaphore, private readonly log: Logger, max: number) {
+    this.pool = new ConnectionPool<Conn>({
+      open: async () => ({ client: await connectImap(ep, account, log, 'target') }),
+      close: async (c) => { await c.client.logout().catch(() => c.client.close()); },
+      usable: (c) => c.client.usable,
+      max,
+      slots,
+    });
+  }
+
+  async open(): Promise<void> {
+    await this.pool.use(async (c) => {
+      this.capabilities = new Set(c.client.capabilities.keys());
+      const ns = c.client.namespace;
+      if (ns && typeof ns.delimiter === 'string') this.ns = { prefix: ns.prefix ?? '', delimiter: ns.delimiter };
+    });
+  }
+
+  private run<T>(what: string, fn: (c: Conn) => Promise<T>, folder?: string): Promise<T> {
+    return this.pool.use(async (c) => {
+      try {
+        return await fn(c);
+      } catch (err) {
+        c.selected = undefined;
+        throw imapError(err, `target ${this.account.login}: ${what}`);
+      }
+    }, folder ? (c) => c.selected === folder : undefined);
+  }
+
+  async verify(): Promise<AccessCheck> {
+    const checks: AccessCheck['checks'] = [{ name: 'login', ok: true, detail: `${this.ep.host}:${this.ep.port} as ${this.account.login}` }];
+    checks.push({ name: 'namespace', ok: true, detail: `personal prefix "${this.ns.prefix}", delimiter "${this.ns.delimiter}"` });
+    checks.push({
+      name: 'UIDPLUS (APPENDUID)', ok: this.capabilities.has('UIDPLUS'),
+      detail: this.capabilities.has('UIDPLUS') ? undefined : 'not offered: written messages are found by content instead of by UID (slower recovery)',
+    });
+    try {
+      const perm = await this.run('SELECT INBOX', async (c) => {
+        c.selected = undefined;
+        const mb = await c.client.mailboxOpen('INBOX');
+        c.selected = 'INBOX';
+        return mb.permanentFlags ? [...mb.permanentFlags] : [];
+      });
+      const keywords = perm.includes('\\*');
+      checks.push({ name: 'open INBOX', ok: true });
+      checks.push({ name: 'keywords allowed', ok: keywords, detail: keywords ? undefined : `PERMANENTFLAGS ${perm.join(' ')}: keywords would be lost (Courier: start imapd with /etc/courier/imapd settings)` });
+    } catch (err) {
+      checks.push({ name: 'open INBOX', ok: false, detail: (err as Error).message });
+    }
+    if (this.capabilities.has('UTF8=ACCEPT')) checks.push({ name: 'UTF8=ACCEPT', ok: true, detail: 'raw 8-bit headers accepted' });
+    return { ok: checks.every((c) => c.ok || c.name.startsWith('UIDPLUS')), checks };
+  }
+
+  async namespace(): Promise<{ prefix: string; delimiter: string }> {
+    return this.ns;
+  }
+
+  async list(): Promise<string[]> {
+    const list = await this.run('LIST', (c) => c.client.list());
+    this.known = new Set(list.map((f) => f.path));
+    return [...this.known];
+  }
+
+  async ensure(ref: string): Promise<TargetContainerState> {
+    if (!this.known) await this.list();
+    const known = this.known as Set<string>;
+    if (!known.has(ref) && ref.toUpperCase() !== 'INBOX') {
+      // Create every missing level so clients show the hierarchy, then subscribe the folder.
+      const d = this.ns.delimiter;
+      const base = this.ns.prefix.endsWith(d) ? this.ns.prefix.slice(0, -d.length) : this.ns.prefix;
+      const rest = base && ref.startsWith(base + d) ? ref.slice(base.length + d.length) : ref;
+      const parts = rest.split(d);
+      for (let i = 1; i <= parts.length; i++) {
+        const path = (base ? base + d : '') + parts.slice(0, i).join(d);
+        if (known.has(path)) continue;
+        await this.run(`CREATE ${path}`, async (c) => {
+          try {
+            await c.client.mailboxCreate(path);
+          } catch (err) {
+            const e = imapError(err, `CREATE ${path}`);
+            if (!(e instanceof ItemError) || !/exist/i.test(e.message)) throw e;
+          }
+          await c.client.mailboxSubscribe(path).catch(() => undefined);
+        }).catch((err: unknown) => {
+          if (err instanceof ItemError) throw new FatalError(`cannot create target folder "${path}": ${err.message}`, 'CREATE', { cause: err });
+          throw err;
+        });
+        known.add(path);
+      }
+    }
+    const st = await this.run(`STATUS ${ref}`, (c) => c.client.status(ref, { uidNext: true, uidValidity: true }));
+    if (!st || st.uidValidity === undefined) throw new TransientError(`target STATUS ${ref} gave no UIDVALIDITY`);
+    const epoch = String(st.uidValidity);
+    return { ref, epoch, watermark: `${epoch}:${st.uidNext ?? 1}` };
+  }
+
+  async put(ref: string, item: ItemContent): Promise<PutResult> {
+    const flags = item.meta.flags.filter((f) => !UNSETTABLE.has(f.toLowerCase()));
+    const res = await this.run(`APPEND to ${ref}`, (c) => c.client.append(ref, item.content, flags, item.meta.internalDate));
+    if (!res) throw new ItemError(`APPEND to ${ref} was not accepted`);
+    return { id: res.uid !== undefined ? String(res.uid) : undefined };
+  }
+
+  async findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (pending.length === 0) return found;
+    return this.run(`looking for written messages in ${ref}`, async (c) => {
+      c.selected = undefined;
+      const mb = await c.client.mailboxOpen(ref, { readOnly: true });
+      c.selected = ref;
+      const epoch = String(mb.uidValidity);
+      const [wEpoch, wNext] = watermark.split(':');
+      const fromStart = watermark === '' || wEpoch !== epoch;
+      if (mb.exists === 0) return found;
+      const start = fromStart ? 1 : Math.max(1, Number(wNext));
+      const candidates = await this.candidates(c, ref, epoch, start, fromStart);
+      const taken = new Set<string>();
+      for (const p of pending) {
+        const seconds = p.internalDate ? Math.floor(p.internalDate.getTime() / 1000) : undefined;
+        const maybe = candidates.filter((m) => !exclude.has(m.uid) && !taken.has(m.uid)
+          && (seconds === undefined || m.seconds === seconds)
+          && (p.messageId === undefined || sameMessageId(p.messageId, m.messageId)));
+        await this.hashCandidates(c, ref, epoch, maybe);
+        const hit = maybe.find((m) => this.hashes.get(`${ref}:${epoch}:${m.uid}`) === p.hash);
+        if (hit) {
+          taken.add(hit.uid);
+          found.set(p.key, hit.uid);
+        }
+      }
+      return found;
+    }, ref);
+  }
+
+  private async candidates(c: Conn, ref: string, epoch: string, start: number, cache: boolean): Promise<Candidate[]> {
+    const key = `${ref}:${epoch}`;
+    if (cache && this.indexes.has(key)) return this.indexes.get(key) as Candidate[];
+    const out: Candidate[] = [];
+    for await (const m of c.client.fetch(`${start}:*`, { uid: true, internalDate: true, size: true, headers: ['message-id'] }, { uid: true })) {
+      if (m.uid < start) continue;
+      out.push({
+        uid: String(m.uid), size: m.size ?? 0, messageId: parseMessageIdHeader(m.headers),
+        seconds: m.internalDate ? Math.floor(new Date(m.internalDate).getTime() / 1000) : undefined,
+      });
+    }
+    if (cache) this.indexes.set(key, out);
+    return out;
+  }
+
+  private async hashCandidates(c: Conn, ref: string, epoch: string, list: Candidate[]): Promise<void> {
+    const missing = list.filter((m) => !this.hashes.has(`${ref}:${epoch}:${m.uid}`));
+    for (const chunk of chunkBySize(missing, 8 * 1024 * 1024, 50)) {
+      for await (const m of c.client.fetch(chunk.map((x) => x.uid).join(','), { uid: true, source: true }, { uid: true })) {
+        if (m.source) this.hashes.set(`${ref}:${epoch}:${m.uid}`, contentHash(m.source));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * ums-migrate command line. This file only wires commands; each lives in src/commands/ and is
+ * imported when used. One catch at the bottom maps error classes to exit codes (cli/exit-codes).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { EXIT } from './cli/exit-codes.js';
+
+const program = new Command();
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+};
+const configOption = ['-c, --config <file>', 'migration config (YAML)', 'migration.yaml'] as const;
+
+program
+  .name('ums-migrate')
+  .description('Migrate mailboxes from IMAP servers (and soon Exchange, PST, Kopano) into the UMS (Courier-IMAP).')
+  .showHelpAfterError();
+
+program.command('validate')
+  .description('check the config: every error with its YAML path and line; connects to nothing')
+  .option(...configOption)
+  .action(async (o) => finish((await import('./commands/validate.js')).validateCommand(o)));
+
+program.command('plan')
+  .description('dry run: log in on both sides, check access, list folders with counts, sizes and their UMS names; writes nothing')
+  .option(...configOption)
+  .option('-m, --mailbox <login>', 'only this mailbox (repeatable)', collect)
+  .option('--json', 'machine-readable output')
+  .action(async (o) => finish((await import('./commands/plan.js')).planCommand(o)));
+
+for (const name of ['run', 'resume'] as const) {
+  program.command(name)
+    .description(name === 'run' ? 'migrate; checkpointed after every batch, safe to interrupt and run again' : 'continue an interrupted run (same as run)')
+    .option(...configOption)
+    .option('-m, --mailbox <login>', 'only this mailbox (repeatable)', collect)
+    .option('--concurrency <n>', 'folders in flight (overrides concurrency.tasks)', positiveInt)
+    .option('--json', 'print the run report as JSON')
+    .action(async (o) => finish((await import('./commands/run.js')).runCommand({ ...o, command: name })));
+}
+
+program.command('status')
+  .description('progress per mailbox from the state store; contacts no server')
+  .option(...configOption)
+  .option('--folders', 'also list every folder')
+  .option('--problems', 'also list failed and skipped items with their reasons')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => finish((await import('./commands/status.js')).statusCommand(o)));
+
+program.command('demo')
+  .description('start the lab servers (Dovecot → Courier-IMAP on loopback), seed a sample mailbox, migrate it, print the report')
+  .option('--messages <n>', 'messages in the sample mailbox', positiveInt, 300)
+  .action(async (o) => finish((await import('./commands/demo.js')).demoCommand(o)));
+
+async function finish(p: Promise<number>): Promise<void> {
+  process.exitCode = await p;
+}
+
+program.parseAsync(process.argv).catch(async (err: unknown) => {
+  const { ConfigError, formatIssues } = await import('./config/load.js');
+  const { LockHeldError } = await import('./state/run-lock.js');
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${formatIssues(err.issues, err.file ?? 'config')}\n`);
+    process.exitCode = EXIT.CONFIG;
+  } else if (err instanceof LockHeldError) {
+    process.stderr.write(`ums-migrate: ${err.message}\n`);
+    process.exitCode = EXIT.LOCKED;
+  } else {
+    const e = err as Error;
+    process.stderr.write(`ums-migrate: ${e?.message ?? String(err)}\n`);
+    if (process.env.UMS_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    process.exitCode = EXIT.ERROR;
+  }
+});

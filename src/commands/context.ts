@@ -1,0 +1,64 @@
+/** What every command needs from the config: logger, connectors, mailbox accounts and job options. */
+import type { Logger } from 'pino';
+import { createSource, createTarget } from '../../connectors/registry.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { resolveSecret } from '../config/secrets.js';
+import type { JobOptions, MailboxJob } from '../engine/job.js';
+import { createLogger } from '../log.js';
+import type { SourceConnector, TargetConnector } from '../model/types.js';
+import { FatalError } from '../util/errors.js';
+
+/** Bytes of message content one folder task may hold in memory at once. */
+const TASK_BYTE_BUDGET = 32 * 1024 * 1024;
+
+export interface CommandOptions {
+  config: string;
+  mailbox?: string[];
+  concurrency?: number;
+  /** Log level override (e.g. quieter on a TTY with a progress line). */
+  logLevel?: string;
+}
+
+export interface CommandContext {
+  loaded: LoadedConfig;
+  log: Logger;
+  sources: SourceConnector;
+  targets: TargetConnector;
+  jobs: MailboxJob[];
+  options: JobOptions;
+}
+
+export async function commandContext(opts: CommandOptions): Promise<CommandContext> {
+  const loaded = await loadConfig(opts.config);
+  const { config } = loaded;
+  const log = createLogger({ level: opts.logLevel ?? config.logging.level, file: config.logging.file });
+  const env = process.env;
+  const tasks = opts.concurrency ?? config.concurrency.tasks;
+  const options: JobOptions = {
+    filters: { before: config.filters.before, since: config.filters.since, maxMessageSize: config.filters.maxMessageSize },
+    folders: config.folders,
+    namespace: config.target.namespace,
+    batchSize: config.concurrency.batchSize,
+    writersPerTask: config.concurrency.writersPerTask,
+    tasks,
+    mailboxes: config.concurrency.mailboxes,
+    byteBudget: TASK_BYTE_BUDGET,
+    retry: config.retry,
+  };
+  const perMailbox = {
+    source: Math.min(config.source.maxConnections, tasks),
+    target: Math.min(config.target.maxConnections, tasks * config.concurrency.writersPerTask),
+  };
+  const ctx = { baseDir: loaded.baseDir, env, log, perMailbox };
+  const wanted = opts.mailbox && opts.mailbox.length > 0 ? new Set(opts.mailbox) : undefined;
+  const entries = loaded.mailboxes.filter((m) => !wanted || wanted.has(m.source) || wanted.has(m.target));
+  if (wanted && entries.length === 0) {
+    throw new FatalError(`no configured mailbox matches ${[...wanted].join(', ')}`, 'NO_MAILBOX');
+  }
+  const secret = (ref: string | undefined) => (ref ? resolveSecret(ref, { baseDir: loaded.baseDir, env }) : undefined);
+  const jobs: MailboxJob[] = entries.map((m) => ({
+    source: { login: m.source, password: config.source.auth.mode === 'user' ? secret(m.sourcePassword) : undefined },
+    target: { login: m.target, password: config.target.auth.mode === 'user' ? secret(m.targetPassword) : undefined },
+  }));
+  return { loaded, log, sources: createSource(config.source, ctx), targets: createTarget(config.target, ctx), jobs, options };
+}

@@ -1,0 +1,64 @@
+/** `run` / `resume`: migrate (or continue migrating) the configured mailboxes. */
+import { EXIT } from '../cli/exit-codes.js';
+import { ProgressLine } from '../cli/progress.js';
+import { runJob, type JobReport } from '../engine/job.js';
+import { acquireRunLock } from '../state/run-lock.js';
+import { lockPathFor, openStateStore } from '../state/open.js';
+import { formatBytes, table } from '../util/format.js';
+import { commandContext, type CommandOptions } from './context.js';
+
+export async function runCommand(opts: CommandOptions & { json?: boolean; command?: string }): Promise<number> {
+  const ctx = await commandContext(opts);
+  const release = acquireRunLock(lockPathFor(ctx.loaded.config.state), opts.command ?? 'run');
+  const store = await openStateStore(ctx.loaded.config.state);
+  const abort = new AbortController();
+  const stop = (sig: string) => {
+    if (abort.signal.aborted) process.exit(EXIT.INTERRUPTED);
+    process.stderr.write(`\n${sig}: finishing the current batches and checkpointing (press again to quit at once)\n`);
+    abort.abort();
+  };
+  const onInt = () => stop('SIGINT');
+  const onTerm = () => stop('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  const progress = opts.json ? undefined : new ProgressLine();
+  try {
+    ctx.log.info({ mailboxes: ctx.jobs.length, command: opts.command ?? 'run' }, 'run started');
+    const report = await runJob({
+      store, sources: ctx.sources, targets: ctx.targets, log: ctx.log, onEvent: progress?.onEvent, signal: abort.signal,
+    }, ctx.jobs, ctx.options);
+    progress?.stop();
+    ctx.log.info({ report: { ...report, mailboxes: undefined } }, 'run finished');
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${summarise(report)}\n`);
+    if (abort.signal.aborted) return EXIT.INTERRUPTED;
+    return report.failed > 0 || report.failedContainers > 0 || report.failedMailboxes > 0 ? EXIT.PARTIAL : EXIT.OK;
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    await store.close();
+    release();
+    ctx.log.flush();
+  }
+}
+
+export function summarise(r: JobReport): string {
+  const rows = r.mailboxes.map((m) => {
+    const n = (k: 'copied' | 'recovered' | 'failed' | 'skipped') => m.containers.reduce((s, c) => s + (c[k] ?? 0), 0);
+    const bad = m.containers.filter((c) => !c.ok).length;
+    return [m.source, m.target, m.ok ? 'ok' : m.error ? `FAILED: ${m.error}` : `${bad} folder(s) failed`, m.containers.length, n('copied'), n('recovered'), n('failed'), n('skipped')];
+  });
+  const rate = r.seconds > 0 ? (r.copied / r.seconds).toFixed(1) : '0';
+  const lines = [
+    table(['source', 'target', 'result', 'folders', 'copied', 'recovered', 'failed', 'skipped'], rows),
+    '',
+    `${r.copied} messages (${formatBytes(r.bytes)}) copied in ${r.seconds.toFixed(1)} s (${rate} msg/s); ${r.recovered} recovered from an interrupted run; ` +
+      `${r.failed} failed; ${r.skipped} skipped; ${r.unchangedContainers} folders unchanged.`,
+  ];
+  for (const m of r.mailboxes) {
+    for (const c of m.containers.filter((x) => !x.ok)) lines.push(`  folder failed: ${m.source} ${c.source} → ${c.target}: ${c.error}`);
+    for (const w of m.warnings) lines.push(`  warning: ${m.source}: ${w}`);
+  }
+  if (r.failed > 0 || r.skipped > 0) lines.push('Failed and skipped items, with reasons: ums-migrate status -c <config> --problems');
+  return lines.join('\n');
+}

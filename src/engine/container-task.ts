@@ -1,0 +1,265 @@
+/**
+ * One task: copy one source container into its target container, exactly once.
+ *
+ * Algorithm (a crash at any line replays at most one page, and the replay writes nothing twice):
+ *  1. Probe the source container (epoch, change token). Unchanged since the last complete pass
+ *     under the same filter window → nothing to do, no target connection used.
+ *  2. Recover: items left `pending` by a crashed run are looked up in the target (content hash,
+ *     only among messages written after the page's watermark and not claimed by other items).
+ *     Found → recorded done. Not found → forgotten, and copied again below (their page was
+ *     never committed, so the cursor still points before them).
+ *  3. A changed source epoch (IMAP UIDVALIDITY) restarts the cursor in "verify" mode: each item
+ *     is first looked for in the whole target container, and only copied when absent.
+ *  4. Page loop: list a page after the cursor → drop items already final → apply the filters →
+ *     record the rest `pending` with the target watermark → stream them from the source into
+ *     the target (bounded writers and bytes) → commit final rows + new cursor in one transaction.
+ *     A transient write failure is retried only after checking that the write did not land.
+ */
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import { contentHash } from '../../mappings/content-hash.js';
+import type { Container, ContainerStats, ItemContent, ItemMeta, PendingItem, SourceMailbox, TargetContainerState, TargetMailbox } from '../model/types.js';
+import type { Checkpoint, ItemResult, PendingRow, StateStore } from '../state/store.js';
+import { isTransient, reasonOf, TransientError } from '../util/errors.js';
+import { retry, sleep, backoffDelay, type RetryPolicy } from '../util/retry.js';
+import { ByteBudget } from '../util/semaphore.js';
+import type { EventListener } from './events.js';
+import { filterScope, judgeItem, type ItemFilters } from './filters.js';
+
+export interface TaskContext {
+  store: StateStore;
+  mailboxId: number;
+  mailbox: string;
+  source: SourceMailbox;
+  target: TargetMailbox;
+  filters: ItemFilters;
+  batchSize: number;
+  writers: number;
+  /** Bytes of message content in flight per task (read but not yet written). */
+  byteBudget: number;
+  retry: RetryPolicy;
+  log: Logger;
+  emit: EventListener;
+  signal?: AbortSignal;
+}
+
+export interface ContainerOutcome {
+  unchanged: boolean;
+  copied: number;
+  recovered: number;
+  failed: number;
+  skipped: number;
+  bytes: number;
+}
+
+export async function runContainer(ctx: TaskContext, c: Container, targetRef: string): Promise<ContainerOutcome> {
+  const { store, mailboxId } = ctx;
+  const out: ContainerOutcome = { unchanged: false, copied: 0, recovered: 0, failed: 0, skipped: 0, bytes: 0 };
+  const withRetry = <T>(what: string, fn: () => Promise<T>) =>
+    retry(fn, ctx.retry, (err, attempt, delayMs) => {
+      ctx.log.warn({ container: c.id, attempt, delayMs, err: reasonOf(err) }, `${what} failed, retrying`);
+      ctx.emit({ type: 'retry', mailbox: ctx.mailbox, container: c.id, attempt, delayMs, error: reasonOf(err) });
+    });
+
+  const cp = await store.openContainer(mailboxId, c.id, c.path.join('/'), targetRef);
+  const stats = await withRetry('status', () => ctx.source.stats(c));
+  const scope = filterScope(ctx.filters);
+  const pendingRows = await store.pending(mailboxId, c.id);
+  if (cp && cp.epoch === stats.epoch && cp.scope === scope && cp.token === stats.token && cp.targetRef === targetRef && pendingRows.length === 0) {
+    out.unchanged = true;
+    ctx.emit({ type: 'container-skip', mailbox: ctx.mailbox, container: c.id, reason: 'unchanged since the last run' });
+    return out;
+  }
+
+  await store.setContainerTotals(mailboxId, c.id, { items: stats.count, bytes: stats.bytes });
+  await store.setContainerStatus(mailboxId, c.id, 'running');
+  ctx.emit({ type: 'container-start', mailbox: ctx.mailbox, container: c.id, target: targetRef, total: stats.count, bytes: stats.bytes });
+
+  let target = await withRetry('target folder', () => ctx.target.ensure(targetRef));
+  if (pendingRows.length > 0) {
+    out.recovered = await recoverPending(ctx, c, target, pendingRows, cp, stats, scope);
+  }
+
+  const verify = cp !== null && cp.epoch !== stats.epoch;
+  if (verify) {
+    ctx.log.warn({ container: c.id, was: cp.epoch, now: stats.epoch }, 'source epoch (UIDVALIDITY) changed: re-verifying against the target instead of copying blindly');
+    await store.resetEpoch(mailboxId, c.id, stats.epoch);
+  }
+  let cursor = cp && cp.epoch === stats.epoch && cp.scope === scope && cp.targetRef === targetRef ? cp.cursor : null;
+  const claimed = await store.claimedTargetIds(mailboxId, targetRef, target.epoch);
+
+  while (!ctx.signal?.aborted) {
+    const page = await withRetry('listing', () => ctx.source.changes(c, cursor, ctx.batchSize));
+    if (page.epoch !== stats.epoch) {
+      throw new TransientError(`source epoch (UIDVALIDITY) of ${c.id} changed during the run (${stats.epoch} → ${page.epoch}); the next run re-verifies it`);
+    }
+    const final = await store.finished(mailboxId, c.id, page.epoch, page.items.map((i) => i.id));
+    const results: ItemResult[] = [];
+    const toCopy: ItemMeta[] = [];
+    for (const item of page.items) {
+      const status = final.get(item.id);
+      if (status === 'done' || status === 'skipped') continue;
+      const verdict = judgeItem(item, ctx.filters);
+      if (verdict.copy) toCopy.push(item);
+      else if (verdict.record) results.push(skippedResult(item, verdict.reason));
+    }
+    if (toCopy.length > 0) {
+      target = await withRetry('target status', () => ctx.target.ensure(targetRef));
+      await store.recordPending(mailboxId, c.id, toCopy.map((i) => pendingRow(i, page.epoch, target)));
+      results.push(...(await copyItems(ctx, c, target, toCopy, claimed, verify)));
+    }
+    await store.commitBatch(mailboxId, c.id, results, {
+      epoch: page.epoch, cursor: page.cursor, scope, token: page.done ? stats.token : null, targetRef,
+    });
+    for (const r of results) {
+      if (r.status === 'done') { out.copied++; out.bytes += r.size; }
+      else if (r.status === 'failed') out.failed++;
+      else out.skipped++;
+      ctx.emit({ type: 'item', mailbox: ctx.mailbox, container: c.id, status: r.status, size: r.size, reason: r.reason });
+    }
+    cursor = page.cursor;
+    if (page.done) break;
+  }
+  return out;
+}
+
+function pendingRow(i: ItemMeta, epoch: string, t: TargetContainerState): PendingRow {
+  return {
+    itemId: i.id, epoch, size: i.size, internalDate: i.internalDate?.toISOString() ?? null,
+    messageId: i.messageId ?? null, targetRef: t.ref, watermark: t.watermark,
+  };
+}
+
+function skippedResult(i: ItemMeta, reason: string): ItemResult {
+  return { itemId: i.id, status: 'skipped', size: i.size, internalDate: i.internalDate, messageId: i.messageId, reason };
+}
+
+function pendingItem(meta: ItemMeta, hash: string): PendingItem {
+  return { key: meta.id, size: meta.size, internalDate: meta.internalDate, messageId: meta.messageId, hash };
+}
+
+/**
+ * Streams `items` from the source to the target with `ctx.writers` parallel writes and at most
+ * `ctx.byteBudget` bytes in flight. Every item ends with a result (done or failed).
+ */
+async function copyItems(
+  ctx: TaskContext, c: Container, t: TargetContainerState, items: ItemMeta[], claimed: Set<string>, verify: boolean,
+): Promise<ItemResult[]> {
+  const results = new Map<string, ItemResult>();
+  const started = new Set<string>();
+  const budget = new ByteBudget(ctx.byteBudget);
+  const queue = new PQueue({ concurrency: ctx.writers });
+  const fail = (meta: ItemMeta, err: unknown) => {
+    results.set(meta.id, { itemId: meta.id, status: 'failed', size: meta.size, internalDate: meta.internalDate, messageId: meta.messageId, reason: reasonOf(err) });
+  };
+
+  const writeOne = async (ic: ItemContent, hash: string): Promise<void> => {
+    const me = pendingItem(ic.meta, hash);
+    let targetId: string | undefined;
+    if (verify) targetId = (await ctx.target.findWritten(t.ref, '', [me], claimed)).get(me.key);
+    if (targetId === undefined) {
+      targetId = await retry(async (attempt) => {
+        if (attempt > 1) {
+          // The failed attempt may have landed before the connection dropped: look before writing again.
+          const found = (await ctx.target.findWritten(t.ref, t.watermark, [me], claimed)).get(me.key);
+          if (found !== undefined) return found;
+        }
+        return (await ctx.target.put(t.ref, ic)).id;
+      }, ctx.retry, (err, attempt, delayMs) => {
+        ctx.log.warn({ container: c.id, item: ic.meta.id, attempt, delayMs, err: reasonOf(err) }, 'write failed, retrying');
+        ctx.emit({ type: 'retry', mailbox: ctx.mailbox, container: c.id, attempt, delayMs, error: reasonOf(err) });
+      });
+    }
+    if (targetId !== undefined) claimed.add(targetId);
+    results.set(ic.meta.id, {
+      itemId: ic.meta.id, status: 'done', size: ic.meta.size, internalDate: ic.meta.internalDate, messageId: ic.meta.messageId,
+      hash, targetRef: t.ref, targetEpoch: t.epoch, targetId,
+    });
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    const remaining = items.filter((i) => !started.has(i.id) && !results.has(i.id));
+    if (remaining.length === 0) break;
+    try {
+      for await (const r of ctx.source.read(c, remaining)) {
+        if (started.has(r.meta.id) || results.has(r.meta.id)) continue;
+        if ('error' in r) {
+          fail(r.meta, r.error);
+          continue;
+        }
+        started.add(r.meta.id);
+        const held = await budget.acquire(r.content.length);
+        const hash = contentHash(r.content);
+        void queue.add(async () => {
+          try {
+            await writeOne(r, hash);
+          } catch (err) {
+            ctx.log.warn({ container: c.id, item: r.meta.id, err: reasonOf(err) }, 'item failed');
+            fail(r.meta, err);
+          } finally {
+            budget.release(held);
+          }
+        });
+      }
+      for (const i of items) if (!started.has(i.id) && !results.has(i.id)) fail(i, new Error('the source did not return this item (deleted meanwhile?)'));
+      break;
+    } catch (err) {
+      if (!isTransient(err) || attempt >= ctx.retry.attempts) {
+        for (const i of items) if (!started.has(i.id) && !results.has(i.id)) fail(i, err);
+        break;
+      }
+      const delayMs = backoffDelay(ctx.retry, attempt);
+      ctx.log.warn({ container: c.id, attempt, delayMs, err: reasonOf(err) }, 'reading from the source failed, retrying');
+      ctx.emit({ type: 'retry', mailbox: ctx.mailbox, container: c.id, attempt, delayMs, error: reasonOf(err) });
+      await sleep(delayMs);
+    }
+  }
+  await queue.onIdle();
+  return items.map((i) => results.get(i.id) ?? { itemId: i.id, status: 'failed' as const, size: i.size, reason: 'not processed' });
+}
+
+/** Step 2 of the algorithm: settle items a crashed run left pending. Returns how many were found written. */
+async function recoverPending(
+  ctx: TaskContext, c: Container, current: TargetContainerState, rows: PendingRow[], cp: Checkpoint | null,
+  stats: ContainerStats, scope: string,
+): Promise<number> {
+  const { store, mailboxId } = ctx;
+  const stale = rows.filter((r) => r.epoch !== stats.epoch);
+  if (stale.length > 0) await store.dropPending(mailboxId, c.id, stale.map((r) => r.itemId));
+  const live = rows.filter((r) => r.epoch === stats.epoch);
+  const metas: ItemMeta[] = live.map((r) => ({
+    id: r.itemId, size: r.size, flags: [], internalDate: r.internalDate ? new Date(r.internalDate) : undefined, messageId: r.messageId ?? undefined,
+  }));
+  const hashes = new Map<string, string>();
+  for await (const r of ctx.source.read(c, metas)) {
+    if ('content' in r) hashes.set(r.meta.id, contentHash(r.content));
+  }
+  const results: ItemResult[] = [];
+  const groups = new Map<string, PendingRow[]>();
+  for (const r of live) {
+    const k = `${r.targetRef}\u0000${r.watermark}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0] as PendingRow;
+    const t = first.targetRef === current.ref ? current : await ctx.target.ensure(first.targetRef);
+    const claimed = await store.claimedTargetIds(mailboxId, t.ref, t.epoch);
+    const wanted = metas.filter((m) => group.some((g) => g.itemId === m.id) && hashes.has(m.id)).map((m) => pendingItem(m, hashes.get(m.id) as string));
+    const found = wanted.length > 0 ? await ctx.target.findWritten(t.ref, first.watermark, wanted, claimed) : new Map<string, string>();
+    for (const m of wanted) {
+      const id = found.get(m.key);
+      if (id === undefined) continue;
+      results.push({ itemId: m.key, status: 'done', size: m.size, internalDate: m.internalDate, messageId: m.messageId, hash: m.hash, targetRef: t.ref, targetEpoch: t.epoch, targetId: id });
+    }
+  }
+  const recovered = new Set(results.map((r) => r.itemId));
+  const checkpoint: Checkpoint = cp && cp.epoch === stats.epoch
+    ? cp
+    : { epoch: stats.epoch, cursor: null, scope, token: null, targetRef: current.ref };
+  if (results.length > 0) await store.commitBatch(mailboxId, c.id, results, checkpoint);
+  await store.dropPending(mailboxId, c.id, live.filter((r) => !recovered.has(r.itemId)).map((r) => r.itemId));
+  for (const r of results) ctx.emit({ type: 'item', mailbox: ctx.mailbox, container: c.id, status: 'recovered', size: r.size });
+  ctx.log.info({ container: c.id, pending: rows.length, found: results.length }, 'recovered items left pending by an interrupted run');
+  return results.length;
+}
+

@@ -1,0 +1,28 @@
+import type { ItemMeta } from '../model/types.js';
+
+/** Which items a pass copies. `before`/`since` bound INTERNALDATE; larger items are skipped and reported. */
+export interface ItemFilters {
+  before?: Date;
+  since?: Date;
+  maxMessageSize: number;
+}
+
+export type FilterVerdict = { copy: true } | { copy: false; record: false } | { copy: false; record: true; reason: string };
+
+/**
+ * The scope string stored with a checkpoint: a cursor advanced under one date window does not
+ * cover items outside it, so a changed window makes the next pass rescan (skipping what is done).
+ */
+export function filterScope(f: ItemFilters): string {
+  return `before=${f.before?.toISOString() ?? ''};since=${f.since?.toISOString() ?? ''}`;
+}
+
+export function judgeItem(item: ItemMeta, f: ItemFilters): FilterVerdict {
+  const t = item.internalDate?.getTime();
+  if (t !== undefined && f.before && t >= f.before.getTime()) return { copy: false, record: false };
+  if (t !== undefined && f.since && t < f.since.getTime()) return { copy: false, record: false };
+  if (item.size > f.maxMessageSize) {
+    return { copy: false, record: true, reason: `larger than maxMessageSize (${item.size} > ${f.maxMessageSize} bytes)` };
+  }
+  return { copy: true };
+}

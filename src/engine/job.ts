@@ -1,0 +1,159 @@
+/**
+ * A job: the configured mailboxes, each split into container tasks. Mailboxes run
+ * `concurrency.mailboxes` at a time; container tasks share one global queue of
+ * `concurrency.tasks`. A failure stays where it happened: an item failure is recorded and the
+ * container goes on; a container failure is recorded and the mailbox goes on; a mailbox failure
+ * (e.g. login refused) is recorded and the job goes on.
+ */
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import { planFolders, type FolderPlan, type FolderRules } from '../../mappings/folders.js';
+import type { Account, SourceConnector, SourceMailbox, TargetConnector, TargetMailbox } from '../model/types.js';
+import type { StateStore } from '../state/store.js';
+import { reasonOf } from '../util/errors.js';
+import type { RetryPolicy } from '../util/retry.js';
+import { runContainer, type ContainerOutcome } from './container-task.js';
+import { guardListener, type EventListener } from './events.js';
+import type { ItemFilters } from './filters.js';
+
+export interface JobOptions {
+  filters: ItemFilters;
+  folders: FolderRules;
+  /** Overrides the namespace the target reports. */
+  namespace?: { prefix: string; delimiter: string };
+  batchSize: number;
+  writersPerTask: number;
+  tasks: number;
+  mailboxes: number;
+  byteBudget: number;
+  retry: RetryPolicy;
+}
+
+export interface MailboxJob {
+  /** Display name and state key: the source login. */
+  source: Account;
+  target: Account;
+}
+
+export interface JobDeps {
+  store: StateStore;
+  sources: SourceConnector;
+  targets: TargetConnector;
+  log: Logger;
+  onEvent?: EventListener;
+  signal?: AbortSignal;
+}
+
+export interface ContainerReport extends Partial<ContainerOutcome> {
+  source: string;
+  target: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface MailboxReport {
+  source: string;
+  target: string;
+  ok: boolean;
+  error?: string;
+  warnings: string[];
+  containers: ContainerReport[];
+}
+
+export interface JobReport {
+  mailboxes: MailboxReport[];
+  copied: number;
+  recovered: number;
+  failed: number;
+  skipped: number;
+  bytes: number;
+  unchangedContainers: number;
+  failedContainers: number;
+  failedMailboxes: number;
+  seconds: number;
+}
+
+export async function runJob(deps: JobDeps, jobs: MailboxJob[], opts: JobOptions): Promise<JobReport> {
+  const started = Date.now();
+  const emit = guardListener(deps.onEvent, (err) => deps.log.error({ err: reasonOf(err) }, 'event listener failed'));
+  const taskQueue = new PQueue({ concurrency: opts.tasks });
+  const mailboxQueue = new PQueue({ concurrency: opts.mailboxes });
+  const reports = await Promise.all(jobs.map((job) => mailboxQueue.add(() => runMailbox(deps, job, opts, taskQueue, emit))));
+  const all = reports.flatMap((m) => m.containers);
+  const sum = (k: keyof ContainerOutcome) => all.reduce((n, c) => n + Number(c[k] ?? 0), 0);
+  return {
+    mailboxes: reports,
+    copied: sum('copied'), recovered: sum('recovered'), failed: sum('failed'), skipped: sum('skipped'), bytes: sum('bytes'),
+    unchangedContainers: all.filter((c) => c.unchanged).length,
+    failedContainers: all.filter((c) => !c.ok).length,
+    failedMailboxes: reports.filter((m) => !m.ok).length,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** Opens both sides of a mailbox and plans its folders; shared by `plan` and `run`. */
+export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>, job: MailboxJob, opts: Pick<JobOptions, 'folders' | 'namespace'>) {
+  let source: SourceMailbox | undefined;
+  let target: TargetMailbox | undefined;
+  try {
+    source = await deps.sources.openMailbox(job.source);
+    target = await deps.targets.openMailbox(job.target);
+    const containers = await source.containers();
+    const ns = opts.namespace ?? (await target.namespace());
+    const plan = planFolders(containers, opts.folders, ns);
+    return { source, target, containers, plan };
+  } catch (err) {
+    await source?.close().catch(() => undefined);
+    await target?.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, taskQueue: PQueue, emit: EventListener): Promise<MailboxReport> {
+  const name = job.source.login;
+  const report: MailboxReport = { source: name, target: job.target.login, ok: true, warnings: [], containers: [] };
+  const log = deps.log.child({ mailbox: name });
+  emit({ type: 'mailbox-start', mailbox: name });
+  let pair: Awaited<ReturnType<typeof openMailboxPair>> | undefined;
+  try {
+    pair = await openMailboxPair(deps, job, opts);
+    const { source, target, containers, plan } = pair;
+    report.warnings.push(...plan.warnings);
+    for (const w of plan.warnings) log.warn(w);
+    const mailboxId = await deps.store.mailboxId({ source: job.source.login, target: job.target.login });
+    const byId = new Map(containers.map((c) => [c.id, c]));
+    const included = plan.folders.filter((f: FolderPlan) => f.included);
+    for (const f of plan.folders.filter((f: FolderPlan) => !f.included)) log.info({ container: f.sourceId, reason: f.reason }, 'folder not migrated');
+    await Promise.all(included.map((f) => taskQueue.add(async () => {
+      const c = byId.get(f.sourceId);
+      if (!c || deps.signal?.aborted) return;
+      const entry: ContainerReport = { source: c.id, target: f.target, ok: true };
+      report.containers.push(entry);
+      try {
+        const outcome = await runContainer({
+          store: deps.store, mailboxId, mailbox: name, source, target, filters: opts.filters, batchSize: opts.batchSize,
+          writers: opts.writersPerTask, byteBudget: opts.byteBudget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal,
+        }, c, f.target);
+        Object.assign(entry, outcome);
+        if (!outcome.unchanged) await deps.store.setContainerStatus(mailboxId, c.id, deps.signal?.aborted ? 'pending' : 'done');
+        emit({ type: 'container-end', mailbox: name, container: c.id, ok: true });
+      } catch (err) {
+        entry.ok = false;
+        entry.error = reasonOf(err);
+        log.error({ container: c.id, err: entry.error }, 'folder failed');
+        await deps.store.setContainerStatus(mailboxId, c.id, 'failed', entry.error).catch(() => undefined);
+        emit({ type: 'container-end', mailbox: name, container: c.id, ok: false, error: entry.error });
+      }
+    })));
+    report.ok = report.containers.every((c) => c.ok);
+  } catch (err) {
+    report.ok = false;
+    report.error = reasonOf(err);
+    log.error({ err: report.error }, 'mailbox failed');
+  } finally {
+    await pair?.source.close().catch(() => undefined);
+    await pair?.target.close().catch(() => undefined);
+  }
+  emit({ type: 'mailbox-end', mailbox: name, ok: report.ok, error: report.error });
+  return report;
+}

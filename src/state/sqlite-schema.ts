@@ -1,0 +1,52 @@
+/** Numbered schema migrations of the embedded SQLite store. Never edit a released step: add one. */
+export const SQLITE_MIGRATIONS: string[] = [
+  `
+  CREATE TABLE mailboxes (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    UNIQUE (source, target)
+  );
+  CREATE TABLE containers (
+    mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id),
+    container_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    target_ref TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    epoch TEXT,
+    cursor TEXT,
+    scope TEXT,
+    token TEXT,
+    total_items INTEGER NOT NULL DEFAULT 0,
+    total_bytes INTEGER NOT NULL DEFAULT 0,
+    done_items INTEGER NOT NULL DEFAULT 0,
+    done_bytes INTEGER NOT NULL DEFAULT 0,
+    failed_items INTEGER NOT NULL DEFAULT 0,
+    skipped_items INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    PRIMARY KEY (mailbox_id, container_id)
+  );
+  CREATE TABLE items (
+    mailbox_id INTEGER NOT NULL,
+    container_id TEXT NOT NULL,
+    epoch TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    internal_date TEXT,
+    message_id TEXT,
+    hash TEXT,
+    target_ref TEXT,
+    target_epoch TEXT,
+    target_id TEXT,
+    watermark TEXT,
+    reason TEXT,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    PRIMARY KEY (mailbox_id, container_id, epoch, item_id)
+  );
+  CREATE INDEX items_by_status ON items (mailbox_id, container_id, status);
+  CREATE INDEX items_by_target ON items (mailbox_id, target_ref, target_epoch) WHERE target_id IS NOT NULL;
+  `,
+];

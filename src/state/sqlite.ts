@@ -1,0 +1,220 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import type {
+  Checkpoint, ContainerRow, ContainerStatus, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
+  MailboxSummary, PendingRow, StateStore,
+} from './store.js';
+
+type Row = Record<string, unknown>;
+
+const COUNTER: Record<Exclude<ItemStatus, 'pending'>, string> = {
+  done: 'done_items',
+  failed: 'failed_items',
+  skipped: 'skipped_items',
+};
+
+/**
+ * The embedded state store: one SQLite file in WAL mode. A commit survives a killed process
+ * (synchronous=NORMAL); set `durable` for fsync on every commit (survives power loss).
+ */
+export class SqliteStateStore implements StateStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string, opts: { durable?: boolean } = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.durable ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  async migrate(): Promise<void> {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(SQLITE_MIGRATIONS[v] as string);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  async mailboxId(key: MailboxKey): Promise<number> {
+    this.db.prepare('INSERT OR IGNORE INTO mailboxes (source, target) VALUES (?, ?)').run(key.source, key.target);
+    const row = this.db.prepare('SELECT id FROM mailboxes WHERE source = ? AND target = ?').get(key.source, key.target) as Row;
+    return row.id as number;
+  }
+
+  async openContainer(mailboxId: number, containerId: string, path: string, targetRef: string): Promise<Checkpoint | null> {
+    this.db.prepare(`INSERT INTO containers (mailbox_id, container_id, path, target_ref) VALUES (?, ?, ?, ?)
+      ON CONFLICT (mailbox_id, container_id) DO UPDATE SET path = excluded.path, target_ref = excluded.target_ref`)
+      .run(mailboxId, containerId, path, targetRef);
+    const row = this.db.prepare('SELECT epoch, cursor, scope, token, target_ref FROM containers WHERE mailbox_id = ? AND container_id = ?')
+      .get(mailboxId, containerId) as Row;
+    if (row.epoch == null) return null;
+    return {
+      epoch: row.epoch as string,
+      cursor: (row.cursor as string | null) ?? null,
+      scope: (row.scope as string | null) ?? '',
+      token: (row.token as string | null) ?? null,
+      targetRef: row.target_ref as string,
+    };
+  }
+
+  async setContainerTotals(mailboxId: number, containerId: string, totals: { items: number; bytes: number }): Promise<void> {
+    this.db.prepare(`UPDATE containers SET total_items = ?, total_bytes = ?, updated_at = ${now()} WHERE mailbox_id = ? AND container_id = ?`)
+      .run(totals.items, totals.bytes, mailboxId, containerId);
+  }
+
+  async setContainerStatus(mailboxId: number, containerId: string, status: ContainerStatus, error?: string): Promise<void> {
+    this.db.prepare(`UPDATE containers SET status = ?, last_error = ?, updated_at = ${now()} WHERE mailbox_id = ? AND container_id = ?`)
+      .run(status, error ?? null, mailboxId, containerId);
+  }
+
+  async recordPending(mailboxId: number, containerId: string, rows: PendingRow[]): Promise<void> {
+    const stmt = this.db.prepare(`INSERT INTO items (mailbox_id, container_id, epoch, item_id, status, size, internal_date, message_id, target_ref, watermark)
+      VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
+      ON CONFLICT (mailbox_id, container_id, epoch, item_id) DO UPDATE SET status = 'pending', watermark = excluded.watermark,
+        target_ref = excluded.target_ref, updated_at = ${now()}
+      WHERE items.status IN ('pending', 'failed')`);
+    this.db.transaction(() => {
+      for (const r of rows) stmt.run(mailboxId, containerId, r.epoch, r.itemId, r.size, r.internalDate, r.messageId, r.targetRef, r.watermark);
+    })();
+  }
+
+  async pending(mailboxId: number, containerId: string): Promise<PendingRow[]> {
+    const rows = this.db.prepare(`SELECT item_id, epoch, size, internal_date, message_id, target_ref, watermark FROM items
+      WHERE mailbox_id = ? AND container_id = ? AND status = 'pending' ORDER BY rowid`).all(mailboxId, containerId) as Row[];
+    return rows.map((r) => ({
+      itemId: r.item_id as string,
+      epoch: r.epoch as string,
+      size: r.size as number,
+      internalDate: (r.internal_date as string | null) ?? null,
+      messageId: (r.message_id as string | null) ?? null,
+      targetRef: r.target_ref as string,
+      watermark: r.watermark as string,
+    }));
+  }
+
+  async commitBatch(mailboxId: number, containerId: string, results: ItemResult[], cp: Checkpoint): Promise<void> {
+    const prev = this.db.prepare('SELECT status, size FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ?');
+    const upsert = this.db.prepare(`INSERT INTO items (mailbox_id, container_id, epoch, item_id, status, size, internal_date, message_id, hash,
+        target_ref, target_epoch, target_id, reason, watermark)
+      VALUES (@mailboxId, @containerId, @epoch, @itemId, @status, @size, @internalDate, @messageId, @hash, @targetRef, @targetEpoch, @targetId, @reason, NULL)
+      ON CONFLICT (mailbox_id, container_id, epoch, item_id) DO UPDATE SET status = excluded.status, size = excluded.size,
+        internal_date = excluded.internal_date, message_id = excluded.message_id, hash = excluded.hash, target_ref = excluded.target_ref,
+        target_epoch = excluded.target_epoch, target_id = excluded.target_id, reason = excluded.reason, watermark = NULL, updated_at = ${now()}`);
+    const bump = (col: string, items: number, bytes: number) => {
+      const bytesSql = col === 'done_items' ? ', done_bytes = done_bytes + ?' : '';
+      const args: number[] = col === 'done_items' ? [items, bytes] : [items];
+      this.db.prepare(`UPDATE containers SET ${col} = ${col} + ?${bytesSql} WHERE mailbox_id = ? AND container_id = ?`)
+        .run(...args, mailboxId, containerId);
+    };
+    this.db.transaction(() => {
+      for (const r of results) {
+        const before = prev.get(mailboxId, containerId, cp.epoch, r.itemId) as Row | undefined;
+        const beforeStatus = before?.status as ItemStatus | undefined;
+        if (beforeStatus && beforeStatus !== 'pending') bump(COUNTER[beforeStatus], -1, -(before?.size as number));
+        bump(COUNTER[r.status], 1, r.size);
+        upsert.run({
+          mailboxId, containerId, epoch: cp.epoch, itemId: r.itemId, status: r.status, size: r.size,
+          internalDate: r.internalDate?.toISOString() ?? null, messageId: r.messageId ?? null, hash: r.hash ?? null,
+          targetRef: r.targetRef ?? null, targetEpoch: r.targetEpoch ?? null, targetId: r.targetId ?? null, reason: r.reason ?? null,
+        });
+      }
+      this.db.prepare(`UPDATE containers SET epoch = ?, cursor = ?, scope = ?, token = ?, target_ref = ?, updated_at = ${now()}
+        WHERE mailbox_id = ? AND container_id = ?`).run(cp.epoch, cp.cursor, cp.scope, cp.token, cp.targetRef, mailboxId, containerId);
+    })();
+  }
+
+  async dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void> {
+    const stmt = this.db.prepare(`DELETE FROM items WHERE mailbox_id = ? AND container_id = ? AND item_id = ? AND status = 'pending'`);
+    this.db.transaction(() => { for (const id of itemIds) stmt.run(mailboxId, containerId, id); })();
+  }
+
+  async finished(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, ItemStatus>> {
+    const out = new Map<string, ItemStatus>();
+    const stmt = this.db.prepare(`SELECT status FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ? AND status != 'pending'`);
+    for (const id of itemIds) {
+      const row = stmt.get(mailboxId, containerId, epoch, id) as Row | undefined;
+      if (row) out.set(id, row.status as ItemStatus);
+    }
+    return out;
+  }
+
+  async claimedTargetIds(mailboxId: number, targetRef: string, targetEpoch: string): Promise<Set<string>> {
+    const rows = this.db.prepare(`SELECT target_id FROM items WHERE mailbox_id = ? AND target_ref = ? AND target_epoch = ? AND target_id IS NOT NULL`)
+      .all(mailboxId, targetRef, targetEpoch) as Row[];
+    return new Set(rows.map((r) => r.target_id as string));
+  }
+
+  async resetEpoch(mailboxId: number, containerId: string, epoch: string): Promise<void> {
+    this.db.prepare(`UPDATE containers SET epoch = ?, cursor = NULL, token = NULL, done_items = 0, done_bytes = 0, failed_items = 0,
+      skipped_items = 0, updated_at = ${now()} WHERE mailbox_id = ? AND container_id = ?`).run(epoch, mailboxId, containerId);
+  }
+
+  async containers(mailboxId?: number): Promise<ContainerRow[]> {
+    const rows = this.db.prepare(`SELECT * FROM containers ${mailboxId === undefined ? '' : 'WHERE mailbox_id = ?'} ORDER BY mailbox_id, path`)
+      .all(...(mailboxId === undefined ? [] : [mailboxId])) as Row[];
+    return rows.map((r) => ({
+      mailboxId: r.mailbox_id as number,
+      containerId: r.container_id as string,
+      path: r.path as string,
+      targetRef: r.target_ref as string,
+      status: r.status as ContainerStatus,
+      epoch: (r.epoch as string | null) ?? undefined,
+      cursor: (r.cursor as string | null) ?? null,
+      scope: (r.scope as string | null) ?? undefined,
+      token: (r.token as string | null) ?? null,
+      totalItems: r.total_items as number,
+      totalBytes: r.total_bytes as number,
+      doneItems: r.done_items as number,
+      doneBytes: r.done_bytes as number,
+      failedItems: r.failed_items as number,
+      skippedItems: r.skipped_items as number,
+      lastError: (r.last_error as string | null) ?? null,
+      updatedAt: r.updated_at as string,
+    }));
+  }
+
+  async mailboxes(): Promise<MailboxSummary[]> {
+    const rows = this.db.prepare(`SELECT m.id, m.source, m.target, COUNT(c.container_id) AS containers,
+        SUM(c.status = 'done') AS containers_done, SUM(c.status = 'failed') AS containers_failed,
+        COALESCE(SUM(c.total_items), 0) AS total_items, COALESCE(SUM(c.total_bytes), 0) AS total_bytes,
+        COALESCE(SUM(c.done_items), 0) AS done_items, COALESCE(SUM(c.done_bytes), 0) AS done_bytes,
+        COALESCE(SUM(c.failed_items), 0) AS failed_items, COALESCE(SUM(c.skipped_items), 0) AS skipped_items,
+        MAX(c.updated_at) AS updated_at
+      FROM mailboxes m LEFT JOIN containers c ON c.mailbox_id = m.id GROUP BY m.id ORDER BY m.source`).all() as Row[];
+    return rows.map((r) => ({
+      id: r.id as number, source: r.source as string, target: r.target as string,
+      containers: r.containers as number, containersDone: (r.containers_done as number | null) ?? 0,
+      containersFailed: (r.containers_failed as number | null) ?? 0,
+      totalItems: r.total_items as number, totalBytes: r.total_bytes as number,
+      doneItems: r.done_items as number, doneBytes: r.done_bytes as number,
+      failedItems: r.failed_items as number, skippedItems: r.skipped_items as number,
+      updatedAt: (r.updated_at as string | null) ?? null,
+    }));
+  }
+
+  async problems(mailboxId?: number): Promise<FailedItemRow[]> {
+    const rows = this.db.prepare(`SELECT m.source AS mailbox, i.container_id, c.path, i.item_id, i.size, i.status, i.reason, i.updated_at
+      FROM items i JOIN mailboxes m ON m.id = i.mailbox_id
+      JOIN containers c ON c.mailbox_id = i.mailbox_id AND c.container_id = i.container_id
+      WHERE i.status IN ('failed', 'skipped') AND i.epoch = c.epoch ${mailboxId === undefined ? '' : 'AND i.mailbox_id = ?'}
+      ORDER BY m.source, c.path, i.rowid`).all(...(mailboxId === undefined ? [] : [mailboxId])) as Row[];
+    return rows.map((r) => ({
+      mailbox: r.mailbox as string, containerId: r.container_id as string, path: r.path as string, itemId: r.item_id as string,
+      size: r.size as number, status: r.status as 'failed' | 'skipped', reason: (r.reason as string | null) ?? '', updatedAt: r.updated_at as string,
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+function now(): string {
+  return `strftime('%Y-%m-%dT%H:%M:%fZ','now')`;
+}

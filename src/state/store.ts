@@ -1,0 +1,126 @@
+/**
+ * The state store: checkpoints and the per-item status table.
+ *
+ * Invariant that makes runs exactly-once: an item's final row (done / failed / skipped) and the
+ * container's new cursor are written in ONE transaction (`commitBatch`). Before a batch is
+ * written to the target, its items are recorded as `pending` with the target watermark
+ * (`recordPending`), so a run that dies between write and commit knows exactly which items
+ * to look for in the target (`pending`).
+ *
+ * The interface is async so that the PostgreSQL implementation fits the same shape.
+ * Secrets are never passed to the store.
+ */
+
+export type ItemStatus = 'pending' | 'done' | 'failed' | 'skipped';
+export type ContainerStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface MailboxKey {
+  source: string;
+  target: string;
+}
+
+export interface Checkpoint {
+  /** Source epoch the cursor belongs to (IMAP UIDVALIDITY). */
+  epoch: string;
+  cursor: string | null;
+  /** The filter window the cursor was advanced under (see engine/filters). */
+  scope: string;
+  /** The source's change token when the container was last complete (cheap no-op detection). */
+  token: string | null;
+  targetRef: string;
+}
+
+export interface ContainerRow extends Partial<Checkpoint> {
+  mailboxId: number;
+  containerId: string;
+  path: string;
+  targetRef: string;
+  status: ContainerStatus;
+  totalItems: number;
+  totalBytes: number;
+  doneItems: number;
+  doneBytes: number;
+  failedItems: number;
+  skippedItems: number;
+  lastError: string | null;
+  updatedAt: string;
+}
+
+export interface PendingRow {
+  itemId: string;
+  epoch: string;
+  size: number;
+  internalDate: string | null;
+  messageId: string | null;
+  targetRef: string;
+  watermark: string;
+}
+
+export interface ItemResult {
+  itemId: string;
+  status: Exclude<ItemStatus, 'pending'>;
+  size: number;
+  internalDate?: Date;
+  messageId?: string;
+  hash?: string;
+  targetRef?: string;
+  targetEpoch?: string;
+  targetId?: string;
+  /** Why it failed or was skipped (server text, limit name…). */
+  reason?: string;
+}
+
+export interface FailedItemRow {
+  mailbox: string;
+  containerId: string;
+  path: string;
+  itemId: string;
+  size: number;
+  status: 'failed' | 'skipped';
+  reason: string;
+  updatedAt: string;
+}
+
+export interface MailboxSummary {
+  id: number;
+  source: string;
+  target: string;
+  containers: number;
+  containersDone: number;
+  containersFailed: number;
+  totalItems: number;
+  totalBytes: number;
+  doneItems: number;
+  doneBytes: number;
+  failedItems: number;
+  skippedItems: number;
+  updatedAt: string | null;
+}
+
+export interface StateStore {
+  /** Creates or upgrades the schema. */
+  migrate(): Promise<void>;
+  mailboxId(key: MailboxKey): Promise<number>;
+  /** Registers a container (idempotent) and returns its checkpoint, if any. */
+  openContainer(mailboxId: number, containerId: string, path: string, targetRef: string): Promise<Checkpoint | null>;
+  setContainerTotals(mailboxId: number, containerId: string, totals: { items: number; bytes: number }): Promise<void>;
+  setContainerStatus(mailboxId: number, containerId: string, status: ContainerStatus, error?: string): Promise<void>;
+  /** Records items as pending before they are written to the target. */
+  recordPending(mailboxId: number, containerId: string, rows: PendingRow[]): Promise<void>;
+  /** Items left pending by an interrupted run. */
+  pending(mailboxId: number, containerId: string): Promise<PendingRow[]>;
+  /** Final rows for items and the new checkpoint, in one transaction. */
+  commitBatch(mailboxId: number, containerId: string, results: ItemResult[], checkpoint: Checkpoint): Promise<void>;
+  /** Forgets pending rows (they will be written again). */
+  dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void>;
+  /** Which of `itemIds` (in `epoch`) already have a final row. */
+  finished(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, ItemStatus>>;
+  /** Target ids already claimed by done items in a target container (and epoch). */
+  claimedTargetIds(mailboxId: number, targetRef: string, targetEpoch: string): Promise<Set<string>>;
+  /** Moves a container to a new source epoch: its cursor restarts; rows of the old epoch stay. */
+  resetEpoch(mailboxId: number, containerId: string, epoch: string): Promise<void>;
+  containers(mailboxId?: number): Promise<ContainerRow[]>;
+  mailboxes(): Promise<MailboxSummary[]>;
+  problems(mailboxId?: number): Promise<FailedItemRow[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,42 @@
+/**
+ * Error classes shared by the engine and connectors, and `coerceError`, which every catch uses.
+ *
+ * - TransientError: worth retrying (connection dropped, server restarting, throttled).
+ * - ItemError: this one item cannot be migrated (server rejected it, unreadable); the run goes on.
+ * - FatalError: the whole mailbox or container cannot go on (login refused, folder cannot be created).
+ */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  constructor(message: string, readonly code = 'TRANSIENT', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class ItemError extends Error {
+  override readonly name = 'ItemError';
+  constructor(message: string, readonly code = 'ITEM_REJECTED', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class FatalError extends Error {
+  override readonly name = 'FatalError';
+  constructor(message: string, readonly code = 'FATAL', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export function coerceError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  return new Error(typeof err === 'string' ? err : JSON.stringify(err));
+}
+
+export function isTransient(err: unknown): boolean {
+  return err instanceof TransientError;
+}
+
+/** A one-line reason for reports and logs. */
+export function reasonOf(err: unknown): string {
+  const e = coerceError(err);
+  return e.message.replace(/\s+/g, ' ').trim().slice(0, 500);
+}

@@ -1,0 +1,92 @@
+import type { Semaphore } from './semaphore.js';
+
+export interface PoolOptions<C> {
+  /** Opens one connection (the pool holds a server slot for it). */
+  open(): Promise<C>;
+  close(conn: C): Promise<void>;
+  /** False once a connection is broken: it is dropped instead of reused. */
+  usable(conn: C): boolean;
+  /** Most connections this pool opens. */
+  max: number;
+  /** The server-wide cap shared with every other pool on that server. */
+  slots: Semaphore;
+}
+
+/**
+ * Connections of one account on one server. The first connection waits for a server slot; more
+ * are opened only while slots are free, otherwise callers wait for one of this pool's own
+ * connections. So a pool never waits on another pool while holding idle connections, and a
+ * server-wide cap cannot deadlock.
+ */
+export class ConnectionPool<C> {
+  private readonly idle: C[] = [];
+  private readonly all = new Set<C>();
+  private readonly waiters: ((c: C | null) => void)[] = [];
+  private opening = 0;
+  private closed = false;
+
+  constructor(private readonly opts: PoolOptions<C>) {}
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  /** Runs `fn` on a connection; `prefer` picks an idle one (e.g. with the right folder open). */
+  async use<R>(fn: (conn: C) => Promise<R>, prefer?: (conn: C) => boolean): Promise<R> {
+    const conn = await this.take(prefer);
+    try {
+      return await fn(conn);
+    } finally {
+      this.give(conn);
+    }
+  }
+
+  private async take(prefer?: (conn: C) => boolean): Promise<C> {
+    if (this.closed) throw new Error('connection pool is closed');
+    while (this.idle.length > 0) {
+      const i = prefer ? Math.max(0, this.idle.findIndex(prefer)) : this.idle.length - 1;
+      const conn = this.idle.splice(i, 1)[0] as C;
+      if (this.opts.usable(conn)) return conn;
+      await this.discard(conn);
+    }
+    const total = this.all.size + this.opening;
+    if (total < this.opts.max && (total === 0 ? (await this.opts.slots.acquire(), true) : this.opts.slots.tryAcquire())) {
+      this.opening++;
+      try {
+        const conn = await this.opts.open();
+        this.all.add(conn);
+        return conn;
+      } catch (err) {
+        this.opts.slots.release();
+        throw err;
+      } finally {
+        this.opening--;
+      }
+    }
+    const conn = await new Promise<C | null>((resolve) => this.waiters.push(resolve));
+    if (conn === null) throw new Error('connection pool is closed');
+    if (this.opts.usable(conn)) return conn;
+    await this.discard(conn);
+    return this.take(prefer);
+  }
+
+  private give(conn: C): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(conn);
+    else this.idle.push(conn);
+  }
+
+  private async discard(conn: C): Promise<void> {
+    if (!this.all.delete(conn)) return;
+    this.opts.slots.release();
+    await this.opts.close(conn).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w(null);
+    const conns = [...this.all];
+    this.idle.length = 0;
+    await Promise.all(conns.map((c) => this.discard(c)));
+  }
+}

@@ -1,0 +1,61 @@
+/** A counting semaphore: `acquire` waits for a permit, `tryAcquire` takes one only if free. */
+export class Semaphore {
+  private free: number;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(readonly size: number) {
+    if (!(size >= 1)) throw new RangeError(`semaphore size must be >= 1, got ${size}`);
+    this.free = size;
+  }
+
+  get available(): number {
+    return this.free;
+  }
+
+  tryAcquire(): boolean {
+    if (this.free > 0) {
+      this.free--;
+      return true;
+    }
+    return false;
+  }
+
+  acquire(): Promise<void> {
+    if (this.tryAcquire()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free = Math.min(this.size, this.free + 1);
+  }
+}
+
+/** Bounds bytes in flight: `acquire(n)` waits until n bytes fit (an item larger than the whole budget waits for it all). */
+export class ByteBudget {
+  private used = 0;
+  private readonly waiters: { n: number; resolve: () => void }[] = [];
+
+  constructor(readonly limit: number) {}
+
+  acquire(bytes: number): Promise<number> {
+    const n = Math.min(Math.max(bytes, 1), this.limit);
+    if (this.waiters.length === 0 && this.used + n <= this.limit) {
+      this.used += n;
+      return Promise.resolve(n);
+    }
+    return new Promise((resolve) => this.waiters.push({ n, resolve: () => resolve(n) }));
+  }
+
+  release(n: number): void {
+    this.used -= n;
+    while (this.waiters.length > 0) {
+      const head = this.waiters[0] as { n: number; resolve: () => void };
+      if (this.used + head.n > this.limit) break;
+      this.waiters.shift();
+      this.used += head.n;
+      head.resolve();
+    }
+  }
+}
