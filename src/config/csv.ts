@@ -1,0 +1,93 @@
+/**
+ * A small RFC 4180 CSV reader: comma separated, fields optionally in double quotes, `""` inside
+ * quotes is a literal quote, quoted fields may span lines, CRLF or LF line ends. A leading UTF-8
+ * BOM is ignored and blank lines are skipped. Each record carries the (1-based) line it starts on.
+ */
+
+export interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
+export interface CsvError {
+  line: number;
+  message: string;
+}
+
+export interface CsvResult {
+  records: CsvRecord[];
+  errors: CsvError[];
+}
+
+export function parseCsv(input: string): CsvResult {
+  const text = input.startsWith('\uFEFF') ? input.slice(1) : input;
+  const records: CsvRecord[] = [];
+  const errors: CsvError[] = [];
+  let line = 1;
+  let i = 0;
+  const n = text.length;
+
+  while (i < n) {
+    const startLine = line;
+    const fields: string[] = [];
+    let bad = false;
+    // One record.
+    for (;;) {
+      let field = '';
+      if (text[i] === '"') {
+        const quoteLine = line;
+        i++;
+        let closed = false;
+        while (i < n) {
+          const c = text[i]!;
+          if (c === '"') {
+            if (text[i + 1] === '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
+            i++;
+            closed = true;
+            break;
+          }
+          if (c === '\n') line++;
+          field += c;
+          i++;
+        }
+        if (!closed) {
+          errors.push({ line: quoteLine, message: 'unterminated quoted field' });
+          return { records, errors };
+        }
+        if (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
+          if (!bad) errors.push({ line, message: 'unexpected character after closing quote' });
+          bad = true;
+          while (i < n && text[i] !== ',' && text[i] !== '\n') i++;
+        }
+      } else {
+        while (i < n && text[i] !== ',' && text[i] !== '\n' && !(text[i] === '\r' && text[i + 1] === '\n')) {
+          if (text[i] === '"' && !bad) {
+            errors.push({ line, message: 'quote inside an unquoted field (quote the whole field and double the quote)' });
+            bad = true;
+          }
+          field += text[i];
+          i++;
+        }
+      }
+      fields.push(field);
+      if (i < n && text[i] === ',') {
+        i++;
+        continue;
+      }
+      // End of record (newline or end of input).
+      if (text[i] === '\r') i++;
+      if (text[i] === '\n') {
+        i++;
+        line++;
+      }
+      break;
+    }
+    const blank = fields.length === 1 && fields[0]!.trim() === '';
+    if (!blank && !bad) records.push({ line: startLine, fields });
+  }
+  return { records, errors };
+}

@@ -1,0 +1,523 @@
+/**
+ * The migration config (migration.yaml): zod schema and the resolved TypeScript types.
+ *
+ * Every object is strict (unknown keys are errors) and every optional field gets its default
+ * here, so consumers see a fully resolved `MigrationConfig`. Paths (state.path, logging.file,
+ * caFile, userMap) are kept as written by the schema; `loadConfig`/`validateConfigText` turn them
+ * into absolute paths against the config file's directory. Secret fields hold `SecretRef`s, never
+ * values: resolve them with `resolveSecret` just before use.
+ *
+ * Cross-section rules (per-mailbox passwords, at least one mailbox, duplicates, warnings) live in
+ * load.ts because they need the CSV user map.
+ */
+import { z } from 'zod';
+import { secretRefProblem, type SecretRef } from './secrets.js';
+
+// ---------------------------------------------------------------------------------------------
+// Types (resolved, defaults filled)
+
+export type TlsMode = 'implicit' | 'starttls' | 'none';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+export type MasterStyle = 'authzid' | 'separator';
+
+/** Each mailbox logs in with its own password (`sourcePassword` / `targetPassword`). */
+export interface UserAuthConfig {
+  mode: 'user';
+}
+
+/** One admin/master login for all mailboxes. */
+export interface MasterAuthConfig {
+  mode: 'master';
+  masterUser: string;
+  masterPassword: SecretRef;
+  /** authzid: SASL PLAIN with the mailbox as authorization id; separator: login "user<sep>master". */
+  masterStyle: MasterStyle;
+  masterSeparator: string;
+}
+
+export type AuthConfig = UserAuthConfig | MasterAuthConfig;
+
+/** Connection settings shared by the IMAP source and the UMS target. */
+export interface EndpointConfig {
+  host: string;
+  /** Defaults to 993 for tls=implicit, 143 otherwise. */
+  port: number;
+  tls: TlsMode;
+  /** Required (true) for tls=none and for tlsVerify=false. */
+  allowInsecure: boolean;
+  tlsVerify: boolean;
+  /** Extra CA bundle (absolute after loading). */
+  caFile?: string;
+  /** Connections to this server across the whole run. */
+  maxConnections: number;
+  auth: AuthConfig;
+}
+
+export interface ImapSourceConfig extends EndpointConfig {
+  type: 'imap';
+}
+
+/** Discriminated on `type`; 'ews', 'pst', 'kopano' will join here. */
+export type SourceConfig = ImapSourceConfig;
+export type SourceType = SourceConfig['type'];
+
+export interface NamespaceOverride {
+  prefix: string;
+  delimiter: string;
+}
+
+export interface TargetConfig extends EndpointConfig {
+  type: 'ums-imap';
+  /** Overrides the personal namespace discovered with NAMESPACE. */
+  namespace?: NamespaceOverride;
+  /** ENABLE UTF8=ACCEPT when the server offers it. */
+  utf8Accept: boolean;
+}
+
+export type StateConfig =
+  | { driver: 'sqlite'; /** Absolute after loading. */ path: string }
+  | { driver: 'postgres'; url: SecretRef };
+
+export interface LoggingConfig {
+  level: LogLevel;
+  /** JSON log file (absolute after loading); absent: JSON logs go to stderr. */
+  file?: string;
+}
+
+/** One mailbox as written under `mailboxes:` (see load.ts MailboxEntry for the merged list). */
+export interface MailboxSpec {
+  source: string;
+  target?: string;
+  sourcePassword?: SecretRef;
+  targetPassword?: SecretRef;
+}
+
+export interface FolderRename {
+  /** Source path joined with "/". */
+  from: string;
+  /** Target path joined with "/" (below the personal namespace). */
+  to: string;
+}
+
+export interface SpecialUseNames {
+  sent: string;
+  trash: string;
+  junk: string;
+  drafts: string;
+  archive: string;
+}
+
+export interface FoldersConfig {
+  /** Globs on the "/"-joined source path: "*" one level, "**" any depth; case-sensitive except INBOX. */
+  include: string[];
+  exclude: string[];
+  rename: FolderRename[];
+  specialUse: SpecialUseNames;
+  invalidCharReplacement: string;
+}
+
+export interface FiltersConfig {
+  /** Only messages with INTERNALDATE before this instant. */
+  before?: Date;
+  /** Only messages with INTERNALDATE on/after this instant. */
+  since?: Date;
+  /** Bytes; larger messages are reported as skipped. */
+  maxMessageSize: number;
+}
+
+export interface ConcurrencyConfig {
+  mailboxes: number;
+  tasks: number;
+  writersPerTask: number;
+  batchSize: number;
+}
+
+export interface RetryConfig {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface MigrationConfig {
+  version: 1;
+  state: StateConfig;
+  logging: LoggingConfig;
+  source: SourceConfig;
+  target: TargetConfig;
+  /** Inline mailboxes as written (may be empty when a userMap is given). */
+  mailboxes: MailboxSpec[];
+  /** CSV user map (absolute after loading). */
+  userMap?: string;
+  folders: FoldersConfig;
+  filters: FiltersConfig;
+  concurrency: ConcurrencyConfig;
+  retry: RetryConfig;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Defaults
+
+export const DEFAULT_STATE_PATH = './.ums-migrate/state.sqlite';
+export const DEFAULT_MAX_MESSAGE_SIZE = 50 * 1024 * 1024;
+export const DEFAULT_SPECIAL_USE: SpecialUseNames = {
+  sent: 'Sent',
+  trash: 'Trash',
+  junk: 'Spam',
+  drafts: 'Drafts',
+  archive: 'Archive',
+};
+/** Courier-IMAP's default MAXPERIP. */
+export const COURIER_MAX_PER_IP = 20;
+
+/** Field names whose values are secrets (or refs to them): never echoed in messages. */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['sourcePassword', 'targetPassword', 'masterPassword', 'url']);
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/** Short, value-safe description of a YAML value for messages. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'an empty value';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return 'a list';
+  return 'a mapping';
+}
+
+const secretRef = z
+  .string()
+  .superRefine((s, ctx) => {
+    const problem = secretRefProblem(s);
+    if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  })
+  .transform((s) => s as SecretRef);
+
+const nonEmpty = z.string().min(1);
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const login = nonEmpty.refine((s) => !/[\s\p{Cc}]/u.test(s), 'must not contain spaces or control characters');
+
+/** A "/"-joined folder path: no empty segments. */
+const folderPath = nonEmpty.superRefine((s, ctx) => {
+  if (s.split('/').some((seg) => seg === '')) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `empty path segment in ${JSON.stringify(s)} (leading, trailing or double "/")` });
+  }
+});
+
+const folderGlob = folderPath.superRefine((s, ctx) => {
+  for (const seg of s.split('/')) {
+    if (seg.includes('**') && seg !== '**') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"**" must be a whole path segment in ${JSON.stringify(s)}` });
+      return;
+    }
+  }
+});
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * Parses "YYYY-MM-DD" (UTC midnight) or an ISO date-time ("2024-01-01T12:00:00+01:00"; without
+ * an offset it is taken as UTC). Returns undefined when invalid (including 2024-02-30).
+ */
+export function parseConfigDate(s: string): Date | undefined {
+  const m = ISO_DATE.exec(s.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone = 'Z'] = m;
+  const daysInMonth = new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate();
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > daysInMonth) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return undefined;
+  const offset = /^[+-]\d{4}$/.test(zone) ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone.toUpperCase();
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac}${offset}`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+const dateField = z.unknown().transform((v, ctx): Date | undefined => {
+  if (v === undefined) return undefined;
+  if (v instanceof Date && !Number.isNaN(v.getTime())) return v;
+  const d = typeof v === 'string' ? parseConfigDate(v) : undefined;
+  if (d === undefined) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `expected a date (YYYY-MM-DD or ISO date-time), got ${describeValue(v)}`,
+    });
+    return z.NEVER;
+  }
+  return d;
+});
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(B|K|KB|KiB|M|MB|MiB|G|GB|GiB)?$/i;
+const SIZE_FACTOR: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** "50MB" → 52428800 (1024-based); a number is bytes. Undefined when invalid. */
+export function parseSize(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) && v > 0 ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const m = SIZE.exec(v.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? '').charAt(0).toLowerCase();
+  const bytes = Math.floor(Number(m[1]) * (SIZE_FACTOR[unit] ?? 1));
+  return bytes > 0 ? bytes : undefined;
+}
+
+const sizeField = z.unknown().transform((v, ctx): number => {
+  if (v === undefined) return DEFAULT_MAX_MESSAGE_SIZE;
+  const n = parseSize(v);
+  if (n === undefined) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `expected a positive size in bytes or with KB/MB/GB, got ${describeValue(v)}`,
+    });
+    return z.NEVER;
+  }
+  return n;
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+const authSchema = z
+  .object({
+    mode: z.enum(['user', 'master']).default('user'),
+    masterUser: nonEmpty.optional(),
+    masterPassword: secretRef.optional(),
+    masterStyle: z.enum(['authzid', 'separator']).default('authzid'),
+    masterSeparator: nonEmpty.default('*'),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.mode !== 'master') return;
+    if (a.masterUser === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['masterUser'], message: 'required when mode is master' });
+    if (a.masterPassword === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['masterPassword'], message: 'required when mode is master' });
+  })
+  .transform((a): AuthConfig =>
+    a.mode === 'master'
+      ? { mode: 'master', masterUser: a.masterUser!, masterPassword: a.masterPassword!, masterStyle: a.masterStyle, masterSeparator: a.masterSeparator }
+      : { mode: 'user' },
+  );
+
+const endpointShape = {
+  host: nonEmpty.refine((s) => !/[\s/]/.test(s), 'expected a host name or address (no spaces, no scheme or path)'),
+  port: int(1, 65535).optional(),
+  tls: z.enum(['implicit', 'starttls', 'none']).default('implicit'),
+  allowInsecure: z.boolean().default(false),
+  tlsVerify: z.boolean().default(true),
+  caFile: nonEmpty.optional(),
+  auth: authSchema.default({}),
+};
+
+type EndpointInput = { tls: TlsMode; allowInsecure: boolean; tlsVerify: boolean; port?: number };
+
+/**
+ * The TLS rules of one endpoint: plaintext and unverified certificates need allowInsecure.
+ * Also used on the raw document (load.ts) so the rules are reported even when another field of
+ * the same endpoint is invalid.
+ */
+export function endpointProblems(e: { tls?: unknown; allowInsecure?: unknown; tlsVerify?: unknown }): { field: 'tls' | 'tlsVerify'; message: string }[] {
+  const problems: { field: 'tls' | 'tlsVerify'; message: string }[] = [];
+  const insecureOk = e.allowInsecure === true;
+  if (e.tls === 'none' && !insecureOk) {
+    problems.push({ field: 'tls', message: 'tls: none sends passwords in plaintext; set allowInsecure: true to permit it' });
+  }
+  if (e.tlsVerify === false && !insecureOk) {
+    problems.push({ field: 'tlsVerify', message: 'tlsVerify: false disables certificate checks; set allowInsecure: true to permit it' });
+  }
+  return problems;
+}
+
+function checkEndpoint(e: EndpointInput, ctx: z.RefinementCtx): void {
+  for (const p of endpointProblems(e)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [p.field], message: p.message });
+}
+
+function defaultPort<T extends EndpointInput>(e: T): T & { port: number } {
+  return { ...e, port: e.port ?? (e.tls === 'implicit' ? 993 : 143) };
+}
+
+const imapSourceSchema = z
+  .object({
+    type: z.literal('imap'),
+    ...endpointShape,
+    maxConnections: int(1, 100).default(6),
+  })
+  .strict();
+
+export const sourceSchema = z
+  .discriminatedUnion('type', [imapSourceSchema])
+  .superRefine(checkEndpoint)
+  .transform((s): SourceConfig => defaultPort(s));
+
+export const targetSchema = z
+  .object({
+    type: z.literal('ums-imap').default('ums-imap'),
+    ...endpointShape,
+    maxConnections: int(1, 100).default(8),
+    namespace: z
+      .object({
+        prefix: z.string(),
+        delimiter: z.string().length(1, 'expected a single character'),
+      })
+      .strict()
+      .optional(),
+    utf8Accept: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine(checkEndpoint)
+  .transform((t): TargetConfig => defaultPort(t));
+
+export const stateSchema = z
+  .object({
+    driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    path: nonEmpty.optional(),
+    url: secretRef.optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.driver === 'postgres' && s.url === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url'], message: 'required when driver is postgres' });
+    }
+  })
+  .transform((s): StateConfig => (s.driver === 'postgres' ? { driver: 'postgres', url: s.url! } : { driver: 'sqlite', path: s.path ?? DEFAULT_STATE_PATH }));
+
+const loggingSchema = z
+  .object({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+    file: nonEmpty.optional(),
+  })
+  .strict();
+
+const mailboxSchema = z
+  .object({
+    source: login,
+    target: login.optional(),
+    sourcePassword: secretRef.optional(),
+    targetPassword: secretRef.optional(),
+  })
+  .strict();
+
+const specialUseName = folderPath;
+
+const foldersSchema = z
+  .object({
+    include: z.array(folderGlob).min(1).default(['**']),
+    exclude: z.array(folderGlob).default([]),
+    rename: z.array(z.object({ from: folderPath, to: folderPath }).strict()).default([]),
+    specialUse: z
+      .object({
+        sent: specialUseName.default(DEFAULT_SPECIAL_USE.sent),
+        trash: specialUseName.default(DEFAULT_SPECIAL_USE.trash),
+        junk: specialUseName.default(DEFAULT_SPECIAL_USE.junk),
+        drafts: specialUseName.default(DEFAULT_SPECIAL_USE.drafts),
+        archive: specialUseName.default(DEFAULT_SPECIAL_USE.archive),
+      })
+      .strict()
+      .default({}),
+    invalidCharReplacement: z
+      .string()
+      .min(1)
+      .max(8)
+      .refine((s) => !/[/.\p{Cc}]/u.test(s), 'must not contain "/", "." or control characters')
+      .default('_'),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    const seen = new Map<string, number>();
+    f.rename.forEach((r, i) => {
+      const prev = seen.get(r.from);
+      if (prev !== undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['rename', i, 'from'], message: `duplicate rename of ${JSON.stringify(r.from)} (also folders.rename[${prev}])` });
+      } else seen.set(r.from, i);
+    });
+  });
+
+const filtersSchema = z
+  .object({
+    before: dateField,
+    since: dateField,
+    maxMessageSize: sizeField,
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.before !== undefined && f.since !== undefined && f.before.getTime() <= f.since.getTime()) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['before'],
+        message: `must be later than filters.since (${f.before.toISOString()} <= ${f.since.toISOString()})`,
+      });
+    }
+  });
+
+const concurrencySchema = z
+  .object({
+    mailboxes: int(1, 100).default(2),
+    tasks: int(1, 1000).default(4),
+    writersPerTask: int(1, 100).default(4),
+    batchSize: int(1, 5000).default(100),
+  })
+  .strict();
+
+const retrySchema = z
+  .object({
+    attempts: int(1, 100).default(5),
+    baseDelayMs: int(0, 3_600_000).default(1000),
+    maxDelayMs: int(0, 86_400_000).default(60000),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.maxDelayMs < r.baseDelayMs) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maxDelayMs'], message: `must be at least retry.baseDelayMs (${r.baseDelayMs})` });
+    }
+  });
+
+const migrationConfigObject = z
+  .object({
+    version: z.literal(1),
+    state: stateSchema.default({}),
+    logging: loggingSchema.default({}),
+    source: sourceSchema,
+    target: targetSchema,
+    mailboxes: z.array(mailboxSchema).default([]),
+    userMap: nonEmpty.optional(),
+    folders: foldersSchema.default({}),
+    filters: filtersSchema.default({}),
+    concurrency: concurrencySchema.default({}),
+    retry: retrySchema.default({}),
+  })
+  .strict();
+
+/** The whole file. Parse the YAML's plain JS value (`doc.toJS()`) with it. */
+export const migrationConfigSchema: z.ZodType<MigrationConfig, z.ZodTypeDef, unknown> = migrationConfigObject;
+
+// ---------------------------------------------------------------------------------------------
+// Schema introspection (for "did you mean" on unknown keys)
+
+/** The known keys of the object schema found at `path` (following `data` through unions), if any. */
+export function knownKeysAt(path: readonly (string | number)[], data: unknown): string[] | undefined {
+  let schema: z.ZodTypeAny = migrationConfigObject;
+  let value: unknown = data;
+  let i = 0;
+  for (;;) {
+    if (schema instanceof z.ZodEffects) schema = schema._def.schema;
+    else if (schema instanceof z.ZodDefault) schema = schema._def.innerType;
+    else if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) schema = schema.unwrap();
+    else if (schema instanceof z.ZodDiscriminatedUnion) {
+      const disc = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[schema.discriminator] : undefined;
+      const option = schema.optionsMap.get(disc as z.Primitive);
+      if (!option) return undefined;
+      schema = option;
+    } else if (i >= path.length) {
+      return schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : undefined;
+    } else if (schema instanceof z.ZodArray && typeof path[i] === 'number') {
+      schema = schema.element;
+      value = Array.isArray(value) ? value[path[i] as number] : undefined;
+      i++;
+    } else if (schema instanceof z.ZodObject) {
+      const next = (schema.shape as Record<string, z.ZodTypeAny>)[String(path[i])];
+      if (!next) return undefined;
+      schema = next;
+      value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[String(path[i])] : undefined;
+      i++;
+    } else return undefined;
+  }
+}
