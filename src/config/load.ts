@@ -155,12 +155,17 @@ class Issues {
     if (!this.doc) return undefined;
     let node: unknown = this.doc.contents;
     let offset: number | undefined;
+    /** Key of the pair whose value is `node` (undefined for sequence items and the root). */
+    let parentKey: number | undefined;
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]!;
       if (isAlias(node)) node = node.resolve(this.doc);
       if (isMap(node)) {
         const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
-        if (!pair) break;
+        if (!pair) {
+          offset = parentKey ?? offset;
+          break;
+        }
         const keyStart = isScalar(pair.key) || isMap(pair.key) || isSeq(pair.key) ? pair.key.range?.[0] : undefined;
         const value = pair.value;
         const valueRange = isScalar(value) || isMap(value) || isSeq(value) || isAlias(value) ? value.range : undefined;
@@ -169,11 +174,16 @@ class Issues {
           offset = keyStart ?? offset;
           if (empty) break;
         } else offset = valueRange[0];
+        parentKey = keyStart;
         node = value;
       } else if (isSeq(node) && typeof seg === 'number') {
         const item = node.items[seg];
-        if (!(isScalar(item) || isMap(item) || isSeq(item) || isAlias(item)) || !item.range) break;
+        if (!(isScalar(item) || isMap(item) || isSeq(item) || isAlias(item)) || !item.range) {
+          offset = parentKey ?? offset;
+          break;
+        }
         offset = item.range[0];
+        parentKey = undefined;
         node = item;
       } else break;
     }
