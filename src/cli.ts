@@ -59,10 +59,10 @@ async function finish(p: Promise<number>): Promise<void> {
 }
 
 program.parseAsync(process.argv).catch(async (err: unknown) => {
-  const { ConfigError, formatIssues } = await import('./config/load.js');
+  const { ConfigError } = await import('./config/load.js');
   const { LockHeldError } = await import('./state/run-lock.js');
   if (err instanceof ConfigError) {
-    process.stderr.write(`${formatIssues(err.issues, err.file ?? 'config')}\n`);
+    process.stderr.write(`${err.message}\n`);
     process.exitCode = EXIT.CONFIG;
   } else if (err instanceof LockHeldError) {
     process.stderr.write(`ums-migrate: ${err.message}\n`);

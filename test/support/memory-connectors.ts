@@ -1,0 +1,117 @@
+/**
+ * In-memory source and target with fault injection, for engine tests (no protocol involved).
+ * The target behaves like an IMAP server with UIDPLUS: per-folder UIDVALIDITY and UIDNEXT.
+ */
+import { contentHash } from '../../mappings/content-hash.js';
+import type {
+  AccessCheck, Account, ChangePage, Container, ContainerStats, ItemContent, ItemMeta, PendingItem, PutResult,
+  SourceConnector, SourceMailbox, TargetConnector, TargetContainerState, TargetMailbox,
+} from '../../src/model/types.js';
+import { ItemError, TransientError } from '../../src/util/errors.js';
+
+export interface MemMessage { uid: number; content: Buffer; flags: string[]; internalDate: Date; messageId?: string }
+export interface MemFolder { path: string[]; uidValidity: number; uidNext: number; messages: MemMessage[] }
+
+export class MemorySource implements SourceConnector, SourceMailbox {
+  readonly name = 'memory';
+  folders = new Map<string, MemFolder>();
+  /** Called before each read of an item; throw to inject a fault. */
+  beforeRead?: (id: string) => void;
+
+  add(path: string[], content: string | Buffer, opts: { flags?: string[]; date?: Date; messageId?: string } = {}): MemMessage {
+    const id = path.join('/');
+    let f = this.folders.get(id);
+    if (!f) { f = { path, uidValidity: 1000, uidNext: 1, messages: [] }; this.folders.set(id, f); }
+    const m = { uid: f.uidNext++, content: Buffer.from(content), flags: opts.flags ?? [], internalDate: opts.date ?? new Date('2024-01-01T10:00:00Z'), messageId: opts.messageId };
+    f.messages.push(m);
+    return m;
+  }
+
+  async openMailbox(_a: Account): Promise<SourceMailbox> { return this; }
+  async verify(): Promise<AccessCheck> { return { ok: true, checks: [] }; }
+  async containers(): Promise<Container[]> {
+    return [...this.folders.entries()].map(([id, f]) => ({ id, path: f.path, delimiter: '/', kind: 'mail' as const, specialUse: id === 'INBOX' ? '\\Inbox' as const : undefined }));
+  }
+  private folder(c: Container): MemFolder {
+    const f = this.folders.get(c.id);
+    if (!f) throw new Error(`no folder ${c.id}`);
+    return f;
+  }
+  async stats(c: Container): Promise<ContainerStats> {
+    const f = this.folder(c);
+    return { count: f.messages.length, bytes: f.messages.reduce((n, m) => n + m.content.length, 0), epoch: String(f.uidValidity), token: `${f.uidValidity}:${f.uidNext}:${f.messages.length}` };
+  }
+  async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
+    const f = this.folder(c);
+    const after = cursor === null ? 0 : Number(cursor);
+    const rest = f.messages.filter((m) => m.uid > after);
+    const page = rest.slice(0, limit);
+    return {
+      epoch: String(f.uidValidity),
+      items: page.map((m) => ({ id: String(m.uid), size: m.content.length, internalDate: m.internalDate, flags: m.flags, messageId: m.messageId })),
+      cursor: String(page.length ? (page[page.length - 1] as MemMessage).uid : after),
+      done: rest.length <= limit,
+    };
+  }
+  async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
+    const f = this.folder(c);
+    for (const meta of items) {
+      this.beforeRead?.(meta.id);
+      const m = f.messages.find((x) => String(x.uid) === meta.id);
+      if (m) yield { meta, content: m.content };
+      else yield { meta, error: new Error('gone') };
+    }
+  }
+  async close(): Promise<void> {}
+}
+
+export interface Fault {
+  /** 'before': the write fails and nothing lands; 'after': it lands, then the connection "drops". */
+  when: 'before' | 'after';
+  kind: 'transient' | 'reject';
+}
+
+export class MemoryTarget implements TargetConnector, TargetMailbox {
+  readonly name = 'memory';
+  folders = new Map<string, { uidValidity: number; uidNext: number; messages: MemMessage[] }>();
+  puts = 0;
+  /** Decides a fault for the n-th put (1-based), or none. */
+  fault?: (n: number, item: ItemContent) => Fault | undefined;
+
+  async openMailbox(_a: Account): Promise<TargetMailbox> { return this; }
+  async verify(): Promise<AccessCheck> { return { ok: true, checks: [] }; }
+  async namespace() { return { prefix: 'INBOX.', delimiter: '.' }; }
+  async list(): Promise<string[]> { return [...this.folders.keys()]; }
+  private f(ref: string) {
+    let f = this.folders.get(ref);
+    if (!f) { f = { uidValidity: 7, uidNext: 1, messages: [] }; this.folders.set(ref, f); }
+    return f;
+  }
+  async ensure(ref: string): Promise<TargetContainerState> {
+    const f = this.f(ref);
+    return { ref, epoch: String(f.uidValidity), watermark: `${f.uidValidity}:${f.uidNext}` };
+  }
+  async put(ref: string, item: ItemContent): Promise<PutResult> {
+    const n = ++this.puts;
+    const fault = this.fault?.(n, item);
+    if (fault?.when === 'before') throw fault.kind === 'transient' ? new TransientError('connection reset (injected)') : new ItemError('rejected (injected)');
+    const f = this.f(ref);
+    const m = { uid: f.uidNext++, content: item.content, flags: item.meta.flags, internalDate: item.meta.internalDate ?? new Date(), messageId: item.meta.messageId };
+    f.messages.push(m);
+    if (fault?.when === 'after') throw new TransientError('connection dropped after the write (injected)');
+    return { id: String(m.uid) };
+  }
+  async findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
+    const f = this.f(ref);
+    const [e, next] = watermark.split(':');
+    const start = watermark === '' || e !== String(f.uidValidity) ? 1 : Number(next);
+    const taken = new Set<string>();
+    const out = new Map<string, string>();
+    for (const p of pending) {
+      const hit = f.messages.find((m) => m.uid >= start && !exclude.has(String(m.uid)) && !taken.has(String(m.uid)) && contentHash(m.content) === p.hash);
+      if (hit) { taken.add(String(hit.uid)); out.set(p.key, String(hit.uid)); }
+    }
+    return out;
+  }
+  async close(): Promise<void> {}
+}
