@@ -50,8 +50,17 @@ export class ConnectionPool<C> {
       await this.discard(conn);
     }
     const total = this.all.size + this.opening;
-    if (total < this.opts.max && (total === 0 ? (await this.opts.slots.acquire(), true) : this.opts.slots.tryAcquire())) {
+    // The first connection may wait for a server slot; later ones only take a free slot.
+    // `opening` is counted before any await so concurrent callers see this connection coming.
+    const first = total === 0;
+    if (total < this.opts.max && (first || this.opts.slots.tryAcquire())) {
       this.opening++;
+      try {
+        if (first) await this.opts.slots.acquire();
+      } catch (err) {
+        this.opening--;
+        throw err;
+      }
       try {
         const conn = await this.opts.open();
         this.all.add(conn);
