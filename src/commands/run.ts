@@ -28,8 +28,9 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
       store, sources: ctx.sources, targets: ctx.targets, log: ctx.log, onEvent: progress?.onEvent, signal: abort.signal,
     }, ctx.jobs, ctx.options);
     progress?.stop();
-    ctx.log.info({ report: { ...report, mailboxes: undefined } }, 'run finished');
-    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${summarise(report)}\n`);
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    ctx.log.info({ report: { ...report, mailboxes: undefined }, peakRssMb }, 'run finished');
+    process.stdout.write(opts.json ? `${JSON.stringify({ ...report, peakRssMb }, null, 2)}\n` : `${summarise(report)}\n`);
     if (abort.signal.aborted) return EXIT.INTERRUPTED;
     return report.failed > 0 || report.failedContainers > 0 || report.failedMailboxes > 0 ? EXIT.PARTIAL : EXIT.OK;
   } finally {

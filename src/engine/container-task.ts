@@ -86,7 +86,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     await store.resetEpoch(mailboxId, c.id, stats.epoch);
   }
   let cursor = cp && cp.epoch === stats.epoch && cp.scope === scope && cp.targetRef === targetRef ? cp.cursor : null;
-  const claimed = await store.claimedTargetIds(mailboxId, targetRef, target.epoch);
+  const claimed = await store.claimedTargetIds(mailboxId, targetRef, target.epoch, { containerId: c.id, epoch: stats.epoch });
 
   while (!ctx.signal?.aborted) {
     const page = await withRetry('listing', () => ctx.source.changes(c, cursor, ctx.batchSize));
@@ -243,7 +243,7 @@ async function recoverPending(
   for (const group of groups.values()) {
     const first = group[0] as PendingRow;
     const t = first.targetRef === current.ref ? current : await ctx.target.ensure(first.targetRef);
-    const claimed = await store.claimedTargetIds(mailboxId, t.ref, t.epoch);
+    const claimed = await store.claimedTargetIds(mailboxId, t.ref, t.epoch, { containerId: c.id, epoch: stats.epoch });
     const wanted = metas.filter((m) => group.some((g) => g.itemId === m.id) && hashes.has(m.id)).map((m) => pendingItem(m, hashes.get(m.id) as string));
     const found = wanted.length > 0 ? await ctx.target.findWritten(t.ref, first.watermark, wanted, claimed) : new Map<string, string>();
     for (const m of wanted) {

@@ -144,9 +144,10 @@ export class SqliteStateStore implements StateStore {
     return out;
   }
 
-  async claimedTargetIds(mailboxId: number, targetRef: string, targetEpoch: string): Promise<Set<string>> {
-    const rows = this.db.prepare(`SELECT target_id FROM items WHERE mailbox_id = ? AND target_ref = ? AND target_epoch = ? AND target_id IS NOT NULL`)
-      .all(mailboxId, targetRef, targetEpoch) as Row[];
+  async claimedTargetIds(mailboxId: number, targetRef: string, targetEpoch: string, current?: { containerId: string; epoch: string }): Promise<Set<string>> {
+    const rows = this.db.prepare(`SELECT target_id FROM items WHERE mailbox_id = ? AND target_ref = ? AND target_epoch = ? AND target_id IS NOT NULL
+      AND NOT (container_id = ? AND epoch != ?)`)
+      .all(mailboxId, targetRef, targetEpoch, current?.containerId ?? '', current?.epoch ?? '') as Row[];
     return new Set(rows.map((r) => r.target_id as string));
   }
 

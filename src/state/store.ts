@@ -115,8 +115,12 @@ export interface StateStore {
   dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void>;
   /** Which of `itemIds` (in `epoch`) already have a final row. */
   finished(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, ItemStatus>>;
-  /** Target ids already claimed by done items in a target container (and epoch). */
-  claimedTargetIds(mailboxId: number, targetRef: string, targetEpoch: string): Promise<Set<string>>;
+  /**
+   * Target ids already claimed by done items in a target container (and epoch). Claims made by
+   * `current.containerId` under an epoch other than `current.epoch` are stale (that container is
+   * being re-verified) and do not count.
+   */
+  claimedTargetIds(mailboxId: number, targetRef: string, targetEpoch: string, current?: { containerId: string; epoch: string }): Promise<Set<string>>;
   /** Moves a container to a new source epoch: its cursor restarts; rows of the old epoch stay. */
   resetEpoch(mailboxId: number, containerId: string, epoch: string): Promise<void>;
   containers(mailboxId?: number): Promise<ContainerRow[]>;

@@ -1,0 +1,103 @@
+/**
+ * npm run bench:imap — IMAP → UMS throughput against mbsync, on the same corpus in the same run.
+ *
+ * Seeds a corpus (BENCH_MESSAGES, default 5000; mixed sizes up to 2 MB; ≥ 5 folders including
+ * non-ASCII names) into Dovecot, migrates it to a fresh Courier user with ums-migrate (the real
+ * CLI, as a child process), runs ums-migrate again with nothing new, then migrates the same
+ * corpus with mbsync (Debian isync) into another fresh Courier user. Last line is machine-readable:
+ *   bench:imap msgs=N ours_msg_s=X mbsync_msg_s=Y ratio=R peak_rss_mb=M rerun_s=S
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCorpus, seedSource } from '../test/lab/corpus.js';
+import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../test/lab/lab.js';
+import { runCli } from '../test/support/cli.js';
+import { writeLabConfig } from '../test/support/lab-config.js';
+import { snapshotMailbox, total } from '../test/support/mailbox-snapshot.js';
+
+const N = Number(process.env.BENCH_MESSAGES ?? 5000);
+const MiB = 1024 * 1024;
+const password = 'bench-pw-1';
+
+function mbsyncRc(lab: Lab, source: string, target: string, dir: string): string {
+  const account = (name: string, ep: Lab['source'], user: string) => [
+    `IMAPAccount ${name}`, `Host ${ep.host}`, `Port ${ep.tlsPort}`, `User ${user}`, `Pass ${password}`,
+    'SSLType IMAPS', `CertificateFile ${ep.caFile}`, '',
+    `IMAPStore ${name}-store`, `Account ${name}`, '',
+  ];
+  return [
+    ...account('far', lab.source, source), ...account('near', lab.target, target),
+    'Channel migrate', 'Far :far-store:', 'Near :near-store:', 'Patterns *', 'Create Near', 'Sync Pull',
+    `SyncState ${dir}/`, 'Expunge None', 'CopyArrivalDate yes', '',
+  ].join('\n');
+}
+
+function timed(cmd: string, args: string[]): Promise<{ seconds: number; code: number | null; stderr: string }> {
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('close', (code) => resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, code, stderr }));
+  });
+}
+
+async function main(): Promise<void> {
+  const lab = await startLab();
+  const source = uniqueLogin('bsrc');
+  await addSourceUser(source, password);
+  const corpus = generateCorpus({ messages: N, maxSize: 2 * MiB, seed: 2026 });
+  const bytes = corpus.reduce((n, m) => n + m.raw.length, 0);
+  const folders = new Set(corpus.map((m) => m.folder.join('/')));
+  process.stdout.write(`seeding ${N} messages, ${(bytes / MiB).toFixed(1)} MiB, ${folders.size} folders (${[...folders].join(', ')}) into Dovecot…\n`);
+  await seedSource(lab, source, password, corpus);
+
+  // ums-migrate
+  const ours = uniqueLogin('bours');
+  await addTargetUser(ours, password);
+  const cfg = writeLabConfig(lab, { source, target: ours, password }, [
+    'concurrency:', '  tasks: 4', '  writersPerTask: 4', '  batchSize: 200',
+  ]);
+  const t0 = process.hrtime.bigint();
+  const run = await runCli(['run', '-c', cfg.file, '--json']);
+  const oursWall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (run.code !== 0) throw new Error(`ums-migrate run failed (${run.code}): ${run.stderr}`);
+  const report = JSON.parse(run.stdout) as { copied: number; failed: number; seconds: number; peakRssMb: number };
+  const t1 = process.hrtime.bigint();
+  const rerun = await runCli(['run', '-c', cfg.file, '--json']);
+  const rerunWall = Number(process.hrtime.bigint() - t1) / 1e9;
+  const rerunReport = JSON.parse(rerun.stdout) as { copied: number; seconds: number };
+  const oursCount = total(await snapshotCounts(lab, ours));
+
+  // mbsync
+  const theirs = uniqueLogin('bmbs');
+  await addTargetUser(theirs, password);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mbsync-'));
+  writeFileSync(join(dir, 'mbsyncrc'), mbsyncRc(lab, source, theirs, dir), { mode: 0o600 });
+  const mb = await timed('mbsync', ['-q', '-c', join(dir, 'mbsyncrc'), '-a']);
+  if (mb.code !== 0) process.stdout.write(`mbsync exited ${mb.code}: ${mb.stderr.slice(0, 2000)}\n`);
+  const mbCount = total(await snapshotCounts(lab, theirs));
+
+  const oursRate = N / oursWall;
+  const mbRate = N / mb.seconds;
+  const rows = [
+    ['tool', 'messages in target', 'wall s', 'msg/s', 'MiB/s'],
+    ['ums-migrate', String(oursCount), oursWall.toFixed(1), oursRate.toFixed(1), (bytes / MiB / oursWall).toFixed(1)],
+    ['mbsync', String(mbCount), mb.seconds.toFixed(1), mbRate.toFixed(1), (bytes / MiB / mb.seconds).toFixed(1)],
+  ];
+  for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(12) : c.padStart(19))).join('')}\n`);
+  process.stdout.write(`ums-migrate: copied ${report.copied}, failed ${report.failed}, engine time ${report.seconds.toFixed(1)} s, peak RSS ${report.peakRssMb} MB\n`);
+  process.stdout.write(`re-run with nothing new: copied ${rerunReport.copied}, ${rerunWall.toFixed(2)} s wall (${rerunReport.seconds.toFixed(2)} s in the engine, the rest is process start-up)\n`);
+  process.stdout.write(`bench:imap msgs=${N} ours_msg_s=${oursRate.toFixed(1)} mbsync_msg_s=${mbRate.toFixed(1)} ratio=${(oursRate / mbRate).toFixed(2)} peak_rss_mb=${report.peakRssMb} rerun_s=${rerunWall.toFixed(2)}\n`);
+}
+
+async function snapshotCounts(lab: Lab, user: string) {
+  return snapshotMailbox({ ...lab.target, port: lab.target.tlsPort }, user, password);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:imap failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
