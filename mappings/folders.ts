@@ -1,0 +1,309 @@
+/**
+ * Folder mapping: which source folders are migrated and under which name they land on the UMS
+ * (Courier-IMAP: everything lives below the personal namespace "INBOX." with "." as delimiter).
+ *
+ * Per folder, in order:
+ * 1. include/exclude globs on the "/"-joined source path (exclude wins);
+ * 2. a rename rule (exact path or a parent's path; the longest matching `from` wins) — a renamed
+ *    folder is not subject to well-known mapping;
+ * 3. otherwise INBOX (any case, top level; or the top-level folder the source marks \Inbox) is
+ *    INBOX and its subfolders land below the prefix; the shallowest well-known ancestor-or-self
+ *    (by special-use attribute at any depth, else by localized name at top level, directly under
+ *    INBOX or under Gmail's "[Gmail]") is replaced by the configured special-use name;
+ * 4. every target segment is sanitised (delimiter, "/", control characters, outer whitespace).
+ *
+ * Pure: no I/O. Target names are Unicode; the IMAP connector encodes them (modified UTF-7).
+ */
+import type { Container, SpecialUse } from '../src/model/types.js';
+import { isGroupingRoot, wellKnownByName, type WellKnownFolder } from './well-known-folders.js';
+
+export interface FolderRules {
+  /** Globs on the "/"-joined source path: "*" one segment level, "**" any depth; case-sensitive except a leading INBOX. */
+  include: string[];
+  exclude: string[];
+  /** "/"-joined source path → "/"-joined target path; a rename of a folder also moves its subfolders. */
+  rename: { from: string; to: string }[];
+  specialUse: { sent: string; trash: string; junk: string; drafts: string; archive: string };
+  /** Replaces the target delimiter and '/' inside a single segment name. */
+  invalidCharReplacement: string;
+}
+
+/** The target's personal namespace. Courier: { prefix: 'INBOX.', delimiter: '.' }. */
+export interface TargetNamespace {
+  prefix: string;
+  delimiter: string;
+}
+
+export interface FolderPlan {
+  sourceId: string;
+  sourcePath: string[];
+  included: boolean;
+  /** Why excluded, e.g. 'excluded by pattern "Calendar"'. */
+  reason?: string;
+  /** Segments under the personal namespace; [] means INBOX itself. */
+  targetPath: string[];
+  /** Full target name, e.g. 'INBOX', 'INBOX.Sent', 'INBOX.Projects.Q3'. */
+  target: string;
+  /** What the folder itself was recognised as (not set on the subfolders of a recognised folder). */
+  specialUse?: SpecialUse;
+  notes: string[];
+}
+
+type SourceFolder = Pick<Container, 'id' | 'path' | 'specialUse'>;
+
+const SPECIAL_USE_OF: Readonly<Record<WellKnownFolder, SpecialUse>> = {
+  sent: '\\Sent',
+  trash: '\\Trash',
+  junk: '\\Junk',
+  drafts: '\\Drafts',
+  archive: '\\Archive',
+};
+const KIND_OF: ReadonlyMap<SpecialUse, WellKnownFolder> = new Map(
+  (Object.entries(SPECIAL_USE_OF) as [WellKnownFolder, SpecialUse][]).map(([k, v]) => [v, k]),
+);
+
+/** INBOX in any ASCII case (a non-unicode /i regex never folds non-ASCII letters onto ASCII). */
+const isInbox = (seg: string | undefined): boolean => seg !== undefined && /^inbox$/i.test(seg);
+const q = (s: string): string => JSON.stringify(s);
+
+// ---------------------------------------------------------------------------------------------
+// Globs
+
+const segmentRegexCache = new Map<string, RegExp>();
+
+function segmentRegex(seg: string, ci: boolean): RegExp {
+  const key = (ci ? 'i:' : 's:') + seg;
+  let re = segmentRegexCache.get(key);
+  if (!re) {
+    const body = seg.split('*').map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&')).join('.*');
+    re = new RegExp(`^${body}$`, ci ? 'sui' : 'su');
+    if (segmentRegexCache.size > 1000) segmentRegexCache.clear();
+    segmentRegexCache.set(key, re);
+  }
+  return re;
+}
+
+/**
+ * Matches a "/"-separated `path` against `pattern`: "*" matches any run of characters inside
+ * one segment (also part of a name: "Cal*"), a "**" segment matches zero or more whole
+ * segments (so "A/**" matches A and everything below it, "**" matches everything). Matching is
+ * case-sensitive, except that a path starting with INBOX (any case) has that segment compared
+ * case-insensitively ("INBOX/**" matches "Inbox/x").
+ */
+export function matchGlob(pattern: string, path: string): boolean {
+  const pat = pattern.split('/');
+  const segs = path.split('/');
+  const ciFirst = isInbox(segs[0]);
+  // `states`: the pattern positions reachable after consuming the path segments so far.
+  const closure = (set: Set<number>): Set<number> => {
+    for (const i of set) if (pat[i] === '**') set.add(i + 1); // Set iteration visits added items
+    return set;
+  };
+  let states = closure(new Set([0]));
+  for (let s = 0; s < segs.length && states.size > 0; s++) {
+    const next = new Set<number>();
+    for (const i of states) {
+      const p = pat[i];
+      if (p === undefined) continue;
+      if (p === '**') next.add(i);
+      else if (segmentRegex(p, s === 0 && ciFirst).test(segs[s]!)) next.add(i + 1);
+    }
+    states = closure(next);
+  }
+  return states.has(pat.length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Target names
+
+/** A user-given "/"-joined target path (rename `to`, special-use name); a leading INBOX is INBOX itself. */
+function userTargetPath(s: string): string[] {
+  const segs = s.split('/');
+  return isInbox(segs[0]) ? segs.slice(1) : segs;
+}
+
+/** The segment as it can be created on the target, with a note when it had to change. */
+function sanitiseSegment(seg: string, ns: TargetNamespace, repl: string): { name: string; note?: string } {
+  const problems: string[] = [];
+  let name = seg.trim();
+  if (name !== seg && name !== '') problems.push('leading/trailing whitespace trimmed');
+  if (ns.delimiter !== '' && name.includes(ns.delimiter)) {
+    name = name.split(ns.delimiter).join(repl);
+    problems.push(`${q(ns.delimiter)} is the target delimiter`);
+  }
+  if (name.includes('/')) {
+    name = name.split('/').join(repl);
+    problems.push('"/" is not allowed inside a folder name');
+  }
+  if (/\p{Cc}/u.test(name)) {
+    name = name.replace(/\p{Cc}/gu, repl);
+    problems.push('control characters are not allowed');
+  }
+  if (name === '') {
+    name = repl;
+    problems.push(seg === '' ? 'the name is empty' : 'the name is only whitespace');
+  }
+  return problems.length === 0 ? { name } : { name, note: `renamed ${q(seg)} → ${q(name)}: ${problems.join('; ')}` };
+}
+
+function targetName(targetPath: string[], ns: TargetNamespace): string {
+  if (targetPath.length === 0) return 'INBOX';
+  const prefix = ns.prefix === '' || ns.prefix.endsWith(ns.delimiter) ? ns.prefix : ns.prefix + ns.delimiter;
+  return prefix + targetPath.join(ns.delimiter);
+}
+
+/** The target name as the server compares it: INBOX is case-insensitive. */
+function collisionKey(targetPath: string[], ns: TargetNamespace): string {
+  if (ns.prefix === '' && isInbox(targetPath[0])) return targetName(['INBOX', ...targetPath.slice(1)], ns);
+  return targetName(targetPath, ns);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+interface Anchor {
+  /** Index of the recognised segment in the source path. */
+  depth: number;
+  kind: WellKnownFolder;
+  by: 'attribute' | 'name';
+}
+
+/** The configured target path of a well-known folder kind. */
+function specialUseTarget(rules: FolderRules, kind: WellKnownFolder): string[] {
+  return userTargetPath(rules.specialUse[kind]);
+}
+
+export function planFolders(
+  containers: SourceFolder[],
+  rules: FolderRules,
+  ns: TargetNamespace,
+): { folders: FolderPlan[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const include = rules.include.length > 0 ? rules.include : ['**'];
+  const pathKey = (path: string[]): string => JSON.stringify(isInbox(path[0]) ? ['INBOX', ...path.slice(1)] : path);
+  const byPath = new Map<string, SourceFolder>();
+  for (const c of containers) if (!byPath.has(pathKey(c.path))) byPath.set(pathKey(c.path), c);
+  const attributeAt = (path: string[], depth: number): SpecialUse | undefined => byPath.get(pathKey(path.slice(0, depth + 1)))?.specialUse;
+
+  // 1. Selection.
+  const selection = new Map<string, { included: boolean; reason?: string }>();
+  const select = (path: string[]): { included: boolean; reason?: string } => {
+    const joined = path.join('/');
+    const excludedBy = rules.exclude.find((p) => matchGlob(p, joined));
+    if (excludedBy !== undefined) return { included: false, reason: `excluded by pattern ${q(excludedBy)}` };
+    if (!include.some((p) => matchGlob(p, joined))) return { included: false, reason: `not matched by any include pattern (${include.map(q).join(', ')})` };
+    return { included: true };
+  };
+  for (const c of containers) selection.set(pathKey(c.path), select(c.path));
+
+  // 2. Renames: exact or parent path, segment-wise, leading INBOX case-insensitive.
+  const renameUsed = new Set<number>();
+  const findRename = (path: string[]): { index: number; depth: number } | undefined => {
+    let best: { index: number; depth: number } | undefined;
+    rules.rename.forEach((r, index) => {
+      const from = r.from.split('/');
+      if (from.length > path.length || (best && from.length <= best.depth)) return;
+      const ok = from.every((seg, i) => seg === path[i] || (i === 0 && isInbox(seg) && isInbox(path[0])));
+      if (ok) best = { index, depth: from.length };
+    });
+    return best;
+  };
+
+  // 3. Well-known folders.
+  const isInboxRoot = (path: string[]): boolean => isInbox(path[0]) || attributeAt(path, 0) === '\\Inbox';
+  const findAnchor = (c: SourceFolder): Anchor | undefined => {
+    const path = c.path;
+    for (let depth = 0; depth < path.length; depth++) {
+      const attr = depth === path.length - 1 ? c.specialUse : attributeAt(path, depth);
+      const kind = attr === undefined ? undefined : KIND_OF.get(attr);
+      if (kind) return { depth, kind, by: 'attribute' };
+      if (attr !== undefined) continue; // \All, \Flagged, \Inbox: the server said what it is
+      const nameCounts = depth === 0 ? !isInboxRoot(path) : depth === 1 && (isInboxRoot(path) || isGroupingRoot(path[0]!));
+      const byName = nameCounts ? wellKnownByName(path[depth]!) : undefined;
+      if (byName) return { depth, kind: byName, by: 'name' };
+    }
+    return undefined;
+  };
+
+  const folders: FolderPlan[] = containers.map((c) => {
+    const sourcePath = [...c.path];
+    const notes: string[] = [];
+    const { included, reason } = selection.get(pathKey(sourcePath)) ?? select(sourcePath);
+    let raw: string[];
+    let specialUse: SpecialUse | undefined;
+    const rename = findRename(sourcePath);
+    if (rename) {
+      renameUsed.add(rename.index);
+      const r = rules.rename[rename.index]!;
+      raw = [...userTargetPath(r.to), ...sourcePath.slice(rename.depth)];
+      notes.push(rename.depth === sourcePath.length ? `renamed by rule ${q(r.from)} → ${q(r.to)}` : `moved with its parent by rule ${q(r.from)} → ${q(r.to)}`);
+      const kind = c.specialUse ? KIND_OF.get(c.specialUse) : undefined;
+      if (kind) notes.push(`the rename takes precedence over its special use ${c.specialUse}`);
+    } else {
+      const anchor = findAnchor(c);
+      if (anchor) {
+        raw = [...specialUseTarget(rules, anchor.kind), ...sourcePath.slice(anchor.depth + 1)];
+        const label = SPECIAL_USE_OF[anchor.kind];
+        if (anchor.depth === sourcePath.length - 1) {
+          specialUse = label;
+          notes.push(anchor.by === 'attribute' ? `recognised as ${label} by its special-use attribute` : `recognised as ${label} by its name ${q(sourcePath[anchor.depth]!)}`);
+        } else {
+          notes.push(`follows its parent ${q(sourcePath.slice(0, anchor.depth + 1).join('/'))} (${label})`);
+        }
+      } else if (sourcePath.length > 0 && isInboxRoot(sourcePath)) {
+        raw = sourcePath.slice(1);
+        if (raw.length === 0) {
+          specialUse = '\\Inbox';
+          if (!isInbox(sourcePath[0])) notes.push('recognised as \\Inbox by its special-use attribute');
+        }
+      } else {
+        raw = sourcePath;
+      }
+    }
+    const targetPath = raw.map((seg) => {
+      const s = sanitiseSegment(seg, ns, rules.invalidCharReplacement);
+      if (s.note && !notes.includes(s.note)) notes.push(s.note);
+      return s.name;
+    });
+    for (let depth = sourcePath.length - 1; included && depth > 0; depth--) {
+      const parent = sourcePath.slice(0, depth);
+      const sel = byPath.has(pathKey(parent)) ? selection.get(pathKey(parent)) : undefined;
+      if (sel && !sel.included) {
+        notes.push(`its parent ${q(parent.join('/'))} is not migrated (${sel.reason}); it is only created as a container`);
+        break;
+      }
+    }
+    if (included && (c.specialUse === '\\All' || c.specialUse === '\\Flagged')) {
+      warnings.push(`${q(sourcePath.join('/'))} (${c.specialUse}) only shows messages that live in other folders; migrating it duplicates them — consider excluding it`);
+    }
+    const plan: FolderPlan = { sourceId: c.id, sourcePath, included, targetPath, target: targetName(targetPath, ns), notes };
+    if (reason !== undefined) plan.reason = reason;
+    if (specialUse !== undefined) plan.specialUse = specialUse;
+    return plan;
+  });
+
+  // 4. Collisions among the migrated folders.
+  const byTarget = new Map<string, FolderPlan[]>();
+  for (const f of folders) {
+    if (!f.included) continue;
+    const key = collisionKey(f.targetPath, ns);
+    const list = byTarget.get(key);
+    if (list) list.push(f);
+    else byTarget.set(key, [f]);
+  }
+  for (const list of byTarget.values()) {
+    if (list.length < 2) continue;
+    const names = list.map((f) => q(f.sourcePath.join('/')));
+    const who = names.length === 2 ? `${names[0]} and ${names[1]} both` : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} all`;
+    warnings.push(`${who} map to ${q(list[0]!.target)}; their messages will be merged`);
+    for (const f of list) {
+      const others = list.filter((o) => o !== f).map((o) => q(o.sourcePath.join('/')));
+      f.notes.push(`merged with ${others.join(', ')} into ${q(f.target)}`);
+    }
+  }
+
+  rules.rename.forEach((r, i) => {
+    if (!renameUsed.has(i)) warnings.push(`rename rule ${q(r.from)} → ${q(r.to)} matched no source folder`);
+  });
+  return { folders, warnings };
+}
