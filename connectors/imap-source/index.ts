@@ -119,12 +119,13 @@ class ImapSourceMailbox implements SourceMailbox {
       });
   }
 
-  async stats(container: Container): Promise<ContainerStats> {
+  async stats(container: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
     const st = await this.run(`STATUS ${container.id}`, (c) => c.client.status(container.id, { messages: true, uidNext: true, uidValidity: true, highestModseq: true }));
     if (!st) throw new TransientError(`source ${this.account.login}: STATUS ${container.id} gave no answer`);
     const count = st.messages ?? 0;
-    let bytes = 0;
-    if (count > 0) {
+    let bytes: number | undefined;
+    if (opts.withBytes && count === 0) bytes = 0;
+    else if (opts.withBytes) {
       bytes = await this.run(`sizes of ${container.id}`, async (c) => {
         await this.examine(c, container.id);
         let total = 0;

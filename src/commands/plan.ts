@@ -32,7 +32,7 @@ export async function planCommand(opts: CommandOptions & { json?: boolean }): Pr
           const c = byId.get(f.sourceId);
           if (c) {
             try {
-              const st = await pair.source.stats(c);
+              const st = await pair.source.stats(c, { withBytes: true });
               pf.messages = st.count;
               pf.bytes = st.bytes;
             } catch (err) {

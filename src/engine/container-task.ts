@@ -71,9 +71,10 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     return out;
   }
 
-  await store.setContainerTotals(mailboxId, c.id, { items: stats.count, bytes: stats.bytes });
+  const bytes = (await withRetry('sizes', () => ctx.source.stats(c, { withBytes: true }))).bytes ?? 0;
+  await store.setContainerTotals(mailboxId, c.id, { items: stats.count, bytes });
   await store.setContainerStatus(mailboxId, c.id, 'running');
-  ctx.emit({ type: 'container-start', mailbox: ctx.mailbox, container: c.id, target: targetRef, total: stats.count, bytes: stats.bytes });
+  ctx.emit({ type: 'container-start', mailbox: ctx.mailbox, container: c.id, target: targetRef, total: stats.count, bytes });
 
   let target = await withRetry('target folder', () => ctx.target.ensure(targetRef));
   if (pendingRows.length > 0) {

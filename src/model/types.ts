@@ -54,7 +54,8 @@ export interface ChangePage {
 
 export interface ContainerStats {
   count: number;
-  bytes: number;
+  /** Total size; only computed when asked for (`withBytes`), as it can cost a scan. */
+  bytes?: number;
   epoch: string;
   /**
    * Changes whenever anything in the container changes (IMAP: UIDVALIDITY, UIDNEXT, MESSAGES,
@@ -78,7 +79,8 @@ export interface ItemContent {
 export interface SourceMailbox {
   verify(): Promise<AccessCheck>;
   containers(): Promise<Container[]>;
-  stats(container: Container): Promise<ContainerStats>;
+  /** Cheap probe (IMAP STATUS); `withBytes` also sums the sizes. */
+  stats(container: Container, opts?: { withBytes?: boolean }): Promise<ContainerStats>;
   /** Items after `cursor` (null: from the start), at most `limit` of them, in source order. */
   changes(container: Container, cursor: string | null, limit: number): Promise<ChangePage>;
   /**
