@@ -113,9 +113,9 @@ describe('normaliseProxyAddresses', () => {
     expect(r.addresses.map(formatProxyAddress)).toEqual(['smtp:alice@corp.example', 'SMTP:alice@other.example']);
   });
 
-  test('duplicates are collapsed case-insensitively, keeping the primary flag', () => {
+  test('duplicates are collapsed case-insensitively, keeping the primary flag (not for X500)', () => {
     const r = normaliseProxyAddresses(['smtp:Alice@Corp.Example', 'SMTP:alice@corp.example', 'x500:/O=Corp/CN=alice', 'X500:/o=corp/cn=ALICE', 'CUSTOM:a', 'CUSTOM:A', 'CUSTOM:a']);
-    expect(r.addresses.map(formatProxyAddress)).toEqual(['SMTP:Alice@Corp.Example', 'X500:/O=Corp/CN=alice', 'CUSTOM:a', 'CUSTOM:A']);
+    expect(r.addresses.map(formatProxyAddress)).toEqual(['SMTP:Alice@Corp.Example', 'x500:/O=Corp/CN=alice', 'CUSTOM:a', 'CUSTOM:A']);
     expect(r.primarySmtp).toBe('Alice@Corp.Example');
     expect(r.issues).toEqual([
       { address: 'SMTP:alice@corp.example', problem: 'duplicate of smtp:Alice@Corp.Example; collapsed' },

@@ -77,7 +77,8 @@ export interface NormalisedProxyAddresses {
  * Validates and de-duplicates a proxyAddresses list:
  * - malformed entries and SMTP addresses with invalid syntax are reported and dropped;
  * - duplicates (case-insensitive for SMTP, X500, X400, SIP and EUM; exact for unknown types) are
- *   reported and collapsed into the first occurrence, which becomes primary when any was;
+ *   reported and collapsed into the first occurrence, which becomes primary when any was
+ *   (except X500, whose flag means nothing: the first spelling is kept);
  * - no primary SMTP address → issue "no primary SMTP address" (address "") and no `primarySmtp`;
  * - more than one → one issue naming all of them; the one equal to `preferredPrimary` (e.g.
  *   the entry's `mail`), else the first, stays primary and the others become secondary;
@@ -105,7 +106,7 @@ export function normaliseProxyAddresses(list: readonly string[], opts: { preferr
     const first = byKey.get(key);
     if (first) {
       issues.push({ address: input, problem: `duplicate of ${formatProxyAddress(first)}; collapsed` });
-      if (p.primary) first.primary = true;
+      if (p.primary && p.type !== 'X500') first.primary = true;
       continue;
     }
     const copy = { ...p };
