@@ -1,0 +1,58 @@
+/**
+ * The Exchange side of split-domain coexistence: for every cut-over user, forward their Exchange
+ * mailbox to `<login>@<routingSubdomain>`, which the UMS delivers locally (see postfix-maps.ts).
+ *
+ * Method: mailbox forwarding with Set-Mailbox, as the Exchange Server cmdlet reference documents
+ * it — `-ForwardingSmtpAddress` takes an arbitrary SMTP address (no mail contact needed) and
+ * `-DeliverToMailboxAndForward $false` delivers only to the forwarding address, so nothing new
+ * piles up in the migrated Exchange mailbox. `-ForwardingAddress` takes precedence over
+ * `-ForwardingSmtpAddress`, so it is cleared in the same command. Writing `targetAddress` with
+ * Set-ADUser was not chosen: targetAddress is the external address of mail users and contacts
+ * (what Set-MailUser -ExternalEmailAddress maintains), not a documented way to forward a mailbox.
+ * Exchange needs a Send connector for the routing subdomain pointing at the UMS.
+ *
+ * Output: a CSV (RFC 4180: CRLF line ends, fields quoted when they contain a comma, quote, line
+ * break or outer whitespace) with `login,primary,targetAddress`, and the PowerShell commands,
+ * values in single-quoted strings (every quote character PowerShell accepts as a single quote —
+ * ' ‘ ’ ‚ ‛ — doubled). Users are sorted by login; users whose UMS mailbox address is refused
+ * (see the routing warnings) are left out.
+ *
+ * Pure: no I/O.
+ */
+import { addressKey } from '../directory/smtp-address.js';
+import { buildRoutingTable, loginAddress, type RoutingModel } from './routing-table.js';
+
+export interface ExchangePlan {
+  csv: string;
+  powershell: string;
+}
+
+/** An RFC 4180 field. */
+export function csvField(value: string): string {
+  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A PowerShell single-quoted string literal (no expansion of $ or `). */
+export function psSingleQuoted(value: string): string {
+  return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
+}
+
+export function exchangePlan(model: RoutingModel): ExchangePlan {
+  const table = buildRoutingTable(model);
+  const users = model.users
+    .filter((u) => u.cutOver && table.routes.get(addressKey(loginAddress(model, u)))?.kind === 'mailbox')
+    .sort((a, b) => (a.login < b.login ? -1 : a.login > b.login ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const csv = [['login', 'primary', 'targetAddress'], ...users.map((u) => [u.login, u.primary, loginAddress(model, u)])]
+    .map((row) => row.map(csvField).join(',') + '\r\n')
+    .join('');
+  const powershell = [
+    '# ums-migrate: forward cut-over mailboxes from Exchange to the UMS (split-domain coexistence).',
+    `# Needs a Send connector for ${table.routingSubdomain} that delivers to the UMS.`,
+    '# Undo for one user: Set-Mailbox -Identity <id> -ForwardingSmtpAddress $null -DeliverToMailboxAndForward $false',
+    ...users.map((u) => {
+      const identity = u.primary.trim() !== '' ? u.primary : u.login;
+      return `Set-Mailbox -Identity ${psSingleQuoted(identity)} -ForwardingAddress $null -ForwardingSmtpAddress ${psSingleQuoted(loginAddress(model, u))} -DeliverToMailboxAndForward $false`;
+    }),
+  ].join('\n') + '\n';
+  return { csv, powershell };
+}
