@@ -208,6 +208,27 @@ describe('routeFor', () => {
   });
 });
 
+describe('nested groups', () => {
+  const groups = [
+    { address: 'all@corp.example', members: ['team@corp.example', 'ghost-list@corp.example', 'dave@corp.example'] },
+    { address: 'team@corp.example', members: ['alice@corp.example', 'bob@corp.example'] },
+    { address: 'ghost-list@corp.example', members: ['nobody@corp.example'] },
+  ];
+  test.each([
+    ['in order', groups],
+    ['reversed', [...groups].reverse()],
+  ])('a member group stays an address; an empty one is refused everywhere (%s)', (_, g) => {
+    const out = generateMaps(model({ groups: g }));
+    const virtual = parseMap(out.virtualAliases);
+    expect(virtual.get('all@corp.example')).toBe('dave@corp.example, team@corp.example');
+    expect(virtual.get('team@corp.example')).toBe('alice@ums.corp.example, bob@corp.example');
+    expect(virtual.has('ghost-list@corp.example')).toBe(false);
+    expect(parseMap(out.relayRecipients).has('ghost-list@corp.example')).toBe(false);
+    expect(out.warnings).toContain('ghost-list@corp.example refused: group ghost-list@corp.example has no deliverable members');
+    expect(out.warnings).toContain('group all@corp.example: member ghost-list@corp.example dropped: refused: group ghost-list@corp.example has no deliverable members');
+  });
+});
+
 describe('diffMaps', () => {
   test('a cut-over as the audit log sees it', () => {
     const before = generateMaps(model());

@@ -182,12 +182,17 @@ export function buildRoutingTable(model: RoutingModel): RoutingTable {
 
   // Groups last, once every user address is decided. A member that is a cut-over user's address
   // is written as that user's mailbox address; a member group stays as it is (Postfix expands
-  // virtual aliases recursively).
+  // virtual aliases recursively). A group left without deliverable members is refused, and so
+  // is it as a member of other groups: repeated until nothing changes, so the input order of
+  // groups does not matter.
+  const groups: [string, RoutingGroup, string][] = [];
   for (const [key, owners] of claims) {
     const owner = owners[0]!;
-    if (owners.length > 1 || owner.kind !== 'group') continue;
+    if (owners.length === 1 && owner.kind === 'group') groups.push([key, owner.group, owner.name]);
+  }
+  const resolve = (key: string, group: RoutingGroup, warn: (member: string, why: string) => void): string[] => {
     const members = new Set<string>();
-    for (const m of owner.group.members) {
+    for (const m of group.members) {
       const problem = smtpAddressProblem(m);
       const mk = addressKey(m);
       const memberDomain = asciiDomain(splitAddress(m)?.domain ?? '');
@@ -197,19 +202,23 @@ export function buildRoutingTable(model: RoutingModel): RoutingTable {
       else if (mk === key) drop = 'the group lists itself';
       else if (rejected.has(mk)) drop = `refused: ${rejected.get(mk)}`;
       else if (!r && !claims.has(mk) && memberDomain !== undefined && (domains.includes(memberDomain) || memberDomain === sub)) drop = 'not a known recipient';
-      if (drop !== undefined) {
-        warnings.push(`${owner.name}: member ${m} dropped: ${drop}`);
-        continue;
-      }
-      members.add(r?.virtual && r.kind !== 'group' ? r.virtual[0]! : mk);
+      if (drop === undefined) members.add(r?.virtual && r.kind !== 'group' ? r.virtual[0]! : mk);
+      else warn(m, drop);
     }
-    if (members.size === 0) {
-      rejected.set(key, `${owner.name} has no deliverable members`);
-      warnings.push(`${key} refused: ${owner.name} has no deliverable members`);
-      continue;
+    return [...members].sort();
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [key, group, name] of groups) {
+      if (rejected.has(key) || resolve(key, group, () => {}).length > 0) continue;
+      rejected.set(key, `${name} has no deliverable members`);
+      changed = true;
     }
-    const list = [...members].sort();
-    routes.set(key, { system: 'ums', kind: 'group', via: 'virtual_alias_maps', virtual: list, reason: `${owner.name}, expanded on the UMS` });
+  }
+  for (const [key, group, name] of groups) {
+    const members = resolve(key, group, (m, why) => warnings.push(`${name}: member ${m} dropped: ${why}`));
+    if (rejected.has(key)) warnings.push(`${key} refused: ${rejected.get(key)!}`);
+    else routes.set(key, { system: 'ums', kind: 'group', via: 'virtual_alias_maps', virtual: members, reason: `${name}, expanded on the UMS` });
   }
 
   return { routes, rejected, domains, routingSubdomain: sub, relay, warnings };
