@@ -25,6 +25,7 @@ import { retry, sleep, backoffDelay, type RetryPolicy } from '../util/retry.js';
 import { ByteBudget } from '../util/semaphore.js';
 import type { EventListener } from './events.js';
 import { filterScope, judgeItem, type ItemFilters } from './filters.js';
+import { TargetClaims } from './target-claims.js';
 
 export interface TaskContext {
   store: StateStore;
@@ -41,6 +42,8 @@ export interface TaskContext {
   log: Logger;
   emit: EventListener;
   signal?: AbortSignal;
+  /** Claims shared by the tasks of this mailbox (see target-claims). */
+  claims?: TargetClaims;
 }
 
 export interface ContainerOutcome {
@@ -76,9 +79,10 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   await store.setContainerStatus(mailboxId, c.id, 'running');
   ctx.emit({ type: 'container-start', mailbox: ctx.mailbox, container: c.id, target: targetRef, total: stats.count, bytes });
 
+  const claims = ctx.claims ?? new TargetClaims();
   let target = await withRetry('target folder', () => ctx.target.ensure(targetRef));
   if (pendingRows.length > 0) {
-    out.recovered = await recoverPending(ctx, c, target, pendingRows, cp, stats, scope);
+    out.recovered = await claims.exclusive(targetRef, () => recoverPending(ctx, claims, c, target, pendingRows, cp, stats, scope));
   }
 
   const verify = cp !== null && cp.epoch !== stats.epoch;
@@ -87,7 +91,12 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     await store.resetEpoch(mailboxId, c.id, stats.epoch);
   }
   let cursor = cp && cp.epoch === stats.epoch && cp.scope === scope && cp.targetRef === targetRef ? cp.cursor : null;
-  const claimed = await store.claimedTargetIds(mailboxId, targetRef, target.epoch, { containerId: c.id, epoch: stats.epoch });
+  // A container being re-verified must be able to re-claim what its old epoch claimed: it gets a
+  // private set without those; everyone else shares one set per target folder.
+  const current = { containerId: c.id, epoch: stats.epoch };
+  const claimed = verify
+    ? await store.claimedTargetIds(mailboxId, targetRef, target.epoch, current)
+    : await claims.get(targetRef, target.epoch, () => store.claimedTargetIds(mailboxId, targetRef, target.epoch, current));
 
   while (!ctx.signal?.aborted) {
     const page = await withRetry('listing', () => ctx.source.changes(c, cursor, ctx.batchSize));
@@ -221,7 +230,7 @@ async function copyItems(
 
 /** Step 2 of the algorithm: settle items a crashed run left pending. Returns how many were found written. */
 async function recoverPending(
-  ctx: TaskContext, c: Container, current: TargetContainerState, rows: PendingRow[], cp: Checkpoint | null,
+  ctx: TaskContext, claims: TargetClaims, c: Container, current: TargetContainerState, rows: PendingRow[], cp: Checkpoint | null,
   stats: ContainerStats, scope: string,
 ): Promise<number> {
   const { store, mailboxId } = ctx;
@@ -244,12 +253,13 @@ async function recoverPending(
   for (const group of groups.values()) {
     const first = group[0] as PendingRow;
     const t = first.targetRef === current.ref ? current : await ctx.target.ensure(first.targetRef);
-    const claimed = await store.claimedTargetIds(mailboxId, t.ref, t.epoch, { containerId: c.id, epoch: stats.epoch });
+    const claimed = await claims.get(t.ref, t.epoch, () => store.claimedTargetIds(mailboxId, t.ref, t.epoch, { containerId: c.id, epoch: stats.epoch }));
     const wanted = metas.filter((m) => group.some((g) => g.itemId === m.id) && hashes.has(m.id)).map((m) => pendingItem(m, hashes.get(m.id) as string));
     const found = wanted.length > 0 ? await ctx.target.findWritten(t.ref, first.watermark, wanted, claimed) : new Map<string, string>();
     for (const m of wanted) {
       const id = found.get(m.key);
       if (id === undefined) continue;
+      claimed.add(id);
       results.push({ itemId: m.key, status: 'done', size: m.size, internalDate: m.internalDate, messageId: m.messageId, hash: m.hash, targetRef: t.ref, targetEpoch: t.epoch, targetId: id });
     }
   }

@@ -15,6 +15,7 @@ import type { RetryPolicy } from '../util/retry.js';
 import { runContainer, type ContainerOutcome } from './container-task.js';
 import { guardListener, type EventListener } from './events.js';
 import type { ItemFilters } from './filters.js';
+import { TargetClaims } from './target-claims.js';
 
 export interface JobOptions {
   filters: ItemFilters;
@@ -122,6 +123,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
     for (const w of plan.warnings) log.warn(w);
     const mailboxId = await deps.store.mailboxId({ source: job.source.login, target: job.target.login });
     const byId = new Map(containers.map((c) => [c.id, c]));
+    const claims = new TargetClaims();
     const included = plan.folders.filter((f: FolderPlan) => f.included);
     for (const f of plan.folders.filter((f: FolderPlan) => !f.included)) log.info({ container: f.sourceId, reason: f.reason }, 'folder not migrated');
     await Promise.all(included.map((f) => taskQueue.add(async () => {
@@ -132,7 +134,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
       try {
         const outcome = await runContainer({
           store: deps.store, mailboxId, mailbox: name, source, target, filters: opts.filters, batchSize: opts.batchSize,
-          writers: opts.writersPerTask, byteBudget: opts.byteBudget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal,
+          writers: opts.writersPerTask, byteBudget: opts.byteBudget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal, claims,
         }, c, f.target);
         Object.assign(entry, outcome);
         if (!outcome.unchanged) await deps.store.setContainerStatus(mailboxId, c.id, deps.signal?.aborted ? 'pending' : 'done');
