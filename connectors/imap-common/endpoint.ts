@@ -50,12 +50,13 @@ export function imapOptions(ep: ImapEndpoint, account: Account, log: Logger): Im
     connectionTimeout: 30_000,
     greetingTimeout: 15_000,
     socketTimeout: 5 * 60_000,
-    // imapflow logs every command at debug/info; keep only its warnings and errors in our log.
+    // imapflow logs every command at debug/info. Its warnings (e.g. flags a mailbox refused) go to
+    // our log; its errors are the failures we report ourselves with context, so only at debug.
     logger: {
       debug: () => undefined,
       info: () => undefined,
       warn: (o: object) => imapLog.warn(o),
-      error: (o: object) => imapLog.error(o),
+      error: (o: object) => imapLog.debug(o),
     },
   } as ImapFlowOptions;
 }

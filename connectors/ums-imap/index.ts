@@ -17,6 +17,9 @@ import { connectImap, type ImapEndpoint } from '../imap-common/endpoint.js';
 import { imapError } from '../imap-common/errors.js';
 import { parseMessageIdHeader, sameMessageId } from '../imap-common/message-id.js';
 
+/** How long `settle` waits at most, and how often it looks. */
+const SETTLE_MAX_MS = 5000;
+const SETTLE_POLL_MS = 250;
 /** Flags a client cannot set with APPEND. */
 const UNSETTABLE = new Set(['\\recent']);
 
@@ -99,8 +102,9 @@ class UmsImapMailbox implements TargetMailbox {
       const perm = await this.run('SELECT INBOX', async (c) => {
         c.selected = undefined;
         const mb = await c.client.mailboxOpen('INBOX');
-        c.selected = 'INBOX';
-        return mb.permanentFlags ? [...mb.permanentFlags] : [];
+        const flags = mb.permanentFlags ? [...mb.permanentFlags] : [];
+        await c.client.mailboxClose();
+        return flags;
       });
       const keywords = perm.includes('\\*');
       checks.push({ name: 'open INBOX', ok: true });
@@ -166,30 +170,70 @@ class UmsImapMailbox implements TargetMailbox {
     const found = new Map<string, string>();
     if (pending.length === 0) return found;
     return this.run(`looking for written messages in ${ref}`, async (c) => {
-      c.selected = undefined;
-      const mb = await c.client.mailboxOpen(ref, { readOnly: true });
-      c.selected = ref;
-      const epoch = String(mb.uidValidity);
-      const [wEpoch, wNext] = watermark.split(':');
-      const fromStart = watermark === '' || wEpoch !== epoch;
-      if (mb.exists === 0) return found;
-      const start = fromStart ? 1 : Math.max(1, Number(wNext));
-      const candidates = await this.candidates(c, ref, epoch, start, fromStart);
-      const taken = new Set<string>();
-      for (const p of pending) {
-        const seconds = p.internalDate ? Math.floor(p.internalDate.getTime() / 1000) : undefined;
-        const maybe = candidates.filter((m) => !exclude.has(m.uid) && !taken.has(m.uid)
-          && (seconds === undefined || m.seconds === seconds)
-          && (p.messageId === undefined || sameMessageId(p.messageId, m.messageId)));
-        await this.hashCandidates(c, ref, epoch, maybe);
-        const hit = maybe.find((m) => this.hashes.get(`${ref}:${epoch}:${m.uid}`) === p.hash);
-        if (hit) {
-          taken.add(hit.uid);
-          found.set(p.key, hit.uid);
-        }
+      try {
+        return await this.findOn(c, ref, watermark, pending, exclude);
+      } finally {
+        // Courier refuses APPEND into the mailbox a connection has open read-only: leave none open.
+        if (c.client.mailbox) await c.client.mailboxClose();
+        c.selected = undefined;
       }
-      return found;
-    }, ref);
+    });
+  }
+
+  private async findOn(c: Conn, ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const mb = await c.client.mailboxOpen(ref, { readOnly: true });
+    const epoch = String(mb.uidValidity);
+    const [wEpoch, wNext] = watermark.split(':');
+    const fromStart = watermark === '' || wEpoch !== epoch;
+    if (mb.exists === 0) return found;
+    const start = fromStart ? 1 : Math.max(1, Number(wNext));
+    const candidates = await this.candidates(c, ref, epoch, start, fromStart);
+    const taken = new Set<string>();
+    for (const p of pending) {
+      const seconds = p.internalDate ? Math.floor(p.internalDate.getTime() / 1000) : undefined;
+      const maybe = candidates.filter((m) => !exclude.has(m.uid) && !taken.has(m.uid)
+        && (seconds === undefined || m.seconds === seconds)
+        && (p.messageId === undefined || sameMessageId(p.messageId, m.messageId)));
+      await this.hashCandidates(c, ref, epoch, maybe);
+      const hit = maybe.find((m) => this.hashes.get(`${ref}:${epoch}:${m.uid}`) === p.hash);
+      if (hit) {
+        taken.add(hit.uid);
+        found.set(p.key, hit.uid);
+      }
+    }
+    return found;
+  }
+
+  async settle(ref: string): Promise<void> {
+    let last = '';
+    let stable = 0;
+    const deadline = Date.now() + SETTLE_MAX_MS;
+    while (Date.now() < deadline) {
+      const st = await this.run(`STATUS ${ref}`, (c) => c.client.status(ref, { messages: true, uidNext: true }));
+      const now = st ? `${st.messages}:${st.uidNext}` : '';
+      stable = now === last ? stable + 1 : 0;
+      if (stable >= 2) return;
+      last = now;
+      await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+    }
+  }
+
+  async removeDuplicates(ref: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    if (!this.capabilities.has('UIDPLUS')) {
+      throw new ItemError(`cannot remove duplicate(s) ${ids.join(',')} from ${ref}: the server lacks UIDPLUS (UID EXPUNGE), and a plain EXPUNGE could remove other messages`);
+    }
+    await this.run(`removing duplicates from ${ref}`, async (c) => {
+      try {
+        await c.client.mailboxOpen(ref);
+        const ok = await c.client.messageDelete(ids.join(','), { uid: true });
+        if (!ok) throw new ItemError(`UID EXPUNGE ${ids.join(',')} in ${ref} was not accepted`);
+      } finally {
+        if (c.client.mailbox) await c.client.mailboxClose();
+        c.selected = undefined;
+      }
+    });
   }
 
   private async candidates(c: Conn, ref: string, epoch: string, start: number, cache: boolean): Promise<Candidate[]> {

@@ -14,12 +14,18 @@
  *     record the rest `pending` with the target watermark → stream them from the source into
  *     the target (bounded writers and bytes) → commit final rows + new cursor in one transaction.
  *     A transient write failure is retried only after checking that the write did not land.
+ *  5. Sweep: an item whose write had an unknown outcome (pending at a crash, or a connection lost
+ *     mid-write) and that was written again is a "suspect": a dead session may still complete
+ *     the first write (Courier stores a fully sent APPEND literal even after the client died).
+ *     Once such items are done, the task waits for the folder to settle and removes unclaimed
+ *     byte-identical copies in the window it wrote in (by UID, never a plain EXPUNGE), under an
+ *     exclusive gate so no other task's write into that folder is in flight.
  */
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { contentHash } from '../../mappings/content-hash.js';
 import type { Container, ContainerStats, ItemContent, ItemMeta, PendingItem, SourceMailbox, TargetContainerState, TargetMailbox } from '../model/types.js';
-import type { Checkpoint, ItemResult, PendingRow, StateStore } from '../state/store.js';
+import type { Checkpoint, ItemResult, PendingRow, StateStore, SuspectRow } from '../state/store.js';
 import { isTransient, reasonOf, TransientError } from '../util/errors.js';
 import { retry, sleep, backoffDelay, type RetryPolicy } from '../util/retry.js';
 import { ByteBudget } from '../util/semaphore.js';
@@ -53,11 +59,13 @@ export interface ContainerOutcome {
   failed: number;
   skipped: number;
   bytes: number;
+  /** Late-arriving second copies of items from an interrupted write, found and removed. */
+  duplicatesRemoved: number;
 }
 
 export async function runContainer(ctx: TaskContext, c: Container, targetRef: string): Promise<ContainerOutcome> {
   const { store, mailboxId } = ctx;
-  const out: ContainerOutcome = { unchanged: false, copied: 0, recovered: 0, failed: 0, skipped: 0, bytes: 0 };
+  const out: ContainerOutcome = { unchanged: false, copied: 0, recovered: 0, failed: 0, skipped: 0, bytes: 0, duplicatesRemoved: 0 };
   const withRetry = <T>(what: string, fn: () => Promise<T>) =>
     retry(fn, ctx.retry, (err, attempt, delayMs) => {
       ctx.log.warn({ container: c.id, attempt, delayMs, err: reasonOf(err) }, `${what} failed, retrying`);
@@ -68,7 +76,9 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   const stats = await withRetry('status', () => ctx.source.stats(c));
   const scope = filterScope(ctx.filters);
   const pendingRows = await store.pending(mailboxId, c.id);
-  if (cp && cp.epoch === stats.epoch && cp.scope === scope && cp.token === stats.token && cp.targetRef === targetRef && pendingRows.length === 0) {
+  const suspectRows = await store.suspects(mailboxId, c.id);
+  if (cp && cp.epoch === stats.epoch && cp.scope === scope && cp.token === stats.token && cp.targetRef === targetRef
+    && pendingRows.length === 0 && suspectRows.length === 0) {
     out.unchanged = true;
     ctx.emit({ type: 'container-skip', mailbox: ctx.mailbox, container: c.id, reason: 'unchanged since the last run' });
     return out;
@@ -116,7 +126,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     if (toCopy.length > 0) {
       target = await withRetry('target status', () => ctx.target.ensure(targetRef));
       await store.recordPending(mailboxId, c.id, toCopy.map((i) => pendingRow(i, page.epoch, target)));
-      results.push(...(await copyItems(ctx, c, target, toCopy, claimed, verify)));
+      results.push(...(await copyItems(ctx, claims, c, target, toCopy, claimed, verify, page.epoch)));
     }
     await store.commitBatch(mailboxId, c.id, results, {
       epoch: page.epoch, cursor: page.cursor, scope, token: page.done ? stats.token : null, targetRef,
@@ -130,6 +140,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     cursor = page.cursor;
     if (page.done) break;
   }
+  out.duplicatesRemoved = await sweepLateCopies(ctx, claims, c, stats.epoch);
   return out;
 }
 
@@ -144,6 +155,13 @@ function skippedResult(i: ItemMeta, reason: string): ItemResult {
   return { itemId: i.id, status: 'skipped', size: i.size, internalDate: i.internalDate, messageId: i.messageId, reason };
 }
 
+function suspectRow(meta: ItemMeta, hash: string, t: { ref: string; watermark: string }, epoch: string): SuspectRow {
+  return {
+    itemId: meta.id, epoch, targetRef: t.ref, watermark: t.watermark, hash, size: meta.size,
+    internalDate: meta.internalDate?.toISOString() ?? null, messageId: meta.messageId ?? null,
+  };
+}
+
 function pendingItem(meta: ItemMeta, hash: string): PendingItem {
   return { key: meta.id, size: meta.size, internalDate: meta.internalDate, messageId: meta.messageId, hash };
 }
@@ -153,7 +171,8 @@ function pendingItem(meta: ItemMeta, hash: string): PendingItem {
  * `ctx.byteBudget` bytes in flight. Every item ends with a result (done or failed).
  */
 async function copyItems(
-  ctx: TaskContext, c: Container, t: TargetContainerState, items: ItemMeta[], claimed: Set<string>, verify: boolean,
+  ctx: TaskContext, claims: TargetClaims, c: Container, t: TargetContainerState, items: ItemMeta[], claimed: Set<string>, verify: boolean,
+  currentEpoch: string,
 ): Promise<ItemResult[]> {
   const results = new Map<string, ItemResult>();
   const started = new Set<string>();
@@ -170,11 +189,17 @@ async function copyItems(
     if (targetId === undefined) {
       targetId = await retry(async (attempt) => {
         if (attempt > 1) {
-          // The failed attempt may have landed before the connection dropped: look before writing again.
+          // The failed attempt may have landed before the connection dropped: look before writing
+          // again, and if it is not there (yet), remember the item for the sweep.
           const found = (await ctx.target.findWritten(t.ref, t.watermark, [me], claimed)).get(me.key);
           if (found !== undefined) return found;
+          await ctx.store.recordSuspects(ctx.mailboxId, c.id, [suspectRow(ic.meta, hash, t, currentEpoch)]);
         }
-        return (await ctx.target.put(t.ref, ic)).id;
+        return claims.write(t.ref, async () => {
+          const id = (await ctx.target.put(t.ref, ic)).id;
+          if (id !== undefined) claimed.add(id);
+          return id;
+        });
       }, ctx.retry, (err, attempt, delayMs) => {
         ctx.log.warn({ container: c.id, item: ic.meta.id, attempt, delayMs, err: reasonOf(err) }, 'write failed, retrying');
         ctx.emit({ type: 'retry', mailbox: ctx.mailbox, container: c.id, attempt, delayMs, error: reasonOf(err) });
@@ -254,7 +279,11 @@ async function recoverPending(
     const first = group[0] as PendingRow;
     const t = first.targetRef === current.ref ? current : await ctx.target.ensure(first.targetRef);
     const claimed = await claims.get(t.ref, t.epoch, () => store.claimedTargetIds(mailboxId, t.ref, t.epoch, { containerId: c.id, epoch: stats.epoch }));
-    const wanted = metas.filter((m) => group.some((g) => g.itemId === m.id) && hashes.has(m.id)).map((m) => pendingItem(m, hashes.get(m.id) as string));
+    const groupMetas = metas.filter((m) => group.some((g) => g.itemId === m.id) && hashes.has(m.id));
+    const wanted = groupMetas.map((m) => pendingItem(m, hashes.get(m.id) as string));
+    // Every item of the crashed page is a suspect: a dead session may still complete its write.
+    await store.recordSuspects(mailboxId, c.id, groupMetas.map((m) => suspectRow(m, hashes.get(m.id) as string, { ref: t.ref, watermark: first.watermark }, stats.epoch)));
+    if (wanted.length > 0) await ctx.target.settle(t.ref);
     const found = wanted.length > 0 ? await ctx.target.findWritten(t.ref, first.watermark, wanted, claimed) : new Map<string, string>();
     for (const m of wanted) {
       const id = found.get(m.key);
@@ -274,3 +303,54 @@ async function recoverPending(
   return results.length;
 }
 
+/** Suspect rows are kept until a sweep ran at least this long after they were recorded. */
+const SUSPECT_MIN_AGE_MS = 5000;
+
+/** Step 5 of the algorithm. Returns how many late copies were removed. */
+async function sweepLateCopies(ctx: TaskContext, claims: TargetClaims, c: Container, epoch: string): Promise<number> {
+  const { store, mailboxId } = ctx;
+  const rows = await store.suspects(mailboxId, c.id);
+  if (rows.length === 0) return 0;
+  const stale = rows.filter((r) => r.epoch !== epoch);
+  if (stale.length > 0) await store.clearSuspects(mailboxId, c.id, stale);
+  const live = rows.filter((r) => r.epoch === epoch);
+  const done = await store.targetIds(mailboxId, c.id, epoch, live.map((r) => r.itemId));
+  const ready = live.filter((r) => done.has(r.itemId));
+  let removed = 0;
+  const byRef = new Map<string, SuspectRow[]>();
+  for (const r of ready) byRef.set(r.targetRef, [...(byRef.get(r.targetRef) ?? []), r]);
+  for (const [ref, group] of byRef) {
+    removed += await claims.exclusive(ref, async () => {
+      await ctx.target.settle(ref);
+      const t = await ctx.target.ensure(ref);
+      const exclude = new Set([
+        ...(await store.claimedTargetIds(mailboxId, ref, t.epoch)),
+        ...(await claims.get(ref, t.epoch, () => store.claimedTargetIds(mailboxId, ref, t.epoch))),
+      ]);
+      let n = 0;
+      const byWatermark = new Map<string, SuspectRow[]>();
+      for (const r of group) byWatermark.set(r.watermark, [...(byWatermark.get(r.watermark) ?? []), r]);
+      for (const [watermark, rs] of byWatermark) {
+        const items: PendingItem[] = rs.map((r) => ({
+          key: r.itemId, size: r.size, hash: r.hash, messageId: r.messageId ?? undefined, internalDate: r.internalDate ? new Date(r.internalDate) : undefined,
+        }));
+        for (let round = 0; round < 3; round++) {
+          const found = await ctx.target.findWritten(ref, watermark, items, exclude);
+          if (found.size === 0) break;
+          const ids = [...found.values()];
+          ctx.log.warn({ container: c.id, target: ref, ids, items: [...found.keys()] }, 'removing late-arriving second copies written by an interrupted run');
+          await ctx.target.removeDuplicates(ref, ids);
+          for (const id of ids) exclude.add(id);
+          n += ids.length;
+        }
+      }
+      return n;
+    });
+  }
+  // The pass is complete: rows of items that were not written again (deleted from the source,
+  // filtered, failed) have nothing to sweep either. Young rows stay for one more sweep.
+  const now = Date.now();
+  const old = live.filter((r) => now - Date.parse(r.createdAt ?? '') >= SUSPECT_MIN_AGE_MS);
+  if (old.length > 0) await store.clearSuspects(mailboxId, c.id, old);
+  return removed;
+}

@@ -81,6 +81,45 @@ describe('engine: exactly-once copy', () => {
     expect(bodies).toEqual(Array.from({ length: 9 }, (_, i) => msg(i)).sort());
   });
 
+  test('a write that lands only after the retry is removed as a late second copy, the first write kept', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    seed(src, 6);
+    tgt.fault = (n) => (n === 2 || n === 5 ? { when: 'late', kind: 'transient' } : undefined);
+    const r = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(r.failed).toBe(0);
+    expect(r.copied).toBe(6);
+    expect(r.mailboxes[0]?.containers.reduce((n, c) => n + (c.duplicatesRemoved ?? 0), 0)).toBe(2);
+    const bodies = all(tgt).map((m) => m.content.toString()).sort();
+    expect(bodies).toEqual(Array.from({ length: 6 }, (_, i) => msg(i)).sort());
+    // The items' recorded target ids still point at messages that exist.
+    const ids = new Set(all(tgt).map((m) => String(m.uid)));
+    const [inbox] = await store.containers();
+    expect(inbox).toBeDefined();
+    for (const f of tgt.folders.values()) expect(f.messages.every((m) => ids.has(String(m.uid)))).toBe(true);
+  });
+
+  test('a crashed run whose write lands after recovery looked: the late copy is swept on a later run', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    src.add(['INBOX'], msg(1), { messageId: '<m1@example.org>' });
+    src.add(['INBOX'], msg(2), { messageId: '<m2@example.org>' });
+    const crashing: StateStore = Object.create(store);
+    crashing.commitBatch = async () => { throw new Error('killed'); };
+    // The dead run's first write reaches the server only later; its second write never did.
+    tgt.fault = (n) => (n === 1 ? { when: 'late', kind: 'transient' } : n === 2 ? { when: 'before', kind: 'transient' } : undefined);
+    await runJob({ store: crashing, sources: src, targets: tgt, log }, job, options({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+    tgt.fault = undefined;
+    const late = tgt.late.splice(0); // not landed when recovery looks…
+    const settle = tgt.settle.bind(tgt);
+    let settles = 0;
+    tgt.settle = async (ref) => { if (++settles === 2) tgt.late.push(...late); return settle(ref); }; // …lands before the sweep
+    const r = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(r.failed).toBe(0);
+    expect(all(tgt).map((m) => m.content.toString()).sort()).toEqual([msg(1), msg(2)]);
+    expect(r.mailboxes[0]?.containers[0]?.duplicatesRemoved).toBe(1);
+  });
+
   test('a message the target rejects is recorded with the reason and the run goes on', async () => {
     const src = new MemorySource();
     const tgt = new MemoryTarget();

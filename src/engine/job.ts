@@ -11,7 +11,7 @@ import { planFolders, type FolderPlan, type FolderRules } from '../../mappings/f
 import type { Account, SourceConnector, SourceMailbox, TargetConnector, TargetMailbox } from '../model/types.js';
 import type { StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
-import type { RetryPolicy } from '../util/retry.js';
+import { retry, type RetryPolicy } from '../util/retry.js';
 import { runContainer, type ContainerOutcome } from './container-task.js';
 import { guardListener, type EventListener } from './events.js';
 import type { ItemFilters } from './filters.js';
@@ -117,7 +117,10 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
   emit({ type: 'mailbox-start', mailbox: name });
   let pair: Awaited<ReturnType<typeof openMailboxPair>> | undefined;
   try {
-    pair = await openMailboxPair(deps, job, opts);
+    pair = await retry(() => openMailboxPair(deps, job, opts), opts.retry, (err, attempt, delayMs) => {
+      log.warn({ attempt, delayMs, err: reasonOf(err) }, 'opening the mailbox failed, retrying');
+      emit({ type: 'retry', mailbox: name, attempt, delayMs, error: reasonOf(err) });
+    });
     const { source, target, containers, plan } = pair;
     report.warnings.push(...plan.warnings);
     for (const w of plan.warnings) log.warn(w);

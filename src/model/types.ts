@@ -131,6 +131,13 @@ export interface TargetMailbox {
    * returned. Used after a crash between write and checkpoint.
    */
   findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>>;
+  /**
+   * Waits until writes already sent by a dead session have landed (IMAP: STATUS unchanged for a
+   * moment), before `findWritten` judges what a crashed run wrote.
+   */
+  settle(ref: string): Promise<void>;
+  /** Removes items this tool wrote twice; only by id, never anything else (IMAP: UID EXPUNGE). */
+  removeDuplicates(ref: string, ids: string[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -49,4 +49,20 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE INDEX items_by_status ON items (mailbox_id, container_id, status);
   CREATE INDEX items_by_target ON items (mailbox_id, target_ref, target_epoch) WHERE target_id IS NOT NULL;
   `,
+  `
+  CREATE TABLE suspects (
+    mailbox_id INTEGER NOT NULL,
+    container_id TEXT NOT NULL,
+    epoch TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    target_ref TEXT NOT NULL,
+    watermark TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    internal_date TEXT,
+    message_id TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    PRIMARY KEY (mailbox_id, container_id, epoch, item_id, watermark)
+  );
+  `,
 ];

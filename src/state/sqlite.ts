@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import type {
   Checkpoint, ContainerRow, ContainerStatus, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
-  MailboxSummary, PendingRow, StateStore,
+  MailboxSummary, PendingRow, StateStore, SuspectRow,
 } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -127,6 +127,38 @@ export class SqliteStateStore implements StateStore {
       this.db.prepare(`UPDATE containers SET epoch = ?, cursor = ?, scope = ?, token = ?, target_ref = ?, updated_at = ${now()}
         WHERE mailbox_id = ? AND container_id = ?`).run(cp.epoch, cp.cursor, cp.scope, cp.token, cp.targetRef, mailboxId, containerId);
     })();
+  }
+
+  async recordSuspects(mailboxId: number, containerId: string, rows: SuspectRow[]): Promise<void> {
+    const stmt = this.db.prepare(`INSERT OR IGNORE INTO suspects (mailbox_id, container_id, epoch, item_id, target_ref, watermark, hash, size, internal_date, message_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const r of rows) stmt.run(mailboxId, containerId, r.epoch, r.itemId, r.targetRef, r.watermark, r.hash, r.size, r.internalDate, r.messageId);
+    })();
+  }
+
+  async suspects(mailboxId: number, containerId: string): Promise<SuspectRow[]> {
+    const rows = this.db.prepare('SELECT * FROM suspects WHERE mailbox_id = ? AND container_id = ? ORDER BY rowid').all(mailboxId, containerId) as Row[];
+    return rows.map((r) => ({
+      itemId: r.item_id as string, epoch: r.epoch as string, targetRef: r.target_ref as string, watermark: r.watermark as string,
+      hash: r.hash as string, size: r.size as number, internalDate: (r.internal_date as string | null) ?? null,
+      messageId: (r.message_id as string | null) ?? null, createdAt: r.created_at as string,
+    }));
+  }
+
+  async clearSuspects(mailboxId: number, containerId: string, rows: Pick<SuspectRow, 'itemId' | 'watermark'>[]): Promise<void> {
+    const stmt = this.db.prepare('DELETE FROM suspects WHERE mailbox_id = ? AND container_id = ? AND item_id = ? AND watermark = ?');
+    this.db.transaction(() => { for (const r of rows) stmt.run(mailboxId, containerId, r.itemId, r.watermark); })();
+  }
+
+  async targetIds(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const stmt = this.db.prepare(`SELECT target_id FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ? AND status = 'done' AND target_id IS NOT NULL`);
+    for (const id of itemIds) {
+      const row = stmt.get(mailboxId, containerId, epoch, id) as Row | undefined;
+      if (row) out.set(id, row.target_id as string);
+    }
+    return out;
   }
 
   async dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void> {

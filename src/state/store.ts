@@ -56,6 +56,24 @@ export interface PendingRow {
   watermark: string;
 }
 
+/**
+ * An item whose write had an unknown outcome (a crash while it was pending, or a connection that
+ * dropped during the write) and that was written again: a late-arriving first copy may sit in
+ * the target after `watermark`. A sweep removes such copies (see engine/container-task).
+ */
+export interface SuspectRow {
+  itemId: string;
+  epoch: string;
+  targetRef: string;
+  watermark: string;
+  hash: string;
+  size: number;
+  internalDate: string | null;
+  messageId: string | null;
+  /** ISO time the row was recorded. */
+  createdAt?: string;
+}
+
 export interface ItemResult {
   itemId: string;
   status: Exclude<ItemStatus, 'pending'>;
@@ -111,6 +129,11 @@ export interface StateStore {
   pending(mailboxId: number, containerId: string): Promise<PendingRow[]>;
   /** Final rows for items and the new checkpoint, in one transaction. */
   commitBatch(mailboxId: number, containerId: string, results: ItemResult[], checkpoint: Checkpoint): Promise<void>;
+  recordSuspects(mailboxId: number, containerId: string, rows: SuspectRow[]): Promise<void>;
+  suspects(mailboxId: number, containerId: string): Promise<SuspectRow[]>;
+  clearSuspects(mailboxId: number, containerId: string, rows: Pick<SuspectRow, 'itemId' | 'watermark'>[]): Promise<void>;
+  /** The target id recorded for done items. */
+  targetIds(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, string>>;
   /** Forgets pending rows (they will be written again). */
   dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void>;
   /** Which of `itemIds` (in `epoch`) already have a final row. */

@@ -33,7 +33,7 @@ test('SIGKILL at random points at least 10 times, then resume: every message exa
       kills++;
       continue;
     }
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect({ code: r.code, stderr: r.stderr, out: r.code === 0 ? '' : r.stdout }).toEqual({ code: 0, stderr: '', out: '' });
     finished++;
     // It got to the end before the kill: give it more to do and keep killing.
     await seedSource(lab, source, password, generateCorpus({ messages: 60, maxSize: 100 * 1024, seed: 100 + round }));

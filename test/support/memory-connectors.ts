@@ -66,8 +66,11 @@ export class MemorySource implements SourceConnector, SourceMailbox {
 }
 
 export interface Fault {
-  /** 'before': the write fails and nothing lands; 'after': it lands, then the connection "drops". */
-  when: 'before' | 'after';
+  /**
+   * 'before': the write fails and nothing lands; 'after': it lands, then the connection "drops";
+   * 'late': the connection drops and the write lands only later (at the next settle()).
+   */
+  when: 'before' | 'after' | 'late';
   kind: 'transient' | 'reject';
 }
 
@@ -96,6 +99,10 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
     const fault = this.fault?.(n, item);
     if (fault?.when === 'before') throw fault.kind === 'transient' ? new TransientError('connection reset (injected)') : new ItemError('rejected (injected)');
     const f = this.f(ref);
+    if (fault?.when === 'late') {
+      this.late.push({ ref, msg: { uid: 0, content: item.content, flags: item.meta.flags, internalDate: item.meta.internalDate ?? new Date(), messageId: item.meta.messageId } });
+      throw new TransientError('connection dropped mid-write (injected; lands later)');
+    }
     const m = { uid: f.uidNext++, content: item.content, flags: item.meta.flags, internalDate: item.meta.internalDate ?? new Date(), messageId: item.meta.messageId };
     f.messages.push(m);
     if (fault?.when === 'after') throw new TransientError('connection dropped after the write (injected)');
@@ -112,6 +119,18 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
       if (hit) { taken.add(String(hit.uid)); out.set(p.key, String(hit.uid)); }
     }
     return out;
+  }
+  /** Writes that land only at the next settle() (a dead session finishing its APPEND late). */
+  late: { ref: string; msg: MemMessage }[] = [];
+  async settle(_ref: string): Promise<void> {
+    for (const l of this.late.splice(0)) {
+      const f = this.f(l.ref);
+      f.messages.push({ ...l.msg, uid: f.uidNext++ });
+    }
+  }
+  async removeDuplicates(ref: string, ids: string[]): Promise<void> {
+    const f = this.f(ref);
+    f.messages = f.messages.filter((m) => !ids.includes(String(m.uid)));
   }
   async close(): Promise<void> {}
 }

@@ -1,0 +1,366 @@
+/**
+ * A small typed wrapper over pst-extractor (patched, see patches/pst-extractor+1.12.0.patch) for
+ * reading Outlook PST/OST files: ANSI (Outlook 97–2002, 32-bit) and Unicode (2003+, 64-bit, incl. OST).
+ *
+ *   const pst = await openPst('archive.pst');
+ *   for await (const folder of pst.folders()) {
+ *     for await (const msg of pst.messages(folder)) { … msg.subject, msg.raw.body … }
+ *   }
+ *   pst.close();
+ *
+ * Memory: pst-extractor reads a file given by path through one fd with positioned reads
+ * (fs.readSync), never the whole file; B-tree pages are re-read on each lookup (no page cache).
+ * The walk keeps only the folders on the current path; `messages()` loads one message at a time
+ * from the folder's contents table. Only pst-extractor's fall-back for a broken contents table
+ * (its whole node B-tree as a map) grows with the file.
+ *
+ * Caveat: pst-extractor keeps its named-property map in a static shared by all open files, so
+ * named properties (PidLid*, e.g. appointment times) of two PSTs open at once can be confused.
+ * Read one PST at a time per process when those matter.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import Long from 'long';
+import { PSTFile, PSTFolder, type PSTMessage } from 'pst-extractor';
+import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
+import { FatalError, ItemError } from '../../src/util/errors.js';
+import {
+  FALLBACK_CODEPAGE, objectCodepage, string8Resolver, voteCodepage, type PropertyMap,
+} from './strings.js';
+
+export type PstFormat = 'ansi' | 'unicode' | 'unicode-4k';
+
+export interface PstFolderEntry {
+  /** Folder names from the walk's root (the IPM subtree by default), which itself is `[]`. */
+  path: string[];
+  displayName: string;
+  /** PR_CONTAINER_CLASS, e.g. IPF.Note, IPF.Contact, IPF.Appointment; '' when unset (mail). */
+  containerClass: string;
+  /** The folder's node id (NID) in the file. */
+  nodeId: number;
+  /** PR_CONTENT_COUNT: the number of (non-associated) items the folder says it holds. */
+  count: number;
+  /** A search folder (NID type 0x03): its contents are links to items elsewhere; `messages()` yields none. */
+  isSearchFolder: boolean;
+  /** The pst-extractor object, for other folder properties. */
+  raw: PSTFolder;
+}
+
+export interface PstMessageEntry {
+  nodeId: number;
+  /** PR_MESSAGE_CLASS, e.g. IPM.Note, IPM.Contact, IPM.Appointment, REPORT.IPM.Note.NDR. */
+  messageClass: string;
+  /** PR_SUBJECT without its prefix marker. */
+  subject: string;
+  /** PR_DISPLAY_NAME (a contact's or distribution list's name). */
+  displayName: string;
+  senderName: string;
+  senderEmailAddress: string;
+  internetMessageId: string;
+  clientSubmitTime: Date | null;
+  deliveryTime: Date | null;
+  /** PR_MESSAGE_SIZE in bytes. */
+  size: number;
+  hasAttachments: boolean;
+  /** The pst-extractor object, for bodies, recipients, attachments and class-specific fields. */
+  raw: PSTMessage;
+}
+
+export interface OpenPstOptions {
+  /**
+   * Windows code page of 8-bit strings that declare none (folder names in ANSI files, mostly).
+   * Default: the most common code page among a few messages, else 1252.
+   */
+  codepage?: number;
+  /** 'ipm' (default): the folders a user sees (the IPM subtree); 'all': from the root (search roots, views…). */
+  scope?: 'ipm' | 'all';
+}
+
+export interface MessagesOptions {
+  /**
+   * Called for an item that cannot be read; return to skip it and go on, throw to stop.
+   * Default: throw.
+   */
+  onError?: (err: PstItemError) => void;
+}
+
+/** The file as a whole cannot be read (not a PST, truncated, unsupported, corrupt index). */
+export class PstFileError extends FatalError {
+  constructor(readonly file: string, detail: string, readonly offset?: number, options?: { cause?: unknown }) {
+    super(`${file}: ${detail}${offset === undefined || detail.includes(`offset ${offset}`) ? '' : ` (at offset ${offset}, 0x${offset.toString(16)})`}`, 'PST_FILE', options);
+  }
+}
+
+/** One folder or item cannot be read; the rest of the file may still be. */
+export class PstItemError extends ItemError {
+  constructor(readonly file: string, readonly nodeId: number, readonly folderPath: string[], detail: string,
+    readonly offset?: number, options?: { cause?: unknown }) {
+    super(`${file}: node ${nodeId} (0x${nodeId.toString(16)}) in folder /${folderPath.join('/')}: ${detail}`, 'PST_ITEM', options);
+  }
+}
+
+// --- pst-extractor internals used here (not in its typings) -----------------------------------
+
+interface TableRow { get(id: number): { entryValueReference: number; itemIndex: number } | undefined }
+interface FolderInternals {
+  initEmailsTable(): void;
+  emailsTable: { rowCount: number; getItems(start: number, count: number): TableRow[] } | null;
+  fallbackEmailsTable: { descriptorIdentifier: number }[] | null;
+  pstTableItems: PropertyMap | null;
+}
+interface ObjectInternals { pstTableItems: PropertyMap | null }
+
+const PR_IPM_SUBTREE_ENTRYID = 0x35e0;
+const PR_LTP_ROW_ID = 0x67f2;
+const NID_ROOT_FOLDER = 0x122;
+/** Where libpst and Outlook put the IPM subtree of an OST, whose store has no PR_IPM_SUBTREE_ENTRYID. */
+const NID_OST_IPM_SUBTREE = 0x2142;
+const NID_TYPE_SEARCH_FOLDER = 0x03;
+
+/** Pulls "at offset N" out of a (patched) pst-extractor short-read message. */
+function offsetIn(err: unknown): number | undefined {
+  const m = /at offset (\d+)/.exec(err instanceof Error ? err.message : String(err));
+  return m ? Number(m[1]) : undefined;
+}
+
+function messageOf(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim()
+    .replace(/short read in .*?: wanted/, 'short read: wanted');
+}
+
+/** NIDs of a folder's items, row by row from its contents table (lazily), as pst-extractor's getNextChild. */
+function* contentNodeIds(folder: FolderInternals): Generator<number> {
+  folder.initEmailsTable();
+  const table = folder.emailsTable;
+  if (table) {
+    for (let i = 0; i < table.rowCount; i++) {
+      const id = table.getItems(i, 1)[0]?.get(PR_LTP_ROW_ID);
+      if (id && id.itemIndex !== -1) yield id.entryValueReference;
+    }
+  } else {
+    // pst-extractor's fall-back when the contents table is unreadable: children in the node B-tree
+    for (const node of folder.fallbackEmailsTable ?? []) yield node.descriptorIdentifier;
+  }
+}
+
+function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
+  return PSTUtil.detectAndLoadPSTObject(pst, Long.fromNumber(nodeId)) as PSTMessage;
+}
+
+interface Header { format: PstFormat; fileEof: number; crypt: number }
+
+/** Reads and checks the HEADER ([MS-PST] 2.2.2.6) before pst-extractor does, for clear errors. */
+function readHeader(file: string): Header {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(564);
+    const got = readSync(fd, buf, 0, buf.length, 0);
+    if (got < 4 || buf.toString('latin1', 0, 4) !== '!BDN') {
+      throw new PstFileError(file, 'not a PST/OST file (no "!BDN" signature)', 0);
+    }
+    const wVer = buf.readUInt16LE(10);
+    let format: PstFormat;
+    if (wVer === 14 || wVer === 15) format = 'ansi';
+    else if (wVer === 23) format = 'unicode';
+    else if (wVer === 36) format = 'unicode-4k';
+    else throw new PstFileError(file, `unsupported PST version wVer=${wVer} (14/15 = ANSI, 23 = Unicode, 36 = Unicode 4K)`, 10);
+    const minHeader = format === 'ansi' ? 512 : 564;
+    if (got < minHeader) {
+      throw new PstFileError(file, `truncated: the header needs ${minHeader} bytes, the file has ${size}`, size);
+    }
+    // ROOT.ibFileEof: ANSI at 168 (32-bit), Unicode at 184 (64-bit); bCryptMethod: 461 / 513
+    const fileEof = format === 'ansi' ? buf.readUInt32LE(168) : Number(buf.readBigUInt64LE(184));
+    const crypt = buf[format === 'ansi' ? 461 : 513]!;
+    if (size < fileEof) {
+      throw new PstFileError(file, `truncated: the header says the file ends at offset ${fileEof} (0x${fileEof.toString(16)}), but it has only ${size} bytes`, size);
+    }
+    if (crypt === 2) throw new PstFileError(file, 'uses "high" (cyclic) encryption, which is not supported', format === 'ansi' ? 461 : 513);
+    return { format, fileEof, crypt };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class PstReader {
+  /** The store's default code page for 8-bit strings (see OpenPstOptions.codepage). */
+  codepage: number;
+  readonly storeName: string;
+  private closed = false;
+
+  constructor(
+    readonly file: string,
+    readonly format: PstFormat,
+    private readonly pst: PSTFile,
+    private readonly rootNodeId: number,
+    codepage: number,
+  ) {
+    this.codepage = codepage;
+    this.storeName = this.guard(() => pst.getMessageStore().displayName, 'reading the message store');
+  }
+
+  /** Depth-first walk of the folder tree, parents before children. */
+  async *folders(): AsyncGenerator<PstFolderEntry> {
+    const root = this.loadFolder(this.rootNodeId, []);
+    yield* this.walk(root, []);
+  }
+
+  private *walk(folder: PSTFolder, path: string[]): Generator<PstFolderEntry> {
+    const nodeId = folder.descriptorNodeId.toNumber();
+    const entry = this.guard(() => ({
+      path, nodeId,
+      displayName: folder.displayName,
+      containerClass: folder.containerClass,
+      count: folder.contentCount,
+      isSearchFolder: (nodeId & 0x1f) === NID_TYPE_SEARCH_FOLDER,
+      raw: folder,
+    }), `reading folder /${path.join('/')} (node ${nodeId})`);
+    yield entry;
+    if (entry.isSearchFolder || !this.guard(() => folder.hasSubfolders, `reading folder /${path.join('/')}`)) return;
+    const children = this.guard(() => folder.getSubFolders(), `listing the subfolders of /${path.join('/')} (node ${nodeId})`);
+    for (const child of children) {
+      yield* this.walk(child, [...path, this.guard(() => child.displayName, `reading a subfolder of /${path.join('/')}`)]);
+    }
+  }
+
+  /** The folder's items, read one at a time (lazily) from its contents table. */
+  async *messages(folder: PstFolderEntry | number, options: MessagesOptions = {}): AsyncGenerator<PstMessageEntry> {
+    const nodeId = typeof folder === 'number' ? folder : folder.nodeId;
+    const path = typeof folder === 'number' ? [`node ${folder}`] : folder.path;
+    if ((nodeId & 0x1f) === NID_TYPE_SEARCH_FOLDER) return;
+    const f = this.loadFolder(nodeId, path) as unknown as FolderInternals;
+    const fail = (childId: number, err: unknown): void => {
+      const e = err instanceof PstItemError ? err
+        : new PstItemError(this.file, childId, path, messageOf(err), offsetIn(err), { cause: err });
+      if (!options.onError) throw e;
+      options.onError(e);
+    };
+
+    const ids = contentNodeIds(f);
+    while (true) {
+      let next: IteratorResult<number>;
+      try {
+        next = ids.next();
+      } catch (err) {
+        // the contents table itself is unreadable past this row
+        fail(nodeId, err);
+        return;
+      }
+      if (next.done) return;
+      const childId = next.value;
+      let entry: PstMessageEntry;
+      try {
+        const raw = loadMessage(this.pst, childId);
+        entry = {
+          nodeId: childId,
+          messageClass: raw.messageClass,
+          subject: raw.subject,
+          displayName: raw.displayName,
+          senderName: raw.senderName,
+          senderEmailAddress: raw.senderEmailAddress,
+          internetMessageId: raw.internetMessageId,
+          clientSubmitTime: raw.clientSubmitTime,
+          deliveryTime: raw.messageDeliveryTime,
+          size: raw.messageSize.toNumber(),
+          hasAttachments: raw.hasAttachments,
+          raw,
+        };
+      } catch (err) {
+        fail(childId, err);
+        continue;
+      }
+      yield entry;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pst.close();
+  }
+
+  private loadFolder(nodeId: number, path: string[]): PSTFolder {
+    return this.guard(() => new PSTFolder(this.pst, this.pst.getDescriptorIndexNode(Long.fromNumber(nodeId))),
+      `opening folder /${path.join('/')} (node ${nodeId})`);
+  }
+
+  /** Runs a pst-extractor call, turning its errors into PstFileError naming the file and offset. */
+  private guard<T>(fn: () => T, what: string): T {
+    if (this.closed) throw new PstFileError(this.file, `${what}: the file is closed`);
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof PstFileError || err instanceof PstItemError) throw err;
+      throw new PstFileError(this.file, `${what}: ${messageOf(err)}`, offsetIn(err), { cause: err });
+    }
+  }
+}
+
+/** The NID of the IPM subtree root ("Top of Personal Folders" / IPM_SUBTREE). */
+function ipmSubtreeNodeId(pst: PSTFile): number {
+  const store = pst.getMessageStore() as unknown as ObjectInternals;
+  const entryId = store.pstTableItems?.get(PR_IPM_SUBTREE_ENTRYID)?.data;
+  // a PST EntryID: rgbFlags (4) + ProviderUID (16) + NID (4)
+  if (entryId && entryId.length >= 24) return entryId.readUInt32LE(20);
+  try {
+    pst.getDescriptorIndexNode(Long.fromNumber(NID_OST_IPM_SUBTREE));
+    return NID_OST_IPM_SUBTREE;
+  } catch {
+    return NID_ROOT_FOLDER;
+  }
+}
+
+/**
+ * Guesses the store's code page from up to `limit` messages (first item of each folder, breadth
+ * first, at most `maxFolders` folders).
+ */
+function sampleCodepage(pst: PSTFile, limit = 8, maxFolders = 200): number | undefined {
+  const samples: (number | undefined)[] = [];
+  const queue: PSTFolder[] = [pst.getRootFolder()];
+  let visited = 0;
+  while (queue.length && samples.length < limit && visited < maxFolders) {
+    const folder = queue.shift()!;
+    visited++;
+    try {
+      const nid = folder.descriptorNodeId.toNumber();
+      if ((nid & 0x1f) === NID_TYPE_SEARCH_FOLDER) continue;
+      if (folder.contentCount > 0) {
+        const first = contentNodeIds(folder as unknown as FolderInternals).next();
+        if (!first.done) samples.push(objectCodepage((loadMessage(pst, first.value) as unknown as ObjectInternals).pstTableItems));
+      }
+      if (folder.hasSubfolders) queue.push(...folder.getSubFolders());
+    } catch {
+      // a guess only: unreadable folders are reported by the walk itself
+    }
+  }
+  return voteCodepage(samples);
+}
+
+/** Opens a PST/OST file and checks it can be read. Throws PstFileError naming the file. */
+export async function openPst(file: string, options: OpenPstOptions = {}): Promise<PstReader> {
+  let header: Header;
+  try {
+    header = readHeader(file);
+  } catch (err) {
+    if (err instanceof PstFileError) throw err;
+    throw new PstFileError(file, `cannot read: ${messageOf(err)}`, undefined, { cause: err });
+  }
+  let pst: PSTFile;
+  try {
+    pst = new PSTFile(file);
+  } catch (err) {
+    throw new PstFileError(file, `cannot open the ${header.format} PST index: ${messageOf(err)}`, offsetIn(err), { cause: err });
+  }
+  try {
+    let codepage = options.codepage ?? FALLBACK_CODEPAGE;
+    pst.string8Codepage = string8Resolver(() => codepage);
+    if (options.codepage === undefined) codepage = sampleCodepage(pst) ?? FALLBACK_CODEPAGE;
+    const rootNodeId = options.scope === 'all' ? NID_ROOT_FOLDER : ipmSubtreeNodeId(pst);
+    const reader = new PstReader(file, header.format, pst, rootNodeId, codepage);
+    pst.string8Codepage = string8Resolver(() => reader.codepage);
+    return reader;
+  } catch (err) {
+    pst.close();
+    if (err instanceof PstFileError) throw err;
+    throw new PstFileError(file, `cannot read the ${header.format} PST: ${messageOf(err)}`, offsetIn(err), { cause: err });
+  }
+}
