@@ -8,5 +8,7 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/{src,connectors,mappings,jobs,reports,test}/**/*.test.ts'],
   testTimeout: 120000,
+  // The end-to-end suites share one lab (and one restarts Courier): run files one after another.
+  maxWorkers: 1,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
 };
