@@ -14,9 +14,10 @@
  * from the folder's contents table. Only pst-extractor's fall-back for a broken contents table
  * (its whole node B-tree as a map) grows with the file.
  *
- * Caveat: pst-extractor keeps its named-property map in a static shared by all open files, so
- * named properties (PidLid*, e.g. appointment times) of two PSTs open at once can be confused.
- * Read one PST at a time per process when those matter.
+ * The patch also gives each PSTFile its own named-property map (pst-extractor 1.12.0 kept one
+ * static map, so PidLid* values of one file were looked up with another file's ids), turns
+ * reads past the end of the file into errors with the offset, and ends the endless loop a
+ * corrupt block could cause.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import Long from 'long';
@@ -118,13 +119,17 @@ const NID_TYPE_SEARCH_FOLDER = 0x03;
 
 /** Pulls "at offset N" out of a (patched) pst-extractor short-read message. */
 function offsetIn(err: unknown): number | undefined {
-  const m = /at offset (\d+)/.exec(err instanceof Error ? err.message : String(err));
+  const m = /at offset (\d+)/.exec(messageOf(err));
   return m ? Number(m[1]) : undefined;
 }
 
+/** The first line of an error's message (errors from Node itself may come from another realm under jest). */
 function messageOf(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim()
-    .replace(/short read in .*?: wanted/, 'short read: wanted');
+  const text = typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string'
+    ? (err as { message: string }).message : String(err);
+  return text.split('\n')[0]!.trim()
+    .replace(/short read in .*?: wanted/, 'short read: wanted')
+    .replace(/, open '[^']*'$/, '');
 }
 
 /** NIDs of a folder's items, row by row from its contents table (lazily), as pst-extractor's getNextChild. */
@@ -142,8 +147,25 @@ function* contentNodeIds(folder: FolderInternals): Generator<number> {
   }
 }
 
+/**
+ * Loads an item. pst-extractor prints "unknown message type" for every class it has no subclass
+ * for (IPM.Post, IPM.DistList, IPM.StickyNote…: plain PSTMessage objects, nothing wrong); that
+ * one line is dropped, any other output passes through.
+ */
 function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
-  return PSTUtil.detectAndLoadPSTObject(pst, Long.fromNumber(nodeId)) as PSTMessage;
+  const { log, error } = console;
+  const filter = (write: (...args: unknown[]) => void) => (...args: unknown[]): void => {
+    if (typeof args[0] === 'string' && args[0].startsWith('PSTUtil::createAppropriatePSTMessageObject unknown message type')) return;
+    write(...args);
+  };
+  console.log = filter(log);
+  console.error = filter(error);
+  try {
+    return PSTUtil.detectAndLoadPSTObject(pst, Long.fromNumber(nodeId)) as PSTMessage;
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
 }
 
 interface Header { format: PstFormat; fileEof: number; crypt: number }
@@ -174,7 +196,9 @@ function readHeader(file: string): Header {
     if (size < fileEof) {
       throw new PstFileError(file, `truncated: the header says the file ends at offset ${fileEof} (0x${fileEof.toString(16)}), but it has only ${size} bytes`, size);
     }
-    if (crypt === 2) throw new PstFileError(file, 'uses "high" (cyclic) encryption, which is not supported', format === 'ansi' ? 461 : 513);
+    const cryptAt = format === 'ansi' ? 461 : 513;
+    if (crypt === 2) throw new PstFileError(file, 'uses "high" (cyclic) encryption, which is not supported', cryptAt);
+    if (crypt !== 0 && crypt !== 1) throw new PstFileError(file, `corrupt header: unknown encryption method ${crypt}`, cryptAt);
     return { format, fileEof, crypt };
   } finally {
     closeSync(fd);

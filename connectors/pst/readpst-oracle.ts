@@ -32,9 +32,10 @@
  *   when its bytes are our string encoded in the object's code page.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import { openPst, type PstReader } from './pst-reader.js';
 import { codepageToEncoding, encodeString8, objectCodepage, type PropertyMap } from './strings.js';
@@ -58,10 +59,42 @@ export interface ReadpstResult {
   folders: Map<string, OracleFolder>;
 }
 
+/** The shared test data: $UMS_FIXTURES_DIR, else <repo>/../shared/fixtures. */
+export function fixturesDir(): string {
+  return process.env.UMS_FIXTURES_DIR
+    ? resolve(process.env.UMS_FIXTURES_DIR)
+    : fileURLToPath(new URL('../../../shared/fixtures', import.meta.url));
+}
+
+/** UMS_SKIP_ORACLE=1: skip the tests that need readpst or the fixtures instead of failing them. */
+export const oracleSkipped = (): boolean => process.env.UMS_SKIP_ORACLE === '1';
+
+/** The PST/OST files of one fixtures subfolder (pst/ansi, pst/unicode, pst/ost), sorted. */
+export function pstFixtures(sub: 'ansi' | 'unicode' | 'ost'): string[] {
+  const dir = join(fixturesDir(), 'pst', sub);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => /\.(pst|ost)$/i.test(n)).sort().map((n) => join(dir, n));
+}
+
+/** Why the fixture tests cannot run, or undefined when they can. */
+export function fixturesUnavailable(): string | undefined {
+  const dir = join(fixturesDir(), 'pst');
+  if (!existsSync(dir)) {
+    return `PST fixtures not found at ${dir}: put the shared test data (shared/fixtures, see its README) beside the repo, `
+      + 'or point UMS_FIXTURES_DIR at it, or set UMS_SKIP_ORACLE=1 to skip these tests';
+  }
+  return undefined;
+}
+
 /** Why the oracle cannot run, or undefined when it can. */
 export function oracleUnavailable(): string | undefined {
+  const fixtures = fixturesUnavailable();
+  if (fixtures) return fixtures;
   const r = spawnSync('readpst', ['-V'], { encoding: 'utf8' });
-  if (r.error) return 'readpst is not installed: install Debian/Ubuntu package pst-utils (apt-get install -y pst-utils), or set UMS_SKIP_ORACLE=1';
+  if (r.error) {
+    return 'readpst (the oracle) is not installed: install the Debian/Ubuntu package pst-utils '
+      + '(apt-get install -y pst-utils), or set UMS_SKIP_ORACLE=1 to skip these tests';
+  }
   return undefined;
 }
 
