@@ -111,11 +111,19 @@ maybe('broken files', () => {
   });
 
   test('a short copy whose header was made to agree fails at the first read past the end, with its offset', async () => {
-    const data = Buffer.from(fixture('ansi/go-pst-32-bit.pst').subarray(0, 30000));
-    data.writeUInt32LE(30000, 168); // ROOT.ibFileEof
-    const file = write('short.pst', data);
+    const cut = (n: number): Buffer => {
+      const data = Buffer.from(fixture('ansi/go-pst-32-bit.pst').subarray(0, n));
+      data.writeUInt32LE(n, 168); // ROOT.ibFileEof
+      return data;
+    };
+    // cut before the node B-tree root page (offset 30208 in this file): caught from the header
+    const root = await failure(write('short-root.pst', cut(30000)));
+    expect(root.offset).toBe(30208);
+    expect(root.message).toMatch(/short-root\.pst: corrupt header: the node B-tree root at offset 30208 is outside the file \(30000 bytes\)$/);
+    // cut after it: pst-extractor reads past the end while building the name-to-id map
+    const file = write('short.pst', cut(50000));
     const err = await failure(file);
-    expect(err.offset).toBeGreaterThanOrEqual(30000);
+    expect(err.offset).toBeGreaterThanOrEqual(40000);
     expect(err.message).toContain(`${file}: cannot open the ansi PST index: PSTFile::readSync short read: wanted`);
     expect(err.message).toContain(`at offset ${err.offset} (0x${err.offset!.toString(16)})`);
   });
@@ -152,6 +160,8 @@ maybe('broken files', () => {
       expect(errors[0]).toBeInstanceOf(ItemError);
       expect(errors[0]!.nodeId).toBe(0x200044);
       expect(errors[0]!.folderPath).toEqual(['second']);
+      expect(errors[0]!.offset).toBe(block.fileOffset.toNumber());
+      expect(errors[0]!.message).toContain(`(its data block is at offset ${block.fileOffset.toNumber()}, 0x`);
       expect(errors[0]!.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: node 2097220 \\(0x200044\\) in folder /second: `));
 
       // without onError the first bad item stops the folder with that error

@@ -168,7 +168,7 @@ function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
   }
 }
 
-interface Header { format: PstFormat; fileEof: number; crypt: number }
+interface Header { format: PstFormat; fileEof: number; crypt: number; nbtRoot: number; bbtRoot: number }
 
 /** Reads and checks the HEADER ([MS-PST] 2.2.2.6) before pst-extractor does, for clear errors. */
 function readHeader(file: string): Header {
@@ -199,7 +199,13 @@ function readHeader(file: string): Header {
     const cryptAt = format === 'ansi' ? 461 : 513;
     if (crypt === 2) throw new PstFileError(file, 'uses "high" (cyclic) encryption, which is not supported', cryptAt);
     if (crypt !== 0 && crypt !== 1) throw new PstFileError(file, `corrupt header: unknown encryption method ${crypt}`, cryptAt);
-    return { format, fileEof, crypt };
+    // ROOT.BREFNBT.ib / ROOT.BREFBBT.ib: the root pages of the node and block B-trees
+    const nbtRoot = format === 'ansi' ? buf.readUInt32LE(188) : Number(buf.readBigUInt64LE(224));
+    const bbtRoot = format === 'ansi' ? buf.readUInt32LE(196) : Number(buf.readBigUInt64LE(240));
+    for (const [what, at] of [['node', nbtRoot], ['block', bbtRoot]] as const) {
+      if (at < minHeader || at + 512 > size) throw new PstFileError(file, `corrupt header: the ${what} B-tree root at offset ${at} is outside the file (${size} bytes)`, at);
+    }
+    return { format, fileEof, crypt, nbtRoot, bbtRoot };
   } finally {
     closeSync(fd);
   }
@@ -237,10 +243,10 @@ export class PstReader {
       count: folder.contentCount,
       isSearchFolder: (nodeId & 0x1f) === NID_TYPE_SEARCH_FOLDER,
       raw: folder,
-    }), `reading folder /${path.join('/')} (node ${nodeId})`);
+    }), `reading folder /${path.join('/')} (node ${nodeId})`, nodeId);
     yield entry;
     if (entry.isSearchFolder || !this.guard(() => folder.hasSubfolders, `reading folder /${path.join('/')}`)) return;
-    const children = this.guard(() => folder.getSubFolders(), `listing the subfolders of /${path.join('/')} (node ${nodeId})`);
+    const children = this.guard(() => folder.getSubFolders(), `listing the subfolders of /${path.join('/')} (node ${nodeId})`, nodeId);
     for (const child of children) {
       yield* this.walk(child, [...path, this.guard(() => child.displayName, `reading a subfolder of /${path.join('/')}`)]);
     }
@@ -254,7 +260,7 @@ export class PstReader {
     const f = this.loadFolder(nodeId, path) as unknown as FolderInternals;
     const fail = (childId: number, err: unknown): void => {
       const e = err instanceof PstItemError ? err
-        : new PstItemError(this.file, childId, path, messageOf(err), offsetIn(err), { cause: err });
+        : this.itemError(childId, path, err);
       if (!options.onError) throw e;
       options.onError(e);
     };
@@ -296,6 +302,27 @@ export class PstReader {
     }
   }
 
+  /** An item error, with the offset of the item's property block when the error itself has none. */
+  private itemError(nodeId: number, path: string[], err: unknown): PstItemError {
+    let at = offsetIn(err);
+    let detail = messageOf(err);
+    if (at === undefined) {
+      at = this.blockOffset(nodeId);
+      if (at !== undefined) detail += ` (its data block is at offset ${at}, 0x${at.toString(16)})`;
+    }
+    return new PstItemError(this.file, nodeId, path, detail, at, { cause: err });
+  }
+
+  /** Where a node's data block lies in the file, if the index can tell. */
+  private blockOffset(nodeId: number): number | undefined {
+    try {
+      const node = this.pst.getDescriptorIndexNode(Long.fromNumber(nodeId));
+      return this.pst.getOffsetIndexNode(node.dataOffsetIndexIdentifier).fileOffset.toNumber();
+    } catch {
+      return undefined;
+    }
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -304,17 +331,23 @@ export class PstReader {
 
   private loadFolder(nodeId: number, path: string[]): PSTFolder {
     return this.guard(() => new PSTFolder(this.pst, this.pst.getDescriptorIndexNode(Long.fromNumber(nodeId))),
-      `opening folder /${path.join('/')} (node ${nodeId})`);
+      `opening folder /${path.join('/')} (node ${nodeId})`, nodeId);
   }
 
   /** Runs a pst-extractor call, turning its errors into PstFileError naming the file and offset. */
-  private guard<T>(fn: () => T, what: string): T {
+  private guard<T>(fn: () => T, what: string, nodeId?: number): T {
     if (this.closed) throw new PstFileError(this.file, `${what}: the file is closed`);
     try {
       return fn();
     } catch (err) {
       if (err instanceof PstFileError || err instanceof PstItemError) throw err;
-      throw new PstFileError(this.file, `${what}: ${messageOf(err)}`, offsetIn(err), { cause: err });
+      let at = offsetIn(err);
+      let detail = `${what}: ${messageOf(err)}`;
+      if (at === undefined && nodeId !== undefined) {
+        at = this.blockOffset(nodeId);
+        if (at !== undefined) detail += ` (node ${nodeId}'s data block is at offset ${at}, 0x${at.toString(16)})`;
+      }
+      throw new PstFileError(this.file, detail, at, { cause: err });
     }
   }
 }
@@ -372,7 +405,9 @@ export async function openPst(file: string, options: OpenPstOptions = {}): Promi
   try {
     pst = new PSTFile(file);
   } catch (err) {
-    throw new PstFileError(file, `cannot open the ${header.format} PST index: ${messageOf(err)}`, offsetIn(err), { cause: err });
+    const at = offsetIn(err);
+    const roots = at === undefined ? ` (node B-tree root at offset ${header.nbtRoot}, block B-tree root at offset ${header.bbtRoot})` : '';
+    throw new PstFileError(file, `cannot open the ${header.format} PST index: ${messageOf(err)}${roots}`, at, { cause: err });
   }
   try {
     let codepage = options.codepage ?? FALLBACK_CODEPAGE;
