@@ -8,8 +8,8 @@ import { createLogger } from '../log.js';
 import type { SourceConnector, TargetConnector } from '../model/types.js';
 import { FatalError } from '../util/errors.js';
 
-/** Bytes of message content one folder task may hold in memory at once. */
-const TASK_BYTE_BUDGET = 32 * 1024 * 1024;
+/** Bytes of message content one mailbox may hold in memory at once (shared by its folder tasks). */
+const MAILBOX_BYTE_BUDGET = 32 * 1024 * 1024;
 
 export interface CommandOptions {
   config: string;
@@ -42,7 +42,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
     writersPerTask: config.concurrency.writersPerTask,
     tasks,
     mailboxes: config.concurrency.mailboxes,
-    byteBudget: TASK_BYTE_BUDGET,
+    byteBudget: MAILBOX_BYTE_BUDGET,
     retry: config.retry,
   };
   const perMailbox = {

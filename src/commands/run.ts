@@ -28,9 +28,11 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
       store, sources: ctx.sources, targets: ctx.targets, log: ctx.log, onEvent: progress?.onEvent, signal: abort.signal,
     }, ctx.jobs, ctx.options);
     progress?.stop();
-    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    ctx.log.info({ report: { ...report, mailboxes: undefined }, peakRssMb }, 'run finished');
-    process.stdout.write(opts.json ? `${JSON.stringify({ ...report, peakRssMb }, null, 2)}\n` : `${summarise(report)}\n`);
+    const usage = process.resourceUsage();
+    const peakRssMb = Math.round(usage.maxRSS / 1024);
+    const cpuSeconds = Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e4) / 100;
+    ctx.log.info({ report: { ...report, mailboxes: undefined }, peakRssMb, cpuSeconds }, 'run finished');
+    process.stdout.write(opts.json ? `${JSON.stringify({ ...report, peakRssMb, cpuSeconds }, null, 2)}\n` : `${summarise(report)}\n`);
     if (abort.signal.aborted) return EXIT.INTERRUPTED;
     return report.failed > 0 || report.failedContainers > 0 || report.failedMailboxes > 0 ? EXIT.PARTIAL : EXIT.OK;
   } finally {

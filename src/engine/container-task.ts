@@ -42,8 +42,8 @@ export interface TaskContext {
   filters: ItemFilters;
   batchSize: number;
   writers: number;
-  /** Bytes of message content in flight per task (read but not yet written). */
-  byteBudget: number;
+  /** Bytes of message content in flight (read but not yet written), shared by the mailbox's tasks. */
+  budget: ByteBudget;
   retry: RetryPolicy;
   log: Logger;
   emit: EventListener;
@@ -176,7 +176,7 @@ async function copyItems(
 ): Promise<ItemResult[]> {
   const results = new Map<string, ItemResult>();
   const started = new Set<string>();
-  const budget = new ByteBudget(ctx.byteBudget);
+  const budget = ctx.budget;
   const queue = new PQueue({ concurrency: ctx.writers });
   const fail = (meta: ItemMeta, err: unknown) => {
     results.set(meta.id, { itemId: meta.id, status: 'failed', size: meta.size, internalDate: meta.internalDate, messageId: meta.messageId, reason: reasonOf(err) });

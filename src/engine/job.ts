@@ -16,6 +16,7 @@ import { runContainer, type ContainerOutcome } from './container-task.js';
 import { guardListener, type EventListener } from './events.js';
 import type { ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
+import { ByteBudget } from '../util/semaphore.js';
 
 export interface JobOptions {
   filters: ItemFilters;
@@ -26,6 +27,7 @@ export interface JobOptions {
   writersPerTask: number;
   tasks: number;
   mailboxes: number;
+  /** Bytes of message content one mailbox holds in memory at most (read, not yet written). */
   byteBudget: number;
   retry: RetryPolicy;
 }
@@ -127,6 +129,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
     const mailboxId = await deps.store.mailboxId({ source: job.source.login, target: job.target.login });
     const byId = new Map(containers.map((c) => [c.id, c]));
     const claims = new TargetClaims();
+    const budget = new ByteBudget(opts.byteBudget);
     const included = plan.folders.filter((f: FolderPlan) => f.included);
     for (const f of plan.folders.filter((f: FolderPlan) => !f.included)) log.info({ container: f.sourceId, reason: f.reason }, 'folder not migrated');
     await Promise.all(included.map((f) => taskQueue.add(async () => {
@@ -137,7 +140,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
       try {
         const outcome = await runContainer({
           store: deps.store, mailboxId, mailbox: name, source, target, filters: opts.filters, batchSize: opts.batchSize,
-          writers: opts.writersPerTask, byteBudget: opts.byteBudget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal, claims,
+          writers: opts.writersPerTask, budget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal, claims,
         }, c, f.target);
         Object.assign(entry, outcome);
         if (!outcome.unchanged) await deps.store.setContainerStatus(mailboxId, c.id, deps.signal?.aborted ? 'pending' : 'done');

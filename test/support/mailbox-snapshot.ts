@@ -48,3 +48,20 @@ export function regroup(snap: Snapshot, targetOf: (sourceFolder: string) => stri
 export function total(snap: Snapshot): number {
   return [...snap.values()].reduce((n, l) => n + l.length, 0);
 }
+
+/** Message count of every folder, from STATUS (cheap; no message is read). */
+export async function countMessages(ep: Endpoint, user: string, pass: string): Promise<number> {
+  const client = new ImapFlow({ host: ep.host, port: ep.port, secure: true, tls: { ca: readFileSync(ep.caFile, 'utf8') }, auth: { user, pass }, logger: false });
+  await client.connect();
+  let n = 0;
+  try {
+    for (const f of await client.list()) {
+      if (f.flags.has('\\Noselect') || f.flags.has('\\NonExistent')) continue;
+      const st = await client.status(f.path, { messages: true });
+      n += st ? (st.messages ?? 0) : 0;
+    }
+  } finally {
+    await client.logout();
+  }
+  return n;
+}
