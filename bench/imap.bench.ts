@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const ours = uniqueLogin('bours');
   await addTargetUser(ours, password);
   const cfg = writeLabConfig(lab, { source, target: ours, password }, [
-    'concurrency:', '  tasks: 4', '  writersPerTask: 4', '  batchSize: 200',
+    'concurrency:', '  batchSize: 200',
   ]);
   const t0 = process.hrtime.bigint();
   const run = await runCli(['run', '-c', cfg.file, '--json']);

@@ -452,7 +452,7 @@ const concurrencySchema = z
   .object({
     mailboxes: int(1, 100).default(2),
     tasks: int(1, 1000).default(4),
-    writersPerTask: int(1, 100).default(4),
+    writersPerTask: int(1, 100).default(1),
     batchSize: int(1, 5000).default(100),
   })
   .strict();
