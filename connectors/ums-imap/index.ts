@@ -57,6 +57,7 @@ class UmsImapMailbox implements TargetMailbox {
   private capabilities = new Set<string>();
   private ns: { prefix: string; delimiter: string } = { prefix: '', delimiter: '/' };
   private known: Set<string> | undefined;
+  private creating: Promise<unknown> = Promise.resolve();
   /** Content hashes of target messages, by `${ref}:${uidvalidity}:${uid}`. */
   private readonly hashes = new Map<string, string>();
   /** Full-folder candidate lists (verify mode), by `${ref}:${uidvalidity}`. */
@@ -130,34 +131,47 @@ class UmsImapMailbox implements TargetMailbox {
     if (!this.known) await this.list();
     const known = this.known as Set<string>;
     if (!known.has(ref) && ref.toUpperCase() !== 'INBOX') {
-      // Create every missing level so clients show the hierarchy, then subscribe the folder.
-      const d = this.ns.delimiter;
-      const base = this.ns.prefix.endsWith(d) ? this.ns.prefix.slice(0, -d.length) : this.ns.prefix;
-      const rest = base && ref.startsWith(base + d) ? ref.slice(base.length + d.length) : ref;
-      const parts = rest.split(d);
-      for (let i = 1; i <= parts.length; i++) {
-        const path = (base ? base + d : '') + parts.slice(0, i).join(d);
-        if (known.has(path)) continue;
-        await this.run(`CREATE ${path}`, async (c) => {
-          try {
-            await c.client.mailboxCreate(path);
-          } catch (err) {
-            const e = imapError(err, `CREATE ${path}`);
-            if (!(e instanceof ItemError) || !/exist/i.test(e.message)) throw e;
-          }
-          await c.client.mailboxSubscribe(path).catch(() => undefined);
-        }).catch((err: unknown) => {
-          if (err instanceof ItemError) throw new FatalError(`cannot create target folder "${path}": ${err.message}`, 'CREATE', { cause: err });
-          throw err;
-        });
-        known.add(path);
-      }
+      // Folder tasks run in parallel and share parents (INBOX.Archive for Archive and
+      // Archive/2019): create one folder at a time.
+      const turn = this.creating.then(() => this.create(ref, known));
+      this.creating = turn.catch(() => undefined);
+      await turn;
     }
     const st = await this.run(`STATUS ${ref}`, (c) => c.client.status(ref, { uidNext: true, uidValidity: true }));
     if (!st || st.uidValidity === undefined) throw new TransientError(`target STATUS ${ref} gave no UIDVALIDITY`);
     const epoch = String(st.uidValidity);
     return { ref, epoch, watermark: `${epoch}:${st.uidNext ?? 1}` };
   }
+
+  /** Creates `ref` and its missing parents, and subscribes them. */
+  private async create(ref: string, known: Set<string>): Promise<void> {
+    // Create every missing level so clients show the hierarchy, then subscribe the folder.
+    const d = this.ns.delimiter;
+    const base = this.ns.prefix.endsWith(d) ? this.ns.prefix.slice(0, -d.length) : this.ns.prefix;
+    const rest = base && ref.startsWith(base + d) ? ref.slice(base.length + d.length) : ref;
+    const parts = rest.split(d);
+    for (let i = 1; i <= parts.length; i++) {
+      const path = (base ? base + d : '') + parts.slice(0, i).join(d);
+      if (known.has(path)) continue;
+      await this.run(`CREATE ${path}`, async (c) => {
+        try {
+          await c.client.mailboxCreate(path);
+        } catch (err) {
+          const e = imapError(err, `CREATE ${path}`);
+          if (!(e instanceof ItemError)) throw e;
+          // Courier answers "Cannot create this folder." when it already exists (made by
+          // someone else meanwhile): look before calling it a failure.
+          const now = await c.client.list();
+          if (!now.some((f) => f.path === path)) {
+            throw new FatalError(`cannot create target folder "${path}": ${e.message}`, 'CREATE', { cause: err });
+          }
+        }
+        await c.client.mailboxSubscribe(path).catch(() => undefined);
+      });
+      known.add(path);
+    }
+  }
+
 
   async put(ref: string, item: ItemContent): Promise<PutResult> {
     const flags = item.meta.flags.filter((f) => !UNSETTABLE.has(f.toLowerCase()));
