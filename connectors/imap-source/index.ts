@@ -16,8 +16,8 @@ import { parseMessageIdHeader } from '../imap-common/message-id.js';
 import { chunkBySize } from '../imap-common/chunks.js';
 
 /** Most bytes fetched by one FETCH of message bodies (one larger message is fetched alone). */
-const READ_CHUNK_BYTES = 4 * 1024 * 1024;
-const READ_CHUNK_ITEMS = 50;
+const READ_CHUNK_BYTES = 2 * 1024 * 1024;
+const READ_CHUNK_ITEMS = 25;
 const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', '\\Drafts', '\\Archive', '\\All', '\\Flagged']);
 
 interface Conn {

@@ -9,7 +9,7 @@ import type { SourceConnector, TargetConnector } from '../model/types.js';
 import { FatalError } from '../util/errors.js';
 
 /** Bytes of message content one mailbox may hold in memory at once (shared by its folder tasks). */
-const MAILBOX_BYTE_BUDGET = 32 * 1024 * 1024;
+const MAILBOX_BYTE_BUDGET = 16 * 1024 * 1024;
 
 export interface CommandOptions {
   config: string;
