@@ -2,16 +2,15 @@
  * IMAP source: any IMAP server, read-only (every folder is opened with EXAMINE).
  * Cursor = the last UID handed out, inside one UIDVALIDITY (the epoch).
  */
-import type { FetchMessageObject, ImapFlow, ListResponse } from 'imapflow';
+import type { FetchMessageObject, ListResponse } from 'imapflow';
 import type { Logger } from 'pino';
 import type {
   AccessCheck, Account, ChangePage, Container, ContainerStats, ItemContent, ItemMeta, SourceConnector, SourceMailbox, SpecialUse,
 } from '../../src/model/types.js';
 import { TransientError } from '../../src/util/errors.js';
-import { ConnectionPool } from '../../src/util/pool.js';
 import { Semaphore } from '../../src/util/semaphore.js';
-import { connectImap, type ImapEndpoint } from '../imap-common/endpoint.js';
-import { imapError } from '../imap-common/errors.js';
+import type { ImapEndpoint } from '../imap-common/endpoint.js';
+import { ImapSession, type ImapConn } from '../imap-common/session.js';
 import { parseMessageIdHeader } from '../imap-common/message-id.js';
 import { chunkBySize } from '../imap-common/chunks.js';
 
@@ -20,12 +19,6 @@ const READ_CHUNK_BYTES = 2 * 1024 * 1024;
 const READ_CHUNK_ITEMS = 25;
 const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', '\\Drafts', '\\Archive', '\\All', '\\Flagged']);
 
-interface Conn {
-  client: ImapFlow;
-  /** Folder currently EXAMINEd and its UIDVALIDITY. */
-  selected?: string;
-  epoch?: string;
-}
 
 export class ImapSource implements SourceConnector {
   readonly name = 'imap';
@@ -45,38 +38,24 @@ export class ImapSource implements SourceConnector {
 }
 
 class ImapSourceMailbox implements SourceMailbox {
-  private readonly pool: ConnectionPool<Conn>;
+  private readonly session: ImapSession;
   /** Remaining UIDs per container, from one UID SEARCH per pass. */
   private readonly uidLists = new Map<string, { epoch: string; after: number; uids: number[] }>();
   private readonly epochs = new Map<string, string>();
-  private capabilities = new Set<string>();
 
-  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: Semaphore, private readonly log: Logger, max: number) {
-    this.pool = new ConnectionPool<Conn>({
-      open: async () => ({ client: await connectImap(ep, account, log, 'source') }),
-      close: async (c) => { await c.client.logout().catch(() => c.client.close()); },
-      usable: (c) => c.client.usable,
-      max,
-      slots,
-    });
+  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: Semaphore, log: Logger, max: number) {
+    this.session = new ImapSession(ep, account, slots, log, max, 'source');
   }
 
-  async open(): Promise<void> {
-    await this.pool.use(async (c) => { this.capabilities = new Set(c.client.capabilities.keys()); });
+  open(): Promise<void> {
+    return this.session.open();
   }
 
-  private run<T>(what: string, fn: (c: Conn) => Promise<T>, folder?: string): Promise<T> {
-    return this.pool.use(async (c) => {
-      try {
-        return await fn(c);
-      } catch (err) {
-        c.selected = undefined;
-        throw imapError(err, `source ${this.account.login}: ${what}`);
-      }
-    }, folder ? (c) => c.selected === folder : undefined);
+  private run<T>(what: string, fn: (c: ImapConn) => Promise<T>, folder?: string): Promise<T> {
+    return this.session.run(what, fn, folder);
   }
 
-  private async examine(c: Conn, folder: string): Promise<string> {
+  private async examine(c: ImapConn, folder: string): Promise<string> {
     if (c.selected === folder && c.epoch) return c.epoch;
     c.selected = undefined;
     const mb = await c.client.mailboxOpen(folder, { readOnly: true });
@@ -190,7 +169,7 @@ class ImapSourceMailbox implements SourceMailbox {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.session.close();
   }
 }
 

@@ -3,18 +3,17 @@
  * Writes with APPEND (flags, keywords, INTERNALDATE), records APPENDUID, and after a crash finds
  * what an interrupted run already appended by content hash (no tracking header is stamped).
  */
-import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { contentHash } from '../../mappings/content-hash.js';
 import type {
   AccessCheck, Account, ItemContent, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
 import { FatalError, ItemError, TransientError } from '../../src/util/errors.js';
-import { ConnectionPool } from '../../src/util/pool.js';
 import { Semaphore } from '../../src/util/semaphore.js';
 import { chunkBySize } from '../imap-common/chunks.js';
-import { connectImap, type ImapEndpoint } from '../imap-common/endpoint.js';
+import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { imapError } from '../imap-common/errors.js';
+import { ImapSession, type ImapConn } from '../imap-common/session.js';
 import { parseMessageIdHeader, sameMessageId } from '../imap-common/message-id.js';
 
 /** How long `settle` waits at most, and how often it looks. */
@@ -23,10 +22,6 @@ const SETTLE_POLL_MS = 250;
 /** Flags a client cannot set with APPEND. */
 const UNSETTABLE = new Set(['\\recent']);
 
-interface Conn {
-  client: ImapFlow;
-  selected?: string;
-}
 
 interface Candidate {
   uid: string;
@@ -53,9 +48,7 @@ export class UmsImapTarget implements TargetConnector {
 }
 
 class UmsImapMailbox implements TargetMailbox {
-  private readonly pool: ConnectionPool<Conn>;
-  private capabilities = new Set<string>();
-  private ns: { prefix: string; delimiter: string } = { prefix: '', delimiter: '/' };
+  private readonly session: ImapSession;
   private known: Set<string> | undefined;
   private creating: Promise<unknown> = Promise.resolve();
   /** Content hashes of target messages, by `${ref}:${uidvalidity}:${uid}`. */
@@ -63,33 +56,24 @@ class UmsImapMailbox implements TargetMailbox {
   /** Full-folder candidate lists (verify mode), by `${ref}:${uidvalidity}`. */
   private readonly indexes = new Map<string, Candidate[]>();
 
-  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: Semaphore, private readonly log: Logger, max: number) {
-    this.pool = new ConnectionPool<Conn>({
-      open: async () => ({ client: await connectImap(ep, account, log, 'target') }),
-      close: async (c) => { await c.client.logout().catch(() => c.client.close()); },
-      usable: (c) => c.client.usable,
-      max,
-      slots,
-    });
+  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: Semaphore, log: Logger, max: number) {
+    this.session = new ImapSession(ep, account, slots, log, max, 'target');
   }
 
-  async open(): Promise<void> {
-    await this.pool.use(async (c) => {
-      this.capabilities = new Set(c.client.capabilities.keys());
-      const ns = c.client.namespace;
-      if (ns && typeof ns.delimiter === 'string') this.ns = { prefix: ns.prefix ?? '', delimiter: ns.delimiter };
-    });
+  open(): Promise<void> {
+    return this.session.open();
   }
 
-  private run<T>(what: string, fn: (c: Conn) => Promise<T>, folder?: string): Promise<T> {
-    return this.pool.use(async (c) => {
-      try {
-        return await fn(c);
-      } catch (err) {
-        c.selected = undefined;
-        throw imapError(err, `target ${this.account.login}: ${what}`);
-      }
-    }, folder ? (c) => c.selected === folder : undefined);
+  private get capabilities(): Set<string> {
+    return this.session.capabilities;
+  }
+
+  private get ns(): { prefix: string; delimiter: string } {
+    return this.session.namespace ?? { prefix: '', delimiter: '/' };
+  }
+
+  private run<T>(what: string, fn: (c: ImapConn) => Promise<T>, folder?: string): Promise<T> {
+    return this.session.run(what, fn, folder);
   }
 
   async verify(): Promise<AccessCheck> {
@@ -194,7 +178,7 @@ class UmsImapMailbox implements TargetMailbox {
     });
   }
 
-  private async findOn(c: Conn, ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
+  private async findOn(c: ImapConn, ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     const mb = await c.client.mailboxOpen(ref, { readOnly: true });
     const epoch = String(mb.uidValidity);
@@ -250,7 +234,7 @@ class UmsImapMailbox implements TargetMailbox {
     });
   }
 
-  private async candidates(c: Conn, ref: string, epoch: string, start: number, cache: boolean): Promise<Candidate[]> {
+  private async candidates(c: ImapConn, ref: string, epoch: string, start: number, cache: boolean): Promise<Candidate[]> {
     const key = `${ref}:${epoch}`;
     if (cache && this.indexes.has(key)) return this.indexes.get(key) as Candidate[];
     const out: Candidate[] = [];
@@ -265,7 +249,7 @@ class UmsImapMailbox implements TargetMailbox {
     return out;
   }
 
-  private async hashCandidates(c: Conn, ref: string, epoch: string, list: Candidate[]): Promise<void> {
+  private async hashCandidates(c: ImapConn, ref: string, epoch: string, list: Candidate[]): Promise<void> {
     const missing = list.filter((m) => !this.hashes.has(`${ref}:${epoch}:${m.uid}`));
     for (const chunk of chunkBySize(missing, 8 * 1024 * 1024, 50)) {
       for await (const m of c.client.fetch(chunk.map((x) => x.uid).join(','), { uid: true, source: true }, { uid: true })) {
@@ -275,6 +259,6 @@ class UmsImapMailbox implements TargetMailbox {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.session.close();
   }
 }

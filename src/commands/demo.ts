@@ -4,10 +4,10 @@
  * shows the plan, migrates, runs again to show that nothing is copied twice, prints the status.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCorpus, seedSource } from '../../test/lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin } from '../../test/lab/lab.js';
+import { writeLabConfig } from '../../test/support/lab-config.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
@@ -26,34 +26,7 @@ export async function demoCommand(opts: { messages: number }): Promise<number> {
   say(`Seeding ${corpus.length} messages into ${source} on Dovecot`);
   await seedSource(lab, source, password, corpus);
 
-  const dir = join(lab.dir, 'demo', source);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'password'), `${password}\n`, { mode: 0o600 });
-  const configFile = join(dir, 'migration.yaml');
-  writeFileSync(configFile, [
-    '# Written by `ums-migrate demo`; see migration.example.yaml for every option.',
-    'version: 1',
-    'state:',
-    '  path: ./state.sqlite',
-    'logging:',
-    '  file: ./ums-migrate.log',
-    'source:',
-    '  type: imap',
-    `  host: ${lab.source.host}`,
-    `  port: ${lab.source.tlsPort}`,
-    `  caFile: ${lab.source.caFile}`,
-    'target:',
-    '  type: ums-imap',
-    `  host: ${lab.target.host}`,
-    `  port: ${lab.target.tlsPort}`,
-    `  caFile: ${lab.target.caFile}`,
-    'mailboxes:',
-    `  - source: ${source}`,
-    `    target: ${target}`,
-    '    sourcePassword: file:./password',
-    '    targetPassword: file:./password',
-    '',
-  ].join('\n'));
+  const { file: configFile } = writeLabConfig(lab, { source, target, password }, [], join(lab.dir, 'demo', source));
   process.stdout.write(`config: ${configFile}\n`);
 
   say('ums-migrate plan (read-only)');

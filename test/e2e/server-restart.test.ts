@@ -2,14 +2,12 @@
  * Faults on a real server: Courier-IMAP (the UMS) is restarted in the middle of a migration.
  * The run must retry with backoff and finish with every message exactly once.
  */
-import { planFolders } from '../../mappings/folders.js';
 import { generateCorpus, seedSource } from '../lab/corpus.js';
 import { addSourceUser, addTargetUser, restartTarget, startLab, uniqueLogin } from '../lab/lab.js';
 import { spawnCli } from '../support/cli.js';
 import { writeLabConfig } from '../support/lab-config.js';
-import { regroup, snapshotMailbox, total } from '../support/mailbox-snapshot.js';
+import { expectExactlyOnce } from '../support/mailbox-snapshot.js';
 
-const RULES = { include: ['**'], exclude: [], rename: [], specialUse: { sent: 'Sent', trash: 'Trash', junk: 'Spam', drafts: 'Drafts', archive: 'Archive' }, invalidCharReplacement: '_' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a Courier restart mid-run is retried with backoff: nothing lost, nothing duplicated', async () => {
@@ -32,11 +30,5 @@ test('a Courier restart mid-run is retried with backoff: nothing lost, nothing d
   const report = JSON.parse(r.stdout) as { failed: number; copied: number };
   expect(report.failed).toBe(0);
 
-  const src = await snapshotMailbox({ ...lab.source, port: lab.source.tlsPort }, source, password);
-  const tgt = await snapshotMailbox({ ...lab.target, port: lab.target.tlsPort }, target, password);
-  const plan = planFolders([...src.keys()].map((p) => ({ id: p, path: p.toUpperCase() === 'INBOX' ? ['INBOX'] : p.split('/') })), RULES, { prefix: 'INBOX.', delimiter: '.' });
-  const map = new Map(plan.folders.map((f) => [f.sourceId, f.target]));
-  const expected = regroup(src, (f) => map.get(f));
-  for (const [folder, lines] of expected) expect({ folder, lines: tgt.get(folder) }).toEqual({ folder, lines });
-  expect(total(tgt)).toBe(total(src));
+  await expectExactlyOnce(lab, source, target, password);
 }, 300_000);

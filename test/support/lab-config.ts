@@ -1,14 +1,16 @@
 /** Writes a migration.yaml for one lab mailbox pair (IMAPS with the lab CA, passwords in a file). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../lab/lab.js';
 
-export function writeLabConfig(lab: Lab, pair: { source: string; target: string; password: string }, extra: string[] = []): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'ums-e2e-'));
+export function writeLabConfig(lab: Lab, pair: { source: string; target: string; password: string }, extra: string[] = [], into?: string): { dir: string; file: string } {
+  const dir = into ?? mkdtempSync(join(tmpdir(), 'ums-e2e-'));
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'pw'), `${pair.password}\n`, { mode: 0o600 });
   const file = join(dir, 'migration.yaml');
   writeFileSync(file, [
+    '# A lab config (see migration.example.yaml for every option).',
     'version: 1',
     'state:',
     '  path: ./state.sqlite',

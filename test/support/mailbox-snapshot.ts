@@ -6,6 +6,8 @@
 import { ImapFlow } from 'imapflow';
 import { readFileSync } from 'node:fs';
 import { contentHash } from '../../mappings/content-hash.js';
+import { planFolders } from '../../mappings/folders.js';
+import type { Lab } from '../lab/lab.js';
 
 export interface Endpoint { host: string; port: number; caFile: string }
 export type Snapshot = Map<string, string[]>;
@@ -64,4 +66,21 @@ export async function countMessages(ep: Endpoint, user: string, pass: string): P
     await client.logout();
   }
   return n;
+}
+
+const DEFAULT_RULES = { include: ['**'], exclude: [], rename: [], specialUse: { sent: 'Sent', trash: 'Trash', junk: 'Spam', drafts: 'Drafts', archive: 'Archive' }, invalidCharReplacement: '_' };
+
+/**
+ * (In jest only: uses the global `expect`.) Asserts that every message of the source mailbox is in the target exactly once, in the folder
+ * the default folder rules map it to, with equal content, flags and INTERNALDATE.
+ */
+export async function expectExactlyOnce(lab: Lab, source: string, target: string, password: string): Promise<number> {
+  const src = await snapshotMailbox({ ...lab.source, port: lab.source.tlsPort }, source, password);
+  const tgt = await snapshotMailbox({ ...lab.target, port: lab.target.tlsPort }, target, password);
+  const plan = planFolders([...src.keys()].map((p) => ({ id: p, path: p.toUpperCase() === 'INBOX' ? ['INBOX'] : p.split('/') })), DEFAULT_RULES, { prefix: 'INBOX.', delimiter: '.' });
+  const map = new Map(plan.folders.map((f) => [f.sourceId, f.target]));
+  const expected = regroup(src, (f) => map.get(f));
+  for (const [folder, lines] of expected) expect({ folder, lines: tgt.get(folder) }).toEqual({ folder, lines });
+  expect(total(tgt)).toBe(total(src));
+  return total(src);
 }

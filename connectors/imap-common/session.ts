@@ -1,0 +1,59 @@
+import type { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import type { Account } from '../../src/model/types.js';
+import { ConnectionPool } from '../../src/util/pool.js';
+import type { Semaphore } from '../../src/util/semaphore.js';
+import { connectImap, type ImapEndpoint } from './endpoint.js';
+import { imapError } from './errors.js';
+
+export interface ImapConn {
+  client: ImapFlow;
+  /** Folder currently open on this connection, and its UIDVALIDITY. */
+  selected?: string;
+  epoch?: string;
+}
+
+/**
+ * The connections of one account on one IMAP server (a pool under the server-wide cap), and
+ * `run`, which executes one operation on a pooled connection and classifies its errors.
+ */
+export class ImapSession {
+  readonly pool: ConnectionPool<ImapConn>;
+  capabilities = new Set<string>();
+  namespace: { prefix: string; delimiter: string } | undefined;
+
+  constructor(readonly ep: ImapEndpoint, readonly account: Account, slots: Semaphore, readonly log: Logger, max: number, readonly side: 'source' | 'target') {
+    this.pool = new ConnectionPool<ImapConn>({
+      open: async () => ({ client: await connectImap(ep, account, log, side) }),
+      close: async (c) => { await c.client.logout().catch(() => c.client.close()); },
+      usable: (c) => c.client.usable,
+      max,
+      slots,
+    });
+  }
+
+  /** Logs in once (errors surface here) and reads the capabilities and personal namespace. */
+  async open(): Promise<void> {
+    await this.pool.use(async (c) => {
+      this.capabilities = new Set(c.client.capabilities.keys());
+      const ns = c.client.namespace;
+      if (ns && typeof ns.delimiter === 'string') this.namespace = { prefix: ns.prefix ?? '', delimiter: ns.delimiter };
+    });
+  }
+
+  /** Runs `fn` on a connection (one with `folder` open if possible); errors come back classified. */
+  run<T>(what: string, fn: (c: ImapConn) => Promise<T>, folder?: string): Promise<T> {
+    return this.pool.use(async (c) => {
+      try {
+        return await fn(c);
+      } catch (err) {
+        c.selected = undefined;
+        throw imapError(err, `${this.side} ${this.account.login}: ${what}`);
+      }
+    }, folder ? (c) => c.selected === folder : undefined);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
