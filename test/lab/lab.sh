@@ -54,6 +54,9 @@ COURIER_ENV="$LAB/courier/overrides.env"
 LAB_ID="$(printf '%s' "$LAB" | cksum | cut -d' ' -f1)"
 USERDB_FILE="$COURIER_USERDB/ums-lab-$LAB_ID"
 
+CONF_CHANGED=0
+STARTED=0
+
 log() { printf '[ums-lab] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
@@ -68,10 +71,25 @@ with_lock() {
 }
 
 # ---------------------------------------------------------------- helpers
+# A process counts as alive unless it is gone or a zombie (PID 1 of a container may not reap).
+proc_alive() { # pid
+  kill -0 "$1" 2>/dev/null || return 1
+  local stat; stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [ "${stat:0:1}" != Z ]
+}
+
 pid_alive() { # pidfile
   [ -s "$1" ] || return 1
   local pid; pid="$(head -n1 "$1" 2>/dev/null | tr -dc 0-9)"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  [ -n "$pid" ] && proc_alive "$pid"
+}
+
+stop_pid() { # pid [timeout-tenths]: SIGTERM, wait, SIGKILL
+  local pid="$1" i
+  kill "$pid" 2>/dev/null || true
+  for i in $(seq 1 "${2:-50}"); do proc_alive "$pid" || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
 }
 
 # Succeeds when the server on a plain port answers with an "* OK" greeting (then LOGOUT).
@@ -202,6 +220,16 @@ first_valid_uid = $(lab_uid)
 mail_location = maildir:~/Maildir
 # Dovecot's default is 10 per user+IP; parallel seeding/benchmarks need more.
 mail_max_userip_connections = 50
+# Dovecot's "auth penalty": every failed login (tests of wrong passwords) delays *every* following
+# login from the same IP (127.0.0.1 = all jest workers) by 2..15 s (login_trusted_networks does
+# not prevent it in 2.3). Moving anvil's penalty socket away disables it: auth gets ENOENT and
+# turns the penalty off silently (mode = 0 instead would stall auth start-up 5 s on retries).
+# The per-failure delay (auth_failure_delay, 2 s) stays.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    path = anvil-auth-penalty-disabled-by-ums-lab
+  }
+}
 
 namespace inbox {
   inbox = yes
@@ -256,17 +284,25 @@ service imap-urlauth-worker {
   executable = $DOVECOT_IMAPD_DIR/usr/lib/dovecot/imap-urlauth-worker
 }
 EOF
+  if cmp -s "$DOVECOT_CONF.tmp" "$DOVECOT_CONF"; then rm -f "$DOVECOT_CONF.tmp"; CONF_CHANGED=0; return 0; fi
   mv -f "$DOVECOT_CONF.tmp" "$DOVECOT_CONF"
+  CONF_CHANGED=1
 }
 
 dovecot_running() { pid_alive "$DOVECOT_BASE/master.pid"; }
 dovecot_healthy() { dovecot_running && imap_greets "$SRC_PORT"; }
 
 start_dovecot() {
-  if dovecot_healthy; then return 0; fi
-  stop_dovecot
   write_dovecot_conf
-  dovecot -c "$DOVECOT_CONF" 9>&- || die "dovecot failed to start (see $LOG/dovecot.log)"
+  if dovecot_healthy; then
+    [ "$CONF_CHANGED" = 1 ] || return 0
+    # running with an older config (lab.sh was updated): restart it
+    log "dovecot config changed, restarting dovecot"
+  fi
+  STARTED=1
+  stop_dovecot
+  rm -rf "$DOVECOT_BASE"  # stale sockets from an earlier run
+  dovecot -c "$DOVECOT_CONF" </dev/null >>"$LOG/dovecot-start.log" 2>&1 9>&- || die "dovecot failed to start (see $LOG/dovecot-start.log, $LOG/dovecot.log)"
   wait_for "dovecot" imap_greets "$SRC_PORT"
   wait_for "dovecot IMAPS" imaps_greets "$SRC_TLS_PORT"
   log "dovecot up on $HOST:$SRC_PORT / $HOST:$SRC_TLS_PORT"
@@ -274,10 +310,7 @@ start_dovecot() {
 
 stop_dovecot() {
   if dovecot_running; then
-    local pid; pid="$(head -n1 "$DOVECOT_BASE/master.pid")"
-    kill "$pid" 2>/dev/null || true
-    local i; for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    stop_pid "$(head -n1 "$DOVECOT_BASE/master.pid")"
   fi
   rm -f "$DOVECOT_BASE/master.pid"
 }
@@ -287,6 +320,7 @@ authdaemon_running() { pid_alive "$RUN/authdaemond.pid" || pid_alive "$AUTHDAEMO
 
 start_authdaemon() {
   if authdaemon_running && [ -S "$AUTHDAEMON_SOCKET" ]; then return 0; fi
+  STARTED=1
   install -d -m 755 "$RUN" "$LOG"
   rm -f "$AUTHDAEMON_SOCKET"
   # authdaemond no longer daemonizes itself (Debian runs it under courierlogger -> syslog);
@@ -302,10 +336,7 @@ start_authdaemon() {
 
 stop_authdaemon() {
   if pid_alive "$RUN/authdaemond.pid"; then
-    local pid; pid="$(cat "$RUN/authdaemond.pid")"
-    kill "$pid" 2>/dev/null || true
-    local i; for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    stop_pid "$(cat "$RUN/authdaemond.pid")"
     rm -f "$AUTHDAEMON_SOCKET"
   fi
   rm -f "$RUN/authdaemond.pid"
@@ -316,7 +347,7 @@ write_courier_env() {
   touch "$USERDB_FILE"; chmod 600 "$USERDB_FILE"
   # Overrides applied after sourcing /etc/courier/imapd and /etc/courier/imapd-ssl (which
   # carry Courier's real capability set: UIDPLUS, keywords, IDLE, ACL, ...).
-  cat >"$COURIER_ENV" <<EOF
+  cat >"$COURIER_ENV.tmp" <<EOF
 ADDRESS=$HOST
 PORT=$TGT_PORT
 SSLADDRESS=$HOST
@@ -328,6 +359,9 @@ SSLPIDFILE=$RUN/courier-imapd-ssl.pid
 TLS_CERTFILE=$TLS/server.pem
 TLS_CACHEFILE=$RUN/courier-tlscache
 EOF
+  if cmp -s "$COURIER_ENV.tmp" "$COURIER_ENV"; then rm -f "$COURIER_ENV.tmp"; CONF_CHANGED=0; return 0; fi
+  mv -f "$COURIER_ENV.tmp" "$COURIER_ENV"
+  CONF_CHANGED=1
 }
 
 courier_running() { pid_alive "$RUN/courier-imapd.pid" && pid_alive "$RUN/courier-imapd-ssl.pid"; }
@@ -369,9 +403,13 @@ start_courier_instance() { # plain|ssl
 
 start_courier() {
   start_authdaemon
-  if courier_healthy; then return 0; fi
-  stop_courier
   write_courier_env
+  if courier_healthy; then
+    [ "$CONF_CHANGED" = 1 ] || return 0
+    log "courier settings changed, restarting courier imapd"
+  fi
+  STARTED=1
+  stop_courier
   start_courier_instance plain
   start_courier_instance ssl
   wait_for "courier imapd" imap_greets "$TGT_PORT"
@@ -384,9 +422,8 @@ stop_courier_instance() { # pidfile
   if pid_alive "$pidfile"; then
     local pid; pid="$(head -n1 "$pidfile" | tr -dc 0-9)"
     # couriertcpd -stop: SIGTERM to couriertcpd, which forwards it to all its children
-    couriertcpd -pid="$pidfile" -stop >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
-    local i; for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    couriertcpd -pid="$pidfile" -stop >/dev/null 2>&1 || true
+    stop_pid "$pid"
   fi
   rm -f "$pidfile"
 }
@@ -428,14 +465,15 @@ add_target_user() { # login pass
 # ---------------------------------------------------------------- commands
 cmd_up() {
   with_lock
-  if dovecot_healthy && courier_healthy && authdaemon_running; then return 0; fi
   local t0="$EPOCHREALTIME"
   prepare_system
   install -d -m 755 "$RUN" "$LOG" "$SRC_HOMES" "$TGT_HOMES"
   make_tls
   start_dovecot
   start_courier
-  log "lab up in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s (dir $LAB)"
+  if [ "$STARTED" = 1 ]; then
+    log "lab up in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s (dir $LAB)"
+  fi
 }
 
 cmd_down() {

@@ -1,0 +1,125 @@
+/**
+ * The UMS lab: real IMAP servers on loopback (Dovecot = migration source, Courier-IMAP = target).
+ * Thin TypeScript front of `test/lab/lab.sh`, which does the work (needs root and the packages of
+ * `test/lab/install.sh`). Every function is safe to call from several jest workers at once.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface LabEndpoint {
+  host: string;
+  port: number;
+  tlsPort: number;
+  caFile: string;
+}
+
+export interface Lab {
+  dir: string;
+  source: LabEndpoint;
+  target: LabEndpoint;
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The shell script behind this module. */
+export const LAB_SCRIPT = path.join(HERE, 'lab.sh');
+const REPO_DIR = path.resolve(HERE, '..', '..');
+
+export const LAB_HOST = '127.0.0.1';
+export const LAB_PORTS = {
+  source: { port: 10143, tlsPort: 10993 },
+  target: { port: 11143, tlsPort: 11993 },
+} as const;
+
+/** The lab dir: `$UMS_LAB_DIR`, default `<repo>/.lab`. */
+export function labDir(): string {
+  const fromEnv = process.env.UMS_LAB_DIR;
+  return path.resolve(fromEnv !== undefined && fromEnv !== '' ? fromEnv : path.join(REPO_DIR, '.lab'));
+}
+
+/** Describes the lab (without starting anything). */
+export function labInfo(): Lab {
+  const dir = labDir();
+  const caFile = path.join(dir, 'ca.pem');
+  return {
+    dir,
+    source: { host: LAB_HOST, ...LAB_PORTS.source, caFile },
+    target: { host: LAB_HOST, ...LAB_PORTS.target, caFile },
+  };
+}
+
+function runLab(args: string[], timeoutMs = 180_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      [LAB_SCRIPT, ...args],
+      { env: { ...process.env, UMS_LAB_DIR: labDir() }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) {
+          const what = args[0] === 'add-source-user' || args[0] === 'add-target-user' ? `${args[0]} ${args[1] ?? ''}` : args.join(' ');
+          reject(new Error(`lab.sh ${what} failed: ${error.message.split('\n')[0]}\n${stderr.trim()}`));
+        } else {
+          resolve(stdout);
+        }
+      },
+    );
+  });
+}
+
+let started: Promise<Lab> | undefined;
+
+/** Starts both servers unless they already run and answer (idempotent, concurrency-safe). */
+export function startLab(): Promise<Lab> {
+  if (!started) {
+    started = runLab(['up']).then(
+      () => labInfo(),
+      (error: unknown) => {
+        started = undefined;
+        throw error;
+      },
+    );
+  }
+  return started;
+}
+
+/** Stops every daemon the lab started (state on disk is kept). */
+export async function stopLab(): Promise<void> {
+  started = undefined;
+  await runLab(['down']);
+}
+
+/** Creates (or re-creates, wiping its mailbox) a Dovecot user. */
+export async function addSourceUser(login: string, password: string): Promise<void> {
+  await runLab(['add-source-user', login, password]);
+}
+
+/** Creates (or re-creates, wiping its Maildir) a Courier userdb account. */
+export async function addTargetUser(login: string, password: string): Promise<void> {
+  await runLab(['add-target-user', login, password]);
+}
+
+/** Kills Courier's imapd/imapd-ssl (and their open sessions) and starts them again. For fault tests. */
+export async function restartTarget(): Promise<void> {
+  await runLab(['restart-target']);
+}
+
+/**
+ * A login that is unique and valid on both servers (Courier userdb needs lowercase):
+ * `[a-z0-9]` prefix + time + random, e.g. `alice` -> `alicem3x1q2k7f4d9`.
+ */
+export function uniqueLogin(prefix: string): string {
+  const clean = prefix.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 30) || 'u';
+  const random = BigInt(`0x${randomBytes(5).toString('hex')}`).toString(36).padStart(8, '0');
+  return `${clean}${Date.now().toString(36)}${random}`;
+}
+
+/** Path of a Courier (target) user's Maildir; INBOX is the Maildir itself, folder `INBOX.X` is `.X`. */
+export function targetMaildir(login: string): string {
+  return path.join(labDir(), 'target', login, 'Maildir');
+}
+
+/** Path of a Dovecot (source) user's Maildir. */
+export function sourceMaildir(login: string): string {
+  return path.join(labDir(), 'source', login, 'Maildir');
+}
