@@ -67,25 +67,17 @@ function runLab(args: string[], timeoutMs = 180_000): Promise<string> {
   });
 }
 
-let started: Promise<Lab> | undefined;
-
-/** Starts both servers unless they already run and answer (idempotent, concurrency-safe). */
-export function startLab(): Promise<Lab> {
-  if (!started) {
-    started = runLab(['up']).then(
-      () => labInfo(),
-      (error: unknown) => {
-        started = undefined;
-        throw error;
-      },
-    );
-  }
-  return started;
+/**
+ * Starts both servers unless they already run and answer (idempotent, concurrency-safe: lab.sh
+ * serialises callers with flock). A no-op call costs ~0.1 s (two IMAP greetings).
+ */
+export async function startLab(): Promise<Lab> {
+  await runLab(['up']);
+  return labInfo();
 }
 
 /** Stops every daemon the lab started (state on disk is kept). */
 export async function stopLab(): Promise<void> {
-  started = undefined;
   await runLab(['down']);
 }
 
