@@ -7,12 +7,13 @@
 #                                           which *conflicts* with courier-imap as a package:
 #                                           we `apt-get download` it and `dpkg-deb -x` it to
 #                                           /opt/ums-lab/dovecot-imapd instead of installing it.
-#   postfix (preseeded "No configuration"), isync, openssl, util-linux (flock), ...
+#   postfix (preseeded "No configuration"), isync (mbsync, the benchmark's peer),
+#   pst-utils (readpst, the PST tests' oracle), openssl, util-linux (flock), ...
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DOVECOT_IMAPD_DIR="${UMS_LAB_DOVECOT_IMAPD_DIR:-/opt/ums-lab/dovecot-imapd}"
-PACKAGES=(courier-imap courier-authlib-userdb dovecot-core postfix isync openssl ca-certificates util-linux procps iproute2)
+PACKAGES=(courier-imap courier-authlib-userdb dovecot-core postfix isync pst-utils openssl ca-certificates util-linux procps iproute2)
 
 log() { printf '[ums-lab install] %s\n' "$*" >&2; }
 [ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
