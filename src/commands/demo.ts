@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { generateCorpus, seedSource } from '../../test/lab/corpus.js';
-import { addSourceUser, addTargetUser, startLab, uniqueLogin } from '../../test/lab/lab.js';
+import { addSourceUser, addTargetUser, installLab, startLab, uniqueLogin } from '../../test/lab/lab.js';
 import { writeLabConfig } from '../../test/support/lab-config.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { planCommand } from './plan.js';
@@ -15,6 +15,8 @@ import { statusCommand } from './status.js';
 
 export async function demoCommand(opts: { messages: number }): Promise<number> {
   const say = (s: string) => process.stdout.write(`\n### ${s}\n`);
+  say('Installing the lab packages if missing (Debian: courier-imap, dovecot-core, …)');
+  await installLab();
   say('Starting the lab: Dovecot (source) and Courier-IMAP (UMS target) on 127.0.0.1');
   const lab = await startLab();
   const source = uniqueLogin('demo');

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,9 +23,15 @@ export interface Lab {
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The repository root: the nearest folder with a package.json (this module also runs from dist/). */
+const REPO_DIR = (() => {
+  for (let dir = HERE; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(HERE, '..', '..');
+  }
+})();
 /** The shell script behind this module. */
-export const LAB_SCRIPT = path.join(HERE, 'lab.sh');
-const REPO_DIR = path.resolve(HERE, '..', '..');
+export const LAB_SCRIPT = path.join(REPO_DIR, 'test', 'lab', 'lab.sh');
 
 export const LAB_HOST = '127.0.0.1';
 export const LAB_PORTS = {
@@ -36,6 +43,16 @@ export const LAB_PORTS = {
 export function labDir(): string {
   const fromEnv = process.env.UMS_LAB_DIR;
   return path.resolve(fromEnv !== undefined && fromEnv !== '' ? fromEnv : path.join(REPO_DIR, '.lab'));
+}
+
+/** Installs the lab's Debian packages (test/lab/install.sh: idempotent, root; quick when done). */
+export function installLab(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [path.join(REPO_DIR, 'test', 'lab', 'install.sh')], { timeout: 900_000, maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`test/lab/install.sh failed: ${error.message.split('\n')[0]}\n${stderr.trim().slice(-4000)}`));
+      else resolve();
+    });
+  });
 }
 
 /** Describes the lab (without starting anything). */
