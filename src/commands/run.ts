@@ -5,6 +5,7 @@ import { runJob, type JobReport } from '../engine/job.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { lockPathFor, openStateStore } from '../state/open.js';
 import { formatBytes, table } from '../util/format.js';
+import { peakRssMb as readPeakRss } from '../util/memory.js';
 import { commandContext, type CommandOptions } from './context.js';
 
 export async function runCommand(opts: CommandOptions & { json?: boolean; command?: string }): Promise<number> {
@@ -29,7 +30,7 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
     }, ctx.jobs, ctx.options);
     progress?.stop();
     const usage = process.resourceUsage();
-    const peakRssMb = Math.round(usage.maxRSS / 1024);
+    const peakRssMb = readPeakRss();
     const cpuSeconds = Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e4) / 100;
     ctx.log.info({ report: { ...report, mailboxes: undefined }, peakRssMb, cpuSeconds }, 'run finished');
     process.stdout.write(opts.json ? `${JSON.stringify({ ...report, peakRssMb, cpuSeconds }, null, 2)}\n` : `${summarise(report)}\n`);
