@@ -17,6 +17,8 @@ import { chunkBySize } from '../imap-common/chunks.js';
 /** Most bytes fetched by one FETCH of message bodies (one larger message is fetched alone). */
 const READ_CHUNK_BYTES = 2 * 1024 * 1024;
 const READ_CHUNK_ITEMS = 25;
+/** What a listing reads of each message. */
+const META_QUERY = { uid: true, flags: true, internalDate: true, size: true, headers: ['message-id'] };
 const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', '\\Drafts', '\\Archive', '\\All', '\\Flagged']);
 
 
@@ -136,13 +138,25 @@ class ImapSourceMailbox implements SourceMailbox {
         return { epoch, items: [], cursor: String(after), done: true };
       }
       const items: ItemMeta[] = [];
-      for await (const m of c.client.fetch(page.join(','), { uid: true, flags: true, internalDate: true, size: true, headers: ['message-id'] }, { uid: true })) {
+      for await (const m of c.client.fetch(page.join(','), META_QUERY, { uid: true })) {
         items.push(toMeta(m));
       }
       items.sort((a, b) => Number(a.id) - Number(b.id));
       const done = cached.uids.length === 0;
       if (done) this.uidLists.delete(container.id);
       return { epoch, items, cursor: String(page[page.length - 1]), done };
+    }, container.id);
+  }
+
+  async lookup(container: Container, ids: string[]): Promise<{ epoch: string; items: ItemMeta[] }> {
+    return this.run(`looking up messages in ${container.id}`, async (c) => {
+      const epoch = await this.examine(c, container.id);
+      this.epochs.set(container.id, epoch);
+      const items: ItemMeta[] = [];
+      if (ids.length > 0) {
+        for await (const m of c.client.fetch(ids.join(','), META_QUERY, { uid: true })) items.push(toMeta(m));
+      }
+      return { epoch, items: items.sort((a, b) => Number(a.id) - Number(b.id)) };
     }, container.id);
   }
 

@@ -10,6 +10,8 @@
  *     never committed, so the cursor still points before them).
  *  3. A changed source epoch (IMAP UIDVALIDITY) restarts the cursor in "verify" mode: each item
  *     is first looked for in the whole target container, and only copied when absent.
+ *  3b. Items that failed in an earlier run (server rejected them, quota…) are tried again first,
+ *     looked up by id; one gone from the source meanwhile is recorded as skipped.
  *  4. Page loop: list a page after the cursor → drop items already final → apply the filters →
  *     record the rest `pending` with the target watermark → stream them from the source into
  *     the target (bounded writers and bytes) → commit final rows + new cursor in one transaction.
@@ -77,8 +79,9 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   const scope = filterScope(ctx.filters);
   const pendingRows = await store.pending(mailboxId, c.id);
   const suspectRows = await store.suspects(mailboxId, c.id);
+  const failedIds = cp && cp.epoch === stats.epoch ? await store.failedItems(mailboxId, c.id, stats.epoch) : [];
   if (cp && cp.epoch === stats.epoch && cp.scope === scope && cp.token === stats.token && cp.targetRef === targetRef
-    && pendingRows.length === 0 && suspectRows.length === 0) {
+    && pendingRows.length === 0 && suspectRows.length === 0 && failedIds.length === 0) {
     out.unchanged = true;
     ctx.emit({ type: 'container-skip', mailbox: ctx.mailbox, container: c.id, reason: 'unchanged since the last run' });
     return out;
@@ -108,6 +111,31 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     ? await store.claimedTargetIds(mailboxId, targetRef, target.epoch, current)
     : await claims.get(targetRef, target.epoch, () => store.claimedTargetIds(mailboxId, targetRef, target.epoch, current));
 
+  if (!verify && cp && failedIds.length > 0) {
+    ctx.log.info({ container: c.id, failed: failedIds.length }, 'retrying items that failed in an earlier run');
+    for (let i = 0; i < failedIds.length && !ctx.signal?.aborted; i += ctx.batchSize) {
+      const ids = failedIds.slice(i, i + ctx.batchSize);
+      const found = await withRetry('looking up failed items', () => ctx.source.lookup(c, ids));
+      if (found.epoch !== stats.epoch) break;
+      const present = new Set(found.items.map((m) => m.id));
+      const results: ItemResult[] = ids.filter((id) => !present.has(id))
+        .map((id) => ({ itemId: id, status: 'skipped' as const, size: 0, reason: 'deleted from the source before it could be copied' }));
+      const toCopy: ItemMeta[] = [];
+      for (const item of found.items) {
+        const verdict = judgeItem(item, ctx.filters);
+        if (verdict.copy) toCopy.push(item);
+        else if (verdict.record) results.push(skippedResult(item, verdict.reason));
+      }
+      if (toCopy.length > 0) {
+        target = await withRetry('target status', () => ctx.target.ensure(targetRef));
+        await store.recordPending(mailboxId, c.id, toCopy.map((m) => pendingRow(m, stats.epoch, target)));
+        results.push(...(await copyItems(ctx, claims, c, target, toCopy, claimed, false, stats.epoch)));
+      }
+      await store.commitBatch(mailboxId, c.id, results, cp);
+      tally(ctx, c, out, results);
+    }
+  }
+
   while (!ctx.signal?.aborted) {
     const page = await withRetry('listing', () => ctx.source.changes(c, cursor, ctx.batchSize));
     if (page.epoch !== stats.epoch) {
@@ -131,17 +159,21 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     await store.commitBatch(mailboxId, c.id, results, {
       epoch: page.epoch, cursor: page.cursor, scope, token: page.done ? stats.token : null, targetRef,
     });
-    for (const r of results) {
-      if (r.status === 'done') { out.copied++; out.bytes += r.size; }
-      else if (r.status === 'failed') out.failed++;
-      else out.skipped++;
-      ctx.emit({ type: 'item', mailbox: ctx.mailbox, container: c.id, status: r.status, size: r.size, reason: r.reason });
-    }
+    tally(ctx, c, out, results);
     cursor = page.cursor;
     if (page.done) break;
   }
   out.duplicatesRemoved = await sweepLateCopies(ctx, claims, c, stats.epoch);
   return out;
+}
+
+function tally(ctx: TaskContext, c: Container, out: ContainerOutcome, results: ItemResult[]): void {
+  for (const r of results) {
+    if (r.status === 'done') { out.copied++; out.bytes += r.size; }
+    else if (r.status === 'failed') out.failed++;
+    else out.skipped++;
+    ctx.emit({ type: 'item', mailbox: ctx.mailbox, container: c.id, status: r.status, size: r.size, reason: r.reason });
+  }
 }
 
 function pendingRow(i: ItemMeta, epoch: string, t: TargetContainerState): PendingRow {

@@ -132,6 +132,12 @@ describe('engine: exactly-once copy', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]?.reason).toContain('rejected (injected)');
     expect(problems[0]?.path).toBe('INBOX');
+    // The next run tries the failed item again (the folder itself is unchanged).
+    tgt.fault = undefined;
+    const again = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(again.copied).toBe(1);
+    expect(await store.problems()).toEqual([]);
+    expect(all(tgt)).toHaveLength(6);
   });
 
   test('a crash between writing and checkpointing is recovered without duplicates, byte-identical copies kept', async () => {

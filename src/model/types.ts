@@ -83,6 +83,8 @@ export interface SourceMailbox {
   stats(container: Container, opts?: { withBytes?: boolean }): Promise<ContainerStats>;
   /** Items after `cursor` (null: from the start), at most `limit` of them, in source order. */
   changes(container: Container, cursor: string | null, limit: number): Promise<ChangePage>;
+  /** Metadata of the given items (e.g. to retry failed ones); items no longer there are left out. */
+  lookup(container: Container, ids: string[]): Promise<{ epoch: string; items: ItemMeta[] }>;
   /**
    * Reads the bytes of `items`. Yields them in any order; an item that cannot be read is yielded
    * with an `error` instead of content (the engine records it and goes on).

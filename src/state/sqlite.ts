@@ -166,6 +166,12 @@ export class SqliteStateStore implements StateStore {
     this.db.transaction(() => { for (const id of itemIds) stmt.run(mailboxId, containerId, id); })();
   }
 
+  async failedItems(mailboxId: number, containerId: string, epoch: string): Promise<string[]> {
+    const rows = this.db.prepare(`SELECT item_id FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND status = 'failed' ORDER BY rowid`)
+      .all(mailboxId, containerId, epoch) as Row[];
+    return rows.map((r) => r.item_id as string);
+  }
+
   async finished(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, ItemStatus>> {
     const out = new Map<string, ItemStatus>();
     const stmt = this.db.prepare(`SELECT status FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ? AND status != 'pending'`);

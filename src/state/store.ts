@@ -136,6 +136,8 @@ export interface StateStore {
   targetIds(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, string>>;
   /** Forgets pending rows (they will be written again). */
   dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void>;
+  /** Ids of the items of a container that failed in `epoch` (retried by the next run). */
+  failedItems(mailboxId: number, containerId: string, epoch: string): Promise<string[]>;
   /** Which of `itemIds` (in `epoch`) already have a final row. */
   finished(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, ItemStatus>>;
   /**

@@ -53,6 +53,12 @@ export class MemorySource implements SourceConnector, SourceMailbox {
       done: rest.length <= limit,
     };
   }
+  async lookup(c: Container, ids: string[]): Promise<{ epoch: string; items: ItemMeta[] }> {
+    const f = this.folder(c);
+    const items = f.messages.filter((m) => ids.includes(String(m.uid)))
+      .map((m) => ({ id: String(m.uid), size: m.content.length, internalDate: m.internalDate, flags: m.flags, messageId: m.messageId }));
+    return { epoch: String(f.uidValidity), items };
+  }
   async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
     const f = this.folder(c);
     for (const meta of items) {
