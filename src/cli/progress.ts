@@ -40,6 +40,7 @@ export class ProgressLine {
   stop(): void {
     if (this.timer) {
       clearInterval(this.timer);
+      this.timer = undefined;
       this.draw();
       this.out.write('\n');
     }
