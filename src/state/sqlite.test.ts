@@ -51,6 +51,11 @@ describe('sqlite state store', () => {
     expect((await store.problems()).map((p) => [p.itemId, p.status, p.reason])).toEqual([['3', 'skipped', 'too large']]);
     const [summary] = await store.mailboxes();
     expect(summary).toMatchObject({ source: 'a', doneItems: 2, skippedItems: 1, containers: 1 });
+    const tp = await store.throughput(60);
+    expect(tp.reduce((n, r) => n + r.items, 0)).toBe(2);
+    expect(tp.reduce((n, r) => n + r.bytes, 0)).toBe(300);
+    expect(tp[0]?.mailbox).toBe('a');
+    expect(tp[0]?.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z$/);
   });
 
   test('a done item is never turned back into pending', async () => {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import type {
   Checkpoint, ContainerRow, ContainerStatus, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
-  MailboxSummary, PendingRow, StateStore, SuspectRow,
+  MailboxSummary, PendingRow, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -246,6 +246,17 @@ export class SqliteStateStore implements StateStore {
     return rows.map((r) => ({
       mailbox: r.mailbox as string, containerId: r.container_id as string, path: r.path as string, itemId: r.item_id as string,
       size: r.size as number, status: r.status as 'failed' | 'skipped', reason: (r.reason as string | null) ?? '', updatedAt: r.updated_at as string,
+    }));
+  }
+
+  async throughput(bucketSeconds: number): Promise<ThroughputRow[]> {
+    const b = Math.max(1, Math.floor(bucketSeconds));
+    const rows = this.db.prepare(`SELECT m.source AS mailbox, (CAST(strftime('%s', i.updated_at) AS INTEGER) / ${b}) * ${b} AS bucket,
+        COUNT(*) AS items, SUM(i.size) AS bytes
+      FROM items i JOIN mailboxes m ON m.id = i.mailbox_id WHERE i.status = 'done'
+      GROUP BY m.source, bucket ORDER BY bucket, m.source`).all() as Row[];
+    return rows.map((r) => ({
+      mailbox: r.mailbox as string, at: new Date((r.bucket as number) * 1000).toISOString(), items: r.items as number, bytes: r.bytes as number,
     }));
   }
 

@@ -115,6 +115,14 @@ export interface MailboxSummary {
   updatedAt: string | null;
 }
 
+export interface ThroughputRow {
+  mailbox: string;
+  /** Start of the bucket, ISO time. */
+  at: string;
+  items: number;
+  bytes: number;
+}
+
 export interface StateStore {
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;
@@ -151,5 +159,7 @@ export interface StateStore {
   containers(mailboxId?: number): Promise<ContainerRow[]>;
   mailboxes(): Promise<MailboxSummary[]>;
   problems(mailboxId?: number): Promise<FailedItemRow[]>;
+  /** Items written per time bucket and mailbox (from the done rows' times), oldest first. */
+  throughput(bucketSeconds: number): Promise<ThroughputRow[]>;
   close(): Promise<void>;
 }
