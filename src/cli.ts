@@ -49,6 +49,15 @@ program.command('status')
   .option('--json', 'machine-readable output')
   .action(async (o) => finish((await import('./commands/status.js')).statusCommand(o)));
 
+program.command('reconcile')
+  .description('compare both sides item by item (re-reads them; the state store only explains); exit 0 equal, 6 differences, 1 errors')
+  .option(...configOption)
+  .option('-m, --mailbox <login>', 'only this mailbox (repeatable)', collect)
+  .option('--format <format>', 'text | json | csv', 'text')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .option('--show-subjects', 'show raw Message-IDs (items are otherwise named by folder, UID, date, size and a hash)')
+  .action(async (o) => finish((await import('./commands/reconcile.js')).reconcileCommand(o)));
+
 program.command('demo')
   .description('start the lab servers (Dovecot → Courier-IMAP on loopback), seed a sample mailbox, migrate it, print the report')
   .option('--messages <n>', 'messages in the sample mailbox', positiveInt, 300)

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { contentHash } from '../../mappings/content-hash.js';
 import type {
-  AccessCheck, Account, ItemContent, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
+  AccessCheck, Account, ItemContent, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
 import { FatalError, ItemError, TransientError } from '../../src/util/errors.js';
 import { Semaphore } from '../../src/util/semaphore.js';
@@ -201,6 +201,27 @@ class UmsImapMailbox implements TargetMailbox {
       }
     }
     return found;
+  }
+
+  async inventory(ref: string): Promise<ItemMeta[]> {
+    return this.run(`listing ${ref}`, async (c) => {
+      try {
+        const mb = await c.client.mailboxOpen(ref, { readOnly: true });
+        const out: ItemMeta[] = [];
+        if (mb.exists > 0) {
+          for await (const m of c.client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, headers: ['message-id'] }, { uid: true })) {
+            out.push({
+              id: String(m.uid), size: m.size ?? 0, internalDate: m.internalDate ? new Date(m.internalDate) : undefined,
+              flags: [...(m.flags ?? [])], messageId: parseMessageIdHeader(m.headers),
+            });
+          }
+        }
+        return out;
+      } finally {
+        if (c.client.mailbox) await c.client.mailboxClose();
+        c.selected = undefined;
+      }
+    });
   }
 
   async settle(ref: string): Promise<void> {

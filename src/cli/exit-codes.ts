@@ -11,6 +11,8 @@ export const EXIT = {
   LOCKED: 4,
   /** `plan`: a mailbox failed its access checks. */
   ACCESS: 5,
+  /** `reconcile`: the two sides differ (the report lists every difference). */
+  DIFFERENCES: 6,
   /** Interrupted (SIGINT/SIGTERM) after checkpointing; `resume` continues. */
   INTERRUPTED: 130,
 } as const;

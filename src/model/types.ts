@@ -133,6 +133,8 @@ export interface TargetMailbox {
    * returned. Used after a crash between write and checkpoint.
    */
   findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>>;
+  /** Metadata of every item in a target container (for reconciliation). */
+  inventory(ref: string): Promise<ItemMeta[]>;
   /**
    * Waits until writes already sent by a dead session have landed (IMAP: STATUS unchanged for a
    * moment), before `findWritten` judges what a crashed run wrote.

@@ -166,6 +166,21 @@ export class SqliteStateStore implements StateStore {
     this.db.transaction(() => { for (const id of itemIds) stmt.run(mailboxId, containerId, id); })();
   }
 
+  async itemRows(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, { status: ItemStatus; reason: string | null; targetId: string | null }>> {
+    const out = new Map<string, { status: ItemStatus; reason: string | null; targetId: string | null }>();
+    const stmt = this.db.prepare('SELECT status, reason, target_id FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ?');
+    for (const id of itemIds) {
+      const r = stmt.get(mailboxId, containerId, epoch, id) as Row | undefined;
+      if (r) out.set(id, { status: r.status as ItemStatus, reason: (r.reason as string | null) ?? null, targetId: (r.target_id as string | null) ?? null });
+    }
+    return out;
+  }
+
+  async findMailbox(key: MailboxKey): Promise<number | undefined> {
+    const row = this.db.prepare('SELECT id FROM mailboxes WHERE source = ? AND target = ?').get(key.source, key.target) as Row | undefined;
+    return row ? (row.id as number) : undefined;
+  }
+
   async failedItems(mailboxId: number, containerId: string, epoch: string): Promise<string[]> {
     const rows = this.db.prepare(`SELECT item_id FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND status = 'failed' ORDER BY rowid`)
       .all(mailboxId, containerId, epoch) as Row[];

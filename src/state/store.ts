@@ -144,6 +144,10 @@ export interface StateStore {
   targetIds(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, string>>;
   /** Forgets pending rows (they will be written again). */
   dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void>;
+  /** Status, reason and target id of items (to explain reconciliation differences). */
+  itemRows(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, { status: ItemStatus; reason: string | null; targetId: string | null }>>;
+  /** The mailbox id if this pair was ever run, without creating it. */
+  findMailbox(key: MailboxKey): Promise<number | undefined>;
   /** Ids of the items of a container that failed in `epoch` (retried by the next run). */
   failedItems(mailboxId: number, containerId: string, epoch: string): Promise<string[]>;
   /** Which of `itemIds` (in `epoch`) already have a final row. */

@@ -134,6 +134,9 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
       f.messages.push({ ...l.msg, uid: f.uidNext++ });
     }
   }
+  async inventory(ref: string): Promise<ItemMeta[]> {
+    return this.f(ref).messages.map((m) => ({ id: String(m.uid), size: m.content.length, internalDate: m.internalDate, flags: m.flags, messageId: m.messageId }));
+  }
   async removeDuplicates(ref: string, ids: string[]): Promise<void> {
     const f = this.f(ref);
     f.messages = f.messages.filter((m) => !ids.includes(String(m.uid)));

@@ -1,0 +1,173 @@
+/**
+ * `reconcile`: re-reads both sides and compares every target folder with the source folders that
+ * map into it, item by item (see src/reconcile/compare). Correct without the state store; when the
+ * store exists it explains each difference ("failed: server said …", "not migrated yet").
+ * Privacy: items are named by folder, UID, date, size and a hash of their Message-ID; the raw
+ * Message-ID only with --show-subjects.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { EXIT } from '../cli/exit-codes.js';
+import { openMailboxPair } from '../engine/job.js';
+import { judgeItem } from '../engine/filters.js';
+import type { Container } from '../model/types.js';
+import { compareFolder, type FolderComparison, type ItemDiff, type SourceSideItem } from '../reconcile/compare.js';
+import { openStateStore } from '../state/open.js';
+import type { StateStore } from '../state/store.js';
+import { reasonOf } from '../util/errors.js';
+import { formatBytes, table } from '../util/format.js';
+import { commandContext, type CommandOptions } from './context.js';
+
+export interface ReconcileOptions extends CommandOptions {
+  format?: 'text' | 'json' | 'csv';
+  out?: string;
+  showSubjects?: boolean;
+}
+
+interface MailboxReconciliation {
+  source: string;
+  target: string;
+  error?: string;
+  folders: FolderComparison[];
+}
+
+const PAGE = 1000;
+
+export async function reconcileCommand(opts: ReconcileOptions): Promise<number> {
+  const ctx = await commandContext(opts);
+  const state = ctx.loaded.config.state;
+  const store = state.driver === 'sqlite' && !existsSync(state.path) ? undefined : await openStateStore(state);
+  const results: MailboxReconciliation[] = [];
+  try {
+    for (const job of ctx.jobs) {
+      const entry: MailboxReconciliation = { source: job.source.login, target: job.target.login, folders: [] };
+      results.push(entry);
+      try {
+        const pair = await openMailboxPair(ctx, job, ctx.options);
+        try {
+          const existing = new Set(await pair.target.list());
+          const byId = new Map(pair.containers.map((c) => [c.id, c]));
+          const groups = new Map<string, Container[]>();
+          for (const f of pair.plan.folders.filter((x) => x.included)) {
+            const c = byId.get(f.sourceId);
+            if (c) groups.set(f.target, [...(groups.get(f.target) ?? []), c]);
+          }
+          const mailboxId = store ? await store.findMailbox({ source: job.source.login, target: job.target.login }) : undefined;
+          for (const [target, containers] of groups) {
+            const sourceItems: SourceSideItem[] = [];
+            const epochs = new Map<string, string>();
+            for (const c of containers) {
+              let cursor: string | null = null;
+              for (;;) {
+                const page = await pair.source.changes(c, cursor, PAGE);
+                epochs.set(c.id, page.epoch);
+                sourceItems.push(...page.items.map((i) => ({ ...i, container: c.id })));
+                cursor = page.cursor;
+                if (page.done) break;
+              }
+            }
+            const targetItems = existing.has(target) || target.toUpperCase() === 'INBOX' ? await pair.target.inventory(target) : [];
+            const cmp = compareFolder(target, sourceItems, targetItems);
+            if (store && mailboxId !== undefined) await explain(store, mailboxId, epochs, cmp.diffs, ctx.options.filters);
+            else for (const d of cmp.diffs) if (d.kind === 'missing') d.explanation = explainUnrecorded(d, ctx.options.filters);
+            entry.folders.push(cmp);
+          }
+        } finally {
+          await pair.source.close();
+          await pair.target.close();
+        }
+      } catch (err) {
+        entry.error = reasonOf(err);
+      }
+    }
+  } finally {
+    await store?.close();
+    ctx.log.flush();
+  }
+  const text = opts.format === 'json' ? `${JSON.stringify(redact(results, !!opts.showSubjects), null, 2)}\n`
+    : opts.format === 'csv' ? toCsv(results, !!opts.showSubjects) : toText(results, !!opts.showSubjects);
+  if (opts.out) {
+    await writeFile(`${opts.out}.tmp`, text);
+    await rename(`${opts.out}.tmp`, opts.out);
+    process.stdout.write(`reconciliation written to ${opts.out}\n`);
+  } else process.stdout.write(text);
+  if (results.some((r) => r.error)) return EXIT.ERROR;
+  return results.some((r) => r.folders.some((f) => f.diffs.length > 0)) ? EXIT.DIFFERENCES : EXIT.OK;
+}
+
+async function explain(store: StateStore, mailboxId: number, epochs: Map<string, string>, diffs: ItemDiff[], filters: Parameters<typeof judgeItem>[1]): Promise<void> {
+  for (const d of diffs) {
+    if (d.kind === 'extra') {
+      d.explanation = 'in the UMS but not in the source: not from this migration, or deleted from the source after it was copied';
+      continue;
+    }
+    const rows = await store.itemRows(mailboxId, d.folder, epochs.get(d.folder) ?? '', [d.id]);
+    const row = rows.get(d.id);
+    if (d.kind === 'flags') {
+      d.explanation = row?.status === 'done' ? 'flags changed on one side after the copy (flag sync follows with the delta sync)' : 'flags differ';
+      continue;
+    }
+    if (!row) d.explanation = explainUnrecorded(d, filters);
+    else if (row.status === 'failed') d.explanation = `failed: ${row.reason ?? 'no reason recorded'}`;
+    else if (row.status === 'skipped') d.explanation = `skipped: ${row.reason ?? 'no reason recorded'}`;
+    else if (row.status === 'pending') d.explanation = 'was being written when a run was interrupted; the next run settles it';
+    else d.explanation = `recorded as copied (UMS UID ${row.targetId ?? '?'}) but no longer in the UMS folder: deleted or moved there?`;
+  }
+}
+
+function explainUnrecorded(d: ItemDiff, filters: Parameters<typeof judgeItem>[1]): string {
+  const v = judgeItem({ id: d.id, size: d.size, flags: [], internalDate: d.internalDate }, filters);
+  if (!v.copy && !v.record) return 'outside the date window of this config (filters.before / filters.since)';
+  return 'not migrated yet (ums-migrate run copies it)';
+}
+
+function midLabel(mid: string | undefined, show: boolean): string {
+  if (!mid) return '(no Message-ID)';
+  return show ? mid : `mid:${createHash('sha256').update(mid).digest('hex').slice(0, 12)}`;
+}
+
+function redact(results: MailboxReconciliation[], show: boolean): unknown {
+  return results.map((r) => ({ ...r, folders: r.folders.map((f) => ({ ...f, diffs: f.diffs.map((d) => ({ ...d, messageId: midLabel(d.messageId, show) })) })) }));
+}
+
+function toText(results: MailboxReconciliation[], show: boolean): string {
+  const out: string[] = [];
+  for (const r of results) {
+    out.push(`== ${r.source} → ${r.target}${r.error ? `: ERROR ${r.error}` : ''}`);
+    if (r.folders.length > 0) {
+      out.push(table(['UMS folder', 'source folders', 'source', 'UMS', 'matched', 'missing', 'extra', 'flags differ', 'source size'],
+        r.folders.map((f) => [f.target, f.sources.join(', '), f.sourceCount, f.targetCount, f.matched,
+          f.diffs.filter((d) => d.kind === 'missing').length, f.diffs.filter((d) => d.kind === 'extra').length,
+          f.diffs.filter((d) => d.kind === 'flags').length, formatBytes(f.sourceBytes)])).split('\n').map((l) => `   ${l}`).join('\n'));
+    }
+    for (const f of r.folders) {
+      for (const d of f.diffs) {
+        const where = d.kind === 'extra' ? `${f.target} UID ${d.id}` : `${d.folder} UID ${d.id}`;
+        const flags = d.kind === 'flags' ? ` source [${(d.sourceFlags ?? []).join(' ')}] UMS [${(d.targetFlags ?? []).join(' ')}]` : '';
+        out.push(`   ${d.kind.padEnd(7)} ${where} ${d.internalDate?.toISOString() ?? '-'} ${d.size} B ${midLabel(d.messageId, show)}${flags}: ${d.explanation ?? ''}`);
+      }
+    }
+    const diffs = r.folders.reduce((n, f) => n + f.diffs.length, 0);
+    out.push(r.error ? '' : `   ${diffs === 0 ? 'equal: every source message is in the UMS, flags equal' : `${diffs} difference(s)`}`, '');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function toCsv(results: MailboxReconciliation[], show: boolean): string {
+  const q = (v: string | number | undefined) => {
+    const s = String(v ?? '');
+    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const rows = [['mailbox', 'ums_folder', 'kind', 'folder', 'uid', 'ums_uid', 'internal_date', 'size', 'message_id', 'explanation']];
+  for (const r of results) {
+    if (r.error) rows.push([r.source, '', 'error', '', '', '', '', '', '', r.error]);
+    for (const f of r.folders) {
+      for (const d of f.diffs) {
+        rows.push([r.source, f.target, d.kind, d.folder, d.id, d.targetId ?? '', d.internalDate?.toISOString() ?? '', String(d.size), midLabel(d.messageId, show), d.explanation ?? '']);
+      }
+    }
+  }
+  return `\uFEFF${rows.map((r) => r.map(q).join(',')).join('\r\n')}\r\n`;
+}
