@@ -31,15 +31,28 @@ program.command('plan')
   .option('--json', 'machine-readable output')
   .action(async (o) => finish((await import('./commands/plan.js')).planCommand(o)));
 
-for (const name of ['run', 'resume'] as const) {
+const RUN_LIKE = {
+  run: 'migrate; checkpointed after every batch, safe to interrupt and run again',
+  resume: 'continue an interrupted run (same as run)',
+  sync: 'the nightly delta: new messages, flag changes and (with sync.deletions: mirror) deletions since the last run; same as run, for schedulers',
+} as const;
+for (const name of ['run', 'resume', 'sync'] as const) {
   program.command(name)
-    .description(name === 'run' ? 'migrate; checkpointed after every batch, safe to interrupt and run again' : 'continue an interrupted run (same as run)')
+    .description(RUN_LIKE[name])
     .option(...configOption)
     .option('-m, --mailbox <login>', 'only this mailbox (repeatable)', collect)
     .option('--concurrency <n>', 'folders in flight (overrides concurrency.tasks)', positiveInt)
     .option('--json', 'print the run report as JSON')
     .action(async (o) => finish((await import('./commands/run.js')).runCommand({ ...o, command: name })));
 }
+
+program.command('retry')
+  .description('try again only the messages that failed before (see status --problems); lists nothing new')
+  .requiredOption('--failed', 'the failed messages (required: the only kind of retry there is)')
+  .option(...configOption)
+  .option('-m, --mailbox <login>', 'only this mailbox (repeatable)', collect)
+  .option('--json', 'print the run report as JSON')
+  .action(async (o) => finish((await import('./commands/run.js')).runCommand({ ...o, command: 'retry' })));
 
 program.command('status')
   .description('progress per mailbox from the state store; contacts no server')
@@ -48,6 +61,17 @@ program.command('status')
   .option('--problems', 'also list failed and skipped items with their reasons')
   .option('--json', 'machine-readable output')
   .action(async (o) => finish((await import('./commands/status.js')).statusCommand(o)));
+
+program.command('report')
+  .description('progress report for project managers (HTML with charts, CSV or JSON) from the state store; contacts no server')
+  .option(...configOption)
+  .requiredOption('-o, --out <file>', 'file to write (replaced atomically)')
+  .option('--format <format>', 'html, csv or json (default: from the --out extension, else html)', (v: string) => {
+    if (!['html', 'csv', 'json'].includes(v)) throw new InvalidArgumentError('expected html, csv or json');
+    return v;
+  })
+  .option('--show-subjects', 'allow subjects and correspondents\' addresses in item-level sections; the report has none yet, so this changes nothing today (without it they are never shown)')
+  .action(async (o) => finish((await import('./commands/report.js')).reportCommand(o)));
 
 program.command('reconcile')
   .description('compare both sides item by item (re-reads them; the state store only explains); exit 0 equal, 6 differences, 1 errors')

@@ -5,7 +5,7 @@
 import type { FetchMessageObject, ListResponse } from 'imapflow';
 import type { Logger } from 'pino';
 import type {
-  AccessCheck, Account, ChangePage, Container, ContainerStats, ItemContent, ItemMeta, SourceConnector, SourceMailbox, SpecialUse,
+  AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceConnector, SourceMailbox, SpecialUse,
 } from '../../src/model/types.js';
 import { TransientError } from '../../src/util/errors.js';
 import { Semaphore } from '../../src/util/semaphore.js';
@@ -115,7 +115,10 @@ class ImapSourceMailbox implements SourceMailbox {
       }, container.id);
     }
     const epoch = String(st.uidValidity ?? '');
-    return { count, bytes, epoch, token: `${epoch}:${st.uidNext ?? ''}:${count}:${st.highestModseq ?? ''}` };
+    return {
+      count, bytes, epoch, token: `${epoch}:${st.uidNext ?? ''}:${count}:${st.highestModseq ?? ''}`,
+      changeSeq: st.highestModseq !== undefined ? String(st.highestModseq) : undefined,
+    };
   }
 
   async changes(container: Container, cursor: string | null, limit: number): Promise<ChangePage> {
@@ -145,6 +148,30 @@ class ImapSourceMailbox implements SourceMailbox {
       const done = cached.uids.length === 0;
       if (done) this.uidLists.delete(container.id);
       return { epoch, items, cursor: String(page[page.length - 1]), done };
+    }, container.id);
+  }
+
+  async flagChanges(container: Container, sinceSeq: string | null): Promise<FlagChanges> {
+    return this.run(`flag changes in ${container.id}`, async (c) => {
+      const epoch = await this.examine(c, container.id);
+      const condstore = c.client.enabled.has('CONDSTORE') || this.session.capabilities.has('CONDSTORE');
+      const narrow = sinceSeq !== null && condstore;
+      const items: { id: string; flags: string[] }[] = [];
+      const options = narrow ? { uid: true, changedSince: BigInt(sinceSeq) } : { uid: true };
+      if ((c.client.mailbox && c.client.mailbox.exists > 0)) {
+        for await (const m of c.client.fetch('1:*', { uid: true, flags: true }, options)) {
+          items.push({ id: String(m.uid), flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent') });
+        }
+      }
+      return { epoch, items, complete: !narrow };
+    }, container.id);
+  }
+
+  async allIds(container: Container): Promise<{ epoch: string; ids: string[] }> {
+    return this.run(`listing ${container.id}`, async (c) => {
+      const epoch = await this.examine(c, container.id);
+      const found = await c.client.search({ all: true }, { uid: true });
+      return { epoch, ids: (found || []).map(String) };
     }, container.id);
   }
 

@@ -203,6 +203,31 @@ class UmsImapMailbox implements TargetMailbox {
     return found;
   }
 
+  async setFlags(ref: string, changes: { id: string; flags: string[] }[]): Promise<void> {
+    if (changes.length === 0) return;
+    // One STORE per distinct flag set.
+    const bySet = new Map<string, { flags: string[]; ids: string[] }>();
+    for (const ch of changes) {
+      const flags = ch.flags.filter((f) => !UNSETTABLE.has(f.toLowerCase()));
+      const key = [...flags].sort().join(' ');
+      const g = bySet.get(key) ?? { flags, ids: [] };
+      g.ids.push(ch.id);
+      bySet.set(key, g);
+    }
+    await this.run(`setting flags in ${ref}`, async (c) => {
+      try {
+        await c.client.mailboxOpen(ref);
+        for (const g of bySet.values()) {
+          const ok = await c.client.messageFlagsSet(g.ids.join(','), g.flags, { uid: true });
+          if (!ok) throw new ItemError(`STORE FLAGS on ${ref} UID ${g.ids.join(',')} was not accepted`);
+        }
+      } finally {
+        if (c.client.mailbox) await c.client.mailboxClose();
+        c.selected = undefined;
+      }
+    });
+  }
+
   async inventory(ref: string): Promise<ItemMeta[]> {
     return this.run(`listing ${ref}`, async (c) => {
       try {
@@ -238,12 +263,12 @@ class UmsImapMailbox implements TargetMailbox {
     }
   }
 
-  async removeDuplicates(ref: string, ids: string[]): Promise<void> {
+  async removeItems(ref: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     if (!this.capabilities.has('UIDPLUS')) {
-      throw new ItemError(`cannot remove duplicate(s) ${ids.join(',')} from ${ref}: the server lacks UIDPLUS (UID EXPUNGE), and a plain EXPUNGE could remove other messages`);
+      throw new ItemError(`cannot remove ${ids.join(',')} from ${ref}: the server lacks UIDPLUS (UID EXPUNGE), and a plain EXPUNGE could remove other messages`);
     }
-    await this.run(`removing duplicates from ${ref}`, async (c) => {
+    await this.run(`removing UID ${ids.join(',')} from ${ref}`, async (c) => {
       try {
         await c.client.mailboxOpen(ref);
         const ok = await c.client.messageDelete(ids.join(','), { uid: true });

@@ -44,6 +44,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
     mailboxes: config.concurrency.mailboxes,
     byteBudget: MAILBOX_BYTE_BUDGET,
     retry: config.retry,
+    sync: config.sync,
   };
   const perMailbox = {
     source: Math.min(config.source.maxConnections, tasks),

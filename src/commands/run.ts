@@ -8,8 +8,9 @@ import { formatBytes, table } from '../util/format.js';
 import { peakRssMb as readPeakRss } from '../util/memory.js';
 import { commandContext, type CommandOptions } from './context.js';
 
-export async function runCommand(opts: CommandOptions & { json?: boolean; command?: string }): Promise<number> {
+export async function runCommand(opts: CommandOptions & { json?: boolean; command?: string; failed?: boolean }): Promise<number> {
   const ctx = await commandContext(opts);
+  if (opts.failed) ctx.options.onlyFailed = true;
   const release = acquireRunLock(lockPathFor(ctx.loaded.config.state), opts.command ?? 'run');
   const store = await openStateStore(ctx.loaded.config.state);
   const abort = new AbortController();
@@ -57,7 +58,7 @@ export function summarise(r: JobReport): string {
     table(['source', 'target', 'result', 'folders', 'copied', 'recovered', 'failed', 'skipped'], rows),
     '',
     `${r.copied} messages (${formatBytes(r.bytes)}) copied in ${r.seconds.toFixed(1)} s (${rate} msg/s); ${r.recovered} recovered from an interrupted run; ` +
-      `${r.failed} failed; ${r.skipped} skipped; ${r.unchangedContainers} folders unchanged.`,
+      `${r.failed} failed; ${r.skipped} skipped; ${r.flagsUpdated} flag changes and ${r.deleted} deletions carried over; ${r.unchangedContainers} folders unchanged.`,
   ];
   for (const m of r.mailboxes) {
     for (const c of m.containers.filter((x) => !x.ok)) lines.push(`  folder failed: ${m.source} ${c.source} → ${c.target}: ${c.error}`);

@@ -92,6 +92,7 @@ describe('validateConfigText: valid configs', () => {
       },
       filters: { maxMessageSize: 50 * 1024 * 1024 },
       concurrency: { mailboxes: 2, tasks: 4, writersPerTask: 1, batchSize: 100 },
+      sync: { flags: true, deletions: 'ignore' },
       retry: { attempts: 5, baseDelayMs: 1000, maxDelayMs: 60000 },
     });
     expect(r.mailboxes).toEqual([

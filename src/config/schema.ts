@@ -132,6 +132,14 @@ export interface ConcurrencyConfig {
   batchSize: number;
 }
 
+/** What later runs (the nightly delta) do with changes in the source after a message was copied. */
+export interface SyncConfig {
+  /** Propagate flag/keyword changes of copied messages (source wins). */
+  flags: boolean;
+  /** ignore: messages deleted in the source stay in the UMS. mirror: they are removed there too. */
+  deletions: 'ignore' | 'mirror';
+}
+
 export interface RetryConfig {
   attempts: number;
   baseDelayMs: number;
@@ -151,6 +159,7 @@ export interface MigrationConfig {
   folders: FoldersConfig;
   filters: FiltersConfig;
   concurrency: ConcurrencyConfig;
+  sync: SyncConfig;
   retry: RetryConfig;
 }
 
@@ -457,6 +466,13 @@ const concurrencySchema = z
   })
   .strict();
 
+const syncSchema = z
+  .object({
+    flags: z.boolean().default(true),
+    deletions: z.enum(['ignore', 'mirror']).default('ignore'),
+  })
+  .strict();
+
 const retrySchema = z
   .object({
     attempts: int(1, 100).default(5),
@@ -482,6 +498,7 @@ const migrationConfigObject = z
     folders: foldersSchema.default({}),
     filters: filtersSchema.default({}),
     concurrency: concurrencySchema.default({}),
+    sync: syncSchema.default({}),
     retry: retrySchema.default({}),
   })
   .strict();

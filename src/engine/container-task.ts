@@ -16,6 +16,10 @@
  *     record the rest `pending` with the target watermark → stream them from the source into
  *     the target (bounded writers and bytes) → commit final rows + new cursor in one transaction.
  *     A transient write failure is retried only after checking that the write did not land.
+ *  4b. Delta of copied items (later passes only): flag changes since the last pass (CONDSTORE
+ *     CHANGEDSINCE, or a comparison with the flags recorded at copy time) are written to the
+ *     target copies; with `deletions: mirror`, items gone from the source are removed from the
+ *     target by UID.
  *  5. Sweep: an item whose write had an unknown outcome (pending at a crash, or a connection lost
  *     mid-write) and that was written again is a "suspect": a dead session may still complete
  *     the first write (Courier stores a fully sent APPEND literal even after the client died).
@@ -26,6 +30,7 @@
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { contentHash } from '../../mappings/content-hash.js';
+import { sameFlags } from '../../mappings/flags.js';
 import type { Container, ContainerStats, ItemContent, ItemMeta, PendingItem, SourceMailbox, TargetContainerState, TargetMailbox } from '../model/types.js';
 import type { Checkpoint, ItemResult, PendingRow, StateStore, SuspectRow } from '../state/store.js';
 import { isTransient, reasonOf, TransientError } from '../util/errors.js';
@@ -52,6 +57,10 @@ export interface TaskContext {
   signal?: AbortSignal;
   /** Claims shared by the tasks of this mailbox (see target-claims). */
   claims?: TargetClaims;
+  /** What later passes do with flag changes and deletions in the source. */
+  sync?: { flags: boolean; deletions: 'ignore' | 'mirror' };
+  /** `retry --failed`: only items that failed before; nothing new is listed. */
+  onlyFailed?: boolean;
 }
 
 export interface ContainerOutcome {
@@ -63,11 +72,15 @@ export interface ContainerOutcome {
   bytes: number;
   /** Late-arriving second copies of items from an interrupted write, found and removed. */
   duplicatesRemoved: number;
+  /** Copied items whose changed flags were written to the target. */
+  flagsUpdated: number;
+  /** Copied items removed from the target because they were deleted in the source (mirror). */
+  deleted: number;
 }
 
 export async function runContainer(ctx: TaskContext, c: Container, targetRef: string): Promise<ContainerOutcome> {
   const { store, mailboxId } = ctx;
-  const out: ContainerOutcome = { unchanged: false, copied: 0, recovered: 0, failed: 0, skipped: 0, bytes: 0, duplicatesRemoved: 0 };
+  const out: ContainerOutcome = { unchanged: false, copied: 0, recovered: 0, failed: 0, skipped: 0, bytes: 0, duplicatesRemoved: 0, flagsUpdated: 0, deleted: 0 };
   const withRetry = <T>(what: string, fn: () => Promise<T>) =>
     retry(fn, ctx.retry, (err, attempt, delayMs) => {
       ctx.log.warn({ container: c.id, attempt, delayMs, err: reasonOf(err) }, `${what} failed, retrying`);
@@ -80,8 +93,9 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   const pendingRows = await store.pending(mailboxId, c.id);
   const suspectRows = await store.suspects(mailboxId, c.id);
   const failedIds = cp && cp.epoch === stats.epoch ? await store.failedItems(mailboxId, c.id, stats.epoch) : [];
-  if (cp && cp.epoch === stats.epoch && cp.scope === scope && cp.token === stats.token && cp.targetRef === targetRef
-    && pendingRows.length === 0 && suspectRows.length === 0 && failedIds.length === 0) {
+  if ((ctx.onlyFailed && failedIds.length === 0 && pendingRows.length === 0)
+    || (cp && cp.epoch === stats.epoch && cp.scope === scope && cp.token === stats.token && cp.targetRef === targetRef
+    && pendingRows.length === 0 && suspectRows.length === 0 && failedIds.length === 0)) {
     out.unchanged = true;
     ctx.emit({ type: 'container-skip', mailbox: ctx.mailbox, container: c.id, reason: 'unchanged since the last run' });
     return out;
@@ -136,7 +150,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     }
   }
 
-  while (!ctx.signal?.aborted) {
+  while (!ctx.signal?.aborted && !ctx.onlyFailed) {
     const page = await withRetry('listing', () => ctx.source.changes(c, cursor, ctx.batchSize));
     if (page.epoch !== stats.epoch) {
       throw new TransientError(`source epoch (UIDVALIDITY) of ${c.id} changed during the run (${stats.epoch} → ${page.epoch}); the next run re-verifies it`);
@@ -164,7 +178,58 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     if (page.done) break;
   }
   out.duplicatesRemoved = await sweepLateCopies(ctx, claims, c, stats.epoch);
+  if (!ctx.signal?.aborted && !ctx.onlyFailed) {
+    if (cp && cp.epoch === stats.epoch) Object.assign(out, await deltaOfCopied(ctx, c, stats.epoch, cp.flagSeq ?? null, withRetry));
+    await store.setFlagSeq(mailboxId, c.id, stats.changeSeq ?? null);
+  }
   return out;
+}
+
+/** Step 4b of the algorithm. */
+async function deltaOfCopied(
+  ctx: TaskContext, c: Container, epoch: string, flagSeq: string | null, withRetry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<{ flagsUpdated: number; deleted: number }> {
+  const sync = ctx.sync ?? { flags: true, deletions: 'ignore' as const };
+  const res = { flagsUpdated: 0, deleted: 0 };
+  if (!sync.flags && sync.deletions !== 'mirror') return res;
+  const done = await ctx.store.doneItems(ctx.mailboxId, c.id, epoch);
+  if (done.length === 0) return res;
+  const byId = new Map(done.map((d) => [d.itemId, d]));
+  if (sync.flags) {
+    const fc = await withRetry('flag changes', () => ctx.source.flagChanges(c, flagSeq));
+    if (fc.epoch === epoch) {
+      const perRef = new Map<string, { id: string; flags: string[] }[]>();
+      const rows: { itemId: string; flags: string[] }[] = [];
+      for (const it of fc.items) {
+        const d = byId.get(it.id);
+        if (!d?.targetId || (d.flags !== null && sameFlags(d.flags, it.flags))) continue;
+        perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), { id: d.targetId, flags: it.flags }]);
+        rows.push({ itemId: it.id, flags: it.flags });
+      }
+      for (const [ref, list] of perRef) await withRetry('setting flags', () => ctx.target.setFlags(ref, list));
+      if (rows.length > 0) {
+        await ctx.store.updateFlags(ctx.mailboxId, c.id, epoch, rows);
+        ctx.log.info({ container: c.id, items: rows.length }, 'flag changes written to the target');
+      }
+      res.flagsUpdated = rows.length;
+    }
+  }
+  if (sync.deletions === 'mirror') {
+    const all = await withRetry('listing', () => ctx.source.allIds(c));
+    if (all.epoch === epoch) {
+      const present = new Set(all.ids);
+      const gone = done.filter((d) => !present.has(d.itemId));
+      const perRef = new Map<string, string[]>();
+      for (const d of gone) if (d.targetId) perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), d.targetId]);
+      for (const [ref, ids] of perRef) await withRetry('removing deleted items', () => ctx.target.removeItems(ref, ids));
+      if (gone.length > 0) {
+        await ctx.store.forgetItems(ctx.mailboxId, c.id, epoch, gone.map((d) => d.itemId));
+        ctx.log.info({ container: c.id, items: gone.length }, 'deletions in the source mirrored to the target');
+      }
+      res.deleted = gone.length;
+    }
+  }
+  return res;
 }
 
 function tally(ctx: TaskContext, c: Container, out: ContainerOutcome, results: ItemResult[]): void {
@@ -240,7 +305,7 @@ async function copyItems(
     if (targetId !== undefined) claimed.add(targetId);
     results.set(ic.meta.id, {
       itemId: ic.meta.id, status: 'done', size: ic.meta.size, internalDate: ic.meta.internalDate, messageId: ic.meta.messageId,
-      hash, targetRef: t.ref, targetEpoch: t.epoch, targetId,
+      hash, flags: ic.meta.flags, targetRef: t.ref, targetEpoch: t.epoch, targetId,
     });
   };
 
@@ -371,7 +436,7 @@ async function sweepLateCopies(ctx: TaskContext, claims: TargetClaims, c: Contai
           if (found.size === 0) break;
           const ids = [...found.values()];
           ctx.log.warn({ container: c.id, target: ref, ids, items: [...found.keys()] }, 'removing late-arriving second copies written by an interrupted run');
-          await ctx.target.removeDuplicates(ref, ids);
+          await ctx.target.removeItems(ref, ids);
           for (const id of ids) exclude.add(id);
           n += ids.length;
         }

@@ -120,6 +120,30 @@ describe('engine: exactly-once copy', () => {
     expect(r.mailboxes[0]?.containers[0]?.duplicatesRemoved).toBe(1);
   });
 
+  test('later passes write changed flags to the copies; deletions are ignored unless mirrored', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    seed(src, 4);
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    const inbox = src.folders.get('INBOX');
+    if (!inbox) throw new Error('no inbox');
+    const [a, b] = inbox.messages;
+    if (!a || !b) throw new Error('seed');
+    a.flags = ['\\Seen', '\\Flagged', '$Done'];
+    inbox.messages = inbox.messages.filter((m) => m !== b);
+    inbox.uidNext++; // the source changed: not skipped as unchanged
+    const r1 = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(r1).toMatchObject({ copied: 0, flagsUpdated: 1, deleted: 0 });
+    const copyOf = (body: Buffer) => all(tgt).find((m) => m.content.equals(body));
+    expect(copyOf(a.content)?.flags).toEqual(['\\Seen', '\\Flagged', '$Done']);
+    expect(copyOf(b.content)).toBeDefined();
+    inbox.uidNext++;
+    const r2 = await runJob({ store, sources: src, targets: tgt, log }, job, options({ sync: { flags: true, deletions: 'mirror' } }));
+    expect(r2).toMatchObject({ copied: 0, flagsUpdated: 0, deleted: 1 });
+    expect(copyOf(b.content)).toBeUndefined();
+    expect(all(tgt)).toHaveLength(3);
+  });
+
   test('a message the target rejects is recorded with the reason and the run goes on', async () => {
     const src = new MemorySource();
     const tgt = new MemoryTarget();
@@ -132,12 +156,16 @@ describe('engine: exactly-once copy', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]?.reason).toContain('rejected (injected)');
     expect(problems[0]?.path).toBe('INBOX');
-    // The next run tries the failed item again (the folder itself is unchanged).
+    // `retry --failed` tries only that item; new source messages wait for the next run.
     tgt.fault = undefined;
-    const again = await runJob({ store, sources: src, targets: tgt, log }, job, options());
-    expect(again.copied).toBe(1);
-    expect(await store.problems()).toEqual([]);
+    src.add(['INBOX'], msg(77), { messageId: '<m77@example.org>' });
+    const retried = await runJob({ store, sources: src, targets: tgt, log }, job, options({ onlyFailed: true }));
+    expect(retried.copied).toBe(1);
     expect(all(tgt)).toHaveLength(6);
+    expect(await store.problems()).toEqual([]);
+    const next = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(next.copied).toBe(1);
+    expect(all(tgt)).toHaveLength(7);
   });
 
   test('a crash between writing and checkpointing is recovered without duplicates, byte-identical copies kept', async () => {

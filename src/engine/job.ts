@@ -30,6 +30,10 @@ export interface JobOptions {
   /** Bytes of message content one mailbox holds in memory at most (read, not yet written). */
   byteBudget: number;
   retry: RetryPolicy;
+  /** What later passes do with flag changes and deletions in the source (default: flags, ignore). */
+  sync?: { flags: boolean; deletions: 'ignore' | 'mirror' };
+  /** Only retry items that failed before (`retry --failed`). */
+  onlyFailed?: boolean;
 }
 
 export interface MailboxJob {
@@ -70,6 +74,9 @@ export interface JobReport {
   failed: number;
   skipped: number;
   bytes: number;
+  flagsUpdated: number;
+  deleted: number;
+  duplicatesRemoved: number;
   unchangedContainers: number;
   failedContainers: number;
   failedMailboxes: number;
@@ -87,6 +94,7 @@ export async function runJob(deps: JobDeps, jobs: MailboxJob[], opts: JobOptions
   return {
     mailboxes: reports,
     copied: sum('copied'), recovered: sum('recovered'), failed: sum('failed'), skipped: sum('skipped'), bytes: sum('bytes'),
+    flagsUpdated: sum('flagsUpdated'), deleted: sum('deleted'), duplicatesRemoved: sum('duplicatesRemoved'),
     unchangedContainers: all.filter((c) => c.unchanged).length,
     failedContainers: all.filter((c) => !c.ok).length,
     failedMailboxes: reports.filter((m) => !m.ok).length,
@@ -140,7 +148,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
       try {
         const outcome = await runContainer({
           store: deps.store, mailboxId, mailbox: name, source, target, filters: opts.filters, batchSize: opts.batchSize,
-          writers: opts.writersPerTask, budget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal, claims,
+          writers: opts.writersPerTask, budget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal, claims, sync: opts.sync, onlyFailed: opts.onlyFailed,
         }, c, f.target);
         Object.assign(entry, outcome);
         if (!outcome.unchanged) await deps.store.setContainerStatus(mailboxId, c.id, deps.signal?.aborted ? 'pending' : 'done');

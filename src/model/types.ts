@@ -62,6 +62,16 @@ export interface ContainerStats {
    * HIGHESTMODSEQ). Equal to the last complete pass's token → the container is skipped.
    */
   token: string;
+  /** The source's change sequence (IMAP HIGHESTMODSEQ) when it has one: the flag-delta cursor. */
+  changeSeq?: string;
+}
+
+export interface FlagChanges {
+  epoch: string;
+  /** Items whose flags changed since the given sequence, or every item when `complete`. */
+  items: { id: string; flags: string[] }[];
+  /** True when the source could not narrow it down (no CONDSTORE): every item is listed. */
+  complete: boolean;
 }
 
 export interface AccessCheck {
@@ -83,6 +93,10 @@ export interface SourceMailbox {
   stats(container: Container, opts?: { withBytes?: boolean }): Promise<ContainerStats>;
   /** Items after `cursor` (null: from the start), at most `limit` of them, in source order. */
   changes(container: Container, cursor: string | null, limit: number): Promise<ChangePage>;
+  /** Flags changed since `sinceSeq` (ContainerStats.changeSeq of an earlier pass; null: all). */
+  flagChanges(container: Container, sinceSeq: string | null): Promise<FlagChanges>;
+  /** Every item id now in the container (to notice deletions). */
+  allIds(container: Container): Promise<{ epoch: string; ids: string[] }>;
   /** Metadata of the given items (e.g. to retry failed ones); items no longer there are left out. */
   lookup(container: Container, ids: string[]): Promise<{ epoch: string; items: ItemMeta[] }>;
   /**
@@ -140,8 +154,10 @@ export interface TargetMailbox {
    * moment), before `findWritten` judges what a crashed run wrote.
    */
   settle(ref: string): Promise<void>;
-  /** Removes items this tool wrote twice; only by id, never anything else (IMAP: UID EXPUNGE). */
-  removeDuplicates(ref: string, ids: string[]): Promise<void>;
+  /** Removes the given items (duplicates this tool wrote, or mirrored deletions); only by id (IMAP: UID EXPUNGE). */
+  removeItems(ref: string, ids: string[]): Promise<void>;
+  /** Replaces the flags of the given items. */
+  setFlags(ref: string, changes: { id: string; flags: string[] }[]): Promise<void>;
   close(): Promise<void>;
 }
 

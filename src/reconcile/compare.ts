@@ -7,7 +7,10 @@
  * as such. Sizes are not compared: the UMS may normalise line endings (Courier stores LF, serves
  * CRLF, and adds a final CRLF), so sizes legitimately differ.
  */
+import { normaliseFlags } from '../../mappings/flags.js';
 import type { ItemMeta } from '../model/types.js';
+
+export { normaliseFlags };
 
 export interface SourceSideItem extends ItemMeta {
   /** The source container the item is in. */
@@ -43,12 +46,6 @@ export interface FolderComparison {
   diffs: ItemDiff[];
 }
 
-/** Flags that cannot or need not be carried over. */
-const IGNORED_FLAGS = new Set(['\\recent']);
-
-export function normaliseFlags(flags: string[]): string[] {
-  return [...new Set(flags.filter((f) => !IGNORED_FLAGS.has(f.toLowerCase())).map((f) => (f.startsWith('\\') ? f.toLowerCase() : f)))].sort();
-}
 
 function matchKey(i: ItemMeta): string {
   const id = i.messageId ? i.messageId.replace(/\s+/g, '').toLowerCase() : '';

@@ -65,4 +65,8 @@ export const SQLITE_MIGRATIONS: string[] = [
     PRIMARY KEY (mailbox_id, container_id, epoch, item_id, watermark)
   );
   `,
+  `
+  ALTER TABLE items ADD COLUMN flags TEXT;
+  ALTER TABLE containers ADD COLUMN flag_seq TEXT;
+  `,
 ];

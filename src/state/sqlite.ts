@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import type {
-  Checkpoint, ContainerRow, ContainerStatus, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
+  Checkpoint, ContainerRow, ContainerStatus, DoneItemRow, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
   MailboxSummary, PendingRow, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
 
@@ -51,7 +51,7 @@ export class SqliteStateStore implements StateStore {
     this.db.prepare(`INSERT INTO containers (mailbox_id, container_id, path, target_ref) VALUES (?, ?, ?, ?)
       ON CONFLICT (mailbox_id, container_id) DO UPDATE SET path = excluded.path, target_ref = excluded.target_ref`)
       .run(mailboxId, containerId, path, targetRef);
-    const row = this.db.prepare('SELECT epoch, cursor, scope, token, target_ref FROM containers WHERE mailbox_id = ? AND container_id = ?')
+    const row = this.db.prepare('SELECT epoch, cursor, scope, token, target_ref, flag_seq FROM containers WHERE mailbox_id = ? AND container_id = ?')
       .get(mailboxId, containerId) as Row;
     if (row.epoch == null) return null;
     return {
@@ -60,6 +60,7 @@ export class SqliteStateStore implements StateStore {
       scope: (row.scope as string | null) ?? '',
       token: (row.token as string | null) ?? null,
       targetRef: row.target_ref as string,
+      flagSeq: (row.flag_seq as string | null) ?? null,
     };
   }
 
@@ -101,9 +102,9 @@ export class SqliteStateStore implements StateStore {
   async commitBatch(mailboxId: number, containerId: string, results: ItemResult[], cp: Checkpoint): Promise<void> {
     const prev = this.db.prepare('SELECT status, size FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ?');
     const upsert = this.db.prepare(`INSERT INTO items (mailbox_id, container_id, epoch, item_id, status, size, internal_date, message_id, hash,
-        target_ref, target_epoch, target_id, reason, watermark)
-      VALUES (@mailboxId, @containerId, @epoch, @itemId, @status, @size, @internalDate, @messageId, @hash, @targetRef, @targetEpoch, @targetId, @reason, NULL)
-      ON CONFLICT (mailbox_id, container_id, epoch, item_id) DO UPDATE SET status = excluded.status, size = excluded.size,
+        target_ref, target_epoch, target_id, reason, watermark, flags)
+      VALUES (@mailboxId, @containerId, @epoch, @itemId, @status, @size, @internalDate, @messageId, @hash, @targetRef, @targetEpoch, @targetId, @reason, NULL, @flags)
+      ON CONFLICT (mailbox_id, container_id, epoch, item_id) DO UPDATE SET status = excluded.status, size = excluded.size, flags = excluded.flags,
         internal_date = excluded.internal_date, message_id = excluded.message_id, hash = excluded.hash, target_ref = excluded.target_ref,
         target_epoch = excluded.target_epoch, target_id = excluded.target_id, reason = excluded.reason, watermark = NULL, updated_at = ${now()}`);
     const bump = (col: string, items: number, bytes: number) => {
@@ -122,6 +123,7 @@ export class SqliteStateStore implements StateStore {
           mailboxId, containerId, epoch: cp.epoch, itemId: r.itemId, status: r.status, size: r.size,
           internalDate: r.internalDate?.toISOString() ?? null, messageId: r.messageId ?? null, hash: r.hash ?? null,
           targetRef: r.targetRef ?? null, targetEpoch: r.targetEpoch ?? null, targetId: r.targetId ?? null, reason: r.reason ?? null,
+          flags: r.flags ? JSON.stringify(r.flags) : null,
         });
       }
       this.db.prepare(`UPDATE containers SET epoch = ?, cursor = ?, scope = ?, token = ?, target_ref = ?, updated_at = ${now()}
@@ -179,6 +181,38 @@ export class SqliteStateStore implements StateStore {
   async findMailbox(key: MailboxKey): Promise<number | undefined> {
     const row = this.db.prepare('SELECT id FROM mailboxes WHERE source = ? AND target = ?').get(key.source, key.target) as Row | undefined;
     return row ? (row.id as number) : undefined;
+  }
+
+  async doneItems(mailboxId: number, containerId: string, epoch: string): Promise<DoneItemRow[]> {
+    const rows = this.db.prepare(`SELECT item_id, size, target_ref, target_id, flags FROM items
+      WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND status = 'done'`).all(mailboxId, containerId, epoch) as Row[];
+    return rows.map((r) => ({
+      itemId: r.item_id as string, size: r.size as number, targetRef: r.target_ref as string, targetId: (r.target_id as string | null) ?? null,
+      flags: r.flags ? (JSON.parse(r.flags as string) as string[]) : null,
+    }));
+  }
+
+  async updateFlags(mailboxId: number, containerId: string, epoch: string, rows: { itemId: string; flags: string[] }[]): Promise<void> {
+    const stmt = this.db.prepare(`UPDATE items SET flags = ?, updated_at = ${now()} WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ?`);
+    this.db.transaction(() => { for (const r of rows) stmt.run(JSON.stringify(r.flags), mailboxId, containerId, epoch, r.itemId); })();
+  }
+
+  async setFlagSeq(mailboxId: number, containerId: string, seq: string | null): Promise<void> {
+    this.db.prepare('UPDATE containers SET flag_seq = ? WHERE mailbox_id = ? AND container_id = ?').run(seq, mailboxId, containerId);
+  }
+
+  async forgetItems(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<void> {
+    const get = this.db.prepare(`SELECT size FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ? AND status = 'done'`);
+    const del = this.db.prepare('DELETE FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ?');
+    this.db.transaction(() => {
+      for (const id of itemIds) {
+        const r = get.get(mailboxId, containerId, epoch, id) as Row | undefined;
+        if (!r) continue;
+        del.run(mailboxId, containerId, epoch, id);
+        this.db.prepare('UPDATE containers SET done_items = done_items - 1, done_bytes = done_bytes - ? WHERE mailbox_id = ? AND container_id = ?')
+          .run(r.size as number, mailboxId, containerId);
+      }
+    })();
   }
 
   async failedItems(mailboxId: number, containerId: string, epoch: string): Promise<string[]> {

@@ -28,6 +28,17 @@ export interface Checkpoint {
   /** The source's change token when the container was last complete (cheap no-op detection). */
   token: string | null;
   targetRef: string;
+  /** The flag-delta cursor (IMAP HIGHESTMODSEQ at the start of the last complete pass). */
+  flagSeq?: string | null;
+}
+
+export interface DoneItemRow {
+  itemId: string;
+  size: number;
+  targetRef: string;
+  targetId: string | null;
+  /** Flags as last written to the target (null: unknown, from an older version). */
+  flags: string[] | null;
 }
 
 export interface ContainerRow extends Partial<Checkpoint> {
@@ -81,6 +92,8 @@ export interface ItemResult {
   internalDate?: Date;
   messageId?: string;
   hash?: string;
+  /** Flags written with the item. */
+  flags?: string[];
   targetRef?: string;
   targetEpoch?: string;
   targetId?: string;
@@ -148,6 +161,12 @@ export interface StateStore {
   itemRows(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, { status: ItemStatus; reason: string | null; targetId: string | null }>>;
   /** The mailbox id if this pair was ever run, without creating it. */
   findMailbox(key: MailboxKey): Promise<number | undefined>;
+  /** Done items of a container (for the flag and deletion delta). */
+  doneItems(mailboxId: number, containerId: string, epoch: string): Promise<DoneItemRow[]>;
+  updateFlags(mailboxId: number, containerId: string, epoch: string, rows: { itemId: string; flags: string[] }[]): Promise<void>;
+  setFlagSeq(mailboxId: number, containerId: string, seq: string | null): Promise<void>;
+  /** Forgets done items that were deleted on both sides (mirrored deletions). */
+  forgetItems(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<void>;
   /** Ids of the items of a container that failed in `epoch` (retried by the next run). */
   failedItems(mailboxId: number, containerId: string, epoch: string): Promise<string[]>;
   /** Which of `itemIds` (in `epoch`) already have a final row. */

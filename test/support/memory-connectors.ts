@@ -4,7 +4,7 @@
  */
 import { contentHash } from '../../mappings/content-hash.js';
 import type {
-  AccessCheck, Account, ChangePage, Container, ContainerStats, ItemContent, ItemMeta, PendingItem, PutResult,
+  AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, PendingItem, PutResult,
   SourceConnector, SourceMailbox, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
 import { ItemError, TransientError } from '../../src/util/errors.js';
@@ -52,6 +52,14 @@ export class MemorySource implements SourceConnector, SourceMailbox {
       cursor: String(page.length ? (page[page.length - 1] as MemMessage).uid : after),
       done: rest.length <= limit,
     };
+  }
+  async flagChanges(c: Container, _since: string | null): Promise<FlagChanges> {
+    const f = this.folder(c);
+    return { epoch: String(f.uidValidity), items: f.messages.map((m) => ({ id: String(m.uid), flags: m.flags })), complete: true };
+  }
+  async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {
+    const f = this.folder(c);
+    return { epoch: String(f.uidValidity), ids: f.messages.map((m) => String(m.uid)) };
   }
   async lookup(c: Container, ids: string[]): Promise<{ epoch: string; items: ItemMeta[] }> {
     const f = this.folder(c);
@@ -134,10 +142,17 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
       f.messages.push({ ...l.msg, uid: f.uidNext++ });
     }
   }
+  async setFlags(ref: string, changes: { id: string; flags: string[] }[]): Promise<void> {
+    const f = this.f(ref);
+    for (const ch of changes) {
+      const m = f.messages.find((x) => String(x.uid) === ch.id);
+      if (m) m.flags = ch.flags;
+    }
+  }
   async inventory(ref: string): Promise<ItemMeta[]> {
     return this.f(ref).messages.map((m) => ({ id: String(m.uid), size: m.content.length, internalDate: m.internalDate, flags: m.flags, messageId: m.messageId }));
   }
-  async removeDuplicates(ref: string, ids: string[]): Promise<void> {
+  async removeItems(ref: string, ids: string[]): Promise<void> {
     const f = this.f(ref);
     f.messages = f.messages.filter((m) => !ids.includes(String(m.uid)));
   }
