@@ -1,0 +1,72 @@
+/**
+ * The progress report as CSV: one row per mailbox, for spreadsheets.
+ *
+ * Format: UTF-8 with a byte order mark (so Excel reads non-ASCII logins right), CRLF line ends,
+ * comma separated, RFC 4180 quoting (a field with a comma, a quote, CR or LF is put in double
+ * quotes, quotes doubled). Times are ISO 8601 in UTC (`2025-05-01T14:03:07.123Z`), numbers are
+ * plain (no thousands separator, `.` as the decimal point), an unknown value is an empty field.
+ * Text fields that a spreadsheet would run as a formula (starting with = + - @, tab or CR) get
+ * a leading single quote (CSV injection guard); numbers are never changed.
+ *
+ * Columns, in this order:
+ *   batch            the batch the mailbox is in (today: the domain of the source login)
+ *   source           source login
+ *   target           UMS login
+ *   state            pending | running | done | failed (see reports/model.ts)
+ *   progress_percent items done / items total × 100, one decimal, rounded down
+ *   folders_done, folders_failed, folders_total
+ *   mail_done, mail_total, mail_bytes_done, mail_bytes_total
+ *   events_done, events_total, contacts_done, contacts_total, tasks_done, tasks_total
+ *                    (zero until those item types are migrated)
+ *   failed_items     items that failed (retried by the next run)
+ *   skipped_items    items skipped on purpose (e.g. over the size limit)
+ *   errors           failed items + failed folders
+ *   msg_per_second   over the mailbox's active period, two decimals; empty before any write
+ *   eta_seconds      migration time still needed at the recent pace; empty when unknown
+ *   first_activity   ISO time of the first written item; empty before any
+ *   last_sync        ISO time of the last change recorded for the mailbox; empty before any
+ *   generated_at     ISO time the report was made (the same on every row)
+ */
+import type { MailboxReport, ProgressReport } from './model.js';
+
+export const CSV_COLUMNS = [
+  'batch', 'source', 'target', 'state', 'progress_percent',
+  'folders_done', 'folders_failed', 'folders_total',
+  'mail_done', 'mail_total', 'mail_bytes_done', 'mail_bytes_total',
+  'events_done', 'events_total', 'contacts_done', 'contacts_total', 'tasks_done', 'tasks_total',
+  'failed_items', 'skipped_items', 'errors', 'msg_per_second', 'eta_seconds', 'first_activity', 'last_sync', 'generated_at',
+] as const;
+
+type Cell = string | number | null;
+
+export function renderCsv(report: ProgressReport): string {
+  const lines = [CSV_COLUMNS.map((c) => csvCell(c)).join(',')];
+  for (const m of report.mailboxes) lines.push(row(m, report.generatedAt).map(csvCell).join(','));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+function row(m: MailboxReport, generatedAt: string): Cell[] {
+  return [
+    m.batch, m.source, m.target, m.state, Math.floor(m.progress * 1000) / 10,
+    m.folders.done, m.folders.failed, m.folders.total,
+    m.items.mail.done, m.items.mail.total, m.bytes.mail.done, m.bytes.mail.total,
+    m.items.events.done, m.items.events.total, m.items.contacts.done, m.items.contacts.total, m.items.tasks.done, m.items.tasks.total,
+    m.failedItems, m.skippedItems, m.errors,
+    m.throughput === null ? null : Math.round(m.throughput * 100) / 100,
+    m.etaSeconds, isoOrNull(m.firstActivityAt), isoOrNull(m.lastSyncAt), isoOrNull(generatedAt),
+  ];
+}
+
+/** One CSV field: numbers as they are, text guarded against formulas and quoted when needed. */
+export function csvCell(v: Cell): string {
+  if (v === null) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  const guarded = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
+}
+
+function isoOrNull(s: string | null): string | null {
+  if (s === null) return null;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? s : new Date(t).toISOString();
+}

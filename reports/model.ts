@@ -1,0 +1,398 @@
+/**
+ * The progress report's model: a pure function of what the state store holds (no server is
+ * contacted, no clock is read: `generatedAt` is passed in). The HTML, CSV and JSON renderers in
+ * this folder only format a `ProgressReport`; the JSON file is this object as it is, so field
+ * names here are a public format (bump `schemaVersion` when one changes meaning).
+ *
+ * Definitions (also in the HTML report's footnotes):
+ * - State of a mailbox: `failed` when one of its folders failed or one of its items failed (failed
+ *   items are retried by the next run); `done` when it has folders, all of them are done and no
+ *   item failed (skipped items, e.g. over `filters.maxMessageSize`, do not stop a mailbox from
+ *   being done); `running` when some work happened (a folder is running or done, or items were
+ *   written); `pending` otherwise.
+ * - Items and bytes are counted per type (`mail`, `events`, `contacts`, `tasks`). Only mail is
+ *   migrated today, so the other types are zero until their connectors fill them.
+ * - Throughput (items/s) is measured over the mailbox's *active period*: the time covered by its
+ *   written items, where pauses longer than `ACTIVE_GAP_SECONDS` (between two runs, say) do not
+ *   count. Recent throughput is the same over the last `RECENT_SECONDS` of the last active period.
+ * - ETA (seconds) = items still to do / recent throughput: the time of migration still needed at
+ *   the recent pace, not counting pauses between runs; null when unknown (nothing written yet).
+ *   Items not yet counted on the source (a mailbox whose folders were not listed yet) are not in
+ *   the totals, so they are not in the ETA either.
+ * - Batches: mailboxes are grouped by the domain part of the source login for now. A real batch
+ *   field in the migration config will replace this grouping (`batchGrouping` tells which one a
+ *   report used).
+ */
+import type { ContainerRow, FailedItemRow, MailboxSummary, ThroughputRow } from '../src/state/store.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+/** Pauses longer than this between written items split a mailbox's active period. */
+export const ACTIVE_GAP_SECONDS = 300;
+/** The window, at the end of the last active period, that "recent throughput" is measured over. */
+export const RECENT_SECONDS = 600;
+/** The throughput chart gets at most about this many points. */
+export const MAX_SERIES_POINTS = 60;
+/** How many of the most frequent problem reasons the report lists. */
+export const MAX_PROBLEM_REASONS = 10;
+
+export type MailboxState = 'pending' | 'running' | 'done' | 'failed';
+export const MAILBOX_STATES: readonly MailboxState[] = ['pending', 'running', 'done', 'failed'];
+export type ItemType = 'mail' | 'events' | 'contacts' | 'tasks';
+export const ITEM_TYPES: readonly ItemType[] = ['mail', 'events', 'contacts', 'tasks'];
+
+export interface DoneTotal {
+  done: number;
+  total: number;
+}
+
+/** Counts per item type; today only `mail` is filled. */
+export interface ByType {
+  mail: DoneTotal;
+  events: DoneTotal;
+  contacts: DoneTotal;
+  tasks: DoneTotal;
+}
+
+export interface StateCounts {
+  pending: number;
+  running: number;
+  done: number;
+  failed: number;
+}
+
+export interface MailboxReport {
+  id: number;
+  source: string;
+  target: string;
+  batch: string;
+  state: MailboxState;
+  folders: { done: number; failed: number; total: number };
+  items: ByType;
+  bytes: ByType;
+  /** Items done / items total over all types, 0..1 (1 for a done mailbox with nothing in it). */
+  progress: number;
+  failedItems: number;
+  skippedItems: number;
+  /** Failed items + failed folders. */
+  errors: number;
+  /** Items per second over the active period; null before anything was written. */
+  throughput: number | null;
+  recentThroughput: number | null;
+  /** Seconds of migration still needed at the recent pace; 0 when done; null when unknown. */
+  etaSeconds: number | null;
+  /** ISO time of the first written item (null before any). */
+  firstActivityAt: string | null;
+  /** ISO time of the last change in the state store for this mailbox (null before any). */
+  lastSyncAt: string | null;
+}
+
+export interface BatchReport {
+  name: string;
+  mailboxes: number;
+  states: StateCounts;
+  items: ByType;
+  bytes: ByType;
+  progress: number;
+  failedItems: number;
+  skippedItems: number;
+  errors: number;
+}
+
+export interface TotalsReport extends Omit<BatchReport, 'name'> {
+  folders: { done: number; failed: number; total: number };
+  throughput: number | null;
+  recentThroughput: number | null;
+  etaSeconds: number | null;
+  firstActivityAt: string | null;
+  lastSyncAt: string | null;
+}
+
+export interface ThroughputPoint {
+  /** Start of the bucket, ISO time. */
+  at: string;
+  items: number;
+  bytes: number;
+  /** items / bucketSeconds */
+  itemsPerSecond: number;
+}
+
+export interface ProblemReason {
+  status: 'failed' | 'skipped';
+  /** The server's or the engine's words, with e-mail addresses replaced by `<address>`. */
+  reason: string;
+  count: number;
+  mailboxes: number;
+}
+
+export interface ProgressReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  generatedAt: string;
+  /** How mailboxes were put into batches: by the domain of the source login, for now. */
+  batchGrouping: 'source-domain';
+  totals: TotalsReport;
+  batches: BatchReport[];
+  /** All mailboxes together, over time; buckets without writes are present with zeros. */
+  throughput: { bucketSeconds: number; points: ThroughputPoint[] };
+  mailboxes: MailboxReport[];
+  /** The most frequent reasons of failed and skipped items (at most MAX_PROBLEM_REASONS). */
+  problemReasons: ProblemReason[];
+}
+
+export interface ProgressReportInput {
+  generatedAt: Date;
+  mailboxes: MailboxSummary[];
+  containers: ContainerRow[];
+  problems: FailedItemRow[];
+  throughput: ThroughputRow[];
+  /** The bucket size `throughput` was read with (`StateStore.throughput(bucketSeconds)`); default 1. */
+  bucketSeconds?: number;
+}
+
+export function buildProgressReport(input: ProgressReportInput): ProgressReport {
+  const bucket = Math.max(1, Math.floor(input.bucketSeconds ?? 1));
+  const seriesByMailbox = new Map<string, Bucket[]>();
+  for (const r of input.throughput) {
+    const list = seriesByMailbox.get(r.mailbox) ?? [];
+    list.push({ t: Date.parse(r.at) / 1000, items: r.items, bytes: r.bytes });
+    seriesByMailbox.set(r.mailbox, list);
+  }
+  const containersByMailbox = new Map<number, ContainerRow[]>();
+  for (const c of input.containers) {
+    const list = containersByMailbox.get(c.mailboxId) ?? [];
+    list.push(c);
+    containersByMailbox.set(c.mailboxId, list);
+  }
+
+  const mailboxes = input.mailboxes.map((m): MailboxReport => {
+    const containers = containersByMailbox.get(m.id) ?? [];
+    const state = mailboxState(m, containers);
+    const items = byType({ done: m.doneItems, total: m.totalItems });
+    const bytes = byType({ done: m.doneBytes, total: m.totalBytes });
+    const rate = rates(seriesByMailbox.get(m.source) ?? [], bucket);
+    const remaining = Math.max(0, m.totalItems - m.doneItems - m.skippedItems);
+    return {
+      id: m.id,
+      source: m.source,
+      target: m.target,
+      batch: batchOf(m.source),
+      state,
+      folders: { done: m.containersDone, failed: m.containersFailed, total: m.containers },
+      items,
+      bytes,
+      progress: progressOf(items, state === 'done'),
+      failedItems: m.failedItems,
+      skippedItems: m.skippedItems,
+      errors: m.failedItems + m.containersFailed,
+      throughput: rate.throughput,
+      recentThroughput: rate.recent,
+      etaSeconds: state === 'done' ? 0 : eta(remaining, rate.recent),
+      firstActivityAt: rate.firstAt,
+      lastSyncAt: iso(m.updatedAt),
+    };
+  }).sort((a, b) => cmp(a.batch, b.batch) || cmp(a.source, b.source) || a.id - b.id);
+
+  const batchNames = [...new Set(mailboxes.map((m) => m.batch))];
+  const batches = batchNames.map((name) => ({ name, ...aggregate(mailboxes.filter((m) => m.batch === name)) }));
+
+  const all = aggregate(mailboxes);
+  const combined = combine(input.throughput);
+  const totalRate = rates(combined, bucket);
+  const remaining = mailboxes.reduce((n, m) => n + Math.max(0, sumTotal(m.items) - sumDone(m.items) - m.skippedItems), 0);
+  const lastSync = mailboxes.map((m) => m.lastSyncAt).filter((s): s is string => s !== null).sort().at(-1) ?? null;
+  const totals: TotalsReport = {
+    ...all,
+    folders: {
+      done: mailboxes.reduce((n, m) => n + m.folders.done, 0),
+      failed: mailboxes.reduce((n, m) => n + m.folders.failed, 0),
+      total: mailboxes.reduce((n, m) => n + m.folders.total, 0),
+    },
+    throughput: totalRate.throughput,
+    recentThroughput: totalRate.recent,
+    etaSeconds: mailboxes.length > 0 && all.states.done === mailboxes.length ? 0 : eta(remaining, totalRate.recent),
+    firstActivityAt: totalRate.firstAt,
+    lastSyncAt: lastSync,
+  };
+
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    generatedAt: input.generatedAt.toISOString(),
+    batchGrouping: 'source-domain',
+    totals,
+    batches,
+    throughput: series(combined, bucket),
+    mailboxes,
+    problemReasons: problemReasons(input.problems),
+  };
+}
+
+/** The batch a mailbox belongs to: the domain of its source login, lower-cased. */
+export function batchOf(source: string): string {
+  const at = source.lastIndexOf('@');
+  const domain = at >= 0 ? source.slice(at + 1).trim().toLowerCase() : '';
+  return domain === '' ? '(no domain)' : domain;
+}
+
+export function mailboxState(m: MailboxSummary, containers: ContainerRow[]): MailboxState {
+  if (m.containersFailed > 0 || m.failedItems > 0) return 'failed';
+  if (m.containers > 0 && m.containersDone === m.containers) return 'done';
+  if (m.containersDone > 0 || m.doneItems > 0 || m.skippedItems > 0 || containers.some((c) => c.status === 'running')) return 'running';
+  return 'pending';
+}
+
+/** Replaces anything that looks like an e-mail address (a correspondent's, maybe) by `<address>`. */
+export function redactAddresses(text: string): string {
+  return text.replace(/<?[^\s<>@"',;:()[\]]+@[^\s<>@"',;:()[\]]+\.[^\s<>@"',;:()[\]]+>?/g, '<address>');
+}
+
+interface Bucket {
+  /** Start, seconds since the epoch. */
+  t: number;
+  items: number;
+  bytes: number;
+}
+
+function rates(buckets: Bucket[], size: number): { throughput: number | null; recent: number | null; firstAt: string | null } {
+  const sorted = [...buckets].filter((b) => b.items > 0 && Number.isFinite(b.t)).sort((a, b) => a.t - b.t);
+  const first = sorted[0];
+  if (!first) return { throughput: null, recent: null, firstAt: null };
+  // Active periods: runs of buckets whose gaps are at most ACTIVE_GAP_SECONDS.
+  const spans: { start: number; end: number; buckets: Bucket[] }[] = [];
+  for (const b of sorted) {
+    const last = spans.at(-1);
+    if (last && b.t - last.end <= ACTIVE_GAP_SECONDS) {
+      last.end = Math.max(last.end, b.t + size);
+      last.buckets.push(b);
+    } else {
+      spans.push({ start: b.t, end: b.t + size, buckets: [b] });
+    }
+  }
+  const items = sorted.reduce((n, b) => n + b.items, 0);
+  const active = spans.reduce((n, s) => n + (s.end - s.start), 0);
+  const lastSpan = spans.at(-1) as (typeof spans)[number];
+  const windowStart = Math.max(lastSpan.start, lastSpan.end - Math.ceil(RECENT_SECONDS / size) * size);
+  const recentItems = lastSpan.buckets.filter((b) => b.t >= windowStart).reduce((n, b) => n + b.items, 0);
+  return {
+    throughput: items / active,
+    recent: recentItems / (lastSpan.end - windowStart),
+    firstAt: new Date(first.t * 1000).toISOString(),
+  };
+}
+
+function eta(remaining: number, recent: number | null): number | null {
+  if (remaining === 0) return 0;
+  if (recent === null || recent <= 0) return null;
+  return Math.round(remaining / recent);
+}
+
+function combine(rows: ThroughputRow[]): Bucket[] {
+  const byTime = new Map<number, Bucket>();
+  for (const r of rows) {
+    const t = Date.parse(r.at) / 1000;
+    const b = byTime.get(t) ?? { t, items: 0, bytes: 0 };
+    b.items += r.items;
+    b.bytes += r.bytes;
+    byTime.set(t, b);
+  }
+  return [...byTime.values()].sort((a, b) => a.t - b.t);
+}
+
+const NICE_BUCKETS = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 7 * 86400, 30 * 86400];
+
+/** Re-buckets the combined series to at most about MAX_SERIES_POINTS points, with empty buckets as zeros. */
+function series(buckets: Bucket[], inputSize: number): ProgressReport['throughput'] {
+  const valid = buckets.filter((b) => Number.isFinite(b.t));
+  const first = valid[0];
+  const last = valid.at(-1);
+  if (!first || !last) return { bucketSeconds: inputSize, points: [] };
+  const span = last.t + inputSize - first.t;
+  const size = NICE_BUCKETS.find((s) => s >= inputSize && s % inputSize === 0 && Math.ceil(span / s) <= MAX_SERIES_POINTS)
+    ?? Math.ceil(span / MAX_SERIES_POINTS / inputSize) * inputSize;
+  const start = Math.floor(first.t / size) * size;
+  const count = Math.floor(last.t / size) - Math.floor(first.t / size) + 1;
+  const points: ThroughputPoint[] = Array.from({ length: count }, (_, i) => ({
+    at: new Date((start + i * size) * 1000).toISOString(), items: 0, bytes: 0, itemsPerSecond: 0,
+  }));
+  for (const b of valid) {
+    const p = points[Math.floor(b.t / size) - Math.floor(first.t / size)];
+    if (!p) continue;
+    p.items += b.items;
+    p.bytes += b.bytes;
+  }
+  for (const p of points) p.itemsPerSecond = p.items / size;
+  return { bucketSeconds: size, points };
+}
+
+function aggregate(list: MailboxReport[]): Omit<BatchReport, 'name'> {
+  const states: StateCounts = { pending: 0, running: 0, done: 0, failed: 0 };
+  const items = byType({ done: 0, total: 0 });
+  const bytes = byType({ done: 0, total: 0 });
+  let failedItems = 0;
+  let skippedItems = 0;
+  let errors = 0;
+  for (const m of list) {
+    states[m.state]++;
+    for (const t of ITEM_TYPES) {
+      items[t].done += m.items[t].done;
+      items[t].total += m.items[t].total;
+      bytes[t].done += m.bytes[t].done;
+      bytes[t].total += m.bytes[t].total;
+    }
+    failedItems += m.failedItems;
+    skippedItems += m.skippedItems;
+    errors += m.errors;
+  }
+  return {
+    mailboxes: list.length, states, items, bytes,
+    progress: progressOf(items, list.length > 0 && states.done === list.length),
+    failedItems, skippedItems, errors,
+  };
+}
+
+function problemReasons(problems: FailedItemRow[]): ProblemReason[] {
+  const groups = new Map<string, { status: 'failed' | 'skipped'; reason: string; count: number; mailboxes: Set<string> }>();
+  for (const p of problems) {
+    const reason = truncate(redactAddresses(p.reason.replace(/\s+/g, ' ').trim()) || '(no reason given)', 200);
+    const key = `${p.status}\u0000${reason}`;
+    const g = groups.get(key) ?? { status: p.status, reason, count: 0, mailboxes: new Set<string>() };
+    g.count++;
+    g.mailboxes.add(p.mailbox);
+    groups.set(key, g);
+  }
+  return [...groups.values()]
+    .sort((a, b) => b.count - a.count || cmp(a.status, b.status) || cmp(a.reason, b.reason))
+    .slice(0, MAX_PROBLEM_REASONS)
+    .map((g) => ({ status: g.status, reason: g.reason, count: g.count, mailboxes: g.mailboxes.size }));
+}
+
+function byType(mail: DoneTotal): ByType {
+  return { mail: { ...mail }, events: { done: 0, total: 0 }, contacts: { done: 0, total: 0 }, tasks: { done: 0, total: 0 } };
+}
+
+export function sumDone(t: ByType): number {
+  return ITEM_TYPES.reduce((n, k) => n + t[k].done, 0);
+}
+
+export function sumTotal(t: ByType): number {
+  return ITEM_TYPES.reduce((n, k) => n + t[k].total, 0);
+}
+
+function progressOf(items: ByType, done: boolean): number {
+  const total = sumTotal(items);
+  if (total === 0) return done ? 1 : 0;
+  return Math.min(1, sumDone(items) / total);
+}
+
+function iso(s: string | null): string | null {
+  if (s === null) return null;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? s : new Date(t).toISOString();
+}
+
+function truncate(s: string, n: number): string {
+  const chars = [...s];
+  return chars.length <= n ? s : `${chars.slice(0, n - 1).join('')}…`;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
