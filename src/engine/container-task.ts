@@ -89,7 +89,8 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
 
   const cp = await store.openContainer(mailboxId, c.id, c.path.join('/'), targetRef);
   const stats = await withRetry('status', () => ctx.source.stats(c));
-  const scope = filterScope(ctx.filters);
+  // A pass under another filter window or deletion policy does not cover this one: rescan.
+  const scope = `${filterScope(ctx.filters)};deletions=${ctx.sync?.deletions ?? 'ignore'}`;
   const pendingRows = await store.pending(mailboxId, c.id);
   const suspectRows = await store.suspects(mailboxId, c.id);
   const failedIds = cp && cp.epoch === stats.epoch ? await store.failedItems(mailboxId, c.id, stats.epoch) : [];
