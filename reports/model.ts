@@ -16,7 +16,8 @@
  *   written items, where pauses longer than `ACTIVE_GAP_SECONDS` (between two runs, say) do not
  *   count. Recent throughput is the same over the last `RECENT_SECONDS` of the last active period.
  * - ETA (seconds) = items still to do / recent throughput: the time of migration still needed at
- *   the recent pace, not counting pauses between runs; null when unknown (nothing written yet).
+ *   the recent pace, not counting pauses between runs; 0 when done; null when unknown (nothing
+ *   written yet, or nothing counted yet).
  *   Items not yet counted on the source (a mailbox whose folders were not listed yet) are not in
  *   the totals, so they are not in the ETA either.
  * - Batches: mailboxes are grouped by the domain part of the source login for now. A real batch
@@ -185,7 +186,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
       errors: m.failedItems + m.containersFailed,
       throughput: rate.throughput,
       recentThroughput: rate.recent,
-      etaSeconds: state === 'done' ? 0 : eta(remaining, rate.recent),
+      etaSeconds: state === 'done' ? 0 : m.totalItems === 0 ? null : eta(remaining, rate.recent),
       firstActivityAt: rate.firstAt,
       lastSyncAt: iso(m.updatedAt),
     };
@@ -208,7 +209,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
     },
     throughput: totalRate.throughput,
     recentThroughput: totalRate.recent,
-    etaSeconds: mailboxes.length > 0 && all.states.done === mailboxes.length ? 0 : eta(remaining, totalRate.recent),
+    etaSeconds: mailboxes.length > 0 && all.states.done === mailboxes.length ? 0 : remaining === 0 ? null : eta(remaining, totalRate.recent),
     firstActivityAt: totalRate.firstAt,
     lastSyncAt: lastSync,
   };
