@@ -1,0 +1,69 @@
+import type { SqliteStateStore } from '../src/state/sqlite.js';
+import { esc, renderHtml } from './html.js';
+import { buildProgressReport, type ProgressReport } from './model.js';
+import { fixtureStore, readInput } from './test-fixture.js';
+
+let store: SqliteStateStore;
+let cleanup: () => Promise<void>;
+let report: ProgressReport;
+let html: string;
+
+beforeAll(async () => {
+  ({ store, cleanup } = await fixtureStore());
+  report = buildProgressReport(await readInput(store, new Date('2025-06-02T13:00:00Z')));
+  html = renderHtml(report);
+});
+afterAll(async () => cleanup());
+
+describe('renderHtml', () => {
+  test('esc', () => {
+    expect(esc(`<a href="x" onclick='y'>&amp;</a>`)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
+  });
+
+  test('user data is escaped everywhere (mailbox names, batch names, reasons)', () => {
+    const hostile = buildProgressReport({
+      generatedAt: new Date('2025-06-02T13:00:00Z'), containers: [], throughput: [],
+      mailboxes: [{ id: 1, source: '<script>alert(1)</script>@"><img src=x onerror=alert(2)>', target: `t'><svg onload=alert(3)>`,
+        containers: 1, containersDone: 0, containersFailed: 1, totalItems: 1, totalBytes: 1, doneItems: 0, doneBytes: 0,
+        failedItems: 1, skippedItems: 0, updatedAt: '2025-06-02T12:00:00.000Z' }],
+      problems: [{ mailbox: 'x', containerId: 'INBOX', path: 'INBOX', itemId: '1', size: 1, status: 'failed', reason: 'NO </td><script>x()</script>', updatedAt: '' }],
+    });
+    const out = renderHtml(hostile);
+    expect(out).not.toMatch(/<script/i);
+    expect(out).not.toMatch(/<img/i);
+    expect(out).not.toMatch(/<svg onload/i);
+    expect(out).not.toMatch(/<[a-z][^>]*\son[a-z]+\s*=/i);
+    expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;@&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
+    expect(out).toContain('t&#39;&gt;&lt;svg onload=alert(3)&gt;');
+    expect(out).toContain('NO &lt;/td&gt;&lt;script&gt;x()&lt;/script&gt;');
+  });
+
+  test('self-contained: no script, no external reference, a CSP that forbids fetching', () => {
+    expect(html).not.toMatch(/<script|<link|<iframe|<object|<embed|<img|@import|url\(/i);
+    expect(html).not.toMatch(/\s(src|href|xlink:href|action)=/i);
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'`);
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    // The hostile login of the fixture, as text.
+    expect(html).toContain('=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)&lt;b&gt;@evil.test');
+    expect(html).not.toContain('<b>@evil');
+  });
+
+  test('cards, charts and table rows', () => {
+    expect(html).toContain('<section class="card" id="card-progress"><h2>Overall progress</h2><p class="value">65%</p>');
+    expect(html).toMatch(/164 of 250 messages/);
+    expect(html).toMatch(/id="card-mailboxes"><h2>Mailboxes done<\/h2><p class="value">2<small> \/ 6<\/small>/);
+    expect(html).toMatch(/<section class="card bad" id="card-errors"><h2>Errors<\/h2><p class="value">3<\/p>/);
+    expect(html.match(/class="bar bar-done"/g)).toHaveLength(3);
+    expect(html.match(/<tr class="mailbox"/g)).toHaveLength(6);
+    expect(html.match(/<tr class="group"/g)).toHaveLength(3);
+    expect(html).toContain('<span class="state s-failed"><span aria-hidden="true">✕</span> failed</span>');
+    expect(html).toContain('NO [OVERQUOTA] Mailbox is full for &lt;address&gt;');
+  });
+
+  test('an empty report renders without charts', () => {
+    const out = renderHtml(buildProgressReport({ generatedAt: new Date('2025-06-02T13:00:00Z'), mailboxes: [], containers: [], problems: [], throughput: [] }));
+    expect(out).toContain('No mailbox in the state store yet');
+    expect(out).toContain('No message written yet.');
+    expect(out).not.toContain('<svg');
+  });
+});
