@@ -33,8 +33,8 @@ describe('renderHtml', () => {
     expect(out).not.toMatch(/<img/i);
     expect(out).not.toMatch(/<svg onload/i);
     expect(out).not.toMatch(/<[a-z][^>]*\son[a-z]+\s*=/i);
-    expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;@&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
-    expect(out).toContain('t&#39;&gt;&lt;svg onload=alert(3)&gt;');
+    expect(out.replace(/<wbr>/g, '')).toContain('&lt;script&gt;alert(1)&lt;/script&gt;@&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
+    expect(out.replace(/<wbr>/g, '')).toContain('t&#39;&gt;&lt;svg onload=alert(3)&gt;');
     expect(out).toContain('NO &lt;/td&gt;&lt;script&gt;x()&lt;/script&gt;');
   });
 
@@ -44,7 +44,7 @@ describe('renderHtml', () => {
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'`);
     expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     // The hostile login of the fixture, as text.
-    expect(html).toContain('=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)&lt;b&gt;@evil.test');
+    expect(html).toContain('=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)&lt;b&gt;@<wbr>evil<wbr>.test');
     expect(html).not.toContain('<b>@evil');
   });
 

@@ -103,7 +103,7 @@ function batchChart(batches: BatchReport[]): string {
     return `<g class="batch" transform="translate(0 ${y})"><title>${esc(tip)}</title>
 <text class="label" x="0" y="14">${esc(truncate(b.name, 30))}</text><text class="pct" x="100%" y="14" text-anchor="end">${esc(fmtPercent(b.progress))}</text>
 <rect class="track" x="0" y="20" width="100%" height="14" rx="3"></rect><rect class="bar bar-done" x="0" y="20" width="${done.toFixed(2)}%" height="14" rx="3"></rect>${failed > 0 ? `<rect class="bar bar-failed" x="${done.toFixed(2)}%" y="20" width="${failed.toFixed(2)}%" height="14"></rect>` : ''}
-<text class="detail" x="0" y="50">${esc(`${fmtInt(sumDone(b.items))} / ${fmtInt(total)} msgs · ${plural(b.mailboxes, 'mailbox', 'mailboxes')}${b.errors > 0 ? ` · ${fmtInt(b.errors)} errors` : ''}`)}</text></g>`;
+<text class="detail" x="0" y="50">${esc(`${fmtInt(sumDone(b.items))} / ${fmtInt(total)} msgs · ${plural(b.mailboxes, 'mailbox', 'mailboxes')}${b.errors > 0 ? ` · ${plural(b.errors, 'error', 'errors')}` : ''}`)}</text></g>`;
   });
   return `${head}
 <svg class="bars" width="100%" height="${batches.length * ROW}" role="img" aria-label="Progress per batch">
@@ -177,7 +177,7 @@ function mailboxTable(mailboxes: MailboxReport[]): string {
     const st = STATE_LABEL[m.state];
     const types = shownTypes(m.items);
     rows.push(`<tr class="mailbox" data-state="${m.state}">
-<th scope="row" class="name"><span class="src">${esc(m.source)}</span>${m.target !== m.source ? `<span class="tgt">→ ${esc(m.target)}</span>` : ''}</th>
+<th scope="row" class="name"><span class="src">${breakable(m.source)}</span>${m.target !== m.source ? `<span class="tgt">→ ${breakable(m.target)}</span>` : ''}</th>
 <td><span class="state s-${m.state}"><span aria-hidden="true">${st.icon}</span> ${st.text}</span></td>
 <td class="progress">${progressBar(m.progress, m.state)}<span class="pct">${esc(fmtPercent(m.progress))}</span></td>
 <td class="num items">${types.map((k) => `${esc(doneTotal(m.items, k))}${types.length > 1 ? ` <small>${TYPE_LABEL[k]}</small>` : ''}`).join('<br>')}</td>
@@ -211,6 +211,11 @@ function footer(r: ProgressReport): string {
 </ul>
 <p class="note">ums-migrate report, schema ${r.schemaVersion}, generated ${esc(r.generatedAt)}.</p>
 </footer>`;
+}
+
+/** Escaped, with line-break opportunities after "@" and before "." (logins wrap at natural places). */
+function breakable(s: string): string {
+  return s.split(/(?<=@)|(?=\.)/).map(esc).join('<wbr>');
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -257,6 +262,7 @@ header{margin-bottom:16px}
 .chart svg{display:block;overflow:hidden}
 .chart text{font-size:12px;fill:var(--fg)}
 .chart text.detail,.chart text.axis{fill:var(--muted);font-size:11px}
+.chart text.axis{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 .chart text.pct{font-weight:600}
 .track{fill:var(--track)}
 .bar-done{fill:var(--done)}
@@ -303,6 +309,6 @@ footer{border-top:1px solid var(--line);padding-top:10px;font-size:.85rem;color:
 footer h2{font-size:.9rem;color:var(--fg)}
 footer ul{padding-left:1.2em;margin:0 0 8px}
 code{font-size:.85em}
-@media (max-width:480px){main{padding:10px}h1{font-size:1.2rem}.card .value{font-size:1.3rem}table.mailboxes th.name{min-width:8rem;max-width:11rem}}
+@media (max-width:480px){main{padding:10px}h1{font-size:1.2rem}.card .value{font-size:1.3rem}table.mailboxes th.name{min-width:10.5rem;max-width:11.5rem}}
 @media print{.table-scroll{overflow:visible;border:0}.chart,.card{break-inside:avoid}thead th,table.mailboxes th.name{position:static}}
 `;

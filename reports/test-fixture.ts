@@ -51,8 +51,8 @@ export const FIXTURE: { source: string; target: string; folders: FolderSpec[] }[
   ] },
 ];
 
-/** Fills a new store; returns it with a cleanup. */
-export async function fixtureStore(): Promise<{ store: SqliteStateStore; dir: string; path: string; cleanup: () => Promise<void> }> {
+/** Fills a new store (waiting `pauseMs` after each batch, to spread the writes over time); returns it with a cleanup. */
+export async function fixtureStore(opts: { pauseMs?: number } = {}): Promise<{ store: SqliteStateStore; dir: string; path: string; cleanup: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'ums-report-'));
   const path = join(dir, 'state.sqlite');
   const store = new SqliteStateStore(path);
@@ -80,6 +80,7 @@ export async function fixtureStore(): Promise<{ store: SqliteStateStore; dir: st
             if (i <= f.done + (f.failed ?? 0)) return { itemId, status: 'failed' as const, size, reason: f.reason };
             return { itemId, status: 'skipped' as const, size, reason: f.reason };
           }), { epoch: '1', cursor: batch.at(-1) ?? null, scope: 'before=;since=', token: null, targetRef });
+          if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
         }
       }
       if (f.status !== 'pending') await store.setContainerStatus(mb, f.id, f.status, f.error);

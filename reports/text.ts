@@ -24,16 +24,15 @@ export function fmtDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '–';
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
-  const min = Math.round(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(s / 3600);
-  if (h < 48) {
-    const m = Math.round((s - h * 3600) / 60);
-    return m === 60 ? `${h + 1} h` : m === 0 ? `${h} h` : `${h} h ${m} min`;
-  }
-  const d = Math.floor(s / 86400);
-  const hh = Math.round((s - d * 86400) / 3600);
-  return hh === 24 ? `${d + 1} d` : hh === 0 ? `${d} d` : `${d} d ${hh} h`;
+  const totalMin = Math.round(s / 60);
+  if (totalMin < 60) return `${totalMin} min`;
+  const h = Math.floor(totalMin / 60);
+  const m = totalMin % 60;
+  if (h < 24) return m === 0 ? `${h} h` : `${h} h ${m} min`;
+  const totalH = Math.round(s / 3600);
+  const d = Math.floor(totalH / 24);
+  const hh = totalH % 24;
+  return hh === 0 ? `${d} d` : `${d} d ${hh} h`;
 }
 
 /** "2025-05-01 14:03 UTC" (with seconds when asked); "–" for null. */
