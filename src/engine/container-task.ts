@@ -94,9 +94,12 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   const pendingRows = await store.pending(mailboxId, c.id);
   const suspectRows = await store.suspects(mailboxId, c.id);
   const failedIds = cp && cp.epoch === stats.epoch ? await store.failedItems(mailboxId, c.id, stats.epoch) : [];
+  // Without a change sequence (no CONDSTORE), flag-only changes leave the token as it was: such a
+  // source is scanned for flags on every pass instead of being skipped.
+  const flagBlind = stats.changeSeq === undefined && (ctx.sync?.flags ?? true) && !ctx.onlyFailed;
   if ((ctx.onlyFailed && failedIds.length === 0 && pendingRows.length === 0)
     || (cp && cp.epoch === stats.epoch && cp.scope === scope && cp.token === stats.token && cp.targetRef === targetRef
-    && pendingRows.length === 0 && suspectRows.length === 0 && failedIds.length === 0)) {
+    && pendingRows.length === 0 && suspectRows.length === 0 && failedIds.length === 0 && !flagBlind)) {
     out.unchanged = true;
     ctx.emit({ type: 'container-skip', mailbox: ctx.mailbox, container: c.id, reason: 'unchanged since the last run' });
     return out;

@@ -144,6 +144,20 @@ describe('engine: exactly-once copy', () => {
     expect(all(tgt)).toHaveLength(3);
   });
 
+  test('a source without CONDSTORE is scanned for flag changes even when nothing else changed', async () => {
+    const src = new MemorySource();
+    src.condstore = false;
+    const tgt = new MemoryTarget();
+    seed(src, 3);
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    const m = src.folders.get('INBOX')?.messages[0];
+    if (!m) throw new Error('seed');
+    m.flags = ['\\Seen', '$Later'];
+    const r = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(r).toMatchObject({ copied: 0, flagsUpdated: 1, unchangedContainers: 0 });
+    expect(all(tgt).find((x) => x.content.equals(m.content))?.flags).toEqual(['\\Seen', '$Later']);
+  });
+
   test('a message the target rejects is recorded with the reason and the run goes on', async () => {
     const src = new MemorySource();
     const tgt = new MemoryTarget();

@@ -15,6 +15,8 @@ export interface MemFolder { path: string[]; uidValidity: number; uidNext: numbe
 export class MemorySource implements SourceConnector, SourceMailbox {
   readonly name = 'memory';
   folders = new Map<string, MemFolder>();
+  /** Like an IMAP server with CONDSTORE: stats carry a change sequence (false: flag changes are invisible to the token). */
+  condstore = true;
   /** Called before each read of an item; throw to inject a fault. */
   beforeRead?: (id: string) => void;
 
@@ -39,7 +41,8 @@ export class MemorySource implements SourceConnector, SourceMailbox {
   }
   async stats(c: Container): Promise<ContainerStats> {
     const f = this.folder(c);
-    return { count: f.messages.length, bytes: f.messages.reduce((n, m) => n + m.content.length, 0), epoch: String(f.uidValidity), token: `${f.uidValidity}:${f.uidNext}:${f.messages.length}` };
+    const token = `${f.uidValidity}:${f.uidNext}:${f.messages.length}`;
+    return { count: f.messages.length, bytes: f.messages.reduce((n, m) => n + m.content.length, 0), epoch: String(f.uidValidity), token, changeSeq: this.condstore ? token : undefined };
   }
   async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
     const f = this.folder(c);
