@@ -119,12 +119,14 @@ function throughputChart(s: ProgressReport['throughput']): string {
   const TOP = 12;
   const H = 170;
   const max = niceCeil(Math.max(...pts.map((p) => p.itemsPerSecond)));
-  const xPct = (i: number) => (pts.length === 1 ? 50 : 2 + (96 * i) / (pts.length - 1));
+  // The plot runs from 7 % to 98 % of the width: the left gutter keeps the y labels clear of the first point.
+  const xPct = (i: number) => (pts.length === 1 ? 52.5 : 7 + (91 * i) / (pts.length - 1));
   const yOf = (v: number) => H - (v / max) * H;
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((k) => {
-    const y = TOP + yOf(max * k);
-    return `<line class="grid" x1="0" x2="100%" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}"></line>${k > 0 ? `<text class="axis" x="2" y="${(y - 3).toFixed(1)}">${esc(fmtRate(max * k))}</text>` : ''}`;
-  }).join('');
+  const levels = [0, 0.25, 0.5, 0.75, 1].map((k) => ({ k, y: TOP + yOf(max * k) }));
+  const grid = levels.map(({ y }) => `<line class="grid" x1="0" x2="100%" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}"></line>`).join('');
+  // Drawn after the points, with a white halo (CSS), so a label is never hidden by the data.
+  const yLabels = levels.filter(({ k }) => k > 0)
+    .map(({ k, y }) => `<text class="axis" x="2" y="${(y - 3).toFixed(1)}">${esc(fmtRate(max * k))}</text>`).join('');
   const coords = pts.map((p, i) => `${(xPct(i) * 10).toFixed(1)},${yOf(p.itemsPerSecond).toFixed(1)}`);
   const line = pts.length > 1
     ? `<svg x="0" y="${TOP}" width="100%" height="${H}" viewBox="0 0 1000 ${H}" preserveAspectRatio="none" aria-hidden="true">
@@ -148,8 +150,9 @@ function throughputChart(s: ProgressReport['throughput']): string {
 ${grid}
 ${line}
 ${dots}
+${yLabels}
 ${xLabels}
-</svg>${sameDay ? `<p class="note">${esc(fmtTime(pts[0]?.at ?? null).slice(0, 10))}</p>` : ''}</figure>`;
+</svg>${sameDay ? `<p class="note">on ${esc(fmtTime(pts[0]?.at ?? null).slice(0, 10))}</p>` : ''}</figure>`;
 }
 
 function pointTip(p: ThroughputPoint, bucket: number): string {
