@@ -79,7 +79,7 @@ program.command('reconcile')
   .option('-m, --mailbox <login>', 'only this mailbox (repeatable)', collect)
   .option('--format <format>', 'text | json | csv', 'text')
   .option('--out <file>', 'write to a file instead of stdout')
-  .option('--show-subjects', 'show raw Message-IDs (items are otherwise named by folder, UID, date, size and a hash)')
+  .option('--show-subjects', 'show subjects and raw Message-IDs of the differing items (otherwise named by folder, UID, date, size and a hash)')
   .action(async (o) => finish((await import('./commands/reconcile.js')).reconcileCommand(o)));
 
 program.command('demo')

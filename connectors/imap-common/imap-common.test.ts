@@ -2,7 +2,7 @@ import { FatalError, ItemError, TransientError } from '../../src/util/errors.js'
 import { chunkBySize } from './chunks.js';
 import { assertTransportAllowed, type ImapEndpoint } from './endpoint.js';
 import { imapError } from './errors.js';
-import { parseMessageIdHeader, sameMessageId } from './message-id.js';
+import { parseMessageIdHeader, parseSubjectHeader, sameMessageId } from './message-id.js';
 
 describe('imap error classification', () => {
   test.each([
@@ -41,6 +41,11 @@ describe('Message-ID header', () => {
     expect(parseMessageIdHeader(Buffer.from('Message-Id:\r\n <abc@Example.ORG>\r\n\r\n'))).toBe('<abc@Example.ORG>');
     expect(parseMessageIdHeader(Buffer.from('\r\n'))).toBeUndefined();
     expect(parseMessageIdHeader(undefined)).toBeUndefined();
+  });
+  test('subjects: encoded words and raw UTF-8 decoded', () => {
+    expect(parseSubjectHeader(Buffer.from('Message-ID: <a@b>\r\nSubject: =?utf-8?B?0J/RgNC40LLQtdGC?= world\r\n\r\n'))).toBe('Привет world');
+    expect(parseSubjectHeader(Buffer.from('Subject: Grüße\r\n\r\n'))).toBe('Grüße');
+    expect(parseSubjectHeader(Buffer.from('Message-ID: <a@b>\r\n\r\n'))).toBeUndefined();
   });
   test('compares ignoring spaces and case', () => {
     expect(sameMessageId('<a@EXAMPLE.org>', '< a@example.org>')).toBe(true);

@@ -11,7 +11,7 @@ import { TransientError } from '../../src/util/errors.js';
 import { Semaphore } from '../../src/util/semaphore.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { ImapSession, type ImapConn } from '../imap-common/session.js';
-import { parseMessageIdHeader } from '../imap-common/message-id.js';
+import { parseMessageIdHeader, parseSubjectHeader } from '../imap-common/message-id.js';
 import { chunkBySize } from '../imap-common/chunks.js';
 
 /** Most bytes fetched by one FETCH of message bodies (one larger message is fetched alone). */
@@ -175,13 +175,16 @@ class ImapSourceMailbox implements SourceMailbox {
     }, container.id);
   }
 
-  async lookup(container: Container, ids: string[]): Promise<{ epoch: string; items: ItemMeta[] }> {
+  async lookup(container: Container, ids: string[], opts: { subjects?: boolean } = {}): Promise<{ epoch: string; items: ItemMeta[] }> {
     return this.run(`looking up messages in ${container.id}`, async (c) => {
       const epoch = await this.examine(c, container.id);
       this.epochs.set(container.id, epoch);
       const items: ItemMeta[] = [];
+      const query = opts.subjects ? { ...META_QUERY, headers: ['message-id', 'subject'] } : META_QUERY;
       if (ids.length > 0) {
-        for await (const m of c.client.fetch(ids.join(','), META_QUERY, { uid: true })) items.push(toMeta(m));
+        for await (const m of c.client.fetch(ids.join(','), query, { uid: true })) {
+          items.push(opts.subjects ? { ...toMeta(m), subject: parseSubjectHeader(m.headers) } : toMeta(m));
+        }
       }
       return { epoch, items: items.sort((a, b) => Number(a.id) - Number(b.id)) };
     }, container.id);

@@ -14,7 +14,7 @@ import { chunkBySize } from '../imap-common/chunks.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { imapError } from '../imap-common/errors.js';
 import { ImapSession, type ImapConn } from '../imap-common/session.js';
-import { parseMessageIdHeader, sameMessageId } from '../imap-common/message-id.js';
+import { parseMessageIdHeader, parseSubjectHeader, sameMessageId } from '../imap-common/message-id.js';
 
 /** How long `settle` waits at most, and how often it looks. */
 const SETTLE_MAX_MS = 5000;
@@ -228,16 +228,18 @@ class UmsImapMailbox implements TargetMailbox {
     });
   }
 
-  async inventory(ref: string): Promise<ItemMeta[]> {
+  async inventory(ref: string, opts: { subjects?: boolean } = {}): Promise<ItemMeta[]> {
     return this.run(`listing ${ref}`, async (c) => {
       try {
         const mb = await c.client.mailboxOpen(ref, { readOnly: true });
         const out: ItemMeta[] = [];
+        const headers = opts.subjects ? ['message-id', 'subject'] : ['message-id'];
         if (mb.exists > 0) {
-          for await (const m of c.client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, headers: ['message-id'] }, { uid: true })) {
+          for await (const m of c.client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, headers }, { uid: true })) {
             out.push({
               id: String(m.uid), size: m.size ?? 0, internalDate: m.internalDate ? new Date(m.internalDate) : undefined,
               flags: [...(m.flags ?? [])], messageId: parseMessageIdHeader(m.headers),
+              ...(opts.subjects ? { subject: parseSubjectHeader(m.headers) } : {}),
             });
           }
         }

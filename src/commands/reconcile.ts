@@ -2,8 +2,8 @@
  * `reconcile`: re-reads both sides and compares every target folder with the source folders that
  * map into it, item by item (see src/reconcile/compare). Correct without the state store; when the
  * store exists it explains each difference ("failed: server said …", "not migrated yet").
- * Privacy: items are named by folder, UID, date, size and a hash of their Message-ID; the raw
- * Message-ID only with --show-subjects.
+ * Privacy: items are named by folder, UID, date, size and a hash of their Message-ID; subjects
+ * and raw Message-IDs only with --show-subjects.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -67,8 +67,18 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
                 if (page.done) break;
               }
             }
-            const targetItems = existing.has(target) || target.toUpperCase() === 'INBOX' ? await pair.target.inventory(target) : [];
+            const targetItems = existing.has(target) || target.toUpperCase() === 'INBOX' ? await pair.target.inventory(target, { subjects: opts.showSubjects }) : [];
             const cmp = compareFolder(target, sourceItems, targetItems);
+            if (opts.showSubjects) {
+              // Subjects only of the differing source items, read now and never stored.
+              for (const c of containers) {
+                const ids = cmp.diffs.filter((d) => d.kind !== 'extra' && d.folder === c.id).map((d) => d.id);
+                if (ids.length === 0) continue;
+                const { items } = await pair.source.lookup(c, ids, { subjects: true });
+                const subjects = new Map(items.map((i) => [i.id, i.subject]));
+                for (const d of cmp.diffs) if (d.kind !== 'extra' && d.folder === c.id) d.subject = subjects.get(d.id);
+              }
+            }
             if (store && mailboxId !== undefined) await explain(store, mailboxId, epochs, cmp.diffs, ctx.options.filters);
             else for (const d of cmp.diffs) if (d.kind === 'missing') d.explanation = explainUnrecorded(d, ctx.options.filters);
             entry.folders.push(cmp);
@@ -128,7 +138,7 @@ function midLabel(mid: string | undefined, show: boolean): string {
 }
 
 function redact(results: MailboxReconciliation[], show: boolean): unknown {
-  return results.map((r) => ({ ...r, folders: r.folders.map((f) => ({ ...f, diffs: f.diffs.map((d) => ({ ...d, messageId: midLabel(d.messageId, show) })) })) }));
+  return results.map((r) => ({ ...r, folders: r.folders.map((f) => ({ ...f, diffs: f.diffs.map((d) => ({ ...d, messageId: midLabel(d.messageId, show), subject: show ? d.subject : undefined })) })) }));
 }
 
 function toText(results: MailboxReconciliation[], show: boolean): string {
@@ -145,7 +155,8 @@ function toText(results: MailboxReconciliation[], show: boolean): string {
       for (const d of f.diffs) {
         const where = d.kind === 'extra' ? `${f.target} UID ${d.id}` : `${d.folder} UID ${d.id}`;
         const flags = d.kind === 'flags' ? ` source [${(d.sourceFlags ?? []).join(' ')}] UMS [${(d.targetFlags ?? []).join(' ')}]` : '';
-        out.push(`   ${d.kind.padEnd(7)} ${where} ${d.internalDate?.toISOString() ?? '-'} ${d.size} B ${midLabel(d.messageId, show)}${flags}: ${d.explanation ?? ''}`);
+        const subject = show ? ` "${d.subject ?? ''}"` : '';
+        out.push(`   ${d.kind.padEnd(7)} ${where} ${d.internalDate?.toISOString() ?? '-'} ${d.size} B ${midLabel(d.messageId, show)}${subject}${flags}: ${d.explanation ?? ''}`);
       }
     }
     const diffs = r.folders.reduce((n, f) => n + f.diffs.length, 0);
@@ -160,12 +171,12 @@ function toCsv(results: MailboxReconciliation[], show: boolean): string {
     const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
     return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
-  const rows = [['mailbox', 'ums_folder', 'kind', 'folder', 'uid', 'ums_uid', 'internal_date', 'size', 'message_id', 'explanation']];
+  const rows = [['mailbox', 'ums_folder', 'kind', 'folder', 'uid', 'ums_uid', 'internal_date', 'size', 'message_id', 'explanation', ...(show ? ['subject'] : [])]];
   for (const r of results) {
     if (r.error) rows.push([r.source, '', 'error', '', '', '', '', '', '', r.error]);
     for (const f of r.folders) {
       for (const d of f.diffs) {
-        rows.push([r.source, f.target, d.kind, d.folder, d.id, d.targetId ?? '', d.internalDate?.toISOString() ?? '', String(d.size), midLabel(d.messageId, show), d.explanation ?? '']);
+        rows.push([r.source, f.target, d.kind, d.folder, d.id, d.targetId ?? '', d.internalDate?.toISOString() ?? '', String(d.size), midLabel(d.messageId, show), d.explanation ?? '', ...(show ? [d.subject ?? ''] : [])]);
       }
     }
   }

@@ -40,6 +40,8 @@ export interface ItemMeta {
   flags: string[];
   /** The raw Message-ID header value (with angle brackets) when present. */
   messageId?: string;
+  /** The decoded Subject: only when asked for (reconcile --show-subjects); never stored or logged. */
+  subject?: string;
 }
 
 export interface ChangePage {
@@ -98,7 +100,7 @@ export interface SourceMailbox {
   /** Every item id now in the container (to notice deletions). */
   allIds(container: Container): Promise<{ epoch: string; ids: string[] }>;
   /** Metadata of the given items (e.g. to retry failed ones); items no longer there are left out. */
-  lookup(container: Container, ids: string[]): Promise<{ epoch: string; items: ItemMeta[] }>;
+  lookup(container: Container, ids: string[], opts?: { subjects?: boolean }): Promise<{ epoch: string; items: ItemMeta[] }>;
   /**
    * Reads the bytes of `items`. Yields them in any order; an item that cannot be read is yielded
    * with an `error` instead of content (the engine records it and goes on).
@@ -148,7 +150,7 @@ export interface TargetMailbox {
    */
   findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>>;
   /** Metadata of every item in a target container (for reconciliation). */
-  inventory(ref: string): Promise<ItemMeta[]>;
+  inventory(ref: string, opts?: { subjects?: boolean }): Promise<ItemMeta[]>;
   /**
    * Waits until writes already sent by a dead session have landed (IMAP: STATUS unchanged for a
    * moment), before `findWritten` judges what a crashed run wrote.

@@ -33,6 +33,8 @@ export interface ItemDiff {
   targetFlags?: string[];
   /** Filled in later from the state store, when it knows why. */
   explanation?: string;
+  /** Only with --show-subjects. */
+  subject?: string;
 }
 
 export interface FolderComparison {
@@ -81,7 +83,7 @@ export function compareFolder(target: string, sourceItems: SourceSideItem[], tar
     }
   }
   for (const rest of byKey.values()) {
-    for (const t of rest) diffs.push({ kind: 'extra', folder: target, id: t.id, size: t.size, internalDate: t.internalDate, messageId: t.messageId, targetFlags: t.flags });
+    for (const t of rest) diffs.push({ kind: 'extra', folder: target, id: t.id, size: t.size, internalDate: t.internalDate, messageId: t.messageId, targetFlags: t.flags, subject: t.subject });
   }
   return {
     target,

@@ -12,7 +12,7 @@ import { addSourceUser, addTargetUser, startLab, uniqueLogin } from '../lab/lab.
 import { runCli } from '../support/cli.js';
 import { writeLabConfig } from '../support/lab-config.js';
 
-interface Diff { kind: string; folder: string; id: string; explanation?: string; messageId?: string }
+interface Diff { kind: string; folder: string; id: string; explanation?: string; messageId?: string; subject?: string }
 interface Result { folders: { target: string; matched: number; diffs: Diff[] }[] }
 
 test('reconcile finds a deleted, a re-flagged and an extra message in the UMS, and explains them', async () => {
@@ -49,8 +49,12 @@ test('reconcile finds a deleted, a re-flagged and an extra message in the UMS, a
   expect(missing?.messageId).toMatch(/^mid:[0-9a-f]{12}$|^\(no Message-ID\)$/);
   expect(result[0]?.folders.filter((f) => f.target !== 'INBOX.Sent').every((f) => f.diffs.length === 0)).toBe(true);
   expect(diff.stdout).not.toContain('<extra@ums.test>');
+  expect(diff.stdout).not.toContain('only in the UMS');
   const shown = await runCli(['reconcile', '-c', file, '--format', 'json', '--show-subjects']);
   expect(shown.stdout).toContain('<extra@ums.test>');
+  const shownSent = (JSON.parse(shown.stdout) as Result[])[0]?.folders.find((f) => f.target === 'INBOX.Sent');
+  expect(shownSent?.diffs.find((d) => d.kind === 'extra')?.subject).toBe('only in the UMS');
+  expect(shownSent?.diffs.find((d) => d.kind === 'missing')?.subject).toEqual(expect.any(String));
 
   const csv = await runCli(['reconcile', '-c', file, '--format', 'csv', '--out', join(dir, 'diff.csv')]);
   expect(csv.code).toBe(6);

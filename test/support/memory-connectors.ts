@@ -64,7 +64,7 @@ export class MemorySource implements SourceConnector, SourceMailbox {
     const f = this.folder(c);
     return { epoch: String(f.uidValidity), ids: f.messages.map((m) => String(m.uid)) };
   }
-  async lookup(c: Container, ids: string[]): Promise<{ epoch: string; items: ItemMeta[] }> {
+  async lookup(c: Container, ids: string[], _opts?: { subjects?: boolean }): Promise<{ epoch: string; items: ItemMeta[] }> {
     const f = this.folder(c);
     const items = f.messages.filter((m) => ids.includes(String(m.uid)))
       .map((m) => ({ id: String(m.uid), size: m.content.length, internalDate: m.internalDate, flags: m.flags, messageId: m.messageId }));
@@ -152,7 +152,7 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
       if (m) m.flags = ch.flags;
     }
   }
-  async inventory(ref: string): Promise<ItemMeta[]> {
+  async inventory(ref: string, _opts?: { subjects?: boolean }): Promise<ItemMeta[]> {
     return this.f(ref).messages.map((m) => ({ id: String(m.uid), size: m.content.length, internalDate: m.internalDate, flags: m.flags, messageId: m.messageId }));
   }
   async removeItems(ref: string, ids: string[]): Promise<void> {

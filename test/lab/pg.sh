@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# A PostgreSQL server for tests of the PostgreSQL state store: Debian's PostgreSQL 15 (package
+# `postgresql`, see install.sh), run by hand (no systemd, no Debian cluster tooling) as the
+# `postgres` system user, with its own data dir in the lab dir, on 127.0.0.1:15432 only (no Unix
+# socket). Tests create one database each (test/lab/pg.ts createTestDatabase()).
+#
+# Usage: pg.sh up|down|url|status
+#   up      init the cluster if needed and start it unless it already answers; prints the admin URL.
+#           Idempotent and safe for concurrent callers (flock on <lab>/pg/lock).
+#   down    stop it (fast shutdown); data is kept
+#   url     print the admin URL (superuser `postgres`, database `postgres`, password generated at init)
+#   status  exit 0 when the server answers
+#
+# Lab dir: $UMS_LAB_DIR, default <repo>/.lab; everything is in <lab>/pg:
+#   data/ (PGDATA, owned by postgres), log/postgres.log, password (0600), lock.
+# Test settings: fsync=off, synchronous_commit=off, full_page_writes=off (a crash may lose data:
+# fine for tests, never copy this to a real server).
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
+LAB="${UMS_LAB_DIR:-$REPO_DIR/.lab}"
+mkdir -p "$LAB"
+LAB="$(cd "$LAB" && pwd)"
+
+PG_VERSION="${UMS_LAB_PG_VERSION:-15}"
+PG_BIN="/usr/lib/postgresql/$PG_VERSION/bin"
+HOST=127.0.0.1
+PORT="${UMS_LAB_PG_PORT:-15432}"
+DIR="$LAB/pg"
+DATA="$DIR/data"
+LOGDIR="$DIR/log"
+PWFILE="$DIR/password"
+PG_USER=postgres
+
+log() { printf '[ums-lab pg] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+mkdir -p "$DIR"
+
+# Runs a command as the postgres system user when we are root (PostgreSQL refuses to run as root).
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi
+}
+
+with_lock() {
+  exec 9>"$DIR/lock"
+  flock -w 120 9 || die "timeout waiting for $DIR/lock"
+}
+
+answers() {
+  "$PG_BIN/pg_isready" -q -h "$HOST" -p "$PORT" -t 2 >/dev/null 2>&1
+}
+
+password() {
+  [ -s "$PWFILE" ] || die "$PWFILE missing: run 'pg.sh up' first"
+  cat "$PWFILE"
+}
+
+admin_url() {
+  printf 'postgres://%s:%s@%s:%s/postgres\n' "$PG_USER" "$(password)" "$HOST" "$PORT"
+}
+
+init_cluster() {
+  [ -x "$PG_BIN/initdb" ] || die "$PG_BIN/initdb missing: run test/lab/install.sh (package postgresql)"
+  if [ "$(id -u)" = 0 ]; then
+    getent passwd "$PG_USER" >/dev/null || die "system user $PG_USER missing (package postgresql)"
+    chmod 755 "$DIR"
+    runuser -u "$PG_USER" -- test -x "$DIR" || die "$PG_USER cannot reach $DIR: every parent dir needs o+x"
+  fi
+  if [ ! -s "$PWFILE" ]; then
+    (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$PWFILE.tmp" && mv -f "$PWFILE.tmp" "$PWFILE")
+  fi
+  log "initdb $DATA"
+  rm -rf "$DATA" "$DATA.new"
+  mkdir -p "$DATA.new" "$LOGDIR"
+  local pwcopy="$DATA.new.pw"
+  (umask 077; cp "$PWFILE" "$pwcopy")
+  if [ "$(id -u)" = 0 ]; then chown "$PG_USER:" "$DATA.new" "$LOGDIR" "$pwcopy"; fi
+  chmod 700 "$DATA.new"
+  as_pg "$PG_BIN/initdb" -D "$DATA.new" -U "$PG_USER" --pwfile="$pwcopy" --auth=scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8 >"$LOGDIR/initdb.log" 2>&1 || { rm -f "$pwcopy"; die "initdb failed (see $LOGDIR/initdb.log)"; }
+  rm -f "$pwcopy"
+  cat >>"$DATA.new/postgresql.conf" <<EOF
+
+# ums-lab (test/lab/pg.sh)
+listen_addresses = '$HOST'
+port = $PORT
+unix_socket_directories = ''
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+logging_collector = off
+EOF
+  mv "$DATA.new" "$DATA"
+}
+
+cmd_up() {
+  with_lock
+  if answers; then admin_url; return 0; fi
+  [ -s "$DATA/PG_VERSION" ] || init_cluster
+  mkdir -p "$LOGDIR"
+  if [ "$(id -u)" = 0 ]; then chown "$PG_USER:" "$LOGDIR"; fi
+  # A postmaster.pid left by a killed server is handled by pg_ctl/postgres (they check the pid).
+  as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOGDIR/postgres.log" -w -t 60 >/dev/null \
+    || die "PostgreSQL did not start (see $LOGDIR/postgres.log)"
+  local deadline=$((SECONDS + 30))
+  until answers; do
+    [ "$SECONDS" -lt "$deadline" ] || die "PostgreSQL does not answer on $HOST:$PORT (see $LOGDIR/postgres.log)"
+    sleep 0.1
+  done
+  log "PostgreSQL $PG_VERSION up on $HOST:$PORT"
+  admin_url
+}
+
+cmd_down() {
+  with_lock
+  if [ -s "$DATA/postmaster.pid" ]; then
+    as_pg "$PG_BIN/pg_ctl" stop -D "$DATA" -m fast -w -t 60 >/dev/null 2>&1 || true
+  fi
+  log "PostgreSQL stopped"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  url) admin_url ;;
+  status) answers ;;
+  *) die "usage: pg.sh up|down|url|status" ;;
+esac
