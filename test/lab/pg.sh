@@ -103,7 +103,8 @@ cmd_up() {
   mkdir -p "$LOGDIR"
   if [ "$(id -u)" = 0 ]; then chown "$PG_USER:" "$LOGDIR"; fi
   # A postmaster.pid left by a killed server is handled by pg_ctl/postgres (they check the pid).
-  as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOGDIR/postgres.log" -w -t 60 >/dev/null \
+  # 9>&-: the server must not inherit (and so hold forever) the lock.
+  as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOGDIR/postgres.log" -w -t 60 >/dev/null 9>&- \
     || die "PostgreSQL did not start (see $LOGDIR/postgres.log)"
   local deadline=$((SECONDS + 30))
   until answers; do
