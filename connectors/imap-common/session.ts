@@ -57,3 +57,16 @@ export class ImapSession {
     return this.pool.close();
   }
 }
+
+/**
+ * Leaves the selected mailbox WITHOUT expunging: CLOSE on a read-write selection would remove
+ * every message flagged \\Deleted (migrated ones included). So a read-write selection is first
+ * switched to a read-only EXAMINE, where CLOSE expunges nothing (RFC 3501 6.4.2).
+ */
+export async function deselect(c: ImapConn): Promise<void> {
+  const mb = c.client.mailbox;
+  c.selected = undefined;
+  if (!mb) return;
+  if (!mb.readOnly) await c.client.mailboxOpen(mb.path, { readOnly: true });
+  if (c.client.mailbox) await c.client.mailboxClose();
+}

@@ -130,7 +130,8 @@ class ImapSourceMailbox implements SourceMailbox {
       if (!cached || cached.epoch !== epoch || cached.after !== after) {
         // One UID SEARCH per pass; later pages slice it. ("n:*" always includes the last UID, hence the filter.)
         const found = await c.client.search({ uid: `${after + 1}:*` }, { uid: true });
-        cached = { epoch, after, uids: (found || []).filter((u) => u > after).sort((a, b) => a - b) };
+        if (!Array.isArray(found)) throw new TransientError(`source ${this.account.login}: UID SEARCH in ${container.id} was refused`);
+        cached = { epoch, after, uids: found.filter((u) => u > after).sort((a, b) => a - b) };
         this.uidLists.set(container.id, cached);
       }
       const page = cached.uids.slice(0, limit);
@@ -171,7 +172,9 @@ class ImapSourceMailbox implements SourceMailbox {
     return this.run(`listing ${container.id}`, async (c) => {
       const epoch = await this.examine(c, container.id);
       const found = await c.client.search({ all: true }, { uid: true });
-      return { epoch, ids: (found || []).map(String) };
+      // A refused SEARCH must never read as "the folder is empty" (mirroring would delete everything).
+      if (!Array.isArray(found)) throw new TransientError(`source ${this.account.login}: UID SEARCH in ${container.id} was refused`);
+      return { epoch, ids: found.map(String) };
     }, container.id);
   }
 

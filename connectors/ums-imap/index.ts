@@ -13,7 +13,7 @@ import { Semaphore } from '../../src/util/semaphore.js';
 import { chunkBySize } from '../imap-common/chunks.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { imapError } from '../imap-common/errors.js';
-import { ImapSession, type ImapConn } from '../imap-common/session.js';
+import { deselect, ImapSession, type ImapConn } from '../imap-common/session.js';
 import { parseMessageIdHeader, parseSubjectHeader, sameMessageId } from '../imap-common/message-id.js';
 
 /** How long `settle` waits at most, and how often it looks. */
@@ -88,7 +88,7 @@ class UmsImapMailbox implements TargetMailbox {
         c.selected = undefined;
         const mb = await c.client.mailboxOpen('INBOX');
         const flags = mb.permanentFlags ? [...mb.permanentFlags] : [];
-        await c.client.mailboxClose();
+        await deselect(c);
         return flags;
       });
       const keywords = perm.includes('\\*');
@@ -159,7 +159,11 @@ class UmsImapMailbox implements TargetMailbox {
 
   async put(ref: string, item: ItemContent): Promise<PutResult> {
     const flags = item.meta.flags.filter((f) => !UNSETTABLE.has(f.toLowerCase()));
-    const res = await this.run(`APPEND to ${ref}`, (c) => c.client.append(ref, item.content, flags, item.meta.internalDate));
+    const res = await this.run(`APPEND to ${ref}`, async (c) => {
+      const r = await c.client.append(ref, item.content, flags, item.meta.internalDate);
+      if (!r && !c.client.usable) throw new TransientError(`APPEND to ${ref}: connection lost`);
+      return r;
+    });
     if (!res) throw new ItemError(`APPEND to ${ref} was not accepted`);
     return { id: res.uid !== undefined ? String(res.uid) : undefined };
   }
@@ -172,8 +176,7 @@ class UmsImapMailbox implements TargetMailbox {
         return await this.findOn(c, ref, watermark, pending, exclude);
       } finally {
         // Courier refuses APPEND into the mailbox a connection has open read-only: leave none open.
-        if (c.client.mailbox) await c.client.mailboxClose();
-        c.selected = undefined;
+        await deselect(c);
       }
     });
   }
@@ -219,11 +222,10 @@ class UmsImapMailbox implements TargetMailbox {
         await c.client.mailboxOpen(ref);
         for (const g of bySet.values()) {
           const ok = await c.client.messageFlagsSet(g.ids.join(','), g.flags, { uid: true });
-          if (!ok) throw new ItemError(`STORE FLAGS on ${ref} UID ${g.ids.join(',')} was not accepted`);
+          if (!ok) throw c.client.usable ? new ItemError(`STORE FLAGS on ${ref} UID ${g.ids.join(',')} was not accepted`) : new TransientError(`STORE FLAGS on ${ref}: connection lost`);
         }
       } finally {
-        if (c.client.mailbox) await c.client.mailboxClose();
-        c.selected = undefined;
+        await deselect(c);
       }
     });
   }
@@ -245,8 +247,7 @@ class UmsImapMailbox implements TargetMailbox {
         }
         return out;
       } finally {
-        if (c.client.mailbox) await c.client.mailboxClose();
-        c.selected = undefined;
+        await deselect(c);
       }
     });
   }
@@ -274,10 +275,9 @@ class UmsImapMailbox implements TargetMailbox {
       try {
         await c.client.mailboxOpen(ref);
         const ok = await c.client.messageDelete(ids.join(','), { uid: true });
-        if (!ok) throw new ItemError(`UID EXPUNGE ${ids.join(',')} in ${ref} was not accepted`);
+        if (!ok) throw c.client.usable ? new ItemError(`UID EXPUNGE ${ids.join(',')} in ${ref} was not accepted`) : new TransientError(`UID EXPUNGE in ${ref}: connection lost`);
       } finally {
-        if (c.client.mailbox) await c.client.mailboxClose();
-        c.selected = undefined;
+        await deselect(c);
       }
     });
   }

@@ -61,6 +61,20 @@ describe('ConnectionPool', () => {
     expect(slots.available).toBe(1);
   });
 
+  test('a failed open wakes a caller queued behind it instead of leaving it waiting forever', async () => {
+    const slots = new Semaphore(1);
+    let attempts = 0;
+    const pool = new ConnectionPool<{ ok: boolean }>({
+      open: async () => { if (++attempts === 1) throw new Error('refused'); return { ok: true }; },
+      close: async () => undefined, usable: () => true, max: 2, slots,
+    });
+    const a = pool.use(async () => 'a');
+    const b = pool.use(async () => 'b');
+    await expect(a).rejects.toThrow('refused');
+    await expect(b).resolves.toBe('b');
+    await pool.close();
+  });
+
   test('a pool never waits on a slot held by another idle pool once it has a connection', async () => {
     const slots = new Semaphore(2);
     const mk = () => new ConnectionPool<{ ok: boolean }>({ open: async () => ({ ok: true }), close: async () => undefined, usable: () => true, max: 4, slots });

@@ -1,5 +1,8 @@
 import type { Semaphore } from './semaphore.js';
 
+/** Handed to a waiter when the connection it waited for could not be opened. */
+const RETRY = Symbol('retry');
+
 export interface PoolOptions<C> {
   /** Opens one connection (the pool holds a server slot for it). */
   open(): Promise<C>;
@@ -21,7 +24,7 @@ export interface PoolOptions<C> {
 export class ConnectionPool<C> {
   private readonly idle: C[] = [];
   private readonly all = new Set<C>();
-  private readonly waiters: ((c: C | null) => void)[] = [];
+  private readonly waiters: ((c: C | null | typeof RETRY) => void)[] = [];
   private opening = 0;
   private closed = false;
 
@@ -67,13 +70,16 @@ export class ConnectionPool<C> {
         return conn;
       } catch (err) {
         this.opts.slots.release();
+        // A caller queued behind this attempt would wait forever: let it try on its own.
+        this.waiters.shift()?.(RETRY);
         throw err;
       } finally {
         this.opening--;
       }
     }
-    const conn = await new Promise<C | null>((resolve) => this.waiters.push(resolve));
+    const conn = await new Promise<C | null | typeof RETRY>((resolve) => this.waiters.push(resolve));
     if (conn === null) throw new Error('connection pool is closed');
+    if (conn === RETRY) return this.take(prefer);
     if (this.opts.usable(conn)) return conn;
     await this.discard(conn);
     return this.take(prefer);
