@@ -93,13 +93,13 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   const scope = `${filterScope(ctx.filters)};deletions=${ctx.sync?.deletions ?? 'ignore'}`;
   const pendingRows = await store.pending(mailboxId, c.id);
   const suspectRows = await store.suspects(mailboxId, c.id);
-  const failedIds = cp && cp.epoch === stats.epoch ? await store.failedItems(mailboxId, c.id, stats.epoch) : [];
+  const failedBefore = cp && cp.epoch === stats.epoch ? await store.failedItems(mailboxId, c.id, stats.epoch) : [];
   // Without a change sequence (no CONDSTORE), flag-only changes leave the token as it was: such a
   // source is scanned for flags on every pass instead of being skipped.
   const flagBlind = stats.changeSeq === undefined && (ctx.sync?.flags ?? true) && !ctx.onlyFailed;
-  if ((ctx.onlyFailed && failedIds.length === 0 && pendingRows.length === 0)
+  if ((ctx.onlyFailed && failedBefore.length === 0 && pendingRows.length === 0)
     || (cp && cp.epoch === stats.epoch && cp.scope === scope && cp.token === stats.token && cp.targetRef === targetRef
-    && pendingRows.length === 0 && suspectRows.length === 0 && failedIds.length === 0 && !flagBlind)) {
+    && pendingRows.length === 0 && suspectRows.length === 0 && failedBefore.length === 0 && !flagBlind)) {
     out.unchanged = true;
     ctx.emit({ type: 'container-skip', mailbox: ctx.mailbox, container: c.id, reason: 'unchanged since the last run' });
     return out;
@@ -129,6 +129,8 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     ? await store.claimedTargetIds(mailboxId, targetRef, target.epoch, current)
     : await claims.get(targetRef, target.epoch, () => store.claimedTargetIds(mailboxId, targetRef, target.epoch, current));
 
+  // After recovery: items it could not find written are failed now and retried here too.
+  const failedIds = !verify && cp && cp.epoch === stats.epoch ? await store.failedItems(mailboxId, c.id, stats.epoch) : [];
   if (!verify && cp && failedIds.length > 0) {
     ctx.log.info({ container: c.id, failed: failedIds.length }, 'retrying items that failed in an earlier run');
     for (let i = 0; i < failedIds.length && !ctx.signal?.aborted; i += ctx.batchSize) {
@@ -448,10 +450,14 @@ async function sweepLateCopies(ctx: TaskContext, claims: TargetClaims, c: Contai
       return n;
     });
   }
-  // The pass is complete: rows of items that were not written again (deleted from the source,
-  // filtered, failed) have nothing to sweep either. Young rows stay for one more sweep.
+  // Rows of done items are settled once old enough (a late copy had time to land and be swept);
+  // rows of items still failed or pending stay until those are written, however long.
+  const rowsNow = await store.itemRows(mailboxId, c.id, epoch, live.map((r) => r.itemId));
   const now = Date.now();
-  const old = live.filter((r) => now - Date.parse(r.createdAt ?? '') >= SUSPECT_MIN_AGE_MS);
+  const old = live.filter((r) => {
+    const status = rowsNow.get(r.itemId)?.status;
+    return (status === undefined || status === 'done' || status === 'skipped') && now - Date.parse(r.createdAt ?? '') >= SUSPECT_MIN_AGE_MS;
+  });
   if (old.length > 0) await store.clearSuspects(mailboxId, c.id, old);
   return removed;
 }

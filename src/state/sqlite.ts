@@ -80,8 +80,14 @@ export class SqliteStateStore implements StateStore {
       ON CONFLICT (mailbox_id, container_id, epoch, item_id) DO UPDATE SET status = 'pending', watermark = excluded.watermark,
         target_ref = excluded.target_ref, updated_at = ${now()}
       WHERE items.status IN ('pending', 'failed')`);
+    const was = this.db.prepare('SELECT status FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ?');
+    const unfail = this.db.prepare('UPDATE containers SET failed_items = failed_items - 1 WHERE mailbox_id = ? AND container_id = ?');
     this.db.transaction(() => {
-      for (const r of rows) stmt.run(mailboxId, containerId, r.epoch, r.itemId, r.size, r.internalDate, r.messageId, r.targetRef, r.watermark);
+      for (const r of rows) {
+        // A failed item tried again is no longer counted as failed while it is pending.
+        if ((was.get(mailboxId, containerId, r.epoch, r.itemId) as Row | undefined)?.status === 'failed') unfail.run(mailboxId, containerId);
+        stmt.run(mailboxId, containerId, r.epoch, r.itemId, r.size, r.internalDate, r.messageId, r.targetRef, r.watermark);
+      }
     })();
   }
 
@@ -164,8 +170,16 @@ export class SqliteStateStore implements StateStore {
   }
 
   async dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void> {
-    const stmt = this.db.prepare(`DELETE FROM items WHERE mailbox_id = ? AND container_id = ? AND item_id = ? AND status = 'pending'`);
-    this.db.transaction(() => { for (const id of itemIds) stmt.run(mailboxId, containerId, id); })();
+    // Back to `failed`, not deleted: an item tried again from behind the cursor (an earlier
+    // failure) would otherwise never be listed again. Failed items are retried by every run.
+    const stmt = this.db.prepare(`UPDATE items SET status = 'failed', reason = 'interrupted while being written; retried by the next run',
+      watermark = NULL, updated_at = ${now()} WHERE mailbox_id = ? AND container_id = ? AND item_id = ? AND status = 'pending'`);
+    const count = this.db.prepare('UPDATE containers SET failed_items = failed_items + ? WHERE mailbox_id = ? AND container_id = ?');
+    this.db.transaction(() => {
+      let n = 0;
+      for (const id of itemIds) n += stmt.run(mailboxId, containerId, id).changes;
+      if (n > 0) count.run(n, mailboxId, containerId);
+    })();
   }
 
   async itemRows(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, { status: ItemStatus; reason: string | null; targetId: string | null }>> {

@@ -155,7 +155,7 @@ export interface StateStore {
   clearSuspects(mailboxId: number, containerId: string, rows: Pick<SuspectRow, 'itemId' | 'watermark'>[]): Promise<void>;
   /** The target id recorded for done items. */
   targetIds(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, string>>;
-  /** Forgets pending rows (they will be written again). */
+  /** Pending rows that were not found written: back to `failed`, so the next pass retries them. */
   dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void>;
   /** Status, reason and target id of items (to explain reconciliation differences). */
   itemRows(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, { status: ItemStatus; reason: string | null; targetId: string | null }>>;
