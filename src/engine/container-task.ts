@@ -116,12 +116,16 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     out.recovered = await claims.exclusive(targetRef, () => recoverPending(ctx, claims, c, target, pendingRows, cp, stats, scope));
   }
 
-  const verify = cp !== null && cp.epoch !== stats.epoch;
-  if (verify) {
+  // Verify mode lasts until a pass of the new epoch completes, across interruptions: the
+  // checkpoint's scope carries a marker until then (resetEpoch sets it).
+  const epochChanged = cp !== null && cp.epoch !== stats.epoch;
+  const verify = epochChanged || (cp !== null && cp.scope.startsWith(VERIFY_MARK));
+  if (epochChanged) {
     ctx.log.warn({ container: c.id, was: cp.epoch, now: stats.epoch }, 'source epoch (UIDVALIDITY) changed: re-verifying against the target instead of copying blindly');
-    await store.resetEpoch(mailboxId, c.id, stats.epoch);
+    await store.resetEpoch(mailboxId, c.id, stats.epoch, VERIFY_MARK + scope);
   }
-  let cursor = cp && cp.epoch === stats.epoch && cp.scope === scope && cp.targetRef === targetRef ? cp.cursor : null;
+  const cpScope = cp?.scope.startsWith(VERIFY_MARK) ? cp.scope.slice(VERIFY_MARK.length) : cp?.scope;
+  let cursor = cp && !epochChanged && cpScope === scope && cp.targetRef === targetRef ? cp.cursor : null;
   // A container being re-verified must be able to re-claim what its old epoch claimed: it gets a
   // private set without those; everyone else shares one set per target folder.
   const current = { containerId: c.id, epoch: stats.epoch };
@@ -166,8 +170,10 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     const toCopy: ItemMeta[] = [];
     for (const item of page.items) {
       const status = final.get(item.id);
-      if (status === 'done' || status === 'skipped') continue;
+      if (status === 'done') continue;
       const verdict = judgeItem(item, ctx.filters);
+      // Skipped before (e.g. too large): copied now if the filters allow it, else left as it is.
+      if (status === 'skipped' && !verdict.copy) continue;
       if (verdict.copy) toCopy.push(item);
       else if (verdict.record) results.push(skippedResult(item, verdict.reason));
     }
@@ -177,7 +183,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
       results.push(...(await copyItems(ctx, claims, c, target, toCopy, claimed, verify, page.epoch)));
     }
     await store.commitBatch(mailboxId, c.id, results, {
-      epoch: page.epoch, cursor: page.cursor, scope, token: page.done ? stats.token : null, targetRef,
+      epoch: page.epoch, cursor: page.cursor, scope: verify && !page.done ? VERIFY_MARK + scope : scope, token: page.done ? stats.token : null, targetRef,
     });
     tally(ctx, c, out, results);
     cursor = page.cursor;
@@ -222,7 +228,9 @@ async function deltaOfCopied(
   }
   if (sync.deletions === 'mirror') {
     const all = await withRetry('listing', () => ctx.source.allIds(c));
-    if (all.epoch === epoch) {
+    if (all.epoch === epoch && all.ids.length === 0 && done.length > 0) {
+      ctx.log.warn({ container: c.id, copied: done.length }, 'the source folder lists no message at all: not mirroring that as deletions (check the source)');
+    } else if (all.epoch === epoch) {
       const present = new Set(all.ids);
       const gone = done.filter((d) => !present.has(d.itemId));
       const perRef = new Map<string, string[]>();
@@ -405,6 +413,9 @@ async function recoverPending(
   ctx.log.info({ container: c.id, pending: rows.length, found: results.length }, 'recovered items left pending by an interrupted run');
   return results.length;
 }
+
+/** Prefix of a checkpoint scope while the container is being re-verified after a new epoch. */
+const VERIFY_MARK = 'verify;';
 
 /** Suspect rows are kept until a sweep ran at least this long after they were recorded. */
 const SUSPECT_MIN_AGE_MS = 5000;

@@ -10,11 +10,12 @@ export interface ItemFilters {
 export type FilterVerdict = { copy: true } | { copy: false; record: false } | { copy: false; record: true; reason: string };
 
 /**
- * The scope string stored with a checkpoint: a cursor advanced under one date window does not
- * cover items outside it, so a changed window makes the next pass rescan (skipping what is done).
+ * The scope string stored with a checkpoint: a cursor advanced under one date window (or size
+ * limit) does not cover items outside it, so a change makes the next pass rescan (skipping what
+ * is done, and copying what was skipped before if it fits now).
  */
 export function filterScope(f: ItemFilters): string {
-  return `before=${f.before?.toISOString() ?? ''};since=${f.since?.toISOString() ?? ''}`;
+  return `before=${f.before?.toISOString() ?? ''};since=${f.since?.toISOString() ?? ''};max=${f.maxMessageSize}`;
 }
 
 export function judgeItem(item: ItemMeta, f: ItemFilters): FilterVerdict {

@@ -221,6 +221,42 @@ describe('engine: exactly-once copy', () => {
     expect(all(tgt)).toHaveLength(7);
   });
 
+  test('a re-verification interrupted after one page goes on verifying, never appends blindly', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    seed(src, 12);
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    const inbox = src.folders.get('INBOX');
+    if (!inbox) throw new Error('no inbox');
+    inbox.uidValidity = 3000;
+    inbox.messages.forEach((m, i) => { m.uid = 500 + i; });
+    inbox.uidNext = 600;
+    // Run 2 dies after its first page: the second listing fails for good.
+    const changes = src.changes.bind(src);
+    let calls = 0;
+    src.changes = async (c, cursor, limit) => {
+      if (c.id === 'INBOX' && ++calls === 2) throw new Error('source gone (injected)');
+      return changes(c, cursor, limit);
+    };
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    src.changes = changes;
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(all(tgt)).toHaveLength(12);
+  });
+
+  test('raising maxMessageSize copies what was skipped as too large', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    seed(src, 2);
+    src.add(['INBOX'], `Subject: big\r\n\r\n${'x'.repeat(5000)}\r\n`);
+    const small = await runJob({ store, sources: src, targets: tgt, log }, job, options({ filters: { maxMessageSize: 4096 } }));
+    expect(small.skipped).toBe(1);
+    const large = await runJob({ store, sources: src, targets: tgt, log }, job, options({ filters: { maxMessageSize: 8192 } }));
+    expect(large.copied).toBe(1);
+    expect(all(tgt)).toHaveLength(3);
+    expect(await store.problems()).toEqual([]);
+  });
+
   test('pre-stage by date, then the rest, and over-size messages reported as skipped', async () => {
     const src = new MemorySource();
     const tgt = new MemoryTarget();

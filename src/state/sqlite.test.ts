@@ -70,7 +70,7 @@ describe('sqlite state store', () => {
     const mb = await store.mailboxId({ source: 'a', target: 'a' });
     await store.openContainer(mb, 'INBOX', 'INBOX', 'INBOX');
     await store.commitBatch(mb, 'INBOX', [{ itemId: '5', status: 'done', size: 1 }], { ...cp, targetRef: 'INBOX' });
-    await store.resetEpoch(mb, 'INBOX', '99');
+    await store.resetEpoch(mb, 'INBOX', '99', 'verify;x');
     expect(await store.openContainer(mb, 'INBOX', 'INBOX', 'INBOX')).toMatchObject({ epoch: '99', cursor: null, token: null });
     expect((await store.containers(mb))[0]?.doneItems).toBe(0);
     expect((await store.finished(mb, 'INBOX', '99', ['5'])).size).toBe(0);

@@ -252,9 +252,9 @@ export class SqliteStateStore implements StateStore {
     return new Set(rows.map((r) => r.target_id as string));
   }
 
-  async resetEpoch(mailboxId: number, containerId: string, epoch: string): Promise<void> {
-    this.db.prepare(`UPDATE containers SET epoch = ?, cursor = NULL, token = NULL, done_items = 0, done_bytes = 0, failed_items = 0,
-      skipped_items = 0, updated_at = ${now()} WHERE mailbox_id = ? AND container_id = ?`).run(epoch, mailboxId, containerId);
+  async resetEpoch(mailboxId: number, containerId: string, epoch: string, scope: string): Promise<void> {
+    this.db.prepare(`UPDATE containers SET epoch = ?, scope = ?, cursor = NULL, token = NULL, done_items = 0, done_bytes = 0, failed_items = 0,
+      skipped_items = 0, updated_at = ${now()} WHERE mailbox_id = ? AND container_id = ?`).run(epoch, scope, mailboxId, containerId);
   }
 
   async containers(mailboxId?: number): Promise<ContainerRow[]> {

@@ -178,7 +178,7 @@ export interface StateStore {
    */
   claimedTargetIds(mailboxId: number, targetRef: string, targetEpoch: string, current?: { containerId: string; epoch: string }): Promise<Set<string>>;
   /** Moves a container to a new source epoch: its cursor restarts; rows of the old epoch stay. */
-  resetEpoch(mailboxId: number, containerId: string, epoch: string): Promise<void>;
+  resetEpoch(mailboxId: number, containerId: string, epoch: string, scope: string): Promise<void>;
   containers(mailboxId?: number): Promise<ContainerRow[]>;
   mailboxes(): Promise<MailboxSummary[]>;
   problems(mailboxId?: number): Promise<FailedItemRow[]>;
