@@ -204,8 +204,14 @@ async function deltaOfCopied(
   const sync = ctx.sync ?? { flags: true, deletions: 'ignore' as const };
   const res = { flagsUpdated: 0, deleted: 0 };
   if (!sync.flags && sync.deletions !== 'mirror') return res;
-  const done = await ctx.store.doneItems(ctx.mailboxId, c.id, epoch);
-  if (done.length === 0) return res;
+  const all = await ctx.store.doneItems(ctx.mailboxId, c.id, epoch);
+  if (all.length === 0) return res;
+  // Target ids recorded under another target epoch (the UMS folder was recreated) point at
+  // unrelated messages now: never touch them.
+  const epochs = new Map<string, string>();
+  for (const ref of new Set(all.map((d) => d.targetRef))) epochs.set(ref, (await withRetry('target status', () => ctx.target.ensure(ref))).epoch);
+  const done = all.filter((d) => d.targetEpoch === epochs.get(d.targetRef));
+  if (done.length < all.length) ctx.log.warn({ container: c.id, stale: all.length - done.length }, 'some target ids belong to an older UIDVALIDITY of the target folder: left alone (reconcile shows them)');
   const byId = new Map(done.map((d) => [d.itemId, d]));
   if (sync.flags) {
     const fc = await withRetry('flag changes', () => ctx.source.flagChanges(c, flagSeq));
@@ -227,11 +233,11 @@ async function deltaOfCopied(
     }
   }
   if (sync.deletions === 'mirror') {
-    const all = await withRetry('listing', () => ctx.source.allIds(c));
-    if (all.epoch === epoch && all.ids.length === 0 && done.length > 0) {
+    const listing = await withRetry('listing', () => ctx.source.allIds(c));
+    if (listing.epoch === epoch && listing.ids.length === 0 && done.length > 0) {
       ctx.log.warn({ container: c.id, copied: done.length }, 'the source folder lists no message at all: not mirroring that as deletions (check the source)');
-    } else if (all.epoch === epoch) {
-      const present = new Set(all.ids);
+    } else if (listing.epoch === epoch) {
+      const present = new Set(listing.ids);
       const gone = done.filter((d) => !present.has(d.itemId));
       const perRef = new Map<string, string[]>();
       for (const d of gone) if (d.targetId) perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), d.targetId]);

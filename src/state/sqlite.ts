@@ -198,10 +198,11 @@ export class SqliteStateStore implements StateStore {
   }
 
   async doneItems(mailboxId: number, containerId: string, epoch: string): Promise<DoneItemRow[]> {
-    const rows = this.db.prepare(`SELECT item_id, size, target_ref, target_id, flags FROM items
+    const rows = this.db.prepare(`SELECT item_id, size, target_ref, target_id, target_epoch, flags FROM items
       WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND status = 'done'`).all(mailboxId, containerId, epoch) as Row[];
     return rows.map((r) => ({
       itemId: r.item_id as string, size: r.size as number, targetRef: r.target_ref as string, targetId: (r.target_id as string | null) ?? null,
+      targetEpoch: (r.target_epoch as string | null) ?? null,
       flags: r.flags ? (JSON.parse(r.flags as string) as string[]) : null,
     }));
   }

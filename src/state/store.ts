@@ -37,6 +37,8 @@ export interface DoneItemRow {
   size: number;
   targetRef: string;
   targetId: string | null;
+  /** The target epoch the id belongs to (IMAP UIDVALIDITY); ids of another epoch are stale. */
+  targetEpoch: string | null;
   /** Flags as last written to the target (null: unknown, from an older version). */
   flags: string[] | null;
 }
