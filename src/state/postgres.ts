@@ -290,10 +290,11 @@ export class PostgresStateStore implements StateStore {
   }
 
   async doneItems(mailboxId: number, containerId: string, epoch: string): Promise<DoneItemRow[]> {
-    const res = await this.pool.query(`SELECT item_id, size, target_ref, target_id, flags FROM items
+    const res = await this.pool.query(`SELECT item_id, size, target_ref, target_id, target_epoch, flags FROM items
       WHERE mailbox_id = $1 AND container_id = $2 AND epoch = $3 AND status = 'done' ORDER BY seq`, [mailboxId, containerId, epoch]);
     return (res.rows as Row[]).map((r) => ({
       itemId: r.item_id as string, size: r.size as number, targetRef: r.target_ref as string, targetId: (r.target_id as string | null) ?? null,
+      targetEpoch: (r.target_epoch as string | null) ?? null,
       flags: (r.flags as string[] | null) ?? null,
     }));
   }
@@ -344,9 +345,9 @@ export class PostgresStateStore implements StateStore {
     return new Set((res.rows as Row[]).map((r) => r.target_id as string));
   }
 
-  async resetEpoch(mailboxId: number, containerId: string, epoch: string): Promise<void> {
-    await this.pool.query(`UPDATE containers SET epoch = $1, cursor = NULL, token = NULL, done_items = 0, done_bytes = 0, failed_items = 0,
-      skipped_items = 0, updated_at = now() WHERE mailbox_id = $2 AND container_id = $3`, [epoch, mailboxId, containerId]);
+  async resetEpoch(mailboxId: number, containerId: string, epoch: string, scope: string): Promise<void> {
+    await this.pool.query(`UPDATE containers SET epoch = $1, scope = $4, cursor = NULL, token = NULL, done_items = 0, done_bytes = 0, failed_items = 0,
+      skipped_items = 0, updated_at = now() WHERE mailbox_id = $2 AND container_id = $3`, [epoch, mailboxId, containerId, scope]);
   }
 
   async containers(mailboxId?: number): Promise<ContainerRow[]> {
