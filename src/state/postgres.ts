@@ -151,6 +151,12 @@ export class PostgresStateStore implements StateStore {
     const list = [...byKey.values()];
     await this.tx(async (c) => {
       await lockContainer(c, mailboxId, containerId);
+      // A failed item tried again is no longer counted as failed while it is pending.
+      const refailed = await c.query(`SELECT count(*)::int AS n FROM items i
+        JOIN unnest($3::text[], $4::text[]) AS u(epoch, item_id) ON i.epoch = u.epoch AND i.item_id = u.item_id
+        WHERE i.mailbox_id = $1 AND i.container_id = $2 AND i.status = 'failed'`, [mailboxId, containerId, list.map((r) => r.epoch), list.map((r) => r.itemId)]);
+      const n = (refailed.rows[0] as { n: number } | undefined)?.n ?? 0;
+      if (n > 0) await c.query('UPDATE containers SET failed_items = failed_items - $3 WHERE mailbox_id = $1 AND container_id = $2', [mailboxId, containerId, n]);
       await c.query(`INSERT INTO items (mailbox_id, container_id, epoch, item_id, status, size, internal_date, message_id, target_ref, watermark)
         SELECT $1, $2, u.epoch, u.item_id, 'pending', u.size, u.internal_date, u.message_id, u.target_ref, u.watermark
         FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[])
@@ -271,8 +277,13 @@ export class PostgresStateStore implements StateStore {
     if (itemIds.length === 0) return;
     await this.tx(async (c) => {
       await lockContainer(c, mailboxId, containerId);
-      await c.query(`DELETE FROM items WHERE mailbox_id = $1 AND container_id = $2 AND item_id = ANY($3::text[]) AND status = 'pending'`,
+      // Back to `failed`, not deleted (see the SQLite store): the next pass retries them.
+      const res = await c.query(`UPDATE items SET status = 'failed', reason = 'interrupted while being written; retried by the next run',
+        watermark = NULL, updated_at = now() WHERE mailbox_id = $1 AND container_id = $2 AND item_id = ANY($3::text[]) AND status = 'pending'`,
         [mailboxId, containerId, itemIds]);
+      if ((res.rowCount ?? 0) > 0) {
+        await c.query('UPDATE containers SET failed_items = failed_items + $3 WHERE mailbox_id = $1 AND container_id = $2', [mailboxId, containerId, res.rowCount]);
+      }
     });
   }
 
