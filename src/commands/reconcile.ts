@@ -37,7 +37,7 @@ const PAGE = 1000;
 export async function reconcileCommand(opts: ReconcileOptions): Promise<number> {
   const ctx = await commandContext(opts);
   const state = ctx.loaded.config.state;
-  const store = state.driver === 'sqlite' && !existsSync(state.path) ? undefined : await openStateStore(state);
+  const store = state.driver === 'sqlite' && !existsSync(state.path) ? undefined : await openStateStore(state, { baseDir: ctx.loaded.baseDir });
   const results: MailboxReconciliation[] = [];
   try {
     for (const job of ctx.jobs) {

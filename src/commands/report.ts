@@ -55,7 +55,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
   let throughput: ThroughputRow[] = [];
   // No state file yet: report every configured mailbox as pending, without creating the store.
   if (!(config.state.driver === 'sqlite' && !existsSync(config.state.path))) {
-    const store = await openStateStore(config.state);
+    const store = await openStateStore(config.state, { baseDir: loaded.baseDir });
     try {
       mailboxes = await store.mailboxes();
       containers = await store.containers();

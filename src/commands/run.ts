@@ -12,7 +12,7 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
   const ctx = await commandContext(opts);
   if (opts.failed) ctx.options.onlyFailed = true;
   const release = acquireRunLock(lockPathFor(ctx.loaded.config.state), opts.command ?? 'run');
-  const store = await openStateStore(ctx.loaded.config.state);
+  const store = await openStateStore(ctx.loaded.config.state, { baseDir: ctx.loaded.baseDir });
   const abort = new AbortController();
   const stop = (sig: string) => {
     if (abort.signal.aborted) process.exit(EXIT.INTERRUPTED);

@@ -6,12 +6,12 @@ import { openStateStore } from '../state/open.js';
 import { formatBytes, table } from '../util/format.js';
 
 export async function statusCommand(opts: { config: string; json?: boolean; problems?: boolean; folders?: boolean }): Promise<number> {
-  const { config } = await loadConfig(opts.config);
+  const { config, baseDir } = await loadConfig(opts.config);
   if (config.state.driver === 'sqlite' && !existsSync(config.state.path)) {
     process.stdout.write(`No run yet: ${config.state.path} does not exist.\n`);
     return EXIT.OK;
   }
-  const store = await openStateStore(config.state);
+  const store = await openStateStore(config.state, { baseDir });
   try {
     const mailboxes = await store.mailboxes();
     const problems = opts.problems ? await store.problems() : [];

@@ -1,11 +1,26 @@
 import type { StateConfig } from '../config/schema.js';
-import { FatalError } from '../util/errors.js';
+import { resolveSecret, SecretError, type SecretContext } from '../config/secrets.js';
 import { SqliteStateStore } from './sqlite.js';
 import type { StateStore } from './store.js';
 
-export async function openStateStore(cfg: StateConfig): Promise<StateStore> {
+/** Opens (and creates or upgrades) the configured store; `secrets` resolves `state.url` (postgres). */
+export async function openStateStore(cfg: StateConfig, secrets: SecretContext): Promise<StateStore> {
   if (cfg.driver === 'postgres') {
-    throw new FatalError('state.driver postgres is not available in this version yet; use the embedded sqlite store', 'UNSUPPORTED');
+    let url: string;
+    try {
+      url = resolveSecret(cfg.url, secrets);
+    } catch (err) {
+      throw new SecretError(`state.url: ${(err as Error).message}`);
+    }
+    const { PostgresStateStore } = await import('./postgres.js'); // pg is loaded only when used
+    const pgStore = new PostgresStateStore(url);
+    try {
+      await pgStore.migrate();
+    } catch (err) {
+      await pgStore.close();
+      throw err;
+    }
+    return pgStore;
   }
   const store = new SqliteStateStore(cfg.path);
   await store.migrate();

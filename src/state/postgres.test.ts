@@ -1,0 +1,86 @@
+/**
+ * The PostgreSQL state store against a real PostgreSQL (test/lab/pg.sh: Debian's PostgreSQL 15 on
+ * 127.0.0.1:15432, started here if needed). Every test gets a database of its own.
+ */
+import pg from 'pg';
+import { createTestDatabase, dropTestDatabase, startPg } from '../../test/lab/pg.js';
+import { describeStateStore } from './conformance.js';
+import { openStateStore } from './open.js';
+import { describePostgresUrl, PostgresStateStore } from './postgres.js';
+import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+
+beforeAll(async () => {
+  await startPg();
+}, 180_000);
+
+describeStateStore('postgres', async () => {
+  const url = await createTestDatabase('ums_state');
+  return {
+    store: new PostgresStateStore(url),
+    connect: async () => new PostgresStateStore(url),
+    cleanup: () => dropTestDatabase(url),
+  };
+});
+
+describe('postgres state store: schema and connection', () => {
+  let url: string;
+  beforeEach(async () => {
+    url = await createTestDatabase('ums_schema');
+  });
+  afterEach(async () => {
+    await dropTestDatabase(url);
+  });
+
+  async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  test('workers migrating at once apply every step exactly once', async () => {
+    const stores = Array.from({ length: 6 }, () => new PostgresStateStore(url, { max: 2 }));
+    try {
+      expect(await stores[0]?.schemaVersion()).toBe(0);
+      await Promise.all(stores.map((s) => s.migrate()));
+      for (const s of stores) expect(await s.schemaVersion()).toBe(POSTGRES_MIGRATIONS.length);
+      const versions = await query<{ version: number }>('SELECT version FROM schema_version ORDER BY version');
+      expect(versions.map((v) => v.version)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
+      await stores[0]?.migrate(); // up to date: a no-op
+      expect((await query('SELECT version FROM schema_version')).length).toBe(POSTGRES_MIGRATIONS.length);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  test('openStateStore resolves the URL from its secret reference and migrates; the URL is stored nowhere', async () => {
+    const store = await openStateStore({ driver: 'postgres', url: 'env:UMS_TEST_STATE_URL' }, { baseDir: '/nonexistent', env: { UMS_TEST_STATE_URL: url } });
+    try {
+      expect(store).toBeInstanceOf(PostgresStateStore);
+      const mb = await store.mailboxId({ source: 'a', target: 'b' });
+      await store.openContainer(mb, 'INBOX', 'INBOX', 'INBOX');
+      expect(await store.mailboxes()).toMatchObject([{ id: mb, source: 'a', target: 'b', containers: 1 }]);
+    } finally {
+      await store.close();
+    }
+    const password = new URL(url).password;
+    expect(password).not.toBe('');
+    const dump = await query<{ t: string }>(`SELECT string_agg(t::text, ' ') AS t FROM (
+      SELECT to_jsonb(m) AS t FROM mailboxes m UNION ALL SELECT to_jsonb(c) FROM containers c UNION ALL SELECT to_jsonb(s) FROM schema_version s) x`);
+    expect(dump[0]?.t).toContain('INBOX');
+    expect(dump[0]?.t).not.toContain(password);
+  });
+
+  test('an unresolvable URL reference fails without opening anything', async () => {
+    await expect(openStateStore({ driver: 'postgres', url: 'env:UMS_TEST_NOT_SET' }, { baseDir: '/', env: {} }))
+      .rejects.toThrow(/UMS_TEST_NOT_SET/);
+  });
+
+  test('messages name the server without the password', () => {
+    expect(describePostgresUrl('postgres://ums:s3cret@db.example:5433/state?sslmode=require')).toBe('postgres://ums@db.example:5433/state');
+    expect(describePostgresUrl(url)).not.toContain(new URL(url).password);
+  });
+});
