@@ -82,6 +82,13 @@ program.command('reconcile')
   .option('--show-subjects', 'show subjects and raw Message-IDs of the differing items (otherwise named by folder, UID, date, size and a hash)')
   .action(async (o) => finish((await import('./commands/reconcile.js')).reconcileCommand(o)));
 
+const db = program.command('db').description('the state store\'s database');
+db.command('migrate')
+  .description('create or upgrade the schema of the configured state store (SQLite file or PostgreSQL) and print its version')
+  .option(...configOption)
+  .option('--json', 'machine-readable output')
+  .action(async (o) => finish((await import('./commands/db.js')).dbMigrateCommand(o)));
+
 program.command('demo')
   .description('start the lab servers (Dovecot → Courier-IMAP on loopback), seed a sample mailbox, migrate it, print the report')
   .option('--messages <n>', 'messages in the sample mailbox', positiveInt, 300)
