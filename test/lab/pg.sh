@@ -102,10 +102,15 @@ cmd_up() {
   [ -s "$DATA/PG_VERSION" ] || init_cluster
   mkdir -p "$LOGDIR"
   if [ "$(id -u)" = 0 ]; then chown "$PG_USER:" "$LOGDIR"; fi
-  # A postmaster.pid left by a killed server is handled by pg_ctl/postgres (they check the pid).
+  # A postmaster.pid left by a killed server is handled by pg_ctl/postgres (they check the pid);
+  # right after a kill its processes may still be exiting, hence a few attempts.
   # 9>&-: the server must not inherit (and so hold forever) the lock.
-  as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOGDIR/postgres.log" -w -t 60 >/dev/null 9>&- \
-    || die "PostgreSQL did not start (see $LOGDIR/postgres.log)"
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    if as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOGDIR/postgres.log" -w -t 60 >/dev/null 2>&1 9>&-; then break; fi
+    [ "$attempt" -lt 5 ] || die "PostgreSQL did not start (see $LOGDIR/postgres.log)"
+    sleep 1
+  done
   local deadline=$((SECONDS + 30))
   until answers; do
     [ "$SECONDS" -lt "$deadline" ] || die "PostgreSQL does not answer on $HOST:$PORT (see $LOGDIR/postgres.log)"
