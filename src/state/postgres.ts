@@ -4,6 +4,7 @@ import type {
   Checkpoint, ContainerRow, ContainerStatus, DoneItemRow, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
   MailboxSummary, PendingRow, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
+import { containerRowFrom } from './rows.js';
 
 type Row = Record<string, unknown>;
 type Db = pg.Pool | pg.PoolClient;
@@ -365,25 +366,7 @@ export class PostgresStateStore implements StateStore {
     const res = mailboxId === undefined
       ? await this.pool.query('SELECT * FROM containers ORDER BY mailbox_id, path')
       : await this.pool.query('SELECT * FROM containers WHERE mailbox_id = $1 ORDER BY mailbox_id, path', [mailboxId]);
-    return (res.rows as Row[]).map((r) => ({
-      mailboxId: r.mailbox_id as number,
-      containerId: r.container_id as string,
-      path: r.path as string,
-      targetRef: r.target_ref as string,
-      status: r.status as ContainerStatus,
-      epoch: (r.epoch as string | null) ?? undefined,
-      cursor: (r.cursor as string | null) ?? null,
-      scope: (r.scope as string | null) ?? undefined,
-      token: (r.token as string | null) ?? null,
-      totalItems: r.total_items as number,
-      totalBytes: r.total_bytes as number,
-      doneItems: r.done_items as number,
-      doneBytes: r.done_bytes as number,
-      failedItems: r.failed_items as number,
-      skippedItems: r.skipped_items as number,
-      lastError: (r.last_error as string | null) ?? null,
-      updatedAt: r.updated_at as string,
-    }));
+    return (res.rows as Row[]).map(containerRowFrom);
   }
 
   async mailboxes(): Promise<MailboxSummary[]> {

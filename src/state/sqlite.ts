@@ -6,6 +6,7 @@ import type {
   Checkpoint, ContainerRow, ContainerStatus, DoneItemRow, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
   MailboxSummary, PendingRow, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
+import { containerRowFrom } from './rows.js';
 
 type Row = Record<string, unknown>;
 
@@ -261,25 +262,7 @@ export class SqliteStateStore implements StateStore {
   async containers(mailboxId?: number): Promise<ContainerRow[]> {
     const rows = this.db.prepare(`SELECT * FROM containers ${mailboxId === undefined ? '' : 'WHERE mailbox_id = ?'} ORDER BY mailbox_id, path`)
       .all(...(mailboxId === undefined ? [] : [mailboxId])) as Row[];
-    return rows.map((r) => ({
-      mailboxId: r.mailbox_id as number,
-      containerId: r.container_id as string,
-      path: r.path as string,
-      targetRef: r.target_ref as string,
-      status: r.status as ContainerStatus,
-      epoch: (r.epoch as string | null) ?? undefined,
-      cursor: (r.cursor as string | null) ?? null,
-      scope: (r.scope as string | null) ?? undefined,
-      token: (r.token as string | null) ?? null,
-      totalItems: r.total_items as number,
-      totalBytes: r.total_bytes as number,
-      doneItems: r.done_items as number,
-      doneBytes: r.done_bytes as number,
-      failedItems: r.failed_items as number,
-      skippedItems: r.skipped_items as number,
-      lastError: (r.last_error as string | null) ?? null,
-      updatedAt: r.updated_at as string,
-    }));
+    return rows.map(containerRowFrom);
   }
 
   async mailboxes(): Promise<MailboxSummary[]> {

@@ -1,0 +1,26 @@
+/** Maps database rows to the store's shapes; shared by the SQLite and PostgreSQL stores (same columns). */
+import type { ContainerRow, ContainerStatus } from './store.js';
+
+export type Row = Record<string, unknown>;
+
+export function containerRowFrom(r: Row): ContainerRow {
+  return {
+    mailboxId: r.mailbox_id as number,
+    containerId: r.container_id as string,
+    path: r.path as string,
+    targetRef: r.target_ref as string,
+    status: r.status as ContainerStatus,
+    epoch: (r.epoch as string | null) ?? undefined,
+    cursor: (r.cursor as string | null) ?? null,
+    scope: (r.scope as string | null) ?? undefined,
+    token: (r.token as string | null) ?? null,
+    totalItems: r.total_items as number,
+    totalBytes: r.total_bytes as number,
+    doneItems: r.done_items as number,
+    doneBytes: r.done_bytes as number,
+    failedItems: r.failed_items as number,
+    skippedItems: r.skipped_items as number,
+    lastError: (r.last_error as string | null) ?? null,
+    updatedAt: r.updated_at as string,
+  };
+}
