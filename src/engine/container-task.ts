@@ -106,6 +106,10 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   }
 
   const bytes = (await withRetry('sizes', () => ctx.source.stats(c, { withBytes: true }))).bytes ?? 0;
+  if (cp && cp.targetRef !== targetRef) {
+    ctx.log.warn({ container: c.id, was: cp.targetRef, now: targetRef },
+      'the folder mapping changed: messages already copied stay where they are; new ones go to the new folder');
+  }
   await store.setContainerTotals(mailboxId, c.id, { items: stats.count, bytes });
   await store.setContainerStatus(mailboxId, c.id, 'running');
   ctx.emit({ type: 'container-start', mailbox: ctx.mailbox, container: c.id, target: targetRef, total: stats.count, bytes });

@@ -244,6 +244,22 @@ describe('engine: exactly-once copy', () => {
     expect(all(tgt)).toHaveLength(12);
   });
 
+  test('a changed folder mapping keeps copied messages where they are and sends new ones to the new folder', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    seed(src, 3);
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    src.add(['Sent Items'], msg(40), { messageId: '<m40@example.org>' });
+    const renamed = options();
+    renamed.folders = { ...renamed.folders, rename: [{ from: 'Sent Items', to: 'Old Sent' }] };
+    const r = await runJob({ store, sources: src, targets: tgt, log }, job, renamed);
+    expect(r.copied).toBe(1);
+    expect(tgt.folders.get('INBOX.Sent')?.messages).toHaveLength(1);
+    expect(tgt.folders.get('INBOX.Old Sent')?.messages.map((m) => m.content.toString())).toEqual([msg(40)]);
+    const [sent] = (await store.containers()).filter((c) => c.containerId === 'Sent Items');
+    expect(sent?.targetRef).toBe('INBOX.Old Sent');
+  });
+
   test('raising maxMessageSize copies what was skipped as too large', async () => {
     const src = new MemorySource();
     const tgt = new MemoryTarget();

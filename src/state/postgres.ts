@@ -115,7 +115,7 @@ export class PostgresStateStore implements StateStore {
 
   async openContainer(mailboxId: number, containerId: string, path: string, targetRef: string): Promise<Checkpoint | null> {
     const res = await this.pool.query(`INSERT INTO containers (mailbox_id, container_id, path, target_ref) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (mailbox_id, container_id) DO UPDATE SET path = EXCLUDED.path, target_ref = EXCLUDED.target_ref
+      ON CONFLICT (mailbox_id, container_id) DO UPDATE SET path = EXCLUDED.path
       RETURNING epoch, cursor, scope, token, target_ref, flag_seq`, [mailboxId, containerId, path, targetRef]);
     const row = res.rows[0] as Row;
     if (row.epoch == null) return null;

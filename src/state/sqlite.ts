@@ -50,7 +50,7 @@ export class SqliteStateStore implements StateStore {
 
   async openContainer(mailboxId: number, containerId: string, path: string, targetRef: string): Promise<Checkpoint | null> {
     this.db.prepare(`INSERT INTO containers (mailbox_id, container_id, path, target_ref) VALUES (?, ?, ?, ?)
-      ON CONFLICT (mailbox_id, container_id) DO UPDATE SET path = excluded.path, target_ref = excluded.target_ref`)
+      ON CONFLICT (mailbox_id, container_id) DO UPDATE SET path = excluded.path`)
       .run(mailboxId, containerId, path, targetRef);
     const row = this.db.prepare('SELECT epoch, cursor, scope, token, target_ref, flag_seq FROM containers WHERE mailbox_id = ? AND container_id = ?')
       .get(mailboxId, containerId) as Row;

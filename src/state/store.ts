@@ -142,7 +142,11 @@ export interface StateStore {
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;
   mailboxId(key: MailboxKey): Promise<number>;
-  /** Registers a container (idempotent) and returns its checkpoint, if any. */
+  /**
+   * Registers a container (idempotent) and returns its checkpoint, if any. The checkpoint's
+   * targetRef is where the last committed pass wrote (`targetRef` here only seeds a new row), so a
+   * changed folder mapping is visible to the caller.
+   */
   openContainer(mailboxId: number, containerId: string, path: string, targetRef: string): Promise<Checkpoint | null>;
   setContainerTotals(mailboxId: number, containerId: string, totals: { items: number; bytes: number }): Promise<void>;
   setContainerStatus(mailboxId: number, containerId: string, status: ContainerStatus, error?: string): Promise<void>;
