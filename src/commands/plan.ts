@@ -25,7 +25,13 @@ export async function planCommand(opts: CommandOptions & { json?: boolean }): Pr
         entry.sourceAccess = await pair.source.verify();
         entry.targetAccess = await pair.target.verify();
         const existing = new Set(await pair.target.list());
-        entry.warnings = pair.plan.warnings;
+        entry.warnings = [...pair.plan.warnings];
+        const trash = pair.plan.folders.filter((f) => f.included && f.specialUse === '\\Trash');
+        if (trash.length > 0) {
+          entry.warnings.push(`${trash.map((f) => f.sourceId).join(', ')} → ${trash[0]?.target}: Courier purges its Trash by message age `
+            + '(IMAP_EMPTYTRASH, Debian default 7 days), so migrated old mail there may disappear soon after the migration; '
+            + 'exclude the folder (folders.exclude) or change that setting on the UMS if it matters');
+        }
         const byId = new Map(pair.containers.map((c) => [c.id, c]));
         for (const f of pair.plan.folders) {
           const pf: PlannedFolder = { source: f.sourceId, target: f.target, included: f.included, reason: f.reason, notes: f.notes, exists: existing.has(f.target) };

@@ -39,8 +39,9 @@ test('validate accepts the generated config', async () => {
 test('plan verifies both sides and names every UMS folder without writing anything', async () => {
   const r = await runCli(['plan', '-c', config.file, '--json']);
   expect(r.code).toBe(0);
-  const plan = JSON.parse(r.stdout) as { ok: boolean; folders: { source: string; target: string; messages: number; exists: boolean }[] }[];
+  const plan = JSON.parse(r.stdout) as { ok: boolean; warnings: string[]; folders: { source: string; target: string; messages: number; exists: boolean }[] }[];
   expect(plan[0]?.ok).toBe(true);
+  expect(plan[0]?.warnings.some((w) => /^Trash → INBOX\.Trash: Courier purges its Trash by message age/.test(w))).toBe(true);
   const byName = new Map(plan[0]?.folders.map((f) => [f.source, f]));
   expect(byName.get('INBOX')?.target).toBe('INBOX');
   expect(byName.get('Sent')?.target).toBe('INBOX.Sent');
