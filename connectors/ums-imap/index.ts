@@ -23,6 +23,18 @@ const SETTLE_POLL_MS = 250;
 const UNSETTABLE = new Set(['\\recent']);
 
 
+/** Target messages after a watermark, indexed for matching. */
+interface CandidateIndex {
+  all: Candidate[];
+  byMessageId: Map<string, Candidate[]>;
+  bySecond: Map<number, Candidate[]>;
+}
+
+/** The form sameMessageId compares in. */
+function midKey(mid: string): string {
+  return mid.replace(/\s+/g, '').toLowerCase();
+}
+
 interface Candidate {
   uid: string;
   seconds?: number;
@@ -54,7 +66,7 @@ class UmsImapMailbox implements TargetMailbox {
   /** Content hashes of target messages, by `${ref}:${uidvalidity}:${uid}`. */
   private readonly hashes = new Map<string, string>();
   /** Full-folder candidate lists (verify mode), by `${ref}:${uidvalidity}`. */
-  private readonly indexes = new Map<string, Candidate[]>();
+  private readonly indexes = new Map<string, CandidateIndex>();
 
   constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: Semaphore, log: Logger, max: number) {
     this.session = new ImapSession(ep, account, slots, log, max, 'target');
@@ -189,11 +201,15 @@ class UmsImapMailbox implements TargetMailbox {
     const fromStart = watermark === '' || wEpoch !== epoch;
     if (mb.exists === 0) return found;
     const start = fromStart ? 1 : Math.max(1, Number(wNext));
-    const candidates = await this.candidates(c, ref, epoch, start, fromStart);
+    const index = await this.candidates(c, ref, epoch, start, fromStart);
     const taken = new Set<string>();
     for (const p of pending) {
       const seconds = p.internalDate ? Math.floor(p.internalDate.getTime() / 1000) : undefined;
-      const maybe = candidates.filter((m) => !exclude.has(m.uid) && !taken.has(m.uid)
+      // Narrow through the index (by Message-ID, else by second): a whole-folder re-verification
+      // stays linear in the folder size.
+      const pool = p.messageId !== undefined ? index.byMessageId.get(midKey(p.messageId)) ?? []
+        : seconds !== undefined ? index.bySecond.get(seconds) ?? [] : index.all;
+      const maybe = pool.filter((m) => !exclude.has(m.uid) && !taken.has(m.uid)
         && (seconds === undefined || m.seconds === seconds)
         && (p.messageId === undefined || sameMessageId(p.messageId, m.messageId)));
       await this.hashCandidates(c, ref, epoch, maybe);
@@ -282,19 +298,30 @@ class UmsImapMailbox implements TargetMailbox {
     });
   }
 
-  private async candidates(c: ImapConn, ref: string, epoch: string, start: number, cache: boolean): Promise<Candidate[]> {
+  private async candidates(c: ImapConn, ref: string, epoch: string, start: number, cache: boolean): Promise<CandidateIndex> {
     const key = `${ref}:${epoch}`;
-    if (cache && this.indexes.has(key)) return this.indexes.get(key) as Candidate[];
-    const out: Candidate[] = [];
+    const cached = cache ? this.indexes.get(key) : undefined;
+    if (cached) return cached;
+    const index: CandidateIndex = { all: [], byMessageId: new Map(), bySecond: new Map() };
     for await (const m of c.client.fetch(`${start}:*`, { uid: true, internalDate: true, size: true, headers: ['message-id'] }, { uid: true })) {
       if (m.uid < start) continue;
-      out.push({
+      const cand: Candidate = {
         uid: String(m.uid), size: m.size ?? 0, messageId: parseMessageIdHeader(m.headers),
         seconds: m.internalDate ? Math.floor(new Date(m.internalDate).getTime() / 1000) : undefined,
-      });
+      };
+      index.all.push(cand);
+      if (cand.messageId !== undefined) {
+        const k = midKey(cand.messageId);
+        index.byMessageId.set(k, [...(index.byMessageId.get(k) ?? []), cand]);
+      }
+      if (cand.seconds !== undefined) {
+        const list = index.bySecond.get(cand.seconds);
+        if (list) list.push(cand);
+        else index.bySecond.set(cand.seconds, [cand]);
+      }
     }
-    if (cache) this.indexes.set(key, out);
-    return out;
+    if (cache) this.indexes.set(key, index);
+    return index;
   }
 
   private async hashCandidates(c: ImapConn, ref: string, epoch: string, list: Candidate[]): Promise<void> {
