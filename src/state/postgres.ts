@@ -4,7 +4,7 @@ import type {
   Checkpoint, ContainerRow, ContainerStatus, DoneItemRow, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
   MailboxSummary, PendingRow, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
-import { containerRowFrom } from './rows.js';
+import { checkpointFrom, containerRowFrom, mailboxSummaryFrom } from './rows.js';
 
 type Row = Record<string, unknown>;
 type Db = pg.Pool | pg.PoolClient;
@@ -118,15 +118,7 @@ export class PostgresStateStore implements StateStore {
       ON CONFLICT (mailbox_id, container_id) DO UPDATE SET path = EXCLUDED.path
       RETURNING epoch, cursor, scope, token, target_ref, flag_seq`, [mailboxId, containerId, path, targetRef]);
     const row = res.rows[0] as Row;
-    if (row.epoch == null) return null;
-    return {
-      epoch: row.epoch as string,
-      cursor: (row.cursor as string | null) ?? null,
-      scope: (row.scope as string | null) ?? '',
-      token: (row.token as string | null) ?? null,
-      targetRef: row.target_ref as string,
-      flagSeq: (row.flag_seq as string | null) ?? null,
-    };
+    return checkpointFrom(row);
   }
 
   async setContainerTotals(mailboxId: number, containerId: string, totals: { items: number; bytes: number }): Promise<void> {
@@ -377,15 +369,7 @@ export class PostgresStateStore implements StateStore {
         COALESCE(SUM(c.failed_items), 0) AS failed_items, COALESCE(SUM(c.skipped_items), 0) AS skipped_items,
         MAX(c.updated_at) AS updated_at
       FROM mailboxes m LEFT JOIN containers c ON c.mailbox_id = m.id GROUP BY m.id ORDER BY m.source, m.id`);
-    return (res.rows as Row[]).map((r) => ({
-      id: r.id as number, source: r.source as string, target: r.target as string,
-      containers: r.containers as number, containersDone: (r.containers_done as number | null) ?? 0,
-      containersFailed: (r.containers_failed as number | null) ?? 0,
-      totalItems: r.total_items as number, totalBytes: r.total_bytes as number,
-      doneItems: r.done_items as number, doneBytes: r.done_bytes as number,
-      failedItems: r.failed_items as number, skippedItems: r.skipped_items as number,
-      updatedAt: (r.updated_at as string | null) ?? null,
-    }));
+    return (res.rows as Row[]).map(mailboxSummaryFrom);
   }
 
   async problems(mailboxId?: number): Promise<FailedItemRow[]> {

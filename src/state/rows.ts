@@ -1,5 +1,5 @@
 /** Maps database rows to the store's shapes; shared by the SQLite and PostgreSQL stores (same columns). */
-import type { ContainerRow, ContainerStatus } from './store.js';
+import type { Checkpoint, ContainerRow, ContainerStatus, MailboxSummary } from './store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -22,5 +22,29 @@ export function containerRowFrom(r: Row): ContainerRow {
     skippedItems: r.skipped_items as number,
     lastError: (r.last_error as string | null) ?? null,
     updatedAt: r.updated_at as string,
+  };
+}
+
+export function checkpointFrom(r: Row): Checkpoint | null {
+  if (r.epoch == null) return null;
+  return {
+    epoch: r.epoch as string,
+    cursor: (r.cursor as string | null) ?? null,
+    scope: (r.scope as string | null) ?? '',
+    token: (r.token as string | null) ?? null,
+    targetRef: r.target_ref as string,
+    flagSeq: (r.flag_seq as string | null) ?? null,
+  };
+}
+
+export function mailboxSummaryFrom(r: Row): MailboxSummary {
+  return {
+    id: r.id as number, source: r.source as string, target: r.target as string,
+    containers: r.containers as number, containersDone: (r.containers_done as number | null) ?? 0,
+    containersFailed: (r.containers_failed as number | null) ?? 0,
+    totalItems: r.total_items as number, totalBytes: r.total_bytes as number,
+    doneItems: r.done_items as number, doneBytes: r.done_bytes as number,
+    failedItems: r.failed_items as number, skippedItems: r.skipped_items as number,
+    updatedAt: (r.updated_at as string | null) ?? null,
   };
 }

@@ -43,18 +43,22 @@ export interface DoneItemRow {
   flags: string[] | null;
 }
 
-export interface ContainerRow extends Partial<Checkpoint> {
-  mailboxId: number;
-  containerId: string;
-  path: string;
-  targetRef: string;
-  status: ContainerStatus;
+/** Item counters kept per container (and summed per mailbox). */
+export interface ItemCounters {
   totalItems: number;
   totalBytes: number;
   doneItems: number;
   doneBytes: number;
   failedItems: number;
   skippedItems: number;
+}
+
+export interface ContainerRow extends Partial<Checkpoint>, ItemCounters {
+  mailboxId: number;
+  containerId: string;
+  path: string;
+  targetRef: string;
+  status: ContainerStatus;
   lastError: string | null;
   updatedAt: string;
 }
@@ -114,19 +118,13 @@ export interface FailedItemRow {
   updatedAt: string;
 }
 
-export interface MailboxSummary {
+export interface MailboxSummary extends ItemCounters {
   id: number;
   source: string;
   target: string;
   containers: number;
   containersDone: number;
   containersFailed: number;
-  totalItems: number;
-  totalBytes: number;
-  doneItems: number;
-  doneBytes: number;
-  failedItems: number;
-  skippedItems: number;
   updatedAt: string | null;
 }
 
