@@ -16,11 +16,11 @@
  *     record the rest `pending` with the target watermark → stream them from the source into
  *     the target (bounded writers and bytes) → commit final rows + new cursor in one transaction.
  *     A transient write failure is retried only after checking that the write did not land.
- *  4b. Delta of copied items (later passes only): flag changes since the last pass (CONDSTORE
+ *  4b. (follow-up.ts) Delta of copied items (later passes only): flag changes since the last pass (CONDSTORE
  *     CHANGEDSINCE, or a comparison with the flags recorded at copy time) are written to the
  *     target copies; with `deletions: mirror`, items gone from the source are removed from the
  *     target by UID.
- *  5. Sweep: an item whose write had an unknown outcome (pending at a crash, or a connection lost
+ *  5. (follow-up.ts) Sweep: an item whose write had an unknown outcome (pending at a crash, or a connection lost
  *     mid-write) and that was written again is a "suspect": a dead session may still complete
  *     the first write (Courier stores a fully sent APPEND literal even after the client died).
  *     Once such items are done, the task waits for the folder to settle and removes unclaimed
@@ -30,7 +30,6 @@
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { contentHash } from '../../mappings/content-hash.js';
-import { sameFlags } from '../../mappings/flags.js';
 import type { Container, ContainerStats, ItemContent, ItemMeta, PendingItem, SourceMailbox, TargetContainerState, TargetMailbox } from '../model/types.js';
 import type { Checkpoint, ItemResult, PendingRow, StateStore, SuspectRow } from '../state/store.js';
 import { isTransient, reasonOf, TransientError } from '../util/errors.js';
@@ -38,6 +37,7 @@ import { retry, sleep, backoffDelay, type RetryPolicy } from '../util/retry.js';
 import { ByteBudget } from '../util/semaphore.js';
 import type { EventListener } from './events.js';
 import { filterScope, judgeItem, type ItemFilters } from './filters.js';
+import { deltaOfCopied, sweepLateCopies } from './follow-up.js';
 import { TargetClaims } from './target-claims.js';
 
 export interface TaskContext {
@@ -199,61 +199,6 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     await store.setFlagSeq(mailboxId, c.id, stats.changeSeq ?? null);
   }
   return out;
-}
-
-/** Step 4b of the algorithm. */
-async function deltaOfCopied(
-  ctx: TaskContext, c: Container, epoch: string, flagSeq: string | null, withRetry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
-): Promise<{ flagsUpdated: number; deleted: number }> {
-  const sync = ctx.sync ?? { flags: true, deletions: 'ignore' as const };
-  const res = { flagsUpdated: 0, deleted: 0 };
-  if (!sync.flags && sync.deletions !== 'mirror') return res;
-  const all = await ctx.store.doneItems(ctx.mailboxId, c.id, epoch);
-  if (all.length === 0) return res;
-  // Target ids recorded under another target epoch (the UMS folder was recreated) point at
-  // unrelated messages now: never touch them.
-  const epochs = new Map<string, string>();
-  for (const ref of new Set(all.map((d) => d.targetRef))) epochs.set(ref, (await withRetry('target status', () => ctx.target.ensure(ref))).epoch);
-  const done = all.filter((d) => d.targetEpoch === epochs.get(d.targetRef));
-  if (done.length < all.length) ctx.log.warn({ container: c.id, stale: all.length - done.length }, 'some target ids belong to an older UIDVALIDITY of the target folder: left alone (reconcile shows them)');
-  const byId = new Map(done.map((d) => [d.itemId, d]));
-  if (sync.flags) {
-    const fc = await withRetry('flag changes', () => ctx.source.flagChanges(c, flagSeq));
-    if (fc.epoch === epoch) {
-      const perRef = new Map<string, { id: string; flags: string[] }[]>();
-      const rows: { itemId: string; flags: string[] }[] = [];
-      for (const it of fc.items) {
-        const d = byId.get(it.id);
-        if (!d?.targetId || (d.flags !== null && sameFlags(d.flags, it.flags))) continue;
-        perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), { id: d.targetId, flags: it.flags }]);
-        rows.push({ itemId: it.id, flags: it.flags });
-      }
-      for (const [ref, list] of perRef) await withRetry('setting flags', () => ctx.target.setFlags(ref, list));
-      if (rows.length > 0) {
-        await ctx.store.updateFlags(ctx.mailboxId, c.id, epoch, rows);
-        ctx.log.info({ container: c.id, items: rows.length }, 'flag changes written to the target');
-      }
-      res.flagsUpdated = rows.length;
-    }
-  }
-  if (sync.deletions === 'mirror') {
-    const listing = await withRetry('listing', () => ctx.source.allIds(c));
-    if (listing.epoch === epoch && listing.ids.length === 0 && done.length > 0) {
-      ctx.log.warn({ container: c.id, copied: done.length }, 'the source folder lists no message at all: not mirroring that as deletions (check the source)');
-    } else if (listing.epoch === epoch) {
-      const present = new Set(listing.ids);
-      const gone = done.filter((d) => !present.has(d.itemId));
-      const perRef = new Map<string, string[]>();
-      for (const d of gone) if (d.targetId) perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), d.targetId]);
-      for (const [ref, ids] of perRef) await withRetry('removing deleted items', () => ctx.target.removeItems(ref, ids));
-      if (gone.length > 0) {
-        await ctx.store.forgetItems(ctx.mailboxId, c.id, epoch, gone.map((d) => d.itemId));
-        ctx.log.info({ container: c.id, items: gone.length }, 'deletions in the source mirrored to the target');
-      }
-      res.deleted = gone.length;
-    }
-  }
-  return res;
 }
 
 function tally(ctx: TaskContext, c: Container, out: ContainerOutcome, results: ItemResult[]): void {
@@ -426,59 +371,3 @@ async function recoverPending(
 
 /** Prefix of a checkpoint scope while the container is being re-verified after a new epoch. */
 const VERIFY_MARK = 'verify;';
-
-/** Suspect rows are kept until a sweep ran at least this long after they were recorded. */
-const SUSPECT_MIN_AGE_MS = 5000;
-
-/** Step 5 of the algorithm. Returns how many late copies were removed. */
-async function sweepLateCopies(ctx: TaskContext, claims: TargetClaims, c: Container, epoch: string): Promise<number> {
-  const { store, mailboxId } = ctx;
-  const rows = await store.suspects(mailboxId, c.id);
-  if (rows.length === 0) return 0;
-  const stale = rows.filter((r) => r.epoch !== epoch);
-  if (stale.length > 0) await store.clearSuspects(mailboxId, c.id, stale);
-  const live = rows.filter((r) => r.epoch === epoch);
-  const done = await store.targetIds(mailboxId, c.id, epoch, live.map((r) => r.itemId));
-  const ready = live.filter((r) => done.has(r.itemId));
-  let removed = 0;
-  const byRef = new Map<string, SuspectRow[]>();
-  for (const r of ready) byRef.set(r.targetRef, [...(byRef.get(r.targetRef) ?? []), r]);
-  for (const [ref, group] of byRef) {
-    removed += await claims.exclusive(ref, async () => {
-      await ctx.target.settle(ref);
-      const t = await ctx.target.ensure(ref);
-      const exclude = new Set([
-        ...(await store.claimedTargetIds(mailboxId, ref, t.epoch)),
-        ...(await claims.get(ref, t.epoch, () => store.claimedTargetIds(mailboxId, ref, t.epoch))),
-      ]);
-      let n = 0;
-      const byWatermark = new Map<string, SuspectRow[]>();
-      for (const r of group) byWatermark.set(r.watermark, [...(byWatermark.get(r.watermark) ?? []), r]);
-      for (const [watermark, rs] of byWatermark) {
-        const items: PendingItem[] = rs.map((r) => ({
-          key: r.itemId, size: r.size, hash: r.hash, messageId: r.messageId ?? undefined, internalDate: r.internalDate ? new Date(r.internalDate) : undefined,
-        }));
-        for (let round = 0; round < 3; round++) {
-          const found = await ctx.target.findWritten(ref, watermark, items, exclude);
-          if (found.size === 0) break;
-          const ids = [...found.values()];
-          ctx.log.warn({ container: c.id, target: ref, ids, items: [...found.keys()] }, 'removing late-arriving second copies written by an interrupted run');
-          await ctx.target.removeItems(ref, ids);
-          for (const id of ids) exclude.add(id);
-          n += ids.length;
-        }
-      }
-      return n;
-    });
-  }
-  // Rows of done items are settled once old enough (a late copy had time to land and be swept);
-  // rows of items still failed or pending stay until those are written, however long.
-  const rowsNow = await store.itemRows(mailboxId, c.id, epoch, live.map((r) => r.itemId));
-  const now = Date.now();
-  const old = live.filter((r) => {
-    const status = rowsNow.get(r.itemId)?.status;
-    return (status === undefined || status === 'done' || status === 'skipped') && now - Date.parse(r.createdAt ?? '') >= SUSPECT_MIN_AGE_MS;
-  });
-  if (old.length > 0) await store.clearSuspects(mailboxId, c.id, old);
-  return removed;
-}
