@@ -101,11 +101,16 @@ class ImapSourceMailbox implements SourceMailbox {
   }
 
   async stats(container: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
-    const st = await this.run(`STATUS ${container.id}`, (c) => c.client.status(container.id, { messages: true, uidNext: true, uidValidity: true, highestModseq: true }));
+    // STATUS=SIZE (RFC 8438) gives the total in the same round trip; otherwise sizes are summed.
+    const statusSize = opts.withBytes === true && this.session.capabilities.has('STATUS=SIZE');
+    const st = await this.run(`STATUS ${container.id}`, (c) => c.client.status(container.id, {
+      messages: true, uidNext: true, uidValidity: true, highestModseq: true, ...(statusSize ? { size: true } : {}),
+    }));
     if (!st) throw new TransientError(`source ${this.account.login}: STATUS ${container.id} gave no answer`);
     const count = st.messages ?? 0;
     let bytes: number | undefined;
     if (opts.withBytes && count === 0) bytes = 0;
+    else if (statusSize && typeof st.size === 'number') bytes = st.size;
     else if (opts.withBytes) {
       bytes = await this.run(`sizes of ${container.id}`, async (c) => {
         await this.examine(c, container.id);
