@@ -4,7 +4,7 @@ import type {
   Checkpoint, ContainerRow, ContainerStatus, DoneItemRow, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
   MailboxSummary, PendingRow, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
-import { checkpointFrom, containerRowFrom, mailboxSummaryFrom } from './rows.js';
+import { checkpointFrom, containerRowFrom, mailboxSummaryFrom, pendingRowFrom } from './rows.js';
 
 type Row = Record<string, unknown>;
 type Db = pg.Pool | pg.PoolClient;
@@ -167,15 +167,7 @@ export class PostgresStateStore implements StateStore {
   async pending(mailboxId: number, containerId: string): Promise<PendingRow[]> {
     const res = await this.pool.query(`SELECT item_id, epoch, size, internal_date, message_id, target_ref, watermark FROM items
       WHERE mailbox_id = $1 AND container_id = $2 AND status = 'pending' ORDER BY seq`, [mailboxId, containerId]);
-    return (res.rows as Row[]).map((r) => ({
-      itemId: r.item_id as string,
-      epoch: r.epoch as string,
-      size: r.size as number,
-      internalDate: (r.internal_date as string | null) ?? null,
-      messageId: (r.message_id as string | null) ?? null,
-      targetRef: r.target_ref as string,
-      watermark: r.watermark as string,
-    }));
+    return (res.rows as Row[]).map(pendingRowFrom);
   }
 
   async commitBatch(mailboxId: number, containerId: string, results: ItemResult[], cp: Checkpoint): Promise<void> {

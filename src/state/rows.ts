@@ -1,5 +1,5 @@
 /** Maps database rows to the store's shapes; shared by the SQLite and PostgreSQL stores (same columns). */
-import type { Checkpoint, ContainerRow, ContainerStatus, MailboxSummary } from './store.js';
+import type { Checkpoint, ContainerRow, ContainerStatus, MailboxSummary, PendingRow } from './store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -46,5 +46,17 @@ export function mailboxSummaryFrom(r: Row): MailboxSummary {
     doneItems: r.done_items as number, doneBytes: r.done_bytes as number,
     failedItems: r.failed_items as number, skippedItems: r.skipped_items as number,
     updatedAt: (r.updated_at as string | null) ?? null,
+  };
+}
+
+export function pendingRowFrom(r: Row): PendingRow {
+  return {
+    itemId: r.item_id as string,
+    epoch: r.epoch as string,
+    size: r.size as number,
+    internalDate: (r.internal_date as string | null) ?? null,
+    messageId: (r.message_id as string | null) ?? null,
+    targetRef: r.target_ref as string,
+    watermark: r.watermark as string,
   };
 }

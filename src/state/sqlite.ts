@@ -6,7 +6,7 @@ import type {
   Checkpoint, ContainerRow, ContainerStatus, DoneItemRow, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
   MailboxSummary, PendingRow, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
-import { checkpointFrom, containerRowFrom, mailboxSummaryFrom } from './rows.js';
+import { checkpointFrom, containerRowFrom, mailboxSummaryFrom, pendingRowFrom } from './rows.js';
 
 type Row = Record<string, unknown>;
 
@@ -87,15 +87,7 @@ export class SqliteStateStore implements StateStore {
   async pending(mailboxId: number, containerId: string): Promise<PendingRow[]> {
     const rows = this.db.prepare(`SELECT item_id, epoch, size, internal_date, message_id, target_ref, watermark FROM items
       WHERE mailbox_id = ? AND container_id = ? AND status = 'pending' ORDER BY rowid`).all(mailboxId, containerId) as Row[];
-    return rows.map((r) => ({
-      itemId: r.item_id as string,
-      epoch: r.epoch as string,
-      size: r.size as number,
-      internalDate: (r.internal_date as string | null) ?? null,
-      messageId: (r.message_id as string | null) ?? null,
-      targetRef: r.target_ref as string,
-      watermark: r.watermark as string,
-    }));
+    return rows.map(pendingRowFrom);
   }
 
   async commitBatch(mailboxId: number, containerId: string, results: ItemResult[], cp: Checkpoint): Promise<void> {
