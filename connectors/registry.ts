@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { EndpointConfig, SourceConfig, TargetConfig } from '../src/config/schema.js';
 import { resolveSecret } from '../src/config/secrets.js';
 import type { SourceConnector, TargetConnector } from '../src/model/types.js';
+import type { SlotGate } from '../src/util/semaphore.js';
 import type { ImapEndpoint } from './imap-common/endpoint.js';
 import { ImapSource } from './imap-source/index.js';
 import { UmsImapTarget } from './ums-imap/index.js';
@@ -14,7 +15,14 @@ export interface ConnectorContext {
   log: Logger;
   /** Connections one mailbox may use on each side (parallel folders × writers). */
   perMailbox: { source: number; target: number };
+  /**
+   * The connection cap of one server shared beyond this process (worker mode: PostgreSQL
+   * advisory locks, src/state/pg-locks.ts); absent → a cap per process.
+   */
+  serverSlots?: (server: string, max: number) => SlotGate;
 }
+
+const serverKey = (cfg: EndpointConfig) => `${cfg.host}:${cfg.port}`;
 
 function imapEndpoint(cfg: EndpointConfig, ctx: ConnectorContext, autoEnable: boolean): ImapEndpoint {
   const auth: ImapEndpoint['auth'] = cfg.auth.mode === 'master'
@@ -32,13 +40,13 @@ function imapEndpoint(cfg: EndpointConfig, ctx: ConnectorContext, autoEnable: bo
 export function createSource(cfg: SourceConfig, ctx: ConnectorContext): SourceConnector {
   switch (cfg.type) {
     case 'imap':
-      return new ImapSource(imapEndpoint(cfg, ctx, true), ctx.log, ctx.perMailbox.source);
+      return new ImapSource(imapEndpoint(cfg, ctx, true), ctx.log, ctx.perMailbox.source, ctx.serverSlots?.(serverKey(cfg), cfg.maxConnections));
   }
 }
 
 export function createTarget(cfg: TargetConfig, ctx: ConnectorContext): TargetConnector {
   switch (cfg.type) {
     case 'ums-imap':
-      return new UmsImapTarget(imapEndpoint(cfg, ctx, cfg.utf8Accept), ctx.log, ctx.perMailbox.target);
+      return new UmsImapTarget(imapEndpoint(cfg, ctx, cfg.utf8Accept), ctx.log, ctx.perMailbox.target, ctx.serverSlots?.(serverKey(cfg), cfg.maxConnections));
   }
 }

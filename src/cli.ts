@@ -82,6 +82,21 @@ program.command('reconcile')
   .option('--show-subjects', 'show subjects and raw Message-IDs of the differing items (otherwise named by folder, UID, date, size and a hash)')
   .action(async (o) => finish((await import('./commands/reconcile.js')).reconcileCommand(o)));
 
+program.command('enqueue')
+  .description('scale-out: put the configured mailboxes on the PostgreSQL queue for `worker` processes (one job per mailbox; re-enqueuing replaces a waiting job)')
+  .option(...configOption)
+  .option('-m, --mailbox <login>', 'only this mailbox (repeatable)', collect)
+  .option('--failed', 'the jobs retry only the items that failed before')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => finish((await import('./commands/worker.js')).enqueueCommand(o)));
+
+program.command('worker')
+  .description('scale-out: take mailbox jobs from the PostgreSQL queue until stopped (run any number, on any number of machines, with the same config)')
+  .option(...configOption)
+  .option('--jobs <n>', 'mailboxes this process migrates at once (default: workers.concurrency, else concurrency.mailboxes)', positiveInt)
+  .option('--exit-when-idle', 'stop once no job is waiting, retrying or running (batch mode, tests, benchmarks)')
+  .action(async (o) => finish((await import('./commands/worker.js')).workerCommand({ config: o.config, jobs: o.jobs, exitWhenIdle: o.exitWhenIdle })));
+
 const db = program.command('db').description('the state store\'s database');
 db.command('migrate')
   .description('create or upgrade the schema of the configured state store (SQLite file or PostgreSQL) and print its version')

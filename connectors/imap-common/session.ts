@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Account } from '../../src/model/types.js';
 import { ConnectionPool } from '../../src/util/pool.js';
-import type { Semaphore } from '../../src/util/semaphore.js';
+import type { SlotGate } from '../../src/util/semaphore.js';
 import { connectImap, type ImapEndpoint } from './endpoint.js';
 import { imapError } from './errors.js';
 
@@ -22,7 +22,7 @@ export class ImapSession {
   capabilities = new Set<string>();
   namespace: { prefix: string; delimiter: string } | undefined;
 
-  constructor(readonly ep: ImapEndpoint, readonly account: Account, slots: Semaphore, readonly log: Logger, max: number, readonly side: 'source' | 'target') {
+  constructor(readonly ep: ImapEndpoint, readonly account: Account, slots: SlotGate, readonly log: Logger, max: number, readonly side: 'source' | 'target') {
     this.pool = new ConnectionPool<ImapConn>({
       open: async () => ({ client: await connectImap(ep, account, log, side) }),
       close: async (c) => { await c.client.logout().catch(() => c.client.close()); },

@@ -8,7 +8,7 @@ import type {
   AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceConnector, SourceMailbox, SpecialUse,
 } from '../../src/model/types.js';
 import { TransientError } from '../../src/util/errors.js';
-import { Semaphore } from '../../src/util/semaphore.js';
+import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { ImapSession, type ImapConn } from '../imap-common/session.js';
 import { parseMessageIdHeader, parseSubjectHeader } from '../imap-common/message-id.js';
@@ -24,10 +24,11 @@ const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', 
 
 export class ImapSource implements SourceConnector {
   readonly name = 'imap';
-  private readonly slots: Semaphore;
+  private readonly slots: SlotGate;
 
-  constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 4) {
-    this.slots = new Semaphore(ep.maxConnections);
+  /** `slots`: the server-wide connection cap when it is shared beyond this process (workers). */
+  constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 4, slots?: SlotGate) {
+    this.slots = slots ?? new Semaphore(ep.maxConnections);
   }
 
   async openMailbox(account: Account): Promise<SourceMailbox> {
@@ -45,7 +46,7 @@ class ImapSourceMailbox implements SourceMailbox {
   private readonly uidLists = new Map<string, { epoch: string; after: number; uids: number[] }>();
   private readonly epochs = new Map<string, string>();
 
-  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: Semaphore, log: Logger, max: number) {
+  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, log: Logger, max: number) {
     this.session = new ImapSession(ep, account, slots, log, max, 'source');
   }
 

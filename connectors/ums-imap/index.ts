@@ -9,7 +9,7 @@ import type {
   AccessCheck, Account, ItemContent, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
 import { FatalError, ItemError, TransientError } from '../../src/util/errors.js';
-import { Semaphore } from '../../src/util/semaphore.js';
+import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
 import { chunkBySize } from '../imap-common/chunks.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { imapError } from '../imap-common/errors.js';
@@ -44,10 +44,11 @@ interface Candidate {
 
 export class UmsImapTarget implements TargetConnector {
   readonly name = 'ums-imap';
-  private readonly slots: Semaphore;
+  private readonly slots: SlotGate;
 
-  constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 8) {
-    this.slots = new Semaphore(ep.maxConnections);
+  /** `slots`: the server-wide connection cap when it is shared beyond this process (workers). */
+  constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 8, slots?: SlotGate) {
+    this.slots = slots ?? new Semaphore(ep.maxConnections);
   }
 
   async openMailbox(account: Account): Promise<TargetMailbox> {
@@ -68,7 +69,7 @@ class UmsImapMailbox implements TargetMailbox {
   /** Full-folder candidate lists (verify mode), by `${ref}:${uidvalidity}`. */
   private readonly indexes = new Map<string, CandidateIndex>();
 
-  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: Semaphore, log: Logger, max: number) {
+  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, log: Logger, max: number) {
     this.session = new ImapSession(ep, account, slots, log, max, 'target');
   }
 

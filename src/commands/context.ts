@@ -1,6 +1,6 @@
 /** What every command needs from the config: logger, connectors, mailbox accounts and job options. */
 import type { Logger } from 'pino';
-import { createSource, createTarget } from '../../connectors/registry.js';
+import { createSource, createTarget, type ConnectorContext } from '../../connectors/registry.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { JobOptions, MailboxJob } from '../engine/job.js';
@@ -17,6 +17,8 @@ export interface CommandOptions {
   concurrency?: number;
   /** Log level override (e.g. quieter on a TTY with a progress line). */
   logLevel?: string;
+  /** Per-server connection caps shared beyond this process (worker mode). */
+  serverSlots?: ConnectorContext['serverSlots'];
 }
 
 export interface CommandContext {
@@ -50,7 +52,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
     source: Math.min(config.source.maxConnections, tasks),
     target: Math.min(config.target.maxConnections, tasks * config.concurrency.writersPerTask),
   };
-  const ctx = { baseDir: loaded.baseDir, env, log, perMailbox };
+  const ctx: ConnectorContext = { baseDir: loaded.baseDir, env, log, perMailbox, serverSlots: opts.serverSlots };
   const wanted = opts.mailbox && opts.mailbox.length > 0 ? new Set(opts.mailbox) : undefined;
   const entries = loaded.mailboxes.filter((m) => !wanted || wanted.has(m.source) || wanted.has(m.target));
   if (wanted && entries.length === 0) {

@@ -140,6 +140,17 @@ export interface SyncConfig {
   deletions: 'ignore' | 'mirror';
 }
 
+/** `ums-migrate worker`: the PostgreSQL job queue shared by workers on several machines. */
+export interface WorkersConfig {
+  /** A worker whose heartbeat is older than this is presumed dead; its mailboxes go to others. */
+  leaseSeconds: number;
+  heartbeatSeconds: number;
+  /** Attempts per mailbox job before it stays failed (graphile-worker's exponential backoff between them). */
+  maxAttempts: number;
+  /** Mailboxes one worker process migrates at once (default: concurrency.mailboxes). */
+  concurrency?: number;
+}
+
 export interface RetryConfig {
   attempts: number;
   baseDelayMs: number;
@@ -161,6 +172,7 @@ export interface MigrationConfig {
   concurrency: ConcurrencyConfig;
   sync: SyncConfig;
   retry: RetryConfig;
+  workers: WorkersConfig;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,6 +498,20 @@ const retrySchema = z
     }
   });
 
+const workersSchema = z
+  .object({
+    leaseSeconds: int(5, 3600).default(30),
+    heartbeatSeconds: int(1, 600).default(5),
+    maxAttempts: int(1, 1000).default(10),
+    concurrency: int(1, 100).optional(),
+  })
+  .strict()
+  .superRefine((w, ctx) => {
+    if (w.heartbeatSeconds * 2 > w.leaseSeconds) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['heartbeatSeconds'], message: `must be at most half of workers.leaseSeconds (${w.leaseSeconds}), or live workers would look dead` });
+    }
+  });
+
 const migrationConfigObject = z
   .object({
     version: z.literal(1),
@@ -500,6 +526,7 @@ const migrationConfigObject = z
     concurrency: concurrencySchema.default({}),
     sync: syncSchema.default({}),
     retry: retrySchema.default({}),
+    workers: workersSchema.default({}),
   })
   .strict();
 

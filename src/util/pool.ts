@@ -1,4 +1,4 @@
-import type { Semaphore } from './semaphore.js';
+import type { SlotGate } from './semaphore.js';
 
 /** Handed to a waiter when the connection it waited for could not be opened. */
 const RETRY = Symbol('retry');
@@ -11,8 +11,8 @@ export interface PoolOptions<C> {
   usable(conn: C): boolean;
   /** Most connections this pool opens. */
   max: number;
-  /** The server-wide cap shared with every other pool on that server. */
-  slots: Semaphore;
+  /** The server-wide cap shared with every other pool on that server (in this process, or across workers). */
+  slots: SlotGate;
 }
 
 /**
@@ -56,13 +56,23 @@ export class ConnectionPool<C> {
     // The first connection may wait for a server slot; later ones only take a free slot.
     // `opening` is counted before any await so concurrent callers see this connection coming.
     const first = total === 0;
-    if (total < this.opts.max && (first || this.opts.slots.tryAcquire())) {
+    if (total < this.opts.max) {
       this.opening++;
+      let slot: boolean;
       try {
-        if (first) await this.opts.slots.acquire();
+        if (first) {
+          await this.opts.slots.acquire();
+          slot = true;
+        } else {
+          slot = await this.opts.slots.tryAcquire();
+        }
       } catch (err) {
         this.opening--;
         throw err;
+      }
+      if (!slot) {
+        this.opening--;
+        return this.waitForOwn(prefer);
       }
       try {
         const conn = await this.opts.open();
@@ -77,6 +87,13 @@ export class ConnectionPool<C> {
         this.opening--;
       }
     }
+    return this.waitForOwn(prefer);
+  }
+
+  /** Waits for one of this pool's own connections (given back, or a failed open's turn to retry). */
+  private async waitForOwn(prefer?: (conn: C) => boolean): Promise<C> {
+    // An own connection given back while we asked for a slot, or none of ours left to wait for.
+    if (this.idle.length > 0 || this.all.size + this.opening === 0) return this.take(prefer);
     const conn = await new Promise<C | null | typeof RETRY>((resolve) => this.waiters.push(resolve));
     if (conn === null) throw new Error('connection pool is closed');
     if (conn === RETRY) return this.take(prefer);

@@ -1,5 +1,16 @@
+/**
+ * Permits for connections to one server. `tryAcquire` may answer asynchronously: the
+ * PostgreSQL-backed gate (src/state/pg-locks.ts) asks the database, so the cap holds
+ * across worker processes on several machines.
+ */
+export interface SlotGate {
+  acquire(): Promise<void>;
+  tryAcquire(): boolean | Promise<boolean>;
+  release(): void;
+}
+
 /** A counting semaphore: `acquire` waits for a permit, `tryAcquire` takes one only if free. */
-export class Semaphore {
+export class Semaphore implements SlotGate {
   private free: number;
   private readonly waiters: (() => void)[] = [];
 

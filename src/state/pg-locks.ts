@@ -1,0 +1,159 @@
+/**
+ * Locks that must hold across worker processes on several machines, as PostgreSQL
+ * session-level advisory locks on one dedicated connection per process (the "lock session"):
+ *
+ * - mailbox locks: one process migrates a mailbox at a time (the fence behind the job queue's
+ *   lease — a worker wrongly presumed dead still holds its mailbox lock, so nobody else writes
+ *   into that mailbox until it lets go);
+ * - server slots: `cap` numbered locks per server; holding one = holding one connection to that
+ *   server, so a per-server connection cap holds for all workers together.
+ *
+ * A process that dies loses its session and with it every lock, at once (SIGKILL closes the
+ * socket). If the lock session drops while the process lives, the locks are gone too: `onLost`
+ * fires and the owner must stop writing (the worker command exits so a supervisor restarts it).
+ *
+ * Keys are `hashtextextended(<namespace>:<name>, 0)`, 64-bit; a collision only makes two
+ * mailboxes wait for each other. Advisory locks are re-entrant within one session, so the
+ * session remembers what it holds and never asks for a held slot twice.
+ */
+import pg from 'pg';
+import type { SlotGate } from '../util/semaphore.js';
+
+const POLL_MIN_MS = 25;
+const POLL_MAX_MS = 500;
+
+export class PgLockSession {
+  private readonly heldSlots = new Map<string, number[]>();
+  private readonly heldMailboxes = new Set<string>();
+  private lostHandlers: ((err: Error) => void)[] = [];
+  private lost: Error | undefined;
+  private closing = false;
+  /** Slot operations run one at a time, so two callers never take the same (re-entrant) slot. */
+  private slotChain: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly client: pg.Client) {
+    const onLost = (err: Error) => {
+      if (this.closing || this.lost) return;
+      this.lost = err;
+      for (const h of this.lostHandlers) h(err);
+    };
+    client.on('error', (err) => onLost(new Error(`the PostgreSQL lock session failed: ${err.message}`)));
+    client.on('end', () => onLost(new Error('the PostgreSQL lock session ended')));
+  }
+
+  static async open(url: string, applicationName = 'ums-migrate locks'): Promise<PgLockSession> {
+    const client = new pg.Client({ connectionString: url, application_name: applicationName, keepAlive: true });
+    await client.connect();
+    return new PgLockSession(client);
+  }
+
+  /** Called once if the session drops: every lock it held is gone. */
+  onLost(handler: (err: Error) => void): void {
+    this.lostHandlers.push(handler);
+    if (this.lost) handler(this.lost);
+  }
+
+  private check(): void {
+    if (this.lost) throw this.lost;
+  }
+
+  private async tryKey(key: string): Promise<boolean> {
+    this.check();
+    const r = await this.client.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [key]);
+    return r.rows[0]?.ok === true;
+  }
+
+  private async unlockKey(key: string): Promise<void> {
+    if (this.lost) return; // the locks went with the session
+    await this.client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+  }
+
+  /** Takes the mailbox lock if free (false: another process holds it). */
+  async tryLockMailbox(name: string): Promise<boolean> {
+    if (this.heldMailboxes.has(name)) return false; // re-entrant in PostgreSQL, not for us
+    const ok = await this.tryKey(`ums-mailbox:${name}`);
+    if (ok) this.heldMailboxes.add(name);
+    return ok;
+  }
+
+  async unlockMailbox(name: string): Promise<void> {
+    if (!this.heldMailboxes.delete(name)) return;
+    await this.unlockKey(`ums-mailbox:${name}`);
+  }
+
+  /** Which of `cap` slots of `server` this session took, or undefined when all are taken. */
+  private async trySlot(server: string, cap: number): Promise<number | undefined> {
+    const held = this.heldSlots.get(server) ?? [];
+    if (held.length >= cap) return undefined;
+    // Start at a random slot so processes do not all queue on slot 0.
+    const start = Math.floor(Math.random() * cap);
+    for (let k = 0; k < cap; k++) {
+      const slot = (start + k) % cap;
+      if (held.includes(slot)) continue;
+      if (await this.tryKey(`ums-slot:${server}:${slot}`)) {
+        held.push(slot);
+        this.heldSlots.set(server, held);
+        return slot;
+      }
+    }
+    return undefined;
+  }
+
+  private async releaseSlot(server: string): Promise<void> {
+    const slot = this.heldSlots.get(server)?.pop();
+    if (slot !== undefined) await this.unlockKey(`ums-slot:${server}:${slot}`);
+  }
+
+  /** Slots held now, per server (for status and tests). */
+  held(): { mailboxes: string[]; slots: Record<string, number> } {
+    return { mailboxes: [...this.heldMailboxes], slots: Object.fromEntries([...this.heldSlots].map(([s, h]) => [s, h.length])) };
+  }
+
+  /** A SlotGate for the pools of one server: at most `cap` connections across every process. */
+  gate(server: string, cap: number): SlotGate {
+    return new PgSlotGate(this, server, cap);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.slotChain.then(fn, fn);
+    this.slotChain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** @internal */
+  _try(server: string, cap: number): Promise<number | undefined> {
+    return this.serial(() => this.trySlot(server, cap));
+  }
+
+  /** @internal */
+  _release(server: string): Promise<void> {
+    return this.serial(() => this.releaseSlot(server));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+/** Waits by polling the database, with backoff; releases are fire-and-forget (errors are loss of the session). */
+class PgSlotGate implements SlotGate {
+  constructor(private readonly session: PgLockSession, private readonly server: string, private readonly cap: number) {}
+
+  async tryAcquire(): Promise<boolean> {
+    return (await this.session._try(this.server, this.cap)) !== undefined;
+  }
+
+  async acquire(): Promise<void> {
+    let wait = POLL_MIN_MS;
+    for (;;) {
+      if (await this.tryAcquire()) return;
+      await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
+      wait = Math.min(POLL_MAX_MS, wait * 2);
+    }
+  }
+
+  release(): void {
+    void this.session._release(this.server).catch(() => undefined);
+  }
+}
