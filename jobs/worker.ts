@@ -85,23 +85,17 @@ export async function runWorker(opts: WorkerOptions, signal: AbortSignal): Promi
       const job = bySource.get(payload.source);
       if (!job) throw new Error(`mailbox ${payload.source} is not in this worker's configuration (${opts.config}); every worker needs the same mailbox list`);
       if (helpers.job.locked_by) await liveness.register(helpers.job.locked_by);
-      if (!(await locks.tryLockMailbox(payload.source))) {
-        throw new Error(`mailbox ${payload.source} is being migrated by another process; this attempt waits for a later retry`);
-      }
       const mlog = log.child({ mailbox: payload.source, attempt: helpers.job.attempts });
-      try {
-        mlog.info('mailbox job started');
-        const report = await runJob({ store: store as StateStore, sources: ctx.sources, targets: ctx.targets, log: mlog, signal: stop.signal },
-          [job], { ...ctx.options, mailboxes: 1, onlyFailed: payload.onlyFailed });
-        const m = report.mailboxes[0];
-        mlog.info({ copied: report.copied, recovered: report.recovered, failed: report.failed, skipped: report.skipped, seconds: report.seconds }, 'mailbox job finished');
-        if (stop.signal.aborted) throw new Error(`worker ${processId} stopped during mailbox ${payload.source}; checkpointed, another attempt resumes it`);
-        if (!m || !m.ok) {
-          const folders = (m?.containers ?? []).filter((c) => !c.ok).map((c) => `${c.source}: ${c.error}`);
-          throw new Error(`mailbox ${payload.source}: ${m?.error ?? `${folders.length} folder(s) failed: ${folders.join('; ')}`}`);
-        }
-      } finally {
-        await locks.unlockMailbox(payload.source).catch(() => undefined);
+      mlog.info('mailbox job started');
+      // The fence (mailbox advisory lock) is taken inside runJob; held by another process → the mailbox fails this attempt.
+      const report = await runJob({ store: store as StateStore, sources: ctx.sources, targets: ctx.targets, log: mlog, signal: stop.signal, fence: locks.fence() },
+        [job], { ...ctx.options, mailboxes: 1, onlyFailed: payload.onlyFailed });
+      const m = report.mailboxes[0];
+      mlog.info({ copied: report.copied, recovered: report.recovered, failed: report.failed, skipped: report.skipped, seconds: report.seconds }, 'mailbox job finished');
+      if (stop.signal.aborted) throw new Error(`worker ${processId} stopped during mailbox ${payload.source}; checkpointed, another attempt resumes it`);
+      if (!m || !m.ok) {
+        const folders = (m?.containers ?? []).filter((c) => !c.ok).map((c) => `${c.source}: ${c.error}`);
+        throw new Error(`mailbox ${payload.source}: ${m?.error ?? `${folders.length} folder(s) failed: ${folders.join('; ')}`}`);
       }
     };
     runner = await run({

@@ -115,11 +115,11 @@ async function finish(p: Promise<number>): Promise<void> {
 
 program.parseAsync(process.argv).catch(async (err: unknown) => {
   const { ConfigError } = await import('./config/load.js');
-  const { LockHeldError } = await import('./state/run-lock.js');
+  const { LockHeldError, PgLockHeldError } = await import('./state/run-lock.js');
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exitCode = EXIT.CONFIG;
-  } else if (err instanceof LockHeldError) {
+  } else if (err instanceof LockHeldError || err instanceof PgLockHeldError) {
     process.stderr.write(`ums-migrate: ${err.message}\n`);
     process.exitCode = EXIT.LOCKED;
   } else {

@@ -17,6 +17,8 @@ export interface CommandOptions {
   concurrency?: number;
   /** Log level override (e.g. quieter on a TTY with a progress line). */
   logLevel?: string;
+  /** The config, when the caller loaded it already. */
+  loaded?: LoadedConfig;
   /** Per-server connection caps shared beyond this process (worker mode). */
   serverSlots?: ConnectorContext['serverSlots'];
 }
@@ -31,7 +33,7 @@ export interface CommandContext {
 }
 
 export async function commandContext(opts: CommandOptions): Promise<CommandContext> {
-  const loaded = await loadConfig(opts.config);
+  const loaded = opts.loaded ?? (await loadConfig(opts.config));
   const { config } = loaded;
   const log = createLogger({ level: opts.logLevel ?? config.logging.level, file: config.logging.file });
   const env = process.env;

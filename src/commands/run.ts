@@ -2,17 +2,38 @@
 import { EXIT } from '../cli/exit-codes.js';
 import { ProgressLine } from '../cli/progress.js';
 import { runJob, type JobReport } from '../engine/job.js';
-import { acquireRunLock } from '../state/run-lock.js';
-import { lockPathFor, openStateStore } from '../state/open.js';
+import { hostname } from 'node:os';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { StateConfig } from '../config/schema.js';
+import { PgLockSession } from '../state/pg-locks.js';
+import { describePostgresUrl } from '../state/postgres.js';
+import { acquireRunLock, PgLockHeldError } from '../state/run-lock.js';
+import { lockPathFor, openStateStore, postgresUrl } from '../state/open.js';
+import type { StateStore } from '../state/store.js';
 import { formatBytes, table } from '../util/format.js';
 import { peakRssMb as readPeakRss } from '../util/memory.js';
-import { commandContext, type CommandOptions } from './context.js';
+import { commandContext, type CommandContext, type CommandOptions } from './context.js';
+
+/** The advisory lock one `run`/`sync` holds on a PostgreSQL state store (workers don't take it). */
+const RUN_LOCK = 'ums-run';
 
 export async function runCommand(opts: CommandOptions & { json?: boolean; command?: string; failed?: boolean }): Promise<number> {
-  const ctx = await commandContext(opts);
+  const loaded = await loadConfig(opts.config);
+  const command = opts.command ?? 'run';
+  // PostgreSQL: the run lock, mailbox fences and connection caps are advisory locks shared with workers on other machines.
+  const locks = loaded.config.state.driver === 'postgres' ? await pgRunLocks(loaded, command) : undefined;
+  let release: () => void | Promise<void> = () => locks?.close();
+  let store: StateStore | undefined;
+  let ctx: CommandContext;
+  try {
+    ctx = await commandContext({ ...opts, loaded, serverSlots: locks ? (server, max) => locks.gate(server, max) : undefined });
+    if (!locks) release = acquireRunLock(lockPathFor(loaded.config.state), command);
+    store = await openStateStore(loaded.config.state, { baseDir: loaded.baseDir });
+  } catch (err) {
+    await release();
+    throw err;
+  }
   if (opts.failed) ctx.options.onlyFailed = true;
-  const release = acquireRunLock(lockPathFor(ctx.loaded.config.state), opts.command ?? 'run');
-  const store = await openStateStore(ctx.loaded.config.state, { baseDir: ctx.loaded.baseDir });
   const abort = new AbortController();
   const stop = (sig: string) => {
     if (abort.signal.aborted) process.exit(EXIT.INTERRUPTED);
@@ -27,7 +48,7 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
   try {
     ctx.log.info({ mailboxes: ctx.jobs.length, command: opts.command ?? 'run' }, 'run started');
     const report = await runJob({
-      store, sources: ctx.sources, targets: ctx.targets, log: ctx.log, onEvent: progress?.onEvent, signal: abort.signal,
+      store, sources: ctx.sources, targets: ctx.targets, log: ctx.log, onEvent: progress?.onEvent, signal: abort.signal, fence: locks?.fence(),
     }, ctx.jobs, ctx.options);
     progress?.stop();
     const usage = process.resourceUsage();
@@ -42,9 +63,21 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     await store.close();
-    release();
+    await release();
     ctx.log.flush();
   }
+}
+
+async function pgRunLocks(loaded: LoadedConfig, command: string): Promise<PgLockSession> {
+  const state = loaded.config.state as Extract<StateConfig, { driver: 'postgres' }>;
+  const url = postgresUrl(state, { baseDir: loaded.baseDir, env: process.env });
+  const locks = await PgLockSession.open(url, `ums-migrate ${command} (pid ${process.pid} on ${hostname()}, since ${new Date().toISOString()})`);
+  if (!(await locks.tryNamed(RUN_LOCK))) {
+    const holder = await locks.holderOf(RUN_LOCK).catch(() => undefined);
+    await locks.close();
+    throw new PgLockHeldError(describePostgresUrl(url), holder);
+  }
+  return locks;
 }
 
 export function summarise(r: JobReport): string {

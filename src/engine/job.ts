@@ -49,6 +49,12 @@ export interface JobDeps {
   log: Logger;
   onEvent?: EventListener;
   signal?: AbortSignal;
+  /**
+   * A fence held while a mailbox is migrated, when other processes share the state store
+   * (PostgreSQL advisory locks): returns a release function, or null when another process
+   * holds it (the mailbox is then reported failed and left to that process).
+   */
+  fence?: (mailbox: string) => Promise<(() => Promise<void>) | null>;
 }
 
 export interface ContainerReport extends Partial<ContainerOutcome> {
@@ -126,7 +132,12 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
   const log = deps.log.child({ mailbox: name });
   emit({ type: 'mailbox-start', mailbox: name });
   let pair: Awaited<ReturnType<typeof openMailboxPair>> | undefined;
+  let unfence: (() => Promise<void>) | null | undefined;
   try {
+    if (deps.fence) {
+      unfence = await deps.fence(name);
+      if (!unfence) throw new Error(`mailbox ${name} is being migrated by another process (a worker or another run) sharing this state store`);
+    }
     pair = await retry(() => openMailboxPair(deps, job, opts), opts.retry, (err, attempt, delayMs) => {
       log.warn({ attempt, delayMs, err: reasonOf(err) }, 'opening the mailbox failed, retrying');
       emit({ type: 'retry', mailbox: name, attempt, delayMs, error: reasonOf(err) });
@@ -169,6 +180,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
   } finally {
     await pair?.source.close().catch(() => undefined);
     await pair?.target.close().catch(() => undefined);
+    await unfence?.().catch(() => undefined);
   }
   emit({ type: 'mailbox-end', mailbox: name, ok: report.ok, error: report.error });
   return report;

@@ -24,7 +24,7 @@ const POLL_MAX_MS = 500;
 
 export class PgLockSession {
   private readonly heldSlots = new Map<string, number[]>();
-  private readonly heldMailboxes = new Set<string>();
+  private readonly heldNamed = new Set<string>();
   private lostHandlers: ((err: Error) => void)[] = [];
   private lost: Error | undefined;
   private closing = false;
@@ -69,16 +69,38 @@ export class PgLockSession {
   }
 
   /** Takes the mailbox lock if free (false: another process holds it). */
-  async tryLockMailbox(name: string): Promise<boolean> {
-    if (this.heldMailboxes.has(name)) return false; // re-entrant in PostgreSQL, not for us
-    const ok = await this.tryKey(`ums-mailbox:${name}`);
-    if (ok) this.heldMailboxes.add(name);
+  tryLockMailbox(name: string): Promise<boolean> {
+    return this.tryNamed(`ums-mailbox:${name}`);
+  }
+
+  unlockMailbox(name: string): Promise<void> {
+    return this.unlockNamed(`ums-mailbox:${name}`);
+  }
+
+  /** Takes a named lock if free (e.g. the run lock of a state store). */
+  async tryNamed(key: string): Promise<boolean> {
+    if (this.heldNamed.has(key)) return false; // re-entrant in PostgreSQL, not for us
+    const ok = await this.tryKey(key);
+    if (ok) this.heldNamed.add(key);
     return ok;
   }
 
-  async unlockMailbox(name: string): Promise<void> {
-    if (!this.heldMailboxes.delete(name)) return;
-    await this.unlockKey(`ums-mailbox:${name}`);
+  async unlockNamed(key: string): Promise<void> {
+    if (!this.heldNamed.delete(key)) return;
+    await this.unlockKey(key);
+  }
+
+  /** Who holds a named lock (the holder's application_name), when PostgreSQL can tell. */
+  async holderOf(key: string): Promise<string | undefined> {
+    const r = await this.client.query<{ name: string }>(`select a.application_name as name from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted and l.objsubid = 1 and l.database = (select oid from pg_database where datname = current_database())
+        and ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0) and l.pid <> pg_backend_pid()`, [key]);
+    return r.rows[0]?.name || undefined;
+  }
+
+  /** A JobDeps fence: the mailbox lock, with its release. */
+  fence(): (mailbox: string) => Promise<(() => Promise<void>) | null> {
+    return async (mailbox) => ((await this.tryLockMailbox(mailbox)) ? () => this.unlockMailbox(mailbox) : null);
   }
 
   /** Which of `cap` slots of `server` this session took, or undefined when all are taken. */
@@ -105,8 +127,8 @@ export class PgLockSession {
   }
 
   /** Slots held now, per server (for status and tests). */
-  held(): { mailboxes: string[]; slots: Record<string, number> } {
-    return { mailboxes: [...this.heldMailboxes], slots: Object.fromEntries([...this.heldSlots].map(([s, h]) => [s, h.length])) };
+  held(): { locks: string[]; slots: Record<string, number> } {
+    return { locks: [...this.heldNamed], slots: Object.fromEntries([...this.heldSlots].map(([s, h]) => [s, h.length])) };
   }
 
   /** A SlotGate for the pools of one server: at most `cap` connections across every process. */

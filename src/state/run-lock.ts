@@ -8,6 +8,14 @@ export class LockHeldError extends Error {
   }
 }
 
+/** The state store is PostgreSQL: the run lock is an advisory lock there (src/state/pg-locks.ts), so it holds across machines. */
+export class PgLockHeldError extends Error {
+  override readonly name = 'LockHeldError';
+  constructor(readonly store: string, readonly holder: string | undefined) {
+    super(`another ums-migrate run holds the run lock of ${store}${holder ? ` (${holder})` : ''}`);
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

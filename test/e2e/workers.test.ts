@@ -1,0 +1,142 @@
+/**
+ * Scale-out, end to end on real servers: PostgreSQL (state + queue), Dovecot → Courier-IMAP.
+ * Six mailboxes are enqueued; three `ums-migrate worker` processes take them; one worker is
+ * SIGKILLed in the middle of a mailbox. Its job is released after the lease and finished by
+ * another worker. Every message ends up in the target exactly once, the per-server connection
+ * cap held for all workers together (sampled with `ss` during the run), and `status` reads the
+ * global progress from the same database.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pg from 'pg';
+import { generateCorpus, seedSource } from '../lab/corpus.js';
+import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../lab/lab.js';
+import { createTestDatabase, dropTestDatabase, startPg } from '../lab/pg.js';
+import { runCli, spawnCli, type CliResult } from '../support/cli.js';
+import { writeLabConfig } from '../support/lab-config.js';
+import { expectExactlyOnce } from '../support/mailbox-snapshot.js';
+
+const TARGET_CAP = 4;
+const SOURCE_CAP = 5;
+const MAILBOXES = 6;
+
+let lab: Lab;
+let url: string;
+let config: { dir: string; file: string };
+const password = 'pw-workers';
+const pairs: { source: string; target: string }[] = [];
+
+/** Established client connections to a local port now (the workers' side of each socket). */
+function connectionsTo(port: number): number {
+  const out = execFileSync('ss', ['-Htn', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.trim() !== '').length;
+}
+
+beforeAll(async () => {
+  lab = await startLab();
+  await startPg();
+  for (let i = 0; i < MAILBOXES; i++) {
+    const pair = { source: uniqueLogin(`wsrc${i}`), target: uniqueLogin(`wtgt${i}`) };
+    await addSourceUser(pair.source, password);
+    await addTargetUser(pair.target, password);
+    await seedSource(lab, pair.source, password, generateCorpus({ messages: 220, maxSize: 96 * 1024, seed: 300 + i }));
+    pairs.push(pair);
+  }
+  const [first, ...rest] = pairs;
+  config = writeLabConfig(lab, { ...(first as { source: string; target: string }), password }, [
+    ...rest.flatMap((p) => [`  - source: ${p.source}`, `    target: ${p.target}`, '    sourcePassword: file:./pw', '    targetPassword: file:./pw']),
+    'concurrency:', '  tasks: 3', '  batchSize: 20', '  writersPerTask: 1',
+    'workers:', '  leaseSeconds: 6', '  heartbeatSeconds: 1', '  concurrency: 2',
+  ]);
+  const text = readFileSync(config.file, 'utf8')
+    .replace('state:\n  path: ./state.sqlite\n', 'state:\n  driver: postgres\n  url: env:UMS_STATE_URL\n')
+    .replace('source:\n  type: imap\n', `source:\n  type: imap\n  maxConnections: ${SOURCE_CAP}\n`)
+    .replace('target:\n  type: ums-imap\n', `target:\n  type: ums-imap\n  maxConnections: ${TARGET_CAP}\n`);
+  writeFileSync(config.file, text);
+  url = await createTestDatabase('ums_workers');
+}, 600_000);
+
+afterAll(async () => {
+  if (url) await dropTestDatabase(url);
+  if (config) rmSync(config.dir, { recursive: true, force: true });
+});
+
+async function leaseOf(pid: number): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query('select 1 from ums_worker_leases where pid = $1', [pid]).catch(() => ({ rowCount: 0 }));
+    return (r.rowCount ?? 0) > 0;
+  } finally {
+    await c.end();
+  }
+}
+
+test('three workers, one SIGKILLed mid-mailbox: complete, duplicate-free, connection cap held across workers', async () => {
+  const env = { UMS_STATE_URL: url };
+  const enq = await runCli(['enqueue', '-c', config.file], env);
+  expect({ code: enq.code, stderr: enq.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(enq.stdout).toContain(`enqueued ${MAILBOXES} mailbox job(s)`);
+  // Enqueuing again while nothing runs replaces the waiting jobs instead of doubling them.
+  const again = await runCli(['enqueue', '-c', config.file, '--json'], env);
+  expect(JSON.parse(again.stdout)).toEqual({ enqueued: MAILBOXES, queue: { waiting: MAILBOXES, running: 0, failed: 0 } });
+
+  let peakTarget = 0;
+  let peakSource = 0;
+  const sampler = setInterval(() => {
+    peakTarget = Math.max(peakTarget, connectionsTo(lab.target.tlsPort));
+    peakSource = Math.max(peakSource, connectionsTo(lab.source.tlsPort));
+  }, 50);
+  const workers = [0, 1, 2].map(() => spawnCli(['worker', '-c', config.file, '--exit-when-idle'], env));
+  try {
+    // Kill the first worker once it runs a mailbox job (its lease row appears), a moment later.
+    const victim = workers[0] as ReturnType<typeof spawnCli>;
+    const deadline = Date.now() + 120_000;
+    while (!(await leaseOf(victim.child.pid as number))) {
+      if (Date.now() > deadline) throw new Error('the first worker never took a job');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 700 + Math.floor(Math.random() * 1500)));
+    victim.child.kill('SIGKILL');
+    const results: CliResult[] = await Promise.all(workers.map((w) => w.done));
+    expect(results[0]?.signal).toBe('SIGKILL');
+    for (const r of results.slice(1)) {
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(r.stdout).toMatch(/^worker stopped \(idle\)/);
+    }
+  } finally {
+    clearInterval(sampler);
+    for (const w of workers) w.child.kill('SIGKILL');
+  }
+  expect(peakTarget).toBeLessThanOrEqual(TARGET_CAP);
+  expect(peakSource).toBeLessThanOrEqual(SOURCE_CAP);
+  expect(peakTarget).toBeGreaterThanOrEqual(2); // the workers did run in parallel
+
+  let messages = 0;
+  for (const p of pairs) messages += await expectExactlyOnce(lab, p.source, p.target, password);
+
+  // The dead worker's job was released by the lease sweep (logged by a surviving worker).
+  const log = readFileSync(`${dirname(config.file)}/run.log`, 'utf8');
+  expect(log).toMatch(/released the jobs of workers whose lease expired/);
+
+  // Progress is global: status reads the same database.
+  const st = await runCli(['status', '-c', config.file, '--json'], env);
+  expect(st.code).toBe(0);
+  const status = JSON.parse(st.stdout) as { mailboxes: { source: string; failedItems: number; doneItems: number }[] };
+  expect(status.mailboxes.map((m) => m.source).sort()).toEqual(pairs.map((p) => p.source).sort());
+  expect(status.mailboxes.reduce((n, m) => n + m.doneItems, 0)).toBe(messages);
+
+  // Nothing left in the queue; a run now finds nothing to copy (and takes the PostgreSQL run lock).
+  const q = new pg.Client({ connectionString: url });
+  await q.connect();
+  try {
+    expect((await q.query('select count(*)::int as n from graphile_worker.jobs')).rows[0]).toEqual({ n: 0 });
+  } finally {
+    await q.end();
+  }
+  const sync = await runCli(['sync', '-c', config.file, '--json'], env);
+  expect(sync.code).toBe(0);
+  expect(JSON.parse(sync.stdout)).toMatchObject({ copied: 0, failed: 0 });
+  process.stdout.write(`workers test: ${messages} messages in ${MAILBOXES} mailboxes, peak connections target ${peakTarget}/${TARGET_CAP} source ${peakSource}/${SOURCE_CAP}\n`);
+}, 900_000);
