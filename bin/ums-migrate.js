@@ -21,7 +21,7 @@ function newestSource(dir) {
 }
 
 const fresh = existsSync(built)
-  && ['src', 'connectors', 'mappings', join('test', 'lab')].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= statSync(built).mtimeMs);
+  && ['src', 'connectors', 'mappings', 'jobs', 'reports', join('test', 'lab')].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= statSync(built).mtimeMs);
 if (fresh && !process.env.UMS_FROM_SOURCE) {
   await import(pathToFileURL(built).href);
 } else {

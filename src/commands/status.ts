@@ -2,11 +2,15 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { openStateStore } from '../state/open.js';
+import pg from 'pg';
+import { queueRows, type QueueRow } from '../../jobs/queue.js';
+import type { LoadedConfig } from '../config/load.js';
+import { openStateStore, postgresUrl } from '../state/open.js';
 import { formatBytes, table } from '../util/format.js';
 
 export async function statusCommand(opts: { config: string; json?: boolean; problems?: boolean; folders?: boolean }): Promise<number> {
-  const { config, baseDir } = await loadConfig(opts.config);
+  const loaded = await loadConfig(opts.config);
+  const { config, baseDir } = loaded;
   if (config.state.driver === 'sqlite' && !existsSync(config.state.path)) {
     process.stdout.write(`No run yet: ${config.state.path} does not exist.\n`);
     return EXIT.OK;
@@ -16,8 +20,9 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     const mailboxes = await store.mailboxes();
     const problems = opts.problems ? await store.problems() : [];
     const containers = opts.folders ? await store.containers() : [];
+    const queue = await workerQueue(loaded);
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ mailboxes, containers, problems }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ mailboxes, containers, problems, ...(queue ? { queue } : {}) }, null, 2)}\n`);
       return EXIT.OK;
     }
     const pct = (a: number, b: number) => (b > 0 ? `${Math.min(100, Math.floor((a / b) * 100))}%` : '-');
@@ -35,6 +40,12 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
       process.stdout.write(`\n${table(['mailbox', 'folder', 'target', 'state', 'messages', 'done', 'failed', 'skipped', 'error'],
         containers.map((c) => [byId.get(c.mailboxId) ?? '?', c.path, c.targetRef, c.status, c.totalItems, c.doneItems, c.failedItems, c.skippedItems, c.lastError ?? '']))}\n`);
     }
+    if (queue && queue.length > 0) {
+      process.stdout.write(`\nWorker queue (${queue.filter((q) => q.state === 'running').length} running, ${queue.filter((q) => q.state === 'waiting').length} waiting, ${queue.filter((q) => q.state === 'failed').length} failed for good):\n${table(
+        ['mailbox', 'job', 'attempts', 'worker', 'next try', 'last error'],
+        queue.map((q) => [q.mailbox, q.state, `${q.attempts}/${q.maxAttempts}`, q.lockedBy ?? '', q.state === 'waiting' ? q.runAt : '', q.lastError ?? '']),
+      )}\n`);
+    }
     if (opts.problems) {
       process.stdout.write(problems.length === 0 ? '\nNo failed or skipped items.\n'
         : `\n${table(['mailbox', 'folder', 'uid', 'size', 'status', 'reason'], problems.map((p) => [p.mailbox, p.path, p.itemId, p.size, p.status, p.reason]))}\n`);
@@ -42,5 +53,17 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     return EXIT.OK;
   } finally {
     await store.close();
+  }
+}
+
+/** The mailbox jobs of `enqueue`/`worker` (PostgreSQL only; undefined when never used). */
+async function workerQueue(loaded: LoadedConfig): Promise<QueueRow[] | undefined> {
+  if (loaded.config.state.driver !== 'postgres') return undefined;
+  const client = new pg.Client({ connectionString: postgresUrl(loaded.config.state, { baseDir: loaded.baseDir, env: process.env }) });
+  await client.connect();
+  try {
+    return await queueRows((sql) => client.query(sql));
+  } finally {
+    await client.end();
   }
 }

@@ -123,7 +123,8 @@ test('three workers, one SIGKILLed mid-mailbox: complete, duplicate-free, connec
   // Progress is global: status reads the same database.
   const st = await runCli(['status', '-c', config.file, '--json'], env);
   expect(st.code).toBe(0);
-  const status = JSON.parse(st.stdout) as { mailboxes: { source: string; failedItems: number; doneItems: number }[] };
+  const status = JSON.parse(st.stdout) as { mailboxes: { source: string; failedItems: number; doneItems: number }[]; queue?: unknown[] };
+  expect(status.queue).toEqual([]); // every mailbox job completed (a failed one would stay listed)
   expect(status.mailboxes.map((m) => m.source).sort()).toEqual(pairs.map((p) => p.source).sort());
   expect(status.mailboxes.reduce((n, m) => n + m.doneItems, 0)).toBe(messages);
 

@@ -1,0 +1,165 @@
+/**
+ * npm run bench:workers — scale-out: the same corpus migrated by 1, 2 and 4 `ums-migrate worker`
+ * processes sharing one PostgreSQL (state + queue), Dovecot → Courier-IMAP on loopback.
+ *
+ * BENCH_MAILBOXES (default 8) mailboxes × BENCH_MESSAGES_PER_MAILBOX (default 300, up to 256 KiB)
+ * are seeded once; each round migrates them into fresh target users with a fresh database.
+ * While a round runs, the CPU time of every process is sampled from /proc and summed by role
+ * (workers, PostgreSQL, Courier = target server, Dovecot = source server), which shows where the
+ * bottleneck is. Last line:
+ *   bench:workers w1_msg_s=A w2_msg_s=B w4_msg_s=C scaling_4v1=R
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { generateCorpus, seedSource } from '../test/lab/corpus.js';
+import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../test/lab/lab.js';
+import { createTestDatabase, dropTestDatabase, startPg } from '../test/lab/pg.js';
+import { runCli, spawnCli } from '../test/support/cli.js';
+import { writeLabConfig } from '../test/support/lab-config.js';
+import { countMessages } from '../test/support/mailbox-snapshot.js';
+
+const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 8);
+const PER_MAILBOX = Number(process.env.BENCH_MESSAGES_PER_MAILBOX ?? 300);
+const ROUNDS = [1, 2, 4];
+const password = 'bench-workers-pw';
+const TICK = 100; // USER_HZ: clock ticks per second in /proc/<pid>/stat on Linux
+
+type Role = 'workers' | 'postgres' | 'courier' | 'dovecot' | 'other';
+
+/** Per pid: last seen utime+stime (ticks) and role; processes that exit keep their last value. */
+class CpuSampler {
+  private readonly seen = new Map<number, { ticks: number; role: Role }>();
+  private readonly base = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy0 = 0;
+  private total0 = 0;
+  workerPids = new Set<number>();
+
+  private static stat(pid: number): { comm: string; ppid: number; ticks: number } | undefined {
+    try {
+      const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = s.lastIndexOf(')');
+      const comm = s.slice(s.indexOf('(') + 1, close);
+      const f = s.slice(close + 2).split(' ');
+      return { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private static machine(): { busy: number; total: number } {
+    const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return { busy: total - idle, total };
+  }
+
+  private role(pid: number, comm: string, ppid: number): Role {
+    if (this.workerPids.has(pid) || this.workerPids.has(ppid)) return 'workers';
+    if (comm.startsWith('postgres')) return 'postgres';
+    if (/courier|imapd|couriertls|authdaemon/.test(comm)) return 'courier';
+    if (/dovecot|^imap|imap-login|auth|anvil|config|log/.test(comm)) return 'dovecot';
+    return 'other';
+  }
+
+  private sample(first: boolean): void {
+    for (const name of readdirSync('/proc')) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid) || pid === process.pid) continue;
+      const st = CpuSampler.stat(pid);
+      if (!st) continue;
+      if (first) this.base.set(pid, st.ticks);
+      const prev = this.seen.get(pid);
+      this.seen.set(pid, { ticks: st.ticks, role: prev?.role ?? this.role(pid, st.comm, st.ppid) });
+    }
+  }
+
+  start(): void {
+    this.sample(true);
+    const m = CpuSampler.machine();
+    this.busy0 = m.busy;
+    this.total0 = m.total;
+    this.timer = setInterval(() => this.sample(false), 200);
+  }
+
+  stop(): { byRole: Record<Role, number>; machineBusy: number } {
+    if (this.timer) clearInterval(this.timer);
+    this.sample(false);
+    const m = CpuSampler.machine();
+    const byRole: Record<Role, number> = { workers: 0, postgres: 0, courier: 0, dovecot: 0, other: 0 };
+    for (const [pid, v] of this.seen) byRole[v.role] += (v.ticks - (this.base.get(pid) ?? 0)) / TICK;
+    return { byRole, machineBusy: (m.busy - this.busy0) / Math.max(1, m.total - this.total0) };
+  }
+}
+
+async function round(lab: Lab, sources: string[], workers: number): Promise<{ rate: number; seconds: number; cpu: ReturnType<CpuSampler['stop']> }> {
+  const targets: string[] = [];
+  for (let i = 0; i < sources.length; i++) {
+    const t = uniqueLogin(`bw${workers}t${i}`);
+    await addTargetUser(t, password);
+    targets.push(t);
+  }
+  const url = await createTestDatabase('bench_workers');
+  try {
+    const [first, ...rest] = sources.map((s, i) => ({ source: s, target: targets[i] as string }));
+    const cfg = writeLabConfig(lab, { ...(first as { source: string; target: string }), password }, [
+      ...rest.flatMap((p) => [`  - source: ${p.source}`, `    target: ${p.target}`, '    sourcePassword: file:./pw', '    targetPassword: file:./pw']),
+      'concurrency:', '  batchSize: 100', '  tasks: 4',
+      'workers:', '  concurrency: 2',
+    ]);
+    const text = readFileSync(cfg.file, 'utf8')
+      .replace('state:\n  path: ./state.sqlite\n', 'state:\n  driver: postgres\n  url: env:UMS_STATE_URL\n')
+      .replace('logging:\n  level: info\n', 'logging:\n  level: warn\n');
+    writeFileSync(cfg.file, text);
+    const env = { UMS_STATE_URL: url };
+    const enq = await runCli(['enqueue', '-c', cfg.file], env);
+    if (enq.code !== 0) throw new Error(`enqueue failed: ${enq.stderr}`);
+    const sampler = new CpuSampler();
+    const t0 = process.hrtime.bigint();
+    const procs = Array.from({ length: workers }, () => spawnCli(['worker', '-c', cfg.file, '--exit-when-idle'], env));
+    for (const p of procs) sampler.workerPids.add(p.child.pid as number);
+    sampler.start();
+    const results = await Promise.all(procs.map((p) => p.done));
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = sampler.stop();
+    for (const r of results) if (r.code !== 0) throw new Error(`a worker failed (${r.code}): ${r.stderr || r.stdout}`);
+    let n = 0;
+    for (const t of targets) n += await countMessages({ ...lab.target, port: lab.target.tlsPort }, t, password);
+    if (n !== sources.length * PER_MAILBOX) throw new Error(`${workers} worker(s) migrated ${n} of ${sources.length * PER_MAILBOX} messages`);
+    return { rate: n / seconds, seconds, cpu };
+  } finally {
+    await dropTestDatabase(url);
+  }
+}
+
+async function main(): Promise<void> {
+  const lab = await startLab();
+  await startPg();
+  const sources: string[] = [];
+  process.stdout.write(`seeding ${MAILBOXES} mailboxes × ${PER_MAILBOX} messages into Dovecot…\n`);
+  for (let i = 0; i < MAILBOXES; i++) {
+    const s = uniqueLogin(`bws${i}`);
+    await addSourceUser(s, password);
+    await seedSource(lab, s, password, generateCorpus({ messages: PER_MAILBOX, maxSize: 256 * 1024, seed: 900 + i }));
+    sources.push(s);
+  }
+  const cores = cpus().length;
+  const rates: Record<number, number> = {};
+  process.stdout.write(`${'workers'.padEnd(9)}${'wall s'.padStart(8)}${'msg/s'.padStart(9)}  CPU seconds: workers / postgres / courier / dovecot / other, machine busy (${cores} cores)\n`);
+  for (const w of ROUNDS) {
+    const r = await round(lab, sources, w);
+    rates[w] = r.rate;
+    const c = r.cpu.byRole;
+    const top = (Object.entries(c) as [Role, number][]).filter(([k]) => k !== 'other').sort((a, b) => b[1] - a[1])[0];
+    const where = r.cpu.machineBusy > 0.9 ? `machine CPU saturated (${(r.cpu.machineBusy * 100).toFixed(0)}% of ${cores} cores); largest share: ${top?.[0]}` : `largest CPU share: ${top?.[0]}; machine ${(r.cpu.machineBusy * 100).toFixed(0)}% busy`;
+    process.stdout.write(`${String(w).padEnd(9)}${r.seconds.toFixed(1).padStart(8)}${r.rate.toFixed(1).padStart(9)}  ${c.workers.toFixed(1)} / ${c.postgres.toFixed(1)} / ${c.courier.toFixed(1)} / ${c.dovecot.toFixed(1)} / ${c.other.toFixed(1)}  → ${where}\n`);
+  }
+  const w1 = rates[1] ?? 0;
+  const w4 = rates[4] ?? 0;
+  process.stdout.write(`bench:workers w1_msg_s=${w1.toFixed(1)} w2_msg_s=${(rates[2] ?? 0).toFixed(1)} w4_msg_s=${w4.toFixed(1)} scaling_4v1=${(w4 / w1).toFixed(2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:workers failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
