@@ -11,7 +11,10 @@
  * load.ts because they need the CSV user map.
  */
 import { z } from 'zod';
+import { routingSchema, type RoutingConfig } from './routing-schema.js';
 import { secretRefProblem, type SecretRef } from './secrets.js';
+
+export type { RoutingConfig } from './routing-schema.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types (resolved, defaults filled)
@@ -161,6 +164,8 @@ export interface MigrationConfig {
   concurrency: ConcurrencyConfig;
   sync: SyncConfig;
   retry: RetryConfig;
+  /** Split-domain coexistence routing (cutover, routing commands); optional. */
+  routing?: RoutingConfig;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -500,6 +505,7 @@ const migrationConfigObject = z
     concurrency: concurrencySchema.default({}),
     sync: syncSchema.default({}),
     retry: retrySchema.default({}),
+    routing: routingSchema.optional(),
   })
   .strict();
 
