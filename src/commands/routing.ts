@@ -19,7 +19,7 @@ import { exchangeChanges, expectedLookups, explainCheck, lookupKeys, MAP_FILES, 
 import { forwardedUsers } from '../../mappings/routing/exchange-plan.js';
 import { exchangePlan, routeFor } from '../../mappings/routing/postfix-maps.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { postfixReload, postmapQuery } from '../routing/postfix.js';
+import { postfixReload, postfixRunning, postmapQuery } from '../routing/postfix.js';
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
 import { currentMapFile, currentVersion, publishVersion, rollbackVersion, type Manifest } from '../routing/versions.js';
 import { acquireRunLock } from '../state/run-lock.js';
@@ -124,6 +124,7 @@ export async function routingPublishCommand(opts: Base & { force?: boolean }): P
 
 async function reloadResult(session: RoutingSession): Promise<string> {
   if (session.tools.configDir === undefined) return 'not reloaded (no routing.postfixConfigDir): run `postfix reload`';
+  if (!(await postfixRunning(session.tools))) return `not running (${session.tools.configDir}): the maps take effect when it starts`;
   try {
     await postfixReload(session.tools);
     return `reloaded (${session.tools.configDir})`;

@@ -51,3 +51,9 @@ export async function postfixReload(tools: PostfixTools): Promise<void> {
   const r = await run(program(tools, 'postfix'), [...configArgs(tools), 'reload']);
   if (r.code !== 0) throw new Error(`postfix -c ${tools.configDir} reload failed (exit ${r.code}): ${r.stderr.trim()}`);
 }
+
+/** `postfix -c <dir> status`: whether that instance runs (false without a config dir). */
+export async function postfixRunning(tools: PostfixTools): Promise<boolean> {
+  if (tools.configDir === undefined) return false;
+  return (await run(program(tools, 'postfix'), [...configArgs(tools), 'status'])).code === 0;
+}
