@@ -108,7 +108,7 @@ routing.command('generate')
 routing.command('publish')
   .description('publish the maps atomically as a new version (postmap, swap, postfix reload), keeping the previous one; audited')
   .option(...configOption)
-  .option('--force', 'publish even when nothing changed')
+  .option('--force', 'publish even when nothing changed, the address book has problems, or most recipients would be removed')
   .option('--json', 'machine-readable output')
   .action(async (o) => finish((await import('./commands/routing.js')).routingPublishCommand(o)));
 routing.command('rollback')

@@ -1,4 +1,4 @@
-import { exchangeChanges, expectedLookups, explainCheck, lookupKeys, mapsDiff, summariseDiff } from './changes.js';
+import { exchangeChanges, expectedLookups, explainCheck, lookupKeys, mapsDiff, publishGuards, summariseDiff } from './changes.js';
 import { forwardedUsers } from './exchange-plan.js';
 import { generateMaps, routeFor, type RoutingModel } from './postfix-maps.js';
 
@@ -129,5 +129,23 @@ describe('routing check explanation', () => {
     const unpublished = explainCheck('bob@corp.example', routeFor(m, 'bob@corp.example'), { transport: RELAY, relayRecipients: 'OK' }, undefined);
     expect(unpublished.text).toContain('published maps: none published yet');
     expect(unpublished.mismatches).toEqual([]);
+  });
+});
+
+describe('publishGuards', () => {
+  const base = generateMaps(model([]));
+  test('a clean address book and an ordinary change: no guard', () => {
+    expect(publishGuards(mapsDiff(base, generateMaps(model(['alice']))), 4, [])).toEqual([]);
+    expect(publishGuards(mapsDiff(undefined, base), 0, [])).toEqual([]);
+  });
+
+  test('address book problems and a mass removal of recipients need --force', () => {
+    const empty = generateMaps({ ...model([]), users: [], groups: [] });
+    expect(publishGuards(mapsDiff(base, empty), 4, ['book.csv:3: user without a login; row left out'])).toEqual([
+      'the address book has 1 problem(s); rows left out would lose their addresses',
+      '4 of 4 published recipients would be removed',
+    ]);
+    const withoutBob = generateMaps({ ...model([]), users: model([]).users.slice(0, 1) });
+    expect(publishGuards(mapsDiff(base, withoutBob), 4, [])).toEqual([]);
   });
 });

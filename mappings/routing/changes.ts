@@ -116,3 +116,19 @@ export function explainCheck(address: string, route: RouteCheck, expected: Looku
   if (mismatches.length > 0) lines.push('  NOT PUBLISHED YET — the published maps differ (run `ums-migrate routing publish`):', ...mismatches.map((m) => `    ${m}`));
   return { route, expected, published, mismatches, text: lines.join('\n') + '\n' };
 }
+
+/**
+ * Why publishing `diff` should wait for an operator's --force, if it should: an address book
+ * that was read with problems (rows left out: their addresses would be refused at RCPT TO), or
+ * a change that removes most recipients (more than half of `currentRecipients`, e.g. a truncated
+ * address book). Empty when publishing is safe.
+ */
+export function publishGuards(diff: MapsDiff, currentRecipients: number, bookProblems: readonly string[]): string[] {
+  const reasons: string[] = [];
+  if (bookProblems.length > 0) reasons.push(`the address book has ${bookProblems.length} problem(s); rows left out would lose their addresses`);
+  const removed = diff.relayRecipients.removed.length;
+  if (currentRecipients > 0 && removed * 2 > currentRecipients) {
+    reasons.push(`${removed} of ${currentRecipients} published recipients would be removed`);
+  }
+  return reasons;
+}

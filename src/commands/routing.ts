@@ -5,7 +5,8 @@
  * - generate [--out DIR]: writes the maps and the Exchange plan for review; changes nothing live.
  * - publish [--force]: a new version (versions.ts: atomic, postmap'ed, previous kept), then
  *   `postfix -c <postfixConfigDir> reload`; audited with the map diff. Nothing changed: nothing
- *   published (unless --force).
+ *   published. An address book read with problems, or a change removing most recipients, is
+ *   published only with --force (exit 3 otherwise).
  * - rollback: the previous version becomes current again, reload, audited. The cutover state in
  *   the store is not changed: differences are printed (cutover --undo, or publish again).
  * - check ADDRESS: which system and why, from the current state, next to what the published
@@ -15,9 +16,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { exchangeChanges, expectedLookups, explainCheck, lookupKeys, MAP_FILES, MAP_NAMES, mapsDiff, summariseDiff, type Lookups, type MapTexts } from '../../mappings/routing/changes.js';
+import { exchangeChanges, expectedLookups, explainCheck, lookupKeys, MAP_FILES, MAP_NAMES, mapsDiff, publishGuards, summariseDiff, type Lookups, type MapTexts } from '../../mappings/routing/changes.js';
 import { forwardedUsers } from '../../mappings/routing/exchange-plan.js';
-import { exchangePlan, routeFor } from '../../mappings/routing/postfix-maps.js';
+import { exchangePlan, parseMap, routeFor } from '../../mappings/routing/postfix-maps.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { postfixReload, postfixRunning, postmapQuery } from '../routing/postfix.js';
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
@@ -86,6 +87,12 @@ export async function routingPublishCommand(opts: Base & { force?: boolean }): P
     if (current && summary === 'no change' && !opts.force) {
       out(`no change since ${current.manifest.version}: nothing published\n`);
       return EXIT.OK;
+    }
+    const guards = publishGuards(diff, current === undefined ? 0 : parseMap(current.maps.relayRecipients).size, session.bookProblems);
+    if (guards.length > 0 && !opts.force) {
+      process.stderr.write(`not published (use --force after checking):\n${guards.map((g) => `  ${g}\n`).join('')}`);
+      warn(session.bookProblems, 'error');
+      return EXIT.PARTIAL;
     }
     const exchange = exchangeChanges(current?.manifest.forwarded ?? [], g.forwarded);
     const version = await publishVersion(session.routing.mapDir, session.tools, {

@@ -26,7 +26,7 @@ export async function applyCutoverPostgres(c: pg.PoolClient, change: CutoverChan
   if (keys.length > 0) {
     const res = change.cutOver
       ? await c.query(`INSERT INTO cutovers (user_key, login, batch, cut_over_by)
-          SELECT u.user_key, u.login, $3, $4 FROM unnest($1::text[], $2::text[]) AS u(user_key, login)
+          SELECT u.user_key, u.login, $3::text, $4::text FROM unnest($1::text[], $2::text[]) AS u(user_key, login)
           ON CONFLICT (user_key) DO NOTHING RETURNING user_key`, [sorted, sorted.map((k) => byKey.get(k)), change.batch, change.who])
       : await c.query('DELETE FROM cutovers WHERE user_key = ANY($1::text[]) RETURNING user_key', [sorted]);
     done = new Set((res.rows as Row[]).map((r) => r.user_key as string));
