@@ -104,6 +104,39 @@ db.command('migrate')
   .option('--json', 'machine-readable output')
   .action(async (o) => finish((await import('./commands/db.js')).dbMigrateCommand(o)));
 
+program.command('cutover')
+  .description('record users as cut over to the UMS (or back on Exchange with --undo), audited; the maps change with `routing publish`')
+  .option(...configOption)
+  .option('-u, --user <name>', 'user by key, login or address (repeatable)', collect)
+  .option('--batch <file>', 'CSV with a key, login, user or mail column')
+  .option('--undo', 'back to Exchange')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => finish((await import('./commands/cutover.js')).cutoverCommand(o)));
+
+const routing = program.command('routing').description('split-domain coexistence routing: Postfix maps and the Exchange-side plan');
+routing.command('generate')
+  .description('write the Postfix maps and the Exchange plan from the address book and the cutover state, for review; changes nothing live')
+  .option(...configOption)
+  .option('-o, --out <dir>', 'output directory (default: <routing.mapDir>/generated)')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => finish((await import('./commands/routing.js')).routingGenerateCommand(o)));
+routing.command('publish')
+  .description('publish the maps atomically as a new version (postmap, swap, postfix reload), keeping the previous one; audited')
+  .option(...configOption)
+  .option('--force', 'publish even when nothing changed, the address book has problems, or most recipients would be removed')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => finish((await import('./commands/routing.js')).routingPublishCommand(o)));
+routing.command('rollback')
+  .description('make the previous published version current again (postfix reload); audited')
+  .option(...configOption)
+  .option('--json', 'machine-readable output')
+  .action(async (o) => finish((await import('./commands/routing.js')).routingRollbackCommand(o)));
+routing.command('check <address>')
+  .description('which system receives mail for an address and why, compared with the published maps (postmap -q)')
+  .option(...configOption)
+  .option('--json', 'machine-readable output')
+  .action(async (address: string, o) => finish((await import('./commands/routing.js')).routingCheckCommand(address, o)));
+
 program.command('demo')
   .description('start the lab servers (Dovecot → Courier-IMAP on loopback), seed a sample mailbox, migrate it, print the report')
   .option('--messages <n>', 'messages in the sample mailbox', positiveInt, 300)

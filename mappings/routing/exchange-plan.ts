@@ -37,22 +37,48 @@ export function psSingleQuoted(value: string): string {
   return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
 }
 
-export function exchangePlan(model: RoutingModel): ExchangePlan {
+/** One forwarded mailbox of the plan. */
+export interface ForwardedUser {
+  login: string;
+  primary: string;
+  /** `<login>@<routingSubdomain>`. */
+  targetAddress: string;
+}
+
+/** The cut-over users Exchange must forward, sorted by login (then key). */
+export function forwardedUsers(model: RoutingModel): ForwardedUser[] {
   const table = buildRoutingTable(model);
-  const users = model.users
+  return model.users
     .filter((u) => u.cutOver && table.routes.get(addressKey(loginAddress(model, u)))?.kind === 'mailbox')
-    .sort((a, b) => (a.login < b.login ? -1 : a.login > b.login ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const csv = [['login', 'primary', 'targetAddress'], ...users.map((u) => [u.login, u.primary, loginAddress(model, u)])]
+    .sort((a, b) => (a.login < b.login ? -1 : a.login > b.login ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((u) => ({ login: u.login, primary: u.primary, targetAddress: loginAddress(model, u) }));
+}
+
+/** The Exchange identity of a forwarded user: the primary address, else the login. */
+export function exchangeIdentity(u: Pick<ForwardedUser, 'login' | 'primary'>): string {
+  return u.primary.trim() !== '' ? u.primary : u.login;
+}
+
+/** `Set-Mailbox` forwarding the user to the UMS. */
+export function forwardCommand(u: ForwardedUser): string {
+  return `Set-Mailbox -Identity ${psSingleQuoted(exchangeIdentity(u))} -ForwardingAddress $null -ForwardingSmtpAddress ${psSingleQuoted(u.targetAddress)} -DeliverToMailboxAndForward $false`;
+}
+
+/** `Set-Mailbox` removing that forwarding again (back to delivery in the Exchange mailbox). */
+export function unforwardCommand(u: Pick<ForwardedUser, 'login' | 'primary'>): string {
+  return `Set-Mailbox -Identity ${psSingleQuoted(exchangeIdentity(u))} -ForwardingSmtpAddress $null -DeliverToMailboxAndForward $false`;
+}
+
+export function exchangePlan(model: RoutingModel): ExchangePlan {
+  const users = forwardedUsers(model);
+  const csv = [['login', 'primary', 'targetAddress'], ...users.map((u) => [u.login, u.primary, u.targetAddress])]
     .map((row) => row.map(csvField).join(',') + '\r\n')
     .join('');
   const powershell = [
     '# ums-migrate: forward cut-over mailboxes from Exchange to the UMS (split-domain coexistence).',
-    `# Needs a Send connector for ${table.routingSubdomain} that delivers to the UMS.`,
+    `# Needs a Send connector for ${buildRoutingTable(model).routingSubdomain} that delivers to the UMS.`,
     '# Undo for one user: Set-Mailbox -Identity <id> -ForwardingSmtpAddress $null -DeliverToMailboxAndForward $false',
-    ...users.map((u) => {
-      const identity = u.primary.trim() !== '' ? u.primary : u.login;
-      return `Set-Mailbox -Identity ${psSingleQuoted(identity)} -ForwardingAddress $null -ForwardingSmtpAddress ${psSingleQuoted(loginAddress(model, u))} -DeliverToMailboxAndForward $false`;
-    }),
+    ...users.map(forwardCommand),
   ].join('\n') + '\n';
   return { csv, powershell };
 }

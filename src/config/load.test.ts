@@ -94,6 +94,7 @@ describe('validateConfigText: valid configs', () => {
       concurrency: { mailboxes: 2, tasks: 4, writersPerTask: 1, batchSize: 100 },
       sync: { flags: true, deletions: 'ignore' },
       retry: { attempts: 5, baseDelayMs: 1000, maxDelayMs: 60000 },
+      workers: { leaseSeconds: 30, heartbeatSeconds: 5, maxAttempts: 10 },
     });
     expect(r.mailboxes).toEqual([
       { source: 'alice@old.example', target: 'alice@ums.example', sourcePassword: 'env:ALICE_SRC', targetPassword: 'env:ALICE_TGT', origin: 'mailboxes[0]' },

@@ -569,6 +569,13 @@ function resolvePaths(c: MigrationConfig, baseDir: string): MigrationConfig {
   if (c.source.caFile !== undefined) out.source.caFile = abs(c.source.caFile);
   if (c.target.caFile !== undefined) out.target.caFile = abs(c.target.caFile);
   if (c.userMap !== undefined) out.userMap = abs(c.userMap);
+  if (c.routing !== undefined) {
+    const r = c.routing;
+    out.routing = { ...r, mapDir: abs(r.mapDir), addressBook: { ...r.addressBook, file: abs(r.addressBook.file) } };
+    if (r.postfixConfigDir !== undefined) out.routing.postfixConfigDir = abs(r.postfixConfigDir);
+    if (r.postfixBinDir !== undefined) out.routing.postfixBinDir = abs(r.postfixBinDir);
+    if (r.auditFile !== undefined) out.routing.auditFile = abs(r.auditFile);
+  }
   return out;
 }
 

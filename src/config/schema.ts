@@ -11,7 +11,10 @@
  * load.ts because they need the CSV user map.
  */
 import { z } from 'zod';
+import { routingSchema, type RoutingConfig } from './routing-schema.js';
 import { secretRefProblem, type SecretRef } from './secrets.js';
+
+export type { RoutingConfig } from './routing-schema.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types (resolved, defaults filled)
@@ -173,6 +176,8 @@ export interface MigrationConfig {
   sync: SyncConfig;
   retry: RetryConfig;
   workers: WorkersConfig;
+  /** Split-domain coexistence routing (cutover, routing commands); optional. */
+  routing?: RoutingConfig;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -527,6 +532,7 @@ const migrationConfigObject = z
     sync: syncSchema.default({}),
     retry: retrySchema.default({}),
     workers: workersSchema.default({}),
+    routing: routingSchema.optional(),
   })
   .strict();
 

@@ -13,6 +13,7 @@
  * (ISO strings for times, numbers for ids, sizes and counters).
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { describeRoutingState } from './routing-conformance.js';
 import type { Checkpoint, ItemResult, PendingRow, StateStore, SuspectRow } from './store.js';
 
 export interface StateStoreFixture {
@@ -521,5 +522,7 @@ export function describeStateStore(name: string, make: () => Promise<StateStoreF
       await last.commitBatch(mb, 'INBOX', [done('1', 1)], inbox);
       expect([...(await store.finished(mb, 'INBOX', '11', ['1'])).entries()]).toEqual([['1', 'done']]);
     });
+
+    describe('coexistence routing state', () => describeRoutingState(() => store, worker));
   });
 }

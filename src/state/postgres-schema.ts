@@ -10,6 +10,8 @@
  *   caller, returned exactly as given);
  * - COLLATE "C" on the columns lists are sorted by (source, path), so the order is bytewise as in
  *   SQLite whatever the database's locale.
+ * Step 2 (SQLite step 4): the coexistence routing state, `cutovers` and the append-only
+ * `routing_audit` (JSON rather than JSONB, so audit details keep their key order).
  */
 export const POSTGRES_MIGRATIONS: string[] = [
   `
@@ -78,6 +80,30 @@ export const POSTGRES_MIGRATIONS: string[] = [
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (mailbox_id, container_id, epoch, item_id, watermark)
   );
+  `,
+  `
+  CREATE TABLE cutovers (
+    user_key TEXT COLLATE "C" PRIMARY KEY,
+    login TEXT NOT NULL,
+    batch TEXT,
+    cut_over_by TEXT NOT NULL,
+    cut_over_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  );
+  CREATE TABLE routing_audit (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    batch TEXT,
+    users JSON NOT NULL,
+    detail JSON NOT NULL
+  );
+  CREATE FUNCTION routing_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'routing_audit is append-only'; END $$;
+  CREATE TRIGGER routing_audit_no_change BEFORE UPDATE OR DELETE ON routing_audit
+    FOR EACH ROW EXECUTE FUNCTION routing_audit_append_only();
+  CREATE TRIGGER routing_audit_no_truncate BEFORE TRUNCATE ON routing_audit
+    FOR EACH STATEMENT EXECUTE FUNCTION routing_audit_append_only();
   `,
 ];
 

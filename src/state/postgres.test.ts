@@ -84,3 +84,24 @@ describe('postgres state store: schema and connection', () => {
     expect(describePostgresUrl(url)).not.toContain(new URL(url).password);
   });
 });
+
+describe('postgres routing audit', () => {
+  test('the audit table refuses UPDATE, DELETE and TRUNCATE', async () => {
+    const url = await createTestDatabase('ums_audit');
+    const store = new PostgresStateStore(url);
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await store.migrate();
+      await store.appendRoutingAudit({ who: 'anna', action: 'publish', users: [], detail: null });
+      await client.connect();
+      await expect(client.query("UPDATE routing_audit SET who = 'mallory'")).rejects.toThrow('routing_audit is append-only');
+      await expect(client.query('DELETE FROM routing_audit')).rejects.toThrow('routing_audit is append-only');
+      await expect(client.query('TRUNCATE routing_audit')).rejects.toThrow('routing_audit is append-only');
+      expect((await store.routingAudit()).map((e) => e.who)).toEqual(['anna']);
+    } finally {
+      await client.end().catch(() => undefined);
+      await store.close();
+      await dropTestDatabase(url);
+    }
+  });
+});

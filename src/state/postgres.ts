@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import type {
-  Checkpoint, ContainerRow, ContainerStatus, DoneItemRow, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
-  MailboxSummary, PendingRow, StateStore, SuspectRow, ThroughputRow,
+  Checkpoint, ContainerRow, ContainerStatus, CutoverChange, CutoverResult, CutoverRow, DoneItemRow, FailedItemRow, ItemResult, ItemStatus,
+  MailboxKey, MailboxSummary, PendingRow, RoutingAuditEntry, RoutingAuditInput, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
+import { applyCutoverPostgres, appendRoutingAuditPostgres, cutoversPostgres, routingAuditPostgres } from './routing-postgres.js';
 import { checkpointFrom, containerRowFrom, mailboxSummaryFrom, pendingRowFrom } from './rows.js';
 
 type Row = Record<string, unknown>;
@@ -385,6 +386,22 @@ export class PostgresStateStore implements StateStore {
     return (res.rows as Row[]).map((r) => ({
       mailbox: r.mailbox as string, at: new Date((r.bucket as number) * 1000).toISOString(), items: r.items as number, bytes: r.bytes as number,
     }));
+  }
+
+  async applyCutover(change: CutoverChange): Promise<CutoverResult> {
+    return this.tx((c) => applyCutoverPostgres(c, change));
+  }
+
+  async cutovers(): Promise<CutoverRow[]> {
+    return cutoversPostgres(this.pool);
+  }
+
+  async appendRoutingAudit(entry: RoutingAuditInput): Promise<RoutingAuditEntry> {
+    return appendRoutingAuditPostgres(this.pool, entry);
+  }
+
+  async routingAudit(): Promise<RoutingAuditEntry[]> {
+    return routingAuditPostgres(this.pool);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 /** Maps database rows to the store's shapes; shared by the SQLite and PostgreSQL stores (same columns). */
-import type { Checkpoint, ContainerRow, ContainerStatus, MailboxSummary, PendingRow } from './store.js';
+import type { Checkpoint, ContainerRow, ContainerStatus, CutoverRow, MailboxSummary, PendingRow, RoutingAction, RoutingAuditEntry } from './store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -58,5 +58,29 @@ export function pendingRowFrom(r: Row): PendingRow {
     messageId: (r.message_id as string | null) ?? null,
     targetRef: r.target_ref as string,
     watermark: r.watermark as string,
+  };
+}
+
+export function cutoverRowFrom(r: Row): CutoverRow {
+  return {
+    userKey: r.user_key as string,
+    login: r.login as string,
+    at: r.cut_over_at as string,
+    by: r.cut_over_by as string,
+    batch: (r.batch as string | null) ?? null,
+  };
+}
+
+/** `users` and `detail` are JSON text in SQLite (`jsonText`) and already parsed (JSON columns) in PostgreSQL. */
+export function routingAuditFrom(r: Row, jsonText: boolean): RoutingAuditEntry {
+  const json = (v: unknown): unknown => (jsonText ? JSON.parse(v as string) : v);
+  return {
+    seq: r.seq as number,
+    at: r.at as string,
+    who: r.who as string,
+    action: r.action as RoutingAction,
+    batch: (r.batch as string | null) ?? null,
+    users: json(r.users) as string[],
+    detail: json(r.detail),
   };
 }

@@ -69,4 +69,24 @@ export const SQLITE_MIGRATIONS: string[] = [
   ALTER TABLE items ADD COLUMN flags TEXT;
   ALTER TABLE containers ADD COLUMN flag_seq TEXT;
   `,
+  `
+  CREATE TABLE cutovers (
+    user_key TEXT PRIMARY KEY,
+    login TEXT NOT NULL,
+    batch TEXT,
+    cut_over_by TEXT NOT NULL,
+    cut_over_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  CREATE TABLE routing_audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    batch TEXT,
+    users TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  CREATE TRIGGER routing_audit_no_update BEFORE UPDATE ON routing_audit BEGIN SELECT RAISE(ABORT, 'routing_audit is append-only'); END;
+  CREATE TRIGGER routing_audit_no_delete BEFORE DELETE ON routing_audit BEGIN SELECT RAISE(ABORT, 'routing_audit is append-only'); END;
+  `,
 ];

@@ -3,9 +3,10 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import type {
-  Checkpoint, ContainerRow, ContainerStatus, DoneItemRow, FailedItemRow, ItemResult, ItemStatus, MailboxKey,
-  MailboxSummary, PendingRow, StateStore, SuspectRow, ThroughputRow,
+  Checkpoint, ContainerRow, ContainerStatus, CutoverChange, CutoverResult, CutoverRow, DoneItemRow, FailedItemRow, ItemResult, ItemStatus,
+  MailboxKey, MailboxSummary, PendingRow, RoutingAuditEntry, RoutingAuditInput, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
+import { applyCutoverSqlite, appendRoutingAuditSqlite, cutoversSqlite, routingAuditSqlite } from './routing-sqlite.js';
 import { checkpointFrom, containerRowFrom, mailboxSummaryFrom, pendingRowFrom } from './rows.js';
 
 type Row = Record<string, unknown>;
@@ -281,6 +282,22 @@ export class SqliteStateStore implements StateStore {
     return rows.map((r) => ({
       mailbox: r.mailbox as string, at: new Date((r.bucket as number) * 1000).toISOString(), items: r.items as number, bytes: r.bytes as number,
     }));
+  }
+
+  async applyCutover(change: CutoverChange): Promise<CutoverResult> {
+    return applyCutoverSqlite(this.db, change);
+  }
+
+  async cutovers(): Promise<CutoverRow[]> {
+    return cutoversSqlite(this.db);
+  }
+
+  async appendRoutingAudit(entry: RoutingAuditInput): Promise<RoutingAuditEntry> {
+    return appendRoutingAuditSqlite(this.db, entry);
+  }
+
+  async routingAudit(): Promise<RoutingAuditEntry[]> {
+    return routingAuditSqlite(this.db);
   }
 
   async close(): Promise<void> {

@@ -136,7 +136,7 @@ export interface ThroughputRow {
   bytes: number;
 }
 
-export interface StateStore {
+export interface StateStore extends RoutingStateStore {
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;
   mailboxId(key: MailboxKey): Promise<number>;
@@ -189,4 +189,75 @@ export interface StateStore {
   /** Items written per time bucket and mailbox (from the done rows' times), oldest first. */
   throughput(bucketSeconds: number): Promise<ThroughputRow[]>;
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coexistence routing: which users are cut over, and the append-only routing audit log.
+
+/** A user whose mailbox is delivered on the UMS (one row per user; undo removes it). */
+export interface CutoverRow {
+  /** Stable directory key (objectGUID, entryUUID; the login when the address book has none). */
+  userKey: string;
+  login: string;
+  /** ISO time of the cutover (set by the store). */
+  at: string;
+  /** Who cut the user over (OS user or $UMS_OPERATOR). */
+  by: string;
+  /** The batch name (e.g. the batch file's name), null for a single --user. */
+  batch: string | null;
+}
+
+export type RoutingAction = 'cutover' | 'undo' | 'publish' | 'rollback';
+
+export interface RoutingAuditInput {
+  who: string;
+  action: RoutingAction;
+  batch?: string | null;
+  /** Logins concerned. */
+  users: string[];
+  /** JSON-serialisable details: the map diff, versions. */
+  detail: unknown;
+}
+
+export interface RoutingAuditEntry {
+  /** Increasing; gives the order of entries. */
+  seq: number;
+  /** ISO time (set by the store). */
+  at: string;
+  who: string;
+  action: RoutingAction;
+  batch: string | null;
+  users: string[];
+  detail: unknown;
+}
+
+export interface CutoverChange {
+  users: { userKey: string; login: string }[];
+  /** true: cut over; false: undo (back to Exchange). */
+  cutOver: boolean;
+  who: string;
+  batch: string | null;
+  /** The audit entry's details (e.g. the map diff the change causes). */
+  detail: unknown;
+}
+
+export interface CutoverResult {
+  /** Keys whose state changed (already cut over / not cut over users are left as they are). */
+  changed: string[];
+  /** The audit entry written in the same transaction. */
+  entry: RoutingAuditEntry;
+}
+
+export interface RoutingStateStore {
+  /**
+   * Cuts users over (or undoes it) and appends the audit entry, in one transaction. A user
+   * already cut over keeps the time, operator and batch of the first cutover.
+   */
+  applyCutover(change: CutoverChange): Promise<CutoverResult>;
+  /** Users currently cut over, ordered by user key (bytewise). */
+  cutovers(): Promise<CutoverRow[]>;
+  /** Appends one audit entry (publish, rollback). Entries are never changed or deleted. */
+  appendRoutingAudit(entry: RoutingAuditInput): Promise<RoutingAuditEntry>;
+  /** The audit log, oldest first. */
+  routingAudit(): Promise<RoutingAuditEntry[]>;
 }

@@ -1,0 +1,121 @@
+/**
+ * The routing model (routing-table.ts) from directory data: users with their proxyAddresses and
+ * legacyExchangeDN, groups with their members, and the set of users cut over (state store).
+ *
+ * - A user's SMTP addresses are the SMTP proxyAddresses (validated and de-duplicated by
+ *   normaliseProxyAddresses, `mail` preferred as primary) plus `mail`; without any SMTP primary,
+ *   `mail` is the primary; without both, the user has none (reported by the routing table).
+ * - IMCEAEX: the legacyExchangeDN and every X500 proxy address (earlier legacyExchangeDNs, e.g.
+ *   of a mailbox moved between organisations) are encapsulated for every coexistence domain, so
+ *   replies to cached Outlook entries reach the user wherever the mailbox is.
+ * - A group is routed on each of its SMTP addresses (mail and SMTP proxyAddresses). A member is an
+ *   SMTP address, or a login of a user in the address book (written as that user's primary).
+ * - Problems (malformed proxy addresses, unknown member logins, cut-over keys missing from the
+ *   address book) are returned per entry, naming it; the entry itself is still routed as far as
+ *   it can be.
+ *
+ * Pure: no I/O.
+ */
+import { encodeImceaex } from '../directory/imceaex.js';
+import { normaliseProxyAddresses } from '../directory/proxy-addresses.js';
+import { addressKey } from '../directory/smtp-address.js';
+import type { RoutingGroup, RoutingModel, RoutingUser } from './routing-table.js';
+
+/** A user as the directory (or an address book file) describes it; a subset of the directory sync's SourceEntry. */
+export interface DirectoryUser {
+  key: string;
+  login: string;
+  mail?: string;
+  proxyAddresses: string[];
+  legacyExchangeDN?: string;
+}
+
+export interface DirectoryGroup {
+  key: string;
+  mail: string;
+  proxyAddresses: string[];
+  /** SMTP addresses, or logins of users in the same address book. */
+  members: string[];
+}
+
+export interface AddressBook {
+  users: DirectoryUser[];
+  groups: DirectoryGroup[];
+}
+
+export type RoutingSettings = Omit<RoutingModel, 'users' | 'groups'>;
+
+export interface ModelResult {
+  model: RoutingModel;
+  /** Per-entry problems, each naming the entry. */
+  issues: string[];
+}
+
+function smtpAddresses(mail: string | undefined, proxies: readonly string[]): { addresses: string[]; primary: string; issues: string[]; x500: string[] } {
+  const n = normaliseProxyAddresses(proxies, mail === undefined ? {} : { preferredPrimary: mail });
+  const smtp = n.addresses.filter((p) => p.type === 'SMTP').map((p) => p.value);
+  const x500 = n.addresses.filter((p) => p.type === 'X500').map((p) => p.value);
+  const addresses = [...smtp];
+  if (mail !== undefined && mail.trim() !== '' && !addresses.some((a) => addressKey(a) === addressKey(mail))) addresses.unshift(mail.trim());
+  const primary = n.primarySmtp ?? mail?.trim() ?? '';
+  // A missing primary (address "") is reported by the routing table, which also knows about `mail`.
+  const issues = n.issues.filter((i) => i.address !== '').map((i) => `${i.address}: ${i.problem}`);
+  return { addresses, primary, issues, x500 };
+}
+
+export function routingModel(settings: RoutingSettings, book: AddressBook, cutOverKeys: ReadonlySet<string>): ModelResult {
+  const issues: string[] = [];
+  const users: RoutingUser[] = [];
+  const primaryByLogin = new Map<string, string>();
+  for (const u of book.users) {
+    const name = `user ${u.login} (${u.key})`;
+    const a = smtpAddresses(u.mail, u.proxyAddresses);
+    for (const i of a.issues) issues.push(`${name}: ${i}`);
+    const dns = [...new Set([u.legacyExchangeDN, ...a.x500].filter((d): d is string => d !== undefined && d.trim().startsWith('/')).map((d) => d.trim()))];
+    for (const d of [u.legacyExchangeDN, ...a.x500]) if (d !== undefined && d.trim() !== '' && !d.trim().startsWith('/')) issues.push(`${name}: ${JSON.stringify(d)} is not a legacyExchangeDN (must start with "/"); no IMCEAEX address for it`);
+    const imceaex = dns.flatMap((dn) => settings.domains.map((domain) => encodeImceaex(dn, domain)));
+    users.push({ key: u.key, login: u.login, addresses: a.addresses, primary: a.primary, cutOver: cutOverKeys.has(u.key), ...(imceaex.length > 0 ? { imceaex } : {}) });
+    if (a.primary !== '') primaryByLogin.set(u.login.toLowerCase(), a.primary);
+  }
+  const known = new Set(book.users.map((u) => u.key));
+  for (const key of [...cutOverKeys].sort()) if (!known.has(key)) issues.push(`cut-over user ${key} is not in the address book: not routed`);
+
+  const groups: RoutingGroup[] = [];
+  for (const g of book.groups) {
+    const name = `group ${g.mail} (${g.key})`;
+    const a = smtpAddresses(g.mail, g.proxyAddresses);
+    for (const i of a.issues) issues.push(`${name}: ${i}`);
+    const members: string[] = [];
+    for (const m of g.members.map((x) => x.trim()).filter((x) => x !== '')) {
+      if (m.includes('@')) members.push(m);
+      else {
+        const primary = primaryByLogin.get(m.toLowerCase());
+        if (primary === undefined) issues.push(`${name}: member ${JSON.stringify(m)} is neither an address nor the login of a user with a primary address; dropped`);
+        else members.push(primary);
+      }
+    }
+    for (const address of a.addresses) groups.push({ address, members });
+  }
+  return { model: { ...settings, users, groups }, issues };
+}
+
+/**
+ * The user `ref` names: by key (exact), login or any of the user's SMTP addresses
+ * (case-insensitive). An error text when no user, or more than one, matches.
+ */
+export function findUser(book: AddressBook, ref: string): { user: DirectoryUser } | { error: string } {
+  const r = ref.trim();
+  const byKey = book.users.filter((u) => u.key === r);
+  if (byKey.length === 1) return { user: byKey[0]! };
+  const lower = r.toLowerCase();
+  const key = r.includes('@') ? addressKey(r) : undefined;
+  const matches = book.users.filter((u) => {
+    if (u.login.toLowerCase() === lower) return true;
+    if (key === undefined) return false;
+    const values = [u.mail ?? '', ...u.proxyAddresses.filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5))];
+    return values.some((v) => v !== '' && addressKey(v.trim()) === key);
+  });
+  if (matches.length === 1) return { user: matches[0]! };
+  if (matches.length === 0) return { error: `${JSON.stringify(r)}: no user with this key, login or address in the address book` };
+  return { error: `${JSON.stringify(r)}: ambiguous, matches ${matches.map((u) => `${u.login} (${u.key})`).join(' and ')}` };
+}

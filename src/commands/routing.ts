@@ -1,0 +1,201 @@
+/**
+ * `routing generate|publish|rollback|check`: the Postfix side of split-domain coexistence, from
+ * the address book and the cutover state (see mappings/routing/postfix-maps.ts for the pattern).
+ *
+ * - generate [--out DIR]: writes the maps and the Exchange plan for review; changes nothing live.
+ * - publish [--force]: a new version (versions.ts: atomic, postmap'ed, previous kept), then
+ *   `postfix -c <postfixConfigDir> reload`; audited with the map diff. Nothing changed: nothing
+ *   published. An address book read with problems, or a change removing most recipients, is
+ *   published only with --force (exit 3 otherwise).
+ * - rollback: the previous version becomes current again, reload, audited. The cutover state in
+ *   the store is not changed: differences are printed (cutover --undo, or publish again).
+ * - check ADDRESS: which system and why, from the current state, next to what the published
+ *   maps answer (postmap -q).
+ * The Exchange side is written as CSV and PowerShell (never executed): the full plan, and the
+ * changes since the previous version.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { exchangeChanges, expectedLookups, explainCheck, lookupKeys, MAP_FILES, MAP_NAMES, mapsDiff, publishGuards, summariseDiff, type Lookups, type MapTexts } from '../../mappings/routing/changes.js';
+import { forwardedUsers } from '../../mappings/routing/exchange-plan.js';
+import { exchangePlan, parseMap, routeFor } from '../../mappings/routing/postfix-maps.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { postfixReload, postfixRunning, postmapQuery } from '../routing/postfix.js';
+import { openRoutingSession, type RoutingSession } from '../routing/session.js';
+import { currentMapFile, currentVersion, publishVersion, rollbackVersion, type Manifest } from '../routing/versions.js';
+import { acquireRunLock } from '../state/run-lock.js';
+
+interface Base {
+  config: string;
+  json?: boolean;
+}
+
+const out = (s: string) => process.stdout.write(s);
+const warn = (lines: string[], label: string) => {
+  for (const l of lines) process.stderr.write(`${label}: ${l}\n`);
+};
+
+/** Logins whose cutover differs between two sets. */
+function changedLogins(before: readonly string[], after: readonly string[]): string[] {
+  const a = new Set(before);
+  const b = new Set(after);
+  return [...new Set([...before.filter((x) => !b.has(x)), ...after.filter((x) => !a.has(x))])].sort();
+}
+
+async function generated(session: RoutingSession) {
+  const m = await session.model();
+  const maps = await session.maps();
+  const plan = exchangePlan(m.model);
+  const forwarded = forwardedUsers(m.model);
+  const cutOver = m.model.users.filter((u) => u.cutOver).map((u) => u.login).sort();
+  const warnings = [...session.bookProblems, ...maps.issues, ...maps.warnings];
+  return { model: m.model, maps, plan, forwarded, cutOver, warnings };
+}
+
+export async function routingGenerateCommand(opts: Base & { out?: string }): Promise<number> {
+  const session = await openRoutingSession(opts.config);
+  try {
+    const g = await generated(session);
+    const dir = path.resolve(opts.out ?? path.join(session.routing.mapDir, 'generated'));
+    await mkdir(dir, { recursive: true });
+    for (const n of MAP_NAMES) await writeFile(path.join(dir, MAP_FILES[n]), g.maps[n]);
+    await writeFile(path.join(dir, 'exchange-plan.csv'), g.plan.csv);
+    await writeFile(path.join(dir, 'exchange-plan.ps1'), g.plan.powershell);
+    await writeFile(path.join(dir, 'warnings.txt'), g.warnings.map((w) => `${w}\n`).join(''));
+    const current = await currentVersion(session.routing.mapDir);
+    const summary = summariseDiff(mapsDiff(current?.maps, g.maps));
+    if (opts.json) out(`${JSON.stringify({ dir, cutOver: g.cutOver, vsPublished: summary, warnings: g.warnings }, null, 2)}\n`);
+    else {
+      out(`wrote ${dir}: ${MAP_NAMES.map((n) => MAP_FILES[n]).join(', ')}, exchange-plan.csv, exchange-plan.ps1\n`);
+      out(`${g.cutOver.length} user(s) cut over; compared with the published maps${current ? ` (${current.manifest.version})` : ' (none)'}: ${summary}\n`);
+      warn(g.warnings, 'warning');
+    }
+    return EXIT.OK;
+  } finally {
+    await session.close();
+  }
+}
+
+export async function routingPublishCommand(opts: Base & { force?: boolean }): Promise<number> {
+  const session = await openRoutingSession(opts.config);
+  const release = acquireRunLock(path.join(session.routing.mapDir, '.publish.lock'), 'routing publish');
+  try {
+    const g = await generated(session);
+    const current = await currentVersion(session.routing.mapDir);
+    const diff = mapsDiff(current?.maps, g.maps);
+    const summary = summariseDiff(diff);
+    if (current && summary === 'no change' && !opts.force) {
+      out(`no change since ${current.manifest.version}: nothing published\n`);
+      return EXIT.OK;
+    }
+    const guards = publishGuards(diff, current === undefined ? 0 : parseMap(current.maps.relayRecipients).size, session.bookProblems);
+    if (guards.length > 0 && !opts.force) {
+      process.stderr.write(`not published (use --force after checking):\n${guards.map((g) => `  ${g}\n`).join('')}`);
+      warn(session.bookProblems, 'error');
+      return EXIT.PARTIAL;
+    }
+    const exchange = exchangeChanges(current?.manifest.forwarded ?? [], g.forwarded);
+    const version = await publishVersion(session.routing.mapDir, session.tools, {
+      maps: g.maps,
+      files: {
+        'exchange-plan.csv': g.plan.csv,
+        'exchange-plan.ps1': g.plan.powershell,
+        'exchange-changes.ps1': exchange.powershell,
+        'warnings.txt': g.warnings.map((w) => `${w}\n`).join(''),
+      },
+      manifest: {
+        createdAt: new Date().toISOString(), createdBy: session.operator, mapType: session.routing.mapType, cutOver: g.cutOver, forwarded: g.forwarded,
+        warnings: g.warnings.length,
+      },
+    }, session.routing.keepVersions);
+    const reload = await reloadResult(session);
+    const entry = await session.audit({
+      action: 'publish', users: changedLogins(current?.manifest.cutOver ?? [], g.cutOver),
+      detail: { version: version.manifest.version, previous: version.manifest.previous, summary, diff, reload, exchangeChanges: exchange.powershell },
+    });
+    if (opts.json) out(`${JSON.stringify({ version: version.manifest, dir: version.dir, summary, reload, audit: entry.seq }, null, 2)}\n`);
+    else {
+      out(`published ${version.manifest.version} (previous: ${version.manifest.previous ?? 'none'}): ${summary}\n`);
+      out(`maps: ${session.routing.mapType}:${path.join(session.routing.mapDir, 'current')}/{${MAP_NAMES.map((n) => MAP_FILES[n]).join(',')}}\n`);
+      out(`postfix: ${reload}\n`);
+      out(`Exchange side (review, then run): ${path.join(version.dir, 'exchange-changes.ps1')} (${exchange.forward.length} to forward, ${exchange.unforward.length} to stop forwarding)\n`);
+      out(`audit #${entry.seq} by ${entry.who}\n`);
+      warn(g.warnings, 'warning');
+    }
+    return reload.startsWith('reload failed') ? EXIT.ERROR : EXIT.OK;
+  } finally {
+    release();
+    await session.close();
+  }
+}
+
+async function reloadResult(session: RoutingSession): Promise<string> {
+  if (session.tools.configDir === undefined) return 'not reloaded (no routing.postfixConfigDir): run `postfix reload`';
+  if (!(await postfixRunning(session.tools))) return `not running (${session.tools.configDir}): the maps take effect when it starts`;
+  try {
+    await postfixReload(session.tools);
+    return `reloaded (${session.tools.configDir})`;
+  } catch (err) {
+    return `reload failed: ${(err as Error).message}`;
+  }
+}
+
+export async function routingRollbackCommand(opts: Base): Promise<number> {
+  const session = await openRoutingSession(opts.config);
+  const release = acquireRunLock(path.join(session.routing.mapDir, '.publish.lock'), 'routing rollback');
+  try {
+    const [from, to] = await rollbackVersion(session.routing.mapDir);
+    const reload = await reloadResult(session);
+    const diff = mapsDiff(from.maps, to.maps);
+    const summary = summariseDiff(diff);
+    const exchange = exchangeChanges(from.manifest.forwarded, to.manifest.forwarded);
+    const entry = await session.audit({
+      action: 'rollback', users: changedLogins(from.manifest.cutOver, to.manifest.cutOver),
+      detail: { from: from.manifest.version, to: to.manifest.version, summary, diff, reload, exchangeChanges: exchange.powershell },
+    });
+    const stateDiffers = stateVersusManifest(await session.model().then((m) => m.model.users.filter((u) => u.cutOver).map((u) => u.login)), to.manifest);
+    if (opts.json) out(`${JSON.stringify({ from: from.manifest.version, to: to.manifest.version, summary, reload, audit: entry.seq, stateDiffers }, null, 2)}\n`);
+    else {
+      out(`rolled back ${from.manifest.version} → ${to.manifest.version}: ${summary}\npostfix: ${reload}\n`);
+      out(`Exchange side (review, then run):\n${exchange.powershell}`);
+      if (stateDiffers.length > 0) out(`note: the cutover state still differs from ${to.manifest.version} for ${stateDiffers.join(', ')}: \`cutover --undo\` them, or publish again\n`);
+      out(`audit #${entry.seq} by ${entry.who}\n`);
+    }
+    return reload.startsWith('reload failed') ? EXIT.ERROR : EXIT.OK;
+  } finally {
+    release();
+    await session.close();
+  }
+}
+
+function stateVersusManifest(cutOver: string[], manifest: Manifest): string[] {
+  return changedLogins(manifest.cutOver, cutOver);
+}
+
+async function publishedLookups(session: RoutingSession, address: string): Promise<Lookups> {
+  const { address: key, domain } = lookupKeys(address);
+  const found: Lookups = {};
+  for (const n of MAP_NAMES) {
+    const file = currentMapFile(session.routing.mapDir, n);
+    const v = (await postmapQuery(session.tools, file, key)) ?? (n === 'transport' && domain !== undefined ? await postmapQuery(session.tools, file, domain) : undefined);
+    if (v !== undefined) found[n] = v;
+  }
+  return found;
+}
+
+export async function routingCheckCommand(address: string, opts: Base): Promise<number> {
+  const session = await openRoutingSession(opts.config);
+  try {
+    const g = await generated(session);
+    const route = routeFor(g.model, address);
+    const expected = expectedLookups(g.maps as MapTexts, address);
+    const current = await currentVersion(session.routing.mapDir);
+    const published = current === undefined ? undefined : await publishedLookups(session, address);
+    const ex = explainCheck(address, route, expected, published, current?.manifest.version);
+    if (opts.json) out(`${JSON.stringify({ address, ...ex, text: undefined, version: current?.manifest.version ?? null }, null, 2)}\n`);
+    else out(ex.text);
+    return EXIT.OK;
+  } finally {
+    await session.close();
+  }
+}

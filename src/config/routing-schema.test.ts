@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateConfigText } from './load.js';
+
+const example = fileURLToPath(new URL('../../migration.example.yaml', import.meta.url));
+const env = { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b' };
+
+/** The example with its commented-out `routing:` block enabled. */
+function withRouting(edit: (block: string) => string = (b) => b): string {
+  const text = readFileSync(example, 'utf8');
+  const start = text.indexOf('# routing:\n');
+  const block = text.slice(start).replace('#   # postfixBinDir', '#   postfixBinDir').replace('#   # auditFile', '#   auditFile')
+    .split('\n').filter((l) => l.startsWith('# ') && !l.startsWith('#   #')).map((l) => l.slice(2)).join('\n');
+  return `${text.slice(0, start)}${edit(block)}\n`;
+}
+
+describe('routing: section', () => {
+  test('the documented example validates, with defaults filled and paths made absolute', () => {
+    const r = validateConfigText(withRouting(), { file: example, env });
+    expect(r.issues).toEqual([]);
+    const dir = path.dirname(example);
+    expect(r.config?.routing).toEqual({
+      domains: ['corp.example'],
+      routingSubdomain: 'ums.corp.example',
+      exchangeHost: '[exchange.corp.example]:25',
+      umsTransport: 'lmtp:unix:private/courier-lmtp',
+      mapDir: path.join(dir, 'routing'),
+      mapType: 'hash',
+      postfixConfigDir: '/etc/postfix',
+      postfixBinDir: '/usr/sbin',
+      addressBook: { format: 'csv', file: path.join(dir, 'address-book.csv') },
+      auditFile: path.join(dir, '.ums-migrate/routing-audit.jsonl'),
+      keepVersions: 20,
+    });
+  });
+
+  test('without the section there is no routing config', () => {
+    const r = validateConfigText(readFileSync(example, 'utf8'), { file: example, env });
+    expect(r.config?.routing).toBeUndefined();
+  });
+
+  test.each([
+    [(b: string) => b.replace('routingSubdomain: ums.corp.example', 'routingSubdomain: corp.example'), 'routing.routingSubdomain', 'must differ from the coexistence domains (corp.example is one of them)'],
+    [(b: string) => b.replace('domains: [corp.example]', 'domains: [corp]'), 'routing.domains[0]', 'not a valid mail domain: "corp"'],
+    [(b: string) => b.replace('exchangeHost: "[exchange.corp.example]:25"', 'exchangeHost: "[exchange] :25"'), 'routing.exchangeHost', 'expected a next hop such as "[exchange.corp.example]:25" (no spaces)'],
+    [(b: string) => b.replace('umsTransport: "lmtp:unix:private/courier-lmtp"', 'umsTransport: courier'), 'routing.umsTransport', 'expected a transport(5) result such as "lmtp:unix:private/courier-lmtp" or "local:"'],
+    [(b: string) => b.replace('keepVersions: 20', 'keepVersions: 1'), 'routing.keepVersions', undefined],
+  ])('errors name the field (%#)', (edit, field, message) => {
+    const r = validateConfigText(withRouting(edit), { file: example, env });
+    const issue = r.issues.find((i) => i.path === field);
+    expect(issue).toBeDefined();
+    if (message !== undefined) expect(issue?.message).toBe(message);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The address book of the coexistence routing (users, their addresses, groups) from a CSV file,
+ * until the live directory sync feeds the same `AddressBook` shape (mappings/routing/from-directory).
+ *
+ * CSV (RFC 4180, UTF-8, header row; column order free, unknown columns are errors):
+ *   type              user (default) | group
+ *   key               stable directory key (objectGUID, entryUUID); default: the login (groups: mail)
+ *   login             users: required, the UMS login
+ *   mail              users: the primary address when proxyAddresses has no "SMTP:"; groups: required
+ *   proxyAddresses    ";"-separated, AD form: SMTP:primary;smtp:alias;X500:/o=…
+ *   legacyExchangeDN  users: /o=…/ou=…/cn=Recipients/cn=…
+ *   members           groups: ";"-separated addresses or logins
+ * A bad row is reported with its line and reason and left out; the other rows are read.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseCsv } from '../config/csv.js';
+import type { AddressBook } from '../../mappings/routing/from-directory.js';
+
+export const ADDRESS_BOOK_COLUMNS = ['type', 'key', 'login', 'mail', 'proxyAddresses', 'legacyExchangeDN', 'members'] as const;
+type Column = (typeof ADDRESS_BOOK_COLUMNS)[number];
+
+export interface AddressBookRead {
+  book: AddressBook;
+  /** "file.csv:12: reason" per bad row or header problem. */
+  problems: string[];
+}
+
+const list = (s: string | undefined): string[] => (s ?? '').split(';').map((x) => x.trim()).filter((x) => x !== '');
+
+export function parseAddressBookCsv(text: string, name: string): AddressBookRead {
+  const problems: string[] = [];
+  const book: AddressBook = { users: [], groups: [] };
+  const { records, errors } = parseCsv(text);
+  for (const e of errors) problems.push(`${name}:${e.line}: ${e.message}`);
+  const [header, ...rows] = records;
+  if (!header) {
+    problems.push(`${name}: empty file (expected a header row: ${ADDRESS_BOOK_COLUMNS.join(',')})`);
+    return { book, problems };
+  }
+  const cols: (Column | undefined)[] = [];
+  for (const f of header.fields) {
+    const c = ADDRESS_BOOK_COLUMNS.find((k) => k.toLowerCase() === f.trim().toLowerCase());
+    if (c === undefined) problems.push(`${name}:${header.line}: unknown column ${JSON.stringify(f.trim())} (expected ${ADDRESS_BOOK_COLUMNS.join(',')})`);
+    else if (cols.includes(c)) problems.push(`${name}:${header.line}: duplicate column ${JSON.stringify(c)}`);
+    cols.push(c);
+  }
+  if (!cols.includes('login') && !cols.includes('mail')) {
+    problems.push(`${name}:${header.line}: the header needs a "login" or "mail" column`);
+    return { book, problems };
+  }
+  const keys = new Map<string, number>();
+  for (const rec of rows) {
+    const at = `${name}:${rec.line}`;
+    if (rec.fields.length !== header.fields.length) {
+      problems.push(`${at}: expected ${header.fields.length} fields, got ${rec.fields.length}; row left out`);
+      continue;
+    }
+    const v: Partial<Record<Column, string>> = {};
+    cols.forEach((c, i) => {
+      const value = rec.fields[i]?.trim();
+      if (c !== undefined && value !== undefined && value !== '') v[c] = value;
+    });
+    const type = (v.type ?? 'user').toLowerCase();
+    let key: string;
+    if (type === 'user') {
+      if (v.login === undefined) {
+        problems.push(`${at}: user without a login; row left out`);
+        continue;
+      }
+      if (/[\s\p{Cc}]/u.test(v.login)) {
+        problems.push(`${at}: login ${JSON.stringify(v.login)} contains spaces or control characters; row left out`);
+        continue;
+      }
+      key = v.key ?? v.login;
+      if (keys.has(key)) {
+        problems.push(`${at}: key ${JSON.stringify(key)} already used on line ${keys.get(key)}; row left out`);
+        continue;
+      }
+      book.users.push({
+        key, login: v.login, proxyAddresses: list(v.proxyAddresses),
+        ...(v.mail !== undefined ? { mail: v.mail } : {}), ...(v.legacyExchangeDN !== undefined ? { legacyExchangeDN: v.legacyExchangeDN } : {}),
+      });
+    } else if (type === 'group') {
+      if (v.mail === undefined) {
+        problems.push(`${at}: group without a mail address; row left out`);
+        continue;
+      }
+      key = v.key ?? v.mail;
+      if (keys.has(key)) {
+        problems.push(`${at}: key ${JSON.stringify(key)} already used on line ${keys.get(key)}; row left out`);
+        continue;
+      }
+      book.groups.push({ key, mail: v.mail, proxyAddresses: list(v.proxyAddresses), members: list(v.members) });
+    } else {
+      problems.push(`${at}: type ${JSON.stringify(v.type)} is neither user nor group; row left out`);
+      continue;
+    }
+    keys.set(key, rec.line);
+  }
+  return { book, problems };
+}
+
+export async function readAddressBook(file: string): Promise<AddressBookRead> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return { book: { users: [], groups: [] }, problems: [`cannot read address book ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`] };
+  }
+  return parseAddressBookCsv(text, path.basename(file));
+}

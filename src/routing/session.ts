@@ -1,0 +1,93 @@
+/**
+ * What the `cutover` and `routing` commands share: the loaded config's `routing:` section, the
+ * state store, the address book, the routing model built from them, and the audit log (the
+ * store's append-only table, mirrored as JSON lines to `routing.auditFile`).
+ *
+ * The operator recorded in the audit log is $UMS_OPERATOR when set, else the OS user.
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import { generateMaps, type PostfixMaps } from '../../mappings/routing/postfix-maps.js';
+import { routingModel, type AddressBook, type ModelResult } from '../../mappings/routing/from-directory.js';
+import type { RoutingConfig } from '../config/routing-schema.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { StateConfig } from '../config/schema.js';
+import { openStateStore } from '../state/open.js';
+import type { CutoverChange, CutoverResult, RoutingAuditEntry, RoutingAuditInput, StateStore } from '../state/store.js';
+import { FatalError } from '../util/errors.js';
+import { readAddressBook } from './address-book.js';
+import type { PostfixTools } from './postfix.js';
+
+export interface RoutingSession {
+  loaded: LoadedConfig;
+  routing: RoutingConfig;
+  store: StateStore;
+  book: AddressBook;
+  /** Problems reading the address book (per row). */
+  bookProblems: string[];
+  tools: PostfixTools;
+  auditFile: string;
+  operator: string;
+  /** The model for a set of cut-over user keys (default: the store's). */
+  model(cutOver?: ReadonlySet<string>): Promise<ModelResult>;
+  maps(cutOver?: ReadonlySet<string>): Promise<PostfixMaps & { issues: string[] }>;
+  cutOverKeys(): Promise<Set<string>>;
+  applyCutover(change: Omit<CutoverChange, 'who'>): Promise<CutoverResult>;
+  audit(entry: Omit<RoutingAuditInput, 'who'>): Promise<RoutingAuditEntry>;
+  close(): Promise<void>;
+}
+
+export function operatorName(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.UMS_OPERATOR?.trim();
+  if (fromEnv) return fromEnv;
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.LOGNAME ?? 'unknown';
+  }
+}
+
+/** Default audit mirror: beside the SQLite state file, or in the config's directory for PostgreSQL. */
+export function defaultAuditFile(state: StateConfig, baseDir: string): string {
+  return path.join(state.driver === 'sqlite' ? path.dirname(state.path) : baseDir, 'routing-audit.jsonl');
+}
+
+export async function openRoutingSession(configFile: string): Promise<RoutingSession> {
+  const loaded = await loadConfig(configFile);
+  const routing = loaded.config.routing;
+  if (routing === undefined) throw new FatalError(`${configFile}: no routing: section (see migration.example.yaml)`, 'NO_ROUTING');
+  const { book, problems } = await readAddressBook(routing.addressBook.file);
+  const store = await openStateStore(loaded.config.state, { baseDir: loaded.baseDir });
+  const auditFile = routing.auditFile ?? defaultAuditFile(loaded.config.state, loaded.baseDir);
+  const operator = operatorName();
+  const settings = { domains: routing.domains, routingSubdomain: routing.routingSubdomain, exchangeHost: routing.exchangeHost, umsTransport: routing.umsTransport };
+  const cutOverKeys = async () => new Set((await store.cutovers()).map((c) => c.userKey));
+  const model = async (cutOver?: ReadonlySet<string>) => routingModel(settings, book, cutOver ?? (await cutOverKeys()));
+  const mirror = async (entry: RoutingAuditEntry) => {
+    await mkdir(path.dirname(auditFile), { recursive: true });
+    await appendFile(auditFile, `${JSON.stringify(entry)}\n`, 'utf8');
+    return entry;
+  };
+  return {
+    loaded, routing, store, book, bookProblems: problems, auditFile, operator,
+    tools: {
+      mapType: routing.mapType,
+      ...(routing.postfixConfigDir !== undefined ? { configDir: routing.postfixConfigDir } : {}),
+      ...(routing.postfixBinDir !== undefined ? { binDir: routing.postfixBinDir } : {}),
+    },
+    model,
+    maps: async (cutOver) => {
+      const m = await model(cutOver);
+      return { ...generateMaps(m.model), issues: m.issues };
+    },
+    cutOverKeys,
+    applyCutover: async (change) => {
+      const r = await store.applyCutover({ ...change, who: operator });
+      await mirror(r.entry);
+      return r;
+    },
+    audit: async (entry) => mirror(await store.appendRoutingAudit({ ...entry, who: operator })),
+    close: () => store.close(),
+  };
+}
