@@ -79,6 +79,13 @@ export const POSTGRES_MIGRATIONS: string[] = [
     PRIMARY KEY (mailbox_id, container_id, epoch, item_id, watermark)
   );
   `,
+  `
+  CREATE TABLE kv_checkpoints (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  );
+  `,
 ];
 
 /** The schema version this code writes and reads. */

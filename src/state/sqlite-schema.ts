@@ -69,4 +69,11 @@ export const SQLITE_MIGRATIONS: string[] = [
   ALTER TABLE items ADD COLUMN flags TEXT;
   ALTER TABLE containers ADD COLUMN flag_seq TEXT;
   `,
+  `
+  CREATE TABLE kv_checkpoints (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  `,
 ];
