@@ -64,6 +64,28 @@ export class LdapDirectorySource {
     }
   }
 
+  /** Re-reads single entries by DN (entries that failed last time); missing ones are skipped. */
+  async readDns(dns: readonly string[], flavor: SourceFlavor): Promise<{ objects: DirectoryObject[]; errors: SourceError[] }> {
+    const objects: DirectoryObject[] = [];
+    const errors: SourceError[] = [];
+    if (dns.length === 0) return { objects, errors };
+    const client = await openLdap(this.opts.endpoint);
+    try {
+      for (const dn of dns) {
+        const found = await client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: readAttributes(flavor), explicitBufferAttributes: ['objectGUID'] })
+          .then((r) => r.searchEntries, () => []);
+        for (const raw of found) {
+          const r = toDirectoryObject(raw as Record<string, unknown> & { dn: string }, flavor);
+          if (r.ok === true) objects.push(r.object);
+          else if (r.ok === false) errors.push({ dn: r.dn, reason: r.reason });
+        }
+      }
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+    return { objects, errors };
+  }
+
   private async rootDse(client: Client): Promise<{ ad: boolean; usn?: string }> {
     const { searchEntries } = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['supportedCapabilities', 'highestCommittedUSN'] });
     const root = searchEntries[0] ?? { dn: '' };

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { secretRefProblem, type SecretRef } from './secrets.js';
+import { directorySchema, type DirectoryConfig } from './directory-schema.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types (resolved, defaults filled)
@@ -161,6 +162,8 @@ export interface MigrationConfig {
   concurrency: ConcurrencyConfig;
   sync: SyncConfig;
   retry: RetryConfig;
+  /** Directory sync (`directory sync`), see directory-schema.ts. */
+  directory?: DirectoryConfig;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,7 +182,7 @@ export const DEFAULT_SPECIAL_USE: SpecialUseNames = {
 export const COURIER_MAX_PER_IP = 20;
 
 /** Field names whose values are secrets (or refs to them): never echoed in messages. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['sourcePassword', 'targetPassword', 'masterPassword', 'url']);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['sourcePassword', 'targetPassword', 'masterPassword', 'url', 'bindPassword']);
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -500,6 +503,7 @@ const migrationConfigObject = z
     concurrency: concurrencySchema.default({}),
     sync: syncSchema.default({}),
     retry: retrySchema.default({}),
+    directory: directorySchema.optional(),
   })
   .strict();
 
