@@ -1,0 +1,65 @@
+import { loginProblem, planDirectorySync, planLdif, rewriteEntryDomains, type PlanOptions } from './plan.js';
+
+const opts: PlanOptions = {
+  profile: 'ums', base: 'ou=people,dc=ums,dc=example', entryObjectClasses: ['inetOrgPerson'], extraObjectClasses: [],
+  allowMailChange: false, domainRules: [], loginMap: new Map(),
+};
+const alice = { key: 'k-alice', login: 'alice', mail: 'alice@corp.example', proxyAddresses: ['SMTP:alice@corp.example', 'smtp:a.s@corp.example'], displayName: 'Alice S' };
+
+describe('planDirectorySync', () => {
+  test('a new user becomes an add under the base; an existing, equal one is unchanged', () => {
+    const p = planDirectorySync([alice], [], [], opts);
+    expect(p.errors).toEqual([]);
+    expect(p.writes).toEqual([{
+      kind: 'add', entry: 'alice', dn: 'uid=alice,ou=people,dc=ums,dc=example',
+      attributes: {
+        objectClass: ['inetOrgPerson', 'ruPostMailAccount'], cn: ['Alice S'], uid: ['alice'], mail: ['alice@corp.example'],
+        proxyAddresses: ['SMTP:alice@corp.example', 'smtp:a.s@corp.example'], displayName: ['Alice S'], sn: ['alice'],
+      },
+    }]);
+    const existing = [{ dn: 'uid=alice,ou=people,dc=ums,dc=example', attributes: p.writes[0]!.kind === 'add' ? p.writes[0]!.attributes : {} }];
+    expect(planDirectorySync([alice], [], existing, opts)).toEqual({ writes: [], errors: [], warnings: [], unchanged: 1 });
+    expect(planLdif([])).toBe('');
+  });
+
+  test('user map, domain rewrite, DN escaping', () => {
+    const p = planDirectorySync([{ ...alice, login: 'Smith, A' }], [], [], {
+      ...opts, loginMap: new Map([['smith, a', 'asmith']]), domainRules: [{ from: 'corp.example', to: 'new.example' }],
+    });
+    expect(p.writes[0]).toMatchObject({ dn: 'uid=asmith,ou=people,dc=ums,dc=example', attributes: { mail: ['alice@new.example'], proxyAddresses: ['SMTP:alice@new.example', 'smtp:a.s@new.example'] } });
+    expect(planDirectorySync([{ ...alice, login: 'Smith, A' }], [], [], opts).errors).toEqual([{ entry: 'Smith, A', reason: expect.stringContaining('not allowed') }]);
+  });
+
+  test('an address claimed by a group refuses the user; an address of another UMS entry too', () => {
+    const p = planDirectorySync([alice], [{ key: 'k-g', login: 'sales', proxyAddresses: ['SMTP:a.s@corp.example'] }], [], opts);
+    expect(p.errors).toEqual([{ entry: 'alice', reason: 'address a.s@corp.example is also claimed by sales; not synced until one owner gives it up' }]);
+    expect(p.writes).toEqual([]);
+    const q = planDirectorySync([alice], [], [{ dn: 'uid=other,dc=ums', attributes: { uid: ['other'], proxyAddresses: ['smtp:A.S@corp.example'] } }], opts);
+    expect(q.errors).toEqual([{ entry: 'alice', reason: 'address a.s@corp.example already belongs to uid=other,dc=ums in the UMS directory; not synced' }]);
+  });
+
+  test('refused mail change is a warning and the rest is still written', () => {
+    const existing = [{ dn: 'uid=alice,x', attributes: { uid: ['alice'], mail: ['old@corp.example'], objectClass: ['inetOrgPerson', 'ruPostMailAccount'], proxyAddresses: ['SMTP:old@corp.example'] } }];
+    const p = planDirectorySync([alice], [], existing, opts);
+    expect(p.warnings).toEqual([{ entry: 'alice', reason: expect.stringMatching(/^mail not changed \(old@corp\.example → alice@corp\.example\)/) }]);
+    expect(p.writes).toEqual([{ kind: 'modify', entry: 'alice', dn: 'uid=alice,x', changes: [
+      { op: 'replace', attribute: 'proxyAddresses', values: ['SMTP:alice@corp.example', 'smtp:a.s@corp.example'] },
+      { op: 'add', attribute: 'displayName', values: ['Alice S'] },
+      { op: 'add', attribute: 'sn', values: ['alice'] },
+    ] }]);
+  });
+});
+
+describe('helpers', () => {
+  test('loginProblem', () => {
+    expect(loginProblem('alice.smith@corp.example')).toBeUndefined();
+    expect(loginProblem('иван')).toBeUndefined();
+    expect(loginProblem('a*')).toMatch(/not allowed/);
+    expect(loginProblem('a b')).toMatch(/not allowed/);
+    expect(loginProblem(' ')).toBe('empty login');
+  });
+  test('rewriteEntryDomains leaves other address types alone', () => {
+    expect(rewriteEntryDomains({ key: 'k', login: 'a', mail: 'a@old.example', proxyAddresses: ['SMTP:a@old.example', 'SIP:a@old.example', 'bad'] }, [{ from: 'old.example', to: 'new.example' }]))
+      .toEqual({ key: 'k', login: 'a', mail: 'a@new.example', proxyAddresses: ['SMTP:a@new.example', 'SIP:a@old.example', 'bad'] });
+  });
+});
