@@ -5,7 +5,9 @@
  * - Active Directory: objectGUID (16 octets, written in the usual string form, the first three
  *   fields little-endian: "3f2504e0-4f89-11d3-9a0c-0305e82c3301");
  * - FreeIPA: ipaUniqueID; any other LDAP: entryUUID (RFC 4530).
- * The login is sAMAccountName on AD, uid elsewhere.
+ * The login is sAMAccountName on AD, uid elsewhere. The change mark orders changes for the delta:
+ * uSNChanged on AD, entryCSN where the server has it (OpenLDAP; microseconds, unique per
+ * change), else modifyTimestamp (seconds).
  *
  * Kinds: AD by objectClass (user but not computer, group, contact); elsewhere groups are
  * groupOfNames / groupOfUniqueNames / posixGroup, entries with a uid are users and other
@@ -25,13 +27,13 @@ export interface DirectoryObject {
   dn: string;
   entry: SourceEntry;
   group?: { type: 'distribution' | 'security'; members: string[] };
-  /** uSNChanged (AD) or modifyTimestamp: where this entry stands in the change order. */
+  /** Where this entry stands in the change order: "usn:…" (AD uSNChanged), "csn:…" (OpenLDAP entryCSN) or "ts:…" (modifyTimestamp). */
   changeMark?: string;
 }
 
 /** The attributes a directory read asks for. */
 export function readAttributes(flavor: SourceFlavor): string[] {
-  const key = flavor === 'ad' ? ['objectGUID', 'sAMAccountName', 'uSNChanged', 'groupType'] : ['entryUUID', 'ipaUniqueID', 'uid', 'modifyTimestamp'];
+  const key = flavor === 'ad' ? ['objectGUID', 'sAMAccountName', 'uSNChanged', 'groupType'] : ['entryUUID', 'ipaUniqueID', 'uid', 'modifyTimestamp', 'entryCSN'];
   return ['objectClass', 'cn', 'mail', 'proxyAddresses', 'legacyExchangeDN', 'member', 'uniqueMember', ...PERSON_FIELDS, ...key];
 }
 
@@ -86,8 +88,12 @@ export function toDirectoryObject(raw: Record<string, unknown> & { dn: string },
   put('legacyExchangeDN', firstValue(raw.legacyExchangeDN));
   for (const f of PERSON_FIELDS) put(f, firstValue(raw[f]));
   const object: DirectoryObject = { kind, dn: raw.dn, entry };
-  const mark = firstValue(flavor === 'ad' ? raw.uSNChanged : raw.modifyTimestamp);
-  if (mark !== undefined) object.changeMark = mark;
+  const usn = firstValue(raw.uSNChanged);
+  const csn = firstValue(raw.entryCSN);
+  const ts = firstValue(raw.modifyTimestamp);
+  if (flavor === 'ad' && usn !== undefined) object.changeMark = `usn:${usn}`;
+  else if (flavor === 'ldap' && csn !== undefined) object.changeMark = `csn:${csn}`;
+  else if (flavor === 'ldap' && ts !== undefined) object.changeMark = `ts:${ts}`;
   if (kind === 'group') {
     const gt = firstValue(raw.groupType);
     const security = gt !== undefined ? (Number(gt) & 0x80000000) !== 0 : mail === undefined;

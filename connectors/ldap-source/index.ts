@@ -6,9 +6,11 @@
  * - AD: `uSNChanged` greater than the `highestCommittedUSN` read (from the rootDSE) before the
  *   previous search; the new checkpoint is the value read before this search, so changes made
  *   while it runs are read again next time rather than lost;
- * - other LDAP: `modifyTimestamp` at or after the newest one seen (entries at that second are
- *   read again; applying them again changes nothing).
- * Checkpoints are strings ("usn:12345", "ts:20250101120000Z") kept by the caller in the state
+ * - OpenLDAP: `entryCSN` after the newest one seen (CSNs are unique per change);
+ * - other LDAP: `modifyTimestamp` at or after the newest one seen (entries changed in that second
+ *   are read again; applying them again changes nothing).
+ * Checkpoints are strings ("usn:12345", "csn:20250101120000.123456Z#000000#000#000000",
+ * "ts:20250101120000Z") kept by the caller in the state
  * store. Deletions are not detected by a delta (AD tombstones need extra rights); a full read
  * sees them as missing.
  *
@@ -111,15 +113,17 @@ export class LdapDirectorySource {
       parts.push(flavor === 'ad' ? `(memberOf:${IN_CHAIN}:=${dn})` : `(memberOf=${dn})`);
     }
     let delta = false;
-    if (since !== undefined) {
-      const m = /^(usn|ts):(.+)$/.exec(since);
-      if (m && m[1] === 'usn' && flavor === 'ad' && /^\d+$/.test(m[2]!)) {
-        parts.push(`(uSNChanged>=${BigInt(m[2]!) + 1n})`);
-        delta = true;
-      } else if (m && m[1] === 'ts' && flavor === 'ldap' && /^\d{14}(\.\d+)?Z$/.test(m[2]!)) {
-        parts.push(`(modifyTimestamp>=${m[2]})`);
-        delta = true;
-      }
+    const m = since === undefined ? null : /^(usn|csn|ts):(.+)$/.exec(since);
+    if (m && m[1] === 'usn' && flavor === 'ad' && /^\d+$/.test(m[2]!)) {
+      parts.push(`(uSNChanged>=${BigInt(m[2]!) + 1n})`);
+      delta = true;
+    } else if (m && m[1] === 'csn' && flavor === 'ldap') {
+      const csn = escapeFilterValue(m[2]!);
+      parts.push(`(entryCSN>=${csn})(!(entryCSN=${csn}))`);
+      delta = true;
+    } else if (m && m[1] === 'ts' && flavor === 'ldap' && /^\d{14}(\.\d+)?Z$/.test(m[2]!)) {
+      parts.push(`(modifyTimestamp>=${m[2]})`);
+      delta = true;
     }
     const filter = `(&${parts.join('')})`;
     const { searchEntries } = await client.search(this.opts.base, {
@@ -131,7 +135,9 @@ export class LdapDirectorySource {
     });
     const objects: DirectoryObject[] = [];
     const errors: SourceError[] = [];
-    let newestTs = since?.startsWith('ts:') ? since.slice(3) : undefined;
+    // The newest change mark seen (AD: the USN read before the search, see above).
+    let newest = flavor === 'ldap' && since !== undefined && /^(csn|ts):/.test(since) ? since : undefined;
+    const later = (a: string, b: string | undefined): boolean => b === undefined || (a.slice(0, 4) === b.slice(0, 4) ? a > b : a.startsWith('csn:'));
     for (const raw of searchEntries) {
       const r = toDirectoryObject(raw as Record<string, unknown> & { dn: string }, flavor);
       if (r.ok === 'ignored') continue;
@@ -140,9 +146,10 @@ export class LdapDirectorySource {
         continue;
       }
       objects.push(r.object);
-      if (flavor === 'ldap' && r.object.changeMark !== undefined && (newestTs === undefined || r.object.changeMark > newestTs)) newestTs = r.object.changeMark;
+      const mark = r.object.changeMark;
+      if (flavor === 'ldap' && mark !== undefined && later(mark, newest)) newest = mark;
     }
-    const checkpoint = flavor === 'ad' ? `usn:${root.usn ?? '0'}` : `ts:${newestTs ?? '19700101000000Z'}`;
+    const checkpoint = flavor === 'ad' ? `usn:${root.usn ?? '0'}` : newest ?? 'ts:19700101000000Z';
     return { flavor, delta, objects, errors, checkpoint, entriesRead: searchEntries.length };
   }
 }

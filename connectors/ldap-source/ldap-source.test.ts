@@ -23,7 +23,7 @@ describe('toDirectoryObject', () => {
     expect(r).toEqual({
       ok: true,
       object: {
-        kind: 'user', dn: 'CN=alice,OU=x,DC=corp,DC=example', changeMark: '4711',
+        kind: 'user', dn: 'CN=alice,OU=x,DC=corp,DC=example', changeMark: 'usn:4711',
         entry: { key: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', login: 'alice', mail: 'alice@corp.example', proxyAddresses: ['SMTP:alice@corp.example', 'smtp:a@corp.example'], legacyExchangeDN: '/o=Corp/cn=alice', title: 'CFO' },
       },
     });
@@ -40,9 +40,11 @@ describe('toDirectoryObject', () => {
     expect(c.ok === true && c.object.kind).toBe('contact');
     expect(toDirectoryObject({ dn: 'CN=n', objectClass: ['user'], sAMAccountName: 'n' }, 'ad')).toEqual({ ok: false, dn: 'CN=n', reason: 'no stable key (objectGUID)' });
   });
-  test('generic LDAP: ipaUniqueID before entryUUID, uid as login, modifyTimestamp as the change mark', () => {
+  test('generic LDAP: ipaUniqueID before entryUUID, uid as login, entryCSN else modifyTimestamp as the change mark', () => {
     const r = toDirectoryObject({ dn: 'uid=a,dc=x', objectClass: ['inetOrgPerson'], uid: 'a', entryUUID: 'e-1', ipaUniqueID: 'ipa-1', modifyTimestamp: '20250101000000Z' }, 'ldap');
-    expect(r.ok === true && [r.object.entry.key, r.object.entry.login, r.object.changeMark]).toEqual(['ipa-1', 'a', '20250101000000Z']);
+    expect(r.ok === true && [r.object.entry.key, r.object.entry.login, r.object.changeMark]).toEqual(['ipa-1', 'a', 'ts:20250101000000Z']);
+    const o = toDirectoryObject({ dn: 'uid=b,dc=x', objectClass: ['inetOrgPerson'], uid: 'b', entryUUID: 'e-3', modifyTimestamp: '20250101000000Z', entryCSN: '20250101000000.123456Z#000000#000#000000' }, 'ldap');
+    expect(o.ok === true && o.object.changeMark).toBe('csn:20250101000000.123456Z#000000#000#000000');
     const g = toDirectoryObject({ dn: 'cn=g,dc=x', objectClass: ['groupOfNames'], cn: 'g', entryUUID: 'e-2', member: ['uid=a,dc=x'] }, 'ldap');
     expect(g.ok === true && g.object.group).toEqual({ type: 'security', members: ['uid=a,dc=x'] });
   });

@@ -175,6 +175,41 @@ describe('directory sync: Samba AD → slapd (UMS profile)', () => {
   });
 });
 
+describe('selection and other LDAP servers as the source', () => {
+  test('only members of a group (AD)', async () => {
+    const source = new LdapDirectorySource({
+      endpoint: endpoint(ad.url, ad.bindDn, ad.password, ad.caFile), base: adOu, flavor: 'auto', pageSize: 2, groupDn: `CN=${L('sales')},${adOu}`,
+    });
+    const r = await source.read();
+    expect(r.flavor).toBe('ad');
+    expect(r.objects.map((o) => o.entry.login).sort()).toEqual([L('alice'), L('bob')].sort());
+  });
+
+  test('a hostile group DN is escaped into the filter, not interpreted', async () => {
+    const source = new LdapDirectorySource({
+      endpoint: endpoint(ad.url, ad.bindDn, ad.password, ad.caFile), base: adOu, flavor: 'auto', pageSize: 50, groupDn: '*)(objectClass=*',
+    });
+    expect((await source.read()).objects).toEqual([]);
+  });
+
+  test('OpenLDAP as the source: entryUUID keys, groupOfNames, delta by entryCSN', async () => {
+    const ou = await freshUmsOu(ums, 'dsrc');
+    await ums.add(`uid=ann,${ou}`, { objectClass: ['inetOrgPerson', 'ruPostMailAccount'], uid: 'ann', cn: 'Ann', sn: 'A', mail: 'ann@corp.example', proxyAddresses: ['SMTP:ann@corp.example', 'smtp:anna@corp.example'] });
+    await ums.add(`uid=ben,${ou}`, { objectClass: ['inetOrgPerson'], uid: 'ben', cn: 'Ben', sn: 'B', mail: 'ben@corp.example' });
+    await ums.add(`cn=team,${ou}`, { objectClass: ['groupOfNames'], cn: 'team', member: [`uid=ann,${ou}`, `uid=ben,${ou}`] });
+    const source = new LdapDirectorySource({ endpoint: endpoint(slapd.url, slapd.bindDn('dc=ums,dc=example'), slapd.password, slapd.caFile), base: ou, flavor: 'auto', pageSize: 1 });
+    const full = await source.read();
+    expect(full.flavor).toBe('ldap');
+    expect(full.objects.map((o) => `${o.kind}:${o.entry.login}`).sort()).toEqual(['group:team', 'user:ann', 'user:ben']);
+    expect(full.objects.every((o) => /^[0-9a-f-]{36}$/.test(o.entry.key))).toBe(true);
+    expect(full.checkpoint).toMatch(/^csn:\d{14}\.\d{6}Z#/);
+    await ums.modify(`uid=ben,${ou}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'title', values: ['Boss'] }) }));
+    const delta = await source.read(full.checkpoint);
+    expect(delta.delta).toBe(true);
+    expect(delta.objects.map((o) => [o.entry.login, o.entry.title])).toEqual([['ben', 'Boss']]);
+  });
+});
+
 describe('bad input: per-entry errors, the run goes on', () => {
   test('duplicate alias, no primary and no mail, hostile login, address owned by another UMS entry', async () => {
     const ou = await freshOu(adc, 'dsync-bad');
