@@ -24,13 +24,13 @@ export class LdapDirectoryTarget {
     return this.client;
   }
 
-  /** Every entry below `base` that has `matchAttribute`, with `attributes`. */
-  async readExisting(base: string, matchAttribute: string, attributes: string[]): Promise<TargetEntry[]> {
+  /** Every entry below `base` matching `filter` (built by the caller from fixed names), with `attributes`. */
+  async readExisting(base: string, filter: string, attributes: string[]): Promise<TargetEntry[]> {
     const client = await this.connection();
     const { searchEntries } = await client.search(base, {
       scope: 'sub',
-      filter: `(${matchAttribute}=*)`,
-      attributes: [...new Set(['objectClass', matchAttribute, ...attributes])],
+      filter,
+      attributes: [...new Set(['objectClass', ...attributes])],
       paged: { pageSize: this.opts.pageSize },
     });
     return searchEntries.map((e) => {

@@ -73,7 +73,7 @@ export async function directorySyncCommand(opts: DirectorySyncOptions): Promise<
       plan: {
         profile: dir.target.profile as TargetProfile, base: dir.target.base, entryObjectClasses: dir.target.entryObjectClasses,
         extraObjectClasses: dir.target.extraObjectClasses, allowMailChange: dir.target.allowMailChange,
-        domainRules: dir.domainRewrite, loginMap,
+        domainRules: dir.domainRewrite, loginMap, ...(dir.target.groups ? { groups: dir.target.groups } : {}),
       },
     }, { dryRun: opts.dryRun === true, full: opts.full === true });
     report.warnings.unshift(...notes.map((n) => ({ entry: 'overrides', reason: n })));

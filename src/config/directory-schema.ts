@@ -39,6 +39,8 @@ export interface DirectoryTargetConfig extends DirectoryEndpointConfig {
   extraObjectClasses: string[];
   allowMailChange: boolean;
   concurrency: number;
+  /** Mail-enabled groups are written here when set. */
+  groups?: { base: string; objectClasses: string[] };
 }
 
 export interface DirectoryConfig {
@@ -94,6 +96,10 @@ export const directorySchema = z.object({
     extraObjectClasses: z.array(attrName).default([]),
     allowMailChange: z.boolean().default(false),
     concurrency: z.number().int().min(1).max(64).default(8),
+    groups: z.object({
+      base: nonEmpty,
+      objectClasses: z.array(attrName).min(1).default(['groupOfNames', 'ruPostMailAccount']),
+    }).strict().optional(),
   }).strict().superRefine(checkTransport),
   domainRewrite: z.array(z.object({ from: nonEmpty, to: nonEmpty }).strict()).default([]),
 }).strict() as unknown as z.ZodType<DirectoryConfig, z.ZodTypeDef, unknown>;

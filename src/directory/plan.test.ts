@@ -50,6 +50,36 @@ describe('planDirectorySync', () => {
   });
 });
 
+describe('groups', () => {
+  const groups = { base: 'ou=groups,dc=ums,dc=example', objectClasses: ['groupOfNames', 'ruPostMailAccount'] };
+  const sales = { key: 'k-sales', login: 'sales', mail: 'sales@corp.example', proxyAddresses: ['SMTP:sales@corp.example'] };
+  test('members are the UMS DNs of users added in the same plan or already there; the rest is reported', () => {
+    const existing = [{ dn: 'uid=bob,ou=people,dc=ums,dc=example', attributes: { uid: ['bob'], mail: ['bob@corp.example'] } }];
+    const p = planDirectorySync([alice], [], existing, { ...opts, groups }, [{ entry: sales, memberLogins: ['alice', 'bob', 'zed'], otherMembers: 1 }]);
+    expect(p.writes[1]).toEqual({
+      kind: 'add', entry: 'sales', dn: 'cn=sales,ou=groups,dc=ums,dc=example',
+      attributes: {
+        objectClass: ['groupOfNames', 'ruPostMailAccount'], cn: ['sales'], mail: ['sales@corp.example'], proxyAddresses: ['SMTP:sales@corp.example'],
+        member: ['uid=alice,ou=people,dc=ums,dc=example', 'uid=bob,ou=people,dc=ums,dc=example'],
+      },
+    });
+    expect(p.warnings).toEqual([{ entry: 'sales', reason: 'group: 1 member(s) not in the UMS directory (not selected or refused): zed; 1 member(s) that are not users (nested groups, contacts) are not expanded' }]);
+  });
+  test('no member left, no address, a conflict with a user', () => {
+    const p = planDirectorySync([alice], [], [], { ...opts, groups }, [
+      { entry: sales, memberLogins: ['zed'], otherMembers: 0 },
+      { entry: { key: 'k-sec', login: 'sec', proxyAddresses: [] }, memberLogins: ['alice'], otherMembers: 0 },
+      { entry: { key: 'k-dup', login: 'dup', proxyAddresses: ['SMTP:a.s@corp.example'] }, memberLogins: ['alice'], otherMembers: 0 },
+    ]);
+    expect(p.errors).toEqual([
+      { entry: 'alice', reason: 'address a.s@corp.example is also claimed by dup; not synced until one owner gives it up' },
+      { entry: 'dup', reason: 'address a.s@corp.example is also claimed by alice; not synced until one owner gives it up' },
+      { entry: 'sales', reason: 'group has no member in the UMS directory (a groupOfNames needs one); not synced' },
+    ]);
+    expect(p.writes).toEqual([]);
+  });
+});
+
 describe('helpers', () => {
   test('loginProblem', () => {
     expect(loginProblem('alice.smith@corp.example')).toBeUndefined();

@@ -22,6 +22,9 @@ import {
 } from '../../mappings/directory/entry-mapping.js';
 import { parseProxyAddress, formatProxyAddress, rewriteDomain, type DomainRule } from '../../mappings/directory/proxy-addresses.js';
 import { addressKey } from '../../mappings/directory/smtp-address.js';
+import { planGroups, type GroupTargetOptions, type SourceGroup } from './groups.js';
+
+export type { SourceGroup } from './groups.js';
 
 export interface PlanOptions {
   profile: TargetProfile;
@@ -35,6 +38,8 @@ export interface PlanOptions {
   domainRules: DomainRule[];
   /** Source login (lower-case) → UMS login. */
   loginMap: ReadonlyMap<string, string>;
+  /** Where mail-enabled groups are written; unset: groups are not written. */
+  groups?: GroupTargetOptions;
 }
 
 /** A UMS entry as read: DN and attributes (names as the server returned them). */
@@ -106,10 +111,12 @@ const lowerKeys = (a: Record<string, readonly string[]>): Map<string, readonly s
 
 /**
  * @param users    the source users to sync
- * @param others   further source entries whose addresses count for conflicts (groups, contacts)
- * @param existing every UMS entry below the base (for matching and address ownership)
+ * @param others   further source entries whose addresses count for conflicts (contacts, and
+ *                 groups when they are not written)
+ * @param existing every UMS entry below the bases (for matching and address ownership)
+ * @param groups   mail-enabled groups to write (with `opts.groups`)
  */
-export function planDirectorySync(users: readonly SourceEntry[], others: readonly SourceEntry[], existing: readonly TargetEntry[], opts: PlanOptions): DirectoryPlan {
+export function planDirectorySync(users: readonly SourceEntry[], others: readonly SourceEntry[], existing: readonly TargetEntry[], opts: PlanOptions, groups: readonly SourceGroup[] = []): DirectoryPlan {
   const map = profileMap(opts.profile);
   const loginAttr = map.login ?? map.mail ?? 'uid';
   const errors: EntryProblem[] = [];
@@ -151,16 +158,26 @@ export function planDirectorySync(users: readonly SourceEntry[], others: readonl
 
   // 4: address conflicts, among the source entries and with UMS entries that are not theirs.
   const refused = new Set<string>();
-  const nameOfKey = new Map([...users, ...others].map((e) => [e.key, e.login || e.key]));
-  const conflicts = findAddressConflicts([...prepared.map((p) => p.entry), ...others.map((o) => rewriteEntryDomains(o, opts.domainRules))]);
+  const writtenGroups = opts.groups ? groups.map((g) => ({ ...g, entry: rewriteEntryDomains(g.entry, opts.domainRules) })) : [];
+  const nameOfKey = new Map([...users, ...others, ...groups.map((g) => g.entry)].map((e) => [e.key, e.login || e.key]));
+  const written = new Set([...prepared.map((p) => p.entry.key), ...writtenGroups.map((g) => g.entry.key)]);
+  const conflicts = findAddressConflicts([
+    ...prepared.map((p) => p.entry), ...writtenGroups.map((g) => g.entry),
+    ...(opts.groups ? [] : groups.map((g) => rewriteEntryDomains(g.entry, opts.domainRules))),
+    ...others.map((o) => rewriteEntryDomains(o, opts.domainRules)),
+  ]);
   for (const c of conflicts) {
     for (const key of c.owners) {
-      const p = prepared.find((x) => x.entry.key === key);
-      if (!p) continue;
+      if (!written.has(key)) continue;
       refused.add(key);
-      errors.push({ entry: p.name, reason: `address ${c.address} is also claimed by ${c.owners.filter((k) => k !== key).map((k) => nameOfKey.get(k) ?? k).join(', ')}; not synced until one owner gives it up` });
+      errors.push({ entry: nameOfKey.get(key) ?? key, reason: `address ${c.address} is also claimed by ${c.owners.filter((k) => k !== key).map((k) => nameOfKey.get(k) ?? k).join(', ')}; not synced until one owner gives it up` });
     }
   }
+  const stolenBy = (desired: Record<string, string[]>, dn: string): string | undefined => {
+    const stolen = claimedAddresses(desired, map).find((a) => owner.has(a) && owner.get(a)!.toLowerCase() !== dn.toLowerCase());
+    return stolen === undefined ? undefined : `address ${stolen.replace(/^SMTP:/, '')} already belongs to ${owner.get(stolen)} in the UMS directory; not synced`;
+  };
+  const dnOfLogin = new Map<string, string>();
 
   // 5: match and diff.
   const writes: PlannedWrite[] = [];
@@ -169,11 +186,12 @@ export function planDirectorySync(users: readonly SourceEntry[], others: readonl
     if (refused.has(p.entry.key)) continue;
     const current = byLogin.get(p.login.toLowerCase());
     const dn = current?.dn ?? `${loginAttr}=${escapeDnValue(p.login)},${opts.base}`;
-    const stolen = claimedAddresses(p.desired, map).find((a) => owner.has(a) && owner.get(a)!.toLowerCase() !== dn.toLowerCase());
+    const stolen = stolenBy(p.desired, dn);
     if (stolen !== undefined) {
-      errors.push({ entry: p.name, reason: `address ${stolen.replace(/^SMTP:/, '')} already belongs to ${owner.get(stolen)} in the UMS directory; not synced` });
+      errors.push({ entry: p.name, reason: stolen });
       continue;
     }
+    dnOfLogin.set(p.login.toLowerCase(), dn);
     const diffOpts = { allowMailChange: opts.allowMailChange, ...(map.mail !== undefined ? { mailAttribute: map.mail } : {}), addressAttributes: map.aliases !== undefined ? [map.aliases] : [] };
     if (current === undefined) {
       const attributes: Record<string, string[]> = { objectClass: [...new Set([...opts.entryObjectClasses, ...(p.desired.objectClass ?? [])])] };
@@ -187,6 +205,17 @@ export function planDirectorySync(users: readonly SourceEntry[], others: readonl
     for (const r of d.refused) warnings.push({ entry: p.name, reason: `${r.attribute} not changed (${current.attributes[r.attribute]?.join(', ') ?? 'set'} → ${p.desired[r.attribute]?.join(', ') ?? ''}): ${r.reason}; set directory.target.allowMailChange to allow it` });
     if (d.changes.length === 0) unchanged++;
     else writes.push({ kind: 'modify', entry: p.name, dn, changes: d.changes });
+  }
+  if (opts.groups) {
+    // Members may be UMS users this run did not read (a delta): those already in the UMS count.
+    const g = planGroups(writtenGroups, opts.groups, {
+      profile: opts.profile, map, allowMailChange: opts.allowMailChange, refused, existing, ownerOf: stolenBy,
+      dnOfLogin: (login) => dnOfLogin.get(login.toLowerCase()) ?? byLogin.get(login.toLowerCase())?.dn,
+    });
+    writes.push(...g.writes);
+    errors.push(...g.errors);
+    warnings.push(...g.warnings);
+    unchanged += g.unchanged;
   }
   return { writes, errors, warnings, unchanged };
 }

@@ -3,14 +3,16 @@
  * checkpoint), plan against the UMS directory (src/directory/plan.ts), apply the plan unless it
  * is a dry run, and advance the checkpoint in the state store. Entries that failed (refused by
  * the plan or by the server) are remembered by source DN and read again by the next delta, so a
- * fixed entry is picked up even if it did not change in the source.
+ * fixed entry is picked up even if it did not change in the source. With `plan.groups`, the
+ * members of mail-enabled groups are resolved to UMS logins (members the read did not include
+ * are looked up by DN).
  */
 import { type LdapDirectorySource, type DirectoryObject } from '../../connectors/ldap-source/index.js';
 import { applyOverride, type Overrides } from '../../connectors/ldap-source/overrides.js';
 import type { LdapDirectoryTarget } from '../../connectors/ldap-target/index.js';
 import { PERSON_FIELDS, type SourceEntry } from '../../mappings/directory/entry-mapping.js';
 import type { StateStore } from '../state/store.js';
-import { planDirectorySync, planLdif, profileMap, type EntryProblem, type PlannedWrite, type PlanOptions } from './plan.js';
+import { planDirectorySync, planLdif, profileMap, type EntryProblem, type PlannedWrite, type PlanOptions, type SourceGroup } from './plan.js';
 
 export interface DirectorySyncDeps {
   source: LdapDirectorySource;
@@ -57,18 +59,44 @@ export async function runDirectorySync(deps: DirectorySyncDeps, opts: { dryRun: 
   const dnOf = new Map<string, string>();
   const users: SourceEntry[] = [];
   const others: SourceEntry[] = [];
+  const groupObjects: DirectoryObject[] = [];
+  const loginByDn = new Map<string, string>();
   const counts = { users: 0, groups: 0, contacts: 0 };
   for (const o of objects as DirectoryObject[]) {
     counts[`${o.kind}s` as 'users' | 'groups' | 'contacts']++;
     const entry = deps.overrides ? applyOverride(o.entry, deps.overrides) : o.entry;
     if (entry === undefined) continue;
     dnOf.set(entry.login || entry.key, o.dn);
-    (o.kind === 'user' ? users : others).push(entry);
+    if (o.kind === 'user') {
+      users.push(entry);
+      loginByDn.set(o.dn.toLowerCase(), entry.login);
+    } else if (o.kind === 'group' && deps.plan.groups) {
+      groupObjects.push({ ...o, entry });
+    } else {
+      others.push(entry);
+    }
   }
 
+  // Members of written groups that this read did not include (a delta, or outside the selection).
+  const unknown = [...new Set(groupObjects.flatMap((g) => g.group?.members ?? []).filter((dn) => !loginByDn.has(dn.toLowerCase())))];
+  for (const o of (await deps.source.readDns(unknown, read.flavor)).objects) {
+    if (o.kind === 'user') loginByDn.set(o.dn.toLowerCase(), o.entry.login);
+  }
+  const ums = (login: string): string => deps.plan.loginMap.get(login.toLowerCase()) ?? login;
+  const groups: SourceGroup[] = groupObjects.map((g) => {
+    const members = g.group?.members ?? [];
+    const logins = members.map((dn) => loginByDn.get(dn.toLowerCase())).filter((l): l is string => l !== undefined);
+    return { entry: g.entry, memberLogins: logins.map(ums), otherMembers: members.length - logins.length };
+  });
+
   const map = profileMap(deps.plan.profile);
-  const existing = await deps.target.readExisting(deps.plan.base, map.login ?? map.mail ?? 'uid', managedAttributes(deps.plan));
-  const plan = planDirectorySync(users, others, existing, deps.plan);
+  const existing = await deps.target.readExisting(deps.plan.base, `(${map.login ?? map.mail ?? 'uid'}=*)`, managedAttributes(deps.plan));
+  if (deps.plan.groups) {
+    const seen = new Set(existing.map((e) => e.dn.toLowerCase()));
+    const groupEntries = await deps.target.readExisting(deps.plan.groups.base, '(objectClass=groupOfNames)', ['cn', 'member', ...managedAttributes(deps.plan)]);
+    existing.push(...groupEntries.filter((e) => !seen.has(e.dn.toLowerCase())));
+  }
+  const plan = planDirectorySync(users, others, existing, deps.plan, groups);
   errors.push(...plan.errors);
   let applied = plan.writes;
   if (!opts.dryRun) {

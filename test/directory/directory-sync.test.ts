@@ -175,14 +175,44 @@ describe('directory sync: Samba AD → slapd (UMS profile)', () => {
   });
 });
 
+describe('mail-enabled groups', () => {
+  test('written with their members; a membership change in AD is a delta of that group only', async () => {
+    const base = await freshUmsOu(ums, 'dsync-g');
+    const store = await newStore();
+    const groups = { base, objectClasses: ['groupOfNames', 'ruPostMailAccount'] };
+    try {
+      const r = await sync(store, base, { plan: { groups } });
+      expect(r.errors).toEqual([]);
+      const salesDn = `cn=${L('sales')},${base}`;
+      expect(r.applied.filter((w) => w.kind === 'add' && w.dn === salesDn)).toHaveLength(1);
+      // The security group has no address: not a mail recipient, not written.
+      expect(r.applied.some((w) => w.entry === L('admins'))).toBe(false);
+      const read = async () => (await ums.search(salesDn, { scope: 'base', attributes: ['member', 'mail', 'proxyAddresses', 'objectClass'] })).searchEntries[0]!;
+      const sales = await read();
+      expect(sales.mail).toBe('sales@corp.example');
+      expect(sales.proxyAddresses).toBe('SMTP:sales@corp.example');
+      expect(([] as string[]).concat(sales.member as string[]).sort()).toEqual([`uid=${L('alice')},${base}`, `uid=${L('bob')},${base}`].sort());
+
+      expect((await sync(store, base, { full: true, plan: { groups } })).applied).toEqual([]);
+      await adc.modify(`CN=${L('sales')},${adOu}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [userDn(L('bob'), adOu)] }) }));
+      const delta = await sync(store, base, { plan: { groups } });
+      expect(delta.read).toEqual({ entries: 1, users: 0, groups: 1, contacts: 0, retried: 0 });
+      expect(delta.applied).toEqual([{ kind: 'modify', entry: L('sales'), dn: salesDn, changes: [{ op: 'replace', attribute: 'member', values: [`uid=${L('alice')},${base}`] }] }]);
+      expect((await read()).member).toBe(`uid=${L('alice')},${base}`);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('selection and other LDAP servers as the source', () => {
   test('only members of a group (AD)', async () => {
     const source = new LdapDirectorySource({
-      endpoint: endpoint(ad.url, ad.bindDn, ad.password, ad.caFile), base: adOu, flavor: 'auto', pageSize: 2, groupDn: `CN=${L('sales')},${adOu}`,
+      endpoint: endpoint(ad.url, ad.bindDn, ad.password, ad.caFile), base: adOu, flavor: 'auto', pageSize: 2, groupDn: `CN=${L('admins')},${adOu}`,
     });
     const r = await source.read();
     expect(r.flavor).toBe('ad');
-    expect(r.objects.map((o) => o.entry.login).sort()).toEqual([L('alice'), L('bob')].sort());
+    expect(r.objects.map((o) => o.entry.login)).toEqual([L('carol')]);
   });
 
   test('a hostile group DN is escaped into the filter, not interpreted', async () => {
