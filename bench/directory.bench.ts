@@ -5,7 +5,8 @@
  * security groups of 50 members, into the lab AD (Samba, test/lab/samba-ad.sh; the seeded domain
  * is kept as a template, so later runs start in seconds), starts a fresh slapd
  * (test/lab/slapd.sh reset) and times:
- *   full_s     the full sync (read AD, read the UMS, plan, write every entry)
+ *   full_s     the full sync (read AD, read the UMS, plan, write every user and mail-enabled
+ *              group, the groups with their member DNs)
  *   ldapadd_s  `ldapadd` of the same entries (the LDIF the sync applied) into an empty suffix of
  *              the same slapd: the floor for writing them
  *   rerun_s    a re-run with nothing new (the default delta mode; must write nothing); a full
@@ -76,7 +77,10 @@ async function main(): Promise<void> {
   await store.migrate();
   const ums = await slapdClient(slapd, UMS_SUFFIX);
   const base = `ou=bench,${UMS_SUFFIX}`;
+  const groupBase = `ou=groups,${UMS_SUFFIX}`;
   await ums.add(base, { objectClass: ['top', 'organizationalUnit'], ou: 'bench' });
+  await ums.add(groupBase, { objectClass: ['top', 'organizationalUnit'], ou: 'groups' });
+  const mailGroups = Math.ceil(Math.ceil(N / GROUP_SIZE) / 2);
   const endpoint = (url: string, bindDn: string, password: string, caFile: string) => ({
     url, bindDn, password, ca: readFileSync(caFile), tlsVerify: true, startTls: false, allowInsecure: false,
   });
@@ -87,7 +91,10 @@ async function main(): Promise<void> {
     try {
       const r = await runDirectorySync({
         source, target, store, checkpointName: 'bench',
-        plan: { profile: 'ums', base, entryObjectClasses: ['inetOrgPerson'], extraObjectClasses: ['umsLabGalPerson'], allowMailChange: false, domainRules: [], loginMap: new Map() },
+        plan: {
+          profile: 'ums', base, entryObjectClasses: ['inetOrgPerson'], extraObjectClasses: ['umsLabGalPerson'], allowMailChange: false, domainRules: [], loginMap: new Map(),
+          groups: { base: groupBase, objectClasses: ['groupOfNames', 'ruPostMailAccount'] },
+        },
       }, { dryRun: false, full });
       return { s: seconds(t0), r };
     } finally {
@@ -97,17 +104,18 @@ async function main(): Promise<void> {
 
   const full = await sync(true);
   say(`full sync: read ${full.r.read.entries}, added ${full.r.adds}, errors ${full.r.errors.length} in ${full.s.toFixed(2)} s`);
-  if (full.r.adds !== N || full.r.errors.length > 0) throw new Error(`full sync added ${full.r.adds} of ${N} (${full.r.errors.slice(0, 3).map((e) => `${e.entry}: ${e.reason}`).join('; ')})`);
+  if (full.r.adds !== N + mailGroups || full.r.errors.length > 0) throw new Error(`full sync added ${full.r.adds} of ${N} users + ${mailGroups} groups (${full.r.errors.slice(0, 3).map((e) => `${e.entry}: ${e.reason}`).join('; ')})`);
 
   const ldif = full.r.ldif.split(UMS_SUFFIX).join(FLOOR_SUFFIX);
   const ldifFile = path.join(work, 'floor.ldif');
-  writeFileSync(ldifFile, `dn: ou=bench,${FLOOR_SUFFIX}\nchangetype: add\nobjectClass: top\nobjectClass: organizationalUnit\nou: bench\n\n${ldif.replace(/^version: 1\n\n/, '')}`);
+  const ou = (name: string): string => `dn: ou=${name},${FLOOR_SUFFIX}\nchangetype: add\nobjectClass: top\nobjectClass: organizationalUnit\nou: ${name}\n\n`;
+  writeFileSync(ldifFile, `${ou('bench')}${ou('groups')}${ldif.replace(/^version: 1\n\n/, '')}`);
   const pwFile = path.join(work, 'pw');
   writeFileSync(pwFile, slapd.password, { mode: 0o600 });
   const t0 = process.hrtime.bigint();
   await run('ldapadd', ['-x', '-H', slapd.url, '-D', slapd.bindDn(FLOOR_SUFFIX), '-y', pwFile, '-f', ldifFile], { LDAPTLS_CACERT: slapd.caFile });
   const ldapaddS = seconds(t0);
-  say(`ldapadd of the same ${N} entries: ${ldapaddS.toFixed(2)} s`);
+  say(`ldapadd of the same ${full.r.adds} entries: ${ldapaddS.toFixed(2)} s`);
 
   const rerunFull = await sync(true);
   say(`full re-run (--full, compares every entry): read ${rerunFull.r.read.entries}, wrote ${rerunFull.r.applied.length} in ${rerunFull.s.toFixed(2)} s`);
