@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Attribute, Change, type Client } from 'ldapts';
 import { LdapDirectorySource } from '../../connectors/ldap-source/index.js';
 import { LdapDirectoryTarget } from '../../connectors/ldap-target/index.js';
-import type { LdapEndpoint } from '../../connectors/ldap-common/connection.js';
+import { openLdap, type LdapEndpoint } from '../../connectors/ldap-common/connection.js';
 import { runDirectorySync, type DirectorySyncReport } from '../../src/directory/sync.js';
 import type { PlanOptions } from '../../src/directory/plan.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
@@ -237,6 +237,25 @@ describe('selection and other LDAP servers as the source', () => {
     const delta = await source.read(full.checkpoint);
     expect(delta.delta).toBe(true);
     expect(delta.objects.map((o) => [o.entry.login, o.entry.title])).toEqual([['ben', 'Boss']]);
+  });
+});
+
+describe('transport', () => {
+  test('certificates are verified (no lab CA: refused); StartTLS on the plain port works', async () => {
+    const ep = endpoint(slapd.url, slapd.bindDn('dc=ums,dc=example'), slapd.password, slapd.caFile);
+    const { ca: _ca, ...noCa } = ep;
+    await expect(openLdap(noCa)).rejects.toThrow(/LDAP bind to ldaps:\/\/127\.0\.0\.1:17636 .* failed: .*(self.signed|certificate)/i);
+    const client = await openLdap({ ...ep, url: slapd.plainUrl, startTls: true });
+    const { searchEntries } = await client.search('dc=ums,dc=example', { scope: 'base' });
+    expect(searchEntries.map((e) => e.dn)).toEqual(['dc=ums,dc=example']);
+    await client.unbind();
+  });
+
+  test('a wrong password is an error naming the server and the bind DN, not the password', async () => {
+    const ep = { ...endpoint(ad.url, ad.bindDn, 'not-the-password', ad.caFile) };
+    const err = await openLdap(ep).catch((e: Error) => e);
+    expect(String(err)).toContain(`LDAP bind to ${ad.url} as ${ad.bindDn} failed`);
+    expect(String(err)).not.toContain('not-the-password');
   });
 });
 
