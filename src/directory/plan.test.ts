@@ -30,6 +30,16 @@ describe('planDirectorySync', () => {
     expect(planDirectorySync([{ ...alice, login: 'Smith, A' }], [], [], opts).errors).toEqual([{ entry: 'Smith, A', reason: expect.stringContaining('not allowed') }]);
   });
 
+  test('two source users mapped to one UMS login are both refused', () => {
+    const bob = { key: 'k-bob', login: 'bob', mail: 'bob@corp.example', proxyAddresses: ['SMTP:bob@corp.example'] };
+    const p = planDirectorySync([alice, bob], [], [], { ...opts, loginMap: new Map([['bob', 'Alice']]) });
+    expect(p.errors).toEqual([
+      { entry: 'alice', reason: 'UMS login alice is also the login of bob; not synced' },
+      { entry: 'bob', reason: 'UMS login Alice is also the login of alice; not synced' },
+    ]);
+    expect(p.writes).toEqual([]);
+  });
+
   test('an address claimed by a group refuses the user; an address of another UMS entry too', () => {
     const p = planDirectorySync([alice], [{ key: 'k-g', login: 'sales', proxyAddresses: ['SMTP:a.s@corp.example'] }], [], opts);
     expect(p.errors).toEqual([{ entry: 'alice', reason: 'address a.s@corp.example is also claimed by sales; not synced until one owner gives it up' }]);

@@ -156,8 +156,18 @@ export function planDirectorySync(users: readonly SourceEntry[], others: readonl
     prepared.push({ name, login, entry, desired });
   }
 
-  // 4: address conflicts, among the source entries and with UMS entries that are not theirs.
+  // 4: two source users for one UMS login (a user map collision); address conflicts, among the
+  // source entries and with UMS entries that are not theirs.
   const refused = new Set<string>();
+  const byUmsLogin = new Map<string, typeof prepared>();
+  for (const p of prepared) byUmsLogin.set(p.login.toLowerCase(), [...(byUmsLogin.get(p.login.toLowerCase()) ?? []), p]);
+  for (const same of byUmsLogin.values()) {
+    if (same.length < 2) continue;
+    for (const p of same) {
+      refused.add(p.entry.key);
+      errors.push({ entry: p.name, reason: `UMS login ${p.login} is also the login of ${same.filter((o) => o !== p).map((o) => o.name).join(', ')}; not synced` });
+    }
+  }
   const writtenGroups = opts.groups ? groups.map((g) => ({ ...g, entry: rewriteEntryDomains(g.entry, opts.domainRules) })) : [];
   const nameOfKey = new Map([...users, ...others, ...groups.map((g) => g.entry)].map((e) => [e.key, e.login || e.key]));
   const written = new Set([...prepared.map((p) => p.entry.key), ...writtenGroups.map((g) => g.entry.key)]);
