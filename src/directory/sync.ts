@@ -38,6 +38,11 @@ export interface DirectorySyncReport {
   /** LDIF of `applied`. */
   ldif: string;
   checkpoint: { before: string | null; after: string | null };
+  /**
+   * Full reads only: UMS entries below the base whose login no source user has (deleted in or
+   * moved out of the source selection). Listed, never deleted.
+   */
+  orphans: string[];
 }
 
 function managedAttributes(plan: PlanOptions): string[] {
@@ -97,6 +102,11 @@ export async function runDirectorySync(deps: DirectorySyncDeps, opts: { dryRun: 
     existing.push(...groupEntries.filter((e) => !seen.has(e.dn.toLowerCase())));
   }
   const plan = planDirectorySync(users, others, existing, deps.plan, groups);
+  const loginAttr = (map.login ?? map.mail ?? 'uid').toLowerCase();
+  const sourceLogins = new Set(users.map((u) => ums(u.login).toLowerCase()));
+  const orphans = read.delta ? [] : existing
+    .filter((e) => Object.entries(e.attributes).some(([k, v]) => k.toLowerCase() === loginAttr && v[0] !== undefined && !sourceLogins.has(v[0].toLowerCase())))
+    .map((e) => e.dn);
   errors.push(...plan.errors);
   let applied = plan.writes;
   if (!opts.dryRun) {
@@ -123,5 +133,6 @@ export async function runDirectorySync(deps: DirectorySyncDeps, opts: { dryRun: 
     warnings: plan.warnings,
     ldif: planLdif(applied),
     checkpoint: { before, after },
+    orphans,
   };
 }

@@ -290,6 +290,8 @@ describe('bad input: per-entry errors, the run goes on', () => {
       const got = await umsEntries(base);
       expect([...got.keys()].sort()).toEqual([L('good'), 'pm'].sort());
       expect(got.get(L('good'))!.proxyAddresses).toEqual(['SMTP:good@corp.example']);
+      // pm has no source user: listed, not deleted.
+      expect(r.orphans).toEqual([`uid=pm,${base}`]);
       // The refused entries are read again by the next delta even though they did not change.
       const again = await sync(store, base, { sourceBase: ou, plan: { loginMap: new Map([[L('mapped'), 'x*)(uid=*']]) } });
       expect(again.mode).toBe('delta');
