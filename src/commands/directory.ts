@@ -2,7 +2,8 @@
  * `directory sync`: the source directory (AD or LDAP, `directory.source`) → the UMS directory
  * (`directory.target`). Prints a summary (or JSON); `--dry-run` prints the LDIF it would apply
  * and writes nothing (neither the directory nor the checkpoint). Exit 0 when every entry synced,
- * 3 when some entries were refused or failed (each listed with its reason).
+ * 3 when some entries were refused or failed (each listed with its reason), 4 when another
+ * directory sync holds this state store's directory lock.
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -17,7 +18,8 @@ import type { DirectoryEndpointConfig } from '../config/directory-schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { resolveSecret } from '../config/secrets.js';
 import { runDirectorySync, type DirectorySyncReport } from '../directory/sync.js';
-import { openStateStore } from '../state/open.js';
+import { lockPathFor, openStateStore } from '../state/open.js';
+import { acquireRunLock } from '../state/run-lock.js';
 
 export interface DirectorySyncOptions {
   config: string;
@@ -66,7 +68,12 @@ export async function directorySyncCommand(opts: DirectorySyncOptions): Promise<
     ...(dir.source.group !== undefined ? { groupDn: dir.source.group } : {}),
   });
   const target = new LdapDirectoryTarget(endpoint(dir.target, baseDir), { pageSize: dir.target.pageSize, concurrency: dir.target.concurrency });
-  const store = await openStateStore(loaded.config.state, { baseDir });
+  // One directory sync at a time per state store (its own lock: mail runs may go on meanwhile).
+  const release = opts.dryRun ? () => undefined : acquireRunLock(`${lockPathFor(loaded.config.state)}.directory`, 'directory sync');
+  const store = await openStateStore(loaded.config.state, { baseDir }).catch((err: unknown) => {
+    release();
+    throw err;
+  });
   try {
     const report = await runDirectorySync({
       source, target, store, ...(overrides ? { overrides } : {}),
@@ -86,5 +93,6 @@ export async function directorySyncCommand(opts: DirectorySyncOptions): Promise<
   } finally {
     await target.close();
     await store.close();
+    release();
   }
 }
