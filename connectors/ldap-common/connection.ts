@@ -6,6 +6,9 @@
  * never logged.
  */
 import { Client } from 'ldapts';
+import { transportProblem } from './transport.js';
+
+export { transportProblem } from './transport.js';
 
 export interface LdapEndpoint {
   /** ldaps://host[:port] or ldap://host[:port]. */
@@ -18,23 +21,6 @@ export interface LdapEndpoint {
   startTls: boolean;
   allowInsecure: boolean;
   timeoutMs?: number;
-}
-
-/** Why the endpoint's transport settings are refused, or undefined when they are fine. */
-export function transportProblem(ep: Pick<LdapEndpoint, 'url' | 'tlsVerify' | 'startTls' | 'allowInsecure'>): string | undefined {
-  let scheme: string;
-  try {
-    scheme = new URL(ep.url).protocol;
-  } catch {
-    return `not an LDAP URL: ${JSON.stringify(ep.url)}`;
-  }
-  if (scheme !== 'ldaps:' && scheme !== 'ldap:') return `not an LDAP URL (ldaps:// or ldap://): ${JSON.stringify(ep.url)}`;
-  if (scheme === 'ldaps:' && ep.startTls) return 'startTls is for ldap:// URLs; ldaps:// is TLS already';
-  if (scheme === 'ldap:' && !ep.startTls && !ep.allowInsecure) {
-    return `${ep.url} is plaintext LDAP (the bind password would travel in clear): use ldaps://, or startTls: true, or set allowInsecure: true to permit it`;
-  }
-  if (!ep.tlsVerify && !ep.allowInsecure) return 'tlsVerify: false accepts any certificate; set allowInsecure: true to permit it';
-  return undefined;
 }
 
 /** A bound client. Throws with the server's reason when the connection or the bind fails. */

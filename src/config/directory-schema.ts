@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { secretRefProblem, type SecretRef } from './secrets.js';
-import { transportProblem } from '../../connectors/ldap-common/connection.js';
+import { transportProblem } from '../../connectors/ldap-common/transport.js';
 
 export interface DirectoryEndpointConfig {
   url: string;
