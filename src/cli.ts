@@ -97,6 +97,16 @@ program.command('worker')
   .option('--exit-when-idle', 'stop once no job is waiting, retrying or running (batch mode, tests, benchmarks)')
   .action(async (o) => finish((await import('./commands/worker.js')).workerCommand({ config: o.config, jobs: o.jobs, exitWhenIdle: o.exitWhenIdle })));
 
+const directory = program.command('directory').description('directory sync: Active Directory or LDAP → the UMS directory (directory: section)');
+directory.command('sync')
+  .description('add and update UMS directory entries from the source directory; only changes are written, only entries changed since the last run are read (--full reads all)')
+  .option(...configOption)
+  .option('--dry-run', 'print the LDIF that would be applied; write nothing')
+  .option('--full', 'read every source entry, not only those changed since the last run')
+  .option('--json', 'machine-readable report')
+  .option('--out <file>', 'write the LDIF / report to a file instead of stdout')
+  .action(async (o) => finish((await import('./commands/directory.js')).directorySyncCommand(o)));
+
 const db = program.command('db').description('the state store\'s database');
 db.command('migrate')
   .description('create or upgrade the schema of the configured state store (SQLite file or PostgreSQL) and print its version')

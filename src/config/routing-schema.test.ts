@@ -10,9 +10,11 @@ const env = { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b' }
 function withRouting(edit: (block: string) => string = (b) => b): string {
   const text = readFileSync(example, 'utf8');
   const start = text.indexOf('# routing:\n');
-  const block = text.slice(start).replace('#   # postfixBinDir', '#   postfixBinDir').replace('#   # auditFile', '#   auditFile')
+  const blank = text.indexOf('\n\n', start);
+  const end = blank < 0 ? text.length : blank + 1;
+  const block = text.slice(start, end).replace('#   # postfixBinDir', '#   postfixBinDir').replace('#   # auditFile', '#   auditFile')
     .split('\n').filter((l) => l.startsWith('# ') && !l.startsWith('#   #')).map((l) => l.slice(2)).join('\n');
-  return `${text.slice(0, start)}${edit(block)}\n`;
+  return `${text.slice(0, start)}${edit(block)}\n${text.slice(end)}`;
 }
 
 describe('routing: section', () => {

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { routingSchema, type RoutingConfig } from './routing-schema.js';
 import { secretRefProblem, type SecretRef } from './secrets.js';
+import { directorySchema, type DirectoryConfig } from './directory-schema.js';
 
 export type { RoutingConfig } from './routing-schema.js';
 
@@ -178,6 +179,8 @@ export interface MigrationConfig {
   workers: WorkersConfig;
   /** Split-domain coexistence routing (cutover, routing commands); optional. */
   routing?: RoutingConfig;
+  /** Directory sync (`directory sync`), see directory-schema.ts. */
+  directory?: DirectoryConfig;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,7 +199,7 @@ export const DEFAULT_SPECIAL_USE: SpecialUseNames = {
 export const COURIER_MAX_PER_IP = 20;
 
 /** Field names whose values are secrets (or refs to them): never echoed in messages. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['sourcePassword', 'targetPassword', 'masterPassword', 'url']);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['sourcePassword', 'targetPassword', 'masterPassword', 'url', 'bindPassword']);
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -533,6 +536,7 @@ const migrationConfigObject = z
     retry: retrySchema.default({}),
     workers: workersSchema.default({}),
     routing: routingSchema.optional(),
+    directory: directorySchema.optional(),
   })
   .strict();
 

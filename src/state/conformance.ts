@@ -524,5 +524,15 @@ export function describeStateStore(name: string, make: () => Promise<StateStoreF
     });
 
     describe('coexistence routing state', () => describeRoutingState(() => store, worker));
+    test('named checkpoint values: unset is null, set replaces, other names are separate, workers share them', async () => {
+      expect(await store.getCheckpointValue('directory:ad')).toBeNull();
+      await store.setCheckpointValue('directory:ad', 'usn:100');
+      await store.setCheckpointValue('directory:ad', 'usn:250');
+      await store.setCheckpointValue('directory:other', 'ts:20250101000000Z');
+      const w = await worker();
+      expect(await w.getCheckpointValue('directory:ad')).toBe('usn:250');
+      expect(await w.getCheckpointValue('directory:other')).toBe('ts:20250101000000Z');
+      expect(await w.getCheckpointValue('directory:none')).toBeNull();
+    });
   });
 }

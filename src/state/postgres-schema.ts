@@ -105,6 +105,13 @@ export const POSTGRES_MIGRATIONS: string[] = [
   CREATE TRIGGER routing_audit_no_truncate BEFORE TRUNCATE ON routing_audit
     FOR EACH STATEMENT EXECUTE FUNCTION routing_audit_append_only();
   `,
+  `
+  CREATE TABLE kv_checkpoints (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  );
+  `,
 ];
 
 /** The schema version this code writes and reads. */

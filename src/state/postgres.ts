@@ -404,6 +404,16 @@ export class PostgresStateStore implements StateStore {
     return routingAuditPostgres(this.pool);
   }
 
+  async getCheckpointValue(name: string): Promise<string | null> {
+    const { rows } = await this.pool.query<{ value: string }>('SELECT value FROM kv_checkpoints WHERE name = $1', [name]);
+    return rows[0]?.value ?? null;
+  }
+
+  async setCheckpointValue(name: string, value: string): Promise<void> {
+    await this.pool.query(`INSERT INTO kv_checkpoints (name, value) VALUES ($1, $2)
+      ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = now()`, [name, value]);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

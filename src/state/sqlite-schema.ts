@@ -89,4 +89,11 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE TRIGGER routing_audit_no_update BEFORE UPDATE ON routing_audit BEGIN SELECT RAISE(ABORT, 'routing_audit is append-only'); END;
   CREATE TRIGGER routing_audit_no_delete BEFORE DELETE ON routing_audit BEGIN SELECT RAISE(ABORT, 'routing_audit is append-only'); END;
   `,
+  `
+  CREATE TABLE kv_checkpoints (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  `,
 ];

@@ -250,6 +250,16 @@ export class SqliteStateStore implements StateStore {
     return rows.map(containerRowFrom);
   }
 
+  async getCheckpointValue(name: string): Promise<string | null> {
+    const row = this.db.prepare('SELECT value FROM kv_checkpoints WHERE name = ?').get(name) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  async setCheckpointValue(name: string, value: string): Promise<void> {
+    this.db.prepare(`INSERT INTO kv_checkpoints (name, value) VALUES (?, ?)
+      ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = ${now()}`).run(name, value);
+  }
+
   async mailboxes(): Promise<MailboxSummary[]> {
     const rows = this.db.prepare(`SELECT m.id, m.source, m.target, COUNT(c.container_id) AS containers,
         SUM(c.status = 'done') AS containers_done, SUM(c.status = 'failed') AS containers_failed,

@@ -188,6 +188,12 @@ export interface StateStore extends RoutingStateStore {
   problems(mailboxId?: number): Promise<FailedItemRow[]>;
   /** Items written per time bucket and mailbox (from the done rows' times), oldest first. */
   throughput(bucketSeconds: number): Promise<ThroughputRow[]>;
+  /**
+   * A named checkpoint outside the mailbox/container model (e.g. the directory sync's
+   * "directory:<source>" change mark); null when never set.
+   */
+  getCheckpointValue(name: string): Promise<string | null>;
+  setCheckpointValue(name: string, value: string): Promise<void>;
   close(): Promise<void>;
 }
 

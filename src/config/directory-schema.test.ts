@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, validateConfigText } from './load.js';
+
+const example = fileURLToPath(new URL('../../migration.example.yaml', import.meta.url));
+const env = { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b' };
+
+describe('directory: section', () => {
+  test('the example parses with its defaults', async () => {
+    const { config } = await loadConfig(example, { env });
+    expect(config.directory).toEqual({
+      source: {
+        url: 'ldaps://dc1.corp.example', bindDn: 'svc-migration@corp.example', bindPassword: 'env:AD_BIND_PASSWORD',
+        tlsVerify: true, startTls: false, allowInsecure: false, pageSize: 500, base: 'OU=Staff,DC=corp,DC=example', kind: 'auto',
+      },
+      target: {
+        url: 'ldaps://ldap.ums.example', bindDn: 'uid=migration,cn=sysaccounts,cn=etc,dc=ums,dc=example', bindPassword: 'env:UMS_LDAP_PASSWORD',
+        tlsVerify: true, startTls: false, allowInsecure: false, pageSize: 500, base: 'cn=users,cn=accounts,dc=ums,dc=example',
+        profile: 'ums', entryObjectClasses: ['inetOrgPerson'], extraObjectClasses: [], allowMailChange: false, concurrency: 8,
+      },
+      domainRewrite: [{ from: 'old.example', to: 'ums.example' }],
+    });
+  });
+
+  test('plaintext LDAP without the opt-in, a literal password and a bad custom map are errors with their lines', () => {
+    const text = readFileSync(example, 'utf8')
+      .replace('url: ldaps://ldap.ums.example', 'url: ldap://ldap.ums.example')
+      .replace('bindPassword: env:AD_BIND_PASSWORD', 'bindPassword: hunter2')
+      .replace('    profile: ums\n', '    profile: { mail: "bad attr" }\n');
+    const r = validateConfigText(text, { file: example, env });
+    const messages = r.issues.map((i) => `${i.path}: ${i.message}`);
+    expect(messages).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^directory\.target\.url: .*plaintext LDAP/),
+      expect.stringMatching(/^directory\.source\.bindPassword: /),
+      expect.stringMatching(/^directory\.target\.profile/),
+    ]));
+    expect(messages.join('\n')).not.toContain('hunter2');
+    expect(r.issues.every((i) => i.line !== undefined)).toBe(true);
+  });
+});

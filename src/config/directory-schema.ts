@@ -1,0 +1,105 @@
+/**
+ * The `directory:` section of migration.yaml (directory sync, `ums-migrate directory sync`):
+ * where the source directory (Active Directory or any LDAP) and the UMS directory are, what is
+ * selected, and how entries are written. Documented in migration.example.yaml. Paths (caFile,
+ * overrides) are kept as written; the directory command resolves them against the config file's
+ * directory. Secrets are `env:`/`file:` references.
+ */
+import { z } from 'zod';
+import { secretRefProblem, type SecretRef } from './secrets.js';
+import { transportProblem } from '../../connectors/ldap-common/transport.js';
+
+export interface DirectoryEndpointConfig {
+  url: string;
+  bindDn: string;
+  bindPassword: SecretRef;
+  caFile?: string;
+  tlsVerify: boolean;
+  startTls: boolean;
+  allowInsecure: boolean;
+  pageSize: number;
+}
+
+export interface DirectorySourceConfig extends DirectoryEndpointConfig {
+  base: string;
+  filter?: string;
+  group?: string;
+  kind: 'auto' | 'ad' | 'ldap';
+  overrides?: string;
+}
+
+export type DirectoryProfileConfig =
+  | 'ums' | 'kopano' | 'ad'
+  | (Partial<Record<string, string>> & { objectClasses?: string[] });
+
+export interface DirectoryTargetConfig extends DirectoryEndpointConfig {
+  base: string;
+  profile: DirectoryProfileConfig;
+  entryObjectClasses: string[];
+  extraObjectClasses: string[];
+  allowMailChange: boolean;
+  concurrency: number;
+  /** Mail-enabled groups are written here when set. */
+  groups?: { base: string; objectClasses: string[] };
+}
+
+export interface DirectoryConfig {
+  source: DirectorySourceConfig;
+  target: DirectoryTargetConfig;
+  domainRewrite: { from: string; to: string }[];
+}
+
+const nonEmpty = z.string().min(1);
+const secretRef = z.string().superRefine((s, ctx) => {
+  const problem = secretRefProblem(s);
+  if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+}).transform((s) => s as SecretRef);
+
+const endpointShape = {
+  url: nonEmpty,
+  bindDn: nonEmpty,
+  bindPassword: secretRef,
+  caFile: nonEmpty.optional(),
+  tlsVerify: z.boolean().default(true),
+  startTls: z.boolean().default(false),
+  allowInsecure: z.boolean().default(false),
+  pageSize: z.number().int().min(1).max(10_000).default(500),
+};
+
+function checkTransport(e: { url: string; tlsVerify: boolean; startTls: boolean; allowInsecure: boolean }, ctx: z.RefinementCtx): void {
+  const problem = transportProblem(e);
+  if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [/tlsVerify/.test(problem) ? 'tlsVerify' : 'url'], message: problem });
+}
+
+const LOGICAL_FIELDS = ['login', 'mail', 'aliases', 'proxyAddresses', 'displayName', 'givenName', 'sn', 'title', 'department', 'company', 'telephoneNumber', 'mobile', 'l', 'st', 'street'] as const;
+const attrName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'expected an LDAP attribute name');
+
+const customProfile = z.object({
+  ...Object.fromEntries(LOGICAL_FIELDS.map((f) => [f, attrName.optional()])),
+  objectClasses: z.array(attrName).optional(),
+}).strict();
+
+export const directorySchema = z.object({
+  source: z.object({
+    ...endpointShape,
+    base: nonEmpty,
+    filter: nonEmpty.optional(),
+    group: nonEmpty.optional(),
+    kind: z.enum(['auto', 'ad', 'ldap']).default('auto'),
+    overrides: nonEmpty.optional(),
+  }).strict().superRefine(checkTransport),
+  target: z.object({
+    ...endpointShape,
+    base: nonEmpty,
+    profile: z.union([z.enum(['ums', 'kopano', 'ad']), customProfile]).default('ums'),
+    entryObjectClasses: z.array(attrName).default(['inetOrgPerson']),
+    extraObjectClasses: z.array(attrName).default([]),
+    allowMailChange: z.boolean().default(false),
+    concurrency: z.number().int().min(1).max(64).default(8),
+    groups: z.object({
+      base: nonEmpty,
+      objectClasses: z.array(attrName).min(1).default(['groupOfNames', 'ruPostMailAccount']),
+    }).strict().optional(),
+  }).strict().superRefine(checkTransport),
+  domainRewrite: z.array(z.object({ from: nonEmpty, to: nonEmpty }).strict()).default([]),
+}).strict() as unknown as z.ZodType<DirectoryConfig, z.ZodTypeDef, unknown>;

@@ -1,0 +1,65 @@
+# Shared by test/lab/samba-ad.sh and test/lab/slapd.sh (sourced, not run): the lab dir, a lock,
+# and the LDAP lab CA with one server certificate valid for 127.0.0.1, 127.0.0.3 and localhost.
+# Everything lives in <lab>/ldap (lab dir: $UMS_LAB_DIR, default <repo>/.lab).
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
+LAB="${UMS_LAB_DIR:-$REPO_DIR/.lab}"
+mkdir -p "$LAB"
+LAB="$(cd "$LAB" && pwd)"
+LDAP_LAB="$LAB/ldap"
+LDAP_TLS="$LDAP_LAB/tls"
+LDAP_CA="$LDAP_TLS/ca.crt"
+mkdir -p "$LDAP_LAB"
+
+die() { log "ERROR: $*"; exit 1; }
+
+# with_lock NAME: serialises concurrent callers (several jest workers) on <lab>/ldap/NAME.lock.
+with_lock() {
+  exec 9>"$LDAP_LAB/$1.lock"
+  flock -w 300 9 || die "timeout waiting for $LDAP_LAB/$1.lock"
+}
+
+make_ldap_tls() {
+  [ -s "$LDAP_CA" ] && [ -s "$LDAP_TLS/server.crt" ] && return 0
+  install -d -m 755 "$LDAP_TLS.new"
+  (
+    cd "$LDAP_TLS.new"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+      -keyout ca.key -out ca.crt -subj "/O=UMS lab/CN=UMS LDAP lab CA" \
+      -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -sha256 -keyout server.key -out server.csr \
+      -subj "/O=UMS lab/CN=localhost" 2>/dev/null
+    cat >server.ext <<'EXT'
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.3
+EXT
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -days 3650 -sha256 -extfile server.ext -out server.crt 2>/dev/null
+    chmod 644 ca.crt server.crt
+    rm -f server.csr
+  )
+  rm -rf "$LDAP_TLS"
+  mv "$LDAP_TLS.new" "$LDAP_TLS"
+}
+
+# wait_port HOST PORT SECONDS
+wait_port() {
+  local deadline=$((SECONDS + $3))
+  until (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
+# secret FILE: prints the password kept in FILE, generating it first (0600) when missing.
+secret() {
+  if [ ! -s "$1" ]; then
+    (umask 077; printf 'Lab-%s-9a' "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" >"$1.tmp" && mv -f "$1.tmp" "$1")
+  fi
+  cat "$1"
+}
