@@ -14,6 +14,25 @@ mkdir -p "$LDAP_LAB"
 
 die() { log "ERROR: $*"; exit 1; }
 
+# until_answers WHAT SECONDS: waits until the script's own `answers` succeeds, else dies.
+until_answers() {
+  local deadline=$((SECONDS + $2))
+  until answers; do
+    [ "$SECONDS" -lt "$deadline" ] || die "$1"
+    sleep 0.2
+  done
+}
+
+# stop_pid PID: TERM, then KILL after 30 s; returns once the process is gone.
+stop_pid() {
+  kill "$1" 2>/dev/null || true
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$1" 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || { kill -9 "$1" 2>/dev/null || true; break; }
+    sleep 0.1
+  done
+}
+
 # with_lock NAME: serialises concurrent callers (several jest workers) on <lab>/ldap/NAME.lock.
 with_lock() {
   exec 9>"$LDAP_LAB/$1.lock"

@@ -106,24 +106,13 @@ start() {
   setsid /usr/sbin/samba -i -s "$INSTANCE/etc/smb.conf" </dev/null >>"$INSTANCE/samba.out" 2>&1 9>&- &
   echo $! >"$PIDFILE"
   wait_port "$HOST" 636 60 || die "samba did not open $HOST:636 (see $INSTANCE/samba.log, samba.out)"
-  local deadline=$((SECONDS + 60))
-  until answers; do
-    [ "$SECONDS" -lt "$deadline" ] || die "samba does not answer LDAPS on $HOST:636 (see $INSTANCE/samba.log)"
-    sleep 0.3
-  done
+  until_answers "samba does not answer LDAPS on $HOST:636 (see $INSTANCE/samba.log)" 60
   log "AD DC up on ldaps://$HOST:636 (base DC=corp,DC=example)"
 }
 
 stop() {
   local pid
-  if pid="$(running_pid)"; then
-    kill "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + 30))
-    while kill -0 "$pid" 2>/dev/null; do
-      [ "$SECONDS" -lt "$deadline" ] || { kill -9 "$pid" 2>/dev/null || true; break; }
-      sleep 0.2
-    done
-  fi
+  if pid="$(running_pid)"; then stop_pid "$pid"; fi
   rm -f "$PIDFILE"
   # The prefork workers leave with their parent; wait until the port is free.
   local deadline=$((SECONDS + 15))

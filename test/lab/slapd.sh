@@ -107,24 +107,13 @@ start() {
   /usr/sbin/slapd -f "$DIR/slapd.conf" -h "ldap://$HOST:$PORT/ ldaps://$HOST:$TLS_PORT/" -s 0 9>&- \
     || die "slapd did not start (try: slapd -d 1 -f $DIR/slapd.conf)"
   wait_port "$HOST" "$TLS_PORT" 30 || die "slapd does not listen on $HOST:$TLS_PORT"
-  local deadline=$((SECONDS + 30))
-  until answers; do
-    [ "$SECONDS" -lt "$deadline" ] || die "slapd does not answer LDAPS on $HOST:$TLS_PORT"
-    sleep 0.2
-  done
+  until_answers "slapd does not answer LDAPS on $HOST:$TLS_PORT" 30
   log "slapd up on ldap://$HOST:$PORT and ldaps://$HOST:$TLS_PORT"
 }
 
 stop() {
   local pid
-  if pid="$(running_pid)"; then
-    kill "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + 30))
-    while kill -0 "$pid" 2>/dev/null; do
-      [ "$SECONDS" -lt "$deadline" ] || { kill -9 "$pid" 2>/dev/null || true; break; }
-      sleep 0.1
-    done
-  fi
+  if pid="$(running_pid)"; then stop_pid "$pid"; fi
   rm -f "$PIDFILE"
 }
 
