@@ -23,7 +23,11 @@ export type MailboxPayload = z.infer<typeof payloadSchema>;
 /** Validates a payload read from the queue (anything else is a permanent, named error). */
 export function parseMailboxPayload(raw: unknown): MailboxPayload {
   const r = payloadSchema.safeParse(raw);
-  if (!r.success) throw new Error(`malformed ${MIGRATE_MAILBOX_TASK} payload ${JSON.stringify(raw)}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
+  if (!r.success) {
+    // Names the keys, never the values (a payload is not a place for secrets, nor is a log).
+    const keys = raw !== null && typeof raw === 'object' ? `{${Object.keys(raw).join(', ')}}` : String(raw === null ? 'null' : typeof raw);
+    throw new Error(`malformed ${MIGRATE_MAILBOX_TASK} payload ${keys}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
+  }
   return r.data;
 }
 
