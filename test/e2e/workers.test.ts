@@ -141,3 +141,56 @@ test('three workers, one SIGKILLed mid-mailbox: complete, duplicate-free, connec
   expect(JSON.parse(sync.stdout)).toMatchObject({ copied: 0, failed: 0 });
   process.stdout.write(`workers test: ${messages} messages in ${MAILBOXES} mailboxes, peak connections target ${peakTarget}/${TARGET_CAP} source ${peakSource}/${SOURCE_CAP}\n`);
 }, 900_000);
+
+test('a worker frozen past its lease (SIGSTOP) keeps its mailbox fenced: the successor waits, nothing is written twice', async () => {
+  const pair = { source: uniqueLogin('wfrz'), target: uniqueLogin('wfrzt') };
+  await addSourceUser(pair.source, password);
+  await addTargetUser(pair.target, password);
+  await seedSource(lab, pair.source, password, generateCorpus({ messages: 400, maxSize: 128 * 1024, seed: 77 }));
+  const cfg = writeLabConfig(lab, { ...pair, password }, [
+    'concurrency:', '  tasks: 2', '  batchSize: 10',
+    'workers:', '  leaseSeconds: 5', '  heartbeatSeconds: 1', '  concurrency: 1',
+  ]);
+  writeFileSync(cfg.file, readFileSync(cfg.file, 'utf8').replace('state:\n  path: ./state.sqlite\n', 'state:\n  driver: postgres\n  url: env:UMS_STATE_URL\n'));
+  const db = await createTestDatabase('ums_workers_frozen');
+  const env = { UMS_STATE_URL: db };
+  const q = new pg.Client({ connectionString: db });
+  try {
+    expect((await runCli(['enqueue', '-c', cfg.file], env)).code).toBe(0);
+    await q.connect();
+    const a = spawnCli(['worker', '-c', cfg.file, '--exit-when-idle'], env);
+    let b: ReturnType<typeof spawnCli> | undefined;
+    try {
+      const deadline = Date.now() + 120_000;
+      const running = async () => ((await q.query('select 1 from ums_worker_leases where pid = $1', [a.child.pid]).catch(() => ({ rowCount: 0 }))).rowCount ?? 0) > 0;
+      while (!(await running())) {
+        if (Date.now() > deadline) throw new Error('worker A never took the job');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 800));
+      a.child.kill('SIGSTOP');
+      b = spawnCli(['worker', '-c', cfg.file, '--exit-when-idle'], env);
+      // B sweeps A's job after the lease, takes it, and is refused by the fence A still holds.
+      const fenced = async () => (await q.query("select 1 from graphile_worker.jobs where last_error like '%being migrated by another process%'")).rowCount === 1;
+      while (!(await fenced())) {
+        if (Date.now() > deadline) throw new Error('worker B never met the fence');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      a.child.kill('SIGCONT');
+      const [ra, rb] = await Promise.all([a.done, b.done]);
+      expect({ code: ra.code, stderr: ra.stderr }).toEqual({ code: 0, stderr: '' });
+      // B's refused attempt is a failed attempt (exit 3), never a write.
+      expect(rb.stderr).toBe('');
+      expect([0, 3]).toContain(rb.code);
+    } finally {
+      a.child.kill('SIGCONT');
+      a.child.kill('SIGKILL');
+      b?.child.kill('SIGKILL');
+    }
+    await expectExactlyOnce(lab, pair.source, pair.target, password);
+  } finally {
+    await q.end().catch(() => undefined);
+    await dropTestDatabase(db);
+    rmSync(cfg.dir, { recursive: true, force: true });
+  }
+}, 600_000);
