@@ -65,6 +65,8 @@ export class EwsTransport {
   private tokenPending?: Promise<string>;
   /** Requests sent (attempts included), for reports and tests. */
   requests = 0;
+  /** Called before each retry with the wait chosen (at least a server's BackOffMilliseconds / Retry-After). */
+  onRetry?: (info: { mailbox: string; attempt: number; waitMs: number; reason: string; busy: boolean }) => void;
 
   constructor(readonly ep: EwsEndpoint, private readonly log: Logger) {
     this.global = new Semaphore(ep.maxConcurrent);
@@ -96,7 +98,9 @@ export class EwsTransport {
       }
     }, this.ep.retry, async (err, attempt, delayMs) => {
       const wanted = err instanceof EwsBusyError ? Math.min(err.backOffMs, this.ep.maxBackoffMs) : 0;
-      this.log.warn({ mailbox: mbx.smtp, attempt, delayMs: Math.max(wanted, delayMs), err: reasonOf(err) }, 'EWS request failed, retrying');
+      const waitMs = Math.max(wanted, delayMs);
+      this.log.warn({ mailbox: mbx.smtp, attempt, delayMs: waitMs, err: reasonOf(err) }, 'EWS request failed, retrying');
+      this.onRetry?.({ mailbox: mbx.smtp, attempt, waitMs, reason: reasonOf(err), busy: err instanceof EwsBusyError && err.code === 'EWS_SERVER_BUSY' && /ErrorServerBusy/.test(err.message) });
       if (wanted > delayMs) await sleep(wanted - delayMs);
     });
   }

@@ -149,4 +149,110 @@ describe('EWS source → engine → memory target', () => {
     expect(sim.requests.slice(before).filter((q) => q.operation === 'SyncFolderItems')).toHaveLength(folders.size);
     await src.close();
   });
+
+  test('after changes in Exchange, the delta moves only those: new mail, read flag, a changed event, a new task, deletions mirrored', async () => {
+    const seeded = seedMailbox(sim, ALICE);
+    const src = new EwsSource(endpoint(), log, 3);
+    const tgt = new MemoryTarget();
+    const mirror = { sync: { flags: true, deletions: 'mirror' as const } };
+    await run(src, tgt, mirror);
+    const snapshot = byFolder(tgt);
+    const s = sim.store;
+    addMessage(s, ALICE, seeded.folders.inbox, { mime: mime(50), received: '2024-02-01T09:00:00Z' });
+    const unread = seeded.messages.find((m) => m.fields.get('IsRead')?.includes('false') && m.folderId === seeded.folders.q3) as typeof seeded.messages[0];
+    s.updateItem(ALICE, unread.id, { IsRead: '<t:IsRead>true</t:IsRead>' }, { readOnly: true });
+    s.updateItem(ALICE, seeded.messages[0]?.id as string, { Flag: flagXml(false), Categories: categoriesXml(['Grün']) });
+    s.updateItem(ALICE, seeded.meeting.id, { Location: '<t:Location>Raum 2</t:Location>' });
+    s.deleteItem(ALICE, seeded.contacts[1]?.id as string);
+    addTask(s, ALICE, seeded.folders.tasks, { subject: 'Neu', status: 'NotStarted' });
+    const r = await run(src, tgt, mirror);
+    expect(r.failed).toBe(0);
+    // New mail, the changed meeting (a new version), the new task.
+    expect(r.copied).toBe(3);
+    // Two mail flag changes; the meeting's old version and the deleted contact removed.
+    expect(r.flagsUpdated).toBe(2);
+    expect(r.deleted).toBe(2);
+    const after = byFolder(tgt);
+    expect(after.get('INBOX')?.length).toBe((snapshot.get('INBOX')?.length ?? 0) + 1);
+    expect(after.get('INBOX.Sent')).toEqual(snapshot.get('INBOX.Sent'));
+    expect(after.get('INBOX.Kontakte')?.length).toBe(2);
+    const meetings = (after.get('INBOX.Kalender') ?? []).filter((t) => t.includes('Wochenbesprechung'));
+    expect(meetings).toHaveLength(1);
+    expect(meetings[0]).toContain('LOCATION:Raum 2');
+    const inbox = tgt.folders.get('INBOX')?.messages ?? [];
+    expect(inbox.find((m) => m.content.toString() === mime(0))?.flags.sort()).toEqual(['Gr&APw-n', '\\Seen']);
+    const q3 = tgt.folders.get('INBOX.Projekte.Q3')?.messages ?? [];
+    expect(q3.find((m) => m.content.toString() === unread.mime?.toString())?.flags).toContain('\\Seen');
+    // And again: nothing.
+    const again = await run(src, tgt, mirror);
+    expect([again.copied, again.flagsUpdated, again.deleted]).toEqual([0, 0, 0]);
+    await src.close();
+  });
+
+  test('ErrorServerBusy (BackOffMilliseconds honoured), HTTP 503/429 and dropped connections lose and duplicate nothing', async () => {
+    seedMailbox(sim, ALICE, { messages: 24 });
+    const clean = new MemoryTarget();
+    const ref = new EwsSource(endpoint(), log, 3);
+    await runJob({ store, sources: ref, targets: clean, log }, job(), options());
+    await ref.close();
+    await store.close();
+    store = new SqliteStateStore(join(dir, 'state2.sqlite'));
+    await store.migrate();
+    let busy = 0;
+    sim.fault = ({ n }) => {
+      if (n % 5 === 0) { busy++; return { type: 'busy', backOffMs: 30 }; }
+      if (n % 7 === 0) return { type: 'http', status: n % 2 ? 503 : 429, retryAfterSeconds: n % 3 ? undefined : 0 };
+      if (n % 4 === 0) return { type: 'reset' };
+      return undefined;
+    };
+    const src = new EwsSource(endpoint(), log, 3);
+    const waits: { waitMs: number; busy: boolean; reason: string }[] = [];
+    src.onRetry = (i) => waits.push(i);
+    const tgt = new MemoryTarget();
+    const r = await run(src, tgt);
+    expect(r.failedMailboxes).toBe(0);
+    expect(r.failed).toBe(0);
+    expect(busy).toBeGreaterThan(3);
+    // Each ErrorServerBusy made its request wait (at least) its BackOffMilliseconds.
+    const busyWaits = waits.filter((w) => w.busy);
+    expect(busyWaits.length).toBe(busy);
+    expect(busyWaits.every((w) => w.waitMs >= 30)).toBe(true);
+    expect(waits.some((w) => /HTTP 503|HTTP 429/.test(w.reason))).toBe(true);
+    expect(waits.some((w) => /failed: /.test(w.reason))).toBe(true);
+    const hashes = (t: MemoryTarget) => [...t.folders.entries()].flatMap(([k, f]) => f.messages.map((m) => `${k} ${contentHash(m.content)}`)).sort();
+    expect(hashes(tgt)).toEqual(hashes(clean));
+    await src.close();
+  });
+
+  test('a service account without the impersonation right fails the mailbox with ErrorImpersonateUserDenied', async () => {
+    seedMailbox(sim, ALICE, { messages: 1 });
+    sim.addUser('helpdesk', 'pw', { canImpersonate: false });
+    const src = new EwsSource(endpoint({}, { mode: 'basic', username: 'helpdesk', password: 'pw' }), log, 2);
+    const r = await run(src, new MemoryTarget(), { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    expect(r.failedMailboxes).toBe(1);
+    expect(r.mailboxes[0]?.error).toMatch(/ErrorImpersonateUserDenied/);
+    const wrong = new EwsSource(endpoint({}, { mode: 'basic', username: 'svc-migrate', password: 'nope' }), log, 2);
+    const r2 = await run(wrong, new MemoryTarget(), { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    expect(r2.mailboxes[0]?.error).toMatch(/HTTP 401/);
+  });
+
+  test('OAuth2 client credentials (Exchange Online) with impersonation, and request caps per mailbox and overall', async () => {
+    seedMailbox(sim, ALICE, { messages: 12 });
+    seedMailbox(sim, 'bob@example.org', { messages: 12, locale: 'en' });
+    sim.addApp('app-id', 'app-secret');
+    sim.latencyMs = 3;
+    const auth: EwsAuth = { mode: 'oauth2', tokenUrl: sim.tokenUrl, clientId: 'app-id', clientSecret: 'app-secret', scope: 'https://outlook.office365.com/.default' };
+    const src = new EwsSource(endpoint({ maxConcurrent: 3 }, auth), log, 2);
+    const r = await runJob({ store, sources: src, targets: new MemoryTarget(), log }, [...job(ALICE), ...job('bob@example.org')], options({ tasks: 8, writersPerTask: 4 }));
+    expect(r.failedMailboxes).toBe(0);
+    expect(r.copied).toBe(2 * (12 + 3 + 3 + 2));
+    expect(sim.maxInFlight).toBeLessThanOrEqual(3);
+    expect(sim.maxInFlight).toBeGreaterThan(1);
+    expect(Math.max(...sim.maxInFlightPerMailbox.values())).toBeLessThanOrEqual(2);
+    expect(new Set(sim.requests.map((q) => q.principal))).toEqual(new Set(['app-id']));
+    const bad = new EwsSource(endpoint({}, { ...auth, clientSecret: 'wrong' }), log, 2);
+    const r2 = await run(bad, new MemoryTarget(), { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    expect(r2.mailboxes[0]?.error).toMatch(/invalid_client/);
+    await src.close();
+  });
 });

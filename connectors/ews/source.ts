@@ -53,6 +53,11 @@ export class EwsSource implements SourceConnector {
     return this.transport.requests;
   }
 
+  /** Observes retries (see EwsTransport.onRetry). */
+  set onRetry(fn: EwsTransport['onRetry']) {
+    this.transport.onRetry = fn;
+  }
+
   async openMailbox(account: Account): Promise<SourceMailbox> {
     return new EwsMailbox(this.transport, { smtp: account.login, password: account.password }, new Semaphore(this.perMailbox), this.log.child({ mailbox: account.login }), this.opts);
   }
