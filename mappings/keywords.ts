@@ -5,7 +5,8 @@
  */
 import { encodeMailboxName } from './imap-utf7.js';
 
-const NOT_IN_ATOM = /[(){ %*"\\\]\x00-\x1f\x7f]/g;
+// Controls are already gone (modified UTF-7 output is printable ASCII); these are the atom-specials.
+const NOT_IN_ATOM = /[(){ %*"\\\]]/g;
 
 /** The keyword for a category, or undefined when nothing usable is left. */
 export function categoryKeyword(category: string): string | undefined {
@@ -15,7 +16,7 @@ export function categoryKeyword(category: string): string | undefined {
   try {
     encoded = encodeMailboxName(trimmed);
   } catch {
-    encoded = trimmed.replace(/[^\x20-\x7e]/g, '_');
+    encoded = trimmed.replace(/[^ -~]/g, '_');
   }
   const k = encoded.replace(NOT_IN_ATOM, '_');
   return k === '' ? undefined : k;

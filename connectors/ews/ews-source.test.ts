@@ -15,7 +15,7 @@ import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { MemoryTarget } from '../../test/support/memory-connectors.js';
 import type { EwsAuth, EwsEndpoint } from './client.js';
 import { categoriesXml, flagXml, addMessage, addTask } from './sim/items.js';
-import { seedMailbox, mime, type SeededMailbox } from './sim/seed.js';
+import { seedMailbox, mime } from './sim/seed.js';
 import { EwsSim } from './sim/server.js';
 import { EwsSource } from './source.js';
 
