@@ -3,16 +3,19 @@
  * in-memory target: mail in several folders, the DST meeting, contacts, tasks; a delta after
  * changes; throttling and dropped connections; impersonation; OAuth2.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ICAL from 'ical.js';
 import { setupServer } from 'msw/node';
 import pino from 'pino';
 import { contentHash } from '../../mappings/content-hash.js';
+import type { SecretRef } from '../../src/config/secrets.js';
 import { runJob, type JobOptions } from '../../src/engine/job.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { MemoryTarget } from '../../test/support/memory-connectors.js';
+import { createSource } from '../registry.js';
 import type { EwsAuth, EwsEndpoint } from './client.js';
 import { categoriesXml, flagXml, addMessage, addTask } from './sim/items.js';
 import { seedMailbox, mime } from './sim/seed.js';
@@ -254,5 +257,37 @@ describe('EWS source → engine → memory target', () => {
     const r2 = await run(bad, new MemoryTarget(), { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
     expect(r2.mailboxes[0]?.error).toMatch(/invalid_client/);
     await src.close();
+  });
+
+  test('over a real HTTPS endpoint, built from the config by the registry: the caFile is trusted, an unknown CA is refused', async () => {
+    seedMailbox(sim, ALICE, { messages: 3 });
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    writeFileSync(join(dir, 'pw'), 'S3cret!\n');
+    server.close(); // real sockets from here
+    const http = await sim.listen({ tls: { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') } });
+    try {
+      const cfg = {
+        type: 'ews' as const, url: http.url, auth: { mode: 'master' as const, masterUser: 'svc-migrate', masterPassword: 'file:pw' as SecretRef },
+        impersonation: true, exchangeVersion: 'Exchange2013_SP1', allowInsecure: false, tlsVerify: true, caFile: cert, maxConnections: 2,
+        maxBackoffMs: 100, timeoutSeconds: 10, vcardVersion: '4.0' as const,
+      };
+      const ctx = { baseDir: dir, env: {}, log, perMailbox: { source: 2, target: 2 }, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } };
+      const src = createSource(cfg, ctx);
+      const tgt = new MemoryTarget();
+      const r = await runJob({ store, sources: src, targets: tgt, log }, job(), options({ retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }));
+      expect(r.failedMailboxes).toBe(0);
+      expect(r.copied).toBe(3 + 3 + 3 + 2);
+      expect(tgt.folders.get('INBOX.Kontakte')?.messages.every((m) => m.content.toString().includes('VERSION:4.0'))).toBe(true);
+      await src.close();
+      const untrusted = createSource({ ...cfg, caFile: undefined }, ctx);
+      const r2 = await runJob({ store, sources: untrusted, targets: new MemoryTarget(), log }, job(), options({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+      expect(r2.mailboxes[0]?.error).toMatch(/self.signed certificate/);
+      await untrusted.close();
+    } finally {
+      await http.close();
+      server.listen({ onUnhandledRequest: 'error' });
+    }
   });
 });

@@ -13,7 +13,8 @@
  * - it records every request and the highest number of requests in flight (overall and per
  *   mailbox), so tests can check request caps.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { getResponse, http, HttpResponse, type RequestHandler } from 'msw';
 import { kid, kids, parseXml, textOf } from '../xml.js';
@@ -160,14 +161,15 @@ export class EwsSim {
   }
 
   /**
-   * Serves the same handlers on a real HTTP port (loopback). The returned URLs replace `url`
-   * and `tokenUrl` for clients of this listener.
+   * Serves the same handlers on a real port (loopback), over HTTPS when `tls` (PEM key and
+   * certificate) is given. The returned URLs replace `url` and `tokenUrl` for its clients.
    */
-  async listen(port = 0, host = '127.0.0.1'): Promise<{ url: string; tokenUrl: string; close(): Promise<void> }> {
+  async listen(opts: { port?: number; host?: string; tls?: { key: string; cert: string } } = {}): Promise<{ url: string; tokenUrl: string; close(): Promise<void> }> {
+    const { port = 0, host = '127.0.0.1', tls } = opts;
     const ewsPath = new URL(this.url).pathname;
     const tokenPath = new URL(this.tokenUrl).pathname;
     const handlers = this.handlers();
-    const server: Server = createServer((req, res) => {
+    const serve = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -185,14 +187,15 @@ export class EwsSim {
           res.end(body);
         }, () => { res.writeHead(500).end(); });
       });
-    });
+    };
+    const server: Server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, serve) : createServer(serve);
     await new Promise<void>((resolve) => server.listen(port, host, resolve));
     const addr = server.address() as AddressInfo;
-    const origin = `http://${host}:${addr.port}`;
+    const origin = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
     return {
       url: `${origin}${ewsPath}`,
       tokenUrl: `${origin}${tokenPath}`,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
     };
   }
 }
