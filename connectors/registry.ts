@@ -36,7 +36,10 @@ function imapEndpoint(cfg: EndpointConfig, ctx: ConnectorContext, autoEnable: bo
 function ewsEndpoint(cfg: EwsSourceConfig, ctx: ConnectorContext, retryPolicy: EwsEndpoint['retry']): EwsEndpoint {
   const secret = (ref: string) => resolveSecret(ref, { baseDir: ctx.baseDir, env: ctx.env });
   const a = cfg.auth;
-  const auth: EwsAuth = a.mode === 'master' ? { mode: 'basic', username: a.masterUser, password: secret(a.masterPassword) }
+  const auth: EwsAuth = a.mode === 'master'
+    ? (a.method === 'ntlm'
+      ? { mode: 'ntlm', username: a.masterUser, password: secret(a.masterPassword), domain: a.domain }
+      : { mode: 'basic', username: a.masterUser, password: secret(a.masterPassword) })
     : a.mode === 'oauth2' ? { mode: 'oauth2', tokenUrl: a.tokenUrl, clientId: a.clientId, clientSecret: secret(a.clientSecret), scope: a.scope }
       : { mode: 'user' };
   return {

@@ -1,7 +1,9 @@
 /**
  * SOAP over HTTP(S) to one Exchange server, shared by every mailbox of a run: authentication
- * (Basic with a service account or each mailbox's own login, OAuth2 client-credentials bearer
- * tokens), ExchangeImpersonation, request caps (global and per mailbox) and retries.
+ * (Basic or NTLMv2 with a service account, Basic with each mailbox's own login, OAuth2
+ * client-credentials bearer tokens), ExchangeImpersonation, request caps (global and per
+ * mailbox) and retries. NTLM authenticates a connection: each request borrows an authenticated
+ * keep-alive connection of its own (one socket per agent), and a new one does the handshake.
  *
  * Retries (src/util/retry.ts): ErrorServerBusy waits at least its BackOffMilliseconds; HTTP
  * 503/429/502/504 at least their Retry-After; dropped connections and timeouts with the usual
@@ -10,6 +12,7 @@
 // Default imports, looked up at call time: interceptors (msw in tests) patch these module objects.
 import http from 'node:http';
 import https from 'node:https';
+import ntlmClient from '@ewsjs/ntlm-client';
 import type { Logger } from 'pino';
 import { FatalError, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
 import { retry, sleep, type RetryPolicy } from '../../src/util/retry.js';
@@ -18,6 +21,8 @@ import { attr, esc, find, kids, parseXml, textOf, type XmlElement } from './xml.
 
 export type EwsAuth =
   | { mode: 'basic'; username: string; password: string }
+  /** NTLMv2 (on-premises Exchange with Windows authentication only); username "DOMAIN\\user" or a UPN. */
+  | { mode: 'ntlm'; username: string; password: string; domain?: string }
   | { mode: 'user' }
   | { mode: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: string; scope: string };
 
@@ -54,6 +59,8 @@ export interface EwsMailboxIdentity {
   password?: string;
 }
 
+type HttpResult = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
+
 const TYPES = 'http://schemas.microsoft.com/exchange/services/2006/types';
 const MESSAGES = 'http://schemas.microsoft.com/exchange/services/2006/messages';
 const FATAL_CODES = new Set(['ErrorImpersonateUserDenied', 'ErrorNonExistentMailbox', 'ErrorAccessDenied', 'ErrorMailboxMoveInProgress', 'ErrorImpersonationDenied']);
@@ -61,6 +68,8 @@ const FATAL_CODES = new Set(['ErrorImpersonateUserDenied', 'ErrorNonExistentMail
 export class EwsTransport {
   private readonly global: Semaphore;
   private readonly agent: http.Agent;
+  /** NTLM: idle connections (one socket each), authenticated or not yet. */
+  private readonly ntlmIdle: { agent: http.Agent; authed: boolean }[] = [];
   private token?: { value: string; expires: number };
   private tokenPending?: Promise<string>;
   /** Requests sent (attempts included), for reports and tests. */
@@ -70,13 +79,18 @@ export class EwsTransport {
 
   constructor(readonly ep: EwsEndpoint, private readonly log: Logger) {
     this.global = new Semaphore(ep.maxConcurrent);
-    this.agent = ep.url.startsWith('https:')
-      ? new https.Agent({ keepAlive: true, maxSockets: ep.maxConcurrent, rejectUnauthorized: ep.tlsVerify, ca: ep.ca })
-      : new http.Agent({ keepAlive: true, maxSockets: ep.maxConcurrent });
+    this.agent = this.newAgent(ep.maxConcurrent);
+  }
+
+  private newAgent(maxSockets: number): http.Agent {
+    return this.ep.url.startsWith('https:')
+      ? new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: this.ep.tlsVerify, ca: this.ep.ca })
+      : new http.Agent({ keepAlive: true, maxSockets });
   }
 
   close(): void {
     this.agent.destroy();
+    for (const c of this.ntlmIdle.splice(0)) c.agent.destroy();
   }
 
   /**
@@ -116,6 +130,7 @@ export class EwsTransport {
   private async authorization(mbx: EwsMailboxIdentity): Promise<string> {
     const a = this.ep.auth;
     if (a.mode === 'basic') return `Basic ${Buffer.from(`${a.username}:${a.password}`).toString('base64')}`;
+    if (a.mode === 'ntlm') return '';
     if (a.mode === 'user') {
       if (mbx.password === undefined) throw new FatalError(`no source password for ${mbx.smtp} (source.auth.mode is user)`);
       return `Basic ${Buffer.from(`${mbx.smtp}:${mbx.password}`).toString('base64')}`;
@@ -142,12 +157,12 @@ export class EwsTransport {
     return json.access_token;
   }
 
-  private http(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  private http(url: string, headers: Record<string, string>, body: string, agent?: http.Agent): Promise<HttpResult> {
     const u = new URL(url);
     const send = u.protocol === 'https:' ? https.request : http.request;
     return new Promise((resolve, reject) => {
       const req = send(u, {
-        method: 'POST', agent: u.origin === new URL(this.ep.url).origin ? this.agent : undefined,
+        method: 'POST', agent: agent ?? (u.origin === new URL(this.ep.url).origin ? this.agent : undefined),
         headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, timeout: this.ep.timeoutMs,
       }, (res) => {
         const chunks: Buffer[] = [];
@@ -161,13 +176,39 @@ export class EwsTransport {
     });
   }
 
+  /** One request over an NTLM-authenticated connection (handshake first when it is new or was reset). */
+  private async ntlm(a: Extract<EwsAuth, { mode: 'ntlm' }>, headers: Record<string, string>, body: string): Promise<HttpResult> {
+    const conn = this.ntlmIdle.pop() ?? { agent: this.newAgent(1), authed: false };
+    try {
+      if (conn.authed) {
+        const res = await this.http(this.ep.url, headers, body, conn.agent);
+        if (res.status !== 401) { this.ntlmIdle.push(conn); return res; }
+        conn.authed = false;
+      }
+      const [domain, user] = a.username.includes('\\') ? a.username.split('\\', 2) as [string, string] : [a.domain ?? '', a.username];
+      const negotiate = await this.http(this.ep.url, { ...headers, Authorization: ntlmClient.createType1Message(undefined, domain) }, '', conn.agent);
+      const challenge = /NTLM\s+([A-Za-z0-9+/=]+)/.exec([negotiate.headers['www-authenticate']].flat().join(', '))?.[1];
+      if (negotiate.status !== 401 || !challenge) {
+        throw new FatalError(`Exchange did not answer the NTLM negotiation (HTTP ${negotiate.status}${challenge ? '' : ', no NTLM challenge'})`, 'EWS_AUTH');
+      }
+      const type2 = ntlmClient.decodeType2Message(`NTLM ${challenge}`);
+      const res = await this.http(this.ep.url, { ...headers, Authorization: ntlmClient.createType3Message(type2, user, a.password, undefined, domain || type2.targetName) }, body, conn.agent);
+      if (res.status === 401) conn.agent.destroy();
+      else { conn.authed = true; this.ntlmIdle.push(conn); }
+      return res;
+    } catch (err) {
+      conn.agent.destroy();
+      throw err;
+    }
+  }
+
   private async once(mbx: EwsMailboxIdentity, body: string): Promise<EwsMessage[]> {
     this.requests++;
-    const headers: Record<string, string> = {
-      'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml', Authorization: await this.authorization(mbx),
-    };
+    const a = this.ep.auth;
+    const headers: Record<string, string> = { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml' };
+    if (a.mode !== 'ntlm') headers.Authorization = await this.authorization(mbx);
     if (this.ep.impersonation) headers['X-AnchorMailbox'] = mbx.smtp;
-    const res = await this.http(this.ep.url, headers, this.envelope(mbx, body));
+    const res = a.mode === 'ntlm' ? await this.ntlm(a, headers, this.envelope(mbx, body)) : await this.http(this.ep.url, headers, this.envelope(mbx, body));
     if (res.status === 401) {
       if (this.ep.auth.mode === 'oauth2' && this.token) { this.token = undefined; throw new TransientError('bearer token rejected (expired?)'); }
       throw new FatalError(`Exchange refused the login (HTTP 401) for ${mbx.smtp}`, 'EWS_AUTH');

@@ -21,13 +21,13 @@ describe('EWS source config', () => {
     expect(r.issues).toEqual([]);
     expect(r.config?.source).toMatchObject({
       type: 'ews', url: 'https://mail.old.example/EWS/Exchange.asmx', impersonation: true, exchangeVersion: 'Exchange2013_SP1', maxConnections: 8, vcardVersion: '3.0',
-      auth: { mode: 'master', masterUser: 'svc-migrate@old.example', masterPassword: 'env:EWS_SERVICE_PW' },
+      auth: { mode: 'master', method: 'basic', masterUser: 'svc-migrate@old.example', masterPassword: 'env:EWS_SERVICE_PW' },
     });
   });
 
   test('oauth2 derives the token URL from the tenant; plaintext needs allowInsecure; missing fields are named', () => {
     const base = ewsExample();
-    const oauth = base.replace(/ {4}mode: master\n {4}masterUser: .*\n {4}masterPassword: .*\n/, '    mode: oauth2\n    tenant: contoso.onmicrosoft.com\n    clientId: app\n    clientSecret: env:EWS_CLIENT_SECRET\n');
+    const oauth = base.replace(/ {4}mode: master\n[\s\S]*? {4}masterPassword: .*\n/, '    mode: oauth2\n    tenant: contoso.onmicrosoft.com\n    clientId: app\n    clientSecret: env:EWS_CLIENT_SECRET\n');
     const r = validateConfigText(oauth, { file: example, env });
     expect(r.issues).toEqual([]);
     expect(r.config?.source.auth).toEqual({

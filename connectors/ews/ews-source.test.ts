@@ -269,7 +269,7 @@ describe('EWS source → engine → memory target', () => {
     const http = await sim.listen({ tls: { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') } });
     try {
       const cfg = {
-        type: 'ews' as const, url: http.url, auth: { mode: 'master' as const, masterUser: 'svc-migrate', masterPassword: 'file:pw' as SecretRef },
+        type: 'ews' as const, url: http.url, auth: { mode: 'master' as const, method: 'basic' as const, masterUser: 'svc-migrate', masterPassword: 'file:pw' as SecretRef },
         impersonation: true, exchangeVersion: 'Exchange2013_SP1', allowInsecure: false, tlsVerify: true, caFile: cert, maxConnections: 2,
         maxBackoffMs: 100, timeoutSeconds: 10, vcardVersion: '4.0' as const,
       };
@@ -285,6 +285,42 @@ describe('EWS source → engine → memory target', () => {
       const r2 = await runJob({ store, sources: untrusted, targets: new MemoryTarget(), log }, job(), options({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
       expect(r2.mailboxes[0]?.error).toMatch(/self.signed certificate/);
       await untrusted.close();
+    } finally {
+      await http.close();
+      server.listen({ onUnhandledRequest: 'error' });
+    }
+  });
+
+  test('NTLMv2 with a DOMAIN\\user service account: in-process, and over HTTP one handshake per connection', async () => {
+    seedMailbox(sim, ALICE, { messages: 6 });
+    sim.addUser('svc-ntlm', 'N7lm!pw', { canImpersonate: true });
+    const ntlm: EwsAuth = { mode: 'ntlm', username: 'CONTOSO\\svc-ntlm', password: 'N7lm!pw' };
+    const src = new EwsSource(endpoint({ maxConcurrent: 2 }, ntlm), log, 2);
+    const r = await run(src, new MemoryTarget());
+    expect(r.mailboxes[0]?.error).toBeUndefined();
+    expect(r.copied).toBe(6 + 3 + 3 + 2);
+    expect(sim.ntlmLogins).toBeGreaterThan(0);
+    await src.close();
+    const wrong = new EwsSource(endpoint({}, { ...ntlm, password: 'nope' }), log, 2);
+    const r2 = await run(wrong, new MemoryTarget(), { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    expect(r2.mailboxes[0]?.error).toMatch(/HTTP 401/);
+    await wrong.close();
+
+    server.close(); // real sockets from here
+    const http = await sim.listen();
+    try {
+      await store.close();
+      store = new SqliteStateStore(join(dir, 'ntlm.sqlite'));
+      await store.migrate();
+      const logins = sim.ntlmLogins;
+      const before = sim.requests.filter((q) => q.status === 200).length;
+      const overHttp = new EwsSource(endpoint({ url: http.url, maxConcurrent: 2 }, ntlm), log, 2);
+      const r3 = await run(overHttp, new MemoryTarget());
+      expect(r3.copied).toBe(6 + 3 + 3 + 2);
+      const answered = sim.requests.filter((q) => q.status === 200).length - before;
+      expect(answered).toBeGreaterThan(20);
+      expect(sim.ntlmLogins - logins).toBeLessThanOrEqual(2);
+      await overHttp.close();
     } finally {
       await http.close();
       server.listen({ onUnhandledRequest: 'error' });

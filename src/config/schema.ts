@@ -60,8 +60,8 @@ export interface ImapSourceConfig extends EndpointConfig {
 /** How the EWS source logs in (see migration.example.yaml). */
 export type EwsAuthConfig =
   | UserAuthConfig
-  /** Basic auth with one service account that impersonates every mailbox. */
-  | { mode: 'master'; masterUser: string; masterPassword: SecretRef }
+  /** One service account (Basic or NTLMv2) that impersonates every mailbox. */
+  | { mode: 'master'; masterUser: string; masterPassword: SecretRef; method: 'basic' | 'ntlm'; domain?: string }
   /** OAuth2 client credentials (Exchange Online app registration with full_access_as_app). */
   | { mode: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: SecretRef; scope: string };
 
@@ -387,6 +387,8 @@ const imapSourceSchema = z
 const ewsAuthSchema = z
   .object({
     mode: z.enum(['user', 'master', 'oauth2']).default('master'),
+    method: z.enum(['basic', 'ntlm']).default('basic'),
+    domain: nonEmpty.optional(),
     masterUser: nonEmpty.optional(),
     masterPassword: secretRef.optional(),
     tenant: nonEmpty.optional(),
@@ -407,7 +409,9 @@ const ewsAuthSchema = z
     }
   })
   .transform((a): EwsAuthConfig => {
-    if (a.mode === 'master') return { mode: 'master', masterUser: a.masterUser!, masterPassword: a.masterPassword! };
+    if (a.mode === 'master') {
+      return { mode: 'master', masterUser: a.masterUser!, masterPassword: a.masterPassword!, method: a.method, ...(a.domain !== undefined ? { domain: a.domain } : {}) };
+    }
     if (a.mode === 'oauth2') {
       const tokenUrl = a.tokenUrl ?? `https://login.microsoftonline.com/${encodeURIComponent(a.tenant!)}/oauth2/v2.0/token`;
       return { mode: 'oauth2', tokenUrl, clientId: a.clientId!, clientSecret: a.clientSecret!, scope: a.scope };

@@ -5,7 +5,9 @@
  * for `npm run demo` and the benchmarks: the same handlers behind node:http).
  *
  * What it checks and injects:
- * - auth: Basic (users) or Bearer (tokens from the client-credentials endpoint); else 401.
+ * - auth: Basic or NTLMv2 (users), or Bearer (tokens from the client-credentials endpoint); else
+ *   401. NTLM authenticates the connection when served by `listen()`; in-process every request
+ *   needs its own handshake.
  * - ExchangeImpersonation: only principals allowed to impersonate; otherwise the documented
  *   ErrorImpersonateUserDenied fault; an unknown mailbox is ErrorNonExistentMailbox.
  * - faults: `fault(ctx)` decides per request: ErrorServerBusy with BackOffMilliseconds, an HTTP
@@ -18,6 +20,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { getResponse, http, HttpResponse, type RequestHandler } from 'msw';
 import { kid, kids, parseXml, textOf } from '../xml.js';
+import { challengeMessage, ntlmType, verifyAuthenticate } from './ntlm.js';
 import { answer, faultEnvelope, SoapFault } from './operations.js';
 import { EwsSimStore } from './store.js';
 
@@ -40,6 +43,8 @@ export interface EwsSimOptions {
 interface Principal { name: string; canImpersonate: boolean; ownMailbox?: string }
 
 const XML = { 'Content-Type': 'text/xml; charset=utf-8' };
+/** Set by the HTTP listener: which connection a request came on (NTLM state). */
+const CONNECTION = 'x-ews-sim-connection';
 
 export class EwsSim {
   readonly store = new EwsSimStore();
@@ -56,6 +61,12 @@ export class EwsSim {
   private readonly users = new Map<string, { password: string } & Principal>();
   private readonly apps = new Map<string, { secret: string } & Principal>();
   private readonly tokens = new Map<string, Principal>();
+  /** NTLM: the domain in CHALLENGE messages, outstanding challenges, authenticated connections. */
+  ntlmDomain = 'SIM';
+  private readonly challenges: Buffer[] = [];
+  private readonly connections = new Map<string, Principal>();
+  /** NTLM handshakes completed (for tests: one per connection when served by listen()). */
+  ntlmLogins = 0;
 
   constructor(opts: EwsSimOptions = {}) {
     this.url = opts.url ?? 'https://ews.sim.test/EWS/Exchange.asmx';
@@ -104,14 +115,39 @@ export class EwsSim {
     return undefined;
   }
 
+  /** The caller, a 401 carrying an NTLM challenge, or undefined (refused). */
+  private authenticate(request: Request): Principal | Response | undefined {
+    const conn = request.headers.get(CONNECTION) ?? undefined;
+    const auth = request.headers.get('authorization');
+    if (!auth) return conn ? this.connections.get(conn) : undefined;
+    if (!/^NTLM /i.test(auth)) return this.principal(auth);
+    const token = auth.slice(5).trim();
+    const type = ntlmType(token);
+    if (type === 1) {
+      const c = challengeMessage(this.ntlmDomain);
+      this.challenges.push(c.challenge);
+      if (this.challenges.length > 256) this.challenges.shift();
+      return new HttpResponse(null, { status: 401, headers: { 'WWW-Authenticate': `NTLM ${c.token}` } });
+    }
+    const ok = type === 3 ? verifyAuthenticate(token, this.challenges, (u) => this.users.get(u.toLowerCase())?.password) : undefined;
+    if (!ok) return undefined;
+    this.challenges.splice(this.challenges.indexOf(ok.challenge), 1);
+    const principal = this.users.get(ok.user.toLowerCase());
+    if (principal) this.ntlmLogins++;
+    if (principal && conn) this.connections.set(conn, principal);
+    return principal;
+  }
+
   private async ews(request: Request): Promise<Response> {
     const n = this.requests.length + 1;
     const rec: SimRequest = { n, operation: '?', status: 200 };
     this.requests.push(rec);
-    const principal = this.principal(request.headers.get('authorization'));
+    const auth = this.authenticate(request);
+    if (auth instanceof Response) { rec.status = auth.status; return auth; }
+    const principal = auth;
     if (!principal) {
       rec.status = 401;
-      return new HttpResponse(null, { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="ews-sim", Bearer' } });
+      return new HttpResponse(null, { status: 401, headers: { 'WWW-Authenticate': 'NTLM, Basic realm="ews-sim", Bearer' } });
     }
     rec.principal = principal.name;
     let op: Element | undefined;
@@ -169,7 +205,10 @@ export class EwsSim {
     const ewsPath = new URL(this.url).pathname;
     const tokenPath = new URL(this.tokenUrl).pathname;
     const handlers = this.handlers();
+    const ids = new WeakMap<object, string>();
+    let nextId = 0;
     const serve = (req: IncomingMessage, res: ServerResponse) => {
+      if (!ids.has(req.socket)) ids.set(req.socket, `c${++nextId}`);
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -177,7 +216,8 @@ export class EwsSim {
         const path = req.url ?? '/';
         const base = path.startsWith(tokenPath) ? this.tokenUrl : path.startsWith(ewsPath) ? this.url : `http://unknown${path}`;
         const headers = new Headers();
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== CONNECTION) headers.set(k, v);
+        headers.set(CONNECTION, ids.get(req.socket) as string);
         const request = new Request(base, { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
         void getResponse(handlers, request).then(async (response) => {
           if (!response) { res.writeHead(404).end(); return; }
