@@ -326,4 +326,22 @@ describe('EWS source → engine → memory target', () => {
       server.listen({ onUnhandledRequest: 'error' });
     }
   });
+
+  test('an expired SyncState (ErrorInvalidSyncStateData) restarts the listing: nothing is copied twice, new items still arrive', async () => {
+    const seeded = seedMailbox(sim, ALICE, { messages: 5 });
+    const src = new EwsSource(endpoint(), log, 3);
+    const tgt = new MemoryTarget();
+    await run(src, tgt);
+    const count = () => [...tgt.folders.values()].reduce((n, f) => n + f.messages.length, 0);
+    const before = count();
+    // The server forgets every SyncState it issued (e.g. a mailbox move).
+    const mbx = sim.store.mailbox(ALICE);
+    if (mbx) mbx.generation = 'moved';
+    addMessage(sim.store, ALICE, seeded.folders.inbox, { mime: mime(77) });
+    const r = await run(src, tgt);
+    expect(r.failed).toBe(0);
+    expect(r.copied).toBe(1);
+    expect(count()).toBe(before + 1);
+    await src.close();
+  });
 });
