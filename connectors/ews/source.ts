@@ -24,9 +24,11 @@ import * as rq from './requests.js';
 import { attr, kid, kids, textOf, type XmlElement } from './xml.js';
 
 const WELL_KNOWN: [string, SpecialUse | undefined][] = [
-  ['inbox', '\\Inbox'], ['sentitems', '\\Sent'], ['drafts', '\\Drafts'], ['deleteditems', '\\Trash'], ['junkemail', '\\Junk'], ['archive', '\\Archive'],
+  ['inbox', '\\Inbox'], ['sentitems', '\\Sent'], ['drafts', '\\Drafts'], ['deleteditems', '\\Trash'], ['junkemail', '\\Junk'],
   ['outbox', undefined], ['calendar', undefined], ['contacts', undefined], ['tasks', undefined],
 ];
+/** Newer DistinguishedFolderIds: asked for separately, as older servers reject the whole request with a schema error. */
+const WELL_KNOWN_LATER: [string, SpecialUse | undefined][] = [['archive', '\\Archive']];
 const SKIPPED_DISTINGUISHED = new Set(['outbox']);
 const EPOCH = 'ews';
 /** Items per GetItem request. */
@@ -107,11 +109,19 @@ export class EwsMailbox implements SourceMailbox {
     const rootId = attr(kid(kids(kid(known[0]?.el, 'Folders'))[0], 'FolderId'), 'Id');
     if (!known[0]?.ok || !rootId) throw new FatalError(`cannot open the mailbox root of ${this.who.smtp}: ${known[0]?.code ?? 'no answer'}`);
     const distinguished = new Map<string, string>();
-    WELL_KNOWN.forEach(([d], i) => {
-      const m = known[i + 1];
+    const note = (d: string, m: EwsMessage | undefined) => {
       const id = m?.ok ? attr(kid(kids(kid(m.el, 'Folders'))[0], 'FolderId'), 'Id') : undefined;
       if (id) distinguished.set(id, d);
-    });
+    };
+    WELL_KNOWN.forEach(([d], i) => note(d, known[i + 1]));
+    for (const [d] of WELL_KNOWN_LATER) {
+      try {
+        note(d, (await this.call(rq.getFolder([{ distinguished: d }], 'IdOnly')))[0]);
+      } catch (err) {
+        if (err instanceof FatalError) throw err;
+        this.log.debug({ folder: d, err: reasonOf(err) }, 'well-known folder not known to this server');
+      }
+    }
     const folders = new Map<string, FolderInfo>();
     let state: string | undefined;
     for (let round = 0; round < 1000; round++) {
@@ -148,7 +158,7 @@ export class EwsMailbox implements SourceMailbox {
         this.log.info({ folder: path.join('/'), folderClass: f.folderClass }, 'folder class not migrated (notes, journal…): left out');
         continue;
       }
-      const special = WELL_KNOWN.find(([name]) => name === d)?.[1];
+      const special = [...WELL_KNOWN, ...WELL_KNOWN_LATER].find(([name]) => name === d)?.[1];
       out.push({ id: f.id, path, delimiter: '/', kind, ...(special ? { specialUse: special } : {}) });
     }
     return out;
