@@ -31,8 +31,23 @@ const WELL_KNOWN: [string, SpecialUse | undefined][] = [
 const WELL_KNOWN_LATER: [string, SpecialUse | undefined][] = [['archive', '\\Archive']];
 const SKIPPED_DISTINGUISHED = new Set(['outbox']);
 const EPOCH = 'ews';
-/** Items per GetItem request. */
+/** Items per GetItem request, and the message bytes one request may carry (a bigger message goes alone). */
 const READ_BATCH = 10;
+const READ_BATCH_BYTES = 16 * 1024 * 1024;
+
+/** Consecutive batches of at most READ_BATCH items and READ_BATCH_BYTES (by the listed sizes). */
+function batches(items: ItemMeta[]): ItemMeta[][] {
+  const out: ItemMeta[][] = [];
+  let cur: ItemMeta[] = [];
+  let bytes = 0;
+  for (const m of items) {
+    if (cur.length > 0 && (cur.length >= READ_BATCH || bytes + m.size > READ_BATCH_BYTES)) { out.push(cur); cur = []; bytes = 0; }
+    cur.push(m);
+    bytes += m.size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
 
 function kindOf(folderClass: string): ItemKind | undefined {
   if (folderClass === '' || folderClass === 'IPF' || folderClass === 'IPF.Note' || folderClass.startsWith('IPF.Note.')) return 'mail';
@@ -256,8 +271,7 @@ export class EwsMailbox implements SourceMailbox {
   }
 
   async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
-    for (let i = 0; i < items.length; i += READ_BATCH) {
-      const batch = items.slice(i, i + READ_BATCH);
+    for (const batch of batches(items)) {
       if (c.kind === 'mail') yield* this.readMail(batch);
       else yield* convertGroupware(batch, c.kind, {
         getItems: (ids) => this.call(rq.getItems(ids, { base: 'AllProperties' })),
