@@ -134,9 +134,13 @@ export function recurrenceOf(itemId: string, rec: XmlElement, tzid: string | und
   return r;
 }
 
+/** The item's zone: StartTimeZone/@Id (Exchange 2010+), else the display name in TimeZone (2007). */
 function zoneOf(el: XmlElement): string | undefined {
   const id = attr(kid(el, 'StartTimeZone'), 'Id') ?? textOf(el, 'StartTimeZoneId');
-  return id ? windowsToIana(id) : undefined;
+  const byId = id ? windowsToIana(id) : undefined;
+  if (byId) return byId;
+  const name = textOf(el, 'TimeZone');
+  return name ? windowsToIana(name) : undefined;
 }
 
 function dtv(utc: Date, tzid: string | undefined, allDay: boolean): DateTimeValue {

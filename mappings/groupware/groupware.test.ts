@@ -233,6 +233,7 @@ describe('mappings/groupware: Windows time zones', () => {
   test.each([
     ['W. Europe Standard Time', 'Europe/Berlin'], ['Pacific Standard Time', 'America/Los_Angeles'], ['GMT Standard Time', 'Europe/London'],
     ['Russian Standard Time', 'Europe/Moscow'], ['India Standard Time', 'Asia/Calcutta'], ['UTC', 'Etc/GMT'], ['Europe/Paris', 'Europe/Paris'],
+    ['(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna', 'Europe/Berlin'], ['(GMT-08:00) Pacific Time (US & Canada)', 'America/Los_Angeles'],
   ])('%s → %s', (win, iana) => expect(windowsToIana(win)).toBe(iana));
 
   test('unknown names are undefined', () => expect(windowsToIana('Atlantis Standard Time')).toBeUndefined());

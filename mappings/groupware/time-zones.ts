@@ -16,8 +16,14 @@ const EXTRA: Record<string, string> = {
 };
 
 const lower = new Map<string, string>();
+/** Display names ("(UTC+01:00) Amsterdam, Berlin, …"), as MAPI's PidLidTimeZoneDescription and EWS's TimeZone carry them. */
+const display = new Map<string, string>();
+const displayKey = (s: string) => s.trim().toLowerCase().replace(/^\(gmt/, '(utc').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
 for (const [key, value] of Object.entries(TimeZoneMappingData)) {
-  if (Array.isArray(value) && value[0] && value[0].length > 0) lower.set(key.toLowerCase(), value[0][0] as string);
+  if (Array.isArray(value) && value[0] && value[0].length > 0) {
+    lower.set(key.toLowerCase(), value[0][0] as string);
+    display.set(displayKey(value[1]), value[0][0] as string);
+  }
 }
 for (const [k, v] of Object.entries(EXTRA)) if (!lower.has(k.toLowerCase())) lower.set(k.toLowerCase(), v);
 
@@ -32,12 +38,13 @@ export function isIanaZone(id: string): boolean {
 }
 
 /**
- * The IANA id for a Windows zone name ("W. Europe Standard Time" → "Europe/Berlin"); an IANA id
- * is returned as it is. Undefined when the name is unknown.
+ * The IANA id for a Windows zone id ("W. Europe Standard Time" → "Europe/Berlin") or display
+ * name ("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna"); an IANA id is returned
+ * as it is. Undefined when the name is unknown.
  */
 export function windowsToIana(name: string): string | undefined {
   const trimmed = name.trim();
-  const hit = lower.get(trimmed.toLowerCase());
+  const hit = lower.get(trimmed.toLowerCase()) ?? display.get(displayKey(trimmed));
   if (hit) return hit;
   if (trimmed.includes('/') && isIanaZone(trimmed)) return trimmed;
   if (trimmed === 'UTC' || trimmed === 'Etc/UTC') return 'UTC';
