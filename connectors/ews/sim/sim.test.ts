@@ -2,9 +2,11 @@
  * The simulator speaks the documented protocol: raw SOAP requests (shaped like the msdocs
  * samples) against its handlers, in-process and over its HTTP listener.
  */
+import ews from 'ews-javascript-api';
 import { setupServer } from 'msw/node';
 import { attr, kid, kids, parseXml, textOf } from '../xml.js';
 import { addMessage } from './items.js';
+import { seedMailbox } from './seed.js';
 import { EwsSim } from './server.js';
 
 const T = 'http://schemas.microsoft.com/exchange/services/2006/types';
@@ -137,5 +139,32 @@ describe('EWS simulator', () => {
       await http.close();
       server.listen({ onUnhandledRequest: 'error' });
     }
+  });
+
+  test('an independent client, ews-javascript-api, reads it: hierarchy, item sync, MimeContent, a recurring master', async () => {
+    sim.addUser('svc', 'pw', { canImpersonate: true });
+    seedMailbox(sim, 'carol@example.org', { messages: 3 });
+    const e = ews as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const svc = new e.ExchangeService(e.ExchangeVersion.Exchange2013_SP1);
+    svc.Credentials = new e.WebCredentials('svc', 'pw');
+    svc.Url = new e.Uri(sim.url);
+    svc.ImpersonatedUserId = new e.ImpersonatedUserId(e.ConnectingIdType.SmtpAddress, 'carol@example.org');
+    const tree = await svc.SyncFolderHierarchy(new e.FolderId(e.WellKnownFolderName.MsgFolderRoot), e.PropertySet.FirstClassProperties, null);
+    expect(tree.Count).toBe(11 + 2);
+    const inbox = await svc.SyncFolderItems(new e.FolderId(e.WellKnownFolderName.Inbox), e.PropertySet.IdOnly, null, 1, e.SyncFolderItemsScope.NormalItems, null);
+    expect([inbox.Count, inbox.MoreChangesAvailable]).toEqual([1, true]);
+    const rest = await svc.SyncFolderItems(new e.FolderId(e.WellKnownFolderName.Inbox), e.PropertySet.IdOnly, null, 10, e.SyncFolderItemsScope.NormalItems, inbox.SyncState);
+    expect([rest.Count, rest.MoreChangesAvailable]).toEqual([1, false]);
+    const ids = [...inbox.GetEnumerator(), ...rest.GetEnumerator()].map((c) => c.ItemId);
+    const got = await svc.BindToItems(ids, new e.PropertySet(e.BasePropertySet.IdOnly, [e.ItemSchema.MimeContent, e.EmailMessageSchema.IsRead]));
+    expect(got.Responses.map((r: { Item: { MimeContent: { Content: string } } }) => Buffer.from(r.Item.MimeContent.Content, 'base64').toString().split('\r\n')[2]))
+      .toEqual(['Subject: Nachricht 0', 'Subject: Nachricht 2']);
+    const cal = await svc.SyncFolderItems(new e.FolderId(e.WellKnownFolderName.Calendar), e.PropertySet.IdOnly, null, 10, e.SyncFolderItemsScope.NormalItems, null);
+    const appts = await svc.BindToItems(cal.GetEnumerator().map((c: { ItemId: unknown }) => c.ItemId), new e.PropertySet(e.BasePropertySet.FirstClassProperties,
+      [e.AppointmentSchema.Recurrence, e.AppointmentSchema.ModifiedOccurrences, e.AppointmentSchema.DeletedOccurrences, e.AppointmentSchema.ICalUid]));
+    const master = appts.Responses.map((r: { Item: unknown }) => r.Item).find((a: { Subject: string }) => a.Subject === 'Wochenbesprechung');
+    expect(master.Recurrence.constructor.name).toBe('WeeklyPattern');
+    expect([master.ModifiedOccurrences.Count, master.DeletedOccurrences.Count]).toEqual([1, 1]);
+    expect(master.ICalUid).toMatch(/^040000008200E00074C5B7101A82E008/);
   });
 });
