@@ -43,6 +43,8 @@ export interface IndexEntry {
   sourcekey: string;
   subject?: string;
   lastModified?: PyDateTime;
+  /** When kopano-backup last wrote the item (naive local time of the backup host). */
+  backupUpdated?: PyDateTime;
   read?: boolean;
   deleted: boolean;
 }
@@ -212,10 +214,12 @@ export class KopanoUserBackup {
       const subject = field(d, 'subject');
       const lm = field(d, 'last_modified');
       const read = field(d, 'read');
+      const updated = field(d, 'backup_updated');
       out.set(key, {
         sourcekey: key,
         subject: typeof subject === 'string' ? subject : Buffer.isBuffer(subject) ? subject.toString('utf8') : undefined,
         lastModified: lm instanceof PyDateTime ? lm : undefined,
+        backupUpdated: updated instanceof PyDateTime ? updated : undefined,
         read: typeof read === 'boolean' ? read : undefined,
         deleted: field(d, 'backup_deleted') !== undefined,
       });
@@ -224,10 +228,9 @@ export class KopanoUserBackup {
   }
 
   /** SOURCEKEYs of the items present in `items` and not marked deleted in `index`, sorted. */
-  itemIds(folder: BackupFolder): string[] {
+  itemIds(folder: BackupFolder, index = this.index(folder)): string[] {
     const file = join(folder.dir, 'items');
     if (!existsSync(file)) return [];
-    const index = this.index(folder);
     const db = BdbHashFile.open(file);
     try {
       const ids: string[] = [];

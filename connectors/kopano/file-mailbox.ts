@@ -1,0 +1,149 @@
+/**
+ * A source mailbox read from files (a kopano-backup user directory, an EML/ICS/VCF tree): the
+ * SourceMailbox contract on top of three questions a concrete store answers: which containers,
+ * which items (with a sort key) and what one item converts to.
+ *
+ * - Order and cursor: items are listed by (orderKey, id); the cursor is the last pair handed out.
+ *   The order key is chosen so that items added by a later backup sort after earlier ones
+ *   (kopano-backup: the index's backup_updated time), so a resumed pass never skips them.
+ * - Item metadata (size, INTERNALDATE, flags, Message-ID) is that of the converted item (the
+ *   MIME/iCalendar/vCard bytes), so the size filter and the byte budget see the real size. The
+ *   bytes of the last listed page are kept for `read`, so each item is converted once per pass.
+ * - An item that cannot be converted is listed with size 0 and yields its error from `read`, so
+ *   the engine records it as failed (with the reason naming the file and item) and goes on.
+ */
+import { createHash } from 'node:crypto';
+import type { AccessCheck, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceMailbox } from '../../src/model/types.js';
+import { ItemError } from '../../src/util/errors.js';
+import type { ConvertedItem } from './item-content.js';
+
+export interface FileItemRef {
+  id: string;
+  /** Sorts items in the order they were added to the store (ties broken by id). */
+  orderKey: string;
+}
+
+export interface FileContainer extends Container {
+  /** The container's identity generation; item ids are only meaningful inside it. */
+  epoch: string;
+  /** Changes whenever the container's files change (sizes, modification times). */
+  token: string;
+}
+
+export abstract class FileMailbox implements SourceMailbox {
+  private cache = new Map<string, { container: string; result: ConvertedItem | Error }>();
+
+  abstract verify(): Promise<AccessCheck>;
+  abstract fileContainers(): FileContainer[];
+  abstract listItems(c: Container): FileItemRef[];
+  abstract convert(c: Container, ids: string[]): AsyncIterable<{ id: string; result: ConvertedItem | Error }>;
+  /** The subject of an item for `lookup(…, { subjects })`; undefined when unknown. */
+  protected subjectOf(_c: Container, _id: string): string | undefined {
+    return undefined;
+  }
+
+  async containers(): Promise<Container[]> {
+    return this.fileContainers().map(({ epoch: _e, token: _t, ...c }) => c);
+  }
+
+  protected container(c: Container): FileContainer {
+    const fc = this.fileContainers().find((x) => x.id === c.id);
+    if (!fc) throw new ItemError(`container ${c.path.join('/')} is no longer in the source`, 'CONTAINER_GONE');
+    return fc;
+  }
+
+  private sorted(c: Container): FileItemRef[] {
+    return [...this.listItems(c)].sort((a, b) => (a.orderKey === b.orderKey ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.orderKey < b.orderKey ? -1 : 1));
+  }
+
+  private async converted(c: Container, ids: string[], keep: boolean): Promise<Map<string, ConvertedItem | Error>> {
+    const out = new Map<string, ConvertedItem | Error>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = this.cache.get(id);
+      if (hit && hit.container === c.id) out.set(id, hit.result);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      for await (const { id, result } of this.convert(c, missing)) {
+        out.set(id, result);
+        if (keep) this.cache.set(id, { container: c.id, result });
+      }
+    }
+    return out;
+  }
+
+  private meta(id: string, r: ConvertedItem | Error | undefined): ItemMeta {
+    if (!r || r instanceof Error) return { id, size: 0, flags: [] };
+    return { id, size: r.content.length, internalDate: r.internalDate, flags: r.flags, messageId: r.messageId };
+  }
+
+  async stats(c: Container, opts?: { withBytes?: boolean }): Promise<ContainerStats> {
+    const fc = this.container(c);
+    const ids = this.listItems(c).map((i) => i.id);
+    const token = createHash('sha256').update(`${fc.token}\u0000${ids.length}`).digest('hex').slice(0, 32);
+    if (!opts?.withBytes) return { count: ids.length, epoch: fc.epoch, token };
+    let bytes = 0;
+    for (const r of (await this.converted(c, ids, false)).values()) if (!(r instanceof Error)) bytes += r.content.length;
+    return { count: ids.length, bytes, epoch: fc.epoch, token };
+  }
+
+  async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
+    const fc = this.container(c);
+    const all = this.sorted(c);
+    let start = 0;
+    if (cursor !== null) {
+      const [orderKey, id] = JSON.parse(cursor) as [string, string];
+      start = all.findIndex((i) => i.orderKey > orderKey || (i.orderKey === orderKey && i.id > id));
+      if (start < 0) start = all.length;
+    }
+    const page = all.slice(start, start + Math.max(1, limit));
+    this.cache = new Map([...this.cache].filter(([, v]) => v.container !== c.id));
+    const conv = await this.converted(c, page.map((i) => i.id), true);
+    const last = page[page.length - 1];
+    return {
+      epoch: fc.epoch,
+      items: page.map((i) => this.meta(i.id, conv.get(i.id))),
+      cursor: last ? JSON.stringify([last.orderKey, last.id]) : cursor ?? JSON.stringify(['', '']),
+      done: start + page.length >= all.length,
+    };
+  }
+
+  async flagChanges(c: Container, _sinceSeq: string | null): Promise<FlagChanges> {
+    const fc = this.container(c);
+    const ids = this.listItems(c).map((i) => i.id);
+    const conv = await this.converted(c, ids, false);
+    return { epoch: fc.epoch, items: ids.map((id) => ({ id, flags: this.meta(id, conv.get(id)).flags })), complete: true };
+  }
+
+  async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {
+    return { epoch: this.container(c).epoch, ids: this.listItems(c).map((i) => i.id) };
+  }
+
+  async lookup(c: Container, ids: string[], opts?: { subjects?: boolean }): Promise<{ epoch: string; items: ItemMeta[] }> {
+    const fc = this.container(c);
+    const present = new Set(this.listItems(c).map((i) => i.id));
+    const wanted = ids.filter((id) => present.has(id));
+    const conv = await this.converted(c, wanted, true);
+    const items = wanted.map((id) => {
+      const m = this.meta(id, conv.get(id));
+      return opts?.subjects ? { ...m, subject: this.subjectOf(c, id) } : m;
+    });
+    return { epoch: fc.epoch, items };
+  }
+
+  async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
+    const conv = await this.converted(c, items.map((i) => i.id), false);
+    for (const meta of items) {
+      const r = conv.get(meta.id);
+      this.cache.delete(meta.id);
+      if (!r) yield { meta, error: new ItemError(`${c.path.join('/')}: item ${meta.id} is no longer in the source`, 'ITEM_GONE') };
+      else if (r instanceof Error) yield { meta, error: r instanceof ItemError ? r : new ItemError(r.message, 'ITEM_UNREADABLE', { cause: r }) };
+      else yield { meta: { ...meta, size: r.content.length, internalDate: r.internalDate, flags: r.flags, messageId: r.messageId }, content: r.content };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+  }
+}
