@@ -6,6 +6,8 @@ import { resolveSecret } from '../src/config/secrets.js';
 import type { SourceConnector, TargetConnector } from '../src/model/types.js';
 import type { ImapEndpoint } from './imap-common/endpoint.js';
 import { ImapSource } from './imap-source/index.js';
+import { KopanoBackupSource } from './kopano/index.js';
+import { KopanoTreeSource } from './kopano/tree-source.js';
 import { UmsImapTarget } from './ums-imap/index.js';
 
 export interface ConnectorContext {
@@ -33,6 +35,10 @@ export function createSource(cfg: SourceConfig, ctx: ConnectorContext): SourceCo
   switch (cfg.type) {
     case 'imap':
       return new ImapSource(imapEndpoint(cfg, ctx, true), ctx.log, ctx.perMailbox.source);
+    case 'kopano-backup':
+      return new KopanoBackupSource(cfg.path, ctx.log);
+    case 'kopano-tree':
+      return new KopanoTreeSource(cfg.path, ctx.log);
   }
 }
 

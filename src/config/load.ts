@@ -491,8 +491,8 @@ function checkMailboxes(config: MigrationConfig, located: Located[], out: Issues
         if (where.kind === 'csv') {
           if (warnedCsv.has(where.name)) continue;
           warnedCsv.add(where.name);
-          out.add(['userMap'], `${where.name}: ${field} values are ignored because ${side}.auth.mode is master`, 'warning');
-        } else reportMailbox(out, where, field, `ignored because ${side}.auth.mode is master`, 'warning');
+          out.add(['userMap'], `${where.name}: ${field} values are ignored because ${side}.auth.mode is ${mode}`, 'warning');
+        } else reportMailbox(out, where, field, `ignored because ${side}.auth.mode is ${mode}`, 'warning');
       }
     }
   }
@@ -530,7 +530,7 @@ function checkRefs(config: MigrationConfig, located: Located[], baseDir: string,
       const problem = tryResolve(ep.auth.masterPassword);
       if (problem) out.add([side, 'auth', 'masterPassword'], problem);
     }
-    if (ep.caFile !== undefined) {
+    if ('caFile' in ep && ep.caFile !== undefined) {
       try {
         readFileSync(ep.caFile);
       } catch (err) {
@@ -566,7 +566,8 @@ function resolvePaths(c: MigrationConfig, baseDir: string): MigrationConfig {
     target: { ...c.target },
   };
   if (c.logging.file !== undefined) out.logging.file = abs(c.logging.file);
-  if (c.source.caFile !== undefined) out.source.caFile = abs(c.source.caFile);
+  if (out.source.type === 'imap' && out.source.caFile !== undefined) out.source.caFile = abs(out.source.caFile);
+  if (out.source.type === 'kopano-backup' || out.source.type === 'kopano-tree') out.source.path = abs(out.source.path);
   if (c.target.caFile !== undefined) out.target.caFile = abs(c.target.caFile);
   if (c.userMap !== undefined) out.userMap = abs(c.userMap);
   return out;

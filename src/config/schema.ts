@@ -57,8 +57,31 @@ export interface ImapSourceConfig extends EndpointConfig {
   type: 'imap';
 }
 
-/** Discriminated on `type`; 'ews', 'pst', 'kopano' will join here. */
-export type SourceConfig = ImapSourceConfig;
+/** File-based sources log in nowhere: no source passwords. */
+export interface FileSourceAuth {
+  mode: 'none';
+}
+
+/** A directory of kopano-backup user directories (`<path>/<login>/`). */
+export interface KopanoBackupSourceConfig {
+  type: 'kopano-backup';
+  /** Absolute after loading. */
+  path: string;
+  maxConnections: number;
+  auth: FileSourceAuth;
+}
+
+/** A tree of Kopano per-item exports (`<path>/<login>/<folder path>/<sourcekey>.eml|.ics|.vcf`). */
+export interface KopanoTreeSourceConfig {
+  type: 'kopano-tree';
+  /** Absolute after loading. */
+  path: string;
+  maxConnections: number;
+  auth: FileSourceAuth;
+}
+
+/** Discriminated on `type`; 'ews', 'pst' will join here. */
+export type SourceConfig = ImapSourceConfig | KopanoBackupSourceConfig | KopanoTreeSourceConfig;
 export type SourceType = SourceConfig['type'];
 
 export interface NamespaceOverride {
@@ -352,10 +375,18 @@ const imapSourceSchema = z
   })
   .strict();
 
+const fileSourceShape = {
+  path: nonEmpty,
+  maxConnections: int(1, 100).default(4),
+  auth: z.object({ mode: z.literal('none').default('none') }).strict().default({ mode: 'none' }),
+};
+const kopanoBackupSourceSchema = z.object({ type: z.literal('kopano-backup'), ...fileSourceShape }).strict();
+const kopanoTreeSourceSchema = z.object({ type: z.literal('kopano-tree'), ...fileSourceShape }).strict();
+
 export const sourceSchema = z
-  .discriminatedUnion('type', [imapSourceSchema])
-  .superRefine(checkEndpoint)
-  .transform((s): SourceConfig => defaultPort(s));
+  .discriminatedUnion('type', [imapSourceSchema, kopanoBackupSourceSchema, kopanoTreeSourceSchema])
+  .superRefine((s, ctx) => { if (s.type === 'imap') checkEndpoint(s, ctx); })
+  .transform((s): SourceConfig => (s.type === 'imap' ? defaultPort(s) : s));
 
 export const targetSchema = z
   .object({
