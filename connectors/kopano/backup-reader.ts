@@ -244,15 +244,6 @@ export class KopanoUserBackup {
     }
   }
 
-  /** Raw stored sizes of the items (compressed pickles), by SOURCEKEY. */
-  itemSizes(folder: BackupFolder): Map<string, number> {
-    const file = join(folder.dir, 'items');
-    const out = new Map<string, number>();
-    if (!existsSync(file)) return out;
-    for (const [k, v] of readHashFile(file)) out.set(k, v.length);
-    return out;
-  }
-
   /** Reads items one by one from one open `items` file; an unreadable item yields its error. */
   *readItems(folder: BackupFolder, ids: string[]): Generator<{ id: string; item?: KopanoItem; error?: Error }> {
     const file = join(folder.dir, 'items');

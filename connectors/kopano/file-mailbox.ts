@@ -52,6 +52,19 @@ export abstract class FileMailbox implements SourceMailbox {
     return fc;
   }
 
+  /** Item lists by container, read once per mailbox session (a run opens a fresh mailbox). */
+  private readonly lists = new Map<string, FileItemRef[]>();
+
+  /** The container's items in pass order (cached: a large folder is listed once, not once per page). */
+  protected items(c: Container): FileItemRef[] {
+    let list = this.lists.get(c.id);
+    if (!list) {
+      list = this.sorted(c);
+      this.lists.set(c.id, list);
+    }
+    return list;
+  }
+
   private sorted(c: Container): FileItemRef[] {
     return [...this.listItems(c)].sort((a, b) => (a.orderKey === b.orderKey ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.orderKey < b.orderKey ? -1 : 1));
   }
@@ -80,7 +93,7 @@ export abstract class FileMailbox implements SourceMailbox {
 
   async stats(c: Container, opts?: { withBytes?: boolean }): Promise<ContainerStats> {
     const fc = this.container(c);
-    const ids = this.listItems(c).map((i) => i.id);
+    const ids = this.items(c).map((i) => i.id);
     const token = createHash('sha256').update(`${fc.token}\u0000${ids.length}`).digest('hex').slice(0, 32);
     if (!opts?.withBytes) return { count: ids.length, epoch: fc.epoch, token };
     let bytes = 0;
@@ -90,7 +103,7 @@ export abstract class FileMailbox implements SourceMailbox {
 
   async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
     const fc = this.container(c);
-    const all = this.sorted(c);
+    const all = this.items(c);
     let start = 0;
     if (cursor !== null) {
       const [orderKey, id] = JSON.parse(cursor) as [string, string];
@@ -111,18 +124,18 @@ export abstract class FileMailbox implements SourceMailbox {
 
   async flagChanges(c: Container, _sinceSeq: string | null): Promise<FlagChanges> {
     const fc = this.container(c);
-    const ids = this.listItems(c).map((i) => i.id);
+    const ids = this.items(c).map((i) => i.id);
     const conv = await this.converted(c, ids, false);
     return { epoch: fc.epoch, items: ids.map((id) => ({ id, flags: this.meta(id, conv.get(id)).flags })), complete: true };
   }
 
   async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {
-    return { epoch: this.container(c).epoch, ids: this.listItems(c).map((i) => i.id) };
+    return { epoch: this.container(c).epoch, ids: this.items(c).map((i) => i.id) };
   }
 
   async lookup(c: Container, ids: string[], opts?: { subjects?: boolean }): Promise<{ epoch: string; items: ItemMeta[] }> {
     const fc = this.container(c);
-    const present = new Set(this.listItems(c).map((i) => i.id));
+    const present = new Set(this.items(c).map((i) => i.id));
     const wanted = ids.filter((id) => present.has(id));
     const conv = await this.converted(c, wanted, true);
     const items = wanted.map((id) => {
@@ -145,5 +158,6 @@ export abstract class FileMailbox implements SourceMailbox {
 
   async close(): Promise<void> {
     this.cache.clear();
+    this.lists.clear();
   }
 }

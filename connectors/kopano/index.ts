@@ -18,7 +18,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AccessCheck, Account, Container, SourceConnector, SourceMailbox, SpecialUse } from '../../src/model/types.js';
 import { FatalError } from '../../src/util/errors.js';
-import { type BackupFolder, KopanoUserBackup } from './backup-reader.js';
+import { type BackupFolder, type IndexEntry, KopanoUserBackup } from './backup-reader.js';
 import { FileMailbox, type FileContainer, type FileItemRef } from './file-mailbox.js';
 import { type ConvertedItem, convertItem, kindOfContainerClass } from './item-content.js';
 
@@ -113,19 +113,31 @@ export class KopanoBackupMailbox extends FileMailbox {
     return hit.folder;
   }
 
+  private readonly indexes = new Map<string, Map<string, IndexEntry>>();
+
+  /** The folder's index, decoded once per mailbox session. */
+  private index(folder: BackupFolder): Map<string, IndexEntry> {
+    let index = this.indexes.get(folder.sourcekey);
+    if (!index) {
+      index = this.backup.index(folder);
+      this.indexes.set(folder.sourcekey, index);
+    }
+    return index;
+  }
+
   listItems(c: Container): FileItemRef[] {
     const folder = this.folderOf(c);
-    const index = this.backup.index(folder);
+    const index = this.index(folder);
     return this.backup.itemIds(folder, index).map((id) => ({ id, orderKey: index.get(id)?.backupUpdated?.naiveIso() ?? '' }));
   }
 
   protected override subjectOf(c: Container, id: string): string | undefined {
-    return this.backup.index(this.folderOf(c)).get(id)?.subject;
+    return this.index(this.folderOf(c)).get(id)?.subject;
   }
 
   async *convert(c: Container, ids: string[]): AsyncIterable<{ id: string; result: ConvertedItem | Error }> {
     const folder = this.folderOf(c);
-    const index = this.backup.index(folder);
+    const index = this.index(folder);
     for (const r of this.backup.readItems(folder, ids)) {
       if (r.error || !r.item) {
         yield { id: r.id, result: new Error(`${r.error?.message ?? `${folder.relDir}/items[${r.id}]: unreadable`} (folder ${folder.path.join('/')})`, { cause: r.error }) };

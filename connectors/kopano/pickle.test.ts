@@ -134,3 +134,20 @@ describe('pickle decoder on the kopano-backup fixture', () => {
     expect(ts.naiveIso()).toBe(expected.timestamp.naive_local);
   });
 });
+
+describe('pickle decoder on Python 2 style pickles (kopano-backup under Python 2)', () => {
+  it('reads str as bytes (SHORT_BINSTRING/BINSTRING) and unicode as text, so dict keys and props read the same', async () => {
+    const { PropList } = await import('./mapi-props.js');
+    const raw = Buffer.concat([
+      Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x55, 0x05]), Buffer.from('props'), Buffer.from([0x71, 0x01, 0x5d, 0x71, 0x02, 0x28]),
+      Buffer.from([0x5d, 0x71, 0x03, 0x28, 0x4a, 0x1f, 0x00, 0x37, 0x00, 0x58, 0x03, 0x00, 0x00, 0x00, 0x68, 0xc3, 0xa9, 0x4e, 0x65]),
+      Buffer.from([0x5d, 0x71, 0x04, 0x28, 0x4a, 0x02, 0x01, 0x13, 0x10, 0x54, 0x04, 0x00, 0x00, 0x00, 0x72, 0x61, 0x77, 0xff, 0x4e, 0x65]),
+      Buffer.from([0x65, 0x73, 0x2e]),
+    ]);
+    const d = unpickle(raw) as Map<string, PyValue>;
+    expect([...d.keys()]).toEqual(['props']);
+    const props = PropList.fromList(d.get('props'), 'py2');
+    expect(props.string(0x0037001f)).toBe('hé');
+    expect(props.binary(0x10130102)).toEqual(Buffer.from([0x72, 0x61, 0x77, 0xff]));
+  });
+});
