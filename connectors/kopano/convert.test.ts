@@ -6,7 +6,7 @@ import { classFits, convertItem, kindOfContainerClass } from './item-content.js'
 import { type MapiProp, PSETID, PropList } from './mapi-props.js';
 import { toCalendarEvent, toContact, toTask } from './to-groupware.js';
 import { TAG, toMailMessage } from './to-mail.js';
-import { fixtureMissing, kopanoFixture } from './test-support.js';
+import { fixtureMissing, kopanoFixture, weeklyRecurBlob } from './test-support.js';
 
 const item = (props: MapiProp[], recipients: MapiProp[][] = []): KopanoItem => ({
   sourcekey: 'AB01', props: new PropList(props), recipients: recipients.map((r) => new PropList(r)), attachments: [],
@@ -31,9 +31,22 @@ describe('Kopano MAPI properties → neutral models (pure)', () => {
     expect([m.read, m.answered, m.forwarded, m.importance]).toEqual([true, true, false, 'high']);
   });
 
-  it('refuses recurring appointments with a reason instead of flattening them', () => {
-    const it = item([{ tag: 0x8001000b, value: true, named: { guid: PSETID.Appointment, kind: 'id', id: 0x8223 } }]);
-    expect(() => toCalendarEvent(it)).toThrow(/appointment AB01: recurring appointment/);
+  it('turns a recurring appointment into RRULE + EXDATE in its zone; without its pattern it is refused', async () => {
+    const appt = (blob?: Buffer) => item([
+      { tag: TAG.MESSAGE_CLASS, value: 'IPM.Appointment' }, { tag: TAG.SUBJECT, value: 'Weekly' },
+      { tag: 0x80010040, value: new Date('2024-03-04T09:00:00Z'), named: { guid: PSETID.Appointment, kind: 'id', id: 0x820d } },
+      { tag: 0x80020040, value: new Date('2024-03-04T10:00:00Z'), named: { guid: PSETID.Appointment, kind: 'id', id: 0x820e } },
+      { tag: 0x8003000b, value: true, named: { guid: PSETID.Appointment, kind: 'id', id: 0x8223 } },
+      ...(blob ? [{ tag: 0x80040102, value: blob, named: { guid: PSETID.Appointment, kind: 'id' as const, id: 0x8216 } }] : []),
+    ]);
+    expect(() => toCalendarEvent(appt())).toThrow(/appointment AB01: recurring, but without a recurrence pattern/);
+    const blob = weeklyRecurBlob({ start: '2024-03-04', days: 0x02 | 0x08, count: 10, deleted: ['2024-03-06'], startOffset: 600, endOffset: 660 });
+    const ev = toCalendarEvent(appt(blob));
+    // No zone definition: the fixed offset between the local pattern and the UTC start (+1 h).
+    expect(ev.start).toEqual({ utc: new Date('2024-03-04T09:00:00Z'), tzid: 'Etc/GMT-1' });
+    const ics = (await convertItem(appt(blob), 'event')).content.toString('utf8');
+    expect(ics).toMatch(/RRULE:FREQ=WEEKLY;COUNT=10;BYDAY=MO,WE;WKST=MO|RRULE:FREQ=WEEKLY;.*BYDAY=MO,WE/);
+    expect(ics).toMatch(/EXDATE/);
   });
 
   it('rounds all-day appointments to their date whatever the zone offset', () => {

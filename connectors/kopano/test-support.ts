@@ -128,3 +128,24 @@ export function writeKopanoBackup(userDir: string, user: string, folders: GenFol
     rmSync(join(dir, 'index.dump'), { force: true });
   }
 }
+
+const MIN_1601_TO_1970 = 11644473600 / 60;
+/** Minutes from 1601-01-01 to midnight of an ISO day (the unit of MAPI recurrence blobs). */
+export const minutesOf = (isoDay: string): number => Date.parse(`${isoDay}T00:00:00Z`) / 60000 + MIN_1601_TO_1970;
+
+/** A weekly PidLidAppointmentRecur blob as Outlook writes it ([MS-OXOCAL] 2.2.1.44), no exception details. */
+export function weeklyRecurBlob(o: { start: string; days: number; count: number; deleted: string[]; startOffset: number; endOffset: number }): Buffer {
+  const w: number[] = [];
+  const u16 = (v: number) => { w.push(v & 0xff, (v >>> 8) & 0xff); };
+  const u32 = (v: number) => { u16(v & 0xffff); u16((v >>> 16) & 0xffff); };
+  u16(0x3004); u16(0x3004); u16(0x200b); u16(1); u16(0);
+  u32(0); u32(1); u32(0); u32(o.days);
+  u32(0x2022); u32(o.count); u32(1);
+  u32(o.deleted.length); for (const d of o.deleted) u32(minutesOf(d));
+  u32(0);
+  u32(minutesOf(o.start)); u32(0x5ae980df);
+  u32(0x3006); u32(0x3009); u32(o.startOffset); u32(o.endOffset);
+  u16(0); u32(0); u32(0);
+  return Buffer.from(w);
+}
+

@@ -5,10 +5,11 @@
  *
  * Times are taken as UTC instants (the backup stores PT_SYSTIME in UTC); all-day events use
  * the date of the start (rounded to the nearest midnight, which is right for any zone within
- * ±12 h). Recurring appointments are refused with a clear error: the recurrence blob
- * (PidLidAppointmentRecur) is not decoded yet.
+ * ±12 h). Recurring appointments: the PidLidAppointmentRecur blob becomes RRULE, EXDATEs and
+ * moved occurrences (mappings/mapi/appointment-recurrence.ts) in the series' zone.
  */
 import type { Attendee, CalendarEvent, Contact, DateTimeValue, Task } from '../../src/model/groupware.js';
+import { parseAppointmentRecur, seriesRecurrence, zoneOfTzDefinition, type SeriesRecurrence } from '../../mappings/mapi/appointment-recurrence.js';
 import type { KopanoItem } from './backup-reader.js';
 import { PSETID, type PropList } from './mapi-props.js';
 import { TAG, categories, recipientAddress } from './to-mail.js';
@@ -18,6 +19,7 @@ export const PSETID_MEETING = '90DAD86E0B451B1098DA00AA003F1305';
 
 const LID = {
   busyStatus: 0x8205, location: 0x8208, start: 0x820d, end: 0x820e, allDay: 0x8215, recurring: 0x8223,
+  recurrenceBlob: 0x8216, tzDefRecur: 0x8260,
   reminderSet: 0x8503, reminderDelta: 0x8501, globalObjectId: 0x0003,
   taskStatus: 0x8101, percent: 0x8102, taskStart: 0x8104, taskDue: 0x8105, taskCompleted: 0x810f, taskComplete: 0x811c,
   email: [0x8083, 0x8093, 0x80a3], emailDisplay: [0x8080, 0x8090, 0x80a0], fileUnder: 0x8005,
@@ -60,13 +62,11 @@ const TRACK_STATUS: Record<number, Attendee['status']> = { 2: 'tentative', 3: 'a
 export function toCalendarEvent(item: KopanoItem): CalendarEvent {
   const p = item.props;
   const what = `appointment ${item.sourcekey}`;
-  if (p.named(PSETID.Appointment, LID.recurring) === true) {
-    throw new GroupwareMappingError(`${what}: recurring appointment: the recurrence pattern (PidLidAppointmentRecur) is not converted yet`);
-  }
   const start = date(p.named(PSETID.Appointment, LID.start)) ?? p.date(0x00600040);
   const end = date(p.named(PSETID.Appointment, LID.end)) ?? p.date(0x00610040);
   if (!start) throw new GroupwareMappingError(`${what}: no valid start time`);
   const allDay = p.named(PSETID.Appointment, LID.allDay) === true;
+  const series = p.named(PSETID.Appointment, LID.recurring) === true ? recurrenceOf(item, start, allDay) : undefined;
   const busy = num(p.named(PSETID.Appointment, LID.busyStatus));
   const organizer = recipientAddressOf(p);
   const attendees: Attendee[] = [];
@@ -85,9 +85,12 @@ export function toCalendarEvent(item: KopanoItem): CalendarEvent {
     summary: p.string(TAG.SUBJECT),
     description: p.string(TAG.BODY),
     location: str(p.named(PSETID.Appointment, LID.location)),
-    start: allDay ? allDayValue(start) : { utc: start },
-    end: end ? (allDay ? allDayValue(end) : { utc: end }) : undefined,
+    start: series?.firstStart ?? (allDay ? allDayValue(start) : { utc: start }),
+    end: series?.firstEnd ?? (end ? (allDay ? allDayValue(end) : { utc: end }) : undefined),
     allDay: allDay || undefined,
+    recurrence: series?.recurrence,
+    exceptions: series?.exceptions.length ? series.exceptions : undefined,
+    deletedOccurrences: series?.deletedOccurrences.length ? series.deletedOccurrences : undefined,
     organizer,
     attendees: attendees.length ? attendees : undefined,
     reminderMinutes: p.named(PSETID.Common, LID.reminderSet) === true ? num(p.named(PSETID.Common, LID.reminderDelta)) ?? 15 : undefined,
@@ -98,6 +101,32 @@ export function toCalendarEvent(item: KopanoItem): CalendarEvent {
     lastModified: p.date(TAG.LAST_MODIFICATION_TIME),
   };
 }
+
+/**
+ * The series of a recurring appointment. Zone: PidLidAppointmentTimeZoneDefinitionRecur's Windows
+ * name; without it, the fixed offset between the pattern's local start and the UTC start
+ * (Etc/GMT±n when whole hours, else UTC).
+ */
+function recurrenceOf(item: KopanoItem, start: Date, allDay: boolean): SeriesRecurrence {
+  const p = item.props;
+  const what = `appointment ${item.sourcekey}`;
+  const blob = p.named(PSETID.Appointment, LID.recurrenceBlob);
+  if (!Buffer.isBuffer(blob)) throw new GroupwareMappingError(`${what}: recurring, but without a recurrence pattern (PidLidAppointmentRecur)`);
+  try {
+    const recur = parseAppointmentRecur(blob);
+    let tzid = zoneOfTzDefinition(bufferOf(p.named(PSETID.Appointment, LID.tzDefRecur)));
+    if (!tzid) {
+      const localStartMin = recur.recurrencePattern.startDate + recur.startTimeOffset;
+      const offsetMin = Math.round(localStartMin - (start.getTime() / 60000 + 11644473600 / 60));
+      tzid = offsetMin % 60 === 0 && Math.abs(offsetMin) <= 14 * 60 ? (offsetMin === 0 ? 'UTC' : `Etc/GMT${offsetMin > 0 ? '-' : '+'}${Math.abs(offsetMin / 60)}`) : 'UTC';
+    }
+    return seriesRecurrence(recur, tzid, allDay);
+  } catch (err) {
+    throw new GroupwareMappingError(`${what}: ${(err as Error).message}`);
+  }
+}
+
+const bufferOf = (v: unknown): Buffer | undefined => (Buffer.isBuffer(v) ? v : undefined);
 
 function recipientAddressOf(p: PropList): CalendarEvent['organizer'] {
   const email = p.string(0x5d02001f) ?? (p.string(TAG.SENT_REPRESENTING_ADDRTYPE)?.toUpperCase() === 'SMTP' ? p.string(TAG.SENT_REPRESENTING_EMAIL) : undefined);
