@@ -58,6 +58,22 @@ describe('Kopano MAPI properties → neutral models (pure)', () => {
     expect([ev.allDay, ev.start.date, ev.end?.date]).toEqual([true, '2020-03-10', '2020-03-11']);
   });
 
+  it('turns a distribution list into a group vCard from its one-off members', async () => {
+    const oneOff = (name: string, type: string, addr: string) => Buffer.concat([
+      Buffer.alloc(4), Buffer.from('812B1FA4BEA310199D6E00DD010F5402', 'hex'), Buffer.from([0, 0, 0x00, 0x80]),
+      Buffer.from(`${name}\0${type}\0${addr}\0`, 'utf16le'),
+    ]);
+    const dl = item([
+      { tag: TAG.MESSAGE_CLASS, value: 'IPM.DistList' }, { tag: TAG.DISPLAY_NAME, value: 'Team' },
+      { tag: 0x80011102, value: [oneOff('Jane Doe', 'SMTP', 'jane@example.org'), oneOff('Bob', 'SMTP', 'bob@example.org')], named: { guid: PSETID.Address, kind: 'id', id: 0x8054 } },
+    ]);
+    const vcf = (await convertItem(dl, 'contact')).content.toString('utf8');
+    expect(vcf).toContain('FN:Team');
+    expect(vcf).toMatch(/X-ADDRESSBOOKSERVER-KIND:group/);
+    expect(vcf).toContain('jane@example.org');
+    expect(vcf).toContain('bob@example.org');
+  });
+
   it('maps container classes to kinds and message classes into their containers only', () => {
     expect(['IPF.Note', undefined, 'IPF.Appointment', 'IPF.Contact', 'IPF.Task', 'IPF.StickyNote', 'IPF.Journal'].map(kindOfContainerClass))
       .toEqual(['mail', 'mail', 'event', 'contact', 'task', undefined, undefined]);
@@ -66,7 +82,8 @@ describe('Kopano MAPI properties → neutral models (pure)', () => {
     expect(classFits('mail', 'IPM.StickyNote')).toBe(false);
     expect(classFits('mail', 'IPM.Appointment')).toBe(false);
     expect(classFits('event', 'IPM.Appointment')).toBe(true);
-    expect(classFits('contact', 'IPM.DistList')).toBe(false);
+    expect(classFits('contact', 'IPM.DistList')).toBe(true);
+    expect(classFits('mail', 'IPM.DistList')).toBe(false);
   });
 });
 

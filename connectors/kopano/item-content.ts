@@ -7,11 +7,11 @@
 import { buildMime, mailFlags } from '../../mappings/mapi/build-mime.js';
 import { internalDate } from '../../mappings/mapi/mail-flags.js';
 import { eventToICalendar, taskToICalendar } from '../../mappings/groupware/icalendar.js';
-import { contactToVCard } from '../../mappings/groupware/vcard.js';
+import { contactToVCard, groupToVCard } from '../../mappings/groupware/vcard.js';
 import type { ItemKind } from '../../src/model/types.js';
 import type { KopanoItem } from './backup-reader.js';
 import { TAG, toMailMessage } from './to-mail.js';
-import { toCalendarEvent, toContact, toTask } from './to-groupware.js';
+import { toCalendarEvent, toContact, toContactGroup, toTask } from './to-groupware.js';
 
 export interface ConvertedItem {
   content: Buffer;
@@ -31,15 +31,15 @@ export function kindOfContainerClass(cls: string | undefined): ItemKind | undefi
 }
 
 /** Message classes of the groupware kinds; mail takes every other IPM.* and REPORT.* class. */
-const GROUPWARE_CLASSES: Record<Exclude<ItemKind, 'mail'>, string> = { event: 'ipm.appointment', contact: 'ipm.contact', task: 'ipm.task' };
-/** Outlook item types no target here stores (sticky notes, journal, distribution lists for now). */
-const UNSUPPORTED = ['ipm.stickynote', 'ipm.activity', 'ipm.distlist', ...Object.values(GROUPWARE_CLASSES)];
+const GROUPWARE_CLASSES: Record<Exclude<ItemKind, 'mail'>, string[]> = { event: ['ipm.appointment'], contact: ['ipm.contact', 'ipm.distlist'], task: ['ipm.task'] };
+/** Outlook item types no target here stores (sticky notes, journal) and the groupware ones. */
+const UNSUPPORTED = ['ipm.stickynote', 'ipm.activity', ...Object.values(GROUPWARE_CLASSES).flat()];
 
 const hasClass = (c: string, p: string): boolean => c === p || c.startsWith(`${p}.`);
 
 export function classFits(kind: ItemKind, cls: string): boolean {
   const c = cls.toLowerCase();
-  if (kind !== 'mail') return hasClass(c, GROUPWARE_CLASSES[kind]);
+  if (kind !== 'mail') return GROUPWARE_CLASSES[kind].some((p) => hasClass(c, p));
   return (hasClass(c, 'ipm') || hasClass(c, 'report')) && !UNSUPPORTED.some((p) => hasClass(c, p));
 }
 
@@ -57,6 +57,7 @@ export async function convertItem(item: KopanoItem, kind: ItemKind, opts: { read
     case 'task':
       return { content: Buffer.from(taskToICalendar(toTask(item)), 'utf8'), flags: [], internalDate: modified };
     case 'contact':
+      if (hasClass(cls.toLowerCase(), 'ipm.distlist')) return { content: Buffer.from(groupToVCard(toContactGroup(item)).text, 'utf8'), flags: [], internalDate: modified };
       return { content: Buffer.from(contactToVCard(toContact(item)), 'utf8'), flags: [], internalDate: modified };
   }
 }

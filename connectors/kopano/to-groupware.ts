@@ -8,7 +8,7 @@
  * ±12 h). Recurring appointments: the PidLidAppointmentRecur blob becomes RRULE, EXDATEs and
  * moved occurrences (mappings/mapi/appointment-recurrence.ts) in the series' zone.
  */
-import type { Attendee, CalendarEvent, Contact, DateTimeValue, Task } from '../../src/model/groupware.js';
+import type { Attendee, CalendarEvent, Contact, ContactGroup, DateTimeValue, Task } from '../../src/model/groupware.js';
 import { parseAppointmentRecur, seriesRecurrence, zoneOfTzDefinition, type SeriesRecurrence } from '../../mappings/mapi/appointment-recurrence.js';
 import type { KopanoItem } from './backup-reader.js';
 import { PSETID, type PropList } from './mapi-props.js';
@@ -19,7 +19,7 @@ export const PSETID_MEETING = '90DAD86E0B451B1098DA00AA003F1305';
 
 const LID = {
   busyStatus: 0x8205, location: 0x8208, start: 0x820d, end: 0x820e, allDay: 0x8215, recurring: 0x8223,
-  recurrenceBlob: 0x8216, tzDefRecur: 0x8260,
+  recurrenceBlob: 0x8216, tzDefRecur: 0x8260, tzDefStart: 0x825e, dlOneOffMembers: 0x8054, dlName: 0x8053,
   reminderSet: 0x8503, reminderDelta: 0x8501, globalObjectId: 0x0003,
   taskStatus: 0x8101, percent: 0x8102, taskStart: 0x8104, taskDue: 0x8105, taskCompleted: 0x810f, taskComplete: 0x811c,
   email: [0x8083, 0x8093, 0x80a3], emailDisplay: [0x8080, 0x8090, 0x80a0], fileUnder: 0x8005,
@@ -67,6 +67,7 @@ export function toCalendarEvent(item: KopanoItem): CalendarEvent {
   if (!start) throw new GroupwareMappingError(`${what}: no valid start time`);
   const allDay = p.named(PSETID.Appointment, LID.allDay) === true;
   const series = p.named(PSETID.Appointment, LID.recurring) === true ? recurrenceOf(item, start, allDay) : undefined;
+  const tzid = zoneOfTzDefinition(bufferOf(p.named(PSETID.Appointment, LID.tzDefStart)));
   const busy = num(p.named(PSETID.Appointment, LID.busyStatus));
   const organizer = recipientAddressOf(p);
   const attendees: Attendee[] = [];
@@ -85,8 +86,8 @@ export function toCalendarEvent(item: KopanoItem): CalendarEvent {
     summary: p.string(TAG.SUBJECT),
     description: p.string(TAG.BODY),
     location: str(p.named(PSETID.Appointment, LID.location)),
-    start: series?.firstStart ?? (allDay ? allDayValue(start) : { utc: start }),
-    end: series?.firstEnd ?? (end ? (allDay ? allDayValue(end) : { utc: end }) : undefined),
+    start: series?.firstStart ?? (allDay ? allDayValue(start) : { utc: start, tzid }),
+    end: series?.firstEnd ?? (end ? (allDay ? allDayValue(end) : { utc: end, tzid }) : undefined),
     allDay: allDay || undefined,
     recurrence: series?.recurrence,
     exceptions: series?.exceptions.length ? series.exceptions : undefined,
@@ -208,5 +209,51 @@ export function toContact(item: KopanoItem): Contact {
     urls: urls.length ? urls : undefined,
     categories: categories(p),
     lastModified: p.date(TAG.LAST_MODIFICATION_TIME),
+  };
+}
+
+const MAPI_ONE_OFF_UNICODE = 0x8000;
+
+/** A one-off entry id ([MS-OXCDATA] 2.2.5.1): flags, provider UID, version, flags, then name, type, address. */
+export function parseOneOffEntryId(e: Buffer): { name?: string; addrType?: string; address?: string } | undefined {
+  if (e.length < 24) return undefined;
+  const flags = e.readUInt16LE(22);
+  const unicode = (flags & MAPI_ONE_OFF_UNICODE) !== 0;
+  const parts: string[] = [];
+  let pos = 24;
+  for (let i = 0; i < 3 && pos < e.length; i++) {
+    if (unicode) {
+      let end = pos;
+      while (end + 1 < e.length && (e[end] !== 0 || e[end + 1] !== 0)) end += 2;
+      parts.push(e.toString('utf16le', pos, end));
+      pos = end + 2;
+    } else {
+      let end = e.indexOf(0, pos);
+      if (end < 0) end = e.length;
+      parts.push(e.toString('latin1', pos, end));
+      pos = end + 1;
+    }
+  }
+  const [name, addrType, address] = parts;
+  return { name: name || undefined, addrType: addrType || undefined, address: address || undefined };
+}
+
+/** A distribution list (IPM.DistList) from its one-off members (PidLidDistributionListOneOffMembers). */
+export function toContactGroup(item: KopanoItem): ContactGroup {
+  const p = item.props;
+  const raw = p.named(PSETID.Address, LID.dlOneOffMembers);
+  const members: ContactGroup['members'] = [];
+  for (const e of Array.isArray(raw) ? raw : []) {
+    if (!Buffer.isBuffer(e)) continue;
+    const m = parseOneOffEntryId(e);
+    if (!m) continue;
+    const email = m.addrType?.toUpperCase() === 'SMTP' || m.address?.includes('@') ? m.address : undefined;
+    members.push({ email, name: m.name });
+  }
+  return {
+    uid: uid(item),
+    displayName: str(p.named(PSETID.Address, LID.dlName)) ?? p.string(TAG.DISPLAY_NAME) ?? p.string(TAG.SUBJECT) ?? '',
+    members,
+    notes: p.string(TAG.BODY),
   };
 }
