@@ -37,6 +37,8 @@ export interface BackupFolder {
   containerClass?: string;
   props: PropList;
   deleted: boolean;
+  /** Why the folder itself cannot be read (damaged `path`, `folder` or `index` file): it is not migrated. */
+  error?: string;
 }
 
 export interface IndexEntry {
@@ -173,19 +175,24 @@ export class KopanoUserBackup {
       if (!statSync(dir).isDirectory()) continue;
       const relDir = relative(this.dir, dir);
       const pathFile = join(dir, 'path');
-      if (!existsSync(pathFile)) throw new KopanoReadError(`${relDir}: folder without a path file`);
-      const path = splitFolderPath(readFileSync(pathFile, 'utf8').trim());
+      const path = existsSync(pathFile) ? splitFolderPath(readFileSync(pathFile, 'utf8').trim()) : [name];
       let props = new PropList([]);
+      let error = existsSync(pathFile) ? undefined : `${relDir}: folder without a path file`;
       const folderFile = join(dir, 'folder');
       if (existsSync(folderFile)) {
         try {
           props = PropList.fromDict(decodeStored(readFileSync(folderFile), `${relDir}/folder`), `${relDir}/folder`);
         } catch (err) {
-          throw new KopanoReadError((err as Error).message);
+          error ??= (err as Error).message;
         }
       }
-      const deleted = parentDeleted || this.folderDeleted(dir, relDir);
-      out.push({ sourcekey: name, dir, relDir, path, containerClass: props.string(PR_CONTAINER_CLASS), props, deleted });
+      let deleted = parentDeleted;
+      try {
+        deleted ||= this.folderDeleted(dir, relDir);
+      } catch (err) {
+        error ??= `${relDir}/index: ${(err as Error).message}`;
+      }
+      out.push({ sourcekey: name, dir, relDir, path, containerClass: props.string(PR_CONTAINER_CLASS), props, deleted, error });
       this.walk(join(dir, 'folders'), deleted, out);
     }
   }

@@ -80,8 +80,8 @@ export class KopanoBackupMailbox extends FileMailbox {
         if (f.deleted) continue;
         const kind = kindOfContainerClass(f.containerClass);
         const path = f.path.join('/');
-        if (!kind) {
-          const reason = `folder type ${f.containerClass ?? '(none)'} is not migrated`;
+        if (!kind || f.error) {
+          const reason = f.error ? `unreadable folder: ${f.error}` : `folder type ${f.containerClass ?? '(none)'} is not migrated`;
           this.skipped.push({ path, reason });
           this.log.warn({ folder: path, containerClass: f.containerClass }, 'kopano-backup: folder skipped: %s', reason);
           continue;

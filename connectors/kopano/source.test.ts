@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -97,10 +97,17 @@ describe('kopano-backup source on generated backups', () => {
       { sourcekey: 'F3', path: 'Gone', containerClass: 'IPF.Note', deleted: true, mails: [mail(6)] },
       { sourcekey: 'F4', path: 'Notes', containerClass: 'IPF.StickyNote', mails: [] },
     ]);
+    // A folder whose `folder` file is damaged is reported, the others go on.
+    mkdirSync(join(root, 'gen', 'folders', 'F5'));
+    writeFileSync(join(root, 'gen', 'folders', 'F5', 'path'), 'Broken');
+    writeFileSync(join(root, 'gen', 'folders', 'F5', 'folder'), Buffer.from([0x80, 0x02, 0x7d, 0x28]));
     const src = new KopanoBackupSource(root, log);
     const mb = await src.openMailbox({ login: 'gen' }) as KopanoBackupMailbox;
     expect((await mb.containers()).map((c) => c.path.join('/'))).toEqual(['Inbox', 'Inbox/Sub/folder']);
-    expect(mb.skippedContainers()).toEqual([{ path: 'Notes', reason: 'folder type IPF.StickyNote is not migrated' }]);
+    expect(mb.skippedContainers()).toEqual([
+      { path: 'Broken', reason: 'unreadable folder: folders/F5/folder: pickle offset 4: truncated (needs 1 more bytes)' },
+      { path: 'Notes', reason: 'folder type IPF.StickyNote is not migrated' },
+    ]);
     expect(mb.aliases()).toEqual(['gen.alias@example.com']);
 
     const tgt = new MemoryTarget();
