@@ -16,7 +16,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { BdbHashFile, readHashFile } from './bdb-hash.js';
+import { BdbHashFile } from './bdb-hash.js';
 import { PropList } from './mapi-props.js';
 import { PyDateTime, type PyValue, decodeStored, field } from './pickle.js';
 
@@ -69,6 +69,8 @@ export interface KopanoItem {
 export class KopanoReadError extends Error {
   override readonly name = 'KopanoReadError';
 }
+
+const noDamage = (): void => undefined;
 
 /** Splits a kopano-backup `path` ("Inbox/Invoices 2020\/2021") into names. */
 export function splitFolderPath(path: string): string[] {
@@ -210,45 +212,66 @@ export class KopanoUserBackup {
     }
   }
 
-  /** The folder's index (deletion marks, subjects); the "folder" marker itself is left out. */
-  index(folder: BackupFolder): Map<string, IndexEntry> {
+  /**
+   * The folder's index (deletion marks, subjects); the "folder" marker itself is left out. Damaged
+   * parts (a broken bucket chain, an undecodable record) are reported to `onDamage` and skipped.
+   */
+  index(folder: BackupFolder, onDamage: (reason: string) => void = noDamage): Map<string, IndexEntry> {
     const out = new Map<string, IndexEntry>();
     const file = join(folder.dir, 'index');
     if (!existsSync(file)) return out;
-    for (const [key, value] of readHashFile(file)) {
-      if (key === 'folder') continue;
-      const d = decodeStored(value, `${folder.relDir}/index[${key}]`);
-      const subject = field(d, 'subject');
-      const lm = field(d, 'last_modified');
-      const read = field(d, 'read');
-      const updated = field(d, 'backup_updated');
-      out.set(key, {
-        sourcekey: key,
-        subject: typeof subject === 'string' ? subject : Buffer.isBuffer(subject) ? subject.toString('utf8') : undefined,
-        lastModified: lm instanceof PyDateTime ? lm : undefined,
-        backupUpdated: updated instanceof PyDateTime ? updated : undefined,
-        read: typeof read === 'boolean' ? read : undefined,
-        deleted: field(d, 'backup_deleted') !== undefined,
-      });
+    const db = BdbHashFile.open(file);
+    try {
+      for (const { key: k, value } of db.readableEntries((e) => onDamage(e.message))) {
+        const key = k.toString('utf8');
+        if (key === 'folder') continue;
+        let d: PyValue;
+        try {
+          d = decodeStored(value, `${folder.relDir}/index[${key}]`);
+        } catch (err) {
+          onDamage((err as Error).message);
+          continue;
+        }
+        const subject = field(d, 'subject');
+        const lm = field(d, 'last_modified');
+        const read = field(d, 'read');
+        const updated = field(d, 'backup_updated');
+        out.set(key, {
+          sourcekey: key,
+          subject: typeof subject === 'string' ? subject : Buffer.isBuffer(subject) ? subject.toString('utf8') : undefined,
+          lastModified: lm instanceof PyDateTime ? lm : undefined,
+          backupUpdated: updated instanceof PyDateTime ? updated : undefined,
+          read: typeof read === 'boolean' ? read : undefined,
+          deleted: field(d, 'backup_deleted') !== undefined,
+        });
+      }
+    } finally {
+      db.close();
     }
     return out;
   }
 
-  /** SOURCEKEYs of the items present in `items` and not marked deleted in `index`, sorted. */
-  itemIds(folder: BackupFolder, index = this.index(folder)): string[] {
+  /**
+   * SOURCEKEYs of the live items, sorted: those in `items` plus those the index lists as live
+   * (an item whose `items` pages are lost is still listed, so reading it reports the damage),
+   * minus those the index marks deleted.
+   */
+  itemIds(folder: BackupFolder, index = this.index(folder), onDamage: (reason: string) => void = noDamage): string[] {
+    const ids = new Set<string>();
+    for (const [sk, e] of index) if (!e.deleted) ids.add(sk);
     const file = join(folder.dir, 'items');
-    if (!existsSync(file)) return [];
-    const db = BdbHashFile.open(file);
-    try {
-      const ids: string[] = [];
-      for (const { key } of db.entries()) {
-        const sk = key.toString('utf8');
-        if (!index.get(sk)?.deleted) ids.push(sk);
+    if (existsSync(file)) {
+      const db = BdbHashFile.open(file);
+      try {
+        for (const { key } of db.readableEntries((e) => onDamage(e.message))) {
+          const sk = key.toString('utf8');
+          if (!index.get(sk)?.deleted) ids.add(sk);
+        }
+      } finally {
+        db.close();
       }
-      return ids.sort();
-    } finally {
-      db.close();
     }
+    return [...ids].sort();
   }
 
   /** Reads items one by one from one open `items` file; an unreadable item yields its error. */

@@ -143,9 +143,7 @@ export class BdbHashFile {
       version, pageSize, lastPage: u32(32), littleEndian: le,
       maxBucket: u32(72), highMask: u32(76), lowMask: u32(80), nelem: u32(88), hCharKey: u32(92), spares,
     };
-    if (this.size < (meta.lastPage + 1) * pageSize) {
-      this.fail(meta.lastPage, `truncated: meta page says ${meta.lastPage + 1} pages of ${pageSize} bytes, file has ${this.size} bytes`);
-    }
+    // A truncated file still opens: pages that are there are read, a missing one fails when reached.
     return meta;
   }
 
@@ -174,9 +172,29 @@ export class BdbHashFile {
     return bucket + (this.meta.spares[log2ceil(bucket + 1)] ?? 0);
   }
 
-  /** Every key/data pair, bucket by bucket, in page order. */
+  /** True when the file is shorter than its meta page says (some pages are missing). */
+  get truncated(): boolean {
+    return this.size < (this.meta.lastPage + 1) * this.meta.pageSize;
+  }
+
+  /** Every key/data pair, bucket by bucket, in page order; throws at the first unreadable page. */
   *entries(): Generator<BdbEntry> {
     for (let bucket = 0; bucket <= this.meta.maxBucket; bucket++) yield* this.bucketEntries(bucket);
+  }
+
+  /**
+   * Every readable key/data pair: a bucket chain that breaks (truncated or damaged page) is
+   * reported to `onError` and the other buckets are still read. Pairs before the break are kept.
+   */
+  *readableEntries(onError: (err: BdbError) => void): Generator<BdbEntry> {
+    for (let bucket = 0; bucket <= this.meta.maxBucket; bucket++) {
+      try {
+        for (const e of this.bucketEntries(bucket)) yield e;
+      } catch (err) {
+        if (!(err instanceof BdbError)) throw err;
+        onError(err);
+      }
+    }
   }
 
   /** The value stored for `key`, or undefined (hashes the key with the default hash function). */

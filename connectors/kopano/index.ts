@@ -115,11 +115,16 @@ export class KopanoBackupMailbox extends FileMailbox {
 
   private readonly indexes = new Map<string, Map<string, IndexEntry>>();
 
+  /** A damaged index or items file: logged; the items it hides fail one by one when read. */
+  private damaged(folder: BackupFolder, reason: string): void {
+    this.log.warn({ folder: folder.path.join('/'), reason }, 'kopano-backup: damaged backup file, reading what is left');
+  }
+
   /** The folder's index, decoded once per mailbox session. */
   private index(folder: BackupFolder): Map<string, IndexEntry> {
     let index = this.indexes.get(folder.sourcekey);
     if (!index) {
-      index = this.backup.index(folder);
+      index = this.backup.index(folder, (reason) => this.damaged(folder, reason));
       this.indexes.set(folder.sourcekey, index);
     }
     return index;
@@ -128,7 +133,7 @@ export class KopanoBackupMailbox extends FileMailbox {
   listItems(c: Container): FileItemRef[] {
     const folder = this.folderOf(c);
     const index = this.index(folder);
-    return this.backup.itemIds(folder, index).map((id) => ({ id, orderKey: index.get(id)?.backupUpdated?.naiveIso() ?? '' }));
+    return this.backup.itemIds(folder, index, (reason) => this.damaged(folder, reason)).map((id) => ({ id, orderKey: index.get(id)?.backupUpdated?.naiveIso() ?? '' }));
   }
 
   protected override subjectOf(c: Container, id: string): string | undefined {

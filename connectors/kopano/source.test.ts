@@ -122,6 +122,24 @@ describe('kopano-backup source on generated backups', () => {
     expect(failures[0]).toMatchObject({ container: 'F1', reason: expect.stringMatching(/folders\/F1\/items\[[0-9A-F]+0200000000\]: zlib.*\(folder Inbox\)/) });
   });
 
+  it('a truncated items file: what is left is copied, each lost item fails naming the file and page', async () => {
+    const root = join(dir, 'backup');
+    const mails = Array.from({ length: 30 }, (_, i) => mail(i + 1, { body: `${'x'.repeat(1500)} ${i}\r\n` }));
+    writeKopanoBackup(join(root, 'gen'), 'gen', [{ sourcekey: 'F1', path: 'Inbox', containerClass: 'IPF.Note', mails }]);
+    const items = join(root, 'gen', 'folders', 'F1', 'items');
+    const bytes = readFileSync(items);
+    writeFileSync(items, bytes.subarray(0, Math.floor(bytes.length / 2 / 4096) * 4096));
+    const tgt = new MemoryTarget();
+    const events: EngineEvent[] = [];
+    const r = await runJob({ store, sources: new KopanoBackupSource(root, log), targets: tgt, log, onEvent: (e) => events.push(e) }, job('gen'), options());
+    expect(r.copied + r.failed).toBe(30);
+    expect(r.copied).toBeGreaterThan(0);
+    expect(r.failed).toBeGreaterThan(0);
+    const reasons = events.flatMap((e) => (e.type === 'item' && e.status === 'failed' ? [e.reason ?? ''] : []));
+    expect(reasons).toHaveLength(r.failed);
+    for (const reason of reasons) expect(reason).toMatch(/^folders\/F1\/items\[[0-9A-F]+\]: .*\/items page \d+: truncated: .*\(folder Inbox\)$/);
+  });
+
   it('an incremental backup with a new item (sorting before the old ones) is copied by the next run, nothing twice', async () => {
     const root = join(dir, 'backup');
     writeKopanoBackup(join(root, 'gen'), 'gen', [
