@@ -122,11 +122,17 @@ export abstract class FileMailbox implements SourceMailbox {
     };
   }
 
+  /** The current flags of items; by default from the converted items, stores override it with something cheaper. */
+  protected async flagsOf(c: Container, ids: string[]): Promise<Map<string, string[]>> {
+    const conv = await this.converted(c, ids, false);
+    return new Map(ids.map((id) => [id, this.meta(id, conv.get(id)).flags]));
+  }
+
   async flagChanges(c: Container, _sinceSeq: string | null): Promise<FlagChanges> {
     const fc = this.container(c);
     const ids = this.items(c).map((i) => i.id);
-    const conv = await this.converted(c, ids, false);
-    return { epoch: fc.epoch, items: ids.map((id) => ({ id, flags: this.meta(id, conv.get(id)).flags })), complete: true };
+    const flags = await this.flagsOf(c, ids);
+    return { epoch: fc.epoch, items: ids.map((id) => ({ id, flags: flags.get(id) ?? [] })), complete: true };
   }
 
   async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {

@@ -20,7 +20,9 @@ import type { AccessCheck, Account, Container, SourceConnector, SourceMailbox, S
 import { FatalError } from '../../src/util/errors.js';
 import { type BackupFolder, type IndexEntry, KopanoUserBackup } from './backup-reader.js';
 import { FileMailbox, type FileContainer, type FileItemRef } from './file-mailbox.js';
+import { mailFlags } from '../../mappings/mapi/mail-flags.js';
 import { type ConvertedItem, convertItem, kindOfContainerClass } from './item-content.js';
+import { toMailMessage } from './to-mail.js';
 
 /** Store properties naming special folders by entry id. */
 const SPECIAL_BY_STORE_PROP: [number, SpecialUse][] = [
@@ -138,6 +140,16 @@ export class KopanoBackupMailbox extends FileMailbox {
 
   protected override subjectOf(c: Container, id: string): string | undefined {
     return this.index(this.folderOf(c)).get(id)?.subject;
+  }
+
+  /** Flags straight from the MAPI properties (no MIME build); groupware items have none. */
+  protected override async flagsOf(c: Container, ids: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (c.kind !== 'mail') return new Map(ids.map((id) => [id, []]));
+    const folder = this.folderOf(c);
+    const index = this.index(folder);
+    for (const r of this.backup.readItems(folder, ids)) out.set(r.id, r.item ? mailFlags(toMailMessage(r.item, { read: index.get(r.id)?.read })) : []);
+    return out;
   }
 
   async *convert(c: Container, ids: string[]): AsyncIterable<{ id: string; result: ConvertedItem | Error }> {

@@ -75,6 +75,18 @@ describe('kopano-backup source through the engine (fixture)', () => {
     expect(all(tgt)).toHaveLength(liveItems.length);
   });
 
+  it('reports flags from the MAPI properties, the same as the listed items carry', async () => {
+    const mb = await new KopanoBackupSource(fixture, log).openMailbox({ login: 'testuser' });
+    const inbox = (await mb.containers()).find((c) => c.path.join('/') === 'Inbox')!;
+    const fc = await mb.flagChanges(inbox, null);
+    const page = await mb.changes(inbox, null, 10);
+    expect(fc.complete).toBe(true);
+    expect(fc.items).toEqual(page.items.map((i) => ({ id: i.id, flags: i.flags })));
+    expect(fc.items.map((i) => i.flags)).toEqual([['\\Seen', '\\Answered'], ['\\Flagged']]);
+    const cal = (await mb.containers()).find((c) => c.kind === 'event')!;
+    expect((await mb.flagChanges(cal, null)).items.map((i) => i.flags)).toEqual([[]]);
+  });
+
   it('refuses a login that would leave the backup directory', async () => {
     await expect(new KopanoBackupSource(fixture, log).openMailbox({ login: '../kopano' })).rejects.toThrow(/not a directory name/);
     await expect(new KopanoBackupSource(fixture, log).openMailbox({ login: 'nobody' })).rejects.toThrow(/no directory for nobody/);
