@@ -110,7 +110,7 @@ print(json.dumps(out))
  * CPython (protocol 2, as kopano-backup under Python 3), hash files made by libdb's db5.3_load.
  */
 export function writeKopanoBackup(userDir: string, user: string, folders: GenFolder[]): void {
-  const out = JSON.parse(execFileSync(PYTHON, ['-c', GEN_SCRIPT], { input: JSON.stringify({ user, folders }), encoding: 'utf8' })) as {
+  const out = JSON.parse(execFileSync(PYTHON, ['-c', GEN_SCRIPT], { input: JSON.stringify({ user, folders }), encoding: 'utf8', maxBuffer: 1 << 30 })) as {
     user: string; store: string; timestamp: string;
     folders: { sourcekey: string; nestedUnder?: string; path: string; folder: string; items: [string, string][]; index: [string, string][] }[];
   };
