@@ -18,7 +18,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BdbHashFile } from './bdb-hash.js';
 import { PropList } from './mapi-props.js';
-import { PyDateTime, type PyValue, decodeStored, field } from './pickle.js';
+import { inflateSync } from 'node:zlib';
+import { PyDateTime, type PyValue, decodeStored, field, isZlib } from './pickle.js';
 
 export const PR_CONTAINER_CLASS = 0x3613001f;
 export const PR_DISPLAY_NAME = 0x3001001f;
@@ -272,6 +273,27 @@ export class KopanoUserBackup {
       }
     }
     return [...ids].sort();
+  }
+
+  /** Sum of the decompressed sizes of the given stored items (unreadable ones count 0). */
+  storedSize(folder: BackupFolder, ids: string[]): number {
+    const file = join(folder.dir, 'items');
+    if (!existsSync(file)) return 0;
+    const db = BdbHashFile.open(file);
+    let total = 0;
+    try {
+      for (const id of ids) {
+        try {
+          const v = db.get(id);
+          if (v) total += isZlib(v) ? inflateSync(v).length : v.length;
+        } catch {
+          // counted as 0; reading the item reports the damage
+        }
+      }
+    } finally {
+      db.close();
+    }
+    return total;
   }
 
   /** Reads items one by one from one open `items` file; an unreadable item yields its error. */

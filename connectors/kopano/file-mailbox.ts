@@ -9,6 +9,7 @@
  * - Item metadata (size, INTERNALDATE, flags, Message-ID) is that of the converted item (the
  *   MIME/iCalendar/vCard bytes), so the size filter and the byte budget see the real size. The
  *   bytes of the last listed page are kept for `read`, so each item is converted once per pass.
+ *   Container byte totals (`stats` withBytes) may be estimates (see `totalBytes`).
  * - An item that cannot be converted is listed with size 0 and yields its error from `read`, so
  *   the engine records it as failed (with the reason naming the file and item) and goes on.
  */
@@ -28,6 +29,17 @@ export interface FileContainer extends Container {
   epoch: string;
   /** Changes whenever the container's files change (sizes, modification times). */
   token: string;
+}
+
+/** `[orderKey, id]` of the last item handed out; an unreadable cursor restarts the pass (items already copied are skipped by the engine). */
+function parseCursor(cursor: string | null): [string, string] | undefined {
+  if (cursor === null) return undefined;
+  try {
+    const v = JSON.parse(cursor) as unknown;
+    return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' ? [v[0], v[1]] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export abstract class FileMailbox implements SourceMailbox {
@@ -96,17 +108,27 @@ export abstract class FileMailbox implements SourceMailbox {
     const ids = this.items(c).map((i) => i.id);
     const token = createHash('sha256').update(`${fc.token}\u0000${ids.length}`).digest('hex').slice(0, 32);
     if (!opts?.withBytes) return { count: ids.length, epoch: fc.epoch, token };
+    return { count: ids.length, bytes: await this.totalBytes(c, ids), epoch: fc.epoch, token };
+  }
+
+  /**
+   * Total size of the items (progress totals, `plan`). By default the converted sizes; a store
+   * overrides it with something cheaper when converting everything up front would double the
+   * work (the engine asks before every changed container).
+   */
+  protected async totalBytes(c: Container, ids: string[]): Promise<number> {
     let bytes = 0;
     for (const r of (await this.converted(c, ids, false)).values()) if (!(r instanceof Error)) bytes += r.content.length;
-    return { count: ids.length, bytes, epoch: fc.epoch, token };
+    return bytes;
   }
 
   async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
     const fc = this.container(c);
     const all = this.items(c);
     let start = 0;
-    if (cursor !== null) {
-      const [orderKey, id] = JSON.parse(cursor) as [string, string];
+    const after = parseCursor(cursor);
+    if (after) {
+      const [orderKey, id] = after;
       start = all.findIndex((i) => i.orderKey > orderKey || (i.orderKey === orderKey && i.id > id));
       if (start < 0) start = all.length;
     }

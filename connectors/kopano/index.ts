@@ -142,6 +142,14 @@ export class KopanoBackupMailbox extends FileMailbox {
     return this.index(this.folderOf(c)).get(id)?.subject;
   }
 
+  /**
+   * Estimate: the decompressed size of the stored items (MAPI properties and attachment bytes),
+   * close to the MIME size without building it; exact sizes come with each listed page.
+   */
+  protected override async totalBytes(c: Container, ids: string[]): Promise<number> {
+    return this.backup.storedSize(this.folderOf(c), ids);
+  }
+
   /** Flags straight from the MAPI properties (no MIME build); groupware items have none. */
   protected override async flagsOf(c: Container, ids: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();

@@ -299,10 +299,15 @@ export function unpickle(data: Buffer): PyValue {
   }
 }
 
+/** True when the bytes start with a zlib header (deflate, valid check bits); a pickle never does. */
+export function isZlib(value: Buffer): boolean {
+  return value.length >= 2 && value.readUInt8(0) === 0x78 && value.readUInt16BE(0) % 31 === 0;
+}
+
 /** A stored value: zlib-compressed (items) or plain (index, folder); `what` names it in errors. */
 export function decodeStored(value: Buffer, what: string): PyValue {
   let raw = value;
-  if (value.length >= 2 && value.readUInt8(0) === 0x78 && value.readUInt16BE(0) % 31 === 0) {
+  if (isZlib(value)) {
     try {
       raw = inflateSync(value);
     } catch (err) {

@@ -81,6 +81,10 @@ describe('kopano-backup source through the engine (fixture)', () => {
     const fc = await mb.flagChanges(inbox, null);
     const page = await mb.changes(inbox, null, 10);
     expect(fc.complete).toBe(true);
+    // Byte totals are estimated from the stored items: the Inbox holds a 12 KiB attachment.
+    const st = await mb.stats(inbox, { withBytes: true });
+    expect(st.count).toBe(2);
+    expect(st.bytes).toBeGreaterThan(12288);
     expect(fc.items).toEqual(page.items.map((i) => ({ id: i.id, flags: i.flags })));
     expect(fc.items.map((i) => i.flags)).toEqual([['\\Seen', '\\Answered'], ['\\Flagged']]);
     const cal = (await mb.containers()).find((c) => c.kind === 'event')!;

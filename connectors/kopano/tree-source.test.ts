@@ -61,6 +61,7 @@ describe('kopano-tree source (EML/ICS/VCF export tree)', () => {
     ]);
     const inbox = cs.find((c) => c.id === 'Inbox')!;
     expect((await mb.allIds(inbox)).ids.sort()).toEqual(['AA01', 'AA02']);
+    expect((await mb.stats(inbox, { withBytes: true })).bytes).toBe(eml(1).length + eml(2).length);
     const page = await mb.changes(inbox, null, 10);
     expect(page.items.map((i) => [i.id, i.messageId, i.internalDate?.toISOString()])).toEqual([
       ['AA01', '<t1@example.org>', '2020-01-14T08:14:55.000Z'], ['AA02', '<t2@example.org>', '2020-01-14T08:14:55.000Z'],

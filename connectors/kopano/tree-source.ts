@@ -111,6 +111,17 @@ export class KopanoTreeMailbox extends FileMailbox {
     return [...this.folder(c).files].map(([id, file]) => ({ id, orderKey: String(Math.floor(statSync(file).mtimeMs)).padStart(16, '0') }));
   }
 
+  /** Exact: the files are copied as they are. */
+  protected override async totalBytes(c: Container, ids: string[]): Promise<number> {
+    const f = this.folder(c);
+    let bytes = 0;
+    for (const id of ids) {
+      const file = f.files.get(id);
+      if (file) bytes += statSync(file).size;
+    }
+    return bytes;
+  }
+
   async *convert(c: Container, ids: string[]): AsyncIterable<{ id: string; result: ConvertedItem | Error }> {
     const f = this.folder(c);
     for (const id of ids) {
