@@ -18,6 +18,9 @@ import type { AccessCheck, ChangePage, Container, ContainerStats, FlagChanges, I
 import { ItemError } from '../../src/util/errors.js';
 import type { ConvertedItem } from './item-content.js';
 
+/** Converted content kept between a page listing and its `read`, per mailbox. */
+const CACHE_BYTES = 16 * 1024 * 1024;
+
 export interface FileItemRef {
   id: string;
   /** Sorts items in the order they were added to the store (ties broken by id). */
@@ -43,7 +46,8 @@ function parseCursor(cursor: string | null): [string, string] | undefined {
 }
 
 export abstract class FileMailbox implements SourceMailbox {
-  private cache = new Map<string, { container: string; result: ConvertedItem | Error }>();
+  private readonly cache = new Map<string, { container: string; result: ConvertedItem | Error }>();
+  private cachedBytes = 0;
 
   abstract verify(): Promise<AccessCheck>;
   abstract fileContainers(): FileContainer[];
@@ -81,21 +85,34 @@ export abstract class FileMailbox implements SourceMailbox {
     return [...this.listItems(c)].sort((a, b) => (a.orderKey === b.orderKey ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.orderKey < b.orderKey ? -1 : 1));
   }
 
-  private async converted(c: Container, ids: string[], keep: boolean): Promise<Map<string, ConvertedItem | Error>> {
-    const out = new Map<string, ConvertedItem | Error>();
+  /**
+   * Converts items one at a time (never a whole page in memory), from the cache when the page
+   * listing kept them. With `keep`, results are cached within CACHE_BYTES for the `read` that
+   * follows; larger ones are converted again there.
+   */
+  private async *each(c: Container, ids: string[], keep: boolean): AsyncGenerator<{ id: string; result: ConvertedItem | Error }> {
     const missing: string[] = [];
     for (const id of ids) {
       const hit = this.cache.get(id);
-      if (hit && hit.container === c.id) out.set(id, hit.result);
+      if (hit && hit.container === c.id) yield { id, result: hit.result };
       else missing.push(id);
     }
-    if (missing.length) {
-      for await (const { id, result } of this.convert(c, missing)) {
-        out.set(id, result);
-        if (keep) this.cache.set(id, { container: c.id, result });
+    if (missing.length === 0) return;
+    for await (const { id, result } of this.convert(c, missing)) {
+      const size = result instanceof Error ? 0 : result.content.length;
+      if (keep && this.cachedBytes + size <= CACHE_BYTES) {
+        this.cache.set(id, { container: c.id, result });
+        this.cachedBytes += size;
       }
+      yield { id, result };
     }
-    return out;
+  }
+
+  private uncache(id: string): void {
+    const hit = this.cache.get(id);
+    if (!hit) return;
+    if (!(hit.result instanceof Error)) this.cachedBytes -= hit.result.content.length;
+    this.cache.delete(id);
   }
 
   private meta(id: string, r: ConvertedItem | Error | undefined): ItemMeta {
@@ -118,7 +135,7 @@ export abstract class FileMailbox implements SourceMailbox {
    */
   protected async totalBytes(c: Container, ids: string[]): Promise<number> {
     let bytes = 0;
-    for (const r of (await this.converted(c, ids, false)).values()) if (!(r instanceof Error)) bytes += r.content.length;
+    for await (const { result } of this.each(c, ids, false)) if (!(result instanceof Error)) bytes += result.content.length;
     return bytes;
   }
 
@@ -133,12 +150,13 @@ export abstract class FileMailbox implements SourceMailbox {
       if (start < 0) start = all.length;
     }
     const page = all.slice(start, start + Math.max(1, limit));
-    this.cache = new Map([...this.cache].filter(([, v]) => v.container !== c.id));
-    const conv = await this.converted(c, page.map((i) => i.id), true);
+    for (const [id, v] of [...this.cache]) if (v.container === c.id) this.uncache(id);
+    const metas = new Map<string, ItemMeta>();
+    for await (const { id, result } of this.each(c, page.map((i) => i.id), true)) metas.set(id, this.meta(id, result));
     const last = page[page.length - 1];
     return {
       epoch: fc.epoch,
-      items: page.map((i) => this.meta(i.id, conv.get(i.id))),
+      items: page.map((i) => metas.get(i.id) ?? this.meta(i.id, undefined)),
       cursor: last ? JSON.stringify([last.orderKey, last.id]) : cursor ?? JSON.stringify(['', '']),
       done: start + page.length >= all.length,
     };
@@ -146,8 +164,9 @@ export abstract class FileMailbox implements SourceMailbox {
 
   /** The current flags of items; by default from the converted items, stores override it with something cheaper. */
   protected async flagsOf(c: Container, ids: string[]): Promise<Map<string, string[]>> {
-    const conv = await this.converted(c, ids, false);
-    return new Map(ids.map((id) => [id, this.meta(id, conv.get(id)).flags]));
+    const out = new Map<string, string[]>();
+    for await (const { id, result } of this.each(c, ids, false)) out.set(id, this.meta(id, result).flags);
+    return out;
   }
 
   async flagChanges(c: Container, _sinceSeq: string | null): Promise<FlagChanges> {
@@ -165,27 +184,31 @@ export abstract class FileMailbox implements SourceMailbox {
     const fc = this.container(c);
     const present = new Set(this.items(c).map((i) => i.id));
     const wanted = ids.filter((id) => present.has(id));
-    const conv = await this.converted(c, wanted, true);
-    const items = wanted.map((id) => {
-      const m = this.meta(id, conv.get(id));
-      return opts?.subjects ? { ...m, subject: this.subjectOf(c, id) } : m;
-    });
+    const items: ItemMeta[] = [];
+    for await (const { id, result } of this.each(c, wanted, true)) {
+      const m = this.meta(id, result);
+      items.push(opts?.subjects ? { ...m, subject: this.subjectOf(c, id) } : m);
+    }
     return { epoch: fc.epoch, items };
   }
 
   async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
-    const conv = await this.converted(c, items.map((i) => i.id), false);
+    const present = new Set(this.items(c).map((i) => i.id));
+    const byId = new Map(items.map((m) => [m.id, m]));
     for (const meta of items) {
-      const r = conv.get(meta.id);
-      this.cache.delete(meta.id);
-      if (!r) yield { meta, error: new ItemError(`${c.path.join('/')}: item ${meta.id} is no longer in the source`, 'ITEM_GONE') };
-      else if (r instanceof Error) yield { meta, error: r instanceof ItemError ? r : new ItemError(r.message, 'ITEM_UNREADABLE', { cause: r }) };
+      if (!present.has(meta.id)) yield { meta, error: new ItemError(`${c.path.join('/')}: item ${meta.id} is no longer in the source`, 'ITEM_GONE') };
+    }
+    for await (const { id, result: r } of this.each(c, items.filter((m) => present.has(m.id)).map((m) => m.id), false)) {
+      const meta = byId.get(id)!;
+      this.uncache(id);
+      if (r instanceof Error) yield { meta, error: r instanceof ItemError ? r : new ItemError(r.message, 'ITEM_UNREADABLE', { cause: r }) };
       else yield { meta: { ...meta, size: r.content.length, internalDate: r.internalDate, flags: r.flags, messageId: r.messageId }, content: r.content };
     }
   }
 
   async close(): Promise<void> {
     this.cache.clear();
+    this.cachedBytes = 0;
     this.lists.clear();
   }
 }

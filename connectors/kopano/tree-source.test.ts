@@ -86,6 +86,21 @@ describe('kopano-tree source (EML/ICS/VCF export tree)', () => {
     expect(all(tgt)).toHaveLength(6);
   });
 
+  it('items larger than the listing cache are read again, whole, when the engine asks', async () => {
+    const big = Buffer.concat([eml(7), Buffer.alloc(17 * 1024 * 1024, 0x61), Buffer.from('\r\n')]);
+    mkdirSync(join(root, 'tree', 'Big'));
+    writeFileSync(join(root, 'tree', 'Big', 'EE01.eml'), big);
+    writeFileSync(join(root, 'tree', 'Big', 'EE02.eml'), eml(8));
+    const mb = await new KopanoTreeSource(root, log).openMailbox({ login: 'tree' });
+    const c = (await mb.containers()).find((x) => x.id === 'Big')!;
+    const page = await mb.changes(c, null, 10);
+    expect(page.items.map((i) => [i.id, i.size])).toEqual([['EE01', big.length], ['EE02', eml(8).length]]);
+    const got = new Map<string, Buffer>();
+    for await (const r of mb.read(c, page.items)) if ('content' in r) got.set(r.meta.id, r.content);
+    expect(got.get('EE01')?.equals(big)).toBe(true);
+    expect(got.get('EE02')?.equals(eml(8))).toBe(true);
+  });
+
   it('an EML file in a calendar folder is refused for that item', async () => {
     writeFileSync(join(root, 'tree', 'Calendar', 'BB03.eml'), eml(9));
     const mb = await new KopanoTreeSource(root, log).openMailbox({ login: 'tree' });
