@@ -4,6 +4,7 @@ import ICAL from 'ical.js';
 import { type KopanoItem, KopanoUserBackup } from './backup-reader.js';
 import { classFits, convertItem, kindOfContainerClass } from './item-content.js';
 import { type MapiProp, PSETID, PropList } from './mapi-props.js';
+import { flatEntryListAddresses } from './entry-ids.js';
 import { toCalendarEvent, toContact, toTask } from './to-groupware.js';
 import { TAG, toMailMessage } from './to-mail.js';
 import { fixtureMissing, kopanoFixture, weeklyRecurBlob } from './test-support.js';
@@ -11,6 +12,10 @@ import { fixtureMissing, kopanoFixture, weeklyRecurBlob } from './test-support.j
 const item = (props: MapiProp[], recipients: MapiProp[][] = []): KopanoItem => ({
   sourcekey: 'AB01', props: new PropList(props), recipients: recipients.map((r) => new PropList(r)), attachments: [],
 });
+const oneOff = (name: string, type: string, addr: string) => Buffer.concat([
+  Buffer.alloc(4), Buffer.from('812B1FA4BEA310199D6E00DD010F5402', 'hex'), Buffer.from([0, 0, 0x00, 0x80]),
+  Buffer.from(`${name}\0${type}\0${addr}\0`, 'utf16le'),
+]);
 const addrText = (a: AddressObject | AddressObject[] | undefined): string => (Array.isArray(a) ? a.map((x) => x.text).join(', ') : a?.text ?? '');
 
 describe('Kopano MAPI properties → neutral models (pure)', () => {
@@ -58,11 +63,24 @@ describe('Kopano MAPI properties → neutral models (pure)', () => {
     expect([ev.allDay, ev.start.date, ev.end?.date]).toEqual([true, '2020-03-10', '2020-03-11']);
   });
 
-  it('turns a distribution list into a group vCard from its one-off members', async () => {
-    const oneOff = (name: string, type: string, addr: string) => Buffer.concat([
-      Buffer.alloc(4), Buffer.from('812B1FA4BEA310199D6E00DD010F5402', 'hex'), Buffer.from([0, 0, 0x00, 0x80]),
-      Buffer.from(`${name}\0${type}\0${addr}\0`, 'utf16le'),
+  it('reads Reply-To from the one-off entries of PR_REPLY_RECIPIENT_ENTRIES, skipping address-book entry ids', () => {
+    const entries = [oneOff('Help Desk', 'SMTP', 'help@example.org'), Buffer.concat([Buffer.alloc(4), Buffer.from('AC21A95040D3EE48B319FBA753304425', 'hex'), Buffer.from([1, 2, 3])])];
+    const flat = Buffer.concat([
+      Buffer.from(new Uint32Array([entries.length, 0]).buffer),
+      ...entries.map((e) => Buffer.concat([Buffer.from(new Uint32Array([e.length]).buffer), e, Buffer.alloc((4 - (e.length % 4)) % 4)])),
     ]);
+    expect(flatEntryListAddresses(flat)).toEqual([{ name: 'Help Desk', address: 'help@example.org' }]);
+    expect(toMailMessage(item([{ tag: TAG.REPLY_RECIPIENT_ENTRIES, value: flat }])).replyTo).toEqual([{ name: 'Help Desk', address: 'help@example.org' }]);
+  });
+
+  it('takes the contact photo attachment', () => {
+    const c = toContact({ ...item([{ tag: TAG.DISPLAY_NAME, value: 'Jane' }]), attachments: [
+      { props: new PropList([{ tag: 0x7fff000b, value: true }, { tag: TAG.ATTACH_MIME_TAG, value: 'image/png' }]), data: Buffer.from('PNGDATA') },
+    ] });
+    expect(c.photo).toEqual({ mimeType: 'image/png', data: Buffer.from('PNGDATA') });
+  });
+
+  it('turns a distribution list into a group vCard from its one-off members', async () => {
     const dl = item([
       { tag: TAG.MESSAGE_CLASS, value: 'IPM.DistList' }, { tag: TAG.DISPLAY_NAME, value: 'Team' },
       { tag: 0x80011102, value: [oneOff('Jane Doe', 'SMTP', 'jane@example.org'), oneOff('Bob', 'SMTP', 'bob@example.org')], named: { guid: PSETID.Address, kind: 'id', id: 0x8054 } },

@@ -12,6 +12,7 @@ import type { Attendee, CalendarEvent, Contact, ContactGroup, DateTimeValue, Tas
 import { parseAppointmentRecur, seriesRecurrence, zoneOfTzDefinition, type SeriesRecurrence } from '../../mappings/mapi/appointment-recurrence.js';
 import type { KopanoItem } from './backup-reader.js';
 import { PSETID, type PropList } from './mapi-props.js';
+import { parseOneOffEntryId } from './entry-ids.js';
 import { TAG, categories, recipientAddress } from './to-mail.js';
 
 /** PSETID_Meeting {6ED8DA90-450B-101B-98DA-00AA003F1305} as stored. */
@@ -188,6 +189,7 @@ export function toContact(item: KopanoItem): Contact {
   };
   for (const a of [work, home]) if (a.street || a.city || a.region || a.postalCode || a.country) addresses.push(a);
   const birthday = p.date(CONTACT.BIRTHDAY);
+  const photoAtt = item.attachments.find((a) => a.props.bool(PR_ATTACHMENT_CONTACTPHOTO) === true && a.data && a.data.length > 0);
   const urls = [p.string(CONTACT.BUSINESS_HOMEPAGE), p.string(CONTACT.PERSONAL_HOMEPAGE)].filter((u): u is string => !!u);
   return {
     uid: uid(item),
@@ -208,35 +210,13 @@ export function toContact(item: KopanoItem): Contact {
     notes: p.string(TAG.BODY),
     urls: urls.length ? urls : undefined,
     categories: categories(p),
+    photo: photoAtt?.data ? { mimeType: photoAtt.props.string(TAG.ATTACH_MIME_TAG) ?? 'image/jpeg', data: photoAtt.data } : undefined,
     lastModified: p.date(TAG.LAST_MODIFICATION_TIME),
   };
 }
 
-const MAPI_ONE_OFF_UNICODE = 0x8000;
-
-/** A one-off entry id ([MS-OXCDATA] 2.2.5.1): flags, provider UID, version, flags, then name, type, address. */
-export function parseOneOffEntryId(e: Buffer): { name?: string; addrType?: string; address?: string } | undefined {
-  if (e.length < 24) return undefined;
-  const flags = e.readUInt16LE(22);
-  const unicode = (flags & MAPI_ONE_OFF_UNICODE) !== 0;
-  const parts: string[] = [];
-  let pos = 24;
-  for (let i = 0; i < 3 && pos < e.length; i++) {
-    if (unicode) {
-      let end = pos;
-      while (end + 1 < e.length && (e[end] !== 0 || e[end + 1] !== 0)) end += 2;
-      parts.push(e.toString('utf16le', pos, end));
-      pos = end + 2;
-    } else {
-      let end = e.indexOf(0, pos);
-      if (end < 0) end = e.length;
-      parts.push(e.toString('latin1', pos, end));
-      pos = end + 1;
-    }
-  }
-  const [name, addrType, address] = parts;
-  return { name: name || undefined, addrType: addrType || undefined, address: address || undefined };
-}
+/** PR_ATTACHMENT_CONTACTPHOTO: the attachment is the contact's picture. */
+const PR_ATTACHMENT_CONTACTPHOTO = 0x7fff000b;
 
 /** A distribution list (IPM.DistList) from its one-off members (PidLidDistributionListOneOffMembers). */
 export function toContactGroup(item: KopanoItem): ContactGroup {

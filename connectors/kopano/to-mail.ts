@@ -11,6 +11,7 @@ import iconv from 'iconv-lite';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
 import type { KopanoAttachment, KopanoItem } from './backup-reader.js';
 import { PSETID, type PropList } from './mapi-props.js';
+import { flatEntryListAddresses } from './entry-ids.js';
 
 export const TAG = {
   MESSAGE_CLASS: 0x001a001f,
@@ -22,6 +23,7 @@ export const TAG = {
   SENT_REPRESENTING_ADDRTYPE: 0x0064001f,
   SENT_REPRESENTING_EMAIL: 0x0065001f,
   TRANSPORT_HEADERS: 0x007d001f,
+  REPLY_RECIPIENT_ENTRIES: 0x004f0102,
   SENDER_NAME: 0x0c1a001f,
   SENDER_ADDRTYPE: 0x0c1e001f,
   SENDER_EMAIL: 0x0c1f001f,
@@ -117,10 +119,13 @@ export function toMailMessage(item: KopanoItem, opts: { read?: boolean } = {}): 
     ?? addr(p.string(TAG.SENDER_NAME), p.string(TAG.SENDER_ADDRTYPE), p.string(TAG.SENDER_EMAIL), p.string(TAG.SENDER_SMTP_ADDRESS));
   const sender = addr(p.string(TAG.SENDER_NAME), p.string(TAG.SENDER_ADDRTYPE), p.string(TAG.SENDER_EMAIL), p.string(TAG.SENDER_SMTP_ADDRESS));
   const sameSender = sender && from && sender.address?.toLowerCase() === from.address?.toLowerCase();
+  const replyEntries = p.binary(TAG.REPLY_RECIPIENT_ENTRIES);
+  const replyTo = replyEntries ? flatEntryListAddresses(replyEntries) : [];
   return {
     transportHeaders: p.string(TAG.TRANSPORT_HEADERS) || undefined,
     from,
     sender: sameSender ? undefined : sender,
+    replyTo: replyTo.length ? replyTo : undefined,
     to, cc, bcc,
     subject: p.string(TAG.SUBJECT),
     date: p.date(TAG.CLIENT_SUBMIT_TIME),
