@@ -148,11 +148,12 @@ function* contentNodeIds(folder: FolderInternals): Generator<number> {
 }
 
 /**
- * Loads an item. pst-extractor prints "unknown message type" for every class it has no subclass
- * for (IPM.Post, IPM.DistList, IPM.StickyNote…: plain PSTMessage objects, nothing wrong); that
- * one line is dropped, any other output passes through.
+ * Runs a pst-extractor call that may create message objects. pst-extractor prints "unknown
+ * message type" for every class it has no subclass for (IPM.Post, IPM.DistList,
+ * IPM.StickyNote…: plain PSTMessage objects, nothing wrong); that one line is dropped, any other
+ * output passes through.
  */
-function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
+export function quietly<T>(fn: () => T): T {
   const { log, error } = console;
   const filter = (write: (...args: unknown[]) => void) => (...args: unknown[]): void => {
     if (typeof args[0] === 'string' && args[0].startsWith('PSTUtil::createAppropriatePSTMessageObject unknown message type')) return;
@@ -161,11 +162,16 @@ function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
   console.log = filter(log);
   console.error = filter(error);
   try {
-    return PSTUtil.detectAndLoadPSTObject(pst, Long.fromNumber(nodeId)) as PSTMessage;
+    return fn();
   } finally {
     console.log = log;
     console.error = error;
   }
+}
+
+/** Loads an item by its node id. */
+function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
+  return quietly(() => PSTUtil.detectAndLoadPSTObject(pst, Long.fromNumber(nodeId)) as PSTMessage);
 }
 
 interface Header { format: PstFormat; fileEof: number; crypt: number; nbtRoot: number; bbtRoot: number }
