@@ -64,10 +64,7 @@ export function toMailMessage(msg: PSTMessage, depth = 0): MailMessage {
     references: nonEmpty(stringProp(o, PR_INTERNET_REFERENCES).trim()),
     messageClass: msg.messageClass,
     importance: importanceOf(intProp(o, 0x0017)),
-    read: msg.isRead,
-    flagged: intProp(o, PR_FLAG_STATUS) === FLAG_STATUS_FLAGGED,
-    ...verbState(intProp(o, 0x1081)),
-    categories: categories(o),
+    ...messageState(msg),
   };
   Object.assign(out, senders(msg));
   Object.assign(out, recipients(msg));
@@ -88,6 +85,12 @@ export function toMailMessage(msg: PSTMessage, depth = 0): MailMessage {
   }
   if (attachments.length) out.attachments = attachments;
   return out;
+}
+
+/** Read, flag and verb state and categories: what becomes IMAP flags (cheap: no bodies or attachments read). */
+export function messageState(msg: PSTMessage): Pick<MailMessage, 'read' | 'flagged' | 'answered' | 'forwarded' | 'categories'> {
+  const o = internals(msg);
+  return { read: msg.isRead, flagged: intProp(o, PR_FLAG_STATUS) === FLAG_STATUS_FLAGGED, ...verbState(intProp(o, 0x1081)), categories: categories(o) };
 }
 
 function senders(msg: PSTMessage): Pick<MailMessage, 'from' | 'sender'> {

@@ -57,8 +57,22 @@ export interface ImapSourceConfig extends EndpointConfig {
   type: 'imap';
 }
 
-/** Discriminated on `type`; 'ews', 'pst', 'kopano' will join here. */
-export type SourceConfig = ImapSourceConfig;
+/** Outlook PST/OST files on disk, one or more per mailbox (connectors/pst). */
+export interface PstSourceConfig {
+  type: 'pst';
+  /** Directory holding the files (absolute after loading). */
+  directory: string;
+  /**
+   * Where a mailbox's files are, relative to `directory`: "{login}" stands for the mailbox's
+   * source login, "*" for any characters within one path segment. Default: "{login}.pst".
+   */
+  files: string;
+  /** Windows code page of 8-bit strings in ANSI files that declare none (default: guessed per file, else 1252). */
+  codepage?: number;
+}
+
+/** Discriminated on `type`; 'ews', 'kopano' will join here. */
+export type SourceConfig = ImapSourceConfig | PstSourceConfig;
 export type SourceType = SourceConfig['type'];
 
 export interface NamespaceOverride {
@@ -352,10 +366,22 @@ const imapSourceSchema = z
   })
   .strict();
 
+const pstSourceSchema = z
+  .object({
+    type: z.literal('pst'),
+    directory: nonEmpty,
+    files: nonEmpty
+      .refine((s) => s.includes('{login}'), 'must contain {login} (each mailbox needs its own files)')
+      .refine((s) => !s.split('/').includes('..'), 'must stay inside the directory (no "..")')
+      .default('{login}.pst'),
+    codepage: int(1, 65535).optional(),
+  })
+  .strict();
+
 export const sourceSchema = z
-  .discriminatedUnion('type', [imapSourceSchema])
-  .superRefine(checkEndpoint)
-  .transform((s): SourceConfig => defaultPort(s));
+  .discriminatedUnion('type', [imapSourceSchema, pstSourceSchema])
+  .superRefine((s, ctx) => { if (s.type === 'imap') checkEndpoint(s, ctx); })
+  .transform((s): SourceConfig => (s.type === 'imap' ? defaultPort(s) : s));
 
 export const targetSchema = z
   .object({
