@@ -8,6 +8,7 @@ import type { ImapEndpoint } from './imap-common/endpoint.js';
 import { ImapSource } from './imap-source/index.js';
 import { KopanoBackupSource } from './kopano/index.js';
 import { KopanoTreeSource } from './kopano/tree-source.js';
+import { PstSource } from './pst/index.js';
 import { UmsImapTarget } from './ums-imap/index.js';
 
 export interface ConnectorContext {
@@ -39,6 +40,8 @@ export function createSource(cfg: SourceConfig, ctx: ConnectorContext): SourceCo
       return new KopanoBackupSource(cfg.path, ctx.log);
     case 'kopano-tree':
       return new KopanoTreeSource(cfg.path, ctx.log);
+    case 'pst':
+      return new PstSource({ directory: cfg.directory, files: cfg.files, codepage: cfg.codepage }, ctx.log);
   }
 }
 

@@ -21,7 +21,7 @@ describe('config: kopano-backup and kopano-tree sources', () => {
   it('accepts a backup directory without source passwords and resolves it against the config dir', () => {
     const r = validateConfigText(text('  type: kopano-backup\n  path: backups/kopano'), { baseDir: dir, env: { TGT: 'x' } });
     expect(r.issues).toEqual([]);
-    expect(r.config?.source).toEqual({ type: 'kopano-backup', path: path.join(dir, 'backups/kopano'), maxConnections: 4, auth: { mode: 'none' } });
+    expect(r.config?.source).toEqual({ type: 'kopano-backup', path: path.join(dir, 'backups/kopano') });
     const src = createSource(r.config!.source, { baseDir: dir, env: {}, log: pino({ level: 'silent' }), perMailbox: { source: 1, target: 1 } });
     expect(src).toBeInstanceOf(KopanoBackupSource);
   });
@@ -29,7 +29,7 @@ describe('config: kopano-backup and kopano-tree sources', () => {
   it('builds the tree source and warns that a source password is ignored', () => {
     const r = validateConfigText(text('  type: kopano-tree\n  path: /srv/export', '  - source: testuser\n    sourcePassword: env:TGT\n    targetPassword: env:TGT'), { baseDir: dir, env: { TGT: 'x' } });
     expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
-    expect(r.issues.map((i) => i.message)).toEqual([expect.stringContaining('ignored because source.auth.mode is none')]);
+    expect(r.issues.map((i) => i.message)).toEqual([expect.stringContaining('ignored because source.type kopano-tree needs no password')]);
     const src = createSource(r.config!.source, { baseDir: dir, env: {}, log: pino({ level: 'silent' }), perMailbox: { source: 1, target: 1 } });
     expect(src).toBeInstanceOf(KopanoTreeSource);
   });

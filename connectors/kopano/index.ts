@@ -3,8 +3,9 @@
  * read natively (Berkeley DB hash + pickle readers, no Python, no Kopano server).
  *
  * - Containers: the backup's folders that are not deleted and whose container class is mail,
- *   calendar, contacts or tasks; other folder types (sticky notes, journal…) are logged and
- *   listed by `skippedContainers()`. Container id = the folder's SOURCEKEY.
+ *   calendar, contacts or tasks; other folder types (sticky notes, journal…) and unreadable
+ *   folders are listed with `skip` and the reason (the plan reports them as not migrated), and
+ *   by `skippedContainers()`. Container id = the folder's SOURCEKEY.
  * - Epoch = the folder's SOURCEKEY: it is the server's identity for the folder and stays the
  *   same across incremental backups of the same store, so item ids stay meaningful. (A folder
  *   restored into another store gets a new SOURCEKEY and therefore counts as new.)
@@ -82,10 +83,13 @@ export class KopanoBackupMailbox extends FileMailbox {
         if (f.deleted) continue;
         const kind = kindOfContainerClass(f.containerClass);
         const path = f.path.join('/');
+        const token = fileToken(join(f.dir, 'items'), join(f.dir, 'index'));
         if (!kind || f.error) {
-          const reason = f.error ? `unreadable folder: ${f.error}` : `folder type ${f.containerClass ?? '(none)'} is not migrated`;
+          const reason = f.error ? `unreadable folder: ${f.error}` : `folder type ${f.containerClass ?? '(none)'} is not migrated (${this.countOf(f)} items)`;
           this.skipped.push({ path, reason });
           this.log.warn({ folder: path, containerClass: f.containerClass }, 'kopano-backup: folder skipped: %s', reason);
+          // Listed with `skip`, so the plan and the report show it as not migrated.
+          out.push({ c: { id: f.sourcekey, path: f.path, delimiter: '/', kind: kind ?? 'mail', skip: reason, epoch: f.sourcekey, token }, folder: f });
           continue;
         }
         const entryId = f.props.binary(PR_ENTRYID);
@@ -95,7 +99,7 @@ export class KopanoBackupMailbox extends FileMailbox {
         out.push({
           c: {
             id: f.sourcekey, path: f.path, delimiter: '/', kind, specialUse,
-            epoch: f.sourcekey, token: fileToken(join(f.dir, 'items'), join(f.dir, 'index')),
+            epoch: f.sourcekey, token,
           },
           folder: f,
         });
@@ -103,6 +107,14 @@ export class KopanoBackupMailbox extends FileMailbox {
       this.containerList = out;
     }
     return this.containerList;
+  }
+
+  private countOf(folder: BackupFolder): number | string {
+    try {
+      return this.backup.itemIds(folder).length;
+    } catch {
+      return 'unknown number of';
+    }
   }
 
   fileContainers(): FileContainer[] {

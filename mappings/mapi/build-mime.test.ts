@@ -213,7 +213,7 @@ describe('buildMime: attachments', () => {
     expect(p.attachments).toHaveLength(1);
     const m1 = p.attachments[0]!;
     expect(m1.contentType).toBe('message/rfc822');
-    expect(m1.filename).toBe('Weitergeleitet.msg');
+    expect(m1.filename).toBe('Weitergeleitet.eml');
     const p2 = await simpleParser(m1.content);
     expect(p2.subject).toBe('middle');
     expect(p2.attachments[0]?.contentType).toBe('message/rfc822');

@@ -131,7 +131,7 @@ async function attachment(att: MailAttachment, index: number, html: string | und
     }
     return {
       contentType: 'message/rfc822',
-      filename: att.filename || `${safeName(att.message.subject) || 'message'}.eml`,
+      filename: emlName(att.filename || safeName(att.message.subject) || 'message'),
       content,
       contentDisposition: att.inline ? 'inline' : 'attachment',
     };
@@ -147,6 +147,11 @@ async function attachment(att: MailAttachment, index: number, html: string | und
     headers: !referenced && att.contentId ? { 'Content-ID': `<${att.contentId}>` } : undefined,
     contentDisposition: att.inline || referenced ? 'inline' : 'attachment',
   };
+}
+
+/** An embedded message's file name ends in .eml (an Outlook ".msg" name would mislead: the part is MIME). */
+function emlName(name: string): string {
+  return /\.eml$/i.test(name) ? name : `${name.replace(/\.msg$/i, '')}.eml`;
 }
 
 /** A file-name-safe rendering of a subject for an embedded message's .eml name. */

@@ -57,31 +57,36 @@ export interface ImapSourceConfig extends EndpointConfig {
   type: 'imap';
 }
 
-/** File-based sources log in nowhere: no source passwords. */
-export interface FileSourceAuth {
-  mode: 'none';
-}
-
-/** A directory of kopano-backup user directories (`<path>/<login>/`). */
+/** A directory of kopano-backup user directories (`<path>/<login>/`); read from files, no login. */
 export interface KopanoBackupSourceConfig {
   type: 'kopano-backup';
   /** Absolute after loading. */
   path: string;
-  maxConnections: number;
-  auth: FileSourceAuth;
 }
 
-/** A tree of Kopano per-item exports (`<path>/<login>/<folder path>/<sourcekey>.eml|.ics|.vcf`). */
+/** A tree of Kopano per-item exports (`<path>/<login>/<folder path>/<sourcekey>.eml|.ics|.vcf`); no login. */
 export interface KopanoTreeSourceConfig {
   type: 'kopano-tree';
   /** Absolute after loading. */
   path: string;
-  maxConnections: number;
-  auth: FileSourceAuth;
 }
 
-/** Discriminated on `type`; 'ews', 'pst' will join here. */
-export type SourceConfig = ImapSourceConfig | KopanoBackupSourceConfig | KopanoTreeSourceConfig;
+/** Outlook PST/OST files on disk, one or more per mailbox (connectors/pst). */
+export interface PstSourceConfig {
+  type: 'pst';
+  /** Directory holding the files (absolute after loading). */
+  directory: string;
+  /**
+   * Where a mailbox's files are, relative to `directory`: "{login}" stands for the mailbox's
+   * source login, "*" for any characters within one path segment. Default: "{login}.pst".
+   */
+  files: string;
+  /** Windows code page of 8-bit strings in ANSI files that declare none (default: guessed per file, else 1252). */
+  codepage?: number;
+}
+
+/** Discriminated on `type`; 'ews' will join here. */
+export type SourceConfig = ImapSourceConfig | PstSourceConfig | KopanoBackupSourceConfig | KopanoTreeSourceConfig;
 export type SourceType = SourceConfig['type'];
 
 export interface NamespaceOverride {
@@ -375,16 +380,23 @@ const imapSourceSchema = z
   })
   .strict();
 
-const fileSourceShape = {
-  path: nonEmpty,
-  maxConnections: int(1, 100).default(4),
-  auth: z.object({ mode: z.literal('none').default('none') }).strict().default({ mode: 'none' }),
-};
-const kopanoBackupSourceSchema = z.object({ type: z.literal('kopano-backup'), ...fileSourceShape }).strict();
-const kopanoTreeSourceSchema = z.object({ type: z.literal('kopano-tree'), ...fileSourceShape }).strict();
+const pstSourceSchema = z
+  .object({
+    type: z.literal('pst'),
+    directory: nonEmpty,
+    files: nonEmpty
+      .refine((s) => s.includes('{login}'), 'must contain {login} (each mailbox needs its own files)')
+      .refine((s) => !s.split('/').includes('..'), 'must stay inside the directory (no "..")')
+      .default('{login}.pst'),
+    codepage: int(1, 65535).optional(),
+  })
+  .strict();
+
+const kopanoBackupSourceSchema = z.object({ type: z.literal('kopano-backup'), path: nonEmpty }).strict();
+const kopanoTreeSourceSchema = z.object({ type: z.literal('kopano-tree'), path: nonEmpty }).strict();
 
 export const sourceSchema = z
-  .discriminatedUnion('type', [imapSourceSchema, kopanoBackupSourceSchema, kopanoTreeSourceSchema])
+  .discriminatedUnion('type', [imapSourceSchema, pstSourceSchema, kopanoBackupSourceSchema, kopanoTreeSourceSchema])
   .superRefine((s, ctx) => { if (s.type === 'imap') checkEndpoint(s, ctx); })
   .transform((s): SourceConfig => (s.type === 'imap' ? defaultPort(s) : s));
 
