@@ -9,6 +9,9 @@ import type { EwsAuth, EwsEndpoint } from './ews/client.js';
 import { EwsSource } from './ews/source.js';
 import type { ImapEndpoint } from './imap-common/endpoint.js';
 import { ImapSource } from './imap-source/index.js';
+import { KopanoBackupSource } from './kopano/index.js';
+import { KopanoTreeSource } from './kopano/tree-source.js';
+import { PstSource } from './pst/index.js';
 import { UmsImapTarget } from './ums-imap/index.js';
 
 export interface ConnectorContext {
@@ -62,6 +65,12 @@ export function createSource(cfg: SourceConfig, ctx: ConnectorContext): SourceCo
       return new ImapSource(imapEndpoint(cfg, ctx, true), ctx.log, ctx.perMailbox.source, ctx.serverSlots?.(serverKey(cfg), cfg.maxConnections));
     case 'ews':
       return new EwsSource(ewsEndpoint(cfg, ctx, ctx.retry ?? { attempts: 8, baseDelayMs: 1000, maxDelayMs: 60_000 }), ctx.log, ctx.perMailbox.source, { vcardVersion: cfg.vcardVersion });
+    case 'kopano-backup':
+      return new KopanoBackupSource(cfg.path, ctx.log);
+    case 'kopano-tree':
+      return new KopanoTreeSource(cfg.path, ctx.log);
+    case 'pst':
+      return new PstSource({ directory: cfg.directory, files: cfg.files, codepage: cfg.codepage }, ctx.log);
   }
 }
 

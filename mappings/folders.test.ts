@@ -290,3 +290,17 @@ describe('planFolders: collisions', () => {
     });
   });
 });
+
+describe('planFolders: containers the source cannot migrate', () => {
+  test('are listed as not migrated with the source\'s reason, and warned about', () => {
+    const plan = planFolders([
+      { id: 'c', path: ['Calendar'], skip: 'IPF.Appointment folder (calendar): not migrated yet' },
+      { id: 'i', path: ['Inbox'] },
+    ], rules(), COURIER);
+    expect(plan.folders.map((f) => [f.sourceId, f.included, f.reason])).toEqual([
+      ['c', false, 'IPF.Appointment folder (calendar): not migrated yet'],
+      ['i', true, undefined],
+    ]);
+    expect(plan.warnings).toEqual(['"Calendar" not migrated: IPF.Appointment folder (calendar): not migrated yet']);
+  });
+});

@@ -49,7 +49,7 @@ export interface FolderPlan {
   notes: string[];
 }
 
-type SourceFolder = Pick<Container, 'id' | 'path' | 'specialUse'>;
+type SourceFolder = Pick<Container, 'id' | 'path' | 'specialUse' | 'skip'>;
 
 const SPECIAL_USE_OF: Readonly<Record<WellKnownFolder, SpecialUse>> = {
   sent: '\\Sent',
@@ -228,7 +228,8 @@ export function planFolders(
   const folders: FolderPlan[] = containers.map((c) => {
     const sourcePath = [...c.path];
     const notes: string[] = [];
-    const { included, reason } = selection.get(pathKey(sourcePath)) ?? select(sourcePath);
+    const { included, reason } = c.skip !== undefined ? { included: false, reason: c.skip } : selection.get(pathKey(sourcePath)) ?? select(sourcePath);
+    if (c.skip !== undefined) warnings.push(`${q(sourcePath.join('/'))} not migrated: ${c.skip}`);
     let raw: string[];
     let specialUse: SpecialUse | undefined;
     const rename = findRename(sourcePath);

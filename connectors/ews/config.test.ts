@@ -30,7 +30,8 @@ describe('EWS source config', () => {
     const oauth = base.replace(/ {4}mode: master\n[\s\S]*? {4}masterPassword: .*\n/, '    mode: oauth2\n    tenant: contoso.onmicrosoft.com\n    clientId: app\n    clientSecret: env:EWS_CLIENT_SECRET\n');
     const r = validateConfigText(oauth, { file: example, env });
     expect(r.issues).toEqual([]);
-    expect(r.config?.source.auth).toEqual({
+    const src = r.config?.source;
+    expect(src?.type === 'ews' ? src.auth : src).toEqual({
       mode: 'oauth2', tokenUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token', clientId: 'app', clientSecret: 'env:EWS_CLIENT_SECRET', scope: 'https://outlook.office365.com/.default',
     });
     const plain = validateConfigText(base.replace('url: https://mail.old.example', 'url: http://mail.old.example'), { file: example, env });

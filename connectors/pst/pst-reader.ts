@@ -19,16 +19,15 @@
  * reads past the end of the file into errors with the offset, and ends the endless loop a
  * corrupt block could cause.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import Long from 'long';
 import { PSTFile, PSTFolder, type PSTMessage } from 'pst-extractor';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
-import { FatalError, ItemError } from '../../src/util/errors.js';
+import { PstFileError, PstItemError, readHeader, type Header, type PstFormat } from './pst-header.js';
 import {
   FALLBACK_CODEPAGE, objectCodepage, string8Resolver, voteCodepage, type PropertyMap,
 } from './strings.js';
 
-export type PstFormat = 'ansi' | 'unicode' | 'unicode-4k';
+export { PstFileError, PstItemError, type PstFormat };
 
 export interface PstFolderEntry {
   /** Folder names from the walk's root (the IPM subtree by default), which itself is `[]`. */
@@ -84,24 +83,10 @@ export interface MessagesOptions {
   onError?: (err: PstItemError) => void;
 }
 
-/** The file as a whole cannot be read (not a PST, truncated, unsupported, corrupt index). */
-export class PstFileError extends FatalError {
-  constructor(readonly file: string, detail: string, readonly offset?: number, options?: { cause?: unknown }) {
-    super(`${file}: ${detail}${offset === undefined || detail.includes(`offset ${offset}`) ? '' : ` (at offset ${offset}, 0x${offset.toString(16)})`}`, 'PST_FILE', options);
-  }
-}
-
-/** One folder or item cannot be read; the rest of the file may still be. */
-export class PstItemError extends ItemError {
-  constructor(readonly file: string, readonly nodeId: number, readonly folderPath: string[], detail: string,
-    readonly offset?: number, options?: { cause?: unknown }) {
-    super(`${file}: node ${nodeId} (0x${nodeId.toString(16)}) in folder /${folderPath.join('/')}: ${detail}`, 'PST_ITEM', options);
-  }
-}
-
 // --- pst-extractor internals used here (not in its typings) -----------------------------------
 
 interface TableRow { get(id: number): { entryValueReference: number; itemIndex: number } | undefined }
+const PR_MESSAGE_SIZE = 0x0e08;
 interface FolderInternals {
   initEmailsTable(): void;
   emailsTable: { rowCount: number; getItems(start: number, count: number): TableRow[] } | null;
@@ -111,6 +96,10 @@ interface FolderInternals {
 interface ObjectInternals { pstTableItems: PropertyMap | null }
 
 const PR_IPM_SUBTREE_ENTRYID = 0x35e0;
+const PR_IPM_WASTEBASKET_ENTRYID = 0x35e3;
+const PR_IPM_SENTMAIL_ENTRYID = 0x35e4;
+const PR_IPM_DRAFTS_ENTRYID = 0x36d7;
+const PR_ADDITIONAL_REN_ENTRYIDS = 0x36d8;
 const PR_LTP_ROW_ID = 0x67f2;
 const NID_ROOT_FOLDER = 0x122;
 /** Where libpst and Outlook put the IPM subtree of an OST, whose store has no PR_IPM_SUBTREE_ENTRYID. */
@@ -132,27 +121,35 @@ function messageOf(err: unknown): string {
     .replace(/, open '[^']*'$/, '');
 }
 
-/** NIDs of a folder's items, row by row from its contents table (lazily), as pst-extractor's getNextChild. */
-function* contentNodeIds(folder: FolderInternals): Generator<number> {
+/**
+ * NIDs of a folder's items, row by row from its contents table (lazily), as pst-extractor's
+ * getNextChild, from row `start` on; each with its row (the position a resume starts from).
+ */
+function* contentNodeIds(folder: FolderInternals, start = 0): Generator<{ row: number; nodeId: number; size?: number }> {
   folder.initEmailsTable();
   const table = folder.emailsTable;
   if (table) {
-    for (let i = 0; i < table.rowCount; i++) {
-      const id = table.getItems(i, 1)[0]?.get(PR_LTP_ROW_ID);
-      if (id && id.itemIndex !== -1) yield id.entryValueReference;
+    for (let i = start; i < table.rowCount; i++) {
+      const row = table.getItems(i, 1)[0];
+      const id = row?.get(PR_LTP_ROW_ID);
+      // PR_MESSAGE_SIZE is a standard contents-table column (PT_LONG, stored in the row)
+      const size = row?.get(PR_MESSAGE_SIZE)?.entryValueReference;
+      if (id && id.itemIndex !== -1) yield { row: i, nodeId: id.entryValueReference, size: size === undefined ? undefined : size >>> 0 };
     }
   } else {
     // pst-extractor's fall-back when the contents table is unreadable: children in the node B-tree
-    for (const node of folder.fallbackEmailsTable ?? []) yield node.descriptorIdentifier;
+    const nodes = folder.fallbackEmailsTable ?? [];
+    for (let i = start; i < nodes.length; i++) yield { row: i, nodeId: nodes[i]!.descriptorIdentifier };
   }
 }
 
 /**
- * Loads an item. pst-extractor prints "unknown message type" for every class it has no subclass
- * for (IPM.Post, IPM.DistList, IPM.StickyNote…: plain PSTMessage objects, nothing wrong); that
- * one line is dropped, any other output passes through.
+ * Runs a pst-extractor call that may create message objects. pst-extractor prints "unknown
+ * message type" for every class it has no subclass for (IPM.Post, IPM.DistList,
+ * IPM.StickyNote…: plain PSTMessage objects, nothing wrong); that one line is dropped, any other
+ * output passes through.
  */
-function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
+export function quietly<T>(fn: () => T): T {
   const { log, error } = console;
   const filter = (write: (...args: unknown[]) => void) => (...args: unknown[]): void => {
     if (typeof args[0] === 'string' && args[0].startsWith('PSTUtil::createAppropriatePSTMessageObject unknown message type')) return;
@@ -161,54 +158,16 @@ function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
   console.log = filter(log);
   console.error = filter(error);
   try {
-    return PSTUtil.detectAndLoadPSTObject(pst, Long.fromNumber(nodeId)) as PSTMessage;
+    return fn();
   } finally {
     console.log = log;
     console.error = error;
   }
 }
 
-interface Header { format: PstFormat; fileEof: number; crypt: number; nbtRoot: number; bbtRoot: number }
-
-/** Reads and checks the HEADER ([MS-PST] 2.2.2.6) before pst-extractor does, for clear errors. */
-function readHeader(file: string): Header {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.alloc(564);
-    const got = readSync(fd, buf, 0, buf.length, 0);
-    if (got < 4 || buf.toString('latin1', 0, 4) !== '!BDN') {
-      throw new PstFileError(file, 'not a PST/OST file (no "!BDN" signature)', 0);
-    }
-    const wVer = buf.readUInt16LE(10);
-    let format: PstFormat;
-    if (wVer === 14 || wVer === 15) format = 'ansi';
-    else if (wVer === 23) format = 'unicode';
-    else if (wVer === 36) format = 'unicode-4k';
-    else throw new PstFileError(file, `unsupported PST version wVer=${wVer} (14/15 = ANSI, 23 = Unicode, 36 = Unicode 4K)`, 10);
-    const minHeader = format === 'ansi' ? 512 : 564;
-    if (got < minHeader) {
-      throw new PstFileError(file, `truncated: the header needs ${minHeader} bytes, the file has ${size}`, size);
-    }
-    // ROOT.ibFileEof: ANSI at 168 (32-bit), Unicode at 184 (64-bit); bCryptMethod: 461 / 513
-    const fileEof = format === 'ansi' ? buf.readUInt32LE(168) : Number(buf.readBigUInt64LE(184));
-    const crypt = buf[format === 'ansi' ? 461 : 513]!;
-    if (size < fileEof) {
-      throw new PstFileError(file, `truncated: the header says the file ends at offset ${fileEof} (0x${fileEof.toString(16)}), but it has only ${size} bytes`, size);
-    }
-    const cryptAt = format === 'ansi' ? 461 : 513;
-    if (crypt === 2) throw new PstFileError(file, 'uses "high" (cyclic) encryption, which is not supported', cryptAt);
-    if (crypt !== 0 && crypt !== 1) throw new PstFileError(file, `corrupt header: unknown encryption method ${crypt}`, cryptAt);
-    // ROOT.BREFNBT.ib / ROOT.BREFBBT.ib: the root pages of the node and block B-trees
-    const nbtRoot = format === 'ansi' ? buf.readUInt32LE(188) : Number(buf.readBigUInt64LE(224));
-    const bbtRoot = format === 'ansi' ? buf.readUInt32LE(196) : Number(buf.readBigUInt64LE(240));
-    for (const [what, at] of [['node', nbtRoot], ['block', bbtRoot]] as const) {
-      if (at < minHeader || at + 512 > size) throw new PstFileError(file, `corrupt header: the ${what} B-tree root at offset ${at} is outside the file (${size} bytes)`, at);
-    }
-    return { format, fileEof, crypt, nbtRoot, bbtRoot };
-  } finally {
-    closeSync(fd);
-  }
+/** Loads an item by its node id. */
+function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
+  return quietly(() => PSTUtil.detectAndLoadPSTObject(pst, Long.fromNumber(nodeId)) as PSTMessage);
 }
 
 export class PstReader {
@@ -267,7 +226,7 @@ export class PstReader {
 
     const ids = contentNodeIds(f);
     while (true) {
-      let next: IteratorResult<number>;
+      let next: IteratorResult<{ nodeId: number }>;
       try {
         next = ids.next();
       } catch (err) {
@@ -276,30 +235,88 @@ export class PstReader {
         return;
       }
       if (next.done) return;
-      const childId = next.value;
+      const childId = next.value.nodeId;
       let entry: PstMessageEntry;
       try {
-        const raw = loadMessage(this.pst, childId);
-        entry = {
-          nodeId: childId,
-          messageClass: raw.messageClass,
-          subject: raw.subject,
-          displayName: raw.displayName,
-          senderName: raw.senderName,
-          senderEmailAddress: raw.senderEmailAddress,
-          internetMessageId: raw.internetMessageId,
-          clientSubmitTime: raw.clientSubmitTime,
-          deliveryTime: raw.messageDeliveryTime,
-          size: raw.messageSize.toNumber(),
-          hasAttachments: raw.hasAttachments,
-          raw,
-        };
+        entry = this.entry(childId);
       } catch (err) {
         fail(childId, err);
         continue;
       }
       yield entry;
     }
+  }
+
+  /**
+   * The rows of a folder's contents table from row `start` on, without loading the items (cheap).
+   * An unreadable table is a PstFileError naming the folder.
+   */
+  *contentIds(folder: PstFolderEntry | number, start = 0): Generator<{ row: number; nodeId: number; size?: number }> {
+    const nodeId = typeof folder === 'number' ? folder : folder.nodeId;
+    const path = typeof folder === 'number' ? [`node ${folder}`] : folder.path;
+    if ((nodeId & 0x1f) === NID_TYPE_SEARCH_FOLDER) return;
+    const ids = contentNodeIds(this.loadFolder(nodeId, path) as unknown as FolderInternals, start);
+    while (true) {
+      const next = this.guard(() => ids.next(), `reading the contents table of /${path.join('/')} (node ${nodeId})`, nodeId);
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+
+  /** Loads one item by its node id; a PstItemError naming the file, folder and node when it cannot be read. */
+  message(nodeId: number, folderPath: string[]): PstMessageEntry {
+    if (this.closed) throw new PstFileError(this.file, 'the file is closed');
+    try {
+      return this.entry(nodeId);
+    } catch (err) {
+      throw err instanceof PstItemError ? err : this.itemError(nodeId, folderPath, err);
+    }
+  }
+
+  private entry(childId: number): PstMessageEntry {
+    const raw = loadMessage(this.pst, childId);
+    return {
+      nodeId: childId,
+      messageClass: raw.messageClass,
+      subject: raw.subject,
+      displayName: raw.displayName,
+      senderName: raw.senderName,
+      senderEmailAddress: raw.senderEmailAddress,
+      internetMessageId: raw.internetMessageId,
+      clientSubmitTime: raw.clientSubmitTime,
+      deliveryTime: raw.messageDeliveryTime,
+      size: raw.messageSize.toNumber(),
+      hasAttachments: raw.hasAttachments,
+      raw,
+    };
+  }
+
+  /**
+   * Well-known folders by node id, from the entry ids the store keeps (whatever language the
+   * folders are named in): Sent Items and Deleted Items in the message store, Drafts and Junk on
+   * the root folder ([MS-OXOSFLD]). Missing or unreadable entries are left out.
+   */
+  specialFolders(): Map<number, '\\Sent' | '\\Trash' | '\\Drafts' | '\\Junk'> {
+    const out = new Map<number, '\\Sent' | '\\Trash' | '\\Drafts' | '\\Junk'>();
+    const nid = (entryId: Buffer | undefined): number | undefined => (entryId && entryId.length >= 24 ? entryId.readUInt32LE(20) : undefined);
+    const set = (id: number | undefined, use: '\\Sent' | '\\Trash' | '\\Drafts' | '\\Junk'): void => { if (id !== undefined && !out.has(id)) out.set(id, use); };
+    try {
+      const store = (this.pst.getMessageStore() as unknown as ObjectInternals).pstTableItems;
+      set(nid(store?.get(PR_IPM_SENTMAIL_ENTRYID)?.data), '\\Sent');
+      set(nid(store?.get(PR_IPM_WASTEBASKET_ENTRYID)?.data), '\\Trash');
+      const root = (this.pst.getRootFolder() as unknown as ObjectInternals).pstTableItems;
+      set(nid(root?.get(PR_IPM_DRAFTS_ENTRYID)?.data), '\\Drafts');
+      const ren = root?.get(PR_ADDITIONAL_REN_ENTRYIDS);
+      // PT_MV_BINARY: count, offsets, values; the fifth value is the Junk E-mail folder
+      if (ren && ren.data.length >= 24 && ren.data.readUInt32LE(0) >= 5) {
+        const start = ren.data.readUInt32LE(4 + 4 * 4);
+        const end = ren.data.readUInt32LE(0) > 5 ? ren.data.readUInt32LE(4 + 5 * 4) : ren.data.length;
+        set(nid(ren.data.subarray(start, end)), '\\Junk');
+      }
+    } catch {
+      // a hint only: the folder mapping also knows the folders by name
+    }
+    return out;
   }
 
   /** An item error, with the offset of the item's property block when the error itself has none. */
@@ -382,7 +399,7 @@ function sampleCodepage(pst: PSTFile, limit = 8, maxFolders = 200): number | und
       if ((nid & 0x1f) === NID_TYPE_SEARCH_FOLDER) continue;
       if (folder.contentCount > 0) {
         const first = contentNodeIds(folder as unknown as FolderInternals).next();
-        if (!first.done) samples.push(objectCodepage((loadMessage(pst, first.value) as unknown as ObjectInternals).pstTableItems));
+        if (!first.done) samples.push(objectCodepage((loadMessage(pst, first.value.nodeId) as unknown as ObjectInternals).pstTableItems));
       }
       if (folder.hasSubfolders) queue.push(...folder.getSubFolders());
     } catch {

@@ -51,7 +51,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
     sync: config.sync,
   };
   const perMailbox = {
-    source: Math.min(config.source.maxConnections, tasks),
+    source: 'maxConnections' in config.source ? Math.min(config.source.maxConnections, tasks) : tasks,
     target: Math.min(config.target.maxConnections, tasks * config.concurrency.writersPerTask),
   };
   const ctx: ConnectorContext = { baseDir: loaded.baseDir, env, log, perMailbox, serverSlots: opts.serverSlots, retry: config.retry };
@@ -62,7 +62,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
   }
   const secret = (ref: string | undefined) => (ref ? resolveSecret(ref, { baseDir: loaded.baseDir, env }) : undefined);
   const jobs: MailboxJob[] = entries.map((m) => ({
-    source: { login: m.source, password: config.source.auth.mode === 'user' ? secret(m.sourcePassword) : undefined },
+    source: { login: m.source, password: 'auth' in config.source && config.source.auth.mode === 'user' ? secret(m.sourcePassword) : undefined },
     target: { login: m.target, password: config.target.auth.mode === 'user' ? secret(m.targetPassword) : undefined },
   }));
   return { loaded, log, sources: createSource(config.source, ctx), targets: createTarget(config.target, ctx), jobs, options };

@@ -13,6 +13,7 @@ describe('migration.example.yaml', () => {
     expect(r.issues).toEqual([]);
     const loaded = await loadConfig(example, { env, checkRefs: true });
     const c = loaded.config;
+    if (c.source.type !== 'imap') throw new Error(`the example's source is ${c.source.type}, not imap`);
     expect(c.source).toMatchObject({ type: 'imap', host: 'imap.old.example', port: 993, tls: 'implicit', maxConnections: 6 });
     expect(c.source.auth).toEqual({ mode: 'master', masterUser: 'migration-admin', masterPassword: 'env:OLD_IMAP_MASTER_PW', masterStyle: 'separator', masterSeparator: '*' });
     expect(c.target).toMatchObject({ type: 'ums-imap', host: 'imap.ums.example', port: 993, auth: { mode: 'user' }, utf8Accept: true });

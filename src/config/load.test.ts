@@ -119,7 +119,7 @@ describe('validateConfigText: valid configs', () => {
     expect(r.config?.filters.before).toEqual(new Date('2024-01-01T00:00:00Z'));
     expect(r.config?.filters.since).toEqual(new Date('2020-01-01T06:30:00Z'));
     expect(r.config?.filters.maxMessageSize).toBe(1610612736);
-    expect(r.config?.source.auth).toEqual({ mode: 'master', masterUser: 'admin', masterPassword: 'env:MASTER_PW', masterStyle: 'authzid', masterSeparator: '*' });
+    expect(r.config?.source.type === 'imap' && r.config.source.auth).toEqual({ mode: 'master', masterUser: 'admin', masterPassword: 'env:MASTER_PW', masterStyle: 'authzid', masterSeparator: '*' });
     expect(r.mailboxes).toEqual([{ source: 'bob@old.example', target: 'bob@old.example', targetPassword: 'env:BOB_TGT', origin: 'mailboxes[0]' }]);
   });
 
@@ -251,7 +251,7 @@ describe('validateConfigText: located errors', () => {
     ].join('\n');
     expect(validate(text).issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`)).toEqual([
       '1:10 version: unsupported config version 2; expected 1',
-      '3:9 source.type: expected one of imap, ews, got "pop3"',
+      '3:9 source.type: expected one of imap, ews, pst, kopano-backup, kopano-tree, got "pop3"',
       '5:1 target.host: required',
       '6:9 target.port: must be at most 65535, got 70000',
       '8:10 logging.level: expected one of trace, debug, info, warn, error, got "verbose"',
@@ -467,5 +467,35 @@ describe('loadConfig', () => {
     await expect(loadConfig(path.join(dir, 'none.yaml'))).rejects.toMatchObject({
       issues: [{ path: '', message: 'cannot read config file: ENOENT', severity: 'error' }],
     });
+  });
+});
+
+describe('validateConfigText: PST source', () => {
+  const pstConfig = (source: string, mailbox = '  - source: alice\n    target: alice@ums.example\n    targetPassword: env:ALICE_TGT') => `version: 1
+source:
+${source}
+target:
+  host: imap.ums.example
+mailboxes:
+${mailbox}
+`;
+
+  test('a folder of files: directory absolute, default pattern, no source password needed', () => {
+    const r = validate(pstConfig('  type: pst\n  directory: ./archives'));
+    expect(r.issues).toEqual([]);
+    expect(r.config?.source).toEqual({ type: 'pst', directory: path.join(dir, 'archives'), files: '{login}.pst' });
+    expect(r.mailboxes?.[0]).toMatchObject({ source: 'alice', target: 'alice@ums.example' });
+  });
+
+  test('a source password is ignored with a warning; the pattern must name the login and stay inside', () => {
+    const withPw = validate(pstConfig('  type: pst\n  directory: /srv/pst', '  - source: alice\n    sourcePassword: env:ALICE_SRC\n    targetPassword: env:ALICE_TGT'));
+    expect(withPw.issues.map((i) => `${i.severity} ${i.path}: ${i.message}`)).toEqual(['warning mailboxes[0].sourcePassword: ignored because source.type pst needs no password']);
+    const bad = validate(pstConfig('  type: pst\n  directory: /srv/pst\n  files: "../*.pst"\n  codepage: 0\n  host: x'));
+    expect(errors(bad.issues).map((i) => `${i.path}: ${i.message}`).sort()).toEqual([
+      'source.codepage: must be at least 1, got 0',
+      'source.files: must contain {login} (each mailbox needs its own files)',
+      'source.files: must stay inside the directory (no "..")',
+      'source.host: unknown key "host" (allowed: type, directory, files, codepage)',
+    ]);
   });
 });

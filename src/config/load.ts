@@ -470,7 +470,8 @@ function checkMailboxes(config: MigrationConfig, located: Located[], out: Issues
     ['source', 'sourcePassword'],
     ['target', 'targetPassword'],
   ] as const) {
-    const mode = config[side].auth.mode;
+    const ep = config[side];
+    const mode = 'auth' in ep ? ep.auth.mode : undefined;
     if (mode === 'user') {
       const csvMissingColumn = new Set<string>();
       for (const { entry, where, hasColumn } of located) {
@@ -485,14 +486,15 @@ function checkMailboxes(config: MigrationConfig, located: Located[], out: Issues
         reportMailbox(out, where, field, `required because ${side}.auth.mode is user`);
       }
     } else {
+      const why = mode === undefined ? `${side}.type ${ep.type} needs no password` : `${side}.auth.mode is master`;
       const warnedCsv = new Set<string>();
       for (const { entry, where } of located) {
         if (entry[field] === undefined) continue;
         if (where.kind === 'csv') {
           if (warnedCsv.has(where.name)) continue;
           warnedCsv.add(where.name);
-          out.add(['userMap'], `${where.name}: ${field} values are ignored because ${side}.auth.mode is master`, 'warning');
-        } else reportMailbox(out, where, field, `ignored because ${side}.auth.mode is master`, 'warning');
+          out.add(['userMap'], `${where.name}: ${field} values are ignored because ${why}`, 'warning');
+        } else reportMailbox(out, where, field, `ignored because ${why}`, 'warning');
       }
     }
   }
@@ -526,6 +528,7 @@ function checkRefs(config: MigrationConfig, located: Located[], baseDir: string,
   };
   for (const side of ['source', 'target'] as const) {
     const ep = config[side];
+    if (!('auth' in ep)) continue;
     if (ep.auth.mode === 'master') {
       const problem = tryResolve(ep.auth.masterPassword);
       if (problem) out.add([side, 'auth', 'masterPassword'], problem);
@@ -546,7 +549,8 @@ function checkRefs(config: MigrationConfig, located: Located[], baseDir: string,
     ['source', 'sourcePassword'],
     ['target', 'targetPassword'],
   ] as const) {
-    if (config[side].auth.mode !== 'user') continue;
+    const ep = config[side];
+    if (!('auth' in ep) || ep.auth.mode !== 'user') continue;
     for (const { entry, where } of located) {
       const ref = entry[field];
       if (ref === undefined) continue;
@@ -566,7 +570,9 @@ function resolvePaths(c: MigrationConfig, baseDir: string): MigrationConfig {
     target: { ...c.target },
   };
   if (c.logging.file !== undefined) out.logging.file = abs(c.logging.file);
-  if (c.source.caFile !== undefined) out.source.caFile = abs(c.source.caFile);
+  if (out.source.type === 'imap' && out.source.caFile !== undefined) out.source.caFile = abs(out.source.caFile);
+  if (out.source.type === 'pst') out.source.directory = abs(out.source.directory);
+  if (out.source.type === 'kopano-backup' || out.source.type === 'kopano-tree') out.source.path = abs(out.source.path);
   if (c.target.caFile !== undefined) out.target.caFile = abs(c.target.caFile);
   if (c.userMap !== undefined) out.userMap = abs(c.userMap);
   if (c.routing !== undefined) {

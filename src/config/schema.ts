@@ -93,8 +93,37 @@ export interface EwsSourceConfig {
   vcardVersion: '3.0' | '4.0';
 }
 
-/** Discriminated on `type`; 'pst', 'kopano' will join here. */
-export type SourceConfig = ImapSourceConfig | EwsSourceConfig;
+
+/** A directory of kopano-backup user directories (`<path>/<login>/`); read from files, no login. */
+export interface KopanoBackupSourceConfig {
+  type: 'kopano-backup';
+  /** Absolute after loading. */
+  path: string;
+}
+
+/** A tree of Kopano per-item exports (`<path>/<login>/<folder path>/<sourcekey>.eml|.ics|.vcf`); no login. */
+export interface KopanoTreeSourceConfig {
+  type: 'kopano-tree';
+  /** Absolute after loading. */
+  path: string;
+}
+
+/** Outlook PST/OST files on disk, one or more per mailbox (connectors/pst). */
+export interface PstSourceConfig {
+  type: 'pst';
+  /** Directory holding the files (absolute after loading). */
+  directory: string;
+  /**
+   * Where a mailbox's files are, relative to `directory`: "{login}" stands for the mailbox's
+   * source login, "*" for any characters within one path segment. Default: "{login}.pst".
+   */
+  files: string;
+  /** Windows code page of 8-bit strings in ANSI files that declare none (default: guessed per file, else 1252). */
+  codepage?: number;
+}
+
+/** Discriminated on `type`. */
+export type SourceConfig = ImapSourceConfig | EwsSourceConfig | PstSourceConfig | KopanoBackupSourceConfig | KopanoTreeSourceConfig;
 export type SourceType = SourceConfig['type'];
 
 export interface NamespaceOverride {
@@ -456,10 +485,26 @@ const ewsSourceSchema = z
   })
   .strict();
 
+const pstSourceSchema = z
+  .object({
+    type: z.literal('pst'),
+    directory: nonEmpty,
+    files: nonEmpty
+      .refine((s) => s.includes('{login}'), 'must contain {login} (each mailbox needs its own files)')
+      .refine((s) => !s.split('/').includes('..'), 'must stay inside the directory (no "..")')
+      .default('{login}.pst'),
+    codepage: int(1, 65535).optional(),
+  })
+  .strict();
+
+const kopanoBackupSourceSchema = z.object({ type: z.literal('kopano-backup'), path: nonEmpty }).strict();
+const kopanoTreeSourceSchema = z.object({ type: z.literal('kopano-tree'), path: nonEmpty }).strict();
+
 export const sourceSchema = z
-  .discriminatedUnion('type', [imapSourceSchema, ewsSourceSchema])
+  .discriminatedUnion('type', [imapSourceSchema, ewsSourceSchema, pstSourceSchema, kopanoBackupSourceSchema, kopanoTreeSourceSchema])
   .superRefine((s, ctx) => {
     if (s.type === 'imap') { checkEndpoint(s, ctx); return; }
+    if (s.type !== 'ews') return;
     if (/^http:/i.test(s.url) && !s.allowInsecure) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url'], message: 'http:// sends credentials in plaintext; use https:// or set allowInsecure: true to permit it' });
     }
@@ -467,7 +512,11 @@ export const sourceSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tlsVerify'], message: 'tlsVerify: false disables certificate checks; set allowInsecure: true to permit it' });
     }
   })
-  .transform((s): SourceConfig => (s.type === 'imap' ? defaultPort(s) : { ...s, impersonation: s.impersonation ?? s.auth.mode !== 'user' }));
+  .transform((s): SourceConfig => {
+    if (s.type === 'imap') return defaultPort(s);
+    if (s.type === 'ews') return { ...s, impersonation: s.impersonation ?? s.auth.mode !== 'user' };
+    return s;
+  });
 
 export const targetSchema = z
   .object({

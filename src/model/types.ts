@@ -29,6 +29,11 @@ export interface Container {
   kind: ItemKind;
   /** Special use reported by the source server (RFC 6154) or known from its type (EWS, PST). */
   specialUse?: SpecialUse;
+  /**
+   * Set when the source cannot migrate this container (e.g. a PST calendar without a calendar
+   * converter): the reason. The plan lists it as not migrated with a warning; no task runs for it.
+   */
+  skip?: string;
 }
 
 export interface ItemMeta {

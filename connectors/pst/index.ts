@@ -1,0 +1,260 @@
+/**
+ * PST source: Outlook PST/OST files on disk, one or more per mailbox (see mailbox-files.ts for
+ * the file pattern and the epoch). Read-only; the files are never written.
+ *
+ * - container: one folder of one file, id "<file>:<folder node id>", path = the folder path
+ *   below the IPM subtree (items in the subtree's root itself: a folder named after the store).
+ *   Folders of several files with the same path go into the same UMS folder.
+ * - item id: the message's node id (NID), stable inside the file, so a re-run or resume never
+ *   duplicates; cursor: the next row of the folder's contents table.
+ * - epoch: the file's identity (mailbox-files.ts); a PST does not change while it is migrated,
+ *   so the change sequence is the epoch too and an unchanged file costs one hash per folder.
+ * - Non-mail folders (calendar, contacts, tasks, notes, journal, search folders) holding items
+ *   are listed with `skip` and their reason (container-class.ts); empty ones are left out.
+ * - A file that cannot be opened (not a PST, truncated, corrupt index) becomes one container
+ *   named after the file whose probe fails with the error naming the file and offset; the
+ *   mailbox's other files go on. An unreadable item fails alone, naming file, folder and node.
+ *
+ * Memory: files are read with positioned reads, one message at a time; a listed page keeps its
+ * (property-only) message objects until they are read, bodies and attachments are read then.
+ */
+import { basename, extname } from 'node:path';
+import type { Logger } from 'pino';
+import { buildMime } from '../../mappings/mapi/build-mime.js';
+import { internalDate, mailFlags } from '../../mappings/mapi/mail-flags.js';
+import type {
+  AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceConnector, SourceMailbox,
+} from '../../src/model/types.js';
+import { FatalError, reasonOf } from '../../src/util/errors.js';
+import { classifyFolder } from './container-class.js';
+import { fileIdentity, fileLabel, mailboxFiles } from './mailbox-files.js';
+import { messageState, toMailMessage } from './pst-message.js';
+import { openPst, PstFileError, PstItemError, type PstMessageEntry, type PstReader } from './pst-reader.js';
+
+export interface PstSourceOptions {
+  directory: string;
+  /** File pattern below `directory` with "{login}" (see mailbox-files.ts). */
+  files: string;
+  /** Code page of 8-bit strings in ANSI files that declare none. */
+  codepage?: number;
+}
+
+export class PstSource implements SourceConnector {
+  readonly name = 'pst';
+
+  constructor(private readonly opts: PstSourceOptions, private readonly log: Logger) {}
+
+  async openMailbox(account: Account): Promise<SourceMailbox> {
+    const mb = new PstMailbox(this.opts, account.login, this.log.child({ side: 'source' }));
+    await mb.open();
+    return mb;
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface PstFile {
+  path: string;
+  label: string;
+  reader?: PstReader;
+  epoch: string;
+  /** Why the file (or its folder tree) cannot be read. */
+  error?: Error;
+}
+
+interface FolderRef { file: PstFile; nodeId: number; path: string[] }
+
+/** The id of the container standing for a file that cannot be read. */
+const BROKEN = 'unreadable';
+
+class PstMailbox implements SourceMailbox {
+  private files: PstFile[] = [];
+  private readonly folders = new Map<string, FolderRef>();
+  /** Messages of the last listed page per container, until read (saves loading them twice). */
+  private readonly listed = new Map<string, Map<string, PstMessageEntry>>();
+
+  constructor(private readonly opts: PstSourceOptions, private readonly login: string, private readonly log: Logger) {}
+
+  async open(): Promise<void> {
+    const paths = mailboxFiles(this.opts.directory, this.opts.files, this.login);
+    if (paths.length === 0) {
+      throw new FatalError(`no PST file for ${this.login}: nothing matches ${this.opts.files.split('{login}').join(this.login)} in ${this.opts.directory}`, 'PST_NO_FILE');
+    }
+    for (const path of paths) {
+      const f: PstFile = { path, label: fileLabel(this.opts.directory, path), epoch: '' };
+      try {
+        f.epoch = fileIdentity(path);
+        f.reader = await openPst(path, { codepage: this.opts.codepage });
+      } catch (err) {
+        f.error = err instanceof PstFileError ? err : new PstFileError(path, `cannot read: ${reasonOf(err)}`, undefined, { cause: err });
+        this.log.error({ file: f.label, err: f.error.message }, 'PST file cannot be read');
+      }
+      this.files.push(f);
+    }
+  }
+
+  async verify(): Promise<AccessCheck> {
+    const checks: AccessCheck['checks'] = this.files.map((f) => (f.reader
+      ? { name: `open ${f.label}`, ok: true, detail: `${f.reader.format} PST, code page ${f.reader.codepage}` }
+      : { name: `open ${f.label}`, ok: false, detail: f.error?.message }));
+    try {
+      const list = await this.containers();
+      const broken = this.files.filter((f) => f.error);
+      checks.push({ name: 'list folders', ok: broken.length === 0, detail: broken.length ? broken.map((f) => f.error!.message).join('; ') : `${list.length} folders` });
+    } catch (err) {
+      checks.push({ name: 'list folders', ok: false, detail: reasonOf(err) });
+    }
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  async containers(): Promise<Container[]> {
+    const out: Container[] = [];
+    this.folders.clear();
+    for (const f of this.files) {
+      if (f.reader && !f.error) {
+        try {
+          out.push(...(await this.fileContainers(f, f.reader)));
+          continue;
+        } catch (err) {
+          f.error = err instanceof Error ? err : new Error(String(err));
+          this.log.error({ file: f.label, err: f.error.message }, 'PST folder tree cannot be read');
+        }
+      }
+      // stands for the file in the report; its probe fails with the file's error
+      const id = `${f.label}:${BROKEN}`;
+      this.folders.set(id, { file: f, nodeId: 0, path: [f.label] });
+      out.push({ id, path: [f.label], delimiter: '/', kind: 'mail' });
+    }
+    return out;
+  }
+
+  private async fileContainers(f: PstFile, reader: PstReader): Promise<Container[]> {
+    const out: Container[] = [];
+    const special = reader.specialFolders();
+    for await (const entry of reader.folders()) {
+      const isRoot = entry.path.length === 0;
+      if (isRoot && entry.count === 0) continue;
+      const path = isRoot ? [reader.storeName || basename(f.path, extname(f.path))] : entry.path;
+      const verdict = entry.isSearchFolder
+        ? { kind: 'mail' as const, migrate: false, reason: 'search folder: its items live in other folders' }
+        : classifyFolder(entry.containerClass);
+      if (!verdict.migrate && entry.count === 0) continue; // nothing in it to lose
+      const id = `${f.label}:${entry.nodeId}`;
+      this.folders.set(id, { file: f, nodeId: entry.nodeId, path });
+      out.push({
+        id, path, delimiter: '/', kind: verdict.kind, specialUse: special.get(entry.nodeId),
+        ...(verdict.migrate ? {} : { skip: `${verdict.reason} (${entry.count} item${entry.count === 1 ? '' : 's'} in ${f.label})` }),
+      });
+    }
+    return out;
+  }
+
+  /** The folder behind a container, or the error of its file. */
+  private folder(c: Container): FolderRef & { reader: PstReader } {
+    const ref = this.folders.get(c.id);
+    if (!ref) throw new FatalError(`${c.id}: no such PST folder (list the containers first)`, 'PST_NO_FOLDER');
+    if (ref.nodeId === 0 || !ref.file.reader) throw ref.file.error ?? new FatalError(`${ref.file.path}: cannot be read`, 'PST_FILE');
+    return { ...ref, reader: ref.file.reader };
+  }
+
+  async stats(c: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
+    const { file, nodeId, reader } = this.folder(c);
+    let count = 0;
+    let bytes = 0;
+    for (const row of reader.contentIds(nodeId)) {
+      count++;
+      bytes += row.size ?? 0;
+    }
+    return { count, bytes: opts.withBytes ? bytes : undefined, epoch: file.epoch, token: `${file.epoch}:${count}`, changeSeq: file.epoch };
+  }
+
+  async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
+    const { file, nodeId, reader, path } = this.folder(c);
+    const start = cursor === null ? 0 : Number(cursor);
+    if (!Number.isInteger(start) || start < 0) throw new FatalError(`${c.id}: invalid cursor ${JSON.stringify(cursor)}`, 'PST_CURSOR');
+    const items: ItemMeta[] = [];
+    const page = new Map<string, PstMessageEntry>();
+    let next = start;
+    let done = true;
+    for (const row of reader.contentIds(nodeId, start)) {
+      if (items.length >= limit) { done = false; break; }
+      next = row.row + 1;
+      const id = String(row.nodeId);
+      try {
+        const entry = reader.message(row.nodeId, path);
+        page.set(id, entry);
+        items.push(this.meta(entry));
+      } catch (err) {
+        // listed anyway, so the engine records it as failed when it reads it
+        items.push({ id, size: row.size ?? 0, flags: [] });
+        this.log.warn({ file: file.label, folder: path.join('/'), item: id, err: reasonOf(err) }, 'PST item cannot be read');
+      }
+    }
+    this.listed.set(c.id, page);
+    return { epoch: file.epoch, items, cursor: String(next), done };
+  }
+
+  private meta(entry: PstMessageEntry, subjects = false): ItemMeta {
+    const raw = entry.raw;
+    const date = internalDate({ deliveryTime: raw.messageDeliveryTime ?? undefined, date: raw.clientSubmitTime ?? undefined })
+      ?? internalDate({ date: raw.creationTime ?? undefined });
+    return {
+      id: String(entry.nodeId), size: entry.size, internalDate: date, flags: mailFlags(messageState(raw)),
+      messageId: entry.internetMessageId?.trim() || undefined, ...(subjects ? { subject: entry.subject } : {}),
+    };
+  }
+
+  async flagChanges(c: Container, sinceSeq: string | null): Promise<FlagChanges> {
+    const { file } = this.folder(c);
+    // a PST cannot change without its epoch changing: same sequence, nothing changed
+    if (sinceSeq === file.epoch) return { epoch: file.epoch, items: [], complete: false };
+    const { items } = await this.lookup(c, (await this.allIds(c)).ids);
+    return { epoch: file.epoch, items: items.map((i) => ({ id: i.id, flags: i.flags })), complete: true };
+  }
+
+  async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {
+    const { file, nodeId, reader } = this.folder(c);
+    return { epoch: file.epoch, ids: [...reader.contentIds(nodeId)].map((r) => String(r.nodeId)) };
+  }
+
+  async lookup(c: Container, ids: string[], opts: { subjects?: boolean } = {}): Promise<{ epoch: string; items: ItemMeta[] }> {
+    const { file, path, reader } = this.folder(c);
+    const here = new Set((await this.allIds(c)).ids);
+    const items: ItemMeta[] = [];
+    for (const id of ids) {
+      if (!here.has(id)) continue;
+      try {
+        items.push(this.meta(reader.message(Number(id), path), opts.subjects));
+      } catch (err) {
+        items.push({ id, size: 0, flags: [] });
+        this.log.warn({ file: file.label, item: id, err: reasonOf(err) }, 'PST item cannot be read');
+      }
+    }
+    return { epoch: file.epoch, items };
+  }
+
+  async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
+    const { file, path, reader } = this.folder(c);
+    const page = this.listed.get(c.id);
+    for (const meta of items) {
+      try {
+        const entry = page?.get(meta.id) ?? reader.message(Number(meta.id), path);
+        page?.delete(meta.id);
+        let content: Buffer;
+        try {
+          content = await buildMime(toMailMessage(entry.raw));
+        } catch (err) {
+          throw new PstItemError(file.path, entry.nodeId, path, `${entry.messageClass} ${reasonOf(err)}`, undefined, { cause: err });
+        }
+        yield { meta: { ...meta, size: content.length }, content };
+      } catch (err) {
+        yield { meta, error: err instanceof Error ? err : new Error(String(err)) };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.files) f.reader?.close();
+    this.listed.clear();
+  }
+}

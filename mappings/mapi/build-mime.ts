@@ -1,0 +1,196 @@
+/**
+ * The MIME builder: a neutral `MailMessage` (read from PST, .msg or a Kopano backup) → RFC 5322
+ * bytes, composed with nodemailer's mail-composer.
+ *
+ *   const bytes = await buildMime(msg);   // Buffer, CRLF line ends
+ *   const flags = mailFlags(msg);         // ['\\Seen', '$Forwarded', 'Work', …]  (see mail-flags.ts)
+ *   const internalDate = msg.deliveryTime ?? msg.date;
+ *
+ * Headers: when the message carries its original transport headers (PR_TRANSPORT_MESSAGE_HEADERS)
+ * they are kept as they were (Received, From, Subject, Date, Message-ID, X-…, folding and
+ * order included), except MIME-Version and Content-*, which describe the original body structure
+ * and are replaced by the rebuilt body's; From/To/Cc/Subject/Date/Message-ID missing from them
+ * are added from the message's fields. Without transport headers every header is rebuilt from
+ * the fields (RFC 2047 encoded words for non-ASCII text, Bcc kept: it is the sender's copy).
+ * A Date or Message-ID the message does not have is left out, never invented.
+ *
+ * Body: text/plain and text/html as multipart/alternative; without an HTML body, compressed RTF
+ * is decompressed and its encapsulated HTML (or text) used; genuine RTF is kept as a text/rtf
+ * alternative. Inline images referenced by `cid:` in the HTML go into multipart/related with
+ * their Content-ID; attachments by value keep their names (RFC 2231) and MIME types; embedded
+ * messages become message/rfc822 parts, built recursively.
+ *
+ * Deterministic: the same message gives the same bytes (multipart boundaries derive from a hash
+ * of the content), so the engine's content-hash recovery finds a copy written before a crash.
+ * Memory: one message at a time; its parts are already in memory as Buffers, the output is one
+ * more copy.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
+import { fieldsNamed, isStructuralField, parseHeaderBlock, serializeFields, splitMessage, type HeaderField } from './header-block.js';
+import { decompressRtf, rtfToBody } from './rtf-body.js';
+
+export { mailFlags } from './mail-flags.js';
+
+/** Embedded messages nested deeper than this are attached as they are built so far (a loop guard). */
+const MAX_DEPTH = 16;
+
+/** Header fields filled from the message's fields when the transport headers lack them. */
+const FILL_FROM_FIELDS = ['From', 'To', 'Cc', 'Subject', 'Date', 'Message-ID'];
+
+/** Builds the RFC 5322 message. Throws an Error saying what is wrong when a part cannot be built. */
+export async function buildMime(msg: MailMessage): Promise<Buffer> {
+  return build(msg, 0);
+}
+
+async function build(msg: MailMessage, depth: number): Promise<Buffer> {
+  const body = resolveBody(msg);
+  const attachments: Mail.Attachment[] = [];
+  for (const [i, att] of (msg.attachments ?? []).entries()) {
+    attachments.push(await attachment(att, i, body.html, depth));
+  }
+  const hash = createHash('sha256');
+  feedHash(hash, msg, body, attachments);
+
+  const options: Mail.Options & { baseBoundary: string; boundaryPrefix: string } = {
+    from: address(msg.from),
+    sender: address(msg.sender),
+    replyTo: addresses(msg.replyTo),
+    to: addresses(msg.to),
+    cc: addresses(msg.cc),
+    bcc: addresses(msg.bcc),
+    subject: msg.subject,
+    date: validDate(msg.date),
+    messageId: msg.messageId || undefined,
+    inReplyTo: msg.inReplyTo || undefined,
+    references: msg.references || undefined,
+    headers: priorityHeaders(msg.importance),
+    text: body.text,
+    html: body.html,
+    alternatives: body.rtf ? [{ contentType: 'text/rtf', content: body.rtf, contentTransferEncoding: 'quoted-printable' }] : undefined,
+    attachments,
+    baseBoundary: hash.digest('hex').slice(0, 24),
+    boundaryPrefix: '----=_ums',
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+  if (options.text === undefined && options.html === undefined) options.text = '';
+  const root = new MailComposer(options).compile();
+  root.keepBcc = true;
+  const built = splitMessage(await root.build());
+
+  let header: HeaderField[];
+  const original = msg.transportHeaders ? parseHeaderBlock(msg.transportHeaders) : [];
+  if (original.some((f) => !isStructuralField(f.name))) {
+    header = original.filter((f) => !isStructuralField(f.name));
+    for (const name of FILL_FROM_FIELDS) {
+      if (fieldsNamed(header, name).length === 0) header.push(...fieldsNamed(built.header, name));
+    }
+    header.push(...built.header.filter((f) => isStructuralField(f.name)));
+  } else {
+    // nodemailer invents a Date and a Message-ID when none is given: leave them out instead
+    const drop = new Set([...(options.date ? [] : ['date']), ...(options.messageId ? [] : ['message-id'])]);
+    header = built.header.filter((f) => !drop.has(f.name.toLowerCase()));
+  }
+  return Buffer.concat([Buffer.from(serializeFields(header), 'utf8'), built.body]);
+}
+
+interface Body { text?: string; html?: string; rtf?: Buffer }
+
+/** Picks the bodies: HTML and text as given; compressed RTF fills what is missing. */
+function resolveBody(msg: MailMessage): Body {
+  const body: Body = { text: msg.bodyText ?? undefined, html: msg.bodyHtml || undefined };
+  if (!msg.rtfCompressed || msg.rtfCompressed.length === 0 || body.html !== undefined) return body;
+  let rtf: Buffer;
+  try {
+    rtf = decompressRtf(msg.rtfCompressed);
+  } catch (err) {
+    // the plain text body carries the same words: do without the formatting
+    if (body.text) return body;
+    throw new Error(`the message's only body (compressed RTF) cannot be read: ${(err as Error).message}`);
+  }
+  const r = rtfToBody(rtf);
+  if (r.kind === 'html') body.html = r.html;
+  else if (r.kind === 'text') body.text ??= r.text;
+  else body.rtf = r.rtf;
+  return body;
+}
+
+async function attachment(att: MailAttachment, index: number, html: string | undefined, depth: number): Promise<Mail.Attachment> {
+  const label = `attachment ${index + 1}${att.filename ? ` (${JSON.stringify(att.filename)})` : ''}`;
+  if (att.message) {
+    let content: Buffer;
+    try {
+      content = depth >= MAX_DEPTH
+        ? Buffer.from(`Subject: embedded message nested more than ${MAX_DEPTH} levels deep\r\n\r\n`)
+        : await build(att.message, depth + 1);
+    } catch (err) {
+      throw new Error(`${label}, an embedded message: ${(err as Error).message}`);
+    }
+    return {
+      contentType: 'message/rfc822',
+      filename: emlName(att.filename || safeName(att.message.subject) || 'message'),
+      content,
+      contentDisposition: att.inline ? 'inline' : 'attachment',
+    };
+  }
+  if (!att.data) throw new Error(`${label} has no content (neither data nor an embedded message)`);
+  const referenced = att.contentId !== undefined && html !== undefined && html.includes(`cid:${att.contentId}`);
+  return {
+    filename: att.filename || `attachment-${index + 1}${att.mimeType ? '' : '.bin'}`,
+    content: att.data,
+    contentType: att.mimeType || undefined,
+    // only parts the HTML refers to go into multipart/related; other Content-IDs stay as headers
+    cid: referenced ? att.contentId : undefined,
+    headers: !referenced && att.contentId ? { 'Content-ID': `<${att.contentId}>` } : undefined,
+    contentDisposition: att.inline || referenced ? 'inline' : 'attachment',
+  };
+}
+
+/** An embedded message's file name ends in .eml (an Outlook ".msg" name would mislead: the part is MIME). */
+function emlName(name: string): string {
+  return /\.eml$/i.test(name) ? name : `${name.replace(/\.msg$/i, '')}.eml`;
+}
+
+/** A file-name-safe rendering of a subject for an embedded message's .eml name. */
+function safeName(subject: string | undefined): string {
+  return (subject ?? '').replace(/[\\/:*?"<>|\p{Cc}]/gu, '_').trim().slice(0, 120);
+}
+
+/**
+ * nodemailer's address object; a recipient known only by name (an unresolved Exchange address)
+ * becomes an empty RFC 5322 group, `Name:;`, so the name is not lost.
+ */
+function address(a: MailAddress | undefined): Mail.Address | string | undefined {
+  if (!a || (!a.address && !a.name)) return undefined;
+  if (!a.address) return `"${a.name!.replace(/["\\]/g, '\\$&')}":;`;
+  return { name: a.name ?? '', address: a.address };
+}
+
+function addresses(list: MailAddress[] | undefined): (Mail.Address | string)[] | undefined {
+  const out = (list ?? []).map(address).filter((a): a is Mail.Address | string => a !== undefined);
+  return out.length ? out : undefined;
+}
+
+/** Importance as the headers Outlook and Thunderbird read (normal: none). */
+function priorityHeaders(importance: MailMessage['importance']): Record<string, string> | undefined {
+  if (importance === 'high') return { 'X-Priority': '1 (Highest)', Importance: 'High' };
+  if (importance === 'low') return { 'X-Priority': '5 (Lowest)', Importance: 'Low' };
+  return undefined;
+}
+
+function validDate(d: Date | undefined): Date | undefined {
+  return d && !Number.isNaN(d.getTime()) ? d : undefined;
+}
+
+/** Everything that ends up in the output, so the boundaries derived from it are unique and stable. */
+function feedHash(hash: Hash, msg: MailMessage, body: Body, attachments: Mail.Attachment[]): void {
+  hash.update(JSON.stringify([msg.subject, msg.messageId, msg.date?.getTime(), body.text, body.html]));
+  if (body.rtf) hash.update(body.rtf);
+  for (const a of attachments) {
+    hash.update(JSON.stringify([a.filename, a.contentType, a.cid]));
+    if (Buffer.isBuffer(a.content)) hash.update(a.content);
+  }
+}
