@@ -12,6 +12,7 @@
 # Exceptions (compiled-in paths of Courier, shared machine-wide):
 #   /etc/courier/userdb/ums-lab-<hash of lab dir>  + /etc/courier/userdb.dat (makeuserdb)
 #   /etc/courier/authdaemonrc (authuserdb enabled), /run/courier/authdaemon/socket
+#   with enable-ldap-auth also /etc/courier/authldaprc and a marked block in authdaemonrc
 # Needs root and the packages of install.sh. Daemons are started by hand (no systemd).
 set -euo pipefail
 
