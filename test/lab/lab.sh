@@ -5,11 +5,14 @@
 #   Courier-IMAP  = migration *target*  127.0.0.1:11143 (plain) / 11993 (IMAPS)
 #
 # Usage: lab.sh up|down|status|add-source-user LOGIN PASS|add-target-user LOGIN PASS|restart-target|reset|prepare
+#        lab.sh enable-ldap-auth|disable-ldap-auth|provision-maildir LOGIN   (Courier authldap
+#        against the slapd lab, opt-in: see courier-ldap.sh)
 #
 # All runtime state lives in the lab dir ($UMS_LAB_DIR, default <repo>/.lab).
 # Exceptions (compiled-in paths of Courier, shared machine-wide):
 #   /etc/courier/userdb/ums-lab-<hash of lab dir>  + /etc/courier/userdb.dat (makeuserdb)
 #   /etc/courier/authdaemonrc (authuserdb enabled), /run/courier/authdaemon/socket
+#   with enable-ldap-auth also /etc/courier/authldaprc and a marked block in authdaemonrc
 # Needs root and the packages of install.sh. Daemons are started by hand (no systemd).
 set -euo pipefail
 
@@ -462,6 +465,10 @@ add_target_user() { # login pass
   makeuserdb
 }
 
+# ---------------------------------------------------------------- Courier authldap (opt-in)
+# shellcheck source=courier-ldap.sh
+. "$SCRIPT_DIR/courier-ldap.sh"
+
 # ---------------------------------------------------------------- commands
 cmd_up() {
   with_lock
@@ -489,6 +496,7 @@ cmd_status() {
   if dovecot_healthy; then echo "source  dovecot  up    $HOST:$SRC_PORT imaps:$SRC_TLS_PORT"; else echo "source  dovecot  DOWN"; ok=1; fi
   if courier_healthy; then echo "target  courier  up    $HOST:$TGT_PORT imaps:$TGT_TLS_PORT"; else echo "target  courier  DOWN"; ok=1; fi
   if authdaemon_running; then echo "auth    authdaemond up"; else echo "auth    authdaemond DOWN"; ok=1; fi
+  if ldap_auth_enabled; then echo "auth    authldap enabled $(ldap_auth_uri)"; fi
   echo "dir     $LAB"
   echo "ca      $CA_FILE"
   return $ok
@@ -520,5 +528,8 @@ case "${1:-}" in
   restart-target) cmd_restart_target ;;
   reset) cmd_reset ;;
   prepare) with_lock; prepare_system ;;
-  *) echo "usage: $0 up|down|status|add-source-user LOGIN PASS|add-target-user LOGIN PASS|restart-target|reset|prepare" >&2; exit 2 ;;
+  enable-ldap-auth) cmd_enable_ldap_auth ;;
+  disable-ldap-auth) cmd_disable_ldap_auth ;;
+  provision-maildir) [ $# -eq 2 ] || die "usage: $0 provision-maildir LOGIN"; with_lock; provision_maildir "$2" ;;
+  *) echo "usage: $0 up|down|status|add-source-user LOGIN PASS|add-target-user LOGIN PASS|restart-target|reset|prepare|enable-ldap-auth|disable-ldap-auth|provision-maildir LOGIN" >&2; exit 2 ;;
 esac

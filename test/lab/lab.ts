@@ -132,3 +132,27 @@ export function targetMaildir(login: string): string {
 export function sourceMaildir(login: string): string {
   return path.join(labDir(), 'source', login, 'Maildir');
 }
+
+/**
+ * Lets Courier also authenticate the accounts of the UMS directory of the slapd lab
+ * (`test/lab/slapd.sh`, same lab dir, must be up): `lab.sh enable-ldap-auth`, see
+ * `test/lab/courier-ldap.sh`. userdb accounts keep working. Idempotent; the first call restarts
+ * authdaemond (LDAPS needs the LDAP lab CA in its environment), later ones change nothing.
+ */
+export async function enableLdapAuth(): Promise<void> {
+  await runLab(['enable-ldap-auth']);
+}
+
+/** Undoes `enableLdapAuth` (module list, authdaemonrc block, original authldaprc). */
+export async function disableLdapAuth(): Promise<void> {
+  await runLab(['disable-ldap-auth']);
+}
+
+/**
+ * Creates the Maildir of a directory (authldap) account, owned by the lab's mail user, at
+ * `targetMaildir(login)`: what the UMS does when it provisions an account (Courier does not).
+ * Idempotent: an existing Maildir is kept.
+ */
+export async function provisionMaildir(login: string): Promise<void> {
+  await runLab(['provision-maildir', login]);
+}
