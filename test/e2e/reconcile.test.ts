@@ -32,11 +32,19 @@ test('reconcile finds a deleted, a re-flagged and an extra message in the UMS, a
 
   const c = new ImapFlow({ host: lab.target.host, port: lab.target.tlsPort, secure: true, tls: { ca: readFileSync(lab.target.caFile, 'utf8') }, auth: { user: target, pass: password }, logger: false });
   await c.connect();
-  await c.mailboxOpen('INBOX.Sent');
-  const [first, second] = await c.fetchAll('1:2', { uid: true });
-  await c.messageDelete(String(first?.uid), { uid: true });
-  await c.messageFlagsSet(String(second?.uid), ['$Reconciled'], { uid: true });
-  await c.append('INBOX.Sent', 'Message-ID: <extra@ums.test>\r\nSubject: only in the UMS\r\n\r\nx\r\n', [], new Date('2022-02-02T02:02:02Z'));
+  const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = err as Error & { responseText?: string; responseStatus?: string };
+      throw new Error(`${what}: ${e.message} (${e.responseStatus ?? ''} ${e.responseText ?? ''})`);
+    }
+  };
+  await step('select', () => c.mailboxOpen('INBOX.Sent'));
+  const [first, second] = await step('fetch', () => c.fetchAll('1:2', { uid: true }));
+  await step('delete', () => c.messageDelete(String(first?.uid), { uid: true }));
+  await step('store', () => c.messageFlagsSet(String(second?.uid), ['$Reconciled'], { uid: true }));
+  await step('append', () => c.append('INBOX.Sent', 'Message-ID: <extra@ums.test>\r\nSubject: only in the UMS\r\n\r\nx\r\n', [], new Date('2022-02-02T02:02:02Z')));
   await c.logout();
 
   const diff = await runCli(['reconcile', '-c', file, '--format', 'json']);

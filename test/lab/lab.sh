@@ -448,6 +448,9 @@ add_source_user() { # login pass
   tmp="$DOVECOT_PASSWD.tmp.$$"
   { grep -v "^$login:" "$DOVECOT_PASSWD" 2>/dev/null || true; printf '%s:{SHA512-CRYPT}%s\n' "$login" "$hash"; } >"$tmp"
   chgrp dovecot "$tmp"; chmod 640 "$tmp"; mv -f "$tmp" "$DOVECOT_PASSWD"
+  # Dovecot stats passwd-file at most once per second (last_sync_time in db-passwd-file.c): a
+  # login in the same second as an earlier lookup would not see this user yet. Let that second pass.
+  sleep "$(awk -v ns="$(date +%N)" 'BEGIN { printf "%.3f", (1e9 - ns) / 1e9 + 0.05 }')"
 }
 
 add_target_user() { # login pass
