@@ -10,7 +10,8 @@
  * dropped silently).
  */
 import Long from 'long';
-import type { PSTAttachment, PSTFile, PSTMessage } from 'pst-extractor';
+// the package index first: its dist modules import each other in a cycle that only resolves from there
+import { PSTRecipient, type PSTAttachment, type PSTFile, type PSTMessage } from 'pst-extractor';
 import { PSTNodeInputStream } from 'pst-extractor/dist/PSTNodeInputStream.class.js';
 import { PSTTableBC } from 'pst-extractor/dist/PSTTableBC.class.js';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
@@ -112,9 +113,12 @@ function senders(msg: PSTMessage): Pick<MailMessage, 'from' | 'sender'> {
 
 function recipients(msg: PSTMessage): Pick<MailMessage, 'to' | 'cc' | 'bcc'> {
   const lists: Record<number, MailAddress[]> = { 1: [], 2: [], 3: [] };
-  for (let i = 0; i < msg.numberOfRecipients; i++) {
-    const r = msg.getRecipient(i);
-    if (!r) continue;
+  // pst-extractor's getRecipient(i) re-reads the whole recipient table on every call (quadratic:
+  // 40 s for a few hundred Bcc): read the rows once
+  const count = msg.numberOfRecipients; // loads the table
+  const rows = count > 0 ? (msg as unknown as { recipientTable: { getItems(): Map<number, never>[] } | null }).recipientTable?.getItems() ?? [] : [];
+  for (const row of rows.slice(0, count)) {
+    const r = new PSTRecipient(internals(msg).pstFile, row);
     const entry: MailAddress = { name: nonEmpty(r.displayName), address: smtpAddress(r.addrType, r.emailAddress, r.smtpAddress) };
     if (entry.name === undefined && entry.address === undefined) continue;
     (lists[r.recipientType] ?? lists[1]!).push(entry);
