@@ -149,6 +149,21 @@ maybe('PST source through the engine', () => {
     expect(compareSummaries(ours, theirs)).toEqual([]);
   });
 
+  test('an item that cannot be read is an error naming the file, folder and node; the others are read', async () => {
+    const mb = await source().openMailbox({ login: 'alice' });
+    try {
+      const inbox = (await mb.containers()).find((c) => c.id.startsWith('alice/outlook.pst:') && c.path.join('/') === 'Inbox')!;
+      const page = await mb.changes(inbox, null, 100);
+      const out = [];
+      for await (const r of mb.read(inbox, [{ id: '12345', size: 0, flags: [] }, ...page.items])) out.push(r);
+      const bad = out.find((r) => r.meta.id === '12345');
+      expect(bad && 'error' in bad ? bad.error.message : '').toMatch(/alice\/outlook\.pst: node 12345 \(0x3039\) in folder \/Inbox: /);
+      expect(out.filter((r) => 'content' in r)).toHaveLength(page.items.length);
+    } finally {
+      await mb.close();
+    }
+  });
+
   test('a mailbox without files fails with a message naming the pattern', async () => {
     const r = await runJob({ store, sources: source(), targets: new MemoryTarget(), log }, [{ source: { login: 'nobody' }, target: { login: 'nobody' } }], options({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
     expect(r.failedMailboxes).toBe(1);
