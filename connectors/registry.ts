@@ -6,6 +6,7 @@ import { resolveSecret } from '../src/config/secrets.js';
 import type { SourceConnector, TargetConnector } from '../src/model/types.js';
 import type { ImapEndpoint } from './imap-common/endpoint.js';
 import { ImapSource } from './imap-source/index.js';
+import { MsgSource } from './msg/index.js';
 import { PstSource } from './pst/index.js';
 import { UmsImapTarget } from './ums-imap/index.js';
 
@@ -36,6 +37,8 @@ export function createSource(cfg: SourceConfig, ctx: ConnectorContext): SourceCo
       return new ImapSource(imapEndpoint(cfg, ctx, true), ctx.log, ctx.perMailbox.source);
     case 'pst':
       return new PstSource({ directory: cfg.directory, files: cfg.files, codepage: cfg.codepage }, ctx.log);
+    case 'msg':
+      return new MsgSource({ directory: cfg.directory, folders: cfg.folders, codepage: cfg.codepage }, ctx.log);
   }
 }
 

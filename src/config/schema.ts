@@ -71,8 +71,19 @@ export interface PstSourceConfig {
   codepage?: number;
 }
 
+/** Folders of Outlook .msg files on disk, one directory tree per mailbox (connectors/msg). */
+export interface MsgSourceConfig {
+  type: 'msg';
+  /** Directory holding the mailboxes' folders (absolute after loading). */
+  directory: string;
+  /** The mailbox's root below `directory`, "{login}" standing for its source login. Default: "{login}". */
+  folders: string;
+  /** Windows code page of 8-bit strings in ANSI files that declare none. */
+  codepage?: number;
+}
+
 /** Discriminated on `type`; 'ews', 'kopano' will join here. */
-export type SourceConfig = ImapSourceConfig | PstSourceConfig;
+export type SourceConfig = ImapSourceConfig | PstSourceConfig | MsgSourceConfig;
 export type SourceType = SourceConfig['type'];
 
 export interface NamespaceOverride {
@@ -378,8 +389,20 @@ const pstSourceSchema = z
   })
   .strict();
 
+const msgSourceSchema = z
+  .object({
+    type: z.literal('msg'),
+    directory: nonEmpty,
+    folders: nonEmpty
+      .refine((s) => s.includes('{login}'), 'must contain {login} (each mailbox needs its own folder)')
+      .refine((s) => !s.split('/').includes('..'), 'must stay inside the directory (no "..")')
+      .default('{login}'),
+    codepage: int(1, 65535).optional(),
+  })
+  .strict();
+
 export const sourceSchema = z
-  .discriminatedUnion('type', [imapSourceSchema, pstSourceSchema])
+  .discriminatedUnion('type', [imapSourceSchema, pstSourceSchema, msgSourceSchema])
   .superRefine((s, ctx) => { if (s.type === 'imap') checkEndpoint(s, ctx); })
   .transform((s): SourceConfig => (s.type === 'imap' ? defaultPort(s) : s));
 
