@@ -9,7 +9,7 @@
  *   pst.close();
  *
  * Memory: pst-extractor reads a file given by path through one fd with positioned reads
- * (fs.readSync), never the whole file; B-tree pages are re-read on each lookup (no page cache).
+ * (fs.readSync), never the whole file; small reads (B-tree pages) go through a bounded 1 MiB page cache (page-cache.ts).
  * The walk keeps only the folders on the current path; `messages()` loads one message at a time
  * from the folder's contents table. Only pst-extractor's fall-back for a broken contents table
  * (its whole node B-tree as a map) grows with the file.
@@ -23,6 +23,7 @@ import Long from 'long';
 import { PSTFile, PSTFolder, type PSTMessage } from 'pst-extractor';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
 import { PstFileError, PstItemError, readHeader, type Header, type PstFormat } from './pst-header.js';
+import { addPageCache } from './page-cache.js';
 import { ipmSubtreeNodeId, NID_ROOT_FOLDER, specialFolderIds, type WellKnownUse } from './pst-store.js';
 import {
   FALLBACK_CODEPAGE, objectCodepage, string8Resolver, voteCodepage, type PropertyMap,
@@ -377,6 +378,7 @@ export async function openPst(file: string, options: OpenPstOptions = {}): Promi
   let pst: PSTFile;
   try {
     pst = new PSTFile(file);
+    addPageCache(pst);
   } catch (err) {
     const at = offsetIn(err);
     const roots = at === undefined ? ` (node B-tree root at offset ${header.nbtRoot}, block B-tree root at offset ${header.bbtRoot})` : '';
