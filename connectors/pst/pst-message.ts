@@ -24,6 +24,9 @@ import {
 import { quietly } from './pst-reader.js';
 import { decodeString8, FALLBACK_CODEPAGE, objectCodepage, type PropertyLike } from './strings.js';
 
+/** The recipient table's subnode ([MS-PST] 2.4.4.5.1: NID_RECIPIENT_TABLE). */
+const NID_RECIPIENT_TABLE = 0x0692;
+
 /** Embedded messages deeper than this are not followed (a corrupt file could loop). */
 const MAX_DEPTH = 10;
 
@@ -80,7 +83,7 @@ export function toMailMessage(msg: PSTMessage, depth = 0): MailMessage {
     if (rtf && rtf.length > 0) out.rtfCompressed = rtf;
   }
   const attachments: MailAttachment[] = [];
-  for (let i = 0; i < msg.numberOfAttachments; i++) {
+  for (let i = 0, n = attachmentCount(msg); i < n; i++) {
     const a = attachment(msg, i, depth);
     if (a) attachments.push(a);
   }
@@ -92,6 +95,17 @@ export function toMailMessage(msg: PSTMessage, depth = 0): MailMessage {
 export function messageState(msg: PSTMessage): Pick<MailMessage, 'read' | 'flagged' | 'answered' | 'forwarded' | 'categories'> {
   const o = internals(msg);
   return { read: msg.isRead, flagged: intProp(o, PR_FLAG_STATUS) === FLAG_STATUS_FLAGGED, ...verbState(intProp(o, 0x1081)), categories: categories(o) };
+}
+
+/** The attachment table's row count; pst-extractor's own getter logs an unreadable table and says 0. */
+function attachmentCount(msg: PSTMessage): number {
+  const m = msg as unknown as { processAttachments(): void; attachmentTable: { rowCount: number } | null };
+  try {
+    m.processAttachments();
+  } catch (err) {
+    throw new Error(`the attachment table cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  return m.attachmentTable?.rowCount ?? 0;
 }
 
 function senders(msg: PSTMessage): Pick<MailMessage, 'from' | 'sender'> {
@@ -115,8 +129,11 @@ function recipients(msg: PSTMessage): Pick<MailMessage, 'to' | 'cc' | 'bcc'> {
   const lists: Record<number, MailAddress[]> = { 1: [], 2: [], 3: [] };
   // pst-extractor's getRecipient(i) re-reads the whole recipient table on every call (quadratic:
   // 40 s for a few hundred Bcc): read the rows once
-  const count = msg.numberOfRecipients; // loads the table
-  const rows = count > 0 ? (msg as unknown as { recipientTable: { getItems(): Map<number, never>[] } | null }).recipientTable?.getItems() ?? [] : [];
+  const count = quietly(() => msg.numberOfRecipients); // loads the table (an error is reported below)
+  const table = (msg as unknown as { recipientTable: { getItems(): Map<number, never>[] } | null }).recipientTable;
+  // pst-extractor logs an unreadable recipient table and goes on as if there were none
+  if (!table && internals(msg).localDescriptorItems?.has(NID_RECIPIENT_TABLE)) throw new Error('the recipient table cannot be read');
+  const rows = count > 0 ? table?.getItems() ?? [] : [];
   for (const row of rows.slice(0, count)) {
     const r = new PSTRecipient(internals(msg).pstFile, row);
     const entry: MailAddress = { name: nonEmpty(r.displayName), address: smtpAddress(r.addrType, r.emailAddress, r.smtpAddress) };

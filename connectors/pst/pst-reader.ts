@@ -137,16 +137,14 @@ function* contentNodeIds(folder: FolderInternals, start = 0): Generator<{ row: n
   }
 }
 
-/**
- * Runs a pst-extractor call that may create message objects. pst-extractor prints "unknown
- * message type" for every class it has no subclass for (IPM.Post, IPM.DistList,
- * IPM.StickyNote…: plain PSTMessage objects, nothing wrong); that one line is dropped, any other
- * output passes through.
- */
+/** pst-extractor output that is no problem ("unknown message type": IPM.Post… are plain messages) or reported by the caller. */
+const QUIET = ['PSTUtil::createAppropriatePSTMessageObject unknown message type', 'PSTMessage::processRecipients'];
+
+/** Runs a pst-extractor call with the QUIET lines dropped; any other output passes through. */
 export function quietly<T>(fn: () => T): T {
   const { log, error } = console;
   const filter = (write: (...args: unknown[]) => void) => (...args: unknown[]): void => {
-    if (typeof args[0] === 'string' && args[0].startsWith('PSTUtil::createAppropriatePSTMessageObject unknown message type')) return;
+    if (typeof args[0] === 'string' && QUIET.some((p) => (args[0] as string).startsWith(p))) return;
     write(...args);
   };
   console.log = filter(log);

@@ -164,6 +164,22 @@ maybe('PST source through the engine', () => {
     }
   });
 
+  test('a file damaged inside: the unreadable items fail, each naming the file, folder and node; the rest is copied', async () => {
+    mkdirSync(join(dir, 'pst', 'bob'));
+    const damaged = readFileSync(fixture('unicode/aspose-Outlook.pst'));
+    damaged.fill(0xab, 100_000, 100_000 + 8192); // inside the first data blocks
+    writeFileSync(join(dir, 'pst', 'bob', 'damaged.pst'), damaged);
+    const reasons: string[] = [];
+    const r = await runJob({
+      store, sources: source(), targets: new MemoryTarget(), log,
+      onEvent: (e) => { if (e.type === 'item' && e.status === 'failed') reasons.push(e.reason ?? ''); },
+    }, [{ source: { login: 'bob' }, target: { login: 'bob' } }], options());
+    expect(r.failed).toBeGreaterThan(0);
+    expect(r.copied + r.failed).toBe(await mailCount(fixture('unicode/aspose-Outlook.pst')));
+    expect(reasons).toHaveLength(r.failed);
+    for (const reason of reasons) expect(reason).toMatch(/bob\/damaged\.pst: node \d+ \(0x[0-9a-f]+\) in folder \/(Inbox|Sent Items): /);
+  });
+
   test('a mailbox without files fails with a message naming the pattern', async () => {
     const r = await runJob({ store, sources: source(), targets: new MemoryTarget(), log }, [{ source: { login: 'nobody' }, target: { login: 'nobody' } }], options({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
     expect(r.failedMailboxes).toBe(1);
