@@ -9,6 +9,7 @@
  * read is an error naming the attachment (the item then fails with that reason; nothing is
  * dropped silently).
  */
+import iconv from 'iconv-lite';
 import Long from 'long';
 // the package index first: its dist modules import each other in a cycle that only resolves from there
 import { PSTRecipient, type PSTAttachment, type PSTFile, type PSTMessage } from 'pst-extractor';
@@ -76,7 +77,7 @@ export function toMailMessage(msg: PSTMessage, depth = 0): MailMessage {
   out.date = validDate(msg.clientSubmitTime) ?? validDate(msg.messageDeliveryTime) ?? created;
   out.deliveryTime = validDate(msg.messageDeliveryTime) ?? out.date;
 
-  out.bodyText = nonEmpty(msg.body);
+  out.bodyText = textBody(o);
   out.bodyHtml = htmlBody(o);
   if (out.bodyHtml === undefined) {
     const rtf = o.pstTableItems?.has(PR_RTF_COMPRESSED) ? o.getBinaryItem(PR_RTF_COMPRESSED) : null;
@@ -152,9 +153,30 @@ function categories(o: Internals): string[] | undefined {
   const data = item ? rawValue(o, id) : undefined;
   if (!item || !data) return undefined;
   if (item.entryValueType !== 0x101f && item.entryValueType !== 0x101e) return undefined;
-  const cp = objectCodepage(o.pstTableItems) ?? FALLBACK_CODEPAGE;
-  const list = parseMultiValueStrings(data, item.entryValueType === 0x101f, (b) => decodeString8(b, cp)).filter((c) => c.trim() !== '');
+  const list = parseMultiValueStrings(data, item.entryValueType === 0x101f, (b) => decode8(o, b)).filter((c) => c.trim() !== '');
   return list.length ? list : undefined;
+}
+
+/** 8-bit string bytes in the object's code page, else the store's (the resolver openPst installs). */
+function decode8(o: Internals, bytes: Buffer): string {
+  const encoding = o.pstFile.string8Codepage?.(o.pstTableItems as never);
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return encoding ? iconv.decode(bytes.subarray(0, end), encoding) : decodeString8(bytes, objectCodepage(o.pstTableItems) ?? FALLBACK_CODEPAGE);
+}
+
+/**
+ * PR_BODY, read here rather than with pst-extractor's getter, which logs an unreadable value and
+ * returns '' (the message would lose its text silently); an unreadable body is an error.
+ */
+function textBody(o: Internals): string | undefined {
+  const item = o.pstTableItems?.get(0x1000);
+  if (!item) return undefined;
+  const bytes = rawValue(o, 0x1000);
+  if (!bytes) throw new Error('the text body cannot be read (its data node is missing)');
+  if (item.entryValueType === 0x001f) return nonEmpty(bytes.toString('utf16le').replace(/\0+$/, ''));
+  if (item.entryValueType === 0x001e) return nonEmpty(decode8(o, bytes));
+  return undefined;
 }
 
 /** PR_HTML: a string, or (usually) bytes in PR_INTERNET_CPID. */
