@@ -11,6 +11,7 @@ import type { ImapEndpoint } from './imap-common/endpoint.js';
 import { ImapSource } from './imap-source/index.js';
 import { KopanoBackupSource } from './kopano/index.js';
 import { KopanoTreeSource } from './kopano/tree-source.js';
+import { MsgSource } from './msg/index.js';
 import { PstSource } from './pst/index.js';
 import { UmsImapTarget } from './ums-imap/index.js';
 
@@ -71,6 +72,8 @@ export function createSource(cfg: SourceConfig, ctx: ConnectorContext): SourceCo
       return new KopanoTreeSource(cfg.path, ctx.log);
     case 'pst':
       return new PstSource({ directory: cfg.directory, files: cfg.files, codepage: cfg.codepage }, ctx.log);
+    case 'msg':
+      return new MsgSource({ directory: cfg.directory, folders: cfg.folders, codepage: cfg.codepage }, ctx.log);
   }
 }
 

@@ -78,6 +78,8 @@ maybe('PST messages as MIME, against readpst', () => {
     expect(parsed.attachments.map((a) => a.filename).sort()).toEqual(['エラー Error を 意味する記号.png', '情報 Information を 意味する記号.png', '疑問 Help を 意味する記号.png']);
     const ansi = await one(pst('ansi/hiraoka-nonUnicodeCP932.pst'), '日本語 Non Unicode タイトル');
     expect(ansi.parsed.subject).toBe('日本語 Non Unicode タイトル');
+    expect(ansi.msg.bodyText).toBe('日本語 Non Unicode 本文\r\n');
+    expect(ansi.parsed.text?.trim()).toBe('日本語 Non Unicode 本文');
     const cjk = await one(pst('unicode/aspose-passwordprotectedPST.pst'), '采购成本为何居高不下呢？');
     expect(cjk.parsed.from?.value[0]).toMatchObject({ name: '彭汵茜', address: 'xtkruanmei@lasic.com.tw' });
   });

@@ -9,8 +9,10 @@
  * read is an error naming the attachment (the item then fails with that reason; nothing is
  * dropped silently).
  */
+import iconv from 'iconv-lite';
 import Long from 'long';
-import type { PSTAttachment, PSTFile, PSTMessage } from 'pst-extractor';
+// the package index first: its dist modules import each other in a cycle that only resolves from there
+import { PSTRecipient, type PSTAttachment, type PSTFile, type PSTMessage } from 'pst-extractor';
 import { PSTNodeInputStream } from 'pst-extractor/dist/PSTNodeInputStream.class.js';
 import { PSTTableBC } from 'pst-extractor/dist/PSTTableBC.class.js';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
@@ -22,6 +24,9 @@ import {
 } from './mapi-values.js';
 import { quietly } from './pst-reader.js';
 import { decodeString8, FALLBACK_CODEPAGE, objectCodepage, type PropertyLike } from './strings.js';
+
+/** The recipient table's subnode ([MS-PST] 2.4.4.5.1: NID_RECIPIENT_TABLE). */
+const NID_RECIPIENT_TABLE = 0x0692;
 
 /** Embedded messages deeper than this are not followed (a corrupt file could loop). */
 const MAX_DEPTH = 10;
@@ -72,14 +77,14 @@ export function toMailMessage(msg: PSTMessage, depth = 0): MailMessage {
   out.date = validDate(msg.clientSubmitTime) ?? validDate(msg.messageDeliveryTime) ?? created;
   out.deliveryTime = validDate(msg.messageDeliveryTime) ?? out.date;
 
-  out.bodyText = nonEmpty(msg.body);
+  out.bodyText = textBody(o);
   out.bodyHtml = htmlBody(o);
   if (out.bodyHtml === undefined) {
     const rtf = o.pstTableItems?.has(PR_RTF_COMPRESSED) ? o.getBinaryItem(PR_RTF_COMPRESSED) : null;
     if (rtf && rtf.length > 0) out.rtfCompressed = rtf;
   }
   const attachments: MailAttachment[] = [];
-  for (let i = 0; i < msg.numberOfAttachments; i++) {
+  for (let i = 0, n = attachmentCount(msg); i < n; i++) {
     const a = attachment(msg, i, depth);
     if (a) attachments.push(a);
   }
@@ -91,6 +96,17 @@ export function toMailMessage(msg: PSTMessage, depth = 0): MailMessage {
 export function messageState(msg: PSTMessage): Pick<MailMessage, 'read' | 'flagged' | 'answered' | 'forwarded' | 'categories'> {
   const o = internals(msg);
   return { read: msg.isRead, flagged: intProp(o, PR_FLAG_STATUS) === FLAG_STATUS_FLAGGED, ...verbState(intProp(o, 0x1081)), categories: categories(o) };
+}
+
+/** The attachment table's row count; pst-extractor's own getter logs an unreadable table and says 0. */
+function attachmentCount(msg: PSTMessage): number {
+  const m = msg as unknown as { processAttachments(): void; attachmentTable: { rowCount: number } | null };
+  try {
+    m.processAttachments();
+  } catch (err) {
+    throw new Error(`the attachment table cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  return m.attachmentTable?.rowCount ?? 0;
 }
 
 function senders(msg: PSTMessage): Pick<MailMessage, 'from' | 'sender'> {
@@ -112,9 +128,15 @@ function senders(msg: PSTMessage): Pick<MailMessage, 'from' | 'sender'> {
 
 function recipients(msg: PSTMessage): Pick<MailMessage, 'to' | 'cc' | 'bcc'> {
   const lists: Record<number, MailAddress[]> = { 1: [], 2: [], 3: [] };
-  for (let i = 0; i < msg.numberOfRecipients; i++) {
-    const r = msg.getRecipient(i);
-    if (!r) continue;
+  // pst-extractor's getRecipient(i) re-reads the whole recipient table on every call (quadratic:
+  // 40 s for a few hundred Bcc): read the rows once
+  const count = quietly(() => msg.numberOfRecipients); // loads the table (an error is reported below)
+  const table = (msg as unknown as { recipientTable: { getItems(): Map<number, never>[] } | null }).recipientTable;
+  // pst-extractor logs an unreadable recipient table and goes on as if there were none
+  if (!table && internals(msg).localDescriptorItems?.has(NID_RECIPIENT_TABLE)) throw new Error('the recipient table cannot be read');
+  const rows = count > 0 ? table?.getItems() ?? [] : [];
+  for (const row of rows.slice(0, count)) {
+    const r = new PSTRecipient(internals(msg).pstFile, row);
     const entry: MailAddress = { name: nonEmpty(r.displayName), address: smtpAddress(r.addrType, r.emailAddress, r.smtpAddress) };
     if (entry.name === undefined && entry.address === undefined) continue;
     (lists[r.recipientType] ?? lists[1]!).push(entry);
@@ -131,9 +153,30 @@ function categories(o: Internals): string[] | undefined {
   const data = item ? rawValue(o, id) : undefined;
   if (!item || !data) return undefined;
   if (item.entryValueType !== 0x101f && item.entryValueType !== 0x101e) return undefined;
-  const cp = objectCodepage(o.pstTableItems) ?? FALLBACK_CODEPAGE;
-  const list = parseMultiValueStrings(data, item.entryValueType === 0x101f, (b) => decodeString8(b, cp)).filter((c) => c.trim() !== '');
+  const list = parseMultiValueStrings(data, item.entryValueType === 0x101f, (b) => decode8(o, b)).filter((c) => c.trim() !== '');
   return list.length ? list : undefined;
+}
+
+/** 8-bit string bytes in the object's code page, else the store's (the resolver openPst installs). */
+function decode8(o: Internals, bytes: Buffer): string {
+  const encoding = o.pstFile.string8Codepage?.(o.pstTableItems as never);
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return encoding ? iconv.decode(bytes.subarray(0, end), encoding) : decodeString8(bytes, objectCodepage(o.pstTableItems) ?? FALLBACK_CODEPAGE);
+}
+
+/**
+ * PR_BODY, read here rather than with pst-extractor's getter, which logs an unreadable value and
+ * returns '' (the message would lose its text silently); an unreadable body is an error.
+ */
+function textBody(o: Internals): string | undefined {
+  const item = o.pstTableItems?.get(0x1000);
+  if (!item) return undefined;
+  const bytes = rawValue(o, 0x1000);
+  if (!bytes) throw new Error('the text body cannot be read (its data node is missing)');
+  if (item.entryValueType === 0x001f) return nonEmpty(bytes.toString('utf16le').replace(/\0+$/, ''));
+  if (item.entryValueType === 0x001e) return nonEmpty(decode8(o, bytes));
+  return undefined;
 }
 
 /** PR_HTML: a string, or (usually) bytes in PR_INTERNET_CPID. */

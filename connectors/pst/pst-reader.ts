@@ -9,7 +9,7 @@
  *   pst.close();
  *
  * Memory: pst-extractor reads a file given by path through one fd with positioned reads
- * (fs.readSync), never the whole file; B-tree pages are re-read on each lookup (no page cache).
+ * (fs.readSync), never the whole file; small reads (B-tree pages) go through a bounded 1 MiB page cache (page-cache.ts).
  * The walk keeps only the folders on the current path; `messages()` loads one message at a time
  * from the folder's contents table. Only pst-extractor's fall-back for a broken contents table
  * (its whole node B-tree as a map) grows with the file.
@@ -23,6 +23,8 @@ import Long from 'long';
 import { PSTFile, PSTFolder, type PSTMessage } from 'pst-extractor';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
 import { PstFileError, PstItemError, readHeader, type Header, type PstFormat } from './pst-header.js';
+import { addPageCache } from './page-cache.js';
+import { ipmSubtreeNodeId, NID_ROOT_FOLDER, specialFolderIds, type WellKnownUse } from './pst-store.js';
 import {
   FALLBACK_CODEPAGE, objectCodepage, string8Resolver, voteCodepage, type PropertyMap,
 } from './strings.js';
@@ -95,15 +97,7 @@ interface FolderInternals {
 }
 interface ObjectInternals { pstTableItems: PropertyMap | null }
 
-const PR_IPM_SUBTREE_ENTRYID = 0x35e0;
-const PR_IPM_WASTEBASKET_ENTRYID = 0x35e3;
-const PR_IPM_SENTMAIL_ENTRYID = 0x35e4;
-const PR_IPM_DRAFTS_ENTRYID = 0x36d7;
-const PR_ADDITIONAL_REN_ENTRYIDS = 0x36d8;
 const PR_LTP_ROW_ID = 0x67f2;
-const NID_ROOT_FOLDER = 0x122;
-/** Where libpst and Outlook put the IPM subtree of an OST, whose store has no PR_IPM_SUBTREE_ENTRYID. */
-const NID_OST_IPM_SUBTREE = 0x2142;
 const NID_TYPE_SEARCH_FOLDER = 0x03;
 
 /** Pulls "at offset N" out of a (patched) pst-extractor short-read message. */
@@ -143,16 +137,14 @@ function* contentNodeIds(folder: FolderInternals, start = 0): Generator<{ row: n
   }
 }
 
-/**
- * Runs a pst-extractor call that may create message objects. pst-extractor prints "unknown
- * message type" for every class it has no subclass for (IPM.Post, IPM.DistList,
- * IPM.StickyNote…: plain PSTMessage objects, nothing wrong); that one line is dropped, any other
- * output passes through.
- */
+/** pst-extractor output that is no problem ("unknown message type": IPM.Post… are plain messages) or reported by the caller. */
+const QUIET = ['PSTUtil::createAppropriatePSTMessageObject unknown message type', 'PSTMessage::processRecipients'];
+
+/** Runs a pst-extractor call with the QUIET lines dropped; any other output passes through. */
 export function quietly<T>(fn: () => T): T {
   const { log, error } = console;
   const filter = (write: (...args: unknown[]) => void) => (...args: unknown[]): void => {
-    if (typeof args[0] === 'string' && args[0].startsWith('PSTUtil::createAppropriatePSTMessageObject unknown message type')) return;
+    if (typeof args[0] === 'string' && QUIET.some((p) => (args[0] as string).startsWith(p))) return;
     write(...args);
   };
   console.log = filter(log);
@@ -291,32 +283,9 @@ export class PstReader {
     };
   }
 
-  /**
-   * Well-known folders by node id, from the entry ids the store keeps (whatever language the
-   * folders are named in): Sent Items and Deleted Items in the message store, Drafts and Junk on
-   * the root folder ([MS-OXOSFLD]). Missing or unreadable entries are left out.
-   */
-  specialFolders(): Map<number, '\\Sent' | '\\Trash' | '\\Drafts' | '\\Junk'> {
-    const out = new Map<number, '\\Sent' | '\\Trash' | '\\Drafts' | '\\Junk'>();
-    const nid = (entryId: Buffer | undefined): number | undefined => (entryId && entryId.length >= 24 ? entryId.readUInt32LE(20) : undefined);
-    const set = (id: number | undefined, use: '\\Sent' | '\\Trash' | '\\Drafts' | '\\Junk'): void => { if (id !== undefined && !out.has(id)) out.set(id, use); };
-    try {
-      const store = (this.pst.getMessageStore() as unknown as ObjectInternals).pstTableItems;
-      set(nid(store?.get(PR_IPM_SENTMAIL_ENTRYID)?.data), '\\Sent');
-      set(nid(store?.get(PR_IPM_WASTEBASKET_ENTRYID)?.data), '\\Trash');
-      const root = (this.pst.getRootFolder() as unknown as ObjectInternals).pstTableItems;
-      set(nid(root?.get(PR_IPM_DRAFTS_ENTRYID)?.data), '\\Drafts');
-      const ren = root?.get(PR_ADDITIONAL_REN_ENTRYIDS);
-      // PT_MV_BINARY: count, offsets, values; the fifth value is the Junk E-mail folder
-      if (ren && ren.data.length >= 24 && ren.data.readUInt32LE(0) >= 5) {
-        const start = ren.data.readUInt32LE(4 + 4 * 4);
-        const end = ren.data.readUInt32LE(0) > 5 ? ren.data.readUInt32LE(4 + 5 * 4) : ren.data.length;
-        set(nid(ren.data.subarray(start, end)), '\\Junk');
-      }
-    } catch {
-      // a hint only: the folder mapping also knows the folders by name
-    }
-    return out;
+  /** Well-known folders by node id (see specialFolderIds). */
+  specialFolders(): Map<number, WellKnownUse> {
+    return specialFolderIds(this.pst);
   }
 
   /** An item error, with the offset of the item's property block when the error itself has none. */
@@ -369,20 +338,6 @@ export class PstReader {
   }
 }
 
-/** The NID of the IPM subtree root ("Top of Personal Folders" / IPM_SUBTREE). */
-function ipmSubtreeNodeId(pst: PSTFile): number {
-  const store = pst.getMessageStore() as unknown as ObjectInternals;
-  const entryId = store.pstTableItems?.get(PR_IPM_SUBTREE_ENTRYID)?.data;
-  // a PST EntryID: rgbFlags (4) + ProviderUID (16) + NID (4)
-  if (entryId && entryId.length >= 24) return entryId.readUInt32LE(20);
-  try {
-    pst.getDescriptorIndexNode(Long.fromNumber(NID_OST_IPM_SUBTREE));
-    return NID_OST_IPM_SUBTREE;
-  } catch {
-    return NID_ROOT_FOLDER;
-  }
-}
-
 /**
  * Guesses the store's code page from up to `limit` messages (first item of each folder, breadth
  * first, at most `maxFolders` folders).
@@ -421,6 +376,7 @@ export async function openPst(file: string, options: OpenPstOptions = {}): Promi
   let pst: PSTFile;
   try {
     pst = new PSTFile(file);
+    addPageCache(pst);
   } catch (err) {
     const at = offsetIn(err);
     const roots = at === undefined ? ` (node B-tree root at offset ${header.nbtRoot}, block B-tree root at offset ${header.bbtRoot})` : '';

@@ -129,6 +129,13 @@ describe('buildMime: original transport headers', () => {
     expect(p.headers.get('x-spam')).toBe('no');
   });
 
+  test('no Date or Message-ID is invented when neither the block nor the fields have one (the bytes stay the same)', async () => {
+    const m: MailMessage = { transportHeaders: 'Received: by relay\r\nSubject: s\r\n', bodyText: 'x', attachments: [{ message: { subject: 'inner', transportHeaders: 'From: a@b.c\r\n', bodyText: 'y' } }] };
+    const a = await buildMime(m);
+    expect(a.toString()).not.toMatch(/^(Date|Message-ID):/mi);
+    expect((await buildMime(m)).equals(a)).toBe(true);
+  });
+
   test('a block without any field is ignored (headers rebuilt)', async () => {
     const p = await parse({ transportHeaders: 'garbage without colon\r\n', subject: 'rebuilt', bodyText: 'x' });
     expect(p.subject).toBe('rebuilt');

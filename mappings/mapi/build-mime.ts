@@ -80,19 +80,20 @@ async function build(msg: MailMessage, depth: number): Promise<Buffer> {
   const root = new MailComposer(options).compile();
   root.keepBcc = true;
   const built = splitMessage(await root.build());
+  // nodemailer invents a Date and a Message-ID when none is given: leave them out instead
+  const invented = new Set([...(options.date ? [] : ['date']), ...(options.messageId ? [] : ['message-id'])]);
+  const rebuilt = built.header.filter((f) => !invented.has(f.name.toLowerCase()));
 
   let header: HeaderField[];
   const original = msg.transportHeaders ? parseHeaderBlock(msg.transportHeaders) : [];
   if (original.some((f) => !isStructuralField(f.name))) {
     header = original.filter((f) => !isStructuralField(f.name));
     for (const name of FILL_FROM_FIELDS) {
-      if (fieldsNamed(header, name).length === 0) header.push(...fieldsNamed(built.header, name));
+      if (fieldsNamed(header, name).length === 0) header.push(...fieldsNamed(rebuilt, name));
     }
-    header.push(...built.header.filter((f) => isStructuralField(f.name)));
+    header.push(...rebuilt.filter((f) => isStructuralField(f.name)));
   } else {
-    // nodemailer invents a Date and a Message-ID when none is given: leave them out instead
-    const drop = new Set([...(options.date ? [] : ['date']), ...(options.messageId ? [] : ['message-id'])]);
-    header = built.header.filter((f) => !drop.has(f.name.toLowerCase()));
+    header = rebuilt;
   }
   return Buffer.concat([Buffer.from(serializeFields(header), 'utf8'), built.body]);
 }

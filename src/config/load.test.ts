@@ -251,7 +251,7 @@ describe('validateConfigText: located errors', () => {
     ].join('\n');
     expect(validate(text).issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`)).toEqual([
       '1:10 version: unsupported config version 2; expected 1',
-      '3:9 source.type: expected one of imap, ews, pst, kopano-backup, kopano-tree, got "pop3"',
+      '3:9 source.type: expected one of imap, ews, pst, kopano-backup, kopano-tree, msg, got "pop3"',
       '5:1 target.host: required',
       '6:9 target.port: must be at most 65535, got 70000',
       '8:10 logging.level: expected one of trace, debug, info, warn, error, got "verbose"',
@@ -485,6 +485,13 @@ ${mailbox}
     expect(r.issues).toEqual([]);
     expect(r.config?.source).toEqual({ type: 'pst', directory: path.join(dir, 'archives'), files: '{login}.pst' });
     expect(r.mailboxes?.[0]).toMatchObject({ source: 'alice', target: 'alice@ums.example' });
+  });
+
+  test('folders of .msg files: directory absolute, default root "{login}"', () => {
+    const r = validate(pstConfig('  type: msg\n  directory: ./msg\n  codepage: 932'));
+    expect(r.issues).toEqual([]);
+    expect(r.config?.source).toEqual({ type: 'msg', directory: path.join(dir, 'msg'), folders: '{login}', codepage: 932 });
+    expect(errors(validate(pstConfig('  type: msg\n  directory: ./msg\n  folders: all')).issues).map((i) => i.message)).toEqual(['must contain {login} (each mailbox needs its own folder)']);
   });
 
   test('a source password is ignored with a warning; the pattern must name the login and stay inside', () => {

@@ -570,8 +570,8 @@ function resolvePaths(c: MigrationConfig, baseDir: string): MigrationConfig {
     target: { ...c.target },
   };
   if (c.logging.file !== undefined) out.logging.file = abs(c.logging.file);
-  if (out.source.type === 'imap' && out.source.caFile !== undefined) out.source.caFile = abs(out.source.caFile);
-  if (out.source.type === 'pst') out.source.directory = abs(out.source.directory);
+  if ((out.source.type === 'imap' || out.source.type === 'ews') && out.source.caFile !== undefined) out.source.caFile = abs(out.source.caFile);
+  if (out.source.type === 'pst' || out.source.type === 'msg') out.source.directory = abs(out.source.directory);
   if (out.source.type === 'kopano-backup' || out.source.type === 'kopano-tree') out.source.path = abs(out.source.path);
   if (c.target.caFile !== undefined) out.target.caFile = abs(c.target.caFile);
   if (c.userMap !== undefined) out.userMap = abs(c.userMap);

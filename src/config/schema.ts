@@ -122,8 +122,19 @@ export interface PstSourceConfig {
   codepage?: number;
 }
 
+/** Folders of Outlook .msg files on disk, one directory tree per mailbox (connectors/msg). */
+export interface MsgSourceConfig {
+  type: 'msg';
+  /** Directory holding the mailboxes' folders (absolute after loading). */
+  directory: string;
+  /** The mailbox's root below `directory`, "{login}" standing for its source login. Default: "{login}". */
+  folders: string;
+  /** Windows code page of 8-bit strings in ANSI files that declare none. */
+  codepage?: number;
+}
+
 /** Discriminated on `type`. */
-export type SourceConfig = ImapSourceConfig | EwsSourceConfig | PstSourceConfig | KopanoBackupSourceConfig | KopanoTreeSourceConfig;
+export type SourceConfig = ImapSourceConfig | EwsSourceConfig | PstSourceConfig | KopanoBackupSourceConfig | KopanoTreeSourceConfig | MsgSourceConfig;
 export type SourceType = SourceConfig['type'];
 
 export interface NamespaceOverride {
@@ -500,8 +511,20 @@ const pstSourceSchema = z
 const kopanoBackupSourceSchema = z.object({ type: z.literal('kopano-backup'), path: nonEmpty }).strict();
 const kopanoTreeSourceSchema = z.object({ type: z.literal('kopano-tree'), path: nonEmpty }).strict();
 
+const msgSourceSchema = z
+  .object({
+    type: z.literal('msg'),
+    directory: nonEmpty,
+    folders: nonEmpty
+      .refine((s) => s.includes('{login}'), 'must contain {login} (each mailbox needs its own folder)')
+      .refine((s) => !s.split('/').includes('..'), 'must stay inside the directory (no "..")')
+      .default('{login}'),
+    codepage: int(1, 65535).optional(),
+  })
+  .strict();
+
 export const sourceSchema = z
-  .discriminatedUnion('type', [imapSourceSchema, ewsSourceSchema, pstSourceSchema, kopanoBackupSourceSchema, kopanoTreeSourceSchema])
+  .discriminatedUnion('type', [imapSourceSchema, ewsSourceSchema, pstSourceSchema, kopanoBackupSourceSchema, kopanoTreeSourceSchema, msgSourceSchema])
   .superRefine((s, ctx) => {
     if (s.type === 'imap') { checkEndpoint(s, ctx); return; }
     if (s.type !== 'ews') return;

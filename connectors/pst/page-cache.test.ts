@@ -1,0 +1,53 @@
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PSTFile } from 'pst-extractor';
+import { addPageCache } from './page-cache.js';
+
+describe('addPageCache', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ums-pagecache-'));
+  const file = join(dir, 'f.bin');
+  const data = Buffer.from(Array.from({ length: 3 * 4096 + 100 }, (_, i) => (i * 7) % 251));
+  writeFileSync(file, data);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A stand-in for pst-extractor's PSTFile: an fd and the readSync it reads everything with. */
+  function fakePst() {
+    const fd = openSync(file, 'r');
+    const calls: number[] = [];
+    const pst = {
+      pstFD: fd,
+      readSync(buffer: Buffer, length: number, position: number): number {
+        calls.push(length);
+        const got = readSync(fd, buffer, 0, length, position);
+        if (got < length) throw new Error(`short read at offset ${position}`);
+        return got;
+      },
+    };
+    return { pst, calls, close: () => closeSync(fd) };
+  }
+
+  test('serves small reads from pages, across page borders, with the file\'s bytes', () => {
+    const { pst, calls, close } = fakePst();
+    addPageCache(pst as unknown as PSTFile, 2);
+    for (const [pos, len] of [[0, 8], [4090, 12], [8190, 4096], [12288, 100], [5, 3], [4096 * 3 + 90, 10]] as const) {
+      const buf = Buffer.alloc(len);
+      expect(pst.readSync(buf, len, pos)).toBe(len);
+      expect(buf.equals(data.subarray(pos, pos + len))).toBe(true);
+    }
+    // only what bypasses the cache reaches the original reader: nothing here
+    expect(calls).toEqual([]);
+    close();
+  });
+
+  test('large reads and reads past the end go to the original reader (and its error)', () => {
+    const { pst, calls, close } = fakePst();
+    addPageCache(pst as unknown as PSTFile);
+    const big = Buffer.alloc(5000);
+    pst.readSync(big, 5000, 100);
+    expect(big.equals(data.subarray(100, 5100))).toBe(true);
+    expect(() => pst.readSync(Buffer.alloc(16), 16, data.length - 8)).toThrow(`short read at offset ${data.length - 8}`);
+    expect(calls).toEqual([5000, 16]);
+    close();
+  });
+});

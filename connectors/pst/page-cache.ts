@@ -1,0 +1,47 @@
+/**
+ * A bounded page cache under pst-extractor's reads. pst-extractor reads a file with one
+ * positioned read per item it looks at: every B-tree lookup re-reads its pages in pieces of a
+ * few bytes (profiled: a fifth of the time spent in read(2)). This replaces the PSTFile's
+ * `readSync` (its one read primitive) with one that serves small reads from the 4 KiB pages
+ * around them, keeping at most `maxPages` pages (LRU; 1 MiB by default), so memory stays flat
+ * whatever the file's size. Larger reads, and reads reaching past the end of the file, go
+ * straight to the file as before (the truncation error with its offset included).
+ */
+import { fstatSync, readSync } from 'node:fs';
+import type { PSTFile } from 'pst-extractor';
+
+const PAGE = 4096;
+
+interface ReadablePstFile { pstFD: number; readSync(buffer: Buffer, length: number, position: number): number }
+
+export function addPageCache(pst: PSTFile, maxPages = 256): void {
+  const target = pst as unknown as ReadablePstFile;
+  const fd = target.pstFD;
+  if (!(fd > 0)) return; // an in-memory file
+  const size = fstatSync(fd).size;
+  const direct = target.readSync.bind(target);
+  const pages = new Map<number, Buffer>();
+  target.readSync = (buffer: Buffer, length: number, position: number): number => {
+    if (length > PAGE || position < 0 || position + length > size) return direct(buffer, length, position);
+    let done = 0;
+    while (done < length) {
+      const at = position + done;
+      const index = Math.floor(at / PAGE);
+      let page = pages.get(index);
+      if (page) {
+        pages.delete(index); // most recently used last
+      } else {
+        page = Buffer.allocUnsafe(Math.min(PAGE, size - index * PAGE));
+        const got = readSync(fd, page, 0, page.length, index * PAGE);
+        if (got < page.length) return direct(buffer, length, position);
+        if (pages.size >= maxPages) pages.delete(pages.keys().next().value as number);
+      }
+      pages.set(index, page);
+      const offset = at - index * PAGE;
+      const n = Math.min(length - done, page.length - offset);
+      page.copy(buffer, done, offset, offset + n);
+      done += n;
+    }
+    return length;
+  };
+}
