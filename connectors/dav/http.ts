@@ -59,8 +59,12 @@ const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPI
 export class DavHttp {
   private readonly agent: http.Agent;
   private readonly secure: boolean;
-  /** Requests sent, by method (benchmarks and tests count PUTs with it). */
+  /** Requests sent, by method and by "method condition" (e.g. "PUT If-Match"); benchmarks and tests count PUTs with it. */
   readonly sent = new Map<string, number>();
+
+  private count(key: string): void {
+    this.sent.set(key, (this.sent.get(key) ?? 0) + 1);
+  }
 
   constructor(readonly endpoint: DavEndpoint) {
     assertDavTransportAllowed(endpoint);
@@ -73,7 +77,9 @@ export class DavHttp {
 
   /** Sends one request with Basic auth; the password is only ever put in the Authorization header. */
   request(req: DavRequest, auth: { login: string; password: string }): Promise<DavResponse> {
-    this.sent.set(req.method, (this.sent.get(req.method) ?? 0) + 1);
+    this.count(req.method);
+    const cond = req.headers?.['If-Match'] !== undefined ? 'If-Match' : req.headers?.['If-None-Match'] !== undefined ? 'If-None-Match' : undefined;
+    if (cond) this.count(`${req.method} ${cond}`);
     const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
     const headers: Record<string, string> = {
       Authorization: `Basic ${Buffer.from(`${auth.login}:${auth.password}`, 'utf8').toString('base64')}`,

@@ -470,7 +470,10 @@ function checkMailboxes(config: MigrationConfig, located: Located[], out: Issues
     ['source', 'sourcePassword'],
     ['target', 'targetPassword'],
   ] as const) {
-    const mode = config[side].auth.mode;
+    // The groupware target logs in as each mailbox: it needs targetPassword whatever the IMAP side does.
+    const groupware = side === 'target' && config.groupwareTarget !== undefined;
+    const mode = groupware ? 'user' : config[side].auth.mode;
+    const why = config[side].auth.mode === 'user' ? `${side}.auth.mode is user` : 'groupwareTarget logs in as each mailbox';
     if (mode === 'user') {
       const csvMissingColumn = new Set<string>();
       for (const { entry, where, hasColumn } of located) {
@@ -478,11 +481,11 @@ function checkMailboxes(config: MigrationConfig, located: Located[], out: Issues
         if (where.kind === 'csv' && !hasColumn(field)) {
           if (!csvMissingColumn.has(where.name)) {
             csvMissingColumn.add(where.name);
-            out.add(['userMap'], `${where.name}: no ${field} column, but ${side}.auth.mode is user (each mailbox needs its own password)`);
+            out.add(['userMap'], `${where.name}: no ${field} column, but ${why} (each mailbox needs its own password)`);
           }
           continue;
         }
-        reportMailbox(out, where, field, `required because ${side}.auth.mode is user`);
+        reportMailbox(out, where, field, `required because ${why}`);
       }
     } else {
       const warnedCsv = new Set<string>();
@@ -538,6 +541,13 @@ function checkRefs(config: MigrationConfig, located: Located[], baseDir: string,
       }
     }
   }
+  if (config.groupwareTarget?.caFile !== undefined) {
+    try {
+      readFileSync(config.groupwareTarget.caFile);
+    } catch (err) {
+      out.add(['groupwareTarget', 'caFile'], `cannot read CA file ${config.groupwareTarget.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
   if (config.state.driver === 'postgres') {
     const problem = tryResolve(config.state.url);
     if (problem) out.add(['state', 'url'], problem);
@@ -546,7 +556,7 @@ function checkRefs(config: MigrationConfig, located: Located[], baseDir: string,
     ['source', 'sourcePassword'],
     ['target', 'targetPassword'],
   ] as const) {
-    if (config[side].auth.mode !== 'user') continue;
+    if (config[side].auth.mode !== 'user' && !(side === 'target' && config.groupwareTarget)) continue;
     for (const { entry, where } of located) {
       const ref = entry[field];
       if (ref === undefined) continue;
@@ -568,6 +578,7 @@ function resolvePaths(c: MigrationConfig, baseDir: string): MigrationConfig {
   if (c.logging.file !== undefined) out.logging.file = abs(c.logging.file);
   if (c.source.caFile !== undefined) out.source.caFile = abs(c.source.caFile);
   if (c.target.caFile !== undefined) out.target.caFile = abs(c.target.caFile);
+  if (c.groupwareTarget?.caFile !== undefined) out.groupwareTarget = { ...c.groupwareTarget, caFile: abs(c.groupwareTarget.caFile) };
   if (c.userMap !== undefined) out.userMap = abs(c.userMap);
   return out;
 }
