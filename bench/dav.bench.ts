@@ -1,0 +1,238 @@
+/**
+ * npm run bench:dav — CalDAV/CardDAV upload throughput into Radicale: ums-migrate's DAV target
+ * against vdirsyncer and against the server's own ceiling, on the same items in the same run.
+ *
+ * Generates BENCH_DAV_EVENTS events (default 500) and BENCH_DAV_CONTACTS contacts (default 500)
+ * with ical.js, then, each into fresh collections of a fresh Radicale user (test/lab/radicale.sh,
+ * plaintext on loopback):
+ *  1. ums-migrate: the engine (runJob, default concurrency settings, SQLite state) from an
+ *     in-memory source with a calendar and an address book into the DAV target;
+ *  2. the same run again with nothing new: must send no PUT (counted);
+ *  3. vdirsyncer (Debian, /usr/bin/vdirsyncer) from a local vdir (filesystem storage) to the
+ *     caldav/carddav storages (`discover` beforehand, only `sync` is timed);
+ *  4. a bare PUT loop (If-None-Match: *, keep-alive, BENCH_DAV_CEILING_CONCURRENCY parallel
+ *     requests, default 2): the server's ceiling.
+ * Radicale serialises writes, so the question is whether a tool is the bottleneck. Last line:
+ *   bench:dav items=N ours_items_s=X vdirsyncer_items_s=Y ceiling_items_s=C ratio=R of_ceiling=F rerun_s=S
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ICAL from 'ical.js';
+import pino from 'pino';
+import PQueue from 'p-queue';
+import { DavTarget } from '../connectors/dav/index.js';
+import { describeObject } from '../connectors/dav/objects.js';
+import { runJob, type JobOptions } from '../src/engine/job.js';
+import { SqliteStateStore } from '../src/state/sqlite.js';
+import { createDavUser, startRadicale } from '../test/lab/radicale.js';
+import { MemorySource } from '../test/support/memory-connectors.js';
+
+const EVENTS = Number(process.env.BENCH_DAV_EVENTS ?? 500);
+const CONTACTS = Number(process.env.BENCH_DAV_CONTACTS ?? 500);
+const CEILING_CONCURRENCY = Number(process.env.BENCH_DAV_CEILING_CONCURRENCY ?? 2);
+const N = EVENTS + CONTACTS;
+const log = pino({ level: 'warn' });
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = ['budget', 'review', 'Planung', 'réunion', 'Q3', 'roadmap', 'Kunde', 'sprint', 'Übergabe', 'offsite', 'interview', 'release'];
+
+function makeEvents(n: number): { uid: string; text: string }[] {
+  const r = rng(4791);
+  const words = (k: number) => Array.from({ length: k }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' ');
+  return Array.from({ length: n }, (_, i) => {
+    const uid = `bench-ev-${i}-${Math.floor(r() * 1e9).toString(36)}@example.org`;
+    const cal = new ICAL.Component(['vcalendar', [], []]);
+    cal.updatePropertyWithValue('prodid', '-//ums-migrate bench//EN');
+    cal.updatePropertyWithValue('version', '2.0');
+    const ev = new ICAL.Component('vevent');
+    ev.updatePropertyWithValue('uid', uid);
+    ev.updatePropertyWithValue('summary', words(3));
+    ev.updatePropertyWithValue('description', words(10 + Math.floor(r() * 200)));
+    ev.updatePropertyWithValue('location', `Room ${Math.floor(r() * 40)}`);
+    ev.updatePropertyWithValue('dtstamp', ICAL.Time.fromDateTimeString('2026-01-01T00:00:00Z'));
+    const start = ICAL.Time.fromDateTimeString('2026-01-05T08:00:00Z');
+    start.addDuration(ICAL.Duration.fromSeconds(Math.floor(r() * 300) * 86400 + Math.floor(r() * 10) * 3600));
+    ev.updatePropertyWithValue('dtstart', start);
+    ev.updatePropertyWithValue('duration', ICAL.Duration.fromString(`PT${1 + Math.floor(r() * 3)}H`));
+    if (r() < 0.2) ev.updatePropertyWithValue('rrule', ICAL.Recur.fromString('FREQ=WEEKLY;COUNT=10'));
+    for (let a = Math.floor(r() * 5); a > 0; a--) {
+      const p = ev.addPropertyWithValue('attendee', `mailto:person${Math.floor(r() * 1000)}@example.org`);
+      p.setParameter('partstat', 'NEEDS-ACTION');
+    }
+    cal.addSubcomponent(ev);
+    return { uid, text: cal.toString() };
+  });
+}
+
+function makeContacts(n: number): { uid: string; text: string }[] {
+  const r = rng(6352);
+  const given = ['Anna', 'Jürgen', 'Zoë', 'Li', 'Олег', 'María', 'Tom', 'Fatima'];
+  const family = ['Müller', 'Smith', 'García', 'Nakamura', 'Ivanova', 'Dubois', 'Kowalski', 'Okafor'];
+  return Array.from({ length: n }, (_, i) => {
+    const uid = `bench-c-${i}-${Math.floor(r() * 1e9).toString(36)}`;
+    const g = given[Math.floor(r() * given.length)] as string;
+    const f = family[Math.floor(r() * family.length)] as string;
+    const c = new ICAL.Component('vcard');
+    c.updatePropertyWithValue('version', '3.0');
+    c.updatePropertyWithValue('uid', uid);
+    c.updatePropertyWithValue('fn', `${g} ${f}`);
+    c.updatePropertyWithValue('n', [f, g, '', '', '']);
+    c.updatePropertyWithValue('org', `Company ${Math.floor(r() * 100)}`);
+    c.addPropertyWithValue('email', `contact${i}@example.org`).setParameter('type', 'work');
+    c.addPropertyWithValue('tel', `+49 30 ${Math.floor(r() * 1e7)}`).setParameter('type', 'cell');
+    if (r() < 0.5) c.updatePropertyWithValue('note', WORDS.slice(0, 1 + Math.floor(r() * WORDS.length)).join(' '));
+    return { uid, text: c.toString() };
+  });
+}
+
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+
+function run(cmd: string, args: string[], input?: string): Promise<{ seconds: number; code: number | null; out: string }> {
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdin.end(input ?? '');
+    child.on('close', (code) => resolve({ seconds: seconds(t0), code, out }));
+  });
+}
+
+async function main(): Promise<void> {
+  const lab = await startRadicale();
+  const events = makeEvents(EVENTS);
+  const contacts = makeContacts(CONTACTS);
+  const bytes = [...events, ...contacts].reduce((n, x) => n + Buffer.byteLength(x.text), 0);
+  process.stdout.write(`${EVENTS} events + ${CONTACTS} contacts (${(bytes / 1024).toFixed(0)} KiB) into Radicale ${lab.url}\n`);
+  const endpoint = { url: lab.url, allowInsecure: true, tlsVerify: true, maxConnections: 4 };
+
+  // 1. ums-migrate (engine + DAV target), 2. re-run.
+  const src = new MemorySource();
+  for (const e of events) src.add(['Calendar'], e.text, { kind: 'event', messageId: e.uid });
+  for (const c of contacts) src.add(['Contacts'], c.text, { kind: 'contact', messageId: c.uid });
+  const ours = await createDavUser('bours');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-dav-'));
+  const store = new SqliteStateStore(join(dir, 'state.sqlite'));
+  await store.migrate();
+  // The config defaults (src/config/schema.ts).
+  const options: JobOptions = {
+    filters: { maxMessageSize: 50 * 1024 * 1024 },
+    folders: { include: ['**'], exclude: [], rename: [], specialUse: { sent: 'Sent', trash: 'Trash', junk: 'Spam', drafts: 'Drafts', archive: 'Archive' }, invalidCharReplacement: '_' },
+    batchSize: 100, writersPerTask: 1, tasks: 4, mailboxes: 2, byteBudget: 16 * 1024 * 1024,
+    retry: { attempts: 5, baseDelayMs: 1000, maxDelayMs: 60000 },
+    sync: { flags: true, deletions: 'ignore' },
+  };
+  const job = [{ source: { login: 'bench' }, target: ours }];
+  const target = new DavTarget(endpoint, log);
+  let t0 = process.hrtime.bigint();
+  const r1 = await runJob({ store, sources: src, targets: target, log }, job, options);
+  const oursS = seconds(t0);
+  const putsFirst = target.http.sent.get('PUT') ?? 0;
+  if (r1.copied !== N || r1.failed !== 0) throw new Error(`ums-migrate copied ${r1.copied}/${N}, ${r1.failed} failed`);
+  t0 = process.hrtime.bigint();
+  const r2 = await runJob({ store, sources: src, targets: target, log }, job, options);
+  const rerunS = seconds(t0);
+  const rerunPuts = (target.http.sent.get('PUT') ?? 0) - putsFirst;
+  const requests = [...target.http.sent].filter(([k]) => !k.includes(' ')).map(([k, v]) => `${k} ${v}`).join(', ');
+  await target.close();
+  await store.close();
+  if (r2.copied !== 0 || rerunPuts !== 0) throw new Error(`the re-run wrote ${r2.copied} items with ${rerunPuts} PUTs`);
+  const check = new DavTarget(endpoint, log);
+  const oursMb = await check.openMailbox(ours);
+  const oursCount = (await oursMb.inventory('calendar:Calendar')).length + (await oursMb.inventory('addressbook:Contacts')).length;
+  await check.close();
+  if (oursCount !== N) throw new Error(`ums-migrate: ${oursCount}/${N} objects on the server`);
+
+  // 3. vdirsyncer from a local vdir.
+  const vd = await createDavUser('bvds');
+  const vdSetup = new DavTarget(endpoint, log);
+  const vdMb = await vdSetup.openMailbox(vd);
+  const calPath = (await vdMb.ensure('calendar:Calendar')).epoch;
+  const bookPath = (await vdMb.ensure('addressbook:Contacts')).epoch;
+  await vdSetup.close();
+  const vdir = join(dir, 'vdir');
+  mkdirSync(join(vdir, 'cal'), { recursive: true });
+  mkdirSync(join(vdir, 'book'), { recursive: true });
+  for (const e of events) writeFileSync(join(vdir, 'cal', describeObject(e.text).name), e.text);
+  for (const c of contacts) writeFileSync(join(vdir, 'book', describeObject(c.text).name), c.text);
+  const pwFile = join(dir, 'vd-password');
+  writeFileSync(pwFile, vd.password, { mode: 0o600 });
+  const storage = (name: string, type: string, url: string) => [
+    `[storage ${name}]`, `type = "${type}"`, `url = "${new URL(url, lab.url).href}"`, `username = "${vd.login}"`, `password.fetch = ["command", "cat", "${pwFile}"]`, '',
+  ];
+  const config = [
+    '[general]', `status_path = "${join(dir, 'vd-status')}/"`, '',
+    '[pair cal]', 'a = "cal_local"', 'b = "cal_remote"', 'collections = null', 'conflict_resolution = "a wins"', '',
+    '[storage cal_local]', 'type = "filesystem"', `path = "${join(vdir, 'cal')}/"`, 'fileext = ".ics"', '',
+    ...storage('cal_remote', 'caldav', calPath),
+    '[pair book]', 'a = "book_local"', 'b = "book_remote"', 'collections = null', 'conflict_resolution = "a wins"', '',
+    '[storage book_local]', 'type = "filesystem"', `path = "${join(vdir, 'book')}/"`, 'fileext = ".vcf"', '',
+    ...storage('book_remote', 'carddav', bookPath),
+  ].join('\n');
+  writeFileSync(join(dir, 'vdirsyncer.conf'), config, { mode: 0o600 });
+  const vdArgs = ['-c', join(dir, 'vdirsyncer.conf')];
+  const disc = await run('/usr/bin/vdirsyncer', [...vdArgs, 'discover'], 'y\ny\n');
+  if (disc.code !== 0) throw new Error(`vdirsyncer discover failed: ${disc.out.slice(-2000)}`);
+  const vds = await run('/usr/bin/vdirsyncer', [...vdArgs, 'sync']);
+  if (vds.code !== 0) throw new Error(`vdirsyncer sync failed: ${vds.out.slice(-2000)}`);
+  const vdCheck = new DavTarget(endpoint, log);
+  const vdMb2 = await vdCheck.openMailbox(vd);
+  const vdCount = (await vdMb2.inventory('calendar:Calendar')).length + (await vdMb2.inventory('addressbook:Contacts')).length;
+  await vdCheck.close();
+  if (vdCount !== N) throw new Error(`vdirsyncer: ${vdCount}/${N} objects on the server`);
+
+  // 4. The ceiling: a bare PUT loop.
+  const bare = await createDavUser('bput');
+  const bareTarget = new DavTarget(endpoint, log);
+  const bareMb = await bareTarget.openMailbox(bare);
+  const calUrl = new URL((await bareMb.ensure('calendar:Calendar')).epoch, lab.url);
+  const bookUrl = new URL((await bareMb.ensure('addressbook:Contacts')).epoch, lab.url);
+  const queue = new PQueue({ concurrency: CEILING_CONCURRENCY });
+  const failures: string[] = [];
+  const put = (base: URL, text: string, type: string) => queue.add(async () => {
+    const obj = describeObject(text);
+    const res = await bareTarget.http.request({ method: 'PUT', url: new URL(encodeURIComponent(obj.name), base), headers: { 'Content-Type': type, 'If-None-Match': '*' }, body: text }, bare);
+    if (res.status !== 201 && res.status !== 204) failures.push(`${obj.name}: ${res.status}`);
+  });
+  t0 = process.hrtime.bigint();
+  await Promise.all([
+    ...events.map((e) => put(calUrl, e.text, 'text/calendar; charset=utf-8')),
+    ...contacts.map((c) => put(bookUrl, c.text, 'text/vcard; charset=utf-8')),
+  ]);
+  const ceilingS = seconds(t0);
+  await bareTarget.close();
+  if (failures.length > 0) throw new Error(`bare PUT loop: ${failures.length} failed, e.g. ${failures[0]}`);
+  rmSync(dir, { recursive: true, force: true });
+
+  const oursRate = N / oursS;
+  const vdRate = N / vds.seconds;
+  const ceilRate = N / ceilingS;
+  const rows = [
+    ['upload', 'objects', 'wall s', 'items/s'],
+    ['ums-migrate', String(oursCount), oursS.toFixed(1), oursRate.toFixed(1)],
+    ['vdirsyncer', String(vdCount), vds.seconds.toFixed(1), vdRate.toFixed(1)],
+    [`PUT loop x${CEILING_CONCURRENCY}`, String(N), ceilingS.toFixed(1), ceilRate.toFixed(1)],
+  ];
+  for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(14) : c.padStart(10))).join('')}\n`);
+  process.stdout.write(`ums-migrate requests: ${requests}; re-run: copied ${r2.copied}, ${rerunPuts} PUT, ${r2.unchangedContainers} unchanged collections\n`);
+  process.stdout.write(`bench:dav items=${N} ours_items_s=${oursRate.toFixed(1)} vdirsyncer_items_s=${vdRate.toFixed(1)} ceiling_items_s=${ceilRate.toFixed(1)} `
+    + `ratio=${(oursRate / vdRate).toFixed(2)} of_ceiling=${(oursRate / ceilRate).toFixed(2)} rerun_s=${rerunS.toFixed(2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:dav failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
