@@ -6,15 +6,17 @@
  *
  * Server differences this code allows for:
  * - Radicale: principal /<user>/, both home sets equal to it; the server root answers the
- *   principal directly; MKCALENDAR on an existing URL → 409.
+ *   principal directly; on an existing URL MKCALENDAR → 409, MKCOL → 405.
  * - NextCloud (SabreDAV): /.well-known/caldav → 301 /remote.php/dav/; principal
  *   /remote.php/dav/principals/users/<user>/, homes /remote.php/dav/calendars/<user>/ and
  *   /remote.php/dav/addressbooks/users/<user>/; every user already has "Personal" and "Contacts";
  *   MKCALENDAR on an existing URL → 405. A calendar restricted to VTODO shows as a task list in
  *   the Tasks app.
- * - SOGo: context /SOGo/dav/, principal /SOGo/dav/<user>/, calendars under …/Calendar/, address
- *   books under …/Contacts/; its calendars take VEVENT and VTODO whatever was asked, so a "task
- *   list" is an ordinary calendar there (matched by display name like any other).
+ * - SOGo (documented behaviour, not in the lab): context /SOGo/dav/, principal /SOGo/dav/<user>/,
+ *   calendars under …/Calendar/ (default …/Calendar/personal/), address books under …/Contacts/
+ *   (default …/Contacts/personal/). Its calendars hold events and tasks alike, so a "task list"
+ *   may come back as a calendar without a component restriction: it is then matched by display
+ *   name like any calendar (`fits` accepts a calendar that states no components).
  * A collection is matched by display name and type before one is created, so existing ones
  * (also those made by hand) are reused; a created collection's URL is derived from its kind and
  * name, so two tasks creating the same collection at once end up with the same one.

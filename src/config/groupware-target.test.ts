@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { validateConfigText } from './load.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ums-config-gw-'));
@@ -42,5 +43,16 @@ describe('groupwareTarget', () => {
     expect(issues(config('', masterTarget, ''))).toEqual([]);
     expect(issues(config('groupwareTarget:\n  url: https://x.example/\n', masterTarget, ''))).toEqual(['mailboxes[0].targetPassword: required because groupwareTarget logs in as each mailbox']);
     expect(issues(config('groupwareTarget:\n  url: https://x.example/\n', masterTarget))).toEqual([]);
+  });
+
+  test('the commented-out section of migration.example.yaml validates when enabled', () => {
+    const example = fileURLToPath(new URL('../../migration.example.yaml', import.meta.url));
+    const lines = readFileSync(example, 'utf8').split('\n');
+    const start = lines.indexOf('# groupwareTarget:');
+    expect(start).toBeGreaterThan(0);
+    for (let i = start; i < lines.length && lines[i]!.startsWith('#'); i++) lines[i] = lines[i]!.slice(2);
+    const r = validateConfigText(lines.join('\n'), { file: example, env: { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b' } });
+    expect(r.issues).toEqual([]);
+    expect(r.config?.groupwareTarget).toEqual({ type: 'dav', url: 'https://cloud.ums.example/remote.php/dav/', allowInsecure: false, tlsVerify: true, maxConnections: 4 });
   });
 });
