@@ -3,7 +3,10 @@
  * 127.0.0.1:15232 and, with TLS, :15233; started here if needed). Every test has users of its own.
  * Test data is generated with ical.js.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { contentHash } from '../../mappings/content-hash.js';
 import { createDavUser, startRadicale, type RadicaleInfo } from '../../test/lab/radicale.js';
 import { eventIcs, todoIcs, vcard } from '../../test/support/groupware-data.js';
 import type { ItemContent, TargetMailbox } from '../../src/model/types.js';
@@ -118,5 +121,43 @@ describe('DAV target on Radicale', () => {
     await expect(noCa.openMailbox({ login: 'x', password: 'y' })).rejects.toThrow(/certificate/i);
     await noCa.close();
     expect(() => new DavTarget({ url: lab.url, allowInsecure: false, tlsVerify: true, maxConnections: 1 }, log)).toThrow(/plaintext HTTP .* refused/);
+  });
+
+  test('a write whose answer was lost: findWritten confirms it landed, so the retry sends no second PUT', async () => {
+    const user = await createDavUser('davlost');
+    // A proxy that forwards everything but drops the connection instead of answering the first PUT.
+    let dropped = false;
+    const upstream = new URL(lab.url);
+    const proxy = http.createServer((req, res) => {
+      const fwd = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        if (req.method === 'PUT' && !dropped) {
+          dropped = true;
+          up.resume();
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(fwd);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const target = new DavTarget({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`, allowInsecure: true, tlsVerify: true, maxConnections: 2 }, log);
+    try {
+      const mb = await target.openMailbox(user);
+      const ics = eventIcs('lost-1', 'Lost answer');
+      await expect(mb.put('calendar:Cal', item('1', ics))).rejects.toThrow(/socket hang up|ECONNRESET/);
+      const pending = [{ key: '1', size: ics.length, hash: contentHash(Buffer.from(ics)) }];
+      const found = await mb.findWritten('calendar:Cal', '', pending, new Set());
+      expect([...found.keys()]).toEqual(['1']);
+      expect(found.get('1')).toMatch(/^lost-1\.ics "/);
+      // Asked again (e.g. by the sweep, with the id now claimed): nothing.
+      expect((await mb.findWritten('calendar:Cal', '', pending, new Set(found.values()))).size).toBe(0);
+      expect(target.http.sent.get('PUT')).toBe(1);
+      expect((await mb.inventory('calendar:Cal')).map((i) => i.messageId)).toEqual(['lost-1']);
+    } finally {
+      await target.close();
+      proxy.close();
+    }
   });
 });

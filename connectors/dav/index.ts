@@ -7,7 +7,9 @@
  * (loaded once per session) says whether it exists: new → PUT with `If-None-Match: *`, existing
  * → PUT with `If-Match: <etag>`. A 412 means someone else wrote meanwhile: the etag is looked up
  * again and the item written once more with If-Match. The target id recorded by the engine is
- * "<name> <etag>", i.e. one version of one object.
+ * "<name> <etag>", i.e. one version of one object. The etag comes from the PUT answer; SabreDAV
+ * (NextCloud) leaves it out when it altered the data on the way in, and then one PROPFIND asks for
+ * it. A server that lists objects without etags gets unconditional PUTs for existing objects.
  *
  * Exactly once without a lookup table: a replay (crash between PUT and checkpoint, or a retry
  * after a lost response) writes the same resource name again, so it can only update the object,
