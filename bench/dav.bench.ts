@@ -20,7 +20,7 @@
  *   bench:dav items=N ours_items_s=X vdirsyncer_items_s=Y ceiling_items_s=C ratio=R of_ceiling=F rerun_s=S
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ICAL from 'ical.js';
@@ -181,8 +181,11 @@ async function runOurs(endpoint: DavEndpoint, events: Item[], contacts: Item[], 
   const target = new DavTarget(endpoint, log);
   try {
     let t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     const r1 = await runJob({ store, sources: src, targets: target, log }, job, DEFAULT_OPTIONS);
     const first = seconds(t0);
+    const cpuUsed = process.cpuUsage(cpu0);
+    const cpu = (cpuUsed.user + cpuUsed.system) / 1e6;
     const putsFirst = target.http.sent.get('PUT') ?? 0;
     if (r1.copied !== N || r1.failed !== 0) throw new Error(`ums-migrate copied ${r1.copied}/${N}, ${r1.failed} failed`);
     t0 = process.hrtime.bigint();
@@ -193,7 +196,7 @@ async function runOurs(endpoint: DavEndpoint, events: Item[], contacts: Item[], 
     const requests = [...target.http.sent].filter(([k]) => !k.includes(' ')).map(([k, v]) => `${k} ${v}`).join(', ');
     const count = await countObjects(endpoint, user);
     if (count !== N) throw new Error(`ums-migrate: ${count}/${N} objects on the server`);
-    return { seconds: first, rerun, rerunPuts, unchanged: r2.unchangedContainers, requests };
+    return { seconds: first, cpu, rerun, rerunPuts, unchanged: r2.unchangedContainers, requests };
   } finally {
     await target.close();
     await store.close();
@@ -201,7 +204,7 @@ async function runOurs(endpoint: DavEndpoint, events: Item[], contacts: Item[], 
 }
 
 /** vdirsyncer from a local vdir into fresh collections (`discover` beforehand; `sync` is timed). */
-async function runVdirsyncer(endpoint: DavEndpoint, events: Item[], contacts: Item[], dir: string): Promise<number> {
+async function runVdirsyncer(endpoint: DavEndpoint, events: Item[], contacts: Item[], dir: string): Promise<{ seconds: number; cpu: number }> {
   const user = await createDavUser('bvds');
   const setup = new DavTarget(endpoint, log);
   const mb = await setup.openMailbox(user);
@@ -232,11 +235,14 @@ async function runVdirsyncer(endpoint: DavEndpoint, events: Item[], contacts: It
   const args = ['-c', join(base, 'vdirsyncer.conf')];
   const disc = await run('/usr/bin/vdirsyncer', [...args, 'discover'], 'y\ny\n');
   if (disc.code !== 0) throw new Error(`vdirsyncer discover failed: ${disc.out.slice(-2000)}`);
-  const sync = await run('/usr/bin/vdirsyncer', [...args, 'sync']);
+  // /usr/bin/time (GNU) reports the CPU seconds vdirsyncer used.
+  const cpuFile = join(base, 'cpu');
+  const sync = await run('/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, '/usr/bin/vdirsyncer', ...args, 'sync']);
   if (sync.code !== 0) throw new Error(`vdirsyncer sync failed: ${sync.out.slice(-2000)}`);
+  const cpu = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).reduce((n, x) => n + Number(x), 0);
   const count = await countObjects(endpoint, user);
   if (count !== N) throw new Error(`vdirsyncer: ${count}/${N} objects on the server`);
-  return sync.seconds;
+  return { seconds: sync.seconds, cpu };
 }
 
 async function main(): Promise<void> {
@@ -259,13 +265,13 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 
   const oursRate = N / Math.min(ours1.seconds, ours2.seconds);
-  const vdRate = N / Math.min(vd1, vd2);
+  const vdRate = N / Math.min(vd1.seconds, vd2.seconds);
   const ceilRate = N / Math.min(ceil1, ceil2);
   const rows = [
-    ['upload', 'wall s (1st/2nd)', 'items/s (best)'],
-    ['ums-migrate', `${ours1.seconds.toFixed(1)}/${ours2.seconds.toFixed(1)}`, oursRate.toFixed(1)],
-    ['vdirsyncer', `${vd1.toFixed(1)}/${vd2.toFixed(1)}`, vdRate.toFixed(1)],
-    [`PUT loop x${CEILING_CONCURRENCY}`, `${ceil1.toFixed(1)}/${ceil2.toFixed(1)}`, ceilRate.toFixed(1)],
+    ['upload', 'wall s (1st/2nd)', 'items/s (best)', 'client CPU s'],
+    ['ums-migrate', `${ours1.seconds.toFixed(1)}/${ours2.seconds.toFixed(1)}`, oursRate.toFixed(1), `${ours1.cpu.toFixed(1)}/${ours2.cpu.toFixed(1)}`],
+    ['vdirsyncer', `${vd1.seconds.toFixed(1)}/${vd2.seconds.toFixed(1)}`, vdRate.toFixed(1), `${vd1.cpu.toFixed(1)}/${vd2.cpu.toFixed(1)}`],
+    [`PUT loop x${CEILING_CONCURRENCY}`, `${ceil1.toFixed(1)}/${ceil2.toFixed(1)}`, ceilRate.toFixed(1), ''],
   ];
   for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(14) : c.padStart(18))).join('')}\n`);
   const rerun = Math.max(ours1.rerun, ours2.rerun);

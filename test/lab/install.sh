@@ -13,7 +13,7 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DOVECOT_IMAPD_DIR="${UMS_LAB_DOVECOT_IMAPD_DIR:-/opt/ums-lab/dovecot-imapd}"
-PACKAGES=(courier-imap courier-authlib-userdb dovecot-core postfix isync pst-utils openssl ca-certificates util-linux procps iproute2 chromium postgresql samba slapd ldap-utils radicale vdirsyncer apache2-utils curl)
+PACKAGES=(courier-imap courier-authlib-userdb dovecot-core postfix isync pst-utils openssl ca-certificates util-linux procps iproute2 chromium postgresql samba slapd ldap-utils radicale vdirsyncer apache2-utils curl time)
 
 log() { printf '[ums-lab install] %s\n' "$*" >&2; }
 [ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
