@@ -1,10 +1,12 @@
 /** Builds connectors from the config: the one place that knows which folder serves which `type`. */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { EndpointConfig, GroupwareTargetConfig, SourceConfig, TargetConfig } from '../src/config/schema.js';
+import type { EndpointConfig, EwsSourceConfig, GroupwareTargetConfig, SourceConfig, TargetConfig } from '../src/config/schema.js';
 import { resolveSecret } from '../src/config/secrets.js';
 import type { SourceConnector, TargetConnector } from '../src/model/types.js';
 import { DavTarget } from './dav/index.js';
+import type { EwsAuth, EwsEndpoint } from './ews/client.js';
+import { EwsSource } from './ews/source.js';
 import { RoutedTarget } from './groupware-router.js';
 import type { ImapEndpoint } from './imap-common/endpoint.js';
 import { ImapSource } from './imap-source/index.js';
@@ -16,6 +18,8 @@ export interface ConnectorContext {
   log: Logger;
   /** Connections one mailbox may use on each side (parallel folders × writers). */
   perMailbox: { source: number; target: number };
+  /** The config's retry policy (connectors that retry requests themselves, e.g. EWS). */
+  retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
 }
 
 function imapEndpoint(cfg: EndpointConfig, ctx: ConnectorContext, autoEnable: boolean): ImapEndpoint {
@@ -31,10 +35,27 @@ function imapEndpoint(cfg: EndpointConfig, ctx: ConnectorContext, autoEnable: bo
   };
 }
 
+function ewsEndpoint(cfg: EwsSourceConfig, ctx: ConnectorContext, retryPolicy: EwsEndpoint['retry']): EwsEndpoint {
+  const secret = (ref: string) => resolveSecret(ref, { baseDir: ctx.baseDir, env: ctx.env });
+  const a = cfg.auth;
+  const auth: EwsAuth = a.mode === 'master'
+    ? (a.method === 'ntlm'
+      ? { mode: 'ntlm', username: a.masterUser, password: secret(a.masterPassword), domain: a.domain }
+      : { mode: 'basic', username: a.masterUser, password: secret(a.masterPassword) })
+    : a.mode === 'oauth2' ? { mode: 'oauth2', tokenUrl: a.tokenUrl, clientId: a.clientId, clientSecret: secret(a.clientSecret), scope: a.scope }
+      : { mode: 'user' };
+  return {
+    url: cfg.url, auth, impersonation: cfg.impersonation, tlsVerify: cfg.tlsVerify, ca: cfg.caFile ? readFileSync(cfg.caFile, 'utf8') : undefined,
+    version: cfg.exchangeVersion, maxConcurrent: cfg.maxConnections, retry: retryPolicy, maxBackoffMs: cfg.maxBackoffMs, timeoutMs: cfg.timeoutSeconds * 1000,
+  };
+}
+
 export function createSource(cfg: SourceConfig, ctx: ConnectorContext): SourceConnector {
   switch (cfg.type) {
     case 'imap':
       return new ImapSource(imapEndpoint(cfg, ctx, true), ctx.log, ctx.perMailbox.source);
+    case 'ews':
+      return new EwsSource(ewsEndpoint(cfg, ctx, ctx.retry ?? { attempts: 8, baseDelayMs: 1000, maxDelayMs: 60_000 }), ctx.log, ctx.perMailbox.source, { vcardVersion: cfg.vcardVersion });
   }
 }
 

@@ -50,7 +50,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
     source: Math.min(config.source.maxConnections, tasks),
     target: Math.min(config.target.maxConnections, tasks * config.concurrency.writersPerTask),
   };
-  const ctx = { baseDir: loaded.baseDir, env, log, perMailbox };
+  const ctx = { baseDir: loaded.baseDir, env, log, perMailbox, retry: config.retry };
   const wanted = opts.mailbox && opts.mailbox.length > 0 ? new Set(opts.mailbox) : undefined;
   const entries = loaded.mailboxes.filter((m) => !wanted || wanted.has(m.source) || wanted.has(m.target));
   if (wanted && entries.length === 0) {

@@ -237,7 +237,7 @@ describe('validateConfigText: located errors', () => {
     const text = [
       'version: 2',
       'source:',
-      '  type: ews',
+      '  type: pop3',
       '  host: x',
       'target:',
       '  port: 70000',
@@ -250,7 +250,7 @@ describe('validateConfigText: located errors', () => {
     ].join('\n');
     expect(validate(text).issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`)).toEqual([
       '1:10 version: unsupported config version 2; expected 1',
-      '3:9 source.type: expected one of imap, got "ews"',
+      '3:9 source.type: expected one of imap, ews, got "pop3"',
       '5:1 target.host: required',
       '6:9 target.port: must be at most 65535, got 70000',
       '8:10 logging.level: expected one of trace, debug, info, warn, error, got "verbose"',

@@ -57,8 +57,40 @@ export interface ImapSourceConfig extends EndpointConfig {
   type: 'imap';
 }
 
-/** Discriminated on `type`; 'ews', 'pst', 'kopano' will join here. */
-export type SourceConfig = ImapSourceConfig;
+/** How the EWS source logs in (see migration.example.yaml). */
+export type EwsAuthConfig =
+  | UserAuthConfig
+  /** One service account (Basic or NTLMv2) that impersonates every mailbox. */
+  | { mode: 'master'; masterUser: string; masterPassword: SecretRef; method: 'basic' | 'ntlm'; domain?: string }
+  /** OAuth2 client credentials (Exchange Online app registration with full_access_as_app). */
+  | { mode: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: SecretRef; scope: string };
+
+/** Exchange Web Services (on-premises Exchange or Exchange Online). */
+export interface EwsSourceConfig {
+  type: 'ews';
+  /** https://mail.example.org/EWS/Exchange.asmx */
+  url: string;
+  auth: EwsAuthConfig;
+  /** ExchangeImpersonation for each mailbox (default: on unless auth.mode is user). */
+  impersonation: boolean;
+  /** RequestServerVersion. */
+  exchangeVersion: string;
+  /** Required (true) for http:// URLs and for tlsVerify=false. */
+  allowInsecure: boolean;
+  tlsVerify: boolean;
+  caFile?: string;
+  /** EWS requests in flight across all mailboxes (Exchange's EWSMaxConcurrency is per user: keep it modest). */
+  maxConnections: number;
+  /** Upper bound for one wait asked for by ErrorServerBusy (BackOffMilliseconds) or Retry-After. */
+  maxBackoffMs: number;
+  /** Seconds before an unanswered request is given up (and retried). */
+  timeoutSeconds: number;
+  /** vCard version written for contacts. */
+  vcardVersion: '3.0' | '4.0';
+}
+
+/** Discriminated on `type`; 'pst', 'kopano' will join here. */
+export type SourceConfig = ImapSourceConfig | EwsSourceConfig;
 export type SourceType = SourceConfig['type'];
 
 export interface NamespaceOverride {
@@ -198,7 +230,7 @@ export const DEFAULT_SPECIAL_USE: SpecialUseNames = {
 export const COURIER_MAX_PER_IP = 20;
 
 /** Field names whose values are secrets (or refs to them): never echoed in messages. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['sourcePassword', 'targetPassword', 'masterPassword', 'url']);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['sourcePassword', 'targetPassword', 'masterPassword', 'url', 'clientSecret']);
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -371,10 +403,70 @@ const imapSourceSchema = z
   })
   .strict();
 
+const ewsAuthSchema = z
+  .object({
+    mode: z.enum(['user', 'master', 'oauth2']).default('master'),
+    method: z.enum(['basic', 'ntlm']).default('basic'),
+    domain: nonEmpty.optional(),
+    masterUser: nonEmpty.optional(),
+    masterPassword: secretRef.optional(),
+    tenant: nonEmpty.optional(),
+    tokenUrl: z.string().url().optional(),
+    clientId: nonEmpty.optional(),
+    clientSecret: secretRef.optional(),
+    scope: nonEmpty.default('https://outlook.office365.com/.default'),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    const need = (field: keyof typeof a, why: string) => {
+      if (a[field] === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `required when mode is ${why}` });
+    };
+    if (a.mode === 'master') { need('masterUser', 'master'); need('masterPassword', 'master'); }
+    if (a.mode === 'oauth2') {
+      need('clientId', 'oauth2'); need('clientSecret', 'oauth2');
+      if (a.tenant === undefined && a.tokenUrl === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tenant'], message: 'tenant or tokenUrl is required when mode is oauth2' });
+    }
+  })
+  .transform((a): EwsAuthConfig => {
+    if (a.mode === 'master') {
+      return { mode: 'master', masterUser: a.masterUser!, masterPassword: a.masterPassword!, method: a.method, ...(a.domain !== undefined ? { domain: a.domain } : {}) };
+    }
+    if (a.mode === 'oauth2') {
+      const tokenUrl = a.tokenUrl ?? `https://login.microsoftonline.com/${encodeURIComponent(a.tenant!)}/oauth2/v2.0/token`;
+      return { mode: 'oauth2', tokenUrl, clientId: a.clientId!, clientSecret: a.clientSecret!, scope: a.scope };
+    }
+    return { mode: 'user' };
+  });
+
+const ewsSourceSchema = z
+  .object({
+    type: z.literal('ews'),
+    url: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'expected an http(s) URL, e.g. https://mail.example.org/EWS/Exchange.asmx'),
+    auth: ewsAuthSchema,
+    impersonation: z.boolean().optional(),
+    exchangeVersion: nonEmpty.default('Exchange2013_SP1'),
+    allowInsecure: z.boolean().default(false),
+    tlsVerify: z.boolean().default(true),
+    caFile: nonEmpty.optional(),
+    maxConnections: int(1, 100).default(8),
+    maxBackoffMs: int(0, 3_600_000).default(300_000),
+    timeoutSeconds: int(1, 3600).default(120),
+    vcardVersion: z.enum(['3.0', '4.0']).default('3.0'),
+  })
+  .strict();
+
 export const sourceSchema = z
-  .discriminatedUnion('type', [imapSourceSchema])
-  .superRefine(checkEndpoint)
-  .transform((s): SourceConfig => defaultPort(s));
+  .discriminatedUnion('type', [imapSourceSchema, ewsSourceSchema])
+  .superRefine((s, ctx) => {
+    if (s.type === 'imap') { checkEndpoint(s, ctx); return; }
+    if (/^http:/i.test(s.url) && !s.allowInsecure) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url'], message: 'http:// sends credentials in plaintext; use https:// or set allowInsecure: true to permit it' });
+    }
+    if (!s.tlsVerify && !s.allowInsecure) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tlsVerify'], message: 'tlsVerify: false disables certificate checks; set allowInsecure: true to permit it' });
+    }
+  })
+  .transform((s): SourceConfig => (s.type === 'imap' ? defaultPort(s) : { ...s, impersonation: s.impersonation ?? s.auth.mode !== 'user' }));
 
 export const targetSchema = z
   .object({

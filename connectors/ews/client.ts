@@ -1,0 +1,255 @@
+/**
+ * SOAP over HTTP(S) to one Exchange server, shared by every mailbox of a run: authentication
+ * (Basic or NTLMv2 with a service account, Basic with each mailbox's own login, OAuth2
+ * client-credentials bearer tokens), ExchangeImpersonation, request caps (global and per
+ * mailbox) and retries. NTLM authenticates a connection: each request borrows an authenticated
+ * keep-alive connection of its own (one socket per agent), and a new one does the handshake.
+ *
+ * Retries (src/util/retry.ts): ErrorServerBusy waits at least its BackOffMilliseconds; HTTP
+ * 503/429/502/504 at least their Retry-After; dropped connections and timeouts with the usual
+ * backoff. A slot of the caps is held only while a request is on the wire, never while waiting.
+ */
+// Default imports, looked up at call time: interceptors (msw in tests) patch these module objects.
+import http from 'node:http';
+import https from 'node:https';
+import ntlmClient from '@ewsjs/ntlm-client';
+import type { Logger } from 'pino';
+import { FatalError, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
+import { retry, sleep, type RetryPolicy } from '../../src/util/retry.js';
+import { Semaphore } from '../../src/util/semaphore.js';
+import { attr, esc, find, kids, parseXml, textOf, type XmlElement } from './xml.js';
+
+export type EwsAuth =
+  | { mode: 'basic'; username: string; password: string }
+  /** NTLMv2 (on-premises Exchange with Windows authentication only); username "DOMAIN\\user" or a UPN. */
+  | { mode: 'ntlm'; username: string; password: string; domain?: string }
+  | { mode: 'user' }
+  | { mode: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: string; scope: string };
+
+export interface EwsEndpoint {
+  url: string;
+  auth: EwsAuth;
+  /** Send ExchangeImpersonation for each mailbox (a service account acting for everyone). */
+  impersonation: boolean;
+  tlsVerify: boolean;
+  ca?: string;
+  /** RequestServerVersion, e.g. Exchange2013_SP1. */
+  version: string;
+  /** Requests in flight across all mailboxes. */
+  maxConcurrent: number;
+  retry: RetryPolicy;
+  /** Upper bound for one ErrorServerBusy / Retry-After wait. */
+  maxBackoffMs: number;
+  timeoutMs: number;
+}
+
+/** The server asked us to slow down (ErrorServerBusy): retried after `backOffMs`. */
+export class EwsBusyError extends TransientError {
+  constructor(readonly backOffMs: number, message: string) {
+    super(message, 'EWS_SERVER_BUSY');
+  }
+}
+
+/** One ResponseMessage of an operation's response. */
+export interface EwsMessage { ok: boolean; code: string; text?: string; el: XmlElement }
+
+export interface EwsMailboxIdentity {
+  smtp: string;
+  /** Only for auth mode 'user': the mailbox's own password. */
+  password?: string;
+}
+
+type HttpResult = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
+
+const TYPES = 'http://schemas.microsoft.com/exchange/services/2006/types';
+const MESSAGES = 'http://schemas.microsoft.com/exchange/services/2006/messages';
+const FATAL_CODES = new Set(['ErrorImpersonateUserDenied', 'ErrorNonExistentMailbox', 'ErrorAccessDenied', 'ErrorMailboxMoveInProgress', 'ErrorImpersonationDenied']);
+
+export class EwsTransport {
+  private readonly global: Semaphore;
+  private readonly agent: http.Agent;
+  /** NTLM: idle connections (one socket each), authenticated or not yet. */
+  private readonly ntlmIdle: { agent: http.Agent; authed: boolean }[] = [];
+  private token?: { value: string; expires: number };
+  private tokenPending?: Promise<string>;
+  /** Requests sent (attempts included), for reports and tests. */
+  requests = 0;
+  /** Called before each retry with the wait chosen (at least a server's BackOffMilliseconds / Retry-After). */
+  onRetry?: (info: { mailbox: string; attempt: number; waitMs: number; reason: string; busy: boolean }) => void;
+
+  constructor(readonly ep: EwsEndpoint, private readonly log: Logger) {
+    this.global = new Semaphore(ep.maxConcurrent);
+    this.agent = this.newAgent(ep.maxConcurrent);
+  }
+
+  private newAgent(maxSockets: number): http.Agent {
+    return this.ep.url.startsWith('https:')
+      ? new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: this.ep.tlsVerify, ca: this.ep.ca })
+      : new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  close(): void {
+    this.agent.destroy();
+    for (const c of this.ntlmIdle.splice(0)) c.agent.destroy();
+  }
+
+  /**
+   * Runs one operation (`body`: the element inside soap:Body) for `mbx`, retrying transient
+   * failures, and returns its ResponseMessages. Per-message errors are returned, not thrown.
+   */
+  async call(mbx: EwsMailboxIdentity, perMailbox: Semaphore, body: string): Promise<EwsMessage[]> {
+    return retry(async () => {
+      await perMailbox.acquire();
+      try {
+        await this.global.acquire();
+        try {
+          return await this.once(mbx, body);
+        } finally {
+          this.global.release();
+        }
+      } finally {
+        perMailbox.release();
+      }
+    }, this.ep.retry, async (err, attempt, delayMs) => {
+      const wanted = err instanceof EwsBusyError ? Math.min(err.backOffMs, this.ep.maxBackoffMs) : 0;
+      const waitMs = Math.max(wanted, delayMs);
+      this.log.warn({ mailbox: mbx.smtp, attempt, delayMs: waitMs, err: reasonOf(err) }, 'EWS request failed, retrying');
+      this.onRetry?.({ mailbox: mbx.smtp, attempt, waitMs, reason: reasonOf(err), busy: err instanceof EwsBusyError && err.code === 'EWS_SERVER_BUSY' && /ErrorServerBusy/.test(err.message) });
+      if (wanted > delayMs) await sleep(wanted - delayMs);
+    });
+  }
+
+  private envelope(mbx: EwsMailboxIdentity, body: string): string {
+    const imp = this.ep.impersonation
+      ? `<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>${esc(mbx.smtp)}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>` : '';
+    return '<?xml version="1.0" encoding="utf-8"?>'
+      + `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="${TYPES}" xmlns:m="${MESSAGES}">`
+      + `<soap:Header><t:RequestServerVersion Version="${esc(this.ep.version)}"/>${imp}</soap:Header><soap:Body>${body}</soap:Body></soap:Envelope>`;
+  }
+
+  private async authorization(mbx: EwsMailboxIdentity): Promise<string> {
+    const a = this.ep.auth;
+    if (a.mode === 'basic') return `Basic ${Buffer.from(`${a.username}:${a.password}`).toString('base64')}`;
+    if (a.mode === 'ntlm') return '';
+    if (a.mode === 'user') {
+      if (mbx.password === undefined) throw new FatalError(`no source password for ${mbx.smtp} (source.auth.mode is user)`);
+      return `Basic ${Buffer.from(`${mbx.smtp}:${mbx.password}`).toString('base64')}`;
+    }
+    if (this.token && this.token.expires > Date.now()) return `Bearer ${this.token.value}`;
+    this.tokenPending ??= this.fetchToken(a).finally(() => { this.tokenPending = undefined; });
+    return `Bearer ${await this.tokenPending}`;
+  }
+
+  private async fetchToken(a: Extract<EwsAuth, { mode: 'oauth2' }>): Promise<string> {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: a.clientId, client_secret: a.clientSecret, scope: a.scope }).toString();
+    const res = await this.http(a.tokenUrl, { 'Content-Type': 'application/x-www-form-urlencoded' }, form);
+    if (res.status >= 500 || res.status === 429) throw new TransientError(`token endpoint answered HTTP ${res.status}`);
+    let json: { access_token?: string; expires_in?: number; error?: string; error_description?: string };
+    try {
+      json = JSON.parse(res.body) as typeof json;
+    } catch {
+      throw new FatalError(`token endpoint answered HTTP ${res.status} without JSON`);
+    }
+    if (res.status !== 200 || !json.access_token) {
+      throw new FatalError(`OAuth2 client-credentials token refused: ${json.error ?? `HTTP ${res.status}`} ${json.error_description ?? ''}`.trim());
+    }
+    this.token = { value: json.access_token, expires: Date.now() + Math.max(60, (json.expires_in ?? 3600) - 120) * 1000 };
+    return json.access_token;
+  }
+
+  private http(url: string, headers: Record<string, string>, body: string, agent?: http.Agent): Promise<HttpResult> {
+    const u = new URL(url);
+    const send = u.protocol === 'https:' ? https.request : http.request;
+    return new Promise((resolve, reject) => {
+      const req = send(u, {
+        method: 'POST', agent: agent ?? (u.origin === new URL(this.ep.url).origin ? this.agent : undefined),
+        headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, timeout: this.ep.timeoutMs,
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (e) => reject(new TransientError(`connection lost while reading the response: ${e.message}`, 'EWS_NETWORK', { cause: e })));
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.ep.timeoutMs} ms`)));
+      req.on('error', (e) => reject(e instanceof TransientError ? e : new TransientError(`request to ${u.host} failed: ${e.message}`, 'EWS_NETWORK', { cause: e })));
+      req.end(body);
+    });
+  }
+
+  /** One request over an NTLM-authenticated connection (handshake first when it is new or was reset). */
+  private async ntlm(a: Extract<EwsAuth, { mode: 'ntlm' }>, headers: Record<string, string>, body: string): Promise<HttpResult> {
+    const conn = this.ntlmIdle.pop() ?? { agent: this.newAgent(1), authed: false };
+    try {
+      if (conn.authed) {
+        const res = await this.http(this.ep.url, headers, body, conn.agent);
+        if (res.status !== 401) { this.ntlmIdle.push(conn); return res; }
+        conn.authed = false;
+      }
+      const [domain, user] = a.username.includes('\\') ? a.username.split('\\', 2) as [string, string] : [a.domain ?? '', a.username];
+      const negotiate = await this.http(this.ep.url, { ...headers, Authorization: ntlmClient.createType1Message(undefined, domain) }, '', conn.agent);
+      const challenge = /NTLM\s+([A-Za-z0-9+/=]+)/.exec([negotiate.headers['www-authenticate']].flat().join(', '))?.[1];
+      if (negotiate.status !== 401 || !challenge) {
+        throw new FatalError(`Exchange did not answer the NTLM negotiation (HTTP ${negotiate.status}${challenge ? '' : ', no NTLM challenge'})`, 'EWS_AUTH');
+      }
+      const type2 = ntlmClient.decodeType2Message(`NTLM ${challenge}`);
+      const res = await this.http(this.ep.url, { ...headers, Authorization: ntlmClient.createType3Message(type2, user, a.password, undefined, domain || type2.targetName) }, body, conn.agent);
+      if (res.status === 401) conn.agent.destroy();
+      else { conn.authed = true; this.ntlmIdle.push(conn); }
+      return res;
+    } catch (err) {
+      conn.agent.destroy();
+      throw err;
+    }
+  }
+
+  private async once(mbx: EwsMailboxIdentity, body: string): Promise<EwsMessage[]> {
+    this.requests++;
+    const a = this.ep.auth;
+    const headers: Record<string, string> = { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml' };
+    if (a.mode !== 'ntlm') headers.Authorization = await this.authorization(mbx);
+    if (this.ep.impersonation) headers['X-AnchorMailbox'] = mbx.smtp;
+    const res = a.mode === 'ntlm' ? await this.ntlm(a, headers, this.envelope(mbx, body)) : await this.http(this.ep.url, headers, this.envelope(mbx, body));
+    if (res.status === 401) {
+      if (this.ep.auth.mode === 'oauth2' && this.token) { this.token = undefined; throw new TransientError('bearer token rejected (expired?)'); }
+      throw new FatalError(`Exchange refused the login (HTTP 401) for ${mbx.smtp}`, 'EWS_AUTH');
+    }
+    if ([429, 502, 503, 504].includes(res.status)) {
+      const after = Number(res.headers['retry-after']);
+      const wait = Number.isFinite(after) && after > 0 ? after * 1000 : 0;
+      throw wait > 0 ? new EwsBusyError(wait, `HTTP ${res.status}, Retry-After ${after}s`) : new TransientError(`HTTP ${res.status} from Exchange`, 'EWS_HTTP');
+    }
+    let env: XmlElement;
+    try {
+      env = parseXml(res.body);
+    } catch (err) {
+      if (res.status >= 500) throw new TransientError(`HTTP ${res.status} from Exchange`, 'EWS_HTTP');
+      throw new Error(`HTTP ${res.status}: ${reasonOf(err)}`);
+    }
+    const fault = find(env, 'Fault');
+    if (fault) {
+      const code = (textOf(find(fault, 'ResponseCode')) ?? textOf(fault, 'faultcode') ?? '').trim().replace(/^.*:/, '');
+      const message = (textOf(fault, 'faultstring') ?? code).trim();
+      if (code === 'ErrorServerBusy') {
+        const backoff = kids(find(fault, 'MessageXml'), 'Value').find((v) => attr(v, 'Name') === 'BackOffMilliseconds');
+        throw new EwsBusyError(Number(backoff?.textContent ?? 0) || 0, `ErrorServerBusy: ${message}`);
+      }
+      if (FATAL_CODES.has(code)) throw new FatalError(`${code}: ${message} (mailbox ${mbx.smtp})`, code);
+      throw new Error(`EWS fault ${code}: ${message}`);
+    }
+    if (res.status !== 200) throw new Error(`HTTP ${res.status} from Exchange`);
+    const messages = kids(find(env, 'ResponseMessages')).map((el): EwsMessage => ({
+      ok: attr(el, 'ResponseClass') !== 'Error', code: (textOf(el, 'ResponseCode') ?? '').trim(), text: textOf(el, 'MessageText'), el,
+    }));
+    const busy = messages.find((m) => m.code === 'ErrorServerBusy');
+    if (busy) throw new EwsBusyError(0, `ErrorServerBusy: ${busy.text ?? ''}`);
+    const fatal = messages.find((m) => FATAL_CODES.has(m.code));
+    if (fatal) throw new FatalError(`${fatal.code}: ${fatal.text ?? ''} (mailbox ${mbx.smtp})`, fatal.code);
+    return messages;
+  }
+}
+
+/** A per-message error as an ItemError naming the code. */
+export function messageError(m: EwsMessage, what: string): ItemError {
+  return new ItemError(`${what}: ${m.code}${m.text ? ` (${m.text.trim()})` : ''}`, m.code);
+}
+

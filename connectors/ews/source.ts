@@ -1,0 +1,327 @@
+/**
+ * The Exchange (EWS) source: one SourceMailbox per mailbox, over a transport shared by the run.
+ *
+ * - Containers: SyncFolderHierarchy below msgfolderroot; well-known folders are recognised by
+ *   their DistinguishedFolderId (GetFolder inbox, sentitems…), never by display name, so
+ *   localized mailboxes map the same way. Folder class → kind (IPF.Note mail, IPF.Appointment
+ *   event, IPF.Contact contact, IPF.Task task); other classes (notes, journal…) are left out.
+ * - Cursor = the SyncFolderItems SyncState; the epoch is constant (EWS item ids are stable). An
+ *   expired SyncState restarts the listing from the beginning (items already done are skipped).
+ * - Mail items: id = ItemId; bytes = MimeContent; IsRead → \Seen, flag → \Flagged,
+ *   categories → keywords, DateTimeReceived → internal date.
+ * - Calendar/contact/task items: id = ItemId|ChangeKey, so a changed item is a new version that
+ *   the engine copies again (the target keys objects by their UID); bytes = .ics / .vcf from
+ *   mappings/groupware.
+ */
+import type { Logger } from 'pino';
+import { categoryKeyword } from '../../mappings/keywords.js';
+import type { AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemKind, ItemMeta, SourceConnector, SourceMailbox, SpecialUse } from '../../src/model/types.js';
+import { FatalError, ItemError, reasonOf } from '../../src/util/errors.js';
+import { Semaphore } from '../../src/util/semaphore.js';
+import { EwsTransport, messageError, type EwsEndpoint, type EwsMailboxIdentity, type EwsMessage } from './client.js';
+import { convertGroupware, ewsId, type GroupwareOptions } from './convert.js';
+import * as rq from './requests.js';
+import { attr, kid, kids, textOf, type XmlElement } from './xml.js';
+
+const WELL_KNOWN: [string, SpecialUse | undefined][] = [
+  ['inbox', '\\Inbox'], ['sentitems', '\\Sent'], ['drafts', '\\Drafts'], ['deleteditems', '\\Trash'], ['junkemail', '\\Junk'],
+  ['outbox', undefined], ['calendar', undefined], ['contacts', undefined], ['tasks', undefined],
+];
+/** Newer DistinguishedFolderIds: asked for separately, as older servers reject the whole request with a schema error. */
+const WELL_KNOWN_LATER: [string, SpecialUse | undefined][] = [['archive', '\\Archive']];
+const SKIPPED_DISTINGUISHED = new Set(['outbox']);
+const EPOCH = 'ews';
+/** Items per GetItem request, and the message bytes one request may carry (a bigger message goes alone). */
+const READ_BATCH = 10;
+const READ_BATCH_BYTES = 16 * 1024 * 1024;
+
+/** Consecutive batches of at most READ_BATCH items and READ_BATCH_BYTES (by the listed sizes). */
+function batches(items: ItemMeta[]): ItemMeta[][] {
+  const out: ItemMeta[][] = [];
+  let cur: ItemMeta[] = [];
+  let bytes = 0;
+  for (const m of items) {
+    if (cur.length > 0 && (cur.length >= READ_BATCH || bytes + m.size > READ_BATCH_BYTES)) { out.push(cur); cur = []; bytes = 0; }
+    cur.push(m);
+    bytes += m.size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+function kindOf(folderClass: string): ItemKind | undefined {
+  if (folderClass === '' || folderClass === 'IPF' || folderClass === 'IPF.Note' || folderClass.startsWith('IPF.Note.')) return 'mail';
+  if (folderClass === 'IPF.Appointment' || folderClass.startsWith('IPF.Appointment.')) return 'event';
+  if (folderClass === 'IPF.Contact' || folderClass.startsWith('IPF.Contact.')) return 'contact';
+  if (folderClass === 'IPF.Task' || folderClass.startsWith('IPF.Task.')) return 'task';
+  return undefined;
+}
+
+/** The source connector: shares the transport (caps, token) across mailboxes. */
+export class EwsSource implements SourceConnector {
+  readonly name = 'ews';
+  private readonly transport: EwsTransport;
+
+  constructor(ep: EwsEndpoint, private readonly log: Logger, private readonly perMailbox: number, private readonly opts: GroupwareOptions = {}) {
+    this.transport = new EwsTransport(ep, log);
+  }
+
+  get requests(): number {
+    return this.transport.requests;
+  }
+
+  /** Observes retries (see EwsTransport.onRetry). */
+  set onRetry(fn: EwsTransport['onRetry']) {
+    this.transport.onRetry = fn;
+  }
+
+  async openMailbox(account: Account): Promise<SourceMailbox> {
+    return new EwsMailbox(this.transport, { smtp: account.login, password: account.password }, new Semaphore(this.perMailbox), this.log.child({ mailbox: account.login }), this.opts);
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+}
+
+interface FolderInfo { id: string; parentId?: string; name: string; folderClass: string }
+
+export class EwsMailbox implements SourceMailbox {
+  constructor(
+    private readonly t: EwsTransport, private readonly who: EwsMailboxIdentity, private readonly cap: Semaphore,
+    private readonly log: Logger, private readonly opts: GroupwareOptions,
+  ) {}
+
+  private call(body: string): Promise<EwsMessage[]> {
+    return this.t.call(this.who, this.cap, body);
+  }
+
+  /** One-message operations: the message, or the operation's error thrown. */
+  private async one(body: string, what: string): Promise<XmlElement> {
+    const [m] = await this.call(body);
+    if (!m) throw new Error(`${what}: empty EWS response`);
+    if (!m.ok) throw m.code === 'ErrorInvalidSyncStateData' ? new ExpiredSyncState() : messageError(m, what);
+    return m.el;
+  }
+
+  async verify(): Promise<AccessCheck> {
+    const checks: AccessCheck['checks'] = [];
+    try {
+      const [root, inbox] = await this.call(rq.getFolder([{ distinguished: 'msgfolderroot' }, { distinguished: 'inbox' }], 'IdOnly'));
+      checks.push({ name: this.t.ep.impersonation ? 'login and impersonation' : 'login', ok: true });
+      checks.push({ name: 'mailbox root', ok: root?.ok === true, detail: root?.ok ? undefined : root?.code });
+      checks.push({ name: 'inbox', ok: inbox?.ok === true, detail: inbox?.ok ? undefined : inbox?.code });
+      const folders = await this.containers();
+      checks.push({ name: 'list folders', ok: true, detail: `${folders.length} folders` });
+    } catch (err) {
+      checks.push({ name: 'login', ok: false, detail: reasonOf(err) });
+    }
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  async containers(): Promise<Container[]> {
+    const known = await this.call(rq.getFolder([{ distinguished: 'msgfolderroot' }, ...WELL_KNOWN.map(([d]) => ({ distinguished: d }))], 'IdOnly'));
+    const rootId = attr(kid(kids(kid(known[0]?.el, 'Folders'))[0], 'FolderId'), 'Id');
+    if (!known[0]?.ok || !rootId) throw new FatalError(`cannot open the mailbox root of ${this.who.smtp}: ${known[0]?.code ?? 'no answer'}`);
+    const distinguished = new Map<string, string>();
+    const note = (d: string, m: EwsMessage | undefined) => {
+      const id = m?.ok ? attr(kid(kids(kid(m.el, 'Folders'))[0], 'FolderId'), 'Id') : undefined;
+      if (id) distinguished.set(id, d);
+    };
+    WELL_KNOWN.forEach(([d], i) => note(d, known[i + 1]));
+    for (const [d] of WELL_KNOWN_LATER) {
+      try {
+        note(d, (await this.call(rq.getFolder([{ distinguished: d }], 'IdOnly')))[0]);
+      } catch (err) {
+        if (err instanceof FatalError) throw err;
+        this.log.debug({ folder: d, err: reasonOf(err) }, 'well-known folder not known to this server');
+      }
+    }
+    const folders = new Map<string, FolderInfo>();
+    let state: string | undefined;
+    for (let round = 0; round < 1000; round++) {
+      const el = await this.one(rq.syncFolderHierarchy({ distinguished: 'msgfolderroot' }, state), 'SyncFolderHierarchy');
+      for (const change of kids(kid(el, 'Changes'))) {
+        const f = kids(change)[0];
+        if (!f) continue;
+        const id = attr(kid(f, 'FolderId'), 'Id');
+        if (!id) continue;
+        if (change.localName === 'Delete') { folders.delete(id); continue; }
+        folders.set(id, { id, parentId: attr(kid(f, 'ParentFolderId'), 'Id'), name: textOf(f, 'DisplayName') ?? '', folderClass: textOf(f, 'FolderClass') ?? '' });
+      }
+      state = textOf(el, 'SyncState');
+      if (textOf(el, 'IncludesLastFolderInRange') !== 'false') break;
+    }
+    const pathOf = (f: FolderInfo): string[] | undefined => {
+      const path = [f.name];
+      let cur = f;
+      for (let depth = 0; cur.parentId && cur.parentId !== rootId; depth++) {
+        const parent = folders.get(cur.parentId);
+        if (!parent || depth > 100) return undefined;
+        path.unshift(parent.name);
+        cur = parent;
+      }
+      return path;
+    };
+    const out: Container[] = [];
+    for (const f of folders.values()) {
+      const d = distinguished.get(f.id);
+      const kind = kindOf(f.folderClass);
+      const path = pathOf(f);
+      if (!path || (d && SKIPPED_DISTINGUISHED.has(d))) continue;
+      if (!kind) {
+        this.log.info({ folder: path.join('/'), folderClass: f.folderClass }, 'folder class not migrated (notes, journal…): left out');
+        continue;
+      }
+      const special = [...WELL_KNOWN, ...WELL_KNOWN_LATER].find(([name]) => name === d)?.[1];
+      out.push({ id: f.id, path, delimiter: '/', kind, ...(special ? { specialUse: special } : {}) });
+    }
+    return out;
+  }
+
+  async stats(c: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
+    const el = await this.one(rq.getFolder([{ id: c.id }]), `folder ${c.path.join('/')}`);
+    const f = kids(kid(el, 'Folders'))[0];
+    const count = Number(textOf(f, 'TotalCount') ?? 0);
+    // No cheap change token exists in EWS: every pass asks SyncFolderItems (one request when nothing changed).
+    const token = `${count}:${Date.now()}:${Math.random()}`;
+    const stats: ContainerStats = { count, epoch: EPOCH, token };
+    if (opts.withBytes) stats.bytes = (await this.listing(c, ['item:Size'])).reduce((n, e) => n + Number(textOf(e, 'Size') ?? 0), 0);
+    return stats;
+  }
+
+  /** Every item of a folder (FindItem, paged). */
+  private async listing(c: Container, fieldUris: string[]): Promise<XmlElement[]> {
+    const out: XmlElement[] = [];
+    for (let offset = 0; ;) {
+      const el = await this.one(rq.findItems(c.id, offset, 1000, fieldUris), `listing ${c.path.join('/')}`);
+      const root = kid(el, 'RootFolder');
+      const items = kids(kid(root, 'Items'));
+      out.push(...items);
+      if (attr(root, 'IncludesLastItemInRange') !== 'false' || items.length === 0) break;
+      offset = Number(attr(root, 'IndexedPagingOffset') ?? offset + items.length);
+    }
+    return out;
+  }
+
+  private metaOf(c: Container, el: XmlElement): ItemMeta | undefined {
+    const idEl = kid(el, 'ItemId');
+    const id = attr(idEl, 'Id');
+    if (!id) return undefined;
+    if (c.kind !== 'mail') {
+      return { id: `${id}|${attr(idEl, 'ChangeKey') ?? ''}`, size: Number(textOf(el, 'Size') ?? 0) || 0, flags: [] };
+    }
+    const received = textOf(el, 'DateTimeReceived');
+    const date = received ? new Date(received) : undefined;
+    const messageId = textOf(el, 'InternetMessageId')?.trim();
+    return {
+      id, size: Number(textOf(el, 'Size') ?? 0) || 0, flags: flagsOf(el),
+      ...(date && !Number.isNaN(date.getTime()) ? { internalDate: date } : {}),
+      ...(messageId ? { messageId } : {}),
+    };
+  }
+
+  async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
+    const fields = c.kind === 'mail' ? rq.MAIL_PROPS : rq.GROUPWARE_PROPS;
+    let el: XmlElement;
+    try {
+      el = await this.one(rq.syncFolderItems(c.id, cursor, Math.min(512, Math.max(1, limit)), fields), `sync ${c.path.join('/')}`);
+    } catch (err) {
+      if (!(err instanceof ExpiredSyncState) || cursor === null) throw err;
+      this.log.warn({ folder: c.path.join('/') }, 'SyncState no longer valid: listing the folder from the start (items already copied are skipped)');
+      return this.changes(c, null, limit);
+    }
+    const items: ItemMeta[] = [];
+    for (const ch of kids(kid(el, 'Changes'))) {
+      if (ch.localName !== 'Create' && ch.localName !== 'Update') continue;
+      const item = kids(ch)[0];
+      const meta = item ? this.metaOf(c, item) : undefined;
+      if (meta) items.push(meta);
+    }
+    const next = textOf(el, 'SyncState');
+    if (!next) throw new Error(`sync ${c.path.join('/')}: no SyncState in the answer`);
+    return { epoch: EPOCH, items, cursor: next, done: textOf(el, 'IncludesLastItemInRange') !== 'false' };
+  }
+
+  async flagChanges(c: Container, _since: string | null): Promise<FlagChanges> {
+    if (c.kind !== 'mail') return { epoch: EPOCH, items: [], complete: false };
+    const list = await this.listing(c, ['message:IsRead', 'item:Flag', 'item:Categories']);
+    return { epoch: EPOCH, items: list.flatMap((e) => { const id = attr(kid(e, 'ItemId'), 'Id'); return id ? [{ id, flags: flagsOf(e) }] : []; }), complete: true };
+  }
+
+  async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {
+    const list = await this.listing(c, []);
+    return { epoch: EPOCH, ids: list.flatMap((e) => { const m = this.metaOf(c, e); return m ? [m.id] : []; }) };
+  }
+
+  async lookup(c: Container, ids: string[]): Promise<{ epoch: string; items: ItemMeta[] }> {
+    const items: ItemMeta[] = [];
+    const fields = c.kind === 'mail' ? rq.MAIL_PROPS : rq.GROUPWARE_PROPS;
+    for (let i = 0; i < ids.length; i += 50) {
+      const batch = ids.slice(i, i + 50);
+      const msgs = await this.call(rq.getItems(batch.map(ewsId), { base: 'IdOnly', fieldUris: fields }));
+      msgs.forEach((m, j) => {
+        const item = m.ok ? kids(kid(m.el, 'Items'))[0] : undefined;
+        const meta = item ? this.metaOf(c, item) : undefined;
+        // A changed groupware item is a new version (new id): the old one is gone.
+        if (meta && meta.id === (c.kind === 'mail' ? ewsId(batch[j] as string) : batch[j])) items.push(meta);
+      });
+    }
+    return { epoch: EPOCH, items };
+  }
+
+  async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
+    for (const batch of batches(items)) {
+      if (c.kind === 'mail') yield* this.readMail(batch);
+      else yield* convertGroupware(batch, c.kind, {
+        getItems: (ids) => this.call(rq.getItems(ids, { base: 'AllProperties' })),
+        getAttachments: (ids) => this.call(rq.getAttachments(ids)),
+      }, this.opts);
+    }
+  }
+
+  private async *readMail(batch: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
+    const msgs = await this.call(rq.getItems(batch.map((m) => m.id), { base: 'IdOnly', mime: true, fieldUris: rq.MAIL_PROPS }));
+    for (const [j, meta] of batch.entries()) {
+      const m = msgs[j];
+      if (!m) { yield { meta, error: new ItemError(`EWS returned no answer for item ${meta.id.slice(0, 24)}…`, 'EWS_NO_ANSWER') }; continue; }
+      if (!m.ok) { yield { meta, error: messageError(m, 'GetItem') }; continue; }
+      const item = kids(kid(m.el, 'Items'))[0];
+      const mime = textOf(item, 'MimeContent');
+      if (!item || mime === undefined || mime.trim() === '') {
+        yield { meta, error: new ItemError(`item has no MimeContent (${item?.localName ?? 'nothing'} ${textOf(item, 'ItemClass') ?? ''}): cannot be exported as a message`.replace(/ \)/, ')'), 'EWS_NO_MIME') };
+        continue;
+      }
+      const content = Buffer.from(mime.replace(/\s+/g, ''), 'base64');
+      const fresh = this.metaFromItem(meta, item);
+      yield { meta: { ...fresh, size: content.length }, content };
+    }
+  }
+
+  private metaFromItem(meta: ItemMeta, item: XmlElement): ItemMeta {
+    const received = textOf(item, 'DateTimeReceived');
+    const date = received ? new Date(received) : undefined;
+    return { ...meta, flags: kid(item, 'IsRead') ? flagsOf(item) : meta.flags, ...(date && !Number.isNaN(date.getTime()) ? { internalDate: date } : {}) };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** IsRead → \Seen, Flag → \Flagged, categories → keywords (sanitised for IMAP). */
+export function flagsOf(el: XmlElement): string[] {
+  const flags: string[] = [];
+  if (textOf(el, 'IsRead') === 'true') flags.push('\\Seen');
+  if (textOf(el, 'Flag', 'FlagStatus') === 'Flagged') flags.push('\\Flagged');
+  for (const s of kids(kid(el, 'Categories'), 'String')) {
+    const k = categoryKeyword(s.textContent ?? '');
+    if (k && !flags.includes(k)) flags.push(k);
+  }
+  return flags;
+}
+
+class ExpiredSyncState extends Error {
+  constructor() {
+    super('ErrorInvalidSyncStateData');
+  }
+}
+
