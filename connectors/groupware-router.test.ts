@@ -105,7 +105,8 @@ test('without a groupware target the collections are reported as not migrated, n
   const src = new MemorySource();
   src.add(['INBOX'], 'Subject: x\r\n\r\nx\r\n');
   src.add(['Kalender'], eventIcs('e1', 'x'), { kind: 'event' });
-  const mail = new MemoryTarget();
+  // An IMAP-only target (the in-memory one otherwise takes every kind).
+  const mail = Object.assign(new MemoryTarget(), { accepts: ['mail'] as const });
   const r = await runJob({ store, sources: src, targets: mail, log }, [{ source: { login: 'bob' }, target: { login: 'bob' } }], options());
   expect(r.copied).toBe(1);
   expect([...mail.folders.keys()]).toEqual(['INBOX']);

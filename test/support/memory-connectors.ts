@@ -95,6 +95,8 @@ export interface Fault {
 
 export class MemoryTarget implements TargetConnector, TargetMailbox {
   readonly name = 'memory';
+  /** Takes every kind: calendars, contacts and tasks land in collection refs ("calendar:Kalender"). */
+  readonly accepts: readonly ItemKind[] = ['mail', 'event', 'contact', 'task'];
   folders = new Map<string, { uidValidity: number; uidNext: number; messages: MemMessage[] }>();
   puts = 0;
   /** Decides a fault for the n-th put (1-based), or none. */
