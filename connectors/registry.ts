@@ -1,12 +1,14 @@
 /** Builds connectors from the config: the one place that knows which folder serves which `type`. */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { EndpointConfig, EwsSourceConfig, SourceConfig, TargetConfig } from '../src/config/schema.js';
+import type { EndpointConfig, EwsSourceConfig, GroupwareTargetConfig, SourceConfig, TargetConfig } from '../src/config/schema.js';
 import { resolveSecret } from '../src/config/secrets.js';
 import type { SourceConnector, TargetConnector } from '../src/model/types.js';
 import type { SlotGate } from '../src/util/semaphore.js';
+import { DavTarget } from './dav/index.js';
 import type { EwsAuth, EwsEndpoint } from './ews/client.js';
 import { EwsSource } from './ews/source.js';
+import { RoutedTarget } from './groupware-router.js';
 import type { ImapEndpoint } from './imap-common/endpoint.js';
 import { ImapSource } from './imap-source/index.js';
 import { KopanoBackupSource } from './kopano/index.js';
@@ -82,4 +84,21 @@ export function createTarget(cfg: TargetConfig, ctx: ConnectorContext): TargetCo
     case 'ums-imap':
       return new UmsImapTarget(imapEndpoint(cfg, ctx, cfg.utf8Accept), ctx.log, ctx.perMailbox.target, ctx.serverSlots?.(serverKey(cfg), cfg.maxConnections));
   }
+}
+
+/** The CalDAV/CardDAV target of `groupwareTarget`. */
+export function createGroupwareTarget(cfg: GroupwareTargetConfig, ctx: ConnectorContext): TargetConnector {
+  switch (cfg.type) {
+    case 'dav':
+      return new DavTarget({
+        url: cfg.url, allowInsecure: cfg.allowInsecure, tlsVerify: cfg.tlsVerify, maxConnections: cfg.maxConnections,
+        ca: cfg.caFile ? readFileSync(cfg.caFile, 'utf8') : undefined,
+      }, ctx.log);
+  }
+}
+
+/** The target of a job: the mail target, joined by the groupware target when one is configured. */
+export function createTargets(cfg: { target: TargetConfig; groupwareTarget?: GroupwareTargetConfig }, ctx: ConnectorContext): TargetConnector {
+  const mail = createTarget(cfg.target, ctx);
+  return cfg.groupwareTarget ? new RoutedTarget(mail, createGroupwareTarget(cfg.groupwareTarget, ctx)) : mail;
 }

@@ -98,7 +98,8 @@ describe('EWS source → engine → memory target', () => {
     const folders = byFolder(tgt);
     // Localized well-known folders land on the configured names; empty ones are created too.
     expect([...folders.keys()].sort()).toEqual([
-      'INBOX', 'INBOX.Archive', 'INBOX.Aufgaben', 'INBOX.Drafts', 'INBOX.Kalender', 'INBOX.Kontakte', 'INBOX.Projekte', 'INBOX.Projekte.Q3', 'INBOX.Sent', 'INBOX.Spam', 'INBOX.Trash',
+      'INBOX', 'INBOX.Archive', 'INBOX.Drafts', 'INBOX.Projekte', 'INBOX.Projekte.Q3', 'INBOX.Sent', 'INBOX.Spam', 'INBOX.Trash',
+      'addressbook:Kontakte', 'calendar:Kalender', 'tasks:Aufgaben',
     ]);
     // Mail: byte-identical, in the folders by DistinguishedFolderId, with flags and dates.
     expect(folders.get('INBOX.Sent')?.sort()).toEqual([mime(1), mime(5)]);
@@ -109,7 +110,7 @@ describe('EWS source → engine → memory target', () => {
     expect(m0?.internalDate.toISOString()).toBe('2024-01-01T10:00:00.000Z');
     expect(inbox.find((m) => m.content.toString() === mime(2))?.flags).toEqual(['\\Seen']);
     // Calendar: the weekly meeting keeps 10:00 Berlin across the DST change, one moved, one cancelled.
-    const ics = folders.get('INBOX.Kalender') ?? [];
+    const ics = folders.get('calendar:Kalender') ?? [];
     expect(ics).toHaveLength(3);
     expect(occurrences(ics, seeded.meeting.fields.get('UID')?.replace(/<[^>]+>/g, '') ?? '')).toEqual([
       { start: '2024-03-18T09:00:00.000Z', summary: 'Wochenbesprechung' },
@@ -122,7 +123,7 @@ describe('EWS source → engine → memory target', () => {
     expect(allDay?.getFirstPropertyValue('dtstart')?.toString()).toBe('2024-06-07');
     expect(allDay?.getFirstPropertyValue('dtend')?.toString()).toBe('2024-06-08');
     // Contacts and the distribution list, as vCard 3.0 that parses back.
-    const cards = (folders.get('INBOX.Kontakte') ?? []).map((t) => new ICAL.Component(ICAL.parse(t)));
+    const cards = (folders.get('addressbook:Kontakte') ?? []).map((t) => new ICAL.Component(ICAL.parse(t)));
     const joerg = cards.find((c) => c.getFirstPropertyValue('fn') === 'Jörg Müller');
     expect(joerg?.getFirstPropertyValue('version')).toBe('3.0');
     expect(joerg?.getAllProperties('email').map((p) => p.getFirstValue())).toEqual(['joerg@example.de', 'j.mueller@home.example']);
@@ -132,7 +133,7 @@ describe('EWS source → engine → memory target', () => {
     const team = cards.find((c) => c.getFirstPropertyValue('fn') === 'Team');
     expect(team?.getAllProperties('x-addressbookserver-member').map((p) => p.getFirstValue())).toEqual(['mailto:ann@example.com', 'mailto:bob@example.org']);
     // Tasks as VTODO.
-    const todos = (folders.get('INBOX.Aufgaben') ?? []).map((t) => new ICAL.Component(ICAL.parse(t)).getFirstSubcomponent('vtodo') as ICAL.Component);
+    const todos = (folders.get('tasks:Aufgaben') ?? []).map((t) => new ICAL.Component(ICAL.parse(t)).getFirstSubcomponent('vtodo') as ICAL.Component);
     const report = todos.find((t) => t.getFirstPropertyValue('summary') === 'Bericht schreiben');
     expect(report?.getFirstPropertyValue('status')).toBe('IN-PROCESS');
     expect(report?.getFirstPropertyValue('due')?.toString()).toBe('2024-05-10');
@@ -178,8 +179,8 @@ describe('EWS source → engine → memory target', () => {
     const after = byFolder(tgt);
     expect(after.get('INBOX')?.length).toBe((snapshot.get('INBOX')?.length ?? 0) + 1);
     expect(after.get('INBOX.Sent')).toEqual(snapshot.get('INBOX.Sent'));
-    expect(after.get('INBOX.Kontakte')?.length).toBe(2);
-    const meetings = (after.get('INBOX.Kalender') ?? []).filter((t) => t.includes('Wochenbesprechung'));
+    expect(after.get('addressbook:Kontakte')?.length).toBe(2);
+    const meetings = (after.get('calendar:Kalender') ?? []).filter((t) => t.includes('Wochenbesprechung'));
     expect(meetings).toHaveLength(1);
     expect(meetings[0]).toContain('LOCATION:Raum 2');
     const inbox = tgt.folders.get('INBOX')?.messages ?? [];
@@ -279,7 +280,7 @@ describe('EWS source → engine → memory target', () => {
       const r = await runJob({ store, sources: src, targets: tgt, log }, job(), options({ retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }));
       expect(r.failedMailboxes).toBe(0);
       expect(r.copied).toBe(3 + 3 + 3 + 2);
-      expect(tgt.folders.get('INBOX.Kontakte')?.messages.every((m) => m.content.toString().includes('VERSION:4.0'))).toBe(true);
+      expect(tgt.folders.get('addressbook:Kontakte')?.messages.every((m) => m.content.toString().includes('VERSION:4.0'))).toBe(true);
       await src.close();
       const untrusted = createSource({ ...cfg, caFile: undefined }, ctx);
       const r2 = await runJob({ store, sources: untrusted, targets: new MemoryTarget(), log }, job(), options({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));

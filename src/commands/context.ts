@@ -1,6 +1,6 @@
 /** What every command needs from the config: logger, connectors, mailbox accounts and job options. */
 import type { Logger } from 'pino';
-import { createSource, createTarget, type ConnectorContext } from '../../connectors/registry.js';
+import { createSource, createTargets, type ConnectorContext } from '../../connectors/registry.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { JobOptions, MailboxJob } from '../engine/job.js';
@@ -63,7 +63,8 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
   const secret = (ref: string | undefined) => (ref ? resolveSecret(ref, { baseDir: loaded.baseDir, env }) : undefined);
   const jobs: MailboxJob[] = entries.map((m) => ({
     source: { login: m.source, password: 'auth' in config.source && config.source.auth.mode === 'user' ? secret(m.sourcePassword) : undefined },
-    target: { login: m.target, password: config.target.auth.mode === 'user' ? secret(m.targetPassword) : undefined },
+    // The groupware target logs in as the mailbox itself, whatever the IMAP side does.
+    target: { login: m.target, password: config.target.auth.mode === 'user' || config.groupwareTarget ? secret(m.targetPassword) : undefined },
   }));
-  return { loaded, log, sources: createSource(config.source, ctx), targets: createTarget(config.target, ctx), jobs, options };
+  return { loaded, log, sources: createSource(config.source, ctx), targets: createTargets(config, ctx), jobs, options };
 }

@@ -471,7 +471,10 @@ function checkMailboxes(config: MigrationConfig, located: Located[], out: Issues
     ['target', 'targetPassword'],
   ] as const) {
     const ep = config[side];
-    const mode = 'auth' in ep ? ep.auth.mode : undefined;
+    // The groupware target logs in as each mailbox: it needs targetPassword whatever the IMAP side does.
+    const groupware = side === 'target' && config.groupwareTarget !== undefined;
+    const mode = groupware ? 'user' : 'auth' in ep ? ep.auth.mode : undefined;
+    const why = 'auth' in ep && ep.auth.mode === 'user' ? `${side}.auth.mode is user` : 'groupwareTarget logs in as each mailbox';
     if (mode === 'user') {
       const csvMissingColumn = new Set<string>();
       for (const { entry, where, hasColumn } of located) {
@@ -479,11 +482,11 @@ function checkMailboxes(config: MigrationConfig, located: Located[], out: Issues
         if (where.kind === 'csv' && !hasColumn(field)) {
           if (!csvMissingColumn.has(where.name)) {
             csvMissingColumn.add(where.name);
-            out.add(['userMap'], `${where.name}: no ${field} column, but ${side}.auth.mode is user (each mailbox needs its own password)`);
+            out.add(['userMap'], `${where.name}: no ${field} column, but ${why} (each mailbox needs its own password)`);
           }
           continue;
         }
-        reportMailbox(out, where, field, `required because ${side}.auth.mode is user`);
+        reportMailbox(out, where, field, `required because ${why}`);
       }
     } else {
       const why = mode === undefined ? `${side}.type ${ep.type} needs no password` : `${side}.auth.mode is master`;
@@ -541,6 +544,13 @@ function checkRefs(config: MigrationConfig, located: Located[], baseDir: string,
       }
     }
   }
+  if (config.groupwareTarget?.caFile !== undefined) {
+    try {
+      readFileSync(config.groupwareTarget.caFile);
+    } catch (err) {
+      out.add(['groupwareTarget', 'caFile'], `cannot read CA file ${config.groupwareTarget.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
   if (config.state.driver === 'postgres') {
     const problem = tryResolve(config.state.url);
     if (problem) out.add(['state', 'url'], problem);
@@ -550,7 +560,8 @@ function checkRefs(config: MigrationConfig, located: Located[], baseDir: string,
     ['target', 'targetPassword'],
   ] as const) {
     const ep = config[side];
-    if (!('auth' in ep) || ep.auth.mode !== 'user') continue;
+    const userMode = 'auth' in ep && ep.auth.mode === 'user';
+    if (!userMode && !(side === 'target' && config.groupwareTarget)) continue;
     for (const { entry, where } of located) {
       const ref = entry[field];
       if (ref === undefined) continue;
@@ -574,6 +585,7 @@ function resolvePaths(c: MigrationConfig, baseDir: string): MigrationConfig {
   if (out.source.type === 'pst' || out.source.type === 'msg') out.source.directory = abs(out.source.directory);
   if (out.source.type === 'kopano-backup' || out.source.type === 'kopano-tree') out.source.path = abs(out.source.path);
   if (c.target.caFile !== undefined) out.target.caFile = abs(c.target.caFile);
+  if (c.groupwareTarget?.caFile !== undefined) out.groupwareTarget = { ...c.groupwareTarget, caFile: abs(c.groupwareTarget.caFile) };
   if (c.userMap !== undefined) out.userMap = abs(c.userMap);
   if (c.routing !== undefined) {
     const r = c.routing;

@@ -150,6 +150,24 @@ export interface TargetConfig extends EndpointConfig {
   utf8Accept: boolean;
 }
 
+/**
+ * The CalDAV/CardDAV server that takes calendars, task lists and address books (optional; without
+ * it those containers are planned as not migrated). Logs in as each mailbox's target login with
+ * its targetPassword (HTTP Basic over TLS).
+ */
+export interface GroupwareTargetConfig {
+  type: 'dav';
+  /** Server root or DAV context path (https://cloud.example.org/remote.php/dav/); RFC 6764 discovery from there. */
+  url: string;
+  /** Required (true) for http:// URLs and for tlsVerify=false. */
+  allowInsecure: boolean;
+  tlsVerify: boolean;
+  /** Extra CA bundle (absolute after loading). */
+  caFile?: string;
+  /** HTTP connections to this server across the whole run. */
+  maxConnections: number;
+}
+
 export type StateConfig =
   | { driver: 'sqlite'; /** Absolute after loading. */ path: string }
   | { driver: 'postgres'; url: SecretRef };
@@ -239,6 +257,7 @@ export interface MigrationConfig {
   logging: LoggingConfig;
   source: SourceConfig;
   target: TargetConfig;
+  groupwareTarget?: GroupwareTargetConfig;
   /** Inline mailboxes as written (may be empty when a userMap is given). */
   mailboxes: MailboxSpec[];
   /** CSV user map (absolute after loading). */
@@ -559,6 +578,25 @@ export const targetSchema = z
   .superRefine(checkEndpoint)
   .transform((t): TargetConfig => defaultPort(t));
 
+export const groupwareTargetSchema = z
+  .object({
+    type: z.literal('dav').default('dav'),
+    url: z.string().url('expected an http(s) URL, e.g. https://cloud.example.org/remote.php/dav/').refine((u) => /^https?:\/\//i.test(u), 'expected an https:// (or, with allowInsecure, http://) URL'),
+    allowInsecure: z.boolean().default(false),
+    tlsVerify: z.boolean().default(true),
+    caFile: nonEmpty.optional(),
+    maxConnections: int(1, 100).default(4),
+  })
+  .strict()
+  .superRefine((g, ctx) => {
+    if (/^http:/i.test(g.url) && !g.allowInsecure) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url'], message: 'http:// sends passwords in plaintext; use https:// or set allowInsecure: true to permit it' });
+    }
+    if (!g.tlsVerify && !g.allowInsecure) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tlsVerify'], message: 'tlsVerify: false disables certificate checks; set allowInsecure: true to permit it' });
+    }
+  });
+
 export const stateSchema = z
   .object({
     driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
@@ -691,6 +729,7 @@ const migrationConfigObject = z
     logging: loggingSchema.default({}),
     source: sourceSchema,
     target: targetSchema,
+    groupwareTarget: groupwareTargetSchema.optional(),
     mailboxes: z.array(mailboxSchema).default([]),
     userMap: nonEmpty.optional(),
     folders: foldersSchema.default({}),

@@ -7,7 +7,8 @@
  */
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import { planFolders, type FolderPlan, type FolderRules } from '../../mappings/folders.js';
+import type { FolderPlan, FolderRules } from '../../mappings/folders.js';
+import { planContainers } from '../../mappings/groupware-collections.js';
 import type { Account, SourceConnector, SourceMailbox, TargetConnector, TargetMailbox } from '../model/types.js';
 import type { StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
@@ -117,7 +118,7 @@ export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>
     target = await deps.targets.openMailbox(job.target);
     const containers = await source.containers();
     const ns = opts.namespace ?? (await target.namespace());
-    const plan = planFolders(containers, opts.folders, ns);
+    const plan = planContainers(containers, opts.folders, ns, target.accepts ?? ['mail']);
     return { source, target, containers, plan };
   } catch (err) {
     await source?.close().catch(() => undefined);

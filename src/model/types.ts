@@ -140,6 +140,8 @@ export interface PendingItem {
 }
 
 export interface TargetMailbox {
+  /** Item kinds this target takes; absent: mail only (other containers are planned as not migrated). */
+  readonly accepts?: readonly ItemKind[];
   verify(): Promise<AccessCheck>;
   /** The target's naming rules (personal namespace prefix and delimiter). */
   namespace(): Promise<{ prefix: string; delimiter: string }>;

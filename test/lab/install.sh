@@ -13,7 +13,7 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DOVECOT_IMAPD_DIR="${UMS_LAB_DOVECOT_IMAPD_DIR:-/opt/ums-lab/dovecot-imapd}"
-PACKAGES=(courier-imap courier-authlib-userdb dovecot-core postfix isync pst-utils openssl ca-certificates util-linux procps iproute2 chromium postgresql samba slapd ldap-utils radicale vdirsyncer apache2-utils samba-ad-provision samba-ad-dc db5.3-util)
+PACKAGES=(courier-imap courier-authlib-userdb dovecot-core postfix isync pst-utils openssl ca-certificates util-linux procps iproute2 chromium postgresql samba slapd ldap-utils radicale vdirsyncer apache2-utils samba-ad-provision samba-ad-dc db5.3-util curl time)
 PACKAGES+=(courier-authlib-ldap)  # Courier authldap against the slapd lab (lab.sh enable-ldap-auth)
 
 log() { printf '[ums-lab install] %s\n' "$*" >&2; }

@@ -4,13 +4,14 @@
  */
 import { contentHash } from '../../mappings/content-hash.js';
 import type {
-  AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, PendingItem, PutResult,
+  AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemKind, ItemMeta, PendingItem, PutResult,
   SourceConnector, SourceMailbox, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
 import { ItemError, TransientError } from '../../src/util/errors.js';
 
 export interface MemMessage { uid: number; content: Buffer; flags: string[]; internalDate: Date; messageId?: string }
-export interface MemFolder { path: string[]; uidValidity: number; uidNext: number; messages: MemMessage[] }
+/** `kind` absent: a mail folder. */
+export interface MemFolder { path: string[]; uidValidity: number; uidNext: number; messages: MemMessage[]; kind?: ItemKind }
 
 export class MemorySource implements SourceConnector, SourceMailbox {
   readonly name = 'memory';
@@ -20,10 +21,11 @@ export class MemorySource implements SourceConnector, SourceMailbox {
   /** Called before each read of an item; throw to inject a fault. */
   beforeRead?: (id: string) => void;
 
-  add(path: string[], content: string | Buffer, opts: { flags?: string[]; date?: Date; messageId?: string } = {}): MemMessage {
+  /** Adds an item; `kind` (default mail) is the folder's kind when this creates the folder. */
+  add(path: string[], content: string | Buffer, opts: { flags?: string[]; date?: Date; messageId?: string; kind?: ItemKind } = {}): MemMessage {
     const id = path.join('/');
     let f = this.folders.get(id);
-    if (!f) { f = { path, uidValidity: 1000, uidNext: 1, messages: [] }; this.folders.set(id, f); }
+    if (!f) { f = { path, uidValidity: 1000, uidNext: 1, messages: [], kind: opts.kind }; this.folders.set(id, f); }
     const m = { uid: f.uidNext++, content: Buffer.from(content), flags: opts.flags ?? [], internalDate: opts.date ?? new Date('2024-01-01T10:00:00Z'), messageId: opts.messageId };
     f.messages.push(m);
     return m;
@@ -32,7 +34,7 @@ export class MemorySource implements SourceConnector, SourceMailbox {
   async openMailbox(_a: Account): Promise<SourceMailbox> { return this; }
   async verify(): Promise<AccessCheck> { return { ok: true, checks: [] }; }
   async containers(): Promise<Container[]> {
-    return [...this.folders.entries()].map(([id, f]) => ({ id, path: f.path, delimiter: '/', kind: 'mail' as const, specialUse: id === 'INBOX' ? '\\Inbox' as const : undefined }));
+    return [...this.folders.entries()].map(([id, f]) => ({ id, path: f.path, delimiter: '/', kind: f.kind ?? 'mail', specialUse: id === 'INBOX' ? '\\Inbox' as const : undefined }));
   }
   private folder(c: Container): MemFolder {
     const f = this.folders.get(c.id);
@@ -93,6 +95,8 @@ export interface Fault {
 
 export class MemoryTarget implements TargetConnector, TargetMailbox {
   readonly name = 'memory';
+  /** Takes every kind: calendars, contacts and tasks land in collection refs ("calendar:Kalender"). */
+  readonly accepts: readonly ItemKind[] = ['mail', 'event', 'contact', 'task'];
   folders = new Map<string, { uidValidity: number; uidNext: number; messages: MemMessage[] }>();
   puts = 0;
   /** Decides a fault for the n-th put (1-based), or none. */

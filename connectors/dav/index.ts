@@ -1,0 +1,251 @@
+/**
+ * CalDAV/CardDAV target: calendars, task lists and address books of the UMS (NextCloud, SOGo;
+ * tested against Radicale). Target containers are the collection refs of
+ * mappings/groupware-collections ("calendar:Team", "tasks:Tasks", "addressbook:Contacts").
+ *
+ * Writing one item: its UID gives the resource name (objects.ts), the collection's listing
+ * (loaded once per session) says whether it exists: new → PUT with `If-None-Match: *`, existing
+ * → PUT with `If-Match: <etag>`. A 412 means someone else wrote meanwhile: the etag is looked up
+ * again and the item written once more with If-Match. The target id recorded by the engine is
+ * "<name> <etag>", i.e. one version of one object. The etag comes from the PUT answer; SabreDAV
+ * (NextCloud) leaves it out when it altered the data on the way in, and then one PROPFIND asks for
+ * it. A server that lists objects without etags gets unconditional PUTs for existing objects.
+ *
+ * Exactly once without a lookup table: a replay (crash between PUT and checkpoint, or a retry
+ * after a lost response) writes the same resource name again, so it can only update the object,
+ * never add a second one. That is why `findWritten` needs no content search: it only confirms,
+ * for a write of this session whose answer was lost, that the object changed (so the retry can
+ * skip a PUT); after a crash it finds nothing and the replay overwrites the object with the same
+ * data. `settle` has nothing to wait for for the same reason. `removeItems` deletes with
+ * `If-Match` on the recorded version: an object replaced since (by a newer version of the item,
+ * or edited on the server) is left alone.
+ */
+import type { Logger } from 'pino';
+import { collectionRef, parseCollectionRef } from '../../mappings/groupware-collections.js';
+import { contentHash } from '../../mappings/content-hash.js';
+import type {
+  AccessCheck, Account, ItemContent, ItemKind, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
+} from '../../src/model/types.js';
+import { FatalError, ItemError, reasonOf } from '../../src/util/errors.js';
+import { DavAccount, resourceOf, type Collection, type Homes } from './collections.js';
+import { DavHttp, type DavEndpoint, type DavResponse } from './http.js';
+import { describeObject, type DavObject } from './objects.js';
+import { dataReportBody, NS, okProp, parseMultistatus, preconditions, text } from './xml.js';
+
+export type { DavEndpoint } from './http.js';
+
+const KINDS: readonly ItemKind[] = ['event', 'task', 'contact'];
+
+export class DavTarget implements TargetConnector {
+  readonly name = 'dav';
+  readonly http: DavHttp;
+
+  constructor(readonly endpoint: DavEndpoint, private readonly log: Logger) {
+    this.http = new DavHttp(endpoint);
+  }
+
+  async openMailbox(account: Account): Promise<TargetMailbox> {
+    if (account.password === undefined || account.password === '') {
+      throw new FatalError(`the groupware target needs a password for ${account.login} (the mailbox's targetPassword)`, 'AUTH');
+    }
+    const dav = new DavAccount(this.http, account.login, account.password, this.log.child({ dav: new URL(this.endpoint.url).host, user: account.login }));
+    const homes = await dav.discover(new URL(this.endpoint.url));
+    return new DavMailbox(dav, homes);
+  }
+
+  async close(): Promise<void> {
+    this.http.close();
+  }
+}
+
+interface CollectionState {
+  col: Collection;
+  /** name → etag, loaded on the first write. */
+  index?: Promise<Map<string, string | null>>;
+  /** name → source item id written in this session (two items with one UID would overwrite each other). */
+  writers: Map<string, string>;
+}
+
+/** A write whose answer was lost: what findWritten checks. */
+interface OpenWrite { ref: string; name: string; before: string | null | undefined }
+
+export class DavMailbox implements TargetMailbox {
+  readonly accepts: readonly ItemKind[] = KINDS;
+  private readonly cols = new Map<string, Promise<CollectionState>>();
+  private readonly open = new Map<string, OpenWrite>();
+
+  constructor(private readonly dav: DavAccount, private readonly homes: Homes) {}
+
+  async verify(): Promise<AccessCheck> {
+    const checks: AccessCheck['checks'] = [{ name: 'login and principal', ok: true, detail: this.homes.principal.pathname }];
+    checks.push({ name: 'calendar-home-set (CalDAV)', ok: this.homes.calendarHome !== undefined, detail: this.homes.calendarHome?.pathname ?? 'not announced' });
+    checks.push({ name: 'addressbook-home-set (CardDAV)', ok: this.homes.addressbookHome !== undefined, detail: this.homes.addressbookHome?.pathname ?? 'not announced' });
+    try {
+      const n = (await this.dav.collections(this.homes)).length;
+      checks.push({ name: 'list collections', ok: true, detail: `${n} calendars and address books` });
+    } catch (err) {
+      checks.push({ name: 'list collections', ok: false, detail: reasonOf(err) });
+    }
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  async namespace(): Promise<{ prefix: string; delimiter: string }> {
+    return { prefix: '', delimiter: '/' };
+  }
+
+  async list(): Promise<string[]> {
+    return (await this.dav.collections(this.homes)).map((c) => collectionRef(c.kind, c.displayName));
+  }
+
+  private state(ref: string): Promise<CollectionState> {
+    let s = this.cols.get(ref);
+    if (!s) {
+      const parsed = parseCollectionRef(ref);
+      if (!parsed) throw new FatalError(`${JSON.stringify(ref)} is not a calendar, task list or address book (expected calendar:…, tasks:… or addressbook:…)`, 'NOT_GROUPWARE');
+      s = this.dav.ensureCollection(this.homes, parsed.kind, parsed.displayName).then((col) => ({ col, writers: new Map() }));
+      this.cols.set(ref, s);
+      s.catch(() => this.cols.delete(ref));
+    }
+    return s;
+  }
+
+  private index(st: CollectionState): Promise<Map<string, string | null>> {
+    st.index ??= this.dav.objectIndex(st.col);
+    st.index.catch(() => { st.index = undefined; });
+    return st.index;
+  }
+
+  async ensure(ref: string): Promise<TargetContainerState> {
+    const st = await this.state(ref);
+    // No watermark: writes go to names derived from UIDs, nothing needs to be searched "after" a point.
+    return { ref, epoch: st.col.url.pathname, watermark: '' };
+  }
+
+  async put(ref: string, item: ItemContent): Promise<PutResult> {
+    const st = await this.state(ref);
+    const obj = describeObject(item.content);
+    checkFits(obj, st.col);
+    const other = st.writers.get(obj.name);
+    if (other !== undefined && other !== item.meta.id) {
+      throw new ItemError(`UID ${obj.uid} is also the UID of item ${other} in this folder; both would be the same object ${obj.name}`, 'UID_CONFLICT');
+    }
+    st.writers.set(obj.name, item.meta.id);
+    const index = await this.index(st);
+    const url = new URL(encodeURIComponent(obj.name), st.col.url);
+    const hash = contentHash(item.content);
+    let etag = index.get(obj.name);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const cond: Record<string, string> = etag === undefined ? { 'If-None-Match': '*' } : etag === null ? {} : { 'If-Match': etag };
+      this.open.set(hash, { ref, name: obj.name, before: etag });
+      const res = await this.dav.request('PUT', url, { 'Content-Type': obj.contentType, ...cond }, item.content);
+      this.open.delete(hash);
+      if (res.status === 201 || res.status === 204 || res.status === 200) {
+        const now = typeof res.headers.etag === 'string' ? res.headers.etag : (await this.dav.etagOf(url)) ?? null;
+        index.set(obj.name, now);
+        return { id: targetId(obj.name, now) };
+      }
+      if (res.status !== 412) throw putError(obj, url, res);
+      // Precondition failed: it exists after all (If-None-Match) or changed meanwhile (If-Match).
+      etag = await this.dav.etagOf(url);
+    }
+    throw new ItemError(`${obj.name} (UID ${obj.uid}) keeps changing on the server while being written (HTTP 412 three times)`, 'CONFLICT');
+  }
+
+  async findWritten(ref: string, _watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const p of pending) {
+      const w = this.open.get(p.hash);
+      if (!w || w.ref !== ref) continue;
+      const st = await this.state(ref);
+      const now = await this.dav.etagOf(new URL(encodeURIComponent(w.name), st.col.url));
+      if (now === undefined || (now === w.before && now !== null)) continue;
+      const id = targetId(w.name, now);
+      if (exclude.has(id)) continue;
+      this.open.delete(p.hash);
+      (await this.index(st)).set(w.name, now);
+      out.set(p.key, id);
+    }
+    return out;
+  }
+
+  async inventory(ref: string, opts?: { subjects?: boolean }): Promise<ItemMeta[]> {
+    const st = await this.state(ref);
+    const kind = st.col.kind === 'addressbook' ? 'addressbook' : 'calendar';
+    const res = await this.dav.request('REPORT', st.col.url, { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, dataReportBody(kind));
+    if (res.status !== 207) throw new FatalError(`listing ${st.col.url.pathname} failed: HTTP ${res.status}`, 'LIST');
+    const items: ItemMeta[] = [];
+    for (const e of parseMultistatus(res.body)) {
+      const data = text(okProp(e, kind === 'addressbook' ? NS.carddav : NS.caldav, kind === 'addressbook' ? 'address-data' : 'calendar-data')) ?? '';
+      const name = resourceOf(new URL(e.href, st.col.url));
+      const meta: ItemMeta = { id: targetId(name, text(okProp(e, NS.dav, 'getetag')) ?? null), size: Buffer.byteLength(data), flags: [] };
+      try {
+        const obj = describeObject(data);
+        meta.messageId = obj.uid;
+        if (opts?.subjects) meta.subject = obj.summary;
+      } catch {
+        // Not ours to judge: listed without a UID.
+      }
+      items.push(meta);
+    }
+    return items;
+  }
+
+  /** Nothing to wait for: a write replayed later lands on the same resource (see the top of this file). */
+  async settle(_ref: string): Promise<void> {}
+
+  async removeItems(ref: string, ids: string[]): Promise<void> {
+    const st = await this.state(ref);
+    const index = await this.index(st);
+    const problems: string[] = [];
+    for (const id of ids) {
+      const { name, etag } = parseTargetId(id);
+      const url = new URL(encodeURIComponent(name), st.col.url);
+      const res = await this.dav.request('DELETE', url, etag ? { 'If-Match': etag } : {});
+      if (res.status === 200 || res.status === 204 || res.status === 404) index.delete(name);
+      else if (res.status === 412) this.dav.log.info({ collection: st.col.url.pathname, object: name }, 'not deleted: the object changed since this version was written');
+      else problems.push(`${name}: HTTP ${res.status}`);
+    }
+    if (problems.length > 0) throw new ItemError(`deleting from ${st.col.displayName} failed: ${problems.join('; ')}`, 'DELETE');
+  }
+
+  /** DAV objects carry no IMAP flags: nothing to write. */
+  async setFlags(_ref: string, _changes: { id: string; flags: string[] }[]): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.cols.clear();
+    this.open.clear();
+  }
+}
+
+/** "<name> <etag>"; names never contain spaces (objects.ts), etags may. */
+export function targetId(name: string, etag: string | null): string {
+  return etag === null ? name : `${name} ${etag}`;
+}
+
+export function parseTargetId(id: string): { name: string; etag?: string } {
+  const i = id.indexOf(' ');
+  return i < 0 ? { name: id } : { name: id.slice(0, i), etag: id.slice(i + 1) };
+}
+
+function checkFits(obj: DavObject, col: Collection): void {
+  const wanted = obj.type === 'VCARD' ? 'addressbook' : obj.type === 'VTODO' ? 'tasks' : 'calendar';
+  const ok = obj.type === 'VCARD'
+    ? col.kind === 'addressbook'
+    : col.kind !== 'addressbook' && (col.components.length === 0 || col.components.includes(obj.type));
+  if (!ok) throw new ItemError(`a ${obj.type} (UID ${obj.uid}) cannot go into the ${col.kind} ${JSON.stringify(col.displayName)} (it belongs in a ${wanted})`, 'WRONG_COLLECTION');
+}
+
+const STATUS_MEANING: Record<number, string> = {
+  400: 'the server rejected the data', 403: 'forbidden (or a CalDAV/CardDAV precondition failed)', 409: 'conflict',
+  413: 'too large for the server', 415: 'media type not accepted', 507: 'insufficient storage (quota exceeded)',
+};
+
+function putError(obj: DavObject, url: URL, res: DavResponse): Error {
+  const pre = preconditions(res.body);
+  const meaning = STATUS_MEANING[res.status] ?? 'unexpected answer';
+  const detail = pre.length > 0 ? ` [${pre.join(', ')}]` : res.body && !res.body.trimStart().startsWith('<') ? `: ${res.body.trim().slice(0, 200)}` : '';
+  const msg = `PUT ${obj.name} (UID ${obj.uid}) into ${url.pathname.replace(/[^/]*$/, '')}: HTTP ${res.status}, ${meaning}${detail}`;
+  if (res.status === 401) return new FatalError(msg, 'AUTH');
+  return new ItemError(msg, `HTTP_${res.status}`);
+}
+

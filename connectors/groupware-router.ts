@@ -1,0 +1,65 @@
+/**
+ * One target made of two: mail goes to the IMAP target, calendars, task lists and address books
+ * to the groupware (CalDAV/CardDAV) target. Routing is by the container's target name: the refs
+ * that mappings/groupware-collections gives collections ("calendar:…", "tasks:…",
+ * "addressbook:…") go to the groupware side, every other name to the mail side. The engine sees
+ * one TargetMailbox and stays protocol-agnostic.
+ */
+import { parseCollectionRef } from '../mappings/groupware-collections.js';
+import type {
+  AccessCheck, Account, ItemContent, ItemKind, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
+} from '../src/model/types.js';
+
+export class RoutedTarget implements TargetConnector {
+  readonly name: string;
+
+  constructor(private readonly mail: TargetConnector, private readonly groupware: TargetConnector) {
+    this.name = `${mail.name}+${groupware.name}`;
+  }
+
+  async openMailbox(account: Account): Promise<TargetMailbox> {
+    const mail = await this.mail.openMailbox(account);
+    try {
+      return new RoutedMailbox(mail, await this.groupware.openMailbox(account));
+    } catch (err) {
+      await mail.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.mail.close(), this.groupware.close()]);
+  }
+}
+
+export class RoutedMailbox implements TargetMailbox {
+  readonly accepts: readonly ItemKind[];
+
+  constructor(private readonly mail: TargetMailbox, private readonly groupware: TargetMailbox) {
+    this.accepts = [...new Set([...(mail.accepts ?? ['mail']), ...(groupware.accepts ?? [])])];
+  }
+
+  private side(ref: string): TargetMailbox {
+    return parseCollectionRef(ref) ? this.groupware : this.mail;
+  }
+
+  async verify(): Promise<AccessCheck> {
+    const [m, g] = await Promise.all([this.mail.verify(), this.groupware.verify()]);
+    return { ok: m.ok && g.ok, checks: [...m.checks, ...g.checks.map((c) => ({ ...c, name: `groupware: ${c.name}` }))] };
+  }
+
+  namespace(): Promise<{ prefix: string; delimiter: string }> { return this.mail.namespace(); }
+  async list(): Promise<string[]> { return [...(await this.mail.list()), ...(await this.groupware.list())]; }
+  ensure(ref: string): Promise<TargetContainerState> { return this.side(ref).ensure(ref); }
+  put(ref: string, item: ItemContent): Promise<PutResult> { return this.side(ref).put(ref, item); }
+  findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
+    return this.side(ref).findWritten(ref, watermark, pending, exclude);
+  }
+  inventory(ref: string, opts?: { subjects?: boolean }): Promise<ItemMeta[]> { return this.side(ref).inventory(ref, opts); }
+  settle(ref: string): Promise<void> { return this.side(ref).settle(ref); }
+  removeItems(ref: string, ids: string[]): Promise<void> { return this.side(ref).removeItems(ref, ids); }
+  setFlags(ref: string, changes: { id: string; flags: string[] }[]): Promise<void> { return this.side(ref).setFlags(ref, changes); }
+  async close(): Promise<void> {
+    await Promise.all([this.mail.close(), this.groupware.close()]);
+  }
+}
