@@ -30,6 +30,8 @@ export class PgLockSession {
   private closing = false;
   /** Slot operations run one at a time, so two callers never take the same (re-entrant) slot. */
   private slotChain: Promise<unknown> = Promise.resolve();
+  /** Queries on the one session run one after another (pg deprecates overlapping client.query calls). */
+  private queryChain: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly client: pg.Client) {
     const onLost = (err: Error) => {
@@ -57,15 +59,22 @@ export class PgLockSession {
     if (this.lost) throw this.lost;
   }
 
+  private query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    const run = () => this.client.query<R>(text, values);
+    const next = this.queryChain.then(run, run);
+    this.queryChain = next.catch(() => undefined);
+    return next;
+  }
+
   private async tryKey(key: string): Promise<boolean> {
     this.check();
-    const r = await this.client.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [key]);
+    const r = await this.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as ok', [key]);
     return r.rows[0]?.ok === true;
   }
 
   private async unlockKey(key: string): Promise<void> {
     if (this.lost) return; // the locks went with the session
-    await this.client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+    await this.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]);
   }
 
   /** Takes the mailbox lock if free (false: another process holds it). */
@@ -92,7 +101,7 @@ export class PgLockSession {
 
   /** Who holds a named lock (the holder's application_name), when PostgreSQL can tell. */
   async holderOf(key: string): Promise<string | undefined> {
-    const r = await this.client.query<{ name: string }>(`select a.application_name as name from pg_locks l join pg_stat_activity a on a.pid = l.pid
+    const r = await this.query<{ name: string }>(`select a.application_name as name from pg_locks l join pg_stat_activity a on a.pid = l.pid
       where l.locktype = 'advisory' and l.granted and l.objsubid = 1 and l.database = (select oid from pg_database where datname = current_database())
         and ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0) and l.pid <> pg_backend_pid()`, [key]);
     return r.rows[0]?.name || undefined;

@@ -110,6 +110,13 @@ cmd_enable_ldap_auth() {
   [ -e /usr/lib/courier-authlib/libauthldap.so ] || die "courier-authlib-ldap missing: run test/lab/install.sh"
   install -d -m 755 "$TGT_HOMES"
   [ -e "$AUTHDAEMONRC.ums-lab.orig" ] || cp -p "$AUTHDAEMONRC" "$AUTHDAEMONRC.ums-lab.orig"
+  # A block left by another lab dir (authdaemonrc is machine-wide) names another CA: rewrite it.
+  if ldap_auth_enabled && ! grep -qxF "LDAPTLS_CACERT=$SLAPD_CA" "$AUTHDAEMONRC"; then
+    local tmp="$AUTHDAEMONRC.tmp.$$"
+    awk -v b="$LDAP_AUTH_BEGIN" -v e="$LDAP_AUTH_END" '$0 == b { skip = 1; next } $0 == e { skip = 0; next } !skip' "$AUTHDAEMONRC" >"$tmp"
+    chmod --reference="$AUTHDAEMONRC" "$tmp"; chown --reference="$AUTHDAEMONRC" "$tmp"
+    mv -f "$tmp" "$AUTHDAEMONRC"
+  fi
   if ! ldap_auth_enabled; then
     printf '%s\nLDAPTLS_CACERT=%s\nLDAPTLS_REQCERT=demand\n%s\n' "$LDAP_AUTH_BEGIN" "$SLAPD_CA" "$LDAP_AUTH_END" >>"$AUTHDAEMONRC"
   fi

@@ -41,9 +41,15 @@ with_lock() {
 
 make_ldap_tls() {
   [ -s "$LDAP_CA" ] && [ -s "$LDAP_TLS/server.crt" ] && return 0
-  install -d -m 755 "$LDAP_TLS.new"
+  # samba-ad.sh and slapd.sh (each under its own lock) may get here at once: one makes the CA.
+  exec 8>"$LDAP_LAB/tls.lock"
+  flock -w 120 8 || die "timeout waiting for $LDAP_LAB/tls.lock"
+  if [ -s "$LDAP_CA" ] && [ -s "$LDAP_TLS/server.crt" ]; then exec 8>&-; return 0; fi
+  local work="$LDAP_TLS.new.$$"
+  rm -rf "$work"
+  install -d -m 755 "$work"
   (
-    cd "$LDAP_TLS.new"
+    cd "$work"
     umask 077
     openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
       -keyout ca.key -out ca.crt -subj "/O=UMS lab/CN=UMS LDAP lab CA" \
@@ -63,7 +69,8 @@ EXT
     rm -f server.csr
   )
   rm -rf "$LDAP_TLS"
-  mv "$LDAP_TLS.new" "$LDAP_TLS"
+  mv "$work" "$LDAP_TLS"
+  exec 8>&- # daemons started later must not inherit (and hold) the lock
 }
 
 # wait_port HOST PORT SECONDS
