@@ -9,10 +9,11 @@
  * moved occurrences (mappings/mapi/appointment-recurrence.ts) in the series' zone.
  */
 import type { Attendee, CalendarEvent, Contact, ContactGroup, DateTimeValue, Task } from '../../src/model/groupware.js';
-import { parseAppointmentRecur, seriesRecurrence, zoneOfTzDefinition, type SeriesRecurrence } from '../../mappings/mapi/appointment-recurrence.js';
+import { fallbackSeriesZone, parseAppointmentRecur, seriesRecurrence, zoneOfTzDefinition, type SeriesRecurrence } from '../../mappings/mapi/appointment-recurrence.js';
+import { uidFromGlobalObjectId } from '../../mappings/mapi/global-object-id.js';
 import type { KopanoItem } from './backup-reader.js';
 import { PSETID, type PropList } from './mapi-props.js';
-import { parseOneOffEntryId } from './entry-ids.js';
+import { parseOneOffEntryId } from '../../mappings/mapi/entry-ids.js';
 import { TAG, categories, recipientAddress } from './to-mail.js';
 
 /** PSETID_Meeting {6ED8DA90-450B-101B-98DA-00AA003F1305} as stored. */
@@ -50,7 +51,7 @@ function sensitivity(p: PropList): CalendarEvent['sensitivity'] {
 
 function uid(item: KopanoItem): string {
   const goid = item.props.named(PSETID_MEETING, LID.globalObjectId);
-  return Buffer.isBuffer(goid) && goid.length > 0 ? goid.toString('hex').toUpperCase() : `kopano-${item.sourcekey}`;
+  return uidFromGlobalObjectId(Buffer.isBuffer(goid) ? goid : undefined) ?? `kopano-${item.sourcekey}`;
 }
 
 function allDayValue(d: Date): DateTimeValue {
@@ -116,12 +117,7 @@ function recurrenceOf(item: KopanoItem, start: Date, allDay: boolean): SeriesRec
   if (!Buffer.isBuffer(blob)) throw new GroupwareMappingError(`${what}: recurring, but without a recurrence pattern (PidLidAppointmentRecur)`);
   try {
     const recur = parseAppointmentRecur(blob);
-    let tzid = zoneOfTzDefinition(bufferOf(p.named(PSETID.Appointment, LID.tzDefRecur)));
-    if (!tzid) {
-      const localStartMin = recur.recurrencePattern.startDate + recur.startTimeOffset;
-      const offsetMin = Math.round(localStartMin - (start.getTime() / 60000 + 11644473600 / 60));
-      tzid = offsetMin % 60 === 0 && Math.abs(offsetMin) <= 14 * 60 ? (offsetMin === 0 ? 'UTC' : `Etc/GMT${offsetMin > 0 ? '-' : '+'}${Math.abs(offsetMin / 60)}`) : 'UTC';
-    }
+    const tzid = zoneOfTzDefinition(bufferOf(p.named(PSETID.Appointment, LID.tzDefRecur))) ?? fallbackSeriesZone(recur, start);
     return seriesRecurrence(recur, tzid, allDay);
   } catch (err) {
     throw new GroupwareMappingError(`${what}: ${(err as Error).message}`);
