@@ -113,10 +113,19 @@ export interface GroupwareOutput {
 }
 
 /**
- * One item of a calendar, contact or task folder as .ics / .vcf bytes. Throws an Error naming
- * the reason (the caller adds file, folder and node).
+ * One item of a calendar, contact or task folder as .ics / .vcf bytes. Throws an Error starting
+ * with `label` and naming the reason (the caller adds file, folder and node).
  */
 export function pstGroupwareContent(kind: Exclude<ItemKind, 'mail'>, msg: PSTMessage, label: string, fallbackUid: string, vcardVersion: VCardVersion = '3.0'): GroupwareOutput {
+  try {
+    return convert(kind, msg, label, fallbackUid, vcardVersion);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(reason.startsWith(`${label}:`) ? reason : `${label}: ${reason}`, { cause: err });
+  }
+}
+
+function convert(kind: Exclude<ItemKind, 'mail'>, msg: PSTMessage, label: string, fallbackUid: string, vcardVersion: VCardVersion): GroupwareOutput {
   const cls = msg.messageClass || '(no class)';
   if (!CLASSES[kind].test(cls)) throw new Error(`${cls} item in a ${kind === 'event' ? 'calendar' : kind === 'contact' ? 'contacts' : 'task'} folder: not ${kind === 'event' ? 'an appointment' : `a ${kind}`}`);
   switch (kind) {
