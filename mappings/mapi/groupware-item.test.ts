@@ -93,8 +93,9 @@ describe('MAPI appointment → neutral event → iCalendar', () => {
     const ev = toCalendarEvent(item([[LID.start, new Date('2024-03-09T23:00:00Z')], [LID.end, new Date('2024-03-10T23:00:00Z')], [LID.subType, true]]));
     expect(ev.uid).toBe('fallback-42');
     expect(ev.allDay).toBe(true);
-    // no zone known: the UTC date of the instant
-    expect(ev.start).toEqual({ utc: new Date('2024-03-09T00:00:00Z'), date: '2024-03-09' });
+    // no zone known: the nearest midnight (a local midnight east of UTC)
+    expect(ev.start).toEqual({ utc: new Date('2024-03-10T00:00:00Z'), date: '2024-03-10' });
+    expect(ev.end?.date).toBe('2024-03-11');
     const vevent = new ICAL.Component(ICAL.parse(eventToICalendar(ev))).getFirstSubcomponent('vevent')!;
     expect(vevent.getFirstProperty('dtstart')!.type).toBe('date');
   });

@@ -114,10 +114,18 @@ function body(p: MapiPropertyReader): string | undefined {
 
 const two = (n: number): string => String(n).padStart(2, '0');
 
-/** The date of `d` in `tzid` (UTC when unknown) as an all-day value. */
+/**
+ * The date of `d` in `tzid` as an all-day value; without a zone, the nearest midnight (right for
+ * a local midnight in any zone within ±12 h).
+ */
 export function allDayValue(d: Date, tzid?: string): DateTimeValue {
-  const w = wallClock(d.getTime(), tzid ?? 'UTC');
-  const date = `${w.year}-${two(w.month)}-${two(w.day)}`;
+  let date: string;
+  if (tzid) {
+    const w = wallClock(d.getTime(), tzid);
+    date = `${w.year}-${two(w.month)}-${two(w.day)}`;
+  } else {
+    date = new Date(d.getTime() + 12 * 3600_000).toISOString().slice(0, 10);
+  }
   return { utc: new Date(`${date}T00:00:00Z`), date };
 }
 
