@@ -2,16 +2,18 @@
  * The PST source's calendar and contact folders through the engine (runJob) into the in-memory
  * target: off by default (skipped, the warning says how to turn it on); with `groupware: true`
  * every appointment, contact and distribution list arrives once as iCalendar / vCard that ical.js
- * parses, and a re-run copies nothing.
+ * parses, and a re-run copies nothing; an appointment whose recurrence cannot be read fails alone,
+ * named by file, folder and node.
  *
  * Needs the shared fixtures (UMS_FIXTURES_DIR); without them the tests fail saying so, unless
  * UMS_SKIP_ORACLE=1.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ICAL from 'ical.js';
 import pino from 'pino';
+import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
 import { runJob, type JobOptions } from '../../src/engine/job.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { MemoryTarget } from '../../test/support/memory-connectors.js';
@@ -98,5 +100,28 @@ maybe('PST calendars and contacts through the engine', () => {
     expect(r2.copied).toBe(0);
     expect(r2.failed).toBe(0);
     expect(tgt.folders.get('INBOX.Calendar')!.messages.length + tgt.folders.get('INBOX.Contacts')!.messages.length).toBe(expected);
+  });
+
+  test('an appointment whose recurrence pattern is damaged fails alone, naming file, folder, node and reason', async () => {
+    // a copy with every PidLidAppointmentRecur's header overwritten (the file uses PST's
+    // "compressible" byte substitution, so the bytes are searched and written encoded)
+    const data = readFileSync(join(fixturesDir(), 'pst', 'unicode/java-libpst-dist-list.pst'));
+    const table = (PSTUtil as unknown as { compEnc: number[] }).compEnc;
+    const encode = (bytes: number[]) => Buffer.from(bytes.map((b) => table.indexOf(b)));
+    const signature = encode([0x04, 0x30, 0x04, 0x30]);
+    let hits = 0;
+    for (let at = data.indexOf(signature); at >= 0; at = data.indexOf(signature, at + 1), hits++) encode(Array(12).fill(0)).copy(data, at + 4);
+    expect(hits).toBeGreaterThan(0);
+    mkdirSync(join(dir, 'pst', 'bob'));
+    writeFileSync(join(dir, 'pst', 'bob', 'damaged.pst'), data);
+    const reasons: string[] = [];
+    const tgt = new MemoryTarget();
+    const r = await runJob({
+      store, sources: source(true), targets: tgt, log,
+      onEvent: (e) => { if (e.type === 'item' && e.status === 'failed') reasons.push(e.reason ?? ''); },
+    }, [{ source: { login: 'bob' }, target: { login: 'bob' } }], options);
+    expect(r.failed).toBe(1);
+    expect(reasons).toEqual([expect.stringMatching(/bob\/damaged\.pst: node \d+ \(0x[0-9a-f]+\) in folder \/Calendar: IPM\.Appointment: unreadable recurrence blob/)]);
+    expect(tgt.folders.get('INBOX.Contacts')!.messages).toHaveLength(2);
   });
 });
