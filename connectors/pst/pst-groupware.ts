@@ -68,7 +68,7 @@ function contactPhoto(msg: PSTMessage): MapiGroupwareItem['contactPhoto'] {
     const att = quietly(() => msg.getAttachment(i));
     const o = internals(att);
     const flag = o.pstTableItems?.get(PR_ATTACHMENT_CONTACTPHOTO);
-    if (!flag || flag.data.readUInt8(0) === 0) continue;
+    if (!flag || flag.data.length === 0 || flag.data[0] === 0) continue;
     const stream = att.fileInputStream;
     if (!stream) throw new Error(`the contact photo (attachment ${i + 1}) has no data`);
     const data = Buffer.alloc(stream.length.toNumber());
