@@ -1,23 +1,23 @@
 /**
- * Outlook/Exchange categories → IMAP keywords (RFC 3501 flag-keyword = atom). Pure.
- * Non-ASCII is written in modified UTF-7 (as folder names are), so "Überfällig" stays readable
- * and reversible; characters an atom cannot hold (space, parentheses, quotes…) become "_".
+ * Outlook/Exchange categories → IMAP keywords (RFC 3501 flag-keyword = atom), for every source
+ * that carries them (EWS, PST, .msg, Kopano). Pure.
+ *
+ * The way Thunderbird names its tags: spaces, controls and atom-specials become "_", non-ASCII is
+ * written in modified UTF-7 (as folder names are), so "Rot (wichtig)" → "Rot__wichtig_" and
+ * "Überfällig" → "&ANw-berf&AOQ-llig" stay readable and reversible. Leading backslashes are
+ * dropped (a keyword cannot pose as a system flag).
  */
 import { encodeMailboxName } from './imap-utf7.js';
 
-// Controls are already gone (modified UTF-7 output is printable ASCII); these are the atom-specials.
-const NOT_IN_ATOM = /[(){ %*"\\\]]/g;
-
 /** The keyword for a category, or undefined when nothing usable is left. */
 export function categoryKeyword(category: string): string | undefined {
-  const trimmed = category.trim();
+  const trimmed = category.trim().replace(/^\\+/, '');
   if (trimmed === '') return undefined;
-  let encoded: string;
+  const atom = trimmed.replace(/[\s(){%*"\\\]\p{Cc}]/gu, '_');
   try {
-    encoded = encodeMailboxName(trimmed);
+    return encodeMailboxName(atom);
   } catch {
-    encoded = trimmed.replace(/[^ -~]/g, '_');
+    // unpaired surrogates: keep what is plain ASCII
+    return atom.replace(/[^\x21-\x7e]/g, '_');
   }
-  const k = encoded.replace(NOT_IN_ATOM, '_');
-  return k === '' ? undefined : k;
 }

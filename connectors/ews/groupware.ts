@@ -7,8 +7,8 @@
  * NoEnd/EndDate/NumberedRecurrence). Time zones come as Windows names (StartTimeZone/@Id) and are
  * mapped to IANA; a zone that cannot be mapped leaves the times in UTC (same instants).
  */
-import { createHash } from 'node:crypto';
 import { windowsToIana, wallClock } from '../../mappings/groupware/time-zones.js';
+import { uidFromItemId } from '../../mappings/groupware/uid.js';
 import type { Attendee, CalendarEvent, Contact, ContactGroup, DateTimeValue, EventOccurrenceException, Recurrence, Task } from '../../src/model/groupware.js';
 import { ItemError } from '../../src/util/errors.js';
 import { attr, kid, kids, textOf, type XmlElement } from './xml.js';
@@ -33,11 +33,7 @@ function localDate(utc: Date, tzid: string | undefined): string {
   return `${w.year}-${two(w.month)}-${two(w.day)}`;
 }
 
-/** A stable UUID-shaped UID for items without one of their own (contacts, tasks, lists). */
-export function uidFromItemId(itemId: string): string {
-  const h = createHash('sha1').update(itemId).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
+export { uidFromItemId };
 
 function body(el: XmlElement): { text?: string; html?: string } {
   const b = kid(el, 'Body');

@@ -4,7 +4,7 @@ import ICAL from 'ical.js';
 import { type KopanoItem, KopanoUserBackup } from './backup-reader.js';
 import { classFits, convertItem, kindOfContainerClass } from './item-content.js';
 import { type MapiProp, PSETID, PropList } from './mapi-props.js';
-import { flatEntryListAddresses } from './entry-ids.js';
+import { flatEntryListAddresses } from '../../mappings/mapi/entry-ids.js';
 import { toCalendarEvent, toContact, toTask } from './to-groupware.js';
 import { TAG, toMailMessage } from './to-mail.js';
 import { fixtureMissing, kopanoFixture, weeklyRecurBlob } from './test-support.js';

@@ -11,7 +11,7 @@ import iconv from 'iconv-lite';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
 import type { KopanoAttachment, KopanoItem } from './backup-reader.js';
 import { PSETID, type PropList } from './mapi-props.js';
-import { flatEntryListAddresses } from './entry-ids.js';
+import { flatEntryListAddresses } from '../../mappings/mapi/entry-ids.js';
 
 export const TAG = {
   MESSAGE_CLASS: 0x001a001f,

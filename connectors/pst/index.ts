@@ -9,8 +9,11 @@
  *   duplicates; cursor: the next row of the folder's contents table.
  * - epoch: the file's identity (mailbox-files.ts); a PST does not change while it is migrated,
  *   so the change sequence is the epoch too and an unchanged file costs one hash per folder.
- * - Non-mail folders (calendar, contacts, tasks, notes, journal, search folders) holding items
- *   are listed with `skip` and their reason (container-class.ts); empty ones are left out.
+ * - Calendar, contact and task folders: with `groupware` on, containers of kind event/contact/task
+ *   whose items are iCalendar / vCard bytes (pst-groupware.ts), same item ids; off (the default),
+ *   listed with `skip` and how to turn it on. Other non-mail folders (notes, journal, search
+ *   folders) holding items are listed with `skip` and their reason (container-class.ts); empty
+ *   ones are left out.
  * - A file that cannot be opened (not a PST, truncated, corrupt index) becomes one container
  *   named after the file whose probe fails with the error naming the file and offset; the
  *   mailbox's other files go on. An unreadable item fails alone, naming file, folder and node.
@@ -22,12 +25,14 @@ import { basename, extname } from 'node:path';
 import type { Logger } from 'pino';
 import { buildMime } from '../../mappings/mapi/build-mime.js';
 import { internalDate, mailFlags } from '../../mappings/mapi/mail-flags.js';
+import { uidFromItemId } from '../../mappings/groupware/uid.js';
 import type {
-  AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceConnector, SourceMailbox,
+  AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemKind, ItemMeta, SourceConnector, SourceMailbox,
 } from '../../src/model/types.js';
 import { FatalError, reasonOf } from '../../src/util/errors.js';
 import { classifyFolder } from './container-class.js';
 import { fileIdentity, fileLabel, mailboxFiles } from './mailbox-files.js';
+import { pstGroupwareContent } from './pst-groupware.js';
 import { messageState, toMailMessage } from './pst-message.js';
 import { openPst, PstFileError, PstItemError, type PstMessageEntry, type PstReader } from './pst-reader.js';
 
@@ -37,6 +42,8 @@ export interface PstSourceOptions {
   files: string;
   /** Code page of 8-bit strings in ANSI files that declare none. */
   codepage?: number;
+  /** Also migrate calendar, contact and task folders (iCalendar / vCard items). */
+  groupware?: boolean;
 }
 
 export class PstSource implements SourceConnector {
@@ -137,7 +144,7 @@ class PstMailbox implements SourceMailbox {
       const path = isRoot ? [reader.storeName || basename(f.path, extname(f.path))] : entry.path;
       const verdict = entry.isSearchFolder
         ? { kind: 'mail' as const, migrate: false, reason: 'search folder: its items live in other folders' }
-        : classifyFolder(entry.containerClass);
+        : classifyFolder(entry.containerClass, { groupware: this.opts.groupware });
       if (!verdict.migrate && entry.count === 0) continue; // nothing in it to lose
       const id = `${f.label}:${entry.nodeId}`;
       this.folders.set(id, { file: f, nodeId: entry.nodeId, path });
@@ -183,7 +190,7 @@ class PstMailbox implements SourceMailbox {
       try {
         const entry = reader.message(row.nodeId, path);
         page.set(id, entry);
-        items.push(this.meta(entry));
+        items.push(this.meta(entry, c.kind));
       } catch (err) {
         // listed anyway, so the engine records it as failed when it reads it
         items.push({ id, size: row.size ?? 0, flags: [] });
@@ -194,10 +201,12 @@ class PstMailbox implements SourceMailbox {
     return { epoch: file.epoch, items, cursor: String(next), done };
   }
 
-  private meta(entry: PstMessageEntry, subjects = false): ItemMeta {
+  private meta(entry: PstMessageEntry, kind: ItemKind, subjects = false): ItemMeta {
     const raw = entry.raw;
     const date = internalDate({ deliveryTime: raw.messageDeliveryTime ?? undefined, date: raw.clientSubmitTime ?? undefined })
       ?? internalDate({ date: raw.creationTime ?? undefined });
+    // groupware items carry no IMAP flags; their size is known once converted
+    if (kind !== 'mail') return { id: String(entry.nodeId), size: entry.size, internalDate: date, flags: [], ...(subjects ? { subject: entry.subject } : {}) };
     return {
       id: String(entry.nodeId), size: entry.size, internalDate: date, flags: mailFlags(messageState(raw)),
       messageId: entry.internetMessageId?.trim() || undefined, ...(subjects ? { subject: entry.subject } : {}),
@@ -224,7 +233,7 @@ class PstMailbox implements SourceMailbox {
     for (const id of ids) {
       if (!here.has(id)) continue;
       try {
-        items.push(this.meta(reader.message(Number(id), path), opts.subjects));
+        items.push(this.meta(reader.message(Number(id), path), c.kind, opts.subjects));
       } catch (err) {
         items.push({ id, size: 0, flags: [] });
         this.log.warn({ file: file.label, item: id, err: reasonOf(err) }, 'PST item cannot be read');
@@ -242,9 +251,11 @@ class PstMailbox implements SourceMailbox {
         page?.delete(meta.id);
         let content: Buffer;
         try {
-          content = await buildMime(toMailMessage(entry.raw));
+          content = c.kind === 'mail'
+            ? await buildMime(toMailMessage(entry.raw))
+            : pstGroupwareContent(c.kind, entry.raw, entry.messageClass || '(no class)', uidFromItemId(`pst:${file.label}:${entry.nodeId}`)).content;
         } catch (err) {
-          throw new PstItemError(file.path, entry.nodeId, path, `${entry.messageClass} ${reasonOf(err)}`, undefined, { cause: err });
+          throw new PstItemError(file.path, entry.nodeId, path, c.kind === 'mail' ? `${entry.messageClass} ${reasonOf(err)}` : reasonOf(err), undefined, { cause: err });
         }
         yield { meta: { ...meta, size: content.length }, content };
       } catch (err) {

@@ -59,4 +59,13 @@ describe('classifyFolder', () => {
     expect(v.migrate).toBe(migrate);
     if (!v.migrate) expect(v.reason).toContain(cls);
   });
+
+  it('migrates calendar, contact and task folders only with groupware on, and says how to turn it on', () => {
+    for (const [cls, kind] of [['IPF.Appointment', 'event'], ['IPF.Contact', 'contact'], ['IPF.Task', 'task']] as const) {
+      expect(classifyFolder(cls, { groupware: true })).toEqual({ kind, migrate: true });
+      const off = classifyFolder(cls);
+      expect(off.migrate || off.reason).toMatch(/set "groupware: true" in the pst source config/);
+    }
+    expect(classifyFolder('IPF.StickyNote', { groupware: true }).migrate).toBe(false);
+  });
 });

@@ -56,16 +56,20 @@ export function smtpAddress(addrType: string | undefined, email: string | undefi
  * value), then the values back to back. Throws on a value that does not fit.
  */
 export function parseMultiValueStrings(data: Buffer, unicode: boolean, decode8: (b: Buffer) => string = (b) => b.toString('latin1')): string[] {
+  return parseMultiValue(data, 'string').map((bytes) => (unicode ? bytes.toString('utf16le') : decode8(bytes)).replace(/\0+$/, ''));
+}
+
+/** A multi-valued variable-size property (PT_MV_BINARY 0x1102, or the strings above): its values' bytes, same layout. */
+export function parseMultiValue(data: Buffer, what = 'binary'): Buffer[] {
   if (data.length < 4) return [];
   const count = data.readUInt32LE(0);
   if (count === 0) return [];
-  if (4 + count * 4 > data.length) throw new Error(`multi-valued string: ${count} values do not fit in ${data.length} bytes`);
+  if (4 + count * 4 > data.length) throw new Error(`multi-valued ${what}: ${count} values do not fit in ${data.length} bytes`);
   const offsets = Array.from({ length: count }, (_, i) => data.readUInt32LE(4 + i * 4));
   return offsets.map((start, i) => {
     const end = i + 1 < count ? offsets[i + 1]! : data.length;
-    if (start > end || end > data.length) throw new Error(`multi-valued string: value ${i} at ${start}..${end} outside ${data.length} bytes`);
-    const bytes = data.subarray(start, end);
-    return (unicode ? bytes.toString('utf16le') : decode8(bytes)).replace(/\0+$/, '');
+    if (start > end || end > data.length) throw new Error(`multi-valued ${what}: value ${i} at ${start}..${end} outside ${data.length} bytes`);
+    return data.subarray(start, end);
   });
 }
 

@@ -33,7 +33,7 @@ const MAX_DEPTH = 10;
 
 /** pst-extractor internals this module reads (present at run time, absent from its typings). */
 interface DescriptorItem { getData(): Buffer; subNodeOffsetIndexIdentifier: number }
-interface Internals {
+export interface Internals {
   pstTableItems: Map<number, PropertyLike & { isExternalValueReference: boolean }> | null;
   localDescriptorItems: Map<number, DescriptorItem> | null;
   descriptorIndexNode: unknown;
@@ -43,10 +43,10 @@ interface Internals {
   getBinaryItem(id: number): Buffer | null;
 }
 
-const internals = (o: PSTMessage | PSTAttachment): Internals => o as unknown as Internals;
+export const internals = (o: PSTMessage | PSTAttachment): Internals => o as unknown as Internals;
 
 /** The raw bytes of a property, inline or in a subnode; undefined when absent. */
-function rawValue(o: Internals, id: number): Buffer | undefined {
+export function rawValue(o: Internals, id: number): Buffer | undefined {
   const item = o.pstTableItems?.get(id);
   if (!item) return undefined;
   if (!item.isExternalValueReference) return item.data;
@@ -99,7 +99,7 @@ export function messageState(msg: PSTMessage): Pick<MailMessage, 'read' | 'flagg
 }
 
 /** The attachment table's row count; pst-extractor's own getter logs an unreadable table and says 0. */
-function attachmentCount(msg: PSTMessage): number {
+export function attachmentCount(msg: PSTMessage): number {
   const m = msg as unknown as { processAttachments(): void; attachmentTable: { rowCount: number } | null };
   try {
     m.processAttachments();
@@ -109,7 +109,7 @@ function attachmentCount(msg: PSTMessage): number {
   return m.attachmentTable?.rowCount ?? 0;
 }
 
-function senders(msg: PSTMessage): Pick<MailMessage, 'from' | 'sender'> {
+export function senders(msg: PSTMessage): Pick<MailMessage, 'from' | 'sender'> {
   const o = internals(msg);
   const rep: MailAddress = {
     name: nonEmpty(msg.sentRepresentingName),
@@ -126,18 +126,28 @@ function senders(msg: PSTMessage): Pick<MailMessage, 'from' | 'sender'> {
   return { from, sender };
 }
 
-function recipients(msg: PSTMessage): Pick<MailMessage, 'to' | 'cc' | 'bcc'> {
-  const lists: Record<number, MailAddress[]> = { 1: [], 2: [], 3: [] };
-  // pst-extractor's getRecipient(i) re-reads the whole recipient table on every call (quadratic:
-  // 40 s for a few hundred Bcc): read the rows once
-  const count = quietly(() => msg.numberOfRecipients); // loads the table (an error is reported below)
+/**
+ * The recipient rows, read once: pst-extractor's getRecipient(i) re-reads the whole recipient
+ * table on every call (quadratic: 40 s for a few hundred Bcc). An unreadable table is an error
+ * (pst-extractor logs it and goes on as if there were none).
+ */
+export function recipientRows(msg: PSTMessage): PSTRecipient[] {
+  const count = quietly(() => msg.numberOfRecipients); // loads the table
   const table = (msg as unknown as { recipientTable: { getItems(): Map<number, never>[] } | null }).recipientTable;
-  // pst-extractor logs an unreadable recipient table and goes on as if there were none
   if (!table && internals(msg).localDescriptorItems?.has(NID_RECIPIENT_TABLE)) throw new Error('the recipient table cannot be read');
   const rows = count > 0 ? table?.getItems() ?? [] : [];
-  for (const row of rows.slice(0, count)) {
-    const r = new PSTRecipient(internals(msg).pstFile, row);
-    const entry: MailAddress = { name: nonEmpty(r.displayName), address: smtpAddress(r.addrType, r.emailAddress, r.smtpAddress) };
+  return rows.slice(0, count).map((row) => new PSTRecipient(internals(msg).pstFile, row));
+}
+
+/** A recipient's name and SMTP address (when it has one). */
+export function recipientAddress(r: PSTRecipient): MailAddress {
+  return { name: nonEmpty(r.displayName), address: smtpAddress(r.addrType, r.emailAddress, r.smtpAddress) };
+}
+
+function recipients(msg: PSTMessage): Pick<MailMessage, 'to' | 'cc' | 'bcc'> {
+  const lists: Record<number, MailAddress[]> = { 1: [], 2: [], 3: [] };
+  for (const r of recipientRows(msg)) {
+    const entry = recipientAddress(r);
     if (entry.name === undefined && entry.address === undefined) continue;
     (lists[r.recipientType] ?? lists[1]!).push(entry);
   }

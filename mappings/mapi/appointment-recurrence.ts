@@ -69,6 +69,18 @@ export function zoneOfTzDefinition(blob: Buffer | undefined): string | undefined
   }
 }
 
+/**
+ * The zone of a series when PidLidAppointmentTimeZoneDefinitionRecur is missing: the fixed
+ * offset between the pattern's local start and the series' UTC start (Etc/GMT±n when whole
+ * hours, else UTC). Right for the first occurrence; later ones keep that offset.
+ */
+export function fallbackSeriesZone(r: AppointmentRecur, startUtc: Date): string {
+  const localStartMin = r.recurrencePattern.startDate + r.startTimeOffset;
+  const offsetMin = Math.round(localStartMin - (startUtc.getTime() / 60000 + MINUTES_1601_TO_1970));
+  if (offsetMin % 60 !== 0 || Math.abs(offsetMin) > 14 * 60) return 'UTC';
+  return offsetMin === 0 ? 'UTC' : `Etc/GMT${offsetMin > 0 ? '-' : '+'}${Math.abs(offsetMin / 60)}`;
+}
+
 /** Local wall-clock minutes since 1601 in `tzid` → the instant. */
 export function localMinutesToUtc(minutes: number, tzid: string): Date {
   const wallMs = (minutes - MINUTES_1601_TO_1970) * 60000;

@@ -1,4 +1,4 @@
-import { categoryKeyword, internalDate, mailFlags } from './mail-flags.js';
+import { internalDate, mailFlags } from './mail-flags.js';
 
 describe('mailFlags', () => {
   test('read, flagged, answered, forwarded and categories', () => {
@@ -8,18 +8,6 @@ describe('mailFlags', () => {
   test('an unread, unflagged message without categories has no flags', () => {
     expect(mailFlags({})).toEqual([]);
     expect(mailFlags({ read: false, categories: ['  '] })).toEqual([]);
-  });
-});
-
-describe('categoryKeyword', () => {
-  test.each([
-    ['Blue category', 'Blue_category'],
-    ['a%b*c"d]e{f', 'a_b_c_d_e_f'],
-    ['\\Seen', 'Seen'],
-    ['Projekt & Co', 'Projekt_&-_Co'],
-    ['会議', '&TxqLcA-'],
-  ])('%s → %s', (c, k) => {
-    expect(categoryKeyword(c)).toBe(k);
   });
 });
 

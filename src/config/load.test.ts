@@ -483,7 +483,7 @@ ${mailbox}
   test('a folder of files: directory absolute, default pattern, no source password needed', () => {
     const r = validate(pstConfig('  type: pst\n  directory: ./archives'));
     expect(r.issues).toEqual([]);
-    expect(r.config?.source).toEqual({ type: 'pst', directory: path.join(dir, 'archives'), files: '{login}.pst' });
+    expect(r.config?.source).toEqual({ type: 'pst', directory: path.join(dir, 'archives'), files: '{login}.pst', groupware: false });
     expect(r.mailboxes?.[0]).toMatchObject({ source: 'alice', target: 'alice@ums.example' });
   });
 
@@ -502,7 +502,7 @@ ${mailbox}
       'source.codepage: must be at least 1, got 0',
       'source.files: must contain {login} (each mailbox needs its own files)',
       'source.files: must stay inside the directory (no "..")',
-      'source.host: unknown key "host" (allowed: type, directory, files, codepage)',
+      'source.host: unknown key "host" (allowed: type, directory, files, codepage, groupware)',
     ]);
   });
 });

@@ -120,6 +120,11 @@ export interface PstSourceConfig {
   files: string;
   /** Windows code page of 8-bit strings in ANSI files that declare none (default: guessed per file, else 1252). */
   codepage?: number;
+  /**
+   * Also migrate calendar, contact and task folders (as iCalendar / vCard items of kind
+   * event/contact/task). Off by default: the target must route those kinds to CalDAV/CardDAV.
+   */
+  groupware: boolean;
 }
 
 /** Folders of Outlook .msg files on disk, one directory tree per mailbox (connectors/msg). */
@@ -524,6 +529,7 @@ const pstSourceSchema = z
       .refine((s) => !s.split('/').includes('..'), 'must stay inside the directory (no "..")')
       .default('{login}.pst'),
     codepage: int(1, 65535).optional(),
+    groupware: z.boolean().default(false),
   })
   .strict();
 
