@@ -84,8 +84,8 @@ maybe('PST calendars and contacts through the engine', () => {
     const tgt = new MemoryTarget();
     const r1 = await runJob({ store, sources: source(true), targets: tgt, log }, job, options);
     expect(r1.failed).toBe(0);
-    const calendar = tgt.folders.get('INBOX.Calendar')!.messages;
-    const contacts = tgt.folders.get('INBOX.Contacts')!.messages;
+    const calendar = tgt.folders.get('calendar:Calendar')!.messages;
+    const contacts = tgt.folders.get('addressbook:Contacts')!.messages;
     expect(calendar.length + contacts.length).toBe(expected);
     expect(calendar).toHaveLength(2);
     const events = calendar.map((m) => new ICAL.Component(ICAL.parse(m.content.toString('utf8'))));
@@ -99,7 +99,7 @@ maybe('PST calendars and contacts through the engine', () => {
     const r2 = await runJob({ store, sources: source(true), targets: tgt, log }, job, options);
     expect(r2.copied).toBe(0);
     expect(r2.failed).toBe(0);
-    expect(tgt.folders.get('INBOX.Calendar')!.messages.length + tgt.folders.get('INBOX.Contacts')!.messages.length).toBe(expected);
+    expect(tgt.folders.get('calendar:Calendar')!.messages.length + tgt.folders.get('addressbook:Contacts')!.messages.length).toBe(expected);
   });
 
   test('an appointment whose recurrence pattern is damaged fails alone, naming file, folder, node and reason', async () => {
@@ -122,6 +122,6 @@ maybe('PST calendars and contacts through the engine', () => {
     }, [{ source: { login: 'bob' }, target: { login: 'bob' } }], options);
     expect(r.failed).toBe(1);
     expect(reasons).toEqual([expect.stringMatching(/bob\/damaged\.pst: node \d+ \(0x[0-9a-f]+\) in folder \/Calendar: IPM\.Appointment: unreadable recurrence blob/)]);
-    expect(tgt.folders.get('INBOX.Contacts')!.messages).toHaveLength(2);
+    expect(tgt.folders.get('addressbook:Contacts')!.messages).toHaveLength(2);
   });
 });
