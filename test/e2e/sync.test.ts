@@ -37,7 +37,9 @@ test('sync carries over new messages, flag changes and (mirror) deletions', asyn
 
   const s1 = await runCli(['sync', '-c', file, '--json']);
   expect({ code: s1.code, stderr: s1.stderr }).toEqual({ code: 0, stderr: '' });
-  expect(JSON.parse(s1.stdout) as Report).toMatchObject({ copied: 1, flagsUpdated: 3, deleted: 0, failed: 0 });
+  // The whole report (per folder) in the diff when it fails: flagsUpdated 0 was seen once in a CI dry run.
+  const r1 = JSON.parse(s1.stdout) as Report & { mailboxes: unknown };
+  expect({ ...r1, mailboxes: r1.flagsUpdated === 3 ? undefined : r1.mailboxes }).toMatchObject({ copied: 1, flagsUpdated: 3, deleted: 0, failed: 0, mailboxes: undefined });
   // With deletions ignored, the UMS keeps the deleted message: reconcile shows exactly that one extra.
   const rec = await runCli(['reconcile', '-c', file, '--format', 'json']);
   const diffs = (JSON.parse(rec.stdout) as { folders: { target: string; diffs: { kind: string }[] }[] }[])[0]?.folders.flatMap((f) => f.diffs.map((d) => `${f.target}:${d.kind}`));
