@@ -40,6 +40,9 @@ import { filterScope, judgeItem, type ItemFilters } from './filters.js';
 import { deltaOfCopied, sweepLateCopies } from './follow-up.js';
 import { TargetClaims } from './target-claims.js';
 
+/** Marks the change sequence recorded by a container's first pass (see the end of runContainer). */
+const FIRST_PASS_SEQ = 'first:';
+
 export interface TaskContext {
   store: StateStore;
   mailboxId: number;
@@ -195,8 +198,15 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   }
   out.duplicatesRemoved = await sweepLateCopies(ctx, claims, c, stats.epoch);
   if (!ctx.signal?.aborted && !ctx.onlyFailed) {
-    if (cp && cp.epoch === stats.epoch) Object.assign(out, await deltaOfCopied(ctx, c, stats.epoch, cp.flagSeq ?? null, withRetry));
-    await store.setFlagSeq(mailboxId, c.id, stats.changeSeq ?? null);
+    const later = !!cp && cp.epoch === stats.epoch;
+    const prior = later ? cp.flagSeq ?? null : null;
+    if (later) Object.assign(out, await deltaOfCopied(ctx, c, stats.epoch, prior?.startsWith(FIRST_PASS_SEQ) ? null : prior, withRetry));
+    // The first pass's change sequence is kept marked: the next delta scans every flag once
+    // instead of asking for changes since it. A server may start tracking modseqs for a mailbox
+    // only on its first CONDSTORE use (Dovecot does), and changes made around that moment can
+    // carry modseqs that are not above the one this pass saw.
+    const seq = stats.changeSeq ?? null;
+    await store.setFlagSeq(mailboxId, c.id, seq === null || later ? seq : FIRST_PASS_SEQ + seq);
   }
   return out;
 }

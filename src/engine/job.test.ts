@@ -158,6 +158,29 @@ describe('engine: exactly-once copy', () => {
     expect(all(tgt).find((x) => x.content.equals(m.content))?.flags).toEqual(['\\Seen', '$Later']);
   });
 
+  test('the first delta after a folder\'s first pass scans every flag; later deltas ask for changes since the last pass', async () => {
+    // A server may start tracking modseqs only when a CONDSTORE client first uses the mailbox
+    // (Dovecot), so the first pass's sequence is not trusted for CHANGEDSINCE.
+    const src = new MemorySource();
+    const asked: (string | null)[] = [];
+    const flagChanges = src.flagChanges.bind(src);
+    src.flagChanges = async (c, since) => {
+      asked.push(since);
+      return flagChanges(c, since);
+    };
+    const tgt = new MemoryTarget();
+    seed(src, 3);
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(asked).toEqual([]);
+    src.add(['INBOX'], msg(90), { messageId: '<m90@example.org>' });
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(asked).toEqual([null]);
+    src.add(['INBOX'], msg(91), { messageId: '<m91@example.org>' });
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(asked).toHaveLength(2);
+    expect(asked[1]).toMatch(/^\d+:\d+:\d+$/); // the plain sequence of the previous pass
+  });
+
   test('a message the target rejects is recorded with the reason and the run goes on', async () => {
     const src = new MemorySource();
     const tgt = new MemoryTarget();
