@@ -134,7 +134,17 @@ class UmsImapMailbox implements TargetMailbox {
       this.creating = turn.catch(() => undefined);
       await turn;
     }
-    const st = await this.run(`STATUS ${ref}`, (c) => c.client.status(ref, { uidNext: true, uidValidity: true }));
+    let st = await this.run(`STATUS ${ref}`, (c) => c.client.status(ref, { uidNext: true, uidValidity: true }));
+    if (st && st.uidNext === 1) {
+      // A folder nothing was ever written to may have no UID database yet: Courier then answers
+      // STATUS with a UIDVALIDITY made up from the clock, a new one each second (a fresh INBOX
+      // does this until its first write). A read-write SELECT creates the database; ask again.
+      st = await this.run(`SELECT ${ref}`, async (c) => {
+        await c.client.mailboxOpen(ref);
+        await deselect(c);
+        return c.client.status(ref, { uidNext: true, uidValidity: true });
+      });
+    }
     if (!st || st.uidValidity === undefined) throw new TransientError(`target STATUS ${ref} gave no UIDVALIDITY`);
     const epoch = String(st.uidValidity);
     return { ref, epoch, watermark: `${epoch}:${st.uidNext ?? 1}` };

@@ -46,3 +46,34 @@ test('a recreated source folder (new UIDVALIDITY) is re-verified: nothing copied
   expect(report.copied).toBe(after.messages);
   await expectExactlyOnce(lab, source, target, password);
 }, 300_000);
+
+test('a fresh UMS INBOX reports the UIDVALIDITY it keeps (Courier makes one up from the clock until the first write)', async () => {
+  const { UmsImapTarget } = await import('../../connectors/ums-imap/index.js');
+  const pino = (await import('pino')).default;
+  const lab = await startLab();
+  const password = 'pw-uidv-2';
+  const target = uniqueLogin('uidvt');
+  await addTargetUser(target, password);
+  const connector = new UmsImapTarget({
+    host: lab.target.host, port: lab.target.tlsPort, tls: 'implicit', allowInsecure: false, tlsVerify: true,
+    ca: readFileSync(lab.target.caFile, 'utf8'), maxConnections: 2, auth: { mode: 'user' }, autoEnable: true,
+  }, pino({ level: 'silent' }), 2);
+  const mb = await connector.openMailbox({ login: target, password });
+  try {
+    const first = await mb.ensure('INBOX');
+    await new Promise((r) => setTimeout(r, 2100)); // the made-up value would have moved on by now
+    const c = new ImapFlow({ host: lab.target.host, port: lab.target.tlsPort, secure: true, tls: { ca: readFileSync(lab.target.caFile, 'utf8') }, auth: { user: target, pass: password }, logger: false });
+    await c.connect();
+    const st = await c.status('INBOX', { uidValidity: true });
+    await c.append('INBOX', 'Subject: first\r\n\r\nfirst\r\n');
+    const after = await c.status('INBOX', { uidValidity: true });
+    await c.logout();
+    if (!st || !after) throw new Error('STATUS refused');
+    expect(String(st.uidValidity)).toBe(first.epoch);
+    expect(String(after.uidValidity)).toBe(first.epoch);
+    expect((await mb.ensure('INBOX')).epoch).toBe(first.epoch);
+  } finally {
+    await mb.close();
+    await connector.close();
+  }
+});
