@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KopanoItem, KopanoUserBackup, splitFolderPath } from './backup-reader.js';
 import { type MapiProp, type MapiValue, PSETID, PropList } from './mapi-props.js';
-import { fixtureMissing, kopanoFixture } from './test-support.js';
+import { fixtureMissing, kopanoFixture, prerequisiteMissing } from './test-support.js';
 
 describe('kopano-backup folder paths', () => {
   it('splits on "/" and keeps an escaped "\\/" inside a name', () => {
@@ -67,7 +67,7 @@ function expectItem(got: KopanoItem, exp: ExpItem, what: string): void {
 describe('kopano-backup reader on the synthetic backup (expected.json oracle)', () => {
   const fixture = kopanoFixture();
   if (!fixture) {
-    it.skip(fixtureMissing(), () => undefined);
+    prerequisiteMissing(fixtureMissing());
     return;
   }
   const expected = JSON.parse(readFileSync(join(fixture, 'expected.json'), 'utf8')) as {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BdbError, BdbHashFile, CHARKEY, bdbHash, readHashFile } from './bdb-hash.js';
-import { DB_LOAD, fixtureMissing, kopanoFixture, writeHashDb } from './test-support.js';
+import { DB_LOAD, fixtureMissing, kopanoFixture, writeHashDb, prerequisiteMissing } from './test-support.js';
 
 const fixture = kopanoFixture();
 let tmp: string;
@@ -12,7 +12,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('Berkeley DB hash reader on files written by libdb (db5.3_load)', () => {
   if (!DB_LOAD) {
-    it.skip('needs db5.3_load (apt-get install db5.3-util)', () => undefined);
+    prerequisiteMissing('needs db5.3_load (apt-get install db5.3-util)');
     return;
   }
 
@@ -106,7 +106,7 @@ describe('Berkeley DB hash reader on files written by libdb (db5.3_load)', () =>
 
 describe('Berkeley DB hash reader on the kopano-backup fixture', () => {
   if (!fixture) {
-    it.skip(fixtureMissing(), () => undefined);
+    prerequisiteMissing(fixtureMissing());
     return;
   }
   interface ExpFolder { dir: string; index: Record<string, unknown>; items: Record<string, unknown> }

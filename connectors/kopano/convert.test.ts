@@ -7,7 +7,7 @@ import { type MapiProp, PSETID, PropList } from './mapi-props.js';
 import { flatEntryListAddresses } from '../../mappings/mapi/entry-ids.js';
 import { toCalendarEvent, toContact, toTask } from './to-groupware.js';
 import { TAG, toMailMessage } from './to-mail.js';
-import { fixtureMissing, kopanoFixture, weeklyRecurBlob } from './test-support.js';
+import { fixtureMissing, kopanoFixture, weeklyRecurBlob, prerequisiteMissing } from './test-support.js';
 
 const item = (props: MapiProp[], recipients: MapiProp[][] = []): KopanoItem => ({
   sourcekey: 'AB01', props: new PropList(props), recipients: recipients.map((r) => new PropList(r)), attachments: [],
@@ -108,7 +108,7 @@ describe('Kopano MAPI properties → neutral models (pure)', () => {
 describe('Kopano backup items → MIME / iCalendar / vCard (fixture)', () => {
   const fixture = kopanoFixture();
   if (!fixture) {
-    it.skip(fixtureMissing(), () => undefined);
+    prerequisiteMissing(fixtureMissing());
     return;
   }
   const backup = new KopanoUserBackup(join(fixture, 'testuser'));

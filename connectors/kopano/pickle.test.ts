@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { readHashFile } from './bdb-hash.js';
 import { PickleError, PyClass, PyDateTime, PyObject, type PyValue, decodeStored, unpickle } from './pickle.js';
-import { fixtureMissing, kopanoFixture } from './test-support.js';
+import { fixtureMissing, kopanoFixture, prerequisiteMissing } from './test-support.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -67,7 +67,7 @@ print(json.dumps(out))
 
 describe('pickle decoder on pickles written by CPython', () => {
   if (!existsSync(PYTHON)) {
-    it.skip(`needs ${PYTHON}`, () => undefined);
+    prerequisiteMissing(`needs ${PYTHON}`);
     return;
   }
   const cases = JSON.parse(execFileSync(PYTHON, ['-c', SCRIPT], { encoding: 'utf8' })) as { protocol: number; b64: string; canon: unknown }[];
@@ -108,7 +108,7 @@ describe('pickle decoder on pickles written by CPython', () => {
 describe('pickle decoder on the kopano-backup fixture', () => {
   const fixture = kopanoFixture();
   if (!fixture) {
-    it.skip(fixtureMissing(), () => undefined);
+    prerequisiteMissing(fixtureMissing());
     return;
   }
   interface ExpFolder { dir: string; index: Record<string, Record<string, unknown>> }

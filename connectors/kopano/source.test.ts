@@ -8,7 +8,7 @@ import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { runJob, type JobOptions } from '../../src/engine/job.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { KopanoBackupMailbox, KopanoBackupSource } from './index.js';
-import { DB_LOAD, PYTHON, fixtureMissing, kopanoFixture, writeKopanoBackup, type GenFolder } from './test-support.js';
+import { DB_LOAD, PYTHON, fixtureMissing, kopanoFixture, writeKopanoBackup, type GenFolder, prerequisiteMissing } from './test-support.js';
 
 const log = pino({ level: 'silent' });
 const options = (): JobOptions => ({
@@ -36,7 +36,7 @@ const all = (t: MemoryTarget) => [...t.folders.values()].flatMap((f) => f.messag
 describe('kopano-backup source through the engine (fixture)', () => {
   const fixture = kopanoFixture();
   if (!fixture) {
-    it.skip(fixtureMissing(), () => undefined);
+    prerequisiteMissing(fixtureMissing());
     return;
   }
   interface ExpFolder { path: string; index: Record<string, Record<string, unknown>>; items: Record<string, unknown> }
@@ -99,7 +99,7 @@ describe('kopano-backup source through the engine (fixture)', () => {
 
 describe('kopano-backup source on generated backups', () => {
   if (!DB_LOAD || !existsSync(PYTHON)) {
-    it.skip('needs db5.3_load (db5.3-util) and /usr/bin/python3', () => undefined);
+    prerequisiteMissing('needs db5.3_load (db5.3-util) and /usr/bin/python3');
     return;
   }
   const sk = (n: number) => `0102030405060708090A0B0C0D0E0F10${n.toString(16).padStart(2, '0').toUpperCase()}00000000`;

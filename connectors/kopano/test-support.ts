@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixturesDir } from '../pst/readpst-oracle.js';
+import { fixturesDir, oracleSkipped } from '../pst/readpst-oracle.js';
 
 export const DB_LOAD = ['/usr/bin/db5.3_load', '/usr/bin/db_load'].find((p) => existsSync(p));
 
@@ -17,6 +17,15 @@ export function kopanoFixture(): string | undefined {
 
 export function fixtureMissing(): string {
   return `kopano fixtures not found under ${fixturesDir()} (set UMS_FIXTURES_DIR=/work/shared/fixtures)`;
+}
+
+/**
+ * A suite whose prerequisite (fixtures, a tool) is missing fails with the reason, as the PST
+ * oracle tests do; only UMS_SKIP_ORACLE=1 turns that into a skip (machines without the data).
+ */
+export function prerequisiteMissing(reason: string): void {
+  if (oracleSkipped()) it.skip(reason, () => undefined);
+  else it('has its prerequisites', () => { throw new Error(`${reason}, or set UMS_SKIP_ORACLE=1 to skip these tests`); });
 }
 
 export interface DbLoadOptions {
