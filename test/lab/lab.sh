@@ -16,11 +16,8 @@
 # Needs root and the packages of install.sh. Daemons are started by hand (no systemd).
 set -euo pipefail
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
-LAB="${UMS_LAB_DIR:-$REPO_DIR/.lab}"
-mkdir -p "$LAB"
-LAB="$(cd "$LAB" && pwd)"
+# shellcheck source=lab-dir.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab-dir.sh"
 
 LAB_USER=umslab
 HOST=127.0.0.1

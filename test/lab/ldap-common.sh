@@ -2,11 +2,8 @@
 # and the LDAP lab CA with one server certificate valid for 127.0.0.1, 127.0.0.3 and localhost.
 # Everything lives in <lab>/ldap (lab dir: $UMS_LAB_DIR, default <repo>/.lab).
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
-LAB="${UMS_LAB_DIR:-$REPO_DIR/.lab}"
-mkdir -p "$LAB"
-LAB="$(cd "$LAB" && pwd)"
+# shellcheck source=lab-dir.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab-dir.sh"
 LDAP_LAB="$LAB/ldap"
 LDAP_TLS="$LDAP_LAB/tls"
 LDAP_CA="$LDAP_TLS/ca.crt"

@@ -17,11 +17,8 @@
 # fine for tests, never copy this to a real server).
 set -euo pipefail
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
-LAB="${UMS_LAB_DIR:-$REPO_DIR/.lab}"
-mkdir -p "$LAB"
-LAB="$(cd "$LAB" && pwd)"
+# shellcheck source=lab-dir.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab-dir.sh"
 
 PG_VERSION="${UMS_LAB_PG_VERSION:-15}"
 PG_BIN="/usr/lib/postgresql/$PG_VERSION/bin"

@@ -18,11 +18,8 @@
 # master.cf), queue/, data/, maillog (maillog_file, via postlogd).
 set -euo pipefail
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
-LAB="${UMS_LAB_DIR:-$REPO_DIR/.lab}"
-mkdir -p "$LAB"
-LAB="$(cd "$LAB" && pwd)"
+# shellcheck source=lab-dir.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab-dir.sh"
 
 DIR="$LAB/postfix"
 ETC="$DIR/etc"

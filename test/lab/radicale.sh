@@ -22,11 +22,8 @@
 #   config, config-tls, users (htpasswd, 0600), collections/ (storage), tls/, log/, run/, lock.
 set -euo pipefail
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
-LAB="${UMS_LAB_DIR:-$REPO_DIR/.lab}"
-mkdir -p "$LAB"
-LAB="$(cd "$LAB" && pwd)"
+# shellcheck source=lab-dir.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab-dir.sh"
 
 HOST=127.0.0.1
 PORT="${UMS_LAB_RADICALE_PORT:-15232}"
