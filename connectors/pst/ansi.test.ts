@@ -10,13 +10,10 @@
  */
 import { join } from 'node:path';
 import { openPst, type PstMessageEntry, type PstReader } from './pst-reader.js';
-import {
-  comparisonTable, compareWithReadpst, fixturesDir, fixturesUnavailable, oracleSkipped, oracleUnavailable, pstFixtures,
-  type Comparison,
-} from './readpst-oracle.js';
+import { fixturesDir, fixturesUnavailable, oracleSkipped, pstFixtures } from './readpst-oracle.js';
+import { readpstOracleSuite } from './test-support.js';
 
 const maybe = oracleSkipped() ? describe.skip : describe;
-const oracleProblem = oracleUnavailable();
 const fixturesProblem = fixturesUnavailable();
 const pst = (rel: string): string => join(fixturesDir(), 'pst', rel);
 
@@ -31,24 +28,8 @@ async function collect(file: string, codepage?: number) {
   return { reader, folders };
 }
 
-maybe('ANSI PSTs against readpst', () => {
-  if (oracleProblem) {
-    test('prerequisites', () => { throw new Error(oracleProblem); });
-    return;
-  }
-  const files = pstFixtures('ansi');
-  test('there are ANSI fixtures', () => expect(files.length).toBeGreaterThanOrEqual(4));
-  const rows: Comparison[] = [];
-  test.each(files.map((f) => [f.split('/').pop()!, f]))('%s: folders, counts and subjects equal readpst\'s', async (_name, file) => {
-    const r = await compareWithReadpst(file);
-    rows.push(r);
-    expect(r.format).toBe('ansi');
-    expect(r.problems).toEqual([]);
-  });
-  afterAll(() => {
-    if (process.env.UMS_PST_REPORT === '1') console.log(comparisonTable(rows));
-  });
-});
+readpstOracleSuite('ANSI PSTs against readpst', 'ansi', () => pstFixtures('ansi'), 'there are ANSI fixtures',
+  () => expect(pstFixtures('ansi').length).toBeGreaterThanOrEqual(4));
 
 maybe('ANSI 8-bit strings and code pages', () => {
   if (fixturesProblem) {

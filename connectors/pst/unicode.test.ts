@@ -10,13 +10,10 @@
  */
 import { join } from 'node:path';
 import { openPst } from './pst-reader.js';
-import {
-  comparisonTable, compareWithReadpst, fixturesDir, fixturesUnavailable, oracleSkipped, oracleUnavailable, pstFixtures,
-  type Comparison,
-} from './readpst-oracle.js';
+import { fixturesDir, fixturesUnavailable, oracleSkipped, pstFixtures } from './readpst-oracle.js';
+import { readpstOracleSuite } from './test-support.js';
 
 const maybe = oracleSkipped() ? describe.skip : describe;
-const oracleProblem = oracleUnavailable();
 const fixturesProblem = fixturesUnavailable();
 const pst = (rel: string): string => join(fixturesDir(), 'pst', rel);
 
@@ -36,27 +33,11 @@ async function counts(file: string): Promise<Record<string, number>> {
   }
 }
 
-maybe('Unicode PSTs and OSTs against readpst', () => {
-  if (oracleProblem) {
-    test('prerequisites', () => { throw new Error(oracleProblem); });
-    return;
-  }
-  const files = [...pstFixtures('unicode'), ...pstFixtures('ost')];
-  test('there are Unicode and OST fixtures', () => {
+readpstOracleSuite('Unicode PSTs and OSTs against readpst', 'unicode', () => [...pstFixtures('unicode'), ...pstFixtures('ost')],
+  'there are Unicode and OST fixtures', () => {
     expect(pstFixtures('unicode').length).toBeGreaterThanOrEqual(10);
     expect(pstFixtures('ost').length).toBeGreaterThanOrEqual(1);
   });
-  const rows: Comparison[] = [];
-  test.each(files.map((f) => [f.split('/').pop()!, f]))('%s: folders, counts and subjects equal readpst\'s', async (_name, file) => {
-    const r = await compareWithReadpst(file);
-    rows.push(r);
-    expect(r.format).toBe('unicode');
-    expect(r.problems).toEqual([]);
-  });
-  afterAll(() => {
-    if (process.env.UMS_PST_REPORT === '1') console.log(comparisonTable(rows));
-  });
-});
 
 maybe('Unicode PSTs and OSTs', () => {
   if (fixturesProblem) {
