@@ -5,8 +5,7 @@ import { runJob, type JobReport } from '../engine/job.js';
 import { hostname } from 'node:os';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { StateConfig } from '../config/schema.js';
-import { PgLockSession } from '../state/pg-locks.js';
-import { describePostgresUrl } from '../state/postgres.js';
+import type { PgLockSession } from '../state/pg-locks.js';
 import { acquireRunLock, PgLockHeldError } from '../state/run-lock.js';
 import { lockPathFor, openStateStore, postgresUrl } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
@@ -71,6 +70,9 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
 async function pgRunLocks(loaded: LoadedConfig, command: string): Promise<PgLockSession> {
   const state = loaded.config.state as Extract<StateConfig, { driver: 'postgres' }>;
   const url = postgresUrl(state, { baseDir: loaded.baseDir, env: process.env });
+  // pg is loaded only when the store is PostgreSQL (as in state/open.ts).
+  const { PgLockSession } = await import('../state/pg-locks.js');
+  const { describePostgresUrl } = await import('../state/postgres.js');
   const locks = await PgLockSession.open(url, `ums-migrate ${command} (pid ${process.pid} on ${hostname()}, since ${new Date().toISOString()})`);
   if (!(await locks.tryNamed(RUN_LOCK))) {
     const holder = await locks.holderOf(RUN_LOCK).catch(() => undefined);

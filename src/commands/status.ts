@@ -2,8 +2,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { EXIT } from '../cli/exit-codes.js';
-import pg from 'pg';
-import { queueRows, type QueueRow } from '../../jobs/queue.js';
+import type { QueueRow } from '../../jobs/queue.js';
 import type { LoadedConfig } from '../config/load.js';
 import { openStateStore, postgresUrl } from '../state/open.js';
 import { formatBytes, table } from '../util/format.js';
@@ -59,6 +58,9 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
 /** The mailbox jobs of `enqueue`/`worker` (PostgreSQL only; undefined when never used). */
 async function workerQueue(loaded: LoadedConfig): Promise<QueueRow[] | undefined> {
   if (loaded.config.state.driver !== 'postgres') return undefined;
+  // pg and graphile-worker are loaded only for a PostgreSQL store.
+  const { default: pg } = await import('pg');
+  const { queueRows } = await import('../../jobs/queue.js');
   const client = new pg.Client({ connectionString: postgresUrl(loaded.config.state, { baseDir: loaded.baseDir, env: process.env }) });
   await client.connect();
   try {
