@@ -52,7 +52,7 @@ export async function runWorker(opts: WorkerOptions, signal: AbortSignal): Promi
   // Connectors whose pools take server slots from the shared advisory locks.
   let ctx: CommandContext;
   try {
-    ctx = await commandContext({ ...opts, serverSlots: (server, max) => locks.gate(server, max) });
+    ctx = await commandContext({ ...opts, loaded, serverSlots: (server, max) => locks.gate(server, max) });
   } catch (err) {
     await locks.close();
     throw err;
