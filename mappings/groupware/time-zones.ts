@@ -51,6 +51,14 @@ export function windowsToIana(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The IANA id for any zone name a source writes: Windows ids and display names (see
+ * windowsToIana) and IANA ids. The one entry point for names; undefined when unknown.
+ */
+export function resolveZoneName(name: string): string | undefined {
+  return windowsToIana(name);
+}
+
 export interface WallClock { year: number; month: number; day: number; hour: number; minute: number; second: number }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -13,8 +13,48 @@ export interface DateTimeValue {
   utc: Date;
   /** IANA zone (e.g. 'Europe/Berlin') when known; Windows zone names are mapped by the source. */
   tzid?: string;
+  /**
+   * A zone the source gave only as rules (EWS `Periods`/`TransitionsGroups`, MAPI TZDEFINITION,
+   * Exchange's "Customized Time Zone") that matched no IANA zone: the converter writes an exact
+   * VTIMEZONE for it under `customZone.name` (and ignores `tzid`). Never a silent fall-back to UTC.
+   */
+  customZone?: CustomZone;
   /** YYYY-MM-DD for all-day values (no time, no zone). */
   date?: string;
+}
+
+/** When a zone changes offset: the `week`-th (1–4, 5 = last) `dayOfWeek` (0 = Sunday) of `month` (1–12), at local `time` of the offset in force before. */
+export interface ZoneTransitionRule {
+  month: number;
+  week: number;
+  dayOfWeek: number;
+  /** 'HH:MM' or 'HH:MM:SS', local wall-clock time before the change. */
+  time: string;
+}
+
+/** The rules of one period of a zone (from `fromYear` on, until the next period's `fromYear`). */
+export interface ZonePeriod {
+  /** First year these rules apply; undefined = since always. */
+  fromYear?: number;
+  /** UTC offset in minutes in standard time, east positive (CET: +60; Windows Bias -60). */
+  standardOffset: number;
+  /** Daylight saving time; absent when this period has none. */
+  daylight?: { offset: number; start: ZoneTransitionRule; end: ZoneTransitionRule };
+}
+
+/** A time zone known only by its rules (see DateTimeValue.customZone). */
+export interface CustomZone {
+  /** The TZID to write, e.g. "Customized Time Zone" or the source's display name. */
+  name: string;
+  /** Sorted by fromYear; the first may have no fromYear. */
+  periods: ZonePeriod[];
+}
+
+/** A file attached to a calendar item or task, carried as an inline ATTACH (up to a configured size). */
+export interface ItemAttachment {
+  name: string;
+  mimeType: string;
+  data: Buffer;
 }
 
 export interface Person {
@@ -71,6 +111,8 @@ export interface CalendarEvent {
   exceptions?: EventOccurrenceException[];
   /** Cancelled occurrences (EXDATE), by original start. */
   deletedOccurrences?: DateTimeValue[];
+  /** Files attached to the item (the converter writes them as inline ATTACH; see mappings/groupware). */
+  attachments?: ItemAttachment[];
   created?: Date;
   lastModified?: Date;
 }
@@ -88,6 +130,8 @@ export interface Task {
   categories?: string[];
   reminderMinutes?: number;
   sensitivity?: 'public' | 'private' | 'confidential';
+  /** Files attached to the task (inline ATTACH). */
+  attachments?: ItemAttachment[];
   created?: Date;
   lastModified?: Date;
 }
