@@ -127,6 +127,8 @@ export interface TargetContainerState {
 export interface PutResult {
   /** Target-side id when the server tells it (IMAP APPENDUID), else undefined. */
   id?: string;
+  /** What the target could not carry of an item it wrote (e.g. an attachment over the size limit): recorded with the item. */
+  warnings?: string[];
 }
 
 /** What is known of an item that may already have been written by a crashed run. */
