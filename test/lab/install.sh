@@ -9,12 +9,20 @@
 #                                           /opt/ums-lab/dovecot-imapd instead of installing it.
 #   postfix (preseeded "No configuration"), isync (mbsync, the benchmark's peer),
 #   pst-utils (readpst, the PST tests' oracle), openssl, util-linux (flock), ...
+#   cyrus-common + cyrus-caldav + sasl2-bin  Cyrus IMAP 3.6 httpd, the lab's strict CalDAV/CardDAV
+#                                           server (cyrus.sh). Its `imapd` (needed once per user to
+#                                           create the mailbox) comes from cyrus-imapd, which
+#                                           *conflicts* with courier-imap (both provide imap-server;
+#                                           installing it REMOVES Courier): unpacked like
+#                                           dovecot-imapd, to /opt/ums-lab/cyrus-imapd.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DOVECOT_IMAPD_DIR="${UMS_LAB_DOVECOT_IMAPD_DIR:-/opt/ums-lab/dovecot-imapd}"
+CYRUS_IMAPD_DIR="${UMS_LAB_CYRUS_IMAPD_DIR:-/opt/ums-lab/cyrus-imapd}"
 PACKAGES=(courier-imap courier-authlib-userdb dovecot-core postfix isync pst-utils openssl ca-certificates util-linux procps iproute2 chromium postgresql samba slapd ldap-utils radicale vdirsyncer apache2-utils samba-ad-provision samba-ad-dc db5.3-util curl time)
 PACKAGES+=(courier-authlib-ldap)  # Courier authldap against the slapd lab (lab.sh enable-ldap-auth)
+PACKAGES+=(cyrus-common cyrus-caldav sasl2-bin)  # the strict CalDAV/CardDAV server (cyrus.sh); never cyrus-imapd
 
 log() { printf '[ums-lab install] %s\n' "$*" >&2; }
 [ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
@@ -54,25 +62,40 @@ else
   log "packages already installed"
 fi
 
-# dovecot-imapd, unpacked (not installed), same version as dovecot-core.
-version="$(dpkg-query -W -f='${Version}' dovecot-core)"
-if [ -x "$DOVECOT_IMAPD_DIR/usr/lib/dovecot/imap" ] && [ "$(cat "$DOVECOT_IMAPD_DIR/VERSION" 2>/dev/null)" = "$version" ]; then
-  log "dovecot-imapd $version already unpacked in $DOVECOT_IMAPD_DIR"
-else
-  log "unpacking dovecot-imapd $version into $DOVECOT_IMAPD_DIR"
+# unpack PACKAGE VERSION DIR CHECK: the package's files in DIR (not installed: it conflicts with
+# courier-imap), redone when the installed companion package changes version.
+unpack() {
+  local pkg="$1" version="$2" dir="$3" check="$4" tmp
+  if [ -x "$dir/$check" ] && [ "$(cat "$dir/VERSION" 2>/dev/null)" = "$version" ]; then
+    log "$pkg $version already unpacked in $dir"
+    return 0
+  fi
+  log "unpacking $pkg $version into $dir"
   tmp="$(mktemp -d)"
   chmod 755 "$tmp"
   chown _apt "$tmp" 2>/dev/null || true  # apt-get download runs as _apt when it can
-  if ! (cd "$tmp" && apt-get download "dovecot-imapd=$version"); then
+  if ! (cd "$tmp" && apt-get download "$pkg=$version"); then
     apt_update
-    (cd "$tmp" && apt-get download "dovecot-imapd=$version")
+    (cd "$tmp" && apt-get download "$pkg=$version")
   fi
-  rm -rf "$DOVECOT_IMAPD_DIR.new"
-  mkdir -p "$DOVECOT_IMAPD_DIR.new"
-  dpkg-deb -x "$tmp"/dovecot-imapd_*.deb "$DOVECOT_IMAPD_DIR.new"
-  echo "$version" >"$DOVECOT_IMAPD_DIR.new/VERSION"
-  rm -rf "$DOVECOT_IMAPD_DIR" "$tmp"
-  mv "$DOVECOT_IMAPD_DIR.new" "$DOVECOT_IMAPD_DIR"
+  rm -rf "$dir.new"
+  mkdir -p "$dir.new"
+  dpkg-deb -x "$tmp/${pkg}_"*.deb "$dir.new"
+  echo "$version" >"$dir.new/VERSION"
+  rm -rf "$dir" "$tmp"
+  mv "$dir.new" "$dir"
+}
+
+unpack dovecot-imapd "$(dpkg-query -W -f='${Version}' dovecot-core)" "$DOVECOT_IMAPD_DIR" usr/lib/dovecot/imap
+unpack cyrus-imapd "$(dpkg-query -W -f='${Version}' cyrus-common)" "$CYRUS_IMAPD_DIR" usr/lib/cyrus/bin/imapd
+
+# cyrus-common's scripts must never have removed or replaced Courier (the lab's IMAP target).
+[ "$(dpkg-query -W -f='${db:Status-Status}' courier-imap 2>/dev/null || true)" = installed ] \
+  || { log "ERROR: courier-imap is not installed any more (was cyrus-imapd installed?): apt-get install courier-imap"; exit 1; }
+# Debian's cyrus-common may have been started by its own init script on a machine without a
+# policy-rc.d of ours: the lab runs its own master, never the system one on 0.0.0.0.
+if pgrep -x -u cyrus cyrmaster >/dev/null 2>&1 && [ -e /run/cyrus-master.pid ]; then
+  log "WARNING: a system-wide Cyrus master runs (pid $(cat /run/cyrus-master.pid)); the lab does not use it: service cyrus-imapd stop"
 fi
 
 # System prerequisites that do not need the network (umslab user, authdaemonrc, userdb dir).
