@@ -93,7 +93,7 @@ export function createGroupwareTarget(cfg: GroupwareTargetConfig, ctx: Connector
       return new DavTarget({
         url: cfg.url, allowInsecure: cfg.allowInsecure, tlsVerify: cfg.tlsVerify, maxConnections: cfg.maxConnections,
         ca: cfg.caFile ? readFileSync(cfg.caFile, 'utf8') : undefined,
-      }, ctx.log);
+      }, ctx.log, { vcardVersion: cfg.vcardVersion, maxAttachmentBytes: cfg.maxAttachmentSize, maxObjectBytes: cfg.maxObjectSize });
   }
 }
 

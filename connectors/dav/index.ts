@@ -3,7 +3,10 @@
  * tested against Radicale). Target containers are the collection refs of
  * mappings/groupware-collections ("calendar:Team", "tasks:Tasks", "addressbook:Contacts").
  *
- * Writing one item: its UID gives the resource name (objects.ts), the collection's listing
+ * Writing one item: the object first passes the groupware normalisation stage
+ * (mappings/groupware/normalize.ts: what sabre/NextCloud and Cyrus accept — no METHOD, a VTIMEZONE
+ * for every TZID, RECURRENCE-ID typed like DTSTART, vCards in the configured version, a UID made
+ * when missing). Then its UID gives the resource name (objects.ts), the collection's listing
  * (loaded once per session) says whether it exists: new → PUT with `If-None-Match: *`, existing
  * → PUT with `If-Match: <etag>`. A 412 means someone else wrote meanwhile: the etag is looked up
  * again and the item written once more with If-Match. The target id recorded by the engine is
@@ -23,6 +26,7 @@
 import type { Logger } from 'pino';
 import { collectionRef, parseCollectionRef } from '../../mappings/groupware-collections.js';
 import { contentHash } from '../../mappings/content-hash.js';
+import { normalizeGroupware, type NormalizedObject, type NormalizeOptions } from '../../mappings/groupware/normalize.js';
 import type {
   AccessCheck, Account, ItemContent, ItemKind, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
@@ -36,11 +40,14 @@ export type { DavEndpoint } from './http.js';
 
 const KINDS: readonly ItemKind[] = ['event', 'task', 'contact'];
 
+/** How objects are normalised before they are written (see mappings/groupware/normalize.ts). */
+export type DavWriteOptions = Omit<NormalizeOptions, 'source'>;
+
 export class DavTarget implements TargetConnector {
   readonly name = 'dav';
   readonly http: DavHttp;
 
-  constructor(readonly endpoint: DavEndpoint, private readonly log: Logger) {
+  constructor(readonly endpoint: DavEndpoint, private readonly log: Logger, private readonly normalize: DavWriteOptions = {}) {
     this.http = new DavHttp(endpoint);
   }
 
@@ -50,7 +57,7 @@ export class DavTarget implements TargetConnector {
     }
     const dav = new DavAccount(this.http, account.login, account.password, this.log.child({ dav: new URL(this.endpoint.url).host, user: account.login }));
     const homes = await dav.discover(new URL(this.endpoint.url));
-    return new DavMailbox(dav, homes);
+    return new DavMailbox(dav, homes, this.normalize);
   }
 
   async close(): Promise<void> {
@@ -74,7 +81,7 @@ export class DavMailbox implements TargetMailbox {
   private readonly cols = new Map<string, Promise<CollectionState>>();
   private readonly open = new Map<string, OpenWrite>();
 
-  constructor(private readonly dav: DavAccount, private readonly homes: Homes) {}
+  constructor(private readonly dav: DavAccount, private readonly homes: Homes, private readonly normalize: DavWriteOptions = {}) {}
 
   async verify(): Promise<AccessCheck> {
     const checks: AccessCheck['checks'] = [{ name: 'login and principal', ok: true, detail: this.homes.principal.pathname }];
@@ -123,7 +130,8 @@ export class DavMailbox implements TargetMailbox {
 
   async put(ref: string, item: ItemContent): Promise<PutResult> {
     const st = await this.state(ref);
-    const obj = describeObject(item.content);
+    const { object, content, warnings } = normalizedForPut(ref, item, this.normalize);
+    const obj = describeObject(content);
     checkFits(obj, st.col);
     const other = st.writers.get(obj.name);
     if (other !== undefined && other !== item.meta.id) {
@@ -137,12 +145,13 @@ export class DavMailbox implements TargetMailbox {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const cond: Record<string, string> = etag === undefined ? { 'If-None-Match': '*' } : etag === null ? {} : { 'If-Match': etag };
       this.open.set(hash, { ref, name: obj.name, before: etag });
-      const res = await this.dav.request('PUT', url, { 'Content-Type': obj.contentType, ...cond }, item.content);
+      const res = await this.dav.request('PUT', url, { 'Content-Type': obj.contentType, ...cond }, content);
       this.open.delete(hash);
       if (res.status === 201 || res.status === 204 || res.status === 200) {
         const now = typeof res.headers.etag === 'string' ? res.headers.etag : (await this.dav.etagOf(url)) ?? null;
         index.set(obj.name, now);
-        return { id: targetId(obj.name, now) };
+        if (object.repairs.length > 0) this.dav.log.debug({ collection: st.col.url.pathname, object: obj.name, repairs: object.repairs }, 'object normalised before writing');
+        return { id: targetId(obj.name, now), ...(warnings.length > 0 ? { warnings } : {}) };
       }
       if (res.status !== 412) throw putError(obj, url, res);
       // Precondition failed: it exists after all (If-None-Match) or changed meanwhile (If-Match).
@@ -190,6 +199,20 @@ export class DavMailbox implements TargetMailbox {
     return items;
   }
 
+  /** Every object of the collection with its calendar-data/address-data (the groupware reconciliation reads them). */
+  async *objects(ref: string): AsyncIterable<{ id: string; content: Buffer }> {
+    const st = await this.state(ref);
+    const kind = st.col.kind === 'addressbook' ? 'addressbook' : 'calendar';
+    const res = await this.dav.request('REPORT', st.col.url, { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, dataReportBody(kind));
+    if (res.status !== 207) throw new FatalError(`reading ${st.col.url.pathname} failed: HTTP ${res.status}`, 'LIST');
+    for (const e of parseMultistatus(res.body)) {
+      const data = text(okProp(e, kind === 'addressbook' ? NS.carddav : NS.caldav, kind === 'addressbook' ? 'address-data' : 'calendar-data'));
+      if (data === undefined) continue;
+      const name = resourceOf(new URL(e.href, st.col.url));
+      yield { id: targetId(name, text(okProp(e, NS.dav, 'getetag')) ?? null), content: Buffer.from(data) };
+    }
+  }
+
   /** Nothing to wait for: a write replayed later lands on the same resource (see the top of this file). */
   async settle(_ref: string): Promise<void> {}
 
@@ -225,6 +248,26 @@ export function targetId(name: string, etag: string | null): string {
 export function parseTargetId(id: string): { name: string; etag?: string } {
   const i = id.indexOf(' ');
   return i < 0 ? { name: id } : { name: id.slice(0, i), etag: id.slice(i + 1) };
+}
+
+/**
+ * The object to write for one item: every object passes the normalisation stage first (METHOD
+ * removed, zones given VTIMEZONEs, vCards in the configured version, a UID made when missing…).
+ * An item must hold one object: a source whose files hold many (an .ics export) splits them into
+ * items itself, so that each object is one item with its own state. Pure.
+ */
+export function normalizedForPut(ref: string, item: ItemContent, opts: DavWriteOptions): { object: NormalizedObject; content: Buffer; warnings: string[] } {
+  const result = normalizeGroupware(item.content, { ...opts, source: `${ref}/${item.meta.id}` });
+  if (result.failures.length > 0) {
+    const what = result.failures.map((f) => `${f.what}: ${f.reason}`).join('; ');
+    throw new ItemError(result.objects.length > 0 ? `part of the item cannot be written (${what})` : what, 'INVALID_OBJECT');
+  }
+  const [object, ...more] = result.objects;
+  if (!object) throw new ItemError('the item holds no calendar object or vCard', 'INVALID_OBJECT');
+  if (more.length > 0) {
+    throw new ItemError(`the item holds ${result.objects.length} objects (UIDs ${result.objects.slice(0, 3).map((o) => o.uid).join(', ')}${result.objects.length > 3 ? ', …' : ''}); the source must give one object per item`, 'INVALID_OBJECT');
+  }
+  return { object, content: Buffer.from(object.text, 'utf8'), warnings: object.warnings };
 }
 
 function checkFits(obj: DavObject, col: Collection): void {

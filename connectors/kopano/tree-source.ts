@@ -4,19 +4,26 @@
  * `<path>/<login>/<folder path>/<SOURCEKEY>.eml|.ics|.vcf`.
  *
  * - Containers: every directory below the user's directory holding item files; path = the
- *   directory names. Kind: .vcf → contact; .ics → task when the file holds a VTODO, else event;
+ *   directory names. Kind: .vcf → contact; .ics → task when the file holds VTODOs only, else event;
  *   .eml → mail (the first item file decides; a file of another kind is a per-item error).
  * - Item id = the file name without extension (the SOURCEKEY); epoch = "kopano-tree" (the file
  *   names are server identities that do not change between exports).
+ * - An .ics or .vcf file holding several objects (an export: many events with different UIDs,
+ *   several cards) is split by the groupware normalisation stage (mappings/groupware/normalize):
+ *   each object is its own item, id "<file id>#<UID>" (stable across runs and deltas), and each
+ *   object that cannot be repaired is its own failed item "<file id>#failed-<n>" naming the object
+ *   and the reason; the other objects of the file still arrive. A file holding one object keeps
+ *   the plain file id.
  * - Order: file modification time, then name, so files exported later come after the cursor.
  * - EML bytes go to the target unchanged (INTERNALDATE from the Date header, Message-ID from
- *   the header); ICS/VCF go unchanged after a parse check (an unparsable file is a per-item
- *   error naming the file).
+ *   the header); calendar objects and vCards as the normalisation stage gives them (an
+ *   unparsable file is a per-item error naming the file).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import ICAL from 'ical.js';
 import type { Logger } from 'pino';
+import { normalizeGroupware, type NormalizeResult } from '../../mappings/groupware/normalize.js';
 import type { AccessCheck, Account, Container, ItemKind, SourceConnector, SourceMailbox } from '../../src/model/types.js';
 import { parseMessageIdHeader } from '../imap-common/message-id.js';
 import { FileMailbox, type FileContainer, type FileItemRef } from './file-mailbox.js';
@@ -49,7 +56,8 @@ function headerDate(headers: Buffer): Date | undefined {
 function kindOfFile(file: string): ItemKind {
   if (/\.vcf$/i.test(file)) return 'contact';
   if (/\.eml$/i.test(file)) return 'mail';
-  return /^BEGIN:VTODO\r?$/im.test(readFileSync(file, 'utf8')) ? 'task' : 'event';
+  const text = readFileSync(file, 'utf8');
+  return /^BEGIN:VTODO\r?$/im.test(text) && !/^BEGIN:VEVENT\r?$/im.test(text) ? 'task' : 'event';
 }
 
 export class KopanoTreeMailbox extends FileMailbox {
@@ -108,7 +116,37 @@ export class KopanoTreeMailbox extends FileMailbox {
   }
 
   listItems(c: Container): FileItemRef[] {
-    return [...this.folder(c).files].map(([id, file]) => ({ id, orderKey: String(Math.floor(statSync(file).mtimeMs)).padStart(16, '0') }));
+    const out: FileItemRef[] = [];
+    for (const [id, file] of this.folder(c).files) {
+      const orderKey = String(Math.floor(statSync(file).mtimeMs)).padStart(16, '0');
+      if (/\.eml$/i.test(file)) out.push({ id, orderKey });
+      else for (const part of this.parts(id, file).keys()) out.push({ id: part, orderKey });
+    }
+    return out;
+  }
+
+  /** The last file split into objects (its items are listed and read one after another). */
+  private split: { file: string; mtimeMs: number; result: NormalizeResult } | undefined;
+
+  private normalized(file: string): NormalizeResult {
+    const mtimeMs = statSync(file).mtimeMs;
+    if (this.split?.file !== file || this.split.mtimeMs !== mtimeMs) {
+      this.split = { file, mtimeMs, result: normalizeGroupware(readFileSync(file), { source: `kopano-tree:${relative(this.dir, file)}` }) };
+    }
+    return this.split.result;
+  }
+
+  /** Item id → what it is in the file: object `n` or failure `n`. One object or failure alone keeps the file's id. */
+  private parts(fileId: string, file: string): Map<string, { object?: number; failure?: number }> {
+    const r = this.normalized(file);
+    const out = new Map<string, { object?: number; failure?: number }>();
+    if (r.objects.length + r.failures.length === 1) {
+      out.set(fileId, r.objects.length === 1 ? { object: 0 } : { failure: 0 });
+      return out;
+    }
+    r.objects.forEach((o, i) => out.set(`${fileId}#${uidKey(o.uid)}`, { object: i }));
+    r.failures.forEach((_f, i) => out.set(`${fileId}#failed-${i + 1}`, { failure: i }));
+    return out;
   }
 
   /** Exact: the files are copied as they are. */
@@ -125,33 +163,39 @@ export class KopanoTreeMailbox extends FileMailbox {
   async *convert(c: Container, ids: string[]): AsyncIterable<{ id: string; result: ConvertedItem | Error }> {
     const f = this.folder(c);
     for (const id of ids) {
-      const file = f.files.get(id);
-      const where = relative(this.dir, file ?? join(f.dir, id));
+      const fileId = f.files.has(id) ? id : id.replace(/#[^#]*$/, '');
+      const file = f.files.get(fileId);
+      const where = relative(this.dir, file ?? join(f.dir, fileId));
       try {
         if (!file) throw new Error('not in the export');
-        const content = readFileSync(file);
-        const kind = /\.eml$/i.test(file) ? 'mail' : /\.vcf$/i.test(file) ? 'contact' : 'calendar';
-        if (kind === 'mail') {
+        if (/\.eml$/i.test(file)) {
+          const content = readFileSync(file);
           if (c.kind !== 'mail') throw new Error(`a message in a ${c.kind} folder`);
           const headers = headerBlock(content);
           if (!/^[\x21-\x39\x3b-\x7e]+:/.test(headers.toString('latin1'))) throw new Error('not an RFC 5322 message (no header at the start)');
           yield { id, result: { content, flags: [], internalDate: headerDate(headers), messageId: parseMessageIdHeader(headers) } };
           continue;
         }
-        const text = content.toString('utf8');
-        const parsed = new ICAL.Component(ICAL.parse(text));
-        if (kind === 'contact') {
-          if (c.kind !== 'contact' || parsed.name !== 'vcard') throw new Error(`a vCard in a ${c.kind} folder or not a vCard`);
-        } else {
-          const sub = c.kind === 'task' ? 'vtodo' : 'vevent';
-          if (parsed.name !== 'vcalendar' || !parsed.getFirstSubcomponent(sub)) throw new Error(`no ${sub.toUpperCase()} for a ${c.kind} folder`);
-        }
-        yield { id, result: { content, flags: [], internalDate: statSync(file).mtime } };
+        const part = this.parts(fileId, file).get(id);
+        if (!part) throw new Error(`object ${id.slice(fileId.length + 1)} is no longer in the file`);
+        const r = this.normalized(file);
+        const failure = part.failure !== undefined ? r.failures[part.failure] : undefined;
+        if (failure) throw new Error(failure.what === `kopano-tree:${where}` ? failure.reason : `${failure.what}: ${failure.reason}`);
+        const object = r.objects[part.object ?? -1];
+        if (!object) throw new Error('object not found in the file');
+        // A VTODO of a mixed export may go into a calendar (CalDAV calendars hold both unless the server says otherwise).
+        if ((object.kind === 'contact') !== (c.kind === 'contact')) throw new Error(`${object.kind === 'contact' ? 'a vCard' : object.kind === 'task' ? 'a VTODO' : 'a VEVENT'} (UID ${object.uid}) in a ${c.kind} folder`);
+        yield { id, result: { content: Buffer.from(object.text, 'utf8'), flags: [], internalDate: statSync(file).mtime } };
       } catch (err) {
         yield { id, result: new Error(`${where} (folder ${c.path.join('/')}): ${(err as Error).message}`) };
       }
     }
   }
+}
+
+/** A UID as part of an item id: as it is when short and plain, else a hash (ids are stored and shown). */
+function uidKey(uid: string): string {
+  return /^[A-Za-z0-9._@=+-]{1,100}$/.test(uid) ? uid : `h-${createHash('sha256').update(uid, 'utf8').digest('hex').slice(0, 32)}`;
 }
 
 export class KopanoTreeSource implements SourceConnector {

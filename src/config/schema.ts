@@ -171,6 +171,12 @@ export interface GroupwareTargetConfig {
   caFile?: string;
   /** HTTP connections to this server across the whole run. */
   maxConnections: number;
+  /** vCard version written (every contact is converted to it). */
+  vcardVersion: '3.0' | '4.0';
+  /** Attachments of calendar items and tasks up to this size (bytes) are carried inline; larger ones are left out with a warning on the item. */
+  maxAttachmentSize: number;
+  /** A calendar object or vCard larger than this (bytes) after normalisation fails with the reason. */
+  maxObjectSize: number;
 }
 
 export type StateConfig =
@@ -592,6 +598,9 @@ export const groupwareTargetSchema = z
     tlsVerify: z.boolean().default(true),
     caFile: nonEmpty.optional(),
     maxConnections: int(1, 100).default(4),
+    vcardVersion: z.enum(['3.0', '4.0']).default('3.0'),
+    maxAttachmentSize: sizeField.default('1MB'),
+    maxObjectSize: sizeField.default('20MB'),
   })
   .strict()
   .superRefine((g, ctx) => {

@@ -261,6 +261,7 @@ async function copyItems(
   const writeOne = async (ic: ItemContent, hash: string): Promise<void> => {
     const me = pendingItem(ic.meta, hash);
     let targetId: string | undefined;
+    let warnings: string[] | undefined;
     if (verify) targetId = (await ctx.target.findWritten(t.ref, '', [me], claimed)).get(me.key);
     if (targetId === undefined) {
       targetId = await retry(async (attempt) => {
@@ -272,9 +273,10 @@ async function copyItems(
           await ctx.store.recordSuspects(ctx.mailboxId, c.id, [suspectRow(ic.meta, hash, t, currentEpoch)]);
         }
         return claims.write(t.ref, async () => {
-          const id = (await ctx.target.put(t.ref, ic)).id;
-          if (id !== undefined) claimed.add(id);
-          return id;
+          const put = await ctx.target.put(t.ref, ic);
+          warnings = put.warnings;
+          if (put.id !== undefined) claimed.add(put.id);
+          return put.id;
         });
       }, ctx.retry, (err, attempt, delayMs) => {
         ctx.log.warn({ container: c.id, item: ic.meta.id, attempt, delayMs, err: reasonOf(err) }, 'write failed, retrying');
@@ -282,9 +284,12 @@ async function copyItems(
       });
     }
     if (targetId !== undefined) claimed.add(targetId);
+    // Copied, but not all of it could be carried (e.g. an attachment over the limit): said with the item, never only in the log.
+    const reason = warnings && warnings.length > 0 ? `copied with warnings: ${warnings.join('; ')}` : undefined;
+    if (reason) ctx.log.warn({ container: c.id, item: ic.meta.id, warnings }, 'item copied with warnings');
     results.set(ic.meta.id, {
       itemId: ic.meta.id, status: 'done', size: ic.meta.size, internalDate: ic.meta.internalDate, messageId: ic.meta.messageId,
-      hash, flags: ic.meta.flags, targetRef: t.ref, targetEpoch: t.epoch, targetId,
+      hash, flags: ic.meta.flags, targetRef: t.ref, targetEpoch: t.epoch, targetId, ...(reason ? { reason } : {}),
     });
   };
 

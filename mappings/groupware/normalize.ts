@@ -1,0 +1,26 @@
+/**
+ * The groupware normalisation stage: every calendar, task and contact object passes through here
+ * before any CalDAV/CardDAV write, whatever the source (EWS, PST, .msg, kopano-backup,
+ * kopano-tree). iCalendar input goes to normalize-ical.ts, vCard input to normalize-vcard.ts;
+ * see those files for what is repaired and why. Pure.
+ */
+import { normalizeICalendar } from './normalize-ical.js';
+import type { NormalizeOptions, NormalizeResult } from './normalize-types.js';
+import { normalizeVCards } from './normalize-vcard.js';
+
+export type { GroupwareKind, NormalizedObject, NormalizeOptions, NormalizeResult, ObjectFailure } from './normalize-types.js';
+
+/** What the bytes hold, from the first BEGIN line: 'vcard', 'vcalendar' or undefined. */
+export function groupwareFormat(input: Buffer | string): 'vcard' | 'vcalendar' | undefined {
+  const head = (typeof input === 'string' ? input.slice(0, 4096) : input.subarray(0, 4096).toString('latin1')).replace(/^\uFEFF/, '');
+  const m = /^[ \t]*BEGIN[ \t]*:[ \t]*(VCARD|VCALENDAR)[ \t]*\r?$/im.exec(head);
+  return m ? (m[1]!.toLowerCase() as 'vcard' | 'vcalendar') : undefined;
+}
+
+/** One source item's bytes → one object per UID (or failures naming each object that cannot be repaired). */
+export function normalizeGroupware(input: Buffer | string, opts: NormalizeOptions): NormalizeResult {
+  const format = groupwareFormat(input);
+  if (format === 'vcard') return normalizeVCards(input, opts);
+  if (format === 'vcalendar') return normalizeICalendar(input, opts);
+  return { objects: [], failures: [{ what: opts.source, reason: 'neither iCalendar (BEGIN:VCALENDAR) nor vCard (BEGIN:VCARD)' }] };
+}
