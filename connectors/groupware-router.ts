@@ -56,6 +56,11 @@ export class RoutedMailbox implements TargetMailbox {
     return this.side(ref).findWritten(ref, watermark, pending, exclude);
   }
   inventory(ref: string, opts?: { subjects?: boolean }): Promise<ItemMeta[]> { return this.side(ref).inventory(ref, opts); }
+  objects(ref: string): AsyncIterable<{ id: string; content: Buffer }> {
+    const side = this.side(ref);
+    if (!side.objects) throw new Error(`the target of ${ref} cannot list object contents`);
+    return side.objects(ref);
+  }
   settle(ref: string): Promise<void> { return this.side(ref).settle(ref); }
   removeItems(ref: string, ids: string[]): Promise<void> { return this.side(ref).removeItems(ref, ids); }
   setFlags(ref: string, changes: { id: string; flags: string[] }[]): Promise<void> { return this.side(ref).setFlags(ref, changes); }

@@ -161,6 +161,12 @@ export interface TargetMailbox {
   /** Metadata of every item in a target container (for reconciliation). */
   inventory(ref: string, opts?: { subjects?: boolean }): Promise<ItemMeta[]>;
   /**
+   * The content of every object in a groupware collection ("calendar:…", "tasks:…",
+   * "addressbook:…"), for the groupware reconciliation; `id` is the target's id of the object.
+   * Absent on mail-only targets.
+   */
+  objects?(ref: string): AsyncIterable<{ id: string; content: Buffer }>;
+  /**
    * Waits until writes already sent by a dead session have landed (IMAP: STATUS unchanged for a
    * moment), before `findWritten` judges what a crashed run wrote.
    */

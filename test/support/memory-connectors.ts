@@ -159,6 +159,10 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
   async inventory(ref: string, _opts?: { subjects?: boolean }): Promise<ItemMeta[]> {
     return this.f(ref).messages.map((m) => ({ id: String(m.uid), size: m.content.length, internalDate: m.internalDate, flags: m.flags, messageId: m.messageId }));
   }
+  /** What was put into the container, as written. */
+  async *objects(ref: string): AsyncIterable<{ id: string; content: Buffer }> {
+    for (const m of this.folders.get(ref)?.messages ?? []) yield { id: String(m.uid), content: m.content };
+  }
   async removeItems(ref: string, ids: string[]): Promise<void> {
     const f = this.f(ref);
     f.messages = f.messages.filter((m) => !ids.includes(String(m.uid)));
