@@ -2,10 +2,11 @@
  * MAPI recurring appointments → the neutral model's recurrence, cancelled and moved occurrences.
  *
  * Input: the PidLidAppointmentRecur blob ([MS-OXOCAL] 2.2.1.44, parsed with msgreader's
- * AppointmentRecur parser) and the zone of the series (PidLidAppointmentTimeZoneDefinitionRecur's
- * Windows key name, or PidLidTimezone* → IANA). The blob keeps times as local wall-clock minutes
- * since 1601 in the series' zone; they are turned into instants through the IANA zone, so the
- * occurrences keep their local time across DST changes. Pure apart from the blob parsing.
+ * AppointmentRecur parser) and the zone of the series (mappings/mapi/appointment-zone.ts: an
+ * IANA id or a custom zone built from the item's rules). The blob keeps times as local
+ * wall-clock minutes since 1601 in the series' zone; they are turned into instants through that
+ * zone, so the occurrences keep their local time across DST changes. Pure apart from the blob
+ * parsing.
  *
  * Supported: daily (every n days / every weekday), weekly, monthly (day n, nth weekday, last
  * day), yearly (same forms), end by date, by count or never; deleted occurrences (EXDATE) and
@@ -13,10 +14,9 @@
  * calendars are refused with an error.
  */
 import { parse as parseRecur, type AppointmentRecur, type ExceptionInfo } from '@kenjiuno/msgreader/lib/AppointmentRecurParser.js';
-import { parse as parseTzDef } from '@kenjiuno/msgreader/lib/TZDEFINITIONParser.js';
 import DataStreamMod from '@kenjiuno/msgreader/lib/DataStream.js';
 import type { DateTimeValue, EventOccurrenceException, Recurrence } from '../../src/model/groupware.js';
-import { offsetMinutes, windowsToIana } from '../groupware/time-zones.js';
+import { fixedZone, wallToUtc, zonedValue, type MapiZone } from './custom-zone.js';
 
 // msgreader is CommonJS with `exports.default`: the class sits on `.default` whichever way it is loaded.
 type DataStreamClass = typeof DataStreamMod.default;
@@ -58,35 +58,24 @@ export function parseAppointmentRecur(blob: Buffer, ansiEncoding = 'latin1'): Ap
   }
 }
 
-/** The Windows zone name in PidLidAppointmentTimeZoneDefinitionRecur, as an IANA id. */
-export function zoneOfTzDefinition(blob: Buffer | undefined): string | undefined {
-  if (!blob || blob.length === 0) return undefined;
-  try {
-    const def = parseTzDef(new DataStream(new Uint8Array(blob), 0, DataStream.LITTLE_ENDIAN));
-    return def?.keyName ? windowsToIana(def.keyName) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * The zone of a series when PidLidAppointmentTimeZoneDefinitionRecur is missing: the fixed
- * offset between the pattern's local start and the series' UTC start (Etc/GMT±n when whole
- * hours, else UTC). Right for the first occurrence; later ones keep that offset.
+ * The zone of a series without any zone property (appointment-zone.ts gives none): the fixed
+ * offset between the pattern's local start and the series' UTC start (Etc/GMT±n for whole
+ * hours, else a custom zone such as "UTC+05:30"). Right for the first occurrence; later ones
+ * keep that offset. An offset beyond ±14 h is a damaged item.
  */
-export function fallbackSeriesZone(r: AppointmentRecur, startUtc: Date): string {
+export function fallbackSeriesZone(r: AppointmentRecur, startUtc: Date): MapiZone {
   const localStartMin = r.recurrencePattern.startDate + r.startTimeOffset;
   const offsetMin = Math.round(localStartMin - (startUtc.getTime() / 60000 + MINUTES_1601_TO_1970));
-  if (offsetMin % 60 !== 0 || Math.abs(offsetMin) > 14 * 60) return 'UTC';
-  return offsetMin === 0 ? 'UTC' : `Etc/GMT${offsetMin > 0 ? '-' : '+'}${Math.abs(offsetMin / 60)}`;
+  if (Math.abs(offsetMin) > 14 * 60) {
+    throw new RecurrenceError(`the pattern's local start and the start time (${startUtc.toISOString()}) are ${offsetMin} minutes apart, no zone has that offset`);
+  }
+  return fixedZone(offsetMin);
 }
 
-/** Local wall-clock minutes since 1601 in `tzid` → the instant. */
-export function localMinutesToUtc(minutes: number, tzid: string): Date {
-  const wallMs = (minutes - MINUTES_1601_TO_1970) * 60000;
-  let utc = wallMs - offsetMinutes(wallMs, tzid) * 60000;
-  utc = wallMs - offsetMinutes(utc, tzid) * 60000;
-  return new Date(utc);
+/** Local wall-clock minutes since 1601 in `zone` → the instant. */
+export function localMinutesToUtc(minutes: number, zone: MapiZone): Date {
+  return wallToUtc((minutes - MINUTES_1601_TO_1970) * 60000, zone);
 }
 
 function dayValue(minutes: number): string {
@@ -128,24 +117,24 @@ function pattern(r: AppointmentRecur, startMonth: number): Recurrence {
 }
 
 /**
- * The series of a recurring appointment. `tzid`: the series' IANA zone (UTC when unknown);
+ * The series of a recurring appointment. `zone`: the series' zone (an IANA id or rules);
  * `allDay`: occurrences are dates.
  */
-export function seriesRecurrence(r: AppointmentRecur, tzid: string, allDay: boolean): SeriesRecurrence {
+export function seriesRecurrence(r: AppointmentRecur, zone: MapiZone, allDay: boolean): SeriesRecurrence {
   const p = r.recurrencePattern;
   const value = (localMinutes: number): DateTimeValue => {
     if (allDay) {
       const date = dayValue(localMinutes);
       return { utc: new Date(`${date}T00:00:00Z`), date };
     }
-    return { utc: localMinutesToUtc(localMinutes, tzid), tzid };
+    return zonedValue(localMinutesToUtc(localMinutes, zone), zone);
   };
   const firstStart = value(p.startDate + r.startTimeOffset);
   const firstEnd = value(p.startDate + r.endTimeOffset);
   const startMonth = Number(dayValue(p.startDate).slice(5, 7));
   const recurrence = pattern(r, startMonth);
   if (p.endType === END_AFTER_N) recurrence.count = p.occurrenceCount;
-  else if (p.endType === END_BY_DATE) recurrence.until = allDay ? value(p.endDate) : { utc: localMinutesToUtc(p.endDate + r.startTimeOffset, tzid), tzid };
+  else if (p.endType === END_BY_DATE) recurrence.until = allDay ? value(p.endDate) : zonedValue(localMinutesToUtc(p.endDate + r.startTimeOffset, zone), zone);
 
   // DeletedInstanceDates holds the original days of cancelled and of moved occurrences;
   // ModifiedInstanceDates the moved ones' new days. An exception's original start tells them apart.

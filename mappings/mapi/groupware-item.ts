@@ -4,18 +4,24 @@
  * iCalendar / vCard. Pure: the caller gives the item's properties through `MapiGroupwareItem`
  * (tagged ones by property id, named ones by property set and LID, [MS-OXPROPS]).
  *
- * - Times: PT_SYSTIME values are UTC instants; the zone of a single appointment comes from
- *   PidLidAppointmentTimeZoneDefinitionStartDisplay, of a series from
- *   PidLidAppointmentTimeZoneDefinitionRecur (else the offset the pattern implies). All-day
- *   values are dates (the start's date in its zone).
+ * - Times: PT_SYSTIME values are UTC instants. The zone (mappings/mapi/appointment-zone.ts)
+ *   comes from the TZDEFINITION / TZREG / display-name properties in the order Outlook trusts
+ *   them: an IANA id, else a custom zone built from the rules; a zone property that gives
+ *   neither fails the item, never a silent UTC. A genuinely zone-less appointment (no zone
+ *   property at all) keeps exact UTC instants; its all-day values take the nearest midnight
+ *   (right for a local midnight in any zone within ±12 h), its series the fixed offset the
+ *   pattern implies. All-day values are dates (the start's date in its zone).
+ * - Attachments: the caller reads the item's by-value attachments (`attachments`), excluding
+ *   recurrence exceptions (mappings/mapi/item-attachments.ts); they are carried as they are.
  * - Recurrence, cancelled and moved occurrences: mappings/mapi/appointment-recurrence.ts.
  * - UID: mappings/mapi/global-object-id.ts (as Exchange and the Kopano source derive it); items
  *   without a global object id (contacts, tasks, lists, local appointments) get `fallbackUid`.
  */
-import type { Attendee, CalendarEvent, Contact, ContactGroup, DateTimeValue, Person, Task } from '../../src/model/groupware.js';
+import type { Attendee, CalendarEvent, Contact, ContactGroup, DateTimeValue, ItemAttachment, Person, Task } from '../../src/model/groupware.js';
 import { ItemError } from '../../src/util/errors.js';
-import { wallClock } from '../groupware/time-zones.js';
-import { fallbackSeriesZone, parseAppointmentRecur, seriesRecurrence, zoneOfTzDefinition, type SeriesRecurrence } from './appointment-recurrence.js';
+import { fallbackSeriesZone, parseAppointmentRecur, seriesRecurrence, type SeriesRecurrence } from './appointment-recurrence.js';
+import { appointmentZone } from './appointment-zone.js';
+import { zoneDate, zonedValue, type MapiZone } from './custom-zone.js';
 import { parseOneOffEntryId } from './entry-ids.js';
 import { uidFromGlobalObjectId } from './global-object-id.js';
 
@@ -57,6 +63,8 @@ export interface MapiGroupwareItem {
   recipients: MapiRecipient[];
   /** The attachment flagged PR_ATTACHMENT_CONTACTPHOTO. */
   contactPhoto?: { mimeType?: string; data: Buffer };
+  /** The user's attachments of an appointment or task (see mappings/mapi/item-attachments.ts). */
+  attachments?: ItemAttachment[];
 }
 
 export const TAG = {
@@ -74,7 +82,7 @@ export const TAG = {
 export const LID = {
   busyStatus: ['appointment', 0x8205], location: ['appointment', 0x8208], start: ['appointment', 0x820d], end: ['appointment', 0x820e],
   subType: ['appointment', 0x8215], recur: ['appointment', 0x8216], recurring: ['appointment', 0x8223],
-  tzDefStart: ['appointment', 0x825e], tzDefRecur: ['appointment', 0x8260],
+  tzDefStart: ['appointment', 0x825e], tzDefRecur: ['appointment', 0x8260], tzStruct: ['appointment', 0x8233], tzDescription: ['appointment', 0x8234],
   reminderDelta: ['common', 0x8501], reminderSet: ['common', 0x8503], commonStart: ['common', 0x8516], commonEnd: ['common', 0x8517],
   globalObjectId: ['meeting', 0x0003], cleanGlobalObjectId: ['meeting', 0x0023],
   taskStatus: ['task', 0x8101], percent: ['task', 0x8102], taskStart: ['task', 0x8104], taskDue: ['task', 0x8105],
@@ -112,20 +120,12 @@ function body(p: MapiPropertyReader): string | undefined {
   return s && s.trim() !== '' ? s.replace(/\s+$/, '') : undefined;
 }
 
-const two = (n: number): string => String(n).padStart(2, '0');
-
 /**
- * The date of `d` in `tzid` as an all-day value; without a zone, the nearest midnight (right for
+ * The date of `d` in `zone` as an all-day value; without a zone, the nearest midnight (right for
  * a local midnight in any zone within ±12 h).
  */
-export function allDayValue(d: Date, tzid?: string): DateTimeValue {
-  let date: string;
-  if (tzid) {
-    const w = wallClock(d.getTime(), tzid);
-    date = `${w.year}-${two(w.month)}-${two(w.day)}`;
-  } else {
-    date = new Date(d.getTime() + 12 * 3600_000).toISOString().slice(0, 10);
-  }
+export function allDayValue(d: Date, zone?: MapiZone): DateTimeValue {
+  const date = zone ? zoneDate(d.getTime(), zone) : new Date(d.getTime() + 12 * 3600_000).toISOString().slice(0, 10);
   return { utc: new Date(`${date}T00:00:00Z`), date };
 }
 
@@ -147,14 +147,12 @@ function attendees(item: MapiGroupwareItem, organizer: Person | undefined): Atte
   return out.length ? out : undefined;
 }
 
-function series(item: MapiGroupwareItem, start: Date, allDay: boolean): SeriesRecurrence {
-  const p = item.props;
-  const blob = p.binary(LID.recur);
+function series(item: MapiGroupwareItem, start: Date, allDay: boolean, zone: MapiZone | undefined): SeriesRecurrence {
+  const blob = item.props.binary(LID.recur);
   if (!blob) throw bad(item, 'recurring, but without a recurrence pattern (PidLidAppointmentRecur)');
   try {
     const recur = parseAppointmentRecur(blob);
-    const tzid = zoneOfTzDefinition(p.binary(LID.tzDefRecur)) ?? fallbackSeriesZone(recur, start);
-    return seriesRecurrence(recur, tzid, allDay);
+    return seriesRecurrence(recur, zone ?? fallbackSeriesZone(recur, start), allDay);
   } catch (err) {
     throw bad(item, (err as Error).message);
   }
@@ -167,11 +165,19 @@ export function toCalendarEvent(item: MapiGroupwareItem): CalendarEvent {
   if (!start) throw bad(item, 'appointment without a valid start time (PidLidAppointmentStartWhole)');
   if (end && end.getTime() < start.getTime()) throw bad(item, `appointment ends (${end.toISOString()}) before it starts (${start.toISOString()})`);
   const allDay = p.bool(LID.subType) === true;
-  const tzid = zoneOfTzDefinition(p.binary(LID.tzDefStart));
-  const s = p.bool(LID.recurring) === true ? series(item, start, allDay) : undefined;
+  const recurring = p.bool(LID.recurring) === true;
+  let zone: MapiZone | undefined;
+  try {
+    zone = appointmentZone({
+      defStart: p.binary(LID.tzDefStart), defRecur: p.binary(LID.tzDefRecur), struct: p.binary(LID.tzStruct), description: p.string(LID.tzDescription),
+    }, recurring, start);
+  } catch (err) {
+    throw bad(item, (err as Error).message);
+  }
+  const s = recurring ? series(item, start, allDay, zone) : undefined;
   const busy = p.number(LID.busyStatus);
   const organizer = item.organizer?.email || item.organizer?.name ? item.organizer : undefined;
-  const value = (d: Date): DateTimeValue => (allDay ? allDayValue(d, tzid) : { utc: d, tzid });
+  const value = (d: Date): DateTimeValue => (allDay ? allDayValue(d, zone) : zone ? zonedValue(d, zone) : { utc: d });
   return {
     uid: uid(item),
     summary: subject(p),
@@ -188,6 +194,7 @@ export function toCalendarEvent(item: MapiGroupwareItem): CalendarEvent {
     reminderMinutes: p.bool(LID.reminderSet) === true ? p.number(LID.reminderDelta) ?? 15 : undefined,
     categories: item.categories?.length ? item.categories : undefined,
     sensitivity: sensitivity(p),
+    attachments: item.attachments?.length ? item.attachments : undefined,
     busyStatus: busy === 0 ? 'free' : busy === 1 ? 'tentative' : busy === 2 ? 'busy' : busy === 3 ? 'oof' : undefined,
     created: p.date(TAG.CREATION_TIME),
     lastModified: p.date(TAG.LAST_MODIFICATION_TIME),
@@ -219,6 +226,7 @@ export function toTask(item: MapiGroupwareItem): Task {
     categories: item.categories?.length ? item.categories : undefined,
     reminderMinutes: undefined,
     sensitivity: sensitivity(p),
+    attachments: item.attachments?.length ? item.attachments : undefined,
     created: p.date(TAG.CREATION_TIME),
     lastModified: p.date(TAG.LAST_MODIFICATION_TIME),
   };
