@@ -77,7 +77,13 @@ function calendarProperties(lines: string[]): { prodid: string; calscale?: strin
       continue;
     }
     const name = (m[1] as string).toUpperCase();
-    const value = (m[2] as string).trim();
+    let value = (m[2] as string).trim();
+    try {
+      const parsed = new ICAL.Component(ICAL.parse(`BEGIN:VCALENDAR\r\n${line}\r\nEND:VCALENDAR`) as unknown[]).getFirstPropertyValue(name.toLowerCase());
+      if (typeof parsed === 'string') value = parsed.trim(); // unescaped (\, → ,), as ical.js escapes again on output
+    } catch {
+      // the raw text is kept
+    }
     if (name === 'PRODID') prodid ??= value;
     else if (name === 'VERSION') version ??= value;
     else if (name === 'CALSCALE') calscale ??= value.toUpperCase();
