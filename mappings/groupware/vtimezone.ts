@@ -6,35 +6,11 @@
  * otherwise every transition of the years in use is written explicitly.
  */
 import ICAL from 'ical.js';
-import { offsetMinutes, wallClock } from './time-zones.js';
+import { ianaTransitions as transitions, offsetMinutes, wallClock, type Transition } from './zone-intl.js';
 
-interface Transition { at: number; from: number; to: number }
+export { buildCustomVTimezone } from './zone-rules.js';
 
-const DAY = 86_400_000;
 const DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
-
-function transitions(tzid: string, year: number): Transition[] {
-  const out: Transition[] = [];
-  const end = Date.UTC(year + 1, 0, 1);
-  let t = Date.UTC(year, 0, 1);
-  let prev = offsetMinutes(t, tzid);
-  for (let next = t + DAY / 4; next <= end; next += DAY / 4) {
-    const off = offsetMinutes(next, tzid);
-    if (off !== prev) {
-      let lo = t;
-      let hi = next;
-      while (hi - lo > 60_000) {
-        const mid = Math.floor((lo + hi) / 2 / 60_000) * 60_000;
-        if (offsetMinutes(mid, tzid) === prev) lo = mid;
-        else hi = mid;
-      }
-      out.push({ at: hi, from: prev, to: off });
-      prev = off;
-    }
-    t = next;
-  }
-  return out;
-}
 
 /** BYDAY of a local date: "2SU", or "-1SU" for the last such weekday of the month. */
 function weekdayRule(y: number, m: number, d: number): string {
