@@ -163,12 +163,27 @@ function buildObject(group: Group, ctx: { fileRepairs: string[]; header: ReturnT
   if (ctx.header.calscale) cal.addPropertyWithValue('calscale', ctx.header.calscale);
   for (const vtz of zones.vtimezones) cal.addSubcomponent(vtz);
   for (const c of comps) cal.addSubcomponent(c);
-  const out = `${cal.toString()}\r\n`;
+  const out = `${serialise(cal)}\r\n`;
   const max = ctx.opts.maxObjectBytes ?? DEFAULT_MAX_OBJECT;
   const size = Buffer.byteLength(out, 'utf8');
   if (size > max) return { what, reason: `the calendar object is ${formatSize(size)}, over the ${formatSize(max)} the server accepts` };
   const kind = names[0] === 'VTODO' ? 'task' : 'event';
   return { kind, uid: group.uid, derivedUid: group.derived, text: out, repairs: [...new Set(repairs)], warnings };
+}
+
+/**
+ * ical.js folds to 75 characters plus the leading space (76 octets on continuation lines);
+ * RFC 5545 §3.1 says 75 octets. Folding at 74 keeps every line within 75 (restored at once:
+ * the setting is global to ical.js).
+ */
+function serialise(cal: ICAL.Component): string {
+  const previous = ICAL.foldLength;
+  ICAL.foldLength = 74;
+  try {
+    return cal.toString();
+  } finally {
+    ICAL.foldLength = previous;
+  }
 }
 
 /** One .ics file (or one converter-built object) → one normalised object per UID, or failures naming each object that cannot be repaired. */
