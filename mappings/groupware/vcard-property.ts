@@ -114,7 +114,8 @@ export interface DecodeContext {
 function decodeBytes(bytes: Buffer, charset: string | undefined, name: string, ctx: DecodeContext): string {
   const wanted: string = charset ?? ctx.defaultCharset;
   let cs = wanted;
-  if (!iconv.encodingExists(wanted)) {
+  const known: boolean = iconv.encodingExists(wanted);
+  if (!known) {
     ctx.warnings.push(`${name}: unknown CHARSET ${JSON.stringify(wanted.slice(0, 40))}, read as ${ctx.defaultCharset}`);
     cs = ctx.defaultCharset;
   }
