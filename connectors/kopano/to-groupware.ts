@@ -5,14 +5,18 @@
  * by Kopano's property set ids), recipients, categories and contact photo. Pure.
  *
  * PT_SYSTIME values are UTC instants in the backup; UIDs come from the global object id
- * (mappings/mapi/global-object-id.ts), else "kopano-<sourcekey>".
+ * (mappings/mapi/global-object-id.ts), else "kopano-<sourcekey>". Appointments and tasks carry
+ * their attachments (mappings/mapi/item-attachments.ts: recurrence exceptions excluded, over
+ * 25 MiB not carried); each one not carried as it is is reported to `warn` (and left in the item
+ * as a short note naming it).
  */
 import type { CalendarEvent, Contact, ContactGroup, Task } from '../../src/model/groupware.js';
 import {
   toCalendarEvent as mapEvent, toContact as mapContact, toContactGroup as mapGroup, toTask as mapTask,
   type MapiGroupwareItem, type MapiPropertyReader, type PropRef, type PropSet,
 } from '../../mappings/mapi/groupware-item.js';
-import type { KopanoItem } from './backup-reader.js';
+import { itemAttachments, type MapiAttachmentRow } from '../../mappings/mapi/item-attachments.js';
+import type { KopanoAttachment, KopanoItem } from './backup-reader.js';
 import { PSETID, propId, type MapiValue, type PropList } from './mapi-props.js';
 import { TAG, categories, recipientAddress } from './to-mail.js';
 
@@ -25,6 +29,27 @@ const SETS: Record<PropSet, string> = {
 
 /** PR_ATTACHMENT_CONTACTPHOTO: the attachment is the contact's picture. */
 const PR_ATTACHMENT_CONTACTPHOTO = 0x7fff000b;
+const PR_ATTACHMENT_FLAGS = 0x7ffd0003;
+const PR_ATTACH_LONG_PATHNAME = 0x370d001f;
+const PR_ATTACH_PATHNAME = 0x3708001f;
+const PR_MESSAGE_CLASS = 0x001a001f;
+
+function attachmentRow(a: KopanoAttachment): MapiAttachmentRow {
+  const p = a.props;
+  const data = a.data ?? p.binary(TAG.ATTACH_DATA_BIN);
+  return {
+    method: p.number(TAG.ATTACH_METHOD),
+    name: p.string(TAG.ATTACH_LONG_FILENAME) ?? p.string(TAG.ATTACH_FILENAME) ?? p.string(TAG.DISPLAY_NAME),
+    mimeType: p.string(TAG.ATTACH_MIME_TAG),
+    hidden: p.bool(TAG.ATTACHMENT_HIDDEN),
+    flags: p.number(PR_ATTACHMENT_FLAGS),
+    contactPhoto: p.bool(PR_ATTACHMENT_CONTACTPHOTO) === true,
+    embeddedClass: a.item?.props.string(PR_MESSAGE_CLASS),
+    path: p.string(PR_ATTACH_LONG_PATHNAME) ?? p.string(PR_ATTACH_PATHNAME),
+    size: data?.length,
+    read: () => data,
+  };
+}
 
 /** Typed access to a Kopano property list by property id or named property. */
 export function kopanoPropertyReader(p: PropList): MapiPropertyReader {
@@ -60,7 +85,19 @@ function mapiItem(item: KopanoItem, what: string): MapiGroupwareItem {
   };
 }
 
-export const toCalendarEvent = (item: KopanoItem): CalendarEvent => mapEvent(mapiItem(item, 'appointment'));
-export const toTask = (item: KopanoItem): Task => mapTask(mapiItem(item, 'task'));
+/** The item's user attachments; `warn` hears of each one not carried as it is. */
+function withAttachments(item: KopanoItem, what: string, warn: (message: string) => void): MapiGroupwareItem {
+  const base = mapiItem(item, what);
+  const a = itemAttachments(base.label, item.attachments.map(attachmentRow));
+  for (const w of a.warnings) warn(w);
+  return { ...base, attachments: a.attachments };
+}
+
+/** Warnings go to stderr unless the caller takes them (never silent). */
+const stderrWarn = (message: string): void => { process.emitWarning(message, 'KopanoAttachmentWarning'); };
+
+export const toCalendarEvent = (item: KopanoItem, warn: (message: string) => void = stderrWarn): CalendarEvent =>
+  mapEvent(withAttachments(item, 'appointment', warn));
+export const toTask = (item: KopanoItem, warn: (message: string) => void = stderrWarn): Task => mapTask(withAttachments(item, 'task', warn));
 export const toContact = (item: KopanoItem): Contact => mapContact(mapiItem(item, 'contact'));
 export const toContactGroup = (item: KopanoItem): ContactGroup => mapGroup(mapiItem(item, 'distribution list'));

@@ -4,13 +4,16 @@
  * properties it knows, and some binary ones into its own structures, so the raw value of every
  * property is collected with its `propertyObserver` and decoded here by type ([MS-OXMSG] 2.4:
  * fixed-size values in the property stream, variable-size ones in their own streams); named
- * properties are found through msgreader's rawProps (property set + LID → tag).
+ * properties are found through msgreader's rawProps (property set + LID → tag). Appointments
+ * and tasks carry their attachments (mappings/mapi/item-attachments.ts: recurrence exceptions
+ * excluded, over 25 MiB not carried); what is not carried as it is comes back in `warnings`.
  */
 import MsgReaderModule, { type FieldsData } from '@kenjiuno/msgreader';
 import { contactToVCard, eventToICalendar, groupToVCard, taskToICalendar, type VCardVersion } from '../../mappings/groupware/index.js';
 import {
   toCalendarEvent, toContact, toContactGroup, toTask, type MapiGroupwareItem, type MapiPropertyReader, type PropRef, type PropSet,
 } from '../../mappings/mapi/groupware-item.js';
+import { itemAttachments, type MapiAttachmentRow } from '../../mappings/mapi/item-attachments.js';
 import { decodeCodepage, smtpAddress } from '../pst/mapi-values.js';
 import { codepageToEncoding, lcidToCodepage } from '../pst/strings.js';
 
@@ -97,6 +100,26 @@ function codepageOf(f: FieldsData, fallback: number | undefined): number | undef
   return fallback;
 }
 
+/** The message's attachment rows as the pure attachment mapping sees them. */
+function attachmentRows(p: Parsed, codepage: number | undefined): MapiAttachmentRow[] {
+  return (p.fields.attachments ?? []).map((a): MapiAttachmentRow => {
+    const ap = msgPropertyReader(a, p.raw.get(a) ?? new Map(), codepage);
+    const method = ap.number(0x3705) ?? (a.innerMsgContent ? 5 : undefined);
+    return {
+      method,
+      name: a.fileName || a.fileNameShort || ap.string(0x3001) || a.name || undefined,
+      mimeType: a.attachMimeTag || undefined,
+      hidden: a.attachmentHidden ?? ap.bool(0x7ffe),
+      flags: ap.number(0x7ffd),
+      contactPhoto: ap.bool(0x7fff) === true,
+      embeddedClass: a.innerMsgContentFields?.messageClass || undefined,
+      path: ap.string(0x370d) ?? ap.string(0x3708),
+      size: a.contentLength,
+      read: () => (a.dataId === undefined && !a.innerMsgContent ? ap.binary(0x3701) : Buffer.from(p.reader.getAttachment(a).content)),
+    };
+  });
+}
+
 /** The MAPI view of a .msg file's message. */
 function msgGroupwareItem(p: Parsed, label: string, fallbackUid: string, codepage: number | undefined): MapiGroupwareItem {
   const f = p.fields;
@@ -129,12 +152,25 @@ function msgGroupwareItem(p: Parsed, label: string, fallbackUid: string, codepag
  * class; undefined for other classes (mail: built as MIME by the caller). Throws an Error
  * naming `label` and the reason.
  */
-export function msgGroupwareContent(data: Buffer, label: string, fallbackUid: string, opts: { codepage?: number; vcardVersion?: VCardVersion } = {}): { kind: 'event' | 'contact' | 'task'; content: Buffer } | undefined {
+export function msgGroupwareContent(
+  data: Buffer, label: string, fallbackUid: string, opts: { codepage?: number; vcardVersion?: VCardVersion; maxAttachmentBytes?: number } = {},
+): { kind: 'event' | 'contact' | 'task'; content: Buffer; warnings?: string[] } | undefined {
   const p = parse(data);
   const cls = p.fields.messageClass ?? '';
   const item = (): MapiGroupwareItem => msgGroupwareItem(p, label, fallbackUid, opts.codepage);
-  if (/^IPM\.Appointment(\.|$)/i.test(cls)) return { kind: 'event', content: Buffer.from(eventToICalendar(toCalendarEvent(item())), 'utf8') };
-  if (/^IPM\.Task(\.|$)/i.test(cls)) return { kind: 'task', content: Buffer.from(taskToICalendar(toTask(item())), 'utf8') };
+  const withAttachments = (): { item: MapiGroupwareItem; warnings?: string[] } => {
+    const base = item();
+    const a = itemAttachments(label, attachmentRows(p, codepageOf(p.fields, opts.codepage)), opts.maxAttachmentBytes);
+    return { item: { ...base, attachments: a.attachments }, warnings: a.warnings.length ? a.warnings : undefined };
+  };
+  if (/^IPM\.Appointment(\.|$)/i.test(cls)) {
+    const { item: it, warnings } = withAttachments();
+    return { kind: 'event', content: Buffer.from(eventToICalendar(toCalendarEvent(it)), 'utf8'), warnings };
+  }
+  if (/^IPM\.Task(\.|$)/i.test(cls)) {
+    const { item: it, warnings } = withAttachments();
+    return { kind: 'task', content: Buffer.from(taskToICalendar(toTask(it)), 'utf8'), warnings };
+  }
   if (/^IPM\.DistList(\.|$)/i.test(cls)) return { kind: 'contact', content: Buffer.from(groupToVCard(toContactGroup(item()), opts.vcardVersion).text, 'utf8') };
   if (/^IPM\.Contact(\.|$)/i.test(cls)) return { kind: 'contact', content: Buffer.from(contactToVCard(toContact(item()), opts.vcardVersion), 'utf8') };
   return undefined;

@@ -3,15 +3,18 @@
  * message's properties are handed to the pure MAPI mapping (mappings/mapi/groupware-item.ts)
  * through a reader over pst-extractor's property table, and the neutral model goes through the
  * shared converters (mappings/groupware). Items of another class in such a folder (a mail left
- * in a calendar) are an error naming the class.
+ * in a calendar) are an error naming the class. Appointments and tasks carry their attachments
+ * (mappings/mapi/item-attachments.ts: recurrence exceptions excluded, over 25 MiB not loaded);
+ * what is not carried as it is comes back in `warnings`.
  */
 import type { PSTMessage } from 'pst-extractor';
 import { contactToVCard, eventToICalendar, groupToVCard, taskToICalendar, type VCardVersion } from '../../mappings/groupware/index.js';
 import {
   toCalendarEvent, toContact, toContactGroup, toTask, type MapiGroupwareItem, type MapiPropertyReader, type MapiRecipient, type PropRef, type PropSet,
 } from '../../mappings/mapi/groupware-item.js';
+import { itemAttachments, type MapiAttachmentRow } from '../../mappings/mapi/item-attachments.js';
 import type { ItemKind } from '../../src/model/types.js';
-import { parseMultiValue } from './mapi-values.js';
+import { PR_ATTACH_DATA, PR_ATTACHMENT_HIDDEN, parseMultiValue } from './mapi-values.js';
 import { attachmentCount, internals, messageState, rawValue, recipientAddress, recipientRows, senders, type Internals } from './pst-message.js';
 import { quietly } from './pst-reader.js';
 
@@ -21,6 +24,8 @@ const SET_INDEX: Record<PropSet, number> = { common: 1, address: 2, appointment:
 const PT = { SHORT: 0x02, LONG: 0x03, DOUBLE: 0x05, BOOLEAN: 0x0b, STRING8: 0x1e, UNICODE: 0x1f, SYSTIME: 0x40, BINARY: 0x102, MV_BINARY: 0x1102 };
 const PR_ATTACHMENT_CONTACTPHOTO = 0x7fff;
 const PR_RECIPIENT_TRACKSTATUS = 0x5fff;
+const PR_ATTACHMENT_FLAGS = 0x7ffd;
+const PT_OBJECT = 0x000d;
 
 /** Typed access to one PST object's properties, tagged and named. */
 export function pstPropertyReader(o: Internals): MapiPropertyReader {
@@ -79,6 +84,48 @@ function contactPhoto(msg: PSTMessage): MapiGroupwareItem['contactPhoto'] {
   return undefined;
 }
 
+/** One attachment row as the pure attachment mapping sees it; its bytes are read only on demand. */
+function attachmentRow(msg: PSTMessage, i: number): MapiAttachmentRow {
+  let att;
+  try {
+    att = quietly(() => msg.getAttachment(i));
+  } catch (err) {
+    throw new Error(`attachment ${i + 1} cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  const o = internals(att);
+  const flag = (id: number): boolean => { const d = o.pstTableItems?.get(id)?.data; return !!d && d.length > 0 && d[0] !== 0; };
+  const method = o.pstTableItems?.has(0x3705) ? att.attachMethod : undefined;
+  const stream = method === 6 ? null : quietly(() => att.fileInputStream);
+  return {
+    method,
+    name: att.longFilename || att.filename || att.displayName || undefined,
+    mimeType: att.mimeTag || undefined,
+    hidden: flag(PR_ATTACHMENT_HIDDEN),
+    flags: o.pstTableItems?.has(PR_ATTACHMENT_FLAGS) ? o.getIntItem(PR_ATTACHMENT_FLAGS) : undefined,
+    contactPhoto: flag(PR_ATTACHMENT_CONTACTPHOTO),
+    path: att.longPathname || att.pathname || undefined,
+    size: stream ? stream.length.toNumber() : undefined,
+    read: () => {
+      if (method === 6) {
+        // an OLE object: PR_ATTACH_DATA_OBJ names a subnode holding the compound file
+        const ref = o.pstTableItems?.get(PR_ATTACH_DATA);
+        return ref?.entryValueType === PT_OBJECT ? o.localDescriptorItems?.get(ref.data.readUInt32LE(0))?.getData() : rawValue(o, PR_ATTACH_DATA);
+      }
+      if (!stream) return undefined;
+      const data = Buffer.alloc(stream.length.toNumber());
+      if (data.length) stream.readCompletely(data);
+      return data;
+    },
+  };
+}
+
+/** The user's attachments of an appointment or task, and what is not carried as it is. */
+export function pstItemAttachments(msg: PSTMessage, label: string, maxBytes?: number): ReturnType<typeof itemAttachments> {
+  const rows: MapiAttachmentRow[] = [];
+  for (let i = 0, n = attachmentCount(msg); i < n; i++) rows.push(attachmentRow(msg, i));
+  return itemAttachments(label, rows, maxBytes);
+}
+
 /** The MAPI view of a PST message. `label` names it in errors; `fallbackUid` is its UID when it has no global object id. */
 export function pstGroupwareItem(msg: PSTMessage, label: string, fallbackUid: string, withPhoto = false): MapiGroupwareItem {
   const o = internals(msg);
@@ -110,6 +157,8 @@ export interface GroupwareOutput {
   content: Buffer;
   /** Members of a distribution list that could not be written (no address). */
   skipped?: string[];
+  /** Attachments not carried as they are (over the size limit, links, attached messages), each naming the item and why. */
+  warnings?: string[];
 }
 
 /**
@@ -128,11 +177,19 @@ export function pstGroupwareContent(kind: Exclude<ItemKind, 'mail'>, msg: PSTMes
 function convert(kind: Exclude<ItemKind, 'mail'>, msg: PSTMessage, label: string, fallbackUid: string, vcardVersion: VCardVersion): GroupwareOutput {
   const cls = msg.messageClass || '(no class)';
   if (!CLASSES[kind].test(cls)) throw new Error(`${cls} item in a ${kind === 'event' ? 'calendar' : kind === 'contact' ? 'contacts' : 'task'} folder: not ${kind === 'event' ? 'an appointment' : `a ${kind}`}`);
+  const withAttachments = (): { item: MapiGroupwareItem; warnings?: string[] } => {
+    const a = pstItemAttachments(msg, label);
+    return { item: { ...pstGroupwareItem(msg, label, fallbackUid), attachments: a.attachments }, warnings: a.warnings.length ? a.warnings : undefined };
+  };
   switch (kind) {
-    case 'event':
-      return { content: Buffer.from(eventToICalendar(toCalendarEvent(pstGroupwareItem(msg, label, fallbackUid))), 'utf8') };
-    case 'task':
-      return { content: Buffer.from(taskToICalendar(toTask(pstGroupwareItem(msg, label, fallbackUid))), 'utf8') };
+    case 'event': {
+      const { item, warnings } = withAttachments();
+      return { content: Buffer.from(eventToICalendar(toCalendarEvent(item)), 'utf8'), warnings };
+    }
+    case 'task': {
+      const { item, warnings } = withAttachments();
+      return { content: Buffer.from(taskToICalendar(toTask(item)), 'utf8'), warnings };
+    }
     case 'contact': {
       if (/^IPM\.DistList/i.test(cls)) {
         const g = groupToVCard(toContactGroup(pstGroupwareItem(msg, label, fallbackUid)), vcardVersion);
