@@ -7,52 +7,11 @@
  * unchanged item converts to identical bytes on every run.
  */
 import ICAL from 'ical.js';
-import type { Attendee, CalendarEvent, DateTimeValue, Person, Recurrence, Task } from '../../src/model/groupware.js';
+import type { Attendee, CalendarEvent, DateTimeValue, ItemAttachment, Person, Recurrence, Task } from '../../src/model/groupware.js';
 import { ConversionError } from './errors.js';
-import { isIanaZone } from './time-zones.js';
-import { buildVTimezone, localTime } from './vtimezone.js';
+import { Zones, type PropValue } from './zone-values.js';
 
 export const PRODID = '-//ums-migrate//groupware//EN';
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Collects the zones used by one calendar object (for the VTIMEZONEs) and validates values. */
-class Zones {
-  readonly years = new Map<string, { min: number; max: number }>();
-  constructor(private readonly uid: string) {}
-
-  check(v: DateTimeValue, what: string): void {
-    if (v.date !== undefined) {
-      const m = DATE_RE.exec(v.date);
-      const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
-      if (!m || !d || d.getUTCDate() !== Number(m[3])) throw new ConversionError(this.uid, `${what}: invalid date ${JSON.stringify(v.date)}`);
-      return;
-    }
-    if (!(v.utc instanceof Date) || Number.isNaN(v.utc.getTime())) throw new ConversionError(this.uid, `${what}: invalid date-time`);
-    if (v.tzid !== undefined && v.tzid !== 'UTC') {
-      if (!isIanaZone(v.tzid)) throw new ConversionError(this.uid, `${what}: unknown time zone ${JSON.stringify(v.tzid)}`);
-      const y = v.utc.getUTCFullYear();
-      const cur = this.years.get(v.tzid);
-      this.years.set(v.tzid, { min: Math.min(cur?.min ?? y, y), max: Math.max(cur?.max ?? y, y) });
-    }
-  }
-
-  /** DTSTART-like property: DATE for all-day, local time with TZID when zoned, else UTC. */
-  value(v: DateTimeValue, forceDate = false): { time: ICAL.Time; tzid?: string } {
-    if (v.date !== undefined || forceDate) {
-      const d = v.date ?? v.utc.toISOString().slice(0, 10);
-      const m = DATE_RE.exec(d) as RegExpExecArray;
-      return { time: ICAL.Time.fromData({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), isDate: true }) };
-    }
-    if (v.tzid !== undefined && v.tzid !== 'UTC') return { time: localTime(v.utc, v.tzid), tzid: v.tzid };
-    return { time: ICAL.Time.fromJSDate(v.utc, true) };
-  }
-
-  addTo(cal: ICAL.Component): void {
-    for (const [tzid, y] of [...this.years.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      cal.addSubcomponent(buildVTimezone(tzid, y.min, Math.max(y.max, y.min + 1)));
-    }
-  }
-}
 
 function calendar(): ICAL.Component {
   const cal = new ICAL.Component('vcalendar');
@@ -62,7 +21,7 @@ function calendar(): ICAL.Component {
   return cal;
 }
 
-function setTime(comp: ICAL.Component, name: string, v: { time: ICAL.Time; tzid?: string }): ICAL.Property {
+function setTime(comp: ICAL.Component, name: string, v: PropValue): ICAL.Property {
   const p = new ICAL.Property(name, comp);
   p.setValue(v.time);
   if (v.tzid) p.setParameter('tzid', v.tzid);
@@ -100,6 +59,28 @@ function categories(comp: ICAL.Component, cats: string[] | undefined): void {
   comp.addProperty(p);
 }
 
+/**
+ * Inline attachments: ATTACH;VALUE=BINARY;ENCODING=BASE64;FMTTYPE=…;FILENAME=…;X-FILENAME=… (RFC
+ * 5545 §3.8.1.1). The file name goes in both FILENAME (RFC 8607, read by Apple Calendar and
+ * Thunderbird) and X-FILENAME (what Outlook/Exchange exports and NextCloud write). Every
+ * attachment given is written: the size policy is the normaliser's.
+ */
+function attachments(comp: ICAL.Component, list: ItemAttachment[] | undefined, uid: string): void {
+  for (const [i, a] of (list ?? []).entries()) {
+    if (!a || !(a.data instanceof Uint8Array)) throw new ConversionError(uid, `attachment #${i + 1} ${JSON.stringify(a?.name ?? '')}: no data`);
+    const p = new ICAL.Property('attach', comp);
+    p.resetType('binary');
+    p.setValue(Buffer.from(a.data).toString('base64'));
+    p.setParameter('encoding', 'BASE64');
+    p.setParameter('fmttype', /^[\w.+-]+\/[\w.+-]+$/.test(a.mimeType ?? '') ? a.mimeType.toLowerCase() : 'application/octet-stream');
+    // A parameter value cannot hold a DQUOTE or control characters (RFC 5545 §3.1).
+    const name = [...(a.name ?? '')].map((ch) => (ch === '"' ? "'" : ch.charCodeAt(0) < 32 || ch === '\u007f' ? ' ' : ch)).join('').trim() || `attachment-${i + 1}`;
+    p.setParameter('filename', name);
+    p.setParameter('x-filename', name);
+    comp.addProperty(p);
+  }
+}
+
 function alarm(comp: ICAL.Component, minutes: number | undefined, relatedEnd = false): void {
   if (minutes === undefined) return;
   const a = new ICAL.Component('valarm');
@@ -117,9 +98,8 @@ function rrule(r: Recurrence, zones: Zones, uid: string, allDay: boolean): ICAL.
   if (r.interval !== undefined && r.interval > 1) parts.push(`INTERVAL=${r.interval}`);
   if (r.count !== undefined) parts.push(`COUNT=${r.count}`);
   if (r.until) {
-    zones.check(r.until, 'recurrence end');
     // UNTIL is a DATE for all-day series, else a UTC date-time (RFC 5545 §3.3.10).
-    parts.push(`UNTIL=${allDay ? (r.until.date ?? r.until.utc.toISOString().slice(0, 10)).replace(/-/g, '') : utc(r.until.utc).toICALString()}`);
+    parts.push(`UNTIL=${allDay ? zones.dateOf(r.until).replace(/-/g, '') : utc(r.until.utc).toICALString()}`);
   }
   if (r.byDay?.length) parts.push(`BYDAY=${r.byDay.join(',')}`);
   if (r.byMonthDay?.length) parts.push(`BYMONTHDAY=${r.byMonthDay.join(',')}`);
@@ -143,9 +123,10 @@ function eventBody(ev: VEventInput, zones: Zones): ICAL.Component {
   c.addPropertyWithValue('dtstamp', utc(ev.lastModified ?? ev.created ?? ev.start.utc));
   if (ev.created) c.addPropertyWithValue('created', utc(ev.created));
   if (ev.lastModified) c.addPropertyWithValue('last-modified', utc(ev.lastModified));
-  if (ev.recurrenceId) setTime(c, 'recurrence-id', zones.value(ev.recurrenceId, ev.allDay));
-  setTime(c, 'dtstart', zones.value(ev.start, ev.allDay));
-  if (ev.end) setTime(c, 'dtend', zones.value(ev.end, ev.allDay));
+  const allDay = ev.allDay === true;
+  if (ev.recurrenceId) setTime(c, 'recurrence-id', zones.value(ev.recurrenceId, allDay));
+  setTime(c, 'dtstart', zones.value(ev.start, allDay));
+  endOf(c, ev, zones, allDay);
   text(c, 'summary', ev.summary);
   text(c, 'location', ev.location);
   text(c, 'description', ev.description);
@@ -165,8 +146,28 @@ function eventBody(ev: VEventInput, zones: Zones): ICAL.Component {
   }
   if (ev.recurrence) c.addPropertyWithValue('rrule', rrule(ev.recurrence, zones, ev.uid, ev.allDay === true));
   for (const ex of ev.deleted ?? []) setTime(c, 'exdate', zones.value(ex, ev.allDay));
+  attachments(c, ev.attachments, ev.uid);
   alarm(c, ev.reminderMinutes);
   return c;
+}
+
+/**
+ * DTEND, always written: strict servers refuse what RFC 5545 allows. An all-day event without a
+ * later end date lasts its one day (the RFC's meaning of a DATE DTSTART alone). A timed event
+ * without an end (or ending at its start) takes no time (RFC 5545 §3.6.1): Cyrus 3.6 refuses
+ * DTEND equal to DTSTART ("DTEND must occur after DTSTART") and refuses no DTEND at all, so the
+ * zero length is written as DURATION:PT0S, which RFC 5545 and sabre/vobject accept.
+ */
+function endOf(c: ICAL.Component, ev: VEventInput, zones: Zones, allDay: boolean): void {
+  if (allDay) {
+    const start = zones.dateOf(ev.start);
+    const end = ev.end ? zones.dateOf(ev.end) : undefined;
+    const next = new Date(Date.parse(`${start}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    setTime(c, 'dtend', zones.value({ utc: ev.start.utc, date: end !== undefined && end > start ? end : next }, true));
+    return;
+  }
+  if (ev.end && ev.end.utc.getTime() > ev.start.utc.getTime()) setTime(c, 'dtend', zones.value(ev.end));
+  else c.addPropertyWithValue('duration', ICAL.Duration.fromSeconds(0));
 }
 
 interface VEventInput extends EventFields {
@@ -181,27 +182,32 @@ interface VEventInput extends EventFields {
 export function eventToICalendar(ev: CalendarEvent): string {
   if (!ev.uid) throw new ConversionError('', 'event without a UID');
   const zones = new Zones(ev.uid);
+  const allDay = ev.allDay === true;
   zones.check(ev.start, 'start');
   if (ev.end) {
     zones.check(ev.end, 'end');
     if (ev.end.utc.getTime() < ev.start.utc.getTime()) throw new ConversionError(ev.uid, 'end is before start');
   }
-  for (const d of ev.deletedOccurrences ?? []) zones.check(d, 'cancelled occurrence');
-  const cal = calendar();
-  const vevents = [eventBody({ ...ev, deleted: ev.deletedOccurrences }, zones)];
+  if (ev.recurrence?.until) zones.check(ev.recurrence.until, 'recurrence end');
+  // RECURRENCE-ID and EXDATE take DTSTART's value type and zone (RFC 5545 §3.8.4.4, §3.8.5.1).
+  const deleted = (ev.deletedOccurrences ?? []).map((d) => {
+    zones.check(d, 'cancelled occurrence');
+    return zones.inZoneOf(d, ev.start, allDay);
+  });
   const duration = ev.end ? ev.end.utc.getTime() - ev.start.utc.getTime() : 0;
-  const masterZone = ev.start.tzid;
-  for (const ex of ev.exceptions ?? []) {
+  const { exceptions: _x, deletedOccurrences: _d, recurrence: _r, ...inherited } = ev;
+  const overrides: VEventInput[] = (ev.exceptions ?? []).map((ex) => {
     zones.check(ex.recurrenceId, 'moved occurrence');
-    // The occurrence's RECURRENCE-ID uses the master's zone and value type (RFC 5545 §3.8.4.4).
-    const rid: DateTimeValue = ev.allDay ? ex.recurrenceId : { utc: ex.recurrenceId.utc, tzid: masterZone };
+    const rid = zones.inZoneOf(ex.recurrenceId, ev.start, allDay);
     const start = ex.changes.start ?? rid;
-    const end = ex.changes.end ?? (ev.end ? { utc: new Date(start.utc.getTime() + duration), tzid: start.tzid, date: undefined } : undefined);
+    const end = ex.changes.end ?? (ev.end ? { ...start, utc: new Date(start.utc.getTime() + duration) } : undefined);
     zones.check(start, 'moved occurrence start');
     if (end) zones.check(end, 'moved occurrence end');
-    const { exceptions: _x, deletedOccurrences: _d, recurrence: _r, ...inherited } = ev;
-    vevents.push(eventBody({ ...inherited, ...ex.changes, uid: ev.uid, start, end, recurrenceId: rid, allDay: ev.allDay }, zones));
-  }
+    return { ...inherited, ...ex.changes, uid: ev.uid, start, end, recurrenceId: rid, allDay: ev.allDay };
+  });
+  // Every value is checked before any is written: a rules-only zone is matched over all the years used.
+  const cal = calendar();
+  const vevents = [eventBody({ ...ev, deleted }, zones), ...overrides.map((o) => eventBody(o, zones))];
   zones.addTo(cal);
   for (const v of vevents) cal.addSubcomponent(v);
   return cal.toString() + '\r\n';
@@ -234,6 +240,7 @@ export function taskToICalendar(t: Task): string {
   if (t.priority) c.addPropertyWithValue('priority', PRIORITY[t.priority]);
   categories(c, t.categories);
   if (t.sensitivity) c.addPropertyWithValue('class', CLASS[t.sensitivity]);
+  attachments(c, t.attachments, t.uid);
   if (t.start || t.due) alarm(c, t.reminderMinutes, t.due !== undefined);
   zones.addTo(cal);
   cal.addSubcomponent(c);
