@@ -1,36 +1,54 @@
 /**
- * The CalDAV/CardDAV target against a real Radicale (test/lab/radicale.sh: Debian's Radicale on
- * 127.0.0.1:15232 and, with TLS, :15233; started here if needed). Every test has users of its own.
- * Test data is generated with ical.js.
+ * The CalDAV/CardDAV target against the lab's two real servers (test/lab/dav-servers.ts): Radicale
+ * (lenient) and Cyrus IMAP 3.6's httpd (strict: refuses what sabre/NextCloud refuses and more).
+ * Both are started here if needed; every test has users of its own. Every object the target PUTs
+ * is checked with the CalDAV/CardDAV profile validator (test/support/caldav-profile.ts), which also
+ * catches what neither server does (a TZID without VTIMEZONE, a DATE-TIME RECURRENCE-ID on an
+ * all-day series). The real-world shapes of issue 11 are in dav-shapes.test.ts.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { contentHash } from '../../mappings/content-hash.js';
-import { createDavUser, startRadicale, type RadicaleInfo } from '../../test/lab/radicale.js';
+import { DAV_SERVERS, type DavLabServer } from '../../test/lab/dav-servers.js';
+import { observePuts, putViolations, type ObservedPut } from '../../test/support/caldav-profile.js';
 import { eventIcs, todoIcs, vcard } from '../../test/support/groupware-data.js';
 import type { ItemContent, TargetMailbox } from '../../src/model/types.js';
 import { DavTarget } from './index.js';
 import { resourceName } from './objects.js';
 
 const log = pino({ level: 'silent' });
-let lab: RadicaleInfo;
-
-beforeAll(async () => {
-  lab = await startRadicale();
-}, 120_000);
 
 const item = (id: string, text: string): ItemContent => ({ meta: { id, size: Buffer.byteLength(text), flags: [] }, content: Buffer.from(text) });
 
-async function open(tls = false): Promise<{ target: DavTarget; mb: TargetMailbox; user: { login: string; password: string } }> {
-  const user = await createDavUser('davt');
-  const target = tls
-    ? new DavTarget({ url: lab.tlsUrl, allowInsecure: false, tlsVerify: true, ca: (await import('node:fs')).readFileSync(lab.ca, 'utf8'), maxConnections: 4 }, log)
-    : new DavTarget({ url: lab.url, allowInsecure: true, tlsVerify: true, maxConnections: 4 }, log);
-  return { target, mb: await target.openMailbox(user), user };
-}
+describe.each(DAV_SERVERS)('DAV target on $name', (entry) => {
+  let lab: DavLabServer;
+  /** Every PUT of the test (one list per target), checked against the CalDAV/CardDAV profile after it. */
+  let observed: ObservedPut[][] = [];
+  beforeAll(async () => {
+    lab = await entry.start();
+  }, 180_000);
+  beforeEach(() => {
+    observed = [];
+  });
+  afterEach(() => {
+    expect(putViolations(observed.flat())).toEqual([]);
+  });
 
-describe('DAV target on Radicale', () => {
+  function watched(target: DavTarget): DavTarget {
+    observed.push(observePuts(target.http));
+    return target;
+  }
+
+  async function open(tls = false): Promise<{ target: DavTarget; mb: TargetMailbox; user: { login: string; password: string } }> {
+    const user = await lab.createUser('davt');
+    const target = watched(tls
+      ? new DavTarget({ url: lab.tlsUrl, allowInsecure: false, tlsVerify: true, ca: readFileSync(lab.caFile, 'utf8'), maxConnections: 4 }, log)
+      : new DavTarget({ url: lab.url, allowInsecure: true, tlsVerify: true, maxConnections: 4 }, log));
+    return { target, mb: await target.openMailbox(user), user };
+  }
+
   test('creates calendars, task lists and address books by display name, once', async () => {
     const { target, mb, user } = await open();
     try {
@@ -38,11 +56,11 @@ describe('DAV target on Radicale', () => {
       const b = await mb.ensure('tasks:Aufgaben');
       const c = await mb.ensure('addressbook:Kontakte');
       expect(new Set([a.epoch, b.epoch, c.epoch]).size).toBe(3);
-      expect((await mb.list()).sort()).toEqual(['addressbook:Kontakte', 'calendar:Kalender / Team', 'tasks:Aufgaben']);
+      expect((await mb.list()).sort()).toEqual([...lab.defaults, 'addressbook:Kontakte', 'calendar:Kalender / Team', 'tasks:Aufgaben'].sort());
       // A second session finds them again instead of creating more.
       const mb2 = await target.openMailbox(user);
       expect((await mb2.ensure('calendar:Kalender / Team')).epoch).toBe(a.epoch);
-      expect(await mb2.list()).toHaveLength(3);
+      expect(await mb2.list()).toHaveLength(lab.defaults.length + 3);
       expect((await mb.verify()).ok).toBe(true);
     } finally {
       await target.close();
@@ -96,10 +114,11 @@ describe('DAV target on Radicale', () => {
     const { target, mb } = await open();
     try {
       await expect(mb.put('tasks:Todo', item('1', eventIcs('e', 'x')))).rejects.toThrow(/VEVENT \(UID e\) cannot go into the tasks "Todo"/);
-      await expect(mb.put('calendar:Cal', item('2', 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n'))).rejects.toThrow(/has no UID/);
-      await expect(mb.put('calendar:Cal', item('3', 'hello'))).rejects.toThrow(/not valid iCalendar|expected/);
-      // Radicale refuses an event without DTSTART: the server's reason reaches the item.
-      await expect(mb.put('calendar:Cal', item('4', 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:bad-1\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n'))).rejects.toThrow(/PUT bad-1\.ics \(UID bad-1\).*HTTP 4\d\d/);
+      // An event without DTSTART cannot be repaired (a UID could be made, a start cannot): refused before any PUT.
+      await expect(mb.put('calendar:Cal', item('2', 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n'))).rejects.toThrow(/without DTSTART/);
+      await expect(mb.put('calendar:Cal', item('3', 'hello'))).rejects.toThrow(/neither iCalendar|not valid iCalendar|expected/);
+      await expect(mb.put('calendar:Cal', item('4', 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:bad-1\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n'))).rejects.toThrow(/bad-1|DTSTART/);
+      expect(target.http.sent.get('PUT') ?? 0).toBe(0);
       await mb.put('calendar:Cal', item('5', eventIcs('same', 'a')));
       await expect(mb.put('calendar:Cal', item('6', eventIcs('same', 'b')))).rejects.toThrow(/also the UID of item 5/);
       await expect(mb.ensure('INBOX.Sent')).rejects.toThrow(/not a calendar, task list or address book/);
@@ -124,7 +143,7 @@ describe('DAV target on Radicale', () => {
   });
 
   test('a write whose answer was lost: findWritten confirms it landed, so the retry sends no second PUT', async () => {
-    const user = await createDavUser('davlost');
+    const user = await lab.createUser('davlost');
     // A proxy that forwards everything but drops the connection instead of answering the first PUT.
     let dropped = false;
     const upstream = new URL(lab.url);
@@ -142,7 +161,7 @@ describe('DAV target on Radicale', () => {
       req.pipe(fwd);
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const target = new DavTarget({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`, allowInsecure: true, tlsVerify: true, maxConnections: 2 }, log);
+    const target = watched(new DavTarget({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`, allowInsecure: true, tlsVerify: true, maxConnections: 2 }, log));
     try {
       const mb = await target.openMailbox(user);
       const ics = eventIcs('lost-1', 'Lost answer');

@@ -200,3 +200,33 @@ export function validateDavObject(text: string): Violation[] {
 export function profileErrors(text: string): string[] {
   return validateDavObject(text).filter((v) => v.level === 'error').map((v) => `${v.rule}: ${v.message}`);
 }
+
+/** One PUT a DAV client sent, with the server's answer. */
+export interface ObservedPut { path: string; body: string; status: number; response: string }
+
+interface HttpLike {
+  request(req: { method: string; url: URL; body?: string | Buffer }, auth: { login: string; password: string }): Promise<{ status: number; body: string }>;
+}
+
+/**
+ * Records every PUT sent through `http` (e.g. a DavTarget's `http`), with its answer, by wrapping
+ * its `request`. Returns the live list.
+ */
+export function observePuts(http: HttpLike): ObservedPut[] {
+  const puts: ObservedPut[] = [];
+  const send = http.request.bind(http);
+  http.request = async (req, auth) => {
+    const res = await send(req, auth);
+    if (req.method === 'PUT') {
+      const body = req.body === undefined ? '' : typeof req.body === 'string' ? req.body : req.body.toString('utf8');
+      puts.push({ path: decodeURIComponent(req.url.pathname), body, status: res.status, response: res.body });
+    }
+    return res;
+  };
+  return puts;
+}
+
+/** "path: RULE: message" for every profile error in the PUTs (what a test expects to be empty). */
+export function putViolations(puts: ObservedPut[]): string[] {
+  return puts.flatMap((p) => profileErrors(p.body).map((e) => `${p.path}: ${e}`));
+}
