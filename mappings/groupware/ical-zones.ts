@@ -17,7 +17,7 @@
  * - Anything else fails the object with a reason naming the TZID: never a silent UTC or floating.
  */
 import ICAL from 'ical.js';
-import { resolveZoneName } from './time-zones.js';
+import { etcZone, fixedOffsetOf, resolveZoneName } from './time-zones.js';
 import { buildVTimezone } from './vtimezone.js';
 
 type JCalProperty = [string, Record<string, unknown>, string, ...unknown[]];
@@ -28,18 +28,6 @@ export interface ZoneResult {
   repairs: string[];
   /** Set when a TZID cannot be resolved: the object fails with this reason. */
   error?: string;
-}
-
-const OFFSET_NAME = /^\s*\(?\s*(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?:(?::|\.|\s*)(\d{2}))?\s*\)?\s*$/i;
-
-/** Minutes east of UTC for an offset-style zone name ("UTC+01", "GMT-0330", "(UTC+05:30)"), else undefined. */
-export function offsetOfName(name: string): number | undefined {
-  const m = OFFSET_NAME.exec(name);
-  if (!m) return undefined;
-  const h = Number(m[2]);
-  const min = Number(m[3] ?? '0');
-  if (h > 14 || min >= 60) return undefined;
-  return (m[1] === '-' ? -1 : 1) * (h * 60 + min);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -60,13 +48,10 @@ export function fixedOffsetVTimezone(tzid: string, minutes: number): ICAL.Compon
 function resolveName(name: string): { iana: string } | { fixed: string; minutes: number } | undefined {
   const iana = resolveZoneName(name);
   if (iana) return { iana };
-  const minutes = offsetOfName(name);
+  const minutes = fixedOffsetOf(name);
   if (minutes === undefined) return undefined;
-  if (minutes === 0) return { iana: 'UTC' };
-  if (minutes % 60 === 0 && minutes >= -12 * 60 && minutes <= 14 * 60) {
-    const h = minutes / 60;
-    return { iana: `Etc/GMT${h > 0 ? '-' : '+'}${Math.abs(h)}` };
-  }
+  const etc = etcZone(minutes);
+  if (etc) return { iana: etc };
   const abs = Math.abs(minutes);
   return { fixed: `UTC${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`, minutes };
 }
