@@ -101,6 +101,41 @@ describe('kopano-tree source (EML/ICS/VCF export tree)', () => {
     expect(got.get('EE02')?.equals(eml(8))).toBe(true);
   });
 
+  it('an export holding many objects is split: one item per UID (overrides with their master), one failed item per object that cannot be repaired; a re-run copies nothing', async () => {
+    const ics = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Test//EN', 'METHOD:PUBLISH',
+      'BEGIN:VEVENT', 'UID:s-1', 'DTSTAMP:20240101T000000Z', 'DTSTART:20240301T100000Z', 'DTEND:20240301T110000Z', 'RRULE:FREQ=DAILY;COUNT=3', 'SUMMARY:Series', 'END:VEVENT',
+      'BEGIN:VEVENT', 'UID:s-2', 'DTSTAMP:20240101T000000Z', 'DTSTART:20240302T100000Z', 'DTEND:20240302T110000Z', 'SUMMARY:Single', 'END:VEVENT',
+      'BEGIN:VEVENT', 'UID:s-1', 'RECURRENCE-ID:20240302T100000Z', 'DTSTAMP:20240101T000000Z', 'DTSTART:20240302T150000Z', 'DTEND:20240302T160000Z', 'SUMMARY:Moved', 'END:VEVENT',
+      'BEGIN:VEVENT', 'UID:s-3', 'DTSTAMP:20240101T000000Z', 'DTSTART;TZID=Nowhere/Land:20240303T100000', 'SUMMARY:Bad zone', 'END:VEVENT',
+      'END:VCALENDAR', '',
+    ].join('\r\n');
+    writeFileSync(join(root, 'tree', 'Calendar', 'BB04.ics'), ics);
+    writeFileSync(join(root, 'tree', 'Contacts', 'DD02.vcf'), 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:One\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Two\r\nEND:VCARD\r\n');
+    const mb = await new KopanoTreeSource(root, log).openMailbox({ login: 'tree' });
+    const cal = (await mb.containers()).find((c) => c.id === 'Calendar')!;
+    const ids = (await mb.allIds(cal)).ids;
+    expect(ids.filter((i) => i.startsWith('BB04')).sort()).toEqual(['BB04#failed-1', 'BB04#s-1', 'BB04#s-2']);
+    await mb.close();
+
+    const tgt = new MemoryTarget();
+    const events: EngineEvent[] = [];
+    const r1 = await runJob({ store, sources: new KopanoTreeSource(root, log), targets: tgt, log, onEvent: (e) => events.push(e) }, job, options());
+    expect(r1.copied).toBe(6 + 2 + 2);
+    const failed = events.filter((e) => e.type === 'item' && e.status === 'failed');
+    expect(failed.map((e) => (e as { reason?: string }).reason).sort()).toEqual([
+      expect.stringMatching(/^Calendar\/BB02\.ics \(folder Calendar\): /),
+      expect.stringMatching(/^Calendar\/BB04\.ics \(folder Calendar\): .*Nowhere\/Land/),
+    ]);
+    const series = all(tgt).map((m) => m.content.toString('utf8')).filter((c) => c.includes('UID:s-1'));
+    expect(series).toHaveLength(1);
+    expect(series[0]).toContain('RECURRENCE-ID');
+    expect(series[0]).not.toMatch(/^METHOD:/m);
+    expect(all(tgt).filter((m) => /FN:(One|Two)/.test(m.content.toString('utf8')))).toHaveLength(2);
+    const r2 = await runJob({ store, sources: new KopanoTreeSource(root, log), targets: tgt, log }, job, options());
+    expect(r2.copied).toBe(0);
+  });
+
   it('an EML file in a calendar folder is refused for that item', async () => {
     writeFileSync(join(root, 'tree', 'Calendar', 'BB03.eml'), eml(9));
     const mb = await new KopanoTreeSource(root, log).openMailbox({ login: 'tree' });

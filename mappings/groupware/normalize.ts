@@ -20,7 +20,11 @@ export function groupwareFormat(input: Buffer | string): 'vcard' | 'vcalendar' |
 /** One source item's bytes → one object per UID (or failures naming each object that cannot be repaired). */
 export function normalizeGroupware(input: Buffer | string, opts: NormalizeOptions): NormalizeResult {
   const format = groupwareFormat(input);
-  if (format === 'vcard') return normalizeVCards(input, opts);
-  if (format === 'vcalendar') return normalizeICalendar(input, opts);
-  return { objects: [], failures: [{ what: opts.source, reason: 'neither iCalendar (BEGIN:VCALENDAR) nor vCard (BEGIN:VCARD)' }] };
+  if (format === undefined) return { objects: [], failures: [{ what: opts.source, reason: 'neither iCalendar (BEGIN:VCALENDAR) nor vCard (BEGIN:VCARD)' }] };
+  const result = format === 'vcard' ? normalizeVCards(input, opts) : normalizeICalendar(input, opts);
+  // An item is never dropped without a word: nothing recognisable inside is a failure too.
+  if (result.objects.length === 0 && result.failures.length === 0) {
+    return { objects: [], failures: [{ what: opts.source, reason: format === 'vcard' ? 'no vCard found in the file' : 'the calendar holds no VEVENT or VTODO' }] };
+  }
+  return result;
 }
