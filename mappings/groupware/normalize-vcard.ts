@@ -17,6 +17,7 @@
  *    75 octets without splitting a UTF-8 sequence. Normalising the output again gives the same
  *    text. Pure.
  */
+import iconv from 'iconv-lite';
 import type { NormalizedObject, NormalizeOptions, NormalizeResult, ObjectFailure } from './normalize-types.js';
 import { uidFromItemId } from './uid.js';
 import { escapeText, from21, from40, splitEscaped, tidy30, tidyText, to40, unescapeText } from './vcard-convert.js';
@@ -26,6 +27,9 @@ import { decodeProperty, isUtf8, type DecodeContext, type VParam, type VProp } f
 const DEFAULT_MAX_OBJECT_BYTES = 20 * 1024 * 1024;
 
 type Version = '2.1' | '3.0' | '4.0';
+
+/** Properties allowed at most once per card (UID is handled on its own). */
+const SINGLE = new Set(['N', 'BDAY', 'ANNIVERSARY', 'GENDER', 'KIND', 'PRODID', 'REV']);
 
 /** "182336" → "182,336" (for messages). */
 const count = (n: number): string => n.toLocaleString('en-US');
@@ -57,10 +61,12 @@ function rawLabel(card: RawCard): VProp[] {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Checks a base64 value; returns it padded, or undefined when it is not base64. */
+/** Checks a base64 value; returns it with its padding completed, or undefined when it is not base64 (wrong characters or an impossible length). */
 function checkBase64(v: string): string | undefined {
-  if (!BASE64.test(v) || v.replace(/=+$/, '').length % 4 === 1) return undefined;
+  if (!BASE64.test(v)) return undefined;
   const bare = v.replace(/=+$/, '');
+  const pad = v.length - bare.length;
+  if (bare.length % 4 === 1 || (pad > 0 && v.length % 4 !== 0)) return undefined;
   return bare + '='.repeat((4 - (bare.length % 4)) % 4);
 }
 
@@ -70,12 +76,10 @@ function versionOf(lines: string[]): Version | undefined {
   return v === '2.1' || v === '3.0' || v === '4.0' ? v : undefined;
 }
 
-/** The embedded card of a 2.1 AGENT, as a 3.0 text value (RFC 2426 §3.5.4). */
-function agentText(lines: string[], ctx: DecodeContext): string {
-  const text = ['BEGIN:VCARD', ...lines, 'END:VCARD'].join('\n');
-  const decoded = isUtf8(text) ? Buffer.from(text, 'latin1').toString('utf8') : Buffer.from(text, 'latin1').toString('latin1');
-  void ctx;
-  return escapeText(decoded + '\n');
+/** The embedded card of a 2.1 AGENT as literal text (its lines); escaped as a 3.0 text value later (RFC 2426 §3.5.4). */
+function agentText(lines: string[]): string {
+  const text = ['BEGIN:VCARD', ...lines.filter((l) => l.trim() !== ''), 'END:VCARD', ''].join('\n');
+  return iconv.decode(Buffer.from(text, 'latin1'), isUtf8(text) ? 'utf-8' : 'windows-1252');
 }
 
 interface CardResult { object?: NormalizedObject; failure?: ObjectFailure }
@@ -154,7 +158,7 @@ function normalizeCard(card: RawCard, opts: NormalizeOptions, usedUids: Set<stri
       return;
     }
     if (p.name === 'VERSION') return;
-    if (p.name === 'AGENT' && card.embedded.has(i)) p = { ...p, value: agentText(card.embedded.get(i)!, ctx) };
+    if (p.name === 'AGENT' && card.embedded.has(i)) p = { ...p, value: version === '2.1' ? agentText(card.embedded.get(i)!) : escapeText(agentText(card.embedded.get(i)!)) };
     if (p.binary) {
       const ok = checkBase64(p.value);
       if (ok === undefined) { warnings.push(`${p.name}: base64 of ${count(p.value.length)} characters is not valid; not carried`); return; }
@@ -177,6 +181,17 @@ function normalizeCard(card: RawCard, opts: NormalizeOptions, usedUids: Set<stri
   if (renamed.length) repairs.push(`not defined in vCard ${out}, carried as X- properties: ${[...new Set(renamed)].join(', ')}`);
 
   const what = describe(card, converted);
+
+  // Properties a card may hold once (RFC 2426/6350 cardinality): later ones carried as X-<name>.
+  const seen = new Set<string>();
+  const extra: string[] = [];
+  converted = converted.map((p) => {
+    if (!SINGLE.has(p.name)) return p;
+    if (!seen.has(p.name)) { seen.add(p.name); return p; }
+    extra.push(p.name);
+    return { ...p, name: `X-${p.name}` };
+  });
+  if (extra.length) repairs.push(`allowed once per card, later ones carried as X- properties: ${[...new Set(extra)].join(', ')}`);
 
   // N: five components; 3.0 requires N.
   const head: VProp[] = [];
