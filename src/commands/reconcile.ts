@@ -13,6 +13,10 @@ import { openMailboxPair } from '../engine/job.js';
 import { judgeItem } from '../engine/filters.js';
 import type { Container } from '../model/types.js';
 import { compareFolder, type FolderComparison, type ItemDiff, type SourceSideItem } from '../reconcile/compare.js';
+import type { CollectionComparison } from '../reconcile/groupware-compare.js';
+import { windowAround } from '../reconcile/groupware-expand.js';
+import { collectionsCsvRows, collectionsText, redactCollections } from '../reconcile/groupware-format.js';
+import { isCollectionRef, reconcileCollection, type GroupwareReconcileOptions } from '../reconcile/groupware-run.js';
 import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
@@ -23,6 +27,10 @@ export interface ReconcileOptions extends CommandOptions {
   format?: 'text' | 'json' | 'csv';
   out?: string;
   showSubjects?: boolean;
+  /** Calendars: occurrences are compared from this many years before now (default 2)… */
+  yearsBack?: number;
+  /** …to this many years after now (default 5). */
+  yearsAhead?: number;
 }
 
 interface MailboxReconciliation {
@@ -30,6 +38,8 @@ interface MailboxReconciliation {
   target: string;
   error?: string;
   folders: FolderComparison[];
+  /** Calendars, task lists and address books (matched by UID, events to the occurrence). */
+  collections: CollectionComparison[];
 }
 
 const PAGE = 1000;
@@ -39,9 +49,14 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
   const state = ctx.loaded.config.state;
   const store = state.driver === 'sqlite' && !existsSync(state.path) ? undefined : await openStateStore(state, { baseDir: ctx.loaded.baseDir });
   const results: MailboxReconciliation[] = [];
+  const gw = ctx.loaded.config.groupwareTarget;
+  const groupware: GroupwareReconcileOptions = {
+    window: windowAround(new Date(), opts.yearsBack ?? 2, opts.yearsAhead ?? 5),
+    normalize: gw ? { vcardVersion: gw.vcardVersion, maxAttachmentBytes: gw.maxAttachmentSize, maxObjectBytes: gw.maxObjectSize } : undefined,
+  };
   try {
     for (const job of ctx.jobs) {
-      const entry: MailboxReconciliation = { source: job.source.login, target: job.target.login, folders: [] };
+      const entry: MailboxReconciliation = { source: job.source.login, target: job.target.login, folders: [], collections: [] };
       results.push(entry);
       try {
         const pair = await openMailboxPair(ctx, job, ctx.options);
@@ -55,6 +70,10 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
           }
           const mailboxId = store ? await store.findMailbox({ source: job.source.login, target: job.target.login }) : undefined;
           for (const [target, containers] of groups) {
+            if (isCollectionRef(target)) {
+              entry.collections.push(await reconcileCollection(pair.source, pair.target, target, containers, existing.has(target), groupware));
+              continue;
+            }
             const sourceItems: SourceSideItem[] = [];
             const epochs = new Map<string, string>();
             for (const c of containers) {
@@ -103,7 +122,7 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
     process.stdout.write(`reconciliation written to ${opts.out}\n`);
   } else process.stdout.write(text);
   if (results.some((r) => r.error)) return EXIT.ERROR;
-  return results.some((r) => r.folders.some((f) => f.diffs.length > 0)) ? EXIT.DIFFERENCES : EXIT.OK;
+  return results.some((r) => r.folders.some((f) => f.diffs.length > 0) || r.collections.some((c) => c.diffs.length > 0)) ? EXIT.DIFFERENCES : EXIT.OK;
 }
 
 async function explain(store: StateStore, mailboxId: number, epochs: Map<string, string>, diffs: ItemDiff[], filters: Parameters<typeof judgeItem>[1]): Promise<void> {
@@ -138,7 +157,11 @@ function midLabel(mid: string | undefined, show: boolean): string {
 }
 
 function redact(results: MailboxReconciliation[], show: boolean): unknown {
-  return results.map((r) => ({ ...r, folders: r.folders.map((f) => ({ ...f, diffs: f.diffs.map((d) => ({ ...d, messageId: midLabel(d.messageId, show), subject: show ? d.subject : undefined })) })) }));
+  return results.map((r) => ({
+    ...r,
+    folders: r.folders.map((f) => ({ ...f, diffs: f.diffs.map((d) => ({ ...d, messageId: midLabel(d.messageId, show), subject: show ? d.subject : undefined })) })),
+    collections: redactCollections(r.collections, show),
+  }));
 }
 
 function toText(results: MailboxReconciliation[], show: boolean): string {
@@ -159,8 +182,13 @@ function toText(results: MailboxReconciliation[], show: boolean): string {
         out.push(`   ${d.kind.padEnd(7)} ${where} ${d.internalDate?.toISOString() ?? '-'} ${d.size} B ${midLabel(d.messageId, show)}${subject}${flags}: ${d.explanation ?? ''}`);
       }
     }
+    out.push(...collectionsText(r.collections, show));
     const diffs = r.folders.reduce((n, f) => n + f.diffs.length, 0);
-    out.push(r.error ? '' : `   ${diffs === 0 ? 'equal: every source message is in the UMS, flags equal' : `${diffs} difference(s)`}`, '');
+    const gwDiffs = r.collections.reduce((n, c) => n + c.diffs.length, 0);
+    const equal = r.collections.length === 0 ? 'equal: every source message is in the UMS, flags equal'
+      : r.folders.length === 0 ? 'equal: every source object is in the UMS with the same fields and occurrences'
+        : 'equal: every source message is in the UMS, flags equal; every source object is in the UMS with the same fields and occurrences';
+    out.push(r.error ? '' : `   ${diffs + gwDiffs === 0 ? equal : `${diffs + gwDiffs} difference(s)`}`, '');
   }
   return `${out.join('\n')}\n`;
 }
@@ -179,6 +207,7 @@ function toCsv(results: MailboxReconciliation[], show: boolean): string {
         rows.push([r.source, f.target, d.kind, d.folder, d.id, d.targetId ?? '', d.internalDate?.toISOString() ?? '', String(d.size), midLabel(d.messageId, show), d.explanation ?? '', ...(show ? [d.subject ?? ''] : [])]);
       }
     }
+    rows.push(...collectionsCsvRows(r.source, r.collections, show));
   }
   return `\uFEFF${rows.map((r) => r.map(q).join(',')).join('\r\n')}\r\n`;
 }
