@@ -1,0 +1,167 @@
+/**
+ * Ordinary calendar and contact exports (test/support/groupware-exports.ts: an Exchange/Outlook
+ * export of 100+ events in one VCALENDAR, a Google export, Outlook tasks, vCard 2.1 from Outlook,
+ * Apple 3.0, Thunderbird without UIDs) as a kopano-tree → engine → a real CalDAV/CardDAV server.
+ * Every object arrives on its own, on the same days and times; the objects that cannot be
+ * repaired (an unknown zone, a journal entry) fail alone with the reason; a re-run writes nothing.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import ICAL from 'ical.js';
+import pino from 'pino';
+import { DavTarget, type DavMailbox } from '../../connectors/dav/index.js';
+import { RoutedTarget } from '../../connectors/groupware-router.js';
+import { KopanoTreeSource } from '../../connectors/kopano/tree-source.js';
+import { runJob, type JobOptions } from '../../src/engine/job.js';
+import { SqliteStateStore } from '../../src/state/sqlite.js';
+import { createDavUser, startRadicale } from '../lab/radicale.js';
+import { exportTree, PHOTO } from '../support/groupware-exports.js';
+import { MemoryTarget } from '../support/memory-connectors.js';
+
+const log = pino({ level: 'silent' });
+const options = (): JobOptions => ({
+  filters: { maxMessageSize: 10 * 1024 * 1024 },
+  folders: { include: ['**'], exclude: [], rename: [], specialUse: { sent: 'Sent', trash: 'Trash', junk: 'Spam', drafts: 'Drafts', archive: 'Archive' }, invalidCharReplacement: '_' },
+  batchSize: 25, writersPerTask: 4, tasks: 3, mailboxes: 1, byteBudget: 8 * 1024 * 1024,
+  retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 10 },
+  sync: { flags: true, deletions: 'ignore' },
+});
+
+let dir: string;
+let store: SqliteStateStore;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gw-exports-'));
+  store = new SqliteStateStore(join(dir, 'state.sqlite'));
+  await store.migrate();
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function objectsOf(mb: DavMailbox, ref: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of mb.objects(ref)) out.push(o.content.toString('utf8'));
+  return out;
+}
+
+function parse(text: string): ICAL.Component {
+  return new ICAL.Component(ICAL.parse(text));
+}
+
+/** Instances of the series in one calendar object: start (UTC, or the date for all-day) and summary. */
+function instances(text: string, max = 50): { start: string; summary: string }[] {
+  const cal = parse(text);
+  for (const tz of cal.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(tz);
+  try {
+    const vevents = cal.getAllSubcomponents('vevent');
+    const master = new ICAL.Event(vevents.find((v) => !v.hasProperty('recurrence-id')));
+    for (const v of vevents) if (v.hasProperty('recurrence-id')) master.relateException(v);
+    const it = master.iterator();
+    const out: { start: string; summary: string }[] = [];
+    for (let next = it.next(); next && out.length < max; next = it.next()) {
+      const d = master.getOccurrenceDetails(next);
+      out.push({ start: d.startDate.isDate ? d.startDate.toString() : d.startDate.toJSDate().toISOString(), summary: d.item.summary });
+    }
+    return out;
+  } finally {
+    ICAL.TimezoneService.reset();
+  }
+}
+
+const uidOf = (text: string): string => {
+  const c = parse(text);
+  return String((c.name === 'vcard' ? c : c.getFirstSubcomponent('vevent') ?? c.getFirstSubcomponent('vtodo'))?.getFirstPropertyValue('uid'));
+};
+
+test('calendar and contact exports of real clients → CalDAV/CardDAV: every object on its own, same days, failures named, re-run writes nothing', async () => {
+  const root = join(dir, 'tree');
+  const { files, expected } = exportTree(100);
+  for (const f of files) {
+    mkdirSync(dirname(join(root, 'alice', f.path)), { recursive: true });
+    writeFileSync(join(root, 'alice', f.path), f.content);
+  }
+  const lab = await startRadicale();
+  const user = await createDavUser('exports');
+  const dav = new DavTarget({ url: lab.url, allowInsecure: true, tlsVerify: true, maxConnections: 4 }, log);
+  const targets = new RoutedTarget(new MemoryTarget(), dav);
+  const src = new KopanoTreeSource(root, log);
+  const job = [{ source: { login: 'alice' }, target: user }];
+  try {
+    const r1 = await runJob({ store, sources: src, targets, log }, job, options());
+    expect(r1.mailboxes[0]?.error).toBeUndefined();
+    const problems = await store.problems();
+    // Exactly the objects that cannot be repaired fail, each alone, with a reason naming it.
+    expect(problems).toHaveLength(expected.failures.length);
+    for (const f of expected.failures) {
+      const hit = problems.find((p) => p.itemId.startsWith(`${f.file.replace(/^.*\//, '')}#`) && (p.reason ?? '').includes(f.contains));
+      expect({ failure: f, found: hit !== undefined, problems: problems.map((p) => `${p.itemId}: ${p.reason}`) }).toMatchObject({ found: true });
+    }
+    expect(r1.copied).toBe(expected.counts.events + expected.counts.tasks + expected.counts.contacts);
+
+    const mb = (await dav.openMailbox(user)) as DavMailbox;
+    const calendar = await objectsOf(mb, 'calendar:Calendar');
+    const team = await objectsOf(mb, 'calendar:Team');
+    const tasks = await objectsOf(mb, 'tasks:Tasks');
+    const contacts = await objectsOf(mb, 'addressbook:Contacts');
+    expect(calendar.length + team.length).toBe(expected.counts.events);
+    expect(tasks).toHaveLength(expected.counts.tasks);
+    expect(contacts).toHaveLength(expected.counts.contacts);
+    for (const text of [...calendar, ...team, ...tasks]) {
+      expect(text).not.toMatch(/^METHOD:/m);
+      const cal = parse(text);
+      const uids = new Set(cal.getAllSubcomponents().filter((c) => c.name !== 'vtimezone').map((c) => c.getFirstPropertyValue('uid')));
+      expect(uids.size).toBe(1);
+      // Every TZID used has its VTIMEZONE in the object.
+      const zones = new Set(cal.getAllSubcomponents('vtimezone').map((z) => z.getFirstPropertyValue('tzid')));
+      for (const m of text.matchAll(/;TZID=("[^"]*"|[^:;]*)/g)) expect(zones.has((m[1] as string).replace(/^"|"$/g, ''))).toBe(true);
+    }
+    const byUid = new Map([...calendar, ...team].map((t) => [uidOf(t), t]));
+
+    // Weekly Tuesday 09:00 Berlin across the DST change; 16 March cancelled; 30 March moved to 31 March 14:00.
+    expect(instances(byUid.get('weekly-jour-fixe') as string)).toEqual([
+      { start: '2027-03-02T08:00:00.000Z', summary: 'Jour fixe' },
+      { start: '2027-03-09T08:00:00.000Z', summary: 'Jour fixe' },
+      { start: '2027-03-23T08:00:00.000Z', summary: 'Jour fixe' },
+      { start: '2027-03-31T12:00:00.000Z', summary: 'Jour fixe (moved)' },
+      { start: '2027-04-06T07:00:00.000Z', summary: 'Jour fixe' },
+      { start: '2027-04-13T07:00:00.000Z', summary: 'Jour fixe' },
+      { start: '2027-04-20T07:00:00.000Z', summary: 'Jour fixe' },
+    ]);
+    // The all-day series: the moved occurrence attaches (not shown twice), the EXDATE holds.
+    expect(instances(byUid.get('allday-rota') as string)).toEqual([
+      { start: '2027-04-05', summary: 'Rufbereitschaft' },
+      { start: '2027-04-13', summary: 'Rufbereitschaft (getauscht)' },
+      { start: '2027-04-26', summary: 'Rufbereitschaft' },
+    ]);
+    // Zones given by display name and by offset land at the same instants.
+    expect(instances(byUid.get('display-name-zone') as string)[0]?.start).toBe('2027-07-05T08:00:00.000Z');
+    expect(instances(byUid.get('offset-zone') as string)[0]?.start).toBe('2027-01-10T07:00:00.000Z');
+    // Google: the daily standup with its moved occurrence, in New York time.
+    expect(instances(byUid.get('7kukuqrfedlm2f9t0vr42q2jsn@google.com') as string).map((i) => i.start)).toEqual([
+      '2027-01-04T15:00:00.000Z', '2027-01-05T15:00:00.000Z', '2027-01-06T20:00:00.000Z', '2027-01-07T15:00:00.000Z', '2027-01-08T15:00:00.000Z',
+    ]);
+
+    // Contacts: every card has a UID and FN; 2.1 text decoded from its code page; the photo's bytes kept.
+    const cards = contacts.map(parse);
+    expect(cards.every((c) => !!c.getFirstPropertyValue('uid') && !!c.getFirstPropertyValue('fn'))).toBe(true);
+    const juergen = cards.find((c) => String(c.getFirstPropertyValue('fn')).includes('rgen'));
+    expect(juergen?.getFirstPropertyValue('fn')).toBe('J\u00fcrgen M\u00fcller');
+    const photo = juergen?.getFirstProperty('photo');
+    const photoValue = String(photo?.getFirstValue() ?? '');
+    expect(Buffer.from(photoValue.replace(/^data:[^,]*,/, ''), 'base64').equals(PHOTO)).toBe(true);
+
+    // A second run: nothing new, nothing written; made-up UIDs are the same as before.
+    const uidsBefore = contacts.map(uidOf).sort();
+    const puts = dav.http.sent.get('PUT If-None-Match') ?? 0;
+    const r2 = await runJob({ store, sources: src, targets, log }, job, options());
+    expect([r2.copied, r2.failed]).toEqual([0, expected.failures.length]);
+    expect(dav.http.sent.get('PUT If-None-Match') ?? 0).toBe(puts);
+    expect((await objectsOf(mb, 'addressbook:Contacts')).map(uidOf).sort()).toEqual(uidsBefore);
+    await mb.close();
+  } finally {
+    await src.close();
+    await targets.close();
+  }
+});
