@@ -2,44 +2,8 @@ import type { CustomZone } from '../../src/model/groupware.js';
 import { offsetMinutes } from '../groupware/time-zones.js';
 import { appointmentZone } from './appointment-zone.js';
 import { customOffsetMinutes, fixedZone, wallToUtc, zoneDate } from './custom-zone.js';
+import { BERLIN, INDIA, tzDefinition, tzReg, type RuleSpec } from './test-support.js';
 import { parseTzDefinition, parseTzReg, rulesToCustomZone, TzBlobError } from './tz-definition.js';
-
-/** SYSTEMTIME fields: [year, month, dayOfWeek, day(week), hour, minute]. */
-type St = [number, number, number, number, number, number];
-interface RuleSpec { year: number; bias: number; std?: number; dst?: number; stdDate?: St; dstDate?: St; flags?: number }
-
-function systemTime(t: St = [0, 0, 0, 0, 0, 0]): Buffer {
-  const b = Buffer.alloc(16);
-  t.forEach((v, i) => b.writeUInt16LE(v, 2 * i));
-  return b;
-}
-
-/** A TZRULE as [MS-OXOCAL] 2.2.1.41.1 lays it out. */
-function tzRule(r: RuleSpec): Buffer {
-  const b = Buffer.alloc(34);
-  b.writeUInt8(2, 0); b.writeUInt8(1, 1); b.writeUInt16LE(0x3e, 2); b.writeUInt16LE(r.flags ?? 0, 4); b.writeUInt16LE(r.year, 6);
-  b.writeInt32LE(r.bias, 22); b.writeInt32LE(r.std ?? 0, 26); b.writeInt32LE(r.dst ?? 0, 30);
-  return Buffer.concat([b, systemTime(r.stdDate), systemTime(r.dstDate)]);
-}
-
-function tzDefinition(keyName: string | undefined, rules: RuleSpec[]): Buffer {
-  const name = keyName === undefined ? Buffer.alloc(0) : Buffer.concat([Buffer.from([keyName.length & 0xff, keyName.length >> 8]), Buffer.from(keyName, 'utf16le')]);
-  const head = Buffer.alloc(6);
-  head.writeUInt8(2, 0); head.writeUInt8(1, 1); head.writeUInt16LE(2 + name.length + 2, 2); head.writeUInt16LE(keyName === undefined ? 0 : 2, 4);
-  const count = Buffer.alloc(2);
-  count.writeUInt16LE(rules.length);
-  return Buffer.concat([head, name, count, ...rules.map(tzRule)]);
-}
-
-function tzReg(r: RuleSpec): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeInt32LE(r.bias, 0); b.writeInt32LE(r.std ?? 0, 4); b.writeInt32LE(r.dst ?? 0, 8);
-  return Buffer.concat([b, Buffer.alloc(2), systemTime(r.stdDate), Buffer.alloc(2), systemTime(r.dstDate)]);
-}
-
-// Central Europe: standard UTC+1 (Bias -60), summer +2 from the last Sunday of March 02:00 to the last Sunday of October 03:00
-const BERLIN: RuleSpec = { year: 2007, bias: -60, dst: -60, stdDate: [0, 10, 0, 5, 3, 0], dstDate: [0, 3, 0, 5, 2, 0], flags: 2 };
-const INDIA: RuleSpec = { year: 1601, bias: -330 };
 
 describe('MAPI TZDEFINITION / TZREG → custom zone', () => {
   it('turns a Berlin-like rule into one period with the daylight saving rules', () => {
