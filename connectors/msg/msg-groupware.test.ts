@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ICAL from 'ical.js';
+import { wallSeries } from '../../mappings/mapi/test-support.js';
 import { fixturesDir, oracleSkipped } from '../pst/readpst-oracle.js';
 import { msgGroupwareContent } from './msg-groupware.js';
 
@@ -56,6 +57,23 @@ maybe('.msg groupware items → iCalendar / vCard', () => {
     expect(time(daily, 'dtstart').toString()).toBe('2022-12-12');
     const yearly = calendar('A_yearly_1.msg').getFirstSubcomponent('vevent')!;
     expect((yearly.getFirstPropertyValue('rrule') as ICAL.Recur).toString()).toBe('FREQ=YEARLY;COUNT=1;BYMONTHDAY=12;BYMONTH=12');
+  });
+
+  test.each([
+    // file, DTSTART as a calendar shows it (local date, time, weekday, zone), BYDAY
+    ['Appointment_sample_EST.msg', '2022-12-04T08:00 SU America/New_York', undefined],
+    ['A_weekly_1.msg', '2022-12-12T16:00 MO Asia/Tokyo', ['MO']],
+    ['A_daily_1.msg', '2022-12-12 MO', ['MO', 'TU', 'WE', 'TH', 'FR']],
+    ['Lanch_time_every_friday_in_2023_org.msg', '2023-01-06T12:00 FR Asia/Tokyo', ['FR']],
+    ['Lanch_time_every_friday_in_2023_chgs2.msg', '2023-01-06T12:00 FR Asia/Tokyo', ['FR']],
+  ])('%s: on its own day at its own local time, every occurrence inside the pattern', (name, start, byDay) => {
+    const out = msgGroupwareContent(read(name), name, 'x')!;
+    expect(out.warnings).toBeUndefined();
+    const [series, ...more] = wallSeries(out.content.toString('utf8'));
+    expect(more).toEqual([]);
+    expect(series).toMatchObject({ start, byDay, offPattern: [] });
+    // recurrence exceptions are stored as hidden attached messages: never user attachments
+    expect(out.content.toString('utf8')).not.toMatch(/^ATTACH/m);
   });
 
   test('the Unicode and the ANSI (CP932) contact give the same card', () => {

@@ -13,6 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ICAL from 'ical.js';
+import { wallSeries } from '../../mappings/mapi/test-support.js';
 import { pstGroupwareContent } from './pst-groupware.js';
 import { openPst } from './pst-reader.js';
 import { fixturesDir, oracleSkipped, oracleUnavailable } from './readpst-oracle.js';
@@ -25,10 +26,10 @@ const FILES = [
   'unicode/hiraoka-contacts.pst', 'unicode/java-libpst-dist-list.pst', 'ost/aspose-SampleOstFile.ost',
 ];
 
-interface Converted { events: ICAL.Component[]; cards: ICAL.Component[]; groups: ICAL.Component[] }
+interface Converted { events: ICAL.Component[]; cards: ICAL.Component[]; groups: ICAL.Component[]; texts: string[] }
 
 async function convert(file: string): Promise<Converted> {
-  const out: Converted = { events: [], cards: [], groups: [] };
+  const out: Converted = { events: [], cards: [], groups: [], texts: [] };
   const r = await openPst(file);
   try {
     for await (const f of r.folders()) {
@@ -38,7 +39,10 @@ async function convert(file: string): Promise<Converted> {
         const { content } = pstGroupwareContent(kind, m.raw, `${file} node ${m.nodeId}`, `pst-${m.nodeId}`);
         const comp = new ICAL.Component(ICAL.parse(content.toString('utf8')));
         if (kind === 'contact') (comp.getFirstPropertyValue('x-addressbookserver-kind') === 'group' ? out.groups : out.cards).push(comp);
-        else out.events.push(...comp.getAllSubcomponents('vevent').filter((v) => !v.hasProperty('recurrence-id')));
+        else {
+          out.texts.push(content.toString('utf8'));
+          out.events.push(...comp.getAllSubcomponents('vevent').filter((v) => !v.hasProperty('recurrence-id')));
+        }
       }
     }
   } finally {
@@ -96,8 +100,15 @@ maybe('PST groupware items → iCalendar / vCard (readpst as oracle)', () => {
     expect(ours.events.map(key).sort()).toEqual(theirs.events.map(key).sort());
     for (const v of ours.events) {
       const same = theirs.events.find((t) => key(t) === key(v))!;
-      const rrule = (c: ICAL.Component) => (c.getFirstPropertyValue('rrule') as ICAL.Recur | null)?.freq;
-      expect(rrule(v)).toBe(rrule(same));
+      const rrule = (c: ICAL.Component) => c.getFirstPropertyValue('rrule') as ICAL.Recur | null;
+      expect(rrule(v)?.freq).toBe(rrule(same)?.freq);
+      // the same weekdays as readpst (which takes them from the pattern, as Outlook shows them)
+      expect(rrule(v)?.parts.BYDAY).toEqual(rrule(same)?.parts.BYDAY);
+    }
+    // every series shown on its own days at its own local time: DTSTART inside its RRULE
+    for (const series of ours.texts.flatMap((t) => wallSeries(t))) {
+      expect([series.summary, series.offPattern]).toEqual([series.summary, []]);
+      if (series.byDay) expect(series.byDay).toContain(series.start.split(' ')[1]);
     }
     // readpst's FN is the "file as" name (and mis-decodes ANSI CJK): compare the addresses
     expect(ours.cards.map((c) => emailsOf(c).join(',')).sort()).toEqual(
