@@ -134,3 +134,56 @@ describe('normalizeVCards: files and cards', () => {
     expect(linesOf(o.text)).toContain(`NOTE:${'ä€😀'.repeat(40)}`);
   });
 });
+
+describe('normalizeVCards: version conversion', () => {
+  it('3.0 → 4.0: TYPE=PREF becomes PREF=1, types lower case, dates basic, GEO a geo: URI, LABEL kept as X-LABEL', () => {
+    const o = one(crlf(['BEGIN:VCARD', 'VERSION:3.0', 'FN:A', 'N:A;;;;', 'TEL;TYPE=WORK,VOICE,PREF:+1 555', 'BDAY;VALUE=date:1980-03-22', 'REV:2012-03-05T13:32:54Z', 'GEO:37.386013;-122.082932', 'LABEL;TYPE=HOME:Street 1\\nTown', 'END:VCARD']), { ...opts, vcardVersion: '4.0' });
+    expect(linesOf(o.text)).toEqual(expect.arrayContaining(['VERSION:4.0', 'TEL;TYPE=work,voice;PREF=1:+1 555', 'BDAY:19800322', 'REV:20120305T133254Z', 'GEO:geo:37.386013,-122.082932', 'X-LABEL;TYPE=home:Street 1\\nTown']));
+    expect(o.repairs).toContain('not defined in vCard 4.0, carried as X- properties: LABEL');
+  });
+
+  it('4.0 → 3.0: PREF=1, data: URI photo, tel: URI, geo: URI and 4.0-only properties', () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const o = one(crlf(['BEGIN:VCARD', 'VERSION:4.0', 'FN:S', 'N:S;;;;', 'UID:urn:uuid:5f4c7f0e-1f1a-4f6e-9d38-0d7c7a5e8c11', 'TEL;VALUE=uri;TYPE="work,voice";PREF=1:tel:+1-418-656-9254;ext=102', `PHOTO:data:image/png;base64,${png.toString('base64')}`, 'GEO:geo:46.77,-71.28', 'GENDER:M', 'END:VCARD']));
+    const lines = linesOf(o.text);
+    expect(lines).toEqual(expect.arrayContaining(['TEL;TYPE=WORK,VOICE,PREF:+1-418-656-9254\\;ext=102', `PHOTO;ENCODING=b;TYPE=PNG:${png.toString('base64')}`, 'GEO:46.77;-71.28', 'X-GENDER:M']));
+    expect(o.uid).toBe('urn:uuid:5f4c7f0e-1f1a-4f6e-9d38-0d7c7a5e8c11');
+    expect(lines).toContain('UID:urn:uuid:5f4c7f0e-1f1a-4f6e-9d38-0d7c7a5e8c11');
+  });
+
+  it('keeps a 2.1 AGENT with an embedded vCard as its 3.0 text value', () => {
+    const o = one(crlf(['BEGIN:VCARD', 'VERSION:2.1', 'N:Boss;Big', 'AGENT:', 'BEGIN:VCARD', 'VERSION:2.1', 'N:Friday;Fred', 'TEL;WORK:1', 'END:VCARD', 'TEL;HOME:2', 'END:VCARD']));
+    expect(linesOf(o.text)).toEqual(expect.arrayContaining(['AGENT:BEGIN:VCARD\\nVERSION:2.1\\nN:Friday\\;Fred\\nTEL\\;WORK:1\\nEND:VCARD\\n', 'TEL;TYPE=HOME:2']));
+  });
+
+  it('converts a group card written by vcard.ts (X-ADDRESSBOOKSERVER-*) to KIND/MEMBER in 4.0', () => {
+    const o = one(crlf(['BEGIN:VCARD', 'VERSION:3.0', 'FN:Team', 'N:Team;;;;', 'X-ADDRESSBOOKSERVER-KIND:group', 'X-ADDRESSBOOKSERVER-MEMBER:mailto:a@example.com', 'UID:g1', 'END:VCARD']), { ...opts, vcardVersion: '4.0' });
+    expect(linesOf(o.text)).toEqual(expect.arrayContaining(['KIND:group', 'MEMBER:mailto:a@example.com']));
+  });
+});
+
+describe('normalizeVCards: what cannot be repaired is named', () => {
+  it('gives a second card reusing a UID a derived one, keeping the old as X-ORIGINAL-UID', () => {
+    const r = normalizeVCards(crlf(['BEGIN:VCARD', 'VERSION:3.0', 'FN:A', 'UID:same', 'END:VCARD', 'BEGIN:VCARD', 'VERSION:3.0', 'FN:B', 'UID:same', 'END:VCARD']), opts);
+    expect(r.objects.map((o) => o.uid)).toEqual(['same', uidFromItemId(`${opts.source}#2`)]);
+    expect(linesOf(r.objects[1]!.text)).toContain('X-ORIGINAL-UID:same');
+  });
+
+  it('reports text outside any card, and input without a card', () => {
+    const r = normalizeVCards(crlf(['garbage', 'BEGIN:VCARD', 'VERSION:3.0', 'FN:A', 'END:VCARD']), opts);
+    expect(r.objects).toHaveLength(1);
+    expect(r.failures).toEqual([{ what: `${opts.source} line(s) 1`, reason: 'text outside BEGIN:VCARD … END:VCARD not carried' }]);
+    expect(normalizeVCards('hello', opts)).toEqual({ objects: [], failures: [{ what: opts.source, reason: 'no vCard (BEGIN:VCARD … END:VCARD) found' }] });
+  });
+
+  it('refuses base64 of an impossible length (a character missing) by name and length', () => {
+    const o = one(crlf(['BEGIN:VCARD', 'VERSION:3.0', 'FN:P', 'N:P;;;;', `PHOTO;ENCODING=b;TYPE=JPEG:${'QUJD'.repeat(10)}RA=`, 'END:VCARD']));
+    expect(o.warnings).toEqual(['vCard #1 "P": PHOTO: base64 of 43 characters is not valid; not carried']);
+  });
+
+  it('removes control characters from values, naming the property', () => {
+    const o = one(crlf(['BEGIN:VCARD', 'VERSION:2.1', 'FN:C', 'FBURL;ENCODING=QUOTED-PRINTABLE:http://x/=0C', 'END:VCARD']));
+    expect(linesOf(o.text)).toContain('FBURL:http://x/');
+    expect(o.repairs).toContain('FBURL: 1 control character(s) removed');
+  });
+});

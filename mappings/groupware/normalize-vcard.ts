@@ -182,6 +182,15 @@ function normalizeCard(card: RawCard, opts: NormalizeOptions, usedUids: Set<stri
 
   const what = describe(card, converted);
 
+  // Control characters (other than tab) are not allowed in a vCard value (RFC 6350 §3.3).
+  converted = converted.map((p) => {
+    // eslint-disable-next-line no-control-regex
+    const clean = p.value.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+    if (clean === p.value) return p;
+    repairs.push(`${p.name}: ${p.value.length - clean.length} control character(s) removed`);
+    return { ...p, value: clean };
+  });
+
   // Properties a card may hold once (RFC 2426/6350 cardinality): later ones carried as X-<name>.
   const seen = new Set<string>();
   const extra: string[] = [];
