@@ -9,18 +9,35 @@ import { contactToVCard, groupToVCard, type VCardVersion } from '../../mappings/
 import type { ItemContent, ItemKind, ItemMeta } from '../../src/model/types.js';
 import { coerceError, FatalError, ItemError, isTransient } from '../../src/util/errors.js';
 import { messageError, type EwsMessage } from './client.js';
-import { contactFromEws, eventFromEws, groupFromEws, taskFromEws } from './groupware.js';
+import { ExAddressBook, exAddressesOf } from './addresses.js';
+import { attachmentsOf } from './attachments.js';
+import { contactFromEws, eventFromEws, groupFromEws, taskFromEws, type ItemContext } from './groupware.js';
 import { attr, kid, kids, textOf, type XmlElement } from './xml.js';
 
 export interface GroupwareOptions {
   /** vCard version written for contacts (default 3.0). */
   vcardVersion?: VCardVersion;
+  /** The directory's legacyExchangeDN → mail table (from the directory sync), used before ResolveNames. */
+  legacyDnTable?: ReadonlyMap<string, string>;
+  /** Attachments of calendar items and tasks larger than this are not fetched (a note names them); default 25 MiB. */
+  maxAttachmentBytes?: number;
 }
 
 export interface GroupwareApi {
-  getItems(ids: string[]): Promise<EwsMessage[]>;
+  /** GetItem AllProperties (plus `extraProps`, e.g. the zone properties of calendar items). */
+  getItems(ids: string[], extraProps?: string[]): Promise<EwsMessage[]>;
   getAttachments(ids: string[]): Promise<EwsMessage[]>;
+  /** ResolveNames for one entry: the response message, undefined when it found nothing. */
+  resolveName?(entry: string): Promise<XmlElement | undefined>;
+  /** The run's EX address book (shared across mailboxes). */
+  addressBook?: ExAddressBook;
+  /** The zone properties to ask for with calendar items (rq.calendarZoneProps). */
+  zoneProps?: string[];
+  /** Notes about one converted item (zone taken as UTC, unresolved addresses, attachments left out). */
+  onNotes?(itemId: string, notes: string[]): void;
 }
+
+const DEFAULT_MAX_ATTACHMENT = 25 * 1024 * 1024;
 
 const ELEMENT_KIND: Record<string, ItemKind> = { CalendarItem: 'event', Contact: 'contact', DistributionList: 'contact', Task: 'task' };
 
@@ -54,21 +71,46 @@ async function photoOf(contact: XmlElement, api: GroupwareApi): Promise<{ mimeTy
   return { mimeType: (textOf(file, 'ContentType') ?? textOf(att, 'ContentType') ?? 'image/jpeg').trim(), data: Buffer.from(content.replace(/\s+/g, ''), 'base64') };
 }
 
+/** Resolves the EX addresses of `els` not known yet; a failed lookup leaves them unresolved (noted per item). */
+async function resolveAddresses(els: XmlElement[], api: GroupwareApi): Promise<void> {
+  const dns = els.flatMap(exAddressesOf);
+  const ask = api.resolveName?.bind(api);
+  if (dns.length && api.addressBook && ask) await api.addressBook.resolve(dns, ask);
+}
+
 async function convertOne(itemId: string, el: XmlElement, kind: ItemKind, api: GroupwareApi, opts: GroupwareOptions): Promise<string> {
   const elementKind = ELEMENT_KIND[el.localName];
   if (elementKind !== kind) throw new ItemError(`${el.localName} (${textOf(el, 'ItemClass') ?? 'no class'}) in a ${kind} folder is not migrated`, 'EWS_UNSUPPORTED_ITEM');
-  switch (el.localName) {
-    case 'CalendarItem': return eventToICalendar(eventFromEws(itemId, el, await occurrencesOf(el, api)));
-    case 'Contact': return contactToVCard(contactFromEws(itemId, el, await photoOf(el, api)), opts.vcardVersion);
-    case 'DistributionList': return groupToVCard(groupFromEws(itemId, el), opts.vcardVersion).text;
-    default: return taskToICalendar(taskFromEws(itemId, el));
+  const book = api.addressBook ?? new ExAddressBook(opts.legacyDnTable);
+  const ctx: ItemContext = { notes: [], resolveEx: (dn) => book.get(dn) };
+  try {
+    switch (el.localName) {
+      case 'CalendarItem': {
+        const occurrences = await occurrencesOf(el, api);
+        await resolveAddresses([el, ...occurrences.values()], { ...api, addressBook: book });
+        const ev = eventFromEws(itemId, el, occurrences, ctx);
+        const attachments = await attachmentsOf(el, api, ctx, opts.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT);
+        return eventToICalendar(attachments.length ? { ...ev, attachments } : ev);
+      }
+      case 'Contact': return contactToVCard(contactFromEws(itemId, el, await photoOf(el, api)), opts.vcardVersion);
+      case 'DistributionList':
+        await resolveAddresses([el], { ...api, addressBook: book });
+        return groupToVCard(groupFromEws(itemId, el, ctx), opts.vcardVersion).text;
+      default: {
+        const task = taskFromEws(itemId, el);
+        const attachments = await attachmentsOf(el, api, ctx, opts.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT);
+        return taskToICalendar(attachments.length ? { ...task, attachments } : task);
+      }
+    }
+  } finally {
+    if (ctx.notes.length) api.onNotes?.(itemId, ctx.notes);
   }
 }
 
 /** Converts one batch; yields each item's bytes or its error. Transient failures propagate (the engine retries the read). */
 export async function* convertGroupware(batch: ItemMeta[], kind: ItemKind, api: GroupwareApi, opts: GroupwareOptions):
 AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
-  const msgs = await api.getItems(batch.map((m) => ewsId(m.id)));
+  const msgs = await api.getItems(batch.map((m) => ewsId(m.id)), kind === 'event' ? api.zoneProps : undefined);
   for (const [i, meta] of batch.entries()) {
     const m = msgs[i];
     if (!m || !m.ok) {

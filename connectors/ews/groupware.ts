@@ -4,13 +4,16 @@
  *
  * Recurrence patterns and ranges follow the EWS schema (types.xsd: DailyRecurrence,
  * WeeklyRecurrence, Absolute/RelativeMonthlyRecurrence, Absolute/RelativeYearlyRecurrence;
- * NoEnd/EndDate/NumberedRecurrence). Time zones come as Windows names (StartTimeZone/@Id) and are
- * mapped to IANA; a zone that cannot be mapped leaves the times in UTC (same instants).
+ * NoEnd/EndDate/NumberedRecurrence). Time zones: see time-zone.ts (a name → IANA, a definition →
+ * CustomZone, a named zone nobody knows → this item's error, no zone at all → UTC with a note).
+ * EX (X.500) organizers/attendees are resolved through ItemContext.resolveEx; one that does not
+ * resolve keeps its name without an address (the converter then leaves it out) and the item's
+ * log line names it: an X.500 DN is never written as mailto.
  */
-import { windowsToIana, wallClock } from '../../mappings/groupware/time-zones.js';
 import { uidFromItemId } from '../../mappings/groupware/uid.js';
 import type { Attendee, CalendarEvent, Contact, ContactGroup, DateTimeValue, EventOccurrenceException, Recurrence, Task } from '../../src/model/groupware.js';
 import { ItemError } from '../../src/util/errors.js';
+import { itemZone, zonedWallClock, zoneOffset, type ItemZone } from './time-zone.js';
 import { attr, kid, kids, textOf, type XmlElement } from './xml.js';
 
 /** Raised for an item whose fields cannot be understood (bad dates, unknown pattern). */
@@ -24,13 +27,6 @@ function instant(itemId: string, el: XmlElement, name: string): Date | undefined
   const d = new Date(s.trim());
   if (Number.isNaN(d.getTime())) throw badItem(itemId, `invalid ${name} ${JSON.stringify(s.slice(0, 40))}`);
   return d;
-}
-
-const two = (n: number) => String(n).padStart(2, '0');
-function localDate(utc: Date, tzid: string | undefined): string {
-  if (!tzid) return utc.toISOString().slice(0, 10);
-  const w = wallClock(utc.getTime(), tzid);
-  return `${w.year}-${two(w.month)}-${two(w.day)}`;
 }
 
 export { uidFromItemId };
@@ -50,13 +46,6 @@ function body(el: XmlElement): { text?: string; html?: string } {
 function strings(el: XmlElement, name: string): string[] | undefined {
   const list = kids(kid(el, name), 'String').map((s) => s.textContent ?? '').filter((s) => s !== '');
   return list.length ? list : undefined;
-}
-
-function mailboxOf(el: XmlElement | undefined): { email?: string; name?: string } {
-  const m = kid(el, 'Mailbox');
-  const email = textOf(m, 'EmailAddress')?.trim();
-  const name = textOf(m, 'Name')?.trim();
-  return { ...(email ? { email } : {}), ...(name ? { name } : {}) };
 }
 
 const RESPONSE: Record<string, Attendee['status']> = { Accept: 'accepted', Decline: 'declined', Tentative: 'tentative' };
@@ -82,7 +71,8 @@ function days(itemId: string, s: string | undefined): string[] {
 }
 
 /** EWS Recurrence element → RRULE parts. */
-export function recurrenceOf(itemId: string, rec: XmlElement, tzid: string | undefined, allDay: boolean, startUtc: Date): Recurrence {
+export function recurrenceOf(itemId: string, rec: XmlElement, zone: ItemZone | string | undefined, allDay: boolean, startUtc: Date): Recurrence {
+  const z: ItemZone = typeof zone === 'string' ? { kind: 'iana', tzid: zone } : zone ?? { kind: 'none' };
   const [pattern, range] = kids(rec);
   if (!pattern || !range) throw badItem(itemId, 'recurrence without pattern or range');
   const interval = Number(textOf(pattern, 'Interval') ?? 1) || 1;
@@ -121,31 +111,71 @@ export function recurrenceOf(itemId: string, rec: XmlElement, tzid: string | und
     if (allDay) r.until = { utc: new Date(`${end}T00:00:00Z`), date: end };
     else {
       // Through the end of that local day: the occurrence on EndDate is included.
-      const local = wallClock(startUtc.getTime(), tzid ?? 'UTC');
       const endOfDay = new Date(`${end}T23:59:59Z`);
-      const offsetMs = tzid ? Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second) - Math.floor(startUtc.getTime() / 1000) * 1000 : 0;
-      r.until = { utc: new Date(endOfDay.getTime() - offsetMs) };
+      r.until = { utc: new Date(endOfDay.getTime() - zoneOffset(startUtc.getTime(), z) * 60_000) };
     }
   } else if (range.localName !== 'NoEndRecurrence') throw badItem(itemId, `unsupported recurrence range ${range.localName}`);
   return r;
 }
 
-/** The item's zone: StartTimeZone/@Id (Exchange 2010+), else the display name in TimeZone (2007). */
-function zoneOf(el: XmlElement): string | undefined {
-  const id = attr(kid(el, 'StartTimeZone'), 'Id') ?? textOf(el, 'StartTimeZoneId');
-  const byId = id ? windowsToIana(id) : undefined;
-  if (byId) return byId;
-  const name = textOf(el, 'TimeZone');
-  return name ? windowsToIana(name) : undefined;
+/** What converting one item learned beside its fields: notes for its log line, EX addresses resolved. */
+export interface ItemContext {
+  /** Notes for the item's log line (a zone taken as UTC, an address left out…). */
+  notes: string[];
+  /** legacyExchangeDN (any case) → SMTP; undefined when unknown. */
+  resolveEx?: (dn: string) => string | undefined;
 }
 
-function dtv(utc: Date, tzid: string | undefined, allDay: boolean): DateTimeValue {
-  return allDay ? { utc, date: localDate(utc, tzid) } : { utc, ...(tzid ? { tzid } : {}) };
+const newContext = (): ItemContext => ({ notes: [] });
+
+/** The item's zone (see time-zone.ts); a named zone nobody knows is this item's error, never UTC. */
+function zoneOf(itemId: string, el: XmlElement, ctx: ItemContext, inherited?: ItemZone): ItemZone {
+  const z = itemZone(el);
+  if (z.kind === 'unknown') throw badItem(itemId, `unknown time zone ${JSON.stringify(z.name)}: ${z.why}`);
+  if (z.kind === 'none') {
+    if (inherited) return inherited;
+    ctx.notes.push('no time zone given: times taken as UTC');
+  }
+  return z;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+function dtv(utc: Date, z: ItemZone, allDay: boolean): DateTimeValue {
+  if (allDay) {
+    if (z.kind === 'none') {
+      // No zone at all: the local midnight Exchange stored is the nearest UTC midnight (offsets are within ±12h).
+      const d = new Date(Math.round(utc.getTime() / 86_400_000) * 86_400_000);
+      return { utc, date: d.toISOString().slice(0, 10) };
+    }
+    const w = zonedWallClock(utc.getTime(), z);
+    return { utc, date: `${w.year}-${two(w.month)}-${two(w.day)}` };
+  }
+  if (z.kind === 'iana') return { utc, tzid: z.tzid };
+  if (z.kind === 'custom') return { utc, customZone: z.zone };
+  return { utc };
+}
+
+/** A person of an item: SMTP as given, an EX (X.500) address resolved, never an X.500 DN as an address. */
+function personOf(el: XmlElement | undefined, ctx: ItemContext, role: string): { email?: string; name?: string } {
+  const m = kid(el, 'Mailbox');
+  const address = textOf(m, 'EmailAddress')?.trim();
+  const name = textOf(m, 'Name')?.trim();
+  const routing = textOf(m, 'RoutingType')?.trim().toUpperCase();
+  let email: string | undefined = address;
+  if (address && (routing === 'EX' || address.startsWith('/'))) {
+    email = ctx.resolveEx?.(address);
+    if (!email) ctx.notes.push(`${role} ${JSON.stringify(name ?? address)}: Exchange address ${JSON.stringify(address)} not resolvable to SMTP, kept by name only`);
+  } else if (address && !address.includes('@')) {
+    email = undefined;
+    ctx.notes.push(`${role} ${JSON.stringify(name ?? address)}: ${routing ?? 'unknown'} address ${JSON.stringify(address)} is not an e-mail address, kept by name only`);
+  }
+  return { ...(email ? { email } : {}), ...(name ? { name } : {}) };
 }
 
 /** The fields of one calendar item (master, single or exception). */
-function eventFields(itemId: string, el: XmlElement, masterZone?: string): Omit<CalendarEvent, 'uid'> & { tzid?: string } {
-  const tzid = zoneOf(el) ?? masterZone;
+function eventFields(itemId: string, el: XmlElement, ctx: ItemContext, masterZone?: ItemZone): Omit<CalendarEvent, 'uid'> & { zone: ItemZone } {
+  const zone = zoneOf(itemId, el, ctx, masterZone);
   const allDay = textOf(el, 'IsAllDayEvent') === 'true';
   const start = instant(itemId, el, 'Start');
   if (!start) throw badItem(itemId, 'calendar item without Start');
@@ -155,21 +185,21 @@ function eventFields(itemId: string, el: XmlElement, masterZone?: string): Omit<
   const attendees: Attendee[] = [];
   for (const [list, role] of [['RequiredAttendees', 'required'], ['OptionalAttendees', 'optional'], ['Resources', 'resource']] as const) {
     for (const a of kids(kid(el, list), 'Attendee')) {
-      const p = mailboxOf(a);
-      if (p.email) attendees.push({ ...p, role, status: RESPONSE[textOf(a, 'ResponseType') ?? ''] ?? 'needs-action' });
+      const p = personOf(a, ctx, 'attendee');
+      if (p.email || p.name) attendees.push({ ...p, role, status: RESPONSE[textOf(a, 'ResponseType') ?? ''] ?? 'needs-action' });
     }
   }
-  const organizer = mailboxOf(kid(el, 'Organizer'));
+  const organizer = personOf(kid(el, 'Organizer'), ctx, 'organizer');
   return {
-    tzid,
+    zone,
     summary: textOf(el, 'Subject'),
     description: b.text,
     descriptionHtml: b.html,
     location: textOf(el, 'Location') || undefined,
-    start: dtv(start, tzid, allDay),
-    end: end ? dtv(end, tzid, allDay) : undefined,
+    start: dtv(start, zone, allDay),
+    end: end ? dtv(end, zone, allDay) : undefined,
     allDay,
-    organizer: organizer.email ? organizer : undefined,
+    organizer: organizer.email || organizer.name ? organizer : undefined,
     attendees: attendees.length ? attendees : undefined,
     reminderMinutes: reminder !== undefined && Number.isFinite(reminder) ? reminder : undefined,
     categories: strings(el, 'Categories'),
@@ -182,33 +212,38 @@ function eventFields(itemId: string, el: XmlElement, masterZone?: string): Omit<
 
 /**
  * A CalendarItem → CalendarEvent. `occurrences` holds the fetched exception items by ItemId
- * (from the master's ModifiedOccurrences).
+ * (from the master's ModifiedOccurrences); `ctx` collects the item's notes and resolves EX addresses.
  */
-export function eventFromEws(itemId: string, el: XmlElement, occurrences: Map<string, XmlElement> = new Map()): CalendarEvent {
-  const { tzid, ...fields } = eventFields(itemId, el);
+export function eventFromEws(itemId: string, el: XmlElement, occurrences: Map<string, XmlElement> = new Map(), ctx: ItemContext = newContext()): CalendarEvent {
+  const { zone, ...fields } = eventFields(itemId, el, ctx);
   const uid = textOf(el, 'UID')?.trim() || uidFromItemId(itemId);
   const ev: CalendarEvent = { uid, ...fields };
   const rec = kid(el, 'Recurrence');
-  if (rec && textOf(el, 'CalendarItemType') === 'RecurringMaster') {
-    ev.recurrence = recurrenceOf(itemId, rec, tzid, ev.allDay === true, ev.start.utc);
+  const type = textOf(el, 'CalendarItemType')?.trim();
+  if (type === 'Occurrence' || type === 'Exception') {
+    throw new ItemError(`EWS item ${itemId.slice(0, 24)}…: a single ${type === 'Exception' ? 'changed ' : ''}occurrence of a series (UID ${uid}): migrated with its series' master, not alone`, 'EWS_OCCURRENCE');
+  }
+  if (rec && type === 'RecurringMaster') {
+    const allDay = ev.allDay === true;
+    ev.recurrence = recurrenceOf(itemId, rec, zone, allDay, ev.start.utc);
     const exceptions: EventOccurrenceException[] = [];
     for (const occ of kids(kid(el, 'ModifiedOccurrences'), 'Occurrence')) {
       const original = instant(itemId, occ, 'OriginalStart');
       if (!original) throw badItem(itemId, 'modified occurrence without OriginalStart');
       const exEl = occurrences.get(attr(kid(occ, 'ItemId'), 'Id') ?? '');
-      const changes = exEl ? eventFields(itemId, exEl, tzid) : (() => {
+      const changes = exEl ? eventFields(itemId, exEl, ctx, zone) : (() => {
         const s = instant(itemId, occ, 'Start');
         const e = instant(itemId, occ, 'End');
-        return { start: s ? dtv(s, tzid, ev.allDay === true) : undefined, end: e ? dtv(e, tzid, ev.allDay === true) : undefined };
+        return { start: s ? dtv(s, zone, allDay) : undefined, end: e ? dtv(e, zone, allDay) : undefined };
       })();
-      const { tzid: _t, ...rest } = changes as ReturnType<typeof eventFields>;
-      exceptions.push({ recurrenceId: dtv(original, tzid, ev.allDay === true), changes: stripUndefined(rest) });
+      const { zone: _z, ...rest } = changes as ReturnType<typeof eventFields>;
+      exceptions.push({ recurrenceId: dtv(original, zone, allDay), changes: stripUndefined(rest) });
     }
     if (exceptions.length) ev.exceptions = exceptions;
     const deleted = kids(kid(el, 'DeletedOccurrences'), 'DeletedOccurrence').map((d) => {
       const s = instant(itemId, d, 'Start');
       if (!s) throw badItem(itemId, 'deleted occurrence without Start');
-      return dtv(s, tzid, ev.allDay === true);
+      return dtv(s, zone, allDay);
     });
     if (deleted.length) ev.deletedOccurrences = deleted;
   }
@@ -265,11 +300,11 @@ export function contactFromEws(itemId: string, el: XmlElement, photo?: { mimeTyp
 }
 
 /** A DistributionList → ContactGroup. */
-export function groupFromEws(itemId: string, el: XmlElement): ContactGroup {
+export function groupFromEws(itemId: string, el: XmlElement, ctx: ItemContext = newContext()): ContactGroup {
   return stripUndefined({
     uid: uidFromItemId(itemId),
     displayName: textOf(el, 'DisplayName') ?? '',
-    members: kids(kid(el, 'Members'), 'Member').map((m) => mailboxOf(m)),
+    members: kids(kid(el, 'Members'), 'Member').map((m) => personOf(m, ctx, 'member')),
     notes: body(el).text,
   });
 }

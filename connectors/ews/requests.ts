@@ -43,3 +43,13 @@ export function findItems(folderId: string, offset: number, max: number, fieldUr
 export function getAttachments(ids: string[]): string {
   return `<m:GetAttachment><m:AttachmentIds>${ids.map((id) => `<t:AttachmentId Id="${esc(id)}"/>`).join('')}</m:AttachmentIds></m:GetAttachment>`;
 }
+
+/** The properties that carry an item's time zone (GetItem AllProperties on Exchange 2010+ sends only the display name `TimeZone`). */
+export function calendarZoneProps(version: string): string[] {
+  return /^Exchange2007/i.test(version) ? ['calendar:MeetingTimeZone'] : ['calendar:StartTimeZone', 'calendar:EndTimeZone'];
+}
+
+/** One EX DN (or name) to resolve against the directory (ResolveNames takes one entry per request). */
+export function resolveNames(entry: string): string {
+  return `<m:ResolveNames ReturnFullContactData="false" SearchScope="ActiveDirectory"><m:UnresolvedEntry>${esc(entry)}</m:UnresolvedEntry></m:ResolveNames>`;
+}

@@ -19,7 +19,8 @@ import type { AccessCheck, Account, ChangePage, Container, ContainerStats, FlagC
 import { FatalError, ItemError, reasonOf } from '../../src/util/errors.js';
 import { Semaphore } from '../../src/util/semaphore.js';
 import { EwsTransport, messageError, type EwsEndpoint, type EwsMailboxIdentity, type EwsMessage } from './client.js';
-import { convertGroupware, ewsId, type GroupwareOptions } from './convert.js';
+import { ExAddressBook } from './addresses.js';
+import { convertGroupware, ewsId, type GroupwareApi, type GroupwareOptions } from './convert.js';
 import * as rq from './requests.js';
 import { attr, kid, kids, textOf, type XmlElement } from './xml.js';
 
@@ -62,8 +63,12 @@ export class EwsSource implements SourceConnector {
   readonly name = 'ews';
   private readonly transport: EwsTransport;
 
+  /** EX (legacyExchangeDN) → SMTP answers, shared by the run's mailboxes. */
+  readonly addressBook: ExAddressBook;
+
   constructor(ep: EwsEndpoint, private readonly log: Logger, private readonly perMailbox: number, private readonly opts: GroupwareOptions = {}) {
     this.transport = new EwsTransport(ep, log);
+    this.addressBook = new ExAddressBook(opts.legacyDnTable);
   }
 
   get requests(): number {
@@ -76,7 +81,7 @@ export class EwsSource implements SourceConnector {
   }
 
   async openMailbox(account: Account): Promise<SourceMailbox> {
-    return new EwsMailbox(this.transport, { smtp: account.login, password: account.password }, new Semaphore(this.perMailbox), this.log.child({ mailbox: account.login }), this.opts);
+    return new EwsMailbox(this.transport, { smtp: account.login, password: account.password }, new Semaphore(this.perMailbox), this.log.child({ mailbox: account.login }), this.opts, this.addressBook);
   }
 
   async close(): Promise<void> {
@@ -89,7 +94,7 @@ interface FolderInfo { id: string; parentId?: string; name: string; folderClass:
 export class EwsMailbox implements SourceMailbox {
   constructor(
     private readonly t: EwsTransport, private readonly who: EwsMailboxIdentity, private readonly cap: Semaphore,
-    private readonly log: Logger, private readonly opts: GroupwareOptions,
+    private readonly log: Logger, private readonly opts: GroupwareOptions, private readonly addressBook = new ExAddressBook(opts.legacyDnTable),
   ) {}
 
   private call(body: string): Promise<EwsMessage[]> {
@@ -273,11 +278,24 @@ export class EwsMailbox implements SourceMailbox {
   async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
     for (const batch of batches(items)) {
       if (c.kind === 'mail') yield* this.readMail(batch);
-      else yield* convertGroupware(batch, c.kind, {
-        getItems: (ids) => this.call(rq.getItems(ids, { base: 'AllProperties' })),
-        getAttachments: (ids) => this.call(rq.getAttachments(ids)),
-      }, this.opts);
+      else yield* convertGroupware(batch, c.kind, this.groupwareApi(c), this.opts);
     }
+  }
+
+  private groupwareApi(c: Container): GroupwareApi {
+    const folder = c.path.join('/');
+    return {
+      getItems: (ids, extra) => this.call(rq.getItems(ids, { base: 'AllProperties', fieldUris: extra })),
+      getAttachments: (ids) => this.call(rq.getAttachments(ids)),
+      resolveName: async (dn) => {
+        const [m] = await this.call(rq.resolveNames(dn));
+        // ErrorNameResolutionNoResults: nobody by that DN (left unresolved); several results come as a Warning with the set.
+        return m && m.code !== 'ErrorNameResolutionNoResults' && kid(m.el, 'ResolutionSet') ? m.el : undefined;
+      },
+      addressBook: this.addressBook,
+      zoneProps: rq.calendarZoneProps(this.t.ep.version),
+      onNotes: (itemId, notes) => this.log.warn({ folder, item: itemId.slice(0, 24), notes }, 'item converted with notes'),
+    };
   }
 
   private async *readMail(batch: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
