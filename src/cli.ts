@@ -12,6 +12,11 @@ const positiveInt = (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return n;
 };
+const nonNegativeInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+};
 const configOption = ['-c, --config <file>', 'migration config (YAML)', 'migration.yaml'] as const;
 
 program
@@ -80,6 +85,8 @@ program.command('reconcile')
   .option('--format <format>', 'text | json | csv', 'text')
   .option('--out <file>', 'write to a file instead of stdout')
   .option('--show-subjects', 'show subjects and raw Message-IDs of the differing items (otherwise named by folder, UID, date, size and a hash)')
+  .option('--years-back <n>', 'calendars: compare occurrences from n years before now (default 2)', nonNegativeInt)
+  .option('--years-ahead <n>', 'calendars: compare occurrences up to n years after now (default 5)', nonNegativeInt)
   .action(async (o) => finish((await import('./commands/reconcile.js')).reconcileCommand(o)));
 
 program.command('enqueue')

@@ -26,7 +26,7 @@
 import type { Logger } from 'pino';
 import { collectionRef, parseCollectionRef } from '../../mappings/groupware-collections.js';
 import { contentHash } from '../../mappings/content-hash.js';
-import { normalizeGroupware, type NormalizedObject, type NormalizeOptions } from '../../mappings/groupware/normalize.js';
+import { itemSeed, normalizeGroupware, type NormalizedObject, type NormalizeOptions } from '../../mappings/groupware/normalize.js';
 import type {
   AccessCheck, Account, ItemContent, ItemKind, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
@@ -257,7 +257,7 @@ export function parseTargetId(id: string): { name: string; etag?: string } {
  * items itself, so that each object is one item with its own state. Pure.
  */
 export function normalizedForPut(ref: string, item: ItemContent, opts: DavWriteOptions): { object: NormalizedObject; content: Buffer; warnings: string[] } {
-  const result = normalizeGroupware(item.content, { ...opts, source: `${ref}/${item.meta.id}` });
+  const result = normalizeGroupware(item.content, { ...opts, source: itemSeed(ref, item.meta.id) });
   if (result.failures.length > 0) {
     const what = result.failures.map((f) => `${f.what}: ${f.reason}`).join('; ');
     throw new ItemError(result.objects.length > 0 ? `part of the item cannot be written (${what})` : what, 'INVALID_OBJECT');

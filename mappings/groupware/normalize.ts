@@ -17,6 +17,14 @@ export function groupwareFormat(input: Buffer | string): 'vcard' | 'vcalendar' |
   return m ? (m[1]!.toLowerCase() as 'vcard' | 'vcalendar') : undefined;
 }
 
+/**
+ * The `source` seed of one item on its way into collection `ref`: the DAV target's PUT and the
+ * reconciliation must use the same, or a UID made for an object without one would differ.
+ */
+export function itemSeed(ref: string, itemId: string): string {
+  return `${ref}/${itemId}`;
+}
+
 /** One source item's bytes → one object per UID (or failures naming each object that cannot be repaired). */
 export function normalizeGroupware(input: Buffer | string, opts: NormalizeOptions): NormalizeResult {
   const format = groupwareFormat(input);

@@ -6,7 +6,7 @@
  * derived UID comes out the same). UMS side: the objects as stored (TargetMailbox.objects).
  */
 import { parseCollectionRef } from '../../mappings/groupware-collections.js';
-import { normalizeGroupware, type NormalizeOptions } from '../../mappings/groupware/normalize.js';
+import { itemSeed, normalizeGroupware, type NormalizeOptions } from '../../mappings/groupware/normalize.js';
 import type { Container, SourceMailbox, TargetMailbox } from '../model/types.js';
 import { compareCollection, type CollectionComparison, type SideObject } from './groupware-compare.js';
 import type { ExpansionWindow } from './groupware-expand.js';
@@ -46,7 +46,7 @@ export async function reconcileCollection(
           sourceFailures.push({ origin, what: 'the item', reason: `cannot be read: ${r.error.message}` });
           continue;
         }
-        const n = normalizeGroupware(r.content, { ...opts.normalize, source: `${ref}/${r.meta.id}` });
+        const n = normalizeGroupware(r.content, { ...opts.normalize, source: itemSeed(ref, r.meta.id) });
         for (const f of n.failures) sourceFailures.push({ origin, what: f.what, reason: f.reason });
         for (const o of n.objects) sourceObjects.push({ origin, text: o.text });
       }
