@@ -1,6 +1,7 @@
 import iconv from 'iconv-lite';
 import { normalizeVCards } from './normalize-vcard.js';
 import { uidFromItemId } from './uid.js';
+import { contactToVCard, groupToVCard } from './vcard.js';
 
 const opts = { source: 'alice/Contacts/export.vcf' };
 const crlf = (lines: string[]): string => lines.join('\r\n') + '\r\n';
@@ -185,5 +186,21 @@ describe('normalizeVCards: what cannot be repaired is named', () => {
     const o = one(crlf(['BEGIN:VCARD', 'VERSION:2.1', 'FN:C', 'FBURL;ENCODING=QUOTED-PRINTABLE:http://x/=0C', 'END:VCARD']));
     expect(linesOf(o.text)).toContain('FBURL:http://x/');
     expect(o.repairs).toContain('FBURL: 1 control character(s) removed');
+  });
+});
+
+describe('normalizeVCards: cards our own converter (vcard.ts) writes', () => {
+  it.each(['3.0', '4.0'] as const)('passes a contact and a group in %s through byte for byte', (vcardVersion) => {
+    const contact = {
+      uid: 'c-1', displayName: 'Jörg Müller, Dr.', givenName: 'Jörg', familyName: 'Müller', notes: 'a;b,c\nd', birthday: '1970-01-02', categories: ['A', 'B'],
+      emails: [{ address: 'j@example.de', kind: 'work' as const, preferred: true }], phones: [{ number: '+49 1', kind: 'cell' as const }],
+      photo: { mimeType: 'image/jpeg', data: fakeJpeg(400) },
+    };
+    const card = contactToVCard(contact, vcardVersion);
+    const o = one(card, { ...opts, vcardVersion });
+    expect(o.text).toBe(card);
+    expect([o.uid, o.repairs, o.warnings]).toEqual(['c-1', [], []]);
+    const group = groupToVCard({ uid: 'g-1', displayName: 'Team', members: [{ email: 'a@example.com' }] }, vcardVersion).text;
+    expect(one(group, { ...opts, vcardVersion }).text).toBe(group);
   });
 });
