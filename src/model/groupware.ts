@@ -38,7 +38,7 @@ export interface ZonePeriod {
   fromYear?: number;
   /** UTC offset in minutes in standard time, east positive (CET: +60; Windows Bias -60). */
   standardOffset: number;
-  /** Daylight saving time; absent when this period has none. */
+  /** Daylight saving time; absent when this period has none. `offset` is the whole UTC offset in minutes east while it is in force (CEST: +120; Windows Bias + DaylightBias negated), not the difference. */
   daylight?: { offset: number; start: ZoneTransitionRule; end: ZoneTransitionRule };
 }
 
