@@ -14,6 +14,8 @@ import { DavTarget, type DavMailbox } from '../../connectors/dav/index.js';
 import { RoutedTarget } from '../../connectors/groupware-router.js';
 import { KopanoTreeSource } from '../../connectors/kopano/tree-source.js';
 import { runJob, type JobOptions } from '../../src/engine/job.js';
+import { windowAround } from '../../src/reconcile/groupware-expand.js';
+import { reconcileCollection } from '../../src/reconcile/groupware-run.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { DAV_SERVERS } from '../lab/dav-servers.js';
 import { observePuts, putViolations } from '../support/caldav-profile.js';
@@ -156,6 +158,25 @@ test.each(DAV_SERVERS)('calendar and contact exports of real clients → $name: 
 
     // A second run: nothing new, nothing written; made-up UIDs are the same as before.
     const uidsBefore = contacts.map(uidOf).sort();
+    // reconcile, to the occurrence: every collection equal, except the two objects that could not be
+    // repaired, which it names as unreadable on the source side with the reason.
+    const sourceMb = await src.openMailbox({ login: 'alice' });
+    const containers = await sourceMb.containers();
+    const window = windowAround(new Date('2027-06-01T00:00:00Z'), 2, 5);
+    const refs: [string, string][] = [['calendar:Calendar', 'Calendar'], ['calendar:Team', 'Team'], ['tasks:Tasks', 'Tasks'], ['addressbook:Contacts', 'Contacts']];
+    let compared = 0;
+    for (const [ref, id] of refs) {
+      const cmp = await reconcileCollection(sourceMb, mb, ref, containers.filter((c) => c.id === id), true, { window });
+      compared += cmp.instancesCompared;
+      const unexplained = cmp.diffs.filter((d) => d.kind !== 'unreadable');
+      expect({ ref, unexplained }).toEqual({ ref, unexplained: [] });
+      expect(cmp.matched).toBe(cmp.targetCount);
+      const unreadable = cmp.diffs.filter((d) => d.kind === 'unreadable').map((d) => d.reason ?? '');
+      expect(unreadable).toEqual(expected.failures.filter((f) => f.file.startsWith(`${id}/`)).map((f) => expect.stringContaining(f.contains)));
+    }
+    expect(compared).toBeGreaterThan(200);
+    await sourceMb.close();
+
     // Every object sent passed the CalDAV/CardDAV profile (what sabre/NextCloud enforce, and more).
     expect(putViolations(puts)).toEqual([]);
     const sent = puts.length;
