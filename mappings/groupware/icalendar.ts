@@ -154,9 +154,11 @@ function eventBody(ev: VEventInput, zones: Zones): ICAL.Component {
 /**
  * DTEND, always written: strict servers refuse what RFC 5545 allows. An all-day event without a
  * later end date lasts its one day (the RFC's meaning of a DATE DTSTART alone). A timed event
- * without an end (or ending at its start) takes no time (RFC 5545 §3.6.1): Cyrus 3.6 refuses
- * DTEND equal to DTSTART ("DTEND must occur after DTSTART") and refuses no DTEND at all, so the
- * zero length is written as DURATION:PT0S, which RFC 5545 and sabre/vobject accept.
+ * without an end (or ending at its start) takes no time (RFC 5545 §3.6.1): written as
+ * DURATION:PT0S, which RFC 5545, sabre/NextCloud (the UMS) and Radicale accept, as the
+ * normalisation stage does. Cyrus 3.6 refuses every zero-length form ("DTEND must occur after
+ * DTSTART" for no DTEND, DTEND = DTSTART and PT0S alike: connectors/dav/dav-shapes.test.ts); a
+ * made-up length would change the data, so that refusal stays Cyrus's.
  */
 function endOf(c: ICAL.Component, ev: VEventInput, zones: Zones, allDay: boolean): void {
   if (allDay) {

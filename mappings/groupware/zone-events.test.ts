@@ -107,7 +107,7 @@ describe('mappings/groupware: zones in events and tasks', () => {
     expect(starts(parse(text), 4).map((d) => d.toISOString())).toEqual(['2024-05-06T08:00:00.000Z', '2024-05-08T12:00:00.000Z']);
   });
 
-  it('gives a timed event without an end a zero DURATION (Cyrus refuses DTEND = DTSTART), an all-day one its day', () => {
+  it('gives a timed event without an end a zero DURATION (the RFC meaning; no DTEND = DTSTART), an all-day one its day', () => {
     const timed = eventToICalendar({ uid: 'no-end', start: { utc: new Date('2024-05-06T08:00:00Z'), tzid: 'Europe/Berlin' } });
     expect(timed).toContain('DURATION:PT0S');
     expect(timed).not.toContain('DTEND');
