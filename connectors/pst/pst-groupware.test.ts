@@ -127,6 +127,8 @@ maybe('PST groupware items → iCalendar / vCard (readpst as oracle)', () => {
     const moved = cal.getAllSubcomponents('vevent').filter((v) => v.hasProperty('recurrence-id'));
     expect(moved.map((v) => [(v.getFirstPropertyValue('recurrence-id') as ICAL.Time).toJSDate().toISOString(), startOf(v)]))
       .toEqual([['2016-08-23T15:00:00.000Z', '2016-08-23T16:00:00.000Z'], ['2016-08-30T15:00:00.000Z', '2016-08-30T17:00:00.000Z']]);
+    // its moved occurrences are stored as hidden attached messages: not user attachments
+    expect(ours.texts.join('')).not.toMatch(/^ATTACH/m);
     expect(ours.groups).toHaveLength(1);
     expect(ours.groups[0]!.getAllProperties('x-addressbookserver-member').map((p) => p.getFirstValue()))
       .toEqual(['mailto:contact1@rjohnson.id.au', 'mailto:dist1@rjohnson.id.au', 'mailto:dist2@rjohnson.id.au']);
