@@ -1,6 +1,7 @@
 /**
  * EWS (the msw simulator, in-process) → engine → mail into the in-memory IMAP-like target,
- * calendars, contacts and tasks into a real Radicale (test/lab/radicale.sh). Radicale accepts
+ * calendars, contacts and tasks into both lab DAV servers (Radicale, and the strict Cyrus httpd:
+ * test/lab/dav-servers.ts), every PUT checked with the CalDAV/CardDAV profile validator. Both accept
  * every object the converters make (VTIMEZONE, RRULE/EXDATE/RECURRENCE-ID, all-day, vCard 3.0
  * with a photo, a group); the DST meeting reads back with its local times; a delta after changes
  * in Exchange is one If-Match PUT for the changed meeting, one new task, one DELETE for the deleted
@@ -14,7 +15,8 @@ import { setupServer } from 'msw/node';
 import pino from 'pino';
 import { runJob, type JobOptions } from '../src/engine/job.js';
 import { SqliteStateStore } from '../src/state/sqlite.js';
-import { createDavUser, startRadicale, type RadicaleInfo } from '../test/lab/radicale.js';
+import { DAV_SERVERS } from '../test/lab/dav-servers.js';
+import { observePuts, putViolations } from '../test/support/caldav-profile.js';
 import { MemoryTarget } from '../test/support/memory-connectors.js';
 import { DavTarget } from './dav/index.js';
 import { resourceName } from './dav/objects.js';
@@ -35,14 +37,12 @@ const options = (over: Partial<JobOptions> = {}): JobOptions => ({
   ...over,
 });
 
-// msw intercepts node's http: requests to Radicale pass through untouched.
+// msw intercepts node's http: requests to the DAV servers pass through untouched.
 const server = setupServer();
-let lab: RadicaleInfo;
 let dir: string;
 let store: SqliteStateStore;
 beforeAll(async () => {
   server.listen({ onUnhandledRequest: 'bypass' });
-  lab = await startRadicale();
 }, 120_000);
 afterAll(() => server.close());
 beforeEach(async () => {
@@ -72,7 +72,8 @@ function occurrences(text: string): { start: string; summary: string }[] {
   return out;
 }
 
-test('EWS mailbox → IMAP (mail) + Radicale (calendar, contacts, tasks); delta after changes; re-run writes nothing', async () => {
+test.each(DAV_SERVERS)('EWS mailbox → IMAP (mail) + $name (calendar, contacts, tasks); delta after changes; re-run writes nothing', async (entry) => {
+  const lab = await entry.start();
   const sim = new EwsSim();
   sim.addUser('svc-migrate', 'S3cret!', { canImpersonate: true });
   server.resetHandlers(...sim.handlers());
@@ -81,9 +82,10 @@ test('EWS mailbox → IMAP (mail) + Radicale (calendar, contacts, tasks); delta 
     url: sim.url, auth: { mode: 'basic', username: 'svc-migrate', password: 'S3cret!' }, impersonation: true, tlsVerify: true, version: 'Exchange2013_SP1',
     maxConcurrent: 4, retry: { attempts: 8, baseDelayMs: 1, maxDelayMs: 10 }, maxBackoffMs: 50, timeoutMs: 10_000,
   }, log, 3);
-  const user = await createDavUser('ews');
+  const user = await lab.createUser('ews');
   const mail = new MemoryTarget();
   const dav = new DavTarget({ url: lab.url, allowInsecure: true, tlsVerify: true, maxConnections: 4 }, log);
+  const sent = observePuts(dav.http);
   const targets = new RoutedTarget(mail, dav);
   const job = [{ source: { login: ALICE }, target: user }];
   const puts = () => [dav.http.sent.get('PUT If-None-Match') ?? 0, dav.http.sent.get('PUT If-Match') ?? 0, dav.http.sent.get('DELETE') ?? 0];
@@ -95,14 +97,14 @@ test('EWS mailbox → IMAP (mail) + Radicale (calendar, contacts, tasks); delta 
     // Mail only in IMAP; the groupware folders are collections named after them.
     expect([...mail.folders.keys()].some((k) => /Kalender|Kontakte|Aufgaben/.test(k))).toBe(false);
     const mb = await dav.openMailbox(user);
-    expect((await mb.list()).sort()).toEqual(['addressbook:Kontakte', 'calendar:Kalender', 'tasks:Aufgaben']);
+    expect((await mb.list()).sort()).toEqual([...lab.defaults, 'addressbook:Kontakte', 'calendar:Kalender', 'tasks:Aufgaben'].sort());
     const subjects = async (ref: string) => (await mb.inventory(ref, { subjects: true })).map((i) => i.subject).sort();
     expect(await subjects('addressbook:Kontakte')).toEqual(['Ann Lee', 'Jörg Müller', 'Team']);
     expect(await subjects('tasks:Aufgaben')).toEqual(['Bericht schreiben', 'Erledigt']);
     expect(await subjects('calendar:Kalender')).toHaveLength(3);
     expect(puts()).toEqual([8, 0, 0]);
 
-    // The meeting as Radicale serves it: 10:00 Berlin across the DST change, one moved, one cancelled.
+    // The meeting as the server serves it: 10:00 Berlin across the DST change, one moved, one cancelled.
     const uid = seeded.meeting.fields.get('UID')?.replace(/<[^>]+>/g, '') ?? '';
     const calPath = (await mb.ensure('calendar:Kalender')).epoch;
     const get = async () => (await dav.http.request({ method: 'GET', url: new URL(calPath + resourceName(uid, 'VEVENT'), lab.url) }, user)).body;
@@ -131,6 +133,7 @@ test('EWS mailbox → IMAP (mail) + Radicale (calendar, contacts, tasks); delta 
     const r3 = await runJob({ store, sources: src, targets, log }, job, options());
     expect([r3.copied, r3.deleted, r3.failed]).toEqual([0, 0, 0]);
     expect(puts()).toEqual([9, 1, 2]);
+    expect(putViolations(sent)).toEqual([]);
     await mb.close();
   } finally {
     await src.close();
