@@ -5,9 +5,11 @@
  * mailbox) and retries. NTLM authenticates a connection: each request borrows an authenticated
  * keep-alive connection of its own (one socket per agent), and a new one does the handshake.
  *
- * Retries (src/util/retry.ts): ErrorServerBusy waits at least its BackOffMilliseconds; HTTP
- * 503/429/502/504 at least their Retry-After; dropped connections and timeouts with the usual
- * backoff. A slot of the caps is held only while a request is on the wire, never while waiting.
+ * Retries (src/util/retry.ts): ErrorServerBusy (a fault or inside a response message) waits at
+ * least its BackOffMilliseconds; HTTP 503/429/502/504 at least their Retry-After; the passing
+ * codes of TRANSIENT_CODES, any other 5xx, dropped connections and timeouts with the usual
+ * backoff. Error texts carry the server's MessageXml details (LineNumber, LinePosition,
+ * Violation), on one line and cut short: never a body. A slot of the caps is held only while a request is on the wire, never while waiting.
  */
 // Default imports, looked up at call time: interceptors (msw in tests) patch these module objects.
 import http from 'node:http';
@@ -17,7 +19,7 @@ import type { Logger } from 'pino';
 import { FatalError, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
 import { retry, sleep, type RetryPolicy } from '../../src/util/retry.js';
 import { Semaphore } from '../../src/util/semaphore.js';
-import { attr, esc, find, kids, parseXml, textOf, type XmlElement } from './xml.js';
+import { attr, esc, find, kid, kids, parseXml, textOf, type XmlElement } from './xml.js';
 
 export type EwsAuth =
   | { mode: 'basic'; username: string; password: string }
@@ -63,6 +65,8 @@ type HttpResult = { status: number; headers: Record<string, string | string[] | 
 
 const TYPES = 'http://schemas.microsoft.com/exchange/services/2006/types';
 const MESSAGES = 'http://schemas.microsoft.com/exchange/services/2006/messages';
+/** Codes Exchange answers for a passing condition (in a fault or inside a response message): the request is retried with backoff. */
+export const TRANSIENT_CODES = new Set(['ErrorServerBusy', 'ErrorInternalServerTransientError', 'ErrorTimeoutExpired', 'ErrorMailboxStoreUnavailable', 'ErrorConnectionFailed']);
 const FATAL_CODES = new Set(['ErrorImpersonateUserDenied', 'ErrorNonExistentMailbox', 'ErrorAccessDenied', 'ErrorMailboxMoveInProgress', 'ErrorImpersonationDenied']);
 
 export class EwsTransport {
@@ -227,29 +231,50 @@ export class EwsTransport {
     }
     const fault = find(env, 'Fault');
     if (fault) {
-      const code = (textOf(find(fault, 'ResponseCode')) ?? textOf(fault, 'faultcode') ?? '').trim().replace(/^.*:/, '');
-      const message = (textOf(fault, 'faultstring') ?? code).trim();
-      if (code === 'ErrorServerBusy') {
-        const backoff = kids(find(fault, 'MessageXml'), 'Value').find((v) => attr(v, 'Name') === 'BackOffMilliseconds');
-        throw new EwsBusyError(Number(backoff?.textContent ?? 0) || 0, `ErrorServerBusy: ${message}`);
-      }
+      const code = (textOf(find(fault, 'ResponseCode')) ?? textOf(fault, 'faultcode') ?? '').trim().replace(/^[^:]*:/, '');
+      const message = `${oneLine(textOf(fault, 'faultstring') ?? code)}${detailsOf(find(fault, 'MessageXml'))}`;
+      if (code === 'ErrorServerBusy') throw new EwsBusyError(backOffOf(find(fault, 'MessageXml')), `ErrorServerBusy: ${message}`);
+      if (TRANSIENT_CODES.has(code)) throw new TransientError(`${code}: ${message}`, code);
       if (FATAL_CODES.has(code)) throw new FatalError(`${code}: ${message} (mailbox ${mbx.smtp})`, code);
+      if (res.status >= 500 && !code) throw new TransientError(`HTTP ${res.status} from Exchange (a fault without a code)`, 'EWS_HTTP');
       throw new Error(`EWS fault ${code}: ${message}`);
     }
+    if (res.status >= 500) throw new TransientError(`HTTP ${res.status} from Exchange`, 'EWS_HTTP');
     if (res.status !== 200) throw new Error(`HTTP ${res.status} from Exchange`);
     const messages = kids(find(env, 'ResponseMessages')).map((el): EwsMessage => ({
       ok: attr(el, 'ResponseClass') !== 'Error', code: (textOf(el, 'ResponseCode') ?? '').trim(), text: textOf(el, 'MessageText'), el,
     }));
     const busy = messages.find((m) => m.code === 'ErrorServerBusy');
-    if (busy) throw new EwsBusyError(0, `ErrorServerBusy: ${busy.text ?? ''}`);
+    if (busy) throw new EwsBusyError(backOffOf(kid(busy.el, 'MessageXml')), `ErrorServerBusy: ${oneLine(busy.text ?? '')}${detailsOf(kid(busy.el, 'MessageXml'))}`);
+    const passing = messages.find((m) => TRANSIENT_CODES.has(m.code));
+    if (passing) throw new TransientError(`${passing.code}: ${oneLine(passing.text ?? '')}${detailsOf(kid(passing.el, 'MessageXml'))}`, passing.code);
     const fatal = messages.find((m) => FATAL_CODES.has(m.code));
-    if (fatal) throw new FatalError(`${fatal.code}: ${fatal.text ?? ''} (mailbox ${mbx.smtp})`, fatal.code);
+    if (fatal) throw new FatalError(`${fatal.code}: ${oneLine(fatal.text ?? '')} (mailbox ${mbx.smtp})`, fatal.code);
     return messages;
   }
 }
 
-/** A per-message error as an ItemError naming the code. */
+/** Text from the server, on one line and at most 300 characters (an error text never carries a body). */
+export function oneLine(s: string): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
+}
+
+/** BackOffMilliseconds of a MessageXml (0 when absent). */
+function backOffOf(xml: XmlElement | undefined): number {
+  const v = kids(xml, 'Value').find((x) => attr(x, 'Name') === 'BackOffMilliseconds');
+  return Number((v?.textContent ?? '').trim()) || 0;
+}
+
+/** The MessageXml details of an error (LineNumber, LinePosition, Violation, …) as " [LineNumber=1, …]". */
+export function detailsOf(xml: XmlElement | undefined): string {
+  const parts = kids(xml).map((v) => `${attr(v, 'Name') ?? v.localName}=${oneLine(v.textContent ?? '').slice(0, 120)}`).filter((p) => !p.startsWith('BackOffMilliseconds='));
+  return parts.length ? ` [${parts.join(', ')}]` : '';
+}
+
+/** A per-message error as an ItemError naming the code, the server's text and its MessageXml details. */
 export function messageError(m: EwsMessage, what: string): ItemError {
-  return new ItemError(`${what}: ${m.code}${m.text ? ` (${m.text.trim()})` : ''}`, m.code);
+  const text = m.text ? oneLine(m.text) : '';
+  return new ItemError(`${what}: ${m.code}${text ? ` (${text})` : ''}${detailsOf(kid(m.el, 'MessageXml'))}`, m.code);
 }
 
