@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import ICAL from 'ical.js';
 import pino from 'pino';
 import { DavTarget, type DavMailbox } from '../../connectors/dav/index.js';
+import { resourceName } from '../../connectors/dav/objects.js';
 import { RoutedTarget } from '../../connectors/groupware-router.js';
 import { KopanoTreeSource } from '../../connectors/kopano/tree-source.js';
 import { runJob, type JobOptions } from '../../src/engine/job.js';
@@ -175,6 +176,32 @@ test.each(DAV_SERVERS)('calendar and contact exports of real clients → $name: 
       expect(unreadable).toEqual(expected.failures.filter((f) => f.file.startsWith(`${id}/`)).map((f) => expect.stringContaining(f.contains)));
     }
     expect(compared).toBeGreaterThan(200);
+
+    // …and it sees damage on the server: the all-day series shifted by one day (as a UTC fall-back
+    // would do it) and the moved jour-fixe occurrence lost are each named, to the occurrence.
+    const calUrl = new URL((await mb.ensure('calendar:Calendar')).epoch, lab.tlsUrl);
+    const rota = byUid.get('allday-rota') as string;
+    const shifted = rota.replace(/DTSTART;VALUE=DATE:20270405/, 'DTSTART;VALUE=DATE:20270404').replace(/DTEND;VALUE=DATE:20270406/, 'DTEND;VALUE=DATE:20270405');
+    const jour = byUid.get('weekly-jour-fixe') as string;
+    const jourCal = parse(jour);
+    for (const v of jourCal.getAllSubcomponents('vevent')) if (v.hasProperty('recurrence-id')) jourCal.removeSubcomponent(v);
+    const lost = jourCal.toString();
+    expect(lost).not.toContain('RECURRENCE-ID');
+    for (const [uid, text] of [['allday-rota', shifted], ['weekly-jour-fixe', lost]] as const) {
+      const res = await dav.http.request({ method: 'PUT', url: new URL(resourceName(uid, 'VEVENT'), calUrl), headers: { 'Content-Type': 'text/calendar; charset=utf-8' }, body: text }, user);
+      expect(res.status).toBeLessThan(300);
+    }
+    const damaged = await reconcileCollection(sourceMb, mb, 'calendar:Calendar', containers.filter((c) => c.id === 'Calendar'), true, { window });
+    const named = new Map(damaged.diffs.filter((d) => d.kind === 'changed').map((d) => [d.uid, d]));
+    expect([...named.keys()].sort()).toEqual(['allday-rota', 'weekly-jour-fixe']);
+    expect(named.get('allday-rota')?.instances).toEqual(expect.arrayContaining([
+      expect.objectContaining({ kind: 'missing', start: expect.stringContaining('2027-04-05'), allDay: true }),
+      expect.objectContaining({ kind: 'extra', start: expect.stringContaining('2027-04-04'), allDay: true }),
+    ]));
+    expect(named.get('weekly-jour-fixe')?.instances).toEqual(expect.arrayContaining([
+      expect.objectContaining({ kind: 'missing', start: expect.stringContaining('2027-03-31') }),
+      expect.objectContaining({ kind: 'extra', start: expect.stringContaining('2027-03-30') }),
+    ]));
     await sourceMb.close();
 
     // Every object sent passed the CalDAV/CardDAV profile (what sabre/NextCloud enforce, and more).
