@@ -94,8 +94,10 @@ unpack cyrus-imapd "$(dpkg-query -W -f='${Version}' cyrus-common)" "$CYRUS_IMAPD
   || { log "ERROR: courier-imap is not installed any more (was cyrus-imapd installed?): apt-get install courier-imap"; exit 1; }
 # Debian's cyrus-common may have been started by its own init script on a machine without a
 # policy-rc.d of ours: the lab runs its own master, never the system one on 0.0.0.0.
-if pgrep -x -u cyrus cyrmaster >/dev/null 2>&1 && [ -e /run/cyrus-master.pid ]; then
-  log "WARNING: a system-wide Cyrus master runs (pid $(cat /run/cyrus-master.pid)); the lab does not use it: service cyrus-imapd stop"
+sys_master="$(cat /run/cyrus-master.pid 2>/dev/null || true)"
+if [ -n "$sys_master" ] && kill -0 "$sys_master" 2>/dev/null && grep -q cyrmaster "/proc/$sys_master/cmdline" 2>/dev/null \
+  && ! tr '\0' ' ' <"/proc/$sys_master/cmdline" | grep -q -- '-C /'; then
+  log "WARNING: a system-wide Cyrus master runs (pid $sys_master); the lab does not use it: service cyrus-imapd stop"
 fi
 
 # System prerequisites that do not need the network (umslab user, authdaemonrc, userdb dir).
