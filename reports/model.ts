@@ -118,7 +118,7 @@ export interface ThroughputPoint {
 }
 
 export interface ProblemReason {
-  status: 'failed' | 'skipped';
+  status: 'failed' | 'skipped' | 'done';
   /** The server's or the engine's words, with e-mail addresses replaced by `<address>`. */
   reason: string;
   count: number;
@@ -350,7 +350,7 @@ function aggregate(list: MailboxReport[]): Omit<BatchReport, 'name'> {
 }
 
 function problemReasons(problems: FailedItemRow[]): ProblemReason[] {
-  const groups = new Map<string, { status: 'failed' | 'skipped'; reason: string; count: number; mailboxes: Set<string> }>();
+  const groups = new Map<string, { status: FailedItemRow['status']; reason: string; count: number; mailboxes: Set<string> }>();
   for (const p of problems) {
     const reason = truncate(redactAddresses(p.reason.replace(/\s+/g, ' ').trim()) || '(no reason given)', 200);
     const key = `${p.status}\u0000${reason}`;

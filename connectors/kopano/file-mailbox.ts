@@ -202,7 +202,7 @@ export abstract class FileMailbox implements SourceMailbox {
       const meta = byId.get(id)!;
       this.uncache(id);
       if (r instanceof Error) yield { meta, error: r instanceof ItemError ? r : new ItemError(r.message, 'ITEM_UNREADABLE', { cause: r }) };
-      else yield { meta: { ...meta, size: r.content.length, internalDate: r.internalDate, flags: r.flags, messageId: r.messageId }, content: r.content };
+      else yield { meta: { ...meta, size: r.content.length, internalDate: r.internalDate, flags: r.flags, messageId: r.messageId }, content: r.content, ...(r.warnings ? { warnings: r.warnings } : {}) };
     }
   }
 

@@ -18,6 +18,8 @@ export interface ConvertedItem {
   flags: string[];
   internalDate?: Date;
   messageId?: string;
+  /** What could not be carried into `content` (attachments not carried as they are): recorded with the item. */
+  warnings?: string[];
 }
 
 /** Container class (PR_CONTAINER_CLASS) → item kind; undefined: a folder type not migrated. */
@@ -52,10 +54,16 @@ export async function convertItem(item: KopanoItem, kind: ItemKind, opts: { read
       const msg = toMailMessage(item, opts);
       return { content: await buildMime(msg), flags: mailFlags(msg), internalDate: internalDate(msg), messageId: msg.messageId };
     }
-    case 'event':
-      return { content: Buffer.from(eventToICalendar(toCalendarEvent(item)), 'utf8'), flags: [], internalDate: modified };
-    case 'task':
-      return { content: Buffer.from(taskToICalendar(toTask(item)), 'utf8'), flags: [], internalDate: modified };
+    case 'event': {
+      const warnings: string[] = [];
+      const content = Buffer.from(eventToICalendar(toCalendarEvent(item, (w) => warnings.push(w))), 'utf8');
+      return { content, flags: [], internalDate: modified, ...(warnings.length ? { warnings } : {}) };
+    }
+    case 'task': {
+      const warnings: string[] = [];
+      const content = Buffer.from(taskToICalendar(toTask(item, (w) => warnings.push(w))), 'utf8');
+      return { content, flags: [], internalDate: modified, ...(warnings.length ? { warnings } : {}) };
+    }
     case 'contact':
       if (hasClass(cls.toLowerCase(), 'ipm.distlist')) return { content: Buffer.from(groupToVCard(toContactGroup(item)).text, 'utf8'), flags: [], internalDate: modified };
       return { content: Buffer.from(contactToVCard(toContact(item)), 'utf8'), flags: [], internalDate: modified };

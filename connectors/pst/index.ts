@@ -250,14 +250,14 @@ class PstMailbox implements SourceMailbox {
         const entry = page?.get(meta.id) ?? reader.message(Number(meta.id), path);
         page?.delete(meta.id);
         let content: Buffer;
+        let warnings: string[] | undefined;
         try {
-          content = c.kind === 'mail'
-            ? await buildMime(toMailMessage(entry.raw))
-            : pstGroupwareContent(c.kind, entry.raw, entry.messageClass || '(no class)', uidFromItemId(`pst:${file.label}:${entry.nodeId}`)).content;
+          if (c.kind === 'mail') content = await buildMime(toMailMessage(entry.raw));
+          else ({ content, warnings } = pstGroupwareContent(c.kind, entry.raw, entry.messageClass || '(no class)', uidFromItemId(`pst:${file.label}:${entry.nodeId}`)));
         } catch (err) {
           throw new PstItemError(file.path, entry.nodeId, path, c.kind === 'mail' ? `${entry.messageClass} ${reasonOf(err)}` : reasonOf(err), undefined, { cause: err });
         }
-        yield { meta: { ...meta, size: content.length }, content };
+        yield { meta: { ...meta, size: content.length }, content, ...(warnings ? { warnings } : {}) };
       } catch (err) {
         yield { meta, error: err instanceof Error ? err : new Error(String(err)) };
       }

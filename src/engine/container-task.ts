@@ -285,8 +285,9 @@ async function copyItems(
     }
     if (targetId !== undefined) claimed.add(targetId);
     // Copied, but not all of it could be carried (e.g. an attachment over the limit): said with the item, never only in the log.
-    const reason = warnings && warnings.length > 0 ? `copied with warnings: ${warnings.join('; ')}` : undefined;
-    if (reason) ctx.log.warn({ container: c.id, item: ic.meta.id, warnings }, 'item copied with warnings');
+    const all = [...(ic.warnings ?? []), ...(warnings ?? [])];
+    const reason = all.length > 0 ? `copied with warnings: ${all.join('; ')}` : undefined;
+    if (reason) ctx.log.warn({ container: c.id, item: ic.meta.id, warnings: all }, 'item copied with warnings');
     results.set(ic.meta.id, {
       itemId: ic.meta.id, status: 'done', size: ic.meta.size, internalDate: ic.meta.internalDate, messageId: ic.meta.messageId,
       hash, flags: ic.meta.flags, targetRef: t.ref, targetEpoch: t.epoch, targetId, ...(reason ? { reason } : {}),

@@ -311,3 +311,27 @@ describe('engine: exactly-once copy', () => {
     expect(problems.map((p) => [p.status, p.reason])).toEqual([['skipped', 'larger than maxMessageSize (5018 > 4096 bytes)']]);
   });
 });
+
+describe('engine: what could not be carried is said with the item', () => {
+  test('warnings from the source and from the target are recorded as the reason of the copied item and listed with the problems', async () => {
+    class WarningSource extends MemorySource {
+      override async *read(c: Parameters<MemorySource['read']>[0], items: Parameters<MemorySource['read']>[1]) {
+        for await (const r of super.read(c, items)) yield 'content' in r && r.meta.id === '1' ? { ...r, warnings: ['attachment plan.pdf (30 MiB) not carried: over 25 MiB'] } : r;
+      }
+    }
+    class WarningTarget extends MemoryTarget {
+      override async put(ref: string, item: Parameters<MemoryTarget['put']>[1]) {
+        const r = await super.put(ref, item);
+        return item.content.toString().includes('message 2') ? { ...r, warnings: ['PHOTO: base64 of 1,171 characters is not valid; not carried'] } : r;
+      }
+    }
+    const src = new WarningSource();
+    for (let i = 1; i <= 3; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
+    const r = await runJob({ store, sources: src, targets: new WarningTarget(), log }, job, options());
+    expect([r.copied, r.failed]).toEqual([3, 0]);
+    expect((await store.problems()).map((p) => [p.itemId, p.status, p.reason])).toEqual([
+      ['1', 'done', 'copied with warnings: attachment plan.pdf (30 MiB) not carried: over 25 MiB'],
+      ['2', 'done', 'copied with warnings: PHOTO: base64 of 1,171 characters is not valid; not carried'],
+    ]);
+  });
+});

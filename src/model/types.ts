@@ -91,6 +91,8 @@ export interface AccessCheck {
 export interface ItemContent {
   meta: ItemMeta;
   content: Buffer;
+  /** What the source could not carry into `content` (an attachment over 25 MiB, a linked file…): recorded with the item. */
+  warnings?: string[];
 }
 
 export interface SourceMailbox {

@@ -275,11 +275,11 @@ export class SqliteStateStore implements StateStore {
     const rows = this.db.prepare(`SELECT m.source AS mailbox, i.container_id, c.path, i.item_id, i.size, i.status, i.reason, i.updated_at
       FROM items i JOIN mailboxes m ON m.id = i.mailbox_id
       JOIN containers c ON c.mailbox_id = i.mailbox_id AND c.container_id = i.container_id
-      WHERE i.status IN ('failed', 'skipped') AND i.epoch = c.epoch ${mailboxId === undefined ? '' : 'AND i.mailbox_id = ?'}
+      WHERE (i.status IN ('failed', 'skipped') OR (i.status = 'done' AND i.reason IS NOT NULL)) AND i.epoch = c.epoch ${mailboxId === undefined ? '' : 'AND i.mailbox_id = ?'}
       ORDER BY m.source, c.path, i.rowid`).all(...(mailboxId === undefined ? [] : [mailboxId])) as Row[];
     return rows.map((r) => ({
       mailbox: r.mailbox as string, containerId: r.container_id as string, path: r.path as string, itemId: r.item_id as string,
-      size: r.size as number, status: r.status as 'failed' | 'skipped', reason: (r.reason as string | null) ?? '', updatedAt: r.updated_at as string,
+      size: r.size as number, status: r.status as FailedItemRow['status'], reason: (r.reason as string | null) ?? '', updatedAt: r.updated_at as string,
     }));
   }
 

@@ -113,7 +113,8 @@ export interface FailedItemRow {
   path: string;
   itemId: string;
   size: number;
-  status: 'failed' | 'skipped';
+  /** 'done' only for an item copied with warnings (what could not be carried is its reason). */
+  status: 'failed' | 'skipped' | 'done';
   reason: string;
   updatedAt: string;
 }
