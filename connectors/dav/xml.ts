@@ -123,7 +123,12 @@ export function preconditions(body: string): string[] {
     const doc = new DOMParser({ errorHandler: () => undefined }).parseFromString(body, 'application/xml');
     const root = doc.documentElement;
     if (!root || root.localName !== 'error') return [];
-    return elements(root as unknown as Element).map((e) => e.localName ?? '').filter((n) => n !== '');
+    // The element names, and the server's own words where it gives them (Cyrus: <responsedescription>Mismatched UIDs</…>; sabre: <s:message>).
+    return elements(root as unknown as Element).map((e) => {
+      const name = e.localName ?? '';
+      const words = (e.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
+      return words && (name === 'responsedescription' || name === 'message') ? words : name;
+    }).filter((n) => n !== '');
   } catch {
     return [];
   }
