@@ -12,6 +12,10 @@ const props = (fieldUris: string[]): string =>
 /** What the mail listing needs: size, date, flags, Message-ID. */
 export const MAIL_PROPS = ['item:ItemClass', 'item:Size', 'item:DateTimeReceived', 'message:IsRead', 'item:Flag', 'item:Categories', 'message:InternetMessageId'];
 export const GROUPWARE_PROPS = ['item:ItemClass', 'item:Size', 'item:LastModifiedTime'];
+/** What a listing asks for per folder kind: calendar folders add CalendarItemType (occurrences are not items of their own). */
+export function listingProps(kind: string): string[] {
+  return kind === 'mail' ? MAIL_PROPS : kind === 'event' ? [...GROUPWARE_PROPS, 'calendar:CalendarItemType'] : GROUPWARE_PROPS;
+}
 
 export function getFolder(folders: FolderRef[], shape: 'IdOnly' | 'Default' | 'AllProperties' = 'Default'): string {
   return `<m:GetFolder><m:FolderShape><t:BaseShape>${shape}</t:BaseShape></m:FolderShape><m:FolderIds>${folders.map(folderRef).join('')}</m:FolderIds></m:GetFolder>`;

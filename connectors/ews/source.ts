@@ -213,6 +213,12 @@ export class EwsMailbox implements SourceMailbox {
     const idEl = kid(el, 'ItemId');
     const id = attr(idEl, 'Id');
     if (!id) return undefined;
+    const type = textOf(el, 'CalendarItemType')?.trim();
+    if (type === 'Occurrence' || type === 'Exception') {
+      // Never a separate event sharing the series UID: the master carries it (ModifiedOccurrences → RECURRENCE-ID).
+      this.log.debug({ folder: c.path.join('/'), item: id.slice(0, 24), type }, 'occurrence listed on its own: migrated with its series master');
+      return undefined;
+    }
     if (c.kind !== 'mail') {
       return { id: `${id}|${attr(idEl, 'ChangeKey') ?? ''}`, size: Number(textOf(el, 'Size') ?? 0) || 0, flags: [] };
     }
@@ -227,7 +233,7 @@ export class EwsMailbox implements SourceMailbox {
   }
 
   async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
-    const fields = c.kind === 'mail' ? rq.MAIL_PROPS : rq.GROUPWARE_PROPS;
+    const fields = rq.listingProps(c.kind);
     let el: XmlElement;
     try {
       el = await this.one(rq.syncFolderItems(c.id, cursor, Math.min(512, Math.max(1, limit)), fields), `sync ${c.path.join('/')}`);
@@ -243,9 +249,24 @@ export class EwsMailbox implements SourceMailbox {
       const meta = item ? this.metaOf(c, item) : undefined;
       if (meta) items.push(meta);
     }
+    if (c.kind !== 'mail') await this.fillChangeKeys(c, items);
     const next = textOf(el, 'SyncState');
     if (!next) throw new Error(`sync ${c.path.join('/')}: no SyncState in the answer`);
     return { epoch: EPOCH, items, cursor: next, done: textOf(el, 'IncludesLastItemInRange') !== 'false' };
+  }
+
+  /** Exchange lists a Create without its ChangeKey at times: the version part of a groupware id is asked for (one GetItem IdOnly per 50). */
+  private async fillChangeKeys(c: Container, items: ItemMeta[]): Promise<void> {
+    const missing = items.filter((m) => m.id.endsWith('|'));
+    for (let i = 0; i < missing.length; i += 50) {
+      const batch = missing.slice(i, i + 50);
+      const msgs = await this.call(rq.getItems(batch.map((m) => ewsId(m.id)), { base: 'IdOnly' }));
+      batch.forEach((m, j) => {
+        const key = attr(kid(kids(kid(msgs[j]?.el, 'Items'))[0], 'ItemId'), 'ChangeKey');
+        if (key) m.id = `${ewsId(m.id)}|${key}`;
+        else this.log.warn({ folder: c.path.join('/'), item: m.id.slice(0, 24), code: msgs[j]?.code }, 'no ChangeKey for a listed item: its version is not tracked');
+      });
+    }
   }
 
   async flagChanges(c: Container, _since: string | null): Promise<FlagChanges> {
@@ -255,13 +276,13 @@ export class EwsMailbox implements SourceMailbox {
   }
 
   async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {
-    const list = await this.listing(c, []);
+    const list = await this.listing(c, c.kind === 'event' ? ['calendar:CalendarItemType'] : []);
     return { epoch: EPOCH, ids: list.flatMap((e) => { const m = this.metaOf(c, e); return m ? [m.id] : []; }) };
   }
 
   async lookup(c: Container, ids: string[]): Promise<{ epoch: string; items: ItemMeta[] }> {
     const items: ItemMeta[] = [];
-    const fields = c.kind === 'mail' ? rq.MAIL_PROPS : rq.GROUPWARE_PROPS;
+    const fields = rq.listingProps(c.kind);
     for (let i = 0; i < ids.length; i += 50) {
       const batch = ids.slice(i, i + 50);
       const msgs = await this.call(rq.getItems(batch.map(ewsId), { base: 'IdOnly', fieldUris: fields }));

@@ -3,6 +3,7 @@
  * the documented GetItem responses (see ../shared/fixtures/ews: msdocs getitem-*-response,
  * garethp-php-ews getitem-calendaritem-recurring-master-response).
  */
+import { TimeZoneMappingData } from 'ews-javascript-api/js/tzmapping.js';
 import { esc } from '../xml.js';
 import type { EwsSimStore, SimAttachment, SimItem } from './store.js';
 
@@ -19,8 +20,18 @@ function strings(name: string, list: string[] | undefined): string | undefined {
   return list?.length ? el(name, list.map((s) => txt('String', s)).join('')) : undefined;
 }
 
-function mailbox(p: { name?: string; email: string }): string {
-  return el('Mailbox', `${p.name ? txt('Name', p.name) : ''}${txt('EmailAddress', p.email)}${txt('RoutingType', 'SMTP')}`);
+/** A person as Exchange writes it: someone with a mailbox in the store by X.500 DN (RoutingType EX), anyone else by SMTP (OneOff). */
+function mailbox(p: { name?: string; email: string }, store?: EwsSimStore): string {
+  const local = store?.mailbox(p.email);
+  const [address, routing, type] = local ? [store?.legacyDn(local.smtp) as string, 'EX', 'Mailbox'] : [p.email, 'SMTP', 'OneOff'];
+  return el('Mailbox', `${p.name ? txt('Name', p.name) : ''}${txt('EmailAddress', address)}${txt('RoutingType', routing)}${txt('MailboxType', type)}`);
+}
+
+const ZONE_TABLE = TimeZoneMappingData as unknown as Record<string, [string[], string] | undefined>;
+
+/** The display name Exchange puts in TimeZone for a Windows zone id ("(UTC+01:00) Amsterdam, …"). */
+export function displayNameOf(windowsId: string): string {
+  return ZONE_TABLE[windowsId]?.[1] ?? windowsId;
 }
 
 export interface MessageInput {
@@ -67,8 +78,15 @@ export interface CalendarInput {
   /** UTC instants (ISO). */
   start: string;
   end: string;
-  /** Windows zone id, e.g. "W. Europe Standard Time". */
+  /** Windows zone id, e.g. "W. Europe Standard Time" (StartTimeZone/EndTimeZone Id, when asked for). */
   timeZone?: string;
+  /**
+   * The display name in `TimeZone` (all AllProperties gives on Exchange 2019). Default: the
+   * zone's current display name; an old one ("(GMT-08:00) … ; Tijuana") or "Customized Time Zone" to test those.
+   */
+  timeZoneName?: string;
+  /** A TimeZoneDefinition's inner XML (Periods, TransitionsGroups, Transitions) for StartTimeZone/EndTimeZone, e.g. a customized zone. */
+  timeZoneDefinition?: string;
   allDay?: boolean;
   organizer?: { email: string; name?: string };
   required?: AttendeeInput[];
@@ -93,12 +111,13 @@ export function weekly(days: string[], startDate: string, count: number, interva
     + el('NumberedRecurrence', `${txt('StartDate', startDate)}${txt('NumberOfOccurrences', count)}`);
 }
 
-function calendarFields(c: CalendarInput, type: 'Single' | 'RecurringMaster' | 'Exception', originalStart?: string): Fields {
+function calendarFields(c: CalendarInput, type: 'Single' | 'RecurringMaster' | 'Exception', originalStart?: string, store?: EwsSimStore): Fields {
   const f: Fields = new Map();
   put(f, 'ItemClass', 'IPM.Appointment');
   put(f, 'Subject', c.subject);
   put(f, 'Sensitivity', c.sensitivity ?? 'Normal');
-  if (c.body !== undefined) f.set('Body', el('Body', esc(c.body), ' BodyType="Text"'));
+  // Empty elements, as Exchange sends them for an item without body or location.
+  f.set('Body', c.body !== undefined && c.body !== '' ? el('Body', esc(c.body), ' BodyType="Text"') : '<t:Body BodyType="Text"/>');
   const cats = strings('Categories', c.categories);
   if (cats) f.set('Categories', cats);
   put(f, 'DateTimeCreated', c.created);
@@ -111,33 +130,42 @@ function calendarFields(c: CalendarInput, type: 'Single' | 'RecurringMaster' | '
   put(f, 'OriginalStart', originalStart);
   put(f, 'IsAllDayEvent', c.allDay ?? false);
   put(f, 'LegacyFreeBusyStatus', c.freeBusy ?? 'Busy');
-  put(f, 'Location', c.location);
+  f.set('Location', c.location ? txt('Location', c.location) : '<t:Location/>');
   put(f, 'CalendarItemType', type);
-  if (c.organizer) f.set('Organizer', el('Organizer', mailbox(c.organizer)));
+  if (c.organizer) f.set('Organizer', el('Organizer', mailbox(c.organizer, store)));
   const attendees = (name: string, list: AttendeeInput[] | undefined) => {
-    if (list?.length) f.set(name, el(name, list.map((a) => el('Attendee', mailbox(a) + (a.response ? txt('ResponseType', a.response) : ''))).join('')));
+    if (list?.length) f.set(name, el(name, list.map((a) => el('Attendee', mailbox(a, store) + (a.response ? txt('ResponseType', a.response) : ''))).join('')));
   };
   attendees('RequiredAttendees', c.required);
   attendees('OptionalAttendees', c.optional);
   if (c.recurrence && type === 'RecurringMaster') f.set('Recurrence', el('Recurrence', c.recurrence));
-  if (c.timeZone) {
-    f.set('StartTimeZone', `<t:StartTimeZone Id="${esc(c.timeZone)}" Name="${esc(c.timeZone)}"/>`);
-    f.set('EndTimeZone', `<t:EndTimeZone Id="${esc(c.timeZone)}" Name="${esc(c.timeZone)}"/>`);
+  const display = c.timeZoneName ?? (c.timeZone ? displayNameOf(c.timeZone) : undefined);
+  if (display) put(f, 'TimeZone', display);
+  if (c.timeZone || c.timeZoneDefinition) {
+    const id = c.timeZone ?? display ?? 'Customized Time Zone';
+    const name = c.timeZone ? displayNameOf(c.timeZone) : id;
+    for (const which of ['StartTimeZone', 'EndTimeZone']) {
+      f.set(which, c.timeZoneDefinition ? `<t:${which} Id="${esc(id)}" Name="${esc(name)}">${c.timeZoneDefinition}</t:${which}>` : `<t:${which} Id="${esc(id)}" Name="${esc(name)}"/>`);
+    }
   }
   return f;
 }
 
-/** Adds a calendar item; a recurring one with its moved occurrences (hidden exception items) and cancelled ones. */
+/**
+ * Adds a calendar item; a recurring one with its moved occurrences and cancelled ones. The
+ * exception items are listed too (CalendarItemType Exception, the master's UID and ChangeKey), as
+ * a calendar listing of a real Exchange can show them: a source must not make them events of their own.
+ */
 export function addCalendarItem(store: EwsSimStore, smtp: string, folderId: string, c: CalendarInput): SimItem {
-  if (!c.recurrence) return store.addItem(smtp, folderId, 'CalendarItem', calendarFields(c, 'Single'));
+  if (!c.recurrence) return store.addItem(smtp, folderId, 'CalendarItem', calendarFields(c, 'Single', undefined, store));
+  const master = store.addItem(smtp, folderId, 'CalendarItem', calendarFields(c, 'RecurringMaster', undefined, store));
   const occurrences = (c.modified ?? []).map((m) => {
-    const ex = store.addItem(smtp, folderId, 'CalendarItem', calendarFields({ ...c, start: m.start, end: m.end, subject: m.subject ?? c.subject }, 'Exception', m.originalStart), { hidden: true });
+    const ex = store.addItem(smtp, folderId, 'CalendarItem', calendarFields({ ...c, start: m.start, end: m.end, subject: m.subject ?? c.subject }, 'Exception', m.originalStart, store), { masterId: master.id });
     return el('Occurrence', `<t:ItemId Id="${ex.id}" ChangeKey="${store.changeKey(ex)}"/>${txt('Start', m.start)}${txt('End', m.end)}${txt('OriginalStart', m.originalStart)}`);
   });
-  const f = calendarFields(c, 'RecurringMaster');
-  if (occurrences.length) f.set('ModifiedOccurrences', el('ModifiedOccurrences', occurrences.join('')));
-  if (c.deleted?.length) f.set('DeletedOccurrences', el('DeletedOccurrences', c.deleted.map((d) => el('DeletedOccurrence', txt('Start', d))).join('')));
-  return store.addItem(smtp, folderId, 'CalendarItem', f);
+  if (occurrences.length) master.fields.set('ModifiedOccurrences', el('ModifiedOccurrences', occurrences.join('')));
+  if (c.deleted?.length) master.fields.set('DeletedOccurrences', el('DeletedOccurrences', c.deleted.map((d) => el('DeletedOccurrence', txt('Start', d))).join('')));
+  return master;
 }
 
 export interface ContactInput {
@@ -199,8 +227,7 @@ export function addDistributionList(store: EwsSimStore, smtp: string, folderId: 
   const f: Fields = new Map();
   put(f, 'ItemClass', 'IPM.DistList');
   put(f, 'DisplayName', d.displayName);
-  f.set('Members', el('Members', d.members.map((m) => el('Member', el('Mailbox',
-    `${m.name ? txt('Name', m.name) : ''}${m.email ? txt('EmailAddress', m.email) + txt('RoutingType', 'SMTP') : ''}`))).join('')));
+  f.set('Members', el('Members', d.members.map((m) => el('Member', m.email ? mailbox({ name: m.name, email: m.email }, store) : el('Mailbox', m.name ? txt('Name', m.name) : ''))).join('')));
   return store.addItem(smtp, folderId, 'DistributionList', f);
 }
 

@@ -12,25 +12,40 @@ const M = 'http://schemas.microsoft.com/exchange/services/2006/messages';
 
 /** A SOAP fault (whole request refused), e.g. ErrorServerBusy or ErrorImpersonateUserDenied. */
 export class SoapFault extends Error {
-  constructor(readonly code: string, message: string, readonly backOffMs?: number) {
+  constructor(readonly code: string, message: string, readonly backOffMs?: number, readonly details?: Record<string, string>) {
     super(message);
   }
 }
 
-export function envelope(body: string): string {
+/** What real servers answer with (Exchange 2016 CU, 2019 from the garethp capture, Exchange Online): varies per request, as behind a load balancer. */
+const VERSIONS = [
+  'MajorVersion="15" MinorVersion="1" MajorBuildNumber="2507" MinorBuildNumber="6" Version="V2017_07_11"',
+  'MajorVersion="15" MinorVersion="2" MajorBuildNumber="1748" MinorBuildNumber="10" Version="V2017_07_11"',
+  'MajorVersion="15" MinorVersion="20" MajorBuildNumber="3370" MinorBuildNumber="16" Version="V2018_01_08"',
+];
+
+export function envelope(body: string, n = 0): string {
   return '<?xml version="1.0" encoding="utf-8"?>'
     + '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>'
-    + `<h:ServerVersionInfo MajorVersion="15" MinorVersion="1" MajorBuildNumber="2507" MinorBuildNumber="6" Version="V2017_07_11" xmlns:h="${T}" xmlns="${T}"/>`
-    + `</s:Header><s:Body>${body}</s:Body></s:Envelope>`;
+    + `<h:ServerVersionInfo ${VERSIONS[n % VERSIONS.length] as string} xmlns:h="${T}" xmlns="${T}" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>`
+    + `</s:Header><s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">${body}</s:Body></s:Envelope>`;
+}
+
+/** ErrorServerBusy inside the operation's response message (HTTP 200), as Exchange Online throttles. */
+export function busyMessage(op: string, n: number): string {
+  return envelope(wrap(op, `<m:${op}ResponseMessage ResponseClass="Error"><m:MessageText>The server cannot service this request right now. Try again later.</m:MessageText>`
+    + `<m:ResponseCode>ErrorServerBusy</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey><m:MessageXml><t:Value Name="BackOffMilliseconds">${5 + (n % 7)}</t:Value></m:MessageXml></m:${op}ResponseMessage>`), n);
 }
 
 /** The fault body of exchangelib's errorserverbusy-fault.xml sample, for any code. */
 export function faultEnvelope(f: SoapFault): string {
+  // Pretty-printed, as the real fault is: newlines inside faultcode and ResponseCode.
   const backoff = f.backOffMs !== undefined
-    ? `<t:MessageXml xmlns:t="${T}"><t:Value Name="BackOffMilliseconds">${f.backOffMs}</t:Value></t:MessageXml>` : '';
-  return '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>'
-    + `<faultcode xmlns:a="${T}">a:${f.code}</faultcode><faultstring xml:lang="en-US">${esc(f.message)}</faultstring><detail>`
-    + `<e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">${f.code}</e:ResponseCode>`
+    ? `<t:MessageXml xmlns:t="${T}">\n          <t:Value Name="BackOffMilliseconds">${f.backOffMs}</t:Value>\n        </t:MessageXml>`
+    : f.details ? `<t:MessageXml xmlns:t="${T}">${Object.entries(f.details).map(([k, v]) => `<t:Value Name="${k}">${esc(v)}</t:Value>`).join('')}</t:MessageXml>` : '';
+  return '<?xml version="1.0" encoding="utf-8"?>\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">\n  <s:Body>\n    <s:Fault>\n'
+    + `      <faultcode xmlns:a="${T}">\n        a:${f.code}\n      </faultcode><faultstring xml:lang="en-US">${esc(f.message)}</faultstring><detail>`
+    + `<e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">\n          ${f.code}\n        </e:ResponseCode>`
     + `<e:Message xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">${esc(f.message)}</e:Message>${backoff}`
     + '</detail></s:Fault></s:Body></s:Envelope>';
 }
@@ -66,14 +81,17 @@ function shapeOf(el: XmlElement | undefined): Shape {
   return { base: textOf(el, 'BaseShape') ?? 'Default', mime: textOf(el, 'IncludeMimeContent') === 'true' || extra.has('MimeContent'), extra };
 }
 
-function itemXml(store: EwsSimStore, mbx: SimMailbox, item: SimItem, shape: Shape): string {
+/** Properties AllProperties leaves out (Exchange 2010+ sends only the display name TimeZone): only when asked for. */
+const ON_REQUEST = new Set(['StartTimeZone', 'EndTimeZone', 'MeetingTimeZone']);
+
+function itemXml(store: EwsSimStore, mbx: SimMailbox, item: SimItem, shape: Shape, noChangeKey = false): string {
   const parent = mbx.folders.get(item.folderId) as SimFolder;
   let out = `<t:${item.element}>`;
   if (shape.mime && item.mime) out += `<t:MimeContent CharacterSet="UTF-8">${item.mime.toString('base64')}</t:MimeContent>`;
-  out += `<t:ItemId Id="${item.id}" ChangeKey="${store.changeKey(item)}"/>`;
+  out += noChangeKey ? `<t:ItemId Id="${item.id}"/>` : `<t:ItemId Id="${item.id}" ChangeKey="${store.changeKey(item)}"/>`;
   const all = shape.base !== 'IdOnly';
   if (all) out += `<t:ParentFolderId Id="${parent.id}" ChangeKey="${store.changeKey(parent)}"/>`;
-  for (const [name, xml] of item.fields) if (all || shape.extra.has(name)) out += xml;
+  for (const [name, xml] of item.fields) if ((all && !ON_REQUEST.has(name)) || shape.extra.has(name)) out += xml;
   return `${out}</t:${item.element}>`;
 }
 
@@ -126,9 +144,10 @@ function syncFolderItems(store: EwsSimStore, mbx: SimMailbox, req: XmlElement): 
         const read = e.item.fields.get('IsRead')?.includes('>true<') ?? false;
         return `<t:ReadFlagChange><t:ItemId Id="${e.item.id}" ChangeKey="${store.changeKey(e.item)}"/><t:IsRead>${read}</t:IsRead></t:ReadFlagChange>`;
       }
-      return `<t:${e.kind}>${itemXml(store, mbx, e.item, { ...shape, mime: false })}</t:${e.kind}>`;
+      // Exchange lists a Create's ItemId without its ChangeKey at times: always here.
+      return `<t:${e.kind}>${itemXml(store, mbx, e.item, { ...shape, mime: false }, e.kind === 'Create')}</t:${e.kind}>`;
     }).join('');
-    return wrap(op, ok(op, `<m:SyncState>${r.state}</m:SyncState><m:IncludesLastItemInRange>${r.includesLast}</m:IncludesLastItemInRange><m:Changes>${changes}</m:Changes>`));
+    return wrap(op, ok(op, `<m:SyncState>${r.state}</m:SyncState><m:IncludesLastItemInRange>${r.includesLast}</m:IncludesLastItemInRange>${changes ? `<m:Changes>${changes}</m:Changes>` : '<m:Changes/>'}`));
   } catch (err) {
     if (err instanceof InvalidSyncState) return wrap(op, fail(op, 'ErrorInvalidSyncStateData', 'Synchronization state data is corrupt or otherwise invalid.'));
     throw err;
@@ -173,17 +192,30 @@ function getAttachment(mbx: SimMailbox, req: XmlElement): string {
   }).join(''));
 }
 
-export const OPERATIONS = ['GetFolder', 'SyncFolderHierarchy', 'SyncFolderItems', 'GetItem', 'FindItem', 'GetAttachment'] as const;
+/** ResolveNames for an EX DN (or an SMTP address) against the store's mailboxes (the directory). */
+function resolveNames(store: EwsSimStore, req: XmlElement): string {
+  const op = 'ResolveNames';
+  const entry = (textOf(req, 'UnresolvedEntry') ?? '').trim().toLowerCase();
+  const hit = [...store.mailboxes.values()].find((m) => m.smtp === entry || store.legacyDn(m.smtp).toLowerCase() === entry);
+  if (!hit) return wrap(op, fail(op, 'ErrorNameResolutionNoResults', 'No results were found.'));
+  return wrap(op, ok(op, '<m:ResolutionSet TotalItemsInView="1" IncludesLastItemInRange="true"><t:Resolution><t:Mailbox>'
+    + `<t:Name>${esc(hit.smtp.split('@')[0] as string)}</t:Name><t:EmailAddress>${esc(hit.smtp)}</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Mailbox</t:MailboxType>`
+    + '</t:Mailbox></t:Resolution></m:ResolutionSet>'));
+}
+
+export const OPERATIONS = ['GetFolder', 'SyncFolderHierarchy', 'SyncFolderItems', 'GetItem', 'FindItem', 'GetAttachment', 'ResolveNames'] as const;
 
 /** Answers one operation element (the child of soap:Body) for mailbox `mbx`; returns the response envelope. */
-export function answer(store: EwsSimStore, mbx: SimMailbox, req: XmlElement): string {
+export function answer(store: EwsSimStore, mbx: SimMailbox, req: XmlElement, n = 0): string {
   switch (req.localName) {
-    case 'GetFolder': return envelope(getFolder(store, mbx, req));
-    case 'SyncFolderHierarchy': return envelope(syncFolderHierarchy(store, mbx, req));
-    case 'SyncFolderItems': return envelope(syncFolderItems(store, mbx, req));
-    case 'GetItem': return envelope(getItem(store, mbx, req));
-    case 'FindItem': return envelope(findItem(store, mbx, req));
-    case 'GetAttachment': return envelope(getAttachment(mbx, req));
-    default: throw new SoapFault('ErrorInvalidRequest', `The request is invalid: the simulator does not implement ${req.localName}.`);
+    case 'GetFolder': return envelope(getFolder(store, mbx, req), n);
+    case 'SyncFolderHierarchy': return envelope(syncFolderHierarchy(store, mbx, req), n);
+    case 'SyncFolderItems': return envelope(syncFolderItems(store, mbx, req), n);
+    case 'GetItem': return envelope(getItem(store, mbx, req), n);
+    case 'FindItem': return envelope(findItem(store, mbx, req), n);
+    case 'GetAttachment': return envelope(getAttachment(mbx, req), n);
+    case 'ResolveNames': return envelope(resolveNames(store, req), n);
+    default: throw new SoapFault('ErrorSchemaValidation', `The request failed schema validation: The element '${req.localName}' is not expected by the simulator.`, undefined,
+      { LineNumber: '1', LinePosition: String(300 + req.localName.length), Violation: `The element '${req.localName}' in namespace 'http://schemas.microsoft.com/exchange/services/2006/messages' is not expected.` });
   }
 }

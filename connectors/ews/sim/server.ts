@@ -12,6 +12,9 @@
  *   ErrorImpersonateUserDenied fault; an unknown mailbox is ErrorNonExistentMailbox.
  * - faults: `fault(ctx)` decides per request: ErrorServerBusy with BackOffMilliseconds, an HTTP
  *   status (503/429 with Retry-After), or a dropped connection.
+ * - unkind by default, as a real Exchange 2019 / Online: ErrorServerBusy inside a response
+ *   message now and then (seeded), varying ServerVersionInfo, faults with newlines inside their
+ *   codes; see operations.ts, items.ts and store.ts for the shapes of items, keys and states.
  * - it records every request and the highest number of requests in flight (overall and per
  *   mailbox), so tests can check request caps.
  */
@@ -21,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { getResponse, http, HttpResponse, type RequestHandler } from 'msw';
 import { kid, kids, parseXml, textOf } from '../xml.js';
 import { challengeMessage, ntlmType, verifyAuthenticate } from './ntlm.js';
-import { answer, faultEnvelope, SoapFault } from './operations.js';
+import { answer, busyMessage, faultEnvelope, SoapFault } from './operations.js';
 import { EwsSimStore } from './store.js';
 
 export type SimFault =
@@ -29,7 +32,7 @@ export type SimFault =
   | { type: 'http'; status: 503 | 429 | 500; retryAfterSeconds?: number }
   | { type: 'reset' };
 
-export interface SimRequest { n: number; operation: string; mailbox?: string; principal?: string; status: number }
+export interface SimRequest { n: number; operation: string; mailbox?: string; principal?: string; status: number; /** Answered with an injected ErrorServerBusy response message (the unkind default). */ busy?: boolean }
 
 export interface EwsSimOptions {
   /** The EWS URL (default https://ews.sim.test/EWS/Exchange.asmx). */
@@ -38,7 +41,27 @@ export interface EwsSimOptions {
   tokenUrl?: string;
   /** Delay per EWS request, so concurrency becomes observable. */
   latencyMs?: number;
+  /**
+   * Share of GetItem/FindItem/SyncFolderItems/GetAttachment requests answered with ErrorServerBusy
+   * inside the response message (as Exchange Online throttles), from a seeded generator (default
+   * 0.04, seed 11): deterministic per run. 0 turns it off.
+   */
+  busyRate?: number;
+  seed?: number;
 }
+
+/** mulberry32: a small seeded generator, so the unkind behaviour repeats exactly. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const BUSY_OPS = new Set(['GetItem', 'FindItem', 'SyncFolderItems', 'GetAttachment']);
 
 interface Principal { name: string; canImpersonate: boolean; ownMailbox?: string }
 
@@ -51,6 +74,8 @@ export class EwsSim {
   readonly url: string;
   readonly tokenUrl: string;
   latencyMs: number;
+  busyRate: number;
+  private readonly random: () => number;
   /** Decides a fault for the n-th EWS request (1-based), or none. */
   fault?: (ctx: { n: number; operation: string; mailbox?: string }) => SimFault | undefined;
   readonly requests: SimRequest[] = [];
@@ -72,6 +97,8 @@ export class EwsSim {
     this.url = opts.url ?? 'https://ews.sim.test/EWS/Exchange.asmx';
     this.tokenUrl = opts.tokenUrl ?? 'https://login.sim.test/tenant/oauth2/v2.0/token';
     this.latencyMs = opts.latencyMs ?? 0;
+    this.busyRate = opts.busyRate ?? 0.04;
+    this.random = seeded(opts.seed ?? 11);
   }
 
   /** A Basic-auth login; `canImpersonate` grants the ApplicationImpersonation role. */
@@ -185,7 +212,11 @@ export class EwsSim {
       }
       const mbx = mailboxName ? this.store.mailbox(mailboxName) : undefined;
       if (!mbx) throw new SoapFault('ErrorNonExistentMailbox', `No mailbox with such guid or SMTP address: ${mailboxName ?? '(none)'}.`);
-      return new HttpResponse(answer(this.store, mbx, op), { status: 200, headers: XML });
+      if (BUSY_OPS.has(op.localName) && this.random() < this.busyRate) {
+        rec.busy = true;
+        return new HttpResponse(busyMessage(op.localName, n), { status: 200, headers: XML });
+      }
+      return new HttpResponse(answer(this.store, mbx, op, n), { status: 200, headers: XML });
     } catch (err) {
       if (!(err instanceof SoapFault)) throw err;
       rec.status = 500;

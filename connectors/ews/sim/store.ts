@@ -8,6 +8,7 @@
  * answers with exactly what a test put in; `items.ts` builds those elements from friendly input.
  */
 import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 export type ItemElement = 'Message' | 'CalendarItem' | 'Contact' | 'Task' | 'DistributionList';
 
@@ -24,8 +25,10 @@ export interface SimItem {
   mime?: Buffer;
   /** Answer GetItem for this item with this error code instead (e.g. ErrorMimeContentConversionFailed). */
   failWith?: string;
-  /** Occurrence exceptions: reachable by id (GetItem) but never listed by sync or FindItem. */
+  /** Not listed by sync or FindItem (reachable by id only). */
   hidden?: boolean;
+  /** An occurrence exception's series master: they share its ChangeKey, as on a real Exchange. */
+  masterId?: string;
   attachments: SimAttachment[];
 }
 
@@ -158,7 +161,7 @@ export class EwsSimStore {
     mbx.folderLog.push({ seq: ++mbx.seq, folderId, kind: 'update' });
   }
 
-  addItem(smtp: string, folderId: string, element: ItemElement, fields: Map<string, string>, extra: Partial<Pick<SimItem, 'mime' | 'failWith' | 'hidden' | 'attachments'>> = {}): SimItem {
+  addItem(smtp: string, folderId: string, element: ItemElement, fields: Map<string, string>, extra: Partial<Pick<SimItem, 'mime' | 'failWith' | 'hidden' | 'attachments' | 'masterId'>> = {}): SimItem {
     const mbx = this.must(smtp);
     if (!mbx.folders.has(folderId)) throw new Error(`ews-sim: no folder ${folderId}`);
     const item: SimItem = { id: this.newId('I', mbx), version: 1, folderId, element, fields, attachments: [], ...extra };
@@ -191,24 +194,43 @@ export class EwsSimStore {
     if (!item.hidden) mbx.itemLog.push({ seq: ++mbx.seq, itemId, folderId: item.folderId, kind: 'delete' });
   }
 
-  changeKey(x: { id: string; version: number }): string {
-    return createHash('sha1').update(`${x.id}:${x.version}`).digest('base64').slice(0, 20);
+  /**
+   * ChangeKeys as Exchange writes them: 40 base64 characters whose first 8 bytes name the item
+   * type (CalendarItem "DwAAABYAAAA…", Message "CQAAABYAAAA…", Contact "EQAAABYAAAA…", Task
+   * "EwAAABYAAAA…", folders "AQAAABYAAAA…"); an occurrence exception has its master's.
+   */
+  changeKey(x: { id: string; version: number; element?: ItemElement; masterId?: string }): string {
+    const master = x.masterId ? [...this.mailboxes.values()].map((m) => m.items.get(x.masterId as string)).find(Boolean) : undefined;
+    const src = master ?? x;
+    const type = { CalendarItem: 0x0f, Message: 0x09, Contact: 0x11, DistributionList: 0x11, Task: 0x13 }[src.element ?? 'Message'] ?? 0x09;
+    const prefix = Buffer.from([x.element === undefined ? 0x01 : type, 0, 0, 0, 0x16, 0, 0, 0]);
+    return Buffer.concat([prefix, createHash('sha1').update(`${src.id}:${src.version}`).digest().subarray(0, 22)]).toString('base64');
+  }
+
+  /** The X.500 legacyExchangeDN of a mailbox (what EX addresses carry). */
+  legacyDn(smtp: string): string {
+    return `/O=SIM/OU=EXCHANGE ADMINISTRATIVE GROUP (FYDIBOHF23SPDLT)/CN=RECIPIENTS/CN=${createHash('sha1').update(smtp.toLowerCase()).digest('hex').slice(0, 32).toUpperCase()}-${(smtp.split('@')[0] ?? '').toUpperCase()}`;
   }
 
   items(smtp: string, folderId: string): SimItem[] {
     return [...this.must(smtp).items.values()].filter((i) => i.folderId === folderId && !i.hidden);
   }
 
-  // --- SyncState: base64 of "scope|generation|seq|check" ------------------------------------
+  // --- SyncState: gzip + base64 of "scope|generation|seq|check" (real ones start "H4sI") -----
 
   private encodeState(mbx: SimMailbox, scope: string, seq: number): string {
     const body = `${scope}|${mbx.generation}|${seq}`;
-    return b64(`${body}|${createHash('sha1').update(body).digest('hex').slice(0, 8)}`);
+    return gzipSync(Buffer.from(`${body}|${createHash('sha1').update(body).digest('hex').slice(0, 8)}`)).toString('base64');
   }
 
   private decodeState(mbx: SimMailbox, scope: string, state: string | undefined): number {
     if (state === undefined || state === '') return 0;
-    const parts = Buffer.from(state, 'base64').toString('utf8').split('|');
+    let parts: string[];
+    try {
+      parts = gunzipSync(Buffer.from(state, 'base64')).toString('utf8').split('|');
+    } catch {
+      throw new InvalidSyncState('invalid sync state');
+    }
     const [sc, gen, seq, check] = parts;
     const body = `${sc}|${gen}|${seq}`;
     if (parts.length !== 4 || sc !== scope || gen !== mbx.generation || check !== createHash('sha1').update(body).digest('hex').slice(0, 8)) {
