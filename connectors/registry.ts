@@ -30,6 +30,8 @@ export interface ConnectorContext {
   serverSlots?: (server: string, max: number) => SlotGate;
   /** The config's retry policy (connectors that retry requests themselves, e.g. EWS). */
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** legacyExchangeDN (lower case) → SMTP from the directory (routing address book): EX addresses resolved before EWS is asked. */
+  legacyDnTable?: ReadonlyMap<string, string>;
 }
 
 const serverKey = (cfg: EndpointConfig) => `${cfg.host}:${cfg.port}`;
@@ -67,7 +69,7 @@ export function createSource(cfg: SourceConfig, ctx: ConnectorContext): SourceCo
     case 'imap':
       return new ImapSource(imapEndpoint(cfg, ctx, true), ctx.log, ctx.perMailbox.source, ctx.serverSlots?.(serverKey(cfg), cfg.maxConnections));
     case 'ews':
-      return new EwsSource(ewsEndpoint(cfg, ctx, ctx.retry ?? { attempts: 8, baseDelayMs: 1000, maxDelayMs: 60_000 }), ctx.log, ctx.perMailbox.source, { vcardVersion: cfg.vcardVersion });
+      return new EwsSource(ewsEndpoint(cfg, ctx, ctx.retry ?? { attempts: 8, baseDelayMs: 1000, maxDelayMs: 60_000 }), ctx.log, ctx.perMailbox.source, { vcardVersion: cfg.vcardVersion, legacyDnTable: ctx.legacyDnTable });
     case 'kopano-backup':
       return new KopanoBackupSource(cfg.path, ctx.log);
     case 'kopano-tree':

@@ -1,5 +1,5 @@
 import { encodeImceaex } from '../directory/imceaex.js';
-import { findUser, routingModel, type AddressBook } from './from-directory.js';
+import { findUser, legacyDnTable, routingModel, type AddressBook } from './from-directory.js';
 
 const settings = { domains: ['corp.example', 'corp.test'], routingSubdomain: 'ums.corp.example', exchangeHost: '[ex]:25', umsTransport: 'local:' };
 const DN = '/o=Corp/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=alice';
@@ -44,6 +44,16 @@ describe('routingModel', () => {
       'group team@corp.example (grp): member "ghost" is neither an address nor the login of a user with a primary address; dropped',
       'group team@corp.example (grp): member "dave" is neither an address nor the login of a user with a primary address; dropped',
     ]);
+  });
+});
+
+describe('legacyDnTable (EX addresses of Exchange items → SMTP)', () => {
+  test('the current legacyExchangeDN and earlier X500 ones map to the primary address, any case; entries without a DN or primary are left out', () => {
+    const t = legacyDnTable(book);
+    expect(t.get(DN.toLowerCase())).toBe('alice@corp.example');
+    expect(t.get(OLD_DN.toLowerCase())).toBe('alice@corp.example');
+    expect([...t.values()].every((v) => v === 'alice@corp.example')).toBe(true);
+    expect(t.size).toBe(2);
   });
 });
 

@@ -63,6 +63,25 @@ function smtpAddresses(mail: string | undefined, proxies: readonly string[]): { 
   return { addresses, primary, issues, x500 };
 }
 
+/**
+ * legacyExchangeDN → primary SMTP address of every user of the directory (the current
+ * legacyExchangeDN and earlier ones kept as X500 proxy addresses): what EX (X.500) organizers and
+ * attendees of Exchange items resolve to before EWS is asked. Keys in lower case. Users without a
+ * primary address are left out.
+ */
+export function legacyDnTable(book: AddressBook): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const u of book.users) {
+    const a = smtpAddresses(u.mail, u.proxyAddresses);
+    if (a.primary === '') continue;
+    for (const dn of [u.legacyExchangeDN, ...a.x500]) {
+      const d = dn?.trim();
+      if (d && d.startsWith('/')) out.set(d.toLowerCase(), a.primary);
+    }
+  }
+  return out;
+}
+
 export function routingModel(settings: RoutingSettings, book: AddressBook, cutOverKeys: ReadonlySet<string>): ModelResult {
   const issues: string[] = [];
   const users: RoutingUser[] = [];
