@@ -7,6 +7,8 @@
  *   Exchange writes `RECURRENCE-ID;TZID=W. Europe Standard Time:20260226T000000` on all-day
  *   series, and a client then shows the moved occurrence beside the original instead of
  *   replacing it. On a DATE-TIME series a DATE value gets the master's time and zone.
+ * - An all-day series' RRULE UNTIL written as a DATE-TIME (Exchange) becomes the DATE it means (see
+ *   untilAsDate).
  * - VEVENT end: an all-day event without DTEND/DURATION gets DTEND = the next day (RFC 5545
  *   §3.6.1: it lasts that day); a timed one gets DURATION:PT0S (what RFC 5545 means, written
  *   out because Cyrus refuses "DTEND must occur after DTSTART" without it). A DTEND before
@@ -99,6 +101,29 @@ export function alignRecurrenceValues(master: ICAL.Component, overrides: ICAL.Co
   }
   for (const name of ['exdate', 'rdate']) {
     for (const p of master.getAllProperties(name)) align(p.toJSON() as JCalProperty);
+  }
+  if (allDay) untilAsDate(master, (d) => (occurrences ??= new Occurrences(master)).has(d), repairs);
+}
+
+/**
+ * An all-day series' RRULE UNTIL as a DATE (RFC 5545 §3.3.10: UNTIL has DTSTART's type). Exchange
+ * writes the local midnight of the last day in UTC (`UNTIL=20210502T220000Z` for 3 May in Berlin,
+ * `T050000Z` in New York): a time from 12:00Z on means the next day (zones east of UTC), before
+ * 10:00Z the same day (UTC and zones west); in between (UTC+10…+12 or −10…−12) the date that is an
+ * occurrence of the series wins, else the next day.
+ */
+function untilAsDate(master: ICAL.Component, isOccurrence: (date: string) => boolean, repairs: string[]): void {
+  for (const prop of master.getAllProperties('rrule')) {
+    const recur = prop.getFirstValue() as ICAL.Recur | null;
+    const until = recur?.until;
+    if (!recur || !until || until.isDate) continue;
+    const utc = until.zone === ICAL.Timezone.utcTimezone || until.zone === undefined ? until : until.convertToZone(ICAL.Timezone.utcTimezone);
+    const sameDay = utc.toString().slice(0, 10);
+    const nextDay = addDays(sameDay, 1);
+    const date = utc.hour >= 12 ? nextDay : utc.hour < 10 ? sameDay : isOccurrence(nextDay) || !isOccurrence(sameDay) ? nextDay : sameDay;
+    recur.until = ICAL.Time.fromDateString(date);
+    prop.setValue(recur);
+    repairs.push(`RRULE UNTIL ${until.toString()} → DATE ${date} (the series is all-day)`);
   }
 }
 

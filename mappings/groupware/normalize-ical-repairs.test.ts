@@ -101,6 +101,19 @@ describe('recurrence values follow the master', () => {
     expect(occurrenceDates(text)).toEqual(['2024-07-01', '2024-07-02']);
   });
 
+  it("writes an all-day series' DATE-TIME UNTIL as the DATE Exchange means, keeping the last occurrence (Berlin, New York)", () => {
+    // Exchange: the local midnight of the last day in UTC. Fridays; the last one is 30 April 2021.
+    const berlin = one(['DTSTART;VALUE=DATE:20210319', 'DTEND;VALUE=DATE:20210320', 'RRULE:FREQ=WEEKLY;UNTIL=20210429T220000Z;INTERVAL=1;BYDAY=FR;WKST=MO']);
+    expect(berlin.text).toMatch(/^RRULE:.*UNTIL=20210430(;|\r$)/m);
+    expect(occurrenceDates(berlin.text).slice(-1)).toEqual(['2021-04-30']);
+    expect(berlin.repairs).toContain('RRULE UNTIL 2021-04-29T22:00:00Z → DATE 2021-04-30 (the series is all-day)');
+    const newYork = one(['DTSTART;VALUE=DATE:20210319', 'DTEND;VALUE=DATE:20210320', 'RRULE:FREQ=WEEKLY;UNTIL=20210430T040000Z;BYDAY=FR']);
+    expect(newYork.text).toMatch(/^RRULE:.*UNTIL=20210430(;|\r$)/m);
+    expect(occurrenceDates(newYork.text)).toHaveLength(7);
+    // A timed series keeps its DATE-TIME UNTIL.
+    expect(one(['DTSTART:20210319T090000Z', 'RRULE:FREQ=WEEKLY;UNTIL=20210430T090000Z;BYDAY=FR']).text).toMatch(/UNTIL=20210430T090000Z/);
+  });
+
   it('repairs CDO recurrence rules with spaces after the commas', () => {
     const o = one(['DTSTART:20150703T080000Z', 'DTEND:20150703T083000Z', 'RRULE:FREQ=DAILY;UNTIL=20150710T080000Z;INTERVAL=1;BYDAY=MO, TU, WE, TH, FR']);
     expect(o.text).toMatch(/BYDAY=MO,TU,WE,TH,FR/);
