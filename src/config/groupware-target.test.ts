@@ -26,8 +26,15 @@ describe('groupwareTarget', () => {
   test('defaults, and absent means no groupware target', () => {
     const ok = validateConfigText(config('groupwareTarget:\n  url: https://cloud.example.org/remote.php/dav/\n'), { baseDir: dir, env });
     expect(ok.issues.filter((i) => i.severity === 'error')).toEqual([]);
-    expect(ok.config?.groupwareTarget).toEqual({ type: 'dav', url: 'https://cloud.example.org/remote.php/dav/', allowInsecure: false, tlsVerify: true, maxConnections: 4 });
+    expect(ok.config?.groupwareTarget).toEqual({ type: 'dav', url: 'https://cloud.example.org/remote.php/dav/', allowInsecure: false, tlsVerify: true, maxConnections: 4, vcardVersion: '3.0', maxAttachmentSize: 1024 * 1024, maxObjectSize: 20 * 1024 * 1024 });
     expect(validateConfigText(config(''), { baseDir: dir, env }).config?.groupwareTarget).toBeUndefined();
+  });
+
+  test('what the normalisation writes: vCard version and size limits, with units; wrong values are named', () => {
+    const ok = validateConfigText(config('groupwareTarget:\n  url: https://cloud.example.org/remote.php/dav/\n  vcardVersion: "4.0"\n  maxAttachmentSize: 5MB\n  maxObjectSize: 30MB\n'), { baseDir: dir, env });
+    expect(ok.config?.groupwareTarget).toMatchObject({ vcardVersion: '4.0', maxAttachmentSize: 5 * 1024 * 1024, maxObjectSize: 30 * 1024 * 1024 });
+    const bad = issues(config('groupwareTarget:\n  url: https://cloud.example.org/remote.php/dav/\n  vcardVersion: "2.1"\n  maxAttachmentSize: lots\n'));
+    expect(bad).toEqual([expect.stringMatching(/^groupwareTarget\.vcardVersion: /), expect.stringMatching(/^groupwareTarget\.maxAttachmentSize: expected a positive size/)]);
   });
 
   test('plaintext and unverified TLS need allowInsecure; bad URLs and unreadable CA files are reported', () => {
@@ -53,6 +60,6 @@ describe('groupwareTarget', () => {
     for (let i = start; i < lines.length && lines[i]!.startsWith('#'); i++) lines[i] = lines[i]!.slice(2);
     const r = validateConfigText(lines.join('\n'), { file: example, env: { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b' } });
     expect(r.issues).toEqual([]);
-    expect(r.config?.groupwareTarget).toEqual({ type: 'dav', url: 'https://cloud.ums.example/remote.php/dav/', allowInsecure: false, tlsVerify: true, maxConnections: 4 });
+    expect(r.config?.groupwareTarget).toEqual({ type: 'dav', url: 'https://cloud.ums.example/remote.php/dav/', allowInsecure: false, tlsVerify: true, maxConnections: 4, vcardVersion: '3.0', maxAttachmentSize: 1024 * 1024, maxObjectSize: 20 * 1024 * 1024 });
   });
 });
