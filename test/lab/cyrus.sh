@@ -158,9 +158,21 @@ with open(sys.argv[2], "ab", buffering=0) as f:
 start_master() {
   local pid; pid="$(pid_of "$RUN/master.pid" || true)"
   if [ -n "$pid" ] && proc_alive "$pid"; then
-    if answers_plain && answers_tls; then return 0; fi
-    kill "$pid" 2>/dev/null || true; sleep 0.5
+    # A busy machine (the whole suite, CI) can make a running master slow to answer: give it time
+    # before judging it dead. Then stop it for good (its ports must be free before a new one binds
+    # them, or the new master exits at once).
+    for _ in $(seq 1 20); do answers_plain && answers_tls && return 0; sleep 0.5; done
+    log "the running Cyrus master (pid $pid) does not answer: restarting it"
+    # Its services hold the listening sockets too: they go with it.
+    pkill -CONT -P "$pid" 2>/dev/null || true
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -CONT "$pid" 2>/dev/null || true
+    stop_pidfile "$RUN/master.pid"
+    for _ in $(seq 1 50); do ! answers_plain && ! answers_tls && break; sleep 0.1; done
   fi
+  # A master that cannot bind its ports (the old one's services still leaving) exits at once: wait
+  # for the ports to be free first.
+  for _ in $(seq 1 100); do ! answers_plain && ! answers_tls && break; sleep 0.1; done
   nohup unshare -m --propagation private bash -c '
 set -e
 d="$(mktemp -d)"
