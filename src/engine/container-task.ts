@@ -37,7 +37,7 @@ import { retry, sleep, backoffDelay, type RetryPolicy } from '../util/retry.js';
 import { ByteBudget } from '../util/semaphore.js';
 import type { EventListener } from './events.js';
 import { filterScope, judgeItem, type ItemFilters } from './filters.js';
-import { deltaOfCopied, sweepLateCopies } from './follow-up.js';
+import { copiedOnce, deltaOfCopied, deltaOfPage, sweepLateCopies } from './follow-up.js';
 import { TargetClaims } from './target-claims.js';
 
 /** Marks the change sequence recorded by a container's first pass (see the end of runContainer). */
@@ -167,6 +167,12 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     }
   }
 
+  // A source whose pages carry deletions and flag changes (EWS SyncFolderItems) spares step 4b's
+  // scans, when this pass continues from a cursor: a listing from the start sees what is there,
+  // never what went away, so a first pass or a rescan still scans.
+  const paged = cursor !== null && !verify && ctx.source.pagedDeltas?.(c) === true;
+  const copied = copiedOnce(ctx, c, stats.epoch, withRetry);
+  const pageDelta = { flagsUpdated: 0, deleted: 0 };
   while (!ctx.signal?.aborted && !ctx.onlyFailed) {
     const page = await withRetry('listing', () => ctx.source.changes(c, cursor, ctx.batchSize));
     if (page.epoch !== stats.epoch) {
@@ -189,6 +195,12 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
       await store.recordPending(mailboxId, c.id, toCopy.map((i) => pendingRow(i, page.epoch, target)));
       results.push(...(await copyItems(ctx, claims, c, target, toCopy, claimed, verify, page.epoch)));
     }
+    if (paged) {
+      const d = await deltaOfPage(ctx, c, page, withRetry, copied);
+      pageDelta.flagsUpdated += d.flagsUpdated;
+      pageDelta.deleted += d.deleted;
+      copied.remember(results);
+    }
     await store.commitBatch(mailboxId, c.id, results, {
       epoch: page.epoch, cursor: page.cursor, scope: verify && !page.done ? VERIFY_MARK + scope : scope, token: page.done ? stats.token : null, targetRef,
     });
@@ -200,7 +212,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   if (!ctx.signal?.aborted && !ctx.onlyFailed) {
     const later = !!cp && cp.epoch === stats.epoch;
     const prior = later ? cp.flagSeq ?? null : null;
-    if (later) Object.assign(out, await deltaOfCopied(ctx, c, stats.epoch, prior?.startsWith(FIRST_PASS_SEQ) ? null : prior, withRetry));
+    if (later) Object.assign(out, paged ? pageDelta : await deltaOfCopied(ctx, c, stats.epoch, prior?.startsWith(FIRST_PASS_SEQ) ? null : prior, withRetry));
     // The first pass's change sequence is kept marked: the next delta scans every flag once
     // instead of asking for changes since it. A server may start tracking modseqs for a mailbox
     // only on its first CONDSTORE use (Dovecot does), and changes made around that moment can

@@ -4,45 +4,72 @@
  * sweep late-arriving second copies of interrupted writes.
  */
 import { sameFlags } from '../../mappings/flags.js';
-import type { Container, PendingItem } from '../model/types.js';
-import type { SuspectRow } from '../state/store.js';
+import type { ChangePage, Container, PendingItem } from '../model/types.js';
+import type { DoneItemRow, ItemResult, SuspectRow } from '../state/store.js';
 import type { TaskContext } from './container-task.js';
 import type { TargetClaims } from './target-claims.js';
 
-/** Step 4b of the algorithm. */
-export async function deltaOfCopied(
-  ctx: TaskContext, c: Container, epoch: string, flagSeq: string | null, withRetry: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
-): Promise<{ flagsUpdated: number; deleted: number }> {
-  const sync = ctx.sync ?? { flags: true, deletions: 'ignore' as const };
-  const res = { flagsUpdated: 0, deleted: 0 };
-  if (!sync.flags && sync.deletions !== 'mirror') return res;
+type WithRetry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * The done items of the container whose target ids are still valid. Target ids recorded under
+ * another target epoch (the UMS folder was recreated) point at unrelated messages now: never
+ * touch them.
+ */
+async function copiedItems(ctx: TaskContext, c: Container, epoch: string, withRetry: WithRetry): Promise<DoneItemRow[]> {
   const all = await ctx.store.doneItems(ctx.mailboxId, c.id, epoch);
-  if (all.length === 0) return res;
-  // Target ids recorded under another target epoch (the UMS folder was recreated) point at
-  // unrelated messages now: never touch them.
+  if (all.length === 0) return all;
   const epochs = new Map<string, string>();
   for (const ref of new Set(all.map((d) => d.targetRef))) epochs.set(ref, (await withRetry('target status', () => ctx.target.ensure(ref))).epoch);
   const done = all.filter((d) => d.targetEpoch === epochs.get(d.targetRef));
   if (done.length < all.length) ctx.log.warn({ container: c.id, stale: all.length - done.length }, 'some target ids belong to an older UIDVALIDITY of the target folder: left alone (reconcile shows them)');
+  return done;
+}
+
+/** Writes changed flags of copied items to the target and records them. Returns how many items changed. */
+async function writeFlagChanges(
+  ctx: TaskContext, c: Container, epoch: string, byId: Map<string, DoneItemRow>, items: { id: string; flags: string[] }[], withRetry: WithRetry,
+): Promise<number> {
+  const perRef = new Map<string, { id: string; flags: string[] }[]>();
+  const rows: { itemId: string; flags: string[] }[] = [];
+  for (const it of items) {
+    const d = byId.get(it.id);
+    if (!d?.targetId || (d.flags !== null && sameFlags(d.flags, it.flags))) continue;
+    perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), { id: d.targetId, flags: it.flags }]);
+    rows.push({ itemId: it.id, flags: it.flags });
+    d.flags = it.flags; // a later page compares with what the target has now
+  }
+  for (const [ref, list] of perRef) await withRetry('setting flags', () => ctx.target.setFlags(ref, list));
+  if (rows.length > 0) {
+    await ctx.store.updateFlags(ctx.mailboxId, c.id, epoch, rows);
+    ctx.log.info({ container: c.id, items: rows.length }, 'flag changes written to the target');
+  }
+  return rows.length;
+}
+
+/** Removes the target copies of items deleted in the source and forgets them. Returns how many. */
+async function removeDeleted(ctx: TaskContext, c: Container, epoch: string, gone: DoneItemRow[], withRetry: WithRetry): Promise<number> {
+  const perRef = new Map<string, string[]>();
+  for (const d of gone) if (d.targetId) perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), d.targetId]);
+  for (const [ref, ids] of perRef) await withRetry('removing deleted items', () => ctx.target.removeItems(ref, ids));
+  if (gone.length > 0) {
+    await ctx.store.forgetItems(ctx.mailboxId, c.id, epoch, gone.map((d) => d.itemId));
+    ctx.log.info({ container: c.id, items: gone.length }, 'deletions in the source mirrored to the target');
+  }
+  return gone.length;
+}
+
+/** Step 4b of the algorithm: flag changes and deletions found by scanning the container. */
+export async function deltaOfCopied(ctx: TaskContext, c: Container, epoch: string, flagSeq: string | null, withRetry: WithRetry): Promise<{ flagsUpdated: number; deleted: number }> {
+  const sync = ctx.sync ?? { flags: true, deletions: 'ignore' as const };
+  const res = { flagsUpdated: 0, deleted: 0 };
+  if (!sync.flags && sync.deletions !== 'mirror') return res;
+  const done = await copiedItems(ctx, c, epoch, withRetry);
+  if (done.length === 0) return res;
   const byId = new Map(done.map((d) => [d.itemId, d]));
   if (sync.flags) {
     const fc = await withRetry('flag changes', () => ctx.source.flagChanges(c, flagSeq));
-    if (fc.epoch === epoch) {
-      const perRef = new Map<string, { id: string; flags: string[] }[]>();
-      const rows: { itemId: string; flags: string[] }[] = [];
-      for (const it of fc.items) {
-        const d = byId.get(it.id);
-        if (!d?.targetId || (d.flags !== null && sameFlags(d.flags, it.flags))) continue;
-        perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), { id: d.targetId, flags: it.flags }]);
-        rows.push({ itemId: it.id, flags: it.flags });
-      }
-      for (const [ref, list] of perRef) await withRetry('setting flags', () => ctx.target.setFlags(ref, list));
-      if (rows.length > 0) {
-        await ctx.store.updateFlags(ctx.mailboxId, c.id, epoch, rows);
-        ctx.log.info({ container: c.id, items: rows.length }, 'flag changes written to the target');
-      }
-      res.flagsUpdated = rows.length;
-    }
+    if (fc.epoch === epoch) res.flagsUpdated = await writeFlagChanges(ctx, c, epoch, byId, fc.items, withRetry);
   }
   if (sync.deletions === 'mirror') {
     const listing = await withRetry('listing', () => ctx.source.allIds(c));
@@ -50,18 +77,53 @@ export async function deltaOfCopied(
       ctx.log.warn({ container: c.id, copied: done.length }, 'the source folder lists no message at all: not mirroring that as deletions (check the source)');
     } else if (listing.epoch === epoch) {
       const present = new Set(listing.ids);
-      const gone = done.filter((d) => !present.has(d.itemId));
-      const perRef = new Map<string, string[]>();
-      for (const d of gone) if (d.targetId) perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), d.targetId]);
-      for (const [ref, ids] of perRef) await withRetry('removing deleted items', () => ctx.target.removeItems(ref, ids));
-      if (gone.length > 0) {
-        await ctx.store.forgetItems(ctx.mailboxId, c.id, epoch, gone.map((d) => d.itemId));
-        ctx.log.info({ container: c.id, items: gone.length }, 'deletions in the source mirrored to the target');
-      }
-      res.deleted = gone.length;
+      res.deleted = await removeDeleted(ctx, c, epoch, done.filter((d) => !present.has(d.itemId)), withRetry);
     }
   }
   return res;
+}
+
+/**
+ * Step 4b for a source whose listing pages carry the changes since the cursor (ChangePage.deleted
+ * and .flagged): the same writes as deltaOfCopied for exactly those items, made before the page's
+ * checkpoint (a crash replays the page, and both writes are idempotent).
+ */
+export async function deltaOfPage(
+  ctx: TaskContext, c: Container, page: ChangePage, withRetry: WithRetry, copied: { get: () => Promise<Map<string, DoneItemRow>> },
+): Promise<{ flagsUpdated: number; deleted: number }> {
+  const sync = ctx.sync ?? { flags: true, deletions: 'ignore' as const };
+  const flagged = sync.flags ? page.flagged ?? [] : [];
+  const deleted = sync.deletions === 'mirror' ? page.deleted ?? [] : [];
+  if (flagged.length === 0 && deleted.length === 0) return { flagsUpdated: 0, deleted: 0 };
+  const byId = await copied.get();
+  const gone = deleted.flatMap((id) => { const d = byId.get(id); return d ? [d] : []; });
+  const res = {
+    flagsUpdated: flagged.length > 0 ? await writeFlagChanges(ctx, c, page.epoch, byId, flagged, withRetry) : 0,
+    deleted: gone.length > 0 ? await removeDeleted(ctx, c, page.epoch, gone, withRetry) : 0,
+  };
+  for (const d of gone) byId.delete(d.itemId);
+  return res;
+}
+
+/**
+ * The copied items of a container for deltaOfPage: read from the store once, when a page first
+ * needs them, and kept up to date with what later pages copy (`remember`).
+ */
+export function copiedOnce(ctx: TaskContext, c: Container, epoch: string, withRetry: WithRetry): {
+  get: () => Promise<Map<string, DoneItemRow>>; remember: (results: ItemResult[]) => void;
+} {
+  let byId: Map<string, DoneItemRow> | undefined;
+  return {
+    get: async () => (byId ??= new Map((await copiedItems(ctx, c, epoch, withRetry)).map((d) => [d.itemId, d]))),
+    // Before the first read nothing is kept: the store will have these rows by then.
+    remember: (results) => {
+      if (!byId) return;
+      for (const r of results) {
+        if (r.status !== 'done' || r.targetRef === undefined) continue;
+        byId.set(r.itemId, { itemId: r.itemId, size: r.size, targetRef: r.targetRef, targetId: r.targetId ?? null, targetEpoch: r.targetEpoch ?? null, flags: r.flags ?? null });
+      }
+    },
+  };
 }
 
 /** Suspect rows are kept until a sweep ran at least this long after they were recorded. */

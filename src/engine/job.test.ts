@@ -335,3 +335,62 @@ describe('engine: what could not be carried is said with the item', () => {
     ]);
   });
 });
+
+/** A source like EWS SyncFolderItems: a continued listing carries the deletions and flag changes since its cursor. */
+class SyncingSource extends MemorySource {
+  private journal: { kind: 'flags' | 'delete'; folder: string; id: string }[] = [];
+  scans = 0;
+  setFlags(folder: string, uid: number, flags: string[]): void {
+    const m = this.folders.get(folder)?.messages.find((x) => x.uid === uid);
+    if (m) m.flags = flags;
+    this.journal.push({ kind: 'flags', folder, id: String(uid) });
+  }
+  remove(folder: string, uid: number): void {
+    const f = this.folders.get(folder);
+    if (f) f.messages = f.messages.filter((x) => x.uid !== uid);
+    this.journal.push({ kind: 'delete', folder, id: String(uid) });
+  }
+  pagedDeltas(): boolean { return true; }
+  override async stats(c: Parameters<MemorySource['stats']>[0]) {
+    return { ...(await super.stats(c)), token: `${this.journal.length}:${Math.random()}`, changeSeq: undefined };
+  }
+  override async changes(c: Parameters<MemorySource['changes']>[0], cursor: string | null, limit: number) {
+    const [uid, seq] = cursor === null ? [null, this.journal.length] : cursor.split(':').map(Number) as [number, number];
+    const page = await super.changes(c, uid === null ? null : String(uid), limit);
+    const since = this.journal.slice(seq).filter((j) => j.folder === c.id);
+    const f = this.folders.get(c.id);
+    const deltas = cursor === null ? {} : {
+      deleted: since.filter((j) => j.kind === 'delete').map((j) => j.id),
+      flagged: since.filter((j) => j.kind === 'flags').flatMap((j) => { const m = f?.messages.find((x) => String(x.uid) === j.id); return m ? [{ id: j.id, flags: m.flags }] : []; }),
+    };
+    return { ...page, ...deltas, cursor: `${page.cursor}:${this.journal.length}` };
+  }
+  override async flagChanges(c: Parameters<MemorySource['flagChanges']>[0], since: string | null) { this.scans++; return super.flagChanges(c, since); }
+  override async allIds(c: Parameters<MemorySource['allIds']>[0]) { this.scans++; return super.allIds(c); }
+}
+
+describe('engine: deltas carried by the listing (EWS-like sources)', () => {
+  test('a later pass writes flag changes and mirrors deletions from the pages alone: no scan of the folder, nothing twice', async () => {
+    const src = new SyncingSource();
+    const tgt = new MemoryTarget();
+    for (let i = 1; i <= 5; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
+    const opts = options({ sync: { flags: true, deletions: 'mirror' } });
+    const r1 = await runJob({ store, sources: src, targets: tgt, log }, job, opts);
+    expect(r1.copied).toBe(5);
+    src.setFlags('INBOX', 2, ['\\Seen']);
+    src.remove('INBOX', 3);
+    src.setFlags('INBOX', 4, ['\\Flagged']);
+    src.setFlags('INBOX', 4, []); // back as it was copied: nothing to write
+    src.add(['INBOX'], msg(6), { messageId: '<m6@example.org>' });
+    const scansBefore = src.scans;
+    const r2 = await runJob({ store, sources: src, targets: tgt, log }, job, opts);
+    expect([r2.copied, r2.flagsUpdated, r2.deleted, r2.failed]).toEqual([1, 1, 1, 0]);
+    expect(src.scans).toBe(scansBefore);
+    const inbox = tgt.folders.get('INBOX')?.messages ?? [];
+    expect(inbox.map((m) => m.content.toString()).sort()).toEqual([msg(1), msg(2), msg(4), msg(5), msg(6)].sort());
+    expect(inbox.find((m) => m.content.toString() === msg(2))?.flags).toEqual(['\\Seen']);
+    const r3 = await runJob({ store, sources: src, targets: tgt, log }, job, opts);
+    expect([r3.copied, r3.flagsUpdated, r3.deleted]).toEqual([0, 0, 0]);
+    expect(src.scans).toBe(scansBefore);
+  });
+});

@@ -57,6 +57,14 @@ export interface ChangePage {
   cursor: string;
   /** True when the source has nothing after this page. */
   done: boolean;
+  /**
+   * Only from a source whose `pagedDeltas(container)` is true, and only on pages of a listing
+   * continued from a cursor: items deleted since the cursor, and items whose flags changed since
+   * it (with their whole flag set). The engine then carries these over instead of scanning the
+   * container (flagChanges, allIds): a delta costs O(changes).
+   */
+  deleted?: string[];
+  flagged?: { id: string; flags: string[] }[];
 }
 
 export interface ContainerStats {
@@ -106,6 +114,11 @@ export interface SourceMailbox {
   flagChanges(container: Container, sinceSeq: string | null): Promise<FlagChanges>;
   /** Every item id now in the container (to notice deletions). */
   allIds(container: Container): Promise<{ epoch: string; ids: string[] }>;
+  /**
+   * True when the pages of a listing continued from a cursor carry every deletion and flag change
+   * since that cursor (`ChangePage.deleted`/`flagged`; EWS SyncFolderItems). Absent: false.
+   */
+  pagedDeltas?(container: Container): boolean;
   /** Metadata of the given items (e.g. to retry failed ones); items no longer there are left out. */
   lookup(container: Container, ids: string[], opts?: { subjects?: boolean }): Promise<{ epoch: string; items: ItemMeta[] }>;
   /**
