@@ -173,6 +173,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   const paged = cursor !== null && !verify && ctx.source.pagedDeltas?.(c) === true;
   const copied = copiedOnce(ctx, c, stats.epoch, withRetry);
   const pageDelta = { flagsUpdated: 0, deleted: 0 };
+  let scanAfter = !paged;
   while (!ctx.signal?.aborted && !ctx.onlyFailed) {
     const page = await withRetry('listing', () => ctx.source.changes(c, cursor, ctx.batchSize));
     if (page.epoch !== stats.epoch) {
@@ -195,6 +196,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
       await store.recordPending(mailboxId, c.id, toCopy.map((i) => pendingRow(i, page.epoch, target)));
       results.push(...(await copyItems(ctx, claims, c, target, toCopy, claimed, verify, page.epoch)));
     }
+    if (paged && (page.deleted === undefined || page.flagged === undefined)) scanAfter = true; // the listing restarted: it cannot say what went away
     if (paged) {
       const d = await deltaOfPage(ctx, c, page, withRetry, copied);
       pageDelta.flagsUpdated += d.flagsUpdated;
@@ -212,7 +214,11 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   if (!ctx.signal?.aborted && !ctx.onlyFailed) {
     const later = !!cp && cp.epoch === stats.epoch;
     const prior = later ? cp.flagSeq ?? null : null;
-    if (later) Object.assign(out, paged ? pageDelta : await deltaOfCopied(ctx, c, stats.epoch, prior?.startsWith(FIRST_PASS_SEQ) ? null : prior, withRetry));
+    if (later) {
+      const scanned = scanAfter ? await deltaOfCopied(ctx, c, stats.epoch, prior?.startsWith(FIRST_PASS_SEQ) ? null : prior, withRetry) : { flagsUpdated: 0, deleted: 0 };
+      out.flagsUpdated = pageDelta.flagsUpdated + scanned.flagsUpdated;
+      out.deleted = pageDelta.deleted + scanned.deleted;
+    }
     // The first pass's change sequence is kept marked: the next delta scans every flag once
     // instead of asking for changes since it. A server may start tracking modseqs for a mailbox
     // only on its first CONDSTORE use (Dovecot does), and changes made around that moment can

@@ -354,7 +354,10 @@ class SyncingSource extends MemorySource {
   override async stats(c: Parameters<MemorySource['stats']>[0]) {
     return { ...(await super.stats(c)), token: `${this.journal.length}:${Math.random()}`, changeSeq: undefined };
   }
+  /** The next listing cannot continue (an expired SyncState): it starts over and says nothing of what went away. */
+  expireCursor = false;
   override async changes(c: Parameters<MemorySource['changes']>[0], cursor: string | null, limit: number) {
+    if (this.expireCursor) { this.expireCursor = false; cursor = null; }
     const [uid, seq] = cursor === null ? [null, this.journal.length] : cursor.split(':').map(Number) as [number, number];
     const page = await super.changes(c, uid === null ? null : String(uid), limit);
     const since = this.journal.slice(seq).filter((j) => j.folder === c.id);
@@ -392,5 +395,21 @@ describe('engine: deltas carried by the listing (EWS-like sources)', () => {
     const r3 = await runJob({ store, sources: src, targets: tgt, log }, job, opts);
     expect([r3.copied, r3.flagsUpdated, r3.deleted]).toEqual([0, 0, 0]);
     expect(src.scans).toBe(scansBefore);
+  });
+
+  test('a continued listing that had to start over (no deltas on its pages) falls back to scanning: the deletion is still mirrored', async () => {
+    const src = new SyncingSource();
+    const tgt = new MemoryTarget();
+    for (let i = 1; i <= 3; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
+    const opts = options({ sync: { flags: true, deletions: 'mirror' } });
+    await runJob({ store, sources: src, targets: tgt, log }, job, opts);
+    src.remove('INBOX', 1);
+    src.setFlags('INBOX', 2, ['\\Seen']);
+    src.expireCursor = true;
+    const scansBefore = src.scans;
+    const r2 = await runJob({ store, sources: src, targets: tgt, log }, job, opts);
+    expect([r2.copied, r2.flagsUpdated, r2.deleted]).toEqual([0, 1, 1]);
+    expect(src.scans).toBeGreaterThan(scansBefore);
+    expect((tgt.folders.get('INBOX')?.messages ?? []).map((m) => m.content.toString()).sort()).toEqual([msg(2), msg(3)]);
   });
 });

@@ -61,7 +61,9 @@ export interface ChangePage {
    * Only from a source whose `pagedDeltas(container)` is true, and only on pages of a listing
    * continued from a cursor: items deleted since the cursor, and items whose flags changed since
    * it (with their whole flag set). The engine then carries these over instead of scanning the
-   * container (flagChanges, allIds): a delta costs O(changes).
+   * container (flagChanges, allIds): a delta costs O(changes). A page of a continued listing
+   * without these two (say, the source had to list from the start again) makes the engine scan
+   * after the pass, as for any other source.
    */
   deleted?: string[];
   flagged?: { id: string; flags: string[] }[];
