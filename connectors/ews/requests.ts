@@ -17,8 +17,12 @@ export function listingProps(kind: string): string[] {
   return kind === 'mail' ? MAIL_PROPS : kind === 'event' ? [...GROUPWARE_PROPS, 'calendar:CalendarItemType'] : GROUPWARE_PROPS;
 }
 
-export function getFolder(folders: FolderRef[], shape: 'IdOnly' | 'Default' | 'AllProperties' = 'Default'): string {
-  return `<m:GetFolder><m:FolderShape><t:BaseShape>${shape}</t:BaseShape></m:FolderShape><m:FolderIds>${folders.map(folderRef).join('')}</m:FolderIds></m:GetFolder>`;
+/** PR_MESSAGE_SIZE_EXTENDED (PT_I8): the total size of a folder's items, one GetFolder instead of a listing. */
+export const FOLDER_SIZE_TAG = 0x0e08;
+
+export function getFolder(folders: FolderRef[], shape: 'IdOnly' | 'Default' | 'AllProperties' = 'Default', opts: { size?: boolean } = {}): string {
+  const extra = opts.size ? '<t:AdditionalProperties><t:ExtendedFieldURI PropertyTag="0x0E08" PropertyType="Long"/></t:AdditionalProperties>' : '';
+  return `<m:GetFolder><m:FolderShape><t:BaseShape>${shape}</t:BaseShape>${extra}</m:FolderShape><m:FolderIds>${folders.map(folderRef).join('')}</m:FolderIds></m:GetFolder>`;
 }
 
 export function syncFolderHierarchy(root: FolderRef, state: string | undefined): string {

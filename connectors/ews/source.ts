@@ -185,13 +185,18 @@ export class EwsMailbox implements SourceMailbox {
   }
 
   async stats(c: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
-    const el = await this.one(rq.getFolder([{ id: c.id }]), `folder ${c.path.join('/')}`);
+    const el = await this.one(rq.getFolder([{ id: c.id }], 'Default', { size: opts.withBytes }), `folder ${c.path.join('/')}`);
     const f = kids(kid(el, 'Folders'))[0];
     const count = Number(textOf(f, 'TotalCount') ?? 0);
     // No cheap change token exists in EWS: every pass asks SyncFolderItems (one request when nothing changed).
     const token = `${count}:${Date.now()}:${Math.random()}`;
     const stats: ContainerStats = { count, epoch: EPOCH, token };
-    if (opts.withBytes) stats.bytes = (await this.listing(c, ['item:Size'])).reduce((n, e) => n + Number(textOf(e, 'Size') ?? 0), 0);
+    if (opts.withBytes) {
+      // The folder's size property (Exchange 2010+) saves a listing of every item on each pass.
+      const size = kids(f, 'ExtendedProperty').find((p) => Number(attr(kid(p, 'ExtendedFieldURI'), 'PropertyTag')) === rq.FOLDER_SIZE_TAG);
+      const bytes = Number(textOf(size, 'Value'));
+      stats.bytes = size && Number.isFinite(bytes) ? bytes : (await this.listing(c, ['item:Size'])).reduce((n, e) => n + Number(textOf(e, 'Size') ?? 0), 0);
+    }
     return stats;
   }
 
@@ -243,16 +248,46 @@ export class EwsMailbox implements SourceMailbox {
       return this.changes(c, null, limit);
     }
     const items: ItemMeta[] = [];
+    // Mail folders continued from a SyncState: what went away and what was re-flagged since, so
+    // the engine needs no scan of the folder (pagedDeltas). Groupware versions are item ids of
+    // their own (id|ChangeKey): those folders are still scanned.
+    const deltas = cursor !== null && c.kind === 'mail' ? { deleted: [] as string[], flagged: [] as { id: string; flags: string[] }[] } : undefined;
+    const readChanged: string[] = [];
     for (const ch of kids(kid(el, 'Changes'))) {
+      const changedId = attr(kid(ch, 'ItemId'), 'Id');
+      if (ch.localName === 'Delete' && changedId) deltas?.deleted.push(changedId);
+      if (ch.localName === 'ReadFlagChange' && changedId) readChanged.push(changedId);
       if (ch.localName !== 'Create' && ch.localName !== 'Update') continue;
       const item = kids(ch)[0];
       const meta = item ? this.metaOf(c, item) : undefined;
-      if (meta) items.push(meta);
+      if (!meta) continue;
+      items.push(meta);
+      if (ch.localName === 'Update') deltas?.flagged.push({ id: meta.id, flags: meta.flags });
     }
     if (c.kind !== 'mail') await this.fillChangeKeys(c, items);
+    if (deltas && readChanged.length > 0) deltas.flagged.push(...(await this.currentFlags(readChanged)));
     const next = textOf(el, 'SyncState');
     if (!next) throw new Error(`sync ${c.path.join('/')}: no SyncState in the answer`);
-    return { epoch: EPOCH, items, cursor: next, done: textOf(el, 'IncludesLastItemInRange') !== 'false' };
+    return { epoch: EPOCH, items, cursor: next, done: textOf(el, 'IncludesLastItemInRange') !== 'false', ...deltas };
+  }
+
+  /** Mail folders: a continued SyncFolderItems listing carries the deletions and flag changes since its SyncState. */
+  pagedDeltas(c: Container): boolean {
+    return c.kind === 'mail';
+  }
+
+  /** The whole flag set of mail items whose read state changed (ReadFlagChange names only IsRead); items gone meanwhile are left out. */
+  private async currentFlags(ids: string[]): Promise<{ id: string; flags: string[] }[]> {
+    const out: { id: string; flags: string[] }[] = [];
+    for (let i = 0; i < ids.length; i += 50) {
+      const msgs = await this.call(rq.getItems(ids.slice(i, i + 50), { base: 'IdOnly', fieldUris: ['message:IsRead', 'item:Flag', 'item:Categories'] }));
+      for (const m of msgs) {
+        const item = m.ok ? kids(kid(m.el, 'Items'))[0] : undefined;
+        const id = attr(kid(item, 'ItemId'), 'Id');
+        if (item && id) out.push({ id, flags: flagsOf(item) });
+      }
+    }
+    return out;
   }
 
   /** Exchange lists a Create without its ChangeKey at times: the version part of a groupware id is asked for (one GetItem IdOnly per 50). */

@@ -57,7 +57,13 @@ const wrap = (op: string, messages: string) => `<m:${op}Response xmlns:m="${M}" 
 
 const FOLDER_ELEMENT: Record<string, string> = { 'IPF.Appointment': 'CalendarFolder', 'IPF.Contact': 'ContactsFolder', 'IPF.Task': 'TasksFolder' };
 
-function folderXml(store: EwsSimStore, mbx: SimMailbox, f: SimFolder): string {
+/** PR_MESSAGE_SIZE_EXTENDED: a folder's total item size, which Exchange 2010+ answers as an extended property of GetFolder. */
+const FOLDER_SIZE_TAG = 0x0e08;
+
+const asksForFolderSize = (req: XmlElement): boolean =>
+  kids(kid(kid(req, 'FolderShape'), 'AdditionalProperties'), 'ExtendedFieldURI').some((u) => Number(attr(u, 'PropertyTag')) === FOLDER_SIZE_TAG);
+
+function folderXml(store: EwsSimStore, mbx: SimMailbox, f: SimFolder, withSize = false): string {
   const name = FOLDER_ELEMENT[f.folderClass] ?? 'Folder';
   const items = store.items(mbx.smtp, f.id);
   const children = [...mbx.folders.values()].filter((x) => x.parentId === f.id).length;
@@ -66,6 +72,8 @@ function folderXml(store: EwsSimStore, mbx: SimMailbox, f: SimFolder): string {
     + (parent ? `<t:ParentFolderId Id="${parent.id}" ChangeKey="${store.changeKey(parent)}"/>` : '')
     + `<t:FolderClass>${esc(f.folderClass)}</t:FolderClass><t:DisplayName>${esc(f.displayName)}</t:DisplayName>`
     + `<t:TotalCount>${items.length}</t:TotalCount><t:ChildFolderCount>${children}</t:ChildFolderCount>`
+    // As Exchange writes it back: the tag without its leading zero.
+    + (withSize ? `<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0xe08" PropertyType="Long"/><t:Value>${items.reduce((n, i) => n + Number(/>(\d+)</.exec(i.fields.get('Size') ?? '')?.[1] ?? 0), 0)}</t:Value></t:ExtendedProperty>` : '')
     + (name === 'Folder' ? `<t:UnreadCount>${items.filter((i) => i.fields.get('IsRead')?.includes('>false<')).length}</t:UnreadCount>` : '')
     + `</t:${name}>`;
 }
@@ -109,7 +117,7 @@ function resolveFolder(store: EwsSimStore, mbx: SimMailbox, ref: XmlElement | un
 function getFolder(store: EwsSimStore, mbx: SimMailbox, req: XmlElement): string {
   return wrap('GetFolder', kids(kid(req, 'FolderIds')).map((ref) => {
     const { mbx: m, folder } = resolveFolder(store, mbx, ref);
-    return folder ? ok('GetFolder', `<m:Folders>${folderXml(store, m, folder)}</m:Folders>`)
+    return folder ? ok('GetFolder', `<m:Folders>${folderXml(store, m, folder, asksForFolderSize(req))}</m:Folders>`)
       : fail('GetFolder', 'ErrorFolderNotFound', 'The specified folder could not be found in the store.');
   }).join(''));
 }
