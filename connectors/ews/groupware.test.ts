@@ -91,6 +91,20 @@ withFixtures('EWS samples → iCalendar / vCard', () => {
   });
 });
 
+describe('EWS task dates', () => {
+  const task = (due: string) => taskFromEws('AAMkTask1', find(parseXml(`<t:Items ${T}><t:Task><t:ItemId Id="AAMkTask1"/><t:Subject>Due</t:Subject><t:DueDate>${due}</t:DueDate></t:Task></t:Items>`), 'Task') as NonNullable<ReturnType<typeof find>>);
+  test.each([
+    ['2024-03-15T00:00:00+01:00', '2024-03-15'], // local midnight as written
+    ['2024-03-14T23:00:00Z', '2024-03-15'], // Berlin's midnight in UTC
+    ['2024-03-14T22:00:00Z', '2024-03-15'], // Berlin in summer time
+    ['2024-03-15T05:00:00Z', '2024-03-15'], // New York's midnight in UTC
+    ['2024-03-15T00:00:00Z', '2024-03-15'],
+  ])('due %s is the date %s, never a day early', (due, date) => {
+    expect(task(due).due?.date).toBe(date);
+    expect(taskToICalendar(task(due))).toContain(`DUE;VALUE=DATE:${date.replace(/-/g, '')}`);
+  });
+});
+
 describe('EWS recurrence patterns → RRULE', () => {
   const rec = (xml: string) => find(parseXml(`<t:Recurrence ${T}>${xml}</t:Recurrence>`), 'Recurrence') ?? parseXml(`<t:Recurrence ${T}>${xml}</t:Recurrence>`);
   const start = new Date('2024-01-09T09:00:00Z');

@@ -313,11 +313,19 @@ const TASK_STATUS: Record<string, Task['status']> = { NotStarted: 'needs-action'
 const PRIORITY: Record<string, Task['priority']> = { Low: 'low', Normal: 'normal', High: 'high' };
 
 /** Task dates are days: a local midnight becomes a DATE value, anything else keeps its instant. */
+/**
+ * A task's StartDate/DueDate. Outlook tasks have dates, not times: Exchange sends the owner's local
+ * midnight, as written (`2024-03-15T00:00:00+01:00`) or in UTC (`2024-03-14T23:00:00Z` in Berlin,
+ * `2024-03-15T05:00:00Z` in New York). The date is the written one, else that of the nearest UTC
+ * midnight (offsets up to ±12 h), so a due date never moves a day.
+ */
 function taskDate(itemId: string, el: XmlElement, name: string): DateTimeValue | undefined {
   const d = instant(itemId, el, name);
   if (!d) return undefined;
   const m = /^(\d{4}-\d{2}-\d{2})T00:00:00(?:\.0+)?(Z|[+-]\d{2}:\d{2})?$/.exec((textOf(el, name) ?? '').trim());
-  return m ? { utc: d, date: m[1] as string } : { utc: d };
+  if (m) return { utc: d, date: m[1] as string };
+  const nearest = new Date(Math.round(d.getTime() / 86_400_000) * 86_400_000);
+  return { utc: nearest, date: nearest.toISOString().slice(0, 10) };
 }
 
 /** A Task → Task. */
