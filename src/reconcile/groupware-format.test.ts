@@ -1,5 +1,5 @@
 import type { CollectionComparison } from './groupware-compare.js';
-import { collectionsCsvRows, collectionsText, redactCollections } from './groupware-format.js';
+import { collectionsCsvRows, collectionsText, reasonText, redactCollections } from './groupware-format.js';
 
 const cmp: CollectionComparison = {
   target: 'calendar:Calendar', kind: 'calendar', sources: ['Calendar'], sourceCount: 2, targetCount: 1, matched: 1, instancesCompared: 14,
@@ -44,5 +44,13 @@ describe('reconcile/groupware report', () => {
     const json = JSON.stringify(redactCollections([cmp], false));
     expect(json).not.toMatch(/Secret|Birthday|Bday/);
     expect(json).toContain('"source":"2027-03-05"');
+  });
+
+  test('reasons from the normaliser name objects by summary or name: hashed unless asked', () => {
+    const reason = 'Calendar/x.ics (folder Calendar): UID u1 (SUMMARY "Board \\"Q3\\" meeting"): time zone "Mars/Olympus" is unknown; vCard #2 "John Doe": no FN';
+    const hidden = reasonText(reason, false);
+    expect(hidden).not.toMatch(/Board|John Doe/);
+    expect(hidden).toMatch(/^Calendar\/x\.ics \(folder Calendar\): UID u1 \(SUMMARY hash:[0-9a-f]{8}\): time zone "Mars\/Olympus" is unknown; vCard #2 hash:[0-9a-f]{8}: no FN$/);
+    expect(reasonText(reason, true)).toBe(reason);
   });
 });

@@ -42,11 +42,22 @@ export function counts(c: CollectionComparison): Record<'missing' | 'extra' | 'c
   };
 }
 
+/**
+ * A reason as the normaliser words it names the object by its summary or name
+ * (`UID x (SUMMARY "Board meeting")`, `vCard #2 "John Doe"`): hashed unless `show`.
+ */
+export function reasonText(reason: string | undefined, show: boolean): string {
+  if (reason === undefined) return '';
+  if (show) return reason;
+  return reason.replace(/\((SUMMARY|FN) "((?:[^"\\]|\\.)*)"\)/g, (_m, what: string, v: string) => `(${what} ${hashed(v)})`)
+    .replace(/(vCard #\d+) "((?:[^"\\]|\\.)*)"/g, (_m, card: string, v: string) => `${card} ${hashed(v)}`);
+}
+
 function headline(d: GroupwareDiff, c: CollectionComparison, show: boolean): string {
   const title = show && d.title ? ` "${d.title}"` : '';
   const src = d.sources?.length ? ` source ${d.sources.join(', ')}` : '';
   const ums = d.targets?.length ? ` UMS ${d.targets.join(', ')}` : '';
-  if (d.kind === 'unreadable') return `unreadable ${c.target}${src}${ums}: ${d.reason ?? ''}`;
+  if (d.kind === 'unreadable') return `unreadable ${c.target}${src}${ums}: ${reasonText(d.reason, show)}`;
   const what = d.kind === 'missing' ? 'not in the UMS' : d.kind === 'extra' ? 'in the UMS but not in the source' : 'differs';
   return `${d.kind.padEnd(7)} ${c.target} UID ${d.uid ?? '?'}${title}${src}${ums}: ${what}`;
 }
@@ -90,7 +101,7 @@ export function collectionsCsvRows(mailbox: string, cols: CollectionComparison[]
       const row = (kind: string, explanation: string, subject = d.title) => {
         rows.push([mailbox, c.target, kind, (d.sources ?? []).join(' '), d.uid ?? '', (d.targets ?? []).join(' '), '', '', '', explanation, ...(show ? [subject ?? ''] : [])]);
       };
-      if (d.kind === 'unreadable') row('unreadable', d.reason ?? '');
+      if (d.kind === 'unreadable') row('unreadable', reasonText(d.reason, show));
       else if (d.kind === 'missing') row('missing', 'not in the UMS');
       else if (d.kind === 'extra') row('extra', 'in the UMS but not in the source');
       for (const f of d.fields ?? []) row('field', fieldText(f, show));
@@ -109,6 +120,7 @@ export function redactCollections(cols: CollectionComparison[], show: boolean): 
     diffs: c.diffs.map((d) => ({
       ...d,
       title: undefined,
+      reason: d.reason === undefined ? undefined : reasonText(d.reason, false),
       fields: d.fields?.map((f) => ({ ...f, source: f.private && f.source !== undefined ? hashed(f.source) : f.source, target: f.private && f.target !== undefined ? hashed(f.target) : f.target })),
       instances: d.instances?.map((i) => ({ ...i, summary: undefined })),
     })),
