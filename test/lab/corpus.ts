@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ImapFlow } from 'imapflow';
 import type { Lab } from './lab.js';
+import { seededRandom } from '../../src/util/seeded-random.js';
 
 export interface CorpusMessage {
   /** Decoded folder path segments, e.g. `['INBOX']` or `['Archive', '2019']`. */
@@ -67,22 +68,10 @@ const CRLF = '\r\n';
 const DATE_FROM = Date.UTC(2019, 0, 1);
 const DATE_TO = Date.UTC(2026, 5, 30);
 
-/** mulberry32: small, fast, good enough for test data. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Rng {
   private readonly next: () => number;
   constructor(seed: number) {
-    this.next = createRandom(seed);
+    this.next = seededRandom(seed);
   }
   float(): number {
     return this.next();

@@ -26,6 +26,7 @@ import { kid, kids, parseXml, textOf } from '../xml.js';
 import { challengeMessage, ntlmType, verifyAuthenticate } from './ntlm.js';
 import { answer, busyMessage, faultEnvelope, SoapFault } from './operations.js';
 import { EwsSimStore } from './store.js';
+import { seededRandom } from '../../../src/util/seeded-random.js';
 
 export type SimFault =
   | { type: 'busy'; backOffMs: number }
@@ -50,17 +51,6 @@ export interface EwsSimOptions {
   seed?: number;
 }
 
-/** mulberry32: a small seeded generator, so the unkind behaviour repeats exactly. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const BUSY_OPS = new Set(['GetItem', 'FindItem', 'SyncFolderItems', 'GetAttachment']);
 
 interface Principal { name: string; canImpersonate: boolean; ownMailbox?: string }
@@ -98,7 +88,7 @@ export class EwsSim {
     this.tokenUrl = opts.tokenUrl ?? 'https://login.sim.test/tenant/oauth2/v2.0/token';
     this.latencyMs = opts.latencyMs ?? 0;
     this.busyRate = opts.busyRate ?? 0.04;
-    this.random = seeded(opts.seed ?? 11);
+    this.random = seededRandom(opts.seed ?? 11);
   }
 
   /** A Basic-auth login; `canImpersonate` grants the ApplicationImpersonation role. */
