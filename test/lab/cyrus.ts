@@ -4,13 +4,20 @@
  * state in `<lab>/cyrus`, Cyrus's syslog in `<lab>/cyrus/log/cyrus.log`). Every test gets users of
  * its own (`createCyrusDavUser`). Safe to call from several jest workers at once.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LAB_SCRIPT, labDir } from './lab.js';
+import { LAB_SCRIPT } from './lab.js';
+import { printedValues, runLabScript } from './script.js';
 
 export const CYRUS_SCRIPT = path.join(path.dirname(LAB_SCRIPT), 'cyrus.sh');
+
+const runCyrus = (args: string[], input?: string) => runLabScript(CYRUS_SCRIPT, args, { input, timeoutMs: 180_000 });
+
+function parseInfo(text: string): CyrusInfo {
+  const v = printedValues(CYRUS_SCRIPT, text, ['url', 'tls_url', 'ca', 'log']);
+  return { url: v.url, tlsUrl: v.tls_url, caFile: v.ca, logFile: v.log };
+}
 
 export interface CyrusInfo {
   /** Plaintext endpoint, e.g. http://127.0.0.1:15234/ (discovery from the root works). */
@@ -21,27 +28,6 @@ export interface CyrusInfo {
   caFile: string;
   /** Cyrus's syslog (every request with its status and error text). */
   logFile: string;
-}
-
-function runCyrus(args: string[], input?: string, timeoutMs = 180_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('bash', [CYRUS_SCRIPT, ...args], { env: { ...process.env, UMS_LAB_DIR: labDir() }, timeout: timeoutMs },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`cyrus.sh ${args[0]} failed: ${error.message.split('\n')[0]}\n${stderr.trim()}`));
-        else resolve(stdout.trim());
-      });
-    child.stdin?.end(input ?? '');
-  });
-}
-
-function parseInfo(text: string): CyrusInfo {
-  const kv = new Map(text.split('\n').map((l) => l.split('=', 2) as [string, string]).filter((p) => p.length === 2));
-  const get = (k: string): string => {
-    const v = kv.get(k);
-    if (v === undefined) throw new Error(`cyrus.sh did not print ${k}= (got: ${text})`);
-    return v;
-  };
-  return { url: get('url'), tlsUrl: get('tls_url'), caFile: get('ca'), logFile: get('log') };
 }
 
 let started: Promise<CyrusInfo> | undefined;

@@ -4,25 +4,17 @@
  * file gets databases of its own (`createTestDatabase`), so tests never see each other's rows.
  * Safe to call from several jest workers at once.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
-import { LAB_SCRIPT, labDir } from './lab.js';
+import { LAB_SCRIPT } from './lab.js';
+import { runLabScript } from './script.js';
 
 export const PG_SCRIPT = path.join(path.dirname(LAB_SCRIPT), 'pg.sh');
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = 15432;
 
-function runPg(args: string[], timeoutMs = 180_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', [PG_SCRIPT, ...args], { env: { ...process.env, UMS_LAB_DIR: labDir() }, timeout: timeoutMs },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`pg.sh ${args.join(' ')} failed: ${error.message.split('\n')[0]}\n${stderr.trim()}`));
-        else resolve(stdout.trim());
-      });
-  });
-}
+const runPg = (args: string[]) => runLabScript(PG_SCRIPT, args, { timeoutMs: 180_000 });
 
 let adminUrl: Promise<string> | undefined;
 

@@ -5,12 +5,19 @@
  * users of its own (`createDavUser`), so tests never see each other's collections. Safe to call
  * from several jest workers at once.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { LAB_SCRIPT, labDir } from './lab.js';
+import { LAB_SCRIPT } from './lab.js';
+import { printedValues, runLabScript } from './script.js';
 
 export const RADICALE_SCRIPT = path.join(path.dirname(LAB_SCRIPT), 'radicale.sh');
+
+const runRadicale = (args: string[], input?: string) => runLabScript(RADICALE_SCRIPT, args, { input, timeoutMs: 120_000 });
+
+function parseInfo(text: string): RadicaleInfo {
+  const v = printedValues(RADICALE_SCRIPT, text, ['url', 'tls_url', 'ca', 'storage']);
+  return { url: v.url, tlsUrl: v.tls_url, ca: v.ca, storage: v.storage };
+}
 
 export interface RadicaleInfo {
   /** Plaintext endpoint, e.g. http://127.0.0.1:15232/ */
@@ -21,27 +28,6 @@ export interface RadicaleInfo {
   ca: string;
   /** Radicale's storage folder (collections/collection-root/<user>/…). */
   storage: string;
-}
-
-function runRadicale(args: string[], input?: string, timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('bash', [RADICALE_SCRIPT, ...args], { env: { ...process.env, UMS_LAB_DIR: labDir() }, timeout: timeoutMs },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`radicale.sh ${args[0]} failed: ${error.message.split('\n')[0]}\n${stderr.trim()}`));
-        else resolve(stdout.trim());
-      });
-    child.stdin?.end(input ?? '');
-  });
-}
-
-function parseInfo(text: string): RadicaleInfo {
-  const kv = new Map(text.split('\n').map((l) => l.split('=', 2) as [string, string]).filter((p) => p.length === 2));
-  const get = (k: string): string => {
-    const v = kv.get(k);
-    if (v === undefined) throw new Error(`radicale.sh did not print ${k}= (got: ${text})`);
-    return v;
-  };
-  return { url: get('url'), tlsUrl: get('tls_url'), ca: get('ca'), storage: get('storage') };
 }
 
 let started: Promise<RadicaleInfo> | undefined;

@@ -4,11 +4,11 @@
  * `<lab>/ldap`). Safe to call from several jest workers at once; tests keep to OUs of their own
  * (`freshOu`) so they never see each other's entries.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client } from 'ldapts';
 import { LAB_SCRIPT, labDir } from './lab.js';
+import { runLabScript } from './script.js';
 
 export const SAMBA_SCRIPT = path.join(path.dirname(LAB_SCRIPT), 'samba-ad.sh');
 export const AD_HOST = '127.0.0.3';
@@ -27,16 +27,6 @@ export interface AdLab {
 
 export function ldapCaFile(): string {
   return path.join(labDir(), 'ldap', 'tls', 'ca.crt');
-}
-
-export function runLabScript(script: string, args: string[], timeoutMs = 300_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', [script, ...args], { env: { ...process.env, UMS_LAB_DIR: labDir() }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`${path.basename(script)} ${args.join(' ')} failed: ${error.message.split('\n')[0]}\n${stderr.trim()}`));
-        else resolve(stdout.trim());
-      });
-  });
 }
 
 let started: Promise<AdLab> | undefined;

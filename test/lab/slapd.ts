@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'ldapts';
 import { LAB_SCRIPT } from './lab.js';
-import { ldapCaFile, runLabScript } from './samba-ad.js';
+import { ldapCaFile } from './samba-ad.js';
+import { runLabScript } from './script.js';
 
 export const SLAPD_SCRIPT = path.join(path.dirname(LAB_SCRIPT), 'slapd.sh');
 export const SLAPD_HOST = '127.0.0.1';
