@@ -17,6 +17,7 @@ import type { CollectionComparison } from '../reconcile/groupware-compare.js';
 import { windowAround } from '../reconcile/groupware-expand.js';
 import { collectionsCsvRows, collectionsText, redactCollections } from '../reconcile/groupware-format.js';
 import { isCollectionRef, reconcileCollection, type GroupwareReconcileOptions } from '../reconcile/groupware-run.js';
+import { collectionSummary, GROUPWARE_RECONCILE_KEY, mergeSummary, parseSummary } from '../reconcile/groupware-summary.js';
 import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
@@ -110,6 +111,7 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
         entry.error = reasonOf(err);
       }
     }
+    if (store) await saveGroupwareSummary(store, results, groupware.window);
   } finally {
     await store?.close();
     ctx.log.flush();
@@ -123,6 +125,18 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
   } else process.stdout.write(text);
   if (results.some((r) => r.error)) return EXIT.ERROR;
   return results.some((r) => r.folders.some((f) => f.diffs.length > 0) || r.collections.some((c) => c.diffs.length > 0)) ? EXIT.DIFFERENCES : EXIT.OK;
+}
+
+/** The groupware part, counts only, for `status` and the report (see src/reconcile/groupware-summary). */
+async function saveGroupwareSummary(store: StateStore, results: MailboxReconciliation[], window: { from: number; to: number }): Promise<void> {
+  const checkedAt = new Date().toISOString();
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const fresh = {
+    window: { from: day(window.from), to: day(window.to) },
+    mailboxes: results.map((r) => ({ source: r.source, target: r.target, checkedAt, ...(r.error !== undefined ? { error: r.error } : {}), collections: r.collections.map(collectionSummary) })),
+  };
+  const merged = mergeSummary(parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY)), fresh);
+  await store.setCheckpointValue(GROUPWARE_RECONCILE_KEY, JSON.stringify(merged));
 }
 
 async function explain(store: StateStore, mailboxId: number, epochs: Map<string, string>, diffs: ItemDiff[], filters: Parameters<typeof judgeItem>[1]): Promise<void> {

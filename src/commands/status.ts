@@ -5,6 +5,7 @@ import { EXIT } from '../cli/exit-codes.js';
 import type { QueueRow } from '../../jobs/queue.js';
 import type { LoadedConfig } from '../config/load.js';
 import { openStateStore, postgresUrl } from '../state/open.js';
+import { GROUPWARE_RECONCILE_KEY, parseSummary, SUMMARY_HEADER, summaryRows } from '../reconcile/groupware-summary.js';
 import { formatBytes, table } from '../util/format.js';
 
 export async function statusCommand(opts: { config: string; json?: boolean; problems?: boolean; folders?: boolean }): Promise<number> {
@@ -20,8 +21,9 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     const problems = opts.problems ? await store.problems() : [];
     const containers = opts.folders ? await store.containers() : [];
     const queue = await workerQueue(loaded);
+    const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ mailboxes, containers, problems, ...(queue ? { queue } : {}) }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ mailboxes, containers, problems, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) }, null, 2)}\n`);
       return EXIT.OK;
     }
     const pct = (a: number, b: number) => (b > 0 ? `${Math.min(100, Math.floor((a / b) * 100))}%` : '-');
@@ -38,6 +40,10 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
       const byId = new Map(mailboxes.map((m) => [m.id, m.source]));
       process.stdout.write(`\n${table(['mailbox', 'folder', 'target', 'state', 'messages', 'done', 'failed', 'skipped', 'error'],
         containers.map((c) => [byId.get(c.mailboxId) ?? '?', c.path, c.targetRef, c.status, c.totalItems, c.doneItems, c.failedItems, c.skippedItems, c.lastError ?? '']))}\n`);
+    }
+    if (groupwareReconcile && groupwareReconcile.mailboxes.length > 0) {
+      const w = groupwareReconcile.window;
+      process.stdout.write(`\nCalendars, task lists and address books at the last reconcile (occurrences ${w.from} to ${w.to}; details: ums-migrate reconcile):\n${table(SUMMARY_HEADER, summaryRows(groupwareReconcile))}\n`);
     }
     if (queue && queue.length > 0) {
       process.stdout.write(`\nWorker queue (${queue.filter((q) => q.state === 'running').length} running, ${queue.filter((q) => q.state === 'waiting').length} waiting, ${queue.filter((q) => q.state === 'failed').length} failed for good):\n${table(

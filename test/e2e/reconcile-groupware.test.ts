@@ -79,4 +79,13 @@ test('reconcile proves a groupware migration to the occurrence, names what could
   expect(text.stdout).toContain('instance 2027-04-05 (all-day) missing in the UMS');
   expect(text.stdout).not.toContain('Rufbereitschaft');
   expect((await runCli(['reconcile', '-c', file, '--show-subjects'])).stdout).toContain('Rufbereitschaft');
+
+  // status shows the last groupware reconcile per collection, counts only.
+  const status = await runCli(['status', '-c', file]);
+  expect(status.code).toBe(0);
+  expect(status.stdout).toMatch(/calendar:Calendar\s+DIFFERS\s+15\/15\s+0\/0\/1\/1/);
+  expect(status.stdout).toMatch(/addressbook:Contacts\s+equal\s+8\/8\s+0\/0\/0\/0/);
+  expect(status.stdout).not.toContain('Rufbereitschaft');
+  const json = JSON.parse((await runCli(['status', '-c', file, '--json'])).stdout) as { groupwareReconcile?: { mailboxes: { collections: { target: string; changed: number }[] }[] } };
+  expect(json.groupwareReconcile?.mailboxes[0]?.collections.find((c) => c.target === 'calendar:Calendar')?.changed).toBe(1);
 }, 300_000);
