@@ -38,6 +38,27 @@ describe('renderHtml', () => {
     expect(out).toContain('NO &lt;/td&gt;&lt;script&gt;x()&lt;/script&gt;');
   });
 
+  test('the last groupware reconcile: each collection equal or differs, with its counts; hostile names escaped', () => {
+    const c = { sourceCount: 3, targetCount: 3, matched: 3, missing: 0, extra: 0, changed: 0, unreadable: 0, instancesCompared: 40, instancesMissing: 0, instancesExtra: 0, instancesChanged: 0 };
+    const out = renderHtml(buildProgressReport({
+      generatedAt: new Date('2025-06-02T13:00:00Z'), containers: [], throughput: [], mailboxes: [], problems: [],
+      groupwareReconcile: { window: { from: '2023-06-02', to: '2030-06-02' }, mailboxes: [
+        { source: 'alice', target: 'alice', checkedAt: '2025-06-02T12:00:00.000Z', collections: [
+          { ...c, target: 'calendar:Kalender' }, { ...c, target: 'calendar:<script>x()</script>', changed: 1, instancesMissing: 1, instancesExtra: 1 },
+        ] },
+        { source: 'bob', target: 'bob', checkedAt: '2025-06-02T12:00:00.000Z', error: 'login failed', collections: [] },
+      ] },
+    }));
+    const section = /<section id="groupware-reconcile">[\s\S]*?<\/section>/.exec(out)?.[0] ?? '';
+    expect(section).toContain('Calendars, task lists and address books');
+    expect(section).toContain('occurrences from 2023-06-02 to 2030-06-02');
+    expect(section).toMatch(/calendar:Kalender<\/td><td><span class="state-text s-done">equal/);
+    expect(section).toMatch(/calendar:&lt;script&gt;x\(\)&lt;\/script&gt;<\/td><td><span class="state-text s-failed">differs<\/span><\/td><td class="num">3 \/ 3<\/td><td class="num">0 \/ 0 \/ 1 \/ 0<\/td><td class="num">40 \(1 \/ 1 \/ 0\)/);
+    expect(section).toContain('not reconciled');
+    expect(out).not.toMatch(/<script/i);
+    expect(renderHtml(buildProgressReport({ generatedAt: new Date(), containers: [], throughput: [], mailboxes: [], problems: [] }))).not.toContain('groupware-reconcile');
+  });
+
   test('self-contained: no script, no external reference, a CSP that forbids fetching', () => {
     expect(html).not.toMatch(/<script|<link|<iframe|<object|<embed|<img|@import|url\(/i);
     expect(html).not.toMatch(/\s(src|href|xlink:href|action)=/i);

@@ -11,6 +11,7 @@ import { formatBytes } from '../src/util/format.js';
 import type { BatchReport, ByType, MailboxReport, MailboxState, ProgressReport, ThroughputPoint } from './model.js';
 import { sumDone, sumTotal } from './model.js';
 import { fmtDuration, fmtInt, fmtPercent, fmtRate, fmtTime, shownTypes, TYPE_LABEL } from './text.js';
+import { collectionEqual } from '../src/reconcile/groupware-summary.js';
 
 /** Escapes text for HTML element content and (double- or single-quoted) attribute values. */
 export function esc(s: string): string {
@@ -52,6 +53,7 @@ ${batchChart(report.batches)}
 ${throughputChart(report.throughput)}
 </div>
 ${problems(report)}
+${groupwareReconcile(report)}
 ${mailboxTable(report.mailboxes)}
 ${footer(report)}
 </main>
@@ -165,6 +167,24 @@ function problems(r: ProgressReport): string {
   return `<section id="problems"><h2>Most common problems</h2>
 <p class="note">Failed items are retried by the next run; skipped items (e.g. over the size limit) are not. Details per item: <code>ums-migrate status --problems</code>.</p>
 <div class="table-scroll"><table class="problems"><thead><tr><th>status</th><th>reason</th><th class="num">items</th><th class="num">mailboxes</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></div></section>`;
+}
+
+/** The last reconcile of calendars, task lists and address books: each collection equal or not, counts only. */
+function groupwareReconcile(r: ProgressReport): string {
+  const g = r.groupwareReconcile;
+  if (!g || g.mailboxes.length === 0) return '';
+  const rows = g.mailboxes.flatMap((m) => (m.error !== undefined
+    ? [`<tr><td>${esc(m.source)}</td><td>-</td><td><span class="state-text s-failed">not reconciled</span></td><td colspan="3" class="reason">${esc(m.error)}</td><td>${esc(fmtTime(m.checkedAt))}</td></tr>`]
+    : m.collections.map((c) => {
+      const ok = collectionEqual(c);
+      return `<tr><td>${esc(m.source)}</td><td>${esc(c.target)}</td><td><span class="state-text s-${ok ? 'done' : 'failed'}">${ok ? 'equal' : 'differs'}</span></td>`
+        + `<td class="num">${esc(`${fmtInt(c.sourceCount)} / ${fmtInt(c.targetCount)}`)}</td><td class="num">${esc(`${c.missing} / ${c.extra} / ${c.changed} / ${c.unreadable}`)}</td>`
+        + `<td class="num">${esc(`${fmtInt(c.instancesCompared)} (${c.instancesMissing} / ${c.instancesExtra} / ${c.instancesChanged})`)}</td><td>${esc(fmtTime(m.checkedAt))}</td></tr>`;
+    })));
+  return `<section id="groupware-reconcile"><h2>Calendars, task lists and address books</h2>
+<p class="note">As found by the last <code>ums-migrate reconcile</code> (occurrences from ${esc(g.window.from)} to ${esc(g.window.to)}): objects matched by UID, every series compared occurrence by occurrence. Details per item: <code>ums-migrate reconcile</code>.</p>
+<div class="table-scroll"><table class="problems"><thead><tr><th>mailbox</th><th>collection</th><th>result</th><th class="num">UIDs source / UMS</th><th class="num">missing / extra / changed / unreadable</th><th class="num">occurrences (missing / extra / changed)</th><th>checked</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div></section>`;
 }
 

@@ -25,6 +25,7 @@
  *   report used).
  */
 import type { ContainerRow, FailedItemRow, MailboxSummary, ThroughputRow } from '../src/state/store.js';
+import type { GroupwareReconcileSummary } from '../src/reconcile/groupware-summary.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 /** Pauses longer than this between written items split a mailbox's active period. */
@@ -137,6 +138,8 @@ export interface ProgressReport {
   mailboxes: MailboxReport[];
   /** The most frequent reasons of failed and skipped items (at most MAX_PROBLEM_REASONS). */
   problemReasons: ProblemReason[];
+  /** The last `reconcile` of calendars, task lists and address books (counts per collection), when one ran. */
+  groupwareReconcile?: GroupwareReconcileSummary;
 }
 
 export interface ProgressReportInput {
@@ -147,6 +150,7 @@ export interface ProgressReportInput {
   throughput: ThroughputRow[];
   /** The bucket size `throughput` was read with (`StateStore.throughput(bucketSeconds)`); default 1. */
   bucketSeconds?: number;
+  groupwareReconcile?: GroupwareReconcileSummary;
 }
 
 export function buildProgressReport(input: ProgressReportInput): ProgressReport {
@@ -223,6 +227,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
     throughput: series(combined, bucket),
     mailboxes,
     problemReasons: problemReasons(input.problems),
+    ...(input.groupwareReconcile ? { groupwareReconcile: input.groupwareReconcile } : {}),
   };
 }
 

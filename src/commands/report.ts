@@ -17,6 +17,7 @@ import { buildProgressReport } from '../../reports/model.js';
 import { renderCsv } from '../../reports/csv.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderJson } from '../../reports/json.js';
+import { GROUPWARE_RECONCILE_KEY, parseSummary, type GroupwareReconcileSummary } from '../reconcile/groupware-summary.js';
 
 export const REPORT_FORMATS = ['html', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -53,6 +54,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
   let containers: ContainerRow[] = [];
   let problems: FailedItemRow[] = [];
   let throughput: ThroughputRow[] = [];
+  let groupwareReconcile: GroupwareReconcileSummary | undefined;
   // No state file yet: report every configured mailbox as pending, without creating the store.
   if (!(config.state.driver === 'sqlite' && !existsSync(config.state.path))) {
     const store = await openStateStore(config.state, { baseDir: loaded.baseDir });
@@ -60,6 +62,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
       mailboxes = await store.mailboxes();
       containers = await store.containers();
       problems = await store.problems();
+      groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
       throughput = await store.throughput(THROUGHPUT_BUCKET_SECONDS);
     } finally {
       await store.close();
@@ -73,7 +76,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
   }
 
   const report = buildProgressReport({
-    generatedAt: new Date(), mailboxes, containers, problems, throughput, bucketSeconds: THROUGHPUT_BUCKET_SECONDS,
+    generatedAt: new Date(), mailboxes, containers, problems, throughput, bucketSeconds: THROUGHPUT_BUCKET_SECONDS, groupwareReconcile,
   });
   const text = format === 'html' ? renderHtml(report) : format === 'csv' ? renderCsv(report) : renderJson(report);
   try {
