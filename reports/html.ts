@@ -174,17 +174,22 @@ function problems(r: ProgressReport): string {
 function groupwareReconcile(r: ProgressReport): string {
   const g = r.groupwareReconcile;
   if (!g || g.mailboxes.length === 0) return '';
+  const some = (n: number, what: string) => (n > 0 ? [`${fmtInt(n)} ${what}`] : []);
   const rows = g.mailboxes.flatMap((m) => (m.error !== undefined
-    ? [`<tr><td>${esc(m.source)}</td><td>-</td><td><span class="state-text s-failed">not reconciled</span></td><td colspan="3" class="reason">${esc(m.error)}</td><td>${esc(fmtTime(m.checkedAt))}</td></tr>`]
+    ? [`<tr><td>${esc(m.source)}</td><td>-</td><td><span class="state-text s-failed">not reconciled</span></td><td class="reason">${esc(m.error)}</td><td>${esc(fmtTime(m.checkedAt))}</td></tr>`]
     : m.collections.map((c) => {
       const ok = collectionEqual(c);
+      const uids = [`${fmtInt(c.matched)} of ${fmtInt(c.sourceCount)} UIDs matched (${fmtInt(c.targetCount)} in the UMS)`,
+        ...some(c.missing, 'missing'), ...some(c.extra, 'extra'), ...some(c.changed, 'changed'), ...some(c.unreadable, 'unreadable in the source')].join(', ');
+      const occ = c.instancesCompared > 0 || c.instancesMissing + c.instancesExtra + c.instancesChanged > 0
+        ? [`${fmtInt(c.instancesCompared)} occurrences compared`, ...some(c.instancesMissing, 'missing'), ...some(c.instancesExtra, 'extra'), ...some(c.instancesChanged, 'changed')].join(', ')
+        : '';
       return `<tr><td>${esc(m.source)}</td><td>${esc(c.target)}</td><td><span class="state-text s-${ok ? 'done' : 'failed'}">${ok ? 'equal' : 'differs'}</span></td>`
-        + `<td class="num">${esc(`${fmtInt(c.sourceCount)} / ${fmtInt(c.targetCount)}`)}</td><td class="num">${esc(`${c.missing} / ${c.extra} / ${c.changed} / ${c.unreadable}`)}</td>`
-        + `<td class="num">${esc(`${fmtInt(c.instancesCompared)} (${c.instancesMissing} / ${c.instancesExtra} / ${c.instancesChanged})`)}</td><td>${esc(fmtTime(m.checkedAt))}</td></tr>`;
+        + `<td class="reason">${esc(uids)}${occ ? `<br>${esc(occ)}` : ''}</td><td>${esc(fmtTime(m.checkedAt))}</td></tr>`;
     })));
   return `<section id="groupware-reconcile"><h2>Calendars, task lists and address books</h2>
 <p class="note">As found by the last <code>ums-migrate reconcile</code> (occurrences from ${esc(g.window.from)} to ${esc(g.window.to)}): objects matched by UID, every series compared occurrence by occurrence. Details per item: <code>ums-migrate reconcile</code>.</p>
-<div class="table-scroll"><table class="problems"><thead><tr><th>mailbox</th><th>collection</th><th>result</th><th class="num">UIDs source / UMS</th><th class="num">missing / extra / changed / unreadable</th><th class="num">occurrences (missing / extra / changed)</th><th>checked</th></tr></thead>
+<div class="table-scroll"><table class="problems"><thead><tr><th>mailbox</th><th>collection</th><th>result</th><th>what was compared</th><th>checked</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div></section>`;
 }
 
