@@ -137,6 +137,19 @@ describe('mappings/groupware: events → iCalendar', () => {
   });
 });
 
+describe('mappings/groupware: text with Outlook line breaks', () => {
+  test('CRLF and bare CR in a description, control characters in a summary: one valid property each, line breaks kept as \\n', () => {
+    const text = eventToICalendar({
+      uid: 'crlf-1', summary: 'Lunch\u0007 time', description: 'Changes:\r\n- Jan 6 cancel\r- Jan 13 moved\nEnd', categories: ['A\rB'],
+      start: { utc: new Date('2023-01-06T11:00:00Z') }, end: { utc: new Date('2023-01-06T12:00:00Z') },
+    });
+    expect(text.replace(/\r\n/g, '')).not.toMatch(/\r/);
+    const ev = new ICAL.Component(ICAL.parse(text)).getFirstSubcomponent('vevent');
+    expect(ev?.getFirstPropertyValue('description')).toBe('Changes:\n- Jan 6 cancel\n- Jan 13 moved\nEnd');
+    expect(ev?.getFirstPropertyValue('summary')).toBe('Lunch time');
+  });
+});
+
 describe('mappings/groupware: tasks → VTODO', () => {
   test('status, percent, due, completed, priority and reminder', () => {
     const text = taskToICalendar({

@@ -33,15 +33,25 @@ function utc(d: Date): ICAL.Time {
   return ICAL.Time.fromJSDate(d, true);
 }
 
+/**
+ * Line breaks as iCalendar text knows them: ical.js escapes LF as \n but writes a CR as it is, and
+ * a bare CR (Outlook bodies end lines with CRLF, old ones with CR) breaks the line in two for
+ * every reader. Control characters other than TAB/LF are not allowed in TEXT (RFC 5545 §3.3.11).
+ */
+export function icalText(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+}
+
 function text(comp: ICAL.Component, name: string, value: string | undefined): void {
-  if (value !== undefined && value !== '') comp.addPropertyWithValue(name, value);
+  if (value !== undefined && value !== '') comp.addPropertyWithValue(name, icalText(value));
 }
 
 function person(comp: ICAL.Component, name: 'organizer' | 'attendee', p: Person | Attendee): void {
   if (!p.email) return;
   const prop = new ICAL.Property(name, comp);
   prop.setValue(`mailto:${p.email}`);
-  if (p.name) prop.setParameter('cn', p.name);
+  if (p.name) prop.setParameter('cn', icalText(p.name).replace(/\n/g, ' '));
   if (name === 'attendee') {
     const a = p as Attendee;
     const role = a.role === 'optional' ? 'OPT-PARTICIPANT' : a.role === 'chair' ? 'CHAIR' : a.role === 'resource' ? 'NON-PARTICIPANT' : 'REQ-PARTICIPANT';
@@ -55,7 +65,7 @@ function person(comp: ICAL.Component, name: 'organizer' | 'attendee', p: Person 
 function categories(comp: ICAL.Component, cats: string[] | undefined): void {
   if (!cats || cats.length === 0) return;
   const p = new ICAL.Property('categories', comp);
-  p.setValues(cats);
+  p.setValues(cats.map(icalText));
   comp.addProperty(p);
 }
 
@@ -132,7 +142,7 @@ function eventBody(ev: VEventInput, zones: Zones): ICAL.Component {
   text(c, 'description', ev.description);
   if (ev.descriptionHtml) {
     const p = new ICAL.Property('x-alt-desc', c);
-    p.setValue(ev.descriptionHtml);
+    p.setValue(icalText(ev.descriptionHtml));
     p.setParameter('fmttype', 'text/html');
     c.addProperty(p);
   }
