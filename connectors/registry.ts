@@ -77,7 +77,7 @@ export function createSource(cfg: SourceConfig, ctx: ConnectorContext): SourceCo
     case 'pst':
       return new PstSource({ directory: cfg.directory, files: cfg.files, codepage: cfg.codepage, groupware: cfg.groupware }, ctx.log);
     case 'msg':
-      return new MsgSource({ directory: cfg.directory, folders: cfg.folders, codepage: cfg.codepage }, ctx.log);
+      return new MsgSource({ directory: cfg.directory, folders: cfg.folders, codepage: cfg.codepage, groupware: cfg.groupware }, ctx.log);
   }
 }
 

@@ -3,8 +3,11 @@
  * (source.directory + source.folders with "{login}"). Read-only.
  *
  * - container: one directory holding .msg files, path = its path below the mailbox's root
- *   (files in the root itself: INBOX, id "."). Every file is built as a message with the PST builder
- *   (mappings/mapi), whatever its class.
+ *   (files in the root itself: INBOX, id "."). A directory whose files are all appointments, all
+ *   contacts (and lists) or all tasks is a calendar, address book or task list: its items become
+ *   iCalendar / vCard (msg-groupware.ts) when `groupware` is on, else it is listed as not migrated
+ *   with the hint, as the PST source does. Any other directory is mail: every file is built as a
+ *   message with the PST builder (mappings/mapi), whatever its class.
  * - item id: the file name; cursor: the last name handed out (names sorted); epoch: constant
  *   ("msg-1"): a file replaced under the same name is not copied again.
  * - token / change sequence: count, total size and newest mtime of the directory's .msg files, so
@@ -17,9 +20,11 @@ import type { Logger } from 'pino';
 import { buildMime } from '../../mappings/mapi/build-mime.js';
 import { internalDate, mailFlags } from '../../mappings/mapi/mail-flags.js';
 import type {
-  AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceConnector, SourceMailbox,
+  AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemKind, ItemMeta, SourceConnector, SourceMailbox,
 } from '../../src/model/types.js';
 import { FatalError, ItemError, reasonOf } from '../../src/util/errors.js';
+import { uidFromItemId } from '../../mappings/groupware/uid.js';
+import { msgGroupwareContent, msgItemKind } from './msg-groupware.js';
 import { readMsg } from './msg-message.js';
 
 export interface MsgSourceOptions {
@@ -28,6 +33,8 @@ export interface MsgSourceOptions {
   folders: string;
   /** Code page of 8-bit strings in ANSI files that declare none. */
   codepage?: number;
+  /** Migrate directories of appointments, contacts or tasks as calendars, address books, task lists. */
+  groupware?: boolean;
 }
 
 const EPOCH = 'msg-1';
@@ -63,14 +70,14 @@ export class MsgSource implements SourceConnector {
     } catch (err) {
       throw new FatalError(`no .msg folder for ${login}: ${root}: ${reasonOf(err)}`, 'MSG_NO_FOLDER');
     }
-    return new MsgMailbox(root, this.opts.codepage, this.log.child({ side: 'source' }));
+    return new MsgMailbox(root, this.opts.codepage, this.log.child({ side: 'source' }), this.opts.groupware === true);
   }
 
   async close(): Promise<void> {}
 }
 
 class MsgMailbox implements SourceMailbox {
-  constructor(private readonly root: string, private readonly codepage: number | undefined, private readonly log: Logger) {}
+  constructor(private readonly root: string, private readonly codepage: number | undefined, private readonly log: Logger, private readonly groupware = false) {}
 
   private dir(c: Container): string {
     return c.id === '.' ? this.root : join(this.root, ...c.id.split('/'));
@@ -93,12 +100,47 @@ class MsgMailbox implements SourceMailbox {
     const out: Container[] = [];
     const walk = (rel: string[]): void => {
       const dir = join(this.root, ...rel);
-      if (msgFiles(dir).length > 0) out.push({ id: rel.length ? rel.join('/') : '.', path: rel.length ? rel : ['INBOX'], delimiter: '/', kind: 'mail' });
+      const files = msgFiles(dir);
+      if (files.length > 0) {
+        const kind = this.kindOfDir(dir, files);
+        const path = rel.length ? rel : ['INBOX'];
+        const skip = kind !== 'mail' && !this.groupware
+          ? `a folder of Outlook ${kind === 'event' ? 'appointments' : kind === 'contact' ? 'contacts' : 'tasks'}: not migrated; set "groupware: true" in the msg source config to migrate it (needs a target that takes calendars, address books and task lists)`
+          : undefined;
+        out.push({ id: rel.length ? rel.join('/') : '.', path, delimiter: '/', kind, ...(skip ? { skip } : {}) });
+      }
       const subdirs = readdirSync(dir).filter((n) => kindOf(join(dir, n)) === 'dir').sort();
       for (const n of subdirs) walk([...rel, n]);
     };
     walk([]);
     return out;
+  }
+
+  /** Item kinds of files by path (with size and mtime, so a replaced file is read again). */
+  private readonly kinds = new Map<string, { stamp: string; kind: ItemKind }>();
+
+  /** event/contact/task when every file of the directory is of that kind; else mail. An unreadable file counts as mail. */
+  private kindOfDir(dir: string, files: string[]): ItemKind {
+    const seen = new Set<ItemKind>();
+    for (const n of files) {
+      const file = join(dir, n);
+      const st = statSync(file);
+      const stamp = `${st.size}:${st.mtimeMs}`;
+      let k = this.kinds.get(file);
+      if (k?.stamp !== stamp) {
+        let kind: ItemKind = 'mail';
+        try {
+          kind = msgItemKind(readFileSync(file));
+        } catch {
+          // read (and failed by name) as a message
+        }
+        k = { stamp, kind };
+        this.kinds.set(file, k);
+      }
+      seen.add(k.kind);
+      if (seen.size > 1 || seen.has('mail')) return 'mail';
+    }
+    return [...seen][0] ?? 'mail';
   }
 
   async stats(c: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
@@ -152,6 +194,13 @@ class MsgMailbox implements SourceMailbox {
     for (const meta of items) {
       const file = join(this.dir(c), meta.id);
       try {
+        if (c.kind !== 'mail') {
+          const data = readFileSync(file);
+          const out = msgGroupwareContent(data, file, uidFromItemId(`msg:${[...c.path, meta.id].join('/')}`), { codepage: this.codepage });
+          if (!out || out.kind !== c.kind) throw new Error(`a ${out?.kind ?? 'message'} in a folder of ${c.kind === 'event' ? 'appointments' : `${c.kind}s`}`);
+          yield { meta: { ...meta, size: out.content.length }, content: out.content, ...(out.warnings ? { warnings: out.warnings } : {}) };
+          continue;
+        }
         const content = await buildMime(readMsg(readFileSync(file), this.codepage));
         yield { meta: { ...meta, size: content.length }, content };
       } catch (err) {

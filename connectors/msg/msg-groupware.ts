@@ -49,6 +49,18 @@ function parse(data: Buffer): Parsed {
   return { reader, fields, raw };
 }
 
+/** The item kind a .msg file's message class makes: event, contact, task, or mail for anything else. Throws for a file that is not a .msg. */
+export function msgItemKind(data: Buffer): 'mail' | 'event' | 'contact' | 'task' {
+  const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  const fields = new MsgReader(bytes).getFileData();
+  if (fields.error) throw new Error(`not an Outlook .msg file: ${fields.error}`);
+  const cls = fields.messageClass ?? '';
+  if (/^IPM\.Appointment(\.|$)/i.test(cls)) return 'event';
+  if (/^IPM\.(Contact|DistList)(\.|$)/i.test(cls)) return 'contact';
+  if (/^IPM\.Task(\.|$)/i.test(cls)) return 'task';
+  return 'mail';
+}
+
 /** A property reader over one object's (message, recipient) raw values. */
 export function msgPropertyReader(fields: FieldsData, values: RawValues, codepage: number | undefined): MapiPropertyReader {
   const named = new Map<string, number>();

@@ -58,4 +58,29 @@ describe('.msg source through the engine', () => {
     expect(r2.copied).toBe(0);
     expect([...tgt.folders.values()].flatMap((f) => f.messages)).toHaveLength(total);
   });
+  test('a folder of only appointments or only contacts is a calendar or address book: skipped with the hint by default, iCalendar/vCard with groupware: true; a mixed folder stays mail', async () => {
+    const root = join(dir, 'bob');
+    mkdirSync(join(root, 'Kalender'), { recursive: true });
+    mkdirSync(join(root, 'Kontakte'), { recursive: true });
+    for (const n of ['A_weekly_1.msg', 'Appointment_sample_EST.msg', 'Lanch_time_every_friday_in_2023_chgs2.msg']) symlinkSync(join(fixtures, n), join(root, 'Kalender', n));
+    for (const n of ['contactUnicode.msg', 'contactAnsi.msg']) symlinkSync(join(fixtures, n), join(root, 'Kontakte', n));
+    symlinkSync(join(fixtures, 'voteItems.msg'), join(root, 'voteItems.msg'));
+    symlinkSync(join(fixtures, 'A_daily_1.msg'), join(root, 'A_daily_1.msg'));
+    const job = [{ source: { login: 'bob' }, target: { login: 'bob' } }];
+    const off = await new MsgSource({ directory: dir, folders: '{login}' }, log).openMailbox({ login: 'bob' });
+    expect((await off.containers()).map((c) => [c.path.join('/'), c.kind, c.skip ?? ''])).toEqual([
+      ['INBOX', 'mail', ''],
+      ['Kalender', 'event', expect.stringMatching(/^a folder of Outlook appointments: not migrated; set "groupware: true" in the msg source config/)],
+      ['Kontakte', 'contact', expect.stringMatching(/^a folder of Outlook contacts: not migrated/)],
+    ]);
+    const tgt = new MemoryTarget();
+    const r = await runJob({ store, sources: new MsgSource({ directory: dir, folders: '{login}', groupware: true }, log), targets: tgt, log }, job, options);
+    expect([r.copied, r.failed]).toEqual([2 + 3 + 2, 0]);
+    const text = (ref: string) => (tgt.folders.get(ref)?.messages ?? []).map((m) => m.content.toString('utf8'));
+    expect(text('calendar:Kalender')).toHaveLength(3);
+    expect(text('calendar:Kalender').every((t) => t.startsWith('BEGIN:VCALENDAR') && /^UID:/m.test(t))).toBe(true);
+    expect(text('addressbook:Kontakte').every((t) => t.startsWith('BEGIN:VCARD'))).toBe(true);
+    expect(text('INBOX')).toHaveLength(2); // the appointment among mail stays a message, as before
+    expect(text('INBOX').some((t) => t.startsWith('BEGIN:'))).toBe(false);
+  });
 });

@@ -136,6 +136,8 @@ export interface MsgSourceConfig {
   folders: string;
   /** Windows code page of 8-bit strings in ANSI files that declare none. */
   codepage?: number;
+  /** Also migrate directories of appointments, contacts or tasks (as calendars, address books, task lists). Off by default. */
+  groupware: boolean;
 }
 
 /** Discriminated on `type`. */
@@ -551,6 +553,7 @@ const msgSourceSchema = z
       .refine((s) => !s.split('/').includes('..'), 'must stay inside the directory (no "..")')
       .default('{login}'),
     codepage: int(1, 65535).optional(),
+    groupware: z.boolean().default(false),
   })
   .strict();
 

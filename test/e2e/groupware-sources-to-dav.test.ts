@@ -7,6 +7,7 @@
  *   display-name weekly series with a moved occurrence and EX (X.500) organizer and attendee, and a
  *   "Customized Time Zone" meeting given only by its rules.
  * - PST (fixtures, groupware: true): Outlook's appointments, a weekly series, contacts and a list.
+ * - .msg folders (fixtures, groupware: true): series with exceptions, an EST appointment, contacts.
  * - kopano-backup (the fixture backup): its appointments, contacts and tasks.
  * (kopano-tree exports: test/e2e/groupware-exports.test.ts.)
  */
@@ -23,6 +24,7 @@ import { EwsSource } from '../../connectors/ews/source.js';
 import { RoutedTarget } from '../../connectors/groupware-router.js';
 import { KopanoBackupSource } from '../../connectors/kopano/index.js';
 import { kopanoFixture } from '../../connectors/kopano/test-support.js';
+import { MsgSource } from '../../connectors/msg/index.js';
 import { PstSource } from '../../connectors/pst/index.js';
 import { fixturesDir, fixturesUnavailable } from '../../connectors/pst/readpst-oracle.js';
 import { openMailboxPair, runJob, type JobOptions, type MailboxJob } from '../../src/engine/job.js';
@@ -147,6 +149,20 @@ describe.each(DAV_SERVERS)('every groupware source → $name, reconciled to the 
     expect(cols.length).toBeGreaterThan(0);
     expect(differences(cols)).toEqual([]);
     expect(cols.reduce((n, c) => n + c.matched, 0)).toBeGreaterThan(5);
+    expect(putViolations(puts)).toEqual([]);
+  }, 180_000);
+
+  (pstProblem ? test.skip : test)('.msg folders: appointments (a weekly series with exceptions, EST) and contacts', async () => {
+    const msg = join(fixturesDir(), 'pst', 'msg');
+    mkdirSync(join(dir, 'msg', 'alice', 'Kalender'), { recursive: true });
+    mkdirSync(join(dir, 'msg', 'alice', 'Kontakte'), { recursive: true });
+    for (const n of ['A_weekly_1.msg', 'A_monthly_1.msg', 'Appointment_sample_EST.msg', 'Lanch_time_every_friday_in_2023_chgs2.msg']) symlinkSync(join(msg, n), join(dir, 'msg', 'alice', 'Kalender', n));
+    for (const n of ['contactUnicode.msg', 'contactAnsi.msg']) symlinkSync(join(msg, n), join(dir, 'msg', 'alice', 'Kontakte', n));
+    const { cols, puts, failed } = await migrateAndReconcile(lab, new MsgSource({ directory: join(dir, 'msg'), folders: '{login}', groupware: true }, log), 'alice');
+    expect({ failed, problems: (await store.problems()).map((p) => `${p.itemId}: ${p.reason}`) }).toEqual({ failed: 0, problems: [] });
+    expect(cols.map((c) => c.target).sort()).toEqual(['addressbook:Kontakte', 'calendar:Kalender']);
+    expect(differences(cols)).toEqual([]);
+    expect(cols.reduce((n, c) => n + c.instancesCompared, 0)).toBeGreaterThan(20);
     expect(putViolations(puts)).toEqual([]);
   }, 180_000);
 
