@@ -490,7 +490,7 @@ ${mailbox}
   test('folders of .msg files: directory absolute, default root "{login}"', () => {
     const r = validate(pstConfig('  type: msg\n  directory: ./msg\n  codepage: 932'));
     expect(r.issues).toEqual([]);
-    expect(r.config?.source).toEqual({ type: 'msg', directory: path.join(dir, 'msg'), folders: '{login}', codepage: 932 });
+    expect(r.config?.source).toEqual({ type: 'msg', directory: path.join(dir, 'msg'), folders: '{login}', codepage: 932, groupware: false });
     expect(errors(validate(pstConfig('  type: msg\n  directory: ./msg\n  folders: all')).issues).map((i) => i.message)).toEqual(['must contain {login} (each mailbox needs its own folder)']);
   });
 
