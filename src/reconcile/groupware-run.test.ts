@@ -1,21 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { MemorySource, MemoryTarget } from '../../test/support/memory-connectors.js';
-import { openMailboxPair, runJob, type JobOptions } from '../engine/job.js';
-import { SqliteStateStore } from '../state/sqlite.js';
+import { openMailboxPair, runJob } from '../engine/job.js';
 import type { CollectionComparison } from './groupware-compare.js';
 import { windowAround } from './groupware-expand.js';
 import { isCollectionRef, reconcileCollection } from './groupware-run.js';
+import { testJobOptions, useTempStateStore } from '../../test/support/engine-setup.js';
 
 const log = pino({ level: 'silent' });
-const options: JobOptions = {
-  filters: { maxMessageSize: 1024 * 1024 },
-  folders: { include: ['**'], exclude: [], rename: [], specialUse: { sent: 'Sent', trash: 'Trash', junk: 'Spam', drafts: 'Drafts', archive: 'Archive' }, invalidCharReplacement: '_' },
-  batchSize: 3, writersPerTask: 2, tasks: 2, mailboxes: 1, byteBudget: 1024 * 1024,
-  retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
-};
+const options = testJobOptions({ filters: { maxMessageSize: 1024 * 1024 }, batchSize: 3, byteBudget: 1024 * 1024, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
 const job = { source: { login: 'alice' }, target: { login: 'alice' } };
 const window = windowAround(new Date('2026-06-01T00:00:00Z'), 2, 5);
 const crlf = (lines: string[]) => `${lines.join('\r\n')}\r\n`;
@@ -36,17 +28,7 @@ const holiday = crlf([
 const todo = crlf(['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VTODO', 'UID:todo@example.org', 'DTSTAMP:20260101T000000Z', 'SUMMARY:Report', 'DUE;VALUE=DATE:20260310', 'STATUS:NEEDS-ACTION', 'END:VTODO', 'END:VCALENDAR']);
 const card = crlf(['BEGIN:VCARD', 'VERSION:3.0', 'UID:jd@example.org', 'FN:John Doe', 'N:Doe;John;;;', 'EMAIL;TYPE=INTERNET:john@example.org', 'TEL;TYPE=WORK:+49 30 1234', 'END:VCARD']);
 
-let dir: string;
-let store: SqliteStateStore;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ums-gw-rec-'));
-  store = new SqliteStateStore(join(dir, 'state.sqlite'));
-  await store.migrate();
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = useTempStateStore('ums-gw-rec');
 
 /** Runs reconcile's groupware part the way the command does: every collection of the plan with its source containers. */
 async function reconcileAll(src: MemorySource, tgt: MemoryTarget): Promise<CollectionComparison[]> {
@@ -78,7 +60,7 @@ describe('reconcile/groupware through the engine', () => {
       ['calendar:Calendar', ['missing holiday@example.org', 'missing standup@example.org']],
       ['tasks:Tasks', ['missing todo@example.org']],
     ]);
-    const r = await runJob({ store, sources: src, targets: tgt, log }, [job], options);
+    const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, [job], options);
     expect(r.failed).toBe(0);
     const after = await reconcileAll(src, tgt);
     expect(after.map((c) => [c.target, c.matched, c.diffs])).toEqual([
@@ -92,7 +74,7 @@ describe('reconcile/groupware through the engine', () => {
     const src = new MemorySource();
     const tgt = new MemoryTarget();
     seed(src);
-    await runJob({ store, sources: src, targets: tgt, log }, [job], options);
+    await runJob({ store: tmp.store, sources: src, targets: tgt, log }, [job], options);
     for (const m of tgt.folders.get('calendar:Calendar')?.messages ?? []) {
       const text = m.content.toString();
       m.content = Buffer.from(text.includes('holiday@') ? text.replace(/20250501/, '20250430').replace(/20250502/, '20250501')

@@ -5,8 +5,7 @@
  * Every object arrives on its own, on the same days and times; the objects that cannot be
  * repaired (an unknown zone, a journal entry) fail alone with the reason; a re-run writes nothing.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ICAL from 'ical.js';
 import pino from 'pino';
@@ -17,32 +16,16 @@ import { KopanoTreeSource } from '../../connectors/kopano/tree-source.js';
 import { runJob, type JobOptions } from '../../src/engine/job.js';
 import { windowAround } from '../../src/reconcile/groupware-expand.js';
 import { reconcileCollection } from '../../src/reconcile/groupware-run.js';
-import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { DAV_SERVERS } from '../lab/dav-servers.js';
 import { observePuts, putViolations } from '../support/caldav-profile.js';
 import { exportTree, PHOTO } from '../support/groupware-exports.js';
 import { MemoryTarget } from '../support/memory-connectors.js';
+import { testJobOptions, useTempStateStore } from '../support/engine-setup.js';
 
 const log = pino({ level: 'silent' });
-const options = (): JobOptions => ({
-  filters: { maxMessageSize: 10 * 1024 * 1024 },
-  folders: { include: ['**'], exclude: [], rename: [], specialUse: { sent: 'Sent', trash: 'Trash', junk: 'Spam', drafts: 'Drafts', archive: 'Archive' }, invalidCharReplacement: '_' },
-  batchSize: 25, writersPerTask: 4, tasks: 3, mailboxes: 1, byteBudget: 8 * 1024 * 1024,
-  retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 10 },
-  sync: { flags: true, deletions: 'ignore' },
-});
+const options = (): JobOptions => testJobOptions({ batchSize: 25, writersPerTask: 4, tasks: 3, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 10 }, sync: { flags: true, deletions: 'ignore' } });
 
-let dir: string;
-let store: SqliteStateStore;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gw-exports-'));
-  store = new SqliteStateStore(join(dir, 'state.sqlite'));
-  await store.migrate();
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = useTempStateStore('gw-exports');
 
 async function objectsOf(mb: DavMailbox, ref: string): Promise<string[]> {
   const out: string[] = [];
@@ -80,7 +63,7 @@ const uidOf = (text: string): string => {
 };
 
 test.each(DAV_SERVERS)('calendar and contact exports of real clients → $name: every object on its own, same days, failures named, re-run writes nothing', async (entry) => {
-  const root = join(dir, 'tree');
+  const root = join(tmp.dir, 'tree');
   const { files, expected } = exportTree(100);
   for (const f of files) {
     mkdirSync(dirname(join(root, 'alice', f.path)), { recursive: true });
@@ -94,9 +77,9 @@ test.each(DAV_SERVERS)('calendar and contact exports of real clients → $name: 
   const src = new KopanoTreeSource(root, log);
   const job = [{ source: { login: 'alice' }, target: user }];
   try {
-    const r1 = await runJob({ store, sources: src, targets, log }, job, options());
+    const r1 = await runJob({ store: tmp.store, sources: src, targets, log }, job, options());
     expect(r1.mailboxes[0]?.error).toBeUndefined();
-    const problems = await store.problems();
+    const problems = await tmp.store.problems();
     // Exactly the objects that cannot be repaired fail, each alone, with a reason naming it.
     expect(problems).toHaveLength(expected.failures.length);
     for (const f of expected.failures) {
@@ -207,7 +190,7 @@ test.each(DAV_SERVERS)('calendar and contact exports of real clients → $name: 
     // Every object sent passed the CalDAV/CardDAV profile (what sabre/NextCloud enforce, and more).
     expect(putViolations(puts)).toEqual([]);
     const sent = puts.length;
-    const r2 = await runJob({ store, sources: src, targets, log }, job, options());
+    const r2 = await runJob({ store: tmp.store, sources: src, targets, log }, job, options());
     expect([r2.copied, r2.failed]).toEqual([0, expected.failures.length]);
     expect(puts).toHaveLength(sent);
     expect((await objectsOf(mb, 'addressbook:Contacts')).map(uidOf).sort()).toEqual(uidsBefore);

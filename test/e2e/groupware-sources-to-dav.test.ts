@@ -11,8 +11,7 @@
  * - kopano-backup (the fixture backup): its appointments, contacts and tasks.
  * (kopano-tree exports: test/e2e/groupware-exports.test.ts.)
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupServer } from 'msw/node';
 import pino from 'pino';
@@ -27,39 +26,24 @@ import { kopanoFixture } from '../../connectors/kopano/test-support.js';
 import { MsgSource } from '../../connectors/msg/index.js';
 import { PstSource } from '../../connectors/pst/index.js';
 import { fixturesDir, fixturesUnavailable } from '../../connectors/pst/readpst-oracle.js';
-import { openMailboxPair, runJob, type JobOptions, type MailboxJob } from '../../src/engine/job.js';
+import { openMailboxPair, runJob, type MailboxJob } from '../../src/engine/job.js';
 import type { Container, SourceConnector } from '../../src/model/types.js';
 import type { CollectionComparison } from '../../src/reconcile/groupware-compare.js';
 import { isCollectionRef, reconcileCollection } from '../../src/reconcile/groupware-run.js';
-import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { DAV_SERVERS, type DavLabServer } from '../lab/dav-servers.js';
 import { observePuts, putViolations, type ObservedPut } from '../support/caldav-profile.js';
 import { MemoryTarget } from '../support/memory-connectors.js';
+import { testJobOptions, useTempStateStore } from '../support/engine-setup.js';
 
 const log = pino({ level: 'silent' });
-const options: JobOptions = {
-  filters: { maxMessageSize: 50 * 1024 * 1024 },
-  folders: { include: ['**'], exclude: [], rename: [], specialUse: { sent: 'Sent', trash: 'Trash', junk: 'Spam', drafts: 'Drafts', archive: 'Archive' }, invalidCharReplacement: '_' },
-  batchSize: 10, writersPerTask: 2, tasks: 2, mailboxes: 1, byteBudget: 8 * 1024 * 1024,
-  retry: { attempts: 6, baseDelayMs: 1, maxDelayMs: 10 },
-};
+const options = testJobOptions();
 /** Wide enough for the fixtures (2004…) and the simulator's dates. */
 const WINDOW = { from: Date.UTC(2000, 0, 1), to: Date.UTC(2031, 0, 1) };
 
 const server = setupServer();
-let dir: string;
-let store: SqliteStateStore;
 beforeAll(() => server.listen({ onUnhandledRequest: 'bypass' }));
 afterAll(() => server.close());
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gw-sources-'));
-  store = new SqliteStateStore(join(dir, 'state.sqlite'));
-  await store.migrate();
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = useTempStateStore('gw-sources');
 
 /**
  * Migrates `source` for one mailbox into the mail memory target + the DAV server, then compares
@@ -72,7 +56,7 @@ async function migrateAndReconcile(lab: DavLabServer, sources: SourceConnector, 
   const targets = new RoutedTarget(new MemoryTarget(), dav);
   const job: MailboxJob = { source: { login }, target: user };
   try {
-    const r = await runJob({ store, sources, targets, log }, [job], options);
+    const r = await runJob({ store: tmp.store, sources, targets, log }, [job], options);
     expect(r.mailboxes[0]?.error).toBeUndefined();
     const pair = await openMailboxPair({ sources, targets }, job, options);
     const cols: CollectionComparison[] = [];
@@ -140,11 +124,11 @@ describe.each(DAV_SERVERS)('every groupware source → $name, reconciled to the 
 
   const pstProblem = fixturesUnavailable();
   (pstProblem ? test.skip : test)('PST: appointments, a weekly series, contacts and a distribution list', async () => {
-    mkdirSync(join(dir, 'pst', 'alice'), { recursive: true });
+    mkdirSync(join(tmp.dir, 'pst', 'alice'), { recursive: true });
     for (const [name, rel] of Object.entries({ 'outlook.pst': 'unicode/aspose-Outlook.pst', 'dist-list.pst': 'unicode/java-libpst-dist-list.pst', 'contacts.pst': 'unicode/aspose-SampleContacts.pst' })) {
-      symlinkSync(join(fixturesDir(), 'pst', rel), join(dir, 'pst', 'alice', name));
+      symlinkSync(join(fixturesDir(), 'pst', rel), join(tmp.dir, 'pst', 'alice', name));
     }
-    const { cols, puts, failed } = await migrateAndReconcile(lab, new PstSource({ directory: join(dir, 'pst'), files: '{login}/*.pst', groupware: true }, log), 'alice');
+    const { cols, puts, failed } = await migrateAndReconcile(lab, new PstSource({ directory: join(tmp.dir, 'pst'), files: '{login}/*.pst', groupware: true }, log), 'alice');
     expect(failed).toBe(0);
     expect(cols.length).toBeGreaterThan(0);
     expect(differences(cols)).toEqual([]);
@@ -154,12 +138,12 @@ describe.each(DAV_SERVERS)('every groupware source → $name, reconciled to the 
 
   (pstProblem ? test.skip : test)('.msg folders: appointments (a weekly series with exceptions, EST) and contacts', async () => {
     const msg = join(fixturesDir(), 'pst', 'msg');
-    mkdirSync(join(dir, 'msg', 'alice', 'Kalender'), { recursive: true });
-    mkdirSync(join(dir, 'msg', 'alice', 'Kontakte'), { recursive: true });
-    for (const n of ['A_weekly_1.msg', 'A_monthly_1.msg', 'Appointment_sample_EST.msg', 'Lanch_time_every_friday_in_2023_chgs2.msg']) symlinkSync(join(msg, n), join(dir, 'msg', 'alice', 'Kalender', n));
-    for (const n of ['contactUnicode.msg', 'contactAnsi.msg']) symlinkSync(join(msg, n), join(dir, 'msg', 'alice', 'Kontakte', n));
-    const { cols, puts, failed } = await migrateAndReconcile(lab, new MsgSource({ directory: join(dir, 'msg'), folders: '{login}', groupware: true }, log), 'alice');
-    expect({ failed, problems: (await store.problems()).map((p) => `${p.itemId}: ${p.reason}`) }).toEqual({ failed: 0, problems: [] });
+    mkdirSync(join(tmp.dir, 'msg', 'alice', 'Kalender'), { recursive: true });
+    mkdirSync(join(tmp.dir, 'msg', 'alice', 'Kontakte'), { recursive: true });
+    for (const n of ['A_weekly_1.msg', 'A_monthly_1.msg', 'Appointment_sample_EST.msg', 'Lanch_time_every_friday_in_2023_chgs2.msg']) symlinkSync(join(msg, n), join(tmp.dir, 'msg', 'alice', 'Kalender', n));
+    for (const n of ['contactUnicode.msg', 'contactAnsi.msg']) symlinkSync(join(msg, n), join(tmp.dir, 'msg', 'alice', 'Kontakte', n));
+    const { cols, puts, failed } = await migrateAndReconcile(lab, new MsgSource({ directory: join(tmp.dir, 'msg'), folders: '{login}', groupware: true }, log), 'alice');
+    expect({ failed, problems: (await tmp.store.problems()).map((p) => `${p.itemId}: ${p.reason}`) }).toEqual({ failed: 0, problems: [] });
     expect(cols.map((c) => c.target).sort()).toEqual(['addressbook:Kontakte', 'calendar:Kalender']);
     expect(differences(cols)).toEqual([]);
     expect(cols.reduce((n, c) => n + c.instancesCompared, 0)).toBeGreaterThan(20);
