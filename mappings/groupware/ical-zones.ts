@@ -17,7 +17,7 @@
  * - Anything else fails the object with a reason naming the TZID: never a silent UTC or floating.
  */
 import ICAL from 'ical.js';
-import { etcZone, fixedOffsetOf, resolveZoneName } from './time-zones.js';
+import { etcZone, fixedOffsetOf, fixedZoneName, resolveZoneName } from './time-zones.js';
 import { buildVTimezone } from './vtimezone.js';
 
 type JCalProperty = [string, Record<string, unknown>, string, ...unknown[]];
@@ -29,8 +29,6 @@ export interface ZoneResult {
   /** Set when a TZID cannot be resolved: the object fails with this reason. */
   error?: string;
 }
-
-const pad = (n: number) => String(n).padStart(2, '0');
 
 /** A VTIMEZONE with one fixed offset (RFC 5545 §3.6.5: one STANDARD observance, no transitions). */
 export function fixedOffsetVTimezone(tzid: string, minutes: number): ICAL.Component {
@@ -52,8 +50,7 @@ function resolveName(name: string): { iana: string } | { fixed: string; minutes:
   if (minutes === undefined) return undefined;
   const etc = etcZone(minutes);
   if (etc) return { iana: etc };
-  const abs = Math.abs(minutes);
-  return { fixed: `UTC${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`, minutes };
+  return { fixed: fixedZoneName(minutes), minutes };
 }
 
 function walk(comp: ICAL.Component, visit: (p: JCalProperty, owner: ICAL.Component) => void): void {

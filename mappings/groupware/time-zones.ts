@@ -7,5 +7,5 @@
  * - wall-clock / UTC-offset arithmetic on IANA zones through Intl (zone-intl.ts).
  */
 export { isIanaZone, wallClock, offsetMinutes, type WallClock } from './zone-intl.js';
-export { resolveZoneName, fixedOffsetOf, windowsToIana, etcZone } from './zone-names.js';
+export { resolveZoneName, fixedOffsetOf, fixedZoneName, windowsToIana, etcZone } from './zone-names.js';
 export { zoneFromRules, customOffsetAt } from './zone-rules.js';

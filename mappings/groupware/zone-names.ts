@@ -110,6 +110,12 @@ export function fixedOffsetOf(name: string): number | undefined {
   return total === 0 ? 0 : (m[1] === '-' ? -total : total);
 }
 
+/** The name of a fixed-offset zone: +330 → "UTC+05:30", -570 → "UTC-09:30". */
+export function fixedZoneName(minutesEast: number): string {
+  const a = Math.abs(minutesEast);
+  return `UTC${minutesEast < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
 /** The Etc zone of a whole-hour offset (minutes east): +60 → "Etc/GMT-1", 0 → "UTC"; undefined otherwise. */
 export function etcZone(minutesEast: number): string | undefined {
   if (minutesEast === 0) return 'UTC';
