@@ -33,7 +33,7 @@ import type {
 import { FatalError, ItemError, reasonOf } from '../../src/util/errors.js';
 import { DavAccount, resourceOf, type Collection, type Homes } from './collections.js';
 import { DavHttp, type DavEndpoint, type DavResponse } from './http.js';
-import { describeObject, type DavObject } from './objects.js';
+import { davObjectOf, describeObject, type DavObject } from './objects.js';
 import { dataReportBody, NS, okProp, parseMultistatus, preconditions, text } from './xml.js';
 
 export type { DavEndpoint } from './http.js';
@@ -131,7 +131,7 @@ export class DavMailbox implements TargetMailbox {
   async put(ref: string, item: ItemContent): Promise<PutResult> {
     const st = await this.state(ref);
     const { object, content, warnings } = normalizedForPut(ref, item, this.normalize);
-    const obj = describeObject(content);
+    const obj = davObjectOf(object);
     checkFits(obj, st.col);
     const other = st.writers.get(obj.name);
     if (other !== undefined && other !== item.meta.id) {

@@ -38,6 +38,14 @@ export function resourceName(uid: string, type: DavObjectType): string {
   return base + ext;
 }
 
+const TYPE_OF_KIND = { event: 'VEVENT', task: 'VTODO', contact: 'VCARD' } as const;
+
+/** What the normalisation stage already knows of an object it produced (no second parse). */
+export function davObjectOf(o: { kind: 'event' | 'task' | 'contact'; uid: string }): DavObject {
+  const type = TYPE_OF_KIND[o.kind];
+  return { type, uid: o.uid, name: resourceName(o.uid, type), contentType: type === 'VCARD' ? 'text/vcard; charset=utf-8' : 'text/calendar; charset=utf-8' };
+}
+
 type JCal = [string, [string, Record<string, unknown>, string, ...unknown[]][], JCal[]];
 
 function propValue(comp: JCal, name: string): string | undefined {
