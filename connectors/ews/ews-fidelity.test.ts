@@ -6,11 +6,8 @@
 import ICAL from 'ical.js';
 import { setupServer } from 'msw/node';
 import pino from 'pino';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runJob, type JobOptions } from '../../src/engine/job.js';
-import { SqliteStateStore } from '../../src/state/sqlite.js';
+import { runJob } from '../../src/engine/job.js';
+import { testJobOptions, useTempStateStore } from '../../test/support/engine-setup.js';
 import { MemoryTarget } from '../../test/support/memory-connectors.js';
 import { addCalendarItem, weekly } from './sim/items.js';
 import { EwsSim } from './sim/server.js';
@@ -21,29 +18,17 @@ const ALICE = 'alice@example.org';
 const BOSS = 'boss@example.org';
 const server = setupServer();
 let sim: EwsSim;
-let dir: string;
-let store: SqliteStateStore;
+const tmp = useTempStateStore('ews-fid');
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
-beforeEach(async () => {
+beforeEach(() => {
   sim = new EwsSim();
   sim.addUser('svc', 'pw', { canImpersonate: true });
   server.resetHandlers(...sim.handlers());
-  dir = mkdtempSync(join(tmpdir(), 'ews-fid-'));
-  store = new SqliteStateStore(join(dir, 'state.sqlite'));
-  await store.migrate();
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-const options: JobOptions = {
-  filters: { maxMessageSize: 10 * 1024 * 1024 },
-  folders: { include: ['**'], exclude: [], rename: [], specialUse: { sent: 'Sent', trash: 'Trash', junk: 'Spam', drafts: 'Drafts', archive: 'Archive' }, invalidCharReplacement: '_' },
-  batchSize: 4, writersPerTask: 2, tasks: 2, mailboxes: 1, byteBudget: 8 * 1024 * 1024, retry: { attempts: 6, baseDelayMs: 1, maxDelayMs: 10 },
-};
+const options = testJobOptions({ filters: { maxMessageSize: 10 * 1024 * 1024 }, batchSize: 4 });
 
 function source(): EwsSource {
   return new EwsSource({
@@ -69,7 +54,7 @@ test('display-name zones keep dates and weekdays, an EX organizer arrives as SMT
   });
   const src = source();
   const tgt = new MemoryTarget();
-  const r = await runJob({ store, sources: src, targets: tgt, log }, [{ source: { login: ALICE }, target: { login: ALICE } }], options);
+  const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, [{ source: { login: ALICE }, target: { login: ALICE } }], options);
   expect(r.failed).toBe(0);
   const objects = [...tgt.folders.entries()].filter(([k]) => k.startsWith('calendar:')).flatMap(([, f]) => f.messages.map((m) => m.content.toString('utf8')));
   // Two events: the exception listed beside its master is not a third.
