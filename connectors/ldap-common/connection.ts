@@ -2,9 +2,12 @@
  * Opening an LDAP connection for the directory sync (ldapts): LDAPS with certificate
  * verification by default. `ldap://` is accepted only with `startTls: true` (upgraded before the
  * bind) or with `allowInsecure: true` (plaintext, the password travels in clear); switching off
- * certificate verification also needs `allowInsecure`. The password is passed in resolved and
- * never logged.
+ * certificate verification also needs `allowInsecure`. Both LDAPS and StartTLS check the
+ * certificate against the URL's host: a host name against its DNS names (and sent as SNI), an IP
+ * address against its IP addresses. The password is passed in resolved and never logged.
  */
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'ldapts';
 import { transportProblem } from './transport.js';
 
@@ -27,7 +30,8 @@ export interface LdapEndpoint {
 export async function openLdap(ep: LdapEndpoint): Promise<Client> {
   const problem = transportProblem(ep);
   if (problem !== undefined) throw new Error(problem);
-  const tlsOptions = { ...(ep.ca !== undefined ? { ca: ep.ca } : {}), rejectUnauthorized: ep.tlsVerify };
+  const host = urlHost(ep.url);
+  const tlsOptions = tlsOptionsFor(ep, host);
   const secure = ep.url.startsWith('ldaps:');
   const client = new Client({
     url: ep.url,
@@ -36,13 +40,44 @@ export async function openLdap(ep: LdapEndpoint): Promise<Client> {
     ...(secure ? { tlsOptions } : {}),
   });
   try {
-    if (ep.startTls) await client.startTLS(tlsOptions);
+    // A copy: ldapts adds the plain socket to the options it is given.
+    if (ep.startTls) await client.startTLS({ ...tlsOptions });
     await client.bind(ep.bindDn, ep.password);
   } catch (err) {
     await client.unbind().catch(() => undefined);
-    throw new Error(`LDAP bind to ${ep.url} as ${ep.bindDn} failed: ${(err as Error).message}`);
+    throw new Error(`LDAP bind to ${ep.url} as ${ep.bindDn} failed: ${reason(err as Error & { code?: string }, host)}`);
   }
   return client;
+}
+
+/** The host of an LDAP URL as TLS checks it (IPv6 without brackets; ldapts' default localhost). */
+function urlHost(url: string): string {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  return host === '' ? 'localhost' : host;
+}
+
+/**
+ * TLS options for LDAPS and StartTLS. `host` is what the certificate is checked against (without
+ * it, a StartTLS upgrade is checked against "localhost", whatever the URL says); `servername`
+ * (SNI, and the name checked) only for host names: an IP address is checked against IP SANs.
+ */
+export function tlsOptionsFor(ep: Pick<LdapEndpoint, 'ca' | 'tlsVerify'>, host: string): TlsOptions {
+  return {
+    ...(ep.ca !== undefined ? { ca: ep.ca } : {}),
+    rejectUnauthorized: ep.tlsVerify,
+    host,
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+  };
+}
+
+type TlsOptions = Pick<ConnectionOptions, 'ca' | 'rejectUnauthorized' | 'host' | 'servername'>;
+
+function reason(err: Error & { code?: string }, host: string): string {
+  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `the server's certificate is not valid for ${host} (${err.message}); the password was not sent. ` +
+      'Use a host name or IP address the certificate lists (host names are checked against its DNS names, IP addresses against its IP addresses), or have the certificate reissued';
+  }
+  return err.message;
 }
 
 /** The first value of an attribute as a string (ldapts gives string | string[] | Buffer…). */
