@@ -1,9 +1,14 @@
 /**
  * ums-migrate command line. This file only wires commands; each lives in src/commands/ and is
- * imported when used. One catch at the bottom maps error classes to exit codes (cli/exit-codes).
+ * imported when used. One catch at the bottom maps error classes to exit codes (cli/exit-codes)
+ * and prints the error through cli/output (secrets scrubbed, control characters escaped). Every
+ * string written to stdout/stderr is scrubbed of resolved secrets (installOutputScrubbing).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { EXIT } from './cli/exit-codes.js';
+import { installOutputScrubbing, printErr } from './cli/output.js';
+
+installOutputScrubbing();
 
 const program = new Command();
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -167,15 +172,15 @@ program.parseAsync(process.argv).catch(async (err: unknown) => {
   const { ConfigError } = await import('./config/load.js');
   const { LockHeldError, PgLockHeldError } = await import('./state/run-lock.js');
   if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
+    printErr(`${err.message}\n`);
     process.exitCode = EXIT.CONFIG;
   } else if (err instanceof LockHeldError || err instanceof PgLockHeldError) {
-    process.stderr.write(`ums-migrate: ${err.message}\n`);
+    printErr(`ums-migrate: ${err.message}\n`);
     process.exitCode = EXIT.LOCKED;
   } else {
     const e = err as Error;
-    process.stderr.write(`ums-migrate: ${e?.message ?? String(err)}\n`);
-    if (process.env.UMS_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    printErr(`ums-migrate: ${e?.message ?? String(err)}\n`);
+    if (process.env.UMS_DEBUG) printErr(`${e?.stack ?? ''}\n`);
     process.exitCode = EXIT.ERROR;
   }
 });

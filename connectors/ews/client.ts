@@ -18,6 +18,7 @@ import ntlmClient from '@ewsjs/ntlm-client';
 import type { Logger } from 'pino';
 import { FatalError, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
 import { retry, sleep, type RetryPolicy } from '../../src/util/retry.js';
+import { registerSecret } from '../../src/util/scrub.js';
 import { Semaphore } from '../../src/util/semaphore.js';
 import { attr, esc, find, kid, kids, parseXml, textOf, type XmlElement } from './xml.js';
 
@@ -157,6 +158,7 @@ export class EwsTransport {
     if (res.status !== 200 || !json.access_token) {
       throw new FatalError(`OAuth2 client-credentials token refused: ${json.error ?? `HTTP ${res.status}`} ${json.error_description ?? ''}`.trim());
     }
+    registerSecret(json.access_token); // scrubbed from every log line, print and stored reason
     this.token = { value: json.access_token, expires: Date.now() + Math.max(60, (json.expires_in ?? 3600) - 120) * 1000 };
     return json.access_token;
   }

@@ -1,4 +1,5 @@
 import { FatalError, ItemError, TransientError } from '../../src/util/errors.js';
+import { scrubSecrets } from '../../src/util/scrub.js';
 
 const NETWORK_CODES = new Set([
   'NoConnection', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
@@ -21,11 +22,18 @@ interface ImapErrorShape {
 /**
  * Classifies an imapflow error: network trouble → TransientError (retried), login refused or TLS
  * failure → FatalError (the mailbox stops), a NO/BAD answer → ItemError with the server's words.
+ * The server's words are scrubbed of resolved secrets here (a server may echo the LOGIN
+ * arguments in its NO); the error's `cause` keeps imapflow's original and is never printed.
  */
 export function imapError(err: unknown, what: string): Error {
   if (err instanceof TransientError || err instanceof ItemError || err instanceof FatalError) return err;
-  const e = (err ?? {}) as ImapErrorShape;
-  const said = e.responseText ? `server said: ${e.responseText}` : (e.message ?? String(err));
+  const raw = (err ?? {}) as ImapErrorShape;
+  const e: ImapErrorShape = {
+    ...raw,
+    message: raw.message === undefined ? undefined : scrubSecrets(String(raw.message)),
+    responseText: raw.responseText === undefined ? undefined : scrubSecrets(String(raw.responseText)),
+  };
+  const said = e.responseText ? `server said: ${e.responseText}` : (e.message ?? scrubSecrets(String(err)));
   if (e.authenticationFailed) return new FatalError(`${what}: authentication failed (${said})`, 'AUTH', { cause: err });
   if (e.tlsFailed || /certificate|self[- ]signed|CERT_|SSL|TLS/i.test(e.code ?? '') || /certificate|self[- ]signed/i.test(e.message ?? '')) {
     return new FatalError(`${what}: TLS failed (${e.message ?? said}); check caFile or the server certificate`, 'TLS', { cause: err });
@@ -37,5 +45,9 @@ export function imapError(err: unknown, what: string): Error {
     return new TransientError(`${what}: ${said}`, e.serverResponseCode, { cause: err });
   }
   if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') return new ItemError(`${what}: ${said}`, 'REJECTED', { cause: err });
-  return err instanceof Error ? err : new Error(`${what}: ${said}`);
+  if (err instanceof Error) {
+    err.message = scrubSecrets(err.message);
+    return err;
+  }
+  return new Error(`${what}: ${said}`);
 }

@@ -1,8 +1,14 @@
 import type { EngineEvent } from '../engine/events.js';
+import { scrubSecrets } from '../util/scrub.js';
+import { forTerminal } from '../util/terminal-text.js';
 
 const MiB = 1024 * 1024;
 
-/** A one-line progress display on a TTY (stderr); silent elsewhere (logs carry the detail). */
+/**
+ * A one-line progress display on a TTY (stderr); silent elsewhere (logs carry the detail). The
+ * mailbox and folder shown come from outside: their control characters are escaped, so a folder
+ * name cannot move the cursor, clear the screen or retitle the terminal.
+ */
 export class ProgressLine {
   private done = 0;
   private failed = 0;
@@ -20,7 +26,7 @@ export class ProgressLine {
   readonly onEvent = (e: EngineEvent): void => {
     if (e.type === 'container-start') {
       this.total += e.total;
-      this.current = `${e.mailbox}: ${e.container}`;
+      this.current = forTerminal(scrubSecrets(`${e.mailbox}: ${e.container}`));
     } else if (e.type === 'item') {
       if (e.status === 'done' || e.status === 'recovered') { this.done++; this.bytes += e.size; }
       else if (e.status === 'failed') this.failed++;

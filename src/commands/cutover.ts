@@ -14,9 +14,11 @@ import path from 'node:path';
 import { mapsDiff, summariseDiff } from '../../mappings/routing/changes.js';
 import { findUser, type DirectoryUser } from '../../mappings/routing/from-directory.js';
 import { EXIT } from '../cli/exit-codes.js';
+import { printErr, printJson, printOut } from '../cli/output.js';
 import { parseCsv } from '../config/csv.js';
 import { openRoutingSession } from '../routing/session.js';
 import { FatalError } from '../util/errors.js';
+import { forTerminal } from '../util/terminal-text.js';
 
 export interface CutoverOptions {
   config: string;
@@ -88,15 +90,17 @@ export async function cutoverCommand(opts: CutoverOptions): Promise<number> {
     const unchanged = found.filter((u) => !result.changed.includes(u.key)).map((u) => u.login);
     const warnings = newMaps.issues.concat(newMaps.warnings);
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ audit: result.entry, unchanged, problems, warnings }, null, 2)}\n`);
+      printJson({ audit: result.entry, unchanged, problems, warnings });
     } else {
       const verb = opts.undo ? 'back on Exchange' : 'cut over';
-      process.stdout.write(`${result.entry.users.length} user(s) ${verb}${result.entry.users.length > 0 ? `: ${result.entry.users.join(', ')}` : ''}\n`);
-      if (unchanged.length > 0) process.stdout.write(`already ${verb}: ${unchanged.join(', ')}\n`);
-      process.stdout.write(`maps (not yet published): ${summariseDiff(diff)}\n`);
-      process.stdout.write(`audit #${result.entry.seq} by ${result.entry.who}; run \`ums-migrate routing publish\` to apply\n`);
-      for (const p of problems) process.stderr.write(`error: ${p}\n`);
-      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      // Logins, batch lines and the operator's name come from outside: one value per line, escaped.
+      const one = (values: string[]) => values.map(forTerminal).join(', ');
+      printOut(`${result.entry.users.length} user(s) ${verb}${result.entry.users.length > 0 ? `: ${one(result.entry.users)}` : ''}\n`);
+      if (unchanged.length > 0) printOut(`already ${verb}: ${one(unchanged)}\n`);
+      printOut(`maps (not yet published): ${forTerminal(summariseDiff(diff))}\n`);
+      printOut(`audit #${result.entry.seq} by ${forTerminal(result.entry.who)}; run \`ums-migrate routing publish\` to apply\n`);
+      for (const p of problems) printErr(`error: ${forTerminal(p)}\n`);
+      for (const w of warnings) printErr(`warning: ${forTerminal(w)}\n`);
     }
     return problems.length > 0 ? EXIT.PARTIAL : EXIT.OK;
   } finally {

@@ -4,10 +4,12 @@
  * (no folder is created, not even the state store).
  */
 import { EXIT } from '../cli/exit-codes.js';
+import { printJson, printOut } from '../cli/output.js';
 import { openMailboxPair } from '../engine/job.js';
 import type { AccessCheck } from '../model/types.js';
 import { reasonOf } from '../util/errors.js';
 import { formatBytes, table } from '../util/format.js';
+import { forTerminal } from '../util/terminal-text.js';
 import { commandContext, type CommandOptions } from './context.js';
 
 interface PlannedFolder { source: string; target: string; included: boolean; reason?: string; messages?: number; bytes?: number; exists?: boolean; notes: string[] }
@@ -57,18 +59,19 @@ export async function planCommand(opts: CommandOptions & { json?: boolean }): Pr
     }
   }
   ctx.log.flush();
-  if (opts.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-  else process.stdout.write(render(out));
+  if (opts.json) printJson(out);
+  else printOut(render(out));
   return out.every((m) => m.ok) ? EXIT.OK : EXIT.ACCESS;
 }
 
+/** The human plan; values from outside one line each (forTerminal), the whole printed through printOut. */
 function render(plan: PlannedMailbox[]): string {
   const parts: string[] = [];
   for (const m of plan) {
-    parts.push(`== ${m.source} → ${m.target}: ${m.ok ? 'ready' : 'NOT READY'}`);
-    if (m.error) parts.push(`   error: ${m.error}`);
+    parts.push(`== ${forTerminal(m.source)} → ${forTerminal(m.target)}: ${m.ok ? 'ready' : 'NOT READY'}`);
+    if (m.error) parts.push(`   error: ${forTerminal(m.error)}`);
     for (const [side, a] of [['source', m.sourceAccess], ['target', m.targetAccess]] as const) {
-      for (const c of a?.checks ?? []) parts.push(`   ${side} ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `: ${c.detail}` : ''}`);
+      for (const c of a?.checks ?? []) parts.push(`   ${side} ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `: ${forTerminal(c.detail)}` : ''}`);
     }
     if (m.folders.length > 0) {
       const inc = m.folders.filter((f) => f.included);
@@ -80,7 +83,7 @@ function render(plan: PlannedMailbox[]): string {
       const bytes = inc.reduce((n, f) => n + (f.bytes ?? 0), 0);
       parts.push(`   total to migrate: ${inc.length} folders, ${msgs} messages, ${formatBytes(bytes)}`);
     }
-    for (const w of m.warnings) parts.push(`   warning: ${w}`);
+    for (const w of m.warnings) parts.push(`   warning: ${forTerminal(w)}`);
     parts.push('');
   }
   return `${parts.join('\n')}\n`;

@@ -1,5 +1,6 @@
 /** `run` / `resume`: migrate (or continue migrating) the configured mailboxes. */
 import { EXIT } from '../cli/exit-codes.js';
+import { printErr, printJson, printOut } from '../cli/output.js';
 import { ProgressLine } from '../cli/progress.js';
 import { runJob, type JobReport } from '../engine/job.js';
 import { hostname } from 'node:os';
@@ -11,6 +12,7 @@ import { lockPathFor, openStateStore, postgresUrl } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
 import { formatBytes, table } from '../util/format.js';
 import { peakRssMb as readPeakRss } from '../util/memory.js';
+import { forTerminal } from '../util/terminal-text.js';
 import { commandContext, type CommandContext, type CommandOptions } from './context.js';
 
 /** The advisory lock one `run`/`sync` holds on a PostgreSQL state store (workers don't take it). */
@@ -36,7 +38,7 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
   const abort = new AbortController();
   const stop = (sig: string) => {
     if (abort.signal.aborted) process.exit(EXIT.INTERRUPTED);
-    process.stderr.write(`\n${sig}: finishing the current batches and checkpointing (press again to quit at once)\n`);
+    printErr(`\n${sig}: finishing the current batches and checkpointing (press again to quit at once)\n`);
     abort.abort();
   };
   const onInt = () => stop('SIGINT');
@@ -54,7 +56,8 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
     const peakRssMb = readPeakRss();
     const cpuSeconds = Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e4) / 100;
     ctx.log.info({ report: { ...report, mailboxes: undefined }, peakRssMb, cpuSeconds }, 'run finished');
-    process.stdout.write(opts.json ? `${JSON.stringify({ ...report, peakRssMb, cpuSeconds }, null, 2)}\n` : `${summarise(report)}\n`);
+    if (opts.json) printJson({ ...report, peakRssMb, cpuSeconds });
+    else printOut(`${summarise(report)}\n`);
     if (abort.signal.aborted) return EXIT.INTERRUPTED;
     return report.failed > 0 || report.failedContainers > 0 || report.failedMailboxes > 0 ? EXIT.PARTIAL : EXIT.OK;
   } finally {
@@ -82,6 +85,7 @@ async function pgRunLocks(loaded: LoadedConfig, command: string): Promise<PgLock
   return locks;
 }
 
+/** The human run summary (values from outside escaped one by one; printed through printOut). */
 export function summarise(r: JobReport): string {
   const rows = r.mailboxes.map((m) => {
     const n = (k: 'copied' | 'recovered' | 'failed' | 'skipped') => m.containers.reduce((s, c) => s + (c[k] ?? 0), 0);
@@ -96,8 +100,10 @@ export function summarise(r: JobReport): string {
       `${r.failed} failed; ${r.skipped} skipped; ${r.flagsUpdated} flag changes and ${r.deleted} deletions carried over; ${r.unchangedContainers} folders unchanged.`,
   ];
   for (const m of r.mailboxes) {
-    for (const c of m.containers.filter((x) => !x.ok)) lines.push(`  folder failed: ${m.source} ${c.source} → ${c.target}: ${c.error}`);
-    for (const w of m.warnings) lines.push(`  warning: ${m.source}: ${w}`);
+    for (const c of m.containers.filter((x) => !x.ok)) {
+      lines.push(`  folder failed: ${forTerminal(m.source)} ${forTerminal(c.source)} → ${forTerminal(c.target)}: ${forTerminal(c.error ?? '')}`);
+    }
+    for (const w of m.warnings) lines.push(`  warning: ${forTerminal(m.source)}: ${forTerminal(w)}`);
   }
   if (r.failed > 0 || r.skipped > 0) lines.push('Failed and skipped items, with reasons: ums-migrate status -c <config> --problems');
   return lines.join('\n');

@@ -7,12 +7,13 @@ import type { LoadedConfig } from '../config/load.js';
 import { openStateStore, postgresUrl } from '../state/open.js';
 import { GROUPWARE_RECONCILE_KEY, parseSummary, SUMMARY_HEADER, summaryRows } from '../reconcile/groupware-summary.js';
 import { formatBytes, table } from '../util/format.js';
+import { printJson, printOut } from '../cli/output.js';
 
 export async function statusCommand(opts: { config: string; json?: boolean; problems?: boolean; folders?: boolean }): Promise<number> {
   const loaded = await loadConfig(opts.config);
   const { config, baseDir } = loaded;
   if (config.state.driver === 'sqlite' && !existsSync(config.state.path)) {
-    process.stdout.write(`No run yet: ${config.state.path} does not exist.\n`);
+    printOut(`No run yet: ${config.state.path} does not exist.\n`);
     return EXIT.OK;
   }
   const store = await openStateStore(config.state, { baseDir });
@@ -23,11 +24,11 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     const queue = await workerQueue(loaded);
     const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ mailboxes, containers, problems, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) }, null, 2)}\n`);
+      printJson({ mailboxes, containers, problems, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
       return EXIT.OK;
     }
     const pct = (a: number, b: number) => (b > 0 ? `${Math.min(100, Math.floor((a / b) * 100))}%` : '-');
-    process.stdout.write(`${table(
+    printOut(`${table(
       ['source', 'target', 'state', 'folders', 'messages', 'done', 'failed', 'skipped', 'bytes done', 'updated'],
       mailboxes.map((m) => [
         m.source, m.target,
@@ -38,21 +39,21 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     )}\n`);
     if (opts.folders) {
       const byId = new Map(mailboxes.map((m) => [m.id, m.source]));
-      process.stdout.write(`\n${table(['mailbox', 'folder', 'target', 'state', 'messages', 'done', 'failed', 'skipped', 'error'],
+      printOut(`\n${table(['mailbox', 'folder', 'target', 'state', 'messages', 'done', 'failed', 'skipped', 'error'],
         containers.map((c) => [byId.get(c.mailboxId) ?? '?', c.path, c.targetRef, c.status, c.totalItems, c.doneItems, c.failedItems, c.skippedItems, c.lastError ?? '']))}\n`);
     }
     if (groupwareReconcile && groupwareReconcile.mailboxes.length > 0) {
       const w = groupwareReconcile.window;
-      process.stdout.write(`\nCalendars, task lists and address books at the last reconcile (occurrences ${w.from} to ${w.to}; details: ums-migrate reconcile):\n${table(SUMMARY_HEADER, summaryRows(groupwareReconcile))}\n`);
+      printOut(`\nCalendars, task lists and address books at the last reconcile (occurrences ${w.from} to ${w.to}; details: ums-migrate reconcile):\n${table(SUMMARY_HEADER, summaryRows(groupwareReconcile))}\n`);
     }
     if (queue && queue.length > 0) {
-      process.stdout.write(`\nWorker queue (${queue.filter((q) => q.state === 'running').length} running, ${queue.filter((q) => q.state === 'waiting').length} waiting, ${queue.filter((q) => q.state === 'failed').length} failed for good):\n${table(
+      printOut(`\nWorker queue (${queue.filter((q) => q.state === 'running').length} running, ${queue.filter((q) => q.state === 'waiting').length} waiting, ${queue.filter((q) => q.state === 'failed').length} failed for good):\n${table(
         ['mailbox', 'job', 'attempts', 'worker', 'next try', 'last error'],
         queue.map((q) => [q.mailbox, q.state, `${q.attempts}/${q.maxAttempts}`, q.lockedBy ?? '', q.state === 'waiting' ? q.runAt : '', q.lastError ?? '']),
       )}\n`);
     }
     if (opts.problems) {
-      process.stdout.write(problems.length === 0 ? '\nNo failed or skipped items.\n'
+      printOut(problems.length === 0 ? '\nNo failed or skipped items.\n'
         : `\n${table(['mailbox', 'folder', 'uid', 'size', 'status', 'reason'], problems.map((p) => [p.mailbox, p.path, p.itemId, p.size, p.status, p.reason]))}\n`);
     }
     return EXIT.OK;

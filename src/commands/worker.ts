@@ -1,5 +1,6 @@
 /** `worker` and `enqueue`: the scale-out mode (several processes on several machines, one PostgreSQL). */
 import { EXIT } from '../cli/exit-codes.js';
+import { printErr, printJson, printOut } from '../cli/output.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { enqueueMailboxes, queueRows, queueUtils } from '../../jobs/queue.js';
@@ -12,7 +13,7 @@ export async function workerCommand(opts: WorkerOptions): Promise<number> {
   let signals = 0;
   const onSignal = (sig: string) => {
     if (++signals > 1) process.exit(EXIT.INTERRUPTED);
-    process.stderr.write(`\n${sig}: checkpointing running mailboxes and leaving the queue (press again to quit at once)\n`);
+    printErr(`\n${sig}: checkpointing running mailboxes and leaving the queue (press again to quit at once)\n`);
     abort.abort();
   };
   const onInt = () => onSignal('SIGINT');
@@ -21,13 +22,13 @@ export async function workerCommand(opts: WorkerOptions): Promise<number> {
   process.on('SIGTERM', onTerm);
   try {
     const outcome = await runWorker(opts, abort.signal);
-    process.stdout.write(`worker stopped (${outcome.reason}): ${outcome.completed} mailbox job(s) completed, ${outcome.failedAttempts} failed attempt(s)\n`);
+    printOut(`worker stopped (${outcome.reason}): ${outcome.completed} mailbox job(s) completed, ${outcome.failedAttempts} failed attempt(s)\n`);
     if (outcome.reason === 'signal') return EXIT.INTERRUPTED;
     if (outcome.reason === 'lock-session-lost') return EXIT.ERROR;
     return outcome.failedAttempts > 0 ? EXIT.PARTIAL : EXIT.OK;
   } catch (err) {
     if (err instanceof FatalError && err.code === 'CONFIG') {
-      process.stderr.write(`ums-migrate: ${err.message}\n`);
+      printErr(`ums-migrate: ${err.message}\n`);
       return EXIT.CONFIG;
     }
     throw err;
@@ -41,14 +42,14 @@ export async function enqueueCommand(opts: { config: string; mailbox?: string[];
   const loaded = await loadConfig(opts.config);
   const { config } = loaded;
   if (config.state.driver !== 'postgres') {
-    process.stderr.write('ums-migrate: enqueue needs the PostgreSQL state store (state.driver: postgres); with SQLite use `run`\n');
+    printErr('ums-migrate: enqueue needs the PostgreSQL state store (state.driver: postgres); with SQLite use `run`\n');
     return EXIT.CONFIG;
   }
   const log = createLogger({ level: config.logging.level, file: config.logging.file });
   const wanted = opts.mailbox && opts.mailbox.length > 0 ? new Set(opts.mailbox) : undefined;
   const mailboxes = loaded.mailboxes.filter((m) => !wanted || wanted.has(m.source) || wanted.has(m.target));
   if (wanted && mailboxes.length === 0) {
-    process.stderr.write(`ums-migrate: no configured mailbox matches ${[...wanted].join(', ')}\n`);
+    printErr(`ums-migrate: no configured mailbox matches ${[...wanted].join(', ')}\n`);
     return EXIT.ERROR;
   }
   const utils = await queueUtils(postgresUrl(config.state, { baseDir: loaded.baseDir, env: process.env }), log);
@@ -57,8 +58,8 @@ export async function enqueueCommand(opts: { config: string; mailbox?: string[];
     const rows = await utils.withPgClient((c) => queueRows((sql) => c.query(sql)));
     const counts = { waiting: 0, running: 0, failed: 0 };
     for (const r of rows ?? []) counts[r.state]++;
-    if (opts.json) process.stdout.write(`${JSON.stringify({ enqueued: n, queue: counts })}\n`);
-    else process.stdout.write(`enqueued ${n} mailbox job(s)${opts.failed ? ' (failed items only)' : ''}; queue: ${counts.waiting} waiting, ${counts.running} running, ${counts.failed} failed for good\n`);
+    if (opts.json) printJson({ enqueued: n, queue: counts }, 0);
+    else printOut(`enqueued ${n} mailbox job(s)${opts.failed ? ' (failed items only)' : ''}; queue: ${counts.waiting} waiting, ${counts.running} running, ${counts.failed} failed for good\n`);
     return EXIT.OK;
   } finally {
     await Promise.resolve(utils.release()).catch(() => undefined);

@@ -6,10 +6,14 @@
  * - `file:PATH`  the content of PATH (one trailing newline removed); a relative PATH is resolved
  *                against the config file's directory
  *
- * Error messages name the reference (variable name, file path), never the secret value.
+ * Error messages name the reference (variable name, file path), never the secret value. Every
+ * resolved value is registered with the process-wide scrubber (util/scrub), so a server or a
+ * library that echoes it (an IMAP NO quoting the LOGIN arguments) cannot carry it to a terminal,
+ * a log or the state store.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { registerSecret } from '../util/scrub.js';
 
 export type SecretRef = `env:${string}` | `file:${string}`;
 
@@ -64,8 +68,17 @@ export function parseSecretRef(ref: string): ParsedSecretRef {
   return ref.startsWith('env:') ? { kind: 'env', name: ref.slice(4) } : { kind: 'file', path: ref.slice(5) };
 }
 
-/** Resolves `ref`; throws SecretError ("env var ALICE_PW is not set", "cannot read secret file /x: ENOENT"). */
+/**
+ * Resolves `ref` and registers the value with the scrubber; throws SecretError ("env var ALICE_PW
+ * is not set", "cannot read secret file /x: ENOENT").
+ */
 export function resolveSecret(ref: string, ctx: SecretContext): string {
+  const value = readSecret(ref, ctx);
+  registerSecret(value);
+  return value;
+}
+
+function readSecret(ref: string, ctx: SecretContext): string {
   const parsed = parseSecretRef(ref);
   if (parsed.kind === 'env') {
     const value = (ctx.env ?? process.env)[parsed.name];

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { FolderPlan, FolderRules } from '../../mappings/folders.js';
 import { planContainers } from '../../mappings/groupware-collections.js';
 import type { Account, SourceConnector, SourceMailbox, TargetConnector, TargetMailbox } from '../model/types.js';
+import { scrubbedWrites } from '../state/scrubbed-writes.js';
 import type { StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { retry, type RetryPolicy } from '../util/retry.js';
@@ -90,8 +91,9 @@ export interface JobReport {
   seconds: number;
 }
 
-export async function runJob(deps: JobDeps, jobs: MailboxJob[], opts: JobOptions): Promise<JobReport> {
+export async function runJob(jobDeps: JobDeps, jobs: MailboxJob[], opts: JobOptions): Promise<JobReport> {
   const started = Date.now();
+  const deps = { ...jobDeps, store: scrubbedWrites(jobDeps.store) };
   const emit = guardListener(deps.onEvent, (err) => deps.log.error({ err: reasonOf(err) }, 'event listener failed'));
   const taskQueue = new PQueue({ concurrency: opts.tasks });
   const mailboxQueue = new PQueue({ concurrency: opts.mailboxes });

@@ -5,6 +5,8 @@
  * - ItemError: this one item cannot be migrated (server rejected it, unreadable); the run goes on.
  * - FatalError: the whole mailbox or container cannot go on (login refused, folder cannot be created).
  */
+import { scrubSecrets } from './scrub.js';
+
 export class TransientError extends Error {
   override readonly name = 'TransientError';
   constructor(message: string, readonly code = 'TRANSIENT', options?: { cause?: unknown }) {
@@ -35,8 +37,12 @@ export function isTransient(err: unknown): boolean {
   return err instanceof TransientError;
 }
 
-/** A one-line reason for reports and logs. */
+/**
+ * A one-line reason for reports, logs and the state store (failure reasons are built here), with
+ * every resolved secret scrubbed out (util/scrub): a server that quotes a password in its answer
+ * does not get it recorded. Scrubbed before shortening, so a cut never leaves half a secret.
+ */
 export function reasonOf(err: unknown): string {
   const e = coerceError(err);
-  return e.message.replace(/\s+/g, ' ').trim().slice(0, 500);
+  return scrubSecrets(e.message).replace(/\s+/g, ' ').trim().slice(0, 500);
 }
