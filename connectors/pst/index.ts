@@ -31,7 +31,7 @@ import type {
 } from '../../src/model/types.js';
 import { FatalError, reasonOf } from '../../src/util/errors.js';
 import { classifyFolder } from './container-class.js';
-import { fileIdentity, fileLabel, mailboxFiles } from './mailbox-files.js';
+import { fileIdentity, fileLabel, mailboxEntries } from './mailbox-files.js';
 import { pstGroupwareContent } from './pst-groupware.js';
 import { messageState, toMailMessage } from './pst-message.js';
 import { openPst, PstFileError, PstItemError, type PstMessageEntry, type PstReader } from './pst-reader.js';
@@ -83,8 +83,8 @@ class PstMailbox implements SourceMailbox {
   constructor(private readonly opts: PstSourceOptions, private readonly login: string, private readonly log: Logger) {}
 
   async open(): Promise<void> {
-    const paths = mailboxFiles(this.opts.directory, this.opts.files, this.login);
-    if (paths.length === 0) {
+    const { files: paths, refused } = mailboxEntries(this.opts.directory, this.opts.files, this.login);
+    if (paths.length === 0 && refused.length === 0) {
       throw new FatalError(`no PST file for ${this.login}: nothing matches ${this.opts.files.split('{login}').join(this.login)} in ${this.opts.directory}`, 'PST_NO_FILE');
     }
     for (const path of paths) {
@@ -96,6 +96,12 @@ class PstMailbox implements SourceMailbox {
         f.error = err instanceof PstFileError ? err : new PstFileError(path, `cannot read: ${reasonOf(err)}`, undefined, { cause: err });
         this.log.error({ file: f.label, err: f.error.message }, 'PST file cannot be read');
       }
+      this.files.push(f);
+    }
+    // a FIFO, device or link out of the directory matched by the pattern: a container failing with why (never opened)
+    for (const r of refused) {
+      const f: PstFile = { path: r.path, label: fileLabel(this.opts.directory, r.path), epoch: '', error: new FatalError(r.reason, 'PST_REFUSED') };
+      this.log.error({ file: f.label, err: r.reason }, 'PST file refused');
       this.files.push(f);
     }
   }

@@ -12,52 +12,77 @@
  * then re-verifies instead of copying blindly. Reads 128 KiB whatever the file's size.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { loginSegments, segmentMatcher } from '../file-tree/login-path.js';
+import { judgeEntry, type RefusedEntry } from '../file-tree/tree-walk.js';
 
 const EDGE = 64 * 1024;
 
-/** Files for `login` matching `pattern` below `directory`. Throws when the login cannot be a file name part. */
-export function mailboxFiles(directory: string, pattern: string, login: string): string[] {
-  if (login.includes('/') || login.includes('\\') || login === '.' || login === '..' || login.includes('\0')) {
-    throw new Error(`source login ${JSON.stringify(login)} cannot name a file (it contains a path separator or is "." / "..")`);
-  }
-  const segments = pattern.split('/').filter((s) => s !== '' && s !== '.').map((s) => s.split('{login}').join(login));
-  let dirs = [directory];
-  for (const [i, seg] of segments.entries()) {
-    const last = i === segments.length - 1;
-    const next: string[] = [];
-    for (const dir of dirs) {
-      if (!seg.includes('*')) {
-        const p = join(dir, seg);
-        if (exists(p, last)) next.push(p);
-        continue;
-      }
-      const re = new RegExp(`^${seg.split('*').map(escapeRegExp).join('.*')}$`);
-      let names: string[];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        continue;
-      }
-      for (const n of names.sort()) if (re.test(n) && exists(join(dir, n), last)) next.push(join(dir, n));
-    }
-    dirs = next;
-  }
-  return dirs.sort();
-}
-
-function exists(p: string, file: boolean): boolean {
+/**
+ * Files for `login` matching `pattern` below `directory`, and the entries the pattern matched
+ * that are not used, with the reason: FIFOs, sockets, devices, and symbolic links whose real path
+ * is not itself a match of the same login's pattern (a link `alice.pst` → `bob.pst` or →
+ * `/etc/passwd` is refused; `alice/current.pst` → `alice/2020.pst` is read once, as its target).
+ * Glob characters in the login match only themselves. Throws when the login cannot be a file name part.
+ */
+export function mailboxEntries(directory: string, pattern: string, login: string): { files: string[]; refused: RefusedEntry[] } {
+  const segments = loginSegments(pattern, login, 'pst');
+  const matchers = segments.map((seg) => segmentMatcher(seg, login));
+  let realDir: string;
   try {
-    const st = statSync(p);
-    return file ? st.isFile() : st.isDirectory();
+    realDir = realpathSync(directory);
   } catch {
-    return false;
+    return { files: [], refused: [] };
   }
+  /** Files are named below the configured directory (their labels are container ids), also when it is a link. */
+  const named = (real: string) => join(directory, relative(realDir, real));
+  /** A real path below the directory that the pattern matches segment for segment, to `depth`. */
+  const matchesUpTo = (real: string, depth: number): boolean => {
+    const rel = relative(realDir, real).split(sep);
+    return rel.length === depth + 1 && !rel.includes('..') && rel.every((seg, i) => matchers[i]!.test(seg));
+  };
+  const refused: RefusedEntry[] = [];
+  let dirs = [realDir];
+  for (const [i, m] of matchers.entries()) {
+    const last = i === matchers.length - 1;
+    const next = new Set<string>();
+    for (const dir of dirs) {
+      let names: string[];
+      if (m.literal !== undefined) names = [m.literal];
+      else {
+        try {
+          names = readdirSync(dir).filter((n) => m.test(n)).sort();
+        } catch {
+          continue;
+        }
+      }
+      for (const name of names) {
+        const p = join(dir, name);
+        if (!lstatSync(p, { throwIfNoEntry: false })) continue;
+        const label = fileLabel(realDir, p);
+        const v = judgeEntry(p, name, realDir, label);
+        if (v.type === 'refused') {
+          refused.push({ name, path: named(p), reason: v.reason });
+          continue;
+        }
+        const real = v.type === 'file' ? v.file.path : v.path;
+        const link = v.type === 'file' ? v.file.link : v.link;
+        if (link && !matchesUpTo(real, i)) {
+          refused.push({ name, path: named(p), reason: `${label}: a symbolic link to ${fileLabel(realDir, real)}, which is not a file of ${login} (${pattern}): not followed` });
+          continue;
+        }
+        if (last ? v.type === 'file' : v.type === 'dir') next.add(real);
+      }
+    }
+    dirs = [...next];
+  }
+  return { files: dirs.map(named).sort(), refused };
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The files of `mailboxEntries` (refused entries left out). */
+export function mailboxFiles(directory: string, pattern: string, login: string): string[] {
+  return mailboxEntries(directory, pattern, login).files;
 }
 
 /** The file's path below the directory, with "/" separators (its name in container ids and messages). */
@@ -67,7 +92,7 @@ export function fileLabel(directory: string, file: string): string {
 
 /** The epoch of a file (see the top of this module). */
 export function fileIdentity(file: string): string {
-  const fd = openSync(file, 'r');
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const size = fstatSync(fd).size;
     const hash = createHash('sha256').update(String(size));

@@ -19,6 +19,7 @@ export function filterScope(f: ItemFilters): string {
 }
 
 export function judgeItem(item: ItemMeta, f: ItemFilters): FilterVerdict {
+  if (item.skip !== undefined) return { copy: false, record: true, reason: item.skip };
   const t = item.internalDate?.getTime();
   if (t !== undefined && f.before && t >= f.before.getTime()) return { copy: false, record: false };
   if (t !== undefined && f.since && t < f.since.getTime()) return { copy: false, record: false };

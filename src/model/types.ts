@@ -47,6 +47,12 @@ export interface ItemMeta {
   messageId?: string;
   /** The decoded Subject: only when asked for (reconcile --show-subjects); never stored or logged. */
   subject?: string;
+  /**
+   * Set by a source for an entry it saw but will not migrate (a file tree's `winmail.dat`, a file
+   * of unknown type, a symbolic link out of the tree, a FIFO): the reason. The engine records the
+   * item as skipped with it (status --problems, the report) and never reads it; reconcile leaves it out.
+   */
+  skip?: string;
 }
 
 export interface ChangePage {
