@@ -17,6 +17,10 @@
  *   (default …/Contacts/personal/). Its calendars hold events and tasks alike, so a "task list"
  *   may come back as a calendar without a component restriction: it is then matched by display
  *   name like any calendar (`fits` accepts a calendar that states no components).
+ * Every URL taken from the server's words (redirects, hrefs) must stay on the configured origin
+ * (origin.ts): a redirect or principal elsewhere fails the mailbox, a home set elsewhere its kind
+ * of collection, a listed collection elsewhere that collection, an object href elsewhere is left
+ * out of the listing with a warning. None of them is ever requested.
  * A collection is matched by display name and type before one is created, so existing ones
  * (also those made by hand) are reused; a created collection's URL is derived from its kind and
  * name, so two tasks creating the same collection at once end up with the same one.
@@ -26,6 +30,7 @@ import type { Logger } from 'pino';
 import type { CollectionKind } from '../../mappings/groupware-collections.js';
 import { FatalError, ItemError } from '../../src/util/errors.js';
 import type { DavHttp, DavResponse } from './http.js';
+import { CrossOriginError, resolveOnOrigin, shown } from './origin.js';
 import { elements, hrefIn, mkAddressbookBody, mkcalendarBody, NS, okProp, parseMultistatus, propfindBody, text, type DavResponseEntry } from './xml.js';
 
 export interface Collection {
@@ -34,12 +39,16 @@ export interface Collection {
   displayName: string;
   /** Component types a calendar accepts (empty: not stated, i.e. all). */
   components: string[];
+  /** Set when the server lists it at another origin: why it cannot be used (it is never requested). */
+  refused?: string;
 }
 
 export interface Homes {
   principal: URL;
   calendarHome?: URL;
   addressbookHome?: URL;
+  /** Why a home set announced by the server cannot be used (at another origin), by kind. */
+  refused?: { calendar?: string; addressbook?: string };
 }
 
 export class DavAccount {
@@ -49,13 +58,32 @@ export class DavAccount {
     return this.http.request({ method, url, headers, body }, { login: this.login, password: this.password });
   }
 
-  /** PROPFIND following redirects (well-known URIs redirect); returns the final URL too. */
+  /** `href` from the server, resolved against `base`; a CrossOriginError unless it is on the configured origin. */
+  resolve(href: string, base: URL, what: string): URL {
+    return resolveOnOrigin(href, base, this.http.origin, what);
+  }
+
+  /**
+   * The resource name of an object href of a listing of `col`; undefined (with a warning naming
+   * it) when the href is at another origin: such an entry is not an object of this collection.
+   */
+  objectName(href: string, col: URL): string | undefined {
+    try {
+      return resourceOf(this.resolve(href, col, `the listing of ${col.pathname} names an object`));
+    } catch (err) {
+      if (!(err instanceof CrossOriginError)) throw err;
+      this.log.warn({ collection: col.pathname, href: err.url, origin: err.origin }, err.message);
+      return undefined;
+    }
+  }
+
+  /** PROPFIND following same-origin redirects (well-known URIs redirect); returns the final URL too. */
   async propfind(url: URL, depth: '0' | '1', props: string[]): Promise<{ url: URL; status: number; entries: DavResponseEntry[] }> {
     let at = url;
     for (let hops = 0; hops < 5; hops++) {
       const res = await this.request('PROPFIND', at, { Depth: depth, 'Content-Type': 'application/xml; charset=utf-8' }, propfindBody(props));
       if (res.status >= 300 && res.status < 400 && typeof res.headers.location === 'string') {
-        at = new URL(res.headers.location, at);
+        at = this.resolve(res.headers.location, at, `PROPFIND ${at.href} answered HTTP ${res.status}, a redirect`);
         continue;
       }
       if (res.status === 401) throw new FatalError(`the groupware server refused the login of ${this.login} (HTTP 401)`, 'AUTH');
@@ -78,7 +106,7 @@ export class DavAccount {
       const r = await this.propfind(c, '0', ['d:current-user-principal']);
       const href = r.entries.map((e) => hrefIn(okProp(e, NS.dav, 'current-user-principal'))).find((h) => h !== undefined);
       if (href) {
-        principal = new URL(href, r.url);
+        principal = this.resolve(href, r.url, `the current-user-principal of ${this.login}`);
         break;
       }
       tried.push(`${c.pathname} (${r.status})`);
@@ -88,11 +116,21 @@ export class DavAccount {
     const entry = r.entries[0];
     const cal = entry ? hrefIn(okProp(entry, NS.caldav, 'calendar-home-set')) : undefined;
     const card = entry ? hrefIn(okProp(entry, NS.carddav, 'addressbook-home-set')) : undefined;
-    return {
-      principal,
-      calendarHome: cal !== undefined ? new URL(cal, r.url) : undefined,
-      addressbookHome: card !== undefined ? new URL(card, r.url) : undefined,
+    const homes: Homes = { principal };
+    const home = (href: string | undefined, kind: 'calendar' | 'addressbook', prop: string): URL | undefined => {
+      if (href === undefined) return undefined;
+      try {
+        return this.resolve(href, r.url, `the ${prop} of ${this.login}`);
+      } catch (err) {
+        if (!(err instanceof CrossOriginError)) throw err;
+        this.log.warn({ href: err.url, origin: err.origin }, err.message);
+        homes.refused = { ...homes.refused, [kind]: err.message };
+        return undefined;
+      }
     };
+    homes.calendarHome = home(cal, 'calendar', 'calendar-home-set');
+    homes.addressbookHome = home(card, 'addressbook', 'addressbook-home-set');
+    return homes;
   }
 
   /** Every calendar and address book in the home sets. */
@@ -106,12 +144,22 @@ export class DavAccount {
         const isCal = types.some((t) => t.namespaceURI === NS.caldav && t.localName === 'calendar');
         const isBook = types.some((t) => t.namespaceURI === NS.carddav && t.localName === 'addressbook');
         if (!isCal && !isBook) continue;
-        const url = new URL(e.href, r.url);
+        let url: URL;
+        try {
+          url = new URL(e.href, r.url);
+        } catch {
+          throw new FatalError(`the listing of ${r.url.pathname} names a collection at ${JSON.stringify(e.href.slice(0, 200))}, which is not a URL`, 'PROTOCOL');
+        }
         const displayName = text(okProp(e, NS.dav, 'displayname')) || decodeURIComponent(url.pathname.replace(/\/$/, '').split('/').pop() ?? '');
         const components = elements(okProp(e, NS.caldav, 'supported-calendar-component-set'))
           .filter((c) => c.localName === 'comp').map((c) => (c.getAttribute('name') ?? '').toUpperCase());
         const kind: CollectionKind = isBook ? 'addressbook' : components.length > 0 && !components.includes('VEVENT') && components.includes('VTODO') ? 'tasks' : 'calendar';
-        out.push({ url, kind, displayName, components });
+        const col: Collection = { url, kind, displayName, components };
+        if (url.origin !== this.http.origin) {
+          const err = new CrossOriginError(shown(url), this.http.origin, `the ${kind} ${JSON.stringify(displayName)} listed in ${r.url.pathname}`);
+          col.refused = err.message;
+        }
+        out.push(col);
       }
     }
     return out;
@@ -120,8 +168,11 @@ export class DavAccount {
   /** The collection named `displayName` able to hold `kind`, created when missing. */
   async ensureCollection(homes: Homes, kind: CollectionKind, displayName: string): Promise<Collection> {
     const found = pick(await this.collections(homes), kind, displayName);
+    if (found?.refused !== undefined) throw new FatalError(found.refused, 'CROSS_ORIGIN');
     if (found) return found;
     const home = kind === 'addressbook' ? homes.addressbookHome : homes.calendarHome;
+    const refused = homes.refused?.[kind === 'addressbook' ? 'addressbook' : 'calendar'];
+    if (!home && refused !== undefined) throw new FatalError(refused, 'CROSS_ORIGIN');
     if (!home) throw new FatalError(`the server announces no ${kind === 'addressbook' ? 'addressbook-home-set (CardDAV)' : 'calendar-home-set (CalDAV)'} for ${this.login}`, 'DISCOVERY');
     const url = new URL(`${collectionSlug(kind, displayName)}/`, home);
     const res = kind === 'addressbook'
@@ -133,7 +184,7 @@ export class DavAccount {
       // 405 (SabreDAV) / 409 (Radicale): the URL exists already, e.g. created by a concurrent task.
       throw new FatalError(`creating ${kind} ${JSON.stringify(displayName)} at ${url.pathname} failed: HTTP ${res.status} ${res.body.slice(0, 200)}`, 'MKCOL');
     }
-    const again = (await this.collections(homes)).find((c) => c.url.pathname === url.pathname);
+    const again = (await this.collections(homes)).find((c) => c.refused === undefined && c.url.pathname === url.pathname);
     if (!again) throw new FatalError(`${kind} ${JSON.stringify(displayName)} at ${url.pathname} is not listed after creating it`, 'MKCOL');
     if (!fits(again, kind)) throw new FatalError(`${url.pathname} exists but is not a ${kind} collection`, 'MKCOL');
     return again;
@@ -147,7 +198,8 @@ export class DavAccount {
     for (const e of r.entries) {
       const url = new URL(e.href, r.url);
       if (url.pathname.replace(/\/$/, '') === col.url.pathname.replace(/\/$/, '') || url.pathname.endsWith('/')) continue;
-      out.set(resourceOf(url), text(okProp(e, NS.dav, 'getetag')) ?? null);
+      const name = this.objectName(e.href, r.url);
+      if (name !== undefined) out.set(name, text(okProp(e, NS.dav, 'getetag')) ?? null);
     }
     return out;
   }
@@ -177,8 +229,9 @@ function fits(c: Collection, kind: CollectionKind): boolean {
 
 function pick(all: Collection[], kind: CollectionKind, displayName: string): Collection | undefined {
   const named = all.filter((c) => c.displayName === displayName && fits(c, kind));
-  // Prefer the exact kind (a VTODO-only list for tasks) over a calendar that merely accepts it.
-  return named.find((c) => c.kind === kind) ?? named[0];
+  // Prefer a usable one, then the exact kind (a VTODO-only list for tasks) over a calendar that merely accepts it.
+  const usable = named.filter((c) => c.refused === undefined);
+  return usable.find((c) => c.kind === kind) ?? usable[0] ?? named[0];
 }
 
 /** A URL segment for a new collection: readable ASCII plus a hash of kind and name (stable, unique). */

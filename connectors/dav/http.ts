@@ -7,12 +7,17 @@
  * undici Agent, and undici is not a direct dependency of this project (Node bundles it without
  * exporting the Agent).
  *
+ * Credentials go to the configured origin only: `request` refuses (sends nothing) for a URL of
+ * any other scheme, host or port, and never follows a redirect itself (collections.ts follows
+ * same-origin ones).
+ *
  * Errors: network failures and 429/502/503/504 become TransientError (retried by the engine);
  * every other status is returned to the caller, which knows what it means for its request.
  */
 import http from 'node:http';
 import https from 'node:https';
 import { FatalError, TransientError } from '../../src/util/errors.js';
+import { CrossOriginError, shown } from './origin.js';
 
 export interface DavEndpoint {
   /** Server URL (root or context path, e.g. https://cloud.example.org/remote.php/dav/). */
@@ -59,6 +64,8 @@ const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPI
 export class DavHttp {
   private readonly agent: http.Agent;
   private readonly secure: boolean;
+  /** scheme://host:port of the configured URL: the only place credentials are sent to. */
+  readonly origin: string;
   /** Requests sent, by method and by "method condition" (e.g. "PUT If-Match"); benchmarks and tests count PUTs with it. */
   readonly sent = new Map<string, number>();
 
@@ -69,6 +76,7 @@ export class DavHttp {
   constructor(readonly endpoint: DavEndpoint) {
     assertDavTransportAllowed(endpoint);
     this.secure = new URL(endpoint.url).protocol === 'https:';
+    this.origin = new URL(endpoint.url).origin;
     const common = { keepAlive: true, maxSockets: endpoint.maxConnections, maxFreeSockets: endpoint.maxConnections };
     this.agent = this.secure
       ? new https.Agent({ ...common, ca: endpoint.ca, rejectUnauthorized: endpoint.tlsVerify, minVersion: 'TLSv1.2' })
@@ -77,6 +85,7 @@ export class DavHttp {
 
   /** Sends one request with Basic auth; the password is only ever put in the Authorization header. */
   request(req: DavRequest, auth: { login: string; password: string }): Promise<DavResponse> {
+    if (req.url.origin !== this.origin) return Promise.reject(new CrossOriginError(shown(req.url), this.origin, `${req.method} refused`));
     this.count(req.method);
     const cond = req.headers?.['If-Match'] !== undefined ? 'If-Match' : req.headers?.['If-None-Match'] !== undefined ? 'If-None-Match' : undefined;
     if (cond) this.count(`${req.method} ${cond}`);

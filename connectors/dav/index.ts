@@ -31,7 +31,7 @@ import type {
   AccessCheck, Account, ItemContent, ItemKind, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
 import { FatalError, ItemError, reasonOf } from '../../src/util/errors.js';
-import { DavAccount, resourceOf, type Collection, type Homes } from './collections.js';
+import { DavAccount, type Collection, type Homes } from './collections.js';
 import { DavHttp, type DavEndpoint, type DavResponse } from './http.js';
 import { davObjectOf, describeObject, type DavObject } from './objects.js';
 import { dataReportBody, NS, okProp, parseMultistatus, preconditions, text } from './xml.js';
@@ -85,11 +85,13 @@ export class DavMailbox implements TargetMailbox {
 
   async verify(): Promise<AccessCheck> {
     const checks: AccessCheck['checks'] = [{ name: 'login and principal', ok: true, detail: this.homes.principal.pathname }];
-    checks.push({ name: 'calendar-home-set (CalDAV)', ok: this.homes.calendarHome !== undefined, detail: this.homes.calendarHome?.pathname ?? 'not announced' });
-    checks.push({ name: 'addressbook-home-set (CardDAV)', ok: this.homes.addressbookHome !== undefined, detail: this.homes.addressbookHome?.pathname ?? 'not announced' });
+    checks.push({ name: 'calendar-home-set (CalDAV)', ok: this.homes.calendarHome !== undefined, detail: this.homes.calendarHome?.pathname ?? this.homes.refused?.calendar ?? 'not announced' });
+    checks.push({ name: 'addressbook-home-set (CardDAV)', ok: this.homes.addressbookHome !== undefined, detail: this.homes.addressbookHome?.pathname ?? this.homes.refused?.addressbook ?? 'not announced' });
     try {
-      const n = (await this.dav.collections(this.homes)).length;
-      checks.push({ name: 'list collections', ok: true, detail: `${n} calendars and address books` });
+      const all = await this.dav.collections(this.homes);
+      const refused = all.filter((c) => c.refused !== undefined);
+      checks.push({ name: 'list collections', ok: true, detail: `${all.length} calendars and address books` });
+      if (refused.length > 0) checks.push({ name: 'collections on the configured server', ok: false, detail: refused.map((c) => c.refused).join('; ') });
     } catch (err) {
       checks.push({ name: 'list collections', ok: false, detail: reasonOf(err) });
     }
@@ -185,7 +187,8 @@ export class DavMailbox implements TargetMailbox {
     const items: ItemMeta[] = [];
     for (const e of parseMultistatus(res.body)) {
       const data = text(okProp(e, kind === 'addressbook' ? NS.carddav : NS.caldav, kind === 'addressbook' ? 'address-data' : 'calendar-data')) ?? '';
-      const name = resourceOf(new URL(e.href, st.col.url));
+      const name = this.dav.objectName(e.href, st.col.url);
+      if (name === undefined) continue;
       const meta: ItemMeta = { id: targetId(name, text(okProp(e, NS.dav, 'getetag')) ?? null), size: Buffer.byteLength(data), flags: [] };
       try {
         const obj = describeObject(data);
@@ -207,8 +210,8 @@ export class DavMailbox implements TargetMailbox {
     if (res.status !== 207) throw new FatalError(`reading ${st.col.url.pathname} failed: HTTP ${res.status}`, 'LIST');
     for (const e of parseMultistatus(res.body)) {
       const data = text(okProp(e, kind === 'addressbook' ? NS.carddav : NS.caldav, kind === 'addressbook' ? 'address-data' : 'calendar-data'));
-      if (data === undefined) continue;
-      const name = resourceOf(new URL(e.href, st.col.url));
+      const name = data === undefined ? undefined : this.dav.objectName(e.href, st.col.url);
+      if (data === undefined || name === undefined) continue;
       yield { id: targetId(name, text(okProp(e, NS.dav, 'getetag')) ?? null), content: Buffer.from(data) };
     }
   }
