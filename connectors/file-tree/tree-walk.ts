@@ -38,6 +38,8 @@ export interface RefusedEntry {
   name: string;
   path: string;
   reason: string;
+  /** The entry's own modification time (lstat), when it could be read. */
+  mtime?: Date;
 }
 
 /** A directory holding files or refused entries; `rel` = its path below the root (empty: the root). */
@@ -51,7 +53,7 @@ export interface TreeDir {
 export type EntryVerdict =
   | { type: 'file'; file: ListedFile }
   | { type: 'dir'; path: string; st: Stats; link?: string }
-  | { type: 'refused'; reason: string };
+  | { type: 'refused'; reason: string; mtime?: Date };
 
 /** "a FIFO (named pipe)", "a socket"… for an entry that is neither a file nor a directory. */
 export function describeSpecial(st: Stats): string {
@@ -86,8 +88,9 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   }
   if (st.isFile()) return { type: 'file', file: listedFile(name, path, st) };
   if (st.isDirectory()) return { type: 'dir', path, st };
+  const mtime = st.mtime;
   if (!st.isSymbolicLink()) {
-    return { type: 'refused', reason: `${label}: ${describeSpecial(st)}, not a regular file: not read (reading it could block the run or return device data)` };
+    return { type: 'refused', mtime, reason: `${label}: ${describeSpecial(st)}, not a regular file: not read (reading it could block the run or return device data)` };
   }
   let target = '?';
   try {
@@ -99,11 +102,12 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   try {
     real = realpathSync(path);
   } catch (err) {
-    return { type: 'refused', reason: `${label}: a symbolic link to ${target} that leads nowhere (${reasonOf(err)}): not read` };
+    return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target} that leads nowhere (${reasonOf(err)}): not read` };
   }
   if (!isInside(realRoot, real)) {
     return {
       type: 'refused',
+      mtime,
       reason: `${label}: a symbolic link to ${target}${real === target ? '' : ` (${real})`}, outside the mailbox directory ${realRoot}: not followed `
         + '(a link could expose another user\'s or the system\'s files); copy the file into the directory if it belongs to this mailbox',
     };
@@ -111,11 +115,11 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   try {
     st = statSync(real);
   } catch (err) {
-    return { type: 'refused', reason: `${label}: a symbolic link to ${target}, which cannot be read: ${reasonOf(err)}` };
+    return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target}, which cannot be read: ${reasonOf(err)}` };
   }
   if (st.isFile()) return { type: 'file', file: listedFile(name, real, st, path) };
   if (st.isDirectory()) return { type: 'dir', path: real, st, link: path };
-  return { type: 'refused', reason: `${label}: a symbolic link to ${target}, ${describeSpecial(st)}, not a regular file: not read` };
+  return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target}, ${describeSpecial(st)}, not a regular file: not read` };
 }
 
 interface PendingDir { rel: string[]; path: string; st: Stats; parent?: TreeDir }
@@ -140,7 +144,7 @@ export function walkTree(root: string): TreeDir[] {
     const first = seen.get(key);
     if (first !== undefined) {
       next.parent?.refused.push({
-        name: next.rel[next.rel.length - 1] ?? '.', path: next.path,
+        name: next.rel[next.rel.length - 1] ?? '.', path: next.path, mtime: next.st.mtime,
         reason: `${label(next.rel)}: the same directory as ${first} (a directory loop, or a second link or bind mount to it): not read twice`,
       });
       continue;
@@ -161,7 +165,7 @@ export function walkTree(root: string): TreeDir[] {
       const rel = [...next.rel, name];
       const v = judgeEntry(join(next.path, name), name, realRoot, label(rel));
       if (v.type === 'file') dir.files.push(v.file);
-      else if (v.type === 'refused') dir.refused.push({ name, path: join(next.path, name), reason: v.reason });
+      else if (v.type === 'refused') dir.refused.push({ name, path: join(next.path, name), reason: v.reason, ...(v.mtime ? { mtime: v.mtime } : {}) });
       else (v.link ? linked : subdirs).push({ rel, path: v.path, st: v.st, parent: dir });
     }
     // depth first in name order: the stack takes them reversed

@@ -12,6 +12,9 @@
  *   Container byte totals (`stats` withBytes) may be estimates (see `totalBytes`).
  * - An item that cannot be converted is listed with size 0 and yields its error from `read`, so
  *   the engine records it as failed (with the reason naming the file and item) and goes on.
+ * - An entry the store saw but does not migrate (a file of unknown type, `winmail.dat`, a link
+ *   out of the tree, a FIFO) is listed with `skip` and the reason: never converted or read, the
+ *   engine records it as skipped, so every entry seen ends copied, failed or skipped with a reason.
  */
 import { createHash } from 'node:crypto';
 import type { AccessCheck, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceMailbox } from '../../src/model/types.js';
@@ -25,6 +28,8 @@ export interface FileItemRef {
   id: string;
   /** Sorts items in the order they were added to the store (ties broken by id). */
   orderKey: string;
+  /** Not migrated, and why (see the top of this module). */
+  skip?: string;
 }
 
 export interface FileContainer extends Container {
@@ -81,6 +86,11 @@ export abstract class FileMailbox implements SourceMailbox {
     return list;
   }
 
+  /** The container's items that are converted (those without `skip`). */
+  protected convertible(c: Container): FileItemRef[] {
+    return this.items(c).filter((i) => i.skip === undefined);
+  }
+
   private sorted(c: Container): FileItemRef[] {
     return [...this.listItems(c)].sort((a, b) => (a.orderKey === b.orderKey ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.orderKey < b.orderKey ? -1 : 1));
   }
@@ -125,7 +135,7 @@ export abstract class FileMailbox implements SourceMailbox {
     const ids = this.items(c).map((i) => i.id);
     const token = createHash('sha256').update(`${fc.token}\u0000${ids.length}`).digest('hex').slice(0, 32);
     if (!opts?.withBytes) return { count: ids.length, epoch: fc.epoch, token };
-    return { count: ids.length, bytes: await this.totalBytes(c, ids), epoch: fc.epoch, token };
+    return { count: ids.length, bytes: await this.totalBytes(c, this.convertible(c).map((i) => i.id)), epoch: fc.epoch, token };
   }
 
   /**
@@ -152,7 +162,8 @@ export abstract class FileMailbox implements SourceMailbox {
     const page = all.slice(start, start + Math.max(1, limit));
     for (const [id, v] of [...this.cache]) if (v.container === c.id) this.uncache(id);
     const metas = new Map<string, ItemMeta>();
-    for await (const { id, result } of this.each(c, page.map((i) => i.id), true)) metas.set(id, this.meta(id, result));
+    for (const i of page) if (i.skip !== undefined) metas.set(i.id, { id: i.id, size: 0, flags: [], skip: i.skip });
+    for await (const { id, result } of this.each(c, page.filter((i) => i.skip === undefined).map((i) => i.id), true)) metas.set(id, this.meta(id, result));
     const last = page[page.length - 1];
     return {
       epoch: fc.epoch,
@@ -171,7 +182,7 @@ export abstract class FileMailbox implements SourceMailbox {
 
   async flagChanges(c: Container, _sinceSeq: string | null): Promise<FlagChanges> {
     const fc = this.container(c);
-    const ids = this.items(c).map((i) => i.id);
+    const ids = this.convertible(c).map((i) => i.id);
     const flags = await this.flagsOf(c, ids);
     return { epoch: fc.epoch, items: ids.map((id) => ({ id, flags: flags.get(id) ?? [] })), complete: true };
   }
@@ -182,10 +193,14 @@ export abstract class FileMailbox implements SourceMailbox {
 
   async lookup(c: Container, ids: string[], opts?: { subjects?: boolean }): Promise<{ epoch: string; items: ItemMeta[] }> {
     const fc = this.container(c);
-    const present = new Set(this.items(c).map((i) => i.id));
+    const present = new Map(this.items(c).map((i) => [i.id, i]));
     const wanted = ids.filter((id) => present.has(id));
     const items: ItemMeta[] = [];
-    for await (const { id, result } of this.each(c, wanted, true)) {
+    for (const id of wanted) {
+      const skip = present.get(id)?.skip;
+      if (skip !== undefined) items.push({ id, size: 0, flags: [], skip });
+    }
+    for await (const { id, result } of this.each(c, wanted.filter((id) => present.get(id)?.skip === undefined), true)) {
       const m = this.meta(id, result);
       items.push(opts?.subjects ? { ...m, subject: this.subjectOf(c, id) } : m);
     }
@@ -193,12 +208,14 @@ export abstract class FileMailbox implements SourceMailbox {
   }
 
   async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
-    const present = new Set(this.items(c).map((i) => i.id));
+    const present = new Map(this.items(c).map((i) => [i.id, i]));
     const byId = new Map(items.map((m) => [m.id, m]));
     for (const meta of items) {
       if (!present.has(meta.id)) yield { meta, error: new ItemError(`${c.path.join('/')}: item ${meta.id} is no longer in the source`, 'ITEM_GONE') };
+      const skip = present.get(meta.id)?.skip;
+      if (skip !== undefined) yield { meta, error: new ItemError(`not migrated: ${skip}`, 'ITEM_SKIPPED') };
     }
-    for await (const { id, result: r } of this.each(c, items.filter((m) => present.has(m.id)).map((m) => m.id), false)) {
+    for await (const { id, result: r } of this.each(c, items.filter((m) => present.get(m.id)?.skip === undefined && present.has(m.id)).map((m) => m.id), false)) {
       const meta = byId.get(id)!;
       this.uncache(id);
       if (r instanceof Error) yield { meta, error: r instanceof ItemError ? r : new ItemError(r.message, 'ITEM_UNREADABLE', { cause: r }) };

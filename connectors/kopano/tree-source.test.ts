@@ -60,11 +60,12 @@ describe('kopano-tree source (EML/ICS/VCF export tree)', () => {
       ['Calendar', 'event'], ['Contacts', 'contact'], ['Inbox', 'mail'], ['Inbox/Projects', 'mail'], ['Tasks', 'task'],
     ]);
     const inbox = cs.find((c) => c.id === 'Inbox')!;
-    expect((await mb.allIds(inbox)).ids.sort()).toEqual(['AA01', 'AA02']);
+    expect((await mb.allIds(inbox)).ids.sort()).toEqual(['AA01', 'AA02', 'README.txt']);
     expect((await mb.stats(inbox, { withBytes: true })).bytes).toBe(eml(1).length + eml(2).length);
     const page = await mb.changes(inbox, null, 10);
-    expect(page.items.map((i) => [i.id, i.messageId, i.internalDate?.toISOString()])).toEqual([
-      ['AA01', '<t1@example.org>', '2020-01-14T08:14:55.000Z'], ['AA02', '<t2@example.org>', '2020-01-14T08:14:55.000Z'],
+    expect(page.items.map((i) => [i.id, i.messageId, i.internalDate?.toISOString(), i.skip])).toEqual([
+      ['AA01', '<t1@example.org>', '2020-01-14T08:14:55.000Z', undefined], ['AA02', '<t2@example.org>', '2020-01-14T08:14:55.000Z', undefined],
+      ['README.txt', undefined, undefined, 'Inbox/README.txt: not an .eml, .ics or .vcf file: not an item of the export, not migrated'],
     ]);
   });
 
@@ -74,6 +75,7 @@ describe('kopano-tree source (EML/ICS/VCF export tree)', () => {
     const r1 = await runJob({ store, sources: new KopanoTreeSource(root, log), targets: tgt, log, onEvent: (e) => events.push(e) }, job, options());
     expect(r1.copied).toBe(6);
     expect(r1.failed).toBe(1);
+    expect(r1.skipped).toBe(1); // README.txt
     const failed = events.filter((e) => e.type === 'item' && e.status === 'failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ container: 'Calendar', reason: expect.stringMatching(/^Calendar\/BB02\.ics \(folder Calendar\): /) });

@@ -15,19 +15,28 @@
  *   and the reason; the other objects of the file still arrive. A file holding one object keeps
  *   the plain file id.
  * - Order: file modification time, then name, so files exported later come after the cursor.
- * - EML bytes go to the target unchanged (INTERNALDATE from the Date header, Message-ID from
- *   the header); calendar objects and vCards as the normalisation stage gives them (an
- *   unparsable file is a per-item error naming the file).
+ * - EML bytes go to the target unchanged (INTERNALDATE from the Date header, else the topmost
+ *   Received header, else the file's mtime: eml-date.ts; Message-ID from the header); calendar
+ *   objects and vCards as the normalisation stage gives them (an unparsable file is a per-item
+ *   error naming the file).
+ * - The tree is read by the shared safe walk (../file-tree): no link out of the user's directory,
+ *   no directory twice, no FIFO or device opened; each file is read only if it is still the
+ *   regular file listed. Every entry the walk sees that is not an item — a file of another type
+ *   (README.txt, winmail.dat, *.tnef), a second file for the same SOURCEKEY, a refused link, FIFO
+ *   or loop — is listed as a skipped item of its directory with the reason, so plan, status and
+ *   the report show it. A directory holding only such entries is still a (mail) folder for them.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import { normalizeGroupware, type NormalizeResult } from '../../mappings/groupware/normalize.js';
 import type { AccessCheck, Account, Container, ItemKind, SourceConnector, SourceMailbox } from '../../src/model/types.js';
 import { parseMessageIdHeader } from '../imap-common/message-id.js';
+import { readListedFile } from '../file-tree/listed-file.js';
+import { mailboxRoot } from '../file-tree/login-path.js';
+import { walkTree, type ListedFile } from '../file-tree/tree-walk.js';
+import { emlInternalDate, headerBlock } from './eml-date.js';
 import { FileMailbox, type FileContainer, type FileItemRef } from './file-mailbox.js';
-import { userDir } from './index.js';
 import type { ConvertedItem } from './item-content.js';
 
 const EXT = /\.(eml|ics|vcf)$/i;
@@ -35,28 +44,32 @@ const EXT = /\.(eml|ics|vcf)$/i;
 interface TreeFolder {
   container: FileContainer;
   dir: string;
-  files: Map<string, string>;
+  files: Map<string, ListedFile>;
+  /** Entries seen that are not items, by item id: why, and the order key. */
+  ignored: Map<string, { reason: string; orderKey: string }>;
 }
 
-/** The header block of a message (up to the first empty line). */
-function headerBlock(eml: Buffer): Buffer {
-  const crlf = eml.indexOf('\r\n\r\n');
-  const lf = eml.indexOf('\n\n');
-  const end = [crlf, lf].filter((i) => i >= 0).sort((a, b) => a - b)[0];
-  return end === undefined ? eml : eml.subarray(0, end + 1);
+/** Why a regular file of the tree is not an item. */
+function notAnItem(name: string): string | undefined {
+  if (/^winmail\.dat$/i.test(name) || /\.tnef$/i.test(name)) {
+    return 'a TNEF file (Outlook rich-text data, "winmail.dat"), not an item of the export: not migrated on its own';
+  }
+  return EXT.test(name) ? undefined : 'not an .eml, .ics or .vcf file: not an item of the export, not migrated';
 }
 
-function headerDate(headers: Buffer): Date | undefined {
-  const m = /^date:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(headers.toString('latin1'));
-  if (!m?.[1]) return undefined;
-  const d = new Date(m[1].replace(/\r?\n[ \t]+/g, ' ').replace(/\s*\([^)]*\)\s*$/, '').trim());
-  return Number.isNaN(d.getTime()) ? undefined : d;
+function orderKey(mtime: Date | undefined): string {
+  return String(Math.floor(mtime?.getTime() ?? 0)).padStart(16, '0');
 }
 
-function kindOfFile(file: string): ItemKind {
-  if (/\.vcf$/i.test(file)) return 'contact';
-  if (/\.eml$/i.test(file)) return 'mail';
-  const text = readFileSync(file, 'utf8');
+function kindOfFile(file: ListedFile): ItemKind {
+  if (/\.vcf$/i.test(file.name)) return 'contact';
+  if (/\.eml$/i.test(file.name)) return 'mail';
+  let text: string;
+  try {
+    text = readListedFile(file).toString('utf8');
+  } catch {
+    return 'event'; // its read fails by name later
+  }
   return /^BEGIN:VTODO\r?$/im.test(text) && !/^BEGIN:VEVENT\r?$/im.test(text) ? 'task' : 'event';
 }
 
@@ -69,8 +82,10 @@ export class KopanoTreeMailbox extends FileMailbox {
 
   async verify(): Promise<AccessCheck> {
     try {
-      const n = this.fileContainers().length;
-      return { ok: true, checks: [{ name: 'read export tree', ok: true, detail: `${n} folders in ${this.dir}` }] };
+      const folders = this.scan();
+      const ignored = folders.reduce((n, f) => n + f.ignored.size, 0);
+      const detail = `${folders.length} folders in ${this.dir}${ignored ? `; ${ignored} entries not migrated (listed as skipped, with the reason)` : ''}`;
+      return { ok: true, checks: [{ name: 'read export tree', ok: true, detail }] };
     } catch (err) {
       return { ok: false, checks: [{ name: 'read export tree', ok: false, detail: (err as Error).message }] };
     }
@@ -79,28 +94,32 @@ export class KopanoTreeMailbox extends FileMailbox {
   private scan(): TreeFolder[] {
     if (this.folders) return this.folders;
     const out: TreeFolder[] = [];
-    const walk = (dir: string): void => {
-      const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-      const files = new Map<string, string>();
-      for (const e of entries) {
-        if (e.isDirectory()) continue;
-        if (!EXT.test(e.name)) {
-          this.log.warn({ file: join(dir, e.name) }, 'kopano-tree: file ignored (not .eml, .ics or .vcf)');
-          continue;
-        }
-        const id = e.name.replace(EXT, '');
-        if (files.has(id)) this.log.warn({ file: join(dir, e.name) }, 'kopano-tree: second file for the same item ignored');
-        else files.set(id, join(dir, e.name));
+    for (const d of walkTree(this.dir)) {
+      const where = (name: string) => [...d.rel, name].join('/');
+      const files = new Map<string, ListedFile>();
+      const ignored = new Map<string, { reason: string; orderKey: string; name: string }>();
+      const later: { name: string; reason: string; mtime?: Date }[] = [];
+      for (const f of d.files) {
+        const why = notAnItem(f.name);
+        const id = f.name.replace(EXT, '');
+        if (why) later.push({ name: f.name, reason: `${where(f.name)}: ${why}`, mtime: f.mtime });
+        else if (files.has(id)) later.push({ name: f.name, reason: `${where(f.name)}: a second file for item ${id} (${files.get(id)!.name} is migrated): not migrated`, mtime: f.mtime });
+        else files.set(id, f);
       }
-      if (files.size > 0) {
-        const path = relative(this.dir, dir).split(/[\\/]/).filter((s) => s !== '');
-        const kind = kindOfFile([...files.values()][0]!);
-        const token = [...files.values()].map((f) => { const s = statSync(f); return `${s.size}:${s.mtimeMs}`; }).join('|');
-        out.push({ dir, files, container: { id: path.join('/'), path, delimiter: '/', kind, epoch: 'kopano-tree', token } });
+      later.push(...d.refused);
+      for (const e of later) {
+        // a refused "4.eml" keeps the item's id, so the file is copied once it is a regular file again
+        const id = EXT.test(e.name) && !files.has(e.name.replace(EXT, '')) ? e.name.replace(EXT, '') : e.name;
+        const key = files.has(id) || ignored.has(id) ? `${e.name}#ignored` : id;
+        ignored.set(key, { reason: e.reason, orderKey: orderKey(e.mtime), name: e.name });
+        this.log.warn({ entry: where(e.name), reason: e.reason }, 'kopano-tree: entry not migrated (listed as skipped)');
       }
-      for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name));
-    };
-    walk(this.dir);
+      const path = d.rel.length ? d.rel : ['INBOX'];
+      const first = [...files.values()][0];
+      const kind = first ? kindOfFile(first) : 'mail';
+      const token = [...[...files.values()].map((f) => `${f.size}:${f.mtime.getTime()}`), ...[...ignored.keys()].map((k) => `-${k}`)].join('|');
+      out.push({ dir: d.path, files, ignored, container: { id: d.rel.length ? d.rel.join('/') : '.', path, delimiter: '/', kind, epoch: 'kopano-tree', token } });
+    }
     this.folders = out;
     return out;
   }
@@ -117,29 +136,41 @@ export class KopanoTreeMailbox extends FileMailbox {
 
   listItems(c: Container): FileItemRef[] {
     const out: FileItemRef[] = [];
-    for (const [id, file] of this.folder(c).files) {
-      const orderKey = String(Math.floor(statSync(file).mtimeMs)).padStart(16, '0');
-      if (/\.eml$/i.test(file)) out.push({ id, orderKey });
-      else for (const part of this.parts(id, file).keys()) out.push({ id: part, orderKey });
+    const f = this.folder(c);
+    for (const [id, file] of f.files) {
+      const key = orderKey(file.mtime);
+      if (/\.eml$/i.test(file.name)) out.push({ id, orderKey: key });
+      else for (const part of this.parts(id, file).keys()) out.push({ id: part, orderKey: key });
     }
+    for (const [id, e] of f.ignored) out.push({ id, orderKey: e.orderKey, skip: e.reason });
     return out;
   }
 
   /** The last file split into objects (its items are listed and read one after another). */
-  private split: { file: string; mtimeMs: number; result: NormalizeResult } | undefined;
+  private split: { file: ListedFile; result: NormalizeResult } | undefined;
 
-  private normalized(file: string): NormalizeResult {
-    const mtimeMs = statSync(file).mtimeMs;
-    if (this.split?.file !== file || this.split.mtimeMs !== mtimeMs) {
-      this.split = { file, mtimeMs, result: normalizeGroupware(readFileSync(file), { source: `kopano-tree:${relative(this.dir, file)}` }) };
+  private normalized(file: ListedFile): NormalizeResult {
+    if (this.split?.file !== file) {
+      this.split = { file, result: normalizeGroupware(readListedFile(file), { source: `kopano-tree:${this.where(file)}` }) };
     }
     return this.split.result;
   }
 
+  /** A file's path below the user's directory (the link's own path for a link inside the tree). */
+  private where(file: ListedFile): string {
+    return relative(this.dir, file.link ?? file.path);
+  }
+
   /** Item id → what it is in the file: object `n` or failure `n`. One object or failure alone keeps the file's id. */
-  private parts(fileId: string, file: string): Map<string, { object?: number; failure?: number }> {
-    const r = this.normalized(file);
+  private parts(fileId: string, file: ListedFile): Map<string, { object?: number; failure?: number }> {
     const out = new Map<string, { object?: number; failure?: number }>();
+    let r: NormalizeResult;
+    try {
+      r = this.normalized(file);
+    } catch {
+      out.set(fileId, {}); // the file cannot be read: one item, failing by name
+      return out;
+    }
     if (r.objects.length + r.failures.length === 1) {
       out.set(fileId, r.objects.length === 1 ? { object: 0 } : { failure: 0 });
       return out;
@@ -153,10 +184,7 @@ export class KopanoTreeMailbox extends FileMailbox {
   protected override async totalBytes(c: Container, ids: string[]): Promise<number> {
     const f = this.folder(c);
     let bytes = 0;
-    for (const id of ids) {
-      const file = f.files.get(id);
-      if (file) bytes += statSync(file).size;
-    }
+    for (const id of ids) bytes += f.files.get(id)?.size ?? 0;
     return bytes;
   }
 
@@ -165,15 +193,16 @@ export class KopanoTreeMailbox extends FileMailbox {
     for (const id of ids) {
       const fileId = f.files.has(id) ? id : id.replace(/#[^#]*$/, '');
       const file = f.files.get(fileId);
-      const where = relative(this.dir, file ?? join(f.dir, fileId));
+      const where = file ? this.where(file) : relative(this.dir, join(f.dir, fileId));
       try {
         if (!file) throw new Error('not in the export');
-        if (/\.eml$/i.test(file)) {
-          const content = readFileSync(file);
+        if (/\.eml$/i.test(file.name)) {
+          const content = readListedFile(file);
           if (c.kind !== 'mail') throw new Error(`a message in a ${c.kind} folder`);
           const headers = headerBlock(content);
           if (!/^[\x21-\x39\x3b-\x7e]+:/.test(headers.toString('latin1'))) throw new Error('not an RFC 5322 message (no header at the start)');
-          yield { id, result: { content, flags: [], internalDate: headerDate(headers), messageId: parseMessageIdHeader(headers) } };
+          const internalDate = emlInternalDate(headers, file.mtime).date;
+          yield { id, result: { content, flags: [], internalDate, messageId: parseMessageIdHeader(headers) } };
           continue;
         }
         const part = this.parts(fileId, file).get(id);
@@ -185,7 +214,7 @@ export class KopanoTreeMailbox extends FileMailbox {
         if (!object) throw new Error('object not found in the file');
         // A VTODO of a mixed export may go into a calendar (CalDAV calendars hold both unless the server says otherwise).
         if ((object.kind === 'contact') !== (c.kind === 'contact')) throw new Error(`${object.kind === 'contact' ? 'a vCard' : object.kind === 'task' ? 'a VTODO' : 'a VEVENT'} (UID ${object.uid}) in a ${c.kind} folder`);
-        yield { id, result: { content: Buffer.from(object.text, 'utf8'), flags: [], internalDate: statSync(file).mtime } };
+        yield { id, result: { content: Buffer.from(object.text, 'utf8'), flags: [], internalDate: file.mtime } };
       } catch (err) {
         yield { id, result: new Error(`${where} (folder ${c.path.join('/')}): ${(err as Error).message}`) };
       }
@@ -204,7 +233,7 @@ export class KopanoTreeSource implements SourceConnector {
   constructor(private readonly root: string, private readonly log: Logger) {}
 
   async openMailbox(account: Account): Promise<SourceMailbox> {
-    return new KopanoTreeMailbox(userDir(this.root, account.login, 'kopano-tree'), this.log.child({ side: 'source', mailbox: account.login }));
+    return new KopanoTreeMailbox(mailboxRoot(this.root, '{login}', account.login, 'kopano-tree'), this.log.child({ side: 'source', mailbox: account.login }));
   }
 
   async close(): Promise<void> {}
