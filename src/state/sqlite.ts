@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { createPrivateFileSync } from '../util/private-file.js';
+import { checkStateFile, damagedStateError } from './sqlite-file.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import type {
   Checkpoint, ContainerRow, ContainerStatus, CutoverChange, CutoverResult, CutoverRow, DoneItemRow, FailedItemRow, ItemResult, ItemStatus,
@@ -20,26 +22,43 @@ const COUNTER: Record<Exclude<ItemStatus, 'pending'>, string> = {
 /**
  * The embedded state store: one SQLite file in WAL mode. A commit survives a killed process
  * (synchronous=NORMAL); set `durable` for fsync on every commit (survives power loss).
+ * A new file is created 0600 (its -wal and -shm follow); a damaged one is refused with what to do
+ * (src/state/sqlite-file.ts).
  */
 export class SqliteStateStore implements StateStore {
   private readonly db: Database.Database;
 
-  constructor(path: string, opts: { durable?: boolean } = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  constructor(private readonly path: string, opts: { durable?: boolean } = {}) {
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      createPrivateFileSync(path);
+      checkStateFile(path);
+    }
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${opts.durable ? 'FULL' : 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('foreign_keys = ON');
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${opts.durable ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma('busy_timeout = 10000');
+      this.db.pragma('foreign_keys = ON');
+    } catch (err) {
+      this.db.close();
+      throw damagedStateError(path, err) ?? err;
+    }
   }
 
   async migrate(): Promise<void> {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(SQLITE_MIGRATIONS[v] as string);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
+    try {
+      // Reads every schema page: a damaged schema shows here, before a run relies on it.
+      this.db.prepare('SELECT count(*) FROM sqlite_master').get();
+      const current = this.db.pragma('user_version', { simple: true }) as number;
+      for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
+        this.db.transaction(() => {
+          this.db.exec(SQLITE_MIGRATIONS[v] as string);
+          this.db.pragma(`user_version = ${v + 1}`);
+        })();
+      }
+    } catch (err) {
+      throw damagedStateError(this.path, err) ?? err;
     }
   }
 

@@ -1,0 +1,72 @@
+/**
+ * The SQLite state file on disk: created private (0600; SQLite gives the -wal and -shm files the
+ * mode of the database file), and recognised as damaged before anything relies on it.
+ *
+ * SQLite notices a file that is not a database only at its first read, and a truncated copy often
+ * only when a query reaches a missing page, in the middle of a run. So opening checks the header
+ * (magic string, page size) and, when no -wal file is beside it (no run has it open, nothing is
+ * being checkpointed), that the file is as long as the header says. SQLITE_NOTADB and
+ * SQLITE_CORRUPT* from opening and migrating are reported the same way.
+ *
+ * The advice is what is true for this tool: the state file is the only record of what was copied,
+ * and a run with a new, empty state copies every message again (the engine re-verifies against the
+ * UMS only after a UIDVALIDITY change, not for a folder it has no record of), so the UMS would get
+ * duplicates. Hence: restore a backup; starting over (moving the file away) is for when there is none.
+ */
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { FatalError } from '../util/errors.js';
+
+export class StateFileError extends FatalError {
+  constructor(readonly file: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      `state file ${file} is not a SQLite database or is damaged (${reason}). `
+      + 'Restore it from a backup (a copy made while no run was going on) and run again. '
+      + `Without a backup, move ${file} away (keep it) to start over with a new state file: the next run then copies every message again, `
+      + 'so the UMS mailboxes get duplicates (`ums-migrate reconcile` lists them as extra) unless they are emptied first.',
+      'STATE_FILE_DAMAGED', options,
+    );
+  }
+}
+
+const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const HEADER = 100;
+
+/** Throws StateFileError when the file exists and is visibly not an intact SQLite database. An empty file is a new database. */
+export function checkStateFile(file: string): void {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (size === 0) return;
+  const header = Buffer.alloc(HEADER);
+  const fd = openSync(file, 'r');
+  let got: number;
+  try {
+    got = readSync(fd, header, 0, HEADER, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (got < HEADER) throw new StateFileError(file, `SQLITE_NOTADB: ${size} bytes, shorter than a SQLite header`);
+  if (!header.subarray(0, MAGIC.length).equals(MAGIC)) throw new StateFileError(file, 'SQLITE_NOTADB: no SQLite header');
+  const raw = header.readUInt16BE(16);
+  const pageSize = raw === 1 ? 65536 : raw;
+  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) throw new StateFileError(file, `SQLITE_CORRUPT: invalid page size ${raw} in the header`);
+  // The page count in the header is valid when the change counter matches "version-valid-for".
+  const pages = header.readUInt32BE(28);
+  const countValid = pages > 0 && header.readUInt32BE(24) === header.readUInt32BE(92);
+  const wal = `${file}-wal`;
+  if (existsSync(wal) && statSync(wal).size > 0) return;
+  if (size % pageSize !== 0 || (countValid && size < pages * pageSize)) {
+    throw new StateFileError(file, `SQLITE_CORRUPT: truncated, ${size} bytes where the header says ${countValid ? pages * pageSize : `whole pages of ${pageSize}`}`);
+  }
+}
+
+/** The StateFileError for a SQLite error saying the file is not a database or is corrupt; undefined for any other error. */
+export function damagedStateError(file: string, err: unknown): StateFileError | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^SQLITE_(NOTADB|CORRUPT)/.test(code)) return undefined;
+  return new StateFileError(file, `${code}: ${(err as Error).message}`, { cause: err });
+}
