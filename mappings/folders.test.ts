@@ -1,7 +1,13 @@
 import type { SpecialUse } from '../src/model/types.js';
+import { taggedName } from './folder-names.js';
 import { matchGlob, planFolders, type FolderRules, type TargetNamespace } from './folders.js';
 
 const COURIER: TargetNamespace = { prefix: 'INBOX.', delimiter: '.' };
+/** Dovecot-like: no prefix, "/" as delimiter (where "..", "%" and "~root" used to pass unchanged). */
+const SLASH: TargetNamespace = { prefix: '', delimiter: '/' };
+const ADVICE = 'rename it on the source or with a folders.rename rule to choose another name';
+/** The tag a sanitised name gets next to another folder's name. */
+const tag = (rawKey: string): string => /\(([0-9a-f]{6})\)$/.exec(taggedName('', rawKey))![1]!;
 
 const rules = (over: Partial<FolderRules> = {}): FolderRules => ({
   include: ['**'],
@@ -258,13 +264,149 @@ describe('planFolders: segment sanitising', () => {
   });
 });
 
+/** Raw control, C1, separator and bidi characters: never in a target name, note or warning. */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+describe('planFolders: hostile names are sanitised per the target\'s rules, with a warning', () => {
+  const WILDCARD = 'is an IMAP LIST wildcard';
+  const DOT_DELIM = '"." is the target delimiter';
+  const PATH = 'is a path (parent or current directory), not a folder name';
+  const TILDE = 'a leading "~" is a home-directory path on Maildir/mbox servers';
+  const BIDI = 'bidi control characters (invisible, they reorder the name) are not allowed';
+  const CONTROL = 'control characters are not allowed';
+  test.each([
+    // source path, Courier (INBOX. + "."), reason there, "/"-delimited target, reason there
+    ['..', 'INBOX.__', DOT_DELIM, '__', `".." ${PATH}`],
+    ['.', 'INBOX._', DOT_DELIM, '_', `"." ${PATH}`],
+    ['x/../y', 'INBOX.x.__.y', DOT_DELIM, 'x/__/y', `".." ${PATH}`],
+    [' .. ', 'INBOX.__', DOT_DELIM, '__', `".." ${PATH}`],
+    ['~root', 'INBOX._root', TILDE, '_root', TILDE],
+    ['~', 'INBOX._', TILDE, '_', TILDE],
+    ['Projects/~x', 'INBOX.Projects._x', TILDE, 'Projects/_x', TILDE],
+    ['%', 'INBOX._', `"%" ${WILDCARD}`, '_', `"%" ${WILDCARD}`],
+    ['*', 'INBOX._', `"*" ${WILDCARD}`, '_', `"*" ${WILDCARD}`],
+    ['100% *done*', 'INBOX.100_ _done_', `"%" ${WILDCARD}; "*" ${WILDCARD}`, '100_ _done_', `"%" ${WILDCARD}; "*" ${WILDCARD}`],
+    ['invoice\u202efdp.exe', 'INBOX.invoice_fdp_exe', `${BIDI}; ${DOT_DELIM}`, 'invoice_fdp.exe', BIDI],
+    ['\u2067x\u2069', 'INBOX._x_', BIDI, '_x_', BIDI],
+    ['\u200fname\u200e', 'INBOX._name_', BIDI, '_name_', BIDI],
+    ['\u061cArabic', 'INBOX._Arabic', BIDI, '_Arabic', BIDI],
+    ['a\u001b]0;owned\u0007b', 'INBOX.a_]0;owned_b', CONTROL, 'a_]0;owned_b', CONTROL],
+    ['a\u009b2Jb', 'INBOX.a_2Jb', CONTROL, 'a_2Jb', CONTROL],
+    ['a\u0085b', 'INBOX.a_b', CONTROL, 'a_b', CONTROL],
+    ['line\u2028break', 'INBOX.line_break', CONTROL, 'line_break', CONTROL],
+    ['a\u007fb', 'INBOX.a_b', CONTROL, 'a_b', CONTROL],
+    [' lead', 'INBOX.lead', 'leading/trailing whitespace trimmed', 'lead', 'leading/trailing whitespace trimmed'],
+    ['trail ', 'INBOX.trail', 'leading/trailing whitespace trimmed', 'trail', 'leading/trailing whitespace trimmed'],
+    ['x//y', 'INBOX.x._.y', 'the name is empty', 'x/_/y', 'the name is empty'],
+    ['a.b', 'INBOX.a_b', DOT_DELIM, undefined, undefined],
+  ])('%j → Courier %j (%s), "/"-target %j (%s)', (path, courier, courierWhy, slash, slashWhy) => {
+    for (const [ns, target, why] of [[COURIER, courier, courierWhy], [SLASH, slash ?? path, slashWhy]] as const) {
+      const { folders, warnings } = planFolders(src(path), rules(), ns);
+      expect(folders[0]?.target).toBe(target);
+      if (why === undefined) {
+        expect(warnings).toEqual([]);
+        continue;
+      }
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`is created as ${JSON.stringify(target)}: `);
+      expect(warnings[0]).toContain(why);
+      expect(warnings[0]).toMatch(/^folder ".*" is created as /su);
+      expect(warnings[0]).toContain(ADVICE);
+      expect(folders[0]?.notes.join('\n')).toContain(why);
+      for (const text of [target, ...warnings, ...(folders[0]?.notes ?? [])]) expect(text).not.toMatch(RAW_CONTROLS);
+    }
+  });
+
+  test('harmless look-alikes stay as they are: "~" inside a name, "..." inside a name on a "/" target, "_" itself', () => {
+    expect(targets(['a~b', 'x...y', '_'], {}, SLASH)).toEqual({ 'a~b': 'a~b', 'x...y': 'x...y', _: '_' });
+    expect(planFolders(src('a~b', 'x...y', '_'), rules(), SLASH).warnings).toEqual([]);
+  });
+
+  test('the warning names the folder with invisible characters made visible', () => {
+    const { warnings } = planFolders(src('Inbox/pay\u202efdp.exe'), rules(), SLASH);
+    expect(warnings).toEqual([`folder "Inbox/pay\\u202efdp.exe" is created as "pay_fdp.exe": its name "pay\\u202efdp.exe" became "pay_fdp.exe" (${BIDI}); ${ADVICE}`]);
+  });
+
+  test('a folder under a renamed parent: one warning, naming the parent\'s name', () => {
+    const { folders, warnings } = planFolders(src('%/a', '%/b'), rules(), SLASH);
+    expect(folders.map((f) => f.target)).toEqual(['_/a', '_/b']);
+    expect(warnings).toEqual([`folder "%/a" is created as "_/a": its parent's name "%" became "_" ("%" ${WILDCARD}); ${ADVICE}`]);
+  });
+
+  test('"/" inside a segment (from a "."-delimited source) on a "/" target', () => {
+    const { folders, warnings } = planFolders([{ id: 'INBOX.a/b', path: ['INBOX', 'a/b'] }], rules(), SLASH);
+    expect(folders[0]?.target).toBe('a_b');
+    expect(warnings).toEqual([`folder "INBOX/a/b" is created as "a_b": its name "a/b" became "a_b" ("/" is the target delimiter); ${ADVICE}`]);
+  });
+
+  test('a replacement that is itself refused is not used ("_" instead)', () => {
+    expect(one('*', { invalidCharReplacement: '%' }, SLASH).target).toBe('_');
+    expect(one('~root', { invalidCharReplacement: '~' }, SLASH).target).toBe('_root');
+    expect(one('a\u202eb', { invalidCharReplacement: '\u202e' }, SLASH).target).toBe('a_b');
+    expect(one('a*b', { invalidCharReplacement: '-' }, SLASH).target).toBe('a-b');
+  });
+
+  test('the target declares what it refuses', () => {
+    const lenient: TargetNamespace = { ...SLASH, names: { chars: {}, segments: [], leading: {} } };
+    expect(targets(['%', '~root', '..'], {}, lenient)).toEqual({ '%': '%', '~root': '~root', '..': '..' });
+    const strict: TargetNamespace = { ...SLASH, names: { chars: { '#': 'reserved on this server', '.': 'the Maildir++ separator' }, segments: [], leading: {} } };
+    const { folders, warnings } = planFolders(src('a#b.c'), rules(), strict);
+    expect(folders[0]?.target).toBe('a_b_c');
+    expect(warnings[0]).toContain('("#" is reserved on this server; "." is the Maildir++ separator)');
+    // Invisible characters are refused whatever the target says.
+    expect(one('a\u202eb', {}, lenient).target).toBe('a_b');
+  });
+});
+
+describe('planFolders: a sanitised name never merges with another folder', () => {
+  for (const [label, ns, prefix, d] of [['Courier', COURIER, 'INBOX.', '.'], ['"/" target', SLASH, '', '/']] as const) {
+    test(`${label}: "%" and "*" next to "_" get tags of their own names, "_" keeps its name; the same in any order`, () => {
+      const plan = planFolders(src('%', '_', '*'), rules(), ns);
+      const t = Object.fromEntries(plan.folders.map((f) => [f.sourceId, f.target]));
+      expect(t).toEqual({ '%': `${prefix}_ (${tag('["%"]')})`, _: `${prefix}_`, '*': `${prefix}_ (${tag('["*"]')})` });
+      expect(new Set(Object.values(t)).size).toBe(3);
+      expect(plan.warnings.filter((w) => w.includes('merged'))).toEqual([]);
+      expect(plan.warnings).toContain(`folder "%" is created as "${prefix}_ (${tag('["%"]')})": its name "%" became "_ (${tag('["%"]')})" ("%" ${'is an IMAP LIST wildcard'}; another folder is "_" there); ${ADVICE}`);
+      expect(plan.folders[0]?.notes).toEqual(['renamed "%" → "_": "%" is an IMAP LIST wildcard', `tagged "_" → "_ (${tag('["%"]')})": another folder is "_" there`]);
+      expect(targets(['*', '_', '%'], {}, ns)).toEqual(t);
+    });
+
+    test(`${label}: subfolders follow their tagged parent, also when the parent itself is not listed`, () => {
+      expect(targets(['%', '%/x', '_', '_/x'], {}, ns)).toEqual({
+        '%': `${prefix}_ (${tag('["%"]')})`, '%/x': `${prefix}_ (${tag('["%"]')})${d}x`, _: `${prefix}_`, '_/x': `${prefix}_${d}x`,
+      });
+      const { folders, warnings } = planFolders(src('%/x', '_/x'), rules(), ns);
+      expect(folders.map((f) => f.target)).toEqual([`${prefix}_ (${tag('["%"]')})${d}x`, `${prefix}_${d}x`]);
+      expect(warnings).toEqual([`folder "%/x" is created as "${prefix}_ (${tag('["%"]')})${d}x": its parent's name "%" became "_ (${tag('["%"]')})" ("%" is an IMAP LIST wildcard; another folder is "_" there); ${ADVICE}`]);
+    });
+
+    test(`${label}: ".." and "~root" next to their plain look-alikes`, () => {
+      const t = targets(['..', '__', '~root', '_root', 'a\u202eb', 'a_b'], {}, ns);
+      expect(new Set(Object.values(t)).size).toBe(6);
+      expect(t).toMatchObject({ __: `${prefix}__`, _root: `${prefix}_root`, a_b: `${prefix}a_b` });
+      expect(t['..']).toMatch(/^(INBOX\.)?__ \([0-9a-f]{6}\)$/);
+    });
+
+    test(`${label}: alone, a sanitised name keeps the plain readable form; an excluded look-alike does not count`, () => {
+      expect(targets(['%'], {}, ns)).toEqual({ '%': `${prefix}_` });
+      expect(targets(['%', '_'], { exclude: ['_'] }, ns)).toEqual({ '%': `${prefix}_` });
+    });
+  }
+
+  test('a top-level " INBOX" on a target without prefix is not merged into INBOX', () => {
+    const t = targets(['INBOX', ' INBOX'], {}, SLASH);
+    expect(t).toEqual({ INBOX: 'INBOX', ' INBOX': `INBOX (${tag('[" INBOX"]')})` });
+  });
+});
+
 describe('planFolders: collisions', () => {
-  test('two sources on one target are merged and reported, naming both', () => {
+  test('two sources on one target are merged and reported, naming both; a sanitised name is told apart instead', () => {
     const { folders, warnings } = planFolders(src('Sent', 'Sent Items', 'a.b', 'a_b', 'x'), rules(), COURIER);
-    expect(folders.map((f) => f.target)).toEqual(['INBOX.Sent', 'INBOX.Sent', 'INBOX.a_b', 'INBOX.a_b', 'INBOX.x']);
+    expect(folders.map((f) => f.target)).toEqual(['INBOX.Sent', 'INBOX.Sent', `INBOX.${taggedName('a_b', '["a.b"]')}`, 'INBOX.a_b', 'INBOX.x']);
     expect(warnings).toEqual([
+      `folder "a.b" is created as "INBOX.a_b (${tag('["a.b"]')})": its name "a.b" became "a_b (${tag('["a.b"]')})" ("." is the target delimiter; another folder is "a_b" there); ${ADVICE}`,
       '"Sent" and "Sent Items" both map to "INBOX.Sent"; their messages will be merged',
-      '"a.b" and "a_b" both map to "INBOX.a_b"; their messages will be merged',
     ]);
     expect(folders[0]?.notes).toEqual(['recognised as \\Sent by its name "Sent"', 'merged with "Sent Items" into "INBOX.Sent"']);
   });

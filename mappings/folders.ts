@@ -10,12 +10,18 @@
  *    INBOX and its subfolders land below the prefix; the shallowest well-known ancestor-or-self
  *    (by special-use attribute at any depth, else by localized name at top level, directly under
  *    INBOX or under Gmail's "[Gmail]") is replaced by the configured special-use name;
- * 4. every target segment is sanitised (delimiter, "/", control characters, outer whitespace).
+ * 4. every target segment is sanitised per the target's rules (folder-names.ts: delimiter, "/",
+ *    wildcards, "."/".." and a leading "~", control and bidi characters, outer whitespace), with
+ *    a warning naming the folder, its new name and why; a sanitised name that meets another
+ *    folder's name gets a tag of its source name instead of merging with it.
  *
  * Pure: no I/O. Target names are Unicode; the IMAP connector encodes them (modified UTF-7).
  */
 import type { Container, SpecialUse } from '../src/model/types.js';
+import { IMAP_FOLDER_NAMES, safeReplacement, sanitiseSegment, shown, taggedName, type FolderNameRules } from './folder-names.js';
 import { isGroupingRoot, wellKnownByName, type WellKnownFolder } from './well-known-folders.js';
+
+export { IMAP_FOLDER_NAMES, type FolderNameRules } from './folder-names.js';
 
 export interface FolderRules {
   /** Globs on the "/"-joined source path: "*" one segment level, "**" any depth; case-sensitive except a leading INBOX. */
@@ -24,7 +30,7 @@ export interface FolderRules {
   /** "/"-joined source path → "/"-joined target path; a rename of a folder also moves its subfolders. */
   rename: { from: string; to: string }[];
   specialUse: { sent: string; trash: string; junk: string; drafts: string; archive: string };
-  /** Replaces the target delimiter and '/' inside a single segment name. */
+  /** Replaces what the target refuses inside a single segment name (its delimiter, '/', wildcards…). */
   invalidCharReplacement: string;
 }
 
@@ -32,6 +38,8 @@ export interface FolderRules {
 export interface TargetNamespace {
   prefix: string;
   delimiter: string;
+  /** What the target refuses in a name besides its delimiter; default: IMAP's rules. */
+  names?: FolderNameRules;
 }
 
 export interface FolderPlan {
@@ -122,34 +130,88 @@ function userTargetPath(s: string): string[] {
   return isInbox(segs[0]) ? segs.slice(1) : segs;
 }
 
-/** The segment as it can be created on the target, with a note when it had to change. */
-function sanitiseSegment(seg: string, ns: TargetNamespace, repl: string): { name: string; note?: string } {
-  const problems: string[] = [];
-  let name = seg.trim();
-  if (name !== seg && name !== '') problems.push('leading/trailing whitespace trimmed');
-  if (ns.delimiter !== '' && name.includes(ns.delimiter)) {
-    name = name.split(ns.delimiter).join(repl);
-    problems.push(`${q(ns.delimiter)} is the target delimiter`);
-  }
-  if (name.includes('/')) {
-    name = name.split('/').join(repl);
-    problems.push('"/" is not allowed inside a folder name');
-  }
-  if (/\p{Cc}/u.test(name)) {
-    name = name.replace(/\p{Cc}/gu, repl);
-    problems.push('control characters are not allowed');
-  }
-  if (name === '') {
-    name = repl;
-    problems.push(seg === '' ? 'the name is empty' : 'the name is only whitespace');
-  }
-  return problems.length === 0 ? { name } : { name, note: `renamed ${q(seg)} → ${q(name)}: ${problems.join('; ')}` };
-}
-
 function targetName(targetPath: string[], ns: TargetNamespace): string {
   if (targetPath.length === 0) return 'INBOX';
   const prefix = ns.prefix === '' || ns.prefix.endsWith(ns.delimiter) ? ns.prefix : ns.prefix + ns.delimiter;
   return prefix + targetPath.join(ns.delimiter);
+}
+
+/** A target path before sanitising, up to depth `d`, as the server would compare it. */
+function rawKey(raw: string[], d: number, ns: TargetNamespace): string {
+  const head = raw.slice(0, d + 1);
+  return JSON.stringify(ns.prefix === '' && isInbox(head[0]) ? ['INBOX', ...head.slice(1)] : head);
+}
+
+/**
+ * A sanitised segment that lands on the name of a different folder (same sanitised parent)
+ * gets a tag of its source name: "a.b" next to "a_b" becomes "a_b (…)", "%" next to "_" "_ (…)".
+ * A segment that did not change keeps its name. Done level by level, so subfolders follow.
+ * Returns the untagged name of every tagged raw prefix.
+ */
+function separateSanitised(folders: FolderPlan[], rawOf: Map<FolderPlan, string[]>, ns: TargetNamespace): Map<string, string> {
+  const tagged = new Map<string, string>();
+  const live = folders.filter((f) => f.included);
+  const depth = Math.max(0, ...live.map((f) => f.targetPath.length));
+  for (let d = 0; d < depth; d++) {
+    // sanitised prefix → raw prefix → did this segment change
+    const groups = new Map<string, Map<string, boolean>>();
+    const add = (key: string, raw: string, changed: boolean): void => {
+      const g = groups.get(key) ?? new Map<string, boolean>();
+      g.set(raw, changed);
+      groups.set(key, g);
+    };
+    for (const f of live) {
+      const raw = rawOf.get(f) ?? [];
+      if (raw.length > d) add(collisionKey(f.targetPath.slice(0, d + 1), ns), rawKey(raw, d, ns), f.targetPath[d] !== raw[d]);
+      else if (d === 0 && raw.length === 0) add(collisionKey([], ns), rawKey(['INBOX'], 0, ns), false);
+    }
+    const retag = new Map<string, true>();
+    for (const g of groups.values()) {
+      if (g.size < 2) continue;
+      for (const [raw, changed] of g) if (changed) retag.set(raw, true);
+    }
+    if (retag.size === 0) continue;
+    for (const f of folders) {
+      const raw = rawOf.get(f) ?? [];
+      if (raw.length <= d) continue;
+      const key = rawKey(raw, d, ns);
+      if (!retag.has(key)) continue;
+      tagged.set(key, f.targetPath[d]!);
+      f.targetPath = [...f.targetPath.slice(0, d), taggedName(f.targetPath[d]!, key), ...f.targetPath.slice(d + 1)];
+      f.target = targetName(f.targetPath, ns);
+    }
+  }
+  return tagged;
+}
+
+/** One warning per changed name (the folder itself, or the first subfolder when the folder is not migrated). */
+function sanitisingWarnings(
+  folders: FolderPlan[], rawOf: Map<FolderPlan, string[]>, ns: TargetNamespace, tagged: Map<string, string>, problemsOf: (seg: string) => string[],
+): string[] {
+  const cited = new Map<string, { f: FolderPlan; d: number }>();
+  for (const f of folders) {
+    if (!f.included) continue;
+    const raw = rawOf.get(f) ?? [];
+    raw.forEach((seg, d) => {
+      if (f.targetPath[d] === seg) return;
+      const key = rawKey(raw, d, ns);
+      const before = cited.get(key);
+      if (!before || f.targetPath.length < before.f.targetPath.length) cited.set(key, { f, d });
+    });
+  }
+  return [...cited].map(([key, { f, d }]) => {
+    const seg = (rawOf.get(f) ?? [])[d]!;
+    const name = f.targetPath[d]!;
+    const why = problemsOf(seg);
+    const untagged = tagged.get(key);
+    if (untagged !== undefined) {
+      why.push(`another folder is ${shown(untagged)} there`);
+      f.notes.push(`tagged ${shown(untagged)} → ${shown(name)}: another folder is ${shown(untagged)} there`);
+    }
+    const what = d === f.targetPath.length - 1 ? 'its name' : 'its parent\'s name';
+    return `folder ${shown(f.sourcePath.join('/'))} is created as ${shown(f.target)}: ${what} ${shown(seg)} became ${shown(name)} (${why.join('; ')}); `
+      + 'rename it on the source or with a folders.rename rule to choose another name';
+  });
 }
 
 /** The target name as the server compares it: INBOX is case-insensitive. */
@@ -180,6 +242,10 @@ export function planFolders(
 ): { folders: FolderPlan[]; warnings: string[] } {
   const warnings: string[] = [];
   const include = rules.include.length > 0 ? rules.include : ['**'];
+  const names = ns.names ?? IMAP_FOLDER_NAMES;
+  const repl = safeReplacement(rules.invalidCharReplacement, ns.delimiter, names);
+  /** Each folder's target path before sanitising. */
+  const rawOf = new Map<FolderPlan, string[]>();
   const pathKey = (path: string[]): string => JSON.stringify(isInbox(path[0]) ? ['INBOX', ...path.slice(1)] : path);
   const byPath = new Map<string, SourceFolder>();
   for (const c of containers) if (!byPath.has(pathKey(c.path))) byPath.set(pathKey(c.path), c);
@@ -262,8 +328,9 @@ export function planFolders(
       }
     }
     const targetPath = raw.map((seg) => {
-      const s = sanitiseSegment(seg, ns, rules.invalidCharReplacement);
-      if (s.note && !notes.includes(s.note)) notes.push(s.note);
+      const s = sanitiseSegment(seg, ns.delimiter, repl, names);
+      const note = `renamed ${shown(seg)} → ${shown(s.name)}: ${s.problems.join('; ')}`;
+      if (s.problems.length > 0 && !notes.includes(note)) notes.push(note);
       return s.name;
     });
     for (let depth = sourcePath.length - 1; included && depth > 0; depth--) {
@@ -280,10 +347,15 @@ export function planFolders(
     const plan: FolderPlan = { sourceId: c.id, sourcePath, included, targetPath, target: targetName(targetPath, ns), notes };
     if (reason !== undefined) plan.reason = reason;
     if (specialUse !== undefined) plan.specialUse = specialUse;
+    rawOf.set(plan, raw);
     return plan;
   });
 
-  // 4. Collisions among the migrated folders.
+  // 4. Sanitised names: told apart from other folders' names, and warned about.
+  const tagged = separateSanitised(folders, rawOf, ns);
+  warnings.push(...sanitisingWarnings(folders, rawOf, ns, tagged, (seg) => sanitiseSegment(seg, ns.delimiter, repl, names).problems));
+
+  // 5. Collisions among the migrated folders.
   const byTarget = new Map<string, FolderPlan[]>();
   for (const f of folders) {
     if (!f.included) continue;
