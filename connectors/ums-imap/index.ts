@@ -4,7 +4,7 @@
  * what an interrupted run already appended by content hash (no tracking header is stamped).
  */
 import type { Logger } from 'pino';
-import { contentHash } from '../../mappings/content-hash.js';
+import { contentHash, normaliseForHash } from '../../mappings/content-hash.js';
 import type {
   AccessCheck, Account, ItemContent, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
@@ -182,8 +182,12 @@ class UmsImapMailbox implements TargetMailbox {
 
   async put(ref: string, item: ItemContent): Promise<PutResult> {
     const flags = item.meta.flags.filter((f) => !UNSETTABLE.has(f.toLowerCase()));
+    // Line ends as IMAP requires them (CRLF): Courier stores LF only and drops a bare CR, which
+    // would join the lines of an old Mac-style message; this form is also what contentHash (and so
+    // the recovery after a crash) compares.
+    const content = normaliseForHash(item.content);
     const res = await this.run(`APPEND to ${ref}`, async (c) => {
-      const r = await c.client.append(ref, item.content, flags, item.meta.internalDate);
+      const r = await c.client.append(ref, content, flags, item.meta.internalDate);
       if (!r && !c.client.usable) throw new TransientError(`APPEND to ${ref}: connection lost`);
       return r;
     });
