@@ -59,7 +59,7 @@ function ewsEndpoint(cfg: EwsSourceConfig, ctx: ConnectorContext, retryPolicy: E
     : a.mode === 'oauth2' ? { mode: 'oauth2', tokenUrl: a.tokenUrl, clientId: a.clientId, clientSecret: secret(a.clientSecret), scope: a.scope }
       : { mode: 'user' };
   return {
-    url: cfg.url, auth, impersonation: cfg.impersonation, tlsVerify: cfg.tlsVerify, ca: cfg.caFile ? readFileSync(cfg.caFile, 'utf8') : undefined,
+    url: cfg.url, auth, impersonation: cfg.impersonation, tlsVerify: cfg.tlsVerify, allowInsecure: cfg.allowInsecure, ca: cfg.caFile ? readFileSync(cfg.caFile, 'utf8') : undefined,
     version: cfg.exchangeVersion, maxConcurrent: cfg.maxConnections, retry: retryPolicy, maxBackoffMs: cfg.maxBackoffMs, timeoutMs: cfg.timeoutSeconds * 1000,
   };
 }

@@ -10,6 +10,11 @@
  * codes of TRANSIENT_CODES, any other 5xx, dropped connections and timeouts with the usual
  * backoff. Error texts carry the server's MessageXml details (LineNumber, LinePosition,
  * Violation), on one line and cut short: never a body. A slot of the caps is held only while a request is on the wire, never while waiting.
+ *
+ * Credentials go only where they are configured: no redirect is ever followed (a 3xx is an error
+ * naming its target), and the OAuth2 token request uses the endpoint's TLS settings (caFile,
+ * tlsVerify) and refuses an http:// tokenUrl unless allowInsecure is set. An untrusted
+ * certificate is not retried: the error says to set caFile.
  */
 // Default imports, looked up at call time: interceptors (msw in tests) patch these module objects.
 import http from 'node:http';
@@ -36,6 +41,8 @@ export interface EwsEndpoint {
   impersonation: boolean;
   tlsVerify: boolean;
   ca?: string;
+  /** The config's explicit opt-in to plaintext: needed for an http:// OAuth2 tokenUrl (the client secret would travel in clear). */
+  allowInsecure?: boolean;
   /** RequestServerVersion, e.g. Exchange2013_SP1. */
   version: string;
   /** Requests in flight across all mailboxes. */
@@ -73,6 +80,8 @@ const FATAL_CODES = new Set(['ErrorImpersonateUserDenied', 'ErrorNonExistentMail
 export class EwsTransport {
   private readonly global: Semaphore;
   private readonly agent: http.Agent;
+  /** The OAuth2 token endpoint's connections: the same TLS settings as the EWS endpoint's. */
+  private tokenAgent?: http.Agent;
   /** NTLM: idle connections (one socket each), authenticated or not yet. */
   private readonly ntlmIdle: { agent: http.Agent; authed: boolean }[] = [];
   private token?: { value: string; expires: number };
@@ -87,14 +96,15 @@ export class EwsTransport {
     this.agent = this.newAgent(ep.maxConcurrent);
   }
 
-  private newAgent(maxSockets: number): http.Agent {
-    return this.ep.url.startsWith('https:')
+  private newAgent(maxSockets: number, url = this.ep.url): http.Agent {
+    return url.startsWith('https:')
       ? new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: this.ep.tlsVerify, ca: this.ep.ca })
       : new http.Agent({ keepAlive: true, maxSockets });
   }
 
   close(): void {
     this.agent.destroy();
+    this.tokenAgent?.destroy();
     for (const c of this.ntlmIdle.splice(0)) c.agent.destroy();
   }
 
@@ -146,8 +156,10 @@ export class EwsTransport {
   }
 
   private async fetchToken(a: Extract<EwsAuth, { mode: 'oauth2' }>): Promise<string> {
+    const url = tokenUrlAllowed(a.tokenUrl, this.ep.allowInsecure === true);
+    this.tokenAgent ??= this.newAgent(2, url.href);
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: a.clientId, client_secret: a.clientSecret, scope: a.scope }).toString();
-    const res = await this.http(a.tokenUrl, { 'Content-Type': 'application/x-www-form-urlencoded' }, form);
+    const res = await this.http(url.href, { 'Content-Type': 'application/x-www-form-urlencoded' }, form, this.tokenAgent, 'the OAuth2 token endpoint');
     if (res.status >= 500 || res.status === 429) throw new TransientError(`token endpoint answered HTTP ${res.status}`);
     let json: { access_token?: string; expires_in?: number; error?: string; error_description?: string };
     try {
@@ -163,21 +175,32 @@ export class EwsTransport {
     return json.access_token;
   }
 
-  private http(url: string, headers: Record<string, string>, body: string, agent?: http.Agent): Promise<HttpResult> {
+  /**
+   * One POST through `agent` (never the global agent: its TLS settings are not the endpoint's).
+   * A redirect is not followed: it rejects naming its target. `what` names the endpoint in errors.
+   */
+  private http(url: string, headers: Record<string, string>, body: string, agent: http.Agent, what = 'Exchange'): Promise<HttpResult> {
     const u = new URL(url);
     const send = u.protocol === 'https:' ? https.request : http.request;
     return new Promise((resolve, reject) => {
       const req = send(u, {
-        method: 'POST', agent: agent ?? (u.origin === new URL(this.ep.url).origin ? this.agent : undefined),
-        headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, timeout: this.ep.timeoutMs,
+        method: 'POST', agent, headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, timeout: this.ep.timeoutMs,
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 300 && status < 400) { reject(redirectError(what, u, status, res.headers.location)); return; }
+          resolve({ status, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', (e) => reject(new TransientError(`connection lost while reading the response: ${e.message}`, 'EWS_NETWORK', { cause: e })));
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.ep.timeoutMs} ms`)));
-      req.on('error', (e) => reject(e instanceof TransientError ? e : new TransientError(`request to ${u.host} failed: ${e.message}`, 'EWS_NETWORK', { cause: e })));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e instanceof TransientError) reject(e);
+        else if (CERT_ERROR.test(e.code ?? '')) reject(new FatalError(`${what} at ${u.origin}: TLS certificate not trusted (${e.message}); set source.caFile to the CA that signed it (or check that the URL names the right server)`, 'EWS_TLS', { cause: e }));
+        else reject(new TransientError(`request to ${what === 'Exchange' ? u.host : `${what} ${u.host}`} failed: ${e.message}`, 'EWS_NETWORK', { cause: e }));
+      });
       req.end(body);
     });
   }
@@ -214,7 +237,7 @@ export class EwsTransport {
     const headers: Record<string, string> = { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml' };
     if (a.mode !== 'ntlm') headers.Authorization = await this.authorization(mbx);
     if (this.ep.impersonation) headers['X-AnchorMailbox'] = mbx.smtp;
-    const res = a.mode === 'ntlm' ? await this.ntlm(a, headers, this.envelope(mbx, body)) : await this.http(this.ep.url, headers, this.envelope(mbx, body));
+    const res = a.mode === 'ntlm' ? await this.ntlm(a, headers, this.envelope(mbx, body)) : await this.http(this.ep.url, headers, this.envelope(mbx, body), this.agent);
     if (res.status === 401) {
       if (this.ep.auth.mode === 'oauth2' && this.token) { this.token = undefined; throw new TransientError('bearer token rejected (expired?)'); }
       throw new FatalError(`Exchange refused the login (HTTP 401) for ${mbx.smtp}`, 'EWS_AUTH');
@@ -254,6 +277,40 @@ export class EwsTransport {
     if (fatal) throw new FatalError(`${fatal.code}: ${oneLine(fatal.text ?? '')} (mailbox ${mbx.smtp})`, fatal.code);
     return messages;
   }
+}
+
+/** Node's codes for a certificate that does not verify: retrying cannot help. */
+const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
+/** The token URL, when it may carry the client secret: https, or http with the explicit allowInsecure. */
+export function tokenUrlAllowed(tokenUrl: string, allowInsecure: boolean): URL {
+  let u: URL;
+  try {
+    u = new URL(tokenUrl);
+  } catch {
+    throw new FatalError(`source.auth.tokenUrl ${JSON.stringify(tokenUrl)} is not a URL`, 'CONFIG');
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new FatalError(`source.auth.tokenUrl ${u.origin}: unsupported scheme ${u.protocol} (expected https:)`, 'CONFIG');
+  if (u.protocol === 'http:' && !allowInsecure) {
+    throw new FatalError(`source.auth.tokenUrl ${u.origin}${u.pathname}: plaintext HTTP refused, the client secret would travel in clear; use the https:// token URL or set source.allowInsecure: true`, 'INSECURE');
+  }
+  return u;
+}
+
+/** A 3xx answer: never followed (credentials go only to the configured URL); the error names where it pointed. */
+function redirectError(what: string, from: URL, status: number, location: string | undefined): FatalError {
+  let to: URL | undefined;
+  try {
+    to = location ? new URL(location, from) : undefined;
+  } catch {
+    to = undefined;
+  }
+  if (to) { to.username = ''; to.password = ''; }
+  const where = to ? to.href : `${JSON.stringify(oneLine(location ?? '').slice(0, 200))} (no valid Location)`;
+  const cross = to !== undefined && to.origin !== from.origin;
+  const key = what === 'Exchange' ? 'source.url' : 'source.auth.tokenUrl';
+  return new FatalError(`${what} at ${from.origin}${from.pathname} answered HTTP ${status}, a redirect to ${where}: not followed`
+    + `${cross ? `, credentials are only sent to the configured ${from.origin}` : ''}; if that is the right address, set ${key} to it`, 'EWS_REDIRECT');
 }
 
 /** Text from the server, on one line and at most 300 characters (an error text never carries a body). */
