@@ -12,9 +12,12 @@
  *   ("msg-1"): a file replaced under the same name is not copied again.
  * - token / change sequence: count, total size and newest mtime of the directory's .msg files, so
  *   an unchanged directory costs one listing.
- * - A file that is not a .msg, or cannot be read, fails alone naming the file.
+ * - A .msg file that cannot be read fails alone naming the file. Every other entry of the tree
+ *   (a file that is not a .msg, winmail.dat / *.tnef, a link out of the mailbox's directory, a
+ *   FIFO, a directory loop: see ../file-tree) is listed as a skipped item of its directory with the
+ *   reason, so plan, status and the report show it; a directory holding only such entries is a
+ *   (mail) folder for them. Files are read only if they are still the regular file listed.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { buildMime } from '../../mappings/mapi/build-mime.js';
@@ -22,8 +25,11 @@ import { internalDate, mailFlags } from '../../mappings/mapi/mail-flags.js';
 import type {
   AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemKind, ItemMeta, SourceConnector, SourceMailbox,
 } from '../../src/model/types.js';
-import { FatalError, ItemError, reasonOf } from '../../src/util/errors.js';
+import { ItemError, reasonOf } from '../../src/util/errors.js';
 import { uidFromItemId } from '../../mappings/groupware/uid.js';
+import { readListedFile } from '../file-tree/listed-file.js';
+import { mailboxRoot } from '../file-tree/login-path.js';
+import { walkTree, type ListedFile } from '../file-tree/tree-walk.js';
 import { msgGroupwareContent, msgItemKind } from './msg-groupware.js';
 import { readMsg } from './msg-message.js';
 
@@ -40,36 +46,21 @@ export interface MsgSourceOptions {
 const EPOCH = 'msg-1';
 const IS_MSG = /\.msg$/i;
 
-/** 'file', 'dir' or undefined, following symbolic links. */
-function kindOf(p: string): 'file' | 'dir' | undefined {
-  try {
-    const st = statSync(p);
-    return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : undefined;
-  } catch {
-    return undefined;
-  }
+/** Why a regular file of the tree is not an item. */
+function notAnItem(name: string): string | undefined {
+  if (/^winmail\.dat$/i.test(name) || /\.tnef$/i.test(name)) return 'a TNEF file (Outlook rich-text data, "winmail.dat"), not an Outlook item: not migrated on its own';
+  return IS_MSG.test(name) ? undefined : 'not a .msg file: not migrated';
 }
 
-/** The .msg files of a directory, sorted by name. */
-function msgFiles(dir: string): string[] {
-  return readdirSync(dir).filter((n) => IS_MSG.test(n) && kindOf(join(dir, n)) === 'file').sort();
-}
+/** One directory of the tree: its .msg files and the entries that are not items (by name). */
+interface MsgDir { id: string; rel: string[]; files: Map<string, ListedFile>; ignored: Map<string, string>; names: string[] }
 
 export class MsgSource implements SourceConnector {
   readonly name = 'msg';
   constructor(private readonly opts: MsgSourceOptions, private readonly log: Logger) {}
 
   async openMailbox(account: Account): Promise<SourceMailbox> {
-    const login = account.login;
-    if (/[/\\\0]/.test(login) || login === '.' || login === '..') {
-      throw new FatalError(`source login ${JSON.stringify(login)} cannot name a directory`, 'MSG_LOGIN');
-    }
-    const root = join(this.opts.directory, this.opts.folders.split('{login}').join(login));
-    try {
-      if (!statSync(root).isDirectory()) throw new Error('not a directory');
-    } catch (err) {
-      throw new FatalError(`no .msg folder for ${login}: ${root}: ${reasonOf(err)}`, 'MSG_NO_FOLDER');
-    }
+    const root = mailboxRoot(this.opts.directory, this.opts.folders, account.login, 'msg');
     return new MsgMailbox(root, this.opts.codepage, this.log.child({ side: 'source' }), this.opts.groupware === true);
   }
 
@@ -79,63 +70,72 @@ export class MsgSource implements SourceConnector {
 class MsgMailbox implements SourceMailbox {
   constructor(private readonly root: string, private readonly codepage: number | undefined, private readonly log: Logger, private readonly groupware = false) {}
 
-  private dir(c: Container): string {
-    return c.id === '.' ? this.root : join(this.root, ...c.id.split('/'));
+  /** The tree as walked once per mailbox session (a run opens a fresh mailbox). */
+  private tree: MsgDir[] | undefined;
+
+  private scan(): MsgDir[] {
+    if (this.tree) return this.tree;
+    this.tree = walkTree(this.root).map((d) => {
+      const files = new Map<string, ListedFile>();
+      const ignored = new Map<string, string>();
+      const where = (name: string) => [...d.rel, name].join('/');
+      for (const f of d.files) {
+        const why = notAnItem(f.name);
+        if (why) ignored.set(f.name, `${where(f.name)}: ${why}`);
+        else files.set(f.name, f);
+      }
+      for (const r of d.refused) ignored.set(r.name, r.reason);
+      for (const [name, reason] of ignored) this.log.warn({ entry: where(name), reason }, '.msg tree: entry not migrated (listed as skipped)');
+      return { id: d.rel.length ? d.rel.join('/') : '.', rel: d.rel, files, ignored, names: [...files.keys(), ...ignored.keys()].sort() };
+    });
+    return this.tree;
   }
 
-  private files(c: Container): string[] {
-    return msgFiles(this.dir(c));
+  private folder(c: Container): MsgDir {
+    const d = this.scan().find((x) => x.id === c.id);
+    if (!d) throw new ItemError(`.msg folder ${c.path.join('/')} is no longer in ${this.root}`, 'CONTAINER_GONE');
+    return d;
   }
 
   async verify(): Promise<AccessCheck> {
     try {
       const list = await this.containers();
-      return { ok: true, checks: [{ name: 'list folders', ok: true, detail: `${list.length} folders with .msg files in ${this.root}` }] };
+      const ignored = this.scan().reduce((n, d) => n + d.ignored.size, 0);
+      const detail = `${list.length} folders with .msg files in ${this.root}${ignored ? `; ${ignored} entries not migrated (listed as skipped, with the reason)` : ''}`;
+      return { ok: true, checks: [{ name: 'list folders', ok: true, detail }] };
     } catch (err) {
       return { ok: false, checks: [{ name: 'list folders', ok: false, detail: reasonOf(err) }] };
     }
   }
 
   async containers(): Promise<Container[]> {
-    const out: Container[] = [];
-    const walk = (rel: string[]): void => {
-      const dir = join(this.root, ...rel);
-      const files = msgFiles(dir);
-      if (files.length > 0) {
-        const kind = this.kindOfDir(dir, files);
-        const path = rel.length ? rel : ['INBOX'];
-        const skip = kind !== 'mail' && !this.groupware
-          ? `a folder of Outlook ${kind === 'event' ? 'appointments' : kind === 'contact' ? 'contacts' : 'tasks'}: not migrated; set "groupware: true" in the msg source config to migrate it (needs a target that takes calendars, address books and task lists)`
-          : undefined;
-        out.push({ id: rel.length ? rel.join('/') : '.', path, delimiter: '/', kind, ...(skip ? { skip } : {}) });
-      }
-      const subdirs = readdirSync(dir).filter((n) => kindOf(join(dir, n)) === 'dir').sort();
-      for (const n of subdirs) walk([...rel, n]);
-    };
-    walk([]);
-    return out;
+    return this.scan().map((d) => {
+      const kind = d.files.size > 0 ? this.kindOfDir([...d.files.values()]) : 'mail';
+      const skip = kind !== 'mail' && !this.groupware
+        ? `a folder of Outlook ${kind === 'event' ? 'appointments' : kind === 'contact' ? 'contacts' : 'tasks'}: not migrated; set "groupware: true" in the msg source config to migrate it (needs a target that takes calendars, address books and task lists)`
+        : undefined;
+      return { id: d.id, path: d.rel.length ? d.rel : ['INBOX'], delimiter: '/', kind, ...(skip ? { skip } : {}) };
+    });
   }
 
   /** Item kinds of files by path (with size and mtime, so a replaced file is read again). */
   private readonly kinds = new Map<string, { stamp: string; kind: ItemKind }>();
 
   /** event/contact/task when every file of the directory is of that kind; else mail. An unreadable file counts as mail. */
-  private kindOfDir(dir: string, files: string[]): ItemKind {
+  private kindOfDir(files: ListedFile[]): ItemKind {
     const seen = new Set<ItemKind>();
-    for (const n of files) {
-      const file = join(dir, n);
-      const st = statSync(file);
-      const stamp = `${st.size}:${st.mtimeMs}`;
-      let k = this.kinds.get(file);
+    for (const file of files) {
+      const stamp = `${file.size}:${file.mtime.getTime()}:${file.ino}`;
+      let k = this.kinds.get(file.path);
       if (k?.stamp !== stamp) {
         let kind: ItemKind = 'mail';
         try {
-          kind = msgItemKind(readFileSync(file));
+          kind = msgItemKind(readListedFile(file));
         } catch {
           // read (and failed by name) as a message
         }
         k = { stamp, kind };
-        this.kinds.set(file, k);
+        this.kinds.set(file.path, k);
       }
       seen.add(k.kind);
       if (seen.size > 1 || seen.has('mail')) return 'mail';
@@ -144,67 +144,72 @@ class MsgMailbox implements SourceMailbox {
   }
 
   async stats(c: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
+    const d = this.folder(c);
     let bytes = 0;
     let newest = 0;
-    const names = this.files(c);
-    for (const n of names) {
-      const st = statSync(join(this.dir(c), n));
-      bytes += st.size;
-      newest = Math.max(newest, st.mtimeMs);
+    for (const f of d.files.values()) {
+      bytes += f.size;
+      newest = Math.max(newest, f.mtime.getTime());
     }
-    const token = `${names.length}:${bytes}:${Math.floor(newest)}`;
-    return { count: names.length, bytes: opts.withBytes ? bytes : undefined, epoch: EPOCH, token, changeSeq: token };
+    const token = `${d.names.length}:${bytes}:${Math.floor(newest)}${d.ignored.size ? `:${d.ignored.size}` : ''}`;
+    return { count: d.names.length, bytes: opts.withBytes ? bytes : undefined, epoch: EPOCH, token, changeSeq: token };
   }
 
-  /** Metadata of one file (reads and parses it). */
+  /** Metadata of one entry (reads and parses a .msg file). */
   private meta(c: Container, name: string, subjects = false): ItemMeta {
-    const file = join(this.dir(c), name);
+    const d = this.folder(c);
+    const skip = d.ignored.get(name);
+    if (skip !== undefined) return { id: name, size: 0, flags: [], skip };
+    const file = d.files.get(name)!;
     try {
-      const msg = readMsg(readFileSync(file), this.codepage);
+      const msg = readMsg(readListedFile(file), this.codepage);
       return {
-        id: name, size: statSync(file).size, internalDate: internalDate(msg), flags: mailFlags(msg), messageId: msg.messageId,
+        id: name, size: file.size, internalDate: internalDate(msg), flags: mailFlags(msg), messageId: msg.messageId,
         ...(subjects ? { subject: msg.subject } : {}),
       };
     } catch (err) {
-      this.log.warn({ file, err: reasonOf(err) }, '.msg file cannot be read');
+      this.log.warn({ file: file.path, err: reasonOf(err) }, '.msg file cannot be read');
       return { id: name, size: 0, flags: [] };
     }
   }
 
   async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
-    const rest = this.files(c).filter((n) => cursor === null || n > cursor);
+    const rest = this.folder(c).names.filter((n) => cursor === null || n > cursor);
     const page = rest.slice(0, limit);
     return { epoch: EPOCH, items: page.map((n) => this.meta(c, n)), cursor: page.at(-1) ?? cursor ?? '', done: rest.length <= limit };
   }
 
   async flagChanges(c: Container, _sinceSeq: string | null): Promise<FlagChanges> {
-    return { epoch: EPOCH, items: this.files(c).map((n) => ({ id: n, flags: this.meta(c, n).flags })), complete: true };
+    return { epoch: EPOCH, items: [...this.folder(c).files.keys()].map((n) => ({ id: n, flags: this.meta(c, n).flags })), complete: true };
   }
 
   async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {
-    return { epoch: EPOCH, ids: this.files(c) };
+    return { epoch: EPOCH, ids: [...this.folder(c).names] };
   }
 
   async lookup(c: Container, ids: string[], opts: { subjects?: boolean } = {}): Promise<{ epoch: string; items: ItemMeta[] }> {
-    const here = new Set(this.files(c));
+    const here = new Set(this.folder(c).names);
     return { epoch: EPOCH, items: ids.filter((id) => here.has(id)).map((id) => this.meta(c, id, opts.subjects)) };
   }
 
   async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
+    const d = this.folder(c);
     for (const meta of items) {
-      const file = join(this.dir(c), meta.id);
+      const file = d.files.get(meta.id);
+      const where = join(this.root, ...d.rel, meta.id);
       try {
+        if (!file) throw new Error(d.ignored.get(meta.id) ?? 'no longer in the folder');
+        const data = readListedFile(file);
         if (c.kind !== 'mail') {
-          const data = readFileSync(file);
-          const out = msgGroupwareContent(data, file, uidFromItemId(`msg:${[...c.path, meta.id].join('/')}`), { codepage: this.codepage });
+          const out = msgGroupwareContent(data, file.path, uidFromItemId(`msg:${[...c.path, meta.id].join('/')}`), { codepage: this.codepage });
           if (!out || out.kind !== c.kind) throw new Error(`a ${out?.kind ?? 'message'} in a folder of ${c.kind === 'event' ? 'appointments' : `${c.kind}s`}`);
           yield { meta: { ...meta, size: out.content.length }, content: out.content, ...(out.warnings ? { warnings: out.warnings } : {}) };
           continue;
         }
-        const content = await buildMime(readMsg(readFileSync(file), this.codepage));
+        const content = await buildMime(readMsg(data, this.codepage));
         yield { meta: { ...meta, size: content.length }, content };
       } catch (err) {
-        yield { meta, error: new ItemError(`${file}: ${reasonOf(err)}`, 'MSG_ITEM', { cause: err }) };
+        yield { meta, error: new ItemError(`${where}: ${reasonOf(err)}`, 'MSG_ITEM', { cause: err }) };
       }
     }
   }

@@ -3,7 +3,7 @@
  * that is not one) in a mailbox tree; each readable file copied once, the bad one failing alone
  * with its name, and a re-run copying nothing. Needs the shared fixtures (UMS_FIXTURES_DIR).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -33,7 +33,7 @@ describe('.msg source through the engine', () => {
     dir = mkdtempSync(join(tmpdir(), 'ums-msg-'));
     const names = readdirSync(fixtures).filter((n) => n.endsWith('.msg')).sort();
     mkdirSync(join(dir, 'alice', 'Projekte', 'Termine'), { recursive: true });
-    names.forEach((n, i) => symlinkSync(join(fixtures, n), join(dir, 'alice', ...(i % 2 ? ['Projekte', 'Termine'] : []), n)));
+    names.forEach((n, i) => copyFileSync(join(fixtures, n), join(dir, 'alice', ...(i % 2 ? ['Projekte', 'Termine'] : []), n)));
     writeFileSync(join(dir, 'alice', 'broken.msg'), 'this is not an OLE compound file');
     store = new SqliteStateStore(join(dir, 'state.sqlite'));
     await store.migrate();
@@ -62,10 +62,10 @@ describe('.msg source through the engine', () => {
     const root = join(dir, 'bob');
     mkdirSync(join(root, 'Kalender'), { recursive: true });
     mkdirSync(join(root, 'Kontakte'), { recursive: true });
-    for (const n of ['A_weekly_1.msg', 'Appointment_sample_EST.msg', 'Lanch_time_every_friday_in_2023_chgs2.msg']) symlinkSync(join(fixtures, n), join(root, 'Kalender', n));
-    for (const n of ['contactUnicode.msg', 'contactAnsi.msg']) symlinkSync(join(fixtures, n), join(root, 'Kontakte', n));
-    symlinkSync(join(fixtures, 'voteItems.msg'), join(root, 'voteItems.msg'));
-    symlinkSync(join(fixtures, 'A_daily_1.msg'), join(root, 'A_daily_1.msg'));
+    for (const n of ['A_weekly_1.msg', 'Appointment_sample_EST.msg', 'Lanch_time_every_friday_in_2023_chgs2.msg']) copyFileSync(join(fixtures, n), join(root, 'Kalender', n));
+    for (const n of ['contactUnicode.msg', 'contactAnsi.msg']) copyFileSync(join(fixtures, n), join(root, 'Kontakte', n));
+    copyFileSync(join(fixtures, 'voteItems.msg'), join(root, 'voteItems.msg'));
+    copyFileSync(join(fixtures, 'A_daily_1.msg'), join(root, 'A_daily_1.msg'));
     const job = [{ source: { login: 'bob' }, target: { login: 'bob' } }];
     const off = await new MsgSource({ directory: dir, folders: '{login}' }, log).openMailbox({ login: 'bob' });
     expect((await off.containers()).map((c) => [c.path.join('/'), c.kind, c.skip ?? ''])).toEqual([
