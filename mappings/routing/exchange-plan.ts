@@ -12,13 +12,17 @@
  * Exchange needs a Send connector for the routing subdomain pointing at the UMS.
  *
  * Output: a CSV (RFC 4180: CRLF line ends, fields quoted when they contain a comma, quote, line
- * break or outer whitespace) with `login,primary,targetAddress`, and the PowerShell commands,
+ * break or outer whitespace; a field a spreadsheet would run as a formula, starting with = + - @
+ * TAB or CR, gets a leading ' — the progress report's guard, reports/csv.ts) with
+ * `login,primary,targetAddress`, for people and spreadsheets, and the PowerShell commands (the
+ * values exactly as they are, for running),
  * values in single-quoted strings (every quote character PowerShell accepts as a single quote —
  * ' ‘ ’ ‚ ‛ — doubled). Users are sorted by login; users whose UMS mailbox address is refused
  * (see the routing warnings) are left out.
  *
  * Pure: no I/O.
  */
+import { csvCell } from '../../reports/csv.js';
 import { addressKey } from '../directory/smtp-address.js';
 import { buildRoutingTable, loginAddress, type RoutingModel } from './routing-table.js';
 
@@ -27,9 +31,10 @@ export interface ExchangePlan {
   powershell: string;
 }
 
-/** An RFC 4180 field. */
+/** An RFC 4180 field, guarded against formulas (csvCell), also quoted when it has outer whitespace. */
 export function csvField(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const cell = csvCell(value);
+  return !cell.startsWith('"') && /^\s|\s$/.test(cell) ? `"${cell}"` : cell;
 }
 
 /** A PowerShell single-quoted string literal (no expansion of $ or `). */

@@ -1,5 +1,6 @@
 import { diffMaps, exchangePlan, generateMaps, parseMap, routeFor, type RoutingModel } from './postfix-maps.js';
 import { csvField, psSingleQuoted } from './exchange-plan.js';
+import { postmapKeyProblem } from './postmap-key.js';
 
 const ALICE_IMCEAEX = 'IMCEAEX-_o=Corp_ou=Exchange+20Administrative+20Group+20+28FYDIBOHF23SPDLT+29_cn=Recipients_cn=alice@corp.example';
 
@@ -153,6 +154,51 @@ describe('generateMaps', () => {
     expect([...parseMap(out.relayRecipients).keys()]).toEqual(['gina@corp.example']);
   });
 
+  test('an address starting with "#" (a comment line to postmap) is refused and said so; the rest is published', () => {
+    const m = model({
+      users: [
+        { key: 'k1', login: 'gina', addresses: ['gina@corp.example', '#team@corp.example'], primary: 'gina@corp.example', cutOver: true },
+        { key: 'k2', login: '#ops', addresses: ['ops@corp.example'], primary: 'ops@corp.example', cutOver: true },
+        { key: 'k3', login: 'hans', addresses: ['hans@corp.example', '#Hans@corp.example'], primary: 'hans@corp.example', cutOver: false },
+      ],
+      groups: [{ address: 'all@corp.example', members: ['gina@corp.example', '#team@corp.example', 'ops@corp.example'] }],
+    });
+    const out = generateMaps(m);
+    const why = 'it starts with "#", which postmap(1) reads as a comment line (Postfix has no quoting for it)';
+    expect(out.warnings).toEqual([
+      `user gina (k1): address #team@corp.example left out: ${why}`,
+      `user #ops (k2): login address #ops@ums.corp.example is not usable (${why}); its addresses are refused`,
+      `user hans (k3): address #Hans@corp.example left out: ${why}`,
+      'group all@corp.example: member #team@corp.example dropped: not a known recipient',
+      'group all@corp.example: member ops@corp.example dropped: refused: user #ops (k2): login "#ops" is not usable as a local part',
+    ]);
+    for (const text of [out.transport, out.relayRecipients, out.virtualAliases]) {
+      // Only the three header lines are comments: no entry turned into one.
+      expect(text.split('\n').filter((l) => l.startsWith('#'))).toHaveLength(3);
+    }
+    expect([...parseMap(out.relayRecipients).keys()]).toEqual(['all@corp.example', 'gina@corp.example', 'gina@ums.corp.example', 'hans@corp.example']);
+    expect(parseMap(out.virtualAliases).get('all@corp.example')).toBe('gina@ums.corp.example');
+    expect(routeFor(m, '#team@corp.example')).toEqual({ system: 'reject', reason: 'unknown recipient: not in relay_recipient_maps, refused at RCPT TO' });
+    expect(routeFor(m, 'ops@corp.example')).toEqual({ system: 'reject', reason: 'refused: user #ops (k2): login "#ops" is not usable as a local part' });
+    expect(exchangePlan(m).csv).toBe('login,primary,targetAddress\r\ngina,gina@corp.example,gina@ums.corp.example\r\n');
+  });
+
+  test.each([
+    ['alice@corp.example', undefined],
+    ['a#b@corp.example', undefined],
+    ['#x@corp.example', 'starts with "#"'],
+    ['a b@corp.example', 'whitespace or control characters'],
+    ['a\tb@corp.example', 'whitespace or control characters'],
+    ['a\u0000b@corp.example', 'whitespace or control characters'],
+    ['a\u0085b@corp.example', 'whitespace or control characters'],
+    ['a@corp.example\\', 'backslash'],
+    ['"a"@corp.example', 'double quote'],
+    ['', 'empty key'],
+  ])('postmapKeyProblem(%j)', (key, problem) => {
+    if (problem === undefined) expect(postmapKeyProblem(key)).toBeUndefined();
+    else expect(postmapKeyProblem(key)).toContain(problem);
+  });
+
   test('a `local:` UMS transport', () => {
     const out = generateMaps(model({ umsTransport: 'local:', users: [{ key: 'k', login: 'hans', addresses: ['hans@corp.example'], primary: 'hans@corp.example', cutOver: true }], groups: [] }));
     expect(parseMap(out.transport)).toEqual(
@@ -301,6 +347,23 @@ describe('exchangePlan', () => {
     );
   });
 
+  test('exchange-plan.csv: a login or address a spreadsheet would run as a formula gets the progress CSV\'s guard; the PowerShell keeps the value', () => {
+    const plan = exchangePlan(model({
+      users: [
+        { key: 'k1', login: '=cmd', addresses: ['+1@corp.example'], primary: '+1@corp.example', cutOver: true },
+        { key: 'k2', login: '-x', addresses: ['dash@corp.example'], primary: '', cutOver: true },
+      ],
+      groups: [],
+    }));
+    expect(plan.csv).toBe(
+      'login,primary,targetAddress\r\n'
+      + "'-x,,'-x@ums.corp.example\r\n"
+      + "'=cmd,'+1@corp.example,'=cmd@ums.corp.example\r\n",
+    );
+    expect(plan.powershell).toContain("Set-Mailbox -Identity '+1@corp.example' -ForwardingAddress $null -ForwardingSmtpAddress '=cmd@ums.corp.example'");
+    expect(plan.powershell).toContain("Set-Mailbox -Identity '-x' -ForwardingAddress $null -ForwardingSmtpAddress '-x@ums.corp.example'");
+  });
+
   test.each([
     ['plain', 'plain'],
     ['a,b', '"a,b"'],
@@ -308,6 +371,11 @@ describe('exchangePlan', () => {
     [' lead', '" lead"'],
     ['two\nlines', '"two\nlines"'],
     ['', ''],
+    ['=1+1', "'=1+1"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\t=1', "'\t=1"],
+    ['\r=1', `"'\r=1"`],
+    ['-2 ', `"'-2 "`],
   ])('csvField %j → %j', (input, expected) => {
     expect(csvField(input)).toBe(expected);
   });

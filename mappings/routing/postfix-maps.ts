@@ -34,12 +34,14 @@
  * them anyway) and sorted, a header comment without timestamps — the same model always gives the
  * same bytes. IDN domains are listed in A-label and U-label form (SMTPUTF8 clients send the
  * latter); values use the A-label form. Addresses with two owners, or otherwise unusable, are
- * left out (so refused) and reported in `warnings`.
+ * left out (so refused) and reported in `warnings`, as are keys a postmap(1) line cannot hold
+ * (a leading "#" would make the line a comment: see postmap-key.ts).
  *
  * Pure: no I/O.
  */
 import { domainToUnicode } from 'node:url';
 import { addressKey, asciiDomain, splitAddress } from '../directory/smtp-address.js';
+import { postmapKeyProblem, postmapValueProblem } from './postmap-key.js';
 import { buildRoutingTable, type RoutingModel, type RoutingTable } from './routing-table.js';
 
 export { buildRoutingTable, loginAddress, type Route, type RoutingGroup, type RoutingModel, type RoutingTable, type RoutingUser } from './routing-table.js';
@@ -72,23 +74,35 @@ function render(title: string, table: RoutingTable, exchangeHost: string, entrie
 
 export function generateMaps(model: RoutingModel): PostfixMaps {
   const table = buildRoutingTable(model);
+  const warnings = [...table.warnings];
   const transport = new Map<string, string>();
   const relay = new Map<string, string>();
   const virtual = new Map<string, string>();
-  for (const d of table.domains) for (const k of keyForms(d)) transport.set(k, table.relay);
-  for (const k of keyForms(table.routingSubdomain)) transport.set(k, model.umsTransport);
+  // The routing table refuses such addresses already; this keeps any other key or value that a
+  // postmap(1) line cannot hold out of the maps, said once per key.
+  const refused = new Set<string>();
+  const put = (map: Map<string, string>, key: string, value: string): void => {
+    const problem = postmapKeyProblem(key) ?? postmapValueProblem(value);
+    if (problem === undefined) map.set(key, value);
+    else if (!refused.has(key)) {
+      refused.add(key);
+      warnings.push(`${JSON.stringify(key)} left out of the maps: ${problem}`);
+    }
+  };
+  for (const d of table.domains) for (const k of keyForms(d)) put(transport, k, table.relay);
+  for (const k of keyForms(table.routingSubdomain)) put(transport, k, model.umsTransport);
   for (const [key, route] of table.routes) {
     for (const k of keyForms(key)) {
-      relay.set(k, 'OK');
-      if (route.transport !== undefined) transport.set(k, route.transport);
-      if (route.virtual !== undefined) virtual.set(k, route.virtual.join(', '));
+      put(relay, k, 'OK');
+      if (route.transport !== undefined) put(transport, k, route.transport);
+      if (route.virtual !== undefined) put(virtual, k, route.virtual.join(', '));
     }
   }
   return {
     transport: render('transport_maps (transport(5))', table, model.exchangeHost, transport),
     relayRecipients: render('relay_recipient_maps', table, model.exchangeHost, relay),
     virtualAliases: render('virtual_alias_maps (virtual(5))', table, model.exchangeHost, virtual),
-    warnings: table.warnings,
+    warnings,
   };
 }
 

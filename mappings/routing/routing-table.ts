@@ -11,6 +11,7 @@
  */
 import { isImceaex } from '../directory/imceaex.js';
 import { addressKey, asciiDomain, smtpAddressProblem, splitAddress } from '../directory/smtp-address.js';
+import { postmapKeyProblem } from './postmap-key.js';
 
 export interface RoutingUser {
   key: string;
@@ -71,6 +72,11 @@ export interface RoutingTable {
 /** Characters Exchange leaves unescaped in the encoded part of an IMCEA address. */
 const IMCEA_LOCAL = /^IMCEAEX-[A-Za-z0-9=_+-]+$/i;
 
+/** Why `address` cannot be an address of the maps: its syntax, or a key postmap(1) cannot hold (postmap-key.ts). */
+function mapAddressProblem(address: string): string | undefined {
+  return smtpAddressProblem(address) ?? postmapKeyProblem(addressKey(address));
+}
+
 /** `<login>@<routing subdomain>`: the address Exchange forwards a cut-over user to. */
 export function loginAddress(model: Pick<RoutingModel, 'routingSubdomain'>, user: Pick<RoutingUser, 'login'>): string {
   return `${user.login}@${asciiDomain(model.routingSubdomain) ?? model.routingSubdomain}`;
@@ -107,7 +113,7 @@ export function buildRoutingTable(model: RoutingModel): RoutingTable {
     if (imcea) {
       if (!parts || !IMCEA_LOCAL.test(parts.local)) return 'not an IMCEAEX address';
     } else {
-      const problem = smtpAddressProblem(address);
+      const problem = mapAddressProblem(address);
       if (problem !== undefined) return problem;
     }
     const domain = asciiDomain(parts!.domain);
@@ -134,7 +140,7 @@ export function buildRoutingTable(model: RoutingModel): RoutingTable {
     }
     if (user.cutOver) {
       const mailbox = loginAddress(model, user);
-      const problem = smtpAddressProblem(mailbox);
+      const problem = mapAddressProblem(mailbox);
       if (problem === undefined) claim(addressKey(mailbox), { ...base, via: 'mailbox' });
       else warnings.push(`${name}: login address ${mailbox} is not usable (${problem}); its addresses are refused`);
     }
@@ -157,7 +163,7 @@ export function buildRoutingTable(model: RoutingModel): RoutingTable {
     for (const o of owners) if (o.kind === 'user' && o.via === 'mailbox') brokenUsers.set(o.user.key, `login address ${key} is ${reason}`);
   }
   for (const user of model.users) {
-    if (user.cutOver && smtpAddressProblem(loginAddress(model, user)) !== undefined) brokenUsers.set(user.key, `login ${JSON.stringify(user.login)} is not a valid local part`);
+    if (user.cutOver && mapAddressProblem(loginAddress(model, user)) !== undefined) brokenUsers.set(user.key, `login ${JSON.stringify(user.login)} is not usable as a local part`);
   }
 
   const routes = new Map<string, Route>();
