@@ -6,7 +6,6 @@
  * directory sync holds this state store's directory lock.
  */
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LdapDirectorySource } from '../../connectors/ldap-source/index.js';
 import { parseOverrides } from '../../connectors/ldap-source/overrides.js';
@@ -20,6 +19,7 @@ import { resolveSecret } from '../config/secrets.js';
 import { runDirectorySync, type DirectorySyncReport } from '../directory/sync.js';
 import { lockPathFor, openStateStore } from '../state/open.js';
 import { acquireRunLock } from '../state/run-lock.js';
+import { writePrivateFile } from '../util/private-file.js';
 
 export interface DirectorySyncOptions {
   config: string;
@@ -86,7 +86,7 @@ export async function directorySyncCommand(opts: DirectorySyncOptions): Promise<
     }, { dryRun: opts.dryRun === true, full: opts.full === true });
     report.warnings.unshift(...notes.map((n) => ({ entry: 'overrides', reason: n })));
     const text = opts.json ? `${JSON.stringify(report, null, 2)}\n` : opts.dryRun ? report.ldif : formatDirectoryReport(report);
-    if (opts.out !== undefined) await writeFile(opts.out, text);
+    if (opts.out !== undefined) await writePrivateFile(opts.out, text); // 0600: DNs, logins, addresses
     else process.stdout.write(text);
     if (opts.dryRun && !opts.json) process.stderr.write(formatDirectoryReport(report));
     return report.errors.length > 0 ? EXIT.PARTIAL : EXIT.OK;

@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { EXIT } from '../cli/exit-codes.js';
 import { openMailboxPair } from '../engine/job.js';
 import { judgeItem } from '../engine/filters.js';
@@ -22,6 +21,7 @@ import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { formatBytes, table } from '../util/format.js';
+import { writePrivateFile } from '../util/private-file.js';
 import { commandContext, type CommandOptions } from './context.js';
 
 export interface ReconcileOptions extends CommandOptions {
@@ -119,8 +119,7 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
   const text = opts.format === 'json' ? `${JSON.stringify(redact(results, !!opts.showSubjects), null, 2)}\n`
     : opts.format === 'csv' ? toCsv(results, !!opts.showSubjects) : toText(results, !!opts.showSubjects);
   if (opts.out) {
-    await writeFile(`${opts.out}.tmp`, text);
-    await rename(`${opts.out}.tmp`, opts.out);
+    await writePrivateFile(opts.out, text); // 0600: logins, folder names and server texts
     process.stdout.write(`reconciliation written to ${opts.out}\n`);
   } else process.stdout.write(text);
   if (results.some((r) => r.error)) return EXIT.ERROR;

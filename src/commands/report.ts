@@ -4,10 +4,10 @@
  * run lock is taken: a report can be made while a run is going on). Mailboxes listed in the
  * config that no run has touched yet are included as pending.
  *
- * The file is written atomically (FILE.tmp, then renamed over FILE).
+ * The file is written atomically and private (0600), through an exclusively created temporary
+ * file beside it (src/util/private-file.ts).
  */
 import { existsSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { EXIT } from '../cli/exit-codes.js';
@@ -17,6 +17,7 @@ import { buildProgressReport } from '../../reports/model.js';
 import { renderCsv } from '../../reports/csv.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderJson } from '../../reports/json.js';
+import { writePrivateFile } from '../util/private-file.js';
 import { GROUPWARE_RECONCILE_KEY, parseSummary, type GroupwareReconcileSummary } from '../reconcile/groupware-summary.js';
 
 export const REPORT_FORMATS = ['html', 'csv', 'json'] as const;
@@ -80,7 +81,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
   });
   const text = format === 'html' ? renderHtml(report) : format === 'csv' ? renderCsv(report) : renderJson(report);
   try {
-    await writeAtomically(opts.out, text);
+    await writePrivateFile(opts.out, text);
   } catch (err) {
     process.stderr.write(`ums-migrate: cannot write ${opts.out}: ${(err as Error).message}\n`);
     return EXIT.ERROR;
@@ -96,15 +97,4 @@ function notStarted(source: string, target: string): MailboxSummary {
     id: 0, source, target, containers: 0, containersDone: 0, containersFailed: 0, totalItems: 0, totalBytes: 0,
     doneItems: 0, doneBytes: 0, failedItems: 0, skippedItems: 0, updatedAt: null,
   };
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp`;
-  try {
-    await writeFile(tmp, text, { encoding: 'utf8', mode: 0o644 });
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
 }

@@ -14,7 +14,7 @@
  * The Exchange side is written as CSV and PowerShell (never executed): the full plan, and the
  * changes since the previous version.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { exchangeChanges, expectedLookups, explainCheck, lookupKeys, MAP_FILES, MAP_NAMES, mapsDiff, publishGuards, summariseDiff, type Lookups, type MapTexts } from '../../mappings/routing/changes.js';
 import { forwardedUsers } from '../../mappings/routing/exchange-plan.js';
@@ -24,6 +24,7 @@ import { postfixReload, postfixRunning, postmapQuery } from '../routing/postfix.
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
 import { currentMapFile, currentVersion, publishVersion, rollbackVersion, type Manifest } from '../routing/versions.js';
 import { acquireRunLock } from '../state/run-lock.js';
+import { writePrivateFile } from '../util/private-file.js';
 
 interface Base {
   config: string;
@@ -58,10 +59,11 @@ export async function routingGenerateCommand(opts: Base & { out?: string }): Pro
     const g = await generated(session);
     const dir = path.resolve(opts.out ?? path.join(session.routing.mapDir, 'generated'));
     await mkdir(dir, { recursive: true });
-    for (const n of MAP_NAMES) await writeFile(path.join(dir, MAP_FILES[n]), g.maps[n]);
-    await writeFile(path.join(dir, 'exchange-plan.csv'), g.plan.csv);
-    await writeFile(path.join(dir, 'exchange-plan.ps1'), g.plan.powershell);
-    await writeFile(path.join(dir, 'warnings.txt'), g.warnings.map((w) => `${w}\n`).join(''));
+    // For review only (Postfix never reads this directory): private, like every file with addresses.
+    for (const n of MAP_NAMES) await writePrivateFile(path.join(dir, MAP_FILES[n]), g.maps[n]);
+    await writePrivateFile(path.join(dir, 'exchange-plan.csv'), g.plan.csv);
+    await writePrivateFile(path.join(dir, 'exchange-plan.ps1'), g.plan.powershell);
+    await writePrivateFile(path.join(dir, 'warnings.txt'), g.warnings.map((w) => `${w}\n`).join(''));
     const current = await currentVersion(session.routing.mapDir);
     const summary = summariseDiff(mapsDiff(current?.maps, g.maps));
     if (opts.json) out(`${JSON.stringify({ dir, cutOver: g.cutOver, vsPublished: summary, warnings: g.warnings }, null, 2)}\n`);

@@ -5,7 +5,7 @@
  *
  * The operator recorded in the audit log is $UMS_OPERATOR when set, else the OS user.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { generateMaps, type PostfixMaps } from '../../mappings/routing/postfix-maps.js';
@@ -16,6 +16,7 @@ import type { StateConfig } from '../config/schema.js';
 import { openStateStore } from '../state/open.js';
 import type { CutoverChange, CutoverResult, RoutingAuditEntry, RoutingAuditInput, StateStore } from '../state/store.js';
 import { FatalError } from '../util/errors.js';
+import { appendPrivateFile } from '../util/private-file.js';
 import { readAddressBook } from './address-book.js';
 import type { PostfixTools } from './postfix.js';
 
@@ -66,7 +67,7 @@ export async function openRoutingSession(configFile: string): Promise<RoutingSes
   const model = async (cutOver?: ReadonlySet<string>) => routingModel(settings, book, cutOver ?? (await cutOverKeys()));
   const mirror = async (entry: RoutingAuditEntry) => {
     await mkdir(path.dirname(auditFile), { recursive: true });
-    await appendFile(auditFile, `${JSON.stringify(entry)}\n`, 'utf8');
+    await appendPrivateFile(auditFile, `${JSON.stringify(entry)}\n`); // created 0600: logins and addresses
     return entry;
   };
   return {

@@ -11,11 +11,19 @@
  * replaces atomically, so Postfix sees the old or the new maps, never a mix). Each manifest names
  * its predecessor, so `rollback` walks back one version at a time. Old versions beyond
  * `keepVersions` are removed, never the current one or its predecessor.
+ *
+ * Every file is 0600 (maps, their postmap files, the Exchange plan, warnings, manifest: they hold
+ * logins and addresses). Postfix does not need more: its daemons open lookup tables as root,
+ * before they drop privileges or enter a chroot (that is why proxymap(8) exists for tables opened
+ * later), and postmap(1) gives the .db/.lmdb/.cdb the group and other permissions of its source
+ * file (tested with the lab's Postfix: test/e2e/routing-postfix*.test.ts). The directories stay
+ * 0755: they reveal file names only.
  */
-import { mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, rm, symlink, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import type { ForwardedUser } from '../../mappings/routing/exchange-plan.js';
 import { MAP_FILES, MAP_NAMES, type MapTexts } from '../../mappings/routing/changes.js';
+import { writePrivateFile } from '../util/private-file.js';
 import { postmap, type PostfixTools } from './postfix.js';
 
 export interface Manifest {
@@ -109,11 +117,11 @@ export async function publishVersion(mapDir: string, tools: PostfixTools, next: 
   const tmp = path.join(versionsDir(mapDir), `.tmp-${version}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { mode: 0o755 });
-  await chmod(tmp, 0o755); // Postfix daemons (user postfix) read the maps
+  await chmod(tmp, 0o755);
   try {
-    for (const n of MAP_NAMES) await writeFile(path.join(tmp, MAP_FILES[n]), next.maps[n], { mode: 0o644 });
-    for (const [file, text] of Object.entries(next.files)) await writeFile(path.join(tmp, file), text, { mode: 0o644 });
-    await writeFile(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
+    for (const n of MAP_NAMES) await writePrivateFile(path.join(tmp, MAP_FILES[n]), next.maps[n]);
+    for (const [file, text] of Object.entries(next.files)) await writePrivateFile(path.join(tmp, file), text);
+    await writePrivateFile(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     for (const n of MAP_NAMES) await postmap(tools, path.join(tmp, MAP_FILES[n]));
     await rename(tmp, path.join(versionsDir(mapDir), version));
   } catch (err) {
