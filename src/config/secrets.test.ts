@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { forgetSecretsForTests, scrubSecrets } from '../util/scrub.js';
 import { createSecretResolver, isSecretRef, parseSecretRef, resolveSecret, SecretError, secretRefProblem } from './secrets.js';
 
 describe('secret references', () => {
@@ -51,6 +52,16 @@ describe('secret references', () => {
     }
     expect(message).toBe('inline secrets are not allowed; use env:NAME or file:/path');
     expect(message).not.toContain('hunter2');
+  });
+
+  test('every resolved value is registered with the scrubber (env and file refs, the password inside a URL)', () => {
+    forgetSecretsForTests();
+    writeFileSync(path.join(dir, 'url'), 'postgres://ums:Pg%23Pass@db/ums\n');
+    resolveSecret('env:MASTER', { baseDir: dir, env: { MASTER: 'master-pw-1' } });
+    resolveSecret('file:url', { baseDir: dir });
+    expect(scrubSecrets('NO login master-pw-1; url postgres://ums:Pg%23Pass@db/ums; auth failed for Pg#Pass'))
+      .toBe('NO login [redacted]; url [redacted]; auth failed for [redacted]');
+    forgetSecretsForTests();
   });
 
   test('createSecretResolver binds baseDir and env', () => {

@@ -1,0 +1,39 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { runCli } from '../../test/support/cli.js';
+import { forgetSecretsForTests, registerSecret } from '../util/scrub.js';
+import { humanText, installOutputScrubbing } from './output.js';
+
+afterEach(() => forgetSecretsForTests());
+
+test('humanText scrubs secrets and escapes control characters, keeping line breaks', () => {
+  registerSecret('top-secret-1');
+  expect(humanText('a top-secret-1\x1b[2J\nb\u202e\n')).toBe('a [redacted]\\x1b[2J\nb\\u202e\n');
+});
+
+test('installOutputScrubbing: every string written to the stream is scrubbed; buffers pass unchanged', () => {
+  const chunks: string[] = [];
+  const stream = new Writable({ write(chunk: Buffer, _enc, cb) { chunks.push(chunk.toString()); cb(); } }) as unknown as NodeJS.WriteStream;
+  installOutputScrubbing([stream]);
+  installOutputScrubbing([stream]); // idempotent
+  registerSecret('later-secret');
+  stream.write('error: later-secret refused\n');
+  stream.write(Buffer.from('bytes later-secret\n'));
+  expect(chunks).toEqual(['error: [redacted] refused\n', 'bytes later-secret\n']);
+});
+
+test('the CLI prints an error at exit with the control characters of its outside parts escaped', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ums-exit-'));
+  const file = path.join(dir, 'migration.yaml');
+  writeFileSync(file, [
+    'version: 1', 'state:', '  path: ./state.sqlite', 'logging:', '  file: ./run.log',
+    'source:', '  type: imap', '  host: 127.0.0.1', '  port: 1',
+    'target:', '  type: ums-imap', '  host: 127.0.0.1', '  port: 1',
+    'mailboxes:', '  - { source: alice, target: alice, sourcePassword: env:X_PW, targetPassword: env:X_PW }', '',
+  ].join('\n'));
+  const r = await runCli(['run', '-c', file, '-m', 'evil\x1b]0;pwned\x07\x1b[2J\u202e'], { X_PW: 'unused-pw' });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe('ums-migrate: no configured mailbox matches evil\\x1b]0;pwned\\x07\\x1b[2J\\u202e\n');
+}, 60_000);

@@ -1,0 +1,67 @@
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { createLogger, LOG_FILE_MODE } from './log.js';
+import { forgetSecretsForTests, registerSecret } from './util/scrub.js';
+
+afterEach(() => forgetSecretsForTests());
+
+type Log = ReturnType<typeof createLogger>;
+interface Destination { fd: number; flushSync(): void; on(event: string, f: () => void): void }
+const destination = (log: Log) => (log as unknown as Record<symbol, Destination>)[pino.symbols.streamSym]!;
+
+/** A file logger whose file is open (the destination opens it asynchronously). */
+async function fileLogger(file: string): Promise<Log> {
+  const log = createLogger({ file });
+  const dest = destination(log);
+  if (dest.fd < 0) await once(dest as unknown as NodeJS.EventEmitter, 'ready');
+  return log;
+}
+
+function lines(log: Log, file: string): string[] {
+  destination(log).flushSync();
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+describe('createLogger', () => {
+  test('creates the log file 0600 (it holds logins, folder names and server texts), even under umask 022', async () => {
+    const old = process.umask(0o022);
+    try {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'ums-log-')), 'sub', 'run.log');
+      const log = await fileLogger(file);
+      log.info('hello');
+      expect(lines(log, file)).toHaveLength(1);
+      expect(statSync(file).mode & 0o777).toBe(LOG_FILE_MODE);
+      expect(LOG_FILE_MODE).toBe(0o600);
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  test('every line is scrubbed of resolved secrets, in the message, in err fields and in any other field', async () => {
+    const pw = 'Echo"ed\\Secret';
+    registerSecret(pw);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ums-log-')), 'run.log');
+    const log = await fileLogger(file);
+    log.warn({ err: `NO bad login pass "${pw.replace(/[\\"]/g, '\\$&')}"` }, `login failed: ${pw}`);
+    log.child({ mailbox: 'alice' }).error({ detail: { said: `x ${pw} y` }, plain: Buffer.from(`\0alice\0${pw}`).toString('base64') }, 'nested');
+    const text = lines(log, file).join('\n');
+    expect(text).not.toContain('Secret');
+    expect(text.match(/\[redacted\]/g)).toHaveLength(4);
+    const parsed = text.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed[0]).toMatchObject({ msg: 'login failed: [redacted]', err: 'NO bad login pass "[redacted]"' });
+    expect(parsed[1]).toMatchObject({ mailbox: 'alice', detail: { said: 'x [redacted] y' } });
+  });
+
+  test('control characters in logged texts are JSON-escaped by pino (nothing raw in the file)', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ums-log-')), 'run.log');
+    const log = await fileLogger(file);
+    log.warn({ folder: 'Evil\x1b]0;t\x07\x1b[2J' }, 'reason \x1b[1A');
+    const [text = ''] = lines(log, file);
+    // eslint-disable-next-line no-control-regex
+    expect(text.trim()).not.toMatch(/[\u0000-\u001f]/);
+    expect(JSON.parse(text)).toMatchObject({ folder: 'Evil\x1b]0;t\x07\x1b[2J', msg: 'reason \x1b[1A' });
+  });
+});
