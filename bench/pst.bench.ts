@@ -12,7 +12,7 @@
  *   bench:pst msgs=N ours_msg_s=X readpst_msg_s=Y ratio=R peak_rss_mb=M
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pino from 'pino';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   mkdirSync(join(dir, 'pst'));
   files.forEach((f, i) => {
     const login = `u${i}`;
-    symlinkSync(f, join(dir, 'pst', `${login}.pst`));
+    copyFileSync(f, join(dir, 'pst', `${login}.pst`));
     logins.push(login);
   });
   process.stdout.write(`${files.length} files, ${(setBytes / MiB).toFixed(1)} MiB per pass: ${files.map((f) => basename(f)).join(', ')}\n`);

@@ -8,7 +8,7 @@
  * Needs the shared fixtures (UMS_FIXTURES_DIR); without them the tests fail saying so, unless
  * UMS_SKIP_ORACLE=1.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ICAL from 'ical.js';
@@ -61,7 +61,7 @@ maybe('PST calendars and contacts through the engine', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ums-pstgw-'));
     mkdirSync(join(dir, 'pst', 'alice'), { recursive: true });
-    for (const [name, rel] of Object.entries(FILES)) symlinkSync(join(fixturesDir(), 'pst', rel), join(dir, 'pst', 'alice', name));
+    for (const [name, rel] of Object.entries(FILES)) copyFileSync(join(fixturesDir(), 'pst', rel), join(dir, 'pst', 'alice', name));
     store = new SqliteStateStore(join(dir, 'state.sqlite'));
     await store.migrate();
   });

@@ -8,7 +8,7 @@
  * Needs the shared fixtures (UMS_FIXTURES_DIR) and readpst (pst-utils); without them the tests
  * fail saying so, unless UMS_SKIP_ORACLE=1.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -73,7 +73,7 @@ maybe('PST source through the engine', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ums-pst-'));
     mkdirSync(join(dir, 'pst', 'alice'), { recursive: true });
-    for (const [name, rel] of Object.entries(ALICE)) symlinkSync(fixture(rel), join(dir, 'pst', 'alice', name));
+    for (const [name, rel] of Object.entries(ALICE)) copyFileSync(fixture(rel), join(dir, 'pst', 'alice', name));
     // a copy cut short: its header says the file is longer than it is
     writeFileSync(join(dir, 'pst', 'alice', 'truncated.pst'), readFileSync(fixture('unicode/tika-testPST.pst')).subarray(0, 100_000));
     store = new SqliteStateStore(join(dir, 'state.sqlite'));

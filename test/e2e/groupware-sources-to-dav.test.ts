@@ -11,7 +11,7 @@
  * - kopano-backup (the fixture backup): its appointments, contacts and tasks.
  * (kopano-tree exports: test/e2e/groupware-exports.test.ts.)
  */
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupServer } from 'msw/node';
 import pino from 'pino';
@@ -132,7 +132,7 @@ describe.each(DAV_SERVERS)('every groupware source → $name, reconciled to the 
     needFixtures();
     mkdirSync(join(tmp.dir, 'pst', 'alice'), { recursive: true });
     for (const [name, rel] of Object.entries({ 'outlook.pst': 'unicode/aspose-Outlook.pst', 'dist-list.pst': 'unicode/java-libpst-dist-list.pst', 'contacts.pst': 'unicode/aspose-SampleContacts.pst' })) {
-      symlinkSync(join(fixturesDir(), 'pst', rel), join(tmp.dir, 'pst', 'alice', name));
+      copyFileSync(join(fixturesDir(), 'pst', rel), join(tmp.dir, 'pst', 'alice', name));
     }
     const { cols, puts, failed } = await migrateAndReconcile(lab, new PstSource({ directory: join(tmp.dir, 'pst'), files: '{login}/*.pst', groupware: true }, log), 'alice');
     expect(failed).toBe(0);
@@ -147,8 +147,8 @@ describe.each(DAV_SERVERS)('every groupware source → $name, reconciled to the 
     const msg = join(fixturesDir(), 'pst', 'msg');
     mkdirSync(join(tmp.dir, 'msg', 'alice', 'Kalender'), { recursive: true });
     mkdirSync(join(tmp.dir, 'msg', 'alice', 'Kontakte'), { recursive: true });
-    for (const n of ['A_weekly_1.msg', 'A_monthly_1.msg', 'Appointment_sample_EST.msg', 'Lanch_time_every_friday_in_2023_chgs2.msg']) symlinkSync(join(msg, n), join(tmp.dir, 'msg', 'alice', 'Kalender', n));
-    for (const n of ['contactUnicode.msg', 'contactAnsi.msg']) symlinkSync(join(msg, n), join(tmp.dir, 'msg', 'alice', 'Kontakte', n));
+    for (const n of ['A_weekly_1.msg', 'A_monthly_1.msg', 'Appointment_sample_EST.msg', 'Lanch_time_every_friday_in_2023_chgs2.msg']) copyFileSync(join(msg, n), join(tmp.dir, 'msg', 'alice', 'Kalender', n));
+    for (const n of ['contactUnicode.msg', 'contactAnsi.msg']) copyFileSync(join(msg, n), join(tmp.dir, 'msg', 'alice', 'Kontakte', n));
     const { cols, puts, failed } = await migrateAndReconcile(lab, new MsgSource({ directory: join(tmp.dir, 'msg'), folders: '{login}', groupware: true }, log), 'alice');
     expect({ failed, problems: (await tmp.store.problems()).map((p) => `${p.itemId}: ${p.reason}`) }).toEqual({ failed: 0, problems: [] });
     expect(cols.map((c) => c.target).sort()).toEqual(['addressbook:Kontakte', 'calendar:Kalender']);

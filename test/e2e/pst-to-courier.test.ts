@@ -4,7 +4,7 @@
  * sender, attachments); calendars and contacts are reported as not migrated; a second run copies
  * nothing. Needs the lab, the shared fixtures (UMS_FIXTURES_DIR) and readpst.
  */
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ums-e2e-pst-'));
   mkdirSync(join(dir, 'pst', target), { recursive: true });
   for (const rel of FILES) {
-    symlinkSync(fixture(rel), join(dir, 'pst', target, rel.split('/').pop()!));
+    copyFileSync(fixture(rel), join(dir, 'pst', target, rel.split('/').pop()!));
     const r = await openPst(fixture(rel));
     for await (const f of r.folders()) if (!f.isSearchFolder && classifyFolder(f.containerClass).migrate) expected += f.count;
     r.close();
