@@ -22,10 +22,15 @@ export function checkLogin(login: string, what: string): string {
   return login;
 }
 
-/** The pattern's segments with "{login}" replaced by the (checked) login; "." and empty segments dropped. */
+/** The pattern's segments as written ("." and empty segments dropped). */
+export function patternSegments(pattern: string): string[] {
+  return pattern.split('/').filter((s) => s !== '' && s !== '.');
+}
+
+/** The pattern's segments with "{login}" replaced by the (checked) login. */
 export function loginSegments(pattern: string, login: string, what: string): string[] {
   checkLogin(login, what);
-  return pattern.split('/').filter((s) => s !== '' && s !== '.').map((s) => s.split('{login}').join(login));
+  return patternSegments(pattern).map((s) => s.split('{login}').join(login));
 }
 
 function escapeRegExp(s: string): string {
@@ -33,8 +38,9 @@ function escapeRegExp(s: string): string {
 }
 
 /**
- * A matcher for one pattern segment where only the pattern's own `*` is a wildcard (any characters
- * inside the segment); the login's characters, glob or not, match literally.
+ * A matcher for one pattern segment as written (with "{login}", before substitution) where only the
+ * pattern's own `*` is a wildcard (any characters inside the segment); the login's characters,
+ * glob or not, match literally.
  */
 export function segmentMatcher(patternSegment: string, login: string): { literal: string | undefined; test(name: string): boolean } {
   const parts = patternSegment.split('{login}').map((piece) => piece.split('*').map(escapeRegExp).join('.*'));

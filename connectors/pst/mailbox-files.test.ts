@@ -1,8 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileIdentity, fileLabel, mailboxFiles } from './mailbox-files.js';
+import pino from 'pino';
+import { fileIdentity, fileLabel, mailboxEntries, mailboxFiles } from './mailbox-files.js';
 import { classifyFolder } from './container-class.js';
+import { PstSource } from './index.js';
 
 describe('mailboxFiles', () => {
   let dir: string;
@@ -28,6 +31,65 @@ describe('mailboxFiles', () => {
   test('a login that would leave the directory is refused', () => {
     expect(() => mailboxFiles(dir, '{login}.pst', '../etc/passwd')).toThrow('cannot name a file');
     expect(() => mailboxFiles(dir, '{login}/*.pst', '..')).toThrow('cannot name a file');
+  });
+
+  test('glob characters in a login match only themselves: a login cannot widen the pattern to other users\' files', () => {
+    for (const login of ['*', 'al*', '?lice', '[a-z]lice', '{alice,bob}', 'a.*']) {
+      for (const pattern of ['{login}.pst', '*-{login}.pst', '{login}/*.pst', '{login}*.pst']) expect([login, pattern, mailboxFiles(dir, pattern, login)]).toEqual([login, pattern, []]);
+    }
+    writeFileSync(join(dir, '*.pst'), 'a user named "*"');
+    try {
+      expect(mailboxFiles(dir, '{login}.pst', '*').map((f) => fileLabel(dir, f))).toEqual(['*.pst']);
+    } finally {
+      rmSync(join(dir, '*.pst'));
+    }
+  });
+
+  describe('links, FIFOs and the directory itself', () => {
+    let d: string;
+    beforeEach(() => {
+      d = mkdtempSync(join(tmpdir(), 'ums-pstlinks-'));
+      mkdirSync(join(d, 'pst', 'alice'), { recursive: true });
+      for (const f of ['pst/bob.pst', 'pst/alice/2019.pst', 'pst/alice/2020.pst']) writeFileSync(join(d, f), f);
+      symlinkSync('bob.pst', join(d, 'pst', 'mallory.pst'));
+      symlinkSync('../bob.pst', join(d, 'pst', 'alice', 'bobs.pst'));
+      symlinkSync('/etc/passwd', join(d, 'pst', 'alice', 'passwd.pst'));
+      symlinkSync('2020.pst', join(d, 'pst', 'alice', 'current.pst'));
+      symlinkSync('alice', join(d, 'pst', 'eve'));
+      execFileSync('mkfifo', [join(d, 'pst', 'alice', 'fifo.pst')]);
+    });
+    afterEach(() => rmSync(d, { recursive: true, force: true }));
+
+    test('a link to another user\'s file or out of the directory and a FIFO are refused with the reason; a link to the same user\'s file is read once, as its target', () => {
+      const dir2 = join(d, 'pst');
+      const r = mailboxEntries(dir2, '{login}/*.pst', 'alice');
+      expect(r.files.map((f) => fileLabel(dir2, f))).toEqual(['alice/2019.pst', 'alice/2020.pst']);
+      expect(r.refused.map((e) => e.reason)).toEqual([
+        'alice/bobs.pst: a symbolic link to bob.pst, which is not a file of alice ({login}/*.pst): not followed',
+        'alice/fifo.pst: a FIFO (named pipe), not a regular file: not read (reading it could block the run or return device data)',
+        expect.stringMatching(/^alice\/passwd\.pst: a symbolic link to \/etc\/passwd, outside the mailbox directory .*\/pst: not followed/),
+      ]);
+      expect(mailboxEntries(dir2, '{login}.pst', 'mallory')).toEqual({ files: [], refused: [expect.objectContaining({ reason: 'mallory.pst: a symbolic link to bob.pst, which is not a file of mallory ({login}.pst): not followed' })] });
+      expect(mailboxEntries(dir2, '{login}/*.pst', 'eve')).toEqual({ files: [], refused: [expect.objectContaining({ reason: 'eve: a symbolic link to alice, which is not a file of eve ({login}/*.pst): not followed' })] });
+    });
+
+    test('a configured directory that is itself a link keeps the labels below it', () => {
+      symlinkSync(join(d, 'pst'), join(d, 'via-link'));
+      expect(mailboxFiles(join(d, 'via-link'), '{login}/*.pst', 'alice').map((f) => fileLabel(join(d, 'via-link'), f))).toEqual(['alice/2019.pst', 'alice/2020.pst']);
+    });
+
+    test('the identity is never read through a link', () => {
+      expect(() => fileIdentity(join(d, 'pst', 'mallory.pst'))).toThrow(/ELOOP/);
+    });
+
+    test('the PST source lists a refused entry as a folder failing with the reason, and never opens it', async () => {
+      const mb = await new PstSource({ directory: join(d, 'pst'), files: '{login}.pst' }, pino({ level: 'silent' })).openMailbox({ login: 'mallory' });
+      const cs = await mb.containers();
+      expect(cs.map((c) => c.path)).toEqual([['mallory.pst']]);
+      await expect(mb.stats(cs[0]!)).rejects.toThrow('mallory.pst: a symbolic link to bob.pst, which is not a file of mallory ({login}.pst): not followed');
+      expect((await mb.verify()).ok).toBe(false);
+      await mb.close();
+    });
   });
 
   test('the identity follows the content, not the name or time', () => {

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { loginSegments, segmentMatcher } from '../file-tree/login-path.js';
+import { checkLogin, patternSegments, segmentMatcher } from '../file-tree/login-path.js';
 import { judgeEntry, type RefusedEntry } from '../file-tree/tree-walk.js';
 
 const EDGE = 64 * 1024;
@@ -27,8 +27,8 @@ const EDGE = 64 * 1024;
  * Glob characters in the login match only themselves. Throws when the login cannot be a file name part.
  */
 export function mailboxEntries(directory: string, pattern: string, login: string): { files: string[]; refused: RefusedEntry[] } {
-  const segments = loginSegments(pattern, login, 'pst');
-  const matchers = segments.map((seg) => segmentMatcher(seg, login));
+  checkLogin(login, 'pst');
+  const matchers = patternSegments(pattern).map((seg) => segmentMatcher(seg, login));
   let realDir: string;
   try {
     realDir = realpathSync(directory);
