@@ -13,6 +13,7 @@ import { LdapDirectoryTarget } from '../../connectors/ldap-target/index.js';
 import type { LdapEndpoint } from '../../connectors/ldap-common/connection.js';
 import type { TargetProfile } from '../../mappings/directory/entry-mapping.js';
 import { EXIT } from '../cli/exit-codes.js';
+import { printErr, printOut } from '../cli/output.js';
 import type { DirectoryEndpointConfig } from '../config/directory-schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { resolveSecret } from '../config/secrets.js';
@@ -87,8 +88,9 @@ export async function directorySyncCommand(opts: DirectorySyncOptions): Promise<
     report.warnings.unshift(...notes.map((n) => ({ entry: 'overrides', reason: n })));
     const text = opts.json ? `${JSON.stringify(report, null, 2)}\n` : opts.dryRun ? report.ldif : formatDirectoryReport(report);
     if (opts.out !== undefined) await writePrivateFile(opts.out, text); // 0600: DNs, logins, addresses
-    else process.stdout.write(text);
-    if (opts.dryRun && !opts.json) process.stderr.write(formatDirectoryReport(report));
+    else if (opts.json) process.stdout.write(text);
+    else printOut(text); // the report, or LDIF (which base64-encodes any unsafe value itself)
+    if (opts.dryRun && !opts.json) printErr(formatDirectoryReport(report));
     return report.errors.length > 0 ? EXIT.PARTIAL : EXIT.OK;
   } finally {
     await target.close();

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { EXIT } from '../cli/exit-codes.js';
+import { humanText, printOut } from '../cli/output.js';
 import { openMailboxPair } from '../engine/job.js';
 import { judgeItem } from '../engine/filters.js';
 import type { Container } from '../model/types.js';
@@ -117,10 +118,11 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
     ctx.log.flush();
   }
   const text = opts.format === 'json' ? `${JSON.stringify(redact(results, !!opts.showSubjects), null, 2)}\n`
-    : opts.format === 'csv' ? toCsv(results, !!opts.showSubjects) : toText(results, !!opts.showSubjects);
+    // The text format is for people (file or terminal): folder names, subjects and server reasons escaped.
+    : opts.format === 'csv' ? toCsv(results, !!opts.showSubjects) : humanText(toText(results, !!opts.showSubjects));
   if (opts.out) {
     await writePrivateFile(opts.out, text); // 0600: logins, folder names and server texts
-    process.stdout.write(`reconciliation written to ${opts.out}\n`);
+    printOut(`reconciliation written to ${opts.out}\n`);
   } else process.stdout.write(text);
   if (results.some((r) => r.error)) return EXIT.ERROR;
   return results.some((r) => r.folders.some((f) => f.diffs.length > 0) || r.collections.some((c) => c.diffs.length > 0)) ? EXIT.DIFFERENCES : EXIT.OK;

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { EXIT } from '../cli/exit-codes.js';
+import { printErr, printOut } from '../cli/output.js';
 import { openStateStore } from '../state/open.js';
 import type { ContainerRow, FailedItemRow, MailboxSummary, ThroughputRow } from '../state/store.js';
 import { buildProgressReport } from '../../reports/model.js';
@@ -83,11 +84,11 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
   try {
     await writePrivateFile(opts.out, text);
   } catch (err) {
-    process.stderr.write(`ums-migrate: cannot write ${opts.out}: ${(err as Error).message}\n`);
+    printErr(`ums-migrate: cannot write ${opts.out}: ${(err as Error).message}\n`);
     return EXIT.ERROR;
   }
   const n = report.mailboxes.length;
-  process.stdout.write(`Report written: ${opts.out} (${format}, ${n} ${n === 1 ? 'mailbox' : 'mailboxes'})\n`);
+  printOut(`Report written: ${opts.out} (${format}, ${n} ${n === 1 ? 'mailbox' : 'mailboxes'})\n`);
   return EXIT.OK;
 }
 

@@ -20,10 +20,12 @@ import { exchangeChanges, expectedLookups, explainCheck, lookupKeys, MAP_FILES, 
 import { forwardedUsers } from '../../mappings/routing/exchange-plan.js';
 import { exchangePlan, parseMap, routeFor } from '../../mappings/routing/postfix-maps.js';
 import { EXIT } from '../cli/exit-codes.js';
+import { printErr, printJson, printOut } from '../cli/output.js';
 import { postfixReload, postfixRunning, postmapQuery } from '../routing/postfix.js';
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
 import { currentMapFile, currentVersion, publishVersion, rollbackVersion, type Manifest } from '../routing/versions.js';
 import { acquireRunLock } from '../state/run-lock.js';
+import { forTerminal } from '../util/terminal-text.js';
 import { writePrivateFile } from '../util/private-file.js';
 
 interface Base {
@@ -31,9 +33,10 @@ interface Base {
   json?: boolean;
 }
 
-const out = (s: string) => process.stdout.write(s);
+// Human text through cli/output (secrets scrubbed, control characters escaped); JSON through printJson.
+const out = (s: string) => printOut(s);
 const warn = (lines: string[], label: string) => {
-  for (const l of lines) process.stderr.write(`${label}: ${l}\n`);
+  for (const l of lines) printErr(`${label}: ${forTerminal(l)}\n`);
 };
 
 /** Logins whose cutover differs between two sets. */
@@ -66,7 +69,7 @@ export async function routingGenerateCommand(opts: Base & { out?: string }): Pro
     await writePrivateFile(path.join(dir, 'warnings.txt'), g.warnings.map((w) => `${w}\n`).join(''));
     const current = await currentVersion(session.routing.mapDir);
     const summary = summariseDiff(mapsDiff(current?.maps, g.maps));
-    if (opts.json) out(`${JSON.stringify({ dir, cutOver: g.cutOver, vsPublished: summary, warnings: g.warnings }, null, 2)}\n`);
+    if (opts.json) printJson({ dir, cutOver: g.cutOver, vsPublished: summary, warnings: g.warnings });
     else {
       out(`wrote ${dir}: ${MAP_NAMES.map((n) => MAP_FILES[n]).join(', ')}, exchange-plan.csv, exchange-plan.ps1\n`);
       out(`${g.cutOver.length} user(s) cut over; compared with the published maps${current ? ` (${current.manifest.version})` : ' (none)'}: ${summary}\n`);
@@ -92,7 +95,7 @@ export async function routingPublishCommand(opts: Base & { force?: boolean }): P
     }
     const guards = publishGuards(diff, current === undefined ? 0 : parseMap(current.maps.relayRecipients).size, session.bookProblems);
     if (guards.length > 0 && !opts.force) {
-      process.stderr.write(`not published (use --force after checking):\n${guards.map((g) => `  ${g}\n`).join('')}`);
+      printErr(`not published (use --force after checking):\n${guards.map((g) => `  ${g}\n`).join('')}`);
       warn(session.bookProblems, 'error');
       return EXIT.PARTIAL;
     }
@@ -115,7 +118,7 @@ export async function routingPublishCommand(opts: Base & { force?: boolean }): P
       action: 'publish', users: changedLogins(current?.manifest.cutOver ?? [], g.cutOver),
       detail: { version: version.manifest.version, previous: version.manifest.previous, summary, diff, reload, exchangeChanges: exchange.powershell },
     });
-    if (opts.json) out(`${JSON.stringify({ version: version.manifest, dir: version.dir, summary, reload, audit: entry.seq }, null, 2)}\n`);
+    if (opts.json) printJson({ version: version.manifest, dir: version.dir, summary, reload, audit: entry.seq });
     else {
       out(`published ${version.manifest.version} (previous: ${version.manifest.previous ?? 'none'}): ${summary}\n`);
       out(`maps: ${session.routing.mapType}:${path.join(session.routing.mapDir, 'current')}/{${MAP_NAMES.map((n) => MAP_FILES[n]).join(',')}}\n`);
@@ -156,7 +159,7 @@ export async function routingRollbackCommand(opts: Base): Promise<number> {
       detail: { from: from.manifest.version, to: to.manifest.version, summary, diff, reload, exchangeChanges: exchange.powershell },
     });
     const stateDiffers = stateVersusManifest(await session.model().then((m) => m.model.users.filter((u) => u.cutOver).map((u) => u.login)), to.manifest);
-    if (opts.json) out(`${JSON.stringify({ from: from.manifest.version, to: to.manifest.version, summary, reload, audit: entry.seq, stateDiffers }, null, 2)}\n`);
+    if (opts.json) printJson({ from: from.manifest.version, to: to.manifest.version, summary, reload, audit: entry.seq, stateDiffers });
     else {
       out(`rolled back ${from.manifest.version} → ${to.manifest.version}: ${summary}\npostfix: ${reload}\n`);
       out(`Exchange side (review, then run):\n${exchange.powershell}`);
@@ -194,7 +197,7 @@ export async function routingCheckCommand(address: string, opts: Base): Promise<
     const current = await currentVersion(session.routing.mapDir);
     const published = current === undefined ? undefined : await publishedLookups(session, address);
     const ex = explainCheck(address, route, expected, published, current?.manifest.version);
-    if (opts.json) out(`${JSON.stringify({ address, ...ex, text: undefined, version: current?.manifest.version ?? null }, null, 2)}\n`);
+    if (opts.json) printJson({ address, ...ex, text: undefined, version: current?.manifest.version ?? null });
     else out(ex.text);
     return EXIT.OK;
   } finally {
