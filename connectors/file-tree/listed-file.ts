@@ -6,8 +6,7 @@
  * that was listed. Anything else is refused with the reason; nothing is read from it.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
-import { reasonOf } from '../../src/util/errors.js';
-import { describeSpecial, type ListedFile } from './tree-walk.js';
+import { describeSpecial, fsReason, type ListedFile } from './tree-walk.js';
 
 const FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
@@ -23,7 +22,7 @@ export function readListedFile(file: ListedFile): Buffer {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') throw new Error(`${file.path}: replaced by a symbolic link since it was listed: not followed, not read`);
-    throw new Error(`${file.path}: cannot be opened: ${reasonOf(err)}`);
+    throw new Error(`${file.path}: cannot be opened: ${fsReason(err)}`);
   }
   try {
     const opened = fstatSync(fd);

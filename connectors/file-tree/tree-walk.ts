@@ -55,6 +55,12 @@ export type EntryVerdict =
   | { type: 'dir'; path: string; st: Stats; link?: string }
   | { type: 'refused'; reason: string; mtime?: Date };
 
+/** The message of a file-system error (also one thrown in another realm, where `instanceof Error` fails). */
+export function fsReason(err: unknown): string {
+  const message = typeof err === 'object' && err !== null && 'message' in err ? String((err as { message: unknown }).message) : String(err);
+  return reasonOf(message);
+}
+
 /** "a FIFO (named pipe)", "a socket"… for an entry that is neither a file nor a directory. */
 export function describeSpecial(st: Stats): string {
   if (st.isFIFO()) return 'a FIFO (named pipe)';
@@ -84,7 +90,7 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   try {
     st = lstatSync(path);
   } catch (err) {
-    return { type: 'refused', reason: `${label}: cannot be read: ${reasonOf(err)}` };
+    return { type: 'refused', reason: `${label}: cannot be read: ${fsReason(err)}` };
   }
   if (st.isFile()) return { type: 'file', file: listedFile(name, path, st) };
   if (st.isDirectory()) return { type: 'dir', path, st };
@@ -102,7 +108,7 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   try {
     real = realpathSync(path);
   } catch (err) {
-    return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target} that leads nowhere (${reasonOf(err)}): not read` };
+    return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target} that leads nowhere (${fsReason(err)}): not read` };
   }
   if (!isInside(realRoot, real)) {
     return {
@@ -115,7 +121,7 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   try {
     st = statSync(real);
   } catch (err) {
-    return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target}, which cannot be read: ${reasonOf(err)}` };
+    return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target}, which cannot be read: ${fsReason(err)}` };
   }
   if (st.isFile()) return { type: 'file', file: listedFile(name, real, st, path) };
   if (st.isDirectory()) return { type: 'dir', path: real, st, link: path };
@@ -157,7 +163,7 @@ export function walkTree(root: string): TreeDir[] {
       names = readdirSync(next.path).sort();
     } catch (err) {
       if (!next.parent) throw err;
-      next.parent.refused.push({ name: next.rel[next.rel.length - 1]!, path: next.path, reason: `${label(next.rel)}: directory cannot be read: ${reasonOf(err)}` });
+      next.parent.refused.push({ name: next.rel[next.rel.length - 1]!, path: next.path, reason: `${label(next.rel)}: directory cannot be read: ${fsReason(err)}` });
       continue;
     }
     const subdirs: PendingDir[] = [];
@@ -171,6 +177,7 @@ export function walkTree(root: string): TreeDir[] {
     // depth first in name order: the stack takes them reversed
     real.push(...subdirs.reverse());
   }
+  for (const d of all) d.refused.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return all
     .filter((d) => d.files.length > 0 || d.refused.length > 0)
     .sort((a, b) => compareSegments(a.rel, b.rel));
