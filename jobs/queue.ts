@@ -8,6 +8,7 @@
 import { Logger as GraphileLogger, makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { describePostgresUrl, explainPgConnectError, withTlsDefault } from '../src/state/pg-tls.js';
 
 export const MIGRATE_MAILBOX_TASK = 'ums_migrate_mailbox';
 export const QUEUE_SCHEMA = 'graphile_worker';
@@ -44,8 +45,17 @@ export function graphileLogger(log: Logger): GraphileLogger {
   });
 }
 
-export function queueUtils(url: string, log: Logger): Promise<WorkerUtils> {
-  return makeWorkerUtils({ connectionString: url, schema: QUEUE_SCHEMA, logger: graphileLogger(log) });
+/**
+ * The queue's utilities on their own pool (TLS with verification unless `url` says otherwise:
+ * src/state/pg-tls.ts). makeWorkerUtils connects at once: a refused certificate or a server
+ * without TLS is reported here, with what to do.
+ */
+export async function queueUtils(url: string, log: Logger): Promise<WorkerUtils> {
+  try {
+    return await makeWorkerUtils({ connectionString: withTlsDefault(url), schema: QUEUE_SCHEMA, logger: graphileLogger(log) });
+  } catch (err) {
+    throw explainPgConnectError(err, describePostgresUrl(url));
+  }
 }
 
 export interface EnqueueOptions {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { EXIT } from '../cli/exit-codes.js';
 import { loadConfig } from '../config/load.js';
-import { resolveSecret, SecretError } from '../config/secrets.js';
+import { postgresUrl } from '../state/open.js';
 import { SQLITE_MIGRATIONS } from '../state/sqlite-schema.js';
 import { SqliteStateStore } from '../state/sqlite.js';
 
@@ -53,12 +53,7 @@ export async function dbMigrateCommand(opts: DbMigrateOptions): Promise<number> 
     }
     outcome = { driver: 'sqlite', location: state.path, from, version: sqliteVersion(state.path), latest: SQLITE_MIGRATIONS.length };
   } else {
-    let url: string;
-    try {
-      url = resolveSecret(state.url, { baseDir });
-    } catch (err) {
-      throw new SecretError(`state.url: ${(err as Error).message}`);
-    }
+    const url = postgresUrl(state, { baseDir }); // resolved, TLS policy applied (state/pg-tls.ts)
     const { PostgresStateStore, describePostgresUrl } = await import('../state/postgres.js');
     const { POSTGRES_MIGRATIONS } = await import('../state/postgres-schema.js');
     const location = describePostgresUrl(url);

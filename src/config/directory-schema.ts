@@ -6,7 +6,8 @@
  * directory. Secrets are `env:`/`file:` references.
  */
 import { z } from 'zod';
-import { secretRefProblem, type SecretRef } from './secrets.js';
+import type { SecretRef } from './secrets.js';
+import { secretRefSchema } from './secret-ref-schema.js';
 import { transportProblem } from '../../connectors/ldap-common/transport.js';
 
 export interface DirectoryEndpointConfig {
@@ -50,10 +51,7 @@ export interface DirectoryConfig {
 }
 
 const nonEmpty = z.string().min(1);
-const secretRef = z.string().superRefine((s, ctx) => {
-  const problem = secretRefProblem(s);
-  if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-}).transform((s) => s as SecretRef);
+const secretRef = secretRefSchema; // the shared one: validate finds every secret field through it
 
 const endpointShape = {
   url: nonEmpty,

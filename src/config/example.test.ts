@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, validateConfigText } from './load.js';
 
 const example = fileURLToPath(new URL('../../migration.example.yaml', import.meta.url));
-const env = { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b' };
+// Every secret the example names, the directory section's bind passwords too (validate checks them all).
+const env = { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b', AD_BIND_PASSWORD: 'ad', UMS_LDAP_PASSWORD: 'ldap' };
 
 describe('migration.example.yaml', () => {
   test('validates cleanly (secret refs resolvable) with realistic values', async () => {
@@ -34,7 +35,7 @@ describe('migration.example.yaml', () => {
       .replace('  # since: 2020-01-01', '  since: 2020-01-01');
     const r = validateConfigText(text, { file: example, env: { ...env, UMS_STATE_URL: 'postgres://x' } });
     expect(r.issues).toEqual([]);
-    expect(r.config?.state).toEqual({ driver: 'postgres', url: 'env:UMS_STATE_URL' });
+    expect(r.config?.state).toEqual({ driver: 'postgres', url: 'env:UMS_STATE_URL', allowInsecure: false });
     expect(r.config?.target.namespace).toEqual({ prefix: 'INBOX.', delimiter: '.' });
     expect(r.config?.filters.before).toEqual(new Date('2024-01-01T00:00:00Z'));
     expect(r.config?.filters.since).toEqual(new Date('2020-01-01T00:00:00Z'));

@@ -285,7 +285,7 @@ describe('validateConfigText: located errors', () => {
     const text = userModeConfig('state:\n  driver: postgres\n');
     expect(validate(text).issues.map((i) => [i.path, i.line, i.message])).toEqual([['state.url', lineOf(text, 'state:'), 'required when driver is postgres']]);
     const ok = validate(userModeConfig('state:\n  driver: postgres\n  url: env:UMS_STATE_URL\n'), { env: { ...env, UMS_STATE_URL: 'postgres://u@h/db' } });
-    expect(ok.config?.state).toEqual({ driver: 'postgres', url: 'env:UMS_STATE_URL' });
+    expect(ok.config?.state).toEqual({ driver: 'postgres', url: 'env:UMS_STATE_URL', allowInsecure: false });
   });
 
   test('at least one mailbox', () => {

@@ -12,7 +12,8 @@
  */
 import { z } from 'zod';
 import { routingSchema, type RoutingConfig } from './routing-schema.js';
-import { secretRefProblem, type SecretRef } from './secrets.js';
+import type { SecretRef } from './secrets.js';
+import { secretRefSchema } from './secret-ref-schema.js';
 import { directorySchema, type DirectoryConfig } from './directory-schema.js';
 
 export type { RoutingConfig } from './routing-schema.js';
@@ -183,7 +184,15 @@ export interface GroupwareTargetConfig {
 
 export type StateConfig =
   | { driver: 'sqlite'; /** Absolute after loading. */ path: string }
-  | { driver: 'postgres'; url: SecretRef };
+  | {
+    driver: 'postgres';
+    /** The connection URL (a secret reference). TLS with verification unless allowInsecure permits less (src/state/pg-tls.ts). */
+    url: SecretRef;
+    /** CA bundle of a private CA for the server's certificate (absolute after loading). */
+    caFile?: string;
+    /** Required (true) for sslmode=disable (plaintext) and sslmode=no-verify in the URL. */
+    allowInsecure: boolean;
+  };
 
 export interface LoggingConfig {
   level: LogLevel;
@@ -319,13 +328,8 @@ export function describeValue(v: unknown): string {
   return 'a mapping';
 }
 
-const secretRef = z
-  .string()
-  .superRefine((s, ctx) => {
-    const problem = secretRefProblem(s);
-    if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
-  })
-  .transform((s) => s as SecretRef);
+/** Every secret field uses this one schema: validate finds them all through it (secret-ref-schema.ts). */
+const secretRef = secretRefSchema;
 
 const nonEmpty = z.string().min(1);
 
@@ -484,7 +488,8 @@ const ewsAuthSchema = z
     masterUser: nonEmpty.optional(),
     masterPassword: secretRef.optional(),
     tenant: nonEmpty.optional(),
-    tokenUrl: z.string().url().optional(),
+    tokenUrl: z.string().url('expected an https:// URL, e.g. https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token')
+      .refine((u) => /^https?:\/\//i.test(u), 'expected an https:// (or, with allowInsecure, http://) URL').optional(),
     clientId: nonEmpty.optional(),
     clientSecret: secretRef.optional(),
     scope: nonEmpty.default('https://outlook.office365.com/.default'),
@@ -557,17 +562,33 @@ const msgSourceSchema = z
   })
   .strict();
 
+/**
+ * The TLS rules of the EWS source (its URL, the OAuth2 token endpoint that receives the client
+ * secret, certificate checks): plaintext and unverified certificates need allowInsecure. On the
+ * raw document too (load.ts), like endpointProblems.
+ */
+export function ewsTransportProblems(e: { url?: unknown; allowInsecure?: unknown; tlsVerify?: unknown; auth?: unknown }): { path: string[]; message: string }[] {
+  const problems: { path: string[]; message: string }[] = [];
+  if (e.allowInsecure === true) return problems;
+  if (typeof e.url === 'string' && /^http:/i.test(e.url)) {
+    problems.push({ path: ['url'], message: 'http:// sends credentials in plaintext; use https:// or set allowInsecure: true to permit it' });
+  }
+  const auth = e.auth !== null && typeof e.auth === 'object' ? (e.auth as Record<string, unknown>) : {};
+  if (auth['mode'] === 'oauth2' && typeof auth['tokenUrl'] === 'string' && /^http:/i.test(auth['tokenUrl'])) {
+    problems.push({ path: ['auth', 'tokenUrl'], message: 'http:// sends the client secret in plaintext; use https:// or set allowInsecure: true to permit it' });
+  }
+  if (e.tlsVerify === false) {
+    problems.push({ path: ['tlsVerify'], message: 'tlsVerify: false disables certificate checks; set allowInsecure: true to permit it' });
+  }
+  return problems;
+}
+
 export const sourceSchema = z
   .discriminatedUnion('type', [imapSourceSchema, ewsSourceSchema, pstSourceSchema, kopanoBackupSourceSchema, kopanoTreeSourceSchema, msgSourceSchema])
   .superRefine((s, ctx) => {
     if (s.type === 'imap') { checkEndpoint(s, ctx); return; }
     if (s.type !== 'ews') return;
-    if (/^http:/i.test(s.url) && !s.allowInsecure) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url'], message: 'http:// sends credentials in plaintext; use https:// or set allowInsecure: true to permit it' });
-    }
-    if (!s.tlsVerify && !s.allowInsecure) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tlsVerify'], message: 'tlsVerify: false disables certificate checks; set allowInsecure: true to permit it' });
-    }
+    for (const p of ewsTransportProblems(s)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: p.path, message: p.message });
   })
   .transform((s): SourceConfig => {
     if (s.type === 'imap') return defaultPort(s);
@@ -620,6 +641,8 @@ export const stateSchema = z
     driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
     path: nonEmpty.optional(),
     url: secretRef.optional(),
+    caFile: nonEmpty.optional(),
+    allowInsecure: z.boolean().default(false),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -627,7 +650,9 @@ export const stateSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url'], message: 'required when driver is postgres' });
     }
   })
-  .transform((s): StateConfig => (s.driver === 'postgres' ? { driver: 'postgres', url: s.url! } : { driver: 'sqlite', path: s.path ?? DEFAULT_STATE_PATH }));
+  .transform((s): StateConfig => (s.driver === 'postgres'
+    ? { driver: 'postgres', url: s.url!, ...(s.caFile !== undefined ? { caFile: s.caFile } : {}), allowInsecure: s.allowInsecure }
+    : { driver: 'sqlite', path: s.path ?? DEFAULT_STATE_PATH }));
 
 const loggingSchema = z
   .object({
@@ -763,6 +788,9 @@ const migrationConfigObject = z
 
 /** The whole file. Parse the YAML's plain JS value (`doc.toJS()`) with it. */
 export const migrationConfigSchema: z.ZodType<MigrationConfig, z.ZodTypeDef, unknown> = migrationConfigObject;
+
+/** The schema of each top-level section (the document has no rule across sections): to parse the valid ones of an invalid document. */
+export const migrationConfigSections: Readonly<Record<string, z.ZodTypeAny>> = migrationConfigObject.shape;
 
 // ---------------------------------------------------------------------------------------------
 // Schema introspection (for "did you mean" on unknown keys)

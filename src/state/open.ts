@@ -1,15 +1,23 @@
 import type { StateConfig } from '../config/schema.js';
 import { resolveSecret, SecretError, type SecretContext } from '../config/secrets.js';
+import { securePgUrl } from './pg-tls.js';
 import { SqliteStateStore } from './sqlite.js';
 import type { StateStore } from './store.js';
 
-/** The resolved `state.url` of a postgres store (a secret: never log it). */
+/**
+ * The URL every connection to a postgres store uses (a secret: never log it): `state.url`
+ * resolved, with the TLS policy of pg-tls.ts applied (verify-full by default, `state.caFile` as
+ * sslrootcert, plaintext or unverified TLS only with `state.allowInsecure`). Throws SecretError
+ * or PgTlsError, both naming the field and never the URL.
+ */
 export function postgresUrl(cfg: Extract<StateConfig, { driver: 'postgres' }>, secrets: SecretContext): string {
+  let raw: string;
   try {
-    return resolveSecret(cfg.url, secrets);
+    raw = resolveSecret(cfg.url, secrets);
   } catch (err) {
     throw new SecretError(`state.url: ${(err as Error).message}`);
   }
+  return securePgUrl(raw, { ...(cfg.caFile !== undefined ? { caFile: cfg.caFile } : {}), allowInsecure: cfg.allowInsecure === true }).url;
 }
 
 /** Opens (and creates or upgrades) the configured store; `secrets` resolves `state.url` (postgres). */

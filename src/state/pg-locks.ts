@@ -18,6 +18,7 @@
  */
 import pg from 'pg';
 import type { SlotGate } from '../util/semaphore.js';
+import { describePostgresUrl, explainPgConnectError, withTlsDefault } from './pg-tls.js';
 
 const POLL_MIN_MS = 25;
 const POLL_MAX_MS = 500;
@@ -43,9 +44,14 @@ export class PgLockSession {
     client.on('end', () => onLost(new Error('the PostgreSQL lock session ended')));
   }
 
+  /** A lock session on its own connection (TLS with verification unless `url` says otherwise: pg-tls.ts). */
   static async open(url: string, applicationName = 'ums-migrate locks'): Promise<PgLockSession> {
-    const client = new pg.Client({ connectionString: url, application_name: applicationName, keepAlive: true });
-    await client.connect();
+    const client = new pg.Client({ connectionString: withTlsDefault(url), application_name: applicationName, keepAlive: true });
+    try {
+      await client.connect();
+    } catch (err) {
+      throw explainPgConnectError(err, describePostgresUrl(url));
+    }
     return new PgLockSession(client);
   }
 

@@ -57,7 +57,7 @@ describe('postgres state store: schema and connection', () => {
   });
 
   test('openStateStore resolves the URL from its secret reference and migrates; the URL is stored nowhere', async () => {
-    const store = await openStateStore({ driver: 'postgres', url: 'env:UMS_TEST_STATE_URL' }, { baseDir: '/nonexistent', env: { UMS_TEST_STATE_URL: url } });
+    const store = await openStateStore({ driver: 'postgres', url: 'env:UMS_TEST_STATE_URL', allowInsecure: false }, { baseDir: '/nonexistent', env: { UMS_TEST_STATE_URL: url } });
     try {
       expect(store).toBeInstanceOf(PostgresStateStore);
       const mb = await store.mailboxId({ source: 'a', target: 'b' });
@@ -75,7 +75,7 @@ describe('postgres state store: schema and connection', () => {
   });
 
   test('an unresolvable URL reference fails without opening anything', async () => {
-    await expect(openStateStore({ driver: 'postgres', url: 'env:UMS_TEST_NOT_SET' }, { baseDir: '/', env: {} }))
+    await expect(openStateStore({ driver: 'postgres', url: 'env:UMS_TEST_NOT_SET', allowInsecure: false }, { baseDir: '/', env: {} }))
       .rejects.toThrow(/UMS_TEST_NOT_SET/);
   });
 

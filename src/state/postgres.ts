@@ -6,6 +6,7 @@ import type {
 } from './store.js';
 import { applyCutoverPostgres, appendRoutingAuditPostgres, cutoversPostgres, routingAuditPostgres } from './routing-postgres.js';
 import { checkpointFrom, containerRowFrom, mailboxSummaryFrom, pendingRowFrom } from './rows.js';
+import { describePostgresUrl, explainPgConnectError, withTlsDefault } from './pg-tls.js';
 
 type Row = Record<string, unknown>;
 type Db = pg.Pool | pg.PoolClient;
@@ -41,16 +42,7 @@ export interface PostgresStateStoreOptions {
   max?: number;
 }
 
-/** `postgres://user@host:port/db`: the URL without its password or parameters, for messages. */
-export function describePostgresUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const user = u.username ? `${decodeURIComponent(u.username)}@` : '';
-    return `${u.protocol}//${user}${u.host}${u.pathname}`;
-  } catch {
-    return 'postgres (unparsable URL)';
-  }
-}
+export { describePostgresUrl } from './pg-tls.js';
 
 /**
  * The state store in PostgreSQL: same tables, invariants and returned shapes as the SQLite store
@@ -65,15 +57,19 @@ export function describePostgresUrl(url: string): string {
  * or serialisation failure reported by the server all the same re-runs the transaction.
  *
  * Times are set by the database server (`now()`, the transaction's start), so the clocks of the
- * workers do not matter. The connection URL (a secret) is only given to the pool.
+ * workers do not matter. The connection URL (a secret) is only given to the pool; without TLS
+ * parameters it connects with TLS and certificate verification (pg-tls.ts; `postgresUrl` applies
+ * the config's caFile and allowInsecure).
  */
 export class PostgresStateStore implements StateStore {
   private readonly pool: pg.Pool;
+  private readonly location: string;
   private closed = false;
 
   constructor(url: string, opts: PostgresStateStoreOptions = {}) {
+    this.location = describePostgresUrl(url);
     this.pool = new pg.Pool({
-      connectionString: url,
+      connectionString: withTlsDefault(url),
       max: opts.max ?? 10,
       application_name: 'ums-migrate',
       connectionTimeoutMillis: 30_000,
@@ -86,7 +82,9 @@ export class PostgresStateStore implements StateStore {
 
   /** The schema version of the database (0: empty). */
   async schemaVersion(db: Db = this.pool): Promise<number> {
-    const t = await db.query(`SELECT to_regclass('schema_version') IS NOT NULL AS present`);
+    const t = await db.query(`SELECT to_regclass('schema_version') IS NOT NULL AS present`).catch((err: unknown) => {
+      throw explainPgConnectError(err, this.location);
+    });
     if (!(t.rows[0] as Row).present) return 0;
     const r = await db.query('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version');
     return Number((r.rows[0] as Row).v);

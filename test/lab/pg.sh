@@ -4,15 +4,24 @@
 # `postgres` system user, with its own data dir in the lab dir, on 127.0.0.1:15432 only (no Unix
 # socket). Tests create one database each (test/lab/pg.ts createTestDatabase()).
 #
-# Usage: pg.sh up|down|url|status
-#   up      init the cluster if needed and start it unless it already answers; prints the admin URL.
+# TLS: ssl = on with a certificate (localhost, 127.0.0.1) of a CA of its own, <lab>/pg/tls/ca.pem
+# (generated once, like cyrus.sh and radicale.sh). pg_hba keeps `host` lines, so plaintext sessions
+# are still accepted (tests of allowInsecure need them); the printed URL asks for TLS with
+# verification: `?sslmode=verify-full&sslrootcert=<lab>/pg/tls/ca.pem`.
+#
+# Usage: pg.sh up|down|url|ca|status
+#   up      init the cluster if needed and start it unless it already answers; turns TLS on in a
+#           cluster made before it had TLS (a reload, no restart); prints the admin URL.
 #           Idempotent and safe for concurrent callers (flock on <lab>/pg/lock).
 #   down    stop it (fast shutdown); data is kept
-#   url     print the admin URL (superuser `postgres`, database `postgres`, password generated at init)
+#   url     print the admin URL (superuser `postgres`, database `postgres`, password generated at
+#           init, TLS verified against the lab CA)
+#   ca      print the path of the CA certificate (ca.pem) the server's certificate is signed with
 #   status  exit 0 when the server answers
 #
 # Lab dir: $UMS_LAB_DIR, default <repo>/.lab; everything is in <lab>/pg:
-#   data/ (PGDATA, owned by postgres), log/postgres.log, password (0600), lock.
+#   data/ (PGDATA, owned by postgres), log/postgres.log, password (0600), lock,
+#   tls/ (ca.pem, server.crt, server.key owned by postgres 0600).
 # Test settings: fsync=off, synchronous_commit=off, full_page_writes=off (a crash may lose data:
 # fine for tests, never copy this to a real server).
 set -euo pipefail
@@ -28,6 +37,7 @@ DIR="$LAB/pg"
 DATA="$DIR/data"
 LOGDIR="$DIR/log"
 PWFILE="$DIR/password"
+TLS="$DIR/tls"
 PG_USER=postgres
 
 log() { printf '[ums-lab pg] %s\n' "$*" >&2; }
@@ -55,7 +65,45 @@ password() {
 }
 
 admin_url() {
-  printf 'postgres://%s:%s@%s:%s/postgres\n' "$PG_USER" "$(password)" "$HOST" "$PORT"
+  printf 'postgres://%s:%s@%s:%s/postgres?sslmode=verify-full&sslrootcert=%s\n' "$PG_USER" "$(password)" "$HOST" "$PORT" "$TLS/ca.pem"
+}
+
+make_tls() {
+  [ -s "$TLS/ca.pem" ] && [ -s "$TLS/server.key" ] && [ -s "$TLS/server.crt" ] && return 0
+  log "generating the PostgreSQL lab CA and server certificate"
+  rm -rf "$TLS"
+  install -d -m 755 "$TLS"
+  (
+    cd "$TLS"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+      -keyout ca.key -out ca.crt -subj "/O=UMS lab/CN=UMS lab PostgreSQL CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -sha256 -keyout server.key -out server.csr -subj "/O=UMS lab/CN=localhost" 2>/dev/null
+    printf '%s\n' 'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature,keyEncipherment' \
+      'extendedKeyUsage=serverAuth' 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1' >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
+      -extfile server.ext -out server.crt 2>/dev/null
+    rm -f server.csr
+    chmod 644 server.crt
+    # PostgreSQL refuses a key file others can read; it must belong to the server's user.
+    if [ "$(id -u)" = 0 ]; then chown "$PG_USER:" server.key server.crt; fi
+    cp ca.crt ca.pem.tmp && chmod 644 ca.pem.tmp && mv -f ca.pem.tmp ca.pem
+  )
+}
+
+# The TLS settings, appended once to the postgresql.conf of a cluster (clusters made before the
+# lab had TLS too); returns 1 when they were there already. Appending as root keeps the owner.
+ensure_tls_conf() {
+  local conf="$1/postgresql.conf"
+  grep -q '^# ums-lab TLS' "$conf" && return 1
+  cat >>"$conf" <<EOF
+
+# ums-lab TLS (test/lab/pg.sh)
+ssl = on
+ssl_cert_file = '$TLS/server.crt'
+ssl_key_file = '$TLS/server.key'
+EOF
 }
 
 init_cluster() {
@@ -90,13 +138,24 @@ synchronous_commit = off
 full_page_writes = off
 logging_collector = off
 EOF
+  ensure_tls_conf "$DATA.new" || true
   mv "$DATA.new" "$DATA"
 }
 
 cmd_up() {
   with_lock
-  if answers; then admin_url; return 0; fi
+  make_tls
+  if answers; then
+    # Started before the lab had TLS: turn it on with a reload (no restart: other tests use it).
+    if [ -s "$DATA/PG_VERSION" ] && ensure_tls_conf "$DATA"; then
+      as_pg "$PG_BIN/pg_ctl" reload -D "$DATA" >/dev/null 2>&1 9>&- || die "pg_ctl reload failed (see $LOGDIR/postgres.log)"
+      log "TLS turned on (reload)"
+    fi
+    admin_url
+    return 0
+  fi
   [ -s "$DATA/PG_VERSION" ] || init_cluster
+  ensure_tls_conf "$DATA" || true
   mkdir -p "$LOGDIR"
   if [ "$(id -u)" = 0 ]; then chown "$PG_USER:" "$LOGDIR"; fi
   # A postmaster.pid left by a killed server is handled by pg_ctl/postgres (they check the pid);
@@ -129,6 +188,7 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   url) admin_url ;;
+  ca) printf '%s\n' "$TLS/ca.pem" ;;
   status) answers ;;
-  *) die "usage: pg.sh up|down|url|status" ;;
+  *) die "usage: pg.sh up|down|url|ca|status" ;;
 esac

@@ -1,7 +1,9 @@
 /**
  * PostgreSQL for tests (the PostgreSQL state store): thin TypeScript front of `test/lab/pg.sh`,
- * which runs Debian's PostgreSQL 15 on 127.0.0.1:15432 with its data in `<lab>/pg`. Every test
- * file gets databases of its own (`createTestDatabase`), so tests never see each other's rows.
+ * which runs Debian's PostgreSQL 15 on 127.0.0.1:15432 with its data in `<lab>/pg`, TLS on (a lab
+ * CA of its own, `pgCaFile()`). Every test file gets databases of its own (`createTestDatabase`),
+ * so tests never see each other's rows. The URLs returned ask for TLS verified against the lab CA
+ * (`?sslmode=verify-full&sslrootcert=…`); `withoutTlsParams` strips that for tests of the defaults.
  * Safe to call from several jest workers at once.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,20 @@ export function startPg(): Promise<string> {
     throw err;
   });
   return adminUrl;
+}
+
+/** The CA certificate (PEM file) the lab server's certificate is signed with. */
+export async function pgCaFile(): Promise<string> {
+  const ca = new URL(await startPg()).searchParams.get('sslrootcert');
+  if (!ca) throw new Error(`${path.basename(PG_SCRIPT)} printed a URL without sslrootcert`);
+  return ca;
+}
+
+/** `url` without its query (sslmode, sslrootcert): what a user who leaves TLS to the defaults writes. */
+export function withoutTlsParams(url: string): string {
+  const u = new URL(url);
+  u.search = '';
+  return u.toString();
 }
 
 /** Stops the server (data is kept). */
