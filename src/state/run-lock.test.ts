@@ -189,6 +189,17 @@ describe('run lock', () => {
     }
   });
 
+  test('a kernel lock file that is not a database is an error naming it and how to clear it', () => {
+    const file = join(dir, 'state.sqlite.lock');
+    writeFileSync(kernelLockFile(file), 'x'.repeat(200));
+    expect(() => acquireRunLock(file, 'run')).toThrow(
+      `cannot take the run lock on ${kernelLockFile(file)} (file is not a database): it should be an empty file or an empty SQLite database; `
+      + `if no ums-migrate runs on this host, delete ${kernelLockFile(file)} and start again`,
+    );
+    rmSync(kernelLockFile(file));
+    acquireRunLock(file, 'run')();
+  });
+
   test('a holder killed with SIGKILL leaves the lock to the next run', async () => {
     const file = join(dir, 'state.sqlite.lock');
     const shared = join(dir, 'holders');

@@ -59,6 +59,9 @@ function readHolder(file: string): LockHolder | undefined {
   }
 }
 
+/** Held kernel locks: referenced here so that no connection is ever closed by garbage collection while its lock is meant to be held. */
+const held = new Set<Database.Database>();
+
 /**
  * The kernel lock: an exclusive fcntl(2) lock on `<file>.fcntl`, taken through SQLite (Node has
  * no flock/fcntl of its own; SQLite's unix VFS takes POSIX advisory locks) by an open
@@ -73,15 +76,18 @@ function takeKernelLock(lockFile: string): Database.Database | undefined {
   try {
     db.pragma('journal_mode = MEMORY'); // no -journal file beside it
     db.exec('BEGIN EXCLUSIVE');
-    return db;
   } catch (err) {
     db.close();
     if ((err as { code?: string }).code === 'SQLITE_BUSY') return undefined;
-    throw err;
+    throw new Error(`cannot take the run lock on ${lockFile} (${(err as Error).message}): it should be an empty file or an empty SQLite database; `
+      + `if no ums-migrate runs on this host, delete ${lockFile} and start again`, { cause: err });
   }
+  held.add(db);
+  return db;
 }
 
 function releaseKernelLock(db: Database.Database): void {
+  held.delete(db);
   try {
     db.exec('ROLLBACK');
   } finally {
