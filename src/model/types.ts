@@ -87,6 +87,8 @@ export interface ContainerStats {
   token: string;
   /** The source's change sequence (IMAP HIGHESTMODSEQ) when it has one: the flag-delta cursor. */
   changeSeq?: string;
+  /** Entries counted in `count` that the source lists with `skip` (it will not migrate them), with the reason: for `plan`. */
+  notMigrated?: { id: string; reason: string }[];
 }
 
 export interface FlagChanges {
