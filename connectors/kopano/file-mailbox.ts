@@ -134,8 +134,10 @@ export abstract class FileMailbox implements SourceMailbox {
     const fc = this.container(c);
     const ids = this.items(c).map((i) => i.id);
     const token = createHash('sha256').update(`${fc.token}\u0000${ids.length}`).digest('hex').slice(0, 32);
-    if (!opts?.withBytes) return { count: ids.length, epoch: fc.epoch, token };
-    return { count: ids.length, bytes: await this.totalBytes(c, this.convertible(c).map((i) => i.id)), epoch: fc.epoch, token };
+    const skipped = this.items(c).flatMap((i) => (i.skip === undefined ? [] : [{ id: i.id, reason: i.skip }]));
+    const notMigrated = skipped.length > 0 ? { notMigrated: skipped } : {};
+    if (!opts?.withBytes) return { count: ids.length, epoch: fc.epoch, token, ...notMigrated };
+    return { count: ids.length, bytes: await this.totalBytes(c, this.convertible(c).map((i) => i.id)), epoch: fc.epoch, token, ...notMigrated };
   }
 
   /**

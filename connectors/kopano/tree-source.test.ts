@@ -61,7 +61,9 @@ describe('kopano-tree source (EML/ICS/VCF export tree)', () => {
     ]);
     const inbox = cs.find((c) => c.id === 'Inbox')!;
     expect((await mb.allIds(inbox)).ids.sort()).toEqual(['AA01', 'AA02', 'README.txt']);
-    expect((await mb.stats(inbox, { withBytes: true })).bytes).toBe(eml(1).length + eml(2).length);
+    expect(await mb.stats(inbox, { withBytes: true })).toMatchObject({
+      count: 3, bytes: eml(1).length + eml(2).length, notMigrated: [{ id: 'README.txt', reason: 'Inbox/README.txt: not an .eml, .ics or .vcf file: not an item of the export, not migrated' }],
+    });
     const page = await mb.changes(inbox, null, 10);
     expect(page.items.map((i) => [i.id, i.messageId, i.internalDate?.toISOString(), i.skip])).toEqual([
       ['AA01', '<t1@example.org>', '2020-01-14T08:14:55.000Z', undefined], ['AA02', '<t2@example.org>', '2020-01-14T08:14:55.000Z', undefined],

@@ -152,7 +152,8 @@ class MsgMailbox implements SourceMailbox {
       newest = Math.max(newest, f.mtime.getTime());
     }
     const token = `${d.names.length}:${bytes}:${Math.floor(newest)}${d.ignored.size ? `:${d.ignored.size}` : ''}`;
-    return { count: d.names.length, bytes: opts.withBytes ? bytes : undefined, epoch: EPOCH, token, changeSeq: token };
+    const notMigrated = [...d.ignored].map(([id, reason]) => ({ id, reason }));
+    return { count: d.names.length, bytes: opts.withBytes ? bytes : undefined, epoch: EPOCH, token, changeSeq: token, ...(notMigrated.length ? { notMigrated } : {}) };
   }
 
   /** Metadata of one entry (reads and parses a .msg file). */

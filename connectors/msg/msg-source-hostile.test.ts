@@ -70,6 +70,9 @@ describe('.msg source on a hostile tree', () => {
       'Only|desktop.ini|skipped|Only/desktop.ini: not a .msg file: not migrated',
       'Sub|loop|skipped|Sub/loop: the same directory as . (a directory loop, or a second link or bind mount to it): not read twice',
     ]);
+    const mb = await new MsgSource({ directory: dir, folders: '{login}' }, log).openMailbox({ login: 'alice' });
+    const only = (await mb.containers()).find((c) => c.id === 'Only')!;
+    expect(await mb.stats(only)).toMatchObject({ count: 1, notMigrated: [{ id: 'desktop.ini', reason: 'Only/desktop.ini: not a .msg file: not migrated' }] });
     const [m] = await store.mailboxes();
     expect([r.copied, r.failed, r.skipped]).toEqual([3, 0, 8]);
     expect(m).toMatchObject({ totalItems: 11, doneItems: 3, failedItems: 0, skippedItems: 8 });

@@ -12,7 +12,7 @@ import { formatBytes, table } from '../util/format.js';
 import { forTerminal } from '../util/terminal-text.js';
 import { commandContext, type CommandOptions } from './context.js';
 
-interface PlannedFolder { source: string; target: string; included: boolean; reason?: string; messages?: number; bytes?: number; exists?: boolean; notes: string[] }
+interface PlannedFolder { source: string; target: string; included: boolean; reason?: string; messages?: number; bytes?: number; exists?: boolean; notes: string[]; notMigrated?: { id: string; reason: string }[] }
 interface PlannedMailbox { source: string; target: string; ok: boolean; error?: string; sourceAccess?: AccessCheck; targetAccess?: AccessCheck; folders: PlannedFolder[]; warnings: string[] }
 
 export async function planCommand(opts: CommandOptions & { json?: boolean }): Promise<number> {
@@ -43,6 +43,13 @@ export async function planCommand(opts: CommandOptions & { json?: boolean }): Pr
               const st = await pair.source.stats(c, { withBytes: true });
               pf.messages = st.count;
               pf.bytes = st.bytes;
+              const skip = st.notMigrated ?? [];
+              if (skip.length > 0) {
+                // entries the source saw but does not migrate (a file tree's winmail.dat, a refused link): recorded as skipped by the run
+                pf.messages = st.count - skip.length;
+                pf.notMigrated = skip;
+                pf.notes.push(`${skip.length} not migrated (recorded as skipped): ${skip.slice(0, 3).map((e) => e.reason).join('; ')}${skip.length > 3 ? `; and ${skip.length - 3} more (plan --json lists them)` : ''}`);
+              }
             } catch (err) {
               pf.notes.push(`cannot read: ${reasonOf(err)}`);
             }
