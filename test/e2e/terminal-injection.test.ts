@@ -1,8 +1,8 @@
 /**
  * Issue 13 item 9: folder names and server reasons carrying terminal controls (OSC title change
  * ESC ] 0 ; … BEL, screen clear ESC [ 2 J, C1 CSI 0x9B, the bidi override U+202E) are shown
- * escaped by `plan`, `run` and `status --problems --folders`: no raw control character reaches
- * the terminal. `--json` keeps them exact.
+ * escaped by `plan`, `run`, `status --problems --folders` and `reconcile`: no raw control
+ * character reaches the terminal. `--json` keeps them exact.
  *
  * The source is a fake IMAP server written for this (test/support/fake-imap.ts) whose folder name
  * and refusals carry the controls; the target is the lab's Courier-IMAP.
@@ -47,7 +47,7 @@ function rawControls(name: string, r: CliResult): string[] {
     .map(([stream, text]) => `${name} ${stream}: ${JSON.stringify(text)}`);
 }
 
-test('plan, run and status --problems --folders show hostile folder names and server reasons escaped; --json keeps them exact', async () => {
+test('plan, run, status --problems --folders and reconcile show hostile folder names and server reasons escaped; --json keeps them exact', async () => {
   const target = uniqueLogin('term');
   await addTargetUser(target, 'tgt-pw-term');
   const dir = mkdtempSync(join(tmpdir(), 'ums-term-'));
@@ -69,8 +69,9 @@ test('plan, run and status --problems --folders show hostile folder names and se
   const run = await runCli(['run', '-c', file]);
   const status = await runCli(['status', '-c', file, '--problems', '--folders']);
   const statusJson = await runCli(['status', '-c', file, '--problems', '--folders', '--json']);
+  const reconcile = await runCli(['reconcile', '-c', file]);
 
-  expect([...rawControls('plan', plan), ...rawControls('run', run), ...rawControls('status', status)]).toEqual([]);
+  expect([...rawControls('plan', plan), ...rawControls('run', run), ...rawControls('status', status), ...rawControls('reconcile', reconcile)]).toEqual([]);
   // Shown, escaped: the folder in every output, the refusals where each command reports them.
   const shown = 'Evil\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202eFolder';
   expect(plan.code).toBe(0);
@@ -81,6 +82,7 @@ test('plan, run and status --problems --folders show hostile folder names and se
   expect(status.stdout).toContain(shown);
   expect(status.stdout).toContain('folder locked\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202eby admin');
   expect(status.stdout).toContain('message unreadable\\x1b[1A\\x1b[2K \\x1b]0;pwned');
+  expect(reconcile.stdout).toContain('folder locked\\x1b]0;pwned');
   // JSON stays exact.
   const json = JSON.parse(statusJson.stdout) as { containers: { path: string; lastError: string | null }[]; problems: { reason: string }[] };
   const evil = json.containers.find((c) => c.path === FOLDER);
