@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { EXIT } from '../cli/exit-codes.js';
+import { printErr, printOut } from '../cli/output.js';
 import { loadConfig } from '../config/load.js';
 import { postgresUrl } from '../state/open.js';
 import { SQLITE_MIGRATIONS } from '../state/sqlite-schema.js';
@@ -63,7 +64,7 @@ export async function dbMigrateCommand(opts: DbMigrateOptions): Promise<number> 
       await store.migrate();
       outcome = { driver: 'postgres', location, from, version: await store.schemaVersion(), latest: POSTGRES_MIGRATIONS.length };
     } catch (err) {
-      process.stderr.write(`ums-migrate db migrate: ${location}: ${(err as Error).message}\n`);
+      printErr(`ums-migrate db migrate: ${location}: ${(err as Error).message}\n`);
       return EXIT.ERROR;
     } finally {
       await store.close();
@@ -76,7 +77,7 @@ export async function dbMigrateCommand(opts: DbMigrateOptions): Promise<number> 
     const what = newer ? `newer than this ums-migrate knows (${outcome.latest}): upgrade ums-migrate`
       : outcome.from === 0 ? 'created'
         : outcome.from < outcome.version ? `upgraded from ${outcome.from}` : 'up to date';
-    process.stdout.write(`state store: ${outcome.driver} ${outcome.location}\nschema version ${outcome.version} (${what})\n`);
+    printOut(`state store: ${outcome.driver} ${outcome.location}\nschema version ${outcome.version} (${what})\n`);
   }
   return newer ? EXIT.ERROR : EXIT.OK;
 }
