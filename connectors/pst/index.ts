@@ -5,15 +5,23 @@
  * - container: one folder of one file, id "<file>:<folder node id>", path = the folder path
  *   below the IPM subtree (items in the subtree's root itself: a folder named after the store).
  *   Folders of several files with the same path go into the same UMS folder.
+ * - label (what `plan` shows): the folder path inside the file ("Deleted Items/SubInbox"), with
+ *   the file's name in front when the mailbox has several files ("archive.pst: Inbox").
  * - item id: the message's node id (NID), stable inside the file, so a re-run or resume never
- *   duplicates; cursor: the next row of the folder's contents table.
+ *   duplicates; cursor: the next position in the folder's entries (pst-reader.ts contentIds: the
+ *   contents table's rows, then items only the node index lists, then the inventory check).
+ * - Inventory (folder-inventory.ts): a contents-table row without an item id, and items a folder
+ *   claims but neither its table nor the node index holds, are items with ids "row:N" and
+ *   "inventory" that fail with the reason (status --problems, the report); items found only in
+ *   the node index are copied with a warning saying so. Nothing is left out without a word.
  * - epoch: the file's identity (mailbox-files.ts); a PST does not change while it is migrated,
  *   so the change sequence is the epoch too and an unchanged file costs one hash per folder.
  * - Calendar, contact and task folders: with `groupware` on, containers of kind event/contact/task
  *   whose items are iCalendar / vCard bytes (pst-groupware.ts), same item ids; off (the default),
  *   listed with `skip` and how to turn it on. Other non-mail folders (notes, journal, search
- *   folders) holding items are listed with `skip` and their reason (container-class.ts); empty
- *   ones are left out.
+ *   folders) are listed with `skip` and their reason (container-class.ts), empty ones too: the
+ *   plan shows every folder the file holds. A folder that cannot be read is a container failing
+ *   with the error.
  * - A file that cannot be opened (not a PST, truncated, corrupt index) becomes one container
  *   named after the file whose probe fails with the error naming the file and offset; the
  *   mailbox's other files go on. An unreadable item fails alone, naming file, folder and node.
@@ -34,6 +42,8 @@ import { classifyFolder } from './container-class.js';
 import { fileIdentity, fileLabel, mailboxEntries } from './mailbox-files.js';
 import { pstGroupwareContent } from './pst-groupware.js';
 import { messageState, toMailMessage } from './pst-message.js';
+import { offsetIn } from './extractor-output.js';
+import type { ContentEntry } from './folder-inventory.js';
 import { openPst, PstFileError, PstItemError, type PstMessageEntry, type PstReader } from './pst-reader.js';
 
 export interface PstSourceOptions {
@@ -69,7 +79,7 @@ interface PstFile {
   error?: Error;
 }
 
-interface FolderRef { file: PstFile; nodeId: number; path: string[] }
+interface FolderRef { file: PstFile; nodeId: number; path: string[]; error?: Error }
 
 /** The id of the container standing for a file that cannot be read. */
 const BROKEN = 'unreadable';
@@ -136,26 +146,40 @@ class PstMailbox implements SourceMailbox {
       // stands for the file in the report; its probe fails with the file's error
       const id = `${f.label}:${BROKEN}`;
       this.folders.set(id, { file: f, nodeId: 0, path: [f.label] });
-      out.push({ id, path: [f.label], delimiter: '/', kind: 'mail' });
+      out.push({ id, path: [f.label], label: f.label, delimiter: '/', kind: 'mail' });
     }
     return out;
+  }
+
+  /** How the plan names a folder: its path in the file, after the file's name when the mailbox has several. */
+  private label(f: PstFile, path: string[]): string {
+    const inFile = path.join('/');
+    return this.files.length > 1 ? `${f.label}: ${inFile}` : inFile;
   }
 
   private async fileContainers(f: PstFile, reader: PstReader): Promise<Container[]> {
     const out: Container[] = [];
     const special = reader.specialFolders();
-    for await (const entry of reader.folders()) {
+    // a folder that cannot be read: a container failing with the error (its probe throws it)
+    const onError = (err: PstFileError, at: { path: string[]; nodeId: number }): void => {
+      const id = `${f.label}:${at.nodeId}`;
+      this.log.error({ file: f.label, folder: at.path.join('/'), err: err.message }, 'PST folder cannot be read');
+      this.folders.set(id, { file: f, nodeId: at.nodeId, path: at.path, error: err });
+      out.push({ id, path: at.path, label: this.label(f, at.path), delimiter: '/', kind: 'mail' });
+    };
+    for await (const entry of reader.folders({ onError })) {
       const isRoot = entry.path.length === 0;
-      if (isRoot && entry.count === 0) continue;
+      if (isRoot && entry.count === 0) continue; // the top of the tree, not a folder anyone sees
       const path = isRoot ? [reader.storeName || basename(f.path, extname(f.path))] : entry.path;
       const verdict = entry.isSearchFolder
         ? { kind: 'mail' as const, migrate: false, reason: 'search folder: its items live in other folders' }
         : classifyFolder(entry.containerClass, { groupware: this.opts.groupware });
-      if (!verdict.migrate && entry.count === 0) continue; // nothing in it to lose
       const id = `${f.label}:${entry.nodeId}`;
+      if (entry.onlyInIndex) this.log.warn({ file: f.label, folder: path.join('/') }, 'PST folder missing from its parent\'s hierarchy table: found in the node index');
       this.folders.set(id, { file: f, nodeId: entry.nodeId, path });
       out.push({
-        id, path, delimiter: '/', kind: verdict.kind, specialUse: special.get(entry.nodeId),
+        id, path, label: `${this.label(f, path)}${entry.onlyInIndex ? ' (not in its parent\'s folder list; found in the file\'s node index)' : ''}`,
+        delimiter: '/', kind: verdict.kind, specialUse: special.get(entry.nodeId),
         ...(verdict.migrate ? {} : { skip: `${verdict.reason} (${entry.count} item${entry.count === 1 ? '' : 's'} in ${f.label})` }),
       });
     }
@@ -167,16 +191,30 @@ class PstMailbox implements SourceMailbox {
     const ref = this.folders.get(c.id);
     if (!ref) throw new FatalError(`${c.id}: no such PST folder (list the containers first)`, 'PST_NO_FOLDER');
     if (ref.nodeId === 0 || !ref.file.reader) throw ref.file.error ?? new FatalError(`${ref.file.path}: cannot be read`, 'PST_FILE');
+    if (ref.error) throw ref.error;
     return { ...ref, reader: ref.file.reader };
+  }
+
+  /** The folder's entry for an item id (its warning or error), when it is not a plain row of the contents table. */
+  private special(reader: PstReader, nodeId: number, id: string): ContentEntry | undefined {
+    const inv = reader.inventory(nodeId);
+    const row = /^row:(\d+)$/.exec(id);
+    let at: number | undefined;
+    if (row) at = Number(row[1]);
+    else if (id === 'inventory') at = (inv.rows ?? 0) + inv.extras.length;
+    else if (inv.extras.includes(Number(id))) at = (inv.rows ?? 0) + inv.extras.indexOf(Number(id));
+    if (at === undefined) return undefined;
+    const e = reader.contentIds(nodeId, at).next();
+    return !e.done && e.value.id === id ? e.value : undefined;
   }
 
   async stats(c: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
     const { file, nodeId, reader } = this.folder(c);
     let count = 0;
     let bytes = 0;
-    for (const row of reader.contentIds(nodeId)) {
+    for (const e of reader.contentIds(nodeId, 0, opts.withBytes)) {
       count++;
-      bytes += row.size ?? 0;
+      bytes += e.size ?? 0;
     }
     return { count, bytes: opts.withBytes ? bytes : undefined, epoch: file.epoch, token: `${file.epoch}:${count}`, changeSeq: file.epoch };
   }
@@ -189,18 +227,23 @@ class PstMailbox implements SourceMailbox {
     const page = new Map<string, PstMessageEntry>();
     let next = start;
     let done = true;
-    for (const row of reader.contentIds(nodeId, start)) {
+    for (const e of reader.contentIds(nodeId, start)) {
       if (items.length >= limit) { done = false; break; }
-      next = row.row + 1;
-      const id = String(row.nodeId);
+      next = e.position + 1;
+      if (e.nodeId === undefined) {
+        // a difference in the folder's inventory: listed, so the engine records it as failed with the reason when it reads it
+        items.push({ id: e.id, size: 0, flags: [] });
+        this.log.warn({ file: file.label, folder: path.join('/'), item: e.id, err: e.error }, 'PST folder inventory differs');
+        continue;
+      }
       try {
-        const entry = reader.message(row.nodeId, path);
-        page.set(id, entry);
+        const entry = reader.message(e.nodeId, path, nodeId);
+        page.set(e.id, entry);
         items.push(this.meta(entry, c.kind));
       } catch (err) {
         // listed anyway, so the engine records it as failed when it reads it
-        items.push({ id, size: row.size ?? 0, flags: [] });
-        this.log.warn({ file: file.label, folder: path.join('/'), item: id, err: reasonOf(err) }, 'PST item cannot be read');
+        items.push({ id: e.id, size: e.size ?? 0, flags: [] });
+        this.log.warn({ file: file.label, folder: path.join('/'), item: e.id, err: reasonOf(err) }, 'PST item cannot be read');
       }
     }
     this.listed.set(c.id, page);
@@ -229,17 +272,18 @@ class PstMailbox implements SourceMailbox {
 
   async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {
     const { file, nodeId, reader } = this.folder(c);
-    return { epoch: file.epoch, ids: [...reader.contentIds(nodeId)].map((r) => String(r.nodeId)) };
+    return { epoch: file.epoch, ids: [...reader.contentIds(nodeId)].map((e) => e.id) };
   }
 
   async lookup(c: Container, ids: string[], opts: { subjects?: boolean } = {}): Promise<{ epoch: string; items: ItemMeta[] }> {
-    const { file, path, reader } = this.folder(c);
+    const { file, nodeId, path, reader } = this.folder(c);
     const here = new Set((await this.allIds(c)).ids);
     const items: ItemMeta[] = [];
     for (const id of ids) {
       if (!here.has(id)) continue;
+      if (!/^\d+$/.test(id)) { items.push({ id, size: 0, flags: [] }); continue; } // an inventory difference (see changes)
       try {
-        items.push(this.meta(reader.message(Number(id), path), c.kind, opts.subjects));
+        items.push(this.meta(reader.message(Number(id), path, nodeId), c.kind, opts.subjects));
       } catch (err) {
         items.push({ id, size: 0, flags: [] });
         this.log.warn({ file: file.label, item: id, err: reasonOf(err) }, 'PST item cannot be read');
@@ -249,11 +293,13 @@ class PstMailbox implements SourceMailbox {
   }
 
   async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
-    const { file, path, reader } = this.folder(c);
+    const { file, nodeId, path, reader } = this.folder(c);
     const page = this.listed.get(c.id);
     for (const meta of items) {
       try {
-        const entry = page?.get(meta.id) ?? reader.message(Number(meta.id), path);
+        const special = this.special(reader, nodeId, meta.id);
+        if (special?.error) throw new PstItemError(file.path, nodeId, path, special.error);
+        const entry = page?.get(meta.id) ?? reader.message(Number(meta.id), path, nodeId);
         page?.delete(meta.id);
         let content: Buffer;
         let warnings: string[] | undefined;
@@ -261,8 +307,11 @@ class PstMailbox implements SourceMailbox {
           if (c.kind === 'mail') content = await buildMime(toMailMessage(entry.raw));
           else ({ content, warnings } = pstGroupwareContent(c.kind, entry.raw, entry.messageClass || '(no class)', uidFromItemId(`pst:${file.label}:${entry.nodeId}`)));
         } catch (err) {
-          throw new PstItemError(file.path, entry.nodeId, path, c.kind === 'mail' ? `${entry.messageClass} ${reasonOf(err)}` : reasonOf(err), undefined, { cause: err });
+          // a damaged block met while reading the bodies or attachments: named with its offset
+          const why = /damaged (data block|index page) /.test(reasonOf(err)) ? `${reasonOf(err).replace(/^.*?Error: (?=damaged)/, '')}` : reasonOf(err);
+          throw new PstItemError(file.path, entry.nodeId, path, c.kind === 'mail' ? `${entry.messageClass} ${why}` : why, offsetIn(err), { cause: err });
         }
+        if (special?.warning) warnings = [...(warnings ?? []), special.warning];
         yield { meta: { ...meta, size: content.length }, content, ...(warnings ? { warnings } : {}) };
       } catch (err) {
         yield { meta, error: err instanceof Error ? err : new Error(String(err)) };

@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { FatalError, ItemError } from '../../src/util/errors.js';
+import { pstCrc } from './block-check.js';
 
 export type PstFormat = 'ansi' | 'unicode' | 'unicode-4k';
 
@@ -59,6 +60,17 @@ export function readHeader(file: string): Header {
     const bbtRoot = format === 'ansi' ? buf.readUInt32LE(196) : Number(buf.readBigUInt64LE(240));
     for (const [what, at] of [['node', nbtRoot], ['block', bbtRoot]] as const) {
       if (at < minHeader || at + 512 > size) throw new PstFileError(file, `corrupt header: the ${what} B-tree root at offset ${at} is outside the file (${size} bytes)`, at);
+    }
+    // dwCRCPartial covers 471 bytes from wMagicClient (bCryptMethod included in ANSI files), dwCRCFull
+    // (Unicode) 516 bytes (bCryptMethod included): a damaged header must not decide how data is decoded
+    const crcs: [string, number, number][] = [['dwCRCPartial', 4, 471], ...(format === 'ansi' ? [] : [['dwCRCFull', 524, 516] as [string, number, number]])];
+    for (const [name, at, length] of crcs) {
+      const stored = buf.readUInt32LE(at);
+      const computed = pstCrc(buf.subarray(8, 8 + length));
+      if (stored !== 0 && stored !== computed) {
+        throw new PstFileError(file, `corrupt header: its ${name} is 0x${stored.toString(16)}, the header's bytes give 0x${computed.toString(16)}; `
+          + 'repair a copy of the file with Outlook\'s scanpst.exe and migrate that copy', at);
+      }
     }
     return { format, fileEof, crypt, nbtRoot, bbtRoot };
   } finally {

@@ -15,13 +15,24 @@
  * (its whole node B-tree as a map) grows with the file.
  *
  * The patch also gives each PSTFile its own named-property map (pst-extractor 1.12.0 kept one
- * static map, so PidLid* values of one file were looked up with another file's ids), turns
- * reads past the end of the file into errors with the offset, and ends the endless loop a
- * corrupt block could cause.
+ * static map, so PidLid* values of one file were looked up with another file's ids) and reads
+ * its last entry (1.12.0 dropped it), turns reads past the end of the file into errors with the
+ * offset, ends the endless loop a corrupt block could cause, and runs the integrity checks of
+ * block-check.ts on every block and B-tree page it reads: a damaged one is an error of the item
+ * (or folder) read, naming the offset, never data.
+ *
+ * Folders: a folder's subfolders are the rows of its hierarchy table (folder-children.ts),
+ * cross-checked with the file's node index; its items are counted three ways
+ * (folder-inventory.ts) and any difference becomes an entry that fails, so it is reported.
  */
 import Long from 'long';
 import { PSTFile, PSTFolder, type PSTMessage } from 'pst-extractor';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
+import { PstChecks } from './block-check.js';
+import { childFolders, hierarchyRows } from './folder-children.js';
+import { contentEntries, firstItem, takeInventory, type ContentEntry, type FolderInventory } from './folder-inventory.js';
+import { messageOf, offsetIn, quietly } from './extractor-output.js';
+import { scanNodeIndex, type NodeIndex } from './node-index.js';
 import { PstFileError, PstItemError, readHeader, type Header, type PstFormat } from './pst-header.js';
 import { addPageCache } from './page-cache.js';
 import { ipmSubtreeNodeId, NID_ROOT_FOLDER, specialFolderIds, type WellKnownUse } from './pst-store.js';
@@ -30,6 +41,7 @@ import {
 } from './strings.js';
 
 export { PstFileError, PstItemError, type PstFormat };
+export { quietly };
 
 export interface PstFolderEntry {
   /** Folder names from the walk's root (the IPM subtree by default), which itself is `[]`. */
@@ -45,6 +57,16 @@ export interface PstFolderEntry {
   isSearchFolder: boolean;
   /** The pst-extractor object, for other folder properties. */
   raw: PSTFolder;
+  /** Not listed in its parent's hierarchy table: found in the file's node index. */
+  onlyInIndex?: boolean;
+}
+
+export interface FoldersOptions {
+  /**
+   * Called for a folder (or a folder's list of subfolders) that cannot be read, with the path it
+   * would have; return to go on with the others, throw to stop. Default: throw.
+   */
+  onError?: (err: PstFileError, where: { path: string[]; nodeId: number }) => void;
 }
 
 export interface PstMessageEntry {
@@ -87,75 +109,9 @@ export interface MessagesOptions {
 
 // --- pst-extractor internals used here (not in its typings) -----------------------------------
 
-interface TableRow { get(id: number): { entryValueReference: number; itemIndex: number } | undefined }
-const PR_MESSAGE_SIZE = 0x0e08;
-interface FolderInternals {
-  initEmailsTable(): void;
-  emailsTable: { rowCount: number; getItems(start: number, count: number): TableRow[] } | null;
-  fallbackEmailsTable: { descriptorIdentifier: number }[] | null;
-  pstTableItems: PropertyMap | null;
-}
 interface ObjectInternals { pstTableItems: PropertyMap | null }
 
-const PR_LTP_ROW_ID = 0x67f2;
 const NID_TYPE_SEARCH_FOLDER = 0x03;
-
-/** Pulls "at offset N" out of a (patched) pst-extractor short-read message. */
-function offsetIn(err: unknown): number | undefined {
-  const m = /at offset (\d+)/.exec(messageOf(err));
-  return m ? Number(m[1]) : undefined;
-}
-
-/** The first line of an error's message (errors from Node itself may come from another realm under jest). */
-function messageOf(err: unknown): string {
-  const text = typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string'
-    ? (err as { message: string }).message : String(err);
-  return text.split('\n')[0]!.trim()
-    .replace(/short read in .*?: wanted/, 'short read: wanted')
-    .replace(/, open '[^']*'$/, '');
-}
-
-/**
- * NIDs of a folder's items, row by row from its contents table (lazily), as pst-extractor's
- * getNextChild, from row `start` on; each with its row (the position a resume starts from).
- */
-function* contentNodeIds(folder: FolderInternals, start = 0): Generator<{ row: number; nodeId: number; size?: number }> {
-  folder.initEmailsTable();
-  const table = folder.emailsTable;
-  if (table) {
-    for (let i = start; i < table.rowCount; i++) {
-      const row = table.getItems(i, 1)[0];
-      const id = row?.get(PR_LTP_ROW_ID);
-      // PR_MESSAGE_SIZE is a standard contents-table column (PT_LONG, stored in the row)
-      const size = row?.get(PR_MESSAGE_SIZE)?.entryValueReference;
-      if (id && id.itemIndex !== -1) yield { row: i, nodeId: id.entryValueReference, size: size === undefined ? undefined : size >>> 0 };
-    }
-  } else {
-    // pst-extractor's fall-back when the contents table is unreadable: children in the node B-tree
-    const nodes = folder.fallbackEmailsTable ?? [];
-    for (let i = start; i < nodes.length; i++) yield { row: i, nodeId: nodes[i]!.descriptorIdentifier };
-  }
-}
-
-/** pst-extractor output that is no problem ("unknown message type": IPM.Post… are plain messages) or reported by the caller. */
-const QUIET = ['PSTUtil::createAppropriatePSTMessageObject unknown message type', 'PSTMessage::processRecipients'];
-
-/** Runs a pst-extractor call with the QUIET lines dropped; any other output passes through. */
-export function quietly<T>(fn: () => T): T {
-  const { log, error } = console;
-  const filter = (write: (...args: unknown[]) => void) => (...args: unknown[]): void => {
-    if (typeof args[0] === 'string' && QUIET.some((p) => (args[0] as string).startsWith(p))) return;
-    write(...args);
-  };
-  console.log = filter(log);
-  console.error = filter(error);
-  try {
-    return fn();
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
 
 /** Loads an item by its node id. */
 function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
@@ -179,60 +135,115 @@ export class PstReader {
     this.storeName = this.guard(() => pst.getMessageStore().displayName, 'reading the message store');
   }
 
-  /** Depth-first walk of the folder tree, parents before children. */
-  async *folders(): AsyncGenerator<PstFolderEntry> {
-    const root = this.loadFolder(this.rootNodeId, []);
-    yield* this.walk(root, []);
+  /** The file's node index, scanned once (node-index.ts); undefined when it cannot be read at all. */
+  private index: NodeIndex | null | undefined;
+  /** Inventories of the folders read last (folder-inventory.ts), by folder node id. */
+  private readonly inventories = new Map<number, FolderInventory>();
+
+  private nodeIndex(): NodeIndex | undefined {
+    if (this.index === undefined) {
+      try {
+        this.index = scanNodeIndex(this.pst, this.format);
+      } catch {
+        this.index = null; // the walk and the inventories then rely on the folders' own tables
+      }
+    }
+    return this.index ?? undefined;
   }
 
-  private *walk(folder: PSTFolder, path: string[]): Generator<PstFolderEntry> {
+  /**
+   * Depth-first walk of the folder tree, parents before children. A folder's subfolders are the
+   * rows of its hierarchy table, then those only the node index places under it.
+   */
+  async *folders(options: FoldersOptions = {}): AsyncGenerator<PstFolderEntry> {
+    const root = this.loadFolder(this.rootNodeId, []);
+    yield* this.walk(root, [], new Set([this.rootNodeId]), options, false);
+  }
+
+  private *walk(folder: PSTFolder, path: string[], seen: Set<number>, options: FoldersOptions, onlyInIndex: boolean): Generator<PstFolderEntry> {
     const nodeId = folder.descriptorNodeId.toNumber();
-    const entry = this.guard(() => ({
+    const where = `/${path.join('/')} (node ${nodeId})`;
+    const entry: PstFolderEntry = this.guard(() => ({
       path, nodeId,
       displayName: folder.displayName,
       containerClass: folder.containerClass,
       count: folder.contentCount,
       isSearchFolder: (nodeId & 0x1f) === NID_TYPE_SEARCH_FOLDER,
       raw: folder,
-    }), `reading folder /${path.join('/')} (node ${nodeId})`, nodeId);
+      ...(onlyInIndex ? { onlyInIndex } : {}),
+    }), `reading folder ${where}`, nodeId);
     yield entry;
-    if (entry.isSearchFolder || !this.guard(() => folder.hasSubfolders, `reading folder /${path.join('/')}`)) return;
-    const children = this.guard(() => folder.getSubFolders(), `listing the subfolders of /${path.join('/')} (node ${nodeId})`, nodeId);
-    for (const child of children) {
-      yield* this.walk(child, [...path, this.guard(() => child.displayName, `reading a subfolder of /${path.join('/')}`)]);
+    if (entry.isSearchFolder) return;
+    const fail = (err: unknown, at: { path: string[]; nodeId: number }, what: string): void => {
+      const e = err instanceof PstFileError ? err : this.fileError(err, what, at.nodeId);
+      if (!options.onError) throw e;
+      options.onError(e, at);
+    };
+    let rows: number[] = [];
+    try {
+      rows = quietly(() => hierarchyRows(this.pst, nodeId, folder.hasSubfolders));
+    } catch (err) {
+      fail(err, { path: [...path, `(subfolders of node ${nodeId})`], nodeId }, `listing the subfolders of ${where}`);
+    }
+    for (const child of childFolders(rows, this.nodeIndex()?.folders.get(nodeId))) {
+      if (seen.has(child.nodeId)) continue; // a loop in a damaged file
+      seen.add(child.nodeId);
+      let sub: PSTFolder;
+      let name: string;
+      try {
+        sub = this.loadFolder(child.nodeId, [...path, `(node ${child.nodeId})`]);
+        name = this.guard(() => sub.displayName, `reading a subfolder of ${where}`, child.nodeId);
+      } catch (err) {
+        fail(err, { path: [...path, `(folder node ${child.nodeId})`], nodeId: child.nodeId }, `reading a subfolder of ${where}`);
+        continue;
+      }
+      yield* this.walk(sub, [...path, name], seen, options, child.onlyInIndex);
     }
   }
 
-  /** The folder's items, read one at a time (lazily) from its contents table. */
+  /** The folder's inventory (folder-inventory.ts), taken once per folder and kept for the last few. */
+  inventory(folder: PstFolderEntry | number): FolderInventory {
+    const nodeId = typeof folder === 'number' ? folder : folder.nodeId;
+    const known = this.inventories.get(nodeId);
+    if (known) return known;
+    const path = typeof folder === 'number' ? [`node ${folder}`] : folder.path;
+    const count = typeof folder === 'number' ? this.guard(() => this.loadFolder(nodeId, path).contentCount, `reading folder /${path.join('/')}`, nodeId) : folder.count;
+    const inv = this.guard(() => quietly(() => takeInventory(this.pst, this.format, nodeId, count, this.nodeIndex())),
+      `counting the items of /${path.join('/')} (node ${nodeId})`, nodeId);
+    if (this.inventories.size >= 8) this.inventories.delete(this.inventories.keys().next().value as number);
+    this.inventories.set(nodeId, inv);
+    return inv;
+  }
+
+  /** The folder's items, read one at a time (lazily); entries that cannot become items are errors. */
   async *messages(folder: PstFolderEntry | number, options: MessagesOptions = {}): AsyncGenerator<PstMessageEntry> {
     const nodeId = typeof folder === 'number' ? folder : folder.nodeId;
     const path = typeof folder === 'number' ? [`node ${folder}`] : folder.path;
-    if ((nodeId & 0x1f) === NID_TYPE_SEARCH_FOLDER) return;
-    const f = this.loadFolder(nodeId, path) as unknown as FolderInternals;
-    const fail = (childId: number, err: unknown): void => {
-      const e = err instanceof PstItemError ? err
-        : this.itemError(childId, path, err);
-      if (!options.onError) throw e;
-      options.onError(e);
+    const fail = (err: PstItemError): void => {
+      if (!options.onError) throw err;
+      options.onError(err);
     };
-
-    const ids = contentNodeIds(f);
+    const entries = this.contentIds(folder);
     while (true) {
-      let next: IteratorResult<{ nodeId: number }>;
+      let next: IteratorResult<ContentEntry>;
       try {
-        next = ids.next();
+        next = entries.next();
       } catch (err) {
         // the contents table itself is unreadable past this row
-        fail(nodeId, err);
+        fail(this.itemError(nodeId, path, err));
         return;
       }
       if (next.done) return;
-      const childId = next.value.nodeId;
+      const e = next.value;
+      if (e.nodeId === undefined) {
+        fail(new PstItemError(this.file, nodeId, path, e.error ?? 'no item'));
+        continue;
+      }
       let entry: PstMessageEntry;
       try {
-        entry = this.entry(childId);
+        entry = this.message(e.nodeId, path, nodeId);
       } catch (err) {
-        fail(childId, err);
+        fail(err as PstItemError);
         continue;
       }
       yield entry;
@@ -240,25 +251,38 @@ export class PstReader {
   }
 
   /**
-   * The rows of a folder's contents table from row `start` on, without loading the items (cheap).
-   * An unreadable table is a PstFileError naming the folder.
+   * The folder's entries (folder-inventory.ts) from position `start` on, without loading the
+   * items (cheap); `withSizes`: with each row's PR_MESSAGE_SIZE. An unreadable contents table is a
+   * PstFileError naming the folder.
    */
-  *contentIds(folder: PstFolderEntry | number, start = 0): Generator<{ row: number; nodeId: number; size?: number }> {
+  *contentIds(folder: PstFolderEntry | number, start = 0, withSizes = false): Generator<ContentEntry> {
     const nodeId = typeof folder === 'number' ? folder : folder.nodeId;
     const path = typeof folder === 'number' ? [`node ${folder}`] : folder.path;
     if ((nodeId & 0x1f) === NID_TYPE_SEARCH_FOLDER) return;
-    const ids = contentNodeIds(this.loadFolder(nodeId, path) as unknown as FolderInternals, start);
+    const inv = this.inventory(folder);
+    const entries = contentEntries(this.pst, nodeId, inv, start, withSizes);
     while (true) {
-      const next = this.guard(() => ids.next(), `reading the contents table of /${path.join('/')} (node ${nodeId})`, nodeId);
+      const next = this.guard(() => quietly(() => entries.next()), `reading the contents table of /${path.join('/')} (node ${nodeId})`, nodeId);
       if (next.done) return;
       yield next.value;
     }
   }
 
-  /** Loads one item by its node id; a PstItemError naming the file, folder and node when it cannot be read. */
-  message(nodeId: number, folderPath: string[]): PstMessageEntry {
+  /**
+   * Loads one item by its node id; a PstItemError naming the file, folder and node when it cannot
+   * be read. With `folderNodeId`, the item must be the folder's in the file's node index (its
+   * nidParent back-pointer), else it is an error too.
+   */
+  message(nodeId: number, folderPath: string[], folderNodeId?: number): PstMessageEntry {
     if (this.closed) throw new PstFileError(this.file, 'the file is closed');
     try {
+      if (folderNodeId !== undefined) {
+        const parent = this.pst.getDescriptorIndexNode(Long.fromNumber(nodeId)).parentDescriptorIndexIdentifier;
+        if (parent !== folderNodeId) {
+          throw new Error(`the file's node index places this item in folder node ${parent}, not in this folder (node ${folderNodeId}): `
+            + 'the folder\'s contents table points to another folder\'s item (the file is damaged: repair a copy with Outlook\'s scanpst.exe and migrate that copy)');
+        }
+      }
       return this.entry(nodeId);
     } catch (err) {
       throw err instanceof PstItemError ? err : this.itemError(nodeId, folderPath, err);
@@ -320,6 +344,17 @@ export class PstReader {
       `opening folder /${path.join('/')} (node ${nodeId})`, nodeId);
   }
 
+  /** A PstFileError naming the file, what was being done and the offset (the error's, else the node's data block). */
+  private fileError(err: unknown, what: string, nodeId?: number): PstFileError {
+    let at = offsetIn(err);
+    let detail = `${what}: ${messageOf(err)}`;
+    if (at === undefined && nodeId !== undefined) {
+      at = this.blockOffset(nodeId);
+      if (at !== undefined) detail += ` (node ${nodeId}'s data block is at offset ${at}, 0x${at.toString(16)})`;
+    }
+    return new PstFileError(this.file, detail, at, { cause: err });
+  }
+
   /** Runs a pst-extractor call, turning its errors into PstFileError naming the file and offset. */
   private guard<T>(fn: () => T, what: string, nodeId?: number): T {
     if (this.closed) throw new PstFileError(this.file, `${what}: the file is closed`);
@@ -327,13 +362,7 @@ export class PstReader {
       return fn();
     } catch (err) {
       if (err instanceof PstFileError || err instanceof PstItemError) throw err;
-      let at = offsetIn(err);
-      let detail = `${what}: ${messageOf(err)}`;
-      if (at === undefined && nodeId !== undefined) {
-        at = this.blockOffset(nodeId);
-        if (at !== undefined) detail += ` (node ${nodeId}'s data block is at offset ${at}, 0x${at.toString(16)})`;
-      }
-      throw new PstFileError(this.file, detail, at, { cause: err });
+      throw this.fileError(err, what, nodeId);
     }
   }
 }
@@ -344,19 +373,22 @@ export class PstReader {
  */
 function sampleCodepage(pst: PSTFile, limit = 8, maxFolders = 200): number | undefined {
   const samples: (number | undefined)[] = [];
-  const queue: PSTFolder[] = [pst.getRootFolder()];
+  const queue: number[] = [NID_ROOT_FOLDER];
+  const seen = new Set(queue);
   let visited = 0;
   while (queue.length && samples.length < limit && visited < maxFolders) {
-    const folder = queue.shift()!;
+    const nid = queue.shift()!;
     visited++;
+    if ((nid & 0x1f) === NID_TYPE_SEARCH_FOLDER) continue;
     try {
-      const nid = folder.descriptorNodeId.toNumber();
-      if ((nid & 0x1f) === NID_TYPE_SEARCH_FOLDER) continue;
-      if (folder.contentCount > 0) {
-        const first = contentNodeIds(folder as unknown as FolderInternals).next();
-        if (!first.done) samples.push(objectCodepage((loadMessage(pst, first.value.nodeId) as unknown as ObjectInternals).pstTableItems));
-      }
-      if (folder.hasSubfolders) queue.push(...folder.getSubFolders());
+      quietly(() => {
+        const folder = new PSTFolder(pst, pst.getDescriptorIndexNode(Long.fromNumber(nid)));
+        const first = folder.contentCount > 0 ? firstItem(pst, nid) : undefined;
+        if (first !== undefined) samples.push(objectCodepage((loadMessage(pst, first) as unknown as ObjectInternals).pstTableItems));
+        for (const child of hierarchyRows(pst, nid, folder.hasSubfolders)) {
+          if (!seen.has(child)) { seen.add(child); queue.push(child); }
+        }
+      });
     } catch {
       // a guess only: unreadable folders are reported by the walk itself
     }
@@ -375,7 +407,7 @@ export async function openPst(file: string, options: OpenPstOptions = {}): Promi
   }
   let pst: PSTFile;
   try {
-    pst = new PSTFile(file);
+    pst = new PSTFile(file, { checks: new PstChecks(header.format) });
     addPageCache(pst);
   } catch (err) {
     const at = offsetIn(err);

@@ -12,7 +12,7 @@ import { formatBytes, table } from '../util/format.js';
 import { forTerminal } from '../util/terminal-text.js';
 import { commandContext, type CommandOptions } from './context.js';
 
-interface PlannedFolder { source: string; target: string; included: boolean; reason?: string; messages?: number; bytes?: number; exists?: boolean; notes: string[]; notMigrated?: { id: string; reason: string }[] }
+interface PlannedFolder { source: string; id?: string; target: string; included: boolean; reason?: string; messages?: number; bytes?: number; exists?: boolean; notes: string[]; notMigrated?: { id: string; reason: string }[] }
 interface PlannedMailbox { source: string; target: string; ok: boolean; error?: string; sourceAccess?: AccessCheck; targetAccess?: AccessCheck; folders: PlannedFolder[]; warnings: string[] }
 
 export async function planCommand(opts: CommandOptions & { json?: boolean }): Promise<number> {
@@ -28,15 +28,17 @@ export async function planCommand(opts: CommandOptions & { json?: boolean }): Pr
         entry.targetAccess = await pair.target.verify();
         const existing = new Set(await pair.target.list());
         entry.warnings = [...pair.plan.warnings];
+        const byId = new Map(pair.containers.map((c) => [c.id, c]));
+        // a source's readable name for a folder (a PST folder's id is a node id), else its id
+        const shown = (id: string): string => byId.get(id)?.label ?? id;
         const trash = pair.plan.folders.filter((f) => f.included && f.specialUse === '\\Trash');
         if (trash.length > 0) {
-          entry.warnings.push(`${trash.map((f) => f.sourceId).join(', ')} → ${trash[0]?.target}: Courier purges its Trash by message age `
+          entry.warnings.push(`${trash.map((f) => shown(f.sourceId)).join(', ')} → ${trash[0]?.target}: Courier purges its Trash by message age `
             + '(IMAP_EMPTYTRASH, Debian default 7 days), so migrated old mail there may disappear soon after the migration; '
             + 'exclude the folder (folders.exclude) or change that setting on the UMS if it matters');
         }
-        const byId = new Map(pair.containers.map((c) => [c.id, c]));
         for (const f of pair.plan.folders) {
-          const pf: PlannedFolder = { source: f.sourceId, target: f.target, included: f.included, reason: f.reason, notes: f.notes, exists: existing.has(f.target) };
+          const pf: PlannedFolder = { source: shown(f.sourceId), ...(shown(f.sourceId) === f.sourceId ? {} : { id: f.sourceId }), target: f.target, included: f.included, reason: f.reason, notes: f.notes, exists: existing.has(f.target) };
           const c = byId.get(f.sourceId);
           if (c) {
             try {

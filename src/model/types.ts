@@ -24,6 +24,11 @@ export interface Container {
   id: string;
   /** Decoded (UTF-8) path segments from the top, e.g. ['Inbox', 'Projects', 'Q3']. */
   path: string[];
+  /**
+   * How people know the container when the id is not readable (a PST folder's id is its node
+   * id): e.g. "Deleted Items/SubInbox", "archive.pst: Inbox". Display only (`plan`); ids and paths decide.
+   */
+  label?: string;
   /** The source's own hierarchy delimiter ('/' or '.'), informative only. */
   delimiter: string;
   kind: ItemKind;

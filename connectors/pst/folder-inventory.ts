@@ -1,0 +1,152 @@
+/**
+ * What a PST folder holds, counted three ways and cross-checked, so that nothing a reader bug or
+ * damage leaves out goes unnoticed:
+ *   - PR_CONTENT_COUNT, what the folder says it holds;
+ *   - the rows of its contents table (the list items are read from);
+ *   - the normal messages the node index places under it (node-index.ts; how readpst finds them).
+ *
+ * The folder's entries, in a stable order (a position is a resume cursor): the table's rows,
+ * then the messages only the node index knows (read too, each with a warning saying how it was
+ * found), then, when the folder claims more items than all of these, one entry standing for the
+ * shortfall. A row without an item id, and the shortfall, are entries with an `error`: the
+ * engine records them as failed items, so the difference shows in `status --problems` and the
+ * report, per folder, instead of vanishing. When the contents table cannot be read at all, the
+ * node index lists the folder's messages (each with a warning naming the table's error).
+ */
+import Long from 'long';
+import type { PSTFile } from 'pst-extractor';
+import { PSTNodeInputStream } from 'pst-extractor/dist/PSTNodeInputStream.class.js';
+import { PSTTable7C } from 'pst-extractor/dist/PSTTable7C.class.js';
+import { messagesUnder, type NodeIndex } from './node-index.js';
+import type { PstFormat } from './pst-header.js';
+
+export interface ContentEntry {
+  /** Position in the folder's entries (the next entry's position is the resume cursor). */
+  position: number;
+  /** The item id: its node id in decimal, or `row:N` / `inventory` for an entry standing for a problem. */
+  id: string;
+  nodeId?: number;
+  /** PR_MESSAGE_SIZE from the contents table row. */
+  size?: number;
+  /** Carried with the item when it is copied (how it was found). */
+  warning?: string;
+  /** The entry cannot become an item: why (recorded as a failed item). */
+  error?: string;
+}
+
+export interface FolderInventory {
+  /** PR_CONTENT_COUNT. */
+  count: number;
+  /** Rows of the contents table; undefined when it cannot be read. */
+  rows?: number;
+  tableError?: string;
+  /** Normal messages the node index places under the folder; undefined without an index. */
+  indexed?: number;
+  /** Node ids only the node index lists (not in the contents table), in node id order. */
+  extras: number[];
+  /** The folder claims more items than the table and the index hold together: the text of the problem. */
+  shortfall?: string;
+}
+
+const PR_LTP_ROW_ID = 0x67f2;
+const PR_MESSAGE_SIZE = 0x0e08;
+/** The contents table of folder NID n is node n + 12 (NID_TYPE_CONTENTS_TABLE, [MS-PST] 2.4.4.1). */
+const CONTENTS_TABLE = 12;
+
+interface Row { get(id: number): { entryValueReference: number; itemIndex: number } | undefined }
+
+/**
+ * The folder's contents table, without pst-extractor's silent fall-back to the whole node index;
+ * its rows carry the one `column` asked for (and the row id), which keeps reading them cheap.
+ */
+export function openContentsTable(pst: PSTFile, folderNid: number, column = PR_LTP_ROW_ID): PSTTable7C {
+  const node = pst.getDescriptorIndexNode(Long.fromNumber(folderNid + CONTENTS_TABLE));
+  const local = node.localDescriptorsOffsetIndexIdentifier.greaterThan(0) ? pst.getPSTDescriptorItems(node.localDescriptorsOffsetIndexIdentifier) : undefined;
+  return new PSTTable7C(new PSTNodeInputStream(pst, pst.getOffsetIndexNode(node.dataOffsetIndexIdentifier)), local, column);
+}
+
+/** One row's item id; undefined when the row has none. */
+function readRow(table: PSTTable7C, i: number): { nodeId?: number } {
+  const id = (table.getItems(i, 1)[0] as Row | undefined)?.get(PR_LTP_ROW_ID);
+  return { nodeId: id && id.itemIndex !== -1 && id.entryValueReference > 0 ? id.entryValueReference : undefined };
+}
+
+/** PR_MESSAGE_SIZE of a row (a standard contents-table column, PT_LONG), read from a table opened on that column. */
+function rowSize(table: PSTTable7C | undefined, i: number): number | undefined {
+  const size = table ? (table.getItems(i, 1)[0] as Row | undefined)?.get(PR_MESSAGE_SIZE) : undefined;
+  return size && size.itemIndex !== -1 ? size.entryValueReference >>> 0 : undefined;
+}
+
+/** Whether the table was opened on a column it has (else pst-extractor decodes every column of every row). */
+const hasColumn = (table: PSTTable7C): boolean => (table as unknown as { overrideCol: number }).overrideCol > -1;
+
+/** The node id of the folder's first item in its contents table, if any. */
+export function firstItem(pst: PSTFile, folderNid: number): number | undefined {
+  const table = openContentsTable(pst, folderNid);
+  for (let i = 0; i < table.rowCount; i++) {
+    const { nodeId } = readRow(table, i);
+    if (nodeId !== undefined) return nodeId;
+  }
+  return undefined;
+}
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/**
+ * Counts and cross-checks a folder. Cheap when the counts agree (the table's row count and the
+ * index's count are known without reading rows); otherwise one pass over the table's ids and one
+ * over the node index find the items only the index knows.
+ */
+export function takeInventory(pst: PSTFile, format: PstFormat, folderNid: number, count: number, index: NodeIndex | undefined): FolderInventory {
+  const inv: FolderInventory = { count, extras: [] };
+  let table: PSTTable7C | undefined;
+  try {
+    table = openContentsTable(pst, folderNid);
+    inv.rows = table.rowCount;
+  } catch (err) {
+    inv.tableError = (err as Error).message.split('\n').find((l) => /damaged/.test(l)) ?? (err as Error).message.split('\n')[0];
+  }
+  if (index) inv.indexed = index.messages.get(folderNid) ?? 0;
+  if (inv.indexed !== undefined && inv.indexed !== inv.rows) {
+    const inTable = new Set<number>();
+    if (table) for (let i = 0; i < inv.rows!; i++) { const r = readRow(table, i); if (r.nodeId !== undefined) inTable.add(r.nodeId); }
+    inv.extras = messagesUnder(pst, format, folderNid).filter((nid) => !inTable.has(nid));
+  }
+  const found = (inv.rows ?? 0) + inv.extras.length;
+  if (count > found) {
+    const parts = [`the folder says it holds ${plural(count, 'item')}`];
+    parts.push(inv.rows === undefined ? `its contents table cannot be read (${inv.tableError})` : `its contents table lists ${inv.rows}`);
+    if (inv.indexed !== undefined) parts.push(`the file's node index ${inv.indexed}`);
+    inv.shortfall = `${parts.join(', ')}: ${plural(count - found, 'item')} cannot be found and ${count - found === 1 ? 'is' : 'are'} not migrated `
+      + '(the file is damaged: repair a copy with Outlook\'s scanpst.exe and migrate that copy)';
+  }
+  return inv;
+}
+
+/** The folder's entries from position `start` on (see the module comment); `withSizes`: the rows' PR_MESSAGE_SIZE too. */
+export function* contentEntries(pst: PSTFile, folderNid: number, inv: FolderInventory, start = 0, withSizes = false): Generator<ContentEntry> {
+  const rows = inv.rows ?? 0;
+  if (inv.rows !== undefined && start < rows) {
+    const table = openContentsTable(pst, folderNid);
+    const sizes = withSizes ? openContentsTable(pst, folderNid, PR_MESSAGE_SIZE) : undefined;
+    const sized = sizes && hasColumn(sizes) ? sizes : undefined;
+    for (let i = start; i < rows; i++) {
+      const { nodeId } = readRow(table, i);
+      const size = rowSize(sized, i);
+      if (nodeId === undefined) {
+        yield { position: i, id: `row:${i}`, error: `row ${i + 1} of ${rows} of the folder's contents table has no item id: the table is damaged, the item it stood for cannot be found` };
+      } else {
+        yield { position: i, id: String(nodeId), nodeId, ...(size === undefined ? {} : { size }) };
+      }
+    }
+  }
+  const why = inv.rows === undefined
+    ? `listed from the file's node index: the folder's contents table cannot be read (${inv.tableError})`
+    : 'listed from the file\'s node index: the folder\'s contents table does not list it (damaged or out of date)';
+  for (let j = Math.max(0, start - rows); j < inv.extras.length; j++) {
+    const nodeId = inv.extras[j]!;
+    yield { position: rows + j, id: String(nodeId), nodeId, warning: why };
+  }
+  const last = rows + inv.extras.length;
+  if (inv.shortfall && start <= last) yield { position: last, id: 'inventory', error: inv.shortfall };
+}
