@@ -61,6 +61,15 @@ describe('scrubSecrets', () => {
     expect(scrubSecrets('password1 word')).toBe('[redacted] [redacted]');
   });
 
+  test('secrets registered between scrubs (one per mailbox), sharing prefixes, are all found', () => {
+    const secrets = Array.from({ length: 500 }, (_, i) => `pw-${i}-mailbox`);
+    for (const [i, pw] of secrets.entries()) {
+      registerSecret(pw);
+      expect(scrubSecrets(`login ${i}: ${pw}`)).toBe(`login ${i}: [redacted]`);
+    }
+    expect(scrubSecrets(secrets.join(' '))).toBe(secrets.map(() => '[redacted]').join(' '));
+  });
+
   test('regular-expression characters in a secret are literal', () => {
     registerSecret('a.b*c+(d)?');
     expect(scrubSecrets('aXbbbc+(d)? a.b*c+(d)?')).toBe('aXbbbc+(d)? [redacted]');

@@ -23,7 +23,10 @@ export const REDACTED = '[redacted]';
 export const MIN_SECRET_LENGTH = 4;
 
 const registered = new Set<string>();
-let pattern: RegExp | undefined;
+/** Every scrubbed form, by its first MIN_SECRET_LENGTH characters, longest first (built on first use). */
+let index: Map<string, string[]> | undefined;
+/** The forms in `index`. */
+const indexed = new Set<string>();
 
 /**
  * Registers a resolved secret (idempotent). A URL with a password (postgres://u:pw@host/db) also
@@ -31,16 +34,36 @@ let pattern: RegExp | undefined;
  */
 export function registerSecret(value: string | undefined | null): void {
   if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || registered.has(value)) return;
-  registered.add(value);
-  for (const inner of urlPasswords(value)) registered.add(inner);
-  pattern = undefined;
+  for (const secret of [value, ...urlPasswords(value)]) {
+    if (registered.has(secret)) continue;
+    registered.add(secret);
+    if (index) for (const form of secretForms(secret)) addForm(index, form);
+  }
 }
 
-/** `text` with every registered secret, in each of its encodings, replaced by `[redacted]`. */
+/**
+ * `text` with every registered secret, in each of its encodings, replaced by `[redacted]`
+ * (leftmost first, the longest form at a position). One pass over the text with a lookup of the
+ * next MIN_SECRET_LENGTH characters per position, so the cost does not grow with the number of
+ * secrets (a run with per-user passwords registers one per mailbox).
+ */
 export function scrubSecrets(text: string): string {
   if (registered.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
-  pattern ??= buildPattern();
-  return text.replace(pattern, REDACTED);
+  index ??= buildIndex();
+  let out = '';
+  let copied = 0;
+  for (let i = 0; i <= text.length - MIN_SECRET_LENGTH;) {
+    const candidates = index.get(text.slice(i, i + MIN_SECRET_LENGTH));
+    const hit = candidates?.find((form) => text.startsWith(form, i));
+    if (hit === undefined) {
+      i++;
+      continue;
+    }
+    out += text.slice(copied, i) + REDACTED;
+    i += hit.length;
+    copied = i;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 /** True when `text` holds a registered secret in any of the scrubbed encodings (for checks and tests). */
@@ -51,7 +74,8 @@ export function containsSecret(text: string): boolean {
 /** Forgets every registered secret (tests only: a process keeps its secrets until it exits). */
 export function forgetSecretsForTests(): void {
   registered.clear();
-  pattern = undefined;
+  indexed.clear();
+  index = undefined;
 }
 
 function urlPasswords(value: string): string[] {
@@ -112,14 +136,29 @@ export function base64Cores(secret: string): string[] {
   return out;
 }
 
-function buildPattern(): RegExp {
-  const forms = new Set<string>();
-  for (const s of registered) for (const f of secretForms(s)) forms.add(f);
-  // Longest first, so that a form containing another is replaced whole.
-  const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  return new RegExp(alternatives.join('|'), 'g');
+function buildIndex(): Map<string, string[]> {
+  indexed.clear();
+  const byPrefix = new Map<string, string[]>();
+  for (const s of registered) for (const f of secretForms(s)) addForm(byPrefix, f);
+  return byPrefix;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Adds a form under its prefix, keeping each list longest first (a form containing another is replaced whole). */
+function addForm(byPrefix: Map<string, string[]>, form: string): void {
+  if (indexed.has(form)) return;
+  indexed.add(form);
+  const key = form.slice(0, MIN_SECRET_LENGTH);
+  const list = byPrefix.get(key);
+  if (!list) {
+    byPrefix.set(key, [form]);
+    return;
+  }
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid] as string).length >= form.length) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, form);
 }
