@@ -10,7 +10,10 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { runJob } from '../../src/engine/job.js';
+import { eventToICalendar } from '../../mappings/groupware/icalendar.js';
+import { openMailboxPair, runJob } from '../../src/engine/job.js';
+import { windowAround } from '../../src/reconcile/groupware-expand.js';
+import { reconcileCollection } from '../../src/reconcile/groupware-run.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { testJobOptions } from '../../test/support/engine-setup.js';
 import { MemoryTarget } from '../../test/support/memory-connectors.js';
@@ -106,5 +109,20 @@ describe('kopano-tree on a hostile tree', () => {
     mkdirSync(join(root, 'a*'));
     await expect(new KopanoTreeSource(root, log).openMailbox({ login: 'a*' })).resolves.toBeDefined();
     await expect(new KopanoTreeSource(root, log).openMailbox({ login: '*' })).rejects.toThrow(/no directory for \*: .*\/export\/\* does not exist/);
+  });
+
+  it('reconcile leaves entries that are not items out: a calendar folder with a README is equal after the run', async () => {
+    const cal = join(root, 'alice', 'Calendar');
+    mkdirSync(cal);
+    writeFileSync(join(cal, 'E1.ics'), eventToICalendar({ uid: 'ev-1', summary: 'Meeting', start: { utc: new Date('2026-02-01T10:00:00Z') }, end: { utc: new Date('2026-02-01T11:00:00Z') } }));
+    writeFileSync(join(cal, 'README.txt'), 'exported by kopano-backup');
+    const tgt = new MemoryTarget();
+    const job = { source: { login: 'alice' }, target: { login: 'alice' } };
+    await runJob({ store, sources: new KopanoTreeSource(root, log), targets: tgt, log }, [job], testJobOptions());
+    const pair = await openMailboxPair({ sources: new KopanoTreeSource(root, log), targets: tgt }, job, testJobOptions());
+    const c = pair.containers.filter((x) => x.id === 'Calendar');
+    const cmp = await reconcileCollection(pair.source, pair.target, 'calendar:Calendar', c, true, { window: windowAround(new Date('2026-02-01T00:00:00Z'), 1, 1) });
+    expect([cmp.matched, cmp.diffs]).toEqual([1, []]);
+    await pair.source.close();
   });
 });

@@ -83,7 +83,8 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
               for (;;) {
                 const page = await pair.source.changes(c, cursor, PAGE);
                 epochs.set(c.id, page.epoch);
-                sourceItems.push(...page.items.map((i) => ({ ...i, container: c.id })));
+                // entries the source does not migrate (ItemMeta.skip: a file tree's winmail.dat…) are not messages: not compared
+                sourceItems.push(...page.items.filter((i) => i.skip === undefined).map((i) => ({ ...i, container: c.id })));
                 cursor = page.cursor;
                 if (page.done) break;
               }

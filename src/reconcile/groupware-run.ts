@@ -40,7 +40,7 @@ export async function reconcileCollection(
     let cursor: string | null = null;
     for (;;) {
       const page = await source.changes(c, cursor, PAGE);
-      for await (const r of source.read(c, page.items)) {
+      for await (const r of source.read(c, page.items.filter((i) => i.skip === undefined))) {
         const origin = `${c.id}/${r.meta.id}`;
         if ('error' in r) {
           sourceFailures.push({ origin, what: 'the item', reason: `cannot be read: ${r.error.message}` });
