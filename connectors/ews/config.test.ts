@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { validateConfigText } from '../../src/config/load.js';
 
 const example = fileURLToPath(new URL('../../migration.example.yaml', import.meta.url));
-const env = { OLD_IMAP_MASTER_PW: 'm', EWS_SERVICE_PW: 's', EWS_CLIENT_SECRET: 'c', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b' };
+const env = { OLD_IMAP_MASTER_PW: 'm', EWS_SERVICE_PW: 's', EWS_CLIENT_SECRET: 'c', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b', AD_BIND_PASSWORD: 'ad', UMS_LDAP_PASSWORD: 'ldap' };
 
 /** The example with its IMAP source replaced by the commented EWS source section. */
 function ewsExample(): string {

@@ -1,26 +1,30 @@
-/** `validate`: every problem in the config, with its YAML path and line. Connects to nothing. */
+/**
+ * `validate`: every problem in the config, with its YAML path and line. Connects to nothing; says
+ * where the state store is and how it will be reached (TLS or not, which CA).
+ */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { EXIT } from '../cli/exit-codes.js';
-import { printErr, printOut } from '../cli/output.js';
 import { formatIssues, validateConfigText } from '../config/load.js';
 
 export async function validateCommand(opts: { config: string }): Promise<number> {
   const file = resolve(opts.config);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
-    printErr(`cannot read ${opts.config}: ${(err as Error).message}\n`);
+    process.stderr.write(`cannot read ${opts.config}: ${(err as Error).message}\n`);
     return EXIT.CONFIG;
   }
-  const res = await validateConfigText(text, { baseDir: dirname(file), env: process.env, file });
+  // Bytes, not text: a byte that is not UTF-8 is an error at its line and column.
+  const res = validateConfigText(bytes, { baseDir: dirname(file), env: process.env, file });
   const errors = res.issues.filter((i) => i.severity === 'error');
-  if (res.issues.length > 0) printErr(`${formatIssues(res.issues, opts.config)}\n`);
+  if (res.issues.length > 0) process.stderr.write(`${formatIssues(res.issues, opts.config)}\n`);
   if (errors.length > 0) {
-    printErr(`${opts.config}: ${errors.length} error(s)\n`);
+    process.stderr.write(`${opts.config}: ${errors.length} error(s)\n`);
     return EXIT.CONFIG;
   }
-  printOut(`${opts.config}: valid (${res.mailboxes?.length ?? 0} mailboxes)\n`);
+  process.stdout.write(`${opts.config}: valid (${res.mailboxes?.length ?? 0} mailboxes)\n`);
+  if (res.stateStore !== undefined) process.stdout.write(`state store: ${res.stateStore}\n`);
   return EXIT.OK;
 }

@@ -58,7 +58,7 @@ describe('groupwareTarget', () => {
     const start = lines.indexOf('# groupwareTarget:');
     expect(start).toBeGreaterThan(0);
     for (let i = start; i < lines.length && lines[i]!.startsWith('#'); i++) lines[i] = lines[i]!.slice(2);
-    const r = validateConfigText(lines.join('\n'), { file: example, env: { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b' } });
+    const r = validateConfigText(lines.join('\n'), { file: example, env: { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b', AD_BIND_PASSWORD: 'ad', UMS_LDAP_PASSWORD: 'ldap' } });
     expect(r.issues).toEqual([]);
     expect(r.config?.groupwareTarget).toEqual({ type: 'dav', url: 'https://cloud.ums.example/remote.php/dav/', allowInsecure: false, tlsVerify: true, maxConnections: 4, vcardVersion: '3.0', maxAttachmentSize: 1024 * 1024, maxObjectSize: 20 * 1024 * 1024 });
   });

@@ -7,7 +7,10 @@
  *
  * Beyond the schema it merges the inline mailboxes with the CSV user map, defaults each
  * mailbox's target to its source, reports duplicates, checks that each side has the passwords its
- * auth mode needs and (with `checkRefs`) that every secret reference and CA file can be read.
+ * auth mode needs and (with `checkRefs`) that every secret reference and CA file can be read:
+ * every secret field of every section, found through the schema (secret-ref-schema.ts), also in
+ * the valid sections of a document with errors elsewhere. Files are decoded as strict UTF-8 (an
+ * invalid byte is an error at its line and column, utf8.ts).
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,12 +22,15 @@ import {
   COURIER_MAX_PER_IP,
   describeValue,
   endpointProblems,
+  ewsTransportProblems,
   knownKeysAt,
   migrationConfigSchema,
   SECRET_FIELDS,
   type MigrationConfig,
 } from './schema.js';
-import { createSecretResolver, resolveSecret, SecretError, secretRefProblem, type SecretRef, type SecretResolver } from './secrets.js';
+import { caFileProblems, refProblemsOfValidSections, secretProblem, secretRefProblems, stateStoreCheck, stringsIn, type RefProblem } from './ref-checks.js';
+import { createSecretResolver, secretRefProblem, type SecretRef, type SecretResolver } from './secrets.js';
+import { decodeUtf8, utf8Problem } from './utf8.js';
 
 export interface ConfigIssue {
   /** YAML path, e.g. 'source.port' or 'mailboxes[2].target'; '' for the whole document. */
@@ -78,6 +84,8 @@ export interface ValidationResult {
   mailboxes?: MailboxEntry[];
   /** Errors and warnings, sorted by line. */
   issues: ConfigIssue[];
+  /** Where the state store is and how it is reached ("PostgreSQL postgres://u@db:5432/state over TLS, …"), when known. */
+  stateStore?: string;
 }
 
 export interface LoadOptions {
@@ -316,7 +324,9 @@ function rawWarnings(raw: unknown, out: Issues): void {
   const state = raw['state'];
   if (isObj(state)) {
     if (state['driver'] === 'postgres' && 'path' in state) out.add(['state', 'path'], 'ignored when driver is postgres', 'warning', true);
-    if (state['driver'] !== 'postgres' && 'url' in state) out.add(['state', 'url'], 'ignored unless driver is postgres', 'warning', true);
+    for (const key of ['url', 'caFile', 'allowInsecure']) {
+      if (state['driver'] !== 'postgres' && key in state) out.add(['state', key], 'ignored unless driver is postgres', 'warning', true);
+    }
   }
 }
 
@@ -329,9 +339,12 @@ function rawEndpointChecks(raw: unknown, out: Issues): void {
   for (const side of ['source', 'target'] as const) {
     const ep = raw[side];
     if (!isObj(ep)) continue;
-    for (const p of endpointProblems(ep)) {
-      const path = formatPath([side, p.field]);
-      if (!out.list.some((i) => i.path === path)) out.add([side, p.field], p.message);
+    const problems = side === 'source' && ep['type'] === 'ews'
+      ? ewsTransportProblems(ep).map((p) => ({ segs: [side, ...p.path], message: p.message }))
+      : endpointProblems(ep).map((p) => ({ segs: [side, p.field], message: p.message }));
+    for (const p of problems) {
+      const path = formatPath(p.segs);
+      if (!out.list.some((i) => i.path === path)) out.add(p.segs, p.message);
     }
   }
 }
@@ -364,14 +377,19 @@ type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 function readUserMap(file: string, baseDir: string, out: Issues): Located[] {
   const name = displayName(file, baseDir);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     out.add(['userMap'], `cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return [];
   }
-  const { records, errors } = parseCsv(text);
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) {
+    out.add(['userMap'], `${name}:${decoded.line}:${decoded.column}: ${utf8Problem(decoded)}`);
+    return [];
+  }
+  const { records, errors } = parseCsv(decoded.text);
   for (const e of errors) out.add(['userMap'], `${name}:${e.line}: ${e.message}`);
   const header = records.shift();
   if (!header) return [];
@@ -520,41 +538,11 @@ function configWarnings(config: MigrationConfig, out: Issues): void {
   }
 }
 
-function checkRefs(config: MigrationConfig, located: Located[], baseDir: string, env: NodeJS.ProcessEnv, out: Issues): void {
-  const tryResolve = (ref: string): string | undefined => {
-    try {
-      resolveSecret(ref, { baseDir, env });
-      return undefined;
-    } catch (err) {
-      return err instanceof SecretError ? err.message : 'cannot resolve secret reference';
-    }
-  };
-  for (const side of ['source', 'target'] as const) {
-    const ep = config[side];
-    if (!('auth' in ep)) continue;
-    if (ep.auth.mode === 'master') {
-      const problem = tryResolve(ep.auth.masterPassword);
-      if (problem) out.add([side, 'auth', 'masterPassword'], problem);
-    }
-    if (ep.caFile !== undefined) {
-      try {
-        readFileSync(ep.caFile);
-      } catch (err) {
-        out.add([side, 'caFile'], `cannot read CA file ${ep.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-    }
-  }
-  if (config.groupwareTarget?.caFile !== undefined) {
-    try {
-      readFileSync(config.groupwareTarget.caFile);
-    } catch (err) {
-      out.add(['groupwareTarget', 'caFile'], `cannot read CA file ${config.groupwareTarget.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  if (config.state.driver === 'postgres') {
-    const problem = tryResolve(config.state.url);
-    if (problem) out.add(['state', 'url'], problem);
-  }
+function addProblems(out: Issues, problems: RefProblem[]): void {
+  for (const p of problems) out.add(p.path, p.message);
+}
+
+function checkMailboxRefs(config: MigrationConfig, located: Located[], baseDir: string, env: NodeJS.ProcessEnv, out: Issues): void {
   for (const [side, field] of [
     ['source', 'sourcePassword'],
     ['target', 'targetPassword'],
@@ -565,7 +553,7 @@ function checkRefs(config: MigrationConfig, located: Located[], baseDir: string,
     for (const { entry, where } of located) {
       const ref = entry[field];
       if (ref === undefined) continue;
-      const problem = tryResolve(ref);
+      const problem = secretProblem(ref, baseDir, env);
       if (problem) reportMailbox(out, where, field, problem);
     }
   }
@@ -575,7 +563,8 @@ function resolvePaths(c: MigrationConfig, baseDir: string): MigrationConfig {
   const abs = (p: string) => path.resolve(baseDir, p);
   const out: MigrationConfig = {
     ...c,
-    state: c.state.driver === 'sqlite' ? { ...c.state, path: abs(c.state.path) } : c.state,
+    state: c.state.driver === 'sqlite' ? { ...c.state, path: abs(c.state.path) }
+      : c.state.caFile !== undefined ? { ...c.state, caFile: abs(c.state.caFile) } : c.state,
     logging: { ...c.logging },
     source: { ...c.source },
     target: { ...c.target },
@@ -613,10 +602,20 @@ function yamlMessage(message: string): string {
 // ---------------------------------------------------------------------------------------------
 // Entry points
 
-/** Validates config text; never throws for bad input. */
-export function validateConfigText(text: string, opts: ValidateOptions = {}): ValidationResult {
+/**
+ * Validates config text; never throws for bad input. Give the file's bytes (not a string decoded
+ * leniently) so that a byte that is not UTF-8 is reported at its line and column.
+ */
+export function validateConfigText(input: string | Uint8Array, opts: ValidateOptions = {}): ValidationResult {
   const baseDir = path.resolve(opts.baseDir ?? (opts.file !== undefined ? path.dirname(path.resolve(opts.file)) : process.cwd()));
   const env = opts.env ?? process.env;
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    const decoded = decodeUtf8(input);
+    if (!decoded.ok) return { issues: [{ path: '', line: decoded.line, column: decoded.column, message: utf8Problem(decoded), severity: 'error' }] };
+    text = decoded.text;
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
 
@@ -649,9 +648,11 @@ export function validateConfigText(text: string, opts: ValidateOptions = {}): Va
 
   rawWarnings(raw, out);
   const parsed = migrationConfigSchema.safeParse(raw);
+  const checkRefs = opts.checkRefs ?? true;
   if (!parsed.success) {
     for (const issue of parsed.error.issues) reportZodIssue(issue, raw, out);
     rawEndpointChecks(raw, out);
+    if (checkRefs) addProblems(out, refProblemsOfValidSections(raw, baseDir, env));
     return { issues: sortIssues(out.list) };
   }
 
@@ -659,11 +660,19 @@ export function validateConfigText(text: string, opts: ValidateOptions = {}): Va
   const located = collectMailboxes(config, baseDir, out);
   checkMailboxes(config, located, out);
   configWarnings(config, out);
-  if (opts.checkRefs ?? true) checkRefs(config, located, baseDir, env, out);
+  let stateStore: string | undefined;
+  if (checkRefs) {
+    addProblems(out, secretRefProblems(raw, stringsIn(config), baseDir, env));
+    checkMailboxRefs(config, located, baseDir, env, out);
+    addProblems(out, caFileProblems(config));
+    const state = stateStoreCheck(config.state, baseDir, env);
+    addProblems(out, state.problems);
+    stateStore = state.description;
+  }
 
   const issues = sortIssues(out.list);
   if (out.hasErrors) return { issues };
-  return { config, mailboxes: located.map((l) => l.entry), issues };
+  return { config, mailboxes: located.map((l) => l.entry), issues, ...(stateStore !== undefined ? { stateStore } : {}) };
 }
 
 /** Reads and validates a config file; throws ConfigError when it has errors. */
@@ -671,9 +680,9 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
   const abs = path.resolve(file);
   const baseDir = path.dirname(abs);
   const env = opts.env ?? process.env;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(abs, 'utf8');
+    bytes = await readFile(abs);
   } catch (err) {
     const issue: ConfigIssue = {
       path: '',
@@ -682,7 +691,7 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
     };
     throw new ConfigError([issue], file);
   }
-  const result = validateConfigText(text, { baseDir, env, file: abs, checkRefs: opts.checkRefs ?? false });
+  const result = validateConfigText(bytes, { baseDir, env, file: abs, checkRefs: opts.checkRefs ?? false });
   if (!result.config || !result.mailboxes) throw new ConfigError(result.issues, file);
   return {
     config: result.config,

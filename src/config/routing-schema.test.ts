@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { validateConfigText } from './load.js';
 
 const example = fileURLToPath(new URL('../../migration.example.yaml', import.meta.url));
-const env = { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b' };
+// Every secret the example names, the directory section's bind passwords too (validate checks them all).
+const env = { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b', AD_BIND_PASSWORD: 'ad', UMS_LDAP_PASSWORD: 'ldap' };
 
 /** The example with its commented-out `routing:` block enabled. */
 function withRouting(edit: (block: string) => string = (b) => b): string {
