@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { EXIT } from '../cli/exit-codes.js';
+import { printErr, printOut } from '../cli/output.js';
 import { formatIssues, validateConfigText } from '../config/load.js';
 
 export async function validateCommand(opts: { config: string }): Promise<number> {
@@ -13,18 +14,18 @@ export async function validateCommand(opts: { config: string }): Promise<number>
   try {
     bytes = await readFile(file);
   } catch (err) {
-    process.stderr.write(`cannot read ${opts.config}: ${(err as Error).message}\n`);
+    printErr(`cannot read ${opts.config}: ${(err as Error).message}\n`);
     return EXIT.CONFIG;
   }
   // Bytes, not text: a byte that is not UTF-8 is an error at its line and column.
   const res = validateConfigText(bytes, { baseDir: dirname(file), env: process.env, file });
   const errors = res.issues.filter((i) => i.severity === 'error');
-  if (res.issues.length > 0) process.stderr.write(`${formatIssues(res.issues, opts.config)}\n`);
+  if (res.issues.length > 0) printErr(`${formatIssues(res.issues, opts.config)}\n`);
   if (errors.length > 0) {
-    process.stderr.write(`${opts.config}: ${errors.length} error(s)\n`);
+    printErr(`${opts.config}: ${errors.length} error(s)\n`);
     return EXIT.CONFIG;
   }
-  process.stdout.write(`${opts.config}: valid (${res.mailboxes?.length ?? 0} mailboxes)\n`);
-  if (res.stateStore !== undefined) process.stdout.write(`state store: ${res.stateStore}\n`);
+  printOut(`${opts.config}: valid (${res.mailboxes?.length ?? 0} mailboxes)\n`);
+  if (res.stateStore !== undefined) printOut(`state store: ${res.stateStore}\n`);
   return EXIT.OK;
 }
