@@ -2,7 +2,7 @@ import { table } from './format.js';
 import { forTerminal, hasTerminalControls, terminalText } from './terminal-text.js';
 
 // eslint-disable-next-line no-control-regex
-const RAW = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const RAW = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 describe('forTerminal / terminalText', () => {
   test('ESC sequences, BEL, C1 CSI and bidi overrides are made visible', () => {
@@ -15,7 +15,7 @@ describe('forTerminal / terminalText', () => {
   test('every C0, DEL, C1, bidi embedding/override/isolate and direction mark is escaped', () => {
     const all = [
       ...Array.from({ length: 0x20 }, (_, i) => i), 0x7f, ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i),
-      0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+      0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
     ].map((c) => String.fromCharCode(c)).join('');
     const shown = forTerminal(all);
     expect(shown).not.toMatch(RAW);

@@ -6,7 +6,8 @@
  * overrides reorder what the reader sees ("exe.txt" shown as "txt.exe").
  *
  * Escaped: C0 (0x00–0x1F), DEL, C1 (0x80–0x9F), the bidi embeddings/overrides U+202A–U+202E and
- * isolates U+2066–U+2069, and the invisible direction marks U+200E, U+200F and U+061C (they can
+ * isolates U+2066–U+2069, the line/paragraph separators U+2028/U+2029 (terminals and editors
+ * break lines there), and the invisible direction marks U+200E, U+200F and U+061C (they can
  * reorder neutral characters, and are invisible: a name differing only by one looks identical).
  * Each becomes `\xHH` (or `\uHHHH`), e.g. ESC → `\x1b`, U+202E → `\u202e`.
  *
@@ -14,10 +15,10 @@
  */
 
 // eslint-disable-next-line no-control-regex
-const VALUE_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const VALUE_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 // The same without \n (a line break of the output itself).
 // eslint-disable-next-line no-control-regex
-const TEXT_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const TEXT_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 function visible(ch: string): string {
   const code = ch.charCodeAt(0);
