@@ -16,6 +16,7 @@ import { findUser, type DirectoryUser } from '../../mappings/routing/from-direct
 import { EXIT } from '../cli/exit-codes.js';
 import { printErr, printJson, printOut } from '../cli/output.js';
 import { parseCsv } from '../config/csv.js';
+import { utf8TextOf } from '../config/utf8.js';
 import { openRoutingSession } from '../routing/session.js';
 import { FatalError } from '../util/errors.js';
 import { forTerminal } from '../util/terminal-text.js';
@@ -61,9 +62,10 @@ export async function cutoverCommand(opts: CutoverOptions): Promise<number> {
       batch = path.basename(opts.batch);
       let text: string;
       try {
-        text = await readFile(opts.batch, 'utf8');
+        text = utf8TextOf(await readFile(opts.batch), batch);
       } catch (err) {
-        throw new FatalError(`cannot read batch file ${opts.batch}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'NO_BATCH');
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new FatalError(code !== undefined ? `cannot read batch file ${opts.batch}: ${code}` : (err as Error).message, 'NO_BATCH');
       }
       const parsed = parseBatchCsv(text, batch);
       refs = parsed.refs;

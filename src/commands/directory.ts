@@ -17,6 +17,7 @@ import { printErr, printOut } from '../cli/output.js';
 import type { DirectoryEndpointConfig } from '../config/directory-schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { resolveSecret } from '../config/secrets.js';
+import { utf8TextOf } from '../config/utf8.js';
 import { runDirectorySync, type DirectorySyncReport } from '../directory/sync.js';
 import { lockPathFor, openStateStore } from '../state/open.js';
 import { acquireRunLock } from '../state/run-lock.js';
@@ -59,7 +60,7 @@ export async function directorySyncCommand(opts: DirectorySyncOptions): Promise<
   const notes: string[] = [];
   if (dir.source.overrides !== undefined) {
     const file = path.resolve(baseDir, dir.source.overrides);
-    overrides = parseOverrides(readFileSync(file, 'utf8'), path.basename(file));
+    overrides = parseOverrides(utf8TextOf(readFileSync(file), path.basename(file)), path.basename(file));
     notes.push(...overrides.problems);
   }
   const loginMap = new Map(loaded.mailboxes.map((m) => [m.source.toLowerCase(), m.target]));

@@ -76,3 +76,13 @@ export function firstInvalidByte(bytes: Uint8Array): number {
   }
   return n;
 }
+
+/**
+ * The text of a file a person wrote (an address book, a cutover batch, directory overrides),
+ * decoded strictly: a byte that is not UTF-8 throws `<name>:<line>:<column>: not UTF-8 …`.
+ */
+export function utf8TextOf(bytes: Uint8Array, name: string): string {
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) throw new Error(`${name}:${decoded.line}:${decoded.column}: ${utf8Problem(decoded)}`);
+  return decoded.text;
+}

@@ -1,5 +1,8 @@
 import { parseBatchCsv } from '../commands/cutover.js';
-import { parseAddressBookCsv } from './address-book.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseAddressBookCsv, readAddressBook } from './address-book.js';
 
 describe('parseAddressBookCsv', () => {
   test('users and groups; bad rows reported with their line, the rest read', () => {
@@ -47,5 +50,17 @@ describe('parseBatchCsv', () => {
       problems: ['wave.csv:3: no Login value; line skipped'],
     });
     expect(parseBatchCsv('name\nalice\n', 'w.csv')).toEqual({ refs: [], problems: ['w.csv: the header row needs a column named key, login, user, mail'] });
+  });
+});
+
+describe('readAddressBook', () => {
+  test('a byte that is not UTF-8 is a problem at its line and column, not a U+FFFD address', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ums-book-'));
+    const file = path.join(dir, 'book.csv');
+    // "José" in Windows-1252 on line 2: é is the lone byte 0xE9.
+    writeFileSync(file, Buffer.concat([Buffer.from('login,mail\njos'), Buffer.from([0xe9]), Buffer.from(',jose@example.org\n')]));
+    const read = await readAddressBook(file);
+    expect(read.book.users).toEqual([]);
+    expect(read.problems).toEqual([expect.stringMatching(/^book\.csv:2:4: not UTF-8 \(byte 0xE9/)]);
   });
 });

@@ -15,6 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCsv } from '../config/csv.js';
+import { utf8TextOf } from '../config/utf8.js';
 import type { AddressBook } from '../../mappings/routing/from-directory.js';
 
 export const ADDRESS_BOOK_COLUMNS = ['type', 'key', 'login', 'mail', 'proxyAddresses', 'legacyExchangeDN', 'members'] as const;
@@ -104,9 +105,10 @@ export function parseAddressBookCsv(text: string, name: string): AddressBookRead
 export async function readAddressBook(file: string): Promise<AddressBookRead> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = utf8TextOf(await readFile(file), path.basename(file));
   } catch (err) {
-    return { book: { users: [], groups: [] }, problems: [`cannot read address book ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`] };
+    const code = (err as NodeJS.ErrnoException).code;
+    return { book: { users: [], groups: [] }, problems: [code !== undefined ? `cannot read address book ${file}: ${code}` : (err as Error).message] };
   }
   return parseAddressBookCsv(text, path.basename(file));
 }
