@@ -97,6 +97,22 @@ describe('securePgUrl', () => {
     expect(securePgUrl(`postgres://ums:${PW}@/state?host=/run/postgresql`).url).toBe(`postgres://ums:${PW}@/state?host=%2Frun%2Fpostgresql&sslmode=disable`);
   });
 
+  test('a parameter given twice is refused: node-postgres reads the last one, so host=/socket&host=db.example was plaintext to db.example', () => {
+    for (const q of ['host=/run/postgresql&host=db.example', 'host=%2Frun%2Fpostgresql&host=evil.example', 'sslrootcert=/a&sslrootcert=/b', 'ssl=true&ssl=false']) {
+      const e = refused(`${base}?${q}`, { allowInsecure: false });
+      expect(e.message).toMatch(/^state\.url: the parameter "(host|sslrootcert|ssl)" appears more than once .*keep one$/);
+    }
+    // Refused whatever allowInsecure says: the two readings differ in where the password goes.
+    expect(refused(`${base}?host=/run/postgresql&host=db.example`, { allowInsecure: true }).field).toBe('url');
+  });
+
+  test('sslrootcert=system (libpq): Node\'s built-in CAs, not a file named "system"', () => {
+    const d = securePgUrl(`${base}?sslrootcert=system`);
+    expect(d.transport).toEqual({ kind: 'tls', verified: true, ca: { from: 'builtin' } });
+    expect(new URL(d.url).searchParams.has('sslrootcert')).toBe(false);
+    expect(sslOf(d.url)).toEqual({});
+  });
+
   test('withTlsDefault: TLS where the URL says nothing, explicit modes kept, idempotent', () => {
     const d = withTlsDefault(base);
     expect(new URL(d).searchParams.get('sslmode')).toBe('verify-full');

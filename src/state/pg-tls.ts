@@ -18,8 +18,9 @@
  * - a Unix socket (`host=/run/postgresql`, `socket:`): local, PostgreSQL offers no TLS there:
  *   `sslmode=disable`, allowed.
  *
- * `uselibpqcompat` is dropped: the modes above are what the tool means by them. Errors never
- * contain the URL (it holds the password).
+ * `uselibpqcompat` is dropped: the modes above are what the tool means by them; a parameter given
+ * twice is refused (node-postgres and this code would read different ones); `sslrootcert=system`
+ * (libpq) means the built-in CA list. Errors never contain the URL (it holds the password).
  */
 import { readFileSync } from 'node:fs';
 
@@ -76,6 +77,16 @@ export function securePgUrl(raw: string, opts: PgTlsOptions = {}): SecuredPgUrl 
     throw new PgTlsError('url', 'not a postgres:// or postgresql:// URL: expected postgres://user:password@host:5432/database');
   }
   const p = u.searchParams;
+  // node-postgres reads the last of a repeated parameter, this code (like libpq) the first: a
+  // URL with `host=/socket&host=db.example` was judged a local socket (sslmode=disable) while
+  // node-postgres connected to db.example in plaintext. So one of each, or the URL is refused.
+  const seen = new Set<string>();
+  for (const key of p.keys()) {
+    if (seen.has(key)) {
+      throw new PgTlsError('url', `the parameter ${JSON.stringify(key.slice(0, 40))} appears more than once (node-postgres would use the last, libpq the first): keep one`);
+    }
+    seen.add(key);
+  }
   p.delete('uselibpqcompat');
   const host = p.get('host') ?? (noHost ? '' : decodeURIComponent(u.hostname));
   if (host.startsWith('/')) {
@@ -116,6 +127,9 @@ export function securePgUrl(raw: string, opts: PgTlsOptions = {}): SecuredPgUrl 
   }
 
   p.set('sslmode', 'verify-full');
+  // libpq's sslrootcert=system: the system's CA list, i.e. Node's built-in one (node-postgres
+  // would try to read a file named "system").
+  if (p.get('sslrootcert') === 'system' && opts.caFile === undefined) p.delete('sslrootcert');
   const rootcert = p.get('sslrootcert');
   if (opts.caFile !== undefined && rootcert !== null) {
     throw new PgTlsError('caFile', 'sslrootcert in state.url names a CA too: keep one of them');
