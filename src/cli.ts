@@ -11,6 +11,10 @@ import { installOutputScrubbing, printErr } from './cli/output.js';
 installOutputScrubbing();
 
 const program = new Command();
+// Commander's own errors quote the offending argument ("unknown option '…'", "argument '…' is
+// invalid"): through printErr, so a hostile argument cannot put raw control characters on the
+// terminal. Set before the subcommands are added: they copy it.
+program.configureOutput({ writeErr: (text) => printErr(text) });
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const positiveInt = (v: string) => {
   const n = Number(v);

@@ -38,6 +38,21 @@ test('the CLI prints an error at exit with the control characters of its outside
   expect(r.stderr).toBe('ums-migrate: no configured mailbox matches evil\\x1b]0;pwned\\x07\\x1b[2J\\u202e\n');
 }, 60_000);
 
+test('commander\'s own errors (unknown option, invalid argument, also of a subcommand) quote a hostile argument escaped', async () => {
+  const hostile = '\x1b]0;pwned\x07\x1b[2J\u202e';
+  const unknown = await runCli(['status', `--x${hostile}`]);
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toContain("error: unknown option '--x\\x1b]0;pwned\\x07\\x1b[2J\\u202e'");
+  const invalid = await runCli(['run', '--concurrency', hostile]);
+  expect(invalid.stderr).toContain("argument '\\x1b]0;pwned\\x07\\x1b[2J\\u202e' is invalid");
+  const nested = await runCli(['routing', 'check', 'a@b.example', `--y${hostile}`]);
+  expect(nested.stderr).toContain("unknown option '--y\\x1b]0;pwned");
+  for (const r of [unknown, invalid, nested]) {
+    // eslint-disable-next-line no-control-regex
+    expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+  }
+}, 60_000);
+
 test('validate shows a hostile config value escaped in its problem list', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ums-validate-'));
   const file = path.join(dir, 'migration.yaml');
