@@ -256,6 +256,15 @@ export interface SyncConfig {
   deletions: 'ignore' | 'mirror';
 }
 
+/** What happens to message content on the way to the UMS (default: copied byte-identical). */
+export interface MailConfig {
+  /**
+   * application/ms-tnef parts (winmail.dat): off = copied as they are; replace = rewritten into
+   * ordinary MIME (mappings/tnef); keep-original = rewritten, with winmail.dat attached too.
+   */
+  decodeTnef: 'off' | 'replace' | 'keep-original';
+}
+
 /** `ums-migrate worker`: the PostgreSQL job queue shared by workers on several machines. */
 export interface WorkersConfig {
   /** A worker whose heartbeat is older than this is presumed dead; its mailboxes go to others. */
@@ -288,6 +297,8 @@ export interface MigrationConfig {
   filters: FiltersConfig;
   concurrency: ConcurrencyConfig;
   sync: SyncConfig;
+  /** Content rewriting (TNEF decoding); absent in configs built by hand: nothing is rewritten. */
+  mail?: MailConfig;
   retry: RetryConfig;
   workers: WorkersConfig;
   /** Split-domain coexistence routing (cutover, routing commands); optional. */
@@ -738,6 +749,20 @@ const syncSchema = z
   })
   .strict();
 
+const decodeTnefField = z.unknown().transform((v, ctx): MailConfig['decodeTnef'] => {
+  if (v === undefined || v === false || v === 'off') return 'off';
+  if (v === true || v === 'replace') return 'replace';
+  if (v === 'keep-original') return 'keep-original';
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected off, replace (or true) or keep-original, got ${describeValue(v)}` });
+  return z.NEVER;
+});
+
+const mailSchema = z
+  .object({
+    decodeTnef: decodeTnefField,
+  })
+  .strict();
+
 const retrySchema = z
   .object({
     attempts: int(1, 100).default(5),
@@ -779,6 +804,7 @@ const migrationConfigObject = z
     filters: filtersSchema.default({}),
     concurrency: concurrencySchema.default({}),
     sync: syncSchema.default({}),
+    mail: mailSchema.default({}),
     retry: retrySchema.default({}),
     workers: workersSchema.default({}),
     routing: routingSchema.optional(),
