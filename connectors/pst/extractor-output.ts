@@ -20,6 +20,8 @@ export function messageOf(err: unknown): string {
   const lines = text.split('\n');
   const damaged = lines.find((l) => /damaged (data block|index page) /.test(l))?.replace(/^.*?Error: (?=damaged)/, '');
   return (damaged ?? lines[0]!).trim()
+    .replace(/PSTFile::findBtreeItem Unable to find (?:node: )?(\d+) is desc: (true|false)/,
+      (_m, id: string, desc: string) => (desc === 'true' ? `node ${id} is not in the file's node index` : `block ${id} is not in the file's block index`))
     .replace(/short read in .*?: wanted/, 'short read: wanted')
     .replace(/, open '[^']*'$/, '');
 }

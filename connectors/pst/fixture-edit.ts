@@ -125,6 +125,48 @@ export function dataBlock(data: Buffer, nid: number): BlockRef {
   return block;
 }
 
+/** The data blocks behind a BID: itself, or an XBLOCK's / XXBLOCK's children ([MS-PST] 2.2.2.8.3.2). */
+function dataBlocks(data: Buffer, all: Map<number, BlockRef>, bid: number): BlockRef[] {
+  const b = all.get(bid);
+  if (!b) return [];
+  if (!isInternal(bid)) return [b];
+  const raw = data.subarray(b.ib, b.ib + b.cb);
+  if (raw[0] !== 0x01) return []; // an internal block that is not an XBLOCK (a subnode block)
+  const ansi = isAnsi(data);
+  const w = ansi ? 4 : 8;
+  const out: BlockRef[] = [];
+  for (let i = 0; i < raw.readUInt16LE(2); i++) out.push(...dataBlocks(data, all, word(raw, 8 + i * w, ansi)));
+  return out;
+}
+
+/** Every data block of a node: its data (through XBLOCKs) and its subnodes' data, recursively. */
+export function nodeBlocks(data: Buffer, nid: number): BlockRef[] {
+  const node = nodes(data).get(nid);
+  if (!node) throw new Error(`node ${nid} is not in the file`);
+  const all = blocks(data);
+  const ansi = isAnsi(data);
+  const w = ansi ? 4 : 8;
+  const out = dataBlocks(data, all, node.bidData);
+  const subnodes = (bid: number): void => {
+    const b = all.get(bid);
+    if (!b) return;
+    const raw = data.subarray(b.ib, b.ib + b.cb);
+    const level = raw[1]!;
+    const entry = level === 0 ? 3 * w : 2 * w; // SLENTRY (nid, bidData, bidSub) / SIENTRY (nid, bid)
+    for (let i = 0; i < raw.readUInt16LE(2); i++) {
+      const e = (ansi ? 4 : 8) + i * entry;
+      if (level === 0) {
+        out.push(...dataBlocks(data, all, word(raw, e + w, ansi)));
+        subnodes(word(raw, e + 2 * w, ansi));
+      } else {
+        subnodes(word(raw, e + w, ansi));
+      }
+    }
+  };
+  if (node.bidSub) subnodes(node.bidSub);
+  return out;
+}
+
 /** Offsets of `pattern` (decoded bytes) in a block's content. */
 export function findInBlock(data: Buffer, b: BlockRef, pattern: Buffer): number[] {
   const content = blockContent(data, b);

@@ -17,8 +17,7 @@ import Long from 'long';
 import type { PSTFile } from 'pst-extractor';
 import { PSTNodeInputStream } from 'pst-extractor/dist/PSTNodeInputStream.class.js';
 import { PSTTable7C } from 'pst-extractor/dist/PSTTable7C.class.js';
-import { messagesUnder, type NodeIndex } from './node-index.js';
-import type { PstFormat } from './pst-header.js';
+import type { NodeIndex } from './node-index.js';
 
 export interface ContentEntry {
   /** Position in the folder's entries (the next entry's position is the resume cursor). */
@@ -93,11 +92,10 @@ export function firstItem(pst: PSTFile, folderNid: number): number | undefined {
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /**
- * Counts and cross-checks a folder. Cheap when the counts agree (the table's row count and the
- * index's count are known without reading rows); otherwise one pass over the table's ids and one
- * over the node index find the items only the index knows.
+ * Counts and cross-checks a folder: one pass over the table's item ids, compared with the items
+ * the node index places under the folder, finds those only the index knows.
  */
-export function takeInventory(pst: PSTFile, format: PstFormat, folderNid: number, count: number, index: NodeIndex | undefined): FolderInventory {
+export function takeInventory(pst: PSTFile, folderNid: number, count: number, index: NodeIndex | undefined): FolderInventory {
   const inv: FolderInventory = { count, extras: [] };
   let table: PSTTable7C | undefined;
   try {
@@ -106,11 +104,12 @@ export function takeInventory(pst: PSTFile, format: PstFormat, folderNid: number
   } catch (err) {
     inv.tableError = (err as Error).message.split('\n').find((l) => /damaged/.test(l)) ?? (err as Error).message.split('\n')[0];
   }
-  if (index) inv.indexed = index.messages.get(folderNid) ?? 0;
-  if (inv.indexed !== undefined && inv.indexed !== inv.rows) {
+  const indexed = index ? index.messages.get(folderNid) ?? new Uint32Array(0) : undefined;
+  if (indexed) {
+    inv.indexed = indexed.length;
     const inTable = new Set<number>();
     if (table) for (let i = 0; i < inv.rows!; i++) { const r = readRow(table, i); if (r.nodeId !== undefined) inTable.add(r.nodeId); }
-    inv.extras = messagesUnder(pst, format, folderNid).filter((nid) => !inTable.has(nid));
+    inv.extras = [...indexed].filter((nid) => !inTable.has(nid));
   }
   const found = (inv.rows ?? 0) + inv.extras.length;
   if (count > found) {

@@ -6,8 +6,8 @@
  * found here. Every page is verified (block-check.ts) before it is used; a damaged page is
  * skipped with its subtree and reported.
  *
- * Memory: a count per folder, and the child folders' node ids; message ids only for one folder
- * at a time, on request (`messagesUnder`).
+ * Memory: the node ids of the file's folders and messages by parent (4 bytes a message in a
+ * typed array; a million messages take a few MiB).
  */
 import type { PSTFile } from 'pst-extractor';
 import { PTYPE_NBT } from './block-check.js';
@@ -19,8 +19,8 @@ export const NID_TYPE_SEARCH_FOLDER = 0x03;
 export const NID_TYPE_NORMAL_MESSAGE = 0x04;
 
 export interface NodeIndex {
-  /** Folder NID → how many normal messages the index places under it. */
-  messages: Map<number, number>;
+  /** Folder NID → the normal messages the index places under it, in NID order. */
+  messages: Map<number, Uint32Array>;
   /** Folder NID → the NIDs of the folders (normal and search) the index places under it, in index order. */
   folders: Map<number, number[]>;
   /** Pages that failed their check or could not be read (their subtrees are missing above). */
@@ -70,25 +70,21 @@ function walkNodeIndex(pst: PSTFile, format: PstFormat, visit: Visit): string[] 
 
 /** Counts per folder and child folders, from one pass over the node B-tree. */
 export function scanNodeIndex(pst: PSTFile, format: PstFormat): NodeIndex {
-  const messages = new Map<number, number>();
+  const lists = new Map<number, number[]>();
   const folders = new Map<number, number[]>();
   const problems = walkNodeIndex(pst, format, (nid, parent) => {
     const type = nid & 0x1f;
-    if (type === NID_TYPE_NORMAL_MESSAGE) messages.set(parent, (messages.get(parent) ?? 0) + 1);
-    else if ((type === NID_TYPE_NORMAL_FOLDER || type === NID_TYPE_SEARCH_FOLDER) && parent !== nid) {
+    if (type === NID_TYPE_NORMAL_MESSAGE) {
+      const list = lists.get(parent);
+      if (list) list.push(nid);
+      else lists.set(parent, [nid]);
+    } else if ((type === NID_TYPE_NORMAL_FOLDER || type === NID_TYPE_SEARCH_FOLDER) && parent !== nid) {
       const list = folders.get(parent);
       if (list) list.push(nid);
       else folders.set(parent, [nid]);
     }
   });
+  const messages = new Map<number, Uint32Array>();
+  for (const [parent, list] of lists) messages.set(parent, Uint32Array.from(list));
   return { messages, folders, problems };
-}
-
-/** The NIDs of the normal messages the node B-tree places under `folder`, in NID order. */
-export function messagesUnder(pst: PSTFile, format: PstFormat, folder: number): number[] {
-  const out: number[] = [];
-  walkNodeIndex(pst, format, (nid, parent) => {
-    if (parent === folder && (nid & 0x1f) === NID_TYPE_NORMAL_MESSAGE) out.push(nid);
-  });
-  return out;
 }

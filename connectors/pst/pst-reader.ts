@@ -190,11 +190,12 @@ export class PstReader {
       seen.add(child.nodeId);
       let sub: PSTFolder;
       let name: string;
+      const what = `opening subfolder node ${child.nodeId} of ${where}`;
       try {
-        sub = this.loadFolder(child.nodeId, [...path, `(node ${child.nodeId})`]);
-        name = this.guard(() => sub.displayName, `reading a subfolder of ${where}`, child.nodeId);
+        sub = this.guard(() => new PSTFolder(this.pst, this.pst.getDescriptorIndexNode(Long.fromNumber(child.nodeId))), what, child.nodeId);
+        name = this.guard(() => sub.displayName, what, child.nodeId);
       } catch (err) {
-        fail(err, { path: [...path, `(folder node ${child.nodeId})`], nodeId: child.nodeId }, `reading a subfolder of ${where}`);
+        fail(err, { path: [...path, `(folder node ${child.nodeId})`], nodeId: child.nodeId }, what);
         continue;
       }
       yield* this.walk(sub, [...path, name], seen, options, child.onlyInIndex);
@@ -208,7 +209,7 @@ export class PstReader {
     if (known) return known;
     const path = typeof folder === 'number' ? [`node ${folder}`] : folder.path;
     const count = typeof folder === 'number' ? this.guard(() => this.loadFolder(nodeId, path).contentCount, `reading folder /${path.join('/')}`, nodeId) : folder.count;
-    const inv = this.guard(() => quietly(() => takeInventory(this.pst, this.format, nodeId, count, this.nodeIndex())),
+    const inv = this.guard(() => quietly(() => takeInventory(this.pst, nodeId, count, this.nodeIndex())),
       `counting the items of /${path.join('/')} (node ${nodeId})`, nodeId);
     if (this.inventories.size >= 8) this.inventories.delete(this.inventories.keys().next().value as number);
     this.inventories.set(nodeId, inv);

@@ -69,10 +69,18 @@ async function targetSummaries(): Promise<MimeSummary[]> {
 test('plan lists the mail folders and reports calendars and contacts as not migrated', async () => {
   const r = await runCli(['plan', '-c', file, '--json']);
   expect(r.code).toBe(0);
-  const plan = JSON.parse(r.stdout) as { ok: boolean; warnings: string[]; folders: { target: string; included: boolean; reason?: string }[] }[];
+  const plan = JSON.parse(r.stdout) as { ok: boolean; warnings: string[]; folders: { source: string; target: string; included: boolean; reason?: string; messages?: number; bytes?: number }[] }[];
   expect(plan[0]?.ok).toBe(true);
   expect(plan[0]?.warnings.some((w) => /"Calendar" not migrated: IPF\.Appointment/.test(w))).toBe(true);
   expect(plan[0]?.folders.some((f) => f.target === 'INBOX.Sent' && f.included)).toBe(true);
+  // folders by their path in the file (the file's name first: several files), with their sizes, empty non-mail folders too
+  const folders = plan[0]!.folders;
+  expect(folders.some((f) => /:\d+$/.test(f.source))).toBe(false);
+  expect(folders.find((f) => f.source === `${target}/aspose-Outlook.pst: Inbox/SubInbox`)).toMatchObject({ included: true, messages: 0 });
+  const inbox = folders.find((f) => f.source === `${target}/aspose-Outlook.pst: Inbox`)!;
+  expect(inbox.messages).toBe(8);
+  expect(inbox.bytes).toBeGreaterThan(100_000);
+  expect(folders.find((f) => f.source === `${target}/aspose-Outlook.pst: Journal`)).toMatchObject({ included: false, reason: expect.stringMatching(/^IPF\.Journal folder: /) });
 });
 
 test('run copies every message once, as readpst sees it; a second run copies nothing', async () => {
