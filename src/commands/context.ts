@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { createSource, createTargets, type ConnectorContext } from '../../connectors/registry.js';
 import { legacyDnTable } from '../../mappings/routing/from-directory.js';
+import { tnefTransform } from '../../mappings/tnef/transform.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { JobOptions, MailboxJob } from '../engine/job.js';
@@ -68,6 +69,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
     byteBudget: MAILBOX_BYTE_BUDGET,
     retry: config.retry,
     sync: config.sync,
+    transform: tnefTransform(config.mail?.decodeTnef ?? 'off'),
   };
   const perMailbox = {
     source: 'maxConnections' in config.source ? Math.min(config.source.maxConnections, tasks) : tasks,

@@ -35,6 +35,7 @@ import type { Checkpoint, ItemResult, PendingRow, StateStore, SuspectRow } from 
 import { isTransient, reasonOf, TransientError } from '../util/errors.js';
 import { retry, sleep, backoffDelay, type RetryPolicy } from '../util/retry.js';
 import { ByteBudget } from '../util/semaphore.js';
+import { applyTransform, type ContentTransform } from './content-transform.js';
 import type { EventListener } from './events.js';
 import { filterScope, judgeItem, type ItemFilters } from './filters.js';
 import { copiedOnce, deltaOfCopied, deltaOfPage, sweepLateCopies } from './follow-up.js';
@@ -64,6 +65,8 @@ export interface TaskContext {
   sync?: { flags: boolean; deletions: 'ignore' | 'mirror' };
   /** `retry --failed`: only items that failed before; nothing new is listed. */
   onlyFailed?: boolean;
+  /** Rewrites content between read and write (see content-transform); hashes are of its output. */
+  transform?: ContentTransform;
 }
 
 export interface ContainerOutcome {
@@ -324,10 +327,10 @@ async function copyItems(
         }
         started.add(r.meta.id);
         const held = await budget.acquire(r.content.length);
-        const hash = contentHash(r.content);
         void queue.add(async () => {
           try {
-            await writeOne(r, hash);
+            const ic = await applyTransform(ctx.transform, r, c);
+            await writeOne(ic, contentHash(ic.content));
           } catch (err) {
             ctx.log.warn({ container: c.id, item: r.meta.id, err: reasonOf(err) }, 'item failed');
             fail(r.meta, err);
@@ -367,7 +370,7 @@ async function recoverPending(
   }));
   const hashes = new Map<string, string>();
   for await (const r of ctx.source.read(c, metas)) {
-    if ('content' in r) hashes.set(r.meta.id, contentHash(r.content));
+    if ('content' in r) hashes.set(r.meta.id, contentHash((await applyTransform(ctx.transform, r, c)).content));
   }
   const results: ItemResult[] = [];
   const groups = new Map<string, PendingRow[]>();

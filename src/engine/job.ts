@@ -15,6 +15,7 @@ import type { StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { retry, type RetryPolicy } from '../util/retry.js';
 import { runContainer, type ContainerOutcome } from './container-task.js';
+import type { ContentTransform } from './content-transform.js';
 import { guardListener, type EventListener } from './events.js';
 import type { ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
@@ -36,6 +37,8 @@ export interface JobOptions {
   sync?: { flags: boolean; deletions: 'ignore' | 'mirror' };
   /** Only retry items that failed before (`retry --failed`). */
   onlyFailed?: boolean;
+  /** Rewrites item content on its way to the target (e.g. mail.decodeTnef); see content-transform. */
+  transform?: ContentTransform;
 }
 
 export interface MailboxJob {
@@ -162,7 +165,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
       try {
         const outcome = await runContainer({
           store: deps.store, mailboxId, mailbox: name, source, target, filters: opts.filters, batchSize: opts.batchSize,
-          writers: opts.writersPerTask, budget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal, claims, sync: opts.sync, onlyFailed: opts.onlyFailed,
+          writers: opts.writersPerTask, budget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal, claims, sync: opts.sync, onlyFailed: opts.onlyFailed, transform: opts.transform,
         }, c, f.target);
         Object.assign(entry, outcome);
         if (!outcome.unchanged) await deps.store.setContainerStatus(mailboxId, c.id, deps.signal?.aborted ? 'pending' : 'done');
