@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { createLogger, LOG_FILE_MODE } from './log.js';
 import { forgetSecretsForTests, registerSecret } from './util/scrub.js';
@@ -63,5 +65,33 @@ describe('createLogger', () => {
     // eslint-disable-next-line no-control-regex
     expect(text.trim()).not.toMatch(/[\u0000-\u001f]/);
     expect(JSON.parse(text)).toMatchObject({ folder: 'Evil\x1b]0;t\x07\x1b[2J', msg: 'reason \x1b[1A' });
+  });
+
+  // JSON escapes C0 only: C1 (CSI 0x9B), DEL, bidi overrides and U+2028 stayed raw in every line.
+  const BEYOND_C0 = 'Evil\u009b31m\u202eFolder\u2028x\u007f\u2066y\u200f';
+  // eslint-disable-next-line no-control-regex
+  const RAW = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+
+  test('C1, DEL, bidi and line-separator characters are written as JSON escapes: same values, nothing raw', async () => {
+    const pw = 'pw\u202eS3cret';
+    registerSecret(pw);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ums-log-')), 'run.log');
+    const log = await fileLogger(file);
+    log.error({ folder: BEYOND_C0, err: `NO ${pw}` }, `folder failed \\${BEYOND_C0}`);
+    const [text = ''] = lines(log, file);
+    expect(text.trim()).not.toMatch(RAW);
+    expect(text).toContain('\\u009b31m\\u202eFolder\\u2028x\\u007f\\u2066y\\u200f');
+    expect(JSON.parse(text)).toMatchObject({ folder: BEYOND_C0, msg: `folder failed \\${BEYOND_C0}`, err: 'NO [redacted]' });
+  });
+
+  test('the stderr log (no logging.file) puts no raw C1 or bidi character on the terminal', () => {
+    const logModule = fileURLToPath(new URL('./log.ts', import.meta.url));
+    const script = `const { createLogger } = await import(${JSON.stringify(logModule)});\n`
+      + `createLogger().warn({ folder: ${JSON.stringify(BEYOND_C0)} }, 'folder not migrated');\n`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const line = r.stderr.trim();
+    expect(JSON.parse(line)).toMatchObject({ folder: BEYOND_C0, msg: 'folder not migrated' });
+    expect(line).not.toMatch(RAW);
   });
 });
