@@ -38,6 +38,18 @@ const NOT_MIGRATED: Record<string, string> = {
 
 interface Parsed { comp: ICAL.Component; block: ComponentBlock }
 
+/** CONTROL of RFC 5545 §3.1 (C0 but tab, and DEL): allowed in no iCalendar value or name. */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f]/g;
+
+/** The block's lines without control characters (a raw NUL or ESC in a SUMMARY would be stored as it is), noted in its repairs. */
+function withoutControls(block: ComponentBlock): string[] {
+  let removed = 0;
+  const lines = block.lines.map((l) => l.replace(CONTROLS, () => { removed++; return ''; }));
+  if (removed > 0) block.repairs.push(`${removed} control character(s) removed`);
+  return lines;
+}
+
 interface Group { uid: string; derived: boolean; members: Parsed[] }
 
 const errorText = (e: unknown): string => {
@@ -213,7 +225,7 @@ export function normalizeICalendar(input: Buffer | string, opts: NormalizeOption
     }
     let comp: ICAL.Component;
     try {
-      comp = new ICAL.Component(ICAL.parse(block.lines.join('\r\n')) as unknown[]);
+      comp = new ICAL.Component(ICAL.parse(withoutControls(block).join('\r\n')) as unknown[]);
     } catch (e) {
       if (block.name !== 'VTIMEZONE') result.failures.push({ what: describeBlock(block), reason: `cannot be parsed: ${errorText(e)}` });
       continue; // a broken VTIMEZONE: the objects using it resolve the name, or fail naming it

@@ -12,7 +12,8 @@ export type { GroupwareKind, NormalizedObject, NormalizeOptions, NormalizeResult
 
 /** What the bytes hold, from the first BEGIN line: 'vcard', 'vcalendar' or undefined. */
 export function groupwareFormat(input: Buffer | string): 'vcard' | 'vcalendar' | undefined {
-  const head = (typeof input === 'string' ? input.slice(0, 4096) : input.subarray(0, 4096).toString('latin1')).replace(/^\uFEFF/, '');
+  // A byte order mark (U+FEFF, or its UTF-8 bytes EF BB BF read as Latin-1) is no content: Outlook's exports start with one.
+  const head = (typeof input === 'string' ? input.slice(0, 4096) : input.subarray(0, 4096).toString('latin1')).replace(/^(?:\uFEFF|\u00EF\u00BB\u00BF)/, '');
   const m = /^[ \t]*BEGIN[ \t]*:[ \t]*(VCARD|VCALENDAR)[ \t]*\r?$/im.exec(head);
   return m ? (m[1]!.toLowerCase() as 'vcard' | 'vcalendar') : undefined;
 }

@@ -76,7 +76,35 @@ export function from21(p: VProp): VProp {
 
 /** A 3.0 or 4.0 property's value as written, with raw line breaks (from a non-conformant QUOTED-PRINTABLE) escaped. */
 export function tidyText(p: VProp): VProp {
-  return p.binary || !/[\r\n]/.test(p.value) ? p : { ...p, value: p.value.replace(/\r\n|\r|\n/g, '\\n') };
+  const q = p.binary || !/[\r\n]/.test(p.value) ? p : { ...p, value: p.value.replace(/\r\n|\r|\n/g, '\\n') };
+  return escapeBareSeparators(q);
+}
+
+/** Text properties whose value is one text (3.0 and 4.0 want a "," in it escaped). */
+const SINGLE_TEXT = new Set(['FN', 'NOTE', 'TITLE', 'ROLE', 'LABEL']);
+
+/** `s` with every unescaped character of `chars` escaped ("a,b" → "a\\,b"; "a\\,b" stays). */
+function escapeBare(s: string, chars: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '\\' && i + 1 < s.length) { out += c + s[i + 1]; i++; } else out += chars.includes(c) ? `\\${c}` : c;
+  }
+  return out;
+}
+
+/**
+ * A raw "," in a text value (FN, NOTE…, a component of ORG), as some exports write it: escaped,
+ * as RFC 2426/6350 require. Radicale (vobject) read "FN:Müller; Hans, Dr." as a list
+ * and stored "Müller\\; Hans", and refused "ORG:Müller, Meier & Co;Sales" with HTTP 400.
+ */
+function escapeBareSeparators(p: VProp): VProp {
+  if (p.binary) return p;
+  // ORG's components are single texts; a "," in N or ADR separates values of one component (RFC 6350 §6.2.2, §6.3.1).
+  const value = p.name === 'ORG'
+    ? splitEscaped(p.value, ';').map((part) => escapeBare(part, ',')).join(';')
+    : SINGLE_TEXT.has(p.name) ? escapeBare(p.value, ',') : p.value;
+  return value === p.value ? p : { ...p, value };
 }
 
 const MIME_BY_TYPE: Record<string, string> = { JPEG: 'image/jpeg', JPG: 'image/jpeg', PNG: 'image/png', GIF: 'image/gif', BMP: 'image/bmp', TIFF: 'image/tiff', WEBP: 'image/webp', X509: 'application/pkix-cert', PGP: 'application/pgp-keys', BASIC: 'audio/basic', WAVE: 'audio/wav', WAV: 'audio/wav', MP3: 'audio/mpeg' };

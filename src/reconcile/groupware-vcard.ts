@@ -16,7 +16,8 @@ export const PRIVATE_CARD_FIELDS = new Set(['FN', 'N', 'ADR', 'EMAIL', 'TEL', 'O
 
 function flat(v: unknown): string {
   if (Array.isArray(v)) return v.map(flat).join(';');
-  return String(v).replace(/\r\n?/g, '\n').replace(/[ \t]+/g, ' ').trim();
+  // "\;" and "\," as a server escapes them (vCard 3.0 text; Radicale re-writes a raw ";" in FN so) are the characters themselves.
+  return String(v).replace(/\\([;,])/g, '$1').replace(/\r\n?/g, '\n').replace(/[ \t]+/g, ' ').trim();
 }
 
 function structured(v: unknown): string {
