@@ -107,6 +107,22 @@ test('publish refuses an address book with problems or a mass removal unless --f
   expect(forced.stdout).toMatch(/^published v000002/);
 });
 
+test('warnings.txt (generated and published) shows an address book value\'s control and bidi characters escaped, one warning per line', async () => {
+  const hostile = 'ev\x1b[2J\x07il\u009b2J\u202eo\nforged line'; // no ';': it separates proxyAddresses
+  writeFileSync(path.join(dir, 'book.csv'), `${BOOK}user,g9,dave,dave@corp.example,"smtp:${hostile}@corp.example",,\n`);
+  const gen = await cli('routing', 'generate', '--out', path.join(dir, 'review'));
+  expect(gen.code).toBe(0);
+  const pub = await cli('routing', 'publish', '--force');
+  expect(pub.code).toBe(0);
+  for (const file of [path.join(dir, 'review', 'warnings.txt'), path.join(dir, 'routing', 'current', 'warnings.txt')]) {
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('smtp:ev\\x1b[2J\\x07il\\x9b2J\\u202eo\\x0aforged line@corp.example');
+    // eslint-disable-next-line no-control-regex
+    expect(text.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(text.split('\n').filter((l) => l.startsWith('forged line'))).toEqual([]);
+  }
+});
+
 test('a config without routing: names the missing section', async () => {
   writeFileSync(config(), readFileSync(config(), 'utf8').replace(/routing:[\s\S]*$/, ''));
   const r = await cli('routing', 'check', 'alice@corp.example');

@@ -46,6 +46,14 @@ function changedLogins(before: readonly string[], after: readonly string[]): str
   return [...new Set([...before.filter((x) => !b.has(x)), ...after.filter((x) => !a.has(x))])].sort();
 }
 
+/**
+ * warnings.txt (read with cat/less): one warning per line, its control and bidi characters
+ * escaped like on the terminal; they quote address-book values, which may carry ESC or U+202E.
+ */
+function warningsFile(warnings: readonly string[]): string {
+  return warnings.map((w) => `${forTerminal(w)}\n`).join('');
+}
+
 async function generated(session: RoutingSession) {
   const m = await session.model();
   const maps = await session.maps();
@@ -66,7 +74,7 @@ export async function routingGenerateCommand(opts: Base & { out?: string }): Pro
     for (const n of MAP_NAMES) await writePrivateFile(path.join(dir, MAP_FILES[n]), g.maps[n]);
     await writePrivateFile(path.join(dir, 'exchange-plan.csv'), g.plan.csv);
     await writePrivateFile(path.join(dir, 'exchange-plan.ps1'), g.plan.powershell);
-    await writePrivateFile(path.join(dir, 'warnings.txt'), g.warnings.map((w) => `${w}\n`).join(''));
+    await writePrivateFile(path.join(dir, 'warnings.txt'), warningsFile(g.warnings));
     const current = await currentVersion(session.routing.mapDir);
     const summary = summariseDiff(mapsDiff(current?.maps, g.maps));
     if (opts.json) printJson({ dir, cutOver: g.cutOver, vsPublished: summary, warnings: g.warnings });
@@ -106,7 +114,7 @@ export async function routingPublishCommand(opts: Base & { force?: boolean }): P
         'exchange-plan.csv': g.plan.csv,
         'exchange-plan.ps1': g.plan.powershell,
         'exchange-changes.ps1': exchange.powershell,
-        'warnings.txt': g.warnings.map((w) => `${w}\n`).join(''),
+        'warnings.txt': warningsFile(g.warnings),
       },
       manifest: {
         createdAt: new Date().toISOString(), createdBy: session.operator, mapType: session.routing.mapType, cutOver: g.cutOver, forwarded: g.forwarded,
