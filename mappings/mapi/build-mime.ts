@@ -61,7 +61,7 @@ async function build(msg: MailMessage, depth: number): Promise<Buffer> {
     to: addresses(msg.to),
     cc: addresses(msg.cc),
     bcc: addresses(msg.bcc),
-    subject: msg.subject,
+    subject: headerText(msg.subject),
     date: validDate(msg.date),
     messageId: msg.messageId || undefined,
     inReplyTo: msg.inReplyTo || undefined,
@@ -166,8 +166,18 @@ function safeName(subject: string | undefined): string {
  */
 function address(a: MailAddress | undefined): Mail.Address | string | undefined {
   if (!a || (!a.address && !a.name)) return undefined;
-  if (!a.address) return `"${a.name!.replace(/["\\]/g, '\\$&')}":;`;
-  return { name: a.name ?? '', address: a.address };
+  if (!a.address) return `"${headerText(a.name)!.replace(/["\\]/g, '\\$&')}":;`;
+  return { name: headerText(a.name) ?? '', address: a.address };
+}
+
+/**
+ * A Subject or display name without control characters (tab and line breaks aside, which
+ * nodemailer folds): nodemailer writes pure-ASCII text as it is, so an ESC or BEL from the source
+ * item would stand raw in the header and reach a terminal mail reader.
+ */
+function headerText(s: string | undefined): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  return s?.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '');
 }
 
 function addresses(list: MailAddress[] | undefined): (Mail.Address | string)[] | undefined {
