@@ -20,7 +20,15 @@ describe('ldifLine', () => {
     expect(isSafeLdifValue('a:b<c')).toBe(true);
     expect(isSafeLdifValue('a\rb')).toBe(false);
     expect(isSafeLdifValue('a\0b')).toBe(false);
-    expect(isSafeLdifValue('\x7f')).toBe(true);
+  });
+
+  test('control characters RFC 2849 allows raw (ESC, BEL, tab, DEL) are written base64 too: nothing raw for a terminal', () => {
+    for (const v of ['Evil\x1b]0;pwned\x07', 'a\tb', '\x7f', 'x\x1b[2J']) expect(isSafeLdifValue(v)).toBe(false);
+    expect(ldifLine('displayName', 'Evil\x1b]0;pwned\x07')).toBe(`displayName:: ${Buffer.from('Evil\x1b]0;pwned\x07').toString('base64')}`);
+    const doc = toLdif('cn=Evil\x1b[2J,dc=ums', [{ op: 'replace', attribute: 'description', values: ['bell\x07'] }]);
+    // eslint-disable-next-line no-control-regex
+    expect(doc).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(doc).toMatch(/^dn:: /);
   });
 
   test('folds at 76 characters, continuation lines start with one space', () => {

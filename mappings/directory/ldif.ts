@@ -4,7 +4,9 @@
  *
  * LDIF as written here:
  * - a value that is not a SAFE-STRING — it has a non-ASCII character, NUL, CR or LF, starts
- *   with a space, ":" or "<", or ends with a space — is written base64 (`attr:: …`, UTF-8);
+ *   with a space, ":" or "<", or ends with a space — is written base64 (`attr:: …`, UTF-8), and so
+ *   is a value with any other control character (tab, ESC, BEL, DEL: allowed raw by RFC 2849, but
+ *   the dry run's LDIF is read by people);
  *   the DN follows the same rule (`dn:: …`); an empty value is written `attr:`;
  * - lines longer than 76 characters are folded: continuation lines start with one space
  *   (every line written is ASCII, so characters and octets coincide);
@@ -29,7 +31,9 @@ export function isSafeLdifValue(value: string): boolean {
   if (value === '') return true;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c === 0 || c === 0x0a || c === 0x0d || c > 0x7f) return false;
+    // Beyond SAFE-CHAR (NUL, CR, LF, non-ASCII): every other C0 control and DEL too, so a value
+    // with ESC or BEL never reaches a terminal raw when the LDIF is read with cat or less.
+    if (c < 0x20 || c >= 0x7f) return false;
   }
   if (/^[ :<]/.test(value)) return false;
   return !value.endsWith(' ');

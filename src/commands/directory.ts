@@ -22,6 +22,7 @@ import { runDirectorySync, type DirectorySyncReport } from '../directory/sync.js
 import { lockPathFor, openStateStore } from '../state/open.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { writePrivateFile } from '../util/private-file.js';
+import { forTerminal } from '../util/terminal-text.js';
 
 export interface DirectorySyncOptions {
   config: string;
@@ -40,14 +41,15 @@ function endpoint(cfg: DirectoryEndpointConfig, baseDir: string): LdapEndpoint {
   return ep;
 }
 
+/** The human report (terminal or --out file); entry names and reasons come from the directories: escaped one by one. */
 export function formatDirectoryReport(r: DirectorySyncReport): string {
   const lines = [
     `directory sync (${r.mode}${r.dryRun ? ', dry run' : ''}): read ${r.read.entries} entries (${r.read.users} users, ${r.read.groups} groups, ${r.read.contacts} contacts${r.read.retried > 0 ? `, ${r.read.retried} failed before and read again` : ''})`,
     `${r.dryRun ? 'would add' : 'added'} ${r.adds}, ${r.dryRun ? 'would modify' : 'modified'} ${r.modifies}, unchanged ${r.unchanged}, errors ${r.errors.length}, warnings ${r.warnings.length}`,
   ];
-  if (r.orphans.length > 0) lines.push(`${r.orphans.length} UMS entries below the base have no source user (deleted or outside the selection; not deleted): ${r.orphans.slice(0, 20).join('; ')}${r.orphans.length > 20 ? '; …' : ''}`);
-  for (const e of r.errors) lines.push(`  error   ${e.entry}: ${e.reason}`);
-  for (const w of r.warnings) lines.push(`  warning ${w.entry}: ${w.reason}`);
+  if (r.orphans.length > 0) lines.push(`${r.orphans.length} UMS entries below the base have no source user (deleted or outside the selection; not deleted): ${r.orphans.slice(0, 20).map(forTerminal).join('; ')}${r.orphans.length > 20 ? '; …' : ''}`);
+  for (const e of r.errors) lines.push(`  error   ${forTerminal(e.entry)}: ${forTerminal(e.reason)}`);
+  for (const w of r.warnings) lines.push(`  warning ${forTerminal(w.entry)}: ${forTerminal(w.reason)}`);
   return `${lines.join('\n')}\n`;
 }
 
