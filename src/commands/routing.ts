@@ -23,7 +23,8 @@ import { EXIT } from '../cli/exit-codes.js';
 import { printErr, printJson, printOut } from '../cli/output.js';
 import { postfixReload, postfixRunning, postmapQuery } from '../routing/postfix.js';
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
-import { currentMapFile, currentVersion, publishVersion, rollbackVersion, type Manifest } from '../routing/versions.js';
+import { currentMapFile, currentVersion, publishVersion, rollbackVersion, type Manifest, type Version } from '../routing/versions.js';
+import type { RoutingAuditEntry } from '../state/store.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { forTerminal } from '../util/terminal-text.js';
 import { writePrivateFile } from '../util/private-file.js';
@@ -89,43 +90,62 @@ export async function routingGenerateCommand(opts: Base & { out?: string }): Pro
   }
 }
 
+/** What `publishMaps` did: nothing (no change), nothing (a guard refused), or a new version. */
+export type PublishOutcome =
+  | { kind: 'unchanged'; current: Version }
+  | { kind: 'refused'; guards: string[] }
+  | { kind: 'published'; version: Version; summary: string; reload: string; exchange: ReturnType<typeof exchangeChanges>; entry: RoutingAuditEntry; warnings: string[] };
+
+/**
+ * Publishes the maps of the current cutover state as a new version (atomic swap, postfix reload),
+ * audited; shared by `routing publish` and the driven wave of `cutover --final-sync`. The caller
+ * holds `<mapDir>/.publish.lock`.
+ */
+export async function publishMaps(session: RoutingSession, opts: { force?: boolean; batch?: string | null } = {}): Promise<PublishOutcome> {
+  const g = await generated(session);
+  const current = await currentVersion(session.routing.mapDir);
+  const diff = mapsDiff(current?.maps, g.maps);
+  const summary = summariseDiff(diff);
+  if (current && summary === 'no change' && !opts.force) return { kind: 'unchanged', current };
+  const guards = publishGuards(diff, current === undefined ? 0 : parseMap(current.maps.relayRecipients).size, session.bookProblems);
+  if (guards.length > 0 && !opts.force) return { kind: 'refused', guards };
+  const exchange = exchangeChanges(current?.manifest.forwarded ?? [], g.forwarded);
+  const version = await publishVersion(session.routing.mapDir, session.tools, {
+    maps: g.maps,
+    files: {
+      'exchange-plan.csv': g.plan.csv,
+      'exchange-plan.ps1': g.plan.powershell,
+      'exchange-changes.ps1': exchange.powershell,
+      'warnings.txt': warningsFile(g.warnings),
+    },
+    manifest: {
+      createdAt: new Date().toISOString(), createdBy: session.operator, mapType: session.routing.mapType, cutOver: g.cutOver, forwarded: g.forwarded,
+      warnings: g.warnings.length,
+    },
+  }, session.routing.keepVersions);
+  const reload = await reloadResult(session);
+  const entry = await session.audit({
+    action: 'publish', users: changedLogins(current?.manifest.cutOver ?? [], g.cutOver), ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+    detail: { version: version.manifest.version, previous: version.manifest.previous, summary, diff, reload, exchangeChanges: exchange.powershell },
+  });
+  return { kind: 'published', version, summary, reload, exchange, entry, warnings: g.warnings };
+}
+
 export async function routingPublishCommand(opts: Base & { force?: boolean }): Promise<number> {
   const session = await openRoutingSession(opts.config);
   const release = acquireRunLock(path.join(session.routing.mapDir, '.publish.lock'), 'routing publish');
   try {
-    const g = await generated(session);
-    const current = await currentVersion(session.routing.mapDir);
-    const diff = mapsDiff(current?.maps, g.maps);
-    const summary = summariseDiff(diff);
-    if (current && summary === 'no change' && !opts.force) {
-      out(`no change since ${current.manifest.version}: nothing published\n`);
+    const r = await publishMaps(session, { force: opts.force === true });
+    if (r.kind === 'unchanged') {
+      out(`no change since ${r.current.manifest.version}: nothing published\n`);
       return EXIT.OK;
     }
-    const guards = publishGuards(diff, current === undefined ? 0 : parseMap(current.maps.relayRecipients).size, session.bookProblems);
-    if (guards.length > 0 && !opts.force) {
-      printErr(`not published (use --force after checking):\n${guards.map((g) => `  ${g}\n`).join('')}`);
+    if (r.kind === 'refused') {
+      printErr(`not published (use --force after checking):\n${r.guards.map((g) => `  ${g}\n`).join('')}`);
       warn(session.bookProblems, 'error');
       return EXIT.PARTIAL;
     }
-    const exchange = exchangeChanges(current?.manifest.forwarded ?? [], g.forwarded);
-    const version = await publishVersion(session.routing.mapDir, session.tools, {
-      maps: g.maps,
-      files: {
-        'exchange-plan.csv': g.plan.csv,
-        'exchange-plan.ps1': g.plan.powershell,
-        'exchange-changes.ps1': exchange.powershell,
-        'warnings.txt': warningsFile(g.warnings),
-      },
-      manifest: {
-        createdAt: new Date().toISOString(), createdBy: session.operator, mapType: session.routing.mapType, cutOver: g.cutOver, forwarded: g.forwarded,
-        warnings: g.warnings.length,
-      },
-    }, session.routing.keepVersions);
-    const reload = await reloadResult(session);
-    const entry = await session.audit({
-      action: 'publish', users: changedLogins(current?.manifest.cutOver ?? [], g.cutOver),
-      detail: { version: version.manifest.version, previous: version.manifest.previous, summary, diff, reload, exchangeChanges: exchange.powershell },
-    });
+    const { version, summary, reload, exchange, entry } = r;
     if (opts.json) printJson({ version: version.manifest, dir: version.dir, summary, reload, audit: entry.seq });
     else {
       out(`published ${version.manifest.version} (previous: ${version.manifest.previous ?? 'none'}): ${summary}\n`);
@@ -133,7 +153,7 @@ export async function routingPublishCommand(opts: Base & { force?: boolean }): P
       out(`postfix: ${reload}\n`);
       out(`Exchange side (review, then run): ${path.join(version.dir, 'exchange-changes.ps1')} (${exchange.forward.length} to forward, ${exchange.unforward.length} to stop forwarding)\n`);
       out(`audit #${entry.seq} by ${entry.who}\n`);
-      warn(g.warnings, 'warning');
+      warn(r.warnings, 'warning');
     }
     return reload.startsWith('reload failed') ? EXIT.ERROR : EXIT.OK;
   } finally {
@@ -142,7 +162,8 @@ export async function routingPublishCommand(opts: Base & { force?: boolean }): P
   }
 }
 
-async function reloadResult(session: RoutingSession): Promise<string> {
+/** What became of the Postfix reload after the maps changed (text for the output and the audit). */
+export async function reloadResult(session: RoutingSession): Promise<string> {
   if (session.tools.configDir === undefined) return 'not reloaded (no routing.postfixConfigDir): run `postfix reload`';
   if (!(await postfixRunning(session.tools))) return `not running (${session.tools.configDir}): the maps take effect when it starts`;
   try {

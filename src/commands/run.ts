@@ -18,7 +18,15 @@ import { commandContext, type CommandContext, type CommandOptions } from './cont
 /** The advisory lock one `run`/`sync` holds on a PostgreSQL state store (workers don't take it). */
 const RUN_LOCK = 'ums-run';
 
-export async function runCommand(opts: CommandOptions & { json?: boolean; command?: string; failed?: boolean }): Promise<number> {
+export interface RunOptions extends CommandOptions {
+  json?: boolean;
+  command?: string;
+  failed?: boolean;
+  /** Called with the report instead of printing it (the wave of `cutover --final-sync`). */
+  onReport?: (report: JobReport) => void;
+}
+
+export async function runCommand(opts: RunOptions): Promise<number> {
   const loaded = await loadConfig(opts.config);
   const command = opts.command ?? 'run';
   // PostgreSQL: the run lock, mailbox fences and connection caps are advisory locks shared with workers on other machines.
@@ -45,7 +53,7 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
   const onTerm = () => stop('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  const progress = opts.json ? undefined : new ProgressLine();
+  const progress = opts.json || opts.onReport ? undefined : new ProgressLine();
   try {
     ctx.log.info({ mailboxes: ctx.jobs.length, command: opts.command ?? 'run' }, 'run started');
     const report = await runJob({
@@ -56,7 +64,8 @@ export async function runCommand(opts: CommandOptions & { json?: boolean; comman
     const peakRssMb = readPeakRss();
     const cpuSeconds = Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e4) / 100;
     ctx.log.info({ report: { ...report, mailboxes: undefined }, peakRssMb, cpuSeconds }, 'run finished');
-    if (opts.json) printJson({ ...report, peakRssMb, cpuSeconds });
+    if (opts.onReport) opts.onReport(report);
+    else if (opts.json) printJson({ ...report, peakRssMb, cpuSeconds });
     else printOut(`${summarise(report)}\n`);
     if (abort.signal.aborted) return EXIT.INTERRUPTED;
     return report.failed > 0 || report.failedContainers > 0 || report.failedMailboxes > 0 ? EXIT.PARTIAL : EXIT.OK;

@@ -49,6 +49,8 @@ export interface MailboxEntry {
   target: string;
   sourcePassword?: SecretRef;
   targetPassword?: SecretRef;
+  /** The cutover wave (inline `wave:` or the user map's optional `wave` column). */
+  wave?: string;
   /** Where it is defined: 'mailboxes[0]' or 'users.csv:4'. */
   origin: string;
 }
@@ -372,7 +374,7 @@ function displayName(abs: string, baseDir: string): string {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
 }
 
-const CSV_COLUMNS = ['source', 'target', 'sourcePassword', 'targetPassword'] as const;
+const CSV_COLUMNS = ['source', 'target', 'sourcePassword', 'targetPassword', 'wave'] as const;
 type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 function readUserMap(file: string, baseDir: string, out: Issues): Located[] {
@@ -449,6 +451,7 @@ function readUserMap(file: string, baseDir: string, out: Issues): Located[] {
     const entry: MailboxEntry = { source: row.source!, target: row.target ?? row.source!, origin: `${name}:${rec.line}` };
     if (row.sourcePassword !== undefined) entry.sourcePassword = row.sourcePassword as SecretRef;
     if (row.targetPassword !== undefined) entry.targetPassword = row.targetPassword as SecretRef;
+    if (row.wave !== undefined) entry.wave = row.wave;
     located.push({ entry, where, hasColumn: (f) => columns.includes(f) });
   }
   return located;
@@ -459,6 +462,7 @@ function collectMailboxes(config: MigrationConfig, baseDir: string, out: Issues)
     const entry: MailboxEntry = { source: m.source, target: m.target ?? m.source, origin: `mailboxes[${index}]` };
     if (m.sourcePassword !== undefined) entry.sourcePassword = m.sourcePassword;
     if (m.targetPassword !== undefined) entry.targetPassword = m.targetPassword;
+    if (m.wave !== undefined) entry.wave = m.wave;
     return { entry, where: { kind: 'inline', index }, hasColumn: () => true };
   });
   if (config.userMap !== undefined) all.push(...readUserMap(config.userMap, baseDir, out));

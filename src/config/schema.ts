@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { routingSchema, type RoutingConfig } from './routing-schema.js';
+import { cutoverSchema, type CutoverConfig } from './cutover-schema.js';
 import type { SecretRef } from './secrets.js';
 import { secretRefSchema } from './secret-ref-schema.js';
 import { directorySchema, type DirectoryConfig } from './directory-schema.js';
@@ -206,6 +207,8 @@ export interface MailboxSpec {
   target?: string;
   sourcePassword?: SecretRef;
   targetPassword?: SecretRef;
+  /** The cutover wave the mailbox belongs to (`cutover --wave W`). */
+  wave?: string;
 }
 
 export interface FolderRename {
@@ -303,6 +306,8 @@ export interface MigrationConfig {
   workers: WorkersConfig;
   /** Split-domain coexistence routing (cutover, routing commands); optional. */
   routing?: RoutingConfig;
+  /** What `cutover` checks before moving a user's mail delivery (cutover-schema.ts); optional. */
+  cutover?: CutoverConfig;
   /** Directory sync (`directory sync`), see directory-schema.ts. */
   directory?: DirectoryConfig;
 }
@@ -678,6 +683,7 @@ const mailboxSchema = z
     target: login.optional(),
     sourcePassword: secretRef.optional(),
     targetPassword: secretRef.optional(),
+    wave: z.string().trim().min(1).optional(),
   })
   .strict();
 
@@ -808,6 +814,7 @@ const migrationConfigObject = z
     retry: retrySchema.default({}),
     workers: workersSchema.default({}),
     routing: routingSchema.optional(),
+    cutover: cutoverSchema.optional(),
     directory: directorySchema.optional(),
   })
   .strict();

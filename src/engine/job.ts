@@ -20,6 +20,7 @@ import { guardListener, type EventListener } from './events.js';
 import type { ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
 import { ByteBudget } from '../util/semaphore.js';
+import { recordPass } from '../cutover/last-pass.js';
 
 export interface JobOptions {
   filters: ItemFilters;
@@ -136,6 +137,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
   const name = job.source.login;
   const report: MailboxReport = { source: name, target: job.target.login, ok: true, warnings: [], containers: [] };
   const log = deps.log.child({ mailbox: name });
+  const startedAt = new Date().toISOString();
   emit({ type: 'mailbox-start', mailbox: name });
   let pair: Awaited<ReturnType<typeof openMailboxPair>> | undefined;
   let unfence: (() => Promise<void>) | null | undefined;
@@ -187,6 +189,13 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
     await pair?.source.close().catch(() => undefined);
     await pair?.target.close().catch(() => undefined);
     await unfence?.().catch(() => undefined);
+  }
+  // The cutover gate's "last pass" (cutover/last-pass.ts); a retry of failed items is no delta, and
+  // a mailbox fenced by another process is that process's pass.
+  if (!opts.onlyFailed && unfence !== null) {
+    await recordPass(deps.store, name, job.target.login, {
+      startedAt, finishedAt: new Date().toISOString(), ok: report.ok, interrupted: deps.signal?.aborted === true, ...(report.error !== undefined ? { error: report.error } : {}),
+    }).catch((err: unknown) => log.warn({ err: reasonOf(err) }, 'could not record the end of the pass (cutover gate)'));
   }
   emit({ type: 'mailbox-end', mailbox: name, ok: report.ok, error: report.error });
   return report;

@@ -1,0 +1,43 @@
+/**
+ * The last pass of each mailbox (a `run`, `sync`, `resume` or worker job), as the cutover gate
+ * needs it: when it started, when it ended, and whether it finished. The engine records it at the
+ * end of every mailbox (engine/job.ts), in the state store's named checkpoints, so it is shared by
+ * every process using the store. A `retry --failed` pass is not recorded: it lists nothing new, so
+ * it is no delta.
+ *
+ * The container rows alone cannot say this: a folder found unchanged keeps its old time, and a
+ * mailbox whose login was refused leaves no row at all.
+ */
+import type { StateStore } from '../state/store.js';
+
+export interface PassRecord {
+  /** ISO time the pass of this mailbox started: the source is covered up to here. */
+  startedAt: string;
+  finishedAt: string;
+  /** Every folder finished without a folder failure (items may have failed: see the problems). */
+  ok: boolean;
+  /** Stopped by Ctrl-C / SIGTERM before the end. */
+  interrupted: boolean;
+  /** Why the mailbox failed as a whole (login refused…), already scrubbed of secrets. */
+  error?: string;
+}
+
+export function passKey(source: string, target: string): string {
+  return `pass:${JSON.stringify([source, target])}`;
+}
+
+export async function recordPass(store: Pick<StateStore, 'setCheckpointValue'>, source: string, target: string, pass: PassRecord): Promise<void> {
+  await store.setCheckpointValue(passKey(source, target), JSON.stringify(pass));
+}
+
+/** The recorded pass, or undefined when none was recorded (never run, or run by an older version). */
+export async function readPass(store: Pick<StateStore, 'getCheckpointValue'>, source: string, target: string): Promise<PassRecord | undefined> {
+  const text = await store.getCheckpointValue(passKey(source, target));
+  if (!text) return undefined;
+  try {
+    const v = JSON.parse(text) as PassRecord;
+    return typeof v.startedAt === 'string' && typeof v.ok === 'boolean' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
