@@ -112,6 +112,10 @@ export const POSTGRES_MIGRATIONS: string[] = [
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
   );
   `,
+  // SQLite step 6: the audit records refused names (the DELETE/UPDATE/TRUNCATE triggers of step 2 stay).
+  `
+  ALTER TABLE routing_audit ADD COLUMN refused JSON NOT NULL DEFAULT '[]';
+  `,
 ];
 
 /** The schema version this code writes and reads. */

@@ -63,6 +63,18 @@ export function describeRoutingState(store: () => StateStore, worker: () => Prom
     expect(await s.routingAudit()).toEqual([a, b, c]);
   });
 
+  test('audit log: refused names are recorded with their reasons, also when nothing changed', async () => {
+    const s = store();
+    const refused = [{ name: 'nobody', reason: 'no user with this key, login or address' }, { name: 'Ölaf', reason: 'mailbox not complete' }];
+    const r = await s.applyCutover(change({ users: [], who: 'anna', batch: 'wave2.csv', refused }));
+    expect(r.changed).toEqual([]);
+    expect(r.entry).toMatchObject({ action: 'cutover', users: [], refused, batch: 'wave2.csv' });
+    const p = await s.appendRoutingAudit({ who: 'ben', action: 'publish', users: [], refused: [{ name: 'alice', reason: 'guard: 3 of 4 recipients removed' }], detail: null });
+    const plain = await s.appendRoutingAudit({ who: 'ben', action: 'rollback', users: ['bob'], detail: null });
+    expect(plain.refused).toEqual([]);
+    expect((await s.routingAudit()).map((e) => e.refused)).toEqual([refused, p.refused, []]);
+  });
+
   test('concurrent workers cutting over the same users: one row each, exactly one worker changes each user', async () => {
     const workers = [store(), await worker(), await worker()];
     const users = Array.from({ length: 20 }, (_, i) => ({ userKey: `k${String(i).padStart(2, '0')}`, login: `u${i}` }));

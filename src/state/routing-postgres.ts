@@ -11,10 +11,12 @@ import type { CutoverChange, CutoverResult, CutoverRow, RoutingAuditEntry, Routi
 
 type Db = pg.Pool | pg.PoolClient;
 
+const auditFrom = (r: Row): RoutingAuditEntry => routingAuditFrom(r, false);
+
 async function insertAudit(db: Db, e: RoutingAuditInput): Promise<RoutingAuditEntry> {
-  const res = await db.query(`INSERT INTO routing_audit (who, action, batch, users, detail) VALUES ($1, $2, $3, $4::json, $5::json) RETURNING *`,
-    [e.who, e.action, e.batch ?? null, JSON.stringify(e.users), JSON.stringify(e.detail ?? null)]);
-  return routingAuditFrom(res.rows[0] as Row, false);
+  const res = await db.query(`INSERT INTO routing_audit (who, action, batch, users, refused, detail) VALUES ($1, $2, $3, $4::json, $5::json, $6::json) RETURNING *`,
+    [e.who, e.action, e.batch ?? null, JSON.stringify(e.users), JSON.stringify(e.refused ?? []), JSON.stringify(e.detail ?? null)]);
+  return auditFrom(res.rows[0] as Row);
 }
 
 export async function applyCutoverPostgres(c: pg.PoolClient, change: CutoverChange): Promise<CutoverResult> {
@@ -33,7 +35,8 @@ export async function applyCutoverPostgres(c: pg.PoolClient, change: CutoverChan
   }
   const changed = keys.filter((k) => done.has(k));
   const entry = await insertAudit(c, {
-    who: change.who, action: change.cutOver ? 'cutover' : 'undo', batch: change.batch, users: [...new Set(changed.map((k) => byKey.get(k)!))], detail: change.detail,
+    who: change.who, action: change.cutOver ? 'cutover' : 'undo', batch: change.batch, users: [...new Set(changed.map((k) => byKey.get(k)!))],
+    refused: change.refused ?? [], detail: change.detail,
   });
   return { changed, entry };
 }
@@ -47,5 +50,5 @@ export function appendRoutingAuditPostgres(db: Db, e: RoutingAuditInput): Promis
 }
 
 export async function routingAuditPostgres(db: Db): Promise<RoutingAuditEntry[]> {
-  return ((await db.query('SELECT * FROM routing_audit ORDER BY seq')).rows as Row[]).map((r) => routingAuditFrom(r, false));
+  return ((await db.query('SELECT * FROM routing_audit ORDER BY seq')).rows as Row[]).map(auditFrom);
 }

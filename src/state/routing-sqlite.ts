@@ -1,16 +1,19 @@
 /**
  * The coexistence routing state of the SQLite store (see RoutingStateStore in store.ts): the
- * `cutovers` table and the append-only `routing_audit` (triggers refuse UPDATE and DELETE).
- * Used by SqliteStateStore; one transaction per change.
+ * `cutovers` table and the append-only `routing_audit` (triggers refuse UPDATE, DELETE, and an
+ * INSERT that would replace an existing row: `INSERT OR REPLACE` deletes the old row without
+ * firing DELETE triggers). Used by SqliteStateStore; one transaction per change.
  */
 import type Database from 'better-sqlite3';
 import { cutoverRowFrom, routingAuditFrom, type Row } from './rows.js';
 import type { CutoverChange, CutoverResult, CutoverRow, RoutingAuditEntry, RoutingAuditInput } from './store.js';
 
+const auditFrom = (r: Row): RoutingAuditEntry => routingAuditFrom(r, true);
+
 function insertAudit(db: Database.Database, e: RoutingAuditInput): RoutingAuditEntry {
-  const info = db.prepare('INSERT INTO routing_audit (who, action, batch, users, detail) VALUES (?, ?, ?, ?, ?)')
-    .run(e.who, e.action, e.batch ?? null, JSON.stringify(e.users), JSON.stringify(e.detail ?? null));
-  return routingAuditFrom(db.prepare('SELECT * FROM routing_audit WHERE seq = ?').get(info.lastInsertRowid) as Row, true);
+  const info = db.prepare('INSERT INTO routing_audit (who, action, batch, users, refused, detail) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(e.who, e.action, e.batch ?? null, JSON.stringify(e.users), JSON.stringify(e.refused ?? []), JSON.stringify(e.detail ?? null));
+  return auditFrom(db.prepare('SELECT * FROM routing_audit WHERE seq = ?').get(info.lastInsertRowid) as Row);
 }
 
 export function applyCutoverSqlite(db: Database.Database, change: CutoverChange): CutoverResult {
@@ -25,7 +28,8 @@ export function applyCutoverSqlite(db: Database.Database, change: CutoverChange)
       if (n > 0) changed.push(key);
     }
     const entry = insertAudit(db, {
-      who: change.who, action: change.cutOver ? 'cutover' : 'undo', batch: change.batch, users: [...new Set(changed.map((k) => byKey.get(k)!))], detail: change.detail,
+      who: change.who, action: change.cutOver ? 'cutover' : 'undo', batch: change.batch, users: [...new Set(changed.map((k) => byKey.get(k)!))],
+      refused: change.refused ?? [], detail: change.detail,
     });
     return { changed, entry };
   })();
@@ -40,5 +44,5 @@ export function appendRoutingAuditSqlite(db: Database.Database, e: RoutingAuditI
 }
 
 export function routingAuditSqlite(db: Database.Database): RoutingAuditEntry[] {
-  return (db.prepare('SELECT * FROM routing_audit ORDER BY seq').all() as Row[]).map((r) => routingAuditFrom(r, true));
+  return (db.prepare('SELECT * FROM routing_audit ORDER BY seq').all() as Row[]).map(auditFrom);
 }

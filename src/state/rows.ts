@@ -1,5 +1,5 @@
 /** Maps database rows to the store's shapes; shared by the SQLite and PostgreSQL stores (same columns). */
-import type { Checkpoint, ContainerRow, ContainerStatus, CutoverRow, MailboxSummary, PendingRow, RoutingAction, RoutingAuditEntry } from './store.js';
+import type { Checkpoint, ContainerRow, ContainerStatus, CutoverRow, MailboxSummary, PendingRow, RefusedName, RoutingAction, RoutingAuditEntry } from './store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -81,6 +81,7 @@ export function routingAuditFrom(r: Row, jsonText: boolean): RoutingAuditEntry {
     action: r.action as RoutingAction,
     batch: (r.batch as string | null) ?? null,
     users: json(r.users) as string[],
+    refused: (r.refused === undefined || r.refused === null ? [] : json(r.refused)) as RefusedName[],
     detail: json(r.detail),
   };
 }

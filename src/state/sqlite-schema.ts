@@ -96,4 +96,12 @@ export const SQLITE_MIGRATIONS: string[] = [
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
   );
   `,
+  // The audit records refused names; INSERT OR REPLACE of an existing seq deleted the old entry
+  // without firing the DELETE trigger (SQLite fires it on REPLACE only with recursive_triggers).
+  `
+  ALTER TABLE routing_audit ADD COLUMN refused TEXT NOT NULL DEFAULT '[]';
+  CREATE TRIGGER routing_audit_no_replace BEFORE INSERT ON routing_audit
+    WHEN EXISTS (SELECT 1 FROM routing_audit WHERE seq = NEW.seq)
+    BEGIN SELECT RAISE(ABORT, 'routing_audit is append-only'); END;
+  `,
 ];

@@ -214,7 +214,17 @@ export interface CutoverRow {
   batch: string | null;
 }
 
-export type RoutingAction = 'cutover' | 'undo' | 'publish' | 'rollback';
+/**
+ * What an audit entry records. The routing commands write cutover, undo, publish and rollback;
+ * other commands that write to production systems (directory sync, approvals) may add their own.
+ */
+export type RoutingAction = 'cutover' | 'undo' | 'publish' | 'rollback' | 'directory-sync' | 'approve' | (string & {});
+
+/** A name (login, address, batch line) an audited attempt refused, and why. */
+export interface RefusedName {
+  name: string;
+  reason: string;
+}
 
 export interface RoutingAuditInput {
   who: string;
@@ -222,6 +232,8 @@ export interface RoutingAuditInput {
   batch?: string | null;
   /** Logins concerned. */
   users: string[];
+  /** Names the attempt refused (unknown users, a guard that stopped a publish), each with its reason. */
+  refused?: RefusedName[];
   /** JSON-serialisable details: the map diff, versions. */
   detail: unknown;
 }
@@ -235,6 +247,8 @@ export interface RoutingAuditEntry {
   action: RoutingAction;
   batch: string | null;
   users: string[];
+  /** Refused names ([] when nothing was refused). */
+  refused: RefusedName[];
   detail: unknown;
 }
 
@@ -246,6 +260,8 @@ export interface CutoverChange {
   batch: string | null;
   /** The audit entry's details (e.g. the map diff the change causes). */
   detail: unknown;
+  /** Names refused before the change (unknown, ambiguous, not ready), recorded in its audit entry. */
+  refused?: RefusedName[];
 }
 
 export interface CutoverResult {
