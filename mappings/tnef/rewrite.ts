@@ -143,7 +143,7 @@ async function convert(raw: Buffer, f: Found, mode: TnefMode, only: boolean, top
   const n = mail.attachments;
   const notes = [
     `converted from TNEF (${f.part.filename ?? 'winmail.dat'}): ${described}${merged ? ' with the plain text part as its text alternative' : ''}, `
-      + `${n} attachment${n === 1 ? '' : 's'}${mail.embedded > 0 ? ` (${mail.embedded} of them attached messages)` : ''}`
+      + `${n} attachment${n === 1 ? '' : 's'}${mail.embedded === 1 ? ' (1 of them an attached message)' : mail.embedded > 1 ? ` (${mail.embedded} of them attached messages)` : ''}`
       + `${mode === 'keep-original' ? `; ${f.part.filename ?? 'winmail.dat'} kept as an attachment` : ''}`,
     ...mail.warnings,
   ];
