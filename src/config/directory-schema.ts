@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { SecretRef } from './secrets.js';
 import { secretRefSchema } from './secret-ref-schema.js';
+import { noUrlCredentials } from './url-credentials.js';
 import { transportProblem } from '../../connectors/ldap-common/transport.js';
 
 export interface DirectoryEndpointConfig {
@@ -54,7 +55,7 @@ const nonEmpty = z.string().min(1);
 const secretRef = secretRefSchema; // the shared one: validate finds every secret field through it
 
 const endpointShape = {
-  url: nonEmpty,
+  url: nonEmpty.superRefine(noUrlCredentials),
   bindDn: nonEmpty,
   bindPassword: secretRef,
   caFile: nonEmpty.optional(),

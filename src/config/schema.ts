@@ -15,6 +15,7 @@ import { routingSchema, type RoutingConfig } from './routing-schema.js';
 import { cutoverSchema, type CutoverConfig } from './cutover-schema.js';
 import type { SecretRef } from './secrets.js';
 import { secretRefSchema } from './secret-ref-schema.js';
+import { noUrlCredentials } from './url-credentials.js';
 import { directorySchema, type DirectoryConfig } from './directory-schema.js';
 
 export type { RoutingConfig } from './routing-schema.js';
@@ -505,7 +506,7 @@ const ewsAuthSchema = z
     masterPassword: secretRef.optional(),
     tenant: nonEmpty.optional(),
     tokenUrl: z.string().url('expected an https:// URL, e.g. https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token')
-      .refine((u) => /^https?:\/\//i.test(u), 'expected an https:// (or, with allowInsecure, http://) URL').optional(),
+      .refine((u) => /^https?:\/\//i.test(u), 'expected an https:// (or, with allowInsecure, http://) URL').superRefine(noUrlCredentials).optional(),
     clientId: nonEmpty.optional(),
     clientSecret: secretRef.optional(),
     scope: nonEmpty.default('https://outlook.office365.com/.default'),
@@ -535,7 +536,7 @@ const ewsAuthSchema = z
 const ewsSourceSchema = z
   .object({
     type: z.literal('ews'),
-    url: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'expected an http(s) URL, e.g. https://mail.example.org/EWS/Exchange.asmx'),
+    url: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'expected an http(s) URL, e.g. https://mail.example.org/EWS/Exchange.asmx').superRefine(noUrlCredentials),
     auth: ewsAuthSchema,
     impersonation: z.boolean().optional(),
     exchangeVersion: nonEmpty.default('Exchange2013_SP1'),
@@ -633,7 +634,8 @@ export const targetSchema = z
 export const groupwareTargetSchema = z
   .object({
     type: z.literal('dav').default('dav'),
-    url: z.string().url('expected an http(s) URL, e.g. https://cloud.example.org/remote.php/dav/').refine((u) => /^https?:\/\//i.test(u), 'expected an https:// (or, with allowInsecure, http://) URL'),
+    url: z.string().url('expected an http(s) URL, e.g. https://cloud.example.org/remote.php/dav/').refine((u) => /^https?:\/\//i.test(u), 'expected an https:// (or, with allowInsecure, http://) URL')
+      .superRefine(noUrlCredentials),
     allowInsecure: z.boolean().default(false),
     tlsVerify: z.boolean().default(true),
     caFile: nonEmpty.optional(),
