@@ -27,6 +27,7 @@
  */
 import Long from 'long';
 import { PSTFile, PSTFolder, type PSTMessage } from 'pst-extractor';
+import type { DescriptorIndexNode } from 'pst-extractor/dist/DescriptorIndexNode.class.js';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
 import { PstChecks } from './block-check.js';
 import { childFolders, hierarchyRows } from './folder-children.js';
@@ -114,8 +115,8 @@ interface ObjectInternals { pstTableItems: PropertyMap | null }
 const NID_TYPE_SEARCH_FOLDER = 0x03;
 
 /** Loads an item by its node id. */
-function loadMessage(pst: PSTFile, nodeId: number): PSTMessage {
-  return quietly(() => PSTUtil.detectAndLoadPSTObject(pst, Long.fromNumber(nodeId)) as PSTMessage);
+function loadMessage(pst: PSTFile, node: number | DescriptorIndexNode): PSTMessage {
+  return quietly(() => (typeof node === 'number' ? PSTUtil.detectAndLoadPSTObject(pst, Long.fromNumber(node)) : PSTUtil.detectAndLoadPSTObject(pst, node)) as PSTMessage);
 }
 
 export class PstReader {
@@ -277,21 +278,23 @@ export class PstReader {
   message(nodeId: number, folderPath: string[], folderNodeId?: number): PstMessageEntry {
     if (this.closed) throw new PstFileError(this.file, 'the file is closed');
     try {
+      // one look-up in the node index, for the check and the load
+      const node = this.pst.getDescriptorIndexNode(Long.fromNumber(nodeId));
       if (folderNodeId !== undefined) {
-        const parent = this.pst.getDescriptorIndexNode(Long.fromNumber(nodeId)).parentDescriptorIndexIdentifier;
+        const parent = node.parentDescriptorIndexIdentifier;
         if (parent !== folderNodeId) {
           throw new Error(`the file's node index places this item in folder node ${parent}, not in this folder (node ${folderNodeId}): `
             + 'the folder\'s contents table points to another folder\'s item (the file is damaged: repair a copy with Outlook\'s scanpst.exe and migrate that copy)');
         }
       }
-      return this.entry(nodeId);
+      return this.entry(nodeId, node);
     } catch (err) {
       throw err instanceof PstItemError ? err : this.itemError(nodeId, folderPath, err);
     }
   }
 
-  private entry(childId: number): PstMessageEntry {
-    const raw = loadMessage(this.pst, childId);
+  private entry(childId: number, node?: DescriptorIndexNode): PstMessageEntry {
+    const raw = loadMessage(this.pst, node ?? childId);
     return {
       nodeId: childId,
       messageClass: raw.messageClass,
