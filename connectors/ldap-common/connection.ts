@@ -32,7 +32,7 @@ export async function openLdap(ep: LdapEndpoint): Promise<Client> {
   if (problem !== undefined) throw new Error(problem);
   const host = urlHost(ep.url);
   const tlsOptions = tlsOptionsFor(ep, host);
-  const secure = ep.url.startsWith('ldaps:');
+  const secure = /^ldaps:/i.test(ep.url); // URL schemes are case-insensitive (ldapts and transportProblem read LDAPS:// as ldaps too)
   const client = new Client({
     url: ep.url,
     timeout: ep.timeoutMs ?? 120_000,

@@ -91,3 +91,10 @@ describe.each<Scheme>(['startTls', 'ldaps'])('%s checks the URL host against the
     await refusedBeforeBind(endpoint(ipOnly, 'localhost', scheme), ipOnly, 'localhost');
   });
 });
+
+test('an upper-case LDAPS:// URL is LDAPS with the configured CA and name checks too (the CA was dropped: only "ldaps:" counted)', async () => {
+  const ep = endpoint(ipOnly, '127.0.0.1', 'ldaps');
+  await bindsAndSearches({ ...ep, url: ep.url.replace(/^ldaps:/, 'LDAPS:') }, ipOnly);
+  const wrongName = endpoint(ipOnly, 'localhost', 'ldaps');
+  await refusedBeforeBind({ ...wrongName, url: wrongName.url.replace(/^ldaps:/, 'LDAPS:') }, ipOnly, 'localhost');
+});
