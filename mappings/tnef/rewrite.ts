@@ -48,6 +48,8 @@ export function mayHoldTnef(raw: Buffer): boolean {
   return NEEDLES.some((n) => raw.indexOf(n) >= 0);
 }
 
+/** The outer fields that describe the old body (replaced by the rebuilt body's); Content-Class, Content-Language… stay. */
+const BODY_FIELDS = new Set(['mime-version', 'content-type', 'content-transfer-encoding', 'content-disposition', 'content-md5']);
 const TNEF_TYPES = new Set(['application/ms-tnef', 'application/vnd.ms-tnef']);
 const OPAQUE = new Set(['multipart/signed', 'multipart/encrypted']);
 
@@ -151,7 +153,7 @@ async function convert(raw: Buffer, f: Found, mode: TnefMode, only: boolean, top
   const rest = (p?.children ?? []).filter((c) => c.entity !== merged && c.entity !== f.part);
   if (!p || (p === top && p.type === 'multipart/mixed' && rest.length === 0)) {
     // the rebuilt body is the message's body: outer headers (MIME-Version, Content-* replaced) + it
-    const kept = top.header.filter((h) => !isStructuralField(h.name));
+    const kept = top.header.filter((h) => !BODY_FIELDS.has(h.name.toLowerCase()));
     const version = top.header.find((h) => h.name.toLowerCase() === 'mime-version')?.raw ?? 'MIME-Version: 1.0';
     const head = Buffer.from(kept.map((h) => `${h.raw}\r\n`).join('') + `${version}\r\n`, 'latin1');
     return { edits: [], whole: Buffer.concat([head, built.bytes]), notes };

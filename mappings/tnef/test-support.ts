@@ -181,7 +181,8 @@ export function htmlInRtf(html: string): string {
 export function outlookMessage(tnef: Buffer, opts: { text?: string; headers?: string; tnefType?: string; name?: string } = {}): Buffer {
   const b64 = tnef.toString('base64').replace(/.{1,76}/g, '$&\r\n');
   const headers = opts.headers ?? 'From: "Jörg" <joerg@example.de>\r\nTo: ivan@example.ru\r\nSubject: =?utf-8?Q?Gr=C3=BC=C3=9Fe?=\r\n'
-    + 'Date: Tue, 02 Mar 2021 10:00:00 +0100\r\nMessage-ID: <tnef-1@example.de>\r\nX-Custom: kept\r\n';
+    + 'Date: Tue, 02 Mar 2021 10:00:00 +0100\r\nMessage-ID: <tnef-1@example.de>\r\nX-Custom: kept\r\n'
+    + 'Content-Language: de-DE\r\nContent-Class: urn:content-classes:message\r\nX-MS-Has-Attach: yes\r\nX-MS-TNEF-Correlator: <00000000@example.de>\r\n';
   const name = opts.name ?? 'winmail.dat';
   return Buffer.from(`${headers}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="outer-b"\r\n\r\n`
     + 'This is a multi-part message in MIME format.\r\n\r\n--outer-b\r\n'
