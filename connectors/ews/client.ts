@@ -97,7 +97,7 @@ export class EwsTransport {
   }
 
   private newAgent(maxSockets: number, url = this.ep.url): http.Agent {
-    return url.startsWith('https:')
+    return new URL(url).protocol === 'https:' // not startsWith: a scheme is case-insensitive (HTTPS://…)
       ? new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: this.ep.tlsVerify, ca: this.ep.ca })
       : new http.Agent({ keepAlive: true, maxSockets });
   }

@@ -140,3 +140,18 @@ describe('the OAuth2 token request', () => {
     expect(sim.requests).toHaveLength(1);
   });
 });
+
+test('an upper-case HTTPS:// source.url is HTTPS with the endpoint\'s caFile (it got a plaintext agent: every request failed)', async () => {
+  const cert = loopbackCert();
+  const sim = new EwsSim({ busyRate: 0 });
+  sim.addApp('app-id', 'app-secret-1');
+  seedMailbox(sim, ALICE.smtp, { messages: 1 });
+  const ews = await sim.listen({ tls: cert });
+  open.push(ews);
+  const login = await sim.listen({ tls: cert });
+  open.push(login);
+  const upper = ews.url.replace(/^https:/, 'HTTPS:');
+  const messages = await call(endpoint(upper, { ...APP, tokenUrl: login.tokenUrl.replace(/^https:/, 'HTTPS:') }, { ca: cert.cert })) as { ok: boolean }[];
+  expect(messages.map((m) => m.ok)).toEqual([true]);
+  expect(sim.requests).toHaveLength(1);
+});
