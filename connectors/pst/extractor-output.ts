@@ -27,7 +27,7 @@ export function messageOf(err: unknown): string {
 }
 
 /** pst-extractor output that is no problem ("unknown message type": IPM.Post… are plain messages) or reported by the caller. */
-const QUIET = ['PSTUtil::createAppropriatePSTMessageObject unknown message type', 'PSTMessage::processRecipients'];
+const QUIET = ['PSTUtil::createAppropriatePSTMessageObject unknown message type', 'PSTMessage::processRecipients', 'PSTObject::Exception reading binary item'];
 
 /** Runs a pst-extractor call with the QUIET lines dropped; any other output passes through. */
 export function quietly<T>(fn: () => T): T {

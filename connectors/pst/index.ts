@@ -44,7 +44,7 @@ import { pstGroupwareContent } from './pst-groupware.js';
 import { messageState, toMailMessage } from './pst-message.js';
 import { offsetIn } from './extractor-output.js';
 import type { ContentEntry } from './folder-inventory.js';
-import { openPst, PstFileError, PstItemError, type PstMessageEntry, type PstReader } from './pst-reader.js';
+import { openPst, PstFileError, PstItemError, quietly, type PstMessageEntry, type PstReader } from './pst-reader.js';
 
 export interface PstSourceOptions {
   directory: string;
@@ -304,7 +304,8 @@ class PstMailbox implements SourceMailbox {
         let content: Buffer;
         let warnings: string[] | undefined;
         try {
-          if (c.kind === 'mail') content = await buildMime(toMailMessage(entry.raw));
+          // (pst-extractor's log line of a value it cannot read is dropped: the error itself is reported)
+          if (c.kind === 'mail') content = await buildMime(quietly(() => toMailMessage(entry.raw)));
           else ({ content, warnings } = pstGroupwareContent(c.kind, entry.raw, entry.messageClass || '(no class)', uidFromItemId(`pst:${file.label}:${entry.nodeId}`)));
         } catch (err) {
           // a damaged block met while reading the bodies or attachments: named with its offset
