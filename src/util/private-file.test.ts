@@ -76,4 +76,14 @@ describe('private files', () => {
     await appendPrivateFile(shared, 'c\n');
     expect(mode(shared)).toBe(0o640);
   });
+
+  test('appendPrivateFile never appends through a symlink planted at the file: an error naming it, the target untouched', async () => {
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'keep\n', { mode: 0o644 });
+    const file = join(dir, 'routing-audit.jsonl');
+    symlinkSync(victim, file);
+    await expect(appendPrivateFile(file, '{"audit":1}\n')).rejects.toThrow(`${file} is a symbolic link: not appended through it`);
+    expect(readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
+  });
 });

@@ -107,7 +107,11 @@ export function createPrivateFileSync(file: string, opts: PrivateFileOptions = {
   return true;
 }
 
-/** Appends `data` to `file`, creating it with `mode` (0600) when absent; an existing file keeps its mode. */
+/**
+ * Appends `data` to `file`, creating it with `mode` (0600) when absent; an existing file keeps its
+ * mode. A symlink at `file` is never followed (a planted link would have the lines appended to
+ * whatever it points at): an error naming the file.
+ */
 export async function appendPrivateFile(file: string, data: string, opts: PrivateFileOptions = {}): Promise<void> {
   const mode = opts.mode ?? PRIVATE_MODE;
   let fh;
@@ -116,7 +120,13 @@ export async function appendPrivateFile(file: string, data: string, opts: Privat
     await fh.chmod(mode);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    fh = await open(file, constants.O_WRONLY | constants.O_APPEND);
+    try {
+      fh = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'ELOOP') throw again;
+      throw new Error(`${file} is a symbolic link: not appended through it (it could point anywhere). `
+        + 'Replace it with a regular file, or point the setting at the real file', { cause: again });
+    }
   }
   try {
     await fh.appendFile(data, 'utf8');
