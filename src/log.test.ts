@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,17 @@ describe('createLogger', () => {
     // eslint-disable-next-line no-control-regex
     expect(text.trim()).not.toMatch(/[\u0000-\u001f]/);
     expect(JSON.parse(text)).toMatchObject({ folder: 'Evil\x1b]0;t\x07\x1b[2J', msg: 'reason \x1b[1A' });
+  });
+
+  test('a symlink planted at logging.file is refused with its name; what it points at is not written', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ums-log-'));
+    const victim = path.join(dir, 'victim');
+    writeFileSync(victim, 'keep\n');
+    const file = path.join(dir, 'run.log');
+    symlinkSync(victim, file);
+    expect(() => createLogger({ file })).toThrow(`logging.file ${file} is a symbolic link: the log is not written through it`);
+    expect(readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
   });
 
   // JSON escapes C0 only: C1 (CSI 0x9B), DEL, bidi overrides and U+2028 stayed raw in every line.

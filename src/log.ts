@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { constants, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { scrubSecrets } from './util/scrub.js';
@@ -26,6 +26,21 @@ export function logLine(line: string): string {
 }
 
 /**
+ * The log file, opened for appending: created LOG_FILE_MODE when absent, and never through a
+ * symlink (O_NOFOLLOW): a link planted at logging.file had every log line appended to whatever it
+ * pointed at. Opened here rather than by pino's destination, which follows links.
+ */
+function openLogFile(file: string): number {
+  try {
+    return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, LOG_FILE_MODE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+    throw new Error(`logging.file ${file} is a symbolic link: the log is not written through it (it could point anywhere). `
+      + 'Set logging.file to the real file, or replace the link with a regular file', { cause: err });
+  }
+}
+
+/**
  * JSON logs to `file` (or stderr). Beyond the key redaction, every line is scrubbed of every
  * resolved secret just before it is written (util/scrub), whatever field or message holds it
  * (a server's NO text quoting the password, an error message with a connection string). Control
@@ -41,7 +56,7 @@ export function createLogger(opts: { level?: string; file?: string } = {}): Logg
   };
   if (opts.file) {
     mkdirSync(dirname(opts.file), { recursive: true });
-    return pino(options, pino.destination({ dest: opts.file, sync: false, mkdir: true, mode: LOG_FILE_MODE }));
+    return pino(options, pino.destination({ fd: openLogFile(opts.file), sync: false }));
   }
   return pino(options, pino.destination({ dest: 2, sync: true }));
 }
