@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -195,6 +195,18 @@ describe('run lock', () => {
     expect(() => acquireRunLock(file, 'run')).toThrow(
       `cannot take the run lock on ${kernelLockFile(file)} (file is not a database): it should be an empty file or an empty SQLite database; `
       + `if no ums-migrate runs on this host, delete ${kernelLockFile(file)} and start again`,
+    );
+    rmSync(kernelLockFile(file));
+    acquireRunLock(file, 'run')();
+  });
+
+  test('a symlink planted as the kernel lock file is refused by name (SQLite would lock what it points at, e.g. the state)', () => {
+    const file = join(dir, 'state.sqlite.lock');
+    const victim = join(dir, 'state.sqlite');
+    writeFileSync(victim, '');
+    symlinkSync(victim, kernelLockFile(file));
+    expect(() => acquireRunLock(file, 'run')).toThrow(
+      `cannot take the run lock on ${kernelLockFile(file)}: it is a symbolic link, and it should be an empty file; if no ums-migrate runs on this host, delete ${kernelLockFile(file)} and start again`,
     );
     rmSync(kernelLockFile(file));
     acquireRunLock(file, 'run')();

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -72,6 +72,13 @@ function takeKernelLock(lockFile: string): Database.Database | undefined {
   // Created 0600 when absent. An existing file is never opened outside SQLite: closing any other
   // descriptor of it would drop this process's fcntl locks on it.
   createPrivateFileSync(lockFile);
+  // SQLite follows symlinks: a link planted here would have the lock taken (and the journal mode
+  // set) on whatever database it points at, e.g. the state itself, locking every run out.
+  const st = lstatSync(lockFile);
+  if (!st.isFile()) {
+    throw new Error(`cannot take the run lock on ${lockFile}: it is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}, and it should be an empty file; `
+      + `if no ums-migrate runs on this host, delete ${lockFile} and start again`);
+  }
   const db = new Database(lockFile, { timeout: 0 });
   try {
     db.pragma('journal_mode = MEMORY'); // no -journal file beside it
