@@ -120,6 +120,30 @@ describe('rewriteTnef: other shapes', () => {
     expect(p.attachments.map((a) => a.filename)).toEqual(['photo.png', 'Grüße.pdf', 'отчёт.docx']);
   });
 
+  test('PR_BODY_HTML in its code page with an inline image by Content-ID: multipart/related, the image inline', async () => {
+    const html = Buffer.from('<html><body><p>Gr\u00fc\u00dfe <img src="cid:logo@local"></p></body></html>', 'latin1');
+    const t = writeTnef({
+      props: [{ tag: TAGS.HTML, value: html }, { tag: TAGS.INTERNET_CPID, value: 1252 }, { tag: TAGS.BODY, value: 'Grüße' }],
+      attachments: [{ title: 'logo.png', data: Buffer.from('89504e470d0a1a0a', 'hex'), props: [{ tag: TAGS.ATTACH_CONTENT_ID, value: 'logo@local' }, { tag: TAGS.ATTACH_MIME_TAG, value: 'image/png' }] }],
+    });
+    const raw = Buffer.from(`Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: application/ms-tnef\r\nContent-Transfer-Encoding: base64\r\n\r\n${t.toString('base64')}\r\n`);
+    const r = converted(await rewriteTnef(raw, 'replace'));
+    expect(r.notes).toEqual(['converted from TNEF (winmail.dat): HTML body, 1 attachment']);
+    expect(r.content.toString()).toMatch(/Content-Type: multipart\/related/);
+    const p = await simpleParser(r.content, { keepCidLinks: true });
+    expect([p.html, p.text?.trim()]).toEqual(['<html><body><p>Grüße <img src="cid:logo@local"></p></body></html>', 'Grüße']);
+    expect(p.attachments.map((a) => [a.filename, a.cid, a.contentDisposition])).toEqual([['logo.png', 'logo@local', 'inline']]);
+  });
+
+  test('genuine RTF (Outlook rich text) is kept as a text/rtf alternative beside the plain text part', async () => {
+    const rtf = '{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Times;}}\\b fett\\b0  und normal\\par}';
+    const r = converted(await rewriteTnef(outlookMessage(writeTnef({ props: [{ tag: TAGS.RTF_COMPRESSED, value: lzfu(rtf) }] }), { text: 'fett und normal' }), 'replace'));
+    expect(r.notes).toEqual(['converted from TNEF (winmail.dat): RTF body (as text/rtf) with the plain text part as its text alternative, 0 attachments']);
+    const top = parseEntity(r.content);
+    expect([top.type, top.children?.map((c) => c.entity.type)]).toEqual(['multipart/alternative', ['text/plain', 'text/rtf']]);
+    expect((await simpleParser(r.content)).text?.trim()).toBe('fett und normal');
+  });
+
   test('TNEF under multipart/signed is left alone, with the reason', async () => {
     const raw = Buffer.from('Subject: s\r\nContent-Type: multipart/signed; boundary=s1; protocol="application/pkcs7-signature"\r\n\r\n--s1\r\n'
       + `Content-Type: application/ms-tnef\r\nContent-Transfer-Encoding: base64\r\n\r\n${stream.toString('base64')}\r\n--s1\r\nContent-Type: application/pkcs7-signature\r\n\r\nsig\r\n--s1--\r\n`);

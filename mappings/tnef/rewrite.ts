@@ -41,7 +41,8 @@ export type TnefRewrite =
   /** A TNEF part is there but the message is left as it was: why. */
   | { kind: 'kept'; warnings: string[] };
 
-const NEEDLES = ['tnef', 'TNEF', 'Tnef', 'winmail', 'WINMAIL', 'Winmail'].map((s) => Buffer.from(s));
+// the spellings seen in the wild ("application/ms-tnef", "MS-TNEF", "Winmail.dat", "WinMail.dat"…)
+const NEEDLES = ['tnef', 'TNEF', 'Tnef', 'winmail', 'WINMAIL', 'Winmail', 'WinMail'].map((s) => Buffer.from(s));
 
 /** A cheap first look: false when the bytes cannot hold a TNEF part (no "tnef"/"winmail" anywhere). */
 export function mayHoldTnef(raw: Buffer): boolean {
