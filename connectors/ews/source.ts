@@ -16,7 +16,7 @@
 import type { Logger } from 'pino';
 import { categoryKeyword } from '../../mappings/keywords.js';
 import type { AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemKind, ItemMeta, SourceConnector, SourceMailbox, SpecialUse } from '../../src/model/types.js';
-import { FatalError, ItemError, reasonOf } from '../../src/util/errors.js';
+import { FatalError, isTransient, ItemError, reasonOf } from '../../src/util/errors.js';
 import { Semaphore } from '../../src/util/semaphore.js';
 import { EwsTransport, messageError, type EwsEndpoint, type EwsMailboxIdentity, type EwsMessage } from './client.js';
 import { ExAddressBook } from './addresses.js';
@@ -332,9 +332,23 @@ export class EwsMailbox implements SourceMailbox {
   }
 
   async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
+    const readBatch = (batch: ItemMeta[]) => (c.kind === 'mail' ? this.readMail(batch) : convertGroupware(batch, c.kind, this.groupwareApi(c), this.opts));
     for (const batch of batches(items)) {
-      if (c.kind === 'mail') yield* this.readMail(batch);
-      else yield* convertGroupware(batch, c.kind, this.groupwareApi(c), this.opts);
+      try {
+        yield* readBatch(batch);
+      } catch (err) {
+        if (batch.length === 1 || isTransient(err) || err instanceof FatalError) throw err;
+        // An answer for the batch that cannot be read (one item's data made it malformed XML): each
+        // item alone, so only the bad one fails, by its id. (Items already yielded are skipped by the engine.)
+        for (const meta of batch) {
+          try {
+            yield* readBatch([meta]);
+          } catch (e) {
+            if (isTransient(e) || e instanceof FatalError) throw e;
+            yield { meta, error: new ItemError(`EWS item ${meta.id.slice(0, 24)}…: ${reasonOf(e)}`, 'EWS_UNREADABLE') };
+          }
+        }
+      }
     }
   }
 
