@@ -22,6 +22,7 @@ import { exchangePlan, parseMap, routeFor } from '../../mappings/routing/postfix
 import { EXIT } from '../cli/exit-codes.js';
 import { printErr, printJson, printOut } from '../cli/output.js';
 import { postfixReload, postfixRunning, postmapQuery } from '../routing/postfix.js';
+import { runLogged } from '../command-log.js';
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
 import { currentMapFile, currentVersion, publishVersion, rollbackVersion, type Manifest, type Version } from '../routing/versions.js';
 import type { RoutingAuditEntry } from '../state/store.js';
@@ -55,6 +56,21 @@ function warningsFile(warnings: readonly string[]): string {
   return warnings.map((w) => `${forTerminal(w)}\n`).join('');
 }
 
+/**
+ * Opens the session and runs `body` with the command's log (`logging.file`): started, finished
+ * with the exit code or failed with the reason; the session is closed either way.
+ */
+async function withSession(opts: Base, command: string, fields: Record<string, unknown>, body: (session: RoutingSession) => Promise<number>): Promise<number> {
+  const session = await openRoutingSession(opts.config, { command });
+  return runLogged(session.log, command, fields, async () => {
+    try {
+      return await body(session);
+    } finally {
+      await session.close();
+    }
+  });
+}
+
 async function generated(session: RoutingSession) {
   const m = await session.model();
   const maps = await session.maps();
@@ -66,8 +82,7 @@ async function generated(session: RoutingSession) {
 }
 
 export async function routingGenerateCommand(opts: Base & { out?: string }): Promise<number> {
-  const session = await openRoutingSession(opts.config);
-  try {
+  return withSession(opts, 'routing generate', { out: opts.out ?? null }, async (session) => {
     const g = await generated(session);
     const dir = path.resolve(opts.out ?? path.join(session.routing.mapDir, 'generated'));
     await mkdir(dir, { recursive: true });
@@ -78,6 +93,7 @@ export async function routingGenerateCommand(opts: Base & { out?: string }): Pro
     await writePrivateFile(path.join(dir, 'warnings.txt'), warningsFile(g.warnings));
     const current = await currentVersion(session.routing.mapDir);
     const summary = summariseDiff(mapsDiff(current?.maps, g.maps));
+    session.log.info({ dir, cutOver: g.cutOver.length, published: current?.manifest.version ?? null, vsPublished: summary, warnings: g.warnings.length }, 'maps generated for review');
     if (opts.json) printJson({ dir, cutOver: g.cutOver, vsPublished: summary, warnings: g.warnings });
     else {
       out(`wrote ${dir}: ${MAP_NAMES.map((n) => MAP_FILES[n]).join(', ')}, exchange-plan.csv, exchange-plan.ps1\n`);
@@ -85,15 +101,13 @@ export async function routingGenerateCommand(opts: Base & { out?: string }): Pro
       warn(g.warnings, 'warning');
     }
     return EXIT.OK;
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 /** What `publishMaps` did: nothing (no change), nothing (a guard refused), or a new version. */
 export type PublishOutcome =
   | { kind: 'unchanged'; current: Version }
-  | { kind: 'refused'; guards: string[] }
+  | { kind: 'refused'; guards: string[]; entry: RoutingAuditEntry }
   | { kind: 'published'; version: Version; summary: string; reload: string; exchange: ReturnType<typeof exchangeChanges>; entry: RoutingAuditEntry; warnings: string[] };
 
 /**
@@ -108,7 +122,17 @@ export async function publishMaps(session: RoutingSession, opts: { force?: boole
   const summary = summariseDiff(diff);
   if (current && summary === 'no change' && !opts.force) return { kind: 'unchanged', current };
   const guards = publishGuards(diff, current === undefined ? 0 : parseMap(current.maps.relayRecipients).size, session.bookProblems);
-  if (guards.length > 0 && !opts.force) return { kind: 'refused', guards };
+  const changed = changedLogins(current?.manifest.cutOver ?? [], g.cutOver);
+  if (guards.length > 0 && !opts.force) {
+    // Audited with the names whose routing change was held back (or the maps as a whole).
+    const reason = `not published: ${guards.join('; ')}`;
+    const entry = await session.audit({
+      action: 'publish', users: [], ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+      refused: (changed.length > 0 ? changed : ['routing maps']).map((name) => ({ name, reason })),
+      detail: { refused: guards, previous: current?.manifest.version ?? null, summary, bookProblems: session.bookProblems.length },
+    });
+    return { kind: 'refused', guards, entry };
+  }
   const exchange = exchangeChanges(current?.manifest.forwarded ?? [], g.forwarded);
   const version = await publishVersion(session.routing.mapDir, session.tools, {
     maps: g.maps,
@@ -125,41 +149,49 @@ export async function publishMaps(session: RoutingSession, opts: { force?: boole
   }, session.routing.keepVersions);
   const reload = await reloadResult(session);
   const entry = await session.audit({
-    action: 'publish', users: changedLogins(current?.manifest.cutOver ?? [], g.cutOver), ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
-    detail: { version: version.manifest.version, previous: version.manifest.previous, summary, diff, reload, exchangeChanges: exchange.powershell },
+    action: 'publish', users: changed, ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+    detail: {
+      version: version.manifest.version, previous: version.manifest.previous, summary, diff, reload, exchangeChanges: exchange.powershell,
+      ...(guards.length > 0 ? { forced: guards } : {}),
+    },
   });
   return { kind: 'published', version, summary, reload, exchange, entry, warnings: g.warnings };
 }
 
 export async function routingPublishCommand(opts: Base & { force?: boolean }): Promise<number> {
-  const session = await openRoutingSession(opts.config);
-  const release = acquireRunLock(path.join(session.routing.mapDir, '.publish.lock'), 'routing publish');
-  try {
-    const r = await publishMaps(session, { force: opts.force === true });
-    if (r.kind === 'unchanged') {
-      out(`no change since ${r.current.manifest.version}: nothing published\n`);
-      return EXIT.OK;
+  return withSession(opts, 'routing publish', { force: opts.force === true }, async (session) => {
+    const release = acquireRunLock(path.join(session.routing.mapDir, '.publish.lock'), 'routing publish');
+    try {
+      return await publishCommandBody(session, opts);
+    } finally {
+      release();
     }
-    if (r.kind === 'refused') {
-      printErr(`not published (use --force after checking):\n${r.guards.map((g) => `  ${g}\n`).join('')}`);
-      warn(session.bookProblems, 'error');
-      return EXIT.PARTIAL;
-    }
-    const { version, summary, reload, exchange, entry } = r;
-    if (opts.json) printJson({ version: version.manifest, dir: version.dir, summary, reload, audit: entry.seq });
-    else {
-      out(`published ${version.manifest.version} (previous: ${version.manifest.previous ?? 'none'}): ${summary}\n`);
-      out(`maps: ${session.routing.mapType}:${path.join(session.routing.mapDir, 'current')}/{${MAP_NAMES.map((n) => MAP_FILES[n]).join(',')}}\n`);
-      out(`postfix: ${reload}\n`);
-      out(`Exchange side (review, then run): ${path.join(version.dir, 'exchange-changes.ps1')} (${exchange.forward.length} to forward, ${exchange.unforward.length} to stop forwarding)\n`);
-      out(`audit #${entry.seq} by ${entry.who}\n`);
-      warn(r.warnings, 'warning');
-    }
-    return reload.startsWith('reload failed') ? EXIT.ERROR : EXIT.OK;
-  } finally {
-    release();
-    await session.close();
+  });
+}
+
+async function publishCommandBody(session: RoutingSession, opts: Base & { force?: boolean }): Promise<number> {
+  const r = await publishMaps(session, { force: opts.force === true });
+  if (r.kind === 'unchanged') {
+    out(`no change since ${r.current.manifest.version}: nothing published\n`);
+    return EXIT.OK;
   }
+  if (r.kind === 'refused') {
+    printErr(`not published (use --force after checking):\n${r.guards.map((g) => `  ${g}\n`).join('')}`);
+    warn(session.bookProblems, 'error');
+    printErr(`audit #${r.entry.seq} by ${r.entry.who}\n`);
+    return EXIT.PARTIAL;
+  }
+  const { version, summary, reload, exchange, entry } = r;
+  if (opts.json) printJson({ version: version.manifest, dir: version.dir, summary, reload, audit: entry.seq });
+  else {
+    out(`published ${version.manifest.version} (previous: ${version.manifest.previous ?? 'none'}): ${summary}\n`);
+    out(`maps: ${session.routing.mapType}:${path.join(session.routing.mapDir, 'current')}/{${MAP_NAMES.map((n) => MAP_FILES[n]).join(',')}}\n`);
+    out(`postfix: ${reload}\n`);
+    out(`Exchange side (review, then run): ${path.join(version.dir, 'exchange-changes.ps1')} (${exchange.forward.length} to forward, ${exchange.unforward.length} to stop forwarding)\n`);
+    out(`audit #${entry.seq} by ${entry.who}\n`);
+    warn(r.warnings, 'warning');
+  }
+  return reload.startsWith('reload failed') ? EXIT.ERROR : EXIT.OK;
 }
 
 /** What became of the Postfix reload after the maps changed (text for the output and the audit). */
@@ -175,31 +207,47 @@ export async function reloadResult(session: RoutingSession): Promise<string> {
 }
 
 export async function routingRollbackCommand(opts: Base): Promise<number> {
-  const session = await openRoutingSession(opts.config);
-  const release = acquireRunLock(path.join(session.routing.mapDir, '.publish.lock'), 'routing rollback');
-  try {
-    const [from, to] = await rollbackVersion(session.routing.mapDir);
-    const reload = await reloadResult(session);
-    const diff = mapsDiff(from.maps, to.maps);
-    const summary = summariseDiff(diff);
-    const exchange = exchangeChanges(from.manifest.forwarded, to.manifest.forwarded);
-    const entry = await session.audit({
-      action: 'rollback', users: changedLogins(from.manifest.cutOver, to.manifest.cutOver),
-      detail: { from: from.manifest.version, to: to.manifest.version, summary, diff, reload, exchangeChanges: exchange.powershell },
-    });
-    const stateDiffers = stateVersusManifest(await session.model().then((m) => m.model.users.filter((u) => u.cutOver).map((u) => u.login)), to.manifest);
-    if (opts.json) printJson({ from: from.manifest.version, to: to.manifest.version, summary, reload, audit: entry.seq, stateDiffers });
-    else {
-      out(`rolled back ${from.manifest.version} → ${to.manifest.version}: ${summary}\npostfix: ${reload}\n`);
-      out(`Exchange side (review, then run):\n${exchange.powershell}`);
-      if (stateDiffers.length > 0) out(`note: the cutover state still differs from ${to.manifest.version} for ${stateDiffers.join(', ')}: \`cutover --undo\` them, or publish again\n`);
-      out(`audit #${entry.seq} by ${entry.who}\n`);
+  return withSession(opts, 'routing rollback', {}, async (session) => {
+    const release = acquireRunLock(path.join(session.routing.mapDir, '.publish.lock'), 'routing rollback');
+    try {
+      return await rollbackCommandBody(session, opts);
+    } finally {
+      release();
     }
-    return reload.startsWith('reload failed') ? EXIT.ERROR : EXIT.OK;
-  } finally {
-    release();
-    await session.close();
+  });
+}
+
+async function rollbackCommandBody(session: RoutingSession, opts: Base): Promise<number> {
+  let versions: Awaited<ReturnType<typeof rollbackVersion>>;
+  try {
+    versions = await rollbackVersion(session.routing.mapDir);
+  } catch (err) {
+    // Refused (no earlier version, unreadable, …): nothing changed, but the attempt is audited.
+    const current = await currentVersion(session.routing.mapDir).catch(() => undefined);
+    await session.audit({
+      action: 'rollback', users: [], refused: [{ name: current?.manifest.version ?? 'routing maps', reason: (err as Error).message }],
+      detail: { from: current?.manifest.version ?? null },
+    });
+    throw err;
   }
+  const [from, to] = versions;
+  const reload = await reloadResult(session);
+  const diff = mapsDiff(from.maps, to.maps);
+  const summary = summariseDiff(diff);
+  const exchange = exchangeChanges(from.manifest.forwarded, to.manifest.forwarded);
+  const entry = await session.audit({
+    action: 'rollback', users: changedLogins(from.manifest.cutOver, to.manifest.cutOver),
+    detail: { from: from.manifest.version, to: to.manifest.version, summary, diff, reload, exchangeChanges: exchange.powershell },
+  });
+  const stateDiffers = stateVersusManifest(await session.model().then((m) => m.model.users.filter((u) => u.cutOver).map((u) => u.login)), to.manifest);
+  if (opts.json) printJson({ from: from.manifest.version, to: to.manifest.version, summary, reload, audit: entry.seq, stateDiffers });
+  else {
+    out(`rolled back ${from.manifest.version} → ${to.manifest.version}: ${summary}\npostfix: ${reload}\n`);
+    out(`Exchange side (review, then run):\n${exchange.powershell}`);
+    if (stateDiffers.length > 0) out(`note: the cutover state still differs from ${to.manifest.version} for ${stateDiffers.join(', ')}: \`cutover --undo\` them, or publish again\n`);
+    out(`audit #${entry.seq} by ${entry.who}\n`);
+  }
+  return reload.startsWith('reload failed') ? EXIT.ERROR : EXIT.OK;
 }
 
 function stateVersusManifest(cutOver: string[], manifest: Manifest): string[] {
@@ -218,18 +266,16 @@ async function publishedLookups(session: RoutingSession, address: string): Promi
 }
 
 export async function routingCheckCommand(address: string, opts: Base): Promise<number> {
-  const session = await openRoutingSession(opts.config);
-  try {
+  return withSession(opts, 'routing check', { address }, async (session) => {
     const g = await generated(session);
     const route = routeFor(g.model, address);
     const expected = expectedLookups(g.maps as MapTexts, address);
     const current = await currentVersion(session.routing.mapDir);
     const published = current === undefined ? undefined : await publishedLookups(session, address);
     const ex = explainCheck(address, route, expected, published, current?.manifest.version);
+    session.log.info({ address, system: route.system, published: current?.manifest.version ?? null }, 'routing checked');
     if (opts.json) printJson({ address, ...ex, text: undefined, version: current?.manifest.version ?? null });
     else out(ex.text);
     return EXIT.OK;
-  } finally {
-    await session.close();
-  }
+  });
 }

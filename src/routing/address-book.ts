@@ -5,7 +5,8 @@
  * CSV (RFC 4180, UTF-8, header row; column order free, unknown columns are errors):
  *   type              user (default) | group
  *   key               stable directory key (objectGUID, entryUUID); default: the login (groups: mail)
- *   login             users: required, the UMS login
+ *   login             users: required, the UMS login (spaces allowed: a room's "Room 1" is routed
+ *                     like any user while on Exchange; it cannot be cut over under that login)
  *   mail              users: the primary address when proxyAddresses has no "SMTP:"; groups: required
  *   proxyAddresses    ";"-separated, AD form: SMTP:primary;smtp:alias;X500:/o=…
  *   legacyExchangeDN  users: /o=…/ou=…/cn=Recipients/cn=…
@@ -69,8 +70,10 @@ export function parseAddressBookCsv(text: string, name: string): AddressBookRead
         problems.push(`${at}: user without a login; row left out`);
         continue;
       }
-      if (/[\s\p{Cc}]/u.test(v.login)) {
-        problems.push(`${at}: login ${JSON.stringify(v.login)} contains spaces or control characters; row left out`);
+      // A space is kept (AD room mailboxes have logins like "Room 1"): its addresses still route to
+      // Exchange; only a cutover needs a login usable as a local part (the routing table refuses it).
+      if (/[\p{Cc}\u2028\u2029]/u.test(v.login)) {
+        problems.push(`${at}: login ${JSON.stringify(v.login)} contains control characters; row left out`);
         continue;
       }
       key = v.key ?? v.login;

@@ -1,15 +1,18 @@
 /**
  * What the `cutover` and `routing` commands share: the loaded config's `routing:` section, the
- * state store, the address book, the routing model built from them, and the audit log (the
- * store's append-only table, mirrored as JSON lines to `routing.auditFile`).
+ * state store, the address book, the routing model built from them, the command's log
+ * (`logging.file`, src/command-log.ts) and the audit log (the store's append-only table, mirrored
+ * as JSON lines to `routing.auditFile`). Every audit entry is also a log line (warn when it
+ * records refused names).
  *
  * The operator recorded in the audit log is $UMS_OPERATOR when set, else the OS user.
  */
 import { mkdir } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { generateMaps, type PostfixMaps } from '../../mappings/routing/postfix-maps.js';
 import { routingModel, type AddressBook, type ModelResult } from '../../mappings/routing/from-directory.js';
+import { commandLogger, flushLog, operatorName } from '../command-log.js';
 import type { RoutingConfig } from '../config/routing-schema.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { StateConfig } from '../config/schema.js';
@@ -30,6 +33,8 @@ export interface RoutingSession {
   tools: PostfixTools;
   auditFile: string;
   operator: string;
+  /** The command's log (`logging.file`). */
+  log: Logger;
   /** The model for a set of cut-over user keys (default: the store's). */
   model(cutOver?: ReadonlySet<string>): Promise<ModelResult>;
   maps(cutOver?: ReadonlySet<string>): Promise<PostfixMaps & { issues: string[] }>;
@@ -39,14 +44,13 @@ export interface RoutingSession {
   close(): Promise<void>;
 }
 
-export function operatorName(env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.UMS_OPERATOR?.trim();
-  if (fromEnv) return fromEnv;
-  try {
-    return userInfo().username;
-  } catch {
-    return env.USER ?? env.LOGNAME ?? 'unknown';
-  }
+export { operatorName };
+
+/** One log line per audit entry: what, who, for whom and what was refused (the details stay in the audit). */
+export function logAudit(log: Logger, entry: RoutingAuditEntry): void {
+  const fields = { audit: { seq: entry.seq, action: entry.action, batch: entry.batch, users: entry.users, refused: entry.refused } };
+  if (entry.refused.length > 0) log.warn(fields, `audit #${entry.seq}: ${entry.action}, ${entry.refused.length} refused`);
+  else log.info(fields, `audit #${entry.seq}: ${entry.action}`);
 }
 
 /** Default audit mirror: beside the SQLite state file, or in the config's directory for PostgreSQL. */
@@ -54,7 +58,7 @@ export function defaultAuditFile(state: StateConfig, baseDir: string): string {
   return path.join(state.driver === 'sqlite' ? path.dirname(state.path) : baseDir, 'routing-audit.jsonl');
 }
 
-export async function openRoutingSession(configFile: string): Promise<RoutingSession> {
+export async function openRoutingSession(configFile: string, opts: { command?: string } = {}): Promise<RoutingSession> {
   const loaded = await loadConfig(configFile);
   const routing = loaded.config.routing;
   if (routing === undefined) throw new FatalError(`${configFile}: no routing: section (see migration.example.yaml)`, 'NO_ROUTING');
@@ -62,16 +66,18 @@ export async function openRoutingSession(configFile: string): Promise<RoutingSes
   const store = await openStateStore(loaded.config.state, { baseDir: loaded.baseDir });
   const auditFile = routing.auditFile ?? defaultAuditFile(loaded.config.state, loaded.baseDir);
   const operator = operatorName();
+  const log = commandLogger(loaded.config.logging, opts.command ?? 'routing');
   const settings = { domains: routing.domains, routingSubdomain: routing.routingSubdomain, exchangeHost: routing.exchangeHost, umsTransport: routing.umsTransport };
   const cutOverKeys = async () => new Set((await store.cutovers()).map((c) => c.userKey));
   const model = async (cutOver?: ReadonlySet<string>) => routingModel(settings, book, cutOver ?? (await cutOverKeys()));
   const mirror = async (entry: RoutingAuditEntry) => {
+    logAudit(log, entry);
     await mkdir(path.dirname(auditFile), { recursive: true });
     await appendPrivateFile(auditFile, `${JSON.stringify(entry)}\n`); // created 0600: logins and addresses
     return entry;
   };
   return {
-    loaded, routing, store, book, bookProblems: problems, auditFile, operator,
+    loaded, routing, store, book, bookProblems: problems, auditFile, operator, log,
     tools: {
       mapType: routing.mapType,
       ...(routing.postfixConfigDir !== undefined ? { configDir: routing.postfixConfigDir } : {}),
@@ -89,6 +95,9 @@ export async function openRoutingSession(configFile: string): Promise<RoutingSes
       return r;
     },
     audit: async (entry) => mirror(await store.appendRoutingAudit({ ...entry, who: operator })),
-    close: () => store.close(),
+    close: async () => {
+      await store.close();
+      await flushLog(log);
+    },
   };
 }
