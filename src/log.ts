@@ -2,6 +2,7 @@ import { constants, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { scrubSecrets } from './util/scrub.js';
+import { jsonForTerminal } from './util/terminal-text.js';
 
 /** Any key that can hold a secret is censored, whatever object it sits in. */
 export const REDACT_PATHS = [
@@ -13,16 +14,13 @@ export const REDACT_PATHS = [
 /** The log file's mode when the logger creates it: it holds logins, folder names and server texts. */
 export const LOG_FILE_MODE = 0o600;
 
-// DEL, C1, bidi marks/embeddings/overrides/isolates, line/paragraph separators: JSON leaves them raw.
-const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
-
 /**
  * One log line as written: secrets scrubbed, and the control characters JSON leaves raw written
  * as JSON escapes (`\u009b`, `\u202e`), so the line decodes to exactly the same values but shows
  * nothing raw on the terminal it goes to (stderr when no logging.file is set; `tail -f` of the file).
  */
 export function logLine(line: string): string {
-  return scrubSecrets(line).replace(RAW_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return jsonForTerminal(scrubSecrets(line));
 }
 
 /**

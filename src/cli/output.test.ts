@@ -2,9 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { jest } from '@jest/globals';
 import { runCli } from '../../test/support/cli.js';
 import { forgetSecretsForTests, registerSecret } from '../util/scrub.js';
-import { humanText, installOutputScrubbing } from './output.js';
+import { humanText, installOutputScrubbing, printJson, printJsonText } from './output.js';
 
 afterEach(() => forgetSecretsForTests());
 
@@ -22,6 +23,26 @@ test('installOutputScrubbing: every string written to the stream is scrubbed; bu
   stream.write('error: later-secret refused\n');
   stream.write(Buffer.from('bytes later-secret\n'));
   expect(chunks).toEqual(['error: [redacted] refused\n', 'bytes later-secret\n']);
+});
+
+test('printJson: exact values, but C1, DEL, bidi and U+2028 written as \\u escapes (JSON leaves them raw for the terminal)', () => {
+  const value = { folder: 'Evil\u009b31m\u202eFolder\u2028x\u007f\u2066y', esc: '\x1b]0;t\x07' };
+  const written: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; });
+  try {
+    printJson(value);
+    printJson(value, 0);
+    printJsonText(`${JSON.stringify(value)}\n`);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(written).toHaveLength(3);
+  for (const text of written) {
+    expect(JSON.parse(text)).toEqual(value);
+    // eslint-disable-next-line no-control-regex
+    expect(text.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/);
+    expect(text.endsWith('\n') && !text.endsWith('\n\n')).toBe(true);
+  }
 });
 
 test('the CLI prints an error at exit with the control characters of its outside parts escaped', async () => {

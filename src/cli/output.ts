@@ -8,7 +8,7 @@
  * written to stdout/stderr as a string (commander's messages, a library's warning) is scrubbed.
  */
 import { scrubSecrets } from '../util/scrub.js';
-import { terminalText } from '../util/terminal-text.js';
+import { jsonForTerminal, terminalText } from '../util/terminal-text.js';
 
 /** Human text for a terminal, scrubbed and with control characters escaped (line breaks kept). */
 export function humanText(text: string): string {
@@ -23,9 +23,18 @@ export function printErr(text: string): void {
   process.stderr.write(humanText(text));
 }
 
-/** Pretty JSON (or compact with `indent` 0) on stdout, secrets scrubbed, one trailing newline. */
+/**
+ * Pretty JSON (or compact with `indent` 0) on stdout, secrets scrubbed, one trailing newline. The
+ * values stay exact; the C1, DEL and bidi characters JSON leaves raw are written as \u escapes.
+ */
 export function printJson(value: unknown, indent = 2): void {
-  process.stdout.write(`${scrubSecrets(indent > 0 ? JSON.stringify(value, null, indent) : JSON.stringify(value))}\n`);
+  printJsonText(indent > 0 ? JSON.stringify(value, null, indent) : JSON.stringify(value));
+}
+
+/** JSON text already serialised, printed like printJson (a trailing newline is added when missing). */
+export function printJsonText(json: string): void {
+  const text = jsonForTerminal(scrubSecrets(json));
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 const installed = new WeakSet<NodeJS.WriteStream>();

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { EXIT } from '../cli/exit-codes.js';
-import { printErr, printOut } from '../cli/output.js';
+import { printErr, printJson, printOut } from '../cli/output.js';
 import { loadConfig } from '../config/load.js';
 import { postgresUrl } from '../state/open.js';
 import { SQLITE_MIGRATIONS } from '../state/sqlite-schema.js';
@@ -72,7 +72,7 @@ export async function dbMigrateCommand(opts: DbMigrateOptions): Promise<number> 
   }
   const newer = outcome.version > outcome.latest;
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+    printJson(outcome);
   } else {
     const what = newer ? `newer than this ums-migrate knows (${outcome.latest}): upgrade ums-migrate`
       : outcome.from === 0 ? 'created'

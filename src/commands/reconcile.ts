@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { EXIT } from '../cli/exit-codes.js';
-import { humanText, printOut } from '../cli/output.js';
+import { humanText, printJsonText, printOut } from '../cli/output.js';
 import { openMailboxPair } from '../engine/job.js';
 import { judgeItem } from '../engine/filters.js';
 import type { Container } from '../model/types.js';
@@ -124,7 +124,8 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
   if (opts.out) {
     await writePrivateFile(opts.out, text); // 0600: logins, folder names and server texts
     printOut(`reconciliation written to ${opts.out}\n`);
-  } else process.stdout.write(text);
+  } else if (opts.format === 'json') printJsonText(text);
+  else process.stdout.write(text);
   if (results.some((r) => r.error)) return EXIT.ERROR;
   return results.some((r) => r.folders.some((f) => f.diffs.length > 0) || r.collections.some((c) => c.diffs.length > 0)) ? EXIT.DIFFERENCES : EXIT.OK;
 }

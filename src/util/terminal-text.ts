@@ -42,3 +42,15 @@ export function hasTerminalControls(text: string): boolean {
   TEXT_CONTROLS.lastIndex = 0;
   return found;
 }
+
+// What JSON.stringify leaves raw although a terminal acts on it or it reorders text: DEL, C1, the
+// bidi marks/embeddings/overrides/isolates and the line/paragraph separators (C0 it escapes itself).
+const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text (from JSON.stringify) with those characters written as `\uXXXX` escapes: it decodes to
+ * exactly the same values, and shows nothing raw on a terminal (`--json` output, log lines).
+ */
+export function jsonForTerminal(json: string): string {
+  return json.replace(RAW_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
