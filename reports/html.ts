@@ -12,6 +12,7 @@ import type { BatchReport, ByType, MailboxReport, MailboxState, ProgressReport, 
 import { sumDone, sumTotal } from './model.js';
 import { fmtDuration, fmtInt, fmtPercent, fmtRate, fmtTime, shownTypes, TYPE_LABEL } from './text.js';
 import { collectionEqual } from '../src/reconcile/groupware-summary.js';
+import { readinessSection } from './readiness-html.js';
 
 /** Escapes text for HTML element content and (double- or single-quoted) attribute values. */
 export function esc(s: string): string {
@@ -54,6 +55,7 @@ ${throughputChart(report.throughput)}
 </div>
 ${problems(report)}
 ${groupwareReconcile(report)}
+${readinessSection(report)}
 ${mailboxTable(report.mailboxes)}
 ${footer(report)}
 </main>

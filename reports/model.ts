@@ -26,6 +26,7 @@
  */
 import type { ContainerRow, FailedItemRow, MailboxSummary, ThroughputRow } from '../src/state/store.js';
 import type { GroupwareReconcileSummary } from '../src/reconcile/groupware-summary.js';
+import type { MailboxScore } from '../src/cutover/score.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 /** Pauses longer than this between written items split a mailbox's active period. */
@@ -140,6 +141,8 @@ export interface ProgressReport {
   problemReasons: ProblemReason[];
   /** The last `reconcile` of calendars, task lists and address books (counts per collection), when one ran. */
   groupwareReconcile?: GroupwareReconcileSummary;
+  /** Per mailbox: items source vs UMS by type, failed/skipped with reasons, approval (src/cutover/score.ts); reasons without addresses. */
+  cutoverScores?: MailboxScore[];
 }
 
 export interface ProgressReportInput {
@@ -151,6 +154,7 @@ export interface ProgressReportInput {
   /** The bucket size `throughput` was read with (`StateStore.throughput(bucketSeconds)`); default 1. */
   bucketSeconds?: number;
   groupwareReconcile?: GroupwareReconcileSummary;
+  cutoverScores?: MailboxScore[];
 }
 
 export function buildProgressReport(input: ProgressReportInput): ProgressReport {
@@ -228,6 +232,12 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
     mailboxes,
     problemReasons: problemReasons(input.problems),
     ...(input.groupwareReconcile ? { groupwareReconcile: input.groupwareReconcile } : {}),
+    ...(input.cutoverScores ? {
+      cutoverScores: input.cutoverScores.map((s) => ({
+        ...s, reasons: s.reasons.map((r) => ({ ...r, reason: redactAddresses(r.reason) })),
+        approval: s.approval && { ...s.approval, reason: redactAddresses(s.approval.reason) },
+      })),
+    } : {}),
   };
 }
 

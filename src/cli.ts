@@ -131,13 +131,25 @@ db.command('migrate')
   .action(async (o) => finish((await import('./commands/db.js')).dbMigrateCommand(o)));
 
 program.command('cutover')
-  .description('record users as cut over to the UMS (or back on Exchange with --undo), audited; the maps change with `routing publish`')
+  .description('record users as cut over to the UMS (or back on Exchange with --undo) once their mailbox passes the gate, audited; the maps change with `routing publish`, or drive a whole wave with --final-sync')
   .option(...configOption)
   .option('-u, --user <name>', 'user by key, login or address (repeatable)', collect)
   .option('--batch <file>', 'CSV with a key, login, user or mail column')
+  .option('--wave <name>', 'the mailboxes of this wave (the userMap\'s wave column)')
   .option('--undo', 'back to Exchange')
+  .option('--force', 'cut over even users whose mailbox fails the gate (audited with the checks skipped)')
+  .option('--final-sync', 'with --wave/--batch: final delta, gate, cutover, publish, second delta; resumable')
+  .option('--rollback', 'with --wave/--batch: restore the maps from before the wave and put its users back on Exchange')
   .option('--json', 'machine-readable output')
   .action(async (o) => finish((await import('./commands/cutover.js')).cutoverCommand(o)));
+
+program.command('approve')
+  .description('accept a mailbox\'s current failed and skipped items for cutover (recorded in the audit log)')
+  .option(...configOption)
+  .requiredOption('-m, --mailbox <login>', 'the mailbox, by source or UMS login')
+  .requiredOption('--reason <text>', 'why these items may stay behind')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => finish((await import('./commands/approve.js')).approveCommand(o)));
 
 const routing = program.command('routing').description('split-domain coexistence routing: Postfix maps and the Exchange-side plan');
 routing.command('generate')

@@ -18,6 +18,7 @@ import { buildProgressReport } from '../../reports/model.js';
 import { renderCsv } from '../../reports/csv.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderJson } from '../../reports/json.js';
+import { loadScores, type MailboxScore } from '../cutover/score.js';
 import { writePrivateFile } from '../util/private-file.js';
 import { GROUPWARE_RECONCILE_KEY, parseSummary, type GroupwareReconcileSummary } from '../reconcile/groupware-summary.js';
 
@@ -57,6 +58,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
   let problems: FailedItemRow[] = [];
   let throughput: ThroughputRow[] = [];
   let groupwareReconcile: GroupwareReconcileSummary | undefined;
+  let cutoverScores: MailboxScore[] | undefined;
   // No state file yet: report every configured mailbox as pending, without creating the store.
   if (!(config.state.driver === 'sqlite' && !existsSync(config.state.path))) {
     const store = await openStateStore(config.state, { baseDir: loaded.baseDir });
@@ -65,6 +67,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
       containers = await store.containers();
       problems = await store.problems();
       groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
+      cutoverScores = await loadScores(store, mailboxes);
       throughput = await store.throughput(THROUGHPUT_BUCKET_SECONDS);
     } finally {
       await store.close();
@@ -78,7 +81,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
   }
 
   const report = buildProgressReport({
-    generatedAt: new Date(), mailboxes, containers, problems, throughput, bucketSeconds: THROUGHPUT_BUCKET_SECONDS, groupwareReconcile,
+    generatedAt: new Date(), mailboxes, containers, problems, throughput, bucketSeconds: THROUGHPUT_BUCKET_SECONDS, groupwareReconcile, cutoverScores,
   });
   const text = format === 'html' ? renderHtml(report) : format === 'csv' ? renderCsv(report) : renderJson(report);
   try {

@@ -46,7 +46,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 test('cutover: unknown names are reported one by one, the others are cut over (exit 3); repeat and undo', async () => {
-  const r = await cli('cutover', '--user', 'alice', '--user', 'zoe', '--user', 'BOB@corp.example');
+  const r = await cli('cutover', '--user', 'alice', '--user', 'zoe', '--user', 'BOB@corp.example', '--force'); // never migrated: past the gate only forced
   expect(r.code).toBe(3);
   expect(r.stdout).toMatch(/^2 user\(s\) cut over: alice, bob\n/);
   expect(r.stderr).toContain('error: --user: "zoe": no user with this key, login or address in the address book; not cut over');
@@ -58,11 +58,11 @@ test('cutover: unknown names are reported one by one, the others are cut over (e
   expect(JSON.parse(undo.stdout).audit).toMatchObject({ action: 'undo', who: 'ops-test', users: ['bob'] });
   const usage = await cli('cutover');
   expect(usage.code).toBe(1);
-  expect(usage.stderr).toContain('cutover needs either --user (repeatable) or --batch FILE');
+  expect(usage.stderr).toContain('cutover needs exactly one of --user (repeatable), --batch FILE or --wave NAME');
 });
 
 test('generate writes the maps and the Exchange plan for review, and changes nothing live', async () => {
-  await cli('cutover', '--user', 'alice');
+  await cli('cutover', '--user', 'alice', '--force');
   const r = await cli('routing', 'generate', '--out', path.join(dir, 'review'));
   expect(r.code).toBe(0);
   expect(readFileSync(path.join(dir, 'review', 'virtual'), 'utf8')).toContain('a.smith@corp.example\talice@ums.corp.example\n');
@@ -76,9 +76,9 @@ test('publish: versions with postmap files, no-change publish skipped, rollback 
   expect(v1.stdout).toContain('postfix: not running');
   expect(existsSync(path.join(dir, 'routing', 'versions', 'v000001', 'transport.db'))).toBe(true);
   expect((await cli('routing', 'publish')).stdout).toBe('no change since v000001: nothing published\n');
-  await cli('cutover', '--user', 'alice');
+  await cli('cutover', '--user', 'alice', '--force');
   expect((await cli('routing', 'publish')).stdout).toMatch(/^published v000002 \(previous: v000001\)/);
-  await cli('cutover', '--user', 'bob');
+  await cli('cutover', '--user', 'bob', '--force');
   expect((await cli('routing', 'publish')).stdout).toMatch(/^published v000003 \(previous: v000002\)/);
   // keepVersions 2: v000001 is gone, the current version and its predecessor stay.
   expect(existsSync(path.join(dir, 'routing', 'versions', 'v000001'))).toBe(false);

@@ -8,6 +8,7 @@ import { openStateStore, postgresUrl } from '../state/open.js';
 import { GROUPWARE_RECONCILE_KEY, parseSummary, SUMMARY_HEADER, summaryRows } from '../reconcile/groupware-summary.js';
 import { formatBytes, table } from '../util/format.js';
 import { printJson, printOut } from '../cli/output.js';
+import { loadScores, SCORE_HEADER, scoreRows } from '../cutover/score.js';
 
 export async function statusCommand(opts: { config: string; json?: boolean; problems?: boolean; folders?: boolean }): Promise<number> {
   const loaded = await loadConfig(opts.config);
@@ -23,8 +24,9 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     const containers = opts.folders ? await store.containers() : [];
     const queue = await workerQueue(loaded);
     const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
+    const scores = await loadScores(store, mailboxes);
     if (opts.json) {
-      printJson({ mailboxes, containers, problems, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
+      printJson({ mailboxes, containers, problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
       return EXIT.OK;
     }
     const pct = (a: number, b: number) => (b > 0 ? `${Math.min(100, Math.floor((a / b) * 100))}%` : '-');
@@ -45,6 +47,9 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     if (groupwareReconcile && groupwareReconcile.mailboxes.length > 0) {
       const w = groupwareReconcile.window;
       printOut(`\nCalendars, task lists and address books at the last reconcile (occurrences ${w.from} to ${w.to}; details: ums-migrate reconcile):\n${table(SUMMARY_HEADER, summaryRows(groupwareReconcile))}\n`);
+    }
+    if (scores.length > 0) {
+      printOut(`\nConsistency score for cutover (UMS/source per type; failed and skipped items need \`ums-migrate approve\`):\n${table(SCORE_HEADER, scoreRows(scores))}\n`);
     }
     if (queue && queue.length > 0) {
       printOut(`\nWorker queue (${queue.filter((q) => q.state === 'running').length} running, ${queue.filter((q) => q.state === 'waiting').length} waiting, ${queue.filter((q) => q.state === 'failed').length} failed for good):\n${table(

@@ -148,6 +148,22 @@ export async function rollbackVersion(mapDir: string): Promise<[Version, Version
   return [from, to];
 }
 
+/**
+ * Makes an earlier `version` current again in one atomic swap (a wave's rollback to the maps from
+ * before the wave); returns [from, to]. The version must still exist (see keepVersions).
+ */
+export async function activateVersion(mapDir: string, version: string): Promise<[Version | undefined, Version]> {
+  const from = await currentVersion(mapDir);
+  let to: Version;
+  try {
+    to = await readVersion(mapDir, version);
+  } catch (err) {
+    throw new Error(`version ${version} in ${versionsDir(mapDir)} is not readable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; removed by routing.keepVersions?); nothing changed`);
+  }
+  await swapCurrent(mapDir, to.manifest.version);
+  return [from, to];
+}
+
 async function prune(mapDir: string, keep: number, protect: (string | null)[]): Promise<void> {
   const names = await versionNames(mapDir);
   for (const n of names.slice(0, Math.max(0, names.length - keep))) {

@@ -110,7 +110,7 @@ test('routing generate and publish: maps, postmap files, Exchange plan, warnings
     transport: 0o600, relay_recipients: 0o600, virtual: 0o600, 'exchange-plan.csv': 0o600, 'exchange-plan.ps1': 0o600, 'warnings.txt': 0o600,
   });
 
-  expect((await runCli(['cutover', '--user', 'alice', '-c', cfg], env)).code).toBe(0);
+  expect((await runCli(['cutover', '--user', 'alice', '--force', '-c', cfg], env)).code).toBe(0); // never migrated: forced past the gate
   const pub = await runCli(['routing', 'publish', '-c', cfg], env);
   expect(pub.code).toBe(0);
   const v1 = path.join(dir, 'routing', 'versions', 'v000001');
