@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type {
   AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceConnector, SourceMailbox, SpecialUse,
 } from '../../src/model/types.js';
-import { TransientError } from '../../src/util/errors.js';
+import { ItemError, TransientError } from '../../src/util/errors.js';
 import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { ImapSession, type ImapConn } from '../imap-common/session.js';
@@ -215,8 +215,11 @@ class ImapSourceMailbox implements SourceMailbox {
       }, container.id);
       for (const meta of chunk) {
         const content = fetched.get(meta.id);
-        if (content) yield { meta, content };
-        else yield { meta, error: new Error(`message UID ${meta.id} is no longer in the source folder (expunged?)`) };
+        if (!content) yield { meta, error: new Error(`message UID ${meta.id} is no longer in the source folder (expunged?)`) };
+        // RFC822.SIZE is the size of BODY[] (RFC 3501): fewer bytes is a message cut on the way, never copied as if whole.
+        else if (content.length < meta.size) {
+          yield { meta, error: new ItemError(`message UID ${meta.id} in ${container.id}: the server sent ${content.length} of the ${meta.size} bytes it listed (RFC822.SIZE); not copied, the next run tries again`, 'SHORT_READ') };
+        } else yield { meta, content };
       }
     }
   }
@@ -227,10 +230,13 @@ class ImapSourceMailbox implements SourceMailbox {
 }
 
 function toMeta(m: FetchMessageObject): ItemMeta {
+  // A server may send an INTERNALDATE that is no date ("99-Foo-9999 …"): the message is copied
+  // without one (the UMS sets its own) instead of an Invalid Date failing its whole folder.
+  const date = m.internalDate ? new Date(m.internalDate) : undefined;
   return {
     id: String(m.uid),
     size: m.size ?? 0,
-    internalDate: m.internalDate ? new Date(m.internalDate) : undefined,
+    internalDate: date && !Number.isNaN(date.getTime()) ? date : undefined,
     flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent'),
     messageId: parseMessageIdHeader(m.headers),
   };

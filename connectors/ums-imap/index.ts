@@ -21,6 +21,8 @@ const SETTLE_MAX_MS = 5000;
 const SETTLE_POLL_MS = 250;
 /** Flags a client cannot set with APPEND. */
 const UNSETTABLE = new Set(['\\recent']);
+/** The system flags of RFC 3501 a client can set; any other "\\…" flag makes the server refuse the APPEND. */
+const SYSTEM_FLAGS = new Set(['\\seen', '\\answered', '\\flagged', '\\deleted', '\\draft']);
 
 
 /** Target messages after a watermark, indexed for matching. */
@@ -181,7 +183,9 @@ class UmsImapMailbox implements TargetMailbox {
 
 
   async put(ref: string, item: ItemContent): Promise<PutResult> {
-    const flags = item.meta.flags.filter((f) => !UNSETTABLE.has(f.toLowerCase()));
+    // A source may report a "system flag" that does not exist (\\Bogus): Courier then refuses the whole APPEND.
+    const unknown = item.meta.flags.filter((f) => f.startsWith('\\') && !SYSTEM_FLAGS.has(f.toLowerCase()) && !UNSETTABLE.has(f.toLowerCase()));
+    const flags = item.meta.flags.filter((f) => !UNSETTABLE.has(f.toLowerCase()) && !unknown.includes(f));
     // Line ends as IMAP requires them (CRLF): Courier stores LF only and drops a bare CR, which
     // would join the lines of an old Mac-style message; this form is also what contentHash (and so
     // the recovery after a crash) compares.
@@ -192,7 +196,8 @@ class UmsImapMailbox implements TargetMailbox {
       return r;
     });
     if (!res) throw new ItemError(`APPEND to ${ref} was not accepted`);
-    return { id: res.uid !== undefined ? String(res.uid) : undefined };
+    const warnings = unknown.length > 0 ? [`flag ${unknown.join(' ')} not carried: not an IMAP system flag`] : [];
+    return { id: res.uid !== undefined ? String(res.uid) : undefined, ...(warnings.length > 0 ? { warnings } : {}) };
   }
 
   async findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {

@@ -24,6 +24,8 @@ export interface FakeImapOptions {
   folders: FakeFolder[];
   /** Offer AUTH=PLAIN (imapflow then authenticates with AUTHENTICATE PLAIN instead of LOGIN). */
   authPlain?: boolean;
+  /** Rewrites each answer chunk (a line, or a FETCH response with its literal) before it is sent: lies, drops, a BYE. */
+  rewrite?: (data: Buffer) => Buffer;
 }
 export interface FakeImap { port: number; commands: string[]; close(): Promise<void> }
 
@@ -69,7 +71,8 @@ class Session {
   }
 
   private send(s: string | Buffer): void {
-    if (!this.socket.destroyed) this.socket.write(typeof s === 'string' ? `${s}\r\n` : s);
+    const data = typeof s === 'string' ? Buffer.from(`${s}\r\n`) : s;
+    if (!this.socket.destroyed) this.socket.write(this.opts.rewrite ? this.opts.rewrite(data) : data);
   }
 
   /** Splits the input into command lines, with literals ({n} / {n+}) spliced in. */
