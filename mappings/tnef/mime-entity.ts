@@ -140,7 +140,7 @@ function decodeQp(s: string): Buffer {
 export function decodedBody(buf: Buffer, e: MimeEntity): Buffer {
   const raw = buf.subarray(e.bodyStart, e.end);
   switch (e.encoding) {
-    case 'base64': return Buffer.from(raw.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+    case 'base64': return Buffer.from(raw.toString('latin1'), 'base64'); // Node skips line breaks and stray characters
     case 'quoted-printable': return decodeQp(raw.toString('latin1'));
     case '7bit': case '8bit': case 'binary': return raw;
     default: throw new Error(`unknown Content-Transfer-Encoding ${JSON.stringify(e.encoding)}`);

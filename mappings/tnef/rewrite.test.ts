@@ -144,6 +144,15 @@ describe('rewriteTnef: other shapes', () => {
     expect((await simpleParser(r.content)).text?.trim()).toBe('fett und normal');
   });
 
+  test('a rebuilt body holding a line with the delimiter of the multipart around it is not spliced in (the message is kept)', async () => {
+    const t = writeTnef({ props: [{ tag: TAGS.BODY, value: 'before\r\n--b1\r\nafter' }] });
+    const raw = Buffer.from('Subject: s\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/html\r\n\r\n<p>h</p>\r\n'
+      + `--b1\r\nContent-Type: application/ms-tnef\r\nContent-Transfer-Encoding: base64\r\n\r\n${t.toString('base64')}\r\n--b1--\r\n`);
+    expect(await rewriteTnef(raw, 'replace')).toEqual({
+      kind: 'kept', warnings: ['TNEF part "winmail.dat" not converted, the message is copied unchanged: the rebuilt parts contain the delimiter of the multipart/mixed around them ("--b1")'],
+    });
+  });
+
   test('TNEF under multipart/signed is left alone, with the reason', async () => {
     const raw = Buffer.from('Subject: s\r\nContent-Type: multipart/signed; boundary=s1; protocol="application/pkcs7-signature"\r\n\r\n--s1\r\n'
       + `Content-Type: application/ms-tnef\r\nContent-Transfer-Encoding: base64\r\n\r\n${stream.toString('base64')}\r\n--s1\r\nContent-Type: application/pkcs7-signature\r\n\r\nsig\r\n--s1--\r\n`);

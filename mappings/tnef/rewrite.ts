@@ -66,21 +66,22 @@ function isTnefPart(raw: Buffer, e: MimeEntity): boolean {
   }
 }
 
-interface Found { part: MimeEntity; parent?: MimeEntity }
+/** A TNEF part, its parent and every multipart around it (innermost first). */
+interface Found { part: MimeEntity; parent?: MimeEntity; ancestors: MimeEntity[] }
 
-function findTnef(raw: Buffer, e: MimeEntity, parent: MimeEntity | undefined, out: Found[], sealed: string[]): void {
+function findTnef(raw: Buffer, e: MimeEntity, ancestors: MimeEntity[], out: Found[], sealed: string[]): void {
   if (isTnefPart(raw, e)) {
-    out.push({ part: e, parent });
+    out.push({ part: e, parent: ancestors[0], ancestors });
     return;
   }
   if (!e.children) return;
   if (OPAQUE.has(e.type)) {
     const inside: Found[] = [];
-    for (const c of e.children) findTnef(raw, c.entity, e, inside, sealed);
+    for (const c of e.children) findTnef(raw, c.entity, [e, ...ancestors], inside, sealed);
     if (inside.length > 0) sealed.push(`a TNEF part inside ${e.type} is left as it is (rewriting it would break the signature or encryption)`);
     return;
   }
-  for (const c of e.children) findTnef(raw, c.entity, e, out, sealed);
+  for (const c of e.children) findTnef(raw, c.entity, [e, ...ancestors], out, sealed);
 }
 
 const partLabel = (e: MimeEntity) => `TNEF part ${JSON.stringify(e.filename ?? 'winmail.dat')}`;
@@ -105,18 +106,25 @@ function bodyDescription(m: MailMessage): string {
 
 const hasBody = (m: MailMessage) => !!(m.bodyHtml || m.bodyText || (m.rtfCompressed && m.rtfCompressed.length > 0));
 
-/** The built entity: its Content-* fields and body (from the empty line on). */
-interface Built { fields: Buffer; body: Buffer; bytes: Buffer; boundaries: string[] }
+/** The built entity (its Content-* fields and body), parsed. */
+interface Built { bytes: Buffer; entity: MimeEntity }
 
 async function build(m: MailMessage): Promise<Built> {
   const { header, body } = splitMessage(await buildMime(m));
   const fields = Buffer.from(serializeFields(header.filter((f) => isStructuralField(f.name) && f.name.toLowerCase() !== 'mime-version')), 'utf8');
   const bytes = Buffer.concat([fields, body]);
-  const boundaries = [...bytes.toString('latin1').matchAll(/boundary="?([^";\r\n]+)"?/gi)].map((x) => x[1]!);
-  return { fields, body, bytes, boundaries };
+  const entity = parseEntity(bytes);
+  return { bytes, entity };
 }
 
 interface Edit { start: number; end: number; bytes: Buffer }
+
+/** True when a line of `buf` starts with "--boundary" (a delimiter of the multipart around it). */
+function hasDelimiter(buf: Buffer, boundary: string): boolean {
+  const d = `--${boundary}`;
+  for (let i = buf.indexOf(d); i >= 0; i = buf.indexOf(d, i + 1)) if (i === 0 || buf[i - 1] === 0x0a) return true;
+  return false;
+}
 
 /** Converts one TNEF part; returns the edits to the message (or the whole new message) and the notes. */
 async function convert(raw: Buffer, f: Found, mode: TnefMode, only: boolean, top: MimeEntity): Promise<{ edits: Edit[]; whole?: Buffer; notes: string[] }> {
@@ -141,8 +149,6 @@ async function convert(raw: Buffer, f: Found, mode: TnefMode, only: boolean, top
   if (mode === 'keep-original') m.attachments!.push({ filename: f.part.filename ?? 'winmail.dat', mimeType: 'application/ms-tnef', data: stream });
 
   const built = await build(m);
-  const clash = built.boundaries.find((b) => raw.includes(`--${b}`));
-  if (clash !== undefined) throw new Error(`the rebuilt part's MIME boundary ${JSON.stringify(clash)} already occurs in the message`);
   const n = mail.attachments;
   const notes = [
     `converted from TNEF (${f.part.filename ?? 'winmail.dat'}): ${described}${merged ? ' with the plain text part as its text alternative' : ''}, `
@@ -166,18 +172,21 @@ async function convert(raw: Buffer, f: Found, mode: TnefMode, only: boolean, top
     edits.push({ start: kids[i]!.delimiter, end: kids[i + 1]!.delimiter, bytes: Buffer.alloc(0) });
   }
   let replacement = built.bytes;
+  let pieces = [built.bytes];
   if (p.type === 'multipart/mixed') {
-    const e = parseEntity(built.bytes);
+    const e = built.entity;
     if (e.type === 'multipart/mixed' && e.children && e.children.length > 0) {
       let kids = e.children.map((c) => c.entity);
       const lead = kids[0]!;
       if (!hasBody(m) && lead.type === 'text/plain' && decodedBody(built.bytes, lead).length === 0) kids = kids.slice(1);
       const sep = Buffer.from(`\r\n--${p.boundary}\r\n`, 'latin1');
-      const pieces: Buffer[] = [];
-      kids.forEach((k, i) => pieces.push(...(i === 0 ? [] : [sep]), built.bytes.subarray(k.start, k.end)));
-      replacement = Buffer.concat(pieces);
+      pieces = kids.map((k) => built.bytes.subarray(k.start, k.end));
+      replacement = Buffer.concat(pieces.flatMap((k, i) => (i === 0 ? [k] : [sep, k])));
     }
   }
+  // the new bytes sit inside the multiparts around the TNEF part: none of their delimiters may occur in them
+  const clash = f.ancestors.find((a) => a.boundary !== undefined && pieces.some((x) => hasDelimiter(x, a.boundary!)));
+  if (clash) throw new Error(`the rebuilt parts contain the delimiter of the ${clash.type} around them ("--${clash.boundary}")`);
   edits.push({ start: f.part.start, end: f.part.end, bytes: replacement });
   return { edits, notes };
 }
@@ -188,7 +197,7 @@ export async function rewriteTnef(raw: Buffer, mode: TnefMode): Promise<TnefRewr
   const top = parseEntity(raw);
   const found: Found[] = [];
   const sealed: string[] = [];
-  findTnef(raw, top, undefined, found, sealed);
+  findTnef(raw, top, [], found, sealed);
   if (found.length === 0) return sealed.length > 0 ? { kind: 'kept', warnings: sealed } : { kind: 'none' };
   const edits: Edit[] = [];
   const notes: string[] = [];
