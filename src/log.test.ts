@@ -22,8 +22,15 @@ async function fileLogger(file: string): Promise<Log> {
   return log;
 }
 
-function lines(log: Log, file: string): string[] {
-  destination(log).flushSync();
+/**
+ * The file's lines once every write has landed: flushSync alone skips a write already in flight
+ * (sonic-boom's async write of the first line), so under load the file could still lack lines.
+ * Waits for that write, then writes the rest synchronously (no await in between: nothing new starts).
+ */
+async function lines(log: Log, file: string): Promise<string[]> {
+  const dest = destination(log) as Destination & { _writing?: boolean };
+  for (let i = 0; dest._writing === true && i < 2000; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  dest.flushSync();
   return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
 }
 
@@ -34,7 +41,7 @@ describe('createLogger', () => {
       const file = path.join(mkdtempSync(path.join(tmpdir(), 'ums-log-')), 'sub', 'run.log');
       const log = await fileLogger(file);
       log.info('hello');
-      expect(lines(log, file)).toHaveLength(1);
+      expect(await lines(log, file)).toHaveLength(1);
       expect(statSync(file).mode & 0o777).toBe(LOG_FILE_MODE);
       expect(LOG_FILE_MODE).toBe(0o600);
     } finally {
@@ -49,7 +56,7 @@ describe('createLogger', () => {
     const log = await fileLogger(file);
     log.warn({ err: `NO bad login pass "${pw.replace(/[\\"]/g, '\\$&')}"` }, `login failed: ${pw}`);
     log.child({ mailbox: 'alice' }).error({ detail: { said: `x ${pw} y` }, plain: Buffer.from(`\0alice\0${pw}`).toString('base64') }, 'nested');
-    const text = lines(log, file).join('\n');
+    const text = (await lines(log, file)).join('\n');
     expect(text).not.toContain('Secret');
     expect(text.match(/\[redacted\]/g)).toHaveLength(4);
     const parsed = text.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -61,7 +68,7 @@ describe('createLogger', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'ums-log-')), 'run.log');
     const log = await fileLogger(file);
     log.warn({ folder: 'Evil\x1b]0;t\x07\x1b[2J' }, 'reason \x1b[1A');
-    const [text = ''] = lines(log, file);
+    const [text = ''] = await lines(log, file);
     // eslint-disable-next-line no-control-regex
     expect(text.trim()).not.toMatch(/[\u0000-\u001f]/);
     expect(JSON.parse(text)).toMatchObject({ folder: 'Evil\x1b]0;t\x07\x1b[2J', msg: 'reason \x1b[1A' });
@@ -89,7 +96,7 @@ describe('createLogger', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'ums-log-')), 'run.log');
     const log = await fileLogger(file);
     log.error({ folder: BEYOND_C0, err: `NO ${pw}` }, `folder failed \\${BEYOND_C0}`);
-    const [text = ''] = lines(log, file);
+    const [text = ''] = await lines(log, file);
     expect(text.trim()).not.toMatch(RAW);
     expect(text).toContain('\\u009b31m\\u202eFolder\\u2028x\\u007f\\u2066y\\u200f');
     expect(JSON.parse(text)).toMatchObject({ folder: BEYOND_C0, msg: `folder failed \\${BEYOND_C0}`, err: 'NO [redacted]' });
