@@ -39,7 +39,7 @@ const say = (s: string): void => {
 };
 
 async function seededAd(): Promise<AdLab> {
-  const template = `bench-${N}`;
+  const template = `bench-v2-${N}`; // v2: users seeded as enabled accounts (older templates hold disabled ones, which the sync does not create)
   if (await hasAdTemplate(template)) {
     say(`AD: template ${template} (seeded before)`);
     return resetAd(template);

@@ -14,6 +14,13 @@
  * person entries with a mail are contacts. groupType bit 0x80000000 marks an AD security group;
  * without groupType a group is a distribution group when it has a mail address.
  *
+ * Users carry their account state: disabled (AD: userAccountControl bit 0x2 ACCOUNTDISABLE;
+ * elsewhere nsAccountLock TRUE, as FreeIPA/389 DS write it) and the mailbox type from the
+ * recipient type attribute (Exchange's msExchRecipientTypeDetails by default: 1 user, 4 shared,
+ * 16 room, 32 equipment, the remote variants alike; a directory without the Exchange schema can
+ * name another attribute holding those numbers or the names "shared", "room", "equipment").
+ * Mail contacts carry their external address (Exchange's targetAddress, else mail).
+ *
  * Pure: no I/O.
  */
 import { PERSON_FIELDS, type SourceEntry } from '../../mappings/directory/entry-mapping.js';
@@ -21,20 +28,72 @@ import { allValues, firstValue } from '../ldap-common/connection.js';
 
 export type DirectoryKind = 'user' | 'group' | 'contact';
 export type SourceFlavor = 'ad' | 'ldap';
+/** What kind of mailbox a user is: 'other' for a recipient type that is none of these (e.g. a mail user). */
+export type MailboxType = 'user' | 'shared' | 'room' | 'equipment' | 'other';
+
+export interface AccountState {
+  disabled: boolean;
+  type: MailboxType;
+  /** The recipient type as the source holds it (absent: not set). */
+  rawType?: string;
+}
+
+export const DEFAULT_RECIPIENT_TYPE_ATTRIBUTE = 'msExchRecipientTypeDetails';
 
 export interface DirectoryObject {
   kind: DirectoryKind;
   dn: string;
   entry: SourceEntry;
   group?: { type: 'distribution' | 'security'; members: string[] };
+  /** Users: disabled or not, and the mailbox type. */
+  account?: AccountState;
+  /** Contacts: where mail to them goes (targetAddress without its "SMTP:", else mail). */
+  external?: string;
   /** Where this entry stands in the change order: "usn:…" (AD uSNChanged), "csn:…" (OpenLDAP entryCSN) or "ts:…" (modifyTimestamp). */
   changeMark?: string;
 }
 
 /** The attributes a directory read asks for. */
-export function readAttributes(flavor: SourceFlavor): string[] {
-  const key = flavor === 'ad' ? ['objectGUID', 'sAMAccountName', 'uSNChanged', 'groupType'] : ['entryUUID', 'ipaUniqueID', 'uid', 'modifyTimestamp', 'entryCSN'];
-  return ['objectClass', 'cn', 'mail', 'proxyAddresses', 'legacyExchangeDN', 'member', 'uniqueMember', ...PERSON_FIELDS, ...key];
+export function readAttributes(flavor: SourceFlavor, recipientTypeAttribute = DEFAULT_RECIPIENT_TYPE_ATTRIBUTE): string[] {
+  const key = flavor === 'ad'
+    ? ['objectGUID', 'sAMAccountName', 'uSNChanged', 'groupType', 'userAccountControl', 'targetAddress']
+    : ['entryUUID', 'ipaUniqueID', 'uid', 'modifyTimestamp', 'entryCSN', 'nsAccountLock'];
+  return [...new Set(['objectClass', 'cn', 'mail', 'proxyAddresses', 'legacyExchangeDN', 'member', 'uniqueMember', ...PERSON_FIELDS, ...key, recipientTypeAttribute])];
+}
+
+// msExchRecipientTypeDetails values (Exchange 2010+) of mailboxes, remote ones (hybrid) included.
+const TYPE_BY_NUMBER = new Map<string, MailboxType>([
+  ['1', 'user'], ['2', 'user'], ['8', 'user'], ['2147483648', 'user'],
+  ['4', 'shared'], ['34359738368', 'shared'],
+  ['16', 'room'], ['8589934592', 'room'],
+  ['32', 'equipment'], ['17179869184', 'equipment'],
+]);
+
+/** The mailbox type of a recipient type value: a number as Exchange writes it, or a name ("SharedMailbox", "room"…). */
+export function mailboxTypeOf(raw: string | undefined): MailboxType {
+  if (raw === undefined || raw.trim() === '') return 'user';
+  const v = raw.trim();
+  if (/^\d+$/.test(v)) return TYPE_BY_NUMBER.get(v.replace(/^0+(?=\d)/, '')) ?? 'other';
+  const name = v.toLowerCase().replace(/^remote/, '').replace(/mailbox$/, '');
+  return name === 'user' || name === 'linked' || name === 'legacy' ? 'user' : name === 'shared' || name === 'room' || name === 'equipment' ? name : 'other';
+}
+
+function attr(raw: Record<string, unknown>, name: string): unknown {
+  if (name in raw) return raw[name];
+  const hit = Object.keys(raw).find((k) => k.toLowerCase() === name.toLowerCase());
+  return hit === undefined ? undefined : raw[hit];
+}
+
+function accountOf(raw: Record<string, unknown>, flavor: SourceFlavor, recipientTypeAttribute: string): AccountState {
+  let disabled: boolean;
+  if (flavor === 'ad') {
+    const uac = Number(firstValue(attr(raw, 'userAccountControl')) ?? '0');
+    disabled = Number.isFinite(uac) && (uac & 0x2) !== 0;
+  } else {
+    disabled = (firstValue(attr(raw, 'nsAccountLock')) ?? '').trim().toLowerCase() === 'true';
+  }
+  const rawType = firstValue(attr(raw, recipientTypeAttribute));
+  return rawType === undefined ? { disabled, type: 'user' } : { disabled, type: mailboxTypeOf(rawType), rawType };
 }
 
 /** The binary objectGUID in its string form. */
@@ -65,7 +124,7 @@ function kindOf(classes: Set<string>, flavor: SourceFlavor, hasLogin: boolean, h
 export type ToObjectResult = { ok: true; object: DirectoryObject } | { ok: false; dn: string; reason: string } | { ok: 'ignored' };
 
 /** Converts one raw entry; a reason when it cannot be used (no stable key…); 'ignored' for computers and the like. */
-export function toDirectoryObject(raw: Record<string, unknown> & { dn: string }, flavor: SourceFlavor): ToObjectResult {
+export function toDirectoryObject(raw: Record<string, unknown> & { dn: string }, flavor: SourceFlavor, recipientTypeAttribute = DEFAULT_RECIPIENT_TYPE_ATTRIBUTE): ToObjectResult {
   const classes = lowerSet(raw.objectClass);
   const login = firstValue(flavor === 'ad' ? raw.sAMAccountName : raw.uid);
   const mail = firstValue(raw.mail);
@@ -94,6 +153,12 @@ export function toDirectoryObject(raw: Record<string, unknown> & { dn: string },
   if (flavor === 'ad' && usn !== undefined) object.changeMark = `usn:${usn}`;
   else if (flavor === 'ldap' && csn !== undefined) object.changeMark = `csn:${csn}`;
   else if (flavor === 'ldap' && ts !== undefined) object.changeMark = `ts:${ts}`;
+  if (kind === 'user') object.account = accountOf(raw, flavor, recipientTypeAttribute);
+  if (kind === 'contact') {
+    const target = firstValue(raw.targetAddress)?.trim();
+    const external = target !== undefined && target !== '' ? target.replace(/^smtp:/i, '') : mail;
+    if (external !== undefined) object.external = external;
+  }
   if (kind === 'group') {
     const gt = firstValue(raw.groupType);
     const security = gt !== undefined ? (Number(gt) & 0x80000000) !== 0 : mail === undefined;

@@ -19,9 +19,9 @@
 import type { Client } from 'ldapts';
 import { escapeFilterValue } from '../../mappings/directory/ldif.js';
 import { firstValue, openLdap, type LdapEndpoint } from '../ldap-common/connection.js';
-import { readAttributes, toDirectoryObject, type DirectoryObject, type SourceFlavor } from './entry.js';
+import { DEFAULT_RECIPIENT_TYPE_ATTRIBUTE, readAttributes, toDirectoryObject, type DirectoryObject, type SourceFlavor } from './entry.js';
 
-export { guidToString, toDirectoryObject, type DirectoryKind, type DirectoryObject } from './entry.js';
+export { guidToString, mailboxTypeOf, toDirectoryObject, type AccountState, type DirectoryKind, type DirectoryObject, type MailboxType } from './entry.js';
 
 export interface LdapSourceOptions {
   endpoint: LdapEndpoint;
@@ -32,6 +32,8 @@ export interface LdapSourceOptions {
   groupDn?: string;
   flavor: 'auto' | SourceFlavor;
   pageSize: number;
+  /** Where a user's mailbox type is read (default msExchRecipientTypeDetails). */
+  recipientTypeAttribute?: string;
 }
 
 export interface SourceError {
@@ -57,6 +59,10 @@ const IN_CHAIN = '1.2.840.113556.1.4.1941';
 export class LdapDirectorySource {
   constructor(private readonly opts: LdapSourceOptions) {}
 
+  private get typeAttribute(): string {
+    return this.opts.recipientTypeAttribute ?? DEFAULT_RECIPIENT_TYPE_ATTRIBUTE;
+  }
+
   async read(since?: string): Promise<SourceRead> {
     const client = await openLdap(this.opts.endpoint);
     try {
@@ -74,10 +80,10 @@ export class LdapDirectorySource {
     const client = await openLdap(this.opts.endpoint);
     try {
       for (const dn of dns) {
-        const found = await client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: readAttributes(flavor), explicitBufferAttributes: ['objectGUID'] })
+        const found = await client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: readAttributes(flavor, this.typeAttribute), explicitBufferAttributes: ['objectGUID'] })
           .then((r) => r.searchEntries, () => []);
         for (const raw of found) {
-          const r = toDirectoryObject(raw as Record<string, unknown> & { dn: string }, flavor);
+          const r = toDirectoryObject(raw as Record<string, unknown> & { dn: string }, flavor, this.typeAttribute);
           if (r.ok === true) objects.push(r.object);
           else if (r.ok === false) errors.push({ dn: r.dn, reason: r.reason });
         }
@@ -129,7 +135,7 @@ export class LdapDirectorySource {
     const { searchEntries } = await client.search(this.opts.base, {
       scope: 'sub',
       filter,
-      attributes: readAttributes(flavor),
+      attributes: readAttributes(flavor, this.typeAttribute),
       explicitBufferAttributes: ['objectGUID'],
       paged: { pageSize: this.opts.pageSize },
     });
@@ -139,7 +145,7 @@ export class LdapDirectorySource {
     let newest = flavor === 'ldap' && since !== undefined && /^(csn|ts):/.test(since) ? since : undefined;
     const later = (a: string, b: string | undefined): boolean => b === undefined || (a.slice(0, 4) === b.slice(0, 4) ? a > b : a.startsWith('csn:'));
     for (const raw of searchEntries) {
-      const r = toDirectoryObject(raw as Record<string, unknown> & { dn: string }, flavor);
+      const r = toDirectoryObject(raw as Record<string, unknown> & { dn: string }, flavor, this.typeAttribute);
       if (r.ok === 'ignored') continue;
       if (r.ok === false) {
         errors.push({ dn: r.dn, reason: r.reason });

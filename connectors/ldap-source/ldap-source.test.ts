@@ -1,4 +1,4 @@
-import { guidToString, toDirectoryObject } from './entry.js';
+import { guidToString, mailboxTypeOf, toDirectoryObject } from './entry.js';
 import { applyOverride, parseOverrides } from './overrides.js';
 import { transportProblem } from '../ldap-common/connection.js';
 
@@ -23,7 +23,7 @@ describe('toDirectoryObject', () => {
     expect(r).toEqual({
       ok: true,
       object: {
-        kind: 'user', dn: 'CN=alice,OU=x,DC=corp,DC=example', changeMark: 'usn:4711',
+        kind: 'user', dn: 'CN=alice,OU=x,DC=corp,DC=example', changeMark: 'usn:4711', account: { disabled: false, type: 'user' },
         entry: { key: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', login: 'alice', mail: 'alice@corp.example', proxyAddresses: ['SMTP:alice@corp.example', 'smtp:a@corp.example'], legacyExchangeDN: '/o=Corp/cn=alice', title: 'CFO' },
       },
     });
@@ -47,6 +47,28 @@ describe('toDirectoryObject', () => {
     expect(o.ok === true && o.object.changeMark).toBe('csn:20250101000000.123456Z#000000#000#000000');
     const g = toDirectoryObject({ dn: 'cn=g,dc=x', objectClass: ['groupOfNames'], cn: 'g', entryUUID: 'e-2', member: ['uid=a,dc=x'] }, 'ldap');
     expect(g.ok === true && g.object.group).toEqual({ type: 'security', members: ['uid=a,dc=x'] });
+  });
+});
+
+describe('account state and mailbox type', () => {
+  const guid = Buffer.from('e004253f894fd3119a0c0305e82c3301', 'hex');
+  const user = (extra: Record<string, unknown>) => toDirectoryObject({ dn: 'CN=u', objectClass: ['user'], objectGUID: guid, sAMAccountName: 'u', ...extra }, 'ad');
+  test('userAccountControl bit 0x2 is disabled; msExchRecipientTypeDetails gives the type', () => {
+    expect(user({ userAccountControl: '546' }).ok === true && user({ userAccountControl: '546' })).toMatchObject({ object: { account: { disabled: true, type: 'user' } } });
+    expect(user({ userAccountControl: '512', msExchRecipientTypeDetails: '4' })).toMatchObject({ object: { account: { disabled: false, type: 'shared', rawType: '4' } } });
+    expect(user({ userAccountControl: '514', msExchRecipientTypeDetails: '16' })).toMatchObject({ object: { account: { disabled: true, type: 'room' } } });
+  });
+  test('numbers and names of every mailbox kind, remote ones too; anything else is "other"', () => {
+    expect(['1', '2', '4', '8', '16', '32', '128', '2147483648', '8589934592', '17179869184', '34359738368', 'SharedMailbox', 'RemoteRoomMailbox', 'equipment', 'MailUser', undefined].map(mailboxTypeOf))
+      .toEqual(['user', 'user', 'shared', 'user', 'room', 'equipment', 'other', 'user', 'room', 'equipment', 'shared', 'shared', 'room', 'equipment', 'other', 'user']);
+  });
+  test('another attribute can hold the type; LDAP: nsAccountLock; contacts: targetAddress is the external address', () => {
+    const r = toDirectoryObject({ dn: 'CN=r', objectClass: ['user'], objectGUID: guid, sAMAccountName: 'Room 1', 'msDS-cloudExtensionAttribute1': '16' }, 'ad', 'msDS-cloudExtensionAttribute1');
+    expect(r).toMatchObject({ object: { entry: { login: 'Room 1' }, account: { type: 'room' } } });
+    expect(toDirectoryObject({ dn: 'uid=l,dc=x', objectClass: ['inetOrgPerson'], uid: 'l', entryUUID: 'e', nsAccountLock: 'TRUE' }, 'ldap')).toMatchObject({ object: { account: { disabled: true } } });
+    const c = toDirectoryObject({ dn: 'CN=p', objectClass: ['contact'], objectGUID: guid, cn: 'p', mail: 'p@corp.example', targetAddress: 'SMTP:p@other.example' }, 'ad');
+    expect(c).toMatchObject({ object: { kind: 'contact', external: 'p@other.example' } });
+    expect(c.ok === true && c.object.account).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The UMS directory target (ldapts): reads the entries below the sync base (paged, only the
- * attributes the sync manages) and applies planned writes — adds and modifications, a few at a
- * time on one connection. A write the server refuses is a per-entry error with the server's
+ * attributes the sync manages) and applies planned writes — adds, modifications and deletions
+ * (deprovisioning, GAL contacts of users cut over), a few at a time on one connection. A write the server refuses is a per-entry error with the server's
  * words; the others go on. Applied writes are returned so the report (and the tests) can compare
  * them with the dry run's LDIF.
  */
@@ -24,14 +24,20 @@ export class LdapDirectoryTarget {
     return this.client;
   }
 
-  /** Every entry below `base` matching `filter` (built by the caller from fixed names), with `attributes`. */
-  async readExisting(base: string, filter: string, attributes: string[]): Promise<TargetEntry[]> {
+  /**
+   * Every entry below `base` matching `filter` (built by the caller from fixed names), with
+   * `attributes`. `missingOk`: a base that does not exist yet reads as empty (LDAP result 32).
+   */
+  async readExisting(base: string, filter: string, attributes: string[], missingOk = false): Promise<TargetEntry[]> {
     const client = await this.connection();
     const { searchEntries } = await client.search(base, {
       scope: 'sub',
       filter,
       attributes: [...new Set(['objectClass', ...attributes])],
       paged: { pageSize: this.opts.pageSize },
+    }).catch((err: unknown) => {
+      if (missingOk && (err as { code?: number }).code === 32) return { searchEntries: [] };
+      throw err;
     });
     return searchEntries.map((e) => {
       const attrs: Record<string, string[]> = {};
@@ -50,6 +56,7 @@ export class LdapDirectoryTarget {
         const w = writes[next++]!;
         try {
           if (w.kind === 'add') await client.add(w.dn, w.attributes);
+          else if (w.kind === 'delete') await client.del(w.dn);
           else await client.modify(w.dn, w.changes.map((c) => new Change({ operation: c.op, modification: new Attribute({ type: c.attribute, values: c.values }) })));
           outcome.set(w, null);
           onDone?.(w);

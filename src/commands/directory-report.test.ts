@@ -12,11 +12,12 @@ const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u
 
 test('entry names, reasons and orphans are escaped in the report text; one problem per line', () => {
   const report: DirectorySyncReport = {
-    mode: 'full', dryRun: false, read: { entries: 2, users: 2, groups: 0, contacts: 0, retried: 0 },
-    adds: 0, modifies: 0, unchanged: 0, applied: [], ldif: '', checkpoint: { before: null, after: null },
+    mode: 'full', dryRun: false, read: { entries: 2, users: 2, groups: 0, contacts: 0, retried: 0, regrouped: 0 },
+    adds: 0, modifies: 0, deletes: 0, unchanged: 0, applied: [], ldif: '', checkpoint: { before: null, after: null },
     errors: [{ entry: `cn=Evil${HOSTILE},dc=corp`, reason: `login "e${HOSTILE}" has LDAP metacharacters\nforged line` }],
     warnings: [{ entry: `cn=W${HOSTILE}`, reason: `odd\u2028value` }],
     orphans: [`uid=gone${HOSTILE},ou=people`],
+    deprovision: { disabled: [], deleted: [], pending: [], ignored: [], notCreated: [], reenabled: [] },
   };
   const text = formatDirectoryReport(report);
   expect(text.replace(/\n/g, '')).not.toMatch(RAW);

@@ -12,6 +12,7 @@ describe('directory: section', () => {
       source: {
         url: 'ldaps://dc1.corp.example', bindDn: 'svc-migration@corp.example', bindPassword: 'env:AD_BIND_PASSWORD',
         tlsVerify: true, startTls: false, allowInsecure: false, pageSize: 500, base: 'OU=Staff,DC=corp,DC=example', kind: 'auto',
+        recipientTypeAttribute: 'msExchRecipientTypeDetails',
       },
       target: {
         url: 'ldaps://ldap.ums.example', bindDn: 'uid=migration,cn=sysaccounts,cn=etc,dc=ums,dc=example', bindPassword: 'env:UMS_LDAP_PASSWORD',
@@ -19,7 +20,33 @@ describe('directory: section', () => {
         profile: 'ums', entryObjectClasses: ['inetOrgPerson'], extraObjectClasses: [], allowMailChange: false, concurrency: 8,
       },
       domainRewrite: [{ from: 'old.example', to: 'ums.example' }],
+      loginRule: { case: 'keep', spaces: 'refuse' },
+      mailboxTypes: { shared: 'sync', room: 'sync', equipment: 'sync' },
+      deprovision: { policy: 'ignore', graceDays: 30, disable: { attribute: 'nsAccountLock', value: 'TRUE' }, minSourceRatio: 0.5 },
     });
+  });
+
+  test('login rule, deprovisioning, mailbox types, contacts and GAL contacts; a GAL base shared with the accounts is refused', () => {
+    const text = readFileSync(example, 'utf8').replace('  domainRewrite:\n', [
+      '  loginRule: { case: lower, spaces: "." }',
+      '  mailboxTypes: { equipment: skip }',
+      '  deprovision: { policy: disable, graceDays: 7, disable: { attribute: employeeType, value: disabled } }',
+      '  coexistence: { galContacts: { base: "cn=users,cn=accounts,dc=ums,dc=example" } }',
+      '  domainRewrite:\n',
+    ].join('\n'));
+    const env2 = { ...env, AD_BIND_PASSWORD: 'x', UMS_LDAP_PASSWORD: 'y' };
+    const r = validateConfigText(text, { file: example, env: env2 });
+    expect(r.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^directory\.coexistence\.galContacts\.base: must differ from directory\.target\.base/),
+    ]);
+    const ok = validateConfigText(text.replace('coexistence: { galContacts: { base: "cn=users', 'coexistence: { galContacts: { base: "cn=exchange'), { file: example, env: env2 });
+    expect(ok.issues).toEqual([]);
+    expect(ok.config?.directory).toMatchObject({
+      loginRule: { case: 'lower', spaces: '.' }, mailboxTypes: { shared: 'sync', room: 'sync', equipment: 'skip' },
+      deprovision: { policy: 'disable', graceDays: 7, disable: { attribute: 'employeeType', value: 'disabled' }, minSourceRatio: 0.5 },
+      coexistence: { galContacts: { base: 'cn=exchange,cn=accounts,dc=ums,dc=example', objectClasses: ['inetOrgPerson'] } },
+    });
+    expect(validateConfigText(text.replace('policy: disable', 'policy: purge'), { file: example, env: env2 }).issues.map((i) => i.path)).toContain('directory.deprovision.policy');
   });
 
   test('plaintext LDAP without the opt-in, a literal password and a bad custom map are errors with their lines', () => {

@@ -28,6 +28,8 @@ export interface DirectorySourceConfig extends DirectoryEndpointConfig {
   group?: string;
   kind: 'auto' | 'ad' | 'ldap';
   overrides?: string;
+  /** Where a user's mailbox type is read (Exchange: msExchRecipientTypeDetails). */
+  recipientTypeAttribute: string;
 }
 
 export type DirectoryProfileConfig =
@@ -43,12 +45,27 @@ export interface DirectoryTargetConfig extends DirectoryEndpointConfig {
   concurrency: number;
   /** Mail-enabled groups are written here when set. */
   groups?: { base: string; objectClasses: string[] };
+  /** Mail contacts are written here when set. */
+  contacts?: { base: string; objectClasses: string[] };
+  /** An attribute that gets each account's mailbox type (user, shared, room, equipment, other). */
+  mailboxTypeAttribute?: string;
+}
+
+export interface DeprovisionConfig {
+  policy: 'ignore' | 'disable' | 'delete';
+  graceDays: number;
+  disable: { attribute: string; value: string };
+  minSourceRatio: number;
 }
 
 export interface DirectoryConfig {
   source: DirectorySourceConfig;
   target: DirectoryTargetConfig;
   domainRewrite: { from: string; to: string }[];
+  loginRule: { case: 'keep' | 'lower'; spaces: 'refuse' | '.' | '-' | '_' };
+  mailboxTypes: { shared: 'sync' | 'skip'; room: 'sync' | 'skip'; equipment: 'sync' | 'skip' };
+  deprovision: DeprovisionConfig;
+  coexistence?: { galContacts?: { base: string; objectClasses: string[] } };
 }
 
 const nonEmpty = z.string().min(1);
@@ -73,6 +90,8 @@ function checkTransport(e: { url: string; tlsVerify: boolean; startTls: boolean;
 const LOGICAL_FIELDS = ['login', 'mail', 'aliases', 'proxyAddresses', 'displayName', 'givenName', 'sn', 'title', 'department', 'company', 'telephoneNumber', 'mobile', 'l', 'st', 'street'] as const;
 const attrName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'expected an LDAP attribute name');
 
+const syncOrSkip = z.enum(['sync', 'skip']).default('sync');
+
 const customProfile = z.object({
   ...Object.fromEntries(LOGICAL_FIELDS.map((f) => [f, attrName.optional()])),
   objectClasses: z.array(attrName).optional(),
@@ -86,6 +105,7 @@ export const directorySchema = z.object({
     group: nonEmpty.optional(),
     kind: z.enum(['auto', 'ad', 'ldap']).default('auto'),
     overrides: nonEmpty.optional(),
+    recipientTypeAttribute: attrName.default('msExchRecipientTypeDetails'),
   }).strict().superRefine(checkTransport),
   target: z.object({
     ...endpointShape,
@@ -99,6 +119,37 @@ export const directorySchema = z.object({
       base: nonEmpty,
       objectClasses: z.array(attrName).min(1).default(['groupOfNames', 'ruPostMailAccount']),
     }).strict().optional(),
+    contacts: z.object({
+      base: nonEmpty,
+      objectClasses: z.array(attrName).min(1).default(['inetOrgPerson', 'ruPostMailAccount']),
+    }).strict().optional(),
+    mailboxTypeAttribute: attrName.optional(),
   }).strict().superRefine(checkTransport),
   domainRewrite: z.array(z.object({ from: nonEmpty, to: nonEmpty }).strict()).default([]),
-}).strict() as unknown as z.ZodType<DirectoryConfig, z.ZodTypeDef, unknown>;
+  loginRule: z.object({
+    case: z.enum(['keep', 'lower']).default('keep'),
+    spaces: z.enum(['refuse', '.', '-', '_']).default('refuse'),
+  }).strict().default({}),
+  mailboxTypes: z.object({
+    shared: syncOrSkip, room: syncOrSkip, equipment: syncOrSkip,
+  }).strict().default({}),
+  deprovision: z.object({
+    policy: z.enum(['ignore', 'disable', 'delete']).default('ignore'),
+    graceDays: z.number().int().min(0).max(3650).default(30),
+    disable: z.object({ attribute: attrName, value: nonEmpty }).strict().default({ attribute: 'nsAccountLock', value: 'TRUE' }),
+    minSourceRatio: z.number().min(0).max(1).default(0.5),
+  }).strict().default({}),
+  coexistence: z.object({
+    galContacts: z.object({
+      base: nonEmpty,
+      objectClasses: z.array(attrName).min(1).default(['inetOrgPerson']),
+    }).strict().optional(),
+  }).strict().optional(),
+}).strict().superRefine((d, ctx) => {
+  const gal = d.coexistence?.galContacts?.base;
+  if (gal === undefined) return;
+  const same = (a: string | undefined): boolean => a !== undefined && a.replace(/\s+/g, '').toLowerCase() === gal.replace(/\s+/g, '').toLowerCase();
+  for (const [name, base] of [['target.base', d.target.base], ['target.groups.base', d.target.groups?.base], ['target.contacts.base', d.target.contacts?.base]] as const) {
+    if (same(base)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['coexistence', 'galContacts', 'base'], message: `must differ from directory.${name}: the sync deletes GAL contacts there once their users are cut over` });
+  }
+}) as unknown as z.ZodType<DirectoryConfig, z.ZodTypeDef, unknown>;

@@ -18,7 +18,7 @@ describe('planDirectorySync', () => {
       },
     }]);
     const existing = [{ dn: 'uid=alice,ou=people,dc=ums,dc=example', attributes: p.writes[0]!.kind === 'add' ? p.writes[0]!.attributes : {} }];
-    expect(planDirectorySync([alice], [], existing, opts)).toEqual({ writes: [], errors: [], warnings: [], unchanged: 1 });
+    expect(planDirectorySync([alice], [], existing, opts)).toMatchObject({ writes: [], errors: [], warnings: [], unchanged: 1 });
     expect(planLdif([])).toBe('');
   });
 
@@ -65,7 +65,7 @@ describe('groups', () => {
   const sales = { key: 'k-sales', login: 'sales', mail: 'sales@corp.example', proxyAddresses: ['SMTP:sales@corp.example'] };
   test('members are the UMS DNs of users added in the same plan or already there; the rest is reported', () => {
     const existing = [{ dn: 'uid=bob,ou=people,dc=ums,dc=example', attributes: { uid: ['bob'], mail: ['bob@corp.example'] } }];
-    const p = planDirectorySync([alice], [], existing, { ...opts, groups }, [{ entry: sales, memberLogins: ['alice', 'bob', 'zed'], otherMembers: 1 }]);
+    const p = planDirectorySync([alice], [], existing, { ...opts, groups }, [{ entry: sales, members: ['alice', 'bob', 'zed'].map((login) => ({ kind: 'user' as const, login })), otherMembers: 1 }]);
     expect(p.writes[1]).toEqual({
       kind: 'add', entry: 'sales', dn: 'cn=sales,ou=groups,dc=ums,dc=example',
       attributes: {
@@ -73,13 +73,13 @@ describe('groups', () => {
         member: ['uid=alice,ou=people,dc=ums,dc=example', 'uid=bob,ou=people,dc=ums,dc=example'],
       },
     });
-    expect(p.warnings).toEqual([{ entry: 'sales', reason: 'group: 1 member(s) not in the UMS directory (not selected or refused): zed; 1 member(s) that are not users (nested groups, contacts) are not expanded' }]);
+    expect(p.warnings).toEqual([{ entry: 'sales', reason: 'group: 1 member(s) not in the UMS directory (not selected, refused, disabled or not mail-enabled): zed; 1 member(s) outside the selection or not users, groups or contacts are left out' }]);
   });
   test('no member left, no address, a conflict with a user', () => {
     const p = planDirectorySync([alice], [], [], { ...opts, groups }, [
-      { entry: sales, memberLogins: ['zed'], otherMembers: 0 },
-      { entry: { key: 'k-sec', login: 'sec', proxyAddresses: [] }, memberLogins: ['alice'], otherMembers: 0 },
-      { entry: { key: 'k-dup', login: 'dup', proxyAddresses: ['SMTP:a.s@corp.example'] }, memberLogins: ['alice'], otherMembers: 0 },
+      { entry: sales, members: [{ kind: 'user', login: 'zed' }], otherMembers: 0 },
+      { entry: { key: 'k-sec', login: 'sec', proxyAddresses: [] }, members: [{ kind: 'user', login: 'alice' }], otherMembers: 0 },
+      { entry: { key: 'k-dup', login: 'dup', proxyAddresses: ['SMTP:a.s@corp.example'] }, members: [{ kind: 'user', login: 'alice' }], otherMembers: 0 },
     ]);
     expect(p.errors).toEqual([
       { entry: 'alice', reason: 'address a.s@corp.example is also claimed by dup; not synced until one owner gives it up' },

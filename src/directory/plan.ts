@@ -4,27 +4,37 @@
  * and nothing else, so a re-run with nothing new plans nothing. Pure: no I/O.
  *
  * Per source user, in order:
- * 1. the login is mapped (user map: source login → UMS login) and checked (no LDAP/DN/filter
- *    metacharacters, spaces or control characters: such a login is refused, never escaped into
- *    a UMS account name);
+ * 1. the login is mapped (user map: source login → UMS login, else `loginRule`) and checked (no
+ *    LDAP/DN/filter metacharacters, spaces or control characters: such a login is refused with
+ *    what would fix it, never escaped into a UMS account name);
  * 2. domains are rewritten (mail and SMTP proxy addresses, `DomainRule`s);
  * 3. `mapEntry` gives the desired attributes under the target profile; its issues become
  *    warnings, and an entry left without any primary SMTP address is refused;
- * 4. addresses claimed by two source entries (users, groups, contacts) or already owned by
- *    another UMS entry refuse the entries involved, naming the other owner;
+ * 4. addresses claimed by two source entries (users, groups, contacts) refuse the entries
+ *    involved, naming the other owner;
  * 5. the existing UMS entry is found by the login attribute (uid) below the base, else the entry
  *    is new: `uid=<login>,<base>` with the structural classes; `diffEntry` gives the changes
- *    (mail of an existing entry is never changed unless allowed: a warning instead).
+ *    (mail of an existing entry is never changed unless allowed: a warning instead);
+ * 6. an address another UMS entry still holds *after the run* refuses the entry (ownership.ts:
+ *    an alias moved between two users in one AD change is resolved in one run).
+ * Mail-enabled groups (groups.ts) and mail contacts (contacts.ts) are planned alongside when
+ * their bases are configured. Writes come in phases: those that free an address another write
+ * takes, then users and contacts, then groups (their members exist by then).
  */
 import {
-  findAddressConflicts, mapEntry, PROFILES, toLdif, toLdifAdd, ldifDocument, diffEntry, escapeDnValue,
+  findAddressConflicts, mapEntry, PROFILES, toLdif, toLdifAdd, ldifDocument, escapeDnValue,
   type AttributeMap, type LdapChange, type SourceEntry, type TargetProfile,
 } from '../../mappings/directory/entry-mapping.js';
+import { ldifLine } from '../../mappings/directory/ldif.js';
 import { parseProxyAddress, formatProxyAddress, rewriteDomain, type DomainRule } from '../../mappings/directory/proxy-addresses.js';
-import { addressKey } from '../../mappings/directory/smtp-address.js';
-import { planGroups, type GroupTargetOptions, type SourceGroup } from './groups.js';
+import { contactCandidates, existingContacts, isBelow, type ContactTargetOptions } from './contacts.js';
+import { existingGroups, groupCandidates, planGroupWrites, type GroupTargetOptions, type SourceGroup } from './groups.js';
+import { DEFAULT_LOGIN_RULE, explainLoginProblem, umsLoginOf, type LoginRule } from './login-rule.js';
+import { resolveOwnership, type Candidate } from './ownership.js';
 
-export type { SourceGroup } from './groups.js';
+export type { MemberRef, SourceGroup } from './groups.js';
+export type { ContactTargetOptions } from './contacts.js';
+export { loginProblem } from './login-rule.js';
 
 export interface PlanOptions {
   profile: TargetProfile;
@@ -38,8 +48,14 @@ export interface PlanOptions {
   domainRules: DomainRule[];
   /** Source login (lower-case) → UMS login. */
   loginMap: ReadonlyMap<string, string>;
+  /** Source logins without a user-map row: this rule makes the UMS login (default: keep, refuse spaces). */
+  loginRule?: LoginRule;
   /** Where mail-enabled groups are written; unset: groups are not written. */
   groups?: GroupTargetOptions;
+  /** Where mail contacts are written; unset: contacts are not written (their addresses still count). */
+  contacts?: ContactTargetOptions;
+  /** A target attribute that gets the user's mailbox type (user, shared, room, equipment, other). */
+  mailboxTypeAttribute?: string;
 }
 
 /** A UMS entry as read: DN and attributes (names as the server returned them). */
@@ -56,23 +72,38 @@ export interface EntryProblem {
 
 export type PlannedWrite =
   | { kind: 'add'; entry: string; dn: string; attributes: Record<string, string[]> }
-  | { kind: 'modify'; entry: string; dn: string; changes: LdapChange[] };
+  | { kind: 'modify'; entry: string; dn: string; changes: LdapChange[] }
+  | { kind: 'delete'; entry: string; dn: string };
 
 export interface DirectoryPlan {
+  /** Every write, in the order of `phases`. */
   writes: PlannedWrite[];
+  /**
+   * Writes to apply one phase after the other (within a phase, in any order): [0] those that
+   * free an address another write takes, [1] users and contacts, [2] groups.
+   */
+  phases: [PlannedWrite[], PlannedWrite[], PlannedWrite[]];
   errors: EntryProblem[];
   warnings: EntryProblem[];
   unchanged: number;
+  /** Source key → UMS DN of every user, group and contact the plan writes or found up to date. */
+  synced: Map<string, string>;
+  /** Source key → why it is not in the UMS directory (login, addresses, conflicts). */
+  refused: Map<string, string>;
 }
 
-/** Characters a UMS login must not contain: LDAP filter/DN metacharacters, whitespace, controls. */
-const BAD_LOGIN = /[\s\p{Cc}*()\\,=+<>;"#/&|!~]/u;
-
-export function loginProblem(login: string): string | undefined {
-  if (login.trim() === '') return 'empty login';
-  if (BAD_LOGIN.test(login)) return `login ${JSON.stringify(login)} contains characters not allowed in a UMS login (spaces, controls or one of * ( ) \\ , = + < > ; " # / & | ! ~)`;
-  if (login.length > 128) return 'login longer than 128 characters';
-  return undefined;
+/** What the sync adds to a plan beyond the source entries. */
+export interface PlanExtra {
+  /** Mail contacts to write (with `opts.contacts`); without it pass them as `others`. */
+  contacts?: readonly SourceEntry[];
+  /** Source key → mailbox type (for `mailboxTypeAttribute`). */
+  mailboxTypes?: ReadonlyMap<string, string>;
+  /** Lower-case UMS logins that are not group members (deprovisioned in the UMS). */
+  notMembers?: ReadonlySet<string>;
+  /** Lower-case DNs this run deletes: their addresses are free. */
+  removed?: ReadonlySet<string>;
+  /** Attribute values to remove from users' entries (e.g. a disable mark lifted): key → attribute. */
+  clear?: ReadonlyMap<string, string>;
 }
 
 export function profileMap(profile: TargetProfile): AttributeMap {
@@ -91,60 +122,48 @@ export function rewriteEntryDomains(entry: SourceEntry, rules: readonly DomainRu
   return out;
 }
 
-/** Comparison keys of every address an attribute set claims (mail, aliases, proxyAddresses). */
-function claimedAddresses(attrs: Record<string, readonly string[]>, map: AttributeMap): string[] {
-  const out: string[] = [];
-  const get = (name: string | undefined): readonly string[] => {
-    if (name === undefined) return [];
-    const hit = Object.keys(attrs).find((k) => k.toLowerCase() === name.toLowerCase());
-    return hit === undefined ? [] : attrs[hit]!;
-  };
-  for (const v of [...get(map.mail), ...get(map.aliases)]) out.push(`SMTP:${addressKey(v)}`);
-  for (const v of get(map.proxyAddresses)) {
-    const p = parseProxyAddress(v);
-    if (p.ok) out.push(p.address.type === 'SMTP' ? `SMTP:${addressKey(p.address.value)}` : `${p.address.type}:${p.address.value.toLowerCase()}`);
-  }
-  return out;
-}
-
 const lowerKeys = (a: Record<string, readonly string[]>): Map<string, readonly string[]> => new Map(Object.entries(a).map(([k, v]) => [k.toLowerCase(), v]));
 
 /**
  * @param users    the source users to sync
- * @param others   further source entries whose addresses count for conflicts (contacts, and
+ * @param others   further source entries whose addresses count for conflicts (contacts and
  *                 groups when they are not written)
  * @param existing every UMS entry below the bases (for matching and address ownership)
  * @param groups   mail-enabled groups to write (with `opts.groups`)
  */
-export function planDirectorySync(users: readonly SourceEntry[], others: readonly SourceEntry[], existing: readonly TargetEntry[], opts: PlanOptions, groups: readonly SourceGroup[] = []): DirectoryPlan {
+export function planDirectorySync(users: readonly SourceEntry[], others: readonly SourceEntry[], existing: readonly TargetEntry[], opts: PlanOptions, groups: readonly SourceGroup[] = [], extra: PlanExtra = {}): DirectoryPlan {
   const map = profileMap(opts.profile);
   const loginAttr = map.login ?? map.mail ?? 'uid';
+  const rule = opts.loginRule ?? DEFAULT_LOGIN_RULE;
   const errors: EntryProblem[] = [];
   const warnings: EntryProblem[] = [];
+  const refusedWhy = new Map<string, string>();
+  const refuse = (key: string, entry: string, reason: string): void => {
+    errors.push({ entry, reason });
+    if (!refusedWhy.has(key)) refusedWhy.set(key, reason);
+  };
   const byLogin = new Map<string, TargetEntry>();
-  const owner = new Map<string, string>();
   for (const t of existing) {
-    const attrs = lowerKeys(t.attributes);
-    const login = attrs.get(loginAttr.toLowerCase())?.[0];
+    if (opts.contacts && isBelow(t.dn, opts.contacts.base)) continue; // contacts are never accounts
+    const login = lowerKeys(t.attributes).get(loginAttr.toLowerCase())?.[0];
     if (login !== undefined) byLogin.set(login.toLowerCase(), t);
-    for (const a of claimedAddresses(t.attributes, map)) if (!owner.has(a)) owner.set(a, t.dn);
   }
 
   // 1–3: logins, domains, desired attributes.
   const prepared: { name: string; login: string; entry: SourceEntry; desired: Record<string, string[]> }[] = [];
   for (const src of users) {
     const name = src.login || src.key;
-    const login = opts.loginMap.get(src.login.toLowerCase()) ?? src.login;
-    const problem = loginProblem(login);
+    const login = umsLoginOf(src.login, opts.loginMap, rule);
+    const problem = explainLoginProblem(src.login, login, opts.loginMap.has(src.login.toLowerCase()), rule);
     if (problem !== undefined) {
-      errors.push({ entry: name, reason: problem });
+      refuse(src.key, name, problem);
       continue;
     }
     const entry = rewriteEntryDomains({ ...src, login }, opts.domainRules);
     const mapped = mapEntry(entry, opts.profile);
     for (const i of mapped.issues) warnings.push({ entry: name, reason: i.address === '' ? i.problem : `${i.address}: ${i.problem}` });
     if (mapped.primarySmtp === undefined) {
-      errors.push({ entry: name, reason: 'no primary SMTP address and no valid mail: nothing to deliver to; not synced' });
+      refuse(src.key, name, 'no primary SMTP address and no valid mail: nothing to deliver to; not synced');
       continue;
     }
     const desired = mapped.attributes;
@@ -153,11 +172,14 @@ export function planDirectorySync(users: readonly SourceEntry[], others: readonl
     // inetOrgPerson and person require sn: fall back to the login rather than delete it.
     const needsSn = opts.entryObjectClasses.some((c) => ['inetorgperson', 'person', 'organizationalperson'].includes(c.toLowerCase()));
     if (needsSn && map.sn !== undefined && (desired[map.sn]?.length ?? 0) === 0) desired[map.sn] = [login];
+    if (opts.mailboxTypeAttribute !== undefined) desired[opts.mailboxTypeAttribute] = [extra.mailboxTypes?.get(src.key) ?? 'user'];
+    const clear = extra.clear?.get(src.key);
+    if (clear !== undefined && !(clear in desired)) desired[clear] = [];
     prepared.push({ name, login, entry, desired });
   }
 
-  // 4: two source users for one UMS login (a user map collision); address conflicts, among the
-  // source entries and with UMS entries that are not theirs.
+  // 4: two source users for one UMS login (a user map collision); addresses claimed by two
+  // source entries.
   const refused = new Set<string>();
   const byUmsLogin = new Map<string, typeof prepared>();
   for (const p of prepared) byUmsLogin.set(p.login.toLowerCase(), [...(byUmsLogin.get(p.login.toLowerCase()) ?? []), p]);
@@ -165,73 +187,122 @@ export function planDirectorySync(users: readonly SourceEntry[], others: readonl
     if (same.length < 2) continue;
     for (const p of same) {
       refused.add(p.entry.key);
-      errors.push({ entry: p.name, reason: `UMS login ${p.login} is also the login of ${same.filter((o) => o !== p).map((o) => o.name).join(', ')}; not synced` });
+      refuse(p.entry.key, p.name, `UMS login ${p.login} is also the login of ${same.filter((o) => o !== p).map((o) => o.name).join(', ')}; not synced`);
     }
   }
   const writtenGroups = opts.groups ? groups.map((g) => ({ ...g, entry: rewriteEntryDomains(g.entry, opts.domainRules) })) : [];
-  const nameOfKey = new Map([...users, ...others, ...groups.map((g) => g.entry)].map((e) => [e.key, e.login || e.key]));
-  const written = new Set([...prepared.map((p) => p.entry.key), ...writtenGroups.map((g) => g.entry.key)]);
+  const writtenContacts = opts.contacts ? (extra.contacts ?? []).map((c) => rewriteEntryDomains(c, opts.domainRules)) : [];
+  const nameOfKey = new Map([...users, ...others, ...(extra.contacts ?? []), ...groups.map((g) => g.entry)].map((e) => [e.key, e.login || e.key]));
+  const written = new Set([...prepared.map((p) => p.entry.key), ...writtenGroups.map((g) => g.entry.key), ...writtenContacts.map((c) => c.key)]);
   const conflicts = findAddressConflicts([
-    ...prepared.map((p) => p.entry), ...writtenGroups.map((g) => g.entry),
+    ...prepared.map((p) => p.entry), ...writtenGroups.map((g) => g.entry), ...writtenContacts,
     ...(opts.groups ? [] : groups.map((g) => rewriteEntryDomains(g.entry, opts.domainRules))),
+    ...(opts.contacts ? [] : (extra.contacts ?? []).map((o) => rewriteEntryDomains(o, opts.domainRules))),
     ...others.map((o) => rewriteEntryDomains(o, opts.domainRules)),
   ]);
   for (const c of conflicts) {
     for (const key of c.owners) {
       if (!written.has(key)) continue;
       refused.add(key);
-      errors.push({ entry: nameOfKey.get(key) ?? key, reason: `address ${c.address} is also claimed by ${c.owners.filter((k) => k !== key).map((k) => nameOfKey.get(k) ?? k).join(', ')}; not synced until one owner gives it up` });
+      refuse(key, nameOfKey.get(key) ?? key, `address ${c.address} is also claimed by ${c.owners.filter((k) => k !== key).map((k) => nameOfKey.get(k) ?? k).join(', ')}; not synced until one owner gives it up`);
     }
   }
-  const stolenBy = (desired: Record<string, string[]>, dn: string): string | undefined => {
-    const stolen = claimedAddresses(desired, map).find((a) => owner.has(a) && owner.get(a)!.toLowerCase() !== dn.toLowerCase());
-    return stolen === undefined ? undefined : `address ${stolen.replace(/^SMTP:/, '')} already belongs to ${owner.get(stolen)} in the UMS directory; not synced`;
-  };
-  const dnOfLogin = new Map<string, string>();
 
-  // 5: match and diff.
-  const writes: PlannedWrite[] = [];
-  let unchanged = 0;
-  for (const p of prepared) {
-    if (refused.has(p.entry.key)) continue;
+  // 5–6: match, and addresses owned after the run.
+  const diffOpts = { allowMailChange: opts.allowMailChange, ...(map.mail !== undefined ? { mailAttribute: map.mail } : {}), addressAttributes: map.aliases !== undefined ? [map.aliases] : [] };
+  const userCands: (Candidate & { login: string; entry: SourceEntry })[] = prepared.filter((p) => !refused.has(p.entry.key)).map((p) => {
     const current = byLogin.get(p.login.toLowerCase());
-    const dn = current?.dn ?? `${loginAttr}=${escapeDnValue(p.login)},${opts.base}`;
-    const stolen = stolenBy(p.desired, dn);
-    if (stolen !== undefined) {
-      errors.push({ entry: p.name, reason: stolen });
+    return { key: p.entry.key, name: p.name, login: p.login, entry: p.entry, dn: current?.dn ?? `${loginAttr}=${escapeDnValue(p.login)},${opts.base}`, current, desired: p.desired, diffOpts };
+  });
+  const groupSide = opts.groups
+    ? groupCandidates(writtenGroups.filter((g) => !refused.has(g.entry.key)), opts.groups, { profile: opts.profile, map, diffOpts, existing })
+    : { candidates: [], warnings: [] };
+  warnings.push(...groupSide.warnings);
+  const contactSide = opts.contacts
+    ? contactCandidates(writtenContacts.filter((c) => !refused.has(c.key)), opts.contacts, { profile: opts.profile, map, diffOpts: { ...diffOpts, allowMailChange: true }, existing, extraObjectClasses: opts.extraObjectClasses })
+    : { candidates: [], errors: [], warnings: [] };
+  for (const e of contactSide.errors) refuse(writtenContacts.find((c) => (c.login || c.key) === e.entry)?.key ?? e.entry, e.entry, e.reason);
+  warnings.push(...contactSide.warnings);
+  const own = resolveOwnership([...userCands, ...contactSide.candidates, ...groupSide.candidates], existing, map, extra.removed);
+  const synced = new Map<string, string>();
+
+  const phase0: PlannedWrite[] = [];
+  const phase1: PlannedWrite[] = [];
+  const put = (dn: string, w: PlannedWrite): void => {
+    (own.releasing.has(dn.toLowerCase()) ? phase0 : phase1).push(w);
+  };
+  let unchanged = 0;
+  const dnOfLogin = new Map<string, string>();
+  for (const p of userCands) {
+    const why = own.refused.get(p.key);
+    if (why !== undefined) {
+      refuse(p.key, p.name, why);
       continue;
     }
-    dnOfLogin.set(p.login.toLowerCase(), dn);
-    const diffOpts = { allowMailChange: opts.allowMailChange, ...(map.mail !== undefined ? { mailAttribute: map.mail } : {}), addressAttributes: map.aliases !== undefined ? [map.aliases] : [] };
-    if (current === undefined) {
+    dnOfLogin.set(p.login.toLowerCase(), p.dn);
+    synced.set(p.key, p.dn);
+    if (p.current === undefined) {
       const attributes: Record<string, string[]> = { objectClass: [...new Set([...opts.entryObjectClasses, ...(p.desired.objectClass ?? [])])] };
       if (!(loginAttr in p.desired)) attributes[loginAttr] = [p.login];
       if (opts.entryObjectClasses.length > 0 && !('cn' in p.desired)) attributes.cn = [p.entry.displayName?.trim() || p.login];
       for (const [k, v] of Object.entries(p.desired)) if (k !== 'objectClass' && v.length > 0) attributes[k] = v;
-      writes.push({ kind: 'add', entry: p.name, dn, attributes });
+      put(p.dn, { kind: 'add', entry: p.name, dn: p.dn, attributes });
       continue;
     }
-    const d = diffEntry(current.attributes, p.desired, diffOpts);
-    for (const r of d.refused) warnings.push({ entry: p.name, reason: `${r.attribute} not changed (${current.attributes[r.attribute]?.join(', ') ?? 'set'} → ${p.desired[r.attribute]?.join(', ') ?? ''}): ${r.reason}; set directory.target.allowMailChange to allow it` });
+    const d = own.diffs.get(p.key)!;
+    for (const r of d.refused) warnings.push({ entry: p.name, reason: `${r.attribute} not changed (${p.current.attributes[r.attribute]?.join(', ') ?? 'set'} → ${p.desired[r.attribute]?.join(', ') ?? ''}): ${r.reason}; set directory.target.allowMailChange to allow it` });
     if (d.changes.length === 0) unchanged++;
-    else writes.push({ kind: 'modify', entry: p.name, dn, changes: d.changes });
+    else put(p.dn, { kind: 'modify', entry: p.name, dn: p.dn, changes: d.changes });
   }
+  const contactDn = new Map<string, string>();
+  for (const c of contactSide.candidates) {
+    const why = own.refused.get(c.key);
+    if (why !== undefined) {
+      refuse(c.key, c.name, why);
+      continue;
+    }
+    contactDn.set(c.name.toLowerCase(), c.dn);
+    synced.set(c.key, c.dn);
+    const d = own.diffs.get(c.key);
+    if (d === null || d === undefined) {
+      const attributes: Record<string, string[]> = {};
+      for (const [k, v] of Object.entries(c.desired)) if (v.length > 0) attributes[k] = v;
+      put(c.dn, { kind: 'add', entry: c.name, dn: c.dn, attributes });
+    } else if (d.changes.length === 0) unchanged++;
+    else put(c.dn, { kind: 'modify', entry: c.name, dn: c.dn, changes: d.changes });
+  }
+
+  const phase2: PlannedWrite[] = [];
   if (opts.groups) {
-    // Members may be UMS users this run did not read (a delta): those already in the UMS count.
-    const g = planGroups(writtenGroups, opts.groups, {
-      profile: opts.profile, map, allowMailChange: opts.allowMailChange, refused, existing, ownerOf: stolenBy,
-      dnOfLogin: (login) => dnOfLogin.get(login.toLowerCase()) ?? byLogin.get(login.toLowerCase())?.dn,
+    const accepted = groupSide.candidates.filter((c) => {
+      const why = own.refused.get(c.key);
+      if (why !== undefined) refuse(c.key, c.name, why);
+      return why === undefined;
     });
-    writes.push(...g.writes);
+    const oldGroups = existingGroups(existing);
+    const oldContacts = opts.contacts ? existingContacts(existing, opts.contacts.base) : new Map<string, TargetEntry>();
+    // Members may be UMS users this run did not read (a delta): those already in the UMS count.
+    const g = planGroupWrites(accepted, own.diffs, {
+      user: (login) => (extra.notMembers?.has(login.toLowerCase()) ? undefined : dnOfLogin.get(login.toLowerCase()) ?? byLogin.get(login.toLowerCase())?.dn),
+      contact: (name) => (opts.contacts ? contactDn.get(name.toLowerCase()) ?? oldContacts.get(name.toLowerCase())?.dn : undefined),
+      existingGroup: (name) => oldGroups.get(name.toLowerCase())?.dn,
+    });
+    const failed = new Set(g.errors.map((e) => e.entry));
+    for (const c of accepted) {
+      if (failed.has(c.name)) refusedWhy.set(c.key, g.errors.find((e) => e.entry === c.name)!.reason);
+      else synced.set(c.key, c.dn);
+    }
+    for (const w of g.writes) (own.releasing.has(w.dn.toLowerCase()) ? phase0 : phase2).push(w);
     errors.push(...g.errors);
     warnings.push(...g.warnings);
     unchanged += g.unchanged;
   }
-  return { writes, errors, warnings, unchanged };
+  const phases: DirectoryPlan['phases'] = [phase0, phase1, phase2];
+  return { writes: phases.flat(), phases, errors, warnings, unchanged, synced, refused: refusedWhy };
 }
 
 /** The plan's writes as one LDIF document (what `--dry-run` prints). */
 export function planLdif(writes: readonly PlannedWrite[]): string {
   if (writes.length === 0) return '';
-  return ldifDocument(writes.map((w) => (w.kind === 'add' ? toLdifAdd(w.dn, w.attributes) : toLdif(w.dn, w.changes))));
+  return ldifDocument(writes.map((w) => (w.kind === 'add' ? toLdifAdd(w.dn, w.attributes) : w.kind === 'delete' ? `${ldifLine('dn', w.dn)}\nchangetype: delete\n` : toLdif(w.dn, w.changes))));
 }

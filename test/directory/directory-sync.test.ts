@@ -118,7 +118,7 @@ describe('directory sync: Samba AD → slapd (UMS profile)', () => {
   test('full sync creates every user with mail, proxyAddresses (X500 from legacyExchangeDN) and the GAL attributes', async () => {
     const r = await sync(store, base);
     expect(r.mode).toBe('full');
-    expect(r.read).toEqual({ entries: 9, users: 6, groups: 2, contacts: 1, retried: 0 });
+    expect(r.read).toEqual({ entries: 9, users: 6, groups: 2, contacts: 1, retried: 0, regrouped: 0 });
     expect(r.errors).toEqual([]);
     expect(r.adds).toBe(6);
     const got = await umsEntries(base);
@@ -153,7 +153,7 @@ describe('directory sync: Samba AD → slapd (UMS profile)', () => {
     }
     const r = await sync(store, base);
     expect(r.mode).toBe('delta');
-    expect(r.read).toEqual({ entries: 3, users: 3, groups: 0, contacts: 0, retried: 0 });
+    expect(r.read).toEqual({ entries: 3, users: 3, groups: 0, contacts: 0, retried: 0, regrouped: 0 });
     expect(r.modifies).toBe(3);
     expect(r.applied.map((w) => w.entry).sort()).toEqual(['bob', 'dave', 'erin'].map(L));
     const got = await umsEntries(base);
@@ -196,7 +196,7 @@ describe('mail-enabled groups', () => {
       expect((await sync(store, base, { full: true, plan: { groups } })).applied).toEqual([]);
       await adc.modify(`CN=${L('sales')},${adOu}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [userDn(L('bob'), adOu)] }) }));
       const delta = await sync(store, base, { plan: { groups } });
-      expect(delta.read).toEqual({ entries: 1, users: 0, groups: 1, contacts: 0, retried: 0 });
+      expect(delta.read).toEqual({ entries: 1, users: 0, groups: 1, contacts: 0, retried: 0, regrouped: 0 });
       expect(delta.applied).toEqual([{ kind: 'modify', entry: L('sales'), dn: salesDn, changes: [{ op: 'replace', attribute: 'member', values: [`uid=${L('alice')},${base}`] }] }]);
       expect((await read()).member).toBe(`uid=${L('alice')},${base}`);
     } finally {
@@ -397,7 +397,7 @@ describe('ums-migrate directory sync (CLI)', () => {
     expect(refused.stderr).toContain('plaintext LDAP');
     const optIn = writeConfig(mkdtempSync(path.join(workDir, 'cli-')), base, slapd.plainUrl, ['allowInsecure: true']);
     const ok = await runCli(['directory', 'sync', '-c', optIn, '--full']);
-    expect(ok.stdout).toContain('added 0, modified 0, unchanged 6');
+    expect(ok.stdout).toContain('added 0, modified 0, deleted 0, unchanged 6');
     expect(ok.code).toBe(0);
   });
 });

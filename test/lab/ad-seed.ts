@@ -1,14 +1,29 @@
 /**
  * Seeds the lab AD (test/lab/samba-ad.ts) over LDAPS with users, groups and mail contacts as
  * Exchange leaves them: mail, proxyAddresses, legacyExchangeDN, the GAL attributes; groups with
- * members and a groupType (distribution or security). Adds run a few at a time on one
- * connection. Also generates the benchmark's population (`generateUsers`).
+ * members and a groupType (distribution or security). Users are enabled accounts
+ * (userAccountControl 544: NORMAL_ACCOUNT | PASSWD_NOTREQD; Samba makes an account added without
+ * one disabled, 546) unless `disabled`; a recipient type (msExchRecipientTypeDetails: 1 user,
+ * 4 shared, 16 room, 32 equipment) goes to LAB_RECIPIENT_TYPE_ATTRIBUTE, as Samba has no Exchange
+ * schema. Group members are names of users, contacts or groups of the same call (nested groups:
+ * list the inner group first; groups are added in order). Users and contacts are added a few at
+ * a time on one connection. Also generates the benchmark's population (`generateUsers`).
  */
 import type { Client } from 'ldapts';
 import { escapeDnValue } from '../../mappings/directory/ldif.js';
 
+/** Samba's AD schema has no msExchRecipientTypeDetails: the lab keeps the same numbers here (configure `directory.source.recipientTypeAttribute`). */
+export const LAB_RECIPIENT_TYPE_ATTRIBUTE = 'msDS-cloudExtensionAttribute1';
+
+/** userAccountControl: NORMAL_ACCOUNT (0x200) | PASSWD_NOTREQD (0x20), plus ACCOUNTDISABLE (0x2) when disabled. */
+export const UAC = { enabled: '544', disabled: '546' } as const;
+
 export interface AdSeedUser {
   login: string;
+  /** userAccountControl with ACCOUNTDISABLE. Default: enabled. */
+  disabled?: boolean;
+  /** msExchRecipientTypeDetails value (1, 4, 16, 32), written to LAB_RECIPIENT_TYPE_ATTRIBUTE. */
+  recipientType?: string;
   mail?: string;
   proxyAddresses?: string[];
   legacyExchangeDN?: string;
@@ -30,7 +45,7 @@ export interface AdSeedGroup {
   distribution: boolean;
   mail?: string;
   proxyAddresses?: string[];
-  /** Logins of member users (seeded in the same call). */
+  /** Names (CN) of member users, contacts or groups (seeded in the same call, or before). */
   members: string[];
 }
 
@@ -55,8 +70,10 @@ function userAttributes(u: AdSeedUser): Record<string, string[]> {
     objectClass: ['top', 'person', 'organizationalPerson', 'user'],
     cn: [u.login],
     sAMAccountName: [u.login],
-    userPrincipalName: [`${u.login}@corp.example`],
+    userPrincipalName: [`${u.login.replace(/ /g, '.')}@corp.example`],
+    userAccountControl: [u.disabled === true ? UAC.disabled : UAC.enabled],
   };
+  if (u.recipientType !== undefined) attrs[LAB_RECIPIENT_TYPE_ATTRIBUTE] = [u.recipientType];
   for (const k of OPTIONAL) if (u[k] !== undefined && u[k] !== '') attrs[k] = [u[k]];
   if (u.proxyAddresses && u.proxyAddresses.length > 0) attrs.proxyAddresses = u.proxyAddresses;
   return attrs;
@@ -77,7 +94,7 @@ export async function seedAd(client: Client, ou: string, data: { users?: AdSeedU
     if (c.proxyAddresses && c.proxyAddresses.length > 0) attrs.proxyAddresses = c.proxyAddresses;
     await client.add(`CN=${escapeDnValue(c.name)},${ou}`, attrs);
   });
-  await inPool(data.groups ?? [], width, async (g) => {
+  for (const g of data.groups ?? []) {
     const attrs: Record<string, string[]> = {
       objectClass: ['top', 'group'], cn: [g.name], sAMAccountName: [g.name],
       groupType: [g.distribution ? GROUP_TYPE.globalDistribution : GROUP_TYPE.globalSecurity],
@@ -86,7 +103,7 @@ export async function seedAd(client: Client, ou: string, data: { users?: AdSeedU
     if (g.proxyAddresses && g.proxyAddresses.length > 0) attrs.proxyAddresses = g.proxyAddresses;
     if (g.members.length > 0) attrs.member = g.members.map((m) => userDn(m, ou));
     await client.add(`CN=${escapeDnValue(g.name)},${ou}`, attrs);
-  });
+  }
 }
 
 export const LEGACY_ORG = '/o=Corp/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients';
