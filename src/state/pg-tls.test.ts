@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'pg-connection-string'; // what node-postgres itself parses URLs with (its dependency)
-import { describePgTransport, PgTlsError, securePgUrl, withTlsDefault } from './pg-tls.js';
+import { describePgTransport, describePostgresUrl, PgTlsError, securePgUrl, withTlsDefault } from './pg-tls.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ums-pg-tls-'));
 const ca = path.join(dir, 'ca.pem');
@@ -111,6 +111,13 @@ describe('securePgUrl', () => {
     expect(d.transport).toEqual({ kind: 'tls', verified: true, ca: { from: 'builtin' } });
     expect(new URL(d.url).searchParams.has('sslrootcert')).toBe(false);
     expect(sslOf(d.url)).toEqual({});
+  });
+
+  test('describePostgresUrl names the host and port node-postgres connects to (?host=, ?port= win), never the password', () => {
+    expect(describePostgresUrl(base)).toBe('postgres://ums@db.example:5433/state');
+    expect(describePostgresUrl(`${base}?host=other.example&port=6000`)).toBe('postgres://ums@other.example:6000/state');
+    expect(describePostgresUrl(`postgres://ums:${PW}@/state?host=/run/postgresql`)).toBe('postgres://ums@[socket /run/postgresql]/state');
+    for (const u of [`${base}?host=other.example`, `postgres://ums:${PW}@/state?host=/run/postgresql`]) expect(describePostgresUrl(u)).not.toContain(PW);
   });
 
   test('withTlsDefault: TLS where the URL says nothing, explicit modes kept, idempotent', () => {

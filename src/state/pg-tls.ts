@@ -159,12 +159,26 @@ export function withTlsDefault(url: string): string {
   return securePgUrl(url, { allowInsecure: true }).url;
 }
 
-/** `postgres://user@host:port/db`: the URL without its password or parameters, for messages. */
+/**
+ * `postgres://user@host:port/db`: the URL without its password or parameters, for messages. The
+ * host and port are the ones node-postgres connects to: `?host=` / `?port=` win over the URL's
+ * own (validate showed db.example for a URL that connected to `?host=other.example`).
+ */
 export function describePostgresUrl(url: string): string {
   try {
-    const u = new URL(url);
+    let u: URL;
+    let urlHost: string;
+    try {
+      u = new URL(url);
+      urlHost = decodeURIComponent(u.hostname);
+    } catch {
+      u = new URL(url.replace('@/', `@${DUMMY_HOST}/`)); // postgres://user:pw@/db?host=…, as securePgUrl reads it
+      urlHost = '';
+    }
     const user = u.username ? `${decodeURIComponent(u.username)}@` : '';
-    return `${u.protocol}//${user}${u.host}${u.pathname}`;
+    const host = u.searchParams.get('host') ?? urlHost;
+    const port = u.searchParams.get('port') ?? u.port;
+    return `${u.protocol}//${user}${host.startsWith('/') ? `[socket ${host}]` : host}${port ? `:${port}` : ''}${u.pathname}`;
   } catch {
     return 'postgres (unparsable URL)';
   }
