@@ -158,13 +158,13 @@ async function waveRun(session: RoutingSession, opts: CutoverOptions): Promise<n
     const s = outcome.state;
     const login = (k: string) => s.members.find((m) => m.key === k)?.login ?? k;
     if (opts.json) {
-      printJson({ wave, run: s.run, step: s.step, resumedFrom: outcome.resumedFrom ?? null, cutOver: s.flipped.map(login), already: s.already.map(login), held: s.held, forced: s.forced, problems: s.problems, finalSync: s.finalSync ?? null, secondDelta: s.secondDelta ?? null, versions: s.versions, log: lines });
+      printJson({ wave, run: s.run, step: s.step, resumedFrom: outcome.resumedFrom ?? null, cutOver: s.flipped.map(login), already: s.already.map(login), held: s.held, forced: s.forced, problems: s.problems, finalSync: s.finalSync ?? null, secondDelta: s.secondDelta ?? null, afterSwitch: s.afterSwitch ?? [], versions: s.versions, log: lines });
     } else {
       printOut(`wave ${forTerminal(wave)} (run ${s.run}) ${s.step === 'done' ? 'done' : `stopped after step "${s.step}"`}: cut over ${s.flipped.length > 0 ? one(s.flipped.map(login)) : 'nobody'}`
         + `${s.already.length > 0 ? `; already cut over: ${one(s.already.map(login))}` : ''}\n`);
       for (const f of s.forced) printErr(`forced (gate checks skipped, audited): ${forTerminal(f.login)}: ${forTerminal(describeFailures(f.reasons))}\n`);
       for (const h of s.held) printErr(`left on Exchange: ${forTerminal(h.login)}: ${forTerminal(describeFailures(h.reasons))}\n`);
-      if (s.secondDelta && s.secondDelta.exit !== EXIT.OK) printErr(`second delta: exit ${s.secondDelta.exit}, ${s.secondDelta.failed} item(s) failed: see \`ums-migrate status --problems\`\n`);
+      for (const h of s.afterSwitch ?? []) printErr(`cut over, but the second delta left: ${forTerminal(h.login)}: ${forTerminal(describeFailures(h.reasons))}\n`);
     }
     return outcome.exit;
   } finally {

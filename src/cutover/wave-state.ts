@@ -61,6 +61,8 @@ export interface WaveState {
   flipped: string[];
   finalSync?: SyncSummary;
   secondDelta?: SyncSummary;
+  /** Cut over, but the second delta left failures no approval covers (to fix on the UMS side). */
+  afterSwitch?: HeldUser[];
   /** The maps version current before this wave's first publish (null: nothing was published then). */
   before?: string | null;
   /** Versions this wave published (all runs since the last rollback), oldest first. */

@@ -192,13 +192,18 @@ export async function driveWave(deps: WaveDeps, wave: string, opts: { force: boo
       say(`second delta of ${sources.length} mailbox(es) (mail that reached Exchange during the switch)…`);
       const r = await deps.sync(sources);
       state.secondDelta = summary(r.exit, r.report, sources.length);
-      await audit('second-delta', sources, { ...state.secondDelta });
+      // What the second delta left behind that no approval covers (the switch is done: reported, not undone).
+      const after = await gateMembers(deps, state.flipped.map((k) => byKey.get(k)!));
+      state.afterSwitch = state.flipped
+        .map((k) => ({ key: k, login: byKey.get(k)!.login, reasons: (after.get(k) ?? []).filter((f) => f.check === 'pass' || f.check === 'problems') }))
+        .filter((h) => h.reasons.length > 0);
+      await audit('second-delta', sources, { ...state.secondDelta }, refusedOf(state.afterSwitch));
     }
     const current = await currentVersion(session.routing.mapDir);
     await audit('done', state.flipped.map((k) => byKey.get(k)!.login), { version: current?.manifest.version ?? null }, refusedOf(state.held));
     await advance('done');
   }
 
-  const partial = state.held.length > 0 || state.problems.length > 0 || (state.secondDelta !== undefined && state.secondDelta.exit !== EXIT.OK);
+  const partial = state.held.length > 0 || state.problems.length > 0 || (state.afterSwitch ?? []).length > 0;
   return { state, exit: partial ? EXIT.PARTIAL : EXIT.OK, ...(resumedFrom !== undefined ? { resumedFrom } : {}), ...(publishText !== undefined ? { publish: publishText } : {}) };
 }

@@ -1,0 +1,220 @@
+/**
+ * A two-wave cutover against the lab's real servers: Dovecot → Courier for the mail, a real
+ * Postfix (127.0.0.1:12525) with two SMTP sinks standing for the UMS (12526) and Exchange (12527).
+ *
+ * wave1: alice (complete) and bob (over quota on the UMS: failed items); wave2: carol (complete)
+ * and dave (no UMS account: every pass fails at the UMS login). After every step each address of
+ * every user (primary, alias, IMCEAEX of the legacyExchangeDN, the group) is sent through Postfix
+ * and must reach exactly the system holding the mailbox:
+ *
+ * 1. `cutover --wave wave1 --final-sync`: alice moves, bob stays on Exchange with his reason.
+ * 2. `approve --mailbox bob`, the wave again: bob moves.
+ * 3. wave2 killed (SIGKILL) right after recording carol as cut over, before publishing: the maps
+ *    are unchanged, routing consistent. Resumed after the gate's delta limit passed: carol fails
+ *    the re-check before the publish and is put back; run again: carol moves, dave stays.
+ * 4. `cutover --wave wave2 --rollback`: the maps are byte for byte those from before wave2.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { encodeImceaex } from '../../mappings/directory/imceaex.js';
+import { SqliteStateStore } from '../../src/state/sqlite.js';
+import { generateCorpus, seedSource } from '../lab/corpus.js';
+import { addSourceUser, addTargetUser, labDir, startLab, targetMaildir, uniqueLogin, type Lab } from '../lab/lab.js';
+import { maillog, postfixConfigDir, startPostfix, stopPostfix } from '../lab/postfix.js';
+import { runCli, spawnCli } from '../support/cli.js';
+import { SmtpSinks, type Expect } from '../support/smtp-sinks.js';
+
+const UMS_PORT = 12526;
+const EXCHANGE_PORT = 12527;
+const PASSWORD = 'pw-waves-1';
+const NAMES = ['alice', 'bob', 'carol', 'dave'] as const;
+type Name = (typeof NAMES)[number];
+
+const work = path.join(labDir(), 'cutover-waves-e2e');
+const mapDir = path.join(work, 'maps');
+const configFile = path.join(work, 'migration.yaml');
+const strictConfig = path.join(work, 'migration-strict.yaml');
+const env = { UMS_OPERATOR: 'pm-waves' };
+const sinks = new SmtpSinks();
+const login = {} as Record<Name, string>;
+const dn = (n: Name) => `/o=Corp/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${n}`;
+let lab: Lab;
+
+async function cli(args: string[], expectCode: number, config = configFile): Promise<{ stdout: string; stderr: string }> {
+  const r = await runCli([...args, '-c', config], env);
+  if (r.code !== expectCode) throw new Error(`ums-migrate ${args.join(' ')} exited ${r.code}, expected ${expectCode}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/** Every address of every user and the group, each expected where its user's mailbox is. */
+function routing(onUms: readonly Name[]): Expect[] {
+  const where = (n: Name, address: string) => (onUms.includes(n) ? `ums:${login[n]}@ums.corp.example` : `exchange:${address.toLowerCase()}`);
+  const cases: Expect[] = NAMES.flatMap((n) => [
+    { to: `${n}@corp.example`, sinks: [where(n, `${n}@corp.example`)] },
+    { to: `${n}.alias@Corp.Example`, sinks: [where(n, `${n}.alias@corp.example`)] },
+    { to: encodeImceaex(dn(n), 'corp.example'), sinks: [where(n, encodeImceaex(dn(n), 'corp.example'))] },
+  ]);
+  cases.push({ to: 'team@corp.example', sinks: NAMES.map((n) => where(n, `${n}@corp.example`)) });
+  for (const n of NAMES) cases.push(onUms.includes(n) ? { to: `${login[n]}@ums.corp.example`, sinks: [where(n, '')] } : { to: `${login[n]}@ums.corp.example`, reject: 550 });
+  cases.push({ to: 'nobody@corp.example', reject: 550 });
+  return cases;
+}
+
+async function expectRouting(step: string, onUms: readonly Name[]): Promise<void> {
+  const r = await sinks.phase(step, routing(onUms));
+  expect({ step, ...r.got }).toEqual({ step, ...r.expected });
+}
+
+/** The published maps and Exchange plan, byte for byte. */
+function publishedFiles(): Record<string, string> {
+  const dir = path.join(mapDir, 'current');
+  return Object.fromEntries(readdirSync(dir).filter((f) => f !== 'manifest.json' && !f.endsWith('.db')).sort().map((f) => [f, readFileSync(path.join(dir, f), 'latin1')]));
+}
+
+async function audit() {
+  const store = new SqliteStateStore(path.join(work, 'state', 'state.sqlite'));
+  try {
+    return await store.routingAudit();
+  } finally {
+    await store.close();
+  }
+}
+
+beforeAll(async () => {
+  lab = await startLab();
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  chmodSync(work, 0o755); // Postfix's daemons (user postfix) read the maps below it
+  for (const [i, n] of NAMES.entries()) {
+    login[n] = uniqueLogin(`cw${n}`);
+    await addSourceUser(login[n], PASSWORD);
+    if (n !== 'dave') await addTargetUser(login[n], PASSWORD); // dave: no UMS account
+    await seedSource(lab, login[n], PASSWORD, generateCorpus({ messages: 12, maxSize: 48 * 1024, seed: 150 + i, folders: ['INBOX', 'Sent'] }));
+  }
+  // bob's UMS mailbox takes about 20 KiB: most of his messages are refused with Courier's words.
+  execFileSync('runuser', ['-u', 'umslab', '--', 'maildirmake', '-q', '20000S', targetMaildir(login.bob)]);
+  writeFileSync(path.join(work, 'pw'), `${PASSWORD}\n`, { mode: 0o600 });
+  writeFileSync(path.join(work, 'users.csv'), ['source,target,sourcePassword,targetPassword,wave',
+    ...NAMES.map((n) => `${login[n]},,file:./pw,file:./pw,${n === 'alice' || n === 'bob' ? 'wave1' : 'wave2'}`), ''].join('\n'));
+  writeFileSync(path.join(work, 'address-book.csv'), [
+    'type,key,login,mail,proxyAddresses,legacyExchangeDN,members',
+    ...NAMES.map((n) => `user,guid-${n},${login[n]},${n}@corp.example,SMTP:${n}@corp.example;smtp:${n}.alias@corp.example,${dn(n)},`),
+    `group,grp-team,,team@corp.example,,,${NAMES.map((n) => login[n]).join(';')}`,
+    '',
+  ].join('\n'));
+  const config = (extra: string[]) => [
+    'version: 1',
+    'state: { path: ./state/state.sqlite }',
+    'logging: { level: info, file: ./run.log }',
+    `source: { type: imap, host: ${lab.source.host}, port: ${lab.source.tlsPort}, caFile: ${lab.source.caFile} }`,
+    `target: { type: ums-imap, host: ${lab.target.host}, port: ${lab.target.tlsPort}, caFile: ${lab.target.caFile} }`,
+    'userMap: ./users.csv',
+    'retry: { attempts: 2, baseDelayMs: 100, maxDelayMs: 200 }',
+    'routing:',
+    '  domains: [corp.example]',
+    '  routingSubdomain: ums.corp.example',
+    `  exchangeHost: "[127.0.0.1]:${EXCHANGE_PORT}"`,
+    `  umsTransport: "smtp:[127.0.0.1]:${UMS_PORT}"`,
+    '  mapDir: ./maps',
+    `  postfixConfigDir: ${postfixConfigDir()}`,
+    '  addressBook: { file: ./address-book.csv }',
+    ...extra,
+    '',
+  ].join('\n');
+  writeFileSync(configFile, config([]));
+  // The same project after a long pause: the delta limit (0.36 s) has always passed.
+  writeFileSync(strictConfig, config(['cutover: { maxDeltaAgeHours: 0.0001 }']));
+
+  await cli(['run'], 3); // bob: items over quota; dave: refused by the UMS
+  await sinks.start('ums', UMS_PORT);
+  await sinks.start('exchange', EXCHANGE_PORT);
+  await startPostfix(mapDir, ['corp.example', 'ums.corp.example']);
+  expect((await cli(['routing', 'publish'], 0)).stdout).toMatch(/^published v000001 \(previous: none\)/);
+}, 300_000);
+
+afterAll(async () => {
+  await stopPostfix().catch(() => undefined);
+  await sinks.close();
+});
+
+test('two waves: the incomplete mailboxes stay on Exchange with their reasons; a crash before the publish leaves routing consistent; the rollback restores the maps byte for byte', async () => {
+  await expectRouting('before', []);
+
+  // 1. wave1: alice passes the gate; bob's failed items have no approval.
+  const w1 = await cli(['cutover', '--wave', 'wave1', '--final-sync'], 3);
+  expect(w1.stdout).toContain(`wave wave1 (run 1) done: cut over ${login.alice}\n`);
+  expect(w1.stdout).toMatch(/published v000002 \(previous: v000001\).*postfix: reloaded/);
+  expect(w1.stderr).toMatch(new RegExp(`left on Exchange: ${login.bob}: \\d+ failed item\\(s\\) of ${login.bob} without an approval`));
+  await expectRouting('wave1', ['alice']);
+
+  // 2. The PM accepts bob's failures; the wave runs again for the members still on Exchange.
+  await cli(['approve', '--mailbox', login.bob, '--reason', 'large attachments over the UMS quota, archived by the owner'], 0);
+  const w1b = await cli(['cutover', '--wave', 'wave1', '--final-sync'], 0);
+  expect(w1b.stdout).toContain(`wave wave1 (run 2) done: cut over ${login.bob}; already cut over: ${login.alice}\n`);
+  await expectRouting('wave1-approved', ['alice', 'bob']);
+  const beforeWave2 = publishedFiles();
+  expect(readFileSync(path.join(mapDir, 'current', 'exchange-plan.csv'), 'utf8')).toContain(`${login.bob},bob@corp.example,${login.bob}@ums.corp.example`);
+
+  // 3. wave2 dies right after carol was recorded as cut over, before the publish.
+  const crashed = await spawnCli(['cutover', '--wave', 'wave2', '--final-sync', '-c', configFile], { ...env, UMS_CUTOVER_CRASH_AFTER: 'flipped' }).done;
+  expect({ signal: crashed.signal, stderr: crashed.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
+  expect((await cli(['routing', 'check', 'carol@corp.example'], 0)).stdout).toContain('NOT PUBLISHED YET');
+  expect(publishedFiles()).toEqual(beforeWave2);
+  await expectRouting('wave2-crashed', ['alice', 'bob']);
+
+  // Resumed once the final delta is too old: carol fails the re-check and is put back before the publish.
+  const resumed = await cli(['cutover', '--wave', 'wave2', '--final-sync'], 3, strictConfig);
+  expect(resumed.stdout).toContain('wave wave2 (run 1): resuming after step "flipped"');
+  expect(resumed.stdout).toContain(`no longer passing the gate, back on Exchange before publishing: ${login.carol}`);
+  expect(resumed.stdout).toContain('maps unchanged (v000003)');
+  expect(resumed.stderr).toMatch(new RegExp(`left on Exchange: ${login.carol}: the last pass of ${login.carol} started .* more than cutover\\.maxDeltaAgeHours \\(0\\.0001 h\\)`));
+  expect(publishedFiles()).toEqual(beforeWave2);
+  await expectRouting('wave2-resumed-late', ['alice', 'bob']);
+
+  // Run again: a fresh final delta, carol moves; dave (no UMS account) stays with the UMS's refusal.
+  const w2 = await cli(['cutover', '--wave', 'wave2', '--final-sync'], 3);
+  expect(w2.stdout).toContain(`wave wave2 (run 2) done: cut over ${login.carol}\n`);
+  expect(w2.stdout).toMatch(/published v000004 \(previous: v000003\)/);
+  expect(w2.stderr).toMatch(new RegExp(`left on Exchange: ${login.dave}: mailbox ${login.dave} was never migrated \\(the last attempt, \\S+, failed: target login as ${login.dave} .*authentication failed`));
+  await expectRouting('wave2', ['alice', 'bob', 'carol']);
+
+  // 4. Rollback of wave2: the maps from before it, byte for byte, and carol back on Exchange.
+  const back = await cli(['cutover', '--wave', 'wave2', '--rollback'], 0);
+  expect(back.stdout).toContain('wave wave2 rolled back: maps v000004 → v000003 (the version from before the wave)\npostfix: reloaded');
+  expect(back.stdout).toContain(`back on Exchange: ${login.carol}\n`);
+  expect(back.stdout).toContain("Set-Mailbox -Identity 'carol@corp.example' -ForwardingSmtpAddress $null -DeliverToMailboxAndForward $false");
+  expect(publishedFiles()).toEqual(beforeWave2);
+  await expectRouting('wave2-rolled-back', ['alice', 'bob']);
+  expect((await cli(['routing', 'check', 'carol@corp.example'], 0)).stdout).not.toContain('NOT PUBLISHED');
+
+  const log = maillog();
+  expect(log).not.toMatch(/status=bounced|loops back to myself|mail forwarding loop/);
+}, 600_000);
+
+test('every step of every wave is in the audit log, with the held users and their reasons', async () => {
+  const entries = await audit();
+  const wave2 = entries.filter((e) => e.batch === 'wave:wave2').map((e) => [e.action, (e.detail as { step?: string }).step ?? '', e.users.length, e.refused.map((r) => r.name)]);
+  expect(wave2).toEqual([
+    ['wave', 'started', 2, []],
+    ['wave', 'final-sync', 2, []],
+    ['wave', 'gated', 1, [login.dave]],
+    ['cutover', '', 1, [login.dave]],
+    // killed here; resumed with the stricter limit
+    ['undo', 'regate', 1, [login.carol]],
+    ['wave', 'done', 0, [login.dave, login.carol]],
+    ['wave', 'started', 2, []],
+    ['wave', 'final-sync', 2, []],
+    ['wave', 'gated', 1, [login.dave]],
+    ['cutover', '', 1, [login.dave]],
+    ['publish', '', 1, []],
+    ['wave', 'second-delta', 1, []],
+    ['wave', 'done', 1, [login.dave]],
+    ['undo', 'rollback', 1, []],
+    ['rollback', '', 1, []],
+  ]);
+  const approve = entries.find((e) => e.action === 'approve');
+  expect(approve).toMatchObject({ who: 'pm-waves', users: [login.bob], detail: { reason: 'large attachments over the UMS quota, archived by the owner' } });
+  const st = await runCli(['status', '-c', configFile], env);
+  expect(st.stdout).toMatch(new RegExp(`\\n${login.bob}\\s+\\d+(\\.\\d)?%\\s+\\d+/12 .* approved #\\d+ .* by pm-waves: large attachments`));
+});
