@@ -7,9 +7,9 @@
  *
  * Every planned entry (user, group, contact) is a candidate with its current UMS attributes and
  * its desired ones; its post-run attributes are the current ones with every desired attribute the
- * diff does not refuse. Candidates claiming an address another entry holds after the run are
- * refused, and refusals repeat until none is added (a refused entry keeps its current addresses,
- * which may refuse another). The writes of entries that give up an address another candidate
+ * diff does not refuse. Candidates claiming an address they do not hold yet and another entry
+ * holds after the run are refused, and refusals repeat until none is added (a refused entry keeps
+ * its current addresses, which may refuse another). The writes of entries that give up an address another candidate
  * takes are "releasing": applied first, for servers that enforce unique addresses.
  *
  * Pure: no I/O.
@@ -99,7 +99,9 @@ export function resolveOwnership(candidates: readonly Candidate[], existing: rea
     for (const c of candidates) {
       if (refused.has(c.key)) continue;
       const mine = lower(c.dn);
-      const taken = after.get(c.key)!.find((a) => (owners.get(a) ?? []).some((dn) => dn !== mine));
+      const had = new Set(before.get(mine)?.claims ?? []);
+      // An address the entry holds already is not taken from anyone: a newcomer claiming it is refused instead.
+      const taken = after.get(c.key)!.find((a) => !had.has(a) && (owners.get(a) ?? []).some((dn) => dn !== mine));
       if (taken === undefined) continue;
       const otherDn = owners.get(taken)!.find((dn) => dn !== mine)!;
       const other = byDn.get(otherDn);
