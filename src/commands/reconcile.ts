@@ -22,6 +22,7 @@ import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { formatBytes, table } from '../util/format.js';
+import { csvCell } from '../../reports/csv.js';
 import { writePrivateFile } from '../util/private-file.js';
 import { commandContext, type CommandOptions } from './context.js';
 
@@ -35,7 +36,7 @@ export interface ReconcileOptions extends CommandOptions {
   yearsAhead?: number;
 }
 
-interface MailboxReconciliation {
+export interface MailboxReconciliation {
   source: string;
   target: string;
   error?: string;
@@ -210,12 +211,13 @@ function toText(results: MailboxReconciliation[], show: boolean): string {
   return `${out.join('\n')}\n`;
 }
 
-function toCsv(results: MailboxReconciliation[], show: boolean): string {
-  const q = (v: string | number | undefined) => {
-    const s = String(v ?? '');
-    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
+/**
+ * The CSV format. Every field through the progress CSV's guard (reports/csv.ts csvCell): its own
+ * guard missed a leading tab or CR, which spreadsheets also read as the start of a formula, in
+ * folder names, server explanations and (--show-subjects) subjects.
+ */
+export function toCsv(results: MailboxReconciliation[], show: boolean): string {
+  const q = (v: string | undefined) => csvCell(v ?? '');
   const rows = [['mailbox', 'ums_folder', 'kind', 'folder', 'uid', 'ums_uid', 'internal_date', 'size', 'message_id', 'explanation', ...(show ? ['subject'] : [])]];
   for (const r of results) {
     if (r.error) rows.push([r.source, '', 'error', '', '', '', '', '', '', r.error]);
