@@ -57,12 +57,13 @@ export async function newStore(lab: Lab): Promise<StateStore> {
   return store;
 }
 
-export type SyncOptions = { dryRun?: boolean; full?: boolean; plan?: Partial<PlanOptions>; log?: Logger; now?: Date } & Partial<Pick<DirectorySyncDeps, 'deprovision' | 'mailboxTypes' | 'gal'>>;
+export type SyncOptions = { dryRun?: boolean; full?: boolean; plan?: Partial<PlanOptions>; log?: Logger; now?: Date; filter?: string } & Partial<Pick<DirectorySyncDeps, 'deprovision' | 'mailboxTypes' | 'gal'>>;
 
 /** One pass from `adOu` to `base` (checkpoint and state named after the pair). */
 export async function sync(lab: Lab, store: StateStore, adOu: string, base: string, opts: SyncOptions = {}): Promise<DirectorySyncReport> {
   const source = new LdapDirectorySource({
     endpoint: endpoint(lab.ad.url, lab.ad.bindDn, lab.ad.password, lab.ad.caFile), base: adOu, flavor: 'auto', pageSize: 100, recipientTypeAttribute: LAB_RECIPIENT_TYPE_ATTRIBUTE,
+    ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
   });
   const target = new LdapDirectoryTarget(endpoint(lab.slapd.url, lab.slapd.bindDn('dc=ums,dc=example'), lab.slapd.password, lab.slapd.caFile), { pageSize: 100, concurrency: 4 });
   try {
