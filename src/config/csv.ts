@@ -1,6 +1,6 @@
 /**
  * A small RFC 4180 CSV reader: comma separated, fields optionally in double quotes, `""` inside
- * quotes is a literal quote, quoted fields may span lines, CRLF or LF line ends. A leading UTF-8
+ * quotes is a literal quote, quoted fields may span lines, CRLF, LF or CR line ends. A leading UTF-8
  * BOM is ignored and blank lines are skipped. Each record carries the (1-based) line it starts on.
  */
 
@@ -64,7 +64,7 @@ export function parseCsv(input: string): CsvResult {
           while (i < n && text[i] !== ',' && text[i] !== '\n') i++;
         }
       } else {
-        while (i < n && text[i] !== ',' && text[i] !== '\n' && !(text[i] === '\r' && text[i + 1] === '\n')) {
+        while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
           if (text[i] === '"' && !bad) {
             errors.push({ line, message: 'quote inside an unquoted field (quote the whole field and double the quote)' });
             bad = true;
@@ -78,9 +78,9 @@ export function parseCsv(input: string): CsvResult {
         i++;
         continue;
       }
-      // End of record (newline or end of input).
-      if (text[i] === '\r') i++;
-      if (text[i] === '\n') {
+      // End of record (CRLF, LF, a bare CR as old Mac exports write, or end of input).
+      if (text[i] === '\r' || text[i] === '\n') {
+        if (text[i] === '\r' && text[i + 1] === '\n') i++;
         i++;
         line++;
       }

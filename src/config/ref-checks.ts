@@ -4,7 +4,7 @@
  * problems with their config path; load.ts places them in the file. Messages never contain a
  * secret (a reference names its variable or file; a URL is shown without its password).
  */
-import { readFileSync } from 'node:fs';
+import { NotRegularFileError, readRegularFile } from '../util/regular-file.js';
 import path from 'node:path';
 import { describePgTransport, describePostgresUrl, PgTlsError, securePgUrl } from '../state/pg-tls.js';
 import { migrationConfigSchema, migrationConfigSections, type MigrationConfig, type StateConfig } from './schema.js';
@@ -38,10 +38,10 @@ export function stringsIn(v: unknown, into = new Set<string>()): Set<string> {
 
 function unreadable(file: string): string | undefined {
   try {
-    readFileSync(file);
+    readRegularFile(file, 4 * 1024 * 1024);
     return undefined;
   } catch (err) {
-    return `cannot read CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    return err instanceof NotRegularFileError ? `cannot read CA file: ${err.message}` : `cannot read CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
   }
 }
 

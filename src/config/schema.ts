@@ -453,7 +453,7 @@ const authSchema = z
   );
 
 const endpointShape = {
-  host: nonEmpty.refine((s) => !/[\s/]/.test(s), 'expected a host name or address (no spaces, no scheme or path)'),
+  host: nonEmpty.refine((s) => !/[\s/\p{Cc}\p{Cf}]/u.test(s), 'expected a host name or address (no spaces, control or format characters, no scheme or path)'),
   port: int(1, 65535).optional(),
   tls: z.enum(['implicit', 'starttls', 'none']).default('implicit'),
   allowInsecure: z.boolean().default(false),

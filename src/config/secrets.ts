@@ -11,8 +11,8 @@
  * library that echoes it (an IMAP NO quoting the LOGIN arguments) cannot carry it to a terminal,
  * a log or the state store.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { NotRegularFileError, readRegularFile } from '../util/regular-file.js';
 import { registerSecret } from '../util/scrub.js';
 
 export type SecretRef = `env:${string}` | `file:${string}`;
@@ -89,8 +89,10 @@ function readSecret(ref: string, ctx: SecretContext): string {
   const file = path.resolve(ctx.baseDir, parsed.path);
   let content: string;
   try {
-    content = readFileSync(file, 'utf8');
+    // A regular file of at most 64 KiB: file:/dev/zero or a FIFO would hang validate and every run.
+    content = readRegularFile(file, 64 * 1024).toString('utf8');
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw new SecretError(`cannot read secret file: ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new SecretError(`cannot read secret file ${file}: ${code}`);
   }
