@@ -65,7 +65,7 @@ describe('report command', () => {
       const report = JSON.parse(readFileSync(jsonFile, 'utf8')) as ProgressReport;
       expect(report.schemaVersion).toBe(1);
       expect(report.totals).toMatchObject({ mailboxes: 7, states: { pending: 2, running: 1, done: 2, failed: 2 }, items: { mail: { done: 164, total: 250 } } });
-      expect(Object.keys(report)).toEqual(['schemaVersion', 'generatedAt', 'batchGrouping', 'totals', 'batches', 'throughput', 'mailboxes', 'problemReasons']);
+      expect(Object.keys(report)).toEqual(['schemaVersion', 'generatedAt', 'batchGrouping', 'totals', 'batches', 'throughput', 'mailboxes', 'problemReasons', 'cutoverScores']);
     } finally {
       await fx.cleanup();
     }

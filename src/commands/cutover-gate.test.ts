@@ -3,7 +3,7 @@
  * real CLI against a real SQLite state store seeded the way runs leave it (no mail server needed:
  * the gate reads only the store). Postfix and real migrations: test/e2e/cutover-waves.test.ts.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../test/support/cli.js';
@@ -178,4 +178,21 @@ test('status and the report show the consistency score per type and the approval
   expect((await cli('report', '--out', path.join(dir, 'r.json'))).code).toBe(0);
   const report = JSON.parse(readFileSync(path.join(dir, 'r.json'), 'utf8')) as { cutoverScores: { source: string; approval: { reason: string } | null }[] };
   expect(report.cutoverScores.find((s) => s.source === 'bob')?.approval?.reason).toBe('quota <ok> by <address>');
+});
+
+test('a driven wave whose final delta fails leaves everyone on Exchange with the reason, publishes nothing, and has nothing to roll back', async () => {
+  writeFileSync(config(), readFileSync(config(), 'utf8')
+    .replace('source: { type: imap, host: imap.old.example }', 'source: { type: imap, host: 127.0.0.1, port: 1 }\nretry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 }'));
+  writeFileSync(path.join(dir, 'wave-a.csv'), 'login,note\nalice,first\nzoe,unknown\n');
+  const r = await runCli(['cutover', '--batch', path.join(dir, 'wave-a.csv'), '--final-sync', '-c', config()], { UMS_OPERATOR: 'pm-anna', UNUSED: 'x' });
+  expect(r.code).toBe(3);
+  expect(r.stdout).toContain('wave wave-a.csv (run 1): 1 member(s)\nproblem: wave-a.csv:3: "zoe": no user with this key, login or address in the address book; not in the wave\nfinal delta of 1 mailbox(es)…\n');
+  expect(r.stdout).toContain('nothing of this wave to publish (maps stay unpublished)\nwave wave-a.csv (run 1) done: cut over nobody\n');
+  expect(r.stderr).toMatch(/^left on Exchange: alice: the last pass of alice \(started \S+\) failed: .*ECONNREFUSED.*: fix that and run `ums-migrate sync -m alice`$/m);
+  expect(existsSync(path.join(dir, 'routing', 'current'))).toBe(false);
+  const steps = (await audit()).filter((e) => e.batch === 'wave:wave-a.csv').map((e) => `${e.action}:${(e.detail as { step?: string }).step ?? ''}`);
+  expect(steps).toEqual(['wave:started', 'wave:final-sync', 'wave:gated', 'cutover:', 'wave:done']);
+  const back = await cli('cutover', '--batch', path.join(dir, 'wave-a.csv'), '--rollback');
+  expect(back.code).toBe(1);
+  expect(back.stderr).toContain('wave "wave-a.csv" has published nothing (its step: done): nothing to roll back');
 });

@@ -152,7 +152,10 @@ export async function driveWave(deps: WaveDeps, wave: string, opts: { force: boo
 
   let publishText: string | undefined;
   if (state.step === 'flipped') {
-    // Gate the flipped members again: on a resumed wave the state may have changed since step 3.
+    // Gate the flipped members again: on a resumed wave the state may have changed since step 3
+    // (and a crash may have come between an undo below and its being saved).
+    const cutNow = await session.cutOverKeys();
+    state.flipped = state.flipped.filter((k) => cutNow.has(k));
     const check = state.flipped.filter((k) => !state.forced.some((f) => f.key === k));
     const failures = await gateMembers(deps, check.map((k) => byKey.get(k)!));
     const failing = check.filter((k) => (failures.get(k) ?? []).length > 0);
@@ -166,6 +169,15 @@ export async function driveWave(deps: WaveDeps, wave: string, opts: { force: boo
       state.flippedAll = state.flippedAll.filter((k) => !failing.includes(k));
       await saveWave(session.store, state);
     }
+    if (state.flipped.length === 0) {
+      // Nothing of this wave changed: other recorded but unpublished cutovers are not this wave's to publish.
+      const current = await currentVersion(session.routing.mapDir);
+      publishText = `nothing of this wave to publish (maps stay ${current?.manifest.version ?? 'unpublished'})`;
+      say(publishText);
+      await advance('published');
+    }
+  }
+  if (state.step === 'flipped') {
     const p = await publishMaps(session, { batch: batchOf(wave) });
     if (p.kind === 'refused') {
       say(`not published: ${p.guards.join('; ')}`);
