@@ -75,3 +75,37 @@ describe('findUser', () => {
     expect(findUser(twice, 'SAME@corp.example')).toEqual({ error: '"SAME@corp.example": ambiguous, matches x (a) and y (b)' });
   });
 });
+
+describe('routingModel: what the directory address book adds', () => {
+  const PARTNER_DN = '/o=Corp/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=partner';
+  const dirBook: AddressBook = {
+    users: [
+      { key: 'r1', login: 'Room 1', mail: 'room1@corp.example', proxyAddresses: ['SMTP:room1@corp.example'], mailboxType: 'room', hasUmsAccount: false },
+      { key: 'u1', login: 'erin', mail: 'erin@corp.example', proxyAddresses: [], mailboxType: 'user', hasUmsAccount: false },
+      { key: 'u2', login: 'fred', mail: 'fred@corp.example', proxyAddresses: [], mailboxType: 'user', hasUmsAccount: true },
+    ],
+    groups: [],
+    contacts: [
+      { key: 'c1', name: 'Partner', mail: 'partner@other.example', proxyAddresses: ['SMTP:partner@other.example', 'smtp:partner@corp.test'], legacyExchangeDN: PARTNER_DN },
+      { key: 'c2', name: 'Outsider', mail: 'someone@elsewhere.example', proxyAddresses: [] },
+    ],
+  };
+  const { model, issues } = routingModel(settings, dirBook, new Set(['u1', 'u2']));
+
+  test('a room whose login has a space is routed like any user on Exchange', () => {
+    expect(model.users[0]).toEqual({ key: 'r1', login: 'Room 1', addresses: ['room1@corp.example'], primary: 'room1@corp.example', cutOver: false });
+  });
+
+  test('a contact with an alias in a coexistence domain: that alias and its IMCEAEX forms, never cut over; a purely external contact is left out', () => {
+    expect(model.users.slice(3)).toEqual([{
+      key: 'c1', login: 'Partner', addresses: ['partner@corp.test'], primary: 'partner@corp.test', cutOver: false,
+      imceaex: [encodeImceaex(PARTNER_DN, 'corp.example'), encodeImceaex(PARTNER_DN, 'corp.test')],
+    }]);
+  });
+
+  test('a cut-over user without a UMS account is reported, one with an account is not', () => {
+    expect(issues).toEqual([
+      'user erin (u1): cut over, but the directory sync has no UMS account for it (not synced, refused or deprovisioned): its mail will bounce on the UMS; `cutover --undo` it or fix its directory sync',
+    ]);
+  });
+});

@@ -10,6 +10,12 @@
  *   replies to cached Outlook entries reach the user wherever the mailbox is.
  * - A group is routed on each of its SMTP addresses (mail and SMTP proxyAddresses). A member is an
  *   SMTP address, or a login of a user in the address book (written as that user's primary).
+ * - A mail contact (directory address book) is an Exchange recipient that never moves: its
+ *   addresses in the coexistence domains (an alias of a partner in the shared domain) and the
+ *   IMCEAEX forms of its legacyExchangeDN are relayed to Exchange, which forwards to the external
+ *   address; its addresses elsewhere are not ours and are left out silently.
+ * - A cut-over user the directory knows to have no UMS account (never synced, refused or
+ *   deprovisioned) is reported: its mail would bounce on the UMS.
  * - Problems (malformed proxy addresses, unknown member logins, cut-over keys missing from the
  *   address book) are returned per entry, naming it; the entry itself is still routed as far as
  *   it can be.
@@ -18,13 +24,26 @@
  */
 import { encodeImceaex } from '../directory/imceaex.js';
 import { normaliseProxyAddresses } from '../directory/proxy-addresses.js';
-import { addressKey } from '../directory/smtp-address.js';
+import { addressKey, asciiDomain, splitAddress } from '../directory/smtp-address.js';
 import type { RoutingGroup, RoutingModel, RoutingUser } from './routing-table.js';
 
 /** A user as the directory (or an address book file) describes it; a subset of the directory sync's SourceEntry. */
 export interface DirectoryUser {
   key: string;
   login: string;
+  mail?: string;
+  proxyAddresses: string[];
+  legacyExchangeDN?: string;
+  /** From the directory: the kind of mailbox (shared, room… are routed like any user). */
+  mailboxType?: 'user' | 'shared' | 'room' | 'equipment' | 'other';
+  /** From the directory: whether the UMS directory has an account for the user (absent: unknown, e.g. a CSV book). */
+  hasUmsAccount?: boolean;
+}
+
+/** A mail contact of the directory: an address of someone outside, possibly with an alias in a shared domain. */
+export interface DirectoryContact {
+  key: string;
+  name: string;
   mail?: string;
   proxyAddresses: string[];
   legacyExchangeDN?: string;
@@ -41,6 +60,8 @@ export interface DirectoryGroup {
 export interface AddressBook {
   users: DirectoryUser[];
   groups: DirectoryGroup[];
+  /** Mail contacts (directory address book only). */
+  contacts?: DirectoryContact[];
 }
 
 export type RoutingSettings = Omit<RoutingModel, 'users' | 'groups'>;
@@ -95,6 +116,24 @@ export function routingModel(settings: RoutingSettings, book: AddressBook, cutOv
     const imceaex = dns.flatMap((dn) => settings.domains.map((domain) => encodeImceaex(dn, domain)));
     users.push({ key: u.key, login: u.login, addresses: a.addresses, primary: a.primary, cutOver: cutOverKeys.has(u.key), ...(imceaex.length > 0 ? { imceaex } : {}) });
     if (a.primary !== '') primaryByLogin.set(u.login.toLowerCase(), a.primary);
+    if (cutOverKeys.has(u.key) && u.hasUmsAccount === false) {
+      issues.push(`${name}: cut over, but the directory sync has no UMS account for it (not synced, refused or deprovisioned): its mail will bounce on the UMS; \`cutover --undo\` it or fix its directory sync`);
+    }
+  }
+  const ours = new Set(settings.domains.map((d) => asciiDomain(d)).filter((d): d is string => d !== undefined));
+  const inOurDomains = (address: string): boolean => {
+    const domain = splitAddress(address)?.domain;
+    return domain !== undefined && ours.has(asciiDomain(domain) ?? '');
+  };
+  for (const c of book.contacts ?? []) {
+    const name = `contact ${c.name} (${c.key})`;
+    const a = smtpAddresses(c.mail, c.proxyAddresses);
+    const addresses = a.addresses.filter(inOurDomains);
+    const dn = c.legacyExchangeDN?.trim();
+    const imceaex = addresses.length > 0 && dn !== undefined && dn.startsWith('/') ? settings.domains.map((domain) => encodeImceaex(dn, domain)) : [];
+    if (addresses.length === 0) continue;
+    for (const i of a.issues) issues.push(`${name}: ${i}`);
+    users.push({ key: c.key, login: c.name, addresses, primary: inOurDomains(a.primary) ? a.primary : addresses[0]!, cutOver: false, ...(imceaex.length > 0 ? { imceaex } : {}) });
   }
   const known = new Set(book.users.map((u) => u.key));
   for (const key of [...cutOverKeys].sort()) if (!known.has(key)) issues.push(`cut-over user ${key} is not in the address book: not routed`);

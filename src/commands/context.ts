@@ -77,7 +77,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
   };
   const ctx: ConnectorContext = {
     baseDir: loaded.baseDir, env, log, perMailbox, serverSlots: opts.serverSlots, retry: config.retry,
-    legacyDnTable: config.source.type === 'ews' ? await directoryDnTable(config.routing?.addressBook.file, log) : undefined,
+    legacyDnTable: config.source.type === 'ews' && config.routing?.addressBook.format === 'csv' ? await directoryDnTable(config.routing.addressBook.file, log) : undefined,
   };
   const wanted = opts.mailbox && opts.mailbox.length > 0 ? new Set(opts.mailbox) : undefined;
   const entries = loaded.mailboxes.filter((m) => !wanted || wanted.has(m.source) || wanted.has(m.target));

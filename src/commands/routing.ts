@@ -77,7 +77,7 @@ async function generated(session: RoutingSession) {
   const plan = exchangePlan(m.model);
   const forwarded = forwardedUsers(m.model);
   const cutOver = m.model.users.filter((u) => u.cutOver).map((u) => u.login).sort();
-  const warnings = [...session.bookProblems, ...maps.issues, ...maps.warnings];
+  const warnings = [...session.bookProblems, ...session.bookNotes, ...maps.issues, ...maps.warnings];
   return { model: m.model, maps, plan, forwarded, cutOver, warnings };
 }
 

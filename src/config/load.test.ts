@@ -416,7 +416,7 @@ describe('CSV user map', () => {
   test('header problems and missing password column', () => {
     const bad = validate(withCsv('hdr.csv', 'email,target\na,b\n'));
     expect(bad.issues.map((i) => i.message)).toEqual([
-      'hdr.csv:1: unknown column "email" in the header (expected source,target,sourcePassword,targetPassword,wave)',
+      'hdr.csv:1: unknown column "email" in the header (expected source,target,sourcePassword,targetPassword,wave,mailboxType)',
     ]);
     const noPw = validate(withCsv('nopw.csv', 'source,target\na@x,a@y\nb@x,b@y\n'));
     expect(noPw.issues.map((i) => i.message)).toEqual(['nopw.csv: no targetPassword column, but target.auth.mode is user (each mailbox needs its own password)']);

@@ -77,6 +77,8 @@ export interface ValidateOptions {
   file?: string;
   /** Also check that every used secret reference resolves and CA files are readable (default true). */
   checkRefs?: boolean;
+  /** No mailbox (and no userMap file yet) is not an error: `discover` writes the first user map. */
+  mailboxesOptional?: boolean;
 }
 
 export interface ValidationResult {
@@ -94,6 +96,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Also check that secret references resolve and CA files are readable (default false: lazy). */
   checkRefs?: boolean;
+  /** See ValidateOptions.mailboxesOptional. */
+  mailboxesOptional?: boolean;
 }
 
 /** Thrown by loadConfig; `.issues` holds all errors and warnings. */
@@ -374,15 +378,17 @@ function displayName(abs: string, baseDir: string): string {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
 }
 
-const CSV_COLUMNS = ['source', 'target', 'sourcePassword', 'targetPassword', 'wave'] as const;
+// mailboxType (user, shared, room, equipment) is written by `discover` for people; not used here.
+const CSV_COLUMNS = ['source', 'target', 'sourcePassword', 'targetPassword', 'wave', 'mailboxType'] as const;
 type CsvColumn = (typeof CSV_COLUMNS)[number];
 
-function readUserMap(file: string, baseDir: string, out: Issues): Located[] {
+function readUserMap(file: string, baseDir: string, out: Issues, optional = false): Located[] {
   const name = displayName(file, baseDir);
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
+    if (optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     out.add(['userMap'], `cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return [];
   }
@@ -457,7 +463,7 @@ function readUserMap(file: string, baseDir: string, out: Issues): Located[] {
   return located;
 }
 
-function collectMailboxes(config: MigrationConfig, baseDir: string, out: Issues): Located[] {
+function collectMailboxes(config: MigrationConfig, baseDir: string, out: Issues, optional = false): Located[] {
   const all: Located[] = config.mailboxes.map((m, index) => {
     const entry: MailboxEntry = { source: m.source, target: m.target ?? m.source, origin: `mailboxes[${index}]` };
     if (m.sourcePassword !== undefined) entry.sourcePassword = m.sourcePassword;
@@ -465,12 +471,12 @@ function collectMailboxes(config: MigrationConfig, baseDir: string, out: Issues)
     if (m.wave !== undefined) entry.wave = m.wave;
     return { entry, where: { kind: 'inline', index }, hasColumn: () => true };
   });
-  if (config.userMap !== undefined) all.push(...readUserMap(config.userMap, baseDir, out));
+  if (config.userMap !== undefined) all.push(...readUserMap(config.userMap, baseDir, out, optional));
   return all;
 }
 
-function checkMailboxes(config: MigrationConfig, located: Located[], out: Issues): void {
-  if (located.length === 0 && !out.hasErrors) {
+function checkMailboxes(config: MigrationConfig, located: Located[], out: Issues, optional = false): void {
+  if (located.length === 0 && !out.hasErrors && !optional) {
     out.add(config.userMap !== undefined ? ['userMap'] : ['mailboxes'], 'no mailboxes: list them under mailboxes or in a userMap CSV');
   }
   // Logins compare case-insensitively. A target that merely defaults to a duplicate source is
@@ -582,7 +588,7 @@ function resolvePaths(c: MigrationConfig, baseDir: string): MigrationConfig {
   if (c.userMap !== undefined) out.userMap = abs(c.userMap);
   if (c.routing !== undefined) {
     const r = c.routing;
-    out.routing = { ...r, mapDir: abs(r.mapDir), addressBook: { ...r.addressBook, file: abs(r.addressBook.file) } };
+    out.routing = { ...r, mapDir: abs(r.mapDir), addressBook: r.addressBook.format === 'csv' ? { ...r.addressBook, file: abs(r.addressBook.file) } : r.addressBook };
     if (r.postfixConfigDir !== undefined) out.routing.postfixConfigDir = abs(r.postfixConfigDir);
     if (r.postfixBinDir !== undefined) out.routing.postfixBinDir = abs(r.postfixBinDir);
     if (r.auditFile !== undefined) out.routing.auditFile = abs(r.auditFile);
@@ -661,8 +667,8 @@ export function validateConfigText(input: string | Uint8Array, opts: ValidateOpt
   }
 
   const config = resolvePaths(parsed.data, baseDir);
-  const located = collectMailboxes(config, baseDir, out);
-  checkMailboxes(config, located, out);
+  const located = collectMailboxes(config, baseDir, out, opts.mailboxesOptional);
+  checkMailboxes(config, located, out, opts.mailboxesOptional);
   configWarnings(config, out);
   let stateStore: string | undefined;
   if (checkRefs) {
@@ -695,7 +701,7 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
     };
     throw new ConfigError([issue], file);
   }
-  const result = validateConfigText(bytes, { baseDir, env, file: abs, checkRefs: opts.checkRefs ?? false });
+  const result = validateConfigText(bytes, { baseDir, env, file: abs, checkRefs: opts.checkRefs ?? false, ...(opts.mailboxesOptional ? { mailboxesOptional: true } : {}) });
   if (!result.config || !result.mailboxes) throw new ConfigError(result.issues, file);
   return {
     config: result.config,

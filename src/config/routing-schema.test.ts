@@ -38,6 +38,21 @@ describe('routing: section', () => {
     });
   });
 
+  test.each([
+    ['directory', { format: 'directory' }],
+    ['{ format: directory }', { format: 'directory' }],
+    ['./books/book.csv', { format: 'csv', file: path.join(path.dirname(example), 'books/book.csv') }],
+  ])('addressBook: %s', (value, expected) => {
+    const r = validateConfigText(withRouting((b) => b.replace(/addressBook:\n\s+format: csv\n\s+file: \.\/address-book\.csv/, `addressBook: ${value}`)), { file: example, env });
+    expect(r.issues).toEqual([]);
+    expect(r.config?.routing?.addressBook).toEqual(expected);
+  });
+
+  test('addressBook: anything else names the choices', () => {
+    const r = validateConfigText(withRouting((b) => b.replace(/addressBook:\n\s+format: csv\n\s+file: \.\/address-book\.csv/, 'addressBook: { format: ldap }')), { file: example, env });
+    expect(r.issues.find((i) => i.path.startsWith('routing.addressBook'))?.message).toBe('expected "directory" (the directory sync\'s state), a CSV file path, or { format: csv, file: PATH }');
+  });
+
   test('without the section there is no routing config', () => {
     const r = validateConfigText(readFileSync(example, 'utf8'), { file: example, env });
     expect(r.config?.routing).toBeUndefined();

@@ -9,12 +9,18 @@ import { asciiDomain } from '../../mappings/directory/smtp-address.js';
 
 export type PostfixMapType = 'hash' | 'lmdb' | 'cdb' | 'btree';
 
-export interface AddressBookConfig {
-  /** csv for now; the live directory sync (ldap) will be another source. */
-  format: 'csv';
-  /** Absolute after loading. */
-  file: string;
-}
+/**
+ * Where the routing's users, addresses and groups come from: the directory sync's state (what the
+ * last `directory sync` read from AD/LDAP: written `addressBook: directory`), or a CSV file
+ * (`addressBook: ./book.csv`, or `{ format: csv, file: … }`).
+ */
+export type AddressBookConfig =
+  | {
+    format: 'csv';
+    /** Absolute after loading. */
+    file: string;
+  }
+  | { format: 'directory' };
 
 export interface RoutingConfig {
   /** The shared SMTP domains, split between Exchange and the UMS. */
@@ -54,7 +60,12 @@ export const routingSchema = z
     mapType: z.enum(['hash', 'lmdb', 'cdb', 'btree']).default('hash'),
     postfixConfigDir: z.string().min(1).optional(),
     postfixBinDir: z.string().min(1).optional(),
-    addressBook: z.object({ format: z.literal('csv').default('csv'), file: z.string().min(1) }).strict(),
+    addressBook: z.union([
+      z.literal('directory').transform((): AddressBookConfig => ({ format: 'directory' })),
+      z.string().min(1).transform((file): AddressBookConfig => ({ format: 'csv', file })),
+      z.object({ format: z.literal('directory') }).strict(),
+      z.object({ format: z.literal('csv').default('csv'), file: z.string().min(1) }).strict(),
+    ], { errorMap: () => ({ message: 'expected "directory" (the directory sync\'s state), a CSV file path, or { format: csv, file: PATH }' }) }),
     auditFile: z.string().min(1).optional(),
     keepVersions: z.number().int().min(2).max(1000).default(20),
   })

@@ -1,6 +1,12 @@
 /**
- * The address book of the coexistence routing (users, their addresses, groups) from a CSV file,
- * until the live directory sync feeds the same `AddressBook` shape (mappings/routing/from-directory).
+ * The address book of the coexistence routing (users, their addresses, groups; contacts from the
+ * directory), `routing.addressBook` in the config (`loadRoutingAddressBook`):
+ * - `directory`: the directory sync's state (src/directory/state.ts), i.e. what the last
+ *   `directory sync` read from AD/LDAP — users (also those it refused or that are disabled: their
+ *   mail still goes to Exchange), groups, mail contacts, proxyAddresses, X500/legacyExchangeDN —
+ *   so a new alias or a renamed user reaches the next `routing generate` with no manual step.
+ *   Users a full read no longer found (deleted in the source) are left out.
+ * - a CSV file, as below.
  *
  * CSV (RFC 4180, UTF-8, header row; column order free, unknown columns are errors):
  *   type              user (default) | group
@@ -16,7 +22,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCsv } from '../config/csv.js';
+import type { MigrationConfig } from '../config/schema.js';
 import { utf8TextOf } from '../config/utf8.js';
+import { directoryAddressBook, directoryCheckpointName, loadDirectoryState } from '../directory/state.js';
+import type { StateStore } from '../state/store.js';
+import { FatalError } from '../util/errors.js';
 import type { AddressBook } from '../../mappings/routing/from-directory.js';
 
 export const ADDRESS_BOOK_COLUMNS = ['type', 'key', 'login', 'mail', 'proxyAddresses', 'legacyExchangeDN', 'members'] as const;
@@ -114,4 +124,42 @@ export async function readAddressBook(file: string): Promise<AddressBookRead> {
     return { book: { users: [], groups: [] }, problems: [code !== undefined ? `cannot read address book ${file}: ${code}` : (err as Error).message] };
   }
   return parseAddressBookCsv(text, path.basename(file));
+}
+
+export interface RoutingAddressBook extends AddressBookRead {
+  /** Where it came from, for messages: the CSV file, or the directory sync's source → target. */
+  source: string;
+  /** Warnings that do not stop a publish (e.g. a directory selection narrower than the domains). */
+  notes: string[];
+}
+
+/** The routing's address book as `routing.addressBook` says: the directory sync's state, or a CSV file. */
+export async function loadRoutingAddressBook(config: MigrationConfig, store: Pick<StateStore, 'getCheckpointValue'>): Promise<RoutingAddressBook> {
+  const where = config.routing?.addressBook;
+  if (where === undefined) throw new FatalError('no routing: section (see migration.example.yaml)', 'NO_ROUTING');
+  if (where.format === 'csv') return { ...(await readAddressBook(where.file)), source: where.file, notes: [] };
+  const dir = config.directory;
+  if (dir === undefined) {
+    throw new FatalError('routing.addressBook is "directory", but the config has no directory: section: configure the directory sync (see migration.example.yaml) or give a CSV address book', 'NO_DIRECTORY');
+  }
+  const name = directoryCheckpointName(dir);
+  const state = await loadDirectoryState(store, name);
+  if (state === null) {
+    throw new FatalError(`routing.addressBook is "directory", but the directory sync has not run for ${dir.source.base} → ${dir.target.base} yet: run \`ums-migrate directory sync\` first`, 'NO_DIRECTORY_STATE');
+  }
+  const d = directoryAddressBook(state);
+  const book: AddressBook = {
+    users: d.users.filter((u) => !u.missing).map((u) => ({
+      key: u.key, login: u.login, proxyAddresses: u.proxyAddresses, mailboxType: u.mailboxType, hasUmsAccount: u.hasUmsAccount,
+      ...(u.mail !== undefined ? { mail: u.mail } : {}), ...(u.legacyExchangeDN !== undefined ? { legacyExchangeDN: u.legacyExchangeDN } : {}),
+    })),
+    groups: d.groups,
+    contacts: d.contacts.map((c) => ({ key: c.key, name: c.name, proxyAddresses: c.proxyAddresses, ...(c.mail !== undefined ? { mail: c.mail } : {}) })),
+  };
+  const notes: string[] = [];
+  const narrowed = [dir.source.filter !== undefined ? `directory.source.filter ${JSON.stringify(dir.source.filter)}` : '', dir.source.group !== undefined ? `directory.source.group ${JSON.stringify(dir.source.group)}` : ''].filter((x) => x !== '');
+  if (narrowed.length > 0) {
+    notes.push(`the address book is the directory sync's selection, narrowed by ${narrowed.join(' and ')}: recipients outside it are refused by the UMS's Postfix; widen the selection or use a CSV address book`);
+  }
+  return { book, problems: [], source: `directory sync ${dir.source.base} → ${dir.target.base}`, notes };
 }

@@ -20,7 +20,7 @@ import { openStateStore } from '../state/open.js';
 import type { CutoverChange, CutoverResult, RoutingAuditEntry, RoutingAuditInput, StateStore } from '../state/store.js';
 import { FatalError } from '../util/errors.js';
 import { appendPrivateFile } from '../util/private-file.js';
-import { readAddressBook } from './address-book.js';
+import { loadRoutingAddressBook } from './address-book.js';
 import type { PostfixTools } from './postfix.js';
 
 export interface RoutingSession {
@@ -30,6 +30,8 @@ export interface RoutingSession {
   book: AddressBook;
   /** Problems reading the address book (per row). */
   bookProblems: string[];
+  /** Warnings about the address book that do not stop a publish. */
+  bookNotes: string[];
   tools: PostfixTools;
   auditFile: string;
   operator: string;
@@ -62,8 +64,11 @@ export async function openRoutingSession(configFile: string, opts: { command?: s
   const loaded = await loadConfig(configFile);
   const routing = loaded.config.routing;
   if (routing === undefined) throw new FatalError(`${configFile}: no routing: section (see migration.example.yaml)`, 'NO_ROUTING');
-  const { book, problems } = await readAddressBook(routing.addressBook.file);
   const store = await openStateStore(loaded.config.state, { baseDir: loaded.baseDir });
+  const { book, problems, notes } = await loadRoutingAddressBook(loaded.config, store).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const auditFile = routing.auditFile ?? defaultAuditFile(loaded.config.state, loaded.baseDir);
   const operator = operatorName();
   const log = commandLogger(loaded.config.logging, opts.command ?? 'routing');
@@ -77,7 +82,7 @@ export async function openRoutingSession(configFile: string, opts: { command?: s
     return entry;
   };
   return {
-    loaded, routing, store, book, bookProblems: problems, auditFile, operator, log,
+    loaded, routing, store, book, bookProblems: problems, bookNotes: notes, auditFile, operator, log,
     tools: {
       mapType: routing.mapType,
       ...(routing.postfixConfigDir !== undefined ? { configDir: routing.postfixConfigDir } : {}),
