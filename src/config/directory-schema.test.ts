@@ -46,7 +46,7 @@ describe('directory: section', () => {
       deprovision: { policy: 'disable', graceDays: 7, disable: { attribute: 'employeeType', value: 'disabled' }, minSourceRatio: 0.5 },
       coexistence: { galContacts: { base: 'cn=exchange,cn=accounts,dc=ums,dc=example', objectClasses: ['inetOrgPerson'] } },
     });
-    expect(validateConfigText(text.replace('policy: disable', 'policy: purge'), { file: example, env: env2 }).issues.map((i) => i.path)).toContain('directory.deprovision.policy');
+    expect(validateConfigText(text.replace('policy: disable, graceDays: 7', 'policy: purge, graceDays: 7'), { file: example, env: env2 }).issues.map((i) => i.path)).toContain('directory.deprovision.policy');
   });
 
   test('plaintext LDAP without the opt-in, a literal password and a bad custom map are errors with their lines', () => {
