@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../test/support/cli.js';
+import { loadConfig } from '../config/load.js';
 import { recordPass } from '../cutover/last-pass.js';
+import { directoryCheckpointName, emptyDirectoryState, saveDirectoryState, type StateUser } from '../directory/state.js';
 import { SqliteStateStore } from '../state/sqlite.js';
 
 let dir: string;
@@ -195,4 +197,27 @@ test('a driven wave whose final delta fails leaves everyone on Exchange with the
   const back = await cli('cutover', '--batch', path.join(dir, 'wave-a.csv'), '--rollback');
   expect(back.code).toBe(1);
   expect(back.stderr).toContain('wave "wave-a.csv" has published nothing (its step: done): nothing to roll back');
+});
+
+test('with a directory section, a user the directory sync refused or never wrote has no UMS account: refused with that reason', async () => {
+  writeFileSync(config(), `${readFileSync(config(), 'utf8')}directory:
+  source: { url: ldaps://dc1.corp.example, bindDn: svc@corp.example, bindPassword: env:UNUSED, base: "OU=Staff,DC=corp,DC=example" }
+  target: { url: ldaps://ldap.ums.example, bindDn: "cn=admin,dc=ums", bindPassword: env:UNUSED, base: "dc=ums" }
+`);
+  const loaded = await loadConfig(config());
+  const state = emptyDirectoryState();
+  const user = (login: string, extra: Partial<StateUser>): StateUser => ({ dn: `CN=${login},OU=Staff,DC=corp,DC=example`, login, proxyAddresses: [`SMTP:${login}@corp.example`], disabled: false, type: 'user', ...extra });
+  state.users = {
+    g1: user('alice', { umsLogin: 'alice', umsDn: 'uid=alice,dc=ums' }),
+    g2: user('bob', { refused: 'address bob@corp.example is already held by uid=robert,dc=ums' }),
+  };
+  const store = new SqliteStateStore(statePath());
+  await saveDirectoryState(store, directoryCheckpointName(loaded.config.directory!), state);
+  await store.close();
+  const r = await cli('cutover', '--user', 'alice', '--user', 'bob', '--user', 'erin');
+  expect(r.code).toBe(3);
+  expect(r.stdout).toMatch(/^1 user\(s\) cut over: alice\n/);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+  expect(errors[0]).toBe('error: bob: not cut over: the directory sync refused bob: address bob@corp.example is already held by uid=robert,dc=ums: fix that in the source directory and run `ums-migrate directory sync`; 2 failed item(s) of bob without an approval (`ums-migrate status --problems`): fix them and run `ums-migrate retry --failed -m bob`, or approve them with `ums-migrate approve --mailbox bob --reason "…"`');
+  expect(errors[1]).toMatch(/^error: erin: not cut over: the directory sync has no account for erin: without a UMS account its mail would bounce; run `ums-migrate directory sync`/);
 });

@@ -207,8 +207,8 @@ async function gatedCutover(session: RoutingSession, opts: CutoverOptions): Prom
   if (!opts.undo) {
     const already = await session.cutOverKeys();
     const candidates = found.filter((u) => !already.has(u.key));
-    const entries = candidates.map((u) => mailboxes.get(u.key) ?? mailboxFor(u, session.loaded.mailboxes));
-    const inputs = await gateInputs(session.store, entries, { now: new Date(), maxDeltaAgeHours: cutoverSettings(session.loaded.config).maxDeltaAgeHours });
+    const entries = candidates.map((u) => ({ user: u, mailbox: mailboxes.get(u.key) ?? mailboxFor(u, session.loaded.mailboxes) }));
+    const inputs = await gateInputs(session.store, session.loaded, entries, { now: new Date(), maxDeltaAgeHours: cutoverSettings(session.loaded.config).maxDeltaAgeHours });
     const refusedKeys = new Set<string>();
     candidates.forEach((u, i) => {
       const failures = gate(inputs[i]!);

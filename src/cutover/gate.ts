@@ -10,17 +10,20 @@
  * - delta-age  the last finished pass started less than `cutover.maxDeltaAgeHours` ago
  * - groupware  a mailbox with calendars, task lists or address books: the last `reconcile` proved
  *              every one of them equal
+ * - directory  with a `directory:` section: the directory sync wrote the user's UMS account (not
+ *              refused, disabled or deprovisioned; directory-check.ts)
  *
  * `gate` is pure; `gateInputs` reads what it needs from the state store.
  */
 import { parseCollectionRef } from '../../mappings/groupware-collections.js';
-import type { MailboxEntry } from '../config/load.js';
+import type { LoadedConfig, MailboxEntry } from '../config/load.js';
 import { collectionEqual, GROUPWARE_RECONCILE_KEY, parseSummary, type MailboxReconcileSummary } from '../reconcile/groupware-summary.js';
 import type { ContainerRow, FailedItemRow, StateStore } from '../state/store.js';
 import { approvalsOf, coverage, mailboxKey, type Approval } from './approvals.js';
+import { directoryFailure, loadDirectoryAccounts } from './directory-check.js';
 import { readPass, type PassRecord } from './last-pass.js';
 
-export type GateCheck = 'mailbox' | 'pass' | 'problems' | 'delta-age' | 'groupware';
+export type GateCheck = 'mailbox' | 'pass' | 'problems' | 'delta-age' | 'groupware' | 'directory';
 
 export interface GateFailure {
   check: GateCheck;
@@ -36,6 +39,8 @@ export interface GateInput {
   approval?: Approval;
   /** The mailbox's entry in the last groupware reconcile summary. */
   reconcile?: MailboxReconcileSummary;
+  /** The directory check's verdict (directory-check.ts), when the config has a directory section. */
+  directory?: GateFailure;
   now: Date;
   maxDeltaAgeHours: number;
 }
@@ -43,15 +48,16 @@ export interface GateInput {
 const hours = (ms: number) => `${Math.round(ms / 360_000) / 10} h`;
 
 export function gate(input: GateInput): GateFailure[] {
+  const dir = input.directory !== undefined ? [input.directory] : [];
   const m = input.mailbox;
-  if ('error' in m) return [{ check: 'mailbox', reason: m.error }];
+  if ('error' in m) return [...dir, { check: 'mailbox', reason: m.error }];
   const name = m.source === m.target ? m.source : `${m.source} → ${m.target}`;
   const sync = `run \`ums-migrate sync -m ${m.source}\``;
   if (input.state === undefined || input.state.containers.length === 0) {
     const why = input.pass?.error !== undefined ? ` (the last attempt, ${input.pass.startedAt}, failed: ${input.pass.error})` : '';
-    return [{ check: 'mailbox', reason: `mailbox ${name} was never migrated${why}: fix that and run \`ums-migrate run -m ${m.source}\`` }];
+    return [...dir, { check: 'mailbox', reason: `mailbox ${name} was never migrated${why}: fix that and run \`ums-migrate run -m ${m.source}\`` }];
   }
-  const out: GateFailure[] = [];
+  const out: GateFailure[] = [...dir];
   const p = input.pass;
   if (p === undefined) out.push({ check: 'pass', reason: `no finished pass of ${name} is recorded (run by an older version?): ${sync}` });
   else if (p.interrupted) out.push({ check: 'pass', reason: `the last pass of ${name} (started ${p.startedAt}) was interrupted: ${sync}` });
@@ -94,13 +100,24 @@ export function gate(input: GateInput): GateFailure[] {
   return out;
 }
 
-/** Reads the gate's inputs for these mailboxes from the state store (one read of the audit log and the reconcile summary). */
-export async function gateInputs(store: StateStore, mailboxes: readonly (MailboxEntry | { error: string })[], opts: { now: Date; maxDeltaAgeHours: number }): Promise<GateInput[]> {
+/**
+ * Reads the gate's inputs for these users' mailboxes from the state store (one read of the audit
+ * log, the reconcile summary and, with a directory section, the directory sync's state).
+ */
+export async function gateInputs(
+  store: StateStore,
+  loaded: Pick<LoadedConfig, 'config'>,
+  users: readonly { user: { key: string; login: string }; mailbox: MailboxEntry | { error: string } }[],
+  opts: { now: Date; maxDeltaAgeHours: number },
+): Promise<GateInput[]> {
   const approvals = await approvalsOf(store);
   const reconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
+  const accounts = await loadDirectoryAccounts(store, loaded);
   const out: GateInput[] = [];
-  for (const mailbox of mailboxes) {
+  for (const { user, mailbox } of users) {
     const base: GateInput = { mailbox, now: opts.now, maxDeltaAgeHours: opts.maxDeltaAgeHours };
+    const dir = accounts === undefined ? undefined : directoryFailure(accounts, user, 'error' in mailbox ? undefined : mailbox);
+    if (dir !== undefined) base.directory = dir;
     if ('error' in mailbox) {
       out.push(base);
       continue;

@@ -74,10 +74,13 @@ function newRun(prev: WaveState | undefined, wave: string, by: string, force: bo
 /** Gate failures per member key (members without a mailbox fail on that). */
 async function gateMembers(deps: WaveDeps, users: readonly WaveUser[]): Promise<Map<string, GateFailure[]>> {
   const cfg = cutoverSettings(deps.session.loaded.config);
-  const entries = users.map((u) => (u.source !== undefined && u.target !== undefined
-    ? deps.session.loaded.mailboxes.find((m) => m.source === u.source && m.target === u.target) ?? { error: `mailbox ${u.source} → ${u.target} is no longer in the config` }
-    : { error: u.error ?? `no mailbox for ${u.login}` }));
-  const inputs = await gateInputs(deps.session.store, entries, { now: deps.now?.() ?? new Date(), maxDeltaAgeHours: cfg.maxDeltaAgeHours });
+  const entries = users.map((u) => ({
+    user: u,
+    mailbox: u.source !== undefined && u.target !== undefined
+      ? deps.session.loaded.mailboxes.find((m) => m.source === u.source && m.target === u.target) ?? { error: `mailbox ${u.source} → ${u.target} is no longer in the config` }
+      : { error: u.error ?? `no mailbox for ${u.login}` },
+  }));
+  const inputs = await gateInputs(deps.session.store, deps.session.loaded, entries, { now: deps.now?.() ?? new Date(), maxDeltaAgeHours: cfg.maxDeltaAgeHours });
   return new Map(users.map((u, i) => [u.key, gate(inputs[i]!)]));
 }
 
