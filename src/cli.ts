@@ -113,6 +113,13 @@ program.command('worker')
   .option('--exit-when-idle', 'stop once no job is waiting, retrying or running (batch mode, tests, benchmarks)')
   .action(async (o) => finish((await import('./commands/worker.js')).workerCommand({ config: o.config, jobs: o.jobs, exitWhenIdle: o.exitWhenIdle })));
 
+program.command('discover')
+  .description('list the mailboxes of the source directory (directory.source; shared/room/equipment marked) and compare them with the config; --out writes the user map')
+  .option(...configOption)
+  .option('-o, --out <file>', 'write the user map (source,target,wave,mailboxType) to this CSV file (0600)')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => finish((await import('./commands/discover.js')).discoverCommand(o)));
+
 const directory = program.command('directory').description('directory sync: Active Directory or LDAP → the UMS directory (directory: section)');
 directory.command('sync')
   .description('add and update UMS directory entries from the source directory; only changes are written, only entries changed since the last run are read (--full reads all)')

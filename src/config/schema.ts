@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { routingSchema, type RoutingConfig } from './routing-schema.js';
 import { cutoverSchema, type CutoverConfig } from './cutover-schema.js';
+import { discoverSchema, type DiscoverConfig } from './discover-schema.js';
 import type { SecretRef } from './secrets.js';
 import { secretRefSchema } from './secret-ref-schema.js';
 import { noUrlCredentials } from './url-credentials.js';
@@ -309,6 +310,8 @@ export interface MigrationConfig {
   routing?: RoutingConfig;
   /** What `cutover` checks before moving a user's mail delivery (cutover-schema.ts); optional. */
   cutover?: CutoverConfig;
+  /** How `discover` writes the user map from the directory (discover-schema.ts); optional. */
+  discover?: DiscoverConfig;
   /** Directory sync (`directory sync`), see directory-schema.ts. */
   directory?: DirectoryConfig;
 }
@@ -817,6 +820,7 @@ const migrationConfigObject = z
     workers: workersSchema.default({}),
     routing: routingSchema.optional(),
     cutover: cutoverSchema.optional(),
+    discover: discoverSchema.optional(),
     directory: directorySchema.optional(),
   })
   .strict();
