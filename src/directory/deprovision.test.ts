@@ -49,6 +49,9 @@ describe('planDeprovision', () => {
     expect([ign.writes, ign.report.ignored, ign.users.a!.inactiveSince]).toEqual([[], ['a'], undefined]);
     const fresh = planDeprovision(input({}, { n: u('n', { disabled: true, umsDn: undefined }) }, { existing: [] }));
     expect(fresh.report.notCreated).toEqual(['n']);
+    // An account the sync did not create (no state yet) is found by the UMS login.
+    const adopted = planDeprovision(input({}, { n: u('n', { disabled: true, umsDn: undefined }) }, { existing: [account('n')] }));
+    expect(adopted.report.pending).toEqual([{ entry: 'n', action: 'disable', due: '2025-03-11T00:00:00.000Z' }]);
   });
 
   test('the guard: 3 of 4 gone at once, or all of them: nothing done, nothing marked, held back', () => {

@@ -119,6 +119,7 @@ export async function runDirectorySync(deps: DirectorySyncDeps, opts: { dryRun: 
     dnOf.set(entry.login || entry.key, o.dn);
     if (o.kind === 'user') {
       const u = stateUserOf(o, entry, state.users[entry.key]);
+      u.umsLogin = ums(entry.login); // a leaver's UMS account is found by it even before the sync knew the user
       merged[entry.key] = u;
       mailboxTypes.set(entry.key, u.type);
       const typePolicy = u.type === 'shared' || u.type === 'room' || u.type === 'equipment' ? deps.mailboxTypes?.[u.type] ?? 'sync' : 'sync';

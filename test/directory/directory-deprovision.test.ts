@@ -123,6 +123,21 @@ describe('deprovisioning', () => {
     }
   });
 
+  test('an account the sync has no state for (created before, or by another state store) is found by its login', async () => {
+    const ou = await freshOu(lab.adc, 'dadopt');
+    await seedAd(lab.adc, ou, { users: [user('adopt', { disabled: true })] });
+    const base = await freshUmsOu(lab.ums, 'dadopt');
+    await lab.ums.add(`uid=${L('adopt')},${base}`, { objectClass: ['inetOrgPerson', 'ruPostMailAccount'], uid: L('adopt'), cn: 'x', sn: 'x', mail: mail('adopt') });
+    const store = await newStore(lab);
+    try {
+      const r = await sync(lab, store, ou, base, { deprovision: { ...DEFAULT_DEPROVISION, action: 'disable', graceDays: 0, disable: { attribute: 'employeeType', value: 'disabled' } } });
+      expect(r.deprovision).toMatchObject({ disabled: [L('adopt')], notCreated: [] });
+      expect((await entries(lab.ums, base)).get(L('adopt'))!.employeeType).toEqual(['disabled']);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('delete: never while the source looks empty (the guard says why), logged when it happens', async () => {
     const ou = await freshOu(lab.adc, 'ddel');
     await seedAd(lab.adc, ou, { users: ['x1', 'x2', 'x3', 'x4'].map((l) => user(l)) });
