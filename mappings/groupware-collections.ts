@@ -37,9 +37,16 @@ export function parseCollectionRef(ref: string): { kind: CollectionKind; display
   return KINDS.includes(kind) && displayName !== '' ? { kind, displayName } : undefined;
 }
 
-/** The display name of a collection: control characters and outer whitespace removed, never empty. */
+/**
+ * Invisible or reordering characters: controls (C0, DEL, C1), line/paragraph separators, bidi
+ * embeddings, overrides, isolates and marks. A calendar named "Team\u202efdp.exe" would show reversed
+ * in every client (as for IMAP folder names, mappings/folder-names.ts).
+ */
+const INVISIBLE = /[\p{Cc}\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/** The display name of a collection: invisible characters (see INVISIBLE) and outer whitespace removed, never empty. */
 export function collectionDisplayName(path: string[], replacement: string): string {
-  const name = path.map((s) => s.replace(/\p{Cc}/gu, replacement).trim()).filter((s) => s !== '').join(' / ');
+  const name = path.map((s) => s.replace(INVISIBLE, replacement).trim()).filter((s) => s !== '').join(' / ');
   return name === '' ? replacement : name;
 }
 

@@ -57,7 +57,7 @@ export function hostileObjects(): HostileObject[] {
   e('two VCALENDARs in one item', cal(...ev('first@x')) + cal(...ev('second@x')));
   e('VEVENT and VTODO in one object', cal(...ev('mixed@x'), ...todo('mixed-todo@x')));
   e('VALARMs nested 300 deep', cal(...ev('deep@x', ...Array.from({ length: 300 }, () => 'BEGIN:VALARM'), ...Array.from({ length: 300 }, () => 'END:VALARM'))));
-  e('1000 VALARMs', cal(...ev('alarms@x', ...Array.from({ length: 1000 }, (_, i) => ['BEGIN:VALARM', 'ACTION:DISPLAY', `DESCRIPTION:a${i}`, 'TRIGGER:-PT15M', 'END:VALARM']).flat())));
+  e('300 VALARMs', cal(...ev('alarms@x', ...Array.from({ length: 300 }, (_, i) => ['BEGIN:VALARM', 'ACTION:DISPLAY', `DESCRIPTION:a${i}`, 'TRIGGER:-PT15M', 'END:VALARM']).flat())));
   e('RRULE FREQ=SECONDLY without end', cal(...ev('secondly@x', 'RRULE:FREQ=SECONDLY')), true);
   e('RRULE with COUNT of 10^9', cal(...ev('count@x', 'RRULE:FREQ=DAILY;COUNT=1000000000')), true);
   e('RRULE FREQ=MINUTELY until 9999', cal(...ev('minutely@x', 'RRULE:FREQ=MINUTELY;UNTIL=99991231T000000Z')), true);
@@ -66,11 +66,11 @@ export function hostileObjects(): HostileObject[] {
   e('DTEND before DTSTART', ['BEGIN:VCALENDAR', 'VERSION:2.0', 'BEGIN:VEVENT', 'UID:backwards@x', 'DTSTAMP:20240101T000000Z', 'DTSTART:20240301T100000Z', 'DTEND:20240301T090000Z', 'END:VEVENT', 'END:VCALENDAR', ''].join(CRLF));
   e('year 0001 and 9999', ['BEGIN:VCALENDAR', 'VERSION:2.0', 'BEGIN:VEVENT', 'UID:years@x', 'DTSTAMP:20240101T000000Z', 'DTSTART:00010101T000000Z', 'DTEND:99991231T235959Z', 'END:VEVENT', 'END:VCALENDAR', ''].join(CRLF));
   e('TZID that is a file path, no VTIMEZONE', ['BEGIN:VCALENDAR', 'VERSION:2.0', 'BEGIN:VEVENT', 'UID:tzpath@x', 'DTSTAMP:20240101T000000Z', 'DTSTART;TZID=../../../../etc/localtime:20240301T090000', 'DTEND;TZID=../../../../etc/localtime:20240301T100000', 'END:VEVENT', 'END:VCALENDAR', ''].join(CRLF));
-  e('VTIMEZONE with 500 observances', cal(
+  e('VTIMEZONE with 200 observances', cal(
     'BEGIN:VTIMEZONE', 'TZID:Hostile/Zone',
-    ...Array.from({ length: 500 }, (_, i) => ['BEGIN:STANDARD', `DTSTART:${String(1800 + (i % 200)).padStart(4, '0')}0101T000000`, 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0100', 'END:STANDARD']).flat(),
+    ...Array.from({ length: 200 }, (_, i) => ['BEGIN:STANDARD', `DTSTART:${String(1800 + (i % 200)).padStart(4, '0')}0101T000000`, 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0100', 'END:STANDARD']).flat(),
     'END:VTIMEZONE', 'BEGIN:VEVENT', 'UID:observances@x', 'DTSTAMP:20240101T000000Z', 'DTSTART;TZID=Hostile/Zone:20240301T090000', 'DURATION:PT1H', 'END:VEVENT'));
-  e('one 256 KB DESCRIPTION line', cal(...ev('longline@x', `DESCRIPTION:${'d'.repeat(256 * 1024)}`)));
+  e('one 128 KB DESCRIPTION line', cal(...ev('longline@x', `DESCRIPTION:${'d'.repeat(128 * 1024)}`)));
   e('invalid UTF-8 in SUMMARY', Buffer.concat([Buffer.from(cal(...ev('badutf8@x', 'SUMMARY:bad ')).split('SUMMARY:bad ')[0] ?? ''), Buffer.from('SUMMARY:bad '), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(`${CRLF}END:VEVENT${CRLF}END:VCALENDAR${CRLF}`)]));
   e('1.5 MB inline attachment of junk (over the 1 MiB limit)', cal(...ev('attach@x', `ATTACH;ENCODING=BASE64;VALUE=BINARY;FMTTYPE=application/octet-stream:${'QUJD'.repeat(512 * 1024)}`)));
   e('METHOD:REQUEST without ORGANIZER', cal('METHOD:REQUEST', ...ev('method@x', 'SUMMARY:invite')));
@@ -89,11 +89,11 @@ export function hostileObjects(): HostileObject[] {
   c('vCard without UID', card(undefined));
   c('vCard UID with ../ traversal', card('../../addressbooks/other/evil'));
   c('vCard 2.1 with broken quoted-printable', ['BEGIN:VCARD', 'VERSION:2.1', 'UID:qp@x', 'N;ENCODING=QUOTED-PRINTABLE:=ZZ=4=', 'FN;ENCODING=QUOTED-PRINTABLE:M=C3=BC=', 'END:VCARD', ''].join(CRLF));
-  c('vCard with a 1.5 MB junk PHOTO', card('photo@x', `PHOTO;ENCODING=b;TYPE=JPEG:${'/9j/'.repeat(512 * 1024)}`));
+  c('vCard with a 600 KB junk PHOTO', card('photo@x', `PHOTO;ENCODING=b;TYPE=JPEG:${'/9j/'.repeat(200 * 1024)}`));
   c('vCard FN with terminal escapes', card('fn-esc@x').replace('FN:Hostile Contact', `FN:${t.titleChange}${t.rtlOverride}`));
   c('vCard FN with raw ";" and "," (as some exports write them)', card('semicolon@x').replace('FN:Hostile Contact', 'FN:Müller; Hans, Dr.'));
   c('vCard ORG with a raw "," inside a component', card('org-comma@x', 'ORG:Müller, Meier & Co;Sales'));
-  c('vCard with 1000 EMAIL lines', card('emails@x', ...Array.from({ length: 1000 }, (_, i) => `EMAIL;TYPE=INTERNET:a${i}@example.org`)));
+  c('vCard with 300 EMAIL lines', card('emails@x', ...Array.from({ length: 300 }, (_, i) => `EMAIL;TYPE=INTERNET:a${i}@example.org`)));
   c('vCard N with 1000 components', card('ncomp@x').replace('N:Contact;Hostile;;;', `N:${';'.repeat(1000)}`));
   c('vCard nested in a vCard', ['BEGIN:VCARD', 'VERSION:3.0', 'UID:outer@x', 'FN:Outer', 'BEGIN:VCARD', 'VERSION:3.0', 'UID:inner@x', 'FN:Inner', 'END:VCARD', 'END:VCARD', ''].join(CRLF));
   c('vCard version 9.9', card('v99@x').replace('VERSION:3.0', 'VERSION:9.9'));
