@@ -173,6 +173,9 @@ start_master() {
   # A master that cannot bind its ports (the old one's services still leaving) exits at once: wait
   # for the ports to be free first.
   for _ in $(seq 1 100); do ! answers_plain && ! answers_tls && break; sleep 0.1; done
+  # A pid file left by a master that died without `down` would be read below before the new master
+  # writes its own, and judged "exited": remove it first.
+  rm -f "$RUN/master.pid"
   nohup unshare -m --propagation private bash -c '
 set -e
 d="$(mktemp -d)"
