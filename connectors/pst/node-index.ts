@@ -34,10 +34,10 @@ const LAYOUT: Record<PstFormat, PageLayout> = {
   'unicode-4k': { size: 4096, cEnt: 4056, wideCount: true, parentAt: 24, bidAt: 8, ibAt: 16, width: 8 },
 };
 
-type Visit = (nid: number, parent: number) => void;
+export type Visit = (nid: number, parent: number) => void;
 
 /** Calls `visit` for every leaf entry of the node B-tree, in key (NID) order. */
-function walkNodeIndex(pst: PSTFile, format: PstFormat, visit: Visit): string[] {
+export function walkNodeIndex(pst: PSTFile, format: PstFormat, visit: Visit): string[] {
   const l = LAYOUT[format];
   const problems: string[] = [];
   const word = (page: Buffer, at: number): number => (l.width === 4 ? page.readUInt32LE(at) : Number(page.readBigUInt64LE(at)));

@@ -1,0 +1,345 @@
+/**
+ * The node database layer ([MS-PST] 2.2) read the fast way, under pst-extractor's object model:
+ * look-ups in the node and block B-trees, data blocks (checked, decoded), a node's data (through
+ * its XBLOCK/XXBLOCK tree) and subnode trees (SLBLOCK/SIBLOCK).
+ *
+ * pst-extractor does the same with a `Long` for every number and a positioned read for every
+ * field: a B-tree look-up costs hundreds of reads, and a message was looked up and parsed twice.
+ * Here a B-tree page is read whole (from the page cache, page-cache.ts) and searched with plain
+ * numbers, look-ups are kept (bounded), and decoded blocks are kept in a cache bounded in bytes.
+ * `installNdb` also replaces the PSTFile's own look-ups (getDescriptorIndexNode,
+ * getOffsetIndexNode, getPSTDescriptorItems) with these, so the library's remaining code paths
+ * run on them too. Results equal pst-extractor's (ltp.test.ts compares them on every fixture).
+ *
+ * Integrity (block-check.ts): every B-tree page visited and every block read goes through the
+ * file's checks, as pst-extractor's own reads do; a block is cached only after it passed.
+ *
+ * Not used for the Unicode 4K (OST 2013) format, whose compressed blocks pst-extractor handles
+ * its own way (no such file among the fixtures): those files keep the library's reads.
+ */
+import Long from 'long';
+import type { PSTFile } from 'pst-extractor';
+import { DescriptorIndexNode } from 'pst-extractor/dist/DescriptorIndexNode.class.js';
+import { OffsetIndexItem } from 'pst-extractor/dist/OffsetIndexItem.class.js';
+import { PSTDescriptorItem } from 'pst-extractor/dist/PSTDescriptorItem.class.js';
+import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
+import { PTYPE_BBT, PTYPE_NBT } from './block-check.js';
+import type { PstFormat } from './pst-header.js';
+
+/** A node B-tree entry (NBTENTRY). */
+export interface NodeEntry { nid: number; bidData: number; bidSub: number; nidParent: number }
+/** A block B-tree entry (BBTENTRY). */
+export interface BlockEntry { bid: number; ib: number; cb: number }
+
+interface Layout {
+  /** Entries area of a B-tree page; cEnt, cEntMax, cbEnt, cLevel follow it. */
+  entries: number;
+  /** ptype/ptypeRepeat of the page trailer. */
+  ptypeAt: number;
+  /** Width of a BID, IB or B-tree key. */
+  width: number;
+  branch: number;
+  nbtLeaf: number;
+  bbtLeaf: number;
+  /** Header offsets of BREFNBT / BREFBBT (bid, then ib). */
+  nbtRoot: number;
+  bbtRoot: number;
+}
+const LAYOUT: Record<'ansi' | 'unicode', Layout> = {
+  ansi: { entries: 496, ptypeAt: 500, width: 4, branch: 12, nbtLeaf: 16, bbtLeaf: 12, nbtRoot: 184, bbtRoot: 192 },
+  unicode: { entries: 488, ptypeAt: 496, width: 8, branch: 24, nbtLeaf: 32, bbtLeaf: 24, nbtRoot: 216, bbtRoot: 232 },
+};
+const PAGE = 512;
+
+/** Look-ups kept per tree, and decoded bytes kept in the block cache. */
+const MAX_ENTRIES = 32768;
+const MAX_CACHED_BYTES = 4 * 1024 * 1024;
+
+/** pst-extractor's PT_ANSI/PT_UNICODE file type numbers (PSTFile.pstFileType). */
+const PST_TYPE_ANSI = 14;
+
+/** [MS-PST] 5.1: the "compressible encryption" substitution table, as a typed array. */
+const DECODE = Uint8Array.from(PSTUtil.compEnc);
+
+/** A BID's "internal" bit (XBLOCK, XXBLOCK, SLBLOCK, SIBLOCK). */
+const isInternal = (bid: number): boolean => Math.floor(bid / 2) % 2 === 1;
+/** A BID with bit 0 (reserved) cleared. */
+const bidOf = (n: number): number => n - (n % 2);
+
+const word = (buf: Buffer, at: number, width: number): number =>
+  (width === 4 ? buf.readUInt32LE(at) : buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 0x100000000);
+
+const asNumber = (id: Long | number): number => (typeof id === 'number' ? id : Long.fromValue(id).toNumber());
+
+/** A bounded map: the oldest entries go first. */
+class Bounded<K, V> {
+  private readonly map = new Map<K, V>();
+  private weight = 0;
+  constructor(private readonly max: number, private readonly size: (v: V) => number = () => 1) {}
+  get(key: K): V | undefined { return this.map.get(key); }
+  set(key: K, value: V): void {
+    const w = this.size(value);
+    if (w > this.max) return;
+    const old = this.map.get(key);
+    if (old !== undefined) { this.weight -= this.size(old); this.map.delete(key); }
+    while (this.weight + w > this.max && this.map.size) {
+      const [k, v] = this.map.entries().next().value as [K, V];
+      this.map.delete(k);
+      this.weight -= this.size(v);
+    }
+    this.map.set(key, value);
+    this.weight += w;
+  }
+  get count(): number { return this.map.size; }
+  get bytes(): number { return this.weight; }
+}
+
+interface Cached<T, L> { entry: T; raw: Buffer; lib?: L }
+
+/** A subnode (SLENTRY) as pst-extractor's PSTDescriptorItem, its data read through the Ndb. */
+export class FastDescriptorItem extends PSTDescriptorItem {
+  private bytes: Buffer | undefined;
+  constructor(private readonly ndb: Ndb, data: Buffer, offset: number, entryType: number) {
+    super(data, offset, ndb.pst, entryType);
+  }
+
+  override getData(): Buffer {
+    this.bytes ??= this.ndb.nodeData(this.offsetIndexIdentifier);
+    return this.bytes;
+  }
+}
+
+export class Ndb {
+  private readonly l: Layout;
+  private readonly nodes = new Bounded<number, Cached<NodeEntry, DescriptorIndexNode>>(MAX_ENTRIES);
+  private readonly blocks = new Bounded<number, Cached<BlockEntry, OffsetIndexItem>>(MAX_ENTRIES);
+  private readonly data = new Bounded<number, Buffer>(MAX_CACHED_BYTES, (b) => b.length + 64);
+  private readonly encrypted: boolean;
+  private readonly page = Buffer.allocUnsafe(PAGE);
+  /** Counters, for tests and the bench. */
+  readonly stats = { blockReads: 0, blockHits: 0, lookups: 0, lookupHits: 0 };
+
+  constructor(readonly pst: PSTFile, format: 'ansi' | 'unicode') {
+    this.l = LAYOUT[format];
+    this.encrypted = pst.encryptionType === 1;
+  }
+
+  /** The node B-tree entry of `nid`; throws pst-extractor's "Unable to find" error when it has none. */
+  node(nid: number): NodeEntry {
+    return this.nodeCached(nid).entry;
+  }
+
+  /** The block B-tree entry of `bid`; throws pst-extractor's "Unable to find" error when it has none. */
+  block(bid: number): BlockEntry {
+    return this.blockCached(bid).entry;
+  }
+
+  private nodeCached(nid: number): Cached<NodeEntry, DescriptorIndexNode> {
+    this.stats.lookups++;
+    const known = this.nodes.get(nid);
+    if (known) { this.stats.lookupHits++; return known; }
+    const raw = this.find(nid, true);
+    const w = this.l.width;
+    const entry: NodeEntry = w === 4
+      ? { nid: raw.readUInt32LE(0), bidData: raw.readUInt32LE(4), bidSub: raw.readUInt32LE(8), nidParent: raw.readUInt32LE(12) }
+      : { nid: raw.readUInt32LE(0), bidData: word(raw, 8, 8), bidSub: word(raw, 16, 8), nidParent: raw.readUInt32LE(24) };
+    const c = { entry, raw };
+    this.nodes.set(nid, c);
+    return c;
+  }
+
+  private blockCached(bid: number): Cached<BlockEntry, OffsetIndexItem> {
+    this.stats.lookups++;
+    const known = this.blocks.get(bid);
+    if (known) { this.stats.lookupHits++; return known; }
+    const raw = this.find(bid, false);
+    const w = this.l.width;
+    const c = { entry: { bid: word(raw, 0, w), ib: word(raw, w, w), cb: raw.readUInt16LE(2 * w) }, raw };
+    this.blocks.set(bid, c);
+    return c;
+  }
+
+  /** pst-extractor's DescriptorIndexNode for `nid` (what PSTFile#getDescriptorIndexNode returns). */
+  descriptorIndexNode(nid: number): DescriptorIndexNode {
+    const c = this.nodeCached(nid);
+    c.lib ??= new DescriptorIndexNode(c.raw, this.pst.pstFileType);
+    return c.lib;
+  }
+
+  /** pst-extractor's OffsetIndexItem for `bid` (what PSTFile#getOffsetIndexNode returns). */
+  offsetIndexItem(bid: number): OffsetIndexItem {
+    const c = this.blockCached(bid);
+    c.lib ??= new OffsetIndexItem(c.raw, this.pst.pstFileType);
+    return c.lib;
+  }
+
+  /**
+   * pst-extractor's findBtreeItem with whole pages and plain numbers: the same walk (the first
+   * key above the one wanted picks the branch before it; none: the last branch; a first key above
+   * it: not in the tree), the same page checks, the same "Unable to find" errors.
+   */
+  private find(key: number, nbt: boolean): Buffer {
+    const l = this.l;
+    const w = l.width;
+    const ptype = nbt ? PTYPE_NBT : PTYPE_BBT;
+    const root = Buffer.allocUnsafe(2 * w);
+    this.pst.readSync(root, root.length, nbt ? l.nbtRoot : l.bbtRoot);
+    let bid = word(root, 0, w);
+    let ib = word(root, w, w);
+    const page = this.page;
+    for (let depth = 0; depth < 32; depth++) {
+      this.pst.checks?.page(this.pst, ib, ptype, bid);
+      this.pst.readSync(page, PAGE, ib);
+      if (page[l.ptypeAt] !== ptype || page[l.ptypeAt + 1] !== ptype) break;
+      const count = page[l.entries]!;
+      const level = page[l.entries + 3]!;
+      if (level === 0) {
+        const size = nbt ? l.nbtLeaf : l.bbtLeaf;
+        for (let x = 0; x < count; x++) {
+          const at = x * size;
+          // pst-extractor compares a node entry's first 4 bytes, a block entry's whole key
+          const k = nbt ? page.readUInt32LE(at) : word(page, at, w);
+          if (k === key) return Buffer.from(page.subarray(at, at + size));
+        }
+        throw new Error(`PSTFile::findBtreeItem Unable to find ${key} is desc: ${nbt}`);
+      }
+      let next = -1;
+      for (let x = 0; x < count; x++) {
+        if (word(page, x * l.branch, w) > key) { next = x - 1; break; }
+      }
+      if (next === -1 && count > 0 && word(page, 0, w) > key) break; // smaller than every key
+      if (next === -1) next = count - 1;
+      if (next < 0) break;
+      bid = word(page, next * l.branch + w, w);
+      ib = word(page, next * l.branch + 2 * w, w);
+    }
+    throw new Error(`PSTFile::findBtreeItem Unable to find node: ${key} is desc: ${nbt}`);
+  }
+
+  /**
+   * One block's bytes, checked against its trailer and decoded (data blocks of an encrypted
+   * file). Shared with the cache: callers copy what they keep and never write to it.
+   */
+  readBlock(bid: number): Buffer {
+    const cached = this.data.get(bid);
+    if (cached) { this.stats.blockHits++; return cached; }
+    const { ib, cb } = this.block(bid);
+    const buf = Buffer.allocUnsafe(cb);
+    if (cb > 0) this.pst.readSync(buf, cb, ib);
+    this.pst.checks?.block(this.pst, bid, ib, cb, buf);
+    this.stats.blockReads++;
+    if (this.encrypted && !isInternal(bid)) for (let i = 0; i < buf.length; i++) buf[i] = DECODE[buf[i]!]!;
+    this.data.set(bid, buf);
+    return buf;
+  }
+
+  /**
+   * A node's data blocks in order (through its XBLOCK/XXBLOCK tree), as pst-extractor's
+   * PSTNodeInputStream sees them (an internal block that is not an XBLOCK is data itself), and
+   * the node's length: the XBLOCK's lcbTotal, else the block's size.
+   */
+  nodeBlocks(bid: number): { blocks: Buffer[]; length: number } {
+    const first = this.readBlock(bid);
+    if (!isInternal(bid)) return { blocks: [first], length: first.length };
+    if (first.length < 8) throw new Error('PSTNodeInputStream::loadFromOffsetItem Invalid internal block size');
+    if (first[0] !== 0x01) return { blocks: [first], length: first.length };
+    const blocks: Buffer[] = [];
+    this.xblock(first, blocks, 0);
+    const length = first.readUInt32LE(4);
+    const held = blocks.reduce((n, b) => n + b.length, 0);
+    if (length > held) throw new Error(`PSTNodeInputStream: the node's XBLOCK says ${length} bytes, its blocks hold ${held}`);
+    return { blocks, length };
+  }
+
+  private xblock(data: Buffer, out: Buffer[], depth: number): void {
+    if (data[0] !== 0x01) throw new Error('PSTNodeInputStream::loadFromOffsetItem Unable to process XBlock, incorrect identifier');
+    if (depth > 2) throw new Error('XBLOCK tree deeper than an XXBLOCK (a loop in a damaged file)');
+    const count = data.readUInt16LE(2);
+    const w = this.l.width;
+    for (let x = 0; x < count; x++) {
+      const bid = bidOf(word(data, 8 + x * w, w));
+      if (data[1] === 0x02) this.xblock(this.readBlock(bid), out, depth + 1);
+      else if (data[1] === 0x01) out.push(this.readBlock(bid));
+    }
+  }
+
+  /** A node's data in one new buffer. */
+  nodeData(bid: number): Buffer {
+    const { blocks, length } = this.nodeBlocks(bid);
+    if (blocks.length === 1) return Buffer.from(blocks[0]!.subarray(0, length));
+    const all = Buffer.concat(blocks);
+    return all.length === length ? all : all.subarray(0, length);
+  }
+
+  /** A node's data written into `out` (attachment contents: one copy, no concatenation); the bytes written. */
+  copyNodeData(bid: number, out: Buffer): number {
+    const { blocks, length } = this.nodeBlocks(bid);
+    const end = Math.min(length, out.length);
+    let n = 0;
+    for (const b of blocks) {
+      if (n >= end) break;
+      n += b.copy(out, n, 0, Math.min(b.length, end - n));
+    }
+    return n;
+  }
+
+  /**
+   * The subnodes under an SLBLOCK/SIBLOCK tree, as pst-extractor's getPSTDescriptorItems gives
+   * them (its errors for a block of another kind).
+   */
+  subnodes(bid: number, depth = 0): Map<number, PSTDescriptorItem> {
+    const data = this.nodeData(bid);
+    const sig = data.length ? data[0]! : -1;
+    if (sig !== 0x02) throw new Error(`PSTFile::getPSTDescriptorItems Unable to process descriptor node, bad signature: ${sig}`);
+    const type = data.length > 1 ? data[1]! : -1;
+    if (type !== 0 && type !== 1) throw new Error(`Unable to process descriptor node, unknown BLOCK type: ${type}`);
+    if (depth > 8) throw new Error('subnode tree deeper than 8 levels (a loop in a damaged file)');
+    const out = new Map<number, PSTDescriptorItem>();
+    const count = data.readUInt16LE(2);
+    const ansi = this.l.width === 4;
+    let offset = ansi ? 4 : 8;
+    const stride = type === 0 ? (ansi ? 12 : 24) : (ansi ? 8 : 16);
+    for (let x = 0; x < count; x++) {
+      const item = new FastDescriptorItem(this, data, offset, type);
+      if (type === 0) out.set(item.descriptorIdentifier, item);
+      else for (const [k, v] of this.subnodes(item.offsetIndexIdentifier, depth + 1)) out.set(k, v);
+      offset += stride;
+    }
+    return out;
+  }
+
+  /** Bytes held by the block cache (bounded by MAX_CACHED_BYTES). */
+  get cachedBytes(): number { return this.data.bytes; }
+}
+
+const installed = new WeakMap<PSTFile, Ndb>();
+
+/** The fast reader installed on a PSTFile, if any. */
+export function ndbOf(pst: PSTFile): Ndb | undefined {
+  return installed.get(pst);
+}
+
+interface Overridable {
+  getDescriptorIndexNode(id: Long): DescriptorIndexNode;
+  getOffsetIndexNode(id: Long): OffsetIndexItem;
+  getPSTDescriptorItems(arg: unknown): Map<number, PSTDescriptorItem>;
+}
+
+/**
+ * Installs the fast reader on a PSTFile and routes the file's own look-ups through it. A no-op
+ * for the Unicode 4K format (see the module comment).
+ */
+export function installNdb(pst: PSTFile, format: PstFormat): Ndb | undefined {
+  if (format === 'unicode-4k') return undefined;
+  if ((pst.pstFileType === PST_TYPE_ANSI) !== (format === 'ansi')) throw new Error(`file type ${pst.pstFileType} is not ${format}`);
+  const ndb = new Ndb(pst, format);
+  const target = pst as unknown as Overridable;
+  const subnodes = target.getPSTDescriptorItems.bind(pst);
+  target.getDescriptorIndexNode = (id) => ndb.descriptorIndexNode(asNumber(id));
+  target.getOffsetIndexNode = (id) => ndb.offsetIndexItem(asNumber(id));
+  target.getPSTDescriptorItems = (arg) => (typeof arg === 'object' && arg !== null && Object.prototype.hasOwnProperty.call(arg, 'low')
+    ? ndb.subnodes(asNumber(arg as Long))
+    : subnodes(arg));
+  installed.set(pst, ndb);
+  return ndb;
+}
