@@ -7,8 +7,7 @@
  */
 import Long from 'long';
 import type { PSTFile } from 'pst-extractor';
-import { PSTNodeInputStream } from 'pst-extractor/dist/PSTNodeInputStream.class.js';
-import { PSTTable7C } from 'pst-extractor/dist/PSTTable7C.class.js';
+import { subnodesOf, tableAt } from './ltp.js';
 
 /** The hierarchy table of folder NID n is node n + 11 (NID_TYPE_HIERARCHY_TABLE, [MS-PST] 2.4.4.1). */
 const HIERARCHY_TABLE = 11;
@@ -36,10 +35,10 @@ export function hierarchyRows(pst: PSTFile, folderNid: number, hasSubfolders: bo
     if (notFound(err)) throw new Error('the folder says it has subfolders, but the file has no hierarchy table for it', { cause: err });
     throw err;
   }
-  const local = node.localDescriptorsOffsetIndexIdentifier.greaterThan(0) ? pst.getPSTDescriptorItems(node.localDescriptorsOffsetIndexIdentifier) : undefined;
-  const table = new PSTTable7C(new PSTNodeInputStream(pst, pst.getOffsetIndexNode(node.dataOffsetIndexIdentifier)), local);
+  const local = node.localDescriptorsOffsetIndexIdentifier.greaterThan(0) ? subnodesOf(pst, node.localDescriptorsOffsetIndexIdentifier) : undefined;
+  const table = tableAt(pst, node.dataOffsetIndexIdentifier, local);
   const out: number[] = [];
-  for (const row of table.getItems() as { get(id: number): { entryValueReference: number } | undefined }[]) {
+  for (const row of table.rows()) {
     const id = row.get(PR_LTP_ROW_ID)?.entryValueReference;
     if (id) out.push(id);
   }

@@ -15,8 +15,7 @@
  */
 import Long from 'long';
 import type { PSTFile } from 'pst-extractor';
-import { PSTNodeInputStream } from 'pst-extractor/dist/PSTNodeInputStream.class.js';
-import { PSTTable7C } from 'pst-extractor/dist/PSTTable7C.class.js';
+import { subnodesOf, tableAt, type Table } from './ltp.js';
 import type { NodeIndex } from './node-index.js';
 
 export interface ContentEntry {
@@ -38,6 +37,8 @@ export interface FolderInventory {
   count: number;
   /** Rows of the contents table; undefined when it cannot be read. */
   rows?: number;
+  /** Each row's item id (0: the row has none), read once with the count (4 bytes a row). */
+  rowIds?: Uint32Array;
   tableError?: string;
   /** Normal messages the node index places under the folder; undefined without an index. */
   indexed?: number;
@@ -52,32 +53,27 @@ const PR_MESSAGE_SIZE = 0x0e08;
 /** The contents table of folder NID n is node n + 12 (NID_TYPE_CONTENTS_TABLE, [MS-PST] 2.4.4.1). */
 const CONTENTS_TABLE = 12;
 
-interface Row { get(id: number): { entryValueReference: number; itemIndex: number } | undefined }
-
 /**
  * The folder's contents table, without pst-extractor's silent fall-back to the whole node index;
  * its rows carry the one `column` asked for (and the row id), which keeps reading them cheap.
  */
-export function openContentsTable(pst: PSTFile, folderNid: number, column = PR_LTP_ROW_ID): PSTTable7C {
+export function openContentsTable(pst: PSTFile, folderNid: number, column = PR_LTP_ROW_ID): Table {
   const node = pst.getDescriptorIndexNode(Long.fromNumber(folderNid + CONTENTS_TABLE));
-  const local = node.localDescriptorsOffsetIndexIdentifier.greaterThan(0) ? pst.getPSTDescriptorItems(node.localDescriptorsOffsetIndexIdentifier) : undefined;
-  return new PSTTable7C(new PSTNodeInputStream(pst, pst.getOffsetIndexNode(node.dataOffsetIndexIdentifier)), local, column);
+  const local = node.localDescriptorsOffsetIndexIdentifier.greaterThan(0) ? subnodesOf(pst, node.localDescriptorsOffsetIndexIdentifier) : undefined;
+  return tableAt(pst, node.dataOffsetIndexIdentifier, local, column);
 }
 
 /** One row's item id; undefined when the row has none. */
-function readRow(table: PSTTable7C, i: number): { nodeId?: number } {
-  const id = (table.getItems(i, 1)[0] as Row | undefined)?.get(PR_LTP_ROW_ID);
+function readRow(table: Table, i: number): { nodeId?: number } {
+  const id = table.rows(i, 1)[0]?.get(PR_LTP_ROW_ID);
   return { nodeId: id && id.itemIndex !== -1 && id.entryValueReference > 0 ? id.entryValueReference : undefined };
 }
 
 /** PR_MESSAGE_SIZE of a row (a standard contents-table column, PT_LONG), read from a table opened on that column. */
-function rowSize(table: PSTTable7C | undefined, i: number): number | undefined {
-  const size = table ? (table.getItems(i, 1)[0] as Row | undefined)?.get(PR_MESSAGE_SIZE) : undefined;
+function rowSize(table: Table | undefined, i: number): number | undefined {
+  const size = table?.rows(i, 1)[0]?.get(PR_MESSAGE_SIZE);
   return size && size.itemIndex !== -1 ? size.entryValueReference >>> 0 : undefined;
 }
-
-/** Whether the table was opened on a column it has (else pst-extractor decodes every column of every row). */
-const hasColumn = (table: PSTTable7C): boolean => (table as unknown as { overrideCol: number }).overrideCol > -1;
 
 /** The node id of the folder's first item in its contents table, if any. */
 export function firstItem(pst: PSTFile, folderNid: number): number | undefined {
@@ -97,18 +93,21 @@ const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' 
  */
 export function takeInventory(pst: PSTFile, folderNid: number, count: number, index: NodeIndex | undefined): FolderInventory {
   const inv: FolderInventory = { count, extras: [] };
-  let table: PSTTable7C | undefined;
+  let table: Table | undefined;
   try {
     table = openContentsTable(pst, folderNid);
     inv.rows = table.rowCount;
   } catch (err) {
     inv.tableError = (err as Error).message.split('\n').find((l) => /damaged/.test(l)) ?? (err as Error).message.split('\n')[0];
   }
+  if (table) {
+    inv.rowIds = new Uint32Array(inv.rows!);
+    for (let i = 0; i < inv.rows!; i++) inv.rowIds[i] = readRow(table, i).nodeId ?? 0;
+  }
   const indexed = index ? index.messages.get(folderNid) ?? new Uint32Array(0) : undefined;
   if (indexed) {
     inv.indexed = indexed.length;
-    const inTable = new Set<number>();
-    if (table) for (let i = 0; i < inv.rows!; i++) { const r = readRow(table, i); if (r.nodeId !== undefined) inTable.add(r.nodeId); }
+    const inTable = new Set(inv.rowIds);
     inv.extras = [...indexed].filter((nid) => !inTable.has(nid));
   }
   const found = (inv.rows ?? 0) + inv.extras.length;
@@ -126,11 +125,11 @@ export function takeInventory(pst: PSTFile, folderNid: number, count: number, in
 export function* contentEntries(pst: PSTFile, folderNid: number, inv: FolderInventory, start = 0, withSizes = false): Generator<ContentEntry> {
   const rows = inv.rows ?? 0;
   if (inv.rows !== undefined && start < rows) {
-    const table = openContentsTable(pst, folderNid);
+    const ids = inv.rowIds!;
     const sizes = withSizes ? openContentsTable(pst, folderNid, PR_MESSAGE_SIZE) : undefined;
-    const sized = sizes && hasColumn(sizes) ? sizes : undefined;
+    const sized = sizes?.hasColumn ? sizes : undefined;
     for (let i = start; i < rows; i++) {
-      const { nodeId } = readRow(table, i);
+      const nodeId = ids[i] || undefined;
       const size = rowSize(sized, i);
       if (nodeId === undefined) {
         yield { position: i, id: `row:${i}`, error: `row ${i + 1} of ${rows} of the folder's contents table has no item id: the table is damaged, the item it stood for cannot be found` };

@@ -24,6 +24,13 @@ import { PSTTableItem } from 'pst-extractor/dist/PSTTableItem.class.js';
 import { ndbOf, type Ndb } from './ndb.js';
 
 export type PropertyItems = Map<number, PSTTableItem>;
+/** A table context's rows (TableContext, or pst-extractor's PSTTable7C behind the same face). */
+export interface Table {
+  rowCount: number;
+  /** Whether the table was opened on a column it has (else every column of a row is decoded). */
+  hasColumn: boolean;
+  rows(start?: number, count?: number): PropertyItems[];
+}
 export type Subnodes = Map<number, PSTDescriptorItem>;
 
 /** Bytes `[start, end)` of a node (a heap allocation, or a whole subnode). */
@@ -163,6 +170,7 @@ export class TableContext {
   private readonly columns: Column[] = [];
   private readonly numColumns: number;
   private readonly overrideCol: number = -1;
+  get hasColumn(): boolean { return this.overrideCol > -1; }
   private readonly TCI_1b: number;
   private readonly TCI_bm: number;
   private readonly rowsSpan: Span;
@@ -286,11 +294,15 @@ export function propertiesAt(pst: PSTFile, bid: number | Long): PropertyItems {
 }
 
 /** The table context in the data of block `bid`, with the subnodes its values may live in. */
-export function tableAt(pst: PSTFile, bid: number | Long, subnodes?: Subnodes, column?: number): { rowCount: number; rows(start?: number, count?: number): PropertyItems[] } {
+export function tableAt(pst: PSTFile, bid: number | Long, subnodes?: Subnodes, column?: number): Table {
   const ndb = ndbOf(pst);
   if (ndb) return new TableContext(Heap.of(ndb, typeof bid === 'number' ? bid : bid.toNumber(), subnodes), isAnsi(pst), column);
   const table = new PSTTable7C(new PSTNodeInputStream(pst, pst.getOffsetIndexNode(asLong(bid))), subnodes, column);
-  return { rowCount: table.rowCount, rows: (start, count) => table.getItems(start, count) };
+  return {
+    rowCount: table.rowCount,
+    hasColumn: (table as unknown as { overrideCol: number }).overrideCol > -1,
+    rows: (start, count) => table.getItems(start, count),
+  };
 }
 
 /** A node's properties and subnodes, from its node B-tree entry. */

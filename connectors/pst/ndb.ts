@@ -263,6 +263,12 @@ export class Ndb {
     }
   }
 
+  /** A node's length without reading its data blocks (an XBLOCK's lcbTotal, else the block's size). */
+  nodeLength(bid: number): number {
+    const first = this.readBlock(bid);
+    return isInternal(bid) && first.length >= 8 && first[0] === 0x01 ? first.readUInt32LE(4) : first.length;
+  }
+
   /** A node's data in one new buffer. */
   nodeData(bid: number): Buffer {
     const { blocks, length } = this.nodeBlocks(bid);

@@ -16,6 +16,7 @@ import { itemAttachments, type MapiAttachmentRow } from '../../mappings/mapi/ite
 import type { ItemKind } from '../../src/model/types.js';
 import { PR_ATTACH_DATA, PR_ATTACHMENT_HIDDEN, parseMultiValue } from './mapi-values.js';
 import { attachmentCount, internals, messageState, rawValue, recipientAddress, recipientRows, senders, type Internals } from './pst-message.js';
+import { attachmentBytes, attachmentSize, loadAttachment } from './pst-objects.js';
 import { quietly } from './pst-reader.js';
 
 /** pst-extractor's index of each property set in its GUID table (PSTFile.guidMap). */
@@ -70,14 +71,12 @@ export function pstPropertyReader(o: Internals): MapiPropertyReader {
 /** The contact photo attachment (PR_ATTACHMENT_CONTACTPHOTO), when there is one. */
 function contactPhoto(msg: PSTMessage): MapiGroupwareItem['contactPhoto'] {
   for (let i = 0, n = attachmentCount(msg); i < n; i++) {
-    const att = quietly(() => msg.getAttachment(i));
+    const att = quietly(() => loadAttachment(msg, i));
     const o = internals(att);
     const flag = o.pstTableItems?.get(PR_ATTACHMENT_CONTACTPHOTO);
     if (!flag || flag.data.length === 0 || flag.data[0] === 0) continue;
-    const stream = att.fileInputStream;
-    if (!stream) throw new Error(`the contact photo (attachment ${i + 1}) has no data`);
-    const data = Buffer.alloc(stream.length.toNumber());
-    if (data.length) stream.readCompletely(data);
+    const data = attachmentBytes(att);
+    if (!data) throw new Error(`the contact photo (attachment ${i + 1}) has no data`);
     const mime = att.mimeTag?.trim().toLowerCase();
     return { mimeType: mime?.startsWith('image/') ? mime : undefined, data };
   }
@@ -88,14 +87,14 @@ function contactPhoto(msg: PSTMessage): MapiGroupwareItem['contactPhoto'] {
 function attachmentRow(msg: PSTMessage, i: number): MapiAttachmentRow {
   let att;
   try {
-    att = quietly(() => msg.getAttachment(i));
+    att = quietly(() => loadAttachment(msg, i));
   } catch (err) {
     throw new Error(`attachment ${i + 1} cannot be read: ${(err as Error).message}`, { cause: err });
   }
   const o = internals(att);
   const flag = (id: number): boolean => { const d = o.pstTableItems?.get(id)?.data; return !!d && d.length > 0 && d[0] !== 0; };
   const method = o.pstTableItems?.has(0x3705) ? att.attachMethod : undefined;
-  const stream = method === 6 ? null : quietly(() => att.fileInputStream);
+  const size = method === 6 ? null : quietly(() => attachmentSize(att));
   return {
     method,
     name: att.longFilename || att.filename || att.displayName || undefined,
@@ -104,17 +103,14 @@ function attachmentRow(msg: PSTMessage, i: number): MapiAttachmentRow {
     flags: o.pstTableItems?.has(PR_ATTACHMENT_FLAGS) ? o.getIntItem(PR_ATTACHMENT_FLAGS) : undefined,
     contactPhoto: flag(PR_ATTACHMENT_CONTACTPHOTO),
     path: att.longPathname || att.pathname || undefined,
-    size: stream ? stream.length.toNumber() : undefined,
+    size: size ?? undefined,
     read: () => {
       if (method === 6) {
         // an OLE object: PR_ATTACH_DATA_OBJ names a subnode holding the compound file
         const ref = o.pstTableItems?.get(PR_ATTACH_DATA);
         return ref?.entryValueType === PT_OBJECT ? o.localDescriptorItems?.get(ref.data.readUInt32LE(0))?.getData() : rawValue(o, PR_ATTACH_DATA);
       }
-      if (!stream) return undefined;
-      const data = Buffer.alloc(stream.length.toNumber());
-      if (data.length) stream.readCompletely(data);
-      return data;
+      return size === null ? undefined : attachmentBytes(att) ?? undefined;
     },
   };
 }

@@ -10,23 +10,17 @@
  * dropped silently).
  */
 import iconv from 'iconv-lite';
-import Long from 'long';
 // the package index first: its dist modules import each other in a cycle that only resolves from there
-import { PSTRecipient, type PSTAttachment, type PSTFile, type PSTMessage } from 'pst-extractor';
-import { PSTNodeInputStream } from 'pst-extractor/dist/PSTNodeInputStream.class.js';
-import { PSTTableBC } from 'pst-extractor/dist/PSTTableBC.class.js';
-import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
+import type { PSTAttachment, PSTFile, PSTMessage, PSTRecipient } from 'pst-extractor';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
 import {
   ATT_RENDERED_IN_BODY, ATTACH, decodeHtmlBytes, FLAG_STATUS_FLAGGED, importanceOf, parseMultiValueStrings, PR_ATTACH_DATA, PR_ATTACH_FLAGS,
   PR_ATTACHMENT_HIDDEN, PR_BODY_HTML, PR_CREATION_TIME, PR_FLAG_STATUS, PR_IN_REPLY_TO_ID, PR_INTERNET_CPID, PR_INTERNET_REFERENCES,
   PR_LAST_MODIFICATION_TIME, PR_RTF_COMPRESSED, PR_SENDER_SMTP_ADDRESS, PR_SENT_REPRESENTING_SMTP_ADDRESS, smtpAddress, verbState,
 } from './mapi-values.js';
+import { attachmentBytes, attachmentRowCount, loadAttachment, recipientObjects, subnodeMessage } from './pst-objects.js';
 import { quietly } from './pst-reader.js';
 import { decodeString8, FALLBACK_CODEPAGE, objectCodepage, type PropertyLike } from './strings.js';
-
-/** The recipient table's subnode ([MS-PST] 2.4.4.5.1: NID_RECIPIENT_TABLE). */
-const NID_RECIPIENT_TABLE = 0x0692;
 
 /** Embedded messages deeper than this are not followed (a corrupt file could loop). */
 const MAX_DEPTH = 10;
@@ -98,15 +92,13 @@ export function messageState(msg: PSTMessage): Pick<MailMessage, 'read' | 'flagg
   return { read: msg.isRead, flagged: intProp(o, PR_FLAG_STATUS) === FLAG_STATUS_FLAGGED, ...verbState(intProp(o, 0x1081)), categories: categories(o) };
 }
 
-/** The attachment table's row count; pst-extractor's own getter logs an unreadable table and says 0. */
+/** The attachment table's row count (read once per message, pst-objects.ts); an unreadable table is an error. */
 export function attachmentCount(msg: PSTMessage): number {
-  const m = msg as unknown as { processAttachments(): void; attachmentTable: { rowCount: number } | null };
   try {
-    m.processAttachments();
+    return attachmentRowCount(msg);
   } catch (err) {
     throw new Error(`the attachment table cannot be read: ${(err as Error).message}`, { cause: err });
   }
-  return m.attachmentTable?.rowCount ?? 0;
 }
 
 export function senders(msg: PSTMessage): Pick<MailMessage, 'from' | 'sender'> {
@@ -127,16 +119,12 @@ export function senders(msg: PSTMessage): Pick<MailMessage, 'from' | 'sender'> {
 }
 
 /**
- * The recipient rows, read once: pst-extractor's getRecipient(i) re-reads the whole recipient
- * table on every call (quadratic: 40 s for a few hundred Bcc). An unreadable table is an error
- * (pst-extractor logs it and goes on as if there were none).
+ * The recipient rows, read once (pst-objects.ts): pst-extractor's getRecipient(i) re-reads the
+ * whole recipient table on every call (quadratic: 40 s for a few hundred Bcc). An unreadable
+ * table is an error (pst-extractor logs it and goes on as if there were none).
  */
 export function recipientRows(msg: PSTMessage): PSTRecipient[] {
-  const count = quietly(() => msg.numberOfRecipients); // loads the table
-  const table = (msg as unknown as { recipientTable: { getItems(): Map<number, never>[] } | null }).recipientTable;
-  if (!table && internals(msg).localDescriptorItems?.has(NID_RECIPIENT_TABLE)) throw new Error('the recipient table cannot be read');
-  const rows = count > 0 ? table?.getItems() ?? [] : [];
-  return rows.slice(0, count).map((row) => new PSTRecipient(internals(msg).pstFile, row));
+  return recipientObjects(msg);
 }
 
 /** A recipient's name and SMTP address (when it has one). */
@@ -218,18 +206,13 @@ function embeddedMessage(parent: PSTMessage, att: PSTAttachment): PSTMessage {
   const nid = ref.data.readUInt32LE(0);
   const node = o.localDescriptorItems?.get(nid);
   if (!node) throw new Error(`the embedded message's node ${nid} is missing`);
-  const file = internals(parent).pstFile;
-  return quietly(() => {
-    const table = new PSTTableBC(new PSTNodeInputStream(file, node as never));
-    const local = node.subNodeOffsetIndexIdentifier > 0 ? file.getPSTDescriptorItems(Long.fromNumber(node.subNodeOffsetIndexIdentifier)) : new Map();
-    return PSTUtil.createAppropriatePSTMessageObject(file, internals(parent).descriptorIndexNode as never, table, local);
-  });
+  return quietly(() => subnodeMessage(internals(parent).pstFile, node as never, internals(parent).descriptorIndexNode as never));
 }
 
 function attachment(msg: PSTMessage, index: number, depth: number): MailAttachment | undefined {
   let att: PSTAttachment;
   try {
-    att = msg.getAttachment(index);
+    att = loadAttachment(msg, index);
   } catch (err) {
     throw new Error(`attachment ${index + 1} cannot be read: ${(err as Error).message}`, { cause: err });
   }
@@ -265,13 +248,11 @@ function attachment(msg: PSTMessage, index: number, depth: number): MailAttachme
         return { ...base, filename: filename ?? `ole-object-${index + 1}.bin`, mimeType: base.mimeType ?? 'application/octet-stream', data };
       }
       default: {
-        const stream = att.fileInputStream;
-        if (!stream) {
+        const data = attachmentBytes(att);
+        if (!data) {
           if (att.attachMethod === ATTACH.NONE) return undefined; // a placeholder row without content
           throw new Error(`no data (attach method ${att.attachMethod})`);
         }
-        const data = Buffer.alloc(stream.length.toNumber());
-        if (data.length) stream.readCompletely(data);
         return { ...base, data };
       }
     }

@@ -26,9 +26,8 @@
  * (folder-inventory.ts) and any difference becomes an entry that fails, so it is reported.
  */
 import Long from 'long';
-import { PSTFile, PSTFolder, type PSTMessage } from 'pst-extractor';
+import { PSTFile, type PSTFolder, type PSTMessage } from 'pst-extractor';
 import type { DescriptorIndexNode } from 'pst-extractor/dist/DescriptorIndexNode.class.js';
-import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
 import { PstChecks } from './block-check.js';
 import { childFolders, hierarchyRows } from './folder-children.js';
 import { contentEntries, firstItem, takeInventory, type ContentEntry, type FolderInventory } from './folder-inventory.js';
@@ -36,6 +35,8 @@ import { messageOf, offsetIn, quietly } from './extractor-output.js';
 import { scanNodeIndex, type NodeIndex } from './node-index.js';
 import { PstFileError, PstItemError, readHeader, type Header, type PstFormat } from './pst-header.js';
 import { addPageCache } from './page-cache.js';
+import { installNdb } from './ndb.js';
+import { loadFolder as folderObject, loadObject } from './pst-objects.js';
 import { ipmSubtreeNodeId, NID_ROOT_FOLDER, specialFolderIds, type WellKnownUse } from './pst-store.js';
 import {
   FALLBACK_CODEPAGE, objectCodepage, string8Resolver, voteCodepage, type PropertyMap,
@@ -114,9 +115,9 @@ interface ObjectInternals { pstTableItems: PropertyMap | null }
 
 const NID_TYPE_SEARCH_FOLDER = 0x03;
 
-/** Loads an item by its node id. */
+/** Loads an item by its node id (pst-objects.ts: parsed once, with the fast readers). */
 function loadMessage(pst: PSTFile, node: number | DescriptorIndexNode): PSTMessage {
-  return quietly(() => (typeof node === 'number' ? PSTUtil.detectAndLoadPSTObject(pst, Long.fromNumber(node)) : PSTUtil.detectAndLoadPSTObject(pst, node)) as PSTMessage);
+  return quietly(() => loadObject(pst, node) as PSTMessage);
 }
 
 export class PstReader {
@@ -193,7 +194,7 @@ export class PstReader {
       let name: string;
       const what = `opening subfolder node ${child.nodeId} of ${where}`;
       try {
-        sub = this.guard(() => new PSTFolder(this.pst, this.pst.getDescriptorIndexNode(Long.fromNumber(child.nodeId))), what, child.nodeId);
+        sub = this.guard(() => folderObject(this.pst, child.nodeId), what, child.nodeId);
         name = this.guard(() => sub.displayName, what, child.nodeId);
       } catch (err) {
         fail(err, { path: [...path, `(folder node ${child.nodeId})`], nodeId: child.nodeId }, what);
@@ -344,8 +345,7 @@ export class PstReader {
   }
 
   private loadFolder(nodeId: number, path: string[]): PSTFolder {
-    return this.guard(() => new PSTFolder(this.pst, this.pst.getDescriptorIndexNode(Long.fromNumber(nodeId))),
-      `opening folder /${path.join('/')} (node ${nodeId})`, nodeId);
+    return this.guard(() => folderObject(this.pst, nodeId), `opening folder /${path.join('/')} (node ${nodeId})`, nodeId);
   }
 
   /** A PstFileError naming the file, what was being done and the offset (the error's, else the node's data block). */
@@ -386,7 +386,7 @@ function sampleCodepage(pst: PSTFile, limit = 8, maxFolders = 200): number | und
     if ((nid & 0x1f) === NID_TYPE_SEARCH_FOLDER) continue;
     try {
       quietly(() => {
-        const folder = new PSTFolder(pst, pst.getDescriptorIndexNode(Long.fromNumber(nid)));
+        const folder = folderObject(pst, nid);
         const first = folder.contentCount > 0 ? firstItem(pst, nid) : undefined;
         if (first !== undefined) samples.push(objectCodepage((loadMessage(pst, first) as unknown as ObjectInternals).pstTableItems));
         for (const child of hierarchyRows(pst, nid, folder.hasSubfolders)) {
@@ -413,6 +413,7 @@ export async function openPst(file: string, options: OpenPstOptions = {}): Promi
   try {
     pst = new PSTFile(file, { checks: new PstChecks(header.format) });
     addPageCache(pst);
+    installNdb(pst, header.format);
   } catch (err) {
     const at = offsetIn(err);
     const roots = at === undefined ? ` (node B-tree root at offset ${header.nbtRoot}, block B-tree root at offset ${header.bbtRoot})` : '';
