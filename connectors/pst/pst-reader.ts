@@ -411,9 +411,8 @@ export async function openPst(file: string, options: OpenPstOptions = {}): Promi
   }
   let pst: PSTFile;
   try {
-    pst = new PSTFile(file, { checks: new PstChecks(header.format) });
-    addPageCache(pst);
-    installNdb(pst, header.format);
+    // the page cache and the fast readers serve the library's own reads from its first one (the named-property map)
+    pst = new PSTFile(file, { checks: new PstChecks(header.format), setup: (f) => { addPageCache(f); installNdb(f, header.format); } });
   } catch (err) {
     const at = offsetIn(err);
     const roots = at === undefined ? ` (node B-tree root at offset ${header.nbtRoot}, block B-tree root at offset ${header.bbtRoot})` : '';

@@ -23,13 +23,15 @@
  * Deterministic: the same message gives the same bytes (multipart boundaries derive from a hash
  * of the content), so the engine's content-hash recovery finds a copy written before a crash.
  * Memory: one message at a time; its parts are already in memory as Buffers, the output is one
- * more copy.
+ * more copy. Speed: nodemailer composes the tree (headers, boundaries, encodings); its bytes are
+ * written in one synchronous pass (mime-serialize.ts), not through nodemailer's chain of streams.
  */
 import { createHash, type Hash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
 import { fieldsNamed, isStructuralField, parseHeaderBlock, serializeFields, splitMessage, type HeaderField } from './header-block.js';
+import { serializeMime } from './mime-serialize.js';
 import { decompressRtf, rtfToBody } from './rtf-body.js';
 
 export { mailFlags } from './mail-flags.js';
@@ -42,14 +44,21 @@ const FILL_FROM_FIELDS = ['From', 'To', 'Cc', 'Subject', 'Date', 'Message-ID'];
 
 /** Builds the RFC 5322 message. Throws an Error saying what is wrong when a part cannot be built. */
 export async function buildMime(msg: MailMessage): Promise<Buffer> {
-  return build(msg, 0);
+  return build(msg, 0, async (root) => serializeMime(root));
 }
 
-async function build(msg: MailMessage, depth: number): Promise<Buffer> {
+/** The same message written by nodemailer's own streams (MimeNode#build): what mime-serialize.test.ts compares with. */
+export async function buildMimeWithStreams(msg: MailMessage): Promise<Buffer> {
+  return build(msg, 0, (root) => root.build());
+}
+
+type Writer = (root: ReturnType<MailComposer['compile']>) => Promise<Buffer>;
+
+async function build(msg: MailMessage, depth: number, writer: Writer): Promise<Buffer> {
   const body = resolveBody(msg);
   const attachments: Mail.Attachment[] = [];
   for (const [i, att] of (msg.attachments ?? []).entries()) {
-    attachments.push(await attachment(att, i, body.html, depth));
+    attachments.push(await attachment(att, i, body.html, depth, writer));
   }
   const hash = createHash('sha256');
   feedHash(hash, msg, body, attachments);
@@ -79,7 +88,7 @@ async function build(msg: MailMessage, depth: number): Promise<Buffer> {
   if (options.text === undefined && options.html === undefined) options.text = '';
   const root = new MailComposer(options).compile();
   root.keepBcc = true;
-  const built = splitMessage(await root.build());
+  const built = splitMessage(await writer(root));
   // nodemailer invents a Date and a Message-ID when none is given: leave them out instead
   const invented = new Set([...(options.date ? [] : ['date']), ...(options.messageId ? [] : ['message-id'])]);
   const rebuilt = built.header.filter((f) => !invented.has(f.name.toLowerCase()));
@@ -119,14 +128,14 @@ function resolveBody(msg: MailMessage): Body {
   return body;
 }
 
-async function attachment(att: MailAttachment, index: number, html: string | undefined, depth: number): Promise<Mail.Attachment> {
+async function attachment(att: MailAttachment, index: number, html: string | undefined, depth: number, writer: Writer): Promise<Mail.Attachment> {
   const label = `attachment ${index + 1}${att.filename ? ` (${JSON.stringify(att.filename)})` : ''}`;
   if (att.message) {
     let content: Buffer;
     try {
       content = depth >= MAX_DEPTH
         ? Buffer.from(`Subject: embedded message nested more than ${MAX_DEPTH} levels deep\r\n\r\n`)
-        : await build(att.message, depth + 1);
+        : await build(att.message, depth + 1, writer);
     } catch (err) {
       throw new Error(`${label}, an embedded message: ${(err as Error).message}`);
     }
