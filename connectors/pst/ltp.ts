@@ -51,23 +51,28 @@ function u32(data: Buffer, at: number): number {
   if (at < 0 || at + 4 > data.length) throw eof(at, 4, data.length);
   return data.readUInt32LE(at);
 }
-/** A copy of `n` bytes at `at`. */
+/**
+ * `n` bytes at `at`: a view into the node's data, which the Heap owns (one buffer per property
+ * context or table instead of one per value: fewer, larger allocations to collect). Values are
+ * read, never written to, by pst-extractor's getters and this project.
+ */
 function bytes(data: Buffer, at: number, n: number): Buffer {
   if (n === 0) return Buffer.alloc(0);
   if (at < 0 || at + n > data.length) throw eof(at, n, data.length);
-  return Buffer.from(data.subarray(at, at + n));
+  return data.subarray(at, at + n);
 }
 
 /** A node's data as a heap-on-node ([MS-PST] 2.3.1), with the subnodes a table may refer to. */
 export class Heap {
   constructor(readonly data: Buffer, private readonly ends: number[], private readonly subnodes?: Subnodes, private readonly ndb?: Ndb) {}
 
+  /** The heap in the data of block `bid`, in a buffer of its own (the values read from it are views into it). */
   static of(ndb: Ndb, bid: number, subnodes?: Subnodes): Heap {
     const { blocks, length } = ndb.nodeBlocks(bid);
     const ends: number[] = [];
     let n = 0;
     for (const b of blocks) { n += b.length; ends.push(n); }
-    const all = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
+    const all = blocks.length === 1 ? Buffer.from(blocks[0]!) : Buffer.concat(blocks);
     return new Heap(all.length === length ? all : all.subarray(0, length), ends, subnodes, ndb);
   }
 
@@ -118,13 +123,28 @@ function le(buf: Buffer, at: number, n: number): number {
   return v;
 }
 
+/** Property ids as `Long`s (PSTTableItem#entryType), made once: they are never changed. */
+const ids: Long[] = [];
+const EMPTY = Buffer.alloc(0);
+
+interface ItemFields {
+  _itemIndex: number; _entryType: Long; _isExternalValueReference: boolean; _entryValueReference: number; _entryValueType: number; _data: Buffer;
+}
+
+/**
+ * A PSTTableItem with the fields its constructor and setters would give it, made without the
+ * constructor's own allocations (a Long and an empty Buffer per item: a 200-recipient table has
+ * thousands of items).
+ */
 function tableItem(index: number, id: number, type: number, ref: number): PSTTableItem {
-  const item = new PSTTableItem();
-  item.itemIndex = index;
-  item.entryType = Long.fromNumber(id);
-  item.entryValueType = type;
-  item.entryValueReference = ref;
-  return item;
+  const item = Object.create(PSTTableItem.prototype) as ItemFields;
+  item._itemIndex = index;
+  item._entryType = ids[id] ??= Long.fromNumber(id);
+  item._isExternalValueReference = false;
+  item._entryValueReference = ref;
+  item._entryValueType = type;
+  item._data = EMPTY;
+  return item as unknown as PSTTableItem;
 }
 
 /** A property context ([MS-PST] 2.3.3) as pst-extractor's PSTTableBC#getItems gives it. */

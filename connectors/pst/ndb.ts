@@ -51,9 +51,15 @@ const LAYOUT: Record<'ansi' | 'unicode', Layout> = {
 };
 const PAGE = 512;
 
-/** Look-ups kept per tree, and decoded bytes kept in the block cache. */
+/**
+ * Look-ups kept per tree, and decoded bytes kept in the block cache. Blocks are mostly read once
+ * (a table, an item, its attachments); the cache catches the few read again right away (an
+ * attachment's properties after its size, an XBLOCK after its length): measured on the fixtures,
+ * 256 KiB keeps 70 % of the hits of 4 MiB, and cached blocks that outlive the young generation
+ * only add to the garbage.
+ */
 const MAX_ENTRIES = 32768;
-const MAX_CACHED_BYTES = 4 * 1024 * 1024;
+const MAX_CACHED_BYTES = 256 * 1024;
 
 /** pst-extractor's PT_ANSI/PT_UNICODE file type numbers (PSTFile.pstFileType). */
 const PST_TYPE_ANSI = 14;

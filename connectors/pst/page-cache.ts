@@ -4,8 +4,9 @@
  * few bytes (profiled: a fifth of the time spent in read(2)). This replaces the PSTFile's
  * `readSync` (its one read primitive) with one that serves small reads from the 4 KiB pages
  * around them, keeping at most `maxPages` pages (LRU; 1 MiB by default), so memory stays flat
- * whatever the file's size. Larger reads, and reads reaching past the end of the file, go
- * straight to the file as before (the truncation error with its offset included).
+ * whatever the file's size (a page read in reuses the buffer of the one it evicts). Larger
+ * reads, and reads reaching past the end of the file, go straight to the file as before (the
+ * truncation error with its offset included).
  */
 import { fstatSync, readSync } from 'node:fs';
 import type { PSTFile } from 'pst-extractor';
@@ -31,10 +32,17 @@ export function addPageCache(pst: PSTFile, maxPages = 256): void {
       if (page) {
         pages.delete(index); // most recently used last
       } else {
-        page = Buffer.allocUnsafe(Math.min(PAGE, size - index * PAGE));
+        const want = Math.min(PAGE, size - index * PAGE);
+        // the least recently used page's buffer is reused (pages never leave this function): no garbage per miss
+        let spare: Buffer | undefined;
+        if (pages.size >= maxPages) {
+          const oldest = pages.keys().next().value as number;
+          spare = pages.get(oldest);
+          pages.delete(oldest);
+        }
+        page = spare && spare.length === want ? spare : Buffer.allocUnsafe(want);
         const got = readSync(fd, page, 0, page.length, index * PAGE);
         if (got < page.length) return direct(buffer, length, position);
-        if (pages.size >= maxPages) pages.delete(pages.keys().next().value as number);
       }
       pages.set(index, page);
       const offset = at - index * PAGE;

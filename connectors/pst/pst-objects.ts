@@ -18,6 +18,7 @@ import { PSTAttachment, PSTFolder, PSTRecipient, type PSTFile, type PSTMessage }
 import type { DescriptorIndexNode } from 'pst-extractor/dist/DescriptorIndexNode.class.js';
 import type { PSTDescriptorItem } from 'pst-extractor/dist/PSTDescriptorItem.class.js';
 import type { PSTTableBC } from 'pst-extractor/dist/PSTTableBC.class.js';
+import { PSTMessageStore } from 'pst-extractor/dist/PSTMessageStore.class.js';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
 import { nodeObject, propertiesAt, subnodeData, subnodesOf, tableAt, type PropertyItems, type Subnodes, type Table } from './ltp.js';
 import { ndbOf } from './ndb.js';
@@ -27,6 +28,7 @@ const NID_RECIPIENT_TABLE = 0x0692;
 const NID_ATTACHMENT_TABLE = 0x0671;
 const PR_ATTACH_DATA_BIN = 0x3701;
 const PR_LTP_ROW_ID = 0x67f2;
+const NID_MESSAGE_STORE = 0x21;
 
 /** What pst-extractor's constructors take as a "PSTTableBC": something with the items. */
 const asTable = (items: PropertyItems): PSTTableBC => ({ getItems: () => items }) as unknown as PSTTableBC;
@@ -53,6 +55,15 @@ export function loadObject(pst: PSTFile, node: number | DescriptorIndexNode): PS
     : new PSTFolder(pst, null as never, asTable(items), subnodes);
   (obj as unknown as Settable).descriptorIndexNode = n;
   return obj;
+}
+
+/** The message store (node 0x21) as PSTFile#getMessageStore gives it, read once. */
+export function loadStore(pst: PSTFile): PSTMessageStore {
+  const node = nodeOf(pst, NID_MESSAGE_STORE);
+  const { items, subnodes } = nodeObject(pst, node);
+  const store = new PSTMessageStore(pst, null as never);
+  Object.assign(store as unknown as Settable, { descriptorIndexNode: node, pstTableItems: items, localDescriptorItems: subnodes ?? null });
+  return store;
 }
 
 /** A folder node's PSTFolder. */

@@ -35,8 +35,9 @@ import { messageOf, offsetIn, quietly } from './extractor-output.js';
 import { scanNodeIndex, type NodeIndex } from './node-index.js';
 import { PstFileError, PstItemError, readHeader, type Header, type PstFormat } from './pst-header.js';
 import { addPageCache } from './page-cache.js';
+import { readNameToIdMap } from './name-map.js';
 import { installNdb } from './ndb.js';
-import { loadFolder as folderObject, loadObject } from './pst-objects.js';
+import { loadFolder as folderObject, loadObject, loadStore } from './pst-objects.js';
 import { ipmSubtreeNodeId, NID_ROOT_FOLDER, specialFolderIds, type WellKnownUse } from './pst-store.js';
 import {
   FALLBACK_CODEPAGE, objectCodepage, string8Resolver, voteCodepage, type PropertyMap,
@@ -400,6 +401,20 @@ function sampleCodepage(pst: PSTFile, limit = 8, maxFolders = 200): number | und
   return voteCodepage(samples);
 }
 
+/**
+ * Set-up of a PSTFile before its first index read: the page cache, the fast node and table
+ * readers (ndb.ts, ltp.ts) under its own look-ups, and the named-property map, the message store
+ * and the root folder read with them (pst-objects.ts).
+ */
+export function fastReads(pst: PSTFile, format: PstFormat): void {
+  addPageCache(pst);
+  if (!installNdb(pst, format)) return;
+  const own = pst as unknown as { processNameToIDMap(): void; getMessageStore(): unknown; getRootFolder(): unknown };
+  own.processNameToIDMap = () => readNameToIdMap(pst);
+  own.getMessageStore = () => loadStore(pst);
+  own.getRootFolder = () => folderObject(pst, NID_ROOT_FOLDER);
+}
+
 /** Opens a PST/OST file and checks it can be read. Throws PstFileError naming the file. */
 export async function openPst(file: string, options: OpenPstOptions = {}): Promise<PstReader> {
   let header: Header;
@@ -412,7 +427,7 @@ export async function openPst(file: string, options: OpenPstOptions = {}): Promi
   let pst: PSTFile;
   try {
     // the page cache and the fast readers serve the library's own reads from its first one (the named-property map)
-    pst = new PSTFile(file, { checks: new PstChecks(header.format), setup: (f) => { addPageCache(f); installNdb(f, header.format); } });
+    pst = new PSTFile(file, { checks: new PstChecks(header.format), setup: (f) => fastReads(f, header.format) });
   } catch (err) {
     const at = offsetIn(err);
     const roots = at === undefined ? ` (node B-tree root at offset ${header.nbtRoot}, block B-tree root at offset ${header.bbtRoot})` : '';

@@ -40,8 +40,8 @@ for (const c of [0x09, 0x0a, 0x0d]) QP_SAFE[c] = 1;
 for (let c = 0x20; c <= 0x7e; c++) if (c !== 0x3d) QP_SAFE[c] = 1;
 const HEX = '0123456789ABCDEF';
 
-/** nodemailer's qp.encode: `=XX` for unsafe bytes and for a space or tab before a line end or at the end. */
-export function qpEncode(buffer: Buffer): string {
+/** nodemailer's qp.encode, as ASCII bytes: `=XX` for unsafe bytes and for a space or tab before a line end or at the end. */
+export function qpEncode(buffer: Buffer): Buffer {
   const len = buffer.length;
   const out = Buffer.allocUnsafe(len * 3);
   let o = 0;
@@ -55,86 +55,139 @@ export function qpEncode(buffer: Buffer): string {
       out[o++] = HEX.charCodeAt(b & 15);
     }
   }
-  return out.toString('latin1', 0, o);
+  return out.subarray(0, o);
 }
 
-/** nodemailer's qp.wrap (soft line breaks), as it is: the same cuts, line by line. */
-export function qpWrap(input: string, lineLength = 76): string {
-  const str = input;
-  if (str.length <= lineLength) return str;
+const CR = 0x0d;
+const LF = 0x0a;
+const CRLF = Buffer.from('\r\n');
+const EQ = 0x3d;
+const isHex = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
+const hexValue = (c: number): number => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10);
+/** Characters nodemailer may break a line after: space, tab, . , ! ? */
+const isBreak = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x2e || c === 0x2c || c === 0x21 || c === 0x3f;
+
+/**
+ * nodemailer's qp.wrap (soft line breaks) on the encoded bytes, cut for cut: a line is the next
+ * `lineLength` characters, up to the first CRLF in them, or up to the last LF of its last third
+ * (when no CR follows it), or up to the last space or punctuation of its last third, or short of
+ * an `=` escape it would split (and of the bytes of a UTF-8 sequence); a line that does not end
+ * the text or a line ends with a soft break `=\r\n`, one character shorter when it was full.
+ * (nodemailer does this with regular expressions on strings; these are the same tests on bytes.)
+ */
+export function qpWrap(src: Buffer, lineLength = 76): Buffer {
+  const len = src.length;
+  if (len <= lineLength) return src;
+  const margin = Math.floor(lineLength / 3);
+  let out = Buffer.allocUnsafe(len + (len >> 3) + 16);
+  let o = 0;
+  const emit = (from: number, to: number, soft: boolean): void => {
+    const need = to - from + (soft ? 3 : 0);
+    if (o + need > out.length) {
+      const grown = Buffer.allocUnsafe(Math.max(out.length * 2, o + need));
+      out.copy(grown, 0, 0, o);
+      out = grown;
+    }
+    o += src.copy(out, o, from, to);
+    if (soft) { out[o++] = EQ; out[o++] = CR; out[o++] = LF; }
+  };
+  /** Whether [from, to) ends with `=` followed by min..max hex digits (at most one such ending exists). */
+  const endsWithEscape = (from: number, to: number, min: number, max: number): number => {
+    for (let digits = min; digits <= max; digits++) {
+      const at = to - 1 - digits;
+      if (at < from || src[at] !== EQ) continue;
+      let ok = true;
+      for (let k = at + 1; k < to; k++) if (!isHex(src[k])) ok = false;
+      if (ok) return digits + 1;
+    }
+    return 0;
+  };
   let pos = 0;
-  const len = str.length;
-  let match: RegExpMatchArray | null;
-  let line: string;
-  const lineMargin = Math.floor(lineLength / 3);
-  const result: string[] = [];
+  let nextCrlf = -2; // the first CRLF at or after pos (-1: none left), found with indexOf and kept until passed
   while (pos < len) {
-    line = str.substr(pos, lineLength);
-    if ((match = line.match(/\r\n/))) {
-      line = line.substr(0, match.index! + match[0].length);
-      result.push(line);
-      pos += line.length;
+    let end = Math.min(pos + lineLength, len);
+    if (nextCrlf !== -1 && nextCrlf < pos) nextCrlf = src.indexOf(CRLF, pos);
+    const crlf = nextCrlf >= 0 && nextCrlf + 1 < end ? nextCrlf : -1;
+    if (crlf >= 0) {
+      emit(pos, crlf + 2, false);
+      pos = crlf + 2;
       continue;
     }
-    if (line.substr(-1) === '\n') {
-      result.push(line);
-      pos += line.length;
+    if (src[end - 1] === LF) {
+      emit(pos, end, false);
+      pos = end;
       continue;
-    } else if ((match = line.substr(-lineMargin).match(/\n.*?$/))) {
-      line = line.substr(0, line.length - (match[0].length - 1));
-      result.push(line);
-      pos += line.length;
+    }
+    const tail = Math.max(pos, end - margin);
+    let lf = -1;
+    for (let k = end - 1; k >= tail; k--) if (src[k] === LF) { lf = k; break; }
+    let crAfter = false;
+    if (lf >= 0) for (let k = lf + 1; k < end; k++) if (src[k] === CR) crAfter = true;
+    if (lf >= 0 && !crAfter) {
+      emit(pos, lf + 1, false);
+      pos = lf + 1;
       continue;
-    } else if (line.length > lineLength - lineMargin && (match = line.substr(-lineMargin).match(/[ \t.,!?][^ \t.,!?]*$/))) {
-      line = line.substr(0, line.length - (match[0].length - 1));
-    } else if (line.match(/[=][\da-f]{0,2}$/i)) {
-      if ((match = line.match(/[=][\da-f]{0,1}$/i))) line = line.substr(0, line.length - match[0].length);
-      while (line.length > 3 && line.length < len - pos && !line.match(/^(?:=[\da-f]{2}){1,4}$/i) && (match = line.match(/[=][\da-f]{2}$/gi))) {
-        const code = parseInt(match[0]!.substr(1, 2), 16);
+    }
+    let space = -1;
+    if (end - pos > lineLength - margin) for (let k = end - 1; k >= tail; k--) if (isBreak(src[k]!)) { space = k; break; }
+    if (space >= 0) {
+      end = space + 1;
+    } else if (endsWithEscape(pos, end, 0, 2)) {
+      end -= endsWithEscape(pos, end, 0, 1);
+      // do not split the bytes of one UTF-8 character
+      while (end - pos > 3 && end - pos < len - pos && !wholeEscapes(src, pos, end) && endsWithEscape(pos, end, 2, 2)) {
+        const code = hexValue(src[end - 2]!) * 16 + hexValue(src[end - 1]!);
         if (code < 128) break;
-        line = line.substr(0, line.length - 3);
+        end -= 3;
         if (code >= 0xc0) break;
       }
     }
-    if (pos + line.length < len && line.substr(-1) !== '\n') {
-      if (line.length === lineLength && line.match(/[=][\da-f]{2}$/i)) line = line.substr(0, line.length - 3);
-      else if (line.length === lineLength) line = line.substr(0, line.length - 1);
-      pos += line.length;
-      line += '=\r\n';
+    if (end < len && src[end - 1] !== LF) {
+      if (end - pos === lineLength && endsWithEscape(pos, end, 2, 2)) end -= 3;
+      else if (end - pos === lineLength) end -= 1;
+      emit(pos, end, true);
     } else {
-      pos += line.length;
+      emit(pos, end, false);
     }
-    result.push(line);
+    pos = end;
   }
-  return result.join('');
+  return out.subarray(0, o);
 }
 
-/** nodemailer's base64.wrap: CRLF after every complete line (none when the whole fits one line). */
-function base64Wrap(str: string, lineLength = 76): string {
-  if (str.length <= lineLength) return str;
-  const parts: string[] = [];
-  let pos = 0;
-  for (; pos + lineLength <= str.length; pos += lineLength) parts.push(str.substr(pos, lineLength), '\r\n');
-  if (pos < str.length) parts.push(str.substr(pos));
-  return parts.join('');
+/** Whether [from, to) is one to four `=XX` escapes and nothing else. */
+function wholeEscapes(src: Buffer, from: number, to: number): boolean {
+  const n = to - from;
+  if (n % 3 !== 0 || n < 3 || n > 12) return false;
+  for (let k = from; k < to; k += 3) if (src[k] !== EQ || !isHex(src[k + 1]) || !isHex(src[k + 2])) return false;
+  return true;
 }
 
-/** What nodemailer's base64 Encoder writes for one chunk: whole groups wrapped, the rest added at the end unwrapped. */
-export function base64Encode(chunk: Buffer): string {
-  if (chunk.length === 0) return '';
+/**
+ * What nodemailer's base64 Encoder writes for one chunk, as bytes: the whole 3-byte groups in
+ * lines of 76 with CRLF after each complete line (none when they fit one line), then the
+ * remaining 1–2 bytes' characters added to the last line unwrapped. Written straight into one
+ * buffer, 57 input bytes (one line) at a time.
+ */
+export function base64Encode(chunk: Buffer): Buffer {
   const whole = chunk.length - (chunk.length % 3);
-  let b64 = base64Wrap(chunk.toString('base64', 0, whole));
-  let cur: string;
-  const lastLF = b64.lastIndexOf('\n');
-  if (lastLF < 0) {
-    cur = b64;
-    b64 = '';
-  } else {
-    cur = b64.substring(lastLF + 1);
-    b64 = b64.substring(0, lastLF + 1);
-    if (b64 && !b64.endsWith('\r\n')) b64 += '\r\n';
+  const chars = (whole / 3) * 4;
+  const breaks = chars > 76 ? Math.floor(chars / 76) : 0;
+  const rest = chunk.length - whole ? 4 : 0;
+  const out = Buffer.allocUnsafe(chars + 2 * breaks + rest);
+  let o = 0;
+  // big runs of whole lines per toString (the string is split into lines as it is written)
+  const RUN = 57 * 512;
+  for (let i = 0; i < whole; i += RUN) {
+    const end = Math.min(whole, i + RUN);
+    const s = chunk.toString('base64', i, end);
+    for (let j = 0; j < s.length; j += 76) {
+      const line = s.length - j >= 76 ? 76 : s.length - j;
+      o += out.write(j === 0 && line === s.length ? s : s.substring(j, j + line), o, 'latin1');
+      if (line === 76 && breaks > 0) { out[o++] = 0x0d; out[o++] = 0x0a; }
+    }
   }
-  return b64 + cur + chunk.toString('base64', whole);
+  if (rest) o += out.write(chunk.toString('base64', whole), o, 'latin1');
+  return o === out.length ? out : out.subarray(0, o);
 }
 
 /** MimeNode#_getTextEncoding, counted in a loop: 'Q' when Latin letters outnumber 8-bit and control characters. */
@@ -162,8 +215,8 @@ function write(node: Node, out: Buffer[]): void {
   if (content) {
     if (typeof content !== 'string' && !Buffer.isBuffer(content)) throw new Error('mime-serialize: content that is not a string or Buffer (not used by the MIME builder)');
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    if (transferEncoding === 'base64') out.push(Buffer.from(base64Encode(bytes), 'latin1'));
-    else if (transferEncoding === 'quoted-printable') out.push(Buffer.from(qpWrap(qpEncode(bytes)), 'latin1'));
+    if (transferEncoding === 'base64') out.push(base64Encode(bytes));
+    else if (transferEncoding === 'quoted-printable') out.push(qpWrap(qpEncode(bytes)));
     else out.push(bytes);
   }
   if (node.multipart) {
