@@ -68,12 +68,9 @@ export class Heap {
 
   /** The heap in the data of block `bid`, in a buffer of its own (the values read from it are views into it). */
   static of(ndb: Ndb, bid: number, subnodes?: Subnodes): Heap {
-    const { blocks, length } = ndb.nodeBlocks(bid);
-    const ends: number[] = [];
-    let n = 0;
-    for (const b of blocks) { n += b.length; ends.push(n); }
-    const all = blocks.length === 1 ? Buffer.from(blocks[0]!) : Buffer.concat(blocks);
-    return new Heap(all.length === length ? all : all.subarray(0, length), ends, subnodes, ndb);
+    const { data, ends, length, shared } = ndb.nodeContents(bid);
+    const own = shared ? Buffer.from(data) : data;
+    return new Heap(own.length === length ? own : own.subarray(0, length), ends, subnodes, ndb);
   }
 
   /** pst-extractor's PSTTable#getNodeInfo: a subnode, a heap allocation, or null for another reference. */

@@ -90,17 +90,22 @@ export function fileLabel(directory: string, file: string): string {
   return relative(directory, file).split(sep).join('/');
 }
 
+const scratch = Buffer.alloc(EDGE);
+
 /** The epoch of a file (see the top of this module). */
 export function fileIdentity(file: string): string {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const size = fstatSync(fd).size;
     const hash = createHash('sha256').update(String(size));
-    const head = Buffer.alloc(Math.min(EDGE, size));
+    // one scratch buffer for every file (a file's identity is taken each time a mailbox is opened)
+    const head = scratch.subarray(0, Math.min(EDGE, size));
+    head.fill(0);
     readSync(fd, head, 0, head.length, 0);
     hash.update(head);
     if (size > EDGE) {
-      const tail = Buffer.alloc(Math.min(EDGE, size - EDGE));
+      const tail = scratch.subarray(0, Math.min(EDGE, size - EDGE));
+      tail.fill(0);
       readSync(fd, tail, 0, tail.length, size - tail.length);
       hash.update(tail);
     }

@@ -239,25 +239,44 @@ export class Ndb {
     return buf;
   }
 
-  /**
-   * A node's data blocks in order (through its XBLOCK/XXBLOCK tree), as pst-extractor's
-   * PSTNodeInputStream sees them (an internal block that is not an XBLOCK is data itself), and
-   * the node's length: the XBLOCK's lcbTotal, else the block's size.
-   */
-  nodeBlocks(bid: number): { blocks: Buffer[]; length: number } {
-    const first = this.readBlock(bid);
-    if (!isInternal(bid)) return { blocks: [first], length: first.length };
-    if (first.length < 8) throw new Error('PSTNodeInputStream::loadFromOffsetItem Invalid internal block size');
-    if (first[0] !== 0x01) return { blocks: [first], length: first.length };
-    const blocks: Buffer[] = [];
-    this.xblock(first, blocks, 0);
-    const length = first.readUInt32LE(4);
-    const held = blocks.reduce((n, b) => n + b.length, 0);
-    if (length > held) throw new Error(`PSTNodeInputStream: the node's XBLOCK says ${length} bytes, its blocks hold ${held}`);
-    return { blocks, length };
+  /** Block `bid` read straight into `out` at `at` (checked, decoded), bypassing the cache: the view of it. */
+  private readInto(bid: number, out: Buffer, at: number): Buffer {
+    const { ib, cb } = this.block(bid);
+    const region = out.subarray(at, at + cb);
+    if (cb > 0) this.pst.readSync(region, cb, ib);
+    this.pst.checks?.block(this.pst, bid, ib, cb, region);
+    this.stats.blockReads++;
+    if (this.encrypted && !isInternal(bid)) for (let i = 0; i < region.length; i++) region[i] = DECODE[region[i]!]!;
+    return region;
   }
 
-  private xblock(data: Buffer, out: Buffer[], depth: number): void {
+  /**
+   * A node's data as pst-extractor's PSTNodeInputStream sees it: its data blocks one after the
+   * other (through its XBLOCK/XXBLOCK tree; an internal block that is not an XBLOCK is data
+   * itself), `ends` where each block ends, `length` the node's bytes (an XBLOCK's lcbTotal, else
+   * the block's size). A node of several blocks is read straight into one new buffer; a single
+   * block is the cache's buffer (`shared`: copy what is kept, never write to it).
+   */
+  nodeContents(bid: number): { data: Buffer; ends: number[]; length: number; shared: boolean } {
+    const first = this.readBlock(bid);
+    const single = { data: first, ends: [first.length], length: first.length, shared: true };
+    if (!isInternal(bid)) return single;
+    if (first.length < 8) throw new Error('PSTNodeInputStream::loadFromOffsetItem Invalid internal block size');
+    if (first[0] !== 0x01) return single;
+    const bids: number[] = [];
+    this.xblock(first, bids, 0);
+    const ends: number[] = [];
+    let total = 0;
+    for (const b of bids) { total += this.block(b).cb; ends.push(total); }
+    const length = first.readUInt32LE(4);
+    if (length > total) throw new Error(`PSTNodeInputStream: the node's XBLOCK says ${length} bytes, its blocks hold ${total}`);
+    const data = Buffer.allocUnsafe(total);
+    bids.forEach((b, i) => this.readInto(b, data, i === 0 ? 0 : ends[i - 1]!));
+    return { data, ends, length, shared: false };
+  }
+
+  /** The data block ids under an XBLOCK (or XXBLOCK), in order. */
+  private xblock(data: Buffer, out: number[], depth: number): void {
     if (data[0] !== 0x01) throw new Error('PSTNodeInputStream::loadFromOffsetItem Unable to process XBlock, incorrect identifier');
     if (depth > 2) throw new Error('XBLOCK tree deeper than an XXBLOCK (a loop in a damaged file)');
     const count = data.readUInt16LE(2);
@@ -265,7 +284,7 @@ export class Ndb {
     for (let x = 0; x < count; x++) {
       const bid = bidOf(word(data, 8 + x * w, w));
       if (data[1] === 0x02) this.xblock(this.readBlock(bid), out, depth + 1);
-      else if (data[1] === 0x01) out.push(this.readBlock(bid));
+      else if (data[1] === 0x01) out.push(bid);
     }
   }
 
@@ -275,24 +294,10 @@ export class Ndb {
     return isInternal(bid) && first.length >= 8 && first[0] === 0x01 ? first.readUInt32LE(4) : first.length;
   }
 
-  /** A node's data in one new buffer. */
+  /** A node's data in a buffer of its own. */
   nodeData(bid: number): Buffer {
-    const { blocks, length } = this.nodeBlocks(bid);
-    if (blocks.length === 1) return Buffer.from(blocks[0]!.subarray(0, length));
-    const all = Buffer.concat(blocks);
-    return all.length === length ? all : all.subarray(0, length);
-  }
-
-  /** A node's data written into `out` (attachment contents: one copy, no concatenation); the bytes written. */
-  copyNodeData(bid: number, out: Buffer): number {
-    const { blocks, length } = this.nodeBlocks(bid);
-    const end = Math.min(length, out.length);
-    let n = 0;
-    for (const b of blocks) {
-      if (n >= end) break;
-      n += b.copy(out, n, 0, Math.min(b.length, end - n));
-    }
-    return n;
+    const { data, length, shared } = this.nodeContents(bid);
+    return shared ? Buffer.from(data.subarray(0, length)) : data.subarray(0, length);
   }
 
   /**

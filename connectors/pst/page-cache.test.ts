@@ -50,4 +50,27 @@ describe('addPageCache', () => {
     expect(calls).toEqual([5000, 16]);
     close();
   });
+
+  test('a closed file\'s pages serve the next file with that file\'s bytes', () => {
+    const other = join(dir, 'g.bin');
+    const otherData = Buffer.from(Array.from({ length: 2 * 4096 }, (_, i) => (i * 13 + 5) % 253));
+    writeFileSync(other, otherData);
+    const first = fakePst();
+    const closed: string[] = [];
+    const a = Object.assign(first.pst, { close: () => closed.push('a') });
+    addPageCache(a as unknown as PSTFile);
+    for (const pos of [0, 4096, 8192]) a.readSync(Buffer.alloc(10), 10, pos);
+    a.close();
+    expect(closed).toEqual(['a']); // the file's own close still runs
+    first.close();
+    const fd = openSync(other, 'r');
+    const b = { pstFD: fd, readSync: (buffer: Buffer, length: number, position: number) => readSync(fd, buffer, 0, length, position), close: () => closeSync(fd) };
+    addPageCache(b as unknown as PSTFile);
+    for (const [pos, len] of [[0, 100], [4000, 200], [4096 + 7, 50]] as const) {
+      const buf = Buffer.alloc(len);
+      b.readSync(buf, len, pos);
+      expect(buf.equals(otherData.subarray(pos, pos + len))).toBe(true);
+    }
+    b.close();
+  });
 });

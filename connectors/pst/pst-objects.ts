@@ -146,8 +146,8 @@ export function attachmentSize(att: PSTAttachment): number | null {
 }
 
 /**
- * An attachment's contents (PR_ATTACH_DATA_BIN) in one new buffer, what reading its
- * fileInputStream completely gives; null when it has none.
+ * An attachment's contents (PR_ATTACH_DATA_BIN) in one new buffer (its blocks read straight into
+ * it), what reading its fileInputStream completely gives; null when it has none.
  */
 export function attachmentBytes(att: PSTAttachment): Buffer | null {
   const o = att as unknown as Settable & { pstFile: PSTFile };
@@ -156,16 +156,7 @@ export function attachmentBytes(att: PSTAttachment): Buffer | null {
   if (!value.isExternalValueReference) return Buffer.from(value.data);
   const item = o.localDescriptorItems?.get(value.entryValueReference);
   if (!item) return null;
-  const ndb = ndbOf(o.pstFile);
-  if (!ndb) return subnodeData(o.pstFile, item);
-  const { blocks, length } = ndb.nodeBlocks(item.offsetIndexIdentifier);
-  const out = Buffer.allocUnsafe(length);
-  let n = 0;
-  for (const b of blocks) {
-    if (n >= length) break;
-    n += b.copy(out, n, 0, Math.min(b.length, length - n));
-  }
-  return out;
+  return subnodeData(o.pstFile, item);
 }
 
 /**

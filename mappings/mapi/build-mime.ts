@@ -49,10 +49,11 @@ export async function buildMime(msg: MailMessage): Promise<Buffer> {
 
 /** The same message written by nodemailer's own streams (MimeNode#build): what mime-serialize.test.ts compares with. */
 export async function buildMimeWithStreams(msg: MailMessage): Promise<Buffer> {
-  return build(msg, 0, (root) => root.build());
+  return build(msg, 0, async (root) => [await root.build()]);
 }
 
-type Writer = (root: ReturnType<MailComposer['compile']>) => Promise<Buffer>;
+/** Writes the compiled tree: the message is the parts one after the other, the first holding (at least) the root's header block. */
+type Writer = (root: ReturnType<MailComposer['compile']>) => Promise<Buffer[]>;
 
 async function build(msg: MailMessage, depth: number, writer: Writer): Promise<Buffer> {
   const body = resolveBody(msg);
@@ -88,7 +89,8 @@ async function build(msg: MailMessage, depth: number, writer: Writer): Promise<B
   if (options.text === undefined && options.html === undefined) options.text = '';
   const root = new MailComposer(options).compile();
   root.keepBcc = true;
-  const built = splitMessage(await writer(root));
+  const [first, ...rest] = await writer(root);
+  const built = splitMessage(first!);
   // nodemailer invents a Date and a Message-ID when none is given: leave them out instead
   const invented = new Set([...(options.date ? [] : ['date']), ...(options.messageId ? [] : ['message-id'])]);
   const rebuilt = built.header.filter((f) => !invented.has(f.name.toLowerCase()));
@@ -104,7 +106,7 @@ async function build(msg: MailMessage, depth: number, writer: Writer): Promise<B
   } else {
     header = rebuilt;
   }
-  return Buffer.concat([Buffer.from(serializeFields(header), 'utf8'), built.body]);
+  return Buffer.concat([Buffer.from(serializeFields(header), 'utf8'), built.body, ...rest]);
 }
 
 interface Body { text?: string; html?: string; rtf?: Buffer }

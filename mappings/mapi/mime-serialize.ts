@@ -43,11 +43,15 @@ const HEX = '0123456789ABCDEF';
 /** nodemailer's qp.encode, as ASCII bytes: `=XX` for unsafe bytes and for a space or tab before a line end or at the end. */
 export function qpEncode(buffer: Buffer): Buffer {
   const len = buffer.length;
-  const out = Buffer.allocUnsafe(len * 3);
+  const kept = (i: number, b: number): boolean => QP_SAFE[b] === 1
+    && !((b === 0x20 || b === 0x09) && (i === len - 1 || buffer[i + 1] === 0x0a || buffer[i + 1] === 0x0d));
+  let size = 0;
+  for (let i = 0; i < len; i++) size += kept(i, buffer[i]!) ? 1 : 3;
+  const out = Buffer.allocUnsafe(size);
   let o = 0;
   for (let i = 0; i < len; i++) {
     const b = buffer[i]!;
-    if (QP_SAFE[b] === 1 && !((b === 0x20 || b === 0x09) && (i === len - 1 || buffer[i + 1] === 0x0a || buffer[i + 1] === 0x0d))) {
+    if (kept(i, b)) {
       out[o++] = b;
     } else {
       out[o++] = 0x3d;
@@ -55,7 +59,7 @@ export function qpEncode(buffer: Buffer): Buffer {
       out[o++] = HEX.charCodeAt(b & 15);
     }
   }
-  return out.subarray(0, o);
+  return out;
 }
 
 const CR = 0x0d;
@@ -228,13 +232,17 @@ function write(node: Node, out: Buffer[]): void {
   }
 }
 
-/** The message a compiled MailComposer tree stands for: MimeNode#build's bytes, synchronously. */
-export function serializeMime(root: MimeNode): Buffer {
+/**
+ * The message a compiled MailComposer tree stands for, MimeNode#build's bytes, synchronously: as
+ * parts to be joined, the first the root's header block (so a caller rewriting the header joins
+ * the message once).
+ */
+export function serializeMime(root: MimeNode): Buffer[] {
   const out: Buffer[] = [];
   write(root as unknown as Node, out);
   const last = out.filter((b) => b.length > 0).at(-1);
   const end = last?.[last.length - 1];
   if (end === 0x0d) out.push(Buffer.from('\n'));
   else if (end !== 0x0a) out.push(Buffer.from('\r\n'));
-  return Buffer.concat(out);
+  return out;
 }
