@@ -57,10 +57,10 @@ const CONTENTS_TABLE = 12;
  * The folder's contents table, without pst-extractor's silent fall-back to the whole node index;
  * its rows carry the one `column` asked for (and the row id), which keeps reading them cheap.
  */
-export function openContentsTable(pst: PSTFile, folderNid: number, column = PR_LTP_ROW_ID): Table {
+export function openContentsTable(pst: PSTFile, folderNid: number, column = PR_LTP_ROW_ID, firstBlock = false): Table {
   const node = pst.getDescriptorIndexNode(Long.fromNumber(folderNid + CONTENTS_TABLE));
   const local = node.localDescriptorsOffsetIndexIdentifier.greaterThan(0) ? subnodesOf(pst, node.localDescriptorsOffsetIndexIdentifier) : undefined;
-  return tableAt(pst, node.dataOffsetIndexIdentifier, local, column);
+  return tableAt(pst, node.dataOffsetIndexIdentifier, local, column, firstBlock);
 }
 
 /** One row's item id; undefined when the row has none. */
@@ -75,12 +75,21 @@ function rowSize(table: Table | undefined, i: number): number | undefined {
   return size && size.itemIndex !== -1 ? size.entryValueReference >>> 0 : undefined;
 }
 
-/** The node id of the folder's first item in its contents table, if any. */
+/**
+ * The node id of the folder's first item in its contents table, if any: from the table's first
+ * block of rows, the whole table only when none of those rows has one.
+ */
 export function firstItem(pst: PSTFile, folderNid: number): number | undefined {
-  const table = openContentsTable(pst, folderNid);
+  let table = openContentsTable(pst, folderNid, PR_LTP_ROW_ID, true);
   for (let i = 0; i < table.rowCount; i++) {
-    const { nodeId } = readRow(table, i);
-    if (nodeId !== undefined) return nodeId;
+    let row;
+    try {
+      row = readRow(table, i);
+    } catch {
+      table = openContentsTable(pst, folderNid); // past the first block
+      row = readRow(table, i);
+    }
+    if (row.nodeId !== undefined) return row.nodeId;
   }
   return undefined;
 }

@@ -73,10 +73,17 @@ export class Heap {
     return new Heap(own.length === length ? own : own.subarray(0, length), ends, subnodes, ndb);
   }
 
-  /** pst-extractor's PSTTable#getNodeInfo: a subnode, a heap allocation, or null for another reference. */
-  span(hnid: number): Span | null {
+  /**
+   * pst-extractor's PSTTable#getNodeInfo: a subnode, a heap allocation, or null for another
+   * reference. `firstBlock`: of a subnode only its first block is read (reading past it fails).
+   */
+  span(hnid: number, firstBlock = false): Span | null {
     if (hnid === 0) return { data: this.data, start: 0, end: 0 };
     const sub = this.subnodes?.get(hnid);
+    if (sub && firstBlock && this.ndb) {
+      const { data, length } = this.ndb.firstBlock(sub.offsetIndexIdentifier);
+      return { data: Buffer.from(data.subarray(0, length)), start: 0, end: length };
+    }
     if (sub) {
       const data = this.ndb ? this.ndb.nodeData(sub.offsetIndexIdentifier) : sub.getData();
       return { data, start: 0, end: data.length };
@@ -196,7 +203,8 @@ export class TableContext {
   readonly rowCount: number;
   private all: PropertyItems[] | undefined;
 
-  constructor(private readonly heap: Heap, ansi: boolean, column?: number) {
+  /** `firstBlock`: only the first block of rows is read (a table's first rows, cheaply; rows past it fail). */
+  constructor(private readonly heap: Heap, ansi: boolean, column?: number, firstBlock = false) {
     const h = tableHeader(heap);
     if (h.type !== 0x7c) throw new Error('PSTTable7C::constructor unable to create PSTTable7C, table does not appear to be a 7c!');
     this.blockSize = rowBlockSize(ansi);
@@ -222,7 +230,7 @@ export class TableContext {
     if (!keys) throw new Error('PSTTable7C::constructor keyTableInfo is null');
     const keyCount = Math.trunc((keys.end - keys.start) / (h.keySize + h.valueSize));
     if (keyCount > 0 && keys.start + keyCount * (h.keySize + h.valueSize) > keys.data.length) throw eof(keys.start, keys.end - keys.start, keys.data.length);
-    const rows = heap.span(hnidRows);
+    const rows = heap.span(hnidRows, firstBlock);
     if (!rows) throw new Error('PSTTable7C::constructor rowNodeInfo is null');
     this.rowsSpan = rows;
     const length = rows.end - rows.start;
@@ -311,9 +319,9 @@ export function propertiesAt(pst: PSTFile, bid: number | Long): PropertyItems {
 }
 
 /** The table context in the data of block `bid`, with the subnodes its values may live in. */
-export function tableAt(pst: PSTFile, bid: number | Long, subnodes?: Subnodes, column?: number): Table {
+export function tableAt(pst: PSTFile, bid: number | Long, subnodes?: Subnodes, column?: number, firstBlock = false): Table {
   const ndb = ndbOf(pst);
-  if (ndb) return new TableContext(Heap.of(ndb, typeof bid === 'number' ? bid : bid.toNumber(), subnodes), isAnsi(pst), column);
+  if (ndb) return new TableContext(Heap.of(ndb, typeof bid === 'number' ? bid : bid.toNumber(), subnodes), isAnsi(pst), column, firstBlock);
   const table = new PSTTable7C(new PSTNodeInputStream(pst, pst.getOffsetIndexNode(asLong(bid))), subnodes, column);
   return {
     rowCount: table.rowCount,

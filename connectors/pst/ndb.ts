@@ -288,6 +288,24 @@ export class Ndb {
     }
   }
 
+  /**
+   * A node's first data block only (the cache's buffer: never written to) and the node's length:
+   * enough for the first rows of a large table.
+   */
+  firstBlock(bid: number): { data: Buffer; length: number } {
+    let block = this.readBlock(bid);
+    if (!isInternal(bid) || block.length < 8 || block[0] !== 0x01) return { data: block, length: block.length };
+    const length = block.readUInt32LE(4);
+    const w = this.l.width;
+    for (let depth = 0; block[0] === 0x01 && block.readUInt16LE(2) > 0 && depth < 3; depth++) {
+      const next = bidOf(word(block, 8, w));
+      const down = block[1] === 0x02;
+      block = this.readBlock(next);
+      if (!down) return { data: block, length };
+    }
+    throw new Error('PSTNodeInputStream: an XBLOCK without data blocks');
+  }
+
   /** A node's length without reading its data blocks (an XBLOCK's lcbTotal, else the block's size). */
   nodeLength(bid: number): number {
     const first = this.readBlock(bid);

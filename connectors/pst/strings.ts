@@ -49,9 +49,14 @@ const NAMED: Record<number, string> = {
  * (e.g. the stateful ISO-2022-JP, 50220–50222, never used for stored 8-bit strings).
  */
 export function codepageToEncoding(codepage: number): string | undefined {
+  if (known.has(codepage)) return known.get(codepage);
   const name = NAMED[codepage] ?? `cp${codepage}`;
-  return iconv.encodingExists(name) ? name : undefined;
+  const encoding = iconv.encodingExists(name) ? name : undefined;
+  if (known.size < 1024) known.set(codepage, encoding);
+  return encoding;
 }
+/** Answers of codepageToEncoding (asked for every 8-bit string read). */
+const known = new Map<number, string | undefined>();
 
 /**
  * The ANSI code page Windows uses for a locale (LCID), from its primary language (and, where the

@@ -44,16 +44,24 @@ const FILL_FROM_FIELDS = ['From', 'To', 'Cc', 'Subject', 'Date', 'Message-ID'];
 
 /** Builds the RFC 5322 message. Throws an Error saying what is wrong when a part cannot be built. */
 export async function buildMime(msg: MailMessage): Promise<Buffer> {
-  return build(msg, 0, async (root) => serializeMime(root));
+  return build(msg, 0, { write: async (root) => serializeMime(root), everyField: false });
 }
 
-/** The same message written by nodemailer's own streams (MimeNode#build): what mime-serialize.test.ts compares with. */
+/**
+ * The same message the way it was built before it was made fast: written by nodemailer's own
+ * streams (MimeNode#build), every field given to nodemailer even when the original header's is
+ * kept. What mime-serialize.test.ts compares buildMime with.
+ */
 export async function buildMimeWithStreams(msg: MailMessage): Promise<Buffer> {
-  return build(msg, 0, async (root) => [await root.build()]);
+  return build(msg, 0, { write: async (root) => [await root.build()], everyField: true });
 }
 
-/** Writes the compiled tree: the message is the parts one after the other, the first holding (at least) the root's header block. */
-type Writer = (root: ReturnType<MailComposer['compile']>) => Promise<Buffer[]>;
+interface Writer {
+  /** Writes the compiled tree: the message is the parts one after the other, the first holding (at least) the root's header block. */
+  write(root: ReturnType<MailComposer['compile']>): Promise<Buffer[]>;
+  /** Give nodemailer every field, also those the original header has (they are dropped). */
+  everyField: boolean;
+}
 
 async function build(msg: MailMessage, depth: number, writer: Writer): Promise<Buffer> {
   const body = resolveBody(msg);
@@ -64,19 +72,26 @@ async function build(msg: MailMessage, depth: number, writer: Writer): Promise<B
   const hash = createHash('sha256');
   feedHash(hash, msg, body, attachments);
 
+  // with the original transport headers, only the fields they lack are taken from the rebuilt
+  // header (see below): the others are not given to nodemailer at all (a 200-recipient To: is
+  // not encoded only to be dropped)
+  const original = msg.transportHeaders ? parseHeaderBlock(msg.transportHeaders) : [];
+  const kept = original.filter((f) => !isStructuralField(f.name));
+  const all = kept.length === 0 || writer.everyField;
+  const rebuild = (name: string): boolean => all || fieldsNamed(kept, name).length === 0;
   const options: Mail.Options & { baseBoundary: string; boundaryPrefix: string } = {
-    from: address(msg.from),
-    sender: address(msg.sender),
-    replyTo: addresses(msg.replyTo),
-    to: addresses(msg.to),
-    cc: addresses(msg.cc),
-    bcc: addresses(msg.bcc),
-    subject: headerText(msg.subject),
-    date: validDate(msg.date),
-    messageId: msg.messageId || undefined,
-    inReplyTo: msg.inReplyTo || undefined,
-    references: msg.references || undefined,
-    headers: priorityHeaders(msg.importance),
+    from: rebuild('From') ? address(msg.from) : undefined,
+    sender: all ? address(msg.sender) : undefined,
+    replyTo: all ? addresses(msg.replyTo) : undefined,
+    to: rebuild('To') ? addresses(msg.to) : undefined,
+    cc: rebuild('Cc') ? addresses(msg.cc) : undefined,
+    bcc: all ? addresses(msg.bcc) : undefined,
+    subject: rebuild('Subject') ? headerText(msg.subject) : undefined,
+    date: rebuild('Date') ? validDate(msg.date) : undefined,
+    messageId: rebuild('Message-ID') ? msg.messageId || undefined : undefined,
+    inReplyTo: all ? msg.inReplyTo || undefined : undefined,
+    references: all ? msg.references || undefined : undefined,
+    headers: all ? priorityHeaders(msg.importance) : undefined,
     text: body.text,
     html: body.html,
     alternatives: body.rtf ? [{ contentType: 'text/rtf', content: body.rtf, contentTransferEncoding: 'quoted-printable' }] : undefined,
@@ -89,16 +104,15 @@ async function build(msg: MailMessage, depth: number, writer: Writer): Promise<B
   if (options.text === undefined && options.html === undefined) options.text = '';
   const root = new MailComposer(options).compile();
   root.keepBcc = true;
-  const [first, ...rest] = await writer(root);
+  const [first, ...rest] = await writer.write(root);
   const built = splitMessage(first!);
   // nodemailer invents a Date and a Message-ID when none is given: leave them out instead
   const invented = new Set([...(options.date ? [] : ['date']), ...(options.messageId ? [] : ['message-id'])]);
   const rebuilt = built.header.filter((f) => !invented.has(f.name.toLowerCase()));
 
   let header: HeaderField[];
-  const original = msg.transportHeaders ? parseHeaderBlock(msg.transportHeaders) : [];
-  if (original.some((f) => !isStructuralField(f.name))) {
-    header = original.filter((f) => !isStructuralField(f.name));
+  if (kept.length > 0) {
+    header = kept;
     for (const name of FILL_FROM_FIELDS) {
       if (fieldsNamed(header, name).length === 0) header.push(...fieldsNamed(rebuilt, name));
     }

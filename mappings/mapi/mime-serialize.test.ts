@@ -85,7 +85,12 @@ function message(random: () => number, depth = 0): MailMessage {
       inline: random() < 0.3,
     });
   }
+  const transport = ['Received: from mx.example.org by mail.example.com; Tue, 2 Feb 2021 10:00:00 +0000', 'From: "Orig" <orig@example.org>',
+    'To: a@example.com, b@example.com', 'Cc: c@example.com', 'Subject: =?utf-8?q?orig?=', 'Date: Tue, 2 Feb 2021 10:00:00 +0000',
+    'Message-ID: <orig@example.org>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="x"', 'X-Mailer: Outlook'];
+  const headers = random() < 0.5 ? transport.filter(() => random() < 0.6).join('\r\n') : undefined;
   return {
+    transportHeaders: headers || undefined,
     subject: maybe(text(random, 8)),
     from: maybe({ name: maybe(text(random, 3)), address: 'from@example.org' }),
     to: maybe([{ name: maybe('Иван Петров'), address: 'ivan@example.ru' }, { address: 'x@example.com' }]),
@@ -100,7 +105,7 @@ function message(random: () => number, depth = 0): MailMessage {
   };
 }
 
-describe('buildMime writes what nodemailer\'s streams write', () => {
+describe('buildMime writes what nodemailer\'s streams write (given every field, with or without the original header)', () => {
   test('generated messages', async () => {
     const random = seededRandom(99);
     for (let n = 0; n < 150; n++) {

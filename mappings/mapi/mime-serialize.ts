@@ -38,29 +38,30 @@ interface Node {
 const QP_SAFE = new Uint8Array(256);
 for (const c of [0x09, 0x0a, 0x0d]) QP_SAFE[c] = 1;
 for (let c = 0x20; c <= 0x7e; c++) if (c !== 0x3d) QP_SAFE[c] = 1;
-const HEX = '0123456789ABCDEF';
+const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
 
 /** nodemailer's qp.encode, as ASCII bytes: `=XX` for unsafe bytes and for a space or tab before a line end or at the end. */
 export function qpEncode(buffer: Buffer): Buffer {
   const len = buffer.length;
-  const kept = (i: number, b: number): boolean => QP_SAFE[b] === 1
-    && !((b === 0x20 || b === 0x09) && (i === len - 1 || buffer[i + 1] === 0x0a || buffer[i + 1] === 0x0d));
-  let size = 0;
-  for (let i = 0; i < len; i++) size += kept(i, buffer[i]!) ? 1 : 3;
-  const out = Buffer.allocUnsafe(size);
+  // the working buffer is kept between calls up to 1 MiB (a larger one is made for that body only)
+  if (scratch.length < len * 3 && len * 3 <= 1024 * 1024) scratch = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(len * 3, 2 * scratch.length)));
+  const out = scratch.length >= len * 3 ? scratch : Buffer.allocUnsafe(len * 3);
+  const safe = QP_SAFE;
   let o = 0;
   for (let i = 0; i < len; i++) {
     const b = buffer[i]!;
-    if (kept(i, b)) {
+    if (safe[b] === 1 && !((b === 0x20 || b === 0x09) && (i === len - 1 || buffer[i + 1] === 0x0a || buffer[i + 1] === 0x0d))) {
       out[o++] = b;
     } else {
       out[o++] = 0x3d;
-      out[o++] = HEX.charCodeAt(b >> 4);
-      out[o++] = HEX.charCodeAt(b & 15);
+      out[o++] = HEX[b >> 4]!;
+      out[o++] = HEX[b & 15]!;
     }
   }
-  return out;
+  return Buffer.from(out.subarray(0, o));
 }
+/** The encoder's working buffer, kept between calls (copied out exactly sized). */
+let scratch = Buffer.allocUnsafe(64 * 1024);
 
 const CR = 0x0d;
 const LF = 0x0a;

@@ -73,9 +73,15 @@ export function decompressRtf(compressed: Buffer): Buffer {
 
 /** Decodes RTF's 8-bit text runs (\ansicpgN, \fcharsetN) with iconv-lite; unknown code pages fall back to CP1252. */
 function decode(data: Buffer, encoding: string): string {
-  const enc = iconv.encodingExists(encoding) ? encoding : 'cp1252';
+  let enc = usable.get(encoding);
+  if (enc === undefined) {
+    enc = iconv.encodingExists(encoding) ? encoding : 'cp1252';
+    if (usable.size < 256) usable.set(encoding, enc);
+  }
   return iconv.decode(data, enc);
 }
+/** Encoding names rtf-stream-parser asks for → the one decoded with (asked for every run of text). */
+const usable = new Map<string, string>();
 
 /** Classifies and, where encapsulated, extracts a decompressed RTF body. */
 export function rtfToBody(rtf: Buffer): RtfBody {
