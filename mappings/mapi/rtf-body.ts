@@ -2,11 +2,12 @@
  * PR_RTF_COMPRESSED → what the MIME builder can use ([MS-OXRTFCP], [MS-OXRTFEX]):
  * decompressed here (the same bytes as @kenjiuno/decompressrtf gives, in a Buffer rather than an
  * array of numbers: 10× faster on a 300 KB body); when Outlook stored an HTML (\fromhtml) or plain
- * text (\fromtext) body encapsulated in RTF, rtf-stream-parser de-encapsulates it; otherwise the
- * body is genuine RTF and is kept as text/rtf. Pure.
+ * text (\fromtext) body encapsulated in RTF, it is de-encapsulated (rtf-deencapsulate.ts: what
+ * rtf-stream-parser gives, in one pass); otherwise the body is genuine RTF and is kept as
+ * text/rtf. Pure.
  */
 import iconv from 'iconv-lite';
-import { deEncapsulateSync } from 'rtf-stream-parser';
+import { deEncapsulate } from './rtf-deencapsulate.js';
 
 export type RtfBody =
   | { kind: 'html'; html: string }
@@ -89,9 +90,8 @@ export function rtfToBody(rtf: Buffer): RtfBody {
   const encapsulated = /\\from(html|text)/.exec(head)?.[1];
   if (encapsulated) {
     try {
-      const r = deEncapsulateSync(rtf, { decode, mode: 'either', htmlFixContentType: true, outlookQuirksMode: true });
-      const text = typeof r.text === 'string' ? r.text : r.text.toString('utf8');
-      return r.mode === 'html' ? { kind: 'html', html: text } : { kind: 'text', text };
+      const r = deEncapsulate(rtf, decode);
+      return r.mode === 'html' ? { kind: 'html', html: r.text } : { kind: 'text', text: r.text };
     } catch {
       // not parseable as encapsulated after all: keep the RTF itself
     }
