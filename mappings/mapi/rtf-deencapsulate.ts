@@ -331,8 +331,9 @@ class DeEncapsulator {
   private output(data: string | Buffer): void {
     const s = this.state;
     if (this.fontEntry) {
-      // a font table entry's text is its name
+      // a font table entry's text is its name (non-ASCII characters as \uXXXX)
       let text = (typeof data === 'string' ? data : data.toString('latin1'))
+        // eslint-disable-next-line no-control-regex
         .replace(/[^\x00-\x7F]/g, (c) => { const hex = c.charCodeAt(0).toString(16).toUpperCase(); return `\\u${'0000'.slice(0, 4 - hex.length)}${hex}`; });
       text = (this.fontEntry.fontName || '') + text;
       if (text.endsWith(';')) {
