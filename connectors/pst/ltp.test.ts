@@ -83,6 +83,10 @@ function compareFile(file: string): Counted {
       const node = fast.getDescriptorIndexNode(Long.fromNumber(nid));
       const libNode = plain.getDescriptorIndexNode(Long.fromNumber(nid));
       expect(JSON.stringify(node)).toBe(JSON.stringify(libNode));
+      for (const bid of [node.dataOffsetIndexIdentifier, node.localDescriptorsOffsetIndexIdentifier]) {
+        if (bid.isZero()) continue;
+        expect(outcome(() => fast.getOffsetIndexNode(bid), (o) => JSON.stringify(o))).toEqual(outcome(() => plain.getOffsetIndexNode(bid), (o) => JSON.stringify(o)));
+      }
       const bidSub = node.localDescriptorsOffsetIndexIdentifier.toNumber();
       const sub = outcome(() => (bidSub > 0 ? ndb.subnodes(bidSub) : undefined), (m) => m);
       const libSub = outcome(() => (bidSub > 0 ? plain.getPSTDescriptorItems(Long.fromNumber(bidSub)) : undefined), (m) => m);

@@ -58,7 +58,7 @@ const PAGE = 512;
  * 256 KiB keeps 70 % of the hits of 4 MiB, and cached blocks that outlive the young generation
  * only add to the garbage.
  */
-const MAX_ENTRIES = 32768;
+const MAX_ENTRIES = 8192;
 const MAX_CACHED_BYTES = 256 * 1024;
 
 /** pst-extractor's PT_ANSI/PT_UNICODE file type numbers (PSTFile.pstFileType). */
@@ -100,20 +100,43 @@ class Bounded<K, V> {
   get bytes(): number { return this.weight; }
 }
 
-interface Cached<T, L> { entry: T; raw: Buffer; lib?: L }
+/** An index entry: its fields, and its bytes as 32-bit words (kept as numbers, not a buffer: entries live long). */
+interface Cached<T, L> { entry: T; raw: number[]; lib?: L }
 
-/** A subnode (SLENTRY) as pst-extractor's PSTDescriptorItem, its data read through the Ndb. */
+/**
+ * A subnode (SLENTRY) as pst-extractor's PSTDescriptorItem, its data read through the Ndb each
+ * time it is asked for (pst-extractor keeps it on the item: a message's bodies and attachments
+ * then lived as long as the message object, long enough to outlive the young generation).
+ */
 export class FastDescriptorItem extends PSTDescriptorItem {
-  private bytes: Buffer | undefined;
-  constructor(private readonly ndb: Ndb, data: Buffer, offset: number, entryType: number) {
-    super(data, offset, ndb.pst, entryType);
+  declare private ndb: Ndb;
+
+  /**
+   * The item of the entry at `offset` of an SLBLOCK (type 0) or SIBLOCK (1), with the fields
+   * pst-extractor's constructor gives it (its BIDs cut to 32 bits, as it does), made without the
+   * `Long`s it parses them with.
+   */
+  static of(ndb: Ndb, data: Buffer, offset: number, entryType: number): FastDescriptorItem {
+    const w = ndb.width;
+    const u32 = (at: number): number => (data[at] ?? 0) + (data[at + 1] ?? 0) * 0x100 + (data[at + 2] ?? 0) * 0x10000 + (data[at + 3] ?? 0) * 0x1000000;
+    const item = Object.create(FastDescriptorItem.prototype) as Record<string, unknown>;
+    item.dataBlockData = null;
+    item.dataBlockOffsets = [];
+    item._pstFile = ndb.pst;
+    item._descriptorIdentifier = u32(offset);
+    item._offsetIndexIdentifier = u32(offset + w) & 0xfffffffe;
+    item._subNodeOffsetIndexIdentifier = entryType === 0 ? u32(offset + 2 * w) & 0xfffffffe : 0;
+    item.ndb = ndb;
+    return item as unknown as FastDescriptorItem;
   }
 
   override getData(): Buffer {
-    this.bytes ??= this.ndb.nodeData(this.offsetIndexIdentifier);
-    return this.bytes;
+    return this.ndb.nodeData(this.offsetIndexIdentifier);
   }
 }
+
+/** A 64-bit field (low and high 32-bit words) as pst-extractor's signed `Long`. */
+const longOf = (lo: number, hi: number): Long => Long.fromBits(lo | 0, hi | 0);
 
 export class Ndb {
   private readonly l: Layout;
@@ -125,8 +148,12 @@ export class Ndb {
   /** Counters, for tests and the bench. */
   readonly stats = { blockReads: 0, blockHits: 0, lookups: 0, lookupHits: 0 };
 
+  /** Width of a BID or offset in this file (4: ANSI, 8: Unicode). */
+  readonly width: number;
+
   constructor(readonly pst: PSTFile, format: 'ansi' | 'unicode') {
     this.l = LAYOUT[format];
+    this.width = this.l.width;
     this.encrypted = pst.encryptionType === 1;
   }
 
@@ -145,10 +172,9 @@ export class Ndb {
     const known = this.nodes.get(nid);
     if (known) { this.stats.lookupHits++; return known; }
     const raw = this.find(nid, true);
-    const w = this.l.width;
-    const entry: NodeEntry = w === 4
-      ? { nid: raw.readUInt32LE(0), bidData: raw.readUInt32LE(4), bidSub: raw.readUInt32LE(8), nidParent: raw.readUInt32LE(12) }
-      : { nid: raw.readUInt32LE(0), bidData: word(raw, 8, 8), bidSub: word(raw, 16, 8), nidParent: raw.readUInt32LE(24) };
+    const entry: NodeEntry = this.l.width === 4
+      ? { nid: raw[0]!, bidData: raw[1]!, bidSub: raw[2]!, nidParent: raw[3]! }
+      : { nid: raw[0]!, bidData: raw[2]! + raw[3]! * 0x100000000, bidSub: raw[4]! + raw[5]! * 0x100000000, nidParent: raw[6]! };
     const c = { entry, raw };
     this.nodes.set(nid, c);
     return c;
@@ -159,8 +185,9 @@ export class Ndb {
     const known = this.blocks.get(bid);
     if (known) { this.stats.lookupHits++; return known; }
     const raw = this.find(bid, false);
-    const w = this.l.width;
-    const c = { entry: { bid: word(raw, 0, w), ib: word(raw, w, w), cb: raw.readUInt16LE(2 * w) }, raw };
+    const c = this.l.width === 4
+      ? { entry: { bid: raw[0]!, ib: raw[1]!, cb: raw[2]! & 0xffff }, raw }
+      : { entry: { bid: raw[0]! + raw[1]! * 0x100000000, ib: raw[2]! + raw[3]! * 0x100000000, cb: raw[4]! & 0xffff }, raw };
     this.blocks.set(bid, c);
     return c;
   }
@@ -168,14 +195,36 @@ export class Ndb {
   /** pst-extractor's DescriptorIndexNode for `nid` (what PSTFile#getDescriptorIndexNode returns). */
   descriptorIndexNode(nid: number): DescriptorIndexNode {
     const c = this.nodeCached(nid);
-    c.lib ??= new DescriptorIndexNode(c.raw, this.pst.pstFileType);
+    if (!c.lib) {
+      // the fields DescriptorIndexNode's constructor parses from the entry, in its order
+      const r = c.raw;
+      const wide = this.l.width === 8;
+      const n = Object.create(DescriptorIndexNode.prototype) as Record<string, unknown>;
+      n.itemType = 0;
+      n._descriptorIdentifier = r[0];
+      n._dataOffsetIndexIdentifier = wide ? longOf(r[2]!, r[3]!) : longOf(r[1]!, 0);
+      n._localDescriptorsOffsetIndexIdentifier = wide ? longOf(r[4]!, r[5]!) : longOf(r[2]!, 0);
+      n._parentDescriptorIndexIdentifier = wide ? r[6] : r[3];
+      if (wide) n.itemType = r[7];
+      c.lib = n as unknown as DescriptorIndexNode;
+    }
     return c.lib;
   }
 
   /** pst-extractor's OffsetIndexItem for `bid` (what PSTFile#getOffsetIndexNode returns). */
   offsetIndexItem(bid: number): OffsetIndexItem {
     const c = this.blockCached(bid);
-    c.lib ??= new OffsetIndexItem(c.raw, this.pst.pstFileType);
+    if (!c.lib) {
+      // the fields OffsetIndexItem's constructor parses (its cRef of a Unicode entry is the size's bytes, as there)
+      const r = c.raw;
+      const wide = this.l.width === 8;
+      const o = Object.create(OffsetIndexItem.prototype) as Record<string, unknown>;
+      o._indexIdentifier = wide ? longOf(r[0]!, r[1]!) : longOf(r[0]!, 0);
+      o._fileOffset = wide ? longOf(r[2]!, r[3]!) : longOf(r[1]!, 0);
+      o._size = wide ? r[4]! & 0xffff : r[2]! & 0xffff;
+      o.cRef = Long.fromNumber(wide ? r[4]! & 0xffff : r[2]! >>> 16);
+      c.lib = o as unknown as OffsetIndexItem;
+    }
     return c.lib;
   }
 
@@ -184,7 +233,7 @@ export class Ndb {
    * key above the one wanted picks the branch before it; none: the last branch; a first key above
    * it: not in the tree), the same page checks, the same "Unable to find" errors.
    */
-  private find(key: number, nbt: boolean): Buffer {
+  private find(key: number, nbt: boolean): number[] {
     const l = this.l;
     const w = l.width;
     const ptype = nbt ? PTYPE_NBT : PTYPE_BBT;
@@ -205,7 +254,11 @@ export class Ndb {
           const at = x * size;
           // pst-extractor compares a node entry's first 4 bytes, a block entry's whole key
           const k = nbt ? page.readUInt32LE(at) : word(page, at, w);
-          if (k === key) return Buffer.from(page.subarray(at, at + size));
+          if (k === key) {
+            const words: number[] = [];
+            for (let o = at; o < at + size; o += 4) words.push(page.readUInt32LE(o));
+            return words;
+          }
         }
         throw new Error(`PSTFile::findBtreeItem Unable to find ${key} is desc: ${nbt}`);
       }
@@ -335,7 +388,7 @@ export class Ndb {
     let offset = ansi ? 4 : 8;
     const stride = type === 0 ? (ansi ? 12 : 24) : (ansi ? 8 : 16);
     for (let x = 0; x < count; x++) {
-      const item = new FastDescriptorItem(this, data, offset, type);
+      const item = FastDescriptorItem.of(this, data, offset, type);
       if (type === 0) out.set(item.descriptorIdentifier, item);
       else for (const [k, v] of this.subnodes(item.offsetIndexIdentifier, depth + 1)) out.set(k, v);
       offset += stride;

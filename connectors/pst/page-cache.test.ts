@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PSTFile } from 'pst-extractor';
-import { addPageCache } from './page-cache.js';
+import { addPageCache, cachedPages } from './page-cache.js';
 
 describe('addPageCache', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ums-pagecache-'));
@@ -72,5 +72,28 @@ describe('addPageCache', () => {
       expect(buf.equals(otherData.subarray(pos, pos + len))).toBe(true);
     }
     b.close();
+  });
+
+  test('all open files together keep at most 256 pages, and their own bytes', () => {
+    const big = join(dir, 'big.bin');
+    const bigData = Buffer.from(Array.from({ length: 300 * 4096 }, (_, i) => (i * 31 + (i >> 12)) % 251));
+    writeFileSync(big, bigData);
+    const open = [0, 1, 2].map(() => {
+      const fd = openSync(big, 'r');
+      const f = { pstFD: fd, readSync: (buffer: Buffer, length: number, position: number) => readSync(fd, buffer, 0, length, position), close: () => closeSync(fd) };
+      addPageCache(f as unknown as PSTFile);
+      return f;
+    });
+    for (let page = 0; page < 300; page++) {
+      for (const f of open) {
+        const buf = Buffer.alloc(64);
+        f.readSync(buf, 64, page * 4096 + 100);
+        expect(buf.equals(bigData.subarray(page * 4096 + 100, page * 4096 + 164))).toBe(true);
+      }
+      expect(cachedPages()).toBeLessThanOrEqual(256);
+    }
+    expect(cachedPages()).toBe(256);
+    for (const f of open) f.close();
+    expect(cachedPages()).toBe(0);
   });
 });

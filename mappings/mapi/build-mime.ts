@@ -31,7 +31,7 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
 import { fieldsNamed, isStructuralField, parseHeaderBlock, serializeFields, splitMessage, type HeaderField } from './header-block.js';
-import { serializeMime } from './mime-serialize.js';
+import { joinParts, serializeMime, type Part } from './mime-serialize.js';
 import { decompressRtf, rtfToBody } from './rtf-body.js';
 
 export { mailFlags } from './mail-flags.js';
@@ -58,7 +58,7 @@ export async function buildMimeWithStreams(msg: MailMessage): Promise<Buffer> {
 
 interface Writer {
   /** Writes the compiled tree: the message is the parts one after the other, the first holding (at least) the root's header block. */
-  write(root: ReturnType<MailComposer['compile']>): Promise<Buffer[]>;
+  write(root: ReturnType<MailComposer['compile']>): Promise<Part[]>;
   /** Give nodemailer every field, also those the original header has (they are dropped). */
   everyField: boolean;
 }
@@ -105,7 +105,7 @@ async function build(msg: MailMessage, depth: number, writer: Writer): Promise<B
   const root = new MailComposer(options).compile();
   root.keepBcc = true;
   const [first, ...rest] = await writer.write(root);
-  const built = splitMessage(first!);
+  const built = splitMessage(first as Buffer);
   // nodemailer invents a Date and a Message-ID when none is given: leave them out instead
   const invented = new Set([...(options.date ? [] : ['date']), ...(options.messageId ? [] : ['message-id'])]);
   const rebuilt = built.header.filter((f) => !invented.has(f.name.toLowerCase()));
@@ -120,7 +120,7 @@ async function build(msg: MailMessage, depth: number, writer: Writer): Promise<B
   } else {
     header = rebuilt;
   }
-  return Buffer.concat([Buffer.from(serializeFields(header), 'utf8'), built.body, ...rest]);
+  return joinParts([Buffer.from(serializeFields(header), 'utf8'), built.body, ...rest]);
 }
 
 interface Body { text?: string; html?: string; rtf?: Buffer }

@@ -116,6 +116,13 @@ describe('buildMime writes what nodemailer\'s streams write (given every field, 
     }
   });
 
+  test('single-part base64 bodies of every length around full lines (the final line break)', async () => {
+    for (let n = 1; n <= 130; n++) {
+      const m: MailMessage = { subject: 's', bodyText: 'Ж'.repeat(n) };
+      expect((await buildMime(m)).toString('latin1')).toBe((await buildMimeWithStreams(m)).toString('latin1'));
+    }
+  });
+
   test('a body of exactly one line, empty bodies and an empty attachment', async () => {
     for (const m of [{ bodyText: 'x'.repeat(76) }, { bodyText: '' }, {}, { bodyHtml: '<p></p>', attachments: [{ filename: 'e', data: Buffer.alloc(0) }] }] as MailMessage[]) {
       expect((await buildMime(m)).toString('latin1')).toBe((await buildMimeWithStreams(m)).toString('latin1'));

@@ -42,6 +42,11 @@ const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
 
 /** nodemailer's qp.encode, as ASCII bytes: `=XX` for unsafe bytes and for a space or tab before a line end or at the end. */
 export function qpEncode(buffer: Buffer): Buffer {
+  return Buffer.from(qpEncodeView(buffer));
+}
+
+/** qpEncode's bytes in the encoder's working buffer: valid until its next call. */
+function qpEncodeView(buffer: Buffer): Buffer {
   const len = buffer.length;
   // the working buffer is kept between calls up to 1 MiB (a larger one is made for that body only)
   if (scratch.length < len * 3 && len * 3 <= 1024 * 1024) scratch = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(len * 3, 2 * scratch.length)));
@@ -58,7 +63,7 @@ export function qpEncode(buffer: Buffer): Buffer {
       out[o++] = HEX[b & 15]!;
     }
   }
-  return Buffer.from(out.subarray(0, o));
+  return out.subarray(0, o);
 }
 /** The encoder's working buffer, kept between calls (copied out exactly sized). */
 let scratch = Buffer.allocUnsafe(64 * 1024);
@@ -167,6 +172,9 @@ function wholeEscapes(src: Buffer, from: number, to: number): boolean {
   return true;
 }
 
+const RUN = 57 * 512;
+const run = Buffer.allocUnsafe((RUN / 3) * 4);
+
 /**
  * What nodemailer's base64 Encoder writes for one chunk, as bytes: the whole 3-byte groups in
  * lines of 76 with CRLF after each complete line (none when they fit one line), then the
@@ -174,25 +182,49 @@ function wholeEscapes(src: Buffer, from: number, to: number): boolean {
  * buffer, 57 input bytes (one line) at a time.
  */
 export function base64Encode(chunk: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(base64Size(chunk.length));
+  base64Into(chunk, out, 0);
+  return out;
+}
+
+/** The size of base64Encode's output for `n` bytes. */
+function base64Size(n: number): number {
+  const chars = ((n - (n % 3)) / 3) * 4;
+  return chars + 2 * (chars > 76 ? Math.floor(chars / 76) : 0) + (n % 3 ? 4 : 0);
+}
+
+/** base64Encode's output written into `out` at `at`; the bytes written. */
+function base64Into(chunk: Buffer, out: Buffer, at: number): number {
   const whole = chunk.length - (chunk.length % 3);
   const chars = (whole / 3) * 4;
   const breaks = chars > 76 ? Math.floor(chars / 76) : 0;
   const rest = chunk.length - whole ? 4 : 0;
-  const out = Buffer.allocUnsafe(chars + 2 * breaks + rest);
-  let o = 0;
-  // big runs of whole lines per toString (the string is split into lines as it is written)
-  const RUN = 57 * 512;
+  let o = at;
+  // runs of whole lines: encoded into the run buffer once, then copied into lines
   for (let i = 0; i < whole; i += RUN) {
     const end = Math.min(whole, i + RUN);
-    const s = chunk.toString('base64', i, end);
-    for (let j = 0; j < s.length; j += 76) {
-      const line = s.length - j >= 76 ? 76 : s.length - j;
-      o += out.write(j === 0 && line === s.length ? s : s.substring(j, j + line), o, 'latin1');
+    const n = run.write(chunk.toString('base64', i, end), 0, 'latin1');
+    for (let j = 0; j < n; j += 76) {
+      const line = n - j >= 76 ? 76 : n - j;
+      o += run.copy(out, o, j, j + line);
       if (line === 76 && breaks > 0) { out[o++] = 0x0d; out[o++] = 0x0a; }
     }
   }
   if (rest) o += out.write(chunk.toString('base64', whole), o, 'latin1');
-  return o === out.length ? out : out.subarray(0, o);
+  return o - at;
+}
+
+/** A piece of the message: bytes, or an encoding written straight into the message when it is joined. */
+export type Part = Buffer | { size: number; writeInto(target: Buffer, at: number): number };
+
+/** The message: its parts joined into one buffer, deferred encodings written in place. */
+export function joinParts(parts: readonly Part[]): Buffer {
+  let total = 0;
+  for (const p of parts) total += Buffer.isBuffer(p) ? p.length : p.size;
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const p of parts) at += Buffer.isBuffer(p) ? p.copy(out, at) : p.writeInto(out, at);
+  return at === total ? out : out.subarray(0, at);
 }
 
 /** MimeNode#_getTextEncoding, counted in a loop: 'Q' when Latin letters outnumber 8-bit and control characters. */
@@ -209,7 +241,7 @@ function textEncoding(this: Node, value: unknown): string {
   return other < latin ? 'Q' : 'B';
 }
 
-function write(node: Node, out: Buffer[]): void {
+function write(node: Node, out: Part[]): void {
   if (node._raw || node._transforms.length || node._processFuncs.length || node.newline) {
     throw new Error('mime-serialize: a raw node, transform or newline option (not used by the MIME builder)');
   }
@@ -220,8 +252,12 @@ function write(node: Node, out: Buffer[]): void {
   if (content) {
     if (typeof content !== 'string' && !Buffer.isBuffer(content)) throw new Error('mime-serialize: content that is not a string or Buffer (not used by the MIME builder)');
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    if (transferEncoding === 'base64') out.push(base64Encode(bytes));
-    else if (transferEncoding === 'quoted-printable') out.push(qpWrap(qpEncode(bytes)));
+    if (transferEncoding === 'base64') out.push({ size: base64Size(bytes.length), writeInto: (target, at) => base64Into(bytes, target, at) });
+    else if (transferEncoding === 'quoted-printable') {
+      const encoded = qpEncodeView(bytes);
+      const wrapped = qpWrap(encoded);
+      out.push(wrapped === encoded ? Buffer.from(encoded) : wrapped); // (the encoder's buffer is reused)
+    }
     else out.push(bytes);
   }
   if (node.multipart) {
@@ -233,16 +269,22 @@ function write(node: Node, out: Buffer[]): void {
   }
 }
 
+/** The last byte of a base64 part of `size` bytes: LF when it ends with a line break (a complete last line), else a base64 character. */
+function lastBase64Byte(size: number): number {
+  return size > 78 && size % 78 === 0 ? 0x0a : 0x41;
+}
+
 /**
  * The message a compiled MailComposer tree stands for, MimeNode#build's bytes, synchronously: as
  * parts to be joined, the first the root's header block (so a caller rewriting the header joins
  * the message once).
  */
-export function serializeMime(root: MimeNode): Buffer[] {
-  const out: Buffer[] = [];
+export function serializeMime(root: MimeNode): Part[] {
+  const out: Part[] = [];
   write(root as unknown as Node, out);
-  const last = out.filter((b) => b.length > 0).at(-1);
-  const end = last?.[last.length - 1];
+  // base64 output ends in a base64 character or a line break; bytes are looked at
+  const last = out.filter((b) => (Buffer.isBuffer(b) ? b.length : b.size) > 0).at(-1);
+  const end = last === undefined ? undefined : Buffer.isBuffer(last) ? last[last.length - 1] : lastBase64Byte(last.size);
   if (end === 0x0d) out.push(Buffer.from('\n'));
   else if (end !== 0x0a) out.push(Buffer.from('\r\n'));
   return out;

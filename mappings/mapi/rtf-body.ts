@@ -51,7 +51,7 @@ function lzfu(input: Buffer, end: number): Buffer {
     if (readPos > outPos) readPos -= 4096;
     for (let n = (token & 15) + 2; n > 0; n--, readPos++) out[outPos++] = readPos < 0 ? 0 : out[readPos]!;
   }
-  return Buffer.from(out.subarray(PREBUF.length, outPos));
+  return out.subarray(PREBUF.length, outPos);
 }
 
 /** Decompresses PR_RTF_COMPRESSED (LZFu or the uncompressed "MELA" form). Throws on malformed data. */
