@@ -39,6 +39,9 @@ export { mailFlags } from './mail-flags.js';
 /** Embedded messages nested deeper than this are attached as they are built so far (a loop guard). */
 const MAX_DEPTH = 16;
 
+/** What nodemailer is given for a message without a Message-ID (it is never written). */
+const NO_MESSAGE_ID = '<no-message-id@ums-migrate.invalid>';
+
 /** Header fields filled from the message's fields when the transport headers lack them. */
 const FILL_FROM_FIELDS = ['From', 'To', 'Cc', 'Subject', 'Date', 'Message-ID'];
 
@@ -88,7 +91,8 @@ async function build(msg: MailMessage, depth: number, writer: Writer): Promise<B
     bcc: all ? addresses(msg.bcc) : undefined,
     subject: rebuild('Subject') ? headerText(msg.subject) : undefined,
     date: rebuild('Date') ? validDate(msg.date) : undefined,
-    messageId: rebuild('Message-ID') ? msg.messageId || undefined : undefined,
+    // nodemailer makes a random one when none is given (crypto per message), dropped below: a fixed stand-in is dropped the same way
+    messageId: (rebuild('Message-ID') ? msg.messageId || undefined : undefined) ?? NO_MESSAGE_ID,
     inReplyTo: all ? msg.inReplyTo || undefined : undefined,
     references: all ? msg.references || undefined : undefined,
     headers: all ? priorityHeaders(msg.importance) : undefined,
@@ -107,7 +111,7 @@ async function build(msg: MailMessage, depth: number, writer: Writer): Promise<B
   const [first, ...rest] = await writer.write(root);
   const built = splitMessage(first as Buffer);
   // nodemailer invents a Date and a Message-ID when none is given: leave them out instead
-  const invented = new Set([...(options.date ? [] : ['date']), ...(options.messageId ? [] : ['message-id'])]);
+  const invented = new Set([...(options.date ? [] : ['date']), ...(options.messageId !== NO_MESSAGE_ID ? [] : ['message-id'])]);
   const rebuilt = built.header.filter((f) => !invented.has(f.name.toLowerCase()));
 
   let header: HeaderField[];
