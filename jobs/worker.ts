@@ -21,6 +21,7 @@ import { PgLockSession } from '../src/state/pg-locks.js';
 import type { StateStore } from '../src/state/store.js';
 import { FatalError, reasonOf } from '../src/util/errors.js';
 import { Liveness } from './liveness.js';
+import { sidePool } from './side-pool.js';
 import { graphileLogger, MIGRATE_MAILBOX_TASK, parseMailboxPayload, QUEUE_SCHEMA, queueUtils } from './queue.js';
 
 export interface WorkerOptions extends CommandOptions {
@@ -60,7 +61,7 @@ export async function runWorker(opts: WorkerOptions, signal: AbortSignal): Promi
   const log = ctx.log.child({ worker: processId });
   let store: StateStore | undefined;
   let runner: Runner | undefined;
-  const db = new pg.Pool({ connectionString: url, max: 2, application_name: `ums-migrate worker ${processId} (leases)` });
+  const db = sidePool(url, `ums-migrate worker ${processId} (leases)`, log);
   const utils = await queueUtils(url, log);
   const liveness = new Liveness(db, utils, {
     processId, host: hostname(), leaseSeconds: config.workers.leaseSeconds, heartbeatSeconds: config.workers.heartbeatSeconds,
