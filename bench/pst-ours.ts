@@ -1,16 +1,22 @@
 /**
  * The "ours" half of bench/pst.bench.ts, run in a process of its own per corpus (so its peak RSS
  * is the corpus's own, and, started from a bundle of the sources, without tsx's loader thread,
- * as the compiled CLI runs). Reads the corpus from BENCH_OURS (JSON: directory, pattern, logins,
- * seconds), repeats it until it has worked that long, prints one JSON line with the totals.
+ * as the compiled CLI runs). Reads the corpus from BENCH_OURS (JSON: directory, pattern, logins),
+ * then one line per request on stdin: "pass" runs one pass over the corpus and prints its JSON
+ * line (items, failed, mimeBytes, seconds); "end" prints the peak RSS and exits. The bench
+ * alternates these passes with readpst's, so both tools run under the same machine load.
  */
+import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { PstSource } from '../connectors/pst/index.js';
 import { peakRssMb } from '../src/util/memory.js';
 
-interface Job { directory: string; pattern: string; logins: string[]; seconds: number }
+interface Job { directory: string; pattern: string; logins: string[] }
 
-/** One pass over every mailbox, as the engine drives the source: folders, pages of 100 listed, every item read and built into MIME. */
+/**
+ * One pass over every mailbox, as the engine drives the source: folders, pages of 100 listed,
+ * every item read and built (mail into MIME, calendar/contact/task items into iCalendar/vCard).
+ */
 async function pass(source: PstSource, logins: string[]): Promise<{ items: number; failed: number; mimeBytes: number }> {
   let items = 0;
   let failed = 0;
@@ -45,18 +51,14 @@ async function pass(source: PstSource, logins: string[]): Promise<{ items: numbe
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.env.BENCH_OURS ?? '') as Job;
-  const source = new PstSource({ directory: job.directory, files: job.pattern }, pino({ level: 'silent' }));
-  const total = { items: 0, failed: 0, mimeBytes: 0, passes: 0, seconds: 0 };
-  const t0 = process.hrtime.bigint();
-  do {
+  const source = new PstSource({ directory: job.directory, files: job.pattern, groupware: true }, pino({ level: 'silent' }));
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line === 'end') break;
+    const t0 = process.hrtime.bigint();
     const p = await pass(source, job.logins);
-    total.items += p.items;
-    total.failed += p.failed;
-    total.mimeBytes += p.mimeBytes;
-    total.passes++;
-    total.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  } while (total.seconds < job.seconds);
-  process.stdout.write(`${JSON.stringify({ ...total, peakRssMb: peakRssMb() })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...p, seconds: Number(process.hrtime.bigint() - t0) / 1e9 })}\n`);
+  }
+  process.stdout.write(`${JSON.stringify({ peakRssMb: peakRssMb() })}\n`);
 }
 
 main().catch((err: unknown) => {
