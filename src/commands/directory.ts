@@ -13,16 +13,16 @@ import { LdapDirectoryTarget } from '../../connectors/ldap-target/index.js';
 import type { LdapEndpoint } from '../../connectors/ldap-common/connection.js';
 import type { TargetProfile } from '../../mappings/directory/entry-mapping.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { printErr, printOut } from '../cli/output.js';
+import { printErr, printJsonText, printOut } from '../cli/output.js';
 import type { DirectoryEndpointConfig } from '../config/directory-schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { resolveSecret } from '../config/secrets.js';
 import { utf8TextOf } from '../config/utf8.js';
 import { commandLogger, runLogged } from '../command-log.js';
 import { directoryCheckpointName } from '../directory/state.js';
+import { acquireDirectorySyncLock } from '../directory/sync-lock.js';
 import { runDirectorySync, type DirectorySyncReport } from '../directory/sync.js';
-import { lockPathFor, openStateStore } from '../state/open.js';
-import { acquireRunLock } from '../state/run-lock.js';
+import { openStateStore } from '../state/open.js';
 import { writePrivateFile } from '../util/private-file.js';
 import { forTerminal } from '../util/terminal-text.js';
 
@@ -86,9 +86,10 @@ export async function directorySyncCommand(opts: DirectorySyncOptions): Promise<
   });
   const target = new LdapDirectoryTarget(endpoint(dir.target, baseDir), { pageSize: dir.target.pageSize, concurrency: dir.target.concurrency });
   // One directory sync at a time per state store (its own lock: mail runs may go on meanwhile).
-  const release = opts.dryRun ? () => undefined : acquireRunLock(`${lockPathFor(loaded.config.state)}.directory`, 'directory sync');
-  const store = await openStateStore(loaded.config.state, { baseDir }).catch((err: unknown) => {
-    release();
+  const secrets = { baseDir, env: process.env };
+  const release = opts.dryRun ? async () => undefined : await acquireDirectorySyncLock(loaded.config.state, directoryCheckpointName(dir), secrets);
+  const store = await openStateStore(loaded.config.state, secrets).catch(async (err: unknown) => {
+    await release();
     throw err;
   });
   const log = commandLogger(loaded.config.logging, 'directory sync');
@@ -112,7 +113,7 @@ export async function directorySyncCommand(opts: DirectorySyncOptions): Promise<
       report.warnings.unshift(...notes.map((n) => ({ entry: 'overrides', reason: n })));
       const text = opts.json ? `${JSON.stringify(report, null, 2)}\n` : opts.dryRun ? report.ldif : formatDirectoryReport(report);
       if (opts.out !== undefined) await writePrivateFile(opts.out, text); // 0600: DNs, logins, addresses
-      else if (opts.json) process.stdout.write(text);
+      else if (opts.json) printJsonText(text); // secrets scrubbed, C1/bidi characters as \u escapes
       else printOut(text); // the report, or LDIF (which base64-encodes any unsafe value itself)
       if (opts.dryRun && !opts.json) printErr(formatDirectoryReport(report));
       return report.errors.length > 0 ? EXIT.PARTIAL : EXIT.OK;
@@ -120,6 +121,6 @@ export async function directorySyncCommand(opts: DirectorySyncOptions): Promise<
   } finally {
     await target.close();
     await store.close();
-    release();
+    await release();
   }
 }

@@ -1,6 +1,9 @@
 /**
- * A two-wave cutover against the lab's real servers: Dovecot → Courier for the mail, a real
- * Postfix (127.0.0.1:12525) with two SMTP sinks standing for the UMS (12526) and Exchange (12527).
+ * A two-wave cutover against the lab's real servers: Samba AD → `directory sync` → slapd for the
+ * accounts and addresses (the routing address book is the directory sync's state:
+ * `routing.addressBook: directory`, no CSV), `discover` for the user map and its waves (an AD
+ * attribute), Dovecot → Courier for the mail, a real Postfix (127.0.0.1:12525) with two SMTP
+ * sinks standing for the UMS (12526) and Exchange (12527).
  *
  * wave1: alice (complete) and bob (over quota on the UMS: failed items); wave2: carol (complete)
  * and dave (no UMS account: every pass fails at the UMS login). After every step each address of
@@ -15,12 +18,17 @@
  * 4. `cutover --wave wave2 --rollback`: the maps are byte for byte those from before wave2.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Client } from 'ldapts';
 import { encodeImceaex } from '../../mappings/directory/imceaex.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
+import { LAB_RECIPIENT_TYPE_ATTRIBUTE, seedAd } from '../lab/ad-seed.js';
 import { generateCorpus, seedSource } from '../lab/corpus.js';
-import { addSourceUser, addTargetUser, labDir, startLab, targetMaildir, uniqueLogin, type Lab } from '../lab/lab.js';
+import { addSourceUser, addTargetUser, labDir, startLab, targetMaildir, type Lab } from '../lab/lab.js';
+import { adClient, freshOu, startAd } from '../lab/samba-ad.js';
+import { freshUmsOu, slapdClient, startSlapd, UMS_SUFFIX } from '../lab/slapd.js';
 import { maillog, postfixConfigDir, startPostfix, stopPostfix } from '../lab/postfix.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { SmtpSinks, type Expect } from '../support/smtp-sinks.js';
@@ -40,6 +48,8 @@ const sinks = new SmtpSinks();
 const login = {} as Record<Name, string>;
 const dn = (n: Name) => `/o=Corp/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${n}`;
 let lab: Lab;
+let adc: Client | undefined;
+let ums: Client | undefined;
 
 async function cli(args: string[], expectCode: number, config = configFile): Promise<{ stdout: string; stderr: string }> {
   const r = await runCli([...args, '-c', config], env);
@@ -82,27 +92,38 @@ async function audit() {
 }
 
 beforeAll(async () => {
-  lab = await startLab();
+  const [mailLab, ad, slapd] = await Promise.all([startLab(), startAd(), startSlapd()]);
+  lab = mailLab;
+  adc = await adClient(ad);
+  ums = await slapdClient(slapd);
+  const adOu = await freshOu(adc, 'waves');
+  const umsOu = await freshUmsOu(ums, 'waves');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   chmodSync(work, 0o755); // Postfix's daemons (user postfix) read the maps below it
+  // sAMAccountName is unique domain-wide and the lab AD outlives a run: short random logins (Courier: lowercase).
+  const tag = randomBytes(3).toString('hex');
+  for (const n of NAMES) login[n] = `cw${n}${tag}`;
+  await seedAd(adc, adOu, {
+    users: NAMES.map((n) => ({
+      login: login[n], mail: `${n}@corp.example`, recipientType: '1', sn: n, legacyExchangeDN: dn(n),
+      proxyAddresses: [`SMTP:${n}@corp.example`, `smtp:${n}.alias@corp.example`],
+      department: n === 'alice' || n === 'bob' ? 'wave1' : 'wave2', // the wave, as the PM keeps it in AD
+    })),
+    groups: [{ name: `cwteam${tag}`, distribution: true, mail: 'team@corp.example', proxyAddresses: ['SMTP:team@corp.example'], members: NAMES.map((n) => login[n]) }],
+  });
   for (const [i, n] of NAMES.entries()) {
-    login[n] = uniqueLogin(`cw${n}`);
     await addSourceUser(login[n], PASSWORD);
-    if (n !== 'dave') await addTargetUser(login[n], PASSWORD); // dave: no UMS account
+    if (n !== 'dave') await addTargetUser(login[n], PASSWORD); // dave: no UMS mailbox
     await seedSource(lab, login[n], PASSWORD, generateCorpus({ messages: 12, maxSize: 48 * 1024, seed: 150 + i, folders: ['INBOX', 'Sent'] }));
   }
   // bob's UMS mailbox takes about 20 KiB: most of his messages are refused with Courier's words.
   execFileSync('runuser', ['-u', 'umslab', '--', 'maildirmake', '-q', '20000S', targetMaildir(login.bob)]);
   writeFileSync(path.join(work, 'pw'), `${PASSWORD}\n`, { mode: 0o600 });
-  writeFileSync(path.join(work, 'users.csv'), ['source,target,sourcePassword,targetPassword,wave',
-    ...NAMES.map((n) => `${login[n]},,file:./pw,file:./pw,${n === 'alice' || n === 'bob' ? 'wave1' : 'wave2'}`), ''].join('\n'));
-  writeFileSync(path.join(work, 'address-book.csv'), [
-    'type,key,login,mail,proxyAddresses,legacyExchangeDN,members',
-    ...NAMES.map((n) => `user,guid-${n},${login[n]},${n}@corp.example,SMTP:${n}@corp.example;smtp:${n}.alias@corp.example,${dn(n)},`),
-    `group,grp-team,,team@corp.example,,,${NAMES.map((n) => login[n]).join(';')}`,
-    '',
-  ].join('\n'));
+  writeFileSync(path.join(work, 'ad-pw'), ad.password, { mode: 0o600 });
+  writeFileSync(path.join(work, 'ums-pw'), slapd.password, { mode: 0o600 });
+  // The user map before discovery: the mailboxes and their passwords, no waves yet.
+  writeFileSync(path.join(work, 'users.csv'), ['source,target,sourcePassword,targetPassword', ...NAMES.map((n) => `${login[n]},,file:./pw,file:./pw`), ''].join('\n'));
   const config = (extra: string[]) => [
     'version: 1',
     'state: { path: ./state/state.sqlite }',
@@ -118,7 +139,23 @@ beforeAll(async () => {
     `  umsTransport: "smtp:[127.0.0.1]:${UMS_PORT}"`,
     '  mapDir: ./maps',
     `  postfixConfigDir: ${postfixConfigDir()}`,
-    '  addressBook: { file: ./address-book.csv }',
+    '  addressBook: directory',
+    'directory:',
+    '  source:',
+    `    url: ${ad.url}`,
+    `    bindDn: ${ad.bindDn}`,
+    '    bindPassword: file:./ad-pw',
+    `    caFile: ${ad.caFile}`,
+    `    base: "${adOu}"`,
+    `    recipientTypeAttribute: ${LAB_RECIPIENT_TYPE_ATTRIBUTE}`,
+    '  target:',
+    `    url: ${slapd.url}`,
+    `    bindDn: ${slapd.bindDn(UMS_SUFFIX)}`,
+    '    bindPassword: file:./ums-pw',
+    `    caFile: ${slapd.caFile}`,
+    `    base: "${umsOu}"`,
+    '    extraObjectClasses: [umsLabGalPerson]',
+    'discover: { waveAttribute: department }',
     ...extra,
     '',
   ].join('\n');
@@ -126,6 +163,14 @@ beforeAll(async () => {
   // The same project after a long pause: the delta limit (0.36 s) has always passed.
   writeFileSync(strictConfig, config(['cutover: { maxDeltaAgeHours: 0.0001 }']));
 
+  // The PM's preparation: the waves from AD into the user map (passwords kept), the accounts into the UMS directory.
+  expect((await cli(['discover', '--out', path.join(work, 'users.csv')], 0)).stdout).toContain('compared with the config: 0 added, 0 removed, 4 changed, 0 unchanged');
+  expect(readFileSync(path.join(work, 'users.csv'), 'utf8').split('\r\n')).toEqual([
+    'source,target,wave,mailboxType,sourcePassword,targetPassword',
+    ...NAMES.map((n) => `${login[n]},${login[n]},${n === 'alice' || n === 'bob' ? 'wave1' : 'wave2'},user,file:./pw,file:./pw`),
+    '',
+  ]);
+  await cli(['directory', 'sync'], 0);
   await cli(['run'], 3); // bob: items over quota; dave: refused by the UMS
   await sinks.start('ums', UMS_PORT);
   await sinks.start('exchange', EXCHANGE_PORT);
@@ -136,6 +181,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopPostfix().catch(() => undefined);
   await sinks.close();
+  await adc?.unbind();
+  await ums?.unbind();
 });
 
 test('two waves: the incomplete mailboxes stay on Exchange with their reasons; a crash before the publish leaves routing consistent; the rollback restores the maps byte for byte', async () => {
