@@ -13,6 +13,7 @@
  * (ISO strings for times, numbers for ids, sizes and counters).
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { describeInventory } from './inventory-conformance.js';
 import { describeRoutingState } from './routing-conformance.js';
 import type { Checkpoint, ItemResult, PendingRow, StateStore, SuspectRow } from './store.js';
 
@@ -379,7 +380,7 @@ export function describeStateStore(name: string, make: () => Promise<StateStoreF
       expect(await store.openContainer(mb, 'INBOX', 'INBOX', 'INBOX')).toBeNull();
       const [fresh] = await store.containers(mb);
       expect(fresh).toEqual({
-        mailboxId: mb, containerId: 'INBOX', path: 'INBOX', targetRef: 'INBOX', status: 'pending',
+        mailboxId: mb, containerId: 'INBOX', path: 'INBOX', name: null, kind: 'mail', bytesKnown: true, inInventory: true, targetRef: 'INBOX', status: 'pending',
         epoch: undefined, cursor: null, scope: undefined, token: null,
         totalItems: 0, totalBytes: 0, doneItems: 0, doneBytes: 0, failedItems: 0, skippedItems: 0, lastError: null,
         updatedAt: expect.stringMatching(ISO),
@@ -398,7 +399,7 @@ export function describeStateStore(name: string, make: () => Promise<StateStoreF
       await store.setContainerTotals(mb, 'INBOX', { items: 12, bytes: 3_000_000_000 });
       await store.setContainerStatus(mb, 'INBOX', 'failed', 'folder is gone');
       expect((await store.containers(mb))[0]).toEqual({
-        mailboxId: mb, containerId: 'INBOX', path: 'Posteingang', targetRef: 'INBOX.X', status: 'failed',
+        mailboxId: mb, containerId: 'INBOX', path: 'Posteingang', name: null, kind: 'mail', bytesKnown: true, inInventory: true, targetRef: 'INBOX.X', status: 'failed',
         epoch: '11', cursor: '3', scope: cp.scope, token: 't',
         totalItems: 12, totalBytes: 3_000_000_000, doneItems: 0, doneBytes: 0, failedItems: 0, skippedItems: 0, lastError: 'folder is gone',
         updatedAt: expect.stringMatching(ISO),
@@ -524,6 +525,7 @@ export function describeStateStore(name: string, make: () => Promise<StateStoreF
     });
 
     describe('coexistence routing state', () => describeRoutingState(() => store, worker));
+    describe('inventory', () => describeInventory(() => store, worker));
     test('named checkpoint values: unset is null, set replaces, other names are separate, workers share them', async () => {
       expect(await store.getCheckpointValue('directory:ad')).toBeNull();
       await store.setCheckpointValue('directory:ad', 'usn:100');

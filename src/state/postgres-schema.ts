@@ -116,6 +116,12 @@ export const POSTGRES_MIGRATIONS: string[] = [
   `
   ALTER TABLE routing_audit ADD COLUMN refused JSON NOT NULL DEFAULT '[]';
   `,
+  // SQLite step 7 (issue 17): the inventory columns.
+  `
+  ALTER TABLE containers ADD COLUMN kind TEXT NOT NULL DEFAULT 'mail', ADD COLUMN name TEXT,
+    ADD COLUMN bytes_known BOOLEAN NOT NULL DEFAULT true, ADD COLUMN in_inventory BOOLEAN NOT NULL DEFAULT true;
+  ALTER TABLE mailboxes ADD COLUMN inventoried_at TIMESTAMPTZ;
+  `,
 ];
 
 /** The schema version this code writes and reads. */

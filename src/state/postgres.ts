@@ -2,9 +2,10 @@ import pg from 'pg';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import type {
   Checkpoint, ContainerRow, ContainerStatus, CutoverChange, CutoverResult, CutoverRow, DoneItemRow, FailedItemRow, ItemResult, ItemStatus,
-  MailboxKey, MailboxSummary, PendingRow, RoutingAuditEntry, RoutingAuditInput, StateStore, SuspectRow, ThroughputRow,
+  InventoryEntry, MailboxInventory, MailboxKey, MailboxSummary, PendingRow, RoutingAuditEntry, RoutingAuditInput, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
 import { applyCutoverPostgres, appendRoutingAuditPostgres, cutoversPostgres, routingAuditPostgres } from './routing-postgres.js';
+import { inventoryPostgres, recordInventoryPostgres } from './inventory-postgres.js';
 import { checkpointFrom, containerRowFrom, mailboxSummaryFrom, pendingRowFrom } from './rows.js';
 import { describePostgresUrl, explainPgConnectError, withTlsDefault } from './pg-tls.js';
 
@@ -120,9 +121,17 @@ export class PostgresStateStore implements StateStore {
     return checkpointFrom(row);
   }
 
-  async setContainerTotals(mailboxId: number, containerId: string, totals: { items: number; bytes: number }): Promise<void> {
-    await this.pool.query('UPDATE containers SET total_items = $1, total_bytes = $2, updated_at = now() WHERE mailbox_id = $3 AND container_id = $4',
-      [totals.items, totals.bytes, mailboxId, containerId]);
+  async setContainerTotals(mailboxId: number, containerId: string, totals: { items: number; bytes: number | null }): Promise<void> {
+    await this.pool.query('UPDATE containers SET total_items = $1, total_bytes = $2, bytes_known = $5, updated_at = now() WHERE mailbox_id = $3 AND container_id = $4',
+      [totals.items, totals.bytes ?? 0, mailboxId, containerId, totals.bytes !== null]);
+  }
+
+  async recordInventory(mailboxId: number, entries: InventoryEntry[]): Promise<void> {
+    await this.tx((c) => recordInventoryPostgres(c, mailboxId, entries));
+  }
+
+  async inventory(mailboxId?: number): Promise<MailboxInventory[]> {
+    return inventoryPostgres(this.pool, mailboxId);
   }
 
   async setContainerStatus(mailboxId: number, containerId: string, status: ContainerStatus, error?: string): Promise<void> {

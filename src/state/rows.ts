@@ -1,4 +1,6 @@
 /** Maps database rows to the store's shapes; shared by the SQLite and PostgreSQL stores (same columns). */
+import type { ItemKind } from '../model/types.js';
+import type { InventoriedMailbox } from './inventory.js';
 import type { Checkpoint, ContainerRow, ContainerStatus, CutoverRow, MailboxSummary, PendingRow, RefusedName, RoutingAction, RoutingAuditEntry } from './store.js';
 
 export type Row = Record<string, unknown>;
@@ -8,6 +10,10 @@ export function containerRowFrom(r: Row): ContainerRow {
     mailboxId: r.mailbox_id as number,
     containerId: r.container_id as string,
     path: r.path as string,
+    name: (r.name as string | null | undefined) ?? null,
+    kind: ((r.kind as ItemKind | null | undefined) ?? 'mail'),
+    bytesKnown: r.bytes_known === undefined || r.bytes_known === null ? true : Boolean(r.bytes_known),
+    inInventory: r.in_inventory === undefined || r.in_inventory === null ? true : Boolean(r.in_inventory),
     targetRef: r.target_ref as string,
     status: r.status as ContainerStatus,
     epoch: (r.epoch as string | null) ?? undefined,
@@ -84,4 +90,8 @@ export function routingAuditFrom(r: Row, jsonText: boolean): RoutingAuditEntry {
     refused: (r.refused === undefined || r.refused === null ? [] : json(r.refused)) as RefusedName[],
     detail: json(r.detail),
   };
+}
+
+export function inventoriedMailboxFrom(r: Row): InventoriedMailbox {
+  return { id: r.id as number, source: r.source as string, target: r.target as string, inventoriedAt: (r.inventoried_at as string | null) ?? null };
 }

@@ -104,4 +104,13 @@ export const SQLITE_MIGRATIONS: string[] = [
     WHEN EXISTS (SELECT 1 FROM routing_audit WHERE seq = NEW.seq)
     BEGIN SELECT RAISE(ABORT, 'routing_audit is append-only'); END;
   `,
+  // Issue 17: the inventory. A container's kind and readable name, whether its size is known,
+  // whether the mailbox's latest inventory lists it; when the mailbox was last inventoried.
+  `
+  ALTER TABLE containers ADD COLUMN kind TEXT NOT NULL DEFAULT 'mail';
+  ALTER TABLE containers ADD COLUMN name TEXT;
+  ALTER TABLE containers ADD COLUMN bytes_known INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE containers ADD COLUMN in_inventory INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE mailboxes ADD COLUMN inventoried_at TEXT;
+  `,
 ];

@@ -6,9 +6,10 @@ import { checkStateFile, damagedStateError } from './sqlite-file.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import type {
   Checkpoint, ContainerRow, ContainerStatus, CutoverChange, CutoverResult, CutoverRow, DoneItemRow, FailedItemRow, ItemResult, ItemStatus,
-  MailboxKey, MailboxSummary, PendingRow, RoutingAuditEntry, RoutingAuditInput, StateStore, SuspectRow, ThroughputRow,
+  InventoryEntry, MailboxInventory, MailboxKey, MailboxSummary, PendingRow, RoutingAuditEntry, RoutingAuditInput, StateStore, SuspectRow, ThroughputRow,
 } from './store.js';
 import { applyCutoverSqlite, appendRoutingAuditSqlite, cutoversSqlite, routingAuditSqlite } from './routing-sqlite.js';
+import { inventorySqlite, recordInventorySqlite } from './inventory-sqlite.js';
 import { checkpointFrom, containerRowFrom, mailboxSummaryFrom, pendingRowFrom } from './rows.js';
 
 type Row = Record<string, unknown>;
@@ -77,9 +78,17 @@ export class SqliteStateStore implements StateStore {
     return checkpointFrom(row);
   }
 
-  async setContainerTotals(mailboxId: number, containerId: string, totals: { items: number; bytes: number }): Promise<void> {
-    this.db.prepare(`UPDATE containers SET total_items = ?, total_bytes = ?, updated_at = ${now()} WHERE mailbox_id = ? AND container_id = ?`)
-      .run(totals.items, totals.bytes, mailboxId, containerId);
+  async setContainerTotals(mailboxId: number, containerId: string, totals: { items: number; bytes: number | null }): Promise<void> {
+    this.db.prepare(`UPDATE containers SET total_items = ?, total_bytes = ?, bytes_known = ?, updated_at = ${now()} WHERE mailbox_id = ? AND container_id = ?`)
+      .run(totals.items, totals.bytes ?? 0, totals.bytes === null ? 0 : 1, mailboxId, containerId);
+  }
+
+  async recordInventory(mailboxId: number, entries: InventoryEntry[]): Promise<void> {
+    recordInventorySqlite(this.db, mailboxId, entries);
+  }
+
+  async inventory(mailboxId?: number): Promise<MailboxInventory[]> {
+    return inventorySqlite(this.db, mailboxId);
   }
 
   async setContainerStatus(mailboxId: number, containerId: string, status: ContainerStatus, error?: string): Promise<void> {

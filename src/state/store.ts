@@ -11,6 +11,8 @@
  * Secrets are never passed to the store.
  */
 
+import type { ItemKind } from '../model/types.js';
+
 export type ItemStatus = 'pending' | 'done' | 'failed' | 'skipped';
 export type ContainerStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -57,6 +59,14 @@ export interface ContainerRow extends Partial<Checkpoint>, ItemCounters {
   mailboxId: number;
   containerId: string;
   path: string;
+  /** How the source shows the container (EWS display names with parents, a PST path with its file); null before the first inventory. */
+  name?: string | null;
+  /** Absent means 'mail' (rows read from a store always carry these four). */
+  kind?: ItemKind;
+  /** False when the source could not tell the size cheaply: totalBytes is then unknown (0 in the row). */
+  bytesKnown?: boolean;
+  /** False when the mailbox's latest inventory did not list the container (gone from the source, or excluded now). */
+  inInventory?: boolean;
   targetRef: string;
   status: ContainerStatus;
   lastError: string | null;
@@ -129,6 +139,52 @@ export interface MailboxSummary extends ItemCounters {
   updatedAt: string | null;
 }
 
+/** One container as an inventory (plan, or the start of a pass) found it in the source. */
+export interface InventoryEntry {
+  containerId: string;
+  /** The source path, "/"-joined (as openContainer records it). */
+  path: string;
+  /** How the source shows it to people (EWS display-name path, PST path with the file name…). */
+  name: string;
+  /** The UMS container it maps to (seeds a new row only: a checkpoint's targetRef is kept). */
+  targetRef: string;
+  kind: ItemKind;
+  items: number;
+  /**
+   * null: the source cannot tell cheaply. A known size recorded earlier is kept while the item
+   * count is unchanged; otherwise the size is unknown (never 0) until a pass measures it.
+   */
+  bytes: number | null;
+}
+
+/** Inventory totals and progress of one item kind in one mailbox, over the containers of its latest inventory. */
+export interface KindTotals {
+  kind: ItemKind;
+  containers: number;
+  totalItems: number;
+  /** Sum over the containers whose size is known (a lower bound when bytesUnknown > 0). */
+  totalBytes: number;
+  /** Containers whose size is unknown. */
+  bytesUnknown: number;
+  /** Per container at most its total (items listed after the inventory, sizes changed on the way). */
+  doneItems: number;
+  /** Per container at most its total bytes when that is known. */
+  doneBytes: number;
+  failedItems: number;
+  skippedItems: number;
+}
+
+/** A mailbox's inventory by item kind (`StateStore.inventory`). */
+export interface MailboxInventory {
+  id: number;
+  source: string;
+  target: string;
+  /** ISO time of the latest inventory; null: never inventoried, totals unknown (kinds is then []). */
+  inventoriedAt: string | null;
+  /** Kinds present, in the order mail, event, contact, task. */
+  kinds: KindTotals[];
+}
+
 export interface ThroughputRow {
   mailbox: string;
   /** Start of the bucket, ISO time. */
@@ -147,7 +203,16 @@ export interface StateStore extends RoutingStateStore {
    * changed folder mapping is visible to the caller.
    */
   openContainer(mailboxId: number, containerId: string, path: string, targetRef: string): Promise<Checkpoint | null>;
-  setContainerTotals(mailboxId: number, containerId: string, totals: { items: number; bytes: number }): Promise<void>;
+  /** bytes null: unknown (the container's size could not be measured). */
+  setContainerTotals(mailboxId: number, containerId: string, totals: { items: number; bytes: number | null }): Promise<void>;
+  /**
+   * Records a mailbox's inventory in one transaction (see InventoryEntry): containers are created
+   * or updated with their name, kind and totals; containers of the mailbox it does not list leave
+   * the inventory totals (their rows and items stay). Sets the mailbox's inventory time.
+   */
+  recordInventory(mailboxId: number, entries: InventoryEntry[]): Promise<void>;
+  /** Per mailbox (ordered by source) and item kind: inventory totals and progress; one mailbox with `mailboxId`. */
+  inventory(mailboxId?: number): Promise<MailboxInventory[]>;
   setContainerStatus(mailboxId: number, containerId: string, status: ContainerStatus, error?: string): Promise<void>;
   /** Records items as pending before they are written to the target. */
   recordPending(mailboxId: number, containerId: string, rows: PendingRow[]): Promise<void>;
