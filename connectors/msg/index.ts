@@ -8,6 +8,9 @@
  *   iCalendar / vCard (msg-groupware.ts) when `groupware` is on, else it is listed as not migrated
  *   with the hint, as the PST source does. Any other directory is mail: every file is built as a
  *   message with the PST builder (mappings/mapi), whatever its class.
+ * - INTERNALDATE from the best evidence the file carries, never the time of the copy: delivery
+ *   time, submit time, the Date / topmost Received of its transport headers, creation or last
+ *   modification time, else the file's mtime (mappings/mapi/internal-date.ts).
  * - item id: the file name; cursor: the last name handed out (names sorted); epoch: constant
  *   ("msg-1"): a file replaced under the same name is not copied again.
  * - token / change sequence: count, total size and newest mtime of the directory's .msg files, so
@@ -21,7 +24,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { buildMime } from '../../mappings/mapi/build-mime.js';
-import { internalDate, mailFlags } from '../../mappings/mapi/mail-flags.js';
+import { mapiInternalDate } from '../../mappings/mapi/internal-date.js';
+import { mailFlags } from '../../mappings/mapi/mail-flags.js';
 import type {
   AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemKind, ItemMeta, SourceConnector, SourceMailbox,
 } from '../../src/model/types.js';
@@ -31,7 +35,7 @@ import { readListedFile } from '../file-tree/listed-file.js';
 import { mailboxRoot } from '../file-tree/login-path.js';
 import { walkTree, type ListedFile } from '../file-tree/tree-walk.js';
 import { msgGroupwareContent, msgItemKind } from './msg-groupware.js';
-import { readMsg } from './msg-message.js';
+import { readMsg, readMsgItem } from './msg-message.js';
 
 export interface MsgSourceOptions {
   directory: string;
@@ -163,9 +167,9 @@ class MsgMailbox implements SourceMailbox {
     if (skip !== undefined) return { id: name, size: 0, flags: [], skip };
     const file = d.files.get(name)!;
     try {
-      const msg = readMsg(readListedFile(file), this.codepage);
+      const { message: msg, times } = readMsgItem(readListedFile(file), this.codepage);
       return {
-        id: name, size: file.size, internalDate: internalDate(msg), flags: mailFlags(msg), messageId: msg.messageId,
+        id: name, size: file.size, internalDate: mapiInternalDate(times, file.mtime)?.date, flags: mailFlags(msg), messageId: msg.messageId,
         ...(subjects ? { subject: msg.subject } : {}),
       };
     } catch (err) {

@@ -9,6 +9,7 @@
  * them as ASCII): the file is read once to find it and once more with it.
  */
 import MsgReaderModule, { type FieldsData } from '@kenjiuno/msgreader';
+import type { MapiTimes } from '../../mappings/mapi/internal-date.js';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
 import { decodeHtmlBytes, smtpAddress } from '../pst/mapi-values.js';
 import { codepageToEncoding, lcidToCodepage } from '../pst/strings.js';
@@ -36,6 +37,11 @@ function codepageOf(f: FieldsData, fallback: number | undefined): number | undef
 
 /** Reads a .msg file. Throws an Error saying what is wrong when it is not one. */
 export function readMsg(data: Buffer, defaultCodepage?: number): MailMessage {
+  return readMsgItem(data, defaultCodepage).message;
+}
+
+/** Reads a .msg file: the message and the times its INTERNALDATE is chosen from (mappings/mapi/internal-date.ts). */
+export function readMsgItem(data: Buffer, defaultCodepage?: number): { message: MailMessage; times: MapiTimes } {
   const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   let reader: Reader = new MsgReader(bytes);
   let fields = reader.getFileData();
@@ -46,7 +52,11 @@ export function readMsg(data: Buffer, defaultCodepage?: number): MailMessage {
     reader.parserConfig = { ansiEncoding: encoding };
     fields = reader.getFileData();
   }
-  return toMailMessage(reader, fields, 0);
+  const times: MapiTimes = {
+    delivered: date(fields.messageDeliveryTime), submitted: date(fields.clientSubmitTime), transportHeaders: nonEmpty(fields.headers),
+    created: date(fields.creationTime), modified: date(fields.lastModificationTime),
+  };
+  return { message: toMailMessage(reader, fields, 0), times };
 }
 
 function toMailMessage(reader: Reader, f: FieldsData, depth: number): MailMessage {

@@ -6,7 +6,8 @@
  * timeout), nothing outside the user's directory reaches the UMS, every entry appears in `plan`,
  * `status --json` and the JSON report with its reason, the counts add up (seen = copied + failed +
  * skipped), and `reconcile` finds no difference (ignored entries are not messages). EML without a
- * Date header get the Received date, or the file's mtime, as INTERNALDATE on the UMS.
+ * Date header, and .msg files without a delivery or submit time, get the Received date, or the
+ * file's mtime, as INTERNALDATE on the UMS.
  * Needs the lab and the shared .msg fixtures (UMS_FIXTURES_DIR).
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -14,6 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
+import { generateMsg } from '../../connectors/msg/test-msg.js';
 import { fixturesDir } from '../../connectors/pst/readpst-oracle.js';
 import { addTargetUser, startLab, uniqueLogin, type Lab } from '../lab/lab.js';
 import { spawnCli, type CliResult } from '../support/cli.js';
@@ -166,6 +168,10 @@ test('.msg tree: the run finishes, only the user\'s own files arrive, every othe
   copyFileSync(join(msgFixtures, 'msgInMsgInMsg.msg'), join(u, 'm1.msg'));
   copyFileSync(join(msgFixtures, 'nonUnicodeCP932.msg'), join(u, 'Sub', 'm2.msg'));
   for (const n of ['winmail.dat', 'part.tnef', 'Thumbs.db']) writeFileSync(join(u, n), 'x');
+  // generated: no delivery, submit, creation or modification time
+  writeFileSync(join(u, 'received.msg'), generateMsg({ subject: 'msg-received', body: 'b', transportHeaders: 'Received: from mx by ums; Mon, 13 Jan 2020 18:02:10 +0100\r\nReceived: from a by mx; Mon, 13 Jan 2020 09:00:00 -0800\r\n' }));
+  writeFileSync(join(u, 'undated.msg'), generateMsg({ subject: 'msg-undated', body: 'b' }));
+  for (const n of ['received.msg', 'undated.msg']) utimesSync(join(u, n), MTIME, MTIME);
   execFileSync('mkfifo', [join(u, 'fifo.msg')]);
   symlinkSync('/etc/passwd', join(u, 'passwd.msg'));
   symlinkSync('../other/secret.msg', join(u, 'steal.msg'));
@@ -185,11 +191,13 @@ test('.msg tree: the run finishes, only the user\'s own files arrive, every othe
   // plan names folders by id (the mailbox's root is "."), status by path (the root's files are INBOX)
   const notMigrated = plan.flatMap((f) => (f.notMigrated ?? []).map((e) => [f.source === '.' ? 'INBOX' : f.source, e.id, e.reason]));
   expect(notMigrated.sort()).toEqual(skipped.map(([f, id, re]) => [f, id, expect.stringMatching(re)]));
-  expect(plan.map((f) => [f.source, f.messages]).sort()).toEqual([['.', 1], ['Sub', 1]]);
+  expect(plan.map((f) => [f.source, f.messages]).sort()).toEqual([['.', 3], ['Sub', 1]]);
   expect(status.problems.map((p) => [p.path, p.itemId, p.status, p.reason]).sort()).toEqual(skipped.map(([f, id, re]) => [f, id, 'skipped', expect.stringMatching(re)]));
   expect(report.problemReasons.filter((r) => r.status === 'skipped')).toHaveLength(skipped.length);
-  expectCountsAddUp(status, 9, 2);
+  expectCountsAddUp(status, 11, 4);
   const ums = await umsMessages(login);
-  expect(ums.size).toBe(2);
+  expect(ums.size).toBe(4);
   expect([...ums.values()].some((m) => /vote/i.test(m.source) || m.source.includes('root:'))).toBe(false);
+  expect(ums.get('msg-received')!.date.toISOString()).toBe('2020-01-13T17:02:10.000Z'); // the topmost Received: the delivering hop
+  expect(ums.get('msg-undated')!.date.toISOString()).toBe(MTIME.toISOString());
 }, 240_000);
