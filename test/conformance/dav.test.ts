@@ -1,0 +1,33 @@
+/**
+ * dav (the UMS's CalDAV/CardDAV) through the target conformance suite, on both DAV servers of the
+ * lab: Radicale (lenient) and Cyrus httpd (strict). Over TLS with the lab CA. The refused item is an
+ * event without DTSTART (no start can be made up).
+ */
+import { readFileSync } from 'node:fs';
+import { DavTarget } from '../../connectors/dav/index.js';
+import { DAV_SERVERS } from '../lab/dav-servers.js';
+import { eventIcs } from '../support/groupware-data.js';
+import { describeTargetConnector } from './target-suite.js';
+import { silentLog } from './file-fixtures.js';
+
+const uid = (n: number) => `conf-${n}@example.org`;
+
+for (const server of DAV_SERVERS) {
+  describeTargetConnector(`dav on ${server.name}`, async () => {
+    const lab = await server.start();
+    const user = await lab.createUser('confdav');
+    return {
+      connector: () => new DavTarget({ url: lab.tlsUrl, allowInsecure: false, tlsVerify: true, ca: readFileSync(lab.caFile, 'utf8'), maxConnections: 4 }, silentLog),
+      account: user,
+      kind: 'event',
+      ref: (name) => `calendar:${name}`,
+      item: (n) => ({ content: Buffer.from(eventIcs(uid(n), `Meeting ${n}`, `2026-03-${String(1 + (n % 28)).padStart(2, '0')}T09:00:00`)), messageId: uid(n) }),
+      async rejected() {
+        const text = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//conformance//EN\r\nBEGIN:VEVENT\r\nUID:${uid(999)}\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+        return { content: Buffer.from(text), messageId: uid(999), reason: 'without DTSTART' };
+      },
+      writes: 'idempotent',
+      async cleanup() {},
+    };
+  });
+}
