@@ -1,15 +1,14 @@
 /** What every command needs from the config: logger, connectors, mailbox accounts and job options. */
 import type { Logger } from 'pino';
 import { createSource, createTargets, type ConnectorContext } from '../../connectors/registry.js';
-import { legacyDnTable } from '../../mappings/routing/from-directory.js';
 import { tnefTransform } from '../../mappings/tnef/transform.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { resolveSecret } from '../config/secrets.js';
 import type { JobOptions, MailboxJob } from '../engine/job.js';
 import { createLogger } from '../log.js';
 import type { SourceConnector, TargetConnector } from '../model/types.js';
-import { readAddressBook } from '../routing/address-book.js';
-import { FatalError, reasonOf } from '../util/errors.js';
+import { legacyDnTableFor } from '../routing/legacy-dn-table.js';
+import { FatalError } from '../util/errors.js';
 
 /** Bytes of message content one mailbox may hold in memory at once (shared by its folder tasks). */
 const MAILBOX_BYTE_BUDGET = 16 * 1024 * 1024;
@@ -33,23 +32,6 @@ export interface CommandContext {
   targets: TargetConnector;
   jobs: MailboxJob[];
   options: JobOptions;
-}
-
-/**
- * The directory's legacyExchangeDN → SMTP table from the routing address book, when one is
- * configured: EWS then resolves EX organizers and attendees without asking the server. A book that
- * cannot be read only costs ResolveNames requests: said in the log, never fatal.
- */
-async function directoryDnTable(file: string | undefined, log: Logger): Promise<Map<string, string> | undefined> {
-  if (file === undefined) return undefined;
-  try {
-    const { book, problems } = await readAddressBook(file);
-    if (problems.length > 0) log.warn({ file, problems: problems.slice(0, 5), count: problems.length }, 'address book: rows left out of the legacyExchangeDN table');
-    return legacyDnTable(book);
-  } catch (err) {
-    log.warn({ file, err: reasonOf(err) }, 'address book unreadable: EX addresses are resolved through EWS ResolveNames only');
-    return undefined;
-  }
 }
 
 export async function commandContext(opts: CommandOptions): Promise<CommandContext> {
@@ -77,7 +59,8 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
   };
   const ctx: ConnectorContext = {
     baseDir: loaded.baseDir, env, log, perMailbox, serverSlots: opts.serverSlots, retry: config.retry,
-    legacyDnTable: config.source.type === 'ews' && config.routing?.addressBook.format === 'csv' ? await directoryDnTable(config.routing.addressBook.file, log) : undefined,
+    // The routing address book's legacyExchangeDN table (CSV, or the directory sync's state with `addressBook: directory`).
+    legacyDnTable: config.source.type === 'ews' ? await legacyDnTableFor(config, loaded.baseDir, log) : undefined,
   };
   const wanted = opts.mailbox && opts.mailbox.length > 0 ? new Set(opts.mailbox) : undefined;
   const entries = loaded.mailboxes.filter((m) => !wanted || wanted.has(m.source) || wanted.has(m.target));

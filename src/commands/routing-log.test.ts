@@ -124,3 +124,16 @@ test('generate and check are logged too; without logging.file only warnings and 
   const logged = refused.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(logged.map((l) => [l.level, l.msg])).toEqual([[40, 'audit #2: publish, 1 refused'], [40, 'routing publish finished']]);
 });
+
+test('the audit mirror (routing-audit.jsonl) writes C1, DEL and bidi characters of a name as \\u escapes: nothing raw, the value exact', async () => {
+  // A name carrying a CSI (U+009B), a DEL and a right-to-left override, as an AD name can: refused (no such user), audited with the name.
+  const odd = 'mal\u009b31mlory\u007f\u202eexe.txt';
+  const r = await cli('cutover', '--user', odd);
+  expect(r.code).toBe(3);
+  const text = readFileSync(path.join(dir, 'state', 'routing-audit.jsonl'), 'utf8');
+  expect(text).not.toMatch(/[\u007f-\u009f\u202e]/);
+  expect(text).toContain('mal\\u009b31mlory\\u007f\\u202eexe.txt');
+  const mirrored = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as RoutingAuditEntry);
+  expect(mirrored.map((e) => [e.action, e.users, e.refused.map((x) => x.name)])).toEqual([['cutover', [], [odd]]]);
+  expect(mirrored).toEqual(await audit());
+});

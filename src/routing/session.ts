@@ -20,6 +20,7 @@ import { openStateStore } from '../state/open.js';
 import type { CutoverChange, CutoverResult, RoutingAuditEntry, RoutingAuditInput, StateStore } from '../state/store.js';
 import { FatalError } from '../util/errors.js';
 import { appendPrivateFile } from '../util/private-file.js';
+import { jsonForTerminal } from '../util/terminal-text.js';
 import { loadRoutingAddressBook } from './address-book.js';
 import type { PostfixTools } from './postfix.js';
 
@@ -78,7 +79,8 @@ export async function openRoutingSession(configFile: string, opts: { command?: s
   const mirror = async (entry: RoutingAuditEntry) => {
     logAudit(log, entry);
     await mkdir(path.dirname(auditFile), { recursive: true });
-    await appendPrivateFile(auditFile, `${JSON.stringify(entry)}\n`); // created 0600: logins and addresses
+    // Created 0600 (logins and addresses); names from AD keep their exact value, C1/DEL/bidi characters as \u escapes (as --json and the log).
+    await appendPrivateFile(auditFile, `${jsonForTerminal(JSON.stringify(entry))}\n`);
     return entry;
   };
   return {
