@@ -137,7 +137,7 @@ describe('validateConfigText: valid configs', () => {
 
 describe('validateConfigText: located errors', () => {
   test('port "abc" → source.port at its line and column', () => {
-    const text = ['version: 1', 'source:', '  type: imap', '  host: imap.old.example', '  port: abc', 'target:', '  host: t'].join('\n');
+    const text = ['version: 1', 'source:', '  type: imap', '  host: imap.old.example', '  port: abc', 'target:', '  host: t', 'mailboxes:', '  - source: a', '    sourcePassword: env:ALICE_SRC', '    targetPassword: env:ALICE_TGT'].join('\n');
     const r = validate(text);
     expect(r.config).toBeUndefined();
     expect(r.issues).toEqual([{ path: 'source.port', line: 5, column: 9, message: 'expected a number, got "abc"', severity: 'error' }]);
@@ -331,7 +331,12 @@ describe('validateConfigText: located errors', () => {
   test('YAML syntax errors carry the line', () => {
     const r = validate('version: 1\nsource:\n\thost: a\n');
     expect(r.config).toBeUndefined();
-    expect(r.issues).toEqual([{ path: '', line: 3, column: 1, severity: 'error', message: 'YAML syntax: Tabs are not allowed as indentation' }]);
+    // The rest is read as the parser understood it: `source:` lost its content to the tab. Nothing
+    // else is said about line 3, and `target`, which the broken part may hold, is not called missing.
+    expect(r.issues).toEqual([
+      { path: 'source', line: 2, column: 1, severity: 'error', message: 'expected a mapping, got an empty value' },
+      { path: '', line: 3, column: 1, severity: 'error', message: 'YAML syntax: Tabs are not allowed as indentation' },
+    ]);
   });
 
   test('duplicate YAML keys are errors', () => {
@@ -392,8 +397,8 @@ describe('CSV user map', () => {
     const r = validate(text, { env: { ...env, X: 'x' } });
     const userMapLine = lineOf(text, 'userMap:');
     expect(r.issues).toEqual([
-      { path: 'userMap', line: userMapLine, column: 10, message: 'dups.csv:3: source: duplicate source "ALICE@old.example" (also mailboxes[0])', severity: 'error' },
       { path: 'userMap', line: userMapLine, column: 10, message: 'dups.csv:2: target: duplicate target "alice@ums.example" (also mailboxes[0])', severity: 'error' },
+      { path: 'userMap', line: userMapLine, column: 10, message: 'dups.csv:3: source: duplicate source "ALICE@old.example" (also mailboxes[0])', severity: 'error' },
     ]);
     expect(r.mailboxes).toBeUndefined();
   });
@@ -405,10 +410,10 @@ describe('CSV user map', () => {
     );
     const r = validate(text, { env: { ...env, X: 'x' } });
     expect(r.issues.map((i) => `${formatIssues([i], 'migration.yaml')}`)).toEqual([
-      `migration.yaml:${lineOf(text, 'userMap')}:10 error userMap: bad.csv:6: unterminated quoted field`,
       `migration.yaml:${lineOf(text, 'userMap')}:10 error userMap: bad.csv:3: targetPassword: inline secrets are not allowed; use env:NAME or file:/path`,
       `migration.yaml:${lineOf(text, 'userMap')}:10 error userMap: bad.csv:4: expected 2–4 columns, got 1`,
       `migration.yaml:${lineOf(text, 'userMap')}:10 error userMap: bad.csv:5: expected 2–4 columns, got 5`,
+      `migration.yaml:${lineOf(text, 'userMap')}:10 error userMap: bad.csv:6: unterminated quoted field`,
     ]);
     expect(r.issues.map((i) => i.message).join()).not.toContain('hunter2');
   });
@@ -424,7 +429,7 @@ describe('CSV user map', () => {
 
   test('missing CSV file', () => {
     const r = validate(masterConfig('', 'userMap: ./nope.csv\n'));
-    expect(r.issues.map((i) => [i.path, i.message])).toEqual([['userMap', 'cannot read nope.csv: ENOENT']]);
+    expect(r.issues.map((i) => [i.path, i.message])).toEqual([['userMap', `cannot read nope.csv (${path.join(dir, 'nope.csv')}): ENOENT`]]);
   });
 });
 
@@ -465,9 +470,15 @@ describe('loadConfig', () => {
   });
 
   test('missing file', async () => {
-    await expect(loadConfig(path.join(dir, 'none.yaml'))).rejects.toMatchObject({
-      issues: [{ path: '', message: 'cannot read config file: ENOENT', severity: 'error' }],
+    const file = path.join(dir, 'none.yaml');
+    await expect(loadConfig(file)).rejects.toMatchObject({
+      issues: [{ path: '', message: expect.stringMatching(/^cannot read config file \S+: no such file \(ENOENT\); to start one from the documented example: cp \S*migration\.example\.yaml \S+none\.yaml,/), severity: 'error' }],
     });
+    const message = (await loadConfig(file).catch((e: Error) => e)).message;
+    expect(message).toContain(`cannot read config file ${file}:`);
+    // The example named in the hint is the one shipped with the program, at a path that works from here.
+    const example = /cp (\S+) /.exec(message)![1]!;
+    expect(path.resolve(example)).toBe(path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../migration.example.yaml'));
   });
 });
 

@@ -5,9 +5,8 @@
  * secret (a reference names its variable or file; a URL is shown without its password).
  */
 import { NotRegularFileError, readRegularFile } from '../util/regular-file.js';
-import path from 'node:path';
 import { describePgTransport, describePostgresUrl, PgTlsError, securePgUrl } from '../state/pg-tls.js';
-import { migrationConfigSchema, migrationConfigSections, type MigrationConfig, type StateConfig } from './schema.js';
+import { migrationConfigSchema, schemaAt, type MigrationConfig, type StateConfig } from './schema.js';
 import { secretRefsIn } from './secret-ref-schema.js';
 import { resolveSecret, SecretError, secretRefProblem } from './secrets.js';
 
@@ -65,8 +64,8 @@ export function secretRefProblems(raw: unknown, used: Set<string>, baseDir: stri
   return problems;
 }
 
-/** The IMAP/EWS and DAV CA files can be read (the state store's: stateStoreCheck). */
-export function caFileProblems(config: MigrationConfig): RefProblem[] {
+/** The IMAP/EWS and DAV CA files can be read (the state store's: stateStoreCheck); sections left out are not checked. */
+export function caFileProblems(config: Partial<Pick<MigrationConfig, 'source' | 'target' | 'groupwareTarget'>>): RefProblem[] {
   const problems: RefProblem[] = [];
   const check = (segs: (string | number)[], file: string | undefined) => {
     const message = file === undefined ? undefined : unreadable(file);
@@ -74,7 +73,7 @@ export function caFileProblems(config: MigrationConfig): RefProblem[] {
   };
   for (const side of ['source', 'target'] as const) {
     const ep = config[side];
-    if ('auth' in ep) check([side, 'caFile'], ep.caFile);
+    if (ep !== undefined && 'auth' in ep) check([side, 'caFile'], ep.caFile);
   }
   check(['groupwareTarget', 'caFile'], config.groupwareTarget?.caFile);
   return problems;
@@ -104,25 +103,31 @@ export function stateStoreCheck(state: StateConfig, baseDir: string, env: NodeJS
 }
 
 /**
- * The checks above for a document the schema refused: each top-level section that is valid on
- * its own is checked as in a valid document, so one run reports a broken field and an
- * unresolvable secret elsewhere. Mailboxes need the whole config: not checked here.
+ * The secret references of a document the schema refused: each one is checked as in a valid
+ * document when the nearest enclosing part that is valid on its own uses it (a masterPassword is
+ * not, when its auth.mode is user), or when no enclosing part is valid. So one run reports a
+ * broken field and an unresolvable secret beside it. Mailboxes' passwords: mailboxes.ts.
  */
-export function refProblemsOfValidSections(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv): RefProblem[] {
-  if (!isObj(raw)) return [];
-  const used = new Set<string>();
-  const valid = new Set<string>();
+export function refProblemsOfInvalidDocument(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv): RefProblem[] {
   const problems: RefProblem[] = [];
-  for (const [key, schema] of Object.entries(migrationConfigSections)) {
-    const r = schema.safeParse(raw[key]);
-    if (!r.success) continue;
-    valid.add(key);
-    stringsIn(r.data, used);
-    if (key === 'state') {
-      const state = r.data as StateConfig;
-      const abs = state.driver === 'postgres' && state.caFile !== undefined ? { ...state, caFile: path.resolve(baseDir, state.caFile) } : state;
-      problems.push(...stateStoreCheck(abs, baseDir, env).problems);
-    }
+  for (const { path: segs, ref } of secretRefsIn(migrationConfigSchema, raw)) {
+    if (segs[0] === 'mailboxes' || secretRefProblem(ref) !== undefined) continue;
+    if (!usedByValidAncestor(raw, segs, ref)) continue;
+    const message = secretProblem(ref, baseDir, env);
+    if (message) problems.push({ path: segs, message });
   }
-  return [...problems, ...secretRefProblems(raw, used, baseDir, env, valid)];
+  return problems;
+}
+
+function usedByValidAncestor(raw: unknown, segs: (string | number)[], ref: string): boolean {
+  for (let k = segs.length - 1; k >= 1; k--) {
+    const at = segs.slice(0, k);
+    const schema = schemaAt(at, raw);
+    if (schema === undefined) continue;
+    let value: unknown = raw;
+    for (const s of at) value = isObj(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[s] : undefined;
+    const r = schema.safeParse(value);
+    if (r.success) return stringsIn(r.data).has(ref);
+  }
+  return true;
 }

@@ -834,32 +834,53 @@ export const migrationConfigSections: Readonly<Record<string, z.ZodTypeAny>> = m
 // ---------------------------------------------------------------------------------------------
 // Schema introspection (for "did you mean" on unknown keys)
 
-/** The known keys of the object schema found at `path` (following `data` through unions), if any. */
-export function knownKeysAt(path: readonly (string | number)[], data: unknown): string[] | undefined {
+/**
+ * The schema that reads the value at `path` of the raw document `data` (following `data` through
+ * discriminated unions, so `source.auth` is the auth schema of the source's type), if any.
+ */
+export function schemaAt(path: readonly (string | number)[], data: unknown): z.ZodTypeAny | undefined {
   let schema: z.ZodTypeAny = migrationConfigObject;
   let value: unknown = data;
   let i = 0;
   for (;;) {
-    if (schema instanceof z.ZodEffects) schema = schema._def.schema;
-    else if (schema instanceof z.ZodDefault) schema = schema._def.innerType;
-    else if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) schema = schema.unwrap();
-    else if (schema instanceof z.ZodDiscriminatedUnion) {
-      const disc = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[schema.discriminator] : undefined;
-      const option = schema.optionsMap.get(disc as z.Primitive);
-      if (!option) return undefined;
-      schema = option;
-    } else if (i >= path.length) {
-      return schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : undefined;
-    } else if (schema instanceof z.ZodArray && typeof path[i] === 'number') {
-      schema = schema.element;
+    if (i >= path.length) return schema;
+    let s = unwrapSchema(schema, value);
+    if (!s) return undefined;
+    if (s instanceof z.ZodArray && typeof path[i] === 'number') {
+      s = s.element as z.ZodTypeAny;
       value = Array.isArray(value) ? value[path[i] as number] : undefined;
-      i++;
-    } else if (schema instanceof z.ZodObject) {
-      const next = (schema.shape as Record<string, z.ZodTypeAny>)[String(path[i])];
+    } else if (s instanceof z.ZodObject) {
+      const next = (s.shape as Record<string, z.ZodTypeAny>)[String(path[i])];
       if (!next) return undefined;
-      schema = next;
+      s = next;
       value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[String(path[i])] : undefined;
-      i++;
     } else return undefined;
+    schema = s;
+    i++;
   }
+}
+
+/** The object or array schema under effects, defaults, optionals and the union option `value` selects. */
+function unwrapSchema(schema: z.ZodTypeAny, value: unknown): z.ZodTypeAny | undefined {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodEffects) s = s._def.schema as z.ZodTypeAny;
+    else if (s instanceof z.ZodDefault) s = s._def.innerType as z.ZodTypeAny;
+    else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodTypeAny;
+    else if (s instanceof z.ZodDiscriminatedUnion) {
+      const disc = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[s.discriminator as string] : undefined;
+      const option = (s.optionsMap as Map<unknown, z.ZodTypeAny>).get(disc);
+      if (!option) return undefined;
+      s = option;
+    } else return s;
+  }
+}
+
+/** The known keys of the object schema found at `path` (following `data` through unions), if any. */
+export function knownKeysAt(path: readonly (string | number)[], data: unknown): string[] | undefined {
+  const schema = schemaAt(path, data);
+  let value: unknown = data;
+  for (const seg of path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[seg] : undefined;
+  const s = schema && unwrapSchema(schema, value);
+  return s instanceof z.ZodObject ? Object.keys(s.shape as object) : undefined;
 }

@@ -64,7 +64,7 @@ mailboxes: [{ source: a@x, sourcePassword: env:A, targetPassword: env:A }]
     expect(r.issues.map((i) => `${i.path}: ${i.message}`)).toEqual(['source.auth.masterPassword: ignored unless mode is master']);
   });
 
-  test('with a schema error elsewhere, the valid sections are still checked (state.url, directory), the invalid one is not', () => {
+  test('with a schema error elsewhere, every section is still checked (state.url, directory), the invalid one too', () => {
     const text = `version: 1
 source: { type: imap, host: imap.old.example, port: abc, auth: { mode: master, masterUser: a, masterPassword: env:MISSING_IN_BROKEN_SECTION } }
 target: { host: imap.ums.example, auth: { mode: master, masterUser: admin, masterPassword: env:MISSING_TARGET_MASTER } }
@@ -72,6 +72,8 @@ ${state}${directory}`;
     expect(errors(validate(text).issues).sort()).toEqual([
       'directory.source.bindPassword: env var MISSING_AD_BIND is not set',
       `directory.target.bindPassword: cannot read secret file ${path.join(dir, 'missing-ldap.pw')}: ENOENT`,
+      'mailboxes: no mailboxes: list them under mailboxes or in a userMap CSV',
+      'source.auth.masterPassword: env var MISSING_IN_BROKEN_SECTION is not set',
       'source.port: expected a number, got "abc"',
       'state.url: env var MISSING_STATE_URL is not set',
       'target.auth.masterPassword: env var MISSING_TARGET_MASTER is not set',
