@@ -7,43 +7,16 @@
  * corpus with mbsync (Debian isync) into another fresh Courier user. Last line is machine-readable:
  *   bench:imap msgs=N ours_msg_s=X mbsync_msg_s=Y ratio=R peak_rss_mb=M rerun_s=S
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generateCorpus, seedSource } from '../test/lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../test/lab/lab.js';
 import { runCli } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
+import { runMbsync } from './mbsync.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 5000);
 const MiB = 1024 * 1024;
 const password = 'bench-pw-1';
-
-function mbsyncRc(lab: Lab, source: string, target: string, dir: string): string {
-  const account = (name: string, ep: Lab['source'], user: string) => [
-    // mbsync checks the certificate against a host name only (the lab certificate is for localhost).
-    `IMAPAccount ${name}`, 'Host localhost', `Port ${ep.tlsPort}`, `User ${user}`, `Pass ${password}`,
-    'SSLType IMAPS', `CertificateFile ${ep.caFile}`, '',
-    `IMAPStore ${name}-store`, `Account ${name}`, '',
-  ];
-  return [
-    ...account('far', lab.source, source), ...account('near', lab.target, target),
-    'Channel migrate', 'Far :far-store:', 'Near :near-store:', 'Patterns *', 'Create Near', 'Sync Pull',
-    `SyncState ${dir}/`, 'Expunge None', 'CopyArrivalDate yes', '',
-  ].join('\n');
-}
-
-function timed(cmd: string, args: string[]): Promise<{ seconds: number; code: number | null; stderr: string }> {
-  const t0 = process.hrtime.bigint();
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('close', (code) => resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, code, stderr }));
-  });
-}
 
 async function main(): Promise<void> {
   const lab = await startLab();
@@ -75,9 +48,7 @@ async function main(): Promise<void> {
   // mbsync
   const theirs = uniqueLogin('bmbs');
   await addTargetUser(theirs, password);
-  const dir = mkdtempSync(join(tmpdir(), 'bench-mbsync-'));
-  writeFileSync(join(dir, 'mbsyncrc'), mbsyncRc(lab, source, theirs, dir), { mode: 0o600 });
-  const mb = await timed('mbsync', ['-q', '-c', join(dir, 'mbsyncrc'), '-a']);
+  const mb = await runMbsync(lab.source, lab.target, source, theirs, password);
   const mbCount = await targetCount(lab, theirs);
   if (mb.code !== 0 || mbCount !== N) throw new Error(`mbsync did not migrate the corpus (exit ${mb.code}, ${mbCount}/${N} messages): ${mb.stderr.slice(0, 2000)}`);
   if (oursCount !== N || report.failed > 0) throw new Error(`ums-migrate did not migrate the corpus (${oursCount}/${N} messages, ${report.failed} failed)`);
