@@ -78,7 +78,7 @@ export class MemorySource implements SourceConnector, SourceMailbox {
       this.beforeRead?.(meta.id);
       const m = f.messages.find((x) => String(x.uid) === meta.id);
       if (m) yield { meta, content: m.content };
-      else yield { meta, error: new Error('gone') };
+      else yield { meta, error: new Error(`${c.id}: item ${meta.id} is no longer in the source`) };
     }
   }
   async close(): Promise<void> {}
