@@ -9,7 +9,8 @@
  * a leading single quote (CSV injection guard); numbers are never changed.
  *
  * Columns, in this order:
- *   batch            the batch the mailbox is in (today: the domain of the source login)
+ *   batch            the group the mailbox is reported in: its wave when mailboxes have waves,
+ *                    else the domain of the source login
  *   source           source login
  *   target           UMS login
  *   state            pending | running | done | failed (see reports/model.ts)
@@ -17,7 +18,9 @@
  *   folders_done, folders_failed, folders_total
  *   mail_done, mail_total, mail_bytes_done, mail_bytes_total
  *   events_done, events_total, contacts_done, contacts_total, tasks_done, tasks_total
- *                    (zero until those item types are migrated)
+ *                    each kind counted from the folders and collections holding it (calendars,
+ *                    address books, task lists); done never above total. A *_bytes_total is
+ *                    empty while items of unknown size are left to copy (never a made-up 0).
  *   failed_items     items that failed (retried by the next run)
  *   skipped_items    items skipped on purpose (e.g. over the size limit)
  *   errors           failed items + failed folders
@@ -26,8 +29,11 @@
  *   first_activity   ISO time of the first written item; empty before any
  *   last_sync        ISO time of the last change recorded for the mailbox; empty before any
  *   generated_at     ISO time the report was made (the same on every row)
+ *   wave             the mailbox's cutover wave; empty when it has none
+ *   events_bytes_done, events_bytes_total, contacts_bytes_done, contacts_bytes_total,
+ *   tasks_bytes_done, tasks_bytes_total   as mail_bytes_*
  */
-import type { MailboxReport, ProgressReport } from './model.js';
+import type { ByteCount, MailboxReport, ProgressReport } from './model.js';
 
 export const CSV_COLUMNS = [
   'batch', 'source', 'target', 'state', 'progress_percent',
@@ -35,6 +41,7 @@ export const CSV_COLUMNS = [
   'mail_done', 'mail_total', 'mail_bytes_done', 'mail_bytes_total',
   'events_done', 'events_total', 'contacts_done', 'contacts_total', 'tasks_done', 'tasks_total',
   'failed_items', 'skipped_items', 'errors', 'msg_per_second', 'eta_seconds', 'first_activity', 'last_sync', 'generated_at',
+  'wave', 'events_bytes_done', 'events_bytes_total', 'contacts_bytes_done', 'contacts_bytes_total', 'tasks_bytes_done', 'tasks_bytes_total',
 ] as const;
 
 type Cell = string | number | null;
@@ -49,12 +56,18 @@ function row(m: MailboxReport, generatedAt: string): Cell[] {
   return [
     m.batch, m.source, m.target, m.state, Math.floor(m.progress * 1000) / 10,
     m.folders.done, m.folders.failed, m.folders.total,
-    m.items.mail.done, m.items.mail.total, m.bytes.mail.done, m.bytes.mail.total,
+    m.items.mail.done, m.items.mail.total, m.bytes.mail.done, bytesTotal(m.bytes.mail),
     m.items.events.done, m.items.events.total, m.items.contacts.done, m.items.contacts.total, m.items.tasks.done, m.items.tasks.total,
     m.failedItems, m.skippedItems, m.errors,
     m.throughput === null ? null : Math.round(m.throughput * 100) / 100,
     m.etaSeconds, isoOrNull(m.firstActivityAt), isoOrNull(m.lastSyncAt), isoOrNull(generatedAt),
+    m.wave, m.bytes.events.done, bytesTotal(m.bytes.events), m.bytes.contacts.done, bytesTotal(m.bytes.contacts), m.bytes.tasks.done, bytesTotal(m.bytes.tasks),
   ];
+}
+
+/** Unknown (empty) while items of unknown size are left. */
+function bytesTotal(b: ByteCount): number | null {
+  return b.unknownItems > 0 ? null : b.total;
 }
 
 /** One CSV field: numbers as they are, text guarded against formulas and quoted when needed. */

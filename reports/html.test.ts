@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { SqliteStateStore } from '../src/state/sqlite.js';
 import { esc, renderHtml } from './html.js';
+import { LOCAL_TIME_SCRIPT, LOCAL_TIME_SCRIPT_HASH } from './local-time.js';
 import { buildProgressReport, type ProgressReport } from './model.js';
 import { fixtureStore, readInput } from './test-fixture.js';
 
@@ -15,6 +17,13 @@ beforeAll(async () => {
 });
 afterAll(async () => cleanup());
 
+/** The page without its one script (the time-zone script, allowed by its hash): what is left must run nothing. */
+const withoutTimeScript = (page: string) => {
+  expect(page.split('<script').length - 1).toBe(1);
+  expect(page).toContain(`<script>${LOCAL_TIME_SCRIPT}</script>`);
+  return page.replace(`<script>${LOCAL_TIME_SCRIPT}</script>`, '');
+};
+
 describe('renderHtml', () => {
   test('esc', () => {
     expect(esc(`<a href="x" onclick='y'>&amp;</a>`)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
@@ -28,7 +37,7 @@ describe('renderHtml', () => {
         failedItems: 1, skippedItems: 0, updatedAt: '2025-06-02T12:00:00.000Z' }],
       problems: [{ mailbox: 'x', containerId: 'INBOX', path: 'INBOX', itemId: '1', size: 1, status: 'failed', reason: 'NO </td><script>x()</script>', updatedAt: '' }],
     });
-    const out = renderHtml(hostile);
+    const out = withoutTimeScript(renderHtml(hostile));
     expect(out).not.toMatch(/<script/i);
     expect(out).not.toMatch(/<img/i);
     expect(out).not.toMatch(/<svg onload/i);
@@ -40,7 +49,7 @@ describe('renderHtml', () => {
 
   test('the last groupware reconcile: each collection equal or differs, with its counts; hostile names escaped', () => {
     const c = { sourceCount: 3, targetCount: 3, matched: 3, missing: 0, extra: 0, changed: 0, unreadable: 0, instancesCompared: 40, instancesMissing: 0, instancesExtra: 0, instancesChanged: 0 };
-    const out = renderHtml(buildProgressReport({
+    const out = withoutTimeScript(renderHtml(buildProgressReport({
       generatedAt: new Date('2025-06-02T13:00:00Z'), containers: [], throughput: [], mailboxes: [], problems: [],
       groupwareReconcile: { window: { from: '2023-06-02', to: '2030-06-02' }, mailboxes: [
         { source: 'alice', target: 'alice', checkedAt: '2025-06-02T12:00:00.000Z', collections: [
@@ -48,7 +57,7 @@ describe('renderHtml', () => {
         ] },
         { source: 'bob', target: 'bob', checkedAt: '2025-06-02T12:00:00.000Z', error: 'login failed', collections: [] },
       ] },
-    }));
+    })));
     const section = /<section id="groupware-reconcile">[\s\S]*?<\/section>/.exec(out)?.[0] ?? '';
     expect(section).toContain('Calendars, task lists and address books');
     expect(section).toContain('occurrences from 2023-06-02 to 2030-06-02');
@@ -59,10 +68,13 @@ describe('renderHtml', () => {
     expect(renderHtml(buildProgressReport({ generatedAt: new Date(), containers: [], throughput: [], mailboxes: [], problems: [] }))).not.toContain('groupware-reconcile');
   });
 
-  test('self-contained: no script, no external reference, a CSP that forbids fetching', () => {
-    expect(html).not.toMatch(/<script|<link|<iframe|<object|<embed|<img|@import|url\(/i);
-    expect(html).not.toMatch(/\s(src|href|xlink:href|action)=/i);
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'`);
+  test('self-contained: only the time-zone script (by its hash), no external reference, a CSP that forbids fetching', () => {
+    const rest = withoutTimeScript(html);
+    expect(rest).not.toMatch(/<script|<link|<iframe|<object|<embed|<img|@import|url\(/i);
+    expect(rest).not.toMatch(/\s(src|href|xlink:href|action)=/i);
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)?.[1] ?? '';
+    expect(csp.split('; ')).toEqual(["default-src 'none'", "style-src 'unsafe-inline'", 'img-src data:', `script-src ${LOCAL_TIME_SCRIPT_HASH}`, "base-uri 'none'", "form-action 'none'"]);
+    expect(LOCAL_TIME_SCRIPT_HASH).toBe(`'sha256-${createHash('sha256').update(LOCAL_TIME_SCRIPT).digest('base64')}'`);
     expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     // The hostile login of the fixture, as text.
     expect(html).toContain('=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)&lt;b&gt;@<wbr>evil<wbr>.test');
@@ -84,7 +96,8 @@ describe('renderHtml', () => {
   test('an empty report renders without charts', () => {
     const out = renderHtml(buildProgressReport({ generatedAt: new Date('2025-06-02T13:00:00Z'), mailboxes: [], containers: [], problems: [], throughput: [] }));
     expect(out).toContain('No mailbox in the state store yet');
-    expect(out).toContain('No message written yet.');
+    expect(out).toContain('Nothing copied yet.');
+    expect(out).toContain('No mailbox yet: nothing has run and the config lists none.');
     expect(out).not.toContain('<svg');
   });
 });

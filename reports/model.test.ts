@@ -87,7 +87,7 @@ describe('buildProgressReport from a real state store', () => {
     expect(t.progress).toBeCloseTo(164 / 250, 10);
     expect(t.lastSyncAt).toBe(report.mailboxes.map((m) => m.lastSyncAt ?? '').sort().at(-1));
     expect(report.generatedAt).toBe('2025-06-02T13:00:00.000Z');
-    expect(report.schemaVersion).toBe(1);
+    expect(report.schemaVersion).toBe(2);
   });
 
   test('the throughput series holds every written item', () => {

@@ -10,8 +10,9 @@
  *   item failed (skipped items, e.g. over `filters.maxMessageSize`, do not stop a mailbox from
  *   being done); `running` when some work happened (a folder is running or done, or items were
  *   written); `pending` otherwise.
- * - Items and bytes are counted per type (`mail`, `events`, `contacts`, `tasks`). Only mail is
- *   migrated today, so the other types are zero until their connectors fill them.
+ * - Items and bytes are counted per kind (`mail`, `events`, `contacts`, `tasks`), each from the
+ *   containers holding it (reports/kinds.ts). Done never exceeds total; bytes the source did not
+ *   report are left out and counted as `unknownItems` (shown as "unknown", never 0 B).
  * - Throughput (items/s) is measured over the mailbox's *active period*: the time covered by its
  *   written items, where pauses longer than `ACTIVE_GAP_SECONDS` (between two runs, say) do not
  *   count. Recent throughput is the same over the last `RECENT_SECONDS` of the last active period.
@@ -20,15 +21,22 @@
  *   written yet, or nothing counted yet).
  *   Items not yet counted on the source (a mailbox whose folders were not listed yet) are not in
  *   the totals, so they are not in the ETA either.
- * - Batches: mailboxes are grouped by the domain part of the source login for now. A real batch
- *   field in the migration config will replace this grouping (`batchGrouping` tells which one a
- *   report used).
+ * - Batches: mailboxes are grouped by their cutover wave (the config's `wave:` / the user map's
+ *   wave column) when any mailbox has one (those without are in "(no wave)"); otherwise by the
+ *   domain part of the source login. `batchGrouping` tells which one a report used. A wave's
+ *   batch also carries its consistency score and the state of its driven cutover, when known.
  */
 import type { ContainerRow, FailedItemRow, MailboxSummary, ThroughputRow } from '../src/state/store.js';
 import type { GroupwareReconcileSummary } from '../src/reconcile/groupware-summary.js';
 import type { MailboxScore } from '../src/cutover/score.js';
+import type { WaveState } from '../src/cutover/wave-state.js';
+import { addInto, countsByType, emptyBytes, emptyItems, sumDone, sumTotal, type ByType, type BytesByType } from './kinds.js';
+import { NO_WAVE, waveCutover, waveScore, type WaveCutover } from './waves.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export { ITEM_TYPES, sumDone, sumTotal, unknownSized, type ByType, type ByteCount, type BytesByType, type DoneTotal, type ItemType } from './kinds.js';
+
+/** 2: bytes per kind carry `unknownItems`; mailboxes carry `wave`; batches may be waves (`batchGrouping: 'wave'`). */
+export const REPORT_SCHEMA_VERSION = 2;
 /** Pauses longer than this between written items split a mailbox's active period. */
 export const ACTIVE_GAP_SECONDS = 300;
 /** The window, at the end of the last active period, that "recent throughput" is measured over. */
@@ -40,22 +48,6 @@ export const MAX_PROBLEM_REASONS = 10;
 
 export type MailboxState = 'pending' | 'running' | 'done' | 'failed';
 export const MAILBOX_STATES: readonly MailboxState[] = ['pending', 'running', 'done', 'failed'];
-export type ItemType = 'mail' | 'events' | 'contacts' | 'tasks';
-export const ITEM_TYPES: readonly ItemType[] = ['mail', 'events', 'contacts', 'tasks'];
-
-export interface DoneTotal {
-  done: number;
-  total: number;
-}
-
-/** Counts per item type; today only `mail` is filled. */
-export interface ByType {
-  mail: DoneTotal;
-  events: DoneTotal;
-  contacts: DoneTotal;
-  tasks: DoneTotal;
-}
-
 export interface StateCounts {
   pending: number;
   running: number;
@@ -67,11 +59,14 @@ export interface MailboxReport {
   id: number;
   source: string;
   target: string;
+  /** The group the mailbox is reported in: its wave, or the domain of its source login (see `batchGrouping`). */
   batch: string;
+  /** The cutover wave from the config; null when it has none. */
+  wave: string | null;
   state: MailboxState;
   folders: { done: number; failed: number; total: number };
   items: ByType;
-  bytes: ByType;
+  bytes: BytesByType;
   /** Items done / items total over all types, 0..1 (1 for a done mailbox with nothing in it). */
   progress: number;
   failedItems: number;
@@ -94,14 +89,18 @@ export interface BatchReport {
   mailboxes: number;
   states: StateCounts;
   items: ByType;
-  bytes: ByType;
+  bytes: BytesByType;
   progress: number;
   failedItems: number;
   skippedItems: number;
   errors: number;
+  /** Waves only: items in the UMS / items on the source over the wave's scored mailboxes (null: nothing counted). */
+  score?: number | null;
+  /** Waves only: the driven cutover (`cutover --wave W --final-sync`), when one ran. */
+  cutover?: WaveCutover;
 }
 
-export interface TotalsReport extends Omit<BatchReport, 'name'> {
+export interface TotalsReport extends Omit<BatchReport, 'name' | 'score' | 'cutover'> {
   folders: { done: number; failed: number; total: number };
   throughput: number | null;
   recentThroughput: number | null;
@@ -130,8 +129,8 @@ export interface ProblemReason {
 export interface ProgressReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   generatedAt: string;
-  /** How mailboxes were put into batches: by the domain of the source login, for now. */
-  batchGrouping: 'source-domain';
+  /** How mailboxes were put into batches: by cutover wave, or (no mailbox has a wave) by the domain of the source login. */
+  batchGrouping: 'wave' | 'source-domain';
   totals: TotalsReport;
   batches: BatchReport[];
   /** All mailboxes together, over time; buckets without writes are present with zeros. */
@@ -155,6 +154,10 @@ export interface ProgressReportInput {
   bucketSeconds?: number;
   groupwareReconcile?: GroupwareReconcileSummary;
   cutoverScores?: MailboxScore[];
+  /** The configured wave of each mailbox, by `source\0target` (src/cutover/approvals.ts mailboxKey). */
+  waves?: ReadonlyMap<string, string>;
+  /** The state of each wave's driven cutover, where one ran. */
+  waveStates?: readonly WaveState[];
 }
 
 export function buildProgressReport(input: ProgressReportInput): ProgressReport {
@@ -165,6 +168,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
     list.push({ t: Date.parse(r.at) / 1000, items: r.items, bytes: r.bytes });
     seriesByMailbox.set(r.mailbox, list);
   }
+  const byWave = [...(input.waves?.values() ?? [])].length > 0;
   const containersByMailbox = new Map<number, ContainerRow[]>();
   for (const c of input.containers) {
     const list = containersByMailbox.get(c.mailboxId) ?? [];
@@ -175,15 +179,16 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
   const mailboxes = input.mailboxes.map((m): MailboxReport => {
     const containers = containersByMailbox.get(m.id) ?? [];
     const state = mailboxState(m, containers);
-    const items = byType({ done: m.doneItems, total: m.totalItems });
-    const bytes = byType({ done: m.doneBytes, total: m.totalBytes });
+    const { items, bytes } = countsByType(m, containers);
     const rate = rates(seriesByMailbox.get(m.source) ?? [], bucket);
-    const remaining = Math.max(0, m.totalItems - m.doneItems - m.skippedItems);
+    const remaining = Math.max(0, sumTotal(items) - sumDone(items) - m.skippedItems);
+    const wave = input.waves?.get(`${m.source}\u0000${m.target}`) ?? null;
     return {
       id: m.id,
       source: m.source,
       target: m.target,
-      batch: batchOf(m.source),
+      batch: byWave ? (wave ?? NO_WAVE) : batchOf(m.source),
+      wave,
       state,
       folders: { done: m.containersDone, failed: m.containersFailed, total: m.containers },
       items,
@@ -194,14 +199,22 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
       errors: m.failedItems + m.containersFailed,
       throughput: rate.throughput,
       recentThroughput: rate.recent,
-      etaSeconds: state === 'done' ? 0 : m.totalItems === 0 ? null : eta(remaining, rate.recent),
+      etaSeconds: state === 'done' ? 0 : sumTotal(items) === 0 ? null : eta(remaining, rate.recent),
       firstActivityAt: rate.firstAt,
       lastSyncAt: iso(m.updatedAt),
     };
-  }).sort((a, b) => cmp(a.batch, b.batch) || cmp(a.source, b.source) || a.id - b.id);
+  }).sort((a, b) => groupOrder(a.batch, b.batch) || cmp(a.source, b.source) || a.id - b.id);
 
   const batchNames = [...new Set(mailboxes.map((m) => m.batch))];
-  const batches = batchNames.map((name) => ({ name, ...aggregate(mailboxes.filter((m) => m.batch === name)) }));
+  const batches = batchNames.map((name): BatchReport => {
+    const members = mailboxes.filter((m) => m.batch === name);
+    const batch: BatchReport = { name, ...aggregate(members) };
+    if (!byWave || name === NO_WAVE) return batch;
+    if (input.cutoverScores) batch.score = waveScore(members, input.cutoverScores);
+    const ws = input.waveStates?.find((w) => w.wave === name);
+    if (ws) batch.cutover = waveCutover(ws);
+    return batch;
+  });
 
   const all = aggregate(mailboxes);
   const combined = combine(input.throughput);
@@ -225,7 +238,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt: input.generatedAt.toISOString(),
-    batchGrouping: 'source-domain',
+    batchGrouping: byWave ? 'wave' : 'source-domain',
     totals,
     batches,
     throughput: series(combined, bucket),
@@ -241,7 +254,12 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
   };
 }
 
-/** The batch a mailbox belongs to: the domain of its source login, lower-cased. */
+/** Groups in name order, "(no wave)" last. */
+function groupOrder(a: string, b: string): number {
+  return Number(a === NO_WAVE) - Number(b === NO_WAVE) || cmp(a, b);
+}
+
+/** The batch a mailbox belongs to (without waves): the domain of its source login, lower-cased. */
 export function batchOf(source: string): string {
   const at = source.lastIndexOf('@');
   const domain = at >= 0 ? source.slice(at + 1).trim().toLowerCase() : '';
@@ -338,21 +356,16 @@ function series(buckets: Bucket[], inputSize: number): ProgressReport['throughpu
   return { bucketSeconds: size, points };
 }
 
-function aggregate(list: MailboxReport[]): Omit<BatchReport, 'name'> {
+function aggregate(list: MailboxReport[]): Omit<BatchReport, 'name' | 'score' | 'cutover'> {
   const states: StateCounts = { pending: 0, running: 0, done: 0, failed: 0 };
-  const items = byType({ done: 0, total: 0 });
-  const bytes = byType({ done: 0, total: 0 });
+  const items = emptyItems();
+  const bytes = emptyBytes();
   let failedItems = 0;
   let skippedItems = 0;
   let errors = 0;
   for (const m of list) {
     states[m.state]++;
-    for (const t of ITEM_TYPES) {
-      items[t].done += m.items[t].done;
-      items[t].total += m.items[t].total;
-      bytes[t].done += m.bytes[t].done;
-      bytes[t].total += m.bytes[t].total;
-    }
+    addInto(items, bytes, m);
     failedItems += m.failedItems;
     skippedItems += m.skippedItems;
     errors += m.errors;
@@ -378,18 +391,6 @@ function problemReasons(problems: FailedItemRow[]): ProblemReason[] {
     .sort((a, b) => b.count - a.count || cmp(a.status, b.status) || cmp(a.reason, b.reason))
     .slice(0, MAX_PROBLEM_REASONS)
     .map((g) => ({ status: g.status, reason: g.reason, count: g.count, mailboxes: g.mailboxes.size }));
-}
-
-function byType(mail: DoneTotal): ByType {
-  return { mail: { ...mail }, events: { done: 0, total: 0 }, contacts: { done: 0, total: 0 }, tasks: { done: 0, total: 0 } };
-}
-
-export function sumDone(t: ByType): number {
-  return ITEM_TYPES.reduce((n, k) => n + t[k].done, 0);
-}
-
-export function sumTotal(t: ByType): number {
-  return ITEM_TYPES.reduce((n, k) => n + t[k].total, 0);
 }
 
 function progressOf(items: ByType, done: boolean): number {

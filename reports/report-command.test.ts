@@ -63,7 +63,7 @@ describe('report command', () => {
       const jsonFile = join(fx.dir, 'out.data');
       expect((await run({ config: cfg, out: jsonFile, format: 'json' })).code).toBe(EXIT.OK);
       const report = JSON.parse(readFileSync(jsonFile, 'utf8')) as ProgressReport;
-      expect(report.schemaVersion).toBe(1);
+      expect(report.schemaVersion).toBe(2);
       expect(report.totals).toMatchObject({ mailboxes: 7, states: { pending: 2, running: 1, done: 2, failed: 2 }, items: { mail: { done: 164, total: 250 } } });
       expect(Object.keys(report)).toEqual(['schemaVersion', 'generatedAt', 'batchGrouping', 'totals', 'batches', 'throughput', 'mailboxes', 'problemReasons', 'cutoverScores']);
     } finally {

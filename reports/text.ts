@@ -1,6 +1,6 @@
 /** Small formatting helpers shared by the report renderers (English, UTC, deterministic). */
-import type { ByType, ItemType } from './model.js';
-import { ITEM_TYPES } from './model.js';
+import { formatBytes } from '../src/util/format.js';
+import { ITEM_TYPES, type ByteCount, type BytesByType, type ByType, type ItemType } from './kinds.js';
 
 const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -49,4 +49,18 @@ export const TYPE_LABEL: Record<ItemType, string> = { mail: 'messages', events: 
 /** The item types worth showing: mail always, the others once they have anything. */
 export function shownTypes(items: ByType): ItemType[] {
   return ITEM_TYPES.filter((t) => t === 'mail' || items[t].total > 0 || items[t].done > 0);
+}
+
+/** All kinds' bytes together. */
+export function sumBytes(b: BytesByType): ByteCount {
+  return ITEM_TYPES.reduce((n, k) => ({ done: n.done + b[k].done, total: n.total + b[k].total, unknownItems: n.unknownItems + b[k].unknownItems }), { done: 0, total: 0, unknownItems: 0 });
+}
+
+/** "1.1 MiB / 2.0 MiB"; the total is "unknown" while items of unknown size are left to copy (never "0 B" for a size not known). */
+export function fmtBytesOf(b: ByteCount): { done: string; total: string } {
+  const unknown = b.unknownItems > 0;
+  return {
+    done: formatBytes(b.done),
+    total: unknown ? 'unknown' : formatBytes(b.total),
+  };
 }
