@@ -38,6 +38,7 @@ import { ByteBudget } from '../util/semaphore.js';
 import { applyTransform, type ContentTransform } from './content-transform.js';
 import type { EventListener } from './events.js';
 import { filterScope, judgeItem, type ItemFilters } from './filters.js';
+import { containerName } from './inventory.js';
 import { copiedOnce, deltaOfCopied, deltaOfPage, sweepLateCopies } from './follow-up.js';
 import { TargetClaims } from './target-claims.js';
 
@@ -84,7 +85,8 @@ export interface ContainerOutcome {
   deleted: number;
 }
 
-export async function runContainer(ctx: TaskContext, c: Container, targetRef: string): Promise<ContainerOutcome> {
+/** `probed`: the container's probe from the mailbox's inventory (engine/inventory.ts), used instead of probing again. */
+export async function runContainer(ctx: TaskContext, c: Container, targetRef: string, probed?: ContainerStats): Promise<ContainerOutcome> {
   const { store, mailboxId } = ctx;
   const out: ContainerOutcome = { unchanged: false, copied: 0, recovered: 0, failed: 0, skipped: 0, bytes: 0, duplicatesRemoved: 0, flagsUpdated: 0, deleted: 0 };
   const withRetry = <T>(what: string, fn: () => Promise<T>) =>
@@ -94,7 +96,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     });
 
   const cp = await store.openContainer(mailboxId, c.id, c.path.join('/'), targetRef);
-  const stats = await withRetry('status', () => ctx.source.stats(c));
+  const stats = probed ?? await withRetry('status', () => ctx.source.stats(c));
   // A pass under another filter window or deletion policy does not cover this one: rescan.
   const scope = `${filterScope(ctx.filters)};deletions=${ctx.sync?.deletions ?? 'ignore'}`;
   const pendingRows = await store.pending(mailboxId, c.id);
@@ -107,18 +109,18 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     || (cp && cp.epoch === stats.epoch && cp.scope === scope && cp.token === stats.token && cp.targetRef === targetRef
     && pendingRows.length === 0 && suspectRows.length === 0 && failedBefore.length === 0 && !flagBlind)) {
     out.unchanged = true;
-    ctx.emit({ type: 'container-skip', mailbox: ctx.mailbox, container: c.id, reason: 'unchanged since the last run' });
+    ctx.emit({ type: 'container-skip', mailbox: ctx.mailbox, container: c.id, name: containerName(c), reason: 'unchanged since the last run' });
     return out;
   }
 
-  const bytes = (await withRetry('sizes', () => ctx.source.stats(c, { withBytes: true }))).bytes ?? 0;
+  const bytes = (await withRetry('sizes', () => ctx.source.stats(c, { withBytes: true }))).bytes ?? null; // null: the source cannot tell
   if (cp && cp.targetRef !== targetRef) {
     ctx.log.warn({ container: c.id, was: cp.targetRef, now: targetRef },
       'the folder mapping changed: messages already copied stay where they are; new ones go to the new folder');
   }
   await store.setContainerTotals(mailboxId, c.id, { items: stats.count, bytes });
   await store.setContainerStatus(mailboxId, c.id, 'running');
-  ctx.emit({ type: 'container-start', mailbox: ctx.mailbox, container: c.id, target: targetRef, total: stats.count, bytes });
+  ctx.emit({ type: 'container-start', mailbox: ctx.mailbox, container: c.id, name: containerName(c), kind: c.kind, target: targetRef, total: stats.count, bytes });
 
   const claims = ctx.claims ?? new TargetClaims();
   let target = await withRetry('target folder', () => ctx.target.ensure(targetRef));
@@ -402,7 +404,7 @@ async function recoverPending(
   if (results.length > 0) await store.commitBatch(mailboxId, c.id, results, checkpoint);
   await store.dropPending(mailboxId, c.id, live.filter((r) => !recovered.has(r.itemId)).map((r) => r.itemId));
   for (const r of results) ctx.emit({ type: 'item', mailbox: ctx.mailbox, container: c.id, status: 'recovered', size: r.size });
-  ctx.log.info({ container: c.id, pending: rows.length, found: results.length }, 'recovered items left pending by an interrupted run');
+  ctx.log.warn({ container: c.id, folder: containerName(c), pending: rows.length, found: results.length }, 'crash recovery: items left pending by an interrupted run looked up in the target');
   return results.length;
 }
 

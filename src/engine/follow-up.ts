@@ -26,15 +26,21 @@ async function copiedItems(ctx: TaskContext, c: Container, epoch: string, withRe
   return done;
 }
 
-/** Writes changed flags of copied items to the target and records them. Returns how many items changed. */
+/**
+ * Writes changed flags of copied items to the target and records them. Returns how many items
+ * changed: an item whose flags were never recorded (found written by a crash recovery) gets its
+ * flags written too, but that is no change in the source and is not counted as one.
+ */
 async function writeFlagChanges(
   ctx: TaskContext, c: Container, epoch: string, byId: Map<string, DoneItemRow>, items: { id: string; flags: string[] }[], withRetry: WithRetry,
 ): Promise<number> {
   const perRef = new Map<string, { id: string; flags: string[] }[]>();
   const rows: { itemId: string; flags: string[] }[] = [];
+  let unrecorded = 0;
   for (const it of items) {
     const d = byId.get(it.id);
     if (!d?.targetId || (d.flags !== null && sameFlags(d.flags, it.flags))) continue;
+    if (d.flags === null) unrecorded++;
     perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), { id: d.targetId, flags: it.flags }]);
     rows.push({ itemId: it.id, flags: it.flags });
     d.flags = it.flags; // a later page compares with what the target has now
@@ -42,9 +48,9 @@ async function writeFlagChanges(
   for (const [ref, list] of perRef) await withRetry('setting flags', () => ctx.target.setFlags(ref, list));
   if (rows.length > 0) {
     await ctx.store.updateFlags(ctx.mailboxId, c.id, epoch, rows);
-    ctx.log.info({ container: c.id, items: rows.length }, 'flag changes written to the target');
+    ctx.log.info({ container: c.id, changed: rows.length - unrecorded, unrecorded }, 'flags written to the target (unrecorded: copies found by a crash recovery, whose flags were not known)');
   }
-  return rows.length;
+  return rows.length - unrecorded;
 }
 
 /** Removes the target copies of items deleted in the source and forgets them. Returns how many. */

@@ -14,9 +14,11 @@ import { scrubbedWrites } from '../state/scrubbed-writes.js';
 import type { StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { retry, type RetryPolicy } from '../util/retry.js';
-import { runContainer, type ContainerOutcome } from './container-task.js';
+import { runContainer } from './container-task.js';
 import type { ContentTransform } from './content-transform.js';
 import { guardListener, type EventListener } from './events.js';
+import { containerName, takeInventory } from './inventory.js';
+import { jobReport, type ContainerReport, type JobReport, type MailboxReport } from './job-report.js';
 import type { ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
 import { ByteBudget } from '../util/semaphore.js';
@@ -63,37 +65,7 @@ export interface JobDeps {
   fence?: (mailbox: string) => Promise<(() => Promise<void>) | null>;
 }
 
-export interface ContainerReport extends Partial<ContainerOutcome> {
-  source: string;
-  target: string;
-  ok: boolean;
-  error?: string;
-}
-
-export interface MailboxReport {
-  source: string;
-  target: string;
-  ok: boolean;
-  error?: string;
-  warnings: string[];
-  containers: ContainerReport[];
-}
-
-export interface JobReport {
-  mailboxes: MailboxReport[];
-  copied: number;
-  recovered: number;
-  failed: number;
-  skipped: number;
-  bytes: number;
-  flagsUpdated: number;
-  deleted: number;
-  duplicatesRemoved: number;
-  unchangedContainers: number;
-  failedContainers: number;
-  failedMailboxes: number;
-  seconds: number;
-}
+export type { ContainerReport, JobReport, KindCounts, MailboxReport } from './job-report.js';
 
 export async function runJob(jobDeps: JobDeps, jobs: MailboxJob[], opts: JobOptions): Promise<JobReport> {
   const started = Date.now();
@@ -101,18 +73,42 @@ export async function runJob(jobDeps: JobDeps, jobs: MailboxJob[], opts: JobOpti
   const emit = guardListener(deps.onEvent, (err) => deps.log.error({ err: reasonOf(err) }, 'event listener failed'));
   const taskQueue = new PQueue({ concurrency: opts.tasks });
   const mailboxQueue = new PQueue({ concurrency: opts.mailboxes });
+  await announceInventory(deps, jobs, opts, mailboxQueue, emit);
   const reports = await Promise.all(jobs.map((job) => mailboxQueue.add(() => runMailbox(deps, job, opts, taskQueue, emit))));
-  const all = reports.flatMap((m) => m.containers);
-  const sum = (k: keyof ContainerOutcome) => all.reduce((n, c) => n + Number(c[k] ?? 0), 0);
-  return {
-    mailboxes: reports,
-    copied: sum('copied'), recovered: sum('recovered'), failed: sum('failed'), skipped: sum('skipped'), bytes: sum('bytes'),
-    flagsUpdated: sum('flagsUpdated'), deleted: sum('deleted'), duplicatesRemoved: sum('duplicatesRemoved'),
-    unchangedContainers: all.filter((c) => c.unchanged).length,
-    failedContainers: all.filter((c) => !c.ok).length,
-    failedMailboxes: reports.filter((m) => !m.ok).length,
-    seconds: (Date.now() - started) / 1000,
-  };
+  return jobReport(reports, started);
+}
+
+/**
+ * Before any copying: every mailbox of the job gets its inventory (progress measures against all
+ * of them, pending ones included). Mailboxes the store has none for (never planned or run) are
+ * inventoried first when others are waiting too; the rest keep their recorded one until their pass
+ * re-inventories them. Then one `inventory` event per mailbox.
+ */
+async function announceInventory(deps: JobDeps, jobs: MailboxJob[], opts: JobOptions, mailboxQueue: PQueue, emit: EventListener): Promise<void> {
+  const recorded = new Map((await deps.store.inventory()).map((m) => [`${m.source}\u0000${m.target}`, m]));
+  const of = (job: MailboxJob) => recorded.get(`${job.source.login}\u0000${job.target.login}`);
+  if (jobs.length > 1) {
+    await Promise.all(jobs.filter((job) => of(job)?.inventoriedAt == null).map((job) => mailboxQueue.add(async () => {
+      if (deps.signal?.aborted) return;
+      const log = deps.log.child({ mailbox: job.source.login });
+      let pair: Awaited<ReturnType<typeof openMailboxPair>> | undefined;
+      try {
+        pair = await openMailboxPair(deps, job, opts);
+        const mailboxId = await deps.store.mailboxId({ source: job.source.login, target: job.target.login });
+        const taken = await takeInventory(deps.store, mailboxId, pair.source, pair.containers, pair.plan.folders, opts.retry, log);
+        if (taken.inventory) recorded.set(`${job.source.login}\u0000${job.target.login}`, taken.inventory);
+      } catch (err) {
+        log.warn({ err: reasonOf(err) }, 'mailbox could not be inventoried before the run (its pass will say why)');
+      } finally {
+        await pair?.source.close().catch(() => undefined);
+        await pair?.target.close().catch(() => undefined);
+      }
+    })));
+  }
+  for (const job of jobs) {
+    const m = of(job);
+    emit({ type: 'inventory', mailbox: job.source.login, inventoriedAt: m?.inventoriedAt ?? null, kinds: m?.kinds ?? [] });
+  }
 }
 
 /** Opens both sides of a mailbox and plans its folders; shared by `plan` and `run`. */
@@ -135,9 +131,15 @@ export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>
 
 async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, taskQueue: PQueue, emit: EventListener): Promise<MailboxReport> {
   const name = job.source.login;
-  const report: MailboxReport = { source: name, target: job.target.login, ok: true, warnings: [], containers: [] };
+  const report: MailboxReport = { source: name, target: job.target.login, ok: true, interrupted: false, warnings: [], containers: [] };
   const log = deps.log.child({ mailbox: name });
   const startedAt = new Date().toISOString();
+  if (deps.signal?.aborted) {
+    // stopped before this mailbox's turn: nothing opened, nothing recorded as a pass
+    report.interrupted = true;
+    emit({ type: 'mailbox-end', mailbox: name, ok: true, interrupted: true });
+    return report;
+  }
   emit({ type: 'mailbox-start', mailbox: name });
   let pair: Awaited<ReturnType<typeof openMailboxPair>> | undefined;
   let unfence: (() => Promise<void>) | null | undefined;
@@ -159,23 +161,27 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
     const budget = new ByteBudget(opts.byteBudget);
     const included = plan.folders.filter((f: FolderPlan) => f.included);
     for (const f of plan.folders.filter((f: FolderPlan) => !f.included)) log.info({ container: f.sourceId, reason: f.reason }, 'folder not migrated');
+    const { probes, inventory } = await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log);
+    emit({ type: 'inventory', mailbox: name, inventoriedAt: inventory?.inventoriedAt ?? null, kinds: inventory?.kinds ?? [] });
     await Promise.all(included.map((f) => taskQueue.add(async () => {
       const c = byId.get(f.sourceId);
-      if (!c || deps.signal?.aborted) return;
-      const entry: ContainerReport = { source: c.id, target: f.target, ok: true };
+      if (!c) return;
+      if (deps.signal?.aborted) { report.interrupted = true; return; }
+      const entry: ContainerReport = { source: c.id, name: containerName(c), kind: c.kind, target: f.target, ok: true };
       report.containers.push(entry);
       try {
         const outcome = await runContainer({
           store: deps.store, mailboxId, mailbox: name, source, target, filters: opts.filters, batchSize: opts.batchSize,
           writers: opts.writersPerTask, budget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal, claims, sync: opts.sync, onlyFailed: opts.onlyFailed, transform: opts.transform,
-        }, c, f.target);
+        }, c, f.target, probes.get(c.id));
         Object.assign(entry, outcome);
+        if (deps.signal?.aborted && !outcome.unchanged) { entry.interrupted = true; report.interrupted = true; }
         if (!outcome.unchanged) await deps.store.setContainerStatus(mailboxId, c.id, deps.signal?.aborted ? 'pending' : 'done');
         emit({ type: 'container-end', mailbox: name, container: c.id, ok: true });
       } catch (err) {
         entry.ok = false;
         entry.error = reasonOf(err);
-        log.error({ container: c.id, err: entry.error }, 'folder failed');
+        log.error({ container: c.id, folder: entry.name, err: entry.error }, 'folder failed');
         await deps.store.setContainerStatus(mailboxId, c.id, 'failed', entry.error).catch(() => undefined);
         emit({ type: 'container-end', mailbox: name, container: c.id, ok: false, error: entry.error });
       }
@@ -197,6 +203,6 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
       startedAt, finishedAt: new Date().toISOString(), ok: report.ok, interrupted: deps.signal?.aborted === true, ...(report.error !== undefined ? { error: report.error } : {}),
     }).catch((err: unknown) => log.warn({ err: reasonOf(err) }, 'could not record the end of the pass (cutover gate)'));
   }
-  emit({ type: 'mailbox-end', mailbox: name, ok: report.ok, error: report.error });
+  emit({ type: 'mailbox-end', mailbox: name, ok: report.ok, interrupted: report.interrupted, error: report.error });
   return report;
 }
