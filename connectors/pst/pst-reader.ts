@@ -122,20 +122,44 @@ function loadMessage(pst: PSTFile, node: number | DescriptorIndexNode): PSTMessa
 }
 
 export class PstReader {
-  /** The store's default code page for 8-bit strings (see OpenPstOptions.codepage). */
-  codepage: number;
   readonly storeName: string;
   private closed = false;
+  /** The store's default code page once known (given, or guessed on first need). */
+  private defaultCodepage: number | undefined;
+  private guessing = false;
 
   constructor(
     readonly file: string,
     readonly format: PstFormat,
     private readonly pst: PSTFile,
     private readonly rootNodeId: number,
-    codepage: number,
+    codepage: number | undefined,
   ) {
-    this.codepage = codepage;
+    this.defaultCodepage = codepage;
+    pst.string8Codepage = string8Resolver(() => this.codepage);
     this.storeName = this.guard(() => pst.getMessageStore().displayName, 'reading the message store');
+  }
+
+  /**
+   * The store's default code page for 8-bit strings (see OpenPstOptions.codepage). Not given, it
+   * is guessed from a few messages (sampleCodepage) when first needed: an 8-bit string without a
+   * code page of its own, which most Unicode files never hold (the guess was a tenth of the time
+   * to read a small file). While guessing, 1252, as before the guess.
+   */
+  get codepage(): number {
+    if (this.defaultCodepage !== undefined) return this.defaultCodepage;
+    if (this.guessing) return FALLBACK_CODEPAGE;
+    this.guessing = true;
+    try {
+      this.defaultCodepage = sampleCodepage(this.pst) ?? FALLBACK_CODEPAGE;
+    } finally {
+      this.guessing = false;
+    }
+    return this.defaultCodepage;
+  }
+
+  set codepage(codepage: number) {
+    this.defaultCodepage = codepage;
   }
 
   /** The file's node index, scanned once (node-index.ts); undefined when it cannot be read at all. */
@@ -434,13 +458,9 @@ export async function openPst(file: string, options: OpenPstOptions = {}): Promi
     throw new PstFileError(file, `cannot open the ${header.format} PST index: ${messageOf(err)}${roots}`, at, { cause: err });
   }
   try {
-    let codepage = options.codepage ?? FALLBACK_CODEPAGE;
-    pst.string8Codepage = string8Resolver(() => codepage);
-    if (options.codepage === undefined) codepage = sampleCodepage(pst) ?? FALLBACK_CODEPAGE;
+    pst.string8Codepage = string8Resolver(() => options.codepage ?? FALLBACK_CODEPAGE);
     const rootNodeId = options.scope === 'all' ? NID_ROOT_FOLDER : ipmSubtreeNodeId(pst);
-    const reader = new PstReader(file, header.format, pst, rootNodeId, codepage);
-    pst.string8Codepage = string8Resolver(() => reader.codepage);
-    return reader;
+    return new PstReader(file, header.format, pst, rootNodeId, options.codepage);
   } catch (err) {
     pst.close();
     if (err instanceof PstFileError) throw err;
