@@ -233,23 +233,25 @@ function unknownKeyMessage(key: string, segs: readonly Seg[], known: string[] | 
 }
 
 /**
- * Adds one zod issue. `keep` decides on a required-but-missing key (with YAML syntax errors the
- * key may be in the part the parser lost).
+ * Adds one zod issue, unless `damaged` says the value (or, for a missing key, the mapping that
+ * lacks it) is where a YAML syntax error made the parser lose or misread part of the text.
  */
-export function reportZodIssue(issue: z.ZodIssue, raw: unknown, out: Issues, keepMissing: (segs: readonly Seg[]) => boolean = () => true): void {
+export function reportZodIssue(issue: z.ZodIssue, raw: unknown, out: Issues, damaged: (segs: readonly Seg[], missing: boolean) => boolean = () => false): void {
   const segs = issue.path;
   const value = getAt(raw, segs);
+  if (issue.code === 'unrecognized_keys') {
+    for (const key of issue.keys) {
+      if (!damaged([...segs, key], false)) out.add([...segs, key], unknownKeyMessage(key, segs, knownKeysAt(segs, raw)), 'error', true);
+    }
+    return;
+  }
+  if (damaged(segs, value === undefined)) return;
   switch (issue.code) {
-    case 'unrecognized_keys':
-      for (const key of issue.keys) out.add([...segs, key], unknownKeyMessage(key, segs, knownKeysAt(segs, raw)), 'error', true);
-      return;
     case 'invalid_type':
-      if (issue.received === 'undefined') {
-        if (keepMissing(segs)) out.add(segs, 'required');
-      } else out.add(segs, `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, got ${describeAt(value, segs)}`);
+      if (issue.received === 'undefined') out.add(segs, 'required');
+      else out.add(segs, `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, got ${describeAt(value, segs)}`);
       return;
     case 'invalid_literal':
-      if (value === undefined && !keepMissing(segs)) return;
       if (segs.length === 1 && segs[0] === 'version') {
         out.add(segs, value === undefined ? 'required (version: 1)' : `unsupported config version ${describeAt(value, segs)}; expected 1`);
       } else {
@@ -260,7 +262,6 @@ export function reportZodIssue(issue: z.ZodIssue, raw: unknown, out: Issues, kee
       out.add(segs, `expected one of ${issue.options.join(', ')}, got ${describeAt(issue.received, segs)}`);
       return;
     case 'invalid_union_discriminator': {
-      if (value === undefined && !keepMissing(segs)) return;
       const options = issue.options.map(String).join(', ');
       out.add(segs, value === undefined ? `required (one of ${options})` : `expected one of ${options}, got ${describeAt(value, segs)}`);
       return;

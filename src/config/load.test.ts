@@ -474,7 +474,7 @@ describe('loadConfig', () => {
     await expect(loadConfig(file)).rejects.toMatchObject({
       issues: [{ path: '', message: expect.stringMatching(/^cannot read config file \S+: no such file \(ENOENT\); to start one from the documented example: cp \S*migration\.example\.yaml \S+none\.yaml,/), severity: 'error' }],
     });
-    const message = (await loadConfig(file).catch((e: Error) => e)).message;
+    const message = String(await loadConfig(file).then(() => 'loaded', (e: Error) => e.message));
     expect(message).toContain(`cannot read config file ${file}:`);
     // The example named in the hint is the one shipped with the program, at a path that works from here.
     const example = /cp (\S+) /.exec(message)![1]!;

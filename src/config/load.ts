@@ -157,6 +157,17 @@ function validParts(raw: Record<string, unknown>): { sections: Partial<Migration
   return { sections: valid, inline };
 }
 
+/** The CA file written in each endpoint section the schema refused (absolute), to check it all the same. */
+function caFilesOfInvalidSections(raw: Record<string, unknown>, valid: Partial<MigrationConfig>, baseDir: string): Partial<Record<'source' | 'target' | 'groupwareTarget', { caFile: string }>> {
+  const files: Partial<Record<'source' | 'target' | 'groupwareTarget', { caFile: string }>> = {};
+  for (const side of ['source', 'target', 'groupwareTarget'] as const) {
+    const section = raw[side];
+    const caFile = isObj(section) ? section['caFile'] : undefined;
+    if (valid[side] === undefined && typeof caFile === 'string' && caFile !== '') files[side] = { caFile: path.resolve(baseDir, caFile) };
+  }
+  return files;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Checks on the parsed config
 
@@ -272,12 +283,14 @@ export function validateConfigText(input: string | Uint8Array, opts: ValidateOpt
     return result();
   }
 
-  // A key missing from a mapping that a syntax error starts inside of (or follows) may be one the parser lost.
-  const keepMissing = (segs: readonly Seg[]): boolean => {
-    if (syntaxErrorAt.length === 0) return true;
-    const parent = segs.length <= 1 ? doc.contents : doc.getIn(segs.slice(0, -1), true);
-    const start = (parent as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
-    return !syntaxErrorAt.some((o) => o >= start);
+  // A value with a syntax error inside it was misread; a key missing from a mapping that a syntax
+  // error starts inside of (or follows) may be one the parser lost.
+  const damaged = (segs: readonly Seg[], missing: boolean): boolean => {
+    if (syntaxErrorAt.length === 0) return false;
+    const node = missing ? (segs.length <= 1 ? doc.contents : doc.getIn(segs.slice(0, -1), true)) : doc.getIn(segs, true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (missing) return syntaxErrorAt.some((o) => o >= (range?.[0] ?? 0));
+    return range !== undefined && syntaxErrorAt.some((o) => o >= range[0] && o <= range[2]);
   };
 
   rawWarnings(raw, out);
@@ -289,7 +302,7 @@ export function validateConfigText(input: string | Uint8Array, opts: ValidateOpt
     sections = parsed.data;
     inline = parsed.data.mailboxes.map((spec, index) => ({ index, spec }));
   } else {
-    for (const issue of parsed.error.issues) reportZodIssue(issue, raw, out, keepMissing);
+    for (const issue of parsed.error.issues) reportZodIssue(issue, raw, out, damaged);
     rawEndpointChecks(raw, out);
     ({ sections, inline } = validParts(raw));
   }
@@ -309,7 +322,11 @@ export function validateConfigText(input: string | Uint8Array, opts: ValidateOpt
   if (checkRefs) {
     addProblems(out, parsed.success ? secretRefProblems(raw, stringsIn(config), baseDir, env) : refProblemsOfInvalidDocument(raw, baseDir, env));
     checkMailboxRefs(mailboxSections, located, baseDir, env, out);
-    addProblems(out, caFileProblems(config));
+    const caFileOf = (side: 'source' | 'target' | 'groupwareTarget') => {
+      const section = config[side];
+      return section !== undefined && 'caFile' in section && section.caFile !== undefined ? { [side]: { caFile: section.caFile } } : {};
+    };
+    addProblems(out, caFileProblems({ ...caFilesOfInvalidSections(raw, config, baseDir), ...caFileOf('source'), ...caFileOf('target'), ...caFileOf('groupwareTarget') }));
     if (config.state !== undefined) {
       const state = stateStoreCheck(config.state as StateConfig, baseDir, env);
       addProblems(out, state.problems);

@@ -235,10 +235,13 @@ export function checkMailboxes(s: MailboxSections, located: Located[], out: Issu
   }
 }
 
-/** Every per-mailbox password a side uses resolves (env var set, file readable). */
+/**
+ * Every per-mailbox password a side uses resolves (env var set, file readable); when that side's
+ * section is invalid (its auth mode unknown), every one written.
+ */
 export function checkMailboxRefs(s: MailboxSections, located: Located[], baseDir: string, env: NodeJS.ProcessEnv, out: Issues): void {
   for (const [side, field] of [['source', 'sourcePassword'], ['target', 'targetPassword']] as const) {
-    if (loginMode(s, side)?.mode !== 'user') continue;
+    if ((loginMode(s, side)?.mode ?? 'user') !== 'user') continue;
     for (const { entry, where } of located) {
       const ref = entry[field];
       if (ref === undefined) continue;

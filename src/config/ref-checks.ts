@@ -6,7 +6,7 @@
  */
 import { NotRegularFileError, readRegularFile } from '../util/regular-file.js';
 import { describePgTransport, describePostgresUrl, PgTlsError, securePgUrl } from '../state/pg-tls.js';
-import { migrationConfigSchema, schemaAt, type MigrationConfig, type StateConfig } from './schema.js';
+import { migrationConfigSchema, schemaAt, type StateConfig } from './schema.js';
 import { secretRefsIn } from './secret-ref-schema.js';
 import { resolveSecret, SecretError, secretRefProblem } from './secrets.js';
 
@@ -64,16 +64,18 @@ export function secretRefProblems(raw: unknown, used: Set<string>, baseDir: stri
   return problems;
 }
 
-/** The IMAP/EWS and DAV CA files can be read (the state store's: stateStoreCheck); sections left out are not checked. */
-export function caFileProblems(config: Partial<Pick<MigrationConfig, 'source' | 'target' | 'groupwareTarget'>>): RefProblem[] {
+/**
+ * The IMAP/EWS and DAV CA files can be read (the state store's: stateStoreCheck); sections left
+ * out are not checked. `config`: the parsed sections, or of an invalid one its `caFile` (absolute).
+ */
+export function caFileProblems(config: Partial<Record<'source' | 'target' | 'groupwareTarget', { caFile?: string }>>): RefProblem[] {
   const problems: RefProblem[] = [];
   const check = (segs: (string | number)[], file: string | undefined) => {
     const message = file === undefined ? undefined : unreadable(file);
     if (message) problems.push({ path: segs, message });
   };
   for (const side of ['source', 'target'] as const) {
-    const ep = config[side];
-    if (ep !== undefined && 'auth' in ep) check([side, 'caFile'], ep.caFile);
+    check([side, 'caFile'], config[side]?.caFile);
   }
   check(['groupwareTarget', 'caFile'], config.groupwareTarget?.caFile);
   return problems;
