@@ -2,23 +2,27 @@
  * `report`: the progress report for project managers, as one self-contained HTML file, CSV (one
  * row per mailbox) or JSON. Read from the state store like `status` (no server is contacted, no
  * run lock is taken: a report can be made while a run is going on). Mailboxes listed in the
- * config that no run has touched yet are included as pending.
+ * config that no run has touched yet are included as pending; their waves (config `wave:` or the
+ * user map's wave column) group the report, with each wave's driven-cutover state.
  *
  * The file is written atomically and private (0600), through an exclusively created temporary
  * file beside it (src/util/private-file.ts).
  */
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { printErr, printOut } from '../cli/output.js';
 import { openStateStore } from '../state/open.js';
-import type { ContainerRow, FailedItemRow, MailboxSummary, ThroughputRow } from '../state/store.js';
-import { buildProgressReport } from '../../reports/model.js';
+import type { ContainerRow, FailedItemRow, MailboxSummary, StateStore, ThroughputRow } from '../state/store.js';
+import { buildProgressReport, type ProgressReport } from '../../reports/model.js';
 import { renderCsv } from '../../reports/csv.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderJson } from '../../reports/json.js';
 import { loadScores, type MailboxScore } from '../cutover/score.js';
+import { mailboxKey } from '../cutover/approvals.js';
+import { waveNames } from '../cutover/members.js';
+import { loadWave, type WaveState } from '../cutover/wave-state.js';
 import { writePrivateFile } from '../util/private-file.js';
 import { GROUPWARE_RECONCILE_KEY, parseSummary, type GroupwareReconcileSummary } from '../reconcile/groupware-summary.js';
 
@@ -50,39 +54,8 @@ export function reportFormat(out: string, format?: string): ReportFormat {
 
 export async function reportCommand(opts: ReportOptions): Promise<number> {
   const loaded = await loadConfig(opts.config);
-  const { config } = loaded;
   const format = reportFormat(opts.out, opts.format);
-
-  let mailboxes: MailboxSummary[] = [];
-  let containers: ContainerRow[] = [];
-  let problems: FailedItemRow[] = [];
-  let throughput: ThroughputRow[] = [];
-  let groupwareReconcile: GroupwareReconcileSummary | undefined;
-  let cutoverScores: MailboxScore[] | undefined;
-  // No state file yet: report every configured mailbox as pending, without creating the store.
-  if (!(config.state.driver === 'sqlite' && !existsSync(config.state.path))) {
-    const store = await openStateStore(config.state, { baseDir: loaded.baseDir });
-    try {
-      mailboxes = await store.mailboxes();
-      containers = await store.containers();
-      problems = await store.problems();
-      groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
-      cutoverScores = await loadScores(store, mailboxes);
-      throughput = await store.throughput(THROUGHPUT_BUCKET_SECONDS);
-    } finally {
-      await store.close();
-    }
-  }
-  const known = new Set(mailboxes.map((m) => `${m.source}\u0000${m.target}`));
-  for (const m of loaded.mailboxes) {
-    if (known.has(`${m.source}\u0000${m.target}`)) continue;
-    known.add(`${m.source}\u0000${m.target}`);
-    mailboxes.push(notStarted(m.source, m.target));
-  }
-
-  const report = buildProgressReport({
-    generatedAt: new Date(), mailboxes, containers, problems, throughput, bucketSeconds: THROUGHPUT_BUCKET_SECONDS, groupwareReconcile, cutoverScores,
-  });
+  const report = await loadProgressReport(loaded, new Date());
   const text = format === 'html' ? renderHtml(report) : format === 'csv' ? renderCsv(report) : renderJson(report);
   try {
     await writePrivateFile(opts.out, text);
@@ -93,6 +66,58 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
   const n = report.mailboxes.length;
   printOut(`Report written: ${opts.out} (${format}, ${n} ${n === 1 ? 'mailbox' : 'mailboxes'})\n`);
   return EXIT.OK;
+}
+
+/**
+ * The report's model from the state store and the config (the `report` command and the live
+ * dashboard use the same). `open` opens the store (default: `openStateStore`; the dashboard
+ * passes one it keeps open); with no SQLite state file yet, every configured mailbox is pending
+ * and no file is created.
+ */
+export async function loadProgressReport(loaded: LoadedConfig, now: Date, store?: StateStore): Promise<ProgressReport> {
+  const { config } = loaded;
+  let mailboxes: MailboxSummary[] = [];
+  let containers: ContainerRow[] = [];
+  let problems: FailedItemRow[] = [];
+  let throughput: ThroughputRow[] = [];
+  let groupwareReconcile: GroupwareReconcileSummary | undefined;
+  let cutoverScores: MailboxScore[] | undefined;
+  const waveStates: WaveState[] = [];
+  const read = async (s: StateStore) => {
+    mailboxes = await s.mailboxes();
+    containers = await s.containers();
+    problems = await s.problems();
+    groupwareReconcile = parseSummary(await s.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
+    cutoverScores = await loadScores(s, mailboxes);
+    throughput = await s.throughput(THROUGHPUT_BUCKET_SECONDS);
+    for (const wave of waveNames(loaded.mailboxes)) {
+      const ws = await loadWave(s, wave);
+      if (ws) waveStates.push(ws);
+    }
+  };
+  if (store) {
+    await read(store);
+  } else if (!(config.state.driver === 'sqlite' && !existsSync(config.state.path))) {
+    // No state file yet: every configured mailbox is pending, and the store is not created.
+    const opened = await openStateStore(config.state, { baseDir: loaded.baseDir });
+    try {
+      await read(opened);
+    } finally {
+      await opened.close();
+    }
+  }
+  const known = new Set(mailboxes.map((m) => mailboxKey(m)));
+  for (const m of loaded.mailboxes) {
+    if (known.has(mailboxKey(m))) continue;
+    known.add(mailboxKey(m));
+    mailboxes.push(notStarted(m.source, m.target));
+  }
+  const waves = new Map<string, string>();
+  for (const m of loaded.mailboxes) if (m.wave !== undefined) waves.set(mailboxKey(m), m.wave);
+  return buildProgressReport({
+    generatedAt: now, mailboxes, containers, problems, throughput, bucketSeconds: THROUGHPUT_BUCKET_SECONDS, groupwareReconcile, cutoverScores,
+    waves, waveStates,
+  });
 }
 
 /** A configured mailbox that no run has registered yet (id 0: not in the state store). */
