@@ -7,6 +7,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { EXIT } from './cli/exit-codes.js';
 import { installOutputScrubbing, printErr } from './cli/output.js';
+import { packageVersion } from './config/package-files.js';
 
 installOutputScrubbing();
 
@@ -30,7 +31,9 @@ const configOption = ['-c, --config <file>', 'migration config (YAML)', 'migrati
 
 program
   .name('ums-migrate')
-  .description('Migrate mailboxes from IMAP servers (and soon Exchange, PST, Kopano) into the UMS (Courier-IMAP).')
+  .description('Migrate mail, calendars, contacts and directories from Exchange (EWS), IMAP servers, PST/.msg files and Kopano'
+    + ' into the UMS (Courier-IMAP, CalDAV/CardDAV, LDAP, Postfix).')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError();
 
 program.command('validate')
@@ -79,13 +82,22 @@ program.command('status')
 program.command('report')
   .description('progress report for project managers (HTML with charts, CSV or JSON) from the state store; contacts no server')
   .option(...configOption)
-  .requiredOption('-o, --out <file>', 'file to write (replaced atomically)')
+  .requiredOption('-o, --out <file>', 'required: the file to write (replaced atomically)')
   .option('--format <format>', 'html, csv or json (default: from the --out extension, else html)', (v: string) => {
     if (!['html', 'csv', 'json'].includes(v)) throw new InvalidArgumentError('expected html, csv or json');
     return v;
   })
   .option('--show-subjects', 'allow subjects and correspondents\' addresses in item-level sections; the report has none yet, so this changes nothing today (without it they are never shown)')
   .action(async (o) => finish((await import('./commands/report.js')).reportCommand(o)));
+
+program.command('dashboard')
+  .description('the progress report live in a browser while runs go on: read-only, on 127.0.0.1:8765, protected by a token printed at start; contacts no server')
+  .option(...configOption)
+  .option('--listen <host:port>', 'address to serve on (loopback only unless --allow-remote)', '127.0.0.1:8765')
+  .option('--allow-remote', 'allow a --listen address that is not loopback')
+  .option('--token-file <file>', 'read the access token from this file (first line) instead of a random one; or set UMS_DASHBOARD_TOKEN')
+  .option('--refresh <seconds>', 'how often the page refreshes itself', positiveInt, 5)
+  .action(async (o) => finish((await import('./commands/dashboard.js')).dashboardCommand(o)));
 
 program.command('reconcile')
   .description('compare both sides item by item (re-reads them; the state store only explains); exit 0 equal, 6 differences, 1 errors')
