@@ -8,7 +8,8 @@
  * their defaults. Knobs: BENCH_WAN_MESSAGES (one-mailbox corpus, default 1000),
  * BENCH_WAN_MULTI_MESSAGES (per mailbox of the multi run, default 500), BENCH_WAN_MAILBOXES
  * (default 4), BENCH_WAN_RTTS (default 0,20,50), BENCH_WAN_SKIP_MBSYNC=1 (ours only, for quick
- * iterations: ratios are then left out). A line per RTT, the last RTT's line last:
+ * iterations: ratios are then left out), BENCH_WAN_REUSE=1 (source users seeded once and kept),
+ * BENCH_WAN_OURS_EXTRA (migration.yaml lines added for ours, "\n"-separated). A line per RTT, the last RTT's line last:
  *   bench:wan rtt_ms=50 ours_msg_s=X mbsync_msg_s=Y ratio=R multi_ratio=Q cpu_ratio=C peak_rss_mb=M
  * cpu_ratio: our CPU seconds per message over mbsync's (both runs of that RTT); peak_rss_mb: ours.
  */
@@ -25,6 +26,9 @@ const MULTI = Number(process.env.BENCH_WAN_MULTI_MESSAGES ?? 500);
 const MAILBOXES = Number(process.env.BENCH_WAN_MAILBOXES ?? 4);
 const RTTS = (process.env.BENCH_WAN_RTTS ?? '0,20,50').split(',').map(Number);
 const SKIP_MBSYNC = process.env.BENCH_WAN_SKIP_MBSYNC === '1';
+const REUSE = process.env.BENCH_WAN_REUSE === '1';
+/** Extra migration.yaml lines for ours (experiments, e.g. "concurrency:\n  writersPerTask: 4"). */
+const OURS_EXTRA = process.env.BENCH_WAN_OURS_EXTRA ? process.env.BENCH_WAN_OURS_EXTRA.split('\n') : [];
 const MiB = 1024 * 1024;
 const password = 'bench-pw-1';
 /** Five folders (one non-ASCII) of generated mail, ~100 KiB per message on average. */
@@ -33,9 +37,11 @@ const FOLDERS = ['INBOX', 'Sent', 'Archive', 'Projects/Q3', 'Отправлен�
 interface Tool { seconds: number; messages: number; cpuSeconds: number; peakRssMb: number }
 
 async function seeded(lab: Lab, prefix: string, messages: number, seed: number): Promise<{ login: string; corpus: CorpusMessage[] }> {
-  const login = uniqueLogin(prefix);
-  await addSourceUser(login, password);
   const corpus = generateCorpus({ messages, maxSize: 4 * MiB, seed, folders: FOLDERS });
+  // BENCH_WAN_REUSE=1: fixed source logins, seeded once (the source is only read).
+  const login = REUSE ? `${prefix}r${messages}s${seed}` : uniqueLogin(prefix);
+  if (REUSE && await countMessages({ ...lab.source, port: lab.source.tlsPort }, login, password).catch(() => -1) === messages) return { login, corpus };
+  await addSourceUser(login, password);
   await seedSource(lab, login, password, corpus);
   return { login, corpus };
 }
@@ -62,9 +68,10 @@ async function ours(lab: Lab, proxyPort: number, sources: { login: string; corpu
   const more = sources.slice(1).flatMap((s, i) => [
     `  - source: ${s.login}`, `    target: ${targets[i + 1]}`, '    sourcePassword: file:./pw', '    targetPassword: file:./pw',
   ]);
-  const cfg = writeLabConfig(viaProxy, { source: sources[0]!.login, target: targets[0]!, password }, more);
+  const cfg = writeLabConfig(viaProxy, { source: sources[0]!.login, target: targets[0]!, password }, [...more, ...OURS_EXTRA]);
   const t0 = process.hrtime.bigint();
   const run = await runCli(['run', '-c', cfg.file, '--json']);
+  if (process.env.BENCH_WAN_VERBOSE === '1') process.stdout.write(`ours: ${cfg.dir} (run.log there)\n`);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (run.code !== 0) throw new Error(`ums-migrate run failed (${run.code}): ${run.stderr.slice(0, 2000)}`);
   const report = JSON.parse(run.stdout) as { copied: number; failed: number; peakRssMb: number; cpuSeconds: number };

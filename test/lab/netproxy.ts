@@ -44,6 +44,8 @@ export interface NetProxy {
   fault(f: NetFault): Promise<number>;
   /** Forwarding resumes on every stalled connection. */
   release(): void;
+  /** Sees every chunk as it is forwarded (e.g. to trace plaintext IMAP commands); undefined stops it. */
+  tap(fn: ((dir: Direction, chunk: Buffer, conn: number) => void) | undefined): void;
   /** Connections accepted so far. */
   readonly accepted: number;
   /** Bytes forwarded so far, per direction, over all connections. */
@@ -131,6 +133,7 @@ class Pipe {
   }
 
   private write(buf: Buffer): void {
+    this.link.proxy.tapFn?.(this.dir, buf, this.link.index);
     this.forwarded += buf.length;
     this.link.proxy.forwarded[this.dir] += buf.length;
     this.to.write(buf);
@@ -185,6 +188,7 @@ class Proxy implements NetProxy {
   readonly faults: ArmedFault[] = [];
   readonly forwarded: Record<Direction, number> = { toServer: 0, toClient: 0 };
   accepted = 0;
+  tapFn: ((dir: Direction, chunk: Buffer, conn: number) => void) | undefined;
   host = '127.0.0.1';
   port = 0;
 
@@ -194,6 +198,10 @@ class Proxy implements NetProxy {
     if (!(conditions.rttMs >= 0)) throw new RangeError(`rttMs must be >= 0, got ${conditions.rttMs}`);
     if (conditions.bytesPerSecond !== undefined && !(conditions.bytesPerSecond > 0)) throw new RangeError(`bytesPerSecond must be > 0, got ${conditions.bytesPerSecond}`);
     this.conditions = { ...conditions };
+  }
+
+  tap(fn: ((dir: Direction, chunk: Buffer, conn: number) => void) | undefined): void {
+    this.tapFn = fn;
   }
 
   fault(f: NetFault): Promise<number> {
