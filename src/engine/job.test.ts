@@ -5,6 +5,7 @@ import pino from 'pino';
 import { MemorySource, MemoryTarget } from '../../test/support/memory-connectors.js';
 import { SqliteStateStore } from '../state/sqlite.js';
 import type { StateStore } from '../state/store.js';
+import type { EngineEvent } from './events.js';
 import { runJob, type JobOptions } from './job.js';
 
 const log = pino({ level: 'silent' });
@@ -228,6 +229,26 @@ describe('engine: exactly-once copy', () => {
     expect(bodies).toEqual([msg(1), msg(1), msg(2, ' other'), 'Subject: no id\r\n\r\nx\r\n'].sort());
   });
 
+  test('the pass after a crash recovery counts no flag changes that did not happen, and then counts one that did', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    for (let i = 0; i < 6; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>`, flags: ['\\Seen'] });
+    const crashing: StateStore = Object.create(store);
+    crashing.commitBatch = async () => { throw new Error('killed'); };
+    await runJob({ store: crashing, sources: src, targets: tgt, log }, job, options({ batchSize: 10, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+    expect(all(tgt)).toHaveLength(6); // written, never recorded
+    const recovery = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(recovery).toMatchObject({ recovered: 6, copied: 0, flagsUpdated: 0 });
+    // The next delta scans every flag once: the recovered copies' flags were never recorded, but nothing changed in the source.
+    const delta = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(delta).toMatchObject({ copied: 0, flagsUpdated: 0 });
+    expect(all(tgt).map((m) => m.flags)).toEqual(Array.from({ length: 6 }, () => ['\\Seen']));
+    const first = [...src.folders.values()][0]?.messages[0];
+    if (first) first.flags = ['\\Seen', '\\Flagged'];
+    const changed = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(changed.flagsUpdated).toBe(1);
+  });
+
   test('a changed UIDVALIDITY re-verifies against the target instead of copying again', async () => {
     const src = new MemorySource();
     const tgt = new MemoryTarget();
@@ -411,5 +432,67 @@ describe('engine: deltas carried by the listing (EWS-like sources)', () => {
     expect([r2.copied, r2.flagsUpdated, r2.deleted]).toEqual([0, 1, 1]);
     expect(src.scans).toBeGreaterThan(scansBefore);
     expect((tgt.folders.get('INBOX')?.messages ?? []).map((m) => m.content.toString()).sort()).toEqual([msg(2), msg(3)]);
+  });
+});
+
+describe('engine: inventory, names, kinds and interruptions (issue 17)', () => {
+  const two = [{ source: { login: 'alice' }, target: { login: 'alice' } }, { source: { login: 'bob' }, target: { login: 'bob' } }];
+  const seedKinds = (src: MemorySource) => {
+    for (let i = 0; i < 5; i++) src.add(['Posteingang', 'Projekte'], msg(i), { messageId: `<m${i}@example.org>` });
+    for (let i = 0; i < 2; i++) src.add(['Kalender'], `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:e${i}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`, { kind: 'event' });
+  };
+
+  test('every mailbox is inventoried before anything is copied; folders go by name; kinds are counted apart', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    seedKinds(src);
+    const events: EngineEvent[] = [];
+    const r = await runJob({ store, sources: src, targets: tgt, log, onEvent: (e) => events.push(e) }, two, options());
+    const firstItem = events.findIndex((e) => e.type === 'item');
+    const announced = events.slice(0, firstItem).flatMap((e) => (e.type === 'inventory' ? [[e.mailbox, e.kinds.map((k) => [k.kind, k.totalItems, k.doneItems])]] : []));
+    expect(announced.slice(0, 2)).toEqual([
+      ['alice', [['mail', 5, 0], ['event', 2, 0]]],
+      ['bob', [['mail', 5, 0], ['event', 2, 0]]],
+    ]);
+    expect(events.filter((e) => e.type === 'container-start').map((e) => e.type === 'container-start' && [e.name, e.kind])).toEqual(expect.arrayContaining([
+      ['Posteingang/Projekte', 'mail'], ['Kalender', 'event'],
+    ]));
+    expect(r.kinds).toEqual({ mail: { copied: 10, recovered: 0, failed: 0, skipped: 0, bytes: expect.any(Number) }, event: { copied: 4, recovered: 0, failed: 0, skipped: 0, bytes: expect.any(Number) } });
+    expect(r.mailboxes.map((m) => [m.source, m.interrupted, m.containers.map((c) => c.name).sort()])).toEqual([
+      ['alice', false, ['Kalender', 'Posteingang/Projekte']], ['bob', false, ['Kalender', 'Posteingang/Projekte']],
+    ]);
+    for (const m of await store.inventory()) {
+      expect(m.kinds.map((k) => [k.kind, k.totalItems, k.doneItems])).toEqual([['mail', 5, 5], ['event', 2, 2]]);
+    }
+    // The next pass announces the done counts: progress continues from them.
+    const again: EngineEvent[] = [];
+    await runJob({ store, sources: src, targets: tgt, log, onEvent: (e) => again.push(e) }, two, options());
+    expect(again[0]).toMatchObject({ type: 'inventory', mailbox: 'alice', kinds: [{ kind: 'mail', totalItems: 5, doneItems: 5 }, { kind: 'event', totalItems: 2, doneItems: 2 }] });
+  });
+
+  test('a stop mid-run: the mailboxes not through are "interrupted", and the pending one has its totals in the store', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    seedKinds(src);
+    const abort = new AbortController();
+    let seen = 0;
+    const onEvent = (e: EngineEvent) => { if (e.type === 'item' && ++seen === 2) abort.abort(); };
+    const r = await runJob({ store, sources: src, targets: tgt, log, onEvent, signal: abort.signal }, two, options({ batchSize: 1, tasks: 1 }));
+    expect(r.interrupted).toBe(true);
+    expect(r.mailboxes.map((m) => [m.source, m.interrupted, m.ok])).toEqual([['alice', true, true], ['bob', true, true]]);
+    const inv = await store.inventory();
+    expect(inv.map((m) => [m.source, m.kinds.reduce((n, k) => n + k.totalItems, 0), m.kinds.reduce((n, k) => n + k.doneItems, 0)])).toEqual([['alice', 7, 2], ['bob', 7, 0]]);
+    const resumed = await runJob({ store, sources: src, targets: tgt, log }, two, options());
+    expect(resumed.interrupted).toBe(false);
+    expect(resumed.copied).toBe(12);
+  });
+
+  test('an unchanged pass (nothing new) counts its folders as checked and unchanged, nothing else', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    seedKinds(src);
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    const r = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(r).toMatchObject({ copied: 0, recovered: 0, flagsUpdated: 0, deleted: 0, checkedContainers: 2, unchangedContainers: 2, interrupted: false });
   });
 });

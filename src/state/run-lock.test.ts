@@ -224,9 +224,15 @@ describe('run lock', () => {
       c.child.kill('SIGKILL');
       await c.exited;
       expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: c.child.pid }); // its record is left behind
-      const release = acquireRunLock(file, 'run');
+      const takenOver: unknown[] = [];
+      const release = acquireRunLock(file, 'run', (previous) => takenOver.push(previous));
       expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid });
+      // the takeover is told (run logs it), with the dead holder's record
+      expect(takenOver).toEqual([expect.objectContaining({ pid: c.child.pid, host: hostname() })]);
       release();
+      const again: unknown[] = [];
+      acquireRunLock(file, 'run', (previous) => again.push(previous))();
+      expect(again).toEqual([]); // a lock released cleanly leaves nothing to take over
     } finally {
       c.child.kill('SIGKILL');
     }

@@ -128,14 +128,14 @@ function olderVersionStillRunning(holder: LockHolder): boolean {
  * command), written 0600 while the kernel lock is held and removed on release; it is what
  * messages quote. A record left behind when the kernel lock is free:
  * - names this host: its run is gone (it would still hold the kernel lock): taken over, also
- *   when its pid now belongs to another program;
+ *   when its pid now belongs to another program (`onTakeover` is told, to log it);
  * - names another host: the state lives on a shared filesystem where this host's kernel lock
  *   says nothing about the other host's run. Never taken over: the error says who holds it and
  *   which file to delete once that run is known to be gone;
  * - was written by an earlier version (no kernel lock) and its pid still runs the process that
  *   took it: refused, saying how to clear it if that process is not ums-migrate.
  */
-export function acquireRunLock(file: string, command: string): () => void {
+export function acquireRunLock(file: string, command: string, onTakeover?: (previous: LockHolder) => void): () => void {
   mkdirSync(dirname(file), { recursive: true });
   const host = hostname();
   const kernel = takeKernelLock(kernelLockFile(file));
@@ -161,6 +161,8 @@ export function acquireRunLock(file: string, command: string): () => void {
         + `an earlier ums-migrate version? Wait for it to finish. If pid ${previous.pid} is not ums-migrate (its pid was reused), delete ${file} and start again`);
     }
     writePrivateFileSync(file, JSON.stringify({ pid: process.pid, host, started: new Date().toISOString(), command, lock: 'fcntl' } satisfies LockHolder));
+    // The record of a run that is gone (crash, kill -9): taken over, and said so (`onTakeover`).
+    if (previous !== undefined) onTakeover?.(previous);
   } catch (err) {
     releaseKernelLock(kernel);
     throw err;
