@@ -20,7 +20,7 @@
  *   events_done, events_total, contacts_done, contacts_total, tasks_done, tasks_total
  *                    each kind counted from the folders and collections holding it (calendars,
  *                    address books, task lists); done never above total. A *_bytes_total is
- *                    empty while items of unknown size are left to copy (never a made-up 0).
+ *                    empty while a folder or collection of that kind has no known size (never 0).
  *   failed_items     items that failed (retried by the next run)
  *   skipped_items    items skipped on purpose (e.g. over the size limit)
  *   errors           failed items + failed folders
@@ -33,7 +33,7 @@
  *   events_bytes_done, events_bytes_total, contacts_bytes_done, contacts_bytes_total,
  *   tasks_bytes_done, tasks_bytes_total   as mail_bytes_*
  */
-import type { ByteCount, MailboxReport, ProgressReport } from './model.js';
+import type { MailboxReport, ProgressReport } from './model.js';
 
 export const CSV_COLUMNS = [
   'batch', 'source', 'target', 'state', 'progress_percent',
@@ -56,18 +56,13 @@ function row(m: MailboxReport, generatedAt: string): Cell[] {
   return [
     m.batch, m.source, m.target, m.state, Math.floor(m.progress * 1000) / 10,
     m.folders.done, m.folders.failed, m.folders.total,
-    m.items.mail.done, m.items.mail.total, m.bytes.mail.done, bytesTotal(m.bytes.mail),
+    m.items.mail.done, m.items.mail.total, m.bytes.mail.done, m.bytes.mail.total,
     m.items.events.done, m.items.events.total, m.items.contacts.done, m.items.contacts.total, m.items.tasks.done, m.items.tasks.total,
     m.failedItems, m.skippedItems, m.errors,
     m.throughput === null ? null : Math.round(m.throughput * 100) / 100,
     m.etaSeconds, isoOrNull(m.firstActivityAt), isoOrNull(m.lastSyncAt), isoOrNull(generatedAt),
-    m.wave, m.bytes.events.done, bytesTotal(m.bytes.events), m.bytes.contacts.done, bytesTotal(m.bytes.contacts), m.bytes.tasks.done, bytesTotal(m.bytes.tasks),
+    m.wave, m.bytes.events.done, m.bytes.events.total, m.bytes.contacts.done, m.bytes.contacts.total, m.bytes.tasks.done, m.bytes.tasks.total,
   ];
-}
-
-/** Unknown (empty) while items of unknown size are left. */
-function bytesTotal(b: ByteCount): number | null {
-  return b.unknownItems > 0 ? null : b.total;
 }
 
 /** One CSV field: numbers as they are, text guarded against formulas and quoted when needed. */

@@ -13,7 +13,8 @@
 import { formatBytes } from '../src/util/format.js';
 import type { ProgressReport, ThroughputPoint } from './model.js';
 import { sumDone, sumTotal } from './model.js';
-import { fmtBytesOf, fmtDuration, fmtInt, fmtPercent, fmtRate, fmtTime, shownTypes, sumBytes, TYPE_LABEL } from './text.js';
+import { fmtBytesOf, fmtDuration, fmtInt, fmtPercent, fmtRate, fmtTime, shownTypes, TYPE_LABEL } from './text.js';
+import { sumBytes } from './kinds.js';
 import { collectionEqual } from '../src/reconcile/groupware-summary.js';
 import { readinessSection } from './readiness-html.js';
 import { esc } from './escape.js';

@@ -7,7 +7,8 @@
 import type { ByType, ItemType, MailboxReport, MailboxState, ProgressReport } from './model.js';
 import { esc } from './escape.js';
 import { timeTag } from './local-time.js';
-import { fmtBytesOf, fmtDuration, fmtInt, fmtPercent, fmtRate, shownTypes, TYPE_LABEL, sumBytes } from './text.js';
+import { fmtBytesOf, fmtDuration, fmtInt, fmtPercent, fmtRate, shownTypes, TYPE_LABEL } from './text.js';
+import { sumBytes } from './kinds.js';
 
 export const STATE_LABEL: Record<MailboxState, { icon: string; text: string }> = {
   pending: { icon: '○', text: 'pending' },

@@ -10,9 +10,9 @@
  *   item failed (skipped items, e.g. over `filters.maxMessageSize`, do not stop a mailbox from
  *   being done); `running` when some work happened (a folder is running or done, or items were
  *   written); `pending` otherwise.
- * - Items and bytes are counted per kind (`mail`, `events`, `contacts`, `tasks`), each from the
- *   containers holding it (reports/kinds.ts). Done never exceeds total; bytes the source did not
- *   report are left out and counted as `unknownItems` (shown as "unknown", never 0 B).
+ * - Items and bytes are counted per kind (`mail`, `events`, `contacts`, `tasks`) over the
+ *   containers of the latest inventory (reports/kinds.ts). Done never exceeds total; a byte total
+ *   is null (unknown, never 0) while a container of that kind has no known size.
  * - Throughput (items/s) is measured over the mailbox's *active period*: the time covered by its
  *   written items, where pauses longer than `ACTIVE_GAP_SECONDS` (between two runs, say) do not
  *   count. Recent throughput is the same over the last `RECENT_SECONDS` of the last active period.
@@ -30,12 +30,12 @@ import type { ContainerRow, FailedItemRow, MailboxSummary, ThroughputRow } from 
 import type { GroupwareReconcileSummary } from '../src/reconcile/groupware-summary.js';
 import type { MailboxScore } from '../src/cutover/score.js';
 import type { WaveState } from '../src/cutover/wave-state.js';
-import { addInto, countsByType, emptyBytes, emptyItems, sumDone, sumTotal, type ByType, type BytesByType } from './kinds.js';
+import { addInto, countsByMailbox, emptyBytes, emptyItems, sumDone, sumTotal, type ByType, type BytesByType } from './kinds.js';
 import { NO_WAVE, waveCutover, waveScore, type WaveCutover } from './waves.js';
 
-export { ITEM_TYPES, sumDone, sumTotal, unknownSized, type ByType, type ByteCount, type BytesByType, type DoneTotal, type ItemType } from './kinds.js';
+export { ITEM_TYPES, sumBytes, sumDone, sumTotal, type ByType, type ByteCount, type BytesByType, type DoneTotal, type ItemType } from './kinds.js';
 
-/** 2: bytes per kind carry `unknownItems`; mailboxes carry `wave`; batches may be waves (`batchGrouping: 'wave'`). */
+/** 2: kinds counted apart, a byte total may be null (unknown); mailboxes carry `wave`; batches may be waves (`batchGrouping: 'wave'`). */
 export const REPORT_SCHEMA_VERSION = 2;
 /** Pauses longer than this between written items split a mailbox's active period. */
 export const ACTIVE_GAP_SECONDS = 300;
@@ -176,10 +176,11 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
     containersByMailbox.set(c.mailboxId, list);
   }
 
+  const counts = countsByMailbox(input.mailboxes, input.containers);
   const mailboxes = input.mailboxes.map((m): MailboxReport => {
     const containers = containersByMailbox.get(m.id) ?? [];
     const state = mailboxState(m, containers);
-    const { items, bytes } = countsByType(m, containers);
+    const { items, bytes } = counts.get(m.id) ?? { items: emptyItems(), bytes: emptyBytes() };
     const rate = rates(seriesByMailbox.get(m.source) ?? [], bucket);
     const remaining = Math.max(0, sumTotal(items) - sumDone(items) - m.skippedItems);
     const wave = input.waves?.get(`${m.source}\u0000${m.target}`) ?? null;

@@ -1,6 +1,6 @@
 /** Small formatting helpers shared by the report renderers (English, UTC, deterministic). */
 import { formatBytes } from '../src/util/format.js';
-import { ITEM_TYPES, type ByteCount, type BytesByType, type ByType, type ItemType } from './kinds.js';
+import { ITEM_TYPES, type ByteCount, type ByType, type ItemType } from './kinds.js';
 
 const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -51,16 +51,7 @@ export function shownTypes(items: ByType): ItemType[] {
   return ITEM_TYPES.filter((t) => t === 'mail' || items[t].total > 0 || items[t].done > 0);
 }
 
-/** All kinds' bytes together. */
-export function sumBytes(b: BytesByType): ByteCount {
-  return ITEM_TYPES.reduce((n, k) => ({ done: n.done + b[k].done, total: n.total + b[k].total, unknownItems: n.unknownItems + b[k].unknownItems }), { done: 0, total: 0, unknownItems: 0 });
-}
-
 /** "1.1 MiB / 2.0 MiB"; the total is "unknown" while items of unknown size are left to copy (never "0 B" for a size not known). */
 export function fmtBytesOf(b: ByteCount): { done: string; total: string } {
-  const unknown = b.unknownItems > 0;
-  return {
-    done: formatBytes(b.done),
-    total: unknown ? 'unknown' : formatBytes(b.total),
-  };
+  return { done: formatBytes(b.done), total: b.total === null ? 'unknown' : formatBytes(b.total) };
 }
