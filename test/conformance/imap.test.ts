@@ -26,6 +26,9 @@ describeSourceConnector('imap', async () => {
       });
       return `UID ${item.id}`;
     },
+    async grow(c) {
+      await asUser(lab.source, login, password, (client) => client.append(c.id, 'From: a@example.org\r\nSubject: delivered later\r\nMessage-ID: <later@example.org>\r\n\r\nlater\r\n'));
+    },
     async cleanup() {},
   };
 });

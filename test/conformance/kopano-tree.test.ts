@@ -22,6 +22,10 @@ describeSourceConnector('kopano-tree', async () => {
       writeFileSync(join(tree.root, 'tree', ...c.path, `${item.id}.ics`), 'BEGIN:VCALENDAR\r\nthis is not iCalendar\r\n');
       return `${item.id}.ics`;
     },
+    async grow(c) {
+      // Named to sort first: a later export is ordered by time, not by name.
+      tree.put(['tree', ...c.path, 'AA00.eml'].join('/'), eml(0, 'grown'));
+    },
     async cleanup() { tree.remove(); },
   };
 });

@@ -21,6 +21,9 @@ describeSourceConnector('memory', async () => {
       f.messages = f.messages.filter((m) => String(m.uid) !== item.id);
       return `item ${item.id}`;
     },
+    async grow(c: Container) {
+      data.add(c.path, 'Message-ID: <later@example.org>\r\nSubject: later\r\n\r\nlater\r\n', { messageId: '<later@example.org>' });
+    },
     async cleanup() {},
   };
 });

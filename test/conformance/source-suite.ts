@@ -22,6 +22,8 @@
  * - sizes: counts equal the listed items, byte totals are numbers or left out (unknown), item sizes
  *   are non-negative integers;
  * - gone: reading an item that is not in the source fails for that item alone, naming it;
+ * - grow: an item added after a complete pass changes the token, is listed after that pass's cursor
+ *   (the engine continues from it) and is the one item the next engine pass copies;
  * - unreadable: an item damaged after it was listed fails alone with a reason naming it, the others are read.
  */
 import pino from 'pino';
@@ -29,9 +31,9 @@ import { runJob } from '../../src/engine/job.js';
 import type { Account, ChangePage, Container, ItemMeta, SourceConnector, SourceMailbox } from '../../src/model/types.js';
 import { testJobOptions, useTempStateStore } from '../support/engine-setup.js';
 import { MemoryTarget } from '../support/memory-connectors.js';
-import { describeContract, type KnownFailures } from './known-failures.js';
+import { describeContract, type ContractOptions } from './known-failures.js';
 
-export type SourceContract = 'containers' | 'paging' | 'resume' | 'unchanged' | 'sizes' | 'gone' | 'unreadable';
+export type SourceContract = 'containers' | 'paging' | 'resume' | 'unchanged' | 'sizes' | 'gone' | 'grow' | 'unreadable';
 
 export interface SourceFixture {
   /** A new connector over the prepared data, as a new process would build it. */
@@ -46,6 +48,12 @@ export interface SourceFixture {
    * connector has no item that can turn unreadable (the contract then fails saying so).
    */
   spoil?(container: Container, item: ItemMeta): Promise<string | undefined>;
+  /**
+   * Adds one new item to `container` the way new data reaches this source (a delivery, a later
+   * export, a file dropped into the tree). Absent: the contract fails saying so, unless the
+   * connector's file lists `grow` as not applicable (e.g. a PST archive).
+   */
+  grow?(container: Container): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -72,7 +80,7 @@ async function listAll(mb: SourceMailbox, c: Container, limit: number, cursor: s
 const duplicates = (ids: string[]): string[] => ids.filter((id, i) => ids.indexOf(id) !== i);
 const humanName = (c: Container): string => c.label ?? c.path.join('/');
 
-export function describeSourceConnector(name: string, make: () => Promise<SourceFixture>, failing: KnownFailures<SourceContract> = {}): void {
+export function describeSourceConnector(name: string, make: () => Promise<SourceFixture>, opts: ContractOptions<SourceContract> = {}): void {
   describe(`${name} source: conformance`, () => {
     let fixture: SourceFixture;
     const open: { connector: SourceConnector; mailbox: SourceMailbox }[] = [];
@@ -100,7 +108,7 @@ export function describeSourceConnector(name: string, make: () => Promise<Source
     afterEach(closeAll);
     afterAll(async () => { await fixture?.cleanup(); });
 
-    const contract = describeContract(failing);
+    const contract = describeContract(opts);
 
     contract('containers', 'containers are listed with unique ids, the same in a new session, and human names', async () => {
       const first = await (await session()).containers();
@@ -199,6 +207,29 @@ export function describeSourceConnector(name: string, make: () => Promise<Source
       const errors = results.filter((r) => 'error' in r).map((r) => ({ id: r.meta.id, names: 'error' in r && r.error.message.includes(missing.id) }));
       expect(errors).toEqual([{ id: missing.id, names: true }]);
       expect(results.filter((r) => 'content' in r).map((r) => r.meta.id).sort()).toEqual(listed.map((i) => i.id).sort());
+    });
+
+    contract('grow', 'an item added after a complete pass changes the token, is listed after that pass\'s cursor, and the next engine pass copies exactly it', async () => {
+      if (!fixture.grow) throw new Error('the fixture has no way to add an item');
+      const job = [{ source: fixture.account, target: { login: 'conformance' } }];
+      const target = new MemoryTarget();
+      const first = await runJob({ store: state.store, sources: fixture.connector(), targets: target, log }, job, testJobOptions());
+      expect({ failed: first.failed, failedContainers: first.failedContainers }).toEqual({ failed: 0, failedContainers: 0 });
+      const mb = await session();
+      const c = (await migrated(mb)).find((x) => x.kind === 'mail') ?? (await migrated(mb))[0]!;
+      const before = await listAll(mb, c, 50);
+      const token = (await mb.stats(c)).token;
+      await closeAll();
+      await fixture.grow(c);
+      const again = await session();
+      const same = (await again.containers()).find((x) => x.id === c.id) ?? c;
+      const rest = await listAll(again, same, 50, before.cursor);
+      const fresh = (await again.allIds(same)).ids.filter((id) => !before.ids.includes(id));
+      expect({ container: `${humanName(c)} (${c.id})`, tokenChanged: (await again.stats(same)).token !== token, added: fresh.length, listedAfterCursor: rest.ids })
+        .toEqual({ container: `${humanName(c)} (${c.id})`, tokenChanged: true, added: 1, listedAfterCursor: fresh });
+      await closeAll();
+      const next = await runJob({ store: state.store, sources: fixture.connector(), targets: target, log }, job, testJobOptions());
+      expect({ copied: next.copied, failed: next.failed }).toEqual({ copied: 1, failed: 0 });
     });
 
     // Last: it damages the data.

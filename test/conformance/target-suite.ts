@@ -26,7 +26,7 @@ import type { Account, ItemContent, ItemKind, PendingItem, TargetConnector, Targ
 import type { StateStore } from '../../src/state/store.js';
 import { testJobOptions, useTempStateStore } from '../support/engine-setup.js';
 import { MemorySource } from '../support/memory-connectors.js';
-import { describeContract, type KnownFailures } from './known-failures.js';
+import { describeContract, type ContractOptions } from './known-failures.js';
 
 export type TargetContract = 'containers' | 'rewrite' | 'crash' | 'rejected';
 
@@ -56,7 +56,7 @@ export interface TargetFixture {
 const log = pino({ level: 'silent' });
 const DATE = new Date('2024-03-01T09:00:00Z');
 
-export function describeTargetConnector(name: string, make: () => Promise<TargetFixture>, failing: KnownFailures<TargetContract> = {}): void {
+export function describeTargetConnector(name: string, make: () => Promise<TargetFixture>, opts: ContractOptions<TargetContract> = {}): void {
   describe(`${name} target: conformance`, () => {
     let fixture: TargetFixture;
     const open: { connector: TargetConnector; mailbox: TargetMailbox }[] = [];
@@ -99,7 +99,7 @@ export function describeTargetConnector(name: string, make: () => Promise<Target
     afterEach(closeAll);
     afterAll(async () => { await fixture?.cleanup(); });
 
-    const contract = describeContract(failing);
+    const contract = describeContract(opts);
 
     contract('containers', 'ensure creates a container, again gives the same epoch, and list shows it', async () => {
       const ref = fixture.ref('ConfEnsure');
