@@ -3,7 +3,7 @@ import { discoverMailboxes, type DiscoverInput, type DiscoverRules } from './mai
 import { diffUserMap, renderUserMap, userMapRows } from './user-map.js';
 
 const RULES: DiscoverRules = {
-  sourceLogin: 'login', targetLogin: 'login', loginRule: { case: 'keep', spaces: 'refuse' }, includeDisabled: false, recipientTypeAttribute: 'msExchRecipientTypeDetails',
+  sourceLogin: 'login', loginRule: { case: 'keep', spaces: 'refuse' }, includeDisabled: false, recipientTypeAttribute: 'msExchRecipientTypeDetails',
 };
 
 function user(login: string, over: { mail?: string; proxies?: string[]; rawType?: string; type?: 'user' | 'shared' | 'room' | 'equipment' | 'other'; disabled?: boolean; extra?: Record<string, string> } = {}): DiscoverInput {

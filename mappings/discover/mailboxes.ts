@@ -9,21 +9,19 @@
  * shared, room and equipment mailboxes are listed whatever their account state (Exchange
  * disables their accounts). Everything left out is returned with the reason.
  *
- * The source login is what the mail migration logs in as (sourceLogin), the UMS login is made
- * from the login, the primary address's local part or the primary address (targetLogin), shaped
- * by the directory sync's login rule. A row the user map cannot hold (spaces in the source, a
+ * The source login is what the mail migration logs in as (sourceLogin); the UMS login is made by
+ * the directory sync's own rule (`directory.loginRule`: from the login, the primary address's
+ * local part or the primary address; case; spaces), src/directory/login-rule.ts. A row the user map cannot hold (spaces in the source, a
  * UMS login `loginProblem` refuses, a value starting with a spreadsheet formula character, a
  * login shared by two mailboxes) is a problem naming the user and what to do, and is left out.
  */
 import type { DirectoryObject, MailboxType } from '../../connectors/ldap-source/entry.js';
-import { applyLoginRule, explainLoginProblem, type LoginRule } from '../../src/directory/login-rule.js';
-import { normaliseProxyAddresses } from '../directory/proxy-addresses.js';
-import { splitAddress } from '../directory/smtp-address.js';
+import { primaryAddressOf, resolveUmsLogin, type LoginRule } from '../../src/directory/login-rule.js';
 
 export interface DiscoverRules {
   sourceLogin: 'login' | 'mail' | 'userPrincipalName';
-  targetLogin: 'login' | 'mailLocalPart' | 'mail';
-  loginRule: LoginRule;
+  /** directory.loginRule: the UMS login exactly as the directory sync makes it. */
+  loginRule: Partial<LoginRule>;
   includeDisabled: boolean;
   mailboxAttribute?: string;
   waveAttribute?: string;
@@ -69,11 +67,7 @@ export interface Discovery {
 const FORMULA = /^[=+\-@]/;
 const MAILBOX_TYPES = new Set<MailboxType>(['user', 'shared', 'room', 'equipment']);
 
-function primaryOf(o: DirectoryObject): string | undefined {
-  const mail = o.entry.mail?.trim() || undefined;
-  const n = normaliseProxyAddresses(o.entry.proxyAddresses, mail === undefined ? {} : { preferredPrimary: mail });
-  return n.primarySmtp ?? mail;
-}
+const primaryOf = (o: DirectoryObject): string | undefined => primaryAddressOf(o.entry.mail, o.entry.proxyAddresses);
 
 export function discoverMailboxes(users: readonly DiscoverInput[], rules: DiscoverRules): Discovery {
   const leftOut: LeftOut[] = [];
@@ -119,9 +113,7 @@ export function discoverMailboxes(users: readonly DiscoverInput[], rules: Discov
       problems.push({ name, source, reason: `source login ${JSON.stringify(source)} contains spaces or control characters, which the user map cannot hold; set discover.sourceLogin to mail (the primary address ${primary})` });
       continue;
     }
-    const base = rules.targetLogin === 'login' ? o.entry.login : rules.targetLogin === 'mail' ? primary : splitAddress(primary)?.local ?? primary;
-    const target = applyLoginRule(base, rules.loginRule);
-    const why = explainLoginProblem(base, target, false, rules.loginRule);
+    const { login: target, problem: why } = resolveUmsLogin({ login: o.entry.login, primary }, new Map(), rules.loginRule);
     if (why !== undefined) {
       problems.push({ name, source, reason: `UMS login: ${why.replace(/; not synced$/, '; not listed')}` });
       continue;

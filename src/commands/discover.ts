@@ -3,7 +3,7 @@
  * directory (`directory.source`: AD or LDAP, the directory sync's selection) — enabled users with
  * a mailbox, shared, room and equipment mailboxes marked as such — with what was left out and
  * why, compares them with the config's mailbox list (added, removed, changed), and with --out
- * writes the user map (source → UMS login by `discover` and `directory.loginRule`, the `wave`
+ * writes the user map (source → UMS login by `directory.loginRule`, the directory sync's rule; the `wave`
  * column from `discover.waveAttribute` or kept from the config, empty for the PM to fill in)
  * through util/private-file (0600, exclusive temporary file). Reads the directory only; the
  * config may have no mailbox yet (the first user map). Logged to `logging.file`.
@@ -56,11 +56,11 @@ export async function discoverCommand(opts: DiscoverOptions): Promise<number> {
   const sourceLogin = settings.sourceLogin === 'auto' ? (config.source.type === 'ews' ? 'mail' : 'login') : settings.sourceLogin;
   const out = opts.out === undefined ? undefined : path.resolve(opts.out);
   const log = commandLogger(config.logging, 'discover');
-  return runLogged(log, 'discover', { base: dir.source.base, out: out ?? null, sourceLogin, targetLogin: settings.targetLogin }, async () => {
+  return runLogged(log, 'discover', { base: dir.source.base, out: out ?? null, sourceLogin, loginRule: dir.loginRule }, async () => {
     const extra = [settings.waveAttribute, settings.mailboxAttribute, sourceLogin === 'userPrincipalName' ? 'userPrincipalName' : undefined].filter((a): a is string => a !== undefined);
     const read = await readDirectoryUsers(dir, loaded.baseDir, extra);
     const d = discoverMailboxes(read.users, {
-      sourceLogin, targetLogin: settings.targetLogin, loginRule: dir.loginRule, includeDisabled: settings.includeDisabled,
+      sourceLogin, loginRule: dir.loginRule, includeDisabled: settings.includeDisabled,
       recipientTypeAttribute: dir.source.recipientTypeAttribute,
       ...(settings.mailboxAttribute !== undefined ? { mailboxAttribute: settings.mailboxAttribute } : {}),
       ...(settings.waveAttribute !== undefined ? { waveAttribute: settings.waveAttribute } : {}),

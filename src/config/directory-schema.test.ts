@@ -20,7 +20,7 @@ describe('directory: section', () => {
         profile: 'ums', entryObjectClasses: ['inetOrgPerson'], extraObjectClasses: [], allowMailChange: false, concurrency: 8,
       },
       domainRewrite: [{ from: 'old.example', to: 'ums.example' }],
-      loginRule: { case: 'keep', spaces: 'refuse' },
+      loginRule: { from: 'login', case: 'keep', spaces: 'refuse' },
       mailboxTypes: { shared: 'sync', room: 'sync', equipment: 'sync' },
       deprovision: { policy: 'ignore', graceDays: 30, disable: { attribute: 'nsAccountLock', value: 'TRUE' }, minSourceRatio: 0.5 },
     });
@@ -47,6 +47,18 @@ describe('directory: section', () => {
       coexistence: { galContacts: { base: 'cn=exchange,cn=accounts,dc=ums,dc=example', objectClasses: ['inetOrgPerson'] } },
     });
     expect(validateConfigText(text.replace('policy: disable, graceDays: 7', 'policy: purge, graceDays: 7'), { file: example, env: env2 }).issues.map((i) => i.path)).toContain('directory.deprovision.policy');
+  });
+
+  test('one login rule: directory.loginRule.from; discover.targetLogin is refused with where it went', () => {
+    const env2 = { ...env, AD_BIND_PASSWORD: 'x', UMS_LDAP_PASSWORD: 'y' };
+    const withRule = readFileSync(example, 'utf8').replace('  domainRewrite:\n', '  loginRule: { from: mailLocalPart, case: lower }\n  domainRewrite:\n');
+    const ok = validateConfigText(withRule, { file: example, env: env2 });
+    expect(ok.issues).toEqual([]);
+    expect(ok.config?.directory?.loginRule).toEqual({ from: 'mailLocalPart', case: 'lower', spaces: 'refuse' });
+    const moved = validateConfigText(`${withRule}\ndiscover: { targetLogin: mailLocalPart }\n`, { file: example, env: env2 });
+    expect(moved.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'discover.targetLogin: discover.targetLogin is now directory.loginRule.from (one rule for discover and the directory sync): write "loginRule: { from: mailLocalPart }" under directory:',
+    ]);
   });
 
   test('plaintext LDAP without the opt-in, a literal password and a bad custom map are errors with their lines', () => {

@@ -62,7 +62,8 @@ export interface DirectoryConfig {
   source: DirectorySourceConfig;
   target: DirectoryTargetConfig;
   domainRewrite: { from: string; to: string }[];
-  loginRule: { case: 'keep' | 'lower'; spaces: 'refuse' | '.' | '-' | '_' };
+  /** How a directory user becomes a UMS login, for the directory sync and discover alike (src/directory/login-rule.ts). */
+  loginRule: { from: 'login' | 'mailLocalPart' | 'mail'; case: 'keep' | 'lower'; spaces: 'refuse' | '.' | '-' | '_' };
   mailboxTypes: { shared: 'sync' | 'skip'; room: 'sync' | 'skip'; equipment: 'sync' | 'skip' };
   deprovision: DeprovisionConfig;
   coexistence?: { galContacts?: { base: string; objectClasses: string[] } };
@@ -127,6 +128,7 @@ export const directorySchema = z.object({
   }).strict().superRefine(checkTransport),
   domainRewrite: z.array(z.object({ from: nonEmpty, to: nonEmpty }).strict()).default([]),
   loginRule: z.object({
+    from: z.enum(['login', 'mailLocalPart', 'mail']).default('login'),
     case: z.enum(['keep', 'lower']).default('keep'),
     spaces: z.enum(['refuse', '.', '-', '_']).default('refuse'),
   }).strict().default({}),

@@ -1,8 +1,8 @@
 /**
  * The `discover:` section of migration.yaml: how `ums-migrate discover` turns the mailboxes of
  * the source directory (`directory.source`) into user map rows. Optional; every field has a
- * default. The UMS login is then shaped by `directory.loginRule` (case, spaces), as the
- * directory sync shapes it.
+ * default. The UMS login (`target`) is made by `directory.loginRule` (from, case, spaces): the
+ * directory sync's own rule, so the user map and the UMS accounts never disagree.
  */
 import { z } from 'zod';
 
@@ -13,8 +13,6 @@ export interface DiscoverConfig {
    * uses), `userPrincipalName`; `auto`: mail for an ews source, else login.
    */
   sourceLogin: 'auto' | 'login' | 'mail' | 'userPrincipalName';
-  /** What the UMS login (`target`) is made from: the directory login, the primary address's local part, or the primary address. */
-  targetLogin: 'login' | 'mailLocalPart' | 'mail';
   /** A directory attribute whose value is the mailbox's wave (e.g. extensionAttribute1); unset: the wave column is kept as the config has it (empty for new mailboxes). */
   waveAttribute?: string;
   /**
@@ -32,14 +30,18 @@ const attrName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'expected an LDAP a
 export const discoverSchema = z
   .object({
     sourceLogin: z.enum(['auto', 'login', 'mail', 'userPrincipalName']).default('auto'),
-    targetLogin: z.enum(['login', 'mailLocalPart', 'mail']).default('login'),
+    // Moved to directory.loginRule.from (one rule for discover and the directory sync): named, not just "unrecognized".
+    targetLogin: z.unknown().optional().superRefine((v, ctx) => {
+      if (v !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `discover.targetLogin is now directory.loginRule.from (one rule for discover and the directory sync): write "loginRule: { from: ${typeof v === 'string' ? v : 'login'} }" under directory:` });
+    }),
     waveAttribute: attrName.optional(),
     mailboxAttribute: attrName.optional(),
     includeDisabled: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .transform(({ targetLogin: _moved, ...rest }): DiscoverConfig => rest);
 
 /** The section with its defaults (configs built in code may leave it out). */
 export function discoverSettings(c: { discover?: DiscoverConfig }): DiscoverConfig {
-  return c.discover ?? { sourceLogin: 'auto', targetLogin: 'login', includeDisabled: false };
+  return c.discover ?? { sourceLogin: 'auto', includeDisabled: false };
 }

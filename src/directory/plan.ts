@@ -29,7 +29,7 @@ import { ldifLine } from '../../mappings/directory/ldif.js';
 import { parseProxyAddress, formatProxyAddress, rewriteDomain, type DomainRule } from '../../mappings/directory/proxy-addresses.js';
 import { contactCandidates, existingContacts, isBelow, type ContactTargetOptions } from './contacts.js';
 import { existingGroups, groupCandidates, planGroupWrites, type GroupTargetOptions, type SourceGroup } from './groups.js';
-import { DEFAULT_LOGIN_RULE, explainLoginProblem, umsLoginOf, type LoginRule } from './login-rule.js';
+import { DEFAULT_LOGIN_RULE, primaryAddressOf, resolveUmsLogin, type LoginRule } from './login-rule.js';
 import { resolveOwnership, type Candidate } from './ownership.js';
 
 export type { MemberRef, SourceGroup } from './groups.js';
@@ -49,7 +49,7 @@ export interface PlanOptions {
   /** Source login (lower-case) → UMS login. */
   loginMap: ReadonlyMap<string, string>;
   /** Source logins without a user-map row: this rule makes the UMS login (default: keep, refuse spaces). */
-  loginRule?: LoginRule;
+  loginRule?: Partial<LoginRule>;
   /** Where mail-enabled groups are written; unset: groups are not written. */
   groups?: GroupTargetOptions;
   /** Where mail contacts are written; unset: contacts are not written (their addresses still count). */
@@ -153,8 +153,7 @@ export function planDirectorySync(users: readonly SourceEntry[], others: readonl
   const prepared: { name: string; login: string; entry: SourceEntry; desired: Record<string, string[]> }[] = [];
   for (const src of users) {
     const name = src.login || src.key;
-    const login = umsLoginOf(src.login, opts.loginMap, rule);
-    const problem = explainLoginProblem(src.login, login, opts.loginMap.has(src.login.toLowerCase()), rule);
+    const { login, problem } = resolveUmsLogin({ login: src.login, primary: primaryAddressOf(src.mail, src.proxyAddresses) }, opts.loginMap, rule);
     if (problem !== undefined) {
       refuse(src.key, name, problem);
       continue;

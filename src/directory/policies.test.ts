@@ -1,6 +1,6 @@
 /** Login rule, post-run address ownership and GAL contacts: the pure parts of the directory sync. */
 import { planGal } from './gal.js';
-import { applyLoginRule, explainLoginProblem, umsLoginOf } from './login-rule.js';
+import { applyLoginRule, explainLoginProblem, resolveUmsLogin } from './login-rule.js';
 import { resolveOwnership, type Candidate } from './ownership.js';
 import { planDirectorySync, type PlanOptions } from './plan.js';
 import type { StateUser } from './state.js';
@@ -10,7 +10,7 @@ describe('login rule', () => {
     expect(applyLoginRule(' Room  1 ', { case: 'lower', spaces: '-' })).toBe('room-1');
     expect(applyLoginRule('Room 1', { case: 'keep', spaces: 'refuse' })).toBe('Room 1');
     expect(applyLoginRule('ИВАН', { case: 'lower', spaces: 'refuse' })).toBe('иван');
-    expect(umsLoginOf('Room 1', new Map([['room 1', 'r1']]), { case: 'lower', spaces: '.' })).toBe('r1');
+    expect(resolveUmsLogin({ login: 'Room 1' }, new Map([['room 1', 'r1']]), { case: 'lower', spaces: '.' })).toEqual({ login: 'r1', fromUserMap: true });
   });
   test('the error says what would fix it', () => {
     const rule = { case: 'keep', spaces: 'refuse' } as const;

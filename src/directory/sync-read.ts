@@ -12,6 +12,7 @@ import type { SourceFlavor } from '../../connectors/ldap-source/entry.js';
 import { isLeaver } from './deprovision.js';
 import type { MemberRef } from './groups.js';
 import type { DirectoryState } from './state.js';
+import { primaryAddressOf, type LoginSubject } from './login-rule.js';
 
 export interface SyncRead {
   delta: boolean;
@@ -60,21 +61,27 @@ export async function readSource(source: LdapDirectorySource, since: string | un
   };
 }
 
-export type MemberIdentity = { kind: 'user'; login: string } | { kind: 'group'; name: string } | { kind: 'contact'; name: string };
+export type MemberIdentity = { kind: 'user'; login: string; primary?: string } | { kind: 'group'; name: string } | { kind: 'contact'; name: string };
 
 /**
  * Source DN (lower-case) → what the member is, for every member of `groups`: from this read, the
- * state, and a read of the DNs neither knows. Users are named by their source login.
+ * state, and a read of the DNs neither knows. Users are named by their source login and primary
+ * address (what the login rule reads).
  */
+function userIdentity(login: string, mail: string | undefined, proxyAddresses: readonly string[]): MemberIdentity {
+  const primary = primaryAddressOf(mail, proxyAddresses);
+  return { kind: 'user', login, ...(primary !== undefined ? { primary } : {}) };
+}
+
 export async function identifyMembers(source: LdapDirectorySource, flavor: SourceFlavor, objects: readonly DirectoryObject[], groups: readonly DirectoryObject[], state: DirectoryState): Promise<Map<string, MemberIdentity>> {
   const ids = new Map<string, MemberIdentity>();
   const learn = (o: DirectoryObject): void => {
     const dn = o.dn.toLowerCase();
-    if (o.kind === 'user') ids.set(dn, { kind: 'user', login: o.entry.login });
+    if (o.kind === 'user') ids.set(dn, userIdentity(o.entry.login, o.entry.mail, o.entry.proxyAddresses));
     else if (o.kind === 'group') ids.set(dn, { kind: 'group', name: o.entry.login || o.entry.key });
     else ids.set(dn, { kind: 'contact', name: o.entry.login || o.entry.key });
   };
-  for (const u of Object.values(state.users)) if (!u.missing) ids.set(u.dn.toLowerCase(), { kind: 'user', login: u.login });
+  for (const u of Object.values(state.users)) if (!u.missing) ids.set(u.dn.toLowerCase(), userIdentity(u.login, u.mail, u.proxyAddresses));
   for (const g of Object.values(state.groups)) ids.set(g.dn.toLowerCase(), { kind: 'group', name: g.name });
   for (const c of Object.values(state.contacts)) ids.set(c.dn.toLowerCase(), { kind: 'contact', name: c.name });
   for (const o of objects) learn(o);
@@ -84,13 +91,13 @@ export async function identifyMembers(source: LdapDirectorySource, flavor: Sourc
 }
 
 /** A group's members as the plan takes them (users by UMS login) and how many are unknown. */
-export function memberRefs(group: DirectoryObject, ids: ReadonlyMap<string, MemberIdentity>, umsLogin: (sourceLogin: string) => string): { members: MemberRef[]; otherMembers: number } {
+export function memberRefs(group: DirectoryObject, ids: ReadonlyMap<string, MemberIdentity>, umsLogin: (user: LoginSubject) => string): { members: MemberRef[]; otherMembers: number } {
   const members: MemberRef[] = [];
   let otherMembers = 0;
   for (const dn of group.group?.members ?? []) {
     const id = ids.get(dn.toLowerCase());
     if (id === undefined) otherMembers++;
-    else if (id.kind === 'user') members.push({ kind: 'user', login: umsLogin(id.login) });
+    else if (id.kind === 'user') members.push({ kind: 'user', login: umsLogin(id) });
     else members.push(id);
   }
   return { members, otherMembers };

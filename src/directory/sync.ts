@@ -16,7 +16,7 @@ import type { StateStore } from '../state/store.js';
 import { isBelow } from './contacts.js';
 import { DEFAULT_DEPROVISION, planDeprovision, type DeprovisionPolicy, type DeprovisionReport } from './deprovision.js';
 import { planGal, type GalOptions } from './gal.js';
-import { DEFAULT_LOGIN_RULE, umsLoginOf } from './login-rule.js';
+import { DEFAULT_LOGIN_RULE, primaryAddressOf, resolveUmsLogin, type LoginSubject } from './login-rule.js';
 import { planDirectorySync, planLdif, profileMap, type EntryProblem, type PlannedWrite, type PlanOptions, type SourceGroup } from './plan.js';
 import { logProblems, logWrite } from './sync-log.js';
 import { identifyMembers, memberRefs, readSource } from './sync-read.js';
@@ -96,7 +96,8 @@ export async function runDirectorySync(deps: DirectorySyncDeps, opts: { dryRun: 
   const errors: EntryProblem[] = read.errors.map((e) => ({ entry: e.dn, reason: e.reason }));
   const warnings: EntryProblem[] = [];
   const rule = deps.plan.loginRule ?? DEFAULT_LOGIN_RULE;
-  const ums = (login: string): string => umsLoginOf(login, deps.plan.loginMap, rule);
+  const umsOf = (s: LoginSubject): string => resolveUmsLogin(s, deps.plan.loginMap, rule).login || s.login;
+  const ums = (e: SourceEntry): string => umsOf({ login: e.login, primary: primaryAddressOf(e.mail, e.proxyAddresses) });
 
   // Sort the objects; the users' state after this read.
   const dnOf = new Map<string, string>();
@@ -119,7 +120,7 @@ export async function runDirectorySync(deps: DirectorySyncDeps, opts: { dryRun: 
     dnOf.set(entry.login || entry.key, o.dn);
     if (o.kind === 'user') {
       const u = stateUserOf(o, entry, state.users[entry.key]);
-      u.umsLogin = ums(entry.login); // a leaver's UMS account is found by it even before the sync knew the user
+      u.umsLogin = ums(entry); // a leaver's UMS account is found by it even before the sync knew the user
       merged[entry.key] = u;
       mailboxTypes.set(entry.key, u.type);
       const typePolicy = u.type === 'shared' || u.type === 'room' || u.type === 'equipment' ? deps.mailboxTypes?.[u.type] ?? 'sync' : 'sync';
@@ -170,7 +171,7 @@ export async function runDirectorySync(deps: DirectorySyncDeps, opts: { dryRun: 
   errors.push(...dep.errors);
   for (const key of dep.heldBack) if (merged[key] !== undefined) retryDns.push(merged[key]!.dn);
   const ids = await identifyMembers(deps.source, read.flavor, read.objects, groupObjects, state);
-  const groups: SourceGroup[] = groupObjects.map((g) => ({ entry: g.entry, ...memberRefs(g, ids, ums) }));
+  const groups: SourceGroup[] = groupObjects.map((g) => ({ entry: g.entry, ...memberRefs(g, ids, umsOf) }));
   const planned = users.filter((u) => !dep.leavers.has(u.key));
   for (const u of users) if (dep.leavers.has(u.key)) others.push(u);
   const plan = planDirectorySync(planned, deps.plan.contacts ? others : [...others, ...contacts], existing, deps.plan, groups, {
@@ -179,7 +180,7 @@ export async function runDirectorySync(deps: DirectorySyncDeps, opts: { dryRun: 
   errors.push(...plan.errors);
   warnings.push(...plan.warnings);
   const knownUmsDns = new Set(Object.values(merged).map((u) => u.umsDn?.toLowerCase()).filter((d): d is string => d !== undefined));
-  const sourceLogins = new Set(users.map((u) => ums(u.login).toLowerCase()));
+  const sourceLogins = new Set(users.map((u) => ums(u).toLowerCase()));
   const orphans = read.delta ? [] : existing
     .filter((e) => !knownUmsDns.has(e.dn.toLowerCase()) && !isBelow(e.dn, deps.plan.groups?.base ?? '\u0000') && !isBelow(e.dn, deps.plan.contacts?.base ?? '\u0000'))
     .filter((e) => Object.entries(e.attributes).some(([k, v]) => k.toLowerCase() === loginAttr.toLowerCase() && v[0] !== undefined && !sourceLogins.has(v[0].toLowerCase())))
@@ -189,7 +190,7 @@ export async function runDirectorySync(deps: DirectorySyncDeps, opts: { dryRun: 
   for (const u of users) {
     const s = dep.users[u.key];
     if (s === undefined) continue;
-    s.umsLogin = ums(u.login);
+    s.umsLogin = ums(u);
     const dn = plan.synced.get(u.key);
     if (dn !== undefined) s.umsDn = dn;
     const why = plan.refused.get(u.key);

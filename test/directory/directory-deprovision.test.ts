@@ -42,7 +42,7 @@ describe('login rule', () => {
       const r = await sync(lab, store, ou, keep);
       expect(r.errors).toEqual([{
         entry: L('Room 1'),
-        reason: `login "${L('Room 1')}" contains characters not allowed in a UMS login (spaces, controls or one of * ( ) \\ , = + < > ; " # / & | ! ~); set directory.loginRule.spaces to "." or "-" (it would become "${L('Room.1')}"), or map it to a valid UMS login in the user map (mailboxes: source → target); not synced`,
+        reason: `login "${L('Room 1')}" contains characters not allowed in a UMS login (spaces, control or format characters, or one of * ( ) \\ , = + < > ; " # / & | ! ~); set directory.loginRule.spaces to "." or "-" (it would become "${L('Room.1')}"), or map it to a valid UMS login in the user map (mailboxes: source → target); not synced`,
       }]);
       expect([...(await entries(lab.ums, keep)).keys()]).toEqual([L('MixedCase')]);
 

@@ -347,7 +347,7 @@ describe('Kopano profile', () => {
 });
 
 describe('ums-migrate directory sync (CLI)', () => {
-  function writeConfig(dir: string, targetBase: string, targetUrl: string, extraTarget: string[] = []): string {
+  function writeConfig(dir: string, targetBase: string, targetUrl: string, extraTarget: string[] = [], sourceOu = adOu): string {
     writeFileSync(path.join(dir, 'ad-pw'), ad.password, { mode: 0o600 });
     writeFileSync(path.join(dir, 'ums-pw'), slapd.password, { mode: 0o600 });
     const file = path.join(dir, 'migration.yaml');
@@ -363,7 +363,7 @@ describe('ums-migrate directory sync (CLI)', () => {
       `    bindDn: ${ad.bindDn}`,
       '    bindPassword: file:./ad-pw',
       `    caFile: ${ad.caFile}`,
-      `    base: "${adOu}"`,
+      `    base: "${sourceOu}"`,
       '  target:',
       `    url: ${targetUrl}`,
       `    bindDn: ${slapd.bindDn('dc=ums,dc=example')}`,
@@ -399,5 +399,19 @@ describe('ums-migrate directory sync (CLI)', () => {
     const ok = await runCli(['directory', 'sync', '-c', optIn, '--full']);
     expect(ok.stdout).toContain('added 0, modified 0, deleted 0, unchanged 6');
     expect(ok.code).toBe(0);
+  });
+
+  test('--json goes through the JSON printer: names from AD with C1 and bidi characters as \\u escapes, their values exact', async () => {
+    const dir = mkdtempSync(path.join(workDir, 'cli-'));
+    const ou = await freshOu(adc, 'dsync-json');
+    const odd = `x\u009b31m${TAG}\u202e`; // a CSI and a right-to-left override in sAMAccountName: refused as a UMS login
+    await seedAd(adc, ou, { users: [{ login: odd, mail: `odd${TAG}@corp.example`, proxyAddresses: [`SMTP:odd${TAG}@corp.example`], sn: 'Odd' }] });
+    const file = writeConfig(dir, await freshUmsOu(ums, 'dsync-json'), slapd.url, [], ou);
+    const r = await runCli(['directory', 'sync', '-c', file, '--json']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).not.toMatch(/[\u007f-\u009f\u202e]/);
+    expect(r.stdout).toContain('\\u009b31m');
+    const report = JSON.parse(r.stdout) as DirectorySyncReport;
+    expect(report.errors).toEqual([{ entry: odd, reason: expect.stringContaining('not allowed in a UMS login') }]);
   });
 });
