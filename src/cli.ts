@@ -37,7 +37,7 @@ program
   .showHelpAfterError();
 
 program.command('validate')
-  .description('check the config: every error with its YAML path and line; connects to nothing')
+  .description('check the config: every problem in one run (syntax, keys and values, user-map CSV, secret references, files), in file order, with its line; connects to nothing')
   .option(...configOption)
   .action(async (o) => finish((await import('./commands/validate.js')).validateCommand(o)));
 
