@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStateStore } from '../src/state/sqlite.js';
-import type { ContainerStatus } from '../src/state/store.js';
+import type { ContainerStatus, ItemResult } from '../src/state/store.js';
 import type { ProgressReportInput } from './model.js';
 
 export const HOSTILE = '=HYPERLINK("http://x","y")<b>@evil.test';
@@ -67,26 +67,34 @@ export async function fixtureStore(opts: { pauseMs?: number } = {}): Promise<{ s
       const n = f.done + (f.failed ?? 0) + (f.skipped ?? 0);
       if (n > 0) {
         await store.setContainerStatus(mb, f.id, 'running');
-        // Two batches, like the engine: pending first, then the final rows with the checkpoint.
-        const ids = Array.from({ length: n }, (_, i) => String(i + 1));
-        for (const batch of [ids.slice(0, Math.ceil(n / 2)), ids.slice(Math.ceil(n / 2))]) {
-          if (batch.length === 0) continue;
-          await store.recordPending(mb, f.id, batch.map((itemId) => ({
-            itemId, epoch: '1', size, internalDate: null, messageId: `<${itemId}@x>`, targetRef, watermark: '1:1',
-          })));
-          await store.commitBatch(mb, f.id, batch.map((itemId) => {
-            const i = Number(itemId);
-            if (i <= f.done) return { itemId, status: 'done' as const, size, targetRef, targetEpoch: '7', targetId: itemId, hash: `h${itemId}` };
-            if (i <= f.done + (f.failed ?? 0)) return { itemId, status: 'failed' as const, size, reason: f.reason };
-            return { itemId, status: 'skipped' as const, size, reason: f.reason };
-          }), { epoch: '1', cursor: batch.at(-1) ?? null, scope: 'before=;since=', token: null, targetRef });
-          if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
-        }
+        const results = Array.from({ length: n }, (_, i): ItemResult => {
+          const itemId = String(i + 1);
+          if (i < f.done) return { itemId, status: 'done', size, targetRef, targetEpoch: '7', targetId: itemId, hash: `h${itemId}` };
+          if (i < f.done + (f.failed ?? 0)) return { itemId, status: 'failed', size, reason: f.reason };
+          return { itemId, status: 'skipped', size, reason: f.reason };
+        });
+        await commitItems(store, mb, f.id, targetRef, results, opts.pauseMs);
       }
       if (f.status !== 'pending') await store.setContainerStatus(mb, f.id, f.status, f.error);
     }
   }
   return { store, dir, path, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+/**
+ * Writes final rows for items of a container the way the engine does: in two batches, each first
+ * recorded pending, then committed with the checkpoint (waiting `pauseMs` after each).
+ */
+export async function commitItems(store: SqliteStateStore, mb: number, containerId: string, targetRef: string, results: ItemResult[], pauseMs?: number): Promise<void> {
+  const half = Math.ceil(results.length / 2);
+  for (const batch of [results.slice(0, half), results.slice(half)]) {
+    if (batch.length === 0) continue;
+    await store.recordPending(mb, containerId, batch.map((r) => ({
+      itemId: r.itemId, epoch: '1', size: r.size, internalDate: null, messageId: `<${r.itemId}@x>`, targetRef, watermark: '1:1',
+    })));
+    await store.commitBatch(mb, containerId, batch, { epoch: '1', cursor: batch.at(-1)?.itemId ?? null, scope: 'before=;since=', token: null, targetRef });
+    if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+  }
 }
 
 /** What `report` reads from a store (per-second throughput, as the command does). */
