@@ -12,6 +12,19 @@ const FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** The whole file; throws an Error naming the file and the reason when it is not the file listed. */
 export function readListedFile(file: ListedFile): Buffer {
+  const fd = openListedFile(file);
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * An open file descriptor (read-only) of exactly the file listed, for readers that read parts of
+ * it (a database file); the caller closes it. Throws an Error naming the file and the reason.
+ */
+export function openListedFile(file: ListedFile): number {
   const again = 'it is read again on the next run';
   const st = lstatSync(file.path, { throwIfNoEntry: false });
   if (!st) throw new Error(`${file.path}: removed since it was listed; ${again} if it comes back`);
@@ -30,8 +43,9 @@ export function readListedFile(file: ListedFile): Buffer {
     if (opened.dev !== file.dev || opened.ino !== file.ino) {
       throw new Error(`${file.path}: replaced by another file since it was listed (device/inode ${opened.dev}/${opened.ino}, listed ${file.dev}/${file.ino}): not read; ${again}`);
     }
-    return readFileSync(fd);
-  } finally {
+    return fd;
+  } catch (err) {
     closeSync(fd);
+    throw err;
   }
 }

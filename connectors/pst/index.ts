@@ -39,12 +39,12 @@ import type {
 } from '../../src/model/types.js';
 import { FatalError, reasonOf } from '../../src/util/errors.js';
 import { classifyFolder } from './container-class.js';
-import { fileIdentity, fileLabel, mailboxEntries } from './mailbox-files.js';
+import { fileLabel, mailboxEntries, openMailboxFile } from './mailbox-files.js';
 import { pstGroupwareContent } from './pst-groupware.js';
 import { messageState, toMailMessage } from './pst-message.js';
 import { offsetIn } from './extractor-output.js';
 import type { ContentEntry } from './folder-inventory.js';
-import { openPst, PstFileError, PstItemError, quietly, type PstMessageEntry, type PstReader } from './pst-reader.js';
+import { PstFileError, PstItemError, quietly, type PstMessageEntry, type PstReader } from './pst-reader.js';
 
 export interface PstSourceOptions {
   directory: string;
@@ -93,17 +93,17 @@ class PstMailbox implements SourceMailbox {
   constructor(private readonly opts: PstSourceOptions, private readonly login: string, private readonly log: Logger) {}
 
   async open(): Promise<void> {
-    const { files: paths, refused } = mailboxEntries(this.opts.directory, this.opts.files, this.login);
-    if (paths.length === 0 && refused.length === 0) {
+    const { listed, refused } = mailboxEntries(this.opts.directory, this.opts.files, this.login);
+    if (listed.length === 0 && refused.length === 0) {
       throw new FatalError(`no PST file for ${this.login}: nothing matches ${this.opts.files.split('{login}').join(this.login)} in ${this.opts.directory}`, 'PST_NO_FILE');
     }
-    for (const path of paths) {
-      const f: PstFile = { path, label: fileLabel(this.opts.directory, path), epoch: '' };
+    for (const file of listed) {
+      const f: PstFile = { path: file.path, label: fileLabel(this.opts.directory, file.path), epoch: '' };
       try {
-        f.epoch = fileIdentity(path);
-        f.reader = await openPst(path, { codepage: this.opts.codepage });
+        // exactly the file listed (a link or another file swapped in since is refused, never read)
+        ({ reader: f.reader, epoch: f.epoch } = await openMailboxFile(file, { codepage: this.opts.codepage }));
       } catch (err) {
-        f.error = err instanceof PstFileError ? err : new PstFileError(path, `cannot read: ${reasonOf(err)}`, undefined, { cause: err });
+        f.error = err instanceof PstFileError ? err : new PstFileError(file.path, `cannot read: ${reasonOf(err)}`, undefined, { cause: err });
         this.log.error({ file: f.label, err: f.error.message }, 'PST file cannot be read');
       }
       this.files.push(f);

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { fileIdentity, fileLabel, mailboxEntries, mailboxFiles } from './mailbox-files.js';
+import { fileIdentity, fileLabel, mailboxEntries, mailboxFiles, openMailboxFile } from './mailbox-files.js';
 import { classifyFolder } from './container-class.js';
 import { PstSource } from './index.js';
+import { openPst, PstFileError } from './pst-reader.js';
+import { fixturesDir } from './readpst-oracle.js';
 
 describe('mailboxFiles', () => {
   let dir: string;
@@ -69,8 +71,8 @@ describe('mailboxFiles', () => {
         'alice/fifo.pst: a FIFO (named pipe), not a regular file: not read (reading it could block the run or return device data)',
         expect.stringMatching(/^alice\/passwd\.pst: a symbolic link to \/etc\/passwd, outside the mailbox directory .*\/pst: not followed/),
       ]);
-      expect(mailboxEntries(dir2, '{login}.pst', 'mallory')).toEqual({ files: [], refused: [expect.objectContaining({ reason: 'mallory.pst: a symbolic link to bob.pst, which is not a file of mallory ({login}.pst): not followed' })] });
-      expect(mailboxEntries(dir2, '{login}/*.pst', 'eve')).toEqual({ files: [], refused: [expect.objectContaining({ reason: 'eve: a symbolic link to alice, which is not a file of eve ({login}/*.pst): not followed' })] });
+      expect(mailboxEntries(dir2, '{login}.pst', 'mallory')).toEqual({ files: [], listed: [], refused: [expect.objectContaining({ reason: 'mallory.pst: a symbolic link to bob.pst, which is not a file of mallory ({login}.pst): not followed' })] });
+      expect(mailboxEntries(dir2, '{login}/*.pst', 'eve')).toEqual({ files: [], listed: [], refused: [expect.objectContaining({ reason: 'eve: a symbolic link to alice, which is not a file of eve ({login}/*.pst): not followed' })] });
     });
 
     test('a configured directory that is itself a link keeps the labels below it', () => {
@@ -107,6 +109,67 @@ describe('mailboxFiles', () => {
     writeFileSync(big, buf);
     expect(fileIdentity(big)).not.toBe(before);
     expect(before).toMatch(/^307200-[0-9a-f]{16}$/);
+  });
+});
+
+describe('opening a listed PST file', () => {
+  const fixture = (name: string): string => join(fixturesDir(), 'pst', 'unicode', name);
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+  let d: string;
+  beforeEach(() => {
+    d = mkdtempSync(join(tmpdir(), 'ums-pstopen-'));
+    copyFileSync(fixture('hiraoka-threeItems.pst'), join(d, 'alice.pst'));
+    copyFileSync(fixture('pstsdk-sample1.pst'), join(d, 'bob.pst'));
+  });
+  afterEach(() => rmSync(d, { recursive: true, force: true }));
+
+  /** alice's file as the walk listed it, then `swap` run on the directory, then the open. */
+  async function openAfter(swap: () => void): Promise<unknown> {
+    const [listed] = mailboxEntries(d, '{login}.pst', 'alice').listed;
+    expect(listed).toMatchObject({ path: join(d, 'alice.pst'), dev: expect.any(Number), ino: expect.any(Number) });
+    swap();
+    const before = openFds();
+    const err = await openMailboxFile(listed!).then((r) => r.reader.close(), (e: unknown) => e);
+    expect(openFds()).toBe(before); // nothing left open
+    return err;
+  }
+
+  test('the file listed opens, its epoch and reader from one descriptor', async () => {
+    const [listed] = mailboxEntries(d, '{login}.pst', 'alice').listed;
+    const before = openFds();
+    const { reader, epoch } = await openMailboxFile(listed!);
+    expect(epoch).toBe(fileIdentity(join(d, 'alice.pst')));
+    expect(reader.storeName).not.toBe('');
+    reader.close();
+    expect(openFds()).toBe(before);
+  });
+
+  test('a symbolic link swapped in after the walk (to another user\'s PST) is refused naming the file, never followed', async () => {
+    const err = await openAfter(() => {
+      rmSync(join(d, 'alice.pst'));
+      symlinkSync('bob.pst', join(d, 'alice.pst'));
+    });
+    expect(err).toBeInstanceOf(PstFileError);
+    expect((err as Error).message).toBe(`${join(d, 'alice.pst')}: now a symbolic link (a regular file when it was listed): not read`);
+  });
+
+  test('another file renamed over it after the walk, or a FIFO, is refused the same way', async () => {
+    const other = await openAfter(() => renameSync(join(d, 'bob.pst'), join(d, 'alice.pst')));
+    expect((other as Error).message).toMatch(new RegExp(`^${join(d, 'alice.pst')}: replaced by another file since it was listed \\(device/inode .*\\): not read`));
+    const fifo = await openAfter(() => {
+      rmSync(join(d, 'alice.pst'));
+      execFileSync('mkfifo', [join(d, 'alice.pst')]);
+    });
+    expect((fifo as Error).message).toBe(`${join(d, 'alice.pst')}: now a FIFO (named pipe) (a regular file when it was listed): not read`);
+  });
+
+  test('openPst by path does not follow a symbolic link or open a FIFO', async () => {
+    symlinkSync('bob.pst', join(d, 'link.pst'));
+    execFileSync('mkfifo', [join(d, 'fifo.pst')]);
+    const before = openFds();
+    await expect(openPst(join(d, 'link.pst'))).rejects.toThrow(`${join(d, 'link.pst')}: a symbolic link: not followed, not read`);
+    await expect(openPst(join(d, 'fifo.pst'))).rejects.toThrow(`${join(d, 'fifo.pst')}: a FIFO (named pipe), not a regular file: not read`);
+    expect(openFds()).toBe(before);
   });
 });
 

@@ -15,7 +15,10 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { checkLogin, patternSegments, segmentMatcher } from '../file-tree/login-path.js';
-import { judgeEntry, type RefusedEntry } from '../file-tree/tree-walk.js';
+import { openListedFile } from '../file-tree/listed-file.js';
+import { judgeEntry, type ListedFile, type RefusedEntry } from '../file-tree/tree-walk.js';
+import { reasonOf } from '../../src/util/errors.js';
+import { openPst, PstFileError, type OpenPstOptions, type PstReader } from './pst-reader.js';
 
 const EDGE = 64 * 1024;
 
@@ -25,15 +28,16 @@ const EDGE = 64 * 1024;
  * is not itself a match of the same login's pattern (a link `alice.pst` → `bob.pst` or →
  * `/etc/passwd` is refused; `alice/current.pst` → `alice/2020.pst` is read once, as its target).
  * Glob characters in the login match only themselves. Throws when the login cannot be a file name part.
+ * `listed`: the files with the device + inode the walk saw (`openListedFile` opens exactly those).
  */
-export function mailboxEntries(directory: string, pattern: string, login: string): { files: string[]; refused: RefusedEntry[] } {
+export function mailboxEntries(directory: string, pattern: string, login: string): { files: string[]; listed: ListedFile[]; refused: RefusedEntry[] } {
   checkLogin(login, 'pst');
   const matchers = patternSegments(pattern).map((seg) => segmentMatcher(seg, login));
   let realDir: string;
   try {
     realDir = realpathSync(directory);
   } catch {
-    return { files: [], refused: [] };
+    return { files: [], listed: [], refused: [] };
   }
   /** Files are named below the configured directory (their labels are container ids), also when it is a link. */
   const named = (real: string) => join(directory, relative(realDir, real));
@@ -43,6 +47,8 @@ export function mailboxEntries(directory: string, pattern: string, login: string
     return rel.length === depth + 1 && !rel.includes('..') && rel.every((seg, i) => matchers[i]!.test(seg));
   };
   const refused: RefusedEntry[] = [];
+  /** The files as the walk saw them (device + inode), by real path. */
+  const seen = new Map<string, ListedFile>();
   let dirs = [realDir];
   for (const [i, m] of matchers.entries()) {
     const last = i === matchers.length - 1;
@@ -73,16 +79,42 @@ export function mailboxEntries(directory: string, pattern: string, login: string
           continue;
         }
         if (last ? v.type === 'file' : v.type === 'dir') next.add(real);
+        if (last && v.type === 'file') seen.set(real, { ...v.file, path: named(real) });
       }
     }
     dirs = [...next];
   }
-  return { files: dirs.map(named).sort(), refused };
+  const listed = dirs.map((real) => seen.get(real)!).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files: listed.map((f) => f.path), listed, refused };
 }
 
 /** The files of `mailboxEntries` (refused entries left out). */
 export function mailboxFiles(directory: string, pattern: string, login: string): string[] {
   return mailboxEntries(directory, pattern, login).files;
+}
+
+/**
+ * Opens a file `mailboxEntries` listed: exactly that file (`openListedFile`: not a symbolic link
+ * or FIFO swapped in since the walk, the same device + inode), its epoch and the reader both
+ * from that one descriptor. Throws PstFileError naming the file and the reason; nothing is read
+ * from a file that fails the checks.
+ */
+export async function openMailboxFile(file: ListedFile, options: Omit<OpenPstOptions, 'fd'> = {}): Promise<{ reader: PstReader; epoch: string }> {
+  let fd: number;
+  try {
+    fd = openListedFile(file);
+  } catch (err) {
+    const why = reasonOf(err);
+    throw new PstFileError(file.path, why.startsWith(`${file.path}: `) ? why.slice(file.path.length + 2) : why, undefined, { cause: err });
+  }
+  let epoch: string;
+  try {
+    epoch = fileIdentity(fd);
+  } catch (err) {
+    closeSync(fd);
+    throw new PstFileError(file.path, `cannot read: ${reasonOf(err)}`, undefined, { cause: err });
+  }
+  return { reader: await openPst(file.path, { ...options, fd }), epoch };
 }
 
 /** The file's path below the directory, with "/" separators (its name in container ids and messages). */
@@ -92,9 +124,9 @@ export function fileLabel(directory: string, file: string): string {
 
 const scratch = Buffer.alloc(EDGE);
 
-/** The epoch of a file (see the top of this module). */
-export function fileIdentity(file: string): string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+/** The epoch of a file (see the top of this module): by path (not following a link), or of a descriptor open on it. */
+export function fileIdentity(file: string | number): string {
+  const fd = typeof file === 'number' ? file : openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const size = fstatSync(fd).size;
     const hash = createHash('sha256').update(String(size));
@@ -111,6 +143,6 @@ export function fileIdentity(file: string): string {
     }
     return `${size}-${hash.digest('hex').slice(0, 16)}`;
   } finally {
-    closeSync(fd);
+    if (typeof file !== 'number') closeSync(fd);
   }
 }

@@ -26,9 +26,13 @@ export class PstItemError extends ItemError {
 
 export interface Header { format: PstFormat; fileEof: number; crypt: number; nbtRoot: number; bbtRoot: number }
 
-/** Reads and checks the HEADER ([MS-PST] 2.2.2.6) before pst-extractor does, for clear errors. */
-export function readHeader(file: string): Header {
-  const fd = openSync(file, 'r');
+/**
+ * Reads and checks the HEADER ([MS-PST] 2.2.2.6) before pst-extractor does, for clear errors;
+ * from `fd` when given (a descriptor open on `file`, left open), else from the path.
+ */
+export function readHeader(file: string, fd?: number): Header {
+  const own = fd === undefined;
+  fd ??= openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
     const buf = Buffer.alloc(564);
@@ -74,7 +78,7 @@ export function readHeader(file: string): Header {
     }
     return { format, fileEof, crypt, nbtRoot, bbtRoot };
   } finally {
-    closeSync(fd);
+    if (own) closeSync(fd);
   }
 }
 

@@ -8,7 +8,11 @@
  *   }
  *   pst.close();
  *
- * Memory: pst-extractor reads a file given by path through one fd with positioned reads
+ * Files: opened without following a symbolic link and only when regular files, or given as a
+ * descriptor the caller opened on exactly the file a directory walk listed (OpenPstOptions.fd);
+ * nothing is ever opened by path after that.
+ *
+ * Memory: pst-extractor reads the file through that one fd with positioned reads
  * (fs.readSync), never the whole file; small reads (B-tree pages) go through a bounded 1 MiB page cache (page-cache.ts).
  * The walk keeps only the folders on the current path; `messages()` loads one message at a time
  * from the folder's contents table. Only pst-extractor's fall-back for a broken contents table
@@ -25,9 +29,11 @@
  * cross-checked with the file's node index; its items are counted three ways
  * (folder-inventory.ts) and any difference becomes an entry that fails, so it is reported.
  */
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import Long from 'long';
 import { PSTFile, type PSTFolder, type PSTMessage } from 'pst-extractor';
 import type { DescriptorIndexNode } from 'pst-extractor/dist/DescriptorIndexNode.class.js';
+import { describeSpecial } from '../file-tree/tree-walk.js';
 import { PstChecks } from './block-check.js';
 import { childFolders, hierarchyRows } from './folder-children.js';
 import { contentEntries, firstItem, takeInventory, type ContentEntry, type FolderInventory } from './folder-inventory.js';
@@ -100,6 +106,13 @@ export interface OpenPstOptions {
   codepage?: number;
   /** 'ipm' (default): the folders a user sees (the IPM subtree); 'all': from the root (search roots, views…). */
   scope?: 'ipm' | 'all';
+  /**
+   * A descriptor open on the file (e.g. `openListedFile`'s: the very file a directory walk
+   * listed), read instead of the path; the reader owns it from then on (closed by close(), or by
+   * openPst when the file cannot be read). Without it the path is opened without following a
+   * symbolic link, and must be a regular file.
+   */
+  fd?: number;
 }
 
 export interface MessagesOptions {
@@ -439,20 +452,40 @@ export function fastReads(pst: PSTFile, format: PstFormat): void {
   own.getRootFolder = () => folderObject(pst, NID_ROOT_FOLDER);
 }
 
+/** `file` opened for reading without following a symbolic link (O_NOFOLLOW) or waiting on a FIFO; it must be a regular file. */
+function openRegularFile(file: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new PstFileError(file, 'a symbolic link: not followed, not read');
+    throw new PstFileError(file, `cannot read: ${messageOf(err)}`, undefined, { cause: err });
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw new PstFileError(file, `${describeSpecial(st)}, not a regular file: not read`);
+  }
+  return fd;
+}
+
 /** Opens a PST/OST file and checks it can be read. Throws PstFileError naming the file. */
 export async function openPst(file: string, options: OpenPstOptions = {}): Promise<PstReader> {
+  const fd = options.fd ?? openRegularFile(file);
   let header: Header;
   try {
-    header = readHeader(file);
+    header = readHeader(file, fd);
   } catch (err) {
+    closeSync(fd);
     if (err instanceof PstFileError) throw err;
     throw new PstFileError(file, `cannot read: ${messageOf(err)}`, undefined, { cause: err });
   }
   let pst: PSTFile;
   try {
     // the page cache and the fast readers serve the library's own reads from its first one (the named-property map)
-    pst = new PSTFile(file, { checks: new PstChecks(header.format), setup: (f) => fastReads(f, header.format) });
+    pst = new PSTFile(file, { fd, checks: new PstChecks(header.format), setup: (f) => fastReads(f, header.format) });
   } catch (err) {
+    closeSync(fd);
     const at = offsetIn(err);
     const roots = at === undefined ? ` (node B-tree root at offset ${header.nbtRoot}, block B-tree root at offset ${header.bbtRoot})` : '';
     throw new PstFileError(file, `cannot open the ${header.format} PST index: ${messageOf(err)}${roots}`, at, { cause: err });
