@@ -17,7 +17,7 @@
  * device + inode; `readListedFile` (listed-file.ts) reads exactly that file or refuses.
  */
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { basename, isAbsolute, join, relative } from 'node:path';
 import { reasonOf } from '../../src/util/errors.js';
 
 /** A regular file as listed (what `readListedFile` checks before reading). */
@@ -126,6 +126,18 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   if (st.isFile()) return { type: 'file', file: listedFile(name, real, st, path) };
   if (st.isDirectory()) return { type: 'dir', path: real, st, link: path };
   return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target}, ${describeSpecial(st)}, not a regular file: not read` };
+}
+
+/**
+ * The regular file at `path` (inside `realRoot`), judged as the walk judges entries: undefined when
+ * there is none; throws an Error with the reason when it is a link out, a FIFO, a device, a
+ * directory… (for readers of fixed-name files, e.g. a kopano-backup folder's `items`).
+ */
+export function confinedFile(path: string, realRoot: string, label: string): ListedFile | undefined {
+  if (!lstatSync(path, { throwIfNoEntry: false })) return undefined;
+  const v = judgeEntry(path, basename(path), realRoot, label);
+  if (v.type === 'file') return v.file;
+  throw new Error(v.type === 'dir' ? `${label}: a directory where a file was expected: not read` : v.reason);
 }
 
 interface PendingDir { rel: string[]; path: string; st: Stats; parent?: TreeDir }

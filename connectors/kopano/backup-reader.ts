@@ -13,34 +13,23 @@
  * swig/python/kopano/kopano/item.py (Item._dump). Deleted items stay in `items` (kopano-backup
  * keeps them for restores with --deletes) and are skipped here, as are deleted folders and
  * everything below them.
+ *
+ * Every file and folder directory is reached through backup-tree.ts (the safe-tree rules of the
+ * file sources: no link out of the user directory, no loop, no FIFO or device opened).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { BdbHashFile } from './bdb-hash.js';
+import { join } from 'node:path';
+import { readListedFile } from '../file-tree/listed-file.js';
+import type { BdbHashFile } from './bdb-hash.js';
+import { type BackupFolder, BackupTree, KopanoReadError } from './backup-tree.js';
 import { PropList } from './mapi-props.js';
 import { inflateSync } from 'node:zlib';
 import { PyDateTime, type PyValue, decodeStored, field, isZlib } from './pickle.js';
 
-export const PR_CONTAINER_CLASS = 0x3613001f;
+export { type BackupFolder, KopanoReadError, splitFolderPath } from './backup-tree.js';
 export const PR_DISPLAY_NAME = 0x3001001f;
 /** PR_EMS_AB_PROXY_ADDRESSES: where Kopano publishes `kopanoAliases` ("smtp:alias@…"). */
 export const PR_EMS_AB_PROXY_ADDRESSES = 0x800f101f;
 export const PR_SMTP_ADDRESS = 0x39fe001f;
-
-export interface BackupFolder {
-  /** The folder's SOURCEKEY (hex, as the directory is named). */
-  sourcekey: string;
-  dir: string;
-  /** The folder's directory relative to the user's backup directory (for error messages). */
-  relDir: string;
-  /** Path segments from the store root, e.g. ['Inbox', 'Invoices 2020/2021']. */
-  path: string[];
-  containerClass?: string;
-  props: PropList;
-  deleted: boolean;
-  /** Why the folder itself cannot be read (damaged `path`, `folder` or `index` file): it is not migrated. */
-  error?: string;
-}
 
 export interface IndexEntry {
   sourcekey: string;
@@ -66,25 +55,7 @@ export interface KopanoItem {
   attachments: KopanoAttachment[];
 }
 
-/** An item or folder file that cannot be read; names the file and the item. */
-export class KopanoReadError extends Error {
-  override readonly name = 'KopanoReadError';
-}
-
 const noDamage = (): void => undefined;
-
-/** Splits a kopano-backup `path` ("Inbox/Invoices 2020\/2021") into names. */
-export function splitFolderPath(path: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (let i = 0; i < path.length; i++) {
-    const c = path[i]!;
-    if (c === '\\' && i + 1 < path.length) cur += path[++i];
-    else if (c === '/') { out.push(cur); cur = ''; } else cur += c;
-  }
-  out.push(cur);
-  return out.filter((s) => s !== '');
-}
 
 function decodeItem(sourcekey: string, v: PyValue, what: string): KopanoItem {
   if (!(v instanceof Map)) throw new KopanoReadError(`${what}: item is not a dict`);
@@ -108,20 +79,31 @@ function decodeItem(sourcekey: string, v: PyValue, what: string): KopanoItem {
 
 export class KopanoUserBackup {
   private folderCache: BackupFolder[] | undefined;
+  private readonly tree: BackupTree;
 
   constructor(readonly dir: string) {
-    if (!existsSync(join(dir, 'folders'))) throw new KopanoReadError(`${dir}: not a kopano-backup user directory (no folders/)`);
+    this.tree = new BackupTree(dir);
   }
 
   /** Reads a pickle file of the user directory (user, store, timestamp); undefined when absent. */
   private pickleFile(name: string): PyValue | undefined {
-    const file = join(this.dir, name);
-    if (!existsSync(file) || statSync(file).size === 0) return undefined;
+    const f = this.tree.file(join(this.dir, name), name);
+    if (!f || f.size === 0) return undefined;
     try {
-      return decodeStored(readFileSync(file), file);
+      return decodeStored(readListedFile(f), join(this.dir, name));
     } catch (err) {
       throw new KopanoReadError((err as Error).message);
     }
+  }
+
+  /** Every folder, flat and legacy-nested, deleted ones marked (`deleted`), refused entries as folders with `error`; sorted by path. */
+  folders(): BackupFolder[] {
+    if (!this.folderCache) {
+      const out = this.tree.folders();
+      out.sort((a, b) => a.path.join('\u0000').localeCompare(b.path.join('\u0000')));
+      this.folderCache = out;
+    }
+    return this.folderCache;
   }
 
   userProps(): PropList | undefined {
@@ -160,68 +142,14 @@ export class KopanoUserBackup {
     return out;
   }
 
-  /** Every folder, flat and legacy-nested, deleted ones marked (`deleted`); sorted by path. */
-  folders(): BackupFolder[] {
-    if (!this.folderCache) {
-      const out: BackupFolder[] = [];
-      this.walk(join(this.dir, 'folders'), false, out);
-      out.sort((a, b) => a.path.join('\u0000').localeCompare(b.path.join('\u0000')));
-      this.folderCache = out;
-    }
-    return this.folderCache;
-  }
-
-  private walk(foldersDir: string, parentDeleted: boolean, out: BackupFolder[]): void {
-    if (!existsSync(foldersDir)) return;
-    for (const name of readdirSync(foldersDir).sort()) {
-      const dir = join(foldersDir, name);
-      if (!statSync(dir).isDirectory()) continue;
-      const relDir = relative(this.dir, dir);
-      const pathFile = join(dir, 'path');
-      const path = existsSync(pathFile) ? splitFolderPath(readFileSync(pathFile, 'utf8').trim()) : [name];
-      let props = new PropList([]);
-      let error = existsSync(pathFile) ? undefined : `${relDir}: folder without a path file`;
-      const folderFile = join(dir, 'folder');
-      if (existsSync(folderFile)) {
-        try {
-          props = PropList.fromDict(decodeStored(readFileSync(folderFile), `${relDir}/folder`), `${relDir}/folder`);
-        } catch (err) {
-          error ??= (err as Error).message;
-        }
-      }
-      let deleted = parentDeleted;
-      try {
-        deleted ||= this.folderDeleted(dir, relDir);
-      } catch (err) {
-        error ??= `${relDir}/index: ${(err as Error).message}`;
-      }
-      out.push({ sourcekey: name, dir, relDir, path, containerClass: props.string(PR_CONTAINER_CLASS), props, deleted, error });
-      this.walk(join(dir, 'folders'), deleted, out);
-    }
-  }
-
-  private folderDeleted(dir: string, relDir: string): boolean {
-    const indexFile = join(dir, 'index');
-    if (!existsSync(indexFile)) return false;
-    const db = BdbHashFile.open(indexFile);
-    try {
-      const marker = db.get('folder');
-      if (!marker) return false;
-      return field(decodeStored(marker, `${relDir}/index[folder]`), 'backup_deleted') !== undefined;
-    } finally {
-      db.close();
-    }
-  }
-
   /**
    * The folder's index (deletion marks, subjects); the "folder" marker itself is left out. Damaged
    * parts (a broken bucket chain, an undecodable record) are reported to `onDamage` and skipped.
    */
   index(folder: BackupFolder, onDamage: (reason: string) => void = noDamage): Map<string, IndexEntry> {
     const out = new Map<string, IndexEntry>();
-    const file = join(folder.dir, 'index');
-    if (!existsSync(file)) return out;
-    const db = BdbHashFile.open(file);
+    const db = this.tree.db(folder, 'index');
+    if (!db) return out;
     try {
       for (const { key: k, value } of db.readableEntries((e) => onDamage(e.message))) {
         const key = k.toString('utf8');
@@ -260,9 +188,8 @@ export class KopanoUserBackup {
   itemIds(folder: BackupFolder, index = this.index(folder), onDamage: (reason: string) => void = noDamage): string[] {
     const ids = new Set<string>();
     for (const [sk, e] of index) if (!e.deleted) ids.add(sk);
-    const file = join(folder.dir, 'items');
-    if (existsSync(file)) {
-      const db = BdbHashFile.open(file);
+    const db = this.tree.db(folder, 'items');
+    if (db) {
       try {
         for (const { key } of db.readableEntries((e) => onDamage(e.message))) {
           const sk = key.toString('utf8');
@@ -277,9 +204,8 @@ export class KopanoUserBackup {
 
   /** Sum of the decompressed sizes of the given stored items (unreadable ones count 0). */
   storedSize(folder: BackupFolder, ids: string[]): number {
-    const file = join(folder.dir, 'items');
-    if (!existsSync(file)) return 0;
-    const db = BdbHashFile.open(file);
+    const db = this.tree.db(folder, 'items');
+    if (!db) return 0;
     let total = 0;
     try {
       for (const id of ids) {
@@ -298,12 +224,13 @@ export class KopanoUserBackup {
 
   /** Reads items one by one from one open `items` file; an unreadable item yields its error. */
   *readItems(folder: BackupFolder, ids: string[]): Generator<{ id: string; item?: KopanoItem; error?: Error }> {
-    const file = join(folder.dir, 'items');
-    let db: BdbHashFile;
+    let db: BdbHashFile | undefined;
     try {
-      db = BdbHashFile.open(file);
+      db = this.tree.db(folder, 'items');
+      if (!db) throw new KopanoReadError('no items file');
     } catch (err) {
-      for (const id of ids) yield { id, error: new KopanoReadError(`${folder.relDir}/items: ${(err as Error).message}`) };
+      const m = (err as Error).message;
+      for (const id of ids) yield { id, error: new KopanoReadError(m.startsWith(`${folder.relDir}/items`) ? m : `${folder.relDir}/items: ${m}`) };
       return;
     }
     try {

@@ -94,9 +94,11 @@ export class BdbHashFile {
     this.meta = this.readMeta();
   }
 
-  /** Opens a hash database; throws a BdbError when it is not one or its meta page is damaged. */
-  static open(file: string): BdbHashFile {
-    const fd = openSync(file, 'r');
+  /**
+   * Opens a hash database (or takes over `fd`, already open on it: closed with the database);
+   * throws a BdbError when it is not one or its meta page is damaged.
+   */
+  static open(file: string, fd = openSync(file, 'r')): BdbHashFile {
     try {
       return new BdbHashFile(file, fd);
     } catch (err) {

@@ -13,12 +13,17 @@
  * - Order: by the index's `backup_updated` time, then SOURCEKEY, so items added by a later
  *   incremental backup come after the cursor of an earlier pass.
  * - Unreadable or unconvertible items → per-item errors naming the file, folder and item.
+ * - The user's directory is `<path>/<login>` with the login taken literally, never a symbolic link
+ *   (../file-tree/login-path.ts); inside it the reader follows the safe-tree rules (backup-reader.ts):
+ *   a folder directory or file linked out of it, a loop, a FIFO or device is a folder listed as
+ *   not migrated with the reason.
  */
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AccessCheck, Account, Container, SourceConnector, SourceMailbox, SpecialUse } from '../../src/model/types.js';
 import { FatalError } from '../../src/util/errors.js';
+import { mailboxRoot } from '../file-tree/login-path.js';
 import { type BackupFolder, type IndexEntry, KopanoUserBackup } from './backup-reader.js';
 import { FileMailbox, type FileContainer, type FileItemRef } from './file-mailbox.js';
 import { mailFlags } from '../../mappings/mapi/mail-flags.js';
@@ -32,19 +37,15 @@ const SPECIAL_BY_STORE_PROP: [number, SpecialUse][] = [
 ];
 const PR_ENTRYID = 0x0fff0102;
 
-/** `<root>/<login>`, refusing logins that would leave the root. */
-export function userDir(root: string, login: string, what: string): string {
-  const dir = resolve(root, login);
-  const rel = relative(resolve(root), dir);
-  if (!login || rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.includes('/') || rel.includes('\\')) {
-    throw new FatalError(`${what}: login ${JSON.stringify(login)} is not a directory name under ${root}`, 'BAD_LOGIN');
-  }
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new FatalError(`${what}: no directory for ${login} under ${root}`, 'NO_SUCH_MAILBOX');
-  return dir;
-}
-
 function fileToken(...files: string[]): string {
-  return files.map((f) => (existsSync(f) ? `${statSync(f).size}:${statSync(f).mtimeMs}` : '-')).join('|');
+  return files.map((f) => {
+    try {
+      const st = lstatSync(f); // the entry itself: a link is never followed
+      return `${st.size}:${st.mtimeMs}`;
+    } catch {
+      return '-'; // absent, or a refused folder entry that is not a directory
+    }
+  }).join('|');
 }
 
 export class KopanoBackupMailbox extends FileMailbox {
@@ -195,7 +196,7 @@ export class KopanoBackupSource implements SourceConnector {
   constructor(private readonly root: string, private readonly log: Logger) {}
 
   async openMailbox(account: Account): Promise<SourceMailbox> {
-    const dir = userDir(this.root, account.login, 'kopano-backup');
+    const dir = mailboxRoot(this.root, '{login}', account.login, 'kopano-backup');
     return new KopanoBackupMailbox(new KopanoUserBackup(dir), this.log.child({ side: 'source', mailbox: account.login }));
   }
 

@@ -92,7 +92,7 @@ describe('kopano-backup source through the engine (fixture)', () => {
   });
 
   it('refuses a login that would leave the backup directory', async () => {
-    await expect(new KopanoBackupSource(fixture, log).openMailbox({ login: '../kopano' })).rejects.toThrow(/not a directory name/);
+    await expect(new KopanoBackupSource(fixture, log).openMailbox({ login: '../kopano' })).rejects.toThrow('kopano-backup: source login "../kopano" cannot name a file or directory (it contains a path separator)');
     await expect(new KopanoBackupSource(fixture, log).openMailbox({ login: 'nobody' })).rejects.toThrow(/no directory for nobody/);
   });
 });
