@@ -411,6 +411,16 @@ describe('planFolders: collisions', () => {
     expect(folders[0]?.notes).toEqual(['recognised as \\Sent by its name "Sent"', 'merged with "Sent Items" into "INBOX.Sent"']);
   });
 
+  test('merged folders of several PST files are named with their files (the source\'s label), not twice the same path', () => {
+    const pst = (id: string, label: string, path: string[]) => ({ id, path, label, delimiter: '/', kind: 'mail' as const });
+    const { folders, warnings } = planFolders([
+      pst('carol/2019.pst:32898', 'carol/2019.pst: Deleted Items', ['Deleted Items']),
+      pst('carol/archive.pst:32898', 'carol/archive.pst: Deleted Items', ['Deleted Items']),
+    ], rules(), COURIER);
+    expect(warnings).toEqual(['"carol/2019.pst: Deleted Items" and "carol/archive.pst: Deleted Items" both map to "INBOX.Trash"; their messages will be merged']);
+    expect(folders[0]?.notes).toContain('merged with "carol/archive.pst: Deleted Items" into "INBOX.Trash"');
+  });
+
   test('three sources, INBOX case, and excluded folders do not count', () => {
     const { warnings } = planFolders(src('Sent', 'INBOX/Sent', ['Posted', '\\Sent'], 'Deleted Items', 'Trash'), rules({ exclude: ['Trash'] }), COURIER);
     expect(warnings).toEqual(['"Sent", "INBOX/Sent" and "Posted" all map to "INBOX.Sent"; their messages will be merged']);

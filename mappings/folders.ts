@@ -57,7 +57,7 @@ export interface FolderPlan {
   notes: string[];
 }
 
-type SourceFolder = Pick<Container, 'id' | 'path' | 'specialUse' | 'skip'>;
+type SourceFolder = Pick<Container, 'id' | 'path' | 'specialUse' | 'skip' | 'label'>;
 
 const SPECIAL_USE_OF: Readonly<Record<WellKnownFolder, SpecialUse>> = {
   sent: '\\Sent',
@@ -187,6 +187,7 @@ function separateSanitised(folders: FolderPlan[], rawOf: Map<FolderPlan, string[
 /** One warning per changed name (the folder itself, or the first subfolder when the folder is not migrated). */
 function sanitisingWarnings(
   folders: FolderPlan[], rawOf: Map<FolderPlan, string[]>, ns: TargetNamespace, tagged: Map<string, string>, problemsOf: (seg: string) => string[],
+  nameOf: (f: FolderPlan) => string,
 ): string[] {
   const cited = new Map<string, { f: FolderPlan; d: number }>();
   for (const f of folders) {
@@ -209,7 +210,7 @@ function sanitisingWarnings(
       f.notes.push(`tagged ${shown(untagged)} → ${shown(name)}: another folder is ${shown(untagged)} there`);
     }
     const what = d === f.targetPath.length - 1 ? 'its name' : 'its parent\'s name';
-    return `folder ${shown(f.sourcePath.join('/'))} is created as ${shown(f.target)}: ${what} ${shown(seg)} became ${shown(name)} (${why.join('; ')}); `
+    return `folder ${shown(nameOf(f))} is created as ${shown(f.target)}: ${what} ${shown(seg)} became ${shown(name)} (${why.join('; ')}); `
       + 'rename it on the source or with a folders.rename rule to choose another name';
   });
 }
@@ -291,11 +292,14 @@ export function planFolders(
     return undefined;
   };
 
+  /** How warnings name a folder: as the source shows it (a PST path with its file name when several files merge), else its path. */
+  const shownAs = new Map<FolderPlan, string>();
+  const nameOf = (f: FolderPlan): string => shownAs.get(f) ?? f.sourcePath.join('/');
   const folders: FolderPlan[] = containers.map((c) => {
     const sourcePath = [...c.path];
     const notes: string[] = [];
     const { included, reason } = c.skip !== undefined ? { included: false, reason: c.skip } : selection.get(pathKey(sourcePath)) ?? select(sourcePath);
-    if (c.skip !== undefined) warnings.push(`${q(sourcePath.join('/'))} not migrated: ${c.skip}`);
+    if (c.skip !== undefined) warnings.push(`${q(c.label ?? sourcePath.join('/'))} not migrated: ${c.skip}`);
     let raw: string[];
     let specialUse: SpecialUse | undefined;
     const rename = findRename(sourcePath);
@@ -342,18 +346,19 @@ export function planFolders(
       }
     }
     if (included && (c.specialUse === '\\All' || c.specialUse === '\\Flagged')) {
-      warnings.push(`${q(sourcePath.join('/'))} (${c.specialUse}) only shows messages that live in other folders; migrating it duplicates them — consider excluding it`);
+      warnings.push(`${q(c.label ?? sourcePath.join('/'))} (${c.specialUse}) only shows messages that live in other folders; migrating it duplicates them — consider excluding it`);
     }
     const plan: FolderPlan = { sourceId: c.id, sourcePath, included, targetPath, target: targetName(targetPath, ns), notes };
     if (reason !== undefined) plan.reason = reason;
     if (specialUse !== undefined) plan.specialUse = specialUse;
     rawOf.set(plan, raw);
+    if (c.label !== undefined) shownAs.set(plan, c.label);
     return plan;
   });
 
   // 4. Sanitised names: told apart from other folders' names, and warned about.
   const tagged = separateSanitised(folders, rawOf, ns);
-  warnings.push(...sanitisingWarnings(folders, rawOf, ns, tagged, (seg) => sanitiseSegment(seg, ns.delimiter, repl, names).problems));
+  warnings.push(...sanitisingWarnings(folders, rawOf, ns, tagged, (seg) => sanitiseSegment(seg, ns.delimiter, repl, names).problems, nameOf));
 
   // 5. Collisions among the migrated folders.
   const byTarget = new Map<string, FolderPlan[]>();
@@ -366,11 +371,11 @@ export function planFolders(
   }
   for (const list of byTarget.values()) {
     if (list.length < 2) continue;
-    const names = list.map((f) => q(f.sourcePath.join('/')));
+    const names = list.map((f) => q(nameOf(f)));
     const who = names.length === 2 ? `${names[0]} and ${names[1]} both` : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} all`;
     warnings.push(`${who} map to ${q(list[0]!.target)}; their messages will be merged`);
     for (const f of list) {
-      const others = list.filter((o) => o !== f).map((o) => q(o.sourcePath.join('/')));
+      const others = list.filter((o) => o !== f).map((o) => q(nameOf(o)));
       f.notes.push(`merged with ${others.join(', ')} into ${q(f.target)}`);
     }
   }

@@ -9,6 +9,9 @@ import { GROUPWARE_RECONCILE_KEY, parseSummary, SUMMARY_HEADER, summaryRows } fr
 import { formatBytes, table } from '../util/format.js';
 import { printJson, printOut } from '../cli/output.js';
 import { loadScores, SCORE_HEADER, scoreRows } from '../cutover/score.js';
+import { KIND_ORDER } from '../state/inventory.js';
+import type { KindTotals, MailboxInventory, MailboxSummary } from '../state/store.js';
+import type { ItemKind } from '../model/types.js';
 
 export async function statusCommand(opts: { config: string; json?: boolean; problems?: boolean; folders?: boolean }): Promise<number> {
   const loaded = await loadConfig(opts.config);
@@ -20,29 +23,22 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
   const store = await openStateStore(config.state, { baseDir });
   try {
     const mailboxes = await store.mailboxes();
+    const inventory = await store.inventory();
     const problems = opts.problems ? await store.problems() : [];
     const containers = opts.folders ? await store.containers() : [];
     const queue = await workerQueue(loaded);
     const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
     const scores = await loadScores(store, mailboxes);
     if (opts.json) {
-      printJson({ mailboxes, containers, problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
+      printJson({ mailboxes, inventory, containers, problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
       return EXIT.OK;
     }
-    const pct = (a: number, b: number) => (b > 0 ? `${Math.min(100, Math.floor((a / b) * 100))}%` : '-');
-    printOut(`${table(
-      ['source', 'target', 'state', 'folders', 'messages', 'done', 'failed', 'skipped', 'bytes done', 'updated'],
-      mailboxes.map((m) => [
-        m.source, m.target,
-        m.containersFailed > 0 ? 'failed' : m.containers > 0 && m.containersDone === m.containers ? 'done' : m.containers > 0 ? 'in progress' : 'pending',
-        `${m.containersDone}/${m.containers}`, m.totalItems, `${m.doneItems} (${pct(m.doneItems, m.totalItems)})`, m.failedItems, m.skippedItems,
-        formatBytes(m.doneBytes), m.updatedAt ?? '-',
-      ]),
-    )}\n`);
+    printOut(`${progressTable(mailboxes, inventory)}\n`);
     if (opts.folders) {
       const byId = new Map(mailboxes.map((m) => [m.id, m.source]));
-      printOut(`\n${table(['mailbox', 'folder', 'target', 'state', 'messages', 'done', 'failed', 'skipped', 'error'],
-        containers.map((c) => [byId.get(c.mailboxId) ?? '?', c.path, c.targetRef, c.status, c.totalItems, c.doneItems, c.failedItems, c.skippedItems, c.lastError ?? '']))}\n`);
+      printOut(`\n${table(['mailbox', 'folder', 'kind', 'target', 'state', 'items', 'done', 'failed', 'skipped', 'size', 'error'],
+        containers.map((c) => [byId.get(c.mailboxId) ?? '?', c.name ?? c.path, KIND_COLUMN[c.kind ?? 'mail'], c.targetRef, c.inInventory === false ? `${c.status} (no longer listed)` : c.status,
+          c.totalItems, c.doneItems, c.failedItems, c.skippedItems, c.bytesKnown === false ? 'unknown' : formatBytes(c.totalBytes), c.lastError ?? '']))}\n`);
     }
     if (groupwareReconcile && groupwareReconcile.mailboxes.length > 0) {
       const w = groupwareReconcile.window;
@@ -80,4 +76,60 @@ async function workerQueue(loaded: LoadedConfig): Promise<QueueRow[] | undefined
   } finally {
     await client.end();
   }
+}
+
+const KIND_COLUMN: Record<ItemKind, string> = { mail: 'mail', event: 'events', contact: 'contacts', task: 'tasks' };
+
+const pct = (a: number, b: number): string => (b > 0 ? `${Math.min(100, Math.floor((a / b) * 100))}%` : '100%');
+
+/** "done/total" items, or "unknown" for a mailbox never inventoried. */
+function itemsCell(k: KindTotals | undefined, known: boolean): string {
+  if (!known) return 'unknown';
+  if (!k) return '-';
+  return `${k.doneItems}/${k.totalItems}`;
+}
+
+/**
+ * Per mailbox: its state, and against its inventory (plan, or the start of its last pass) the
+ * items done of the total, overall and per kind, with failed, skipped and bytes; a mailbox never
+ * inventoried says "unknown", and the total line says how many are not counted.
+ */
+export function progressTable(mailboxes: MailboxSummary[], inventory: MailboxInventory[]): string {
+  const inv = new Map(inventory.map((m) => [m.id, m]));
+  const kinds = KIND_ORDER.filter((k) => inventory.some((m) => m.kinds.some((t) => t.kind === k && t.totalItems + t.doneItems > 0)));
+  const shown = kinds.length > 0 ? kinds : (['mail'] as ItemKind[]);
+  const rows = mailboxes.map((m) => {
+    const i = inv.get(m.id);
+    const known = i !== undefined && i.inventoriedAt !== null;
+    const sum = sumAll(i?.kinds ?? []);
+    const state = m.containersFailed > 0 ? 'failed' : m.containers > 0 && m.containersDone === m.containers ? 'done' : m.containers > 0 && (m.containersDone > 0 || m.doneItems + m.failedItems + m.skippedItems > 0) ? 'in progress' : 'pending';
+    const byKind = new Map((i?.kinds ?? []).map((k) => [k.kind, k]));
+    return [
+      m.source, m.target, state, `${m.containersDone}/${m.containers}`,
+      known ? `${sum.done}/${sum.total} (${pct(sum.done + sum.failed + sum.skipped, sum.total)})` : 'unknown',
+      ...shown.map((k) => itemsCell(byKind.get(k), known)),
+      m.failedItems, m.skippedItems,
+      known ? `${formatBytes(sum.doneBytes)} of ${sum.bytesUnknown ? 'at least ' : ''}${formatBytes(sum.totalBytes)}` : formatBytes(m.doneBytes),
+      m.updatedAt ?? '-',
+    ];
+  });
+  const counted = inventory.filter((m) => m.inventoriedAt !== null && mailboxes.some((x) => x.id === m.id));
+  const total = sumAll(counted.flatMap((m) => m.kinds));
+  const uncounted = mailboxes.length - counted.length;
+  const lines = [
+    table(['source', 'target', 'state', 'folders', 'items done', ...shown.map((k) => KIND_COLUMN[k]), 'failed', 'skipped', 'bytes done', 'updated'], rows),
+    `\nOverall: ${total.done} of ${total.total} items (${pct(total.done + total.failed + total.skipped, total.total)}), `
+      + `${formatBytes(total.doneBytes)} of ${total.bytesUnknown ? 'at least ' : ''}${formatBytes(total.totalBytes)}`
+      + `${uncounted > 0 ? `; ${uncounted} mailbox${uncounted === 1 ? '' : 'es'} not inventoried yet (unknown totals: run \`ums-migrate plan\`)` : ''}.`,
+  ];
+  return lines.join('\n');
+}
+
+interface Sum { total: number; done: number; failed: number; skipped: number; totalBytes: number; doneBytes: number; bytesUnknown: boolean }
+
+function sumAll(kinds: KindTotals[]): Sum {
+  return kinds.reduce<Sum>((s, k) => ({
+    total: s.total + k.totalItems, done: s.done + k.doneItems, failed: s.failed + k.failedItems, skipped: s.skipped + k.skippedItems,
+    totalBytes: s.totalBytes + k.totalBytes, doneBytes: s.doneBytes + k.doneBytes, bytesUnknown: s.bytesUnknown || k.bytesUnknown > 0,
+  }), { total: 0, done: 0, failed: 0, skipped: 0, totalBytes: 0, doneBytes: 0, bytesUnknown: false });
 }
