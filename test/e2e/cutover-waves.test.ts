@@ -14,13 +14,16 @@
  * 2. `approve --mailbox bob`, the wave again: bob moves.
  * 3. wave2 killed (SIGKILL) right after recording carol as cut over, before publishing: the maps
  *    are unchanged, routing consistent. Resumed after the gate's delta limit passed: carol fails
- *    the re-check before the publish and is put back; run again: carol moves, dave stays.
+ *    the re-check before the publish and is put back. Run again, killed right after the publish:
+ *    carol's mail goes to the UMS; a message reaching her Exchange mailbox now is copied by the
+ *    resumed wave's second delta; dave stays on Exchange.
  * 4. `cutover --wave wave2 --rollback`: the maps are byte for byte those from before wave2.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ImapFlow } from 'imapflow';
 import type { Client } from 'ldapts';
 import { encodeImceaex } from '../../mappings/directory/imceaex.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
@@ -74,6 +77,26 @@ function routing(onUms: readonly Name[]): Expect[] {
 async function expectRouting(step: string, onUms: readonly Name[]): Promise<void> {
   const r = await sinks.phase(step, routing(onUms));
   expect({ step, ...r.got }).toEqual({ step, ...r.expected });
+}
+
+/** A message delivered to a user's Exchange (source) INBOX, as mail arriving during the switch. */
+async function appendToSource(user: string, messageId: string): Promise<void> {
+  const client = new ImapFlow({
+    host: lab.source.host, port: lab.source.tlsPort, secure: true, auth: { user, pass: PASSWORD },
+    tls: { ca: [readFileSync(lab.source.caFile)] }, logger: false, disableAutoIdle: true,
+  });
+  await client.connect();
+  try {
+    await client.append('INBOX', `From: partner@other.example\r\nTo: ${user}@corp.example\r\nSubject: during the switch\r\nMessage-ID: ${messageId}\r\nDate: ${new Date().toUTCString()}\r\n\r\nArrived at Exchange while the maps were switched.\r\n`);
+  } finally {
+    await client.logout();
+  }
+}
+
+/** Message-IDs of every message in a user's UMS (Courier) INBOX, read from its Maildir. */
+function messageIdsOnUms(user: string): string[] {
+  const dir = targetMaildir(user);
+  return ['cur', 'new'].flatMap((d) => readdirSync(path.join(dir, d)).map((f) => /^Message-ID: *(\S+)/im.exec(readFileSync(path.join(dir, d, f), 'latin1'))?.[1] ?? ''));
 }
 
 /** The published maps and Exchange plan, byte for byte. */
@@ -219,11 +242,19 @@ test('two waves: the incomplete mailboxes stay on Exchange with their reasons; a
   expect(publishedFiles()).toEqual(beforeWave2);
   await expectRouting('wave2-resumed-late', ['alice', 'bob']);
 
-  // Run again: a fresh final delta, carol moves; dave (no UMS account) stays with the UMS's refusal.
+  // Run again: a fresh final delta, carol moves; killed right after the publish, before the second delta.
+  const published = await spawnCli(['cutover', '--wave', 'wave2', '--final-sync', '-c', configFile], { ...env, UMS_CUTOVER_CRASH_AFTER: 'published' }).done;
+  expect(published.signal).toBe('SIGKILL');
+  expect(published.stdout).toMatch(/published v000004 \(previous: v000003\)/);
+  await expectRouting('wave2-published', ['alice', 'bob', 'carol']);
+  // Mail that reached Exchange after the final delta, during the switch: the resumed wave's second delta copies it.
+  const lateId = `<late-${login.carol}@corp.example>`;
+  await appendToSource(login.carol, lateId);
   const w2 = await cli(['cutover', '--wave', 'wave2', '--final-sync'], 3);
-  expect(w2.stdout).toContain(`wave wave2 (run 2) done: cut over ${login.carol}\n`);
-  expect(w2.stdout).toMatch(/published v000004 \(previous: v000003\)/);
+  expect(w2.stdout).toContain('wave wave2 (run 2): resuming after step "published"');
+  expect(w2.stdout).toContain('second delta of 1 mailbox(es)');
   expect(w2.stderr).toMatch(new RegExp(`left on Exchange: ${login.dave}: mailbox ${login.dave} was never migrated \\(the last attempt, \\S+, failed: target login as ${login.dave} .*authentication failed`));
+  expect(messageIdsOnUms(login.carol)).toContain(lateId);
   await expectRouting('wave2', ['alice', 'bob', 'carol']);
 
   // 4. Rollback of wave2: the maps from before it, byte for byte, and carol back on Exchange.
@@ -255,6 +286,7 @@ test('every step of every wave is in the audit log, with the held users and thei
     ['wave', 'gated', 1, [login.dave]],
     ['cutover', '', 1, [login.dave]],
     ['publish', '', 1, []],
+    // killed here; resumed
     ['wave', 'second-delta', 1, []],
     ['wave', 'done', 1, [login.dave]],
     ['undo', 'rollback', 1, []],
