@@ -1,0 +1,206 @@
+/**
+ * The commands README.md and migration.example.yaml show work as shown. Each one is checked
+ * against the CLI's own help (command, options, their values, arguments), and run: against the lab
+ * (Dovecot → Courier, in the order a project uses them, in a directory holding migration.yaml, so
+ * the commands without -c run as shown too), the EWS simulator as `npm run ews-sim` with the
+ * options shown, the demo. The few not run here are listed below with the reason; a command the
+ * docs gain that is neither run nor listed fails the test, and so does an unknown command,
+ * option or npm script.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { generateCorpus, seedSource } from '../lab/corpus.js';
+import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../lab/lab.js';
+import { BIN, checkAgainstHelp, exampleCommands, expand, readmeCommands, REPO, run, type DocCommand, type Expanded } from '../support/doc-commands.js';
+import { writeLabConfig } from '../support/lab-config.js';
+
+/** Commands run against the lab (Dovecot → Courier-IMAP, SQLite state), by their first word. */
+const LAB = new Set(['validate', 'plan', 'run', 'resume', 'sync', 'retry', 'status', 'report', 'reconcile', 'db', 'approve', '--version']);
+/** The order of a project: these first, the rest in the order the docs show them. */
+const FIRST = ['validate', 'plan', 'run'];
+
+/** Shown but not run here, and why (each is run against its servers by the test named). */
+const NOT_RUN_HERE: Record<string, string> = {
+  directory: 'needs Samba AD and slapd: test/e2e/provisioning.test.ts, test/directory/*.test.ts',
+  discover: 'needs Samba AD: test/e2e/discover.test.ts',
+  routing: 'needs the lab Postfix and its SMTP sinks on fixed ports: test/e2e/routing-postfix.test.ts',
+  cutover: 'publishes routing maps to the lab Postfix: test/e2e/cutover-waves.test.ts',
+  enqueue: 'needs PostgreSQL: test/e2e/workers.test.ts',
+  worker: 'needs PostgreSQL: test/e2e/workers.test.ts',
+  'npm ci': 'reinstalls node_modules under every other process using this checkout',
+  'npm test': 'the whole suite, this test included (15 minutes)',
+  'npm run bench:': 'minutes of CPU on the shared 2-core lab machine; each benchmark checks its own run',
+};
+/** `npm run demo` is `npm run build` (tsc, as `npm test`'s typecheck) then `ums-migrate demo`: the demo is run as that. */
+const DEMO = 'npm run demo';
+
+const docs: DocCommand[] = [...readmeCommands(), ...exampleCommands()];
+const where = (c: DocCommand) => `${c.where}: ${c.text}`;
+const firstWord = (c: DocCommand) => c.text.split(/\s+/)[1] ?? '';
+const notRunReason = (c: DocCommand): string | undefined =>
+  Object.entries(NOT_RUN_HERE).find(([k]) => (k.startsWith('npm') ? c.text.startsWith(k) : c.text.startsWith('ums-migrate') && firstWord(c) === k))?.[1];
+
+let lab: Lab;
+let login: string;
+let dir: string;
+const password = 'pw-docs-1';
+
+function fill(flag: string | undefined, placeholder: string): string {
+  if (flag === '--mailbox' || flag === '-m' || flag === '--user' || placeholder === 'LOGIN' || placeholder.startsWith('login')) return login;
+  if (placeholder === 'N') return '2';
+  if (placeholder === 'NAME') return 'wave1';
+  if (placeholder === 'FILE') return 'docs-out.txt';
+  throw new Error(`no value for ${placeholder} (after ${flag ?? 'nothing'}): add it to fill()`);
+}
+
+/** argv with the shown mailbox names (bob, alice…) replaced by the lab's mailbox. */
+function forLab(e: Expanded): string[] {
+  return e.argv.map((w, i) => (['--mailbox', '-m', '--user'].includes(e.argv[i - 1] ?? '') ? login : w));
+}
+
+beforeAll(async () => {
+  lab = await startLab();
+  login = uniqueLogin('docs');
+  await addSourceUser(login, password);
+  await addTargetUser(login, password);
+  await seedSource(lab, login, password, generateCorpus({ messages: 40, maxSize: 64 * 1024, seed: 17 }));
+  dir = writeLabConfig(lab, { source: login, target: login, password }).dir;
+}, 300_000);
+
+test('the docs show commands (the extraction finds them)', () => {
+  expect(docs.length).toBeGreaterThan(30);
+  expect(docs.map((c) => c.text)).toEqual(expect.arrayContaining([
+    'ums-migrate validate -c migration.yaml', 'npm run ews-sim -- --port 8443', 'ums-migrate status -c migration.yaml --problems',
+  ]));
+  expect(exampleCommands().map((c) => c.text)).toContain('ums-migrate validate -c migration.yaml');
+});
+
+/** What is wrong with the shown commands by the CLI's help and package.json's scripts. */
+async function syntaxProblems(commands: DocCommand[]): Promise<string[]> {
+  const scripts = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const problems: string[] = [];
+  for (const c of commands) {
+    if (c.text.startsWith('npm ')) {
+      const [, verb, script] = c.text.split(/\s+/);
+      if (verb === 'run' ? !(script! in scripts) : !['ci', 'test'].includes(verb!)) problems.push(`${where(c)}: no such npm script`);
+      continue;
+    }
+    for (const e of expand(c.text, (flag, p) => (p.startsWith('login') || p === 'LOGIN' ? 'someone' : p === 'N' ? '2' : p))) {
+      const { problem } = await checkAgainstHelp(e.argv, e.prefixOnly);
+      if (problem) problems.push(`${where(c)}: ${problem}`);
+    }
+  }
+  return problems;
+}
+
+test('every command, option and npm script the docs show exists, with the values and arguments it needs', async () => {
+  expect(await syntaxProblems(docs)).toEqual([]);
+}, 300_000);
+
+test('the check fails for an unknown command, option, option value or npm script in the README', async () => {
+  const file = path.join(dir, 'README.md');
+  writeFileSync(file, [
+    'Run `ums-migrate status -c migration.yaml --bogus` or:', '', '```sh',
+    'ums-migrate frobnicate -c migration.yaml   # a comment', 'ums-migrate report -c migration.yaml --out', 'ums-migrate routing check -c migration.yaml',
+    'npm run no-such-script', 'ums-migrate status -c migration.yaml --folders', '```', '',
+  ].join('\n'));
+  const bad = readmeCommands(file);
+  expect(bad.map((c) => c.text)).toEqual([
+    'ums-migrate status -c migration.yaml --bogus', 'ums-migrate frobnicate -c migration.yaml', 'ums-migrate report -c migration.yaml --out',
+    'ums-migrate routing check -c migration.yaml', 'npm run no-such-script', 'ums-migrate status -c migration.yaml --folders',
+  ]);
+  expect(await syntaxProblems(bad)).toEqual([
+    'README.md:1: ums-migrate status -c migration.yaml --bogus: unknown option --bogus for ums-migrate status',
+    expect.stringMatching(/^README\.md:4: ums-migrate frobnicate -c migration\.yaml: unknown command "frobnicate"/),
+    'README.md:5: ums-migrate report -c migration.yaml --out: option --out needs a value',
+    expect.stringMatching(/^README\.md:6: ums-migrate routing check -c migration\.yaml: 0 argument\(s\) \(\), usage: ums-migrate routing check \[options\] <address>/),
+    'README.md:7: npm run no-such-script: no such npm script',
+  ]);
+}, 300_000);
+
+test('every command is run here or says why not', () => {
+  const unclassified = docs.filter((c) => {
+    if (c.text.startsWith('npm')) return !(c.text === DEMO || c.text.startsWith('npm run ews-sim') || notRunReason(c));
+    return !(LAB.has(firstWord(c)) || notRunReason(c));
+  });
+  expect(unclassified.map(where)).toEqual([]);
+});
+
+test('the lab commands, as shown, in a project\'s order: exit 0, no error', async () => {
+  const seen = new Set<string>();
+  const steps: { c: DocCommand; argv: string[] }[] = [];
+  for (const c of docs.filter((d) => d.text.startsWith('ums-migrate') && LAB.has(firstWord(d)))) {
+    for (const e of expand(c.text, fill)) {
+      const argv = forLab(e);
+      const key = argv.join('\0');
+      if (!seen.has(key)) { seen.add(key); steps.push({ c, argv }); }
+    }
+  }
+  const rank = (s: { argv: string[] }) => { const i = FIRST.indexOf(s.argv[0]!); return i < 0 ? FIRST.length : i; };
+  steps.sort((a, b) => rank(a) - rank(b));
+  expect(steps.map((s) => s.argv[0])).toEqual(expect.arrayContaining([...FIRST, 'status', 'report', 'reconcile', 'sync', 'retry', 'resume', 'approve', 'db', '--version']));
+
+  const failures: string[] = [];
+  for (const { c, argv } of steps) {
+    const r = await run(process.execPath, [BIN, ...argv], { cwd: dir });
+    const errorLines = r.stderr.split('\n').filter((l) => /error|unknown|invalid|cannot|denied|refused|failed/i.test(l));
+    if (r.code !== 0 || errorLines.length > 0) failures.push(`${where(c)} → ums-migrate ${argv.join(' ')}: exit ${r.code}\n${r.stderr}${r.stdout.slice(0, 2000)}`);
+    if (argv[0] === 'report') {
+      const out = argv[argv.indexOf('--out') + 1]!;
+      if (!existsSync(path.join(dir, out))) failures.push(`${where(c)}: ${out} not written`);
+    }
+    if (argv[0] === '--version' && r.stdout.trim() !== (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version) {
+      failures.push(`${where(c)}: printed ${JSON.stringify(r.stdout)}`);
+    }
+  }
+  expect(failures).toEqual([]);
+  // The run copied the mailbox: status says so (not just "exit 0").
+  const status = await run(process.execPath, [BIN, 'status', '--json'], { cwd: dir });
+  expect(status.stdout).toMatch(/"done"/);
+}, 900_000);
+
+test('npm run ews-sim, as shown: --help, and serving what it prints, which validates', async () => {
+  const shown = docs.filter((c) => c.text.startsWith('npm run ews-sim')).map((c) => c.text);
+  expect(shown).toEqual(expect.arrayContaining(['npm run ews-sim -- --port 8443', 'npm run ews-sim -- --help']));
+  for (const text of shown) {
+    const args = text.split(/\s+/).slice(1);
+    if (args.includes('--help')) {
+      const r = await run('npm', args);
+      expect([r.code, r.stderr.includes('Error')]).toEqual([0, false]);
+      expect(r.stdout).toMatch(/Usage: npm run ews-sim -- \[options\][\s\S]*EWS_SIM_PASSWORD/);
+      continue;
+    }
+    // A server: read what it prints, then stop it (its process group: npm and node).
+    const child = spawn('npm', args, { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EWS_SIM_PASSWORD: '' } });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const printed = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`ews-sim printed no config within 60 s: ${out}${err}`)), 60_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/\nmailboxes:\n( {2}.*\n)+$/.test(out)) { clearTimeout(timer); resolve(out); }
+      });
+      child.on('close', (code) => { clearTimeout(timer); reject(new Error(`ews-sim ended (${code}): ${out}${err}`)); });
+    });
+    process.kill(-child.pid!, 'SIGINT');
+    expect(printed).toMatch(/listening on http:\/\/127\.0\.0\.1:8443\//);
+    expect(printed).toMatch(/^mailboxes: alice@example\.org, bob@example\.org /m);
+    expect(printed).toMatch(/password: the value of EWS_SIM_PASSWORD, unset: "sim-password"/);
+    const yaml = printed.slice(printed.indexOf('\nsource:') + 1);
+    const file = path.join(dir, 'ews-sim.yaml');
+    writeFileSync(file, `version: 1\nstate: { path: ./ews-state.sqlite }\n${yaml}target:\n  host: ${lab.target.host}\n  port: ${lab.target.tlsPort}\n  caFile: ${lab.target.caFile}\n`);
+    const v = await run(process.execPath, [BIN, 'validate', '-c', file], { cwd: dir, env: { EWS_SIM_PASSWORD: 'sim-password', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b' } });
+    expect([v.code, v.stderr]).toEqual([0, '']);
+    expect(v.stdout).toContain(': valid (2 mailboxes)');
+  }
+}, 180_000);
+
+test('npm run demo (its demo step): starts the lab, migrates a sample mailbox, exit 0', async () => {
+  expect(docs.map((c) => c.text)).toContain(DEMO);
+  const r = await run(process.execPath, [BIN, 'demo']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/### ums-migrate status --problems/);
+  expect(r.stderr.split('\n').filter((l) => /error|failed/i.test(l))).toEqual([]);
+}, 600_000);
