@@ -40,7 +40,12 @@ export function emptyBytes(): BytesByType {
 export function countsByMailbox(mailboxes: readonly MailboxSummary[], containers: ContainerRow[]): Map<number, { items: ByType; bytes: BytesByType }> {
   // Every mailbox is summarised from its rows (a store written before the inventory has rows too).
   const inv = summariseInventory(mailboxes.map((m) => ({ id: m.id, source: m.source, target: m.target, inventoriedAt: '' })), containers);
-  return new Map(inv.map((m) => [m.id, fromKinds(m.kinds)]));
+  return new Map(inv.map((m) => {
+    const counts = fromKinds(m.kinds);
+    // Nothing counted yet (no folder listed): its size is not known, not 0.
+    if (m.kinds.length === 0) counts.bytes.mail.total = null;
+    return [m.id, counts];
+  }));
 }
 
 export function fromKinds(kinds: readonly KindTotals[]): { items: ByType; bytes: BytesByType } {
