@@ -7,8 +7,8 @@
  *
  * wave1: alice (complete) and bob (over quota on the UMS: failed items); wave2: carol (complete)
  * and dave (no UMS account: every pass fails at the UMS login). After every step each address of
- * every user (primary, alias, IMCEAEX of the legacyExchangeDN, the group) is sent through Postfix
- * and must reach exactly the system holding the mailbox:
+ * every user (primary, alias, IMCEAEX of the legacyExchangeDN and of an X500 proxy address, the
+ * group) is sent through Postfix and must reach exactly the system holding the mailbox:
  *
  * 1. `cutover --wave wave1 --final-sync`: alice moves, bob stays on Exchange with his reason.
  * 2. `approve --mailbox bob`, the wave again: bob moves.
@@ -50,6 +50,8 @@ const env = { UMS_OPERATOR: 'pm-waves' };
 const sinks = new SmtpSinks();
 const login = {} as Record<Name, string>;
 const dn = (n: Name) => `/o=Corp/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${n}`;
+/** An X500 proxy address kept from an earlier Exchange organisation (old Outlook entries reply to it). */
+const oldDn = (n: Name) => `/o=OldCorp/ou=First Administrative Group/cn=Recipients/cn=${n}.old`;
 let lab: Lab;
 let adc: Client | undefined;
 let ums: Client | undefined;
@@ -67,6 +69,7 @@ function routing(onUms: readonly Name[]): Expect[] {
     { to: `${n}@corp.example`, sinks: [where(n, `${n}@corp.example`)] },
     { to: `${n}.alias@Corp.Example`, sinks: [where(n, `${n}.alias@corp.example`)] },
     { to: encodeImceaex(dn(n), 'corp.example'), sinks: [where(n, encodeImceaex(dn(n), 'corp.example'))] },
+    { to: encodeImceaex(oldDn(n), 'corp.example'), sinks: [where(n, encodeImceaex(oldDn(n), 'corp.example'))] },
   ]);
   cases.push({ to: 'team@corp.example', sinks: NAMES.map((n) => where(n, `${n}@corp.example`)) });
   for (const n of NAMES) cases.push(onUms.includes(n) ? { to: `${login[n]}@ums.corp.example`, sinks: [where(n, '')] } : { to: `${login[n]}@ums.corp.example`, reject: 550 });
@@ -130,7 +133,7 @@ beforeAll(async () => {
   await seedAd(adc, adOu, {
     users: NAMES.map((n) => ({
       login: login[n], mail: `${n}@corp.example`, recipientType: '1', sn: n, legacyExchangeDN: dn(n),
-      proxyAddresses: [`SMTP:${n}@corp.example`, `smtp:${n}.alias@corp.example`],
+      proxyAddresses: [`SMTP:${n}@corp.example`, `smtp:${n}.alias@corp.example`, `X500:${oldDn(n)}`],
       department: n === 'alice' || n === 'bob' ? 'wave1' : 'wave2', // the wave, as the PM keeps it in AD
     })),
     groups: [{ name: `cwteam${tag}`, distribution: true, mail: 'team@corp.example', proxyAddresses: ['SMTP:team@corp.example'], members: NAMES.map((n) => login[n]) }],
