@@ -27,6 +27,13 @@ import { registerSecret } from '../../src/util/scrub.js';
 import { Semaphore } from '../../src/util/semaphore.js';
 import { attr, esc, find, kid, kids, parseXml, textOf, type XmlElement } from './xml.js';
 
+/** The account a 401 refused: the one whose credentials were sent (the service account, or the OAuth2 app), not the mailbox. */
+function refusedAccount(a: EwsAuth, mailbox: string): string {
+  if (a.mode === 'basic' || a.mode === 'ntlm') return `the account ${a.mode === 'ntlm' && a.domain && !a.username.includes('\\') && !a.username.includes('@') ? `${a.domain}\\${a.username}` : a.username}`;
+  if (a.mode === 'oauth2') return `the OAuth2 application ${a.clientId}`;
+  return `the mailbox ${mailbox} (its own password)`;
+}
+
 export type EwsAuth =
   | { mode: 'basic'; username: string; password: string }
   /** NTLMv2 (on-premises Exchange with Windows authentication only); username "DOMAIN\\user" or a UPN. */
@@ -240,7 +247,7 @@ export class EwsTransport {
     const res = a.mode === 'ntlm' ? await this.ntlm(a, headers, this.envelope(mbx, body)) : await this.http(this.ep.url, headers, this.envelope(mbx, body), this.agent);
     if (res.status === 401) {
       if (this.ep.auth.mode === 'oauth2' && this.token) { this.token = undefined; throw new TransientError('bearer token rejected (expired?)'); }
-      throw new FatalError(`Exchange refused the login (HTTP 401) for ${mbx.smtp}`, 'EWS_AUTH');
+      throw new FatalError(`Exchange refused the login (HTTP 401) of ${refusedAccount(this.ep.auth, mbx.smtp)}${this.ep.impersonation ? `, impersonating ${mbx.smtp}` : ''}`, 'EWS_AUTH');
     }
     if ([429, 502, 503, 504].includes(res.status)) {
       const after = Number(res.headers['retry-after']);

@@ -179,7 +179,8 @@ export class EwsMailbox implements SourceMailbox {
         continue;
       }
       const special = [...WELL_KNOWN, ...WELL_KNOWN_LATER].find(([name]) => name === d)?.[1];
-      out.push({ id: f.id, path, delimiter: '/', kind, ...(special ? { specialUse: special } : {}) });
+      // The id is an opaque base64 FolderId: people know the folder by its display names from the top.
+      out.push({ id: f.id, path, label: path.join('/'), delimiter: '/', kind, ...(special ? { specialUse: special } : {}) });
     }
     return out;
   }

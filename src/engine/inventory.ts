@@ -32,6 +32,7 @@ export async function takeInventory(
   store: StateStore, mailboxId: number, source: SourceMailbox, containers: Container[], folders: FolderPlan[], policy: RetryPolicy, log: Logger,
 ): Promise<TakenInventory> {
   const byId = new Map(containers.map((c) => [c.id, c]));
+  const recorded = new Map((await store.containers(mailboxId)).map((r) => [r.containerId, r]));
   const probes = new Map<string, ContainerStats>();
   const entries: InventoryEntry[] = [];
   for (const f of folders) {
@@ -40,9 +41,12 @@ export async function takeInventory(
     try {
       const st = await retry(() => source.stats(c), policy);
       probes.set(c.id, st);
+      // Unchanged since its last complete pass: that pass's settled totals still hold (see settleTotals).
+      const r = recorded.get(c.id);
+      const same = r !== undefined && r.token != null && r.token === st.token && r.epoch === st.epoch;
       entries.push({
         containerId: c.id, path: c.path.join('/'), name: containerName(c), targetRef: f.target, kind: c.kind,
-        items: st.count, bytes: st.bytes ?? null,
+        items: same ? r.totalItems : st.count, bytes: same && r.bytesKnown !== false ? r.totalBytes : st.bytes ?? null,
       });
     } catch (err) {
       log.warn({ container: c.id, folder: containerName(c), err: reasonOf(err) }, 'folder could not be counted for the inventory');
@@ -51,4 +55,18 @@ export async function takeInventory(
   await store.recordInventory(mailboxId, entries);
   const [inventory] = await store.inventory(mailboxId);
   return { probes, inventory };
+}
+
+/**
+ * After a complete pass of a container (every listed item judged): its total becomes what the
+ * pass processed (done, failed or skipped). The probe's count also held entries a pass never
+ * copies on their own (an Exchange calendar's exception items go with their series; items outside
+ * the date window), and items that arrived after the probe were processed too: either way the
+ * container now shows done of what it holds to migrate, never below 100 % when complete.
+ */
+export async function settleTotals(store: StateStore, mailboxId: number, containerId: string): Promise<void> {
+  const row = (await store.containers(mailboxId)).find((r) => r.containerId === containerId);
+  if (!row) return;
+  const processed = row.doneItems + row.failedItems + row.skippedItems;
+  if (processed !== row.totalItems) await store.setContainerTotals(mailboxId, containerId, { items: processed, bytes: row.bytesKnown === false ? null : row.totalBytes });
 }

@@ -487,6 +487,25 @@ describe('engine: inventory, names, kinds and interruptions (issue 17)', () => {
     expect(resumed.copied).toBe(12);
   });
 
+  test('a complete pass settles the totals on what it processed: items outside the date window are not "left to do", on later passes either', async () => {
+    const src = new MemorySource();
+    const tgt = new MemoryTarget();
+    for (let i = 0; i < 5; i++) src.add(['INBOX'], msg(i), { date: new Date(Date.UTC(2020, 0, 1 + i)) });
+    const windowed = options({ filters: { maxMessageSize: 1024 * 1024, before: new Date(Date.UTC(2020, 0, 4)) } });
+    const first: EngineEvent[] = [];
+    await runJob({ store, sources: src, targets: tgt, log, onEvent: (e) => first.push(e) }, job, windowed);
+    // never inventoried when the job starts (one mailbox: no inventory before the run), then the pass's probe counts all 5
+    expect(first.filter((e) => e.type === 'inventory')).toMatchObject([{ inventoriedAt: null, kinds: [] }, { kinds: [{ totalItems: 5, doneItems: 0 }] }]);
+    const totals = async () => (await store.inventory())[0]?.kinds.map((k) => [k.totalItems, k.doneItems]);
+    expect(await totals()).toEqual([[3, 3]]);
+    const again = await runJob({ store, sources: src, targets: tgt, log }, job, windowed);
+    expect(again.unchangedContainers).toBe(1);
+    expect(await totals()).toEqual([[3, 3]]);
+    src.add(['INBOX'], msg(9), { date: new Date(Date.UTC(2020, 0, 2)) });
+    await runJob({ store, sources: src, targets: tgt, log }, job, windowed);
+    expect(await totals()).toEqual([[4, 4]]);
+  });
+
   test('an unchanged pass (nothing new) counts its folders as checked and unchanged, nothing else', async () => {
     const src = new MemorySource();
     const tgt = new MemoryTarget();

@@ -17,7 +17,7 @@ import { retry, type RetryPolicy } from '../util/retry.js';
 import { runContainer } from './container-task.js';
 import type { ContentTransform } from './content-transform.js';
 import { guardListener, type EventListener } from './events.js';
-import { containerName, takeInventory } from './inventory.js';
+import { containerName, settleTotals, takeInventory } from './inventory.js';
 import { jobReport, type ContainerReport, type JobReport, type MailboxReport } from './job-report.js';
 import type { ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
@@ -176,6 +176,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
         }, c, f.target, probes.get(c.id));
         Object.assign(entry, outcome);
         if (deps.signal?.aborted && !outcome.unchanged) { entry.interrupted = true; report.interrupted = true; }
+        else if (!outcome.unchanged && !opts.onlyFailed) await settleTotals(deps.store, mailboxId, c.id);
         if (!outcome.unchanged) await deps.store.setContainerStatus(mailboxId, c.id, deps.signal?.aborted ? 'pending' : 'done');
         emit({ type: 'container-end', mailbox: name, container: c.id, ok: true });
       } catch (err) {
