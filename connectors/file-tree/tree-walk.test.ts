@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,18 @@ describe('walkTree', () => {
       ]],
       ['a/b', ['1.eml'], ['a/b/up: the same directory as a (a directory loop, or a second link or bind mount to it): not read twice']],
     ]);
+  });
+
+  test('a FIFO and a character device (the tests run as root, as the lab) are refused naming what they are; the walk opens neither', () => {
+    put('a/1.eml');
+    execFileSync('mkfifo', [join(dir, 'a', '2.eml')]);
+    execFileSync('mknod', [join(dir, 'a', '3.eml'), 'c', '1', '3']); // what /dev/null is
+    symlinkSync('3.eml', join(dir, 'a', '4.eml'));
+    expect(summary()).toEqual([['a', ['1.eml'], [
+      'a/2.eml: a FIFO (named pipe), not a regular file: not read (reading it could block the run or return device data)',
+      'a/3.eml: a character device, not a regular file: not read (reading it could block the run or return device data)',
+      'a/4.eml: a symbolic link to 3.eml, a character device, not a regular file: not read',
+    ]]]);
   });
 
   test('a link to a file inside the tree is listed with the path it is read from', () => {

@@ -107,7 +107,8 @@ export class BackupTree {
     const real: Dir[] = [{ kind: 'folders', name: 'folders', relDir: 'folders', path: this.foldersDir, st: statSync(this.foldersDir), deleted: false, parent: [] }];
     const linked: Dir[] = [];
     const refuse = (d: Omit<Dir, 'kind' | 'st'>, error: string) => {
-      out.push({ sourcekey: d.name, dir: d.path, relDir: d.relDir, path: [...d.parent, d.name], props: new PropList([]), deleted: d.deleted, error });
+      // keyed by where it is (unique; two refused entries may share a name in different directories)
+      out.push({ sourcekey: d.relDir, dir: d.path, relDir: d.relDir, path: [...d.parent, d.name], props: new PropList([]), deleted: d.deleted, error });
     };
     /** Queues the directory `path` (judged as the walk judges entries), or lists it as refused. */
     const queue = (kind: Dir['kind'], d: Omit<Dir, 'kind' | 'st'>) => {

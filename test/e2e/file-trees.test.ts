@@ -7,14 +7,17 @@
  * `status --json` and the JSON report with its reason, the counts add up (seen = copied + failed +
  * skipped), and `reconcile` finds no difference (ignored entries are not messages). EML without a
  * Date header, and .msg files without a delivery or submit time, get the Received date, or the
- * file's mtime, as INTERNALDATE on the UMS.
+ * file's mtime, as INTERNALDATE on the UMS. A kopano-backup user directory with a FIFO where a
+ * folder's `items` file should be, a folder linked to another user's backup and a loop: the run
+ * finishes and the plan lists each as a folder not migrated, with the reason.
  * Needs the lab and the shared .msg fixtures (UMS_FIXTURES_DIR).
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
+import { writeKopanoBackup } from '../../connectors/kopano/test-support.js';
 import { generateMsg } from '../../connectors/msg/test-msg.js';
 import { fixturesDir } from '../../connectors/pst/readpst-oracle.js';
 import { addTargetUser, startLab, uniqueLogin, type Lab } from '../lab/lab.js';
@@ -55,7 +58,7 @@ function config(name: string, source: string[], login: string): string {
 
 interface Problem { path: string; itemId: string; status: string; reason: string }
 interface Status { mailboxes: { totalItems: number; doneItems: number; failedItems: number; skippedItems: number }[]; problems: Problem[] }
-interface PlanFolder { source: string; messages?: number; notMigrated?: { id: string; reason: string }[]; notes: string[] }
+interface PlanFolder { source: string; id?: string; included: boolean; reason?: string; messages?: number; notMigrated?: { id: string; reason: string }[]; notes: string[] }
 
 /** plan → run → status → report → reconcile for one config; returns what the checks need. */
 async function migrate(file: string): Promise<{ plan: PlanFolder[]; status: Status; report: { problemReasons: { status: string; reason: string }[] } }> {
@@ -191,7 +194,7 @@ test('.msg tree: the run finishes, only the user\'s own files arrive, every othe
   // plan names folders by id (the mailbox's root is "."), status by path (the root's files are INBOX)
   const notMigrated = plan.flatMap((f) => (f.notMigrated ?? []).map((e) => [f.source === '.' ? 'INBOX' : f.source, e.id, e.reason]));
   expect(notMigrated.sort()).toEqual(skipped.map(([f, id, re]) => [f, id, expect.stringMatching(re)]));
-  expect(plan.map((f) => [f.source, f.messages]).sort()).toEqual([['.', 3], ['Sub', 1]]);
+  expect(plan.map((f) => [f.source === '.' ? 'INBOX' : f.source, f.messages]).sort()).toEqual([['INBOX', 3], ['Sub', 1]]);
   expect(status.problems.map((p) => [p.path, p.itemId, p.status, p.reason]).sort()).toEqual(skipped.map(([f, id, re]) => [f, id, 'skipped', expect.stringMatching(re)]));
   expect(report.problemReasons.filter((r) => r.status === 'skipped')).toHaveLength(skipped.length);
   expectCountsAddUp(status, 11, 4);
@@ -200,4 +203,35 @@ test('.msg tree: the run finishes, only the user\'s own files arrive, every othe
   expect([...ums.values()].some((m) => /vote/i.test(m.source) || m.source.includes('root:'))).toBe(false);
   expect(ums.get('msg-received')!.date.toISOString()).toBe('2020-01-13T17:02:10.000Z'); // the topmost Received: the delivering hop
   expect(ums.get('msg-undated')!.date.toISOString()).toBe(MTIME.toISOString());
+}, 240_000);
+
+test('kopano-backup: a FIFO items file, a folder linked to another user\'s backup and a loop are folders not migrated, with the reason; the run finishes', async () => {
+  const login = uniqueLogin('kbackup');
+  await addTargetUser(login, password);
+  const root = join(dir, 'kbackup');
+  const mail = (n: number, subject: string) => ({ sourcekey: `0102030405060708090A0B0C0D0E0F10${n.toString(16).padStart(2, '0').toUpperCase()}00000000`, subject, body: 'body\r\n', from: 'a@example.org' });
+  writeKopanoBackup(join(root, 'other'), 'other', [{ sourcekey: 'BB01', path: 'Inbox', containerClass: 'IPF.Note', mails: [mail(9, 'others-secret')] }]);
+  const u = join(root, login);
+  writeKopanoBackup(u, login, [
+    { sourcekey: 'AA01', path: 'Inbox', containerClass: 'IPF.Note', mails: [mail(1, 'kb-1'), mail(2, 'kb-2')] },
+    { sourcekey: 'AA02', path: 'Archive', containerClass: 'IPF.Note', mails: [mail(3, 'kb-3')] },
+    { sourcekey: 'AA03', path: 'Piped', containerClass: 'IPF.Note', mails: [mail(4, 'kb-4')] },
+  ]);
+  unlinkSync(join(u, 'folders', 'AA03', 'items'));
+  execFileSync('mkfifo', [join(u, 'folders', 'AA03', 'items')]);
+  symlinkSync('../../other/folders/BB01', join(u, 'folders', 'STEAL'));
+  mkdirSync(join(u, 'folders', 'AA02', 'folders'));
+  symlinkSync('../../AA02', join(u, 'folders', 'AA02', 'folders', 'LOOP'));
+  const file = config('kbackup', ['type: kopano-backup', 'path: ./kbackup'], login);
+
+  const { plan } = await migrate(file);
+  // by id (the folder's SOURCEKEY; a refused entry's is where it is): plan may show names or ids
+  expect(plan.filter((f) => !f.included).map((f) => [f.id ?? f.source, f.reason]).sort()).toEqual([
+    ['AA03', 'unreadable folder: folders/AA03/items: a FIFO (named pipe), not a regular file: not read (reading it could block the run or return device data)'],
+    ['folders/AA02/folders/LOOP', 'unreadable folder: folders/AA02/folders/LOOP: the same directory as folders/AA02 (a directory loop, or a second link or bind mount to it): not read twice'],
+    ['folders/STEAL', expect.stringMatching(/^unreadable folder: folders\/STEAL: a symbolic link to \.\.\/\.\.\/other\/folders\/BB01 \(.*\), outside the mailbox directory .*: not followed/)],
+  ]);
+  expect(plan.filter((f) => f.included).map((f) => [f.id ?? f.source, f.messages]).sort()).toEqual([['AA01', 2], ['AA02', 1]]);
+  const ums = await umsMessages(login);
+  expect([...ums.keys()].sort()).toEqual(['kb-1', 'kb-2', 'kb-3']);
 }, 240_000);
