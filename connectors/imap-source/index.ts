@@ -16,7 +16,12 @@ import { chunkBySize } from '../imap-common/chunks.js';
 
 /** Most bytes fetched by one FETCH of message bodies (one larger message is fetched alone). */
 const READ_CHUNK_BYTES = 2 * 1024 * 1024;
-const READ_CHUNK_ITEMS = 25;
+const READ_CHUNK_ITEMS = 50;
+/**
+ * FETCHes of one read in flight at once, each on a pooled connection (imapflow sends one command
+ * at a time per connection): at a WAN round trip a lone FETCH leaves the link idle in between.
+ */
+const READ_AHEAD = 3;
 /** What a listing reads of each message. */
 const META_QUERY = { uid: true, flags: true, internalDate: true, size: true, headers: ['message-id'] };
 const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', '\\Drafts', '\\Archive', '\\All', '\\Flagged']);
@@ -41,10 +46,14 @@ export class ImapSource implements SourceConnector {
 }
 
 class ImapSourceMailbox implements SourceMailbox {
+  /** The UID list of a pass is kept by the `after` it continues from: the next page can be listed while one is read. */
+  readonly listsAhead = true;
   private readonly session: ImapSession;
   /** Remaining UIDs per container, from one UID SEARCH per pass. */
   private readonly uidLists = new Map<string, { epoch: string; after: number; uids: number[] }>();
   private readonly epochs = new Map<string, string>();
+  /** UIDs read with the sizes (stats withBytes), used once by the next listing instead of a UID SEARCH. */
+  private readonly sizedUids = new Map<string, { epoch: string; uids: number[] }>();
 
   constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, log: Logger, max: number) {
     this.session = new ImapSession(ep, account, slots, log, max, 'source');
@@ -84,7 +93,8 @@ class ImapSourceMailbox implements SourceMailbox {
   }
 
   async containers(): Promise<Container[]> {
-    const list: ListResponse[] = await this.run('LIST', (c) => c.client.list());
+    // listOnly: no LSUB (subscriptions play no part in what is migrated), one round trip less.
+    const list: ListResponse[] = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
     return list
       .filter((f) => !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'))
       .map((f) => {
@@ -104,27 +114,36 @@ class ImapSourceMailbox implements SourceMailbox {
   async stats(container: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
     // STATUS=SIZE (RFC 8438) gives the total in the same round trip; otherwise sizes are summed.
     const statusSize = opts.withBytes === true && this.session.capabilities.has('STATUS=SIZE');
+    if (opts.withBytes === true && !statusSize) return this.examineStats(container);
     const st = await this.run(`STATUS ${container.id}`, (c) => c.client.status(container.id, {
       messages: true, uidNext: true, uidValidity: true, highestModseq: true, ...(statusSize ? { size: true } : {}),
     }));
     if (!st) throw new TransientError(`source ${this.account.login}: STATUS ${container.id} gave no answer`);
     const count = st.messages ?? 0;
-    let bytes: number | undefined;
-    if (opts.withBytes && count === 0) bytes = 0;
-    else if (statusSize && typeof st.size === 'number') bytes = st.size;
-    else if (opts.withBytes) {
-      bytes = await this.run(`sizes of ${container.id}`, async (c) => {
-        await this.examine(c, container.id);
-        let total = 0;
-        for await (const m of c.client.fetch('1:*', { size: true })) total += m.size ?? 0;
-        return total;
-      }, container.id);
-    }
-    const epoch = String(st.uidValidity ?? '');
-    return {
-      count, bytes, epoch, token: `${epoch}:${st.uidNext ?? ''}:${count}:${st.highestModseq ?? ''}`,
-      changeSeq: st.highestModseq !== undefined ? String(st.highestModseq) : undefined,
-    };
+    const bytes = opts.withBytes && count === 0 ? 0 : statusSize && typeof st.size === 'number' ? st.size : undefined;
+    return statsOf(String(st.uidValidity ?? ''), st.uidNext, count, st.highestModseq, bytes);
+  }
+
+  /**
+   * Counts and sizes from EXAMINE and one FETCH of every UID and RFC822.SIZE (no STATUS): the
+   * selection stays for the listing that follows on this connection, and the UIDs spare its SEARCH.
+   */
+  private examineStats(container: Container): Promise<ContainerStats> {
+    return this.run(`sizes of ${container.id}`, async (c) => {
+      const epoch = await this.examine(c, container.id);
+      const mb = c.client.mailbox;
+      if (!mb) throw new TransientError(`source ${this.account.login}: EXAMINE ${container.id} left no mailbox open`);
+      let bytes = 0;
+      const uids: number[] = [];
+      if (mb.exists > 0) {
+        for await (const m of c.client.fetch('1:*', { uid: true, size: true })) {
+          bytes += m.size ?? 0;
+          uids.push(m.uid);
+        }
+      }
+      this.sizedUids.set(container.id, { epoch, uids: uids.sort((a, b) => a - b) });
+      return statsOf(epoch, mb.uidNext, mb.exists, mb.highestModseq, bytes);
+    }, container.id);
   }
 
   async changes(container: Container, cursor: string | null, limit: number): Promise<ChangePage> {
@@ -134,8 +153,11 @@ class ImapSourceMailbox implements SourceMailbox {
       this.epochs.set(container.id, epoch);
       let cached = this.uidLists.get(container.id);
       if (!cached || cached.epoch !== epoch || cached.after !== after) {
-        // One UID SEARCH per pass; later pages slice it. ("n:*" always includes the last UID, hence the filter.)
-        const found = await c.client.search({ uid: `${after + 1}:*` }, { uid: true });
+        // One UID SEARCH per pass (or the UIDs read with the sizes just before); later pages slice
+        // it. ("n:*" always includes the last UID, hence the filter.)
+        const sized = this.sizedUids.get(container.id);
+        this.sizedUids.delete(container.id);
+        const found = sized?.epoch === epoch ? sized.uids : await c.client.search({ uid: `${after + 1}:*` }, { uid: true });
         if (!Array.isArray(found)) throw new TransientError(`source ${this.account.login}: UID SEARCH in ${container.id} was refused`);
         cached = { epoch, after, uids: found.filter((u) => u > after).sort((a, b) => a - b) };
         this.uidLists.set(container.id, cached);
@@ -199,20 +221,36 @@ class ImapSourceMailbox implements SourceMailbox {
     }, container.id);
   }
 
+  private fetchBodies(container: Container, chunk: ItemMeta[], expected: string | undefined): Promise<Map<string, Buffer>> {
+    return this.run(`reading ${container.id}`, async (c) => {
+      const epoch = await this.examine(c, container.id);
+      if (expected !== undefined && epoch !== expected) {
+        throw new TransientError(`source folder ${container.id} changed UIDVALIDITY (${expected} → ${epoch}) while reading`);
+      }
+      const out = new Map<string, Buffer>();
+      for await (const m of c.client.fetch(chunk.map((i) => i.id).join(','), { uid: true, source: true }, { uid: true })) {
+        if (m.source) out.set(String(m.uid), m.source);
+      }
+      return out;
+    }, container.id);
+  }
+
+  /** Bodies in the order asked, READ_AHEAD FETCHes in flight; a failed FETCH ends the read where its chunk starts. */
   async *read(container: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
     const expected = this.epochs.get(container.id);
-    for (const chunk of chunkBySize(items, READ_CHUNK_BYTES, READ_CHUNK_ITEMS)) {
-      const fetched = await this.run(`reading ${container.id}`, async (c) => {
-        const epoch = await this.examine(c, container.id);
-        if (expected !== undefined && epoch !== expected) {
-          throw new TransientError(`source folder ${container.id} changed UIDVALIDITY (${expected} → ${epoch}) while reading`);
-        }
-        const out = new Map<string, Buffer>();
-        for await (const m of c.client.fetch(chunk.map((i) => i.id).join(','), { uid: true, source: true }, { uid: true })) {
-          if (m.source) out.set(String(m.uid), m.source);
-        }
-        return out;
-      }, container.id);
+    const chunks = chunkBySize(items, READ_CHUNK_BYTES, READ_CHUNK_ITEMS);
+    type Fetched = { ok: Map<string, Buffer> } | { err: unknown };
+    const inFlight: Promise<Fetched>[] = [];
+    const launch = (i: number) => {
+      inFlight[i] = this.fetchBodies(container, chunks[i] as ItemMeta[], expected).then((ok) => ({ ok }), (err: unknown) => ({ err }));
+    };
+    for (let i = 0; i < Math.min(READ_AHEAD, chunks.length); i++) launch(i);
+    for (const [i, chunk] of chunks.entries()) {
+      const got = await (inFlight[i] as Promise<Fetched>);
+      delete inFlight[i];
+      if (i + READ_AHEAD < chunks.length) launch(i + READ_AHEAD);
+      if ('err' in got) throw got.err;
+      const fetched = got.ok;
       for (const meta of chunk) {
         const content = fetched.get(meta.id);
         if (!content) yield { meta, error: new Error(`message UID ${meta.id} is no longer in the source folder (expunged?)`) };
@@ -227,6 +265,13 @@ class ImapSourceMailbox implements SourceMailbox {
   async close(): Promise<void> {
     await this.session.close();
   }
+}
+
+function statsOf(epoch: string, uidNext: number | undefined, count: number, highestModseq: bigint | number | undefined, bytes: number | undefined): ContainerStats {
+  return {
+    count, bytes, epoch, token: `${epoch}:${uidNext ?? ''}:${count}:${highestModseq ?? ''}`,
+    changeSeq: highestModseq !== undefined ? String(highestModseq) : undefined,
+  };
 }
 
 function toMeta(m: FetchMessageObject): ItemMeta {

@@ -121,7 +121,7 @@ class UmsImapMailbox implements TargetMailbox {
   }
 
   async list(): Promise<string[]> {
-    const list = await this.run('LIST', (c) => c.client.list());
+    const list = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
     this.known = new Set(list.map((f) => f.path));
     return [...this.known];
   }
@@ -170,7 +170,7 @@ class UmsImapMailbox implements TargetMailbox {
           if (!(e instanceof ItemError)) throw e;
           // Courier answers "Cannot create this folder." when it already exists (made by
           // someone else meanwhile): look before calling it a failure.
-          const now = await c.client.list();
+          const now = await c.client.list({ listOnly: true });
           if (!now.some((f) => f.path === path)) {
             throw new FatalError(`cannot create target folder "${path}": ${e.message}`, 'CREATE', { cause: err });
           }

@@ -30,7 +30,7 @@
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { contentHash } from '../../mappings/content-hash.js';
-import type { Container, ContainerStats, ItemContent, ItemMeta, PendingItem, SourceMailbox, TargetContainerState, TargetMailbox } from '../model/types.js';
+import type { ChangePage, Container, ContainerStats, ItemContent, ItemMeta, PendingItem, SourceMailbox, TargetContainerState, TargetMailbox } from '../model/types.js';
 import type { Checkpoint, ItemResult, PendingRow, StateStore, SuspectRow } from '../state/store.js';
 import { isTransient, reasonOf, TransientError } from '../util/errors.js';
 import { retry, sleep, backoffDelay, type RetryPolicy } from '../util/retry.js';
@@ -179,8 +179,14 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   const copied = copiedOnce(ctx, c, stats.epoch, withRetry);
   const pageDelta = { flagsUpdated: 0, deleted: 0 };
   let scanAfter = !paged;
+  const list = (from: string | null) => withRetry('listing', () => ctx.source.changes(c, from, ctx.batchSize));
+  let ahead: Promise<ChangePage> | undefined;
   while (!ctx.signal?.aborted && !ctx.onlyFailed) {
-    const page = await withRetry('listing', () => ctx.source.changes(c, cursor, ctx.batchSize));
+    const page = await (ahead ?? list(cursor));
+    // The next page is listed while this one is copied (a read: nothing of it is recorded before
+    // this page commits); a failure of it surfaces when it is awaited.
+    ahead = page.done || ctx.source.listsAhead !== true ? undefined : list(page.cursor);
+    ahead?.catch(() => undefined);
     if (page.epoch !== stats.epoch) {
       throw new TransientError(`source epoch (UIDVALIDITY) of ${c.id} changed during the run (${stats.epoch} → ${page.epoch}); the next run re-verifies it`);
     }

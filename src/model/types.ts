@@ -134,6 +134,11 @@ export interface SourceMailbox {
    * since that cursor (`ChangePage.deleted`/`flagged`; EWS SyncFolderItems). Absent: false.
    */
   pagedDeltas?(container: Container): boolean;
+  /**
+   * True when `changes` for the next page may run while the previous page is still being read
+   * (no per-page state in the source): the engine then lists ahead. Absent: false.
+   */
+  readonly listsAhead?: boolean;
   /** Metadata of the given items (e.g. to retry failed ones); items no longer there are left out. */
   lookup(container: Container, ids: string[], opts?: { subjects?: boolean }): Promise<{ epoch: string; items: ItemMeta[] }>;
   /**
