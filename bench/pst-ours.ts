@@ -3,7 +3,7 @@
  * is the corpus's own, and, started from a bundle of the sources, without tsx's loader thread,
  * as the compiled CLI runs). Reads the corpus from BENCH_OURS (JSON: directory, pattern, logins),
  * then one line per request on stdin: "pass" runs one pass over the corpus and prints its JSON
- * line (items, failed, mimeBytes, seconds); "end" prints the peak RSS and exits. The bench
+ * line (items, failed, mimeBytes, seconds, cpuSeconds: of all the process's threads); "end" prints the peak RSS and exits. The bench
  * alternates these passes with readpst's, so both tools run under the same machine load.
  */
 import { createInterface } from 'node:readline';
@@ -55,8 +55,10 @@ async function main(): Promise<void> {
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'end') break;
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     const p = await pass(source, job.logins);
-    process.stdout.write(`${JSON.stringify({ ...p, seconds: Number(process.hrtime.bigint() - t0) / 1e9 })}\n`);
+    const cpu = process.cpuUsage(c0);
+    process.stdout.write(`${JSON.stringify({ ...p, seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
   }
   process.stdout.write(`${JSON.stringify({ peakRssMb: peakRssMb() })}\n`);
 }

@@ -23,12 +23,15 @@
  * alike (ours: items built; readpst: the .eml/.ics/.vcf files written). On the fixtures ours builds
  * 184 items per pass, readpst 179: readpst skips one contact item in each of java-libpst's two files
  * and the three items of pstsdk's test files, which ours converts.
+ * Rates are items per second of wall time; a line before the bench:pst line gives them per CPU
+ * second as well (ours: every thread of its process, GC helpers included; readpst: its processes'
+ * user + system time), which a loaded machine distorts far less than wall time.
  * Peak RSS: VmHWM of ours's process for that corpus. BENCH_CORPORA=fixtures (or larger) runs one.
  * One line per corpus, after a line naming it:
  *   bench:pst msgs=N ours_msg_s=X readpst_msg_s=Y ratio=R peak_rss_mb=M
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,7 +44,17 @@ const MiB = 1024 * 1024;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Corpus { name: string; directory: string; pattern: string; logins: string[]; files: string[] }
-interface PassResult { items: number; failed: number; mimeBytes: number; seconds: number }
+interface PassResult { items: number; failed: number; mimeBytes: number; seconds: number; cpuSeconds: number }
+
+/** Clock ticks per second of /proc's CPU times. */
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system) of this process's waited-for children so far (/proc/self/stat cutime + cstime). */
+function childrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+}
 
 /** bench/pst-ours.ts bundled (its packages stay imports from node_modules), or undefined when esbuild cannot. */
 function bundleOurs(): string | undefined {
@@ -84,10 +97,11 @@ class Ours {
   }
 }
 
-/** One pass of readpst over every file: the items it wrote and the seconds its processes ran. */
-function readpstPass(files: string[]): { items: number; seconds: number } {
+/** One pass of readpst over every file: the items it wrote, the seconds its processes ran and the CPU seconds they used. */
+function readpstPass(files: string[]): { items: number; seconds: number; cpuSeconds: number } {
   let items = 0;
   let seconds = 0;
+  const cpu0 = childrenCpuSeconds();
   for (const file of files) {
     const out = mkdtempSync(join(tmpdir(), 'bench-readpst-'));
     try {
@@ -108,7 +122,7 @@ function readpstPass(files: string[]): { items: number; seconds: number } {
       rmSync(out, { recursive: true, force: true });
     }
   }
-  return { items, seconds };
+  return { items, seconds, cpuSeconds: childrenCpuSeconds() - cpu0 };
 }
 
 async function runCorpus(c: Corpus, bundle: string | undefined): Promise<void> {
@@ -118,10 +132,11 @@ async function runCorpus(c: Corpus, bundle: string | undefined): Promise<void> {
   // after one untimed pass each (ours: module loading, JIT, the zone tables; both: the page cache)
   const child = new Ours(c, bundle);
   const warm = { ours: (await child.pass()).seconds, readpst: readpstPass(c.files).seconds };
-  const ours = { items: 0, failed: 0, mimeBytes: 0, seconds: 0, passes: 0, peakRssMb: 0 };
+  const ours = { items: 0, failed: 0, mimeBytes: 0, seconds: 0, cpuSeconds: 0, passes: 0, peakRssMb: 0 };
   let theirItems = 0;
   let theirPasses = 0;
   let theirSeconds = 0;
+  let theirCpu = 0;
   while (ours.seconds < SECONDS || theirSeconds < SECONDS) {
     if (ours.seconds < SECONDS) {
       const p = await child.pass();
@@ -129,12 +144,14 @@ async function runCorpus(c: Corpus, bundle: string | undefined): Promise<void> {
       ours.failed += p.failed;
       ours.mimeBytes += p.mimeBytes;
       ours.seconds += p.seconds;
+      ours.cpuSeconds += p.cpuSeconds;
       ours.passes++;
     }
     if (theirSeconds < SECONDS) {
       const p = readpstPass(c.files);
       theirItems += p.items;
       theirSeconds += p.seconds;
+      theirCpu += p.cpuSeconds;
       theirPasses++;
     }
   }
@@ -147,6 +164,9 @@ async function runCorpus(c: Corpus, bundle: string | undefined): Promise<void> {
     + `${oursRate.toFixed(1)} msg/s, ${((setBytes * ours.passes) / MiB / ours.seconds).toFixed(1)} MiB/s of PST, ${(ours.mimeBytes / MiB / ours.seconds).toFixed(1)} MiB/s of MIME/iCalendar/vCard\n`);
   process.stdout.write(`readpst:     ${theirPasses} passes, ${theirItems / theirPasses} items/pass, ${theirSeconds.toFixed(1)} s, `
     + `${theirRate.toFixed(1)} msg/s, ${((setBytes * theirPasses) / MiB / theirSeconds).toFixed(1)} MiB/s of PST\n`);
+  const oursCpuRate = ours.items / ours.cpuSeconds;
+  const theirCpuRate = theirItems / theirCpu;
+  process.stdout.write(`cpu time:    ums-migrate ${oursCpuRate.toFixed(1)} msg per CPU second, readpst ${theirCpuRate.toFixed(1)}: cpu_ratio=${(oursCpuRate / theirCpuRate).toFixed(2)}\n`);
   process.stdout.write(`bench:pst msgs=${ours.items / ours.passes} ours_msg_s=${oursRate.toFixed(1)} readpst_msg_s=${theirRate.toFixed(1)} ratio=${(oursRate / theirRate).toFixed(2)} peak_rss_mb=${ours.peakRssMb}\n`);
 }
 

@@ -6,12 +6,13 @@
  * attachments of every size modulo 3, inline images, embedded messages, odd names.
  */
 import { Readable } from 'node:stream';
+import MimeNode from 'nodemailer/lib/mime-node/index.js';
 import base64 from 'nodemailer/lib/base64/index.js';
 import qp from 'nodemailer/lib/qp/index.js';
 import type { MailAttachment, MailMessage } from '../../src/model/mail-message.js';
 import { seededRandom } from '../../src/util/seeded-random.js';
 import { buildMime, buildMimeWithStreams } from './build-mime.js';
-import { base64Encode, qpEncode, qpWrap } from './mime-serialize.js';
+import { base64Encode, normalizeHeaderKeyUncached, qpEncode, qpWrap } from './mime-serialize.js';
 
 /** What one of nodemailer's encoder streams writes for `data` given as one chunk. */
 async function viaStream(encoder: NodeJS.ReadWriteStream, data: Buffer): Promise<string> {
@@ -128,4 +129,18 @@ describe('buildMime writes what nodemailer\'s streams write (given every field, 
       expect((await buildMime(m)).toString('latin1')).toBe((await buildMimeWithStreams(m)).toString('latin1'));
     }
   });
+});
+
+test('header keys are normalized as nodemailer does, the answers kept (the same on a second ask)', () => {
+  const node = new MimeNode('text/plain');
+  const normalize = (key: unknown): string => (node as unknown as { _normalizeHeaderKey(k: unknown): string })._normalizeHeaderKey(key);
+  expect((MimeNode.prototype as unknown as { _normalizeHeaderKey: unknown })._normalizeHeaderKey).not.toBe(normalizeHeaderKeyUncached);
+  const keys = ['content-type', 'CONTENT-TRANSFER-ENCODING', ' x-smtpapi ', 'mime-version', 'dkim-signature', 'arc-seal', 'bimi-selector',
+    'x-spam-spf', 'x-fbl', 'message-id', 'content-md5', 'content-features', 'x-ms-has-attach', 'subject\r\nbcc', '', 'x', '-a-b-'];
+  for (const key of [...keys, ...keys]) expect([key, normalize(key)]).toEqual([key, normalizeHeaderKeyUncached.call(node, key)]);
+  expect(normalize('content-type')).toBe('Content-Type');
+  expect(normalize('mime-version')).toBe('MIME-Version');
+  expect(normalize(undefined)).toBe(normalizeHeaderKeyUncached.call(node, undefined));
+  node.setHeader('x-custom-id', 'v');
+  expect(node.getHeader('X-CUSTOM-ID')).toBe('v');
 });

@@ -20,10 +20,17 @@ export interface DeEncapsulated { mode: 'html' | 'text'; text: string }
 type Decode = (data: Buffer, encoding: string) => string;
 
 interface Font { fontName?: string; cpg?: number; fcharsetCpg?: number; themeFont?: string; fontFamily?: string }
+/**
+ * A group's state: its parent's, copied when the group opens, then changed for the group alone
+ * (rtf-stream-parser inherits through prototypes; a parent never changes while a child group is
+ * open, so a copy reads the same, without lookups along chains as deep as the nesting).
+ */
 interface State {
   uc: number; groupDepth: number; destDepth: number; destGroupDepth: number;
-  destination?: string; destIgnorable?: boolean; destIgnorableImmediate?: boolean;
-  allDestinations?: Record<string, boolean>; font?: string; htmlrtf?: boolean;
+  destination: string | undefined; destIgnorable: boolean | undefined; destIgnorableImmediate: boolean | undefined;
+  /** The destinations of this group and its ancestors (a copy per group that adds one). */
+  allDestinations: Record<string, boolean> | undefined; font: string | undefined; htmlrtf: boolean | undefined;
+  parent: State | undefined;
 }
 /** A token as rtf-stream-parser's tokenizer gives it: 0 `{`, 1 `}`, 2 control word or symbol, 3 text. */
 interface Token { type: 0 | 1 | 2 | 3; word?: string; param?: number; data?: Buffer }
@@ -48,7 +55,10 @@ const rxCharset = /(\bcharset=)([\w-]+)(")/i;
 const modeError = (): Error => new Error('Not encapsulated HTML or text file');
 
 class DeEncapsulator {
-  private readonly root: State = { uc: 1, groupDepth: 0, destDepth: 0, destGroupDepth: 0 };
+  private readonly root: State = {
+    uc: 1, groupDepth: 0, destDepth: 0, destGroupDepth: 0, destination: undefined, destIgnorable: undefined, destIgnorableImmediate: undefined,
+    allDestinations: undefined, font: undefined, htmlrtf: undefined, parent: undefined,
+  };
   private state: State = this.root;
   private cpg = 1252;
   private count = 0;
@@ -202,14 +212,18 @@ class DeEncapsulator {
   }
 
   private open(): void {
-    const s = Object.create(this.state) as State;
-    ++s.groupDepth;
+    const p = this.state;
+    const s: State = {
+      uc: p.uc, groupDepth: p.groupDepth + 1, destDepth: p.destDepth, destGroupDepth: p.destGroupDepth, destination: p.destination,
+      destIgnorable: p.destIgnorable, destIgnorableImmediate: p.destIgnorableImmediate, allDestinations: p.allDestinations,
+      font: p.font, htmlrtf: p.htmlrtf, parent: p,
+    };
     this.state = s;
     if (this.buildingFontTable && s.destination === 'fonttbl' && s.groupDepth === s.destGroupDepth + 1) this.fontEntry = {};
   }
 
   private close(): void {
-    this.state = Object.getPrototypeOf(this.state) as State;
+    this.state = this.state.parent ?? this.root;
     if (this.state === this.root) this.done = true;
     const s = this.state;
     if (this.buildingFontTable && s.destination === 'fonttbl' && s.groupDepth === s.destGroupDepth) {
@@ -241,10 +255,7 @@ class DeEncapsulator {
     s.destDepth = (s.destDepth || 0) + 1;
     s.destGroupDepth = s.groupDepth;
     if (!s.allDestinations) s.allDestinations = { [name]: true };
-    else if (!s.allDestinations[name]) {
-      s.allDestinations = Object.create(s.allDestinations) as Record<string, boolean>;
-      s.allDestinations[name] = true;
-    }
+    else if (!s.allDestinations[name]) s.allDestinations = { ...s.allDestinations, [name]: true };
   }
 
   private control(token: Token): void {
