@@ -3,11 +3,14 @@
  * with winmail.dat arrives as ordinary MIME (HTML body, the real attachments, every header
  * kept), a damaged one and a message without TNEF arrive byte-identical, `status --problems`
  * says what was converted and what not, a second run copies nothing and reconcile finds the
- * two sides equal.
+ * two sides equal. The same from a file source (a kopano-tree export) with keep-original: the
+ * message converted with winmail.dat attached unchanged, a winmail.dat *file* beside it skipped
+ * with its reason, never taken for a message.
  */
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { htmlInRtf, lzfu, outlookMessage, TAGS, writeTnef } from '../../mappings/tnef/test-support.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../lab/lab.js';
 import { runCli } from '../support/cli.js';
@@ -82,3 +85,48 @@ test('Dovecot → Courier with mail.decodeTnef: replace', async () => {
   expect(rec.stdout).toContain('equal: every source message is in the UMS, flags equal');
   expect(rec.code).toBe(0);
 });
+
+test('kopano-tree → Courier with mail.decodeTnef: keep-original', async () => {
+  const lab = await startLab();
+  const target = uniqueLogin('tneftree');
+  await addTargetUser(target, password);
+  const { dir, file } = writeLabConfig(lab, { source: target, target, password }, ['mail:', '  decodeTnef: keep-original']);
+  const inbox = join(dir, 'export', target, 'Inbox');
+  mkdirSync(inbox, { recursive: true });
+  writeFileSync(join(inbox, 'AA01.eml'), rich);
+  writeFileSync(join(inbox, 'winmail.dat'), tnef);
+  // the file source instead of the lab's IMAP source (no source password)
+  const yaml = readFileSync(file, 'utf8');
+  const source = /^source:\n(?: {2}.*\n)+/m;
+  expect(yaml).toMatch(source);
+  writeFileSync(file, yaml.replace(source, 'source:\n  type: kopano-tree\n  path: ./export\n').replace(/^ {4}sourcePassword: .*\n/m, ''));
+
+  const r1 = await runCli(['run', '-c', file, '--json']);
+  expect([r1.code, r1.stderr]).toEqual([0, expect.any(String)]);
+  expect(JSON.parse(r1.stdout)).toMatchObject({ copied: 1, failed: 0, skipped: 1 });
+  const tgt = client(lab.target, target);
+  await tgt.connect();
+  const sources: Buffer[] = [];
+  try {
+    for (const f of await tgt.list()) {
+      const mb = await tgt.mailboxOpen(f.path, { readOnly: true });
+      if (mb.exists > 0) for await (const m of tgt.fetch('1:*', { source: true })) sources.push(m.source!);
+    }
+  } finally {
+    await tgt.logout();
+  }
+  expect(sources).toHaveLength(1);
+  const p = await simpleParser(sources[0]!);
+  expect([p.subject, p.html]).toEqual(['Grüße', '<html><body><p>Grüße aus Outlook, отчёт anbei</p></body></html>']);
+  expect(p.attachments.map((a) => [a.filename, a.contentType])).toEqual([['Grüße.pdf', 'application/pdf'], ['отчёт.docx', expect.any(String)], ['winmail.dat', 'application/ms-tnef']]);
+  expect(p.attachments[2]!.content).toEqual(tnef);
+
+  const problems = await runCli(['status', '-c', file, '--problems', '--json']);
+  const reasons = (JSON.parse(problems.stdout) as { problems: { itemId: string; status: string; reason: string }[] }).problems.map((x) => [x.itemId, x.status, x.reason]).sort();
+  expect(reasons).toEqual([
+    ['AA01', 'done', expect.stringMatching(/^copied with warnings: converted from TNEF \(winmail\.dat\): HTML body \(from RTF\) .*, 2 attachments; winmail\.dat kept as an attachment$/)],
+    ['winmail.dat', 'skipped', expect.stringMatching(/^Inbox\/winmail\.dat: a TNEF file/)],
+  ]);
+  const rec = await runCli(['reconcile', '-c', file]);
+  expect([rec.code, rec.stdout]).toEqual([0, expect.stringContaining('equal')]);
+}, 240_000);
