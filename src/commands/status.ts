@@ -25,12 +25,12 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     const mailboxes = await store.mailboxes();
     const inventory = await store.inventory();
     const problems = opts.problems ? await store.problems() : [];
-    const containers = opts.folders ? await store.containers() : [];
+    const containers = opts.folders || opts.problems ? await store.containers() : [];
     const queue = await workerQueue(loaded);
     const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
     const scores = await loadScores(store, mailboxes);
     if (opts.json) {
-      printJson({ mailboxes, inventory, containers, problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
+      printJson({ mailboxes, inventory, containers: opts.folders ? containers : [], problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
       return EXIT.OK;
     }
     printOut(`${progressTable(mailboxes, inventory)}\n`);
@@ -54,8 +54,11 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
       )}\n`);
     }
     if (opts.problems) {
+      // folders as people know them (a PST path with its file name), not the store's path or id
+      const sourceOf = new Map(mailboxes.map((m) => [m.id, m.source]));
+      const folderName = new Map(containers.map((c) => [`${sourceOf.get(c.mailboxId) ?? ''}\u0000${c.containerId}`, c.name ?? c.path]));
       printOut(problems.length === 0 ? '\nNo failed or skipped items.\n'
-        : `\n${table(['mailbox', 'folder', 'uid', 'size', 'status', 'reason'], problems.map((p) => [p.mailbox, p.path, p.itemId, p.size, p.status, p.reason]))}\n`);
+        : `\n${table(['mailbox', 'folder', 'uid', 'size', 'status', 'reason'], problems.map((p) => [p.mailbox, folderName.get(`${p.mailbox}\u0000${p.containerId}`) ?? p.path, p.itemId, p.size, p.status, p.reason]))}\n`);
     }
     return EXIT.OK;
   } finally {
