@@ -79,13 +79,20 @@ export function readNameToIdMap(pst: PSTFile): void {
       if (index === undefined) throw new Error('NodeMap::setId bad param type number');
       // NodeMap#transformKey: (index << 32) | key, as a signed 64-bit number
       map.nameToId.set(String(index * 0x100000000 + key), propId);
-      map.idToNumericName.set(propId, Long.fromNumber(index).shiftLeft(32).or(key));
+      // Long.fromNumber(index).shiftLeft(32).or(key), without the two intermediate Longs
+      map.idToNumericName.set(propId, Long.fromBits(key | 0, index | 0));
     } else {
       const len = u32(strings, key);
       if (len > 0 && len <= strings.length) {
-        const name = Buffer.alloc(len);
-        strings.copy(name, 0, Math.min(key + 4, strings.length), Math.min(key + 4 + len, strings.length));
-        const text = name.toString('utf16le').replace(/\0/g, '');
+        let text: string;
+        if (key + 4 + len <= strings.length) text = strings.toString('utf16le', key + 4, key + 4 + len);
+        else {
+          // past the end of the stream: the bytes there read as 0 (a pair split by the end decodes with a 0 byte)
+          const name = Buffer.alloc(len);
+          strings.copy(name, 0, Math.min(key + 4, strings.length), Math.min(key + 4 + len, strings.length));
+          text = name.toString('utf16le');
+        }
+        if (text.includes('\0')) text = text.replace(/\0/g, '');
         map.nameToId.set(text, propId + 0x8000);
         map.idToStringName.set(propId + 0x8000, text);
       }
