@@ -93,6 +93,9 @@ function cards(r: ProgressReport): string {
   const types = shownTypes(t.items);
   const itemLines = types.map((k) => `${fmtInt(t.items[k].done)} of ${fmtInt(t.items[k].total)} ${TYPE_LABEL[k]}`);
   const bytes = fmtBytesOf(sumBytes(t.bytes));
+  const uncounted = t.uncounted > 0
+    ? `<br><span class="uncounted">${esc(`not counted yet: ${plural(t.uncounted, 'mailbox', 'mailboxes')} (not in these numbers; `)}<code>ums-migrate plan</code>${esc(' counts them)')}</span>`
+    : '';
   const otherStates = (['running', 'pending', 'failed'] as const).filter((s) => t.states[s] > 0)
     .map((s) => `<span class="state-text s-${s}">${fmtInt(t.states[s])} ${s}</span>`).join(' · ');
   const problemsLine = [
@@ -103,7 +106,7 @@ function cards(r: ProgressReport): string {
   const card = (id: string, label: string, value: string, sub: string, extra = '') =>
     `<section class="card${extra}" id="card-${id}"><h2>${label}</h2><p class="value">${value}</p><p class="sub">${sub}</p></section>`;
   return `<div class="cards">
-${card('progress', 'Overall progress', esc(fmtPercent(t.progress)), `${progressBar(t.progress, 'done')}${itemLines.map(esc).join('<br>')}`)}
+${card('progress', 'Overall progress', esc(fmtPercent(t.progress)), `${progressBar(t.progress, 'done')}${itemLines.map(esc).join('<br>')}${uncounted}`)}
 ${card('mailboxes', 'Mailboxes done', `${esc(fmtInt(t.states.done))}<small> / ${esc(fmtInt(t.mailboxes))}</small>`, otherStates || (t.mailboxes === 0 ? 'none started yet' : 'all done'))}
 ${card('data', 'Data copied', esc(bytes.done), `of ${esc(bytes.total)}${bytes.total === 'unknown' ? ' (the source does not tell every size)' : ''}`)}
 ${card('throughput', 'Speed', `${esc(fmtRate(t.throughput))}<small> items/s</small>`, `lately: ${esc(fmtRate(t.recentThroughput))} items/s`)}

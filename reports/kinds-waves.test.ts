@@ -92,6 +92,10 @@ test('JSON: kinds counted apart, done never above total, unknown sizes null', ()
   expect(report.totals.items).toEqual({ mail: { done: 10, total: 15 }, events: { done: 4, total: 4 }, contacts: { done: 1, total: 3 }, tasks: { done: 2, total: 2 } });
   // carol and dave were never listed: their size, and so the total, is unknown.
   expect(mb('carol@kinds.test')?.bytes.mail).toEqual({ done: 0, total: null });
+  expect(report.mailboxes.map((m) => [m.source, m.counted])).toEqual([
+    ['alice@kinds.test', true], ['bob@kinds.test', true], ['carol@kinds.test', false], ['dave@kinds.test', false],
+  ]);
+  expect(report.totals.uncounted).toBe(2);
   expect(report.totals.bytes.mail).toEqual({ done: 10_000, total: null });
   expect(report.batches[0]?.bytes.mail).toEqual({ done: 10_000, total: 15_000 });
   expect(report.totals.bytes.events.total).toBeNull();
@@ -140,6 +144,7 @@ test('HTML: kinds on their own lines, "unknown" instead of 0 B, a wave table, ma
   expect(waves).toMatch(/<th scope="row">w2<\/th>[\s\S]*?data-label="consistency">–<\/td><td data-label="cutover">–<\/td>/);
   expect(html).toContain('<h2>Progress per wave</h2>');
   expect(html).not.toMatch(/>0 B</);
+  expect(html).toContain('<span class="uncounted">not counted yet: 2 mailboxes (not in these numbers; <code>ums-migrate plan</code> counts them)</span>');
 });
 
 test('without waves the report groups by domain and has no wave table', async () => {

@@ -37,13 +37,13 @@ export function emptyBytes(): BytesByType {
 }
 
 /** Each mailbox's counts per kind, by mailbox id, from the container rows of its latest inventory. */
-export function countsByMailbox(mailboxes: readonly MailboxSummary[], containers: ContainerRow[]): Map<number, { items: ByType; bytes: BytesByType }> {
+export function countsByMailbox(mailboxes: readonly MailboxSummary[], containers: ContainerRow[]): Map<number, { items: ByType; bytes: BytesByType; counted: boolean }> {
   // Every mailbox is summarised from its rows (a store written before the inventory has rows too).
   const inv = summariseInventory(mailboxes.map((m) => ({ id: m.id, source: m.source, target: m.target, inventoriedAt: '' })), containers);
   return new Map(inv.map((m) => {
-    const counts = fromKinds(m.kinds);
+    const counts = { ...fromKinds(m.kinds), counted: m.kinds.length > 0 };
     // Nothing counted yet (no folder listed): its size is not known, not 0.
-    if (m.kinds.length === 0) counts.bytes.mail.total = null;
+    if (!counts.counted) counts.bytes.mail.total = null;
     return [m.id, counts];
   }));
 }

@@ -79,6 +79,8 @@ export interface MailboxReport {
   firstActivityAt: string | null;
   /** ISO time of the last change in the state store for this mailbox (null before any). */
   lastSyncAt: string | null;
+  /** False until its folders were listed and counted (by `plan` or a run): its totals are then unknown, not in any total. */
+  counted: boolean;
 }
 
 export interface BatchReport {
@@ -99,6 +101,8 @@ export interface BatchReport {
 
 export interface TotalsReport extends Omit<BatchReport, 'name' | 'score' | 'cutover'> {
   folders: { done: number; failed: number; total: number };
+  /** Mailboxes not counted yet (`counted: false`): the totals, % and time left leave them out. */
+  uncounted: number;
   throughput: number | null;
   recentThroughput: number | null;
   etaSeconds: number | null;
@@ -168,7 +172,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
   const mailboxes = input.mailboxes.map((m): MailboxReport => {
     const containers = containersByMailbox.get(m.id) ?? [];
     const state = mailboxState(m, containers);
-    const { items, bytes } = counts.get(m.id) ?? { items: emptyItems(), bytes: emptyBytes() };
+    const { items, bytes, counted } = counts.get(m.id) ?? { items: emptyItems(), bytes: emptyBytes(), counted: false };
     const rate = rates(seriesByMailbox.get(m.source) ?? [], bucket);
     const remaining = Math.max(0, sumTotal(items) - sumDone(items) - m.skippedItems);
     const wave = input.waves?.get(`${m.source}\u0000${m.target}`) ?? null;
@@ -191,6 +195,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
       etaSeconds: state === 'done' ? 0 : sumTotal(items) === 0 ? null : eta(remaining, rate.recent),
       firstActivityAt: rate.firstAt,
       lastSyncAt: iso(m.updatedAt),
+      counted,
     };
   }).sort((a, b) => groupOrder(a.batch, b.batch) || cmp(a.source, b.source) || a.id - b.id);
 
@@ -219,6 +224,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
     },
     throughput: totalRate.throughput,
     recentThroughput: totalRate.recent,
+    uncounted: mailboxes.filter((m) => !m.counted).length,
     etaSeconds: mailboxes.length > 0 && all.states.done === mailboxes.length ? 0 : remaining === 0 ? null : eta(remaining, totalRate.recent),
     firstActivityAt: totalRate.firstAt,
     lastSyncAt: lastSync,
