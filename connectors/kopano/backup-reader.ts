@@ -202,6 +202,15 @@ export class KopanoUserBackup {
     return [...ids].sort();
   }
 
+  /** When the backup last wrote the folder's `items` file (its mtime); undefined when it has none or it is refused. */
+  storedAt(folder: BackupFolder): Date | undefined {
+    try {
+      return this.tree.file(join(folder.dir, 'items'), `${folder.relDir}/items`)?.mtime;
+    } catch {
+      return undefined; // a refused items file: the folder is not migrated (backup-tree.ts)
+    }
+  }
+
   /** Sum of the decompressed sizes of the given stored items (unreadable ones count 0). */
   storedSize(folder: BackupFolder, ids: string[]): number {
     const db = this.tree.db(folder, 'items');

@@ -12,6 +12,9 @@
  * - Item id = the item's SOURCEKEY (hex). Items marked deleted in `index` are not listed.
  * - Order: by the index's `backup_updated` time, then SOURCEKEY, so items added by a later
  *   incremental backup come after the cursor of an earlier pass.
+ * - A mail's INTERNALDATE: delivery time, submit time, the Date / topmost Received of its transport
+ *   headers, creation or modification time, else when the backup wrote its `items` file; never the
+ *   time of the copy (mappings/mapi/internal-date.ts).
  * - Unreadable or unconvertible items → per-item errors naming the file, folder and item.
  * - The user's directory is `<path>/<login>` with the login taken literally, never a symbolic link
  *   (../file-tree/login-path.ts); inside it the reader follows the safe-tree rules (backup-reader.ts):
@@ -176,13 +179,14 @@ export class KopanoBackupMailbox extends FileMailbox {
   async *convert(c: Container, ids: string[]): AsyncIterable<{ id: string; result: ConvertedItem | Error }> {
     const folder = this.folderOf(c);
     const index = this.index(folder);
+    const storedAt = this.backup.storedAt(folder);
     for (const r of this.backup.readItems(folder, ids)) {
       if (r.error || !r.item) {
         yield { id: r.id, result: new Error(`${r.error?.message ?? `${folder.relDir}/items[${r.id}]: unreadable`} (folder ${folder.path.join('/')})`, { cause: r.error }) };
         continue;
       }
       try {
-        yield { id: r.id, result: await convertItem(r.item, c.kind, { read: index.get(r.id)?.read }) };
+        yield { id: r.id, result: await convertItem(r.item, c.kind, { read: index.get(r.id)?.read, storedAt }) };
       } catch (err) {
         yield { id: r.id, result: new Error(`${folder.relDir}/items[${r.id}] (folder ${folder.path.join('/')}): ${(err as Error).message}`) };
       }

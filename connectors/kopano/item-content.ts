@@ -5,7 +5,7 @@
  * an item that does not fit its container, or an unknown class, is a per-item error.
  */
 import { buildMime, mailFlags } from '../../mappings/mapi/build-mime.js';
-import { internalDate } from '../../mappings/mapi/mail-flags.js';
+import { mapiInternalDate } from '../../mappings/mapi/internal-date.js';
 import { eventToICalendar, taskToICalendar } from '../../mappings/groupware/icalendar.js';
 import { contactToVCard, groupToVCard } from '../../mappings/groupware/vcard.js';
 import type { ItemKind } from '../../src/model/types.js';
@@ -45,14 +45,22 @@ export function classFits(kind: ItemKind, cls: string): boolean {
   return (hasClass(c, 'ipm') || hasClass(c, 'report')) && !UNSUPPORTED.some((p) => hasClass(c, p));
 }
 
-export async function convertItem(item: KopanoItem, kind: ItemKind, opts: { read?: boolean } = {}): Promise<ConvertedItem> {
+/**
+ * `read`: the index's read state when the item has no flags; `storedAt`: when the backup wrote the
+ * item (its `items` file's mtime), the last evidence for a mail's INTERNALDATE
+ * (mappings/mapi/internal-date.ts: delivery, submit, transport headers, creation, modification).
+ */
+export async function convertItem(item: KopanoItem, kind: ItemKind, opts: { read?: boolean; storedAt?: Date } = {}): Promise<ConvertedItem> {
   const cls = item.props.string(TAG.MESSAGE_CLASS) ?? (kind === 'mail' ? 'IPM.Note' : '');
   if (!classFits(kind, cls)) throw new Error(`message class ${JSON.stringify(cls)} is not migrated into a ${kind} container`);
   const modified = item.props.date(TAG.LAST_MODIFICATION_TIME);
   switch (kind) {
     case 'mail': {
       const msg = toMailMessage(item, opts);
-      return { content: await buildMime(msg), flags: mailFlags(msg), internalDate: internalDate(msg), messageId: msg.messageId };
+      const date = mapiInternalDate({
+        delivered: msg.deliveryTime, submitted: msg.date, transportHeaders: msg.transportHeaders, created: item.props.date(TAG.CREATION_TIME), modified,
+      }, opts.storedAt);
+      return { content: await buildMime(msg), flags: mailFlags(msg), internalDate: date?.date, messageId: msg.messageId };
     }
     case 'event': {
       const warnings: string[] = [];

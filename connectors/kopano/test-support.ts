@@ -59,6 +59,10 @@ export interface GenMail {
   corrupt?: boolean;
   /** backup_updated of the index entry (naive ISO). */
   updated?: string;
+  /** MAPI times (naive ISO, UTC); null leaves one out. Default: submit 2024-04-01T10:00:00, delivery 10:00:05, no creation or modification time. */
+  times?: { submit?: string | null; delivery?: string | null; creation?: string; modified?: string };
+  /** PR_TRANSPORT_MESSAGE_HEADERS. */
+  headers?: string;
 }
 
 export interface GenFolder {
@@ -96,8 +100,12 @@ for f in spec['folders']:
         props = [[0x001A001F, 'IPM.Note', None], [0x0037001F, m['subject'], None], [0x1000001F, m['body'], None],
                  [0x0C1A001F, m['from'], None], [0x0C1E001F, 'SMTP', None], [0x0C1F001F, m['from'], None],
                  [0x0042001F, m['from'], None], [0x0064001F, 'SMTP', None], [0x0065001F, m['from'], None],
-                 [0x00390040, ft('2024-04-01T10:00:00'), None], [0x0E060040, ft('2024-04-01T10:00:05'), None],
                  [0x1035001F, '<' + sk.lower() + '@gen.example>', None], [0x0E070003, 1, None]]
+        times = {'submit': '2024-04-01T10:00:00', 'delivery': '2024-04-01T10:00:05'}
+        times.update(m.get('times') or {})
+        for tag, key in ((0x00390040, 'submit'), (0x0E060040, 'delivery'), (0x30070040, 'creation'), (0x30080040, 'modified')):
+            if times.get(key): props.append([tag, ft(times[key]), None])
+        if m.get('headers'): props.append([0x007D001F, m['headers'], None])
         rec = [[[0x0C150003, 1, None], [0x3001001F, 'Gen User', None], [0x3002001F, 'SMTP', None], [0x3003001F, 'gen@example.com', None]]]
         value = b'\x78\x9c not zlib' if m.get('corrupt') else zlib.compress(pickle.dumps({b'props': props, b'recipients': rec, b'attachments': []}, protocol=2))
         items.append([esc(sk.encode()), esc(value)])
