@@ -1,4 +1,4 @@
-import type { ImapFlow } from 'imapflow';
+import type { ImapFlow, ListResponse } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Account } from '../../src/model/types.js';
 import { ConnectionPool } from '../../src/util/pool.js';
@@ -11,6 +11,8 @@ export interface ImapConn {
   /** Folder currently open on this connection, and its UIDVALIDITY. */
   selected?: string;
   epoch?: string;
+  /** Which folder list of the session this connection's folder cache holds (see ImapSession.rememberFolders). */
+  foldersSeen?: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export class ImapSession {
   readonly pool: ConnectionPool<ImapConn>;
   capabilities = new Set<string>();
   namespace: { prefix: string; delimiter: string } | undefined;
+  private folders: { version: number; list: ListResponse[] } = { version: 0, list: [] };
 
   constructor(readonly ep: ImapEndpoint, readonly account: Account, slots: SlotGate, readonly log: Logger, max: number, readonly side: 'source' | 'target') {
     this.pool = new ConnectionPool<ImapConn>({
@@ -44,6 +47,7 @@ export class ImapSession {
   /** Runs `fn` on a connection (one with `folder` open if possible); errors come back classified. */
   run<T>(what: string, fn: (c: ImapConn) => Promise<T>, folder?: string): Promise<T> {
     return this.pool.use(async (c) => {
+      if (c.foldersSeen !== this.folders.version) this.seedFolders(c);
       try {
         return await fn(c);
       } catch (err) {
@@ -51,6 +55,23 @@ export class ImapSession {
         throw imapError(err, `${this.side} ${this.account.login}: ${what}`);
       }
     }, folder ? (c) => c.selected === folder : undefined);
+  }
+
+  /**
+   * Keeps the result of a LIST for every connection of the session: imapflow opens a folder it
+   * has not listed on that very connection only after a LIST (and LSUB) of its own, two round
+   * trips per connection and folder. Its per-connection folder cache is not public API: if it is
+   * not there, imapflow just lists as before.
+   */
+  rememberFolders(list: ListResponse[]): void {
+    this.folders = { version: this.folders.version + 1, list };
+  }
+
+  private seedFolders(c: ImapConn): void {
+    c.foldersSeen = this.folders.version;
+    const cache = (c.client as unknown as { folders?: unknown }).folders;
+    if (!(cache instanceof Map)) return;
+    for (const f of this.folders.list) if (!cache.has(f.path)) cache.set(f.path, f);
   }
 
   close(): Promise<void> {

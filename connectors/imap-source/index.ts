@@ -95,6 +95,7 @@ class ImapSourceMailbox implements SourceMailbox {
   async containers(): Promise<Container[]> {
     // listOnly: no LSUB (subscriptions play no part in what is migrated), one round trip less.
     const list: ListResponse[] = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
+    this.session.rememberFolders(list);
     return list
       .filter((f) => !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'))
       .map((f) => {
@@ -112,8 +113,9 @@ class ImapSourceMailbox implements SourceMailbox {
   }
 
   async stats(container: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
-    // STATUS=SIZE (RFC 8438) gives the total in the same round trip; otherwise sizes are summed.
-    const statusSize = opts.withBytes === true && this.session.capabilities.has('STATUS=SIZE');
+    // STATUS=SIZE (RFC 8438) gives the total in the same round trip (asked on every probe, so the
+    // engine needs no second STATUS); otherwise sizes are summed.
+    const statusSize = this.session.capabilities.has('STATUS=SIZE');
     if (opts.withBytes === true && !statusSize) return this.examineStats(container);
     const st = await this.run(`STATUS ${container.id}`, (c) => c.client.status(container.id, {
       messages: true, uidNext: true, uidValidity: true, highestModseq: true, ...(statusSize ? { size: true } : {}),

@@ -113,7 +113,8 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     return out;
   }
 
-  const bytes = (await withRetry('sizes', () => ctx.source.stats(c, { withBytes: true }))).bytes ?? null; // null: the source cannot tell
+  // The probe may have brought the size already (IMAP STATUS=SIZE): no second round trip then.
+  const bytes = stats.bytes ?? (await withRetry('sizes', () => ctx.source.stats(c, { withBytes: true }))).bytes ?? null; // null: the source cannot tell
   if (cp && cp.targetRef !== targetRef) {
     ctx.log.warn({ container: c.id, was: cp.targetRef, now: targetRef },
       'the folder mapping changed: messages already copied stay where they are; new ones go to the new folder');
