@@ -91,7 +91,7 @@ describe('validateConfigText: valid configs', () => {
         invalidCharReplacement: '_',
       },
       filters: { maxMessageSize: 50 * 1024 * 1024 },
-      concurrency: { mailboxes: 2, tasks: 4, writersPerTask: 1, batchSize: 100 },
+      concurrency: { mailboxes: 4, tasks: 8, writersPerTask: 1, batchSize: 100 },
       sync: { flags: true, deletions: 'ignore' },
       mail: { decodeTnef: 'off' },
       retry: { attempts: 5, baseDelayMs: 1000, maxDelayMs: 60000 },

@@ -746,8 +746,10 @@ const filtersSchema = z
 
 const concurrencySchema = z
   .object({
-    mailboxes: int(1, 100).default(2),
-    tasks: int(1, 1000).default(4),
+    // Four mailboxes and two folders each at once: fills a WAN link (bench:wan) within the
+    // default connection caps (source 6, target 8; Courier allows 20 per IP).
+    mailboxes: int(1, 100).default(4),
+    tasks: int(1, 1000).default(8),
     writersPerTask: int(1, 100).default(1),
     batchSize: int(1, 5000).default(100),
   })
