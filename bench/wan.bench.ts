@@ -9,14 +9,18 @@
  * BENCH_WAN_MULTI_MESSAGES (per mailbox of the multi run, default 500), BENCH_WAN_MAILBOXES
  * (default 4), BENCH_WAN_RTTS (default 0,20,50), BENCH_WAN_SKIP_MBSYNC=1 (ours only, for quick
  * iterations: ratios are then left out), BENCH_WAN_REUSE=1 (source users seeded once and kept),
- * BENCH_WAN_OURS_EXTRA (migration.yaml lines added for ours, "\n"-separated). A line per RTT, the last RTT's line last:
+ * BENCH_WAN_OURS_EXTRA (migration.yaml lines added for ours, "\n"-separated), BENCH_WAN_CLI (another
+ * build's dist/src/cli.js, e.g. of an older commit, to compare). A line per RTT, the last RTT's line last:
  *   bench:wan rtt_ms=50 ours_msg_s=X mbsync_msg_s=Y ratio=R multi_ratio=Q cpu_ratio=C peak_rss_mb=M
  * cpu_ratio: our CPU seconds per message over mbsync's (both runs of that RTT); peak_rss_mb: ours.
  */
 import { generateCorpus, seedSource, type CorpusMessage } from '../test/lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../test/lab/lab.js';
 import { startNetProxy } from '../test/lab/netproxy.js';
-import { runCli } from '../test/support/cli.js';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
 import { runMbsync, type MbsyncRun } from './mbsync.js';
@@ -70,7 +74,7 @@ async function ours(lab: Lab, proxyPort: number, sources: { login: string; corpu
   ]);
   const cfg = writeLabConfig(viaProxy, { source: sources[0]!.login, target: targets[0]!, password }, [...more, ...OURS_EXTRA]);
   const t0 = process.hrtime.bigint();
-  const run = await runCli(['run', '-c', cfg.file, '--json']);
+  const run = await runOurs(['run', '-c', cfg.file, '--json']);
   if (process.env.BENCH_WAN_VERBOSE === '1') process.stdout.write(`ours: ${cfg.dir} (run.log there)\n`);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (run.code !== 0) throw new Error(`ums-migrate run failed (${run.code}): ${run.stderr.slice(0, 2000)}`);
@@ -94,6 +98,21 @@ async function mbsync(lab: Lab, proxyPort: number, sources: { login: string; cor
     seconds, messages: sources.reduce((n, s) => n + s.corpus.length, 0),
     cpuSeconds: runs.reduce((n, r) => n + r.cpuSeconds, 0), peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
   };
+}
+
+/**
+ * The built CLI (npm run bench:wan builds it first), even when a source file changed since: the
+ * tsx fallback of bin/ums-migrate.js compiles the whole tree at start-up, seconds on a busy box.
+ */
+const BUILT = process.env.BENCH_WAN_CLI ?? fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+function runOurs(args: string[]): Promise<CliResult> {
+  if (!existsSync(BUILT)) return runCli(args);
+  const child = spawn(process.execPath, [BUILT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
 const rate = (t: Tool) => t.messages / t.seconds;
