@@ -11,6 +11,7 @@ import { setupServer } from 'msw/node';
 import pino from 'pino';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { runJob, type JobOptions } from '../../src/engine/job.js';
+import { summarise } from '../../src/commands/run.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { MemoryTarget } from '../../test/support/memory-connectors.js';
 import type { EwsAuth, EwsEndpoint } from './client.js';
@@ -81,6 +82,12 @@ test('folders go by their display names with parents in events, the report and t
     const names = (await store.containers()).map((c) => c.name);
     expect(names).toContain('Posteingang/Projekte/Q3');
     for (const n of names) expect(n).not.toMatch(FOLDER_ID);
+    // a delta with nothing new: every folder asked (EWS has no cheap "unchanged"), nothing claimed that did not happen
+    const noop = await runJob({ store, sources: src, targets: new MemoryTarget(), log }, job, options);
+    expect(noop).toMatchObject({ copied: 0, recovered: 0, flagsUpdated: 0, deleted: 0, failed: 0, unchangedContainers: 0, interrupted: false });
+    const text = summarise(noop, { config: 'migration.yaml', command: 'sync' });
+    const last = text.split('\n').filter((l) => l !== '').at(-1);
+    expect(last).toMatch(/^Nothing new: \d+ folders checked in [\d.]+ s\.$/);
   } finally {
     await src.close();
   }
