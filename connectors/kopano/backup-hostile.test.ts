@@ -7,16 +7,14 @@
  * a folder listed as not migrated with a reason naming it. (FIFOs: test/e2e/file-trees.test.ts runs
  * them through the CLI, so a hang fails by the jest timeout instead of blocking jest.)
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { simpleParser } from 'mailparser';
 import { runJob } from '../../src/engine/job.js';
-import { SqliteStateStore } from '../../src/state/sqlite.js';
-import { testJobOptions } from '../../test/support/engine-setup.js';
+import { testJobOptions, useTempStateStore } from '../../test/support/engine-setup.js';
 import { MemoryTarget } from '../../test/support/memory-connectors.js';
+import { listenSocket } from '../file-tree/test-socket.js';
 import { KopanoBackupSource, type KopanoBackupMailbox } from './index.js';
 import { DB_LOAD, PYTHON, prerequisiteMissing, writeKopanoBackup, type GenFolder } from './test-support.js';
 
@@ -28,14 +26,12 @@ describe('kopano-backup on a hostile user directory', () => {
     prerequisiteMissing('needs db5.3_load (db5.3-util) and /usr/bin/python3');
     return;
   }
-  let dir: string;
+  const t = useTempStateStore('ums-kopano-hostile');
   let root: string;
-  let store: SqliteStateStore;
-  let sock: Server;
+  let closeSock: () => Promise<void>;
   const alice = (...rel: string[]) => join(root, 'alice', ...rel);
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ums-kopano-hostile-'));
-    root = join(dir, 'backup');
+    root = join(t.dir, 'backup');
     writeKopanoBackup(join(root, 'bob'), 'bob', [{ sourcekey: 'BB01', path: 'Inbox', containerClass: 'IPF.Note', mails: [mail(9, 'bobs secret')] }]);
     writeKopanoBackup(alice(), 'alice', [
       { sourcekey: 'AA01', path: 'Inbox', containerClass: 'IPF.Note', mails: [mail(1), mail(2)] },
@@ -51,16 +47,9 @@ describe('kopano-backup on a hostile user directory', () => {
     symlinkSync('/etc/passwd', alice('folders', 'AA05', 'path'));
     writeFileSync(alice('folders', 'README'), 'not a folder');
     unlinkSync(alice('folders', 'AA04', 'items'));
-    sock = createServer();
-    await new Promise<void>((resolve) => sock.listen(alice('folders', 'AA04', 'items'), resolve));
-    store = new SqliteStateStore(join(dir, 'state.sqlite'));
-    await store.migrate();
+    closeSock = await listenSocket(alice('folders', 'AA04', 'items'));
   });
-  afterEach(async () => {
-    await new Promise((resolve) => sock.close(resolve));
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => closeSock());
 
   it('copies only alice\'s own folders; every refused entry is a folder not migrated, with a reason naming it', async () => {
     const src = new KopanoBackupSource(root, log);
@@ -74,11 +63,11 @@ describe('kopano-backup on a hostile user directory', () => {
       { path: 'ZZSTEAL', reason: expect.stringMatching(/^unreadable folder: folders\/ZZSTEAL: a symbolic link to \.\.\/\.\.\/bob\/folders\/BB01 \(.*\/bob\/folders\/BB01\), outside the mailbox directory .*\/alice: not followed/) },
     ]);
     const tgt = new MemoryTarget();
-    const r = await runJob({ store, sources: src, targets: tgt, log }, [{ source: { login: 'alice' }, target: { login: 'alice' } }], testJobOptions());
+    const r = await runJob({ store: t.store, sources: src, targets: tgt, log }, [{ source: { login: 'alice' }, target: { login: 'alice' } }], testJobOptions());
     expect([r.copied, r.failed]).toEqual([4, 0]);
     const subjects = await Promise.all([...tgt.folders.values()].flatMap((f) => f.messages).map(async (m) => (await simpleParser(m.content)).subject));
     expect(subjects.sort()).toEqual(['mail 1', 'mail 2', 'mail 3', 'mail 4']);
-    expect((await store.problems()).map((p) => p.itemId)).toEqual([]);
+    expect((await t.store.problems()).map((p) => p.itemId)).toEqual([]);
     const containers = (await mb.containers()).filter((c) => !c.skip).map((c) => [c.id, c.path.join('/')]);
     expect(containers).toEqual([['AA02', 'Archive'], ['AA03', 'Archive/2020'], ['AA01', 'Inbox']]);
   });
@@ -87,8 +76,8 @@ describe('kopano-backup on a hostile user directory', () => {
     symlinkSync('bob', join(root, 'mallory'));
     await expect(new KopanoBackupSource(root, log).openMailbox({ login: 'mallory' }))
       .rejects.toThrow(/^kopano-backup: the directory of mallory, .*\/mallory, is a symbolic link to bob: not followed/);
-    symlinkSync(join(dir, 'elsewhere'), join(root, 'eve'));
-    mkdirSync(join(dir, 'elsewhere', 'folders'), { recursive: true });
+    symlinkSync(join(t.dir, 'elsewhere'), join(root, 'eve'));
+    mkdirSync(join(t.dir, 'elsewhere', 'folders'), { recursive: true });
     await expect(new KopanoBackupSource(root, log).openMailbox({ login: 'eve' })).rejects.toThrow(/the directory of eve, .*, is a symbolic link to .*\/elsewhere: not followed/);
   });
 

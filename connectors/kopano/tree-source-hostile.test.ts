@@ -6,7 +6,6 @@
  * runs them through the CLI, so a hang fails by the jest timeout instead of blocking jest.)
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -17,6 +16,7 @@ import { reconcileCollection } from '../../src/reconcile/groupware-run.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { testJobOptions } from '../../test/support/engine-setup.js';
 import { MemoryTarget } from '../../test/support/memory-connectors.js';
+import { listenSocket } from '../file-tree/test-socket.js';
 import { KopanoTreeSource } from './tree-source.js';
 
 const log = pino({ level: 'silent' });
@@ -25,7 +25,7 @@ const eml = (n: string, extra = 'Date: Tue, 14 Jan 2020 09:14:55 +0100\r\n') => 
 let dir: string;
 let root: string;
 let store: SqliteStateStore;
-let sock: Server;
+let closeSock: () => Promise<void>;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ums-tree-hostile-'));
   root = join(dir, 'export');
@@ -48,13 +48,12 @@ beforeEach(async () => {
   symlinkSync('..', join(root, 'alice/Inbox/loop'));
   symlinkSync('nowhere.eml', join(root, 'alice/Inbox/dangling.eml'));
   symlinkSync('../Archive/A2.eml', join(root, 'alice/Inbox/linked.eml')); // inside alice's tree: followed
-  sock = createServer();
-  await new Promise<void>((resolve) => sock.listen(join(root, 'alice/Inbox/sock.eml'), resolve));
+  closeSock = await listenSocket(join(root, 'alice/Inbox/sock.eml'));
   store = new SqliteStateStore(join(dir, 'state.sqlite'));
   await store.migrate();
 });
 afterEach(async () => {
-  await new Promise((resolve) => sock.close(resolve));
+  await closeSock();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });

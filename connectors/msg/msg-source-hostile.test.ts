@@ -5,7 +5,6 @@
  * reason naming it, and the counts add up. (FIFOs: test/e2e/file-trees.test.ts, through the CLI.)
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -13,6 +12,7 @@ import { runJob } from '../../src/engine/job.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { testJobOptions } from '../../test/support/engine-setup.js';
 import { MemoryTarget } from '../../test/support/memory-connectors.js';
+import { listenSocket } from '../file-tree/test-socket.js';
 import { fixturesDir } from '../pst/readpst-oracle.js';
 import { MsgSource } from './index.js';
 
@@ -26,7 +26,7 @@ describe('.msg source on a hostile tree', () => {
   }
   let dir: string;
   let store: SqliteStateStore;
-  let sock: Server;
+  let closeSock: () => Promise<void>;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ums-msg-hostile-'));
     const a = (rel: string) => join(dir, 'alice', rel);
@@ -41,13 +41,12 @@ describe('.msg source on a hostile tree', () => {
     symlinkSync('/etc/passwd', a('passwd.msg'));
     symlinkSync('..', a('Sub/loop'));
     symlinkSync('Sub/m2.msg', a('inside.msg')); // inside alice's tree: followed
-    sock = createServer();
-    await new Promise<void>((resolve) => sock.listen(a('sock.msg'), resolve));
+    closeSock = await listenSocket(a('sock.msg'));
     store = new SqliteStateStore(join(dir, 'state.sqlite'));
     await store.migrate();
   });
   afterEach(async () => {
-    await new Promise((resolve) => sock.close(resolve));
+    await closeSock();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
