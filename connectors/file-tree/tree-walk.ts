@@ -1,6 +1,7 @@
 /**
  * The one safe walk of a mailbox's directory tree, shared by the file sources (kopano-tree, .msg;
- * the PST file pattern uses `judgeEntry`). What it never does:
+ * the PST file pattern and the kopano-backup user directory use `judgeEntry` / `confinedFile`). What it
+ * never does:
  *
  * - follow a symbolic link out of the tree: a link whose real path is outside the walked root (to
  *   another user's export, to /etc/passwd) is refused with a reason naming the link and its target.
