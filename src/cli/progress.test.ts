@@ -116,6 +116,11 @@ test('text printed while the line is shown clears the line first; nothing at all
   const out = fakeTty();
   const p = new ProgressLine(out, { intervalMs: 0 });
   p.redraw();
+  p.onEvent({ type: 'inventory', mailbox: 'a', inventoriedAt: null, kinds: [] });
+  p.redraw();
+  expect(out.written).toEqual([]); // no totals known yet: no line of zeros
+  p.onEvent({ type: 'inventory', mailbox: 'a', inventoriedAt: '2026-01-01T00:00:00.000Z', kinds: [] });
+  p.redraw();
   p.print('SIGINT: finishing\n');
   expect(out.written.slice(1, 3)).toEqual(['\r\x1b[2K', 'SIGINT: finishing\n']);
   expect(out.written[3]).toMatch(/^\r {2}0%/);

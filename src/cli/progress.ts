@@ -41,7 +41,13 @@ export class ProgressLine {
     return this.out.isTTY === true;
   }
 
-  readonly onEvent = (e: EngineEvent): void => this.model.onEvent(e);
+  /** Nothing is drawn before a mailbox's totals are known: a line of zeros would say nothing true. */
+  private measured = false;
+
+  readonly onEvent = (e: EngineEvent): void => {
+    if (e.type === 'inventory' && e.inventoriedAt !== null) this.measured = true;
+    this.model.onEvent(e);
+  };
 
   snapshot(): ProgressSnapshot {
     return this.model.snapshot();
@@ -69,7 +75,7 @@ export class ProgressLine {
   }
 
   redraw(): void {
-    if (!this.active || this.stopped) return;
+    if (!this.active || this.stopped || !this.measured) return;
     const width = (this.out.columns || 120) - 1;
     this.out.write(`\r${this.line().padEnd(width)}`);
     this.shown = true;
@@ -88,8 +94,10 @@ export class ProgressLine {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (!this.active || this.stopped) return;
-    this.redraw();
-    this.out.write('\n');
+    if (this.measured) {
+      this.redraw();
+      this.out.write('\n');
+    }
     this.stopped = true;
   }
 }

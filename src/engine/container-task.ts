@@ -37,7 +37,7 @@ import { retry, sleep, backoffDelay, type RetryPolicy } from '../util/retry.js';
 import { ByteBudget } from '../util/semaphore.js';
 import { applyTransform, type ContentTransform } from './content-transform.js';
 import type { EventListener } from './events.js';
-import { filterScope, judgeItem, type ItemFilters } from './filters.js';
+import { judgeItem, passScope, type ItemFilters } from './filters.js';
 import { containerName } from './inventory.js';
 import { copiedOnce, deltaOfCopied, deltaOfPage, sweepLateCopies } from './follow-up.js';
 import { TargetClaims } from './target-claims.js';
@@ -98,7 +98,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   const cp = await store.openContainer(mailboxId, c.id, c.path.join('/'), targetRef);
   const stats = probed ?? await withRetry('status', () => ctx.source.stats(c));
   // A pass under another filter window or deletion policy does not cover this one: rescan.
-  const scope = `${filterScope(ctx.filters)};deletions=${ctx.sync?.deletions ?? 'ignore'}`;
+  const scope = passScope(ctx.filters, ctx.sync);
   const pendingRows = await store.pending(mailboxId, c.id);
   const suspectRows = await store.suspects(mailboxId, c.id);
   const failedBefore = cp && cp.epoch === stats.epoch ? await store.failedItems(mailboxId, c.id, stats.epoch) : [];

@@ -18,6 +18,11 @@ export function filterScope(f: ItemFilters): string {
   return `before=${f.before?.toISOString() ?? ''};since=${f.since?.toISOString() ?? ''};max=${f.maxMessageSize}`;
 }
 
+/** The scope of a pass: its filter window and deletion policy (a checkpoint of another scope does not cover it). */
+export function passScope(f: ItemFilters, sync?: { deletions: 'ignore' | 'mirror' }): string {
+  return `${filterScope(f)};deletions=${sync?.deletions ?? 'ignore'}`;
+}
+
 export function judgeItem(item: ItemMeta, f: ItemFilters): FilterVerdict {
   if (item.skip !== undefined) return { copy: false, record: true, reason: item.skip };
   const t = item.internalDate?.getTime();

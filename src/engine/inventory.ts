@@ -26,10 +26,11 @@ export interface TakenInventory {
 
 /**
  * Probes the included containers of a mailbox and records the inventory. A container whose probe
- * fails is left out (its task reports the error) and logged.
+ * fails is left out (its task reports the error) and logged. `scope`: the pass's (filters.passScope).
  */
 export async function takeInventory(
   store: StateStore, mailboxId: number, source: SourceMailbox, containers: Container[], folders: FolderPlan[], policy: RetryPolicy, log: Logger,
+  scope: string,
 ): Promise<TakenInventory> {
   const byId = new Map(containers.map((c) => [c.id, c]));
   const recorded = new Map((await store.containers(mailboxId)).map((r) => [r.containerId, r]));
@@ -41,9 +42,9 @@ export async function takeInventory(
     try {
       const st = await retry(() => source.stats(c), policy);
       probes.set(c.id, st);
-      // Unchanged since its last complete pass: that pass's settled totals still hold (see settleTotals).
+      // Unchanged since its last complete pass under the same filter window: that pass's settled totals still hold (see settleTotals).
       const r = recorded.get(c.id);
-      const same = r !== undefined && r.token != null && r.token === st.token && r.epoch === st.epoch;
+      const same = r !== undefined && r.token != null && r.token === st.token && r.epoch === st.epoch && r.scope === scope;
       entries.push({
         containerId: c.id, path: c.path.join('/'), name: containerName(c), targetRef: f.target, kind: c.kind,
         items: same ? r.totalItems : st.count, bytes: same && r.bytesKnown !== false ? r.totalBytes : st.bytes ?? null,

@@ -504,6 +504,11 @@ describe('engine: inventory, names, kinds and interruptions (issue 17)', () => {
     src.add(['INBOX'], msg(9), { date: new Date(Date.UTC(2020, 0, 2)) });
     await runJob({ store, sources: src, targets: tgt, log }, job, windowed);
     expect(await totals()).toEqual([[4, 4]]);
+    // the window removed: the settled total of the old window does not hold for this pass
+    const whole: EngineEvent[] = [];
+    await runJob({ store, sources: src, targets: tgt, log, onEvent: (e) => whole.push(e) }, job, options());
+    expect(whole.filter((e) => e.type === 'inventory')[1]).toMatchObject({ kinds: [{ totalItems: 6, doneItems: 4 }] });
+    expect(await totals()).toEqual([[6, 6]]);
   });
 
   test('an unchanged pass (nothing new) counts its folders as checked and unchanged, nothing else', async () => {

@@ -19,7 +19,7 @@ import type { ContentTransform } from './content-transform.js';
 import { guardListener, type EventListener } from './events.js';
 import { containerName, settleTotals, takeInventory } from './inventory.js';
 import { jobReport, type ContainerReport, type JobReport, type MailboxReport } from './job-report.js';
-import type { ItemFilters } from './filters.js';
+import { passScope, type ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
 import { ByteBudget } from '../util/semaphore.js';
 import { recordPass } from '../cutover/last-pass.js';
@@ -95,7 +95,7 @@ async function announceInventory(deps: JobDeps, jobs: MailboxJob[], opts: JobOpt
       try {
         pair = await openMailboxPair(deps, job, opts);
         const mailboxId = await deps.store.mailboxId({ source: job.source.login, target: job.target.login });
-        const taken = await takeInventory(deps.store, mailboxId, pair.source, pair.containers, pair.plan.folders, opts.retry, log);
+        const taken = await takeInventory(deps.store, mailboxId, pair.source, pair.containers, pair.plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
         if (taken.inventory) recorded.set(`${job.source.login}\u0000${job.target.login}`, taken.inventory);
       } catch (err) {
         log.warn({ err: reasonOf(err) }, 'mailbox could not be inventoried before the run (its pass will say why)');
@@ -105,9 +105,14 @@ async function announceInventory(deps: JobDeps, jobs: MailboxJob[], opts: JobOpt
       }
     })));
   }
+  // Totals settled by a pass under another filter window (or being re-verified) do not hold for this
+  // pass: such a mailbox counts as not inventoried until its pass probes it again.
+  const scope = passScope(opts.filters, opts.sync);
+  const stale = new Set((await deps.store.containers()).filter((r) => r.inInventory !== false && r.scope != null && r.scope !== scope).map((r) => r.mailboxId));
   for (const job of jobs) {
     const m = of(job);
-    emit({ type: 'inventory', mailbox: job.source.login, inventoriedAt: m?.inventoriedAt ?? null, kinds: m?.kinds ?? [] });
+    const known = m !== undefined && !stale.has(m.id);
+    emit({ type: 'inventory', mailbox: job.source.login, inventoriedAt: known ? m.inventoriedAt : null, kinds: known ? m.kinds : [] });
   }
 }
 
@@ -161,7 +166,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
     const budget = new ByteBudget(opts.byteBudget);
     const included = plan.folders.filter((f: FolderPlan) => f.included);
     for (const f of plan.folders.filter((f: FolderPlan) => !f.included)) log.info({ container: f.sourceId, reason: f.reason }, 'folder not migrated');
-    const { probes, inventory } = await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log);
+    const { probes, inventory } = await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
     emit({ type: 'inventory', mailbox: name, inventoriedAt: inventory?.inventoriedAt ?? null, kinds: inventory?.kinds ?? [] });
     await Promise.all(included.map((f) => taskQueue.add(async () => {
       const c = byId.get(f.sourceId);
