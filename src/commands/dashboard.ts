@@ -13,12 +13,11 @@ import { existsSync } from 'node:fs';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { printErr, printOut } from '../cli/output.js';
-import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
 import { checkExposure, DEFAULT_LISTEN, ListenError, parseListen } from '../dashboard/listen.js';
 import { startDashboard, type RunningDashboard } from '../dashboard/server.js';
 import { dashboardToken, TokenError } from '../dashboard/token.js';
-import { loadProgressReport } from './report.js';
+import { loadProgressReport, openReportStore } from './report.js';
 
 export const DEFAULT_REFRESH_SECONDS = 5;
 
@@ -82,7 +81,7 @@ function storeKeeper(loaded: LoadedConfig): { get: () => Promise<StateStore | un
     get: async () => {
       if (store === undefined) {
         if (state.driver === 'sqlite' && !existsSync(state.path)) return undefined;
-        store = openStateStore(state, { baseDir: loaded.baseDir });
+        store = openReportStore(loaded);
         store.catch(() => { store = undefined; });
       }
       return store;

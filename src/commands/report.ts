@@ -99,7 +99,7 @@ export async function loadProgressReport(loaded: LoadedConfig, now: Date, store?
     await read(store);
   } else if (!(config.state.driver === 'sqlite' && !existsSync(config.state.path))) {
     // No state file yet: every configured mailbox is pending, and the store is not created.
-    const opened = await openStateStore(config.state, { baseDir: loaded.baseDir });
+    const opened = await openReportStore(loaded);
     try {
       await read(opened);
     } finally {
@@ -118,6 +118,18 @@ export async function loadProgressReport(loaded: LoadedConfig, now: Date, store?
     generatedAt: now, mailboxes, containers, problems, throughput, bucketSeconds: THROUGHPUT_BUCKET_SECONDS, groupwareReconcile, cutoverScores,
     waves, waveStates,
   });
+}
+
+/** Opens the configured state store; an error that does not name the SQLite file (e.g. a bare EISDIR) gets its path. */
+export async function openReportStore(loaded: LoadedConfig): Promise<StateStore> {
+  const { state } = loaded.config;
+  try {
+    return await openStateStore(state, { baseDir: loaded.baseDir });
+  } catch (err) {
+    const message = (err as Error)?.message ?? String(err);
+    if (state.driver !== 'sqlite' || message.includes(state.path)) throw err;
+    throw new Error(`state.path ${state.path}: ${message}`);
+  }
 }
 
 /** A configured mailbox that no run has registered yet (id 0: not in the state store). */

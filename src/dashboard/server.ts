@@ -11,12 +11,13 @@
  * constant time; without it: 401 and a page that shows no data. Only GET and HEAD exist (405
  * otherwise): nothing can be changed through it. Responses are `no-store`, framed nowhere, with
  * the page's CSP also as a header. The model is read at most once a second whatever the number
- * of viewers (one read in flight, shared).
+ * of viewers (one read in flight, shared). A store that cannot be read gets a 503 saying why (the
+ * page retries by itself).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProgressReport } from '../../reports/model.js';
-import { renderHtml, renderMain } from '../../reports/html.js';
+import { esc, renderHtml, renderMain } from '../../reports/html.js';
 import { DASHBOARD_SCRIPT, LIVE_CSS, liveBanner } from './client.js';
 import { tokenMatches } from './token.js';
 
@@ -99,7 +100,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: Dashboard
   }
   switch (url.pathname) {
     case '/': {
-      const report = await model();
+      const read = await settle(model());
+      if ('error' in read) {
+        unavailable(res, read.error, opts.refreshSeconds);
+        return;
+      }
+      const { report } = read;
       const page = renderHtml(report, {
         scriptSrc: ["'self'"], connectSrc: ["'self'"],
         banner: `<style>${LIVE_CSS}</style>\n${liveBanner(opts.refreshSeconds)}`,
@@ -113,7 +119,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: Dashboard
       send(res, 200, 'text/javascript; charset=utf-8', DASHBOARD_SCRIPT);
       return;
     case '/api/report': {
-      const report = await model();
+      const read = await settle(model());
+      if ('error' in read) {
+        send(res, 503, 'text/plain; charset=utf-8', `the state store cannot be read: ${read.error}`);
+        return;
+      }
+      const { report } = read;
       send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ report, html: renderMain(report) }));
       return;
     }
@@ -150,6 +161,27 @@ function unauthorized(res: ServerResponse): void {
   res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
   res.setHeader('www-authenticate', 'Bearer realm="ums-migrate dashboard"');
   send(res, 401, 'text/html; charset=utf-8', UNAUTHORIZED_PAGE);
+}
+
+/** The model, or why it could not be read. */
+async function settle(p: Promise<ProgressReport>): Promise<{ report: ProgressReport } | { error: string }> {
+  try {
+    return { report: await p };
+  } catch (err) {
+    return { error: (err as Error)?.message ?? String(err) };
+  }
+}
+
+/** The state store cannot be read (yet): says why, and the page tries again by itself. */
+function unavailable(res: ServerResponse, error: string, refreshSeconds: number): void {
+  res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
+  send(res, 503, 'text/html; charset=utf-8', `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="${refreshSeconds}"><title>Migration progress: not readable</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1f2328}</style></head>
+<body><main id="unavailable"><h1>The migration's state cannot be read</h1><p>${esc(error)}</p>
+<p>This page tries again every ${refreshSeconds} s.</p></main></body></html>
+`);
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
