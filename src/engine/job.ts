@@ -85,7 +85,14 @@ export async function runJob(jobDeps: JobDeps, jobs: MailboxJob[], opts: JobOpti
  * re-inventories them. Then one `inventory` event per mailbox.
  */
 async function announceInventory(deps: JobDeps, jobs: MailboxJob[], opts: JobOptions, mailboxQueue: PQueue, emit: EventListener): Promise<void> {
-  const recorded = new Map((await deps.store.inventory()).map((m) => [`${m.source}\u0000${m.target}`, m]));
+  // One mailbox (a worker's job): nothing pending to inventory, and nothing to read when nobody listens.
+  if (jobs.length === 1 && !deps.onEvent) return;
+  const only = jobs.length === 1 && jobs[0] ? await deps.store.findMailbox({ source: jobs[0].source.login, target: jobs[0].target.login }) : undefined;
+  if (jobs.length === 1 && only === undefined) {
+    for (const job of jobs) emit({ type: 'inventory', mailbox: job.source.login, inventoriedAt: null, kinds: [] });
+    return;
+  }
+  const recorded = new Map((await deps.store.inventory(only)).map((m) => [`${m.source}\u0000${m.target}`, m]));
   const of = (job: MailboxJob) => recorded.get(`${job.source.login}\u0000${job.target.login}`);
   if (jobs.length > 1) {
     await Promise.all(jobs.filter((job) => of(job)?.inventoriedAt == null).map((job) => mailboxQueue.add(async () => {
@@ -108,7 +115,7 @@ async function announceInventory(deps: JobDeps, jobs: MailboxJob[], opts: JobOpt
   // Totals settled by a pass under another filter window (or being re-verified) do not hold for this
   // pass: such a mailbox counts as not inventoried until its pass probes it again.
   const scope = passScope(opts.filters, opts.sync);
-  const stale = new Set((await deps.store.containers()).filter((r) => r.inInventory !== false && r.scope != null && r.scope !== scope).map((r) => r.mailboxId));
+  const stale = new Set((await deps.store.containers(only)).filter((r) => r.inInventory !== false && r.scope != null && r.scope !== scope).map((r) => r.mailboxId));
   for (const job of jobs) {
     const m = of(job);
     const known = m !== undefined && !stale.has(m.id);
