@@ -84,9 +84,6 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     else printOut(`${summarise(report, { config: opts.config, command, mailboxesChosen: (opts.mailbox?.length ?? 0) > 0 })}\n`);
     if (abort.signal.aborted) return EXIT.INTERRUPTED;
     return report.failed > 0 || report.failedContainers > 0 || report.failedMailboxes > 0 ? EXIT.PARTIAL : EXIT.OK;
-  } catch (err) {
-    progress?.stop();
-    throw err;
   } finally {
     progress?.stop();
     process.off('SIGINT', onInt);
