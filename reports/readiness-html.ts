@@ -5,9 +5,10 @@
  * redacts them); every value goes through `esc`.
  */
 import { SCORE_TYPES, type MailboxScore } from '../src/cutover/score.js';
-import { esc } from './html.js';
+import { esc } from './escape.js';
+import { timeTag } from './local-time.js';
 import type { ProgressReport } from './model.js';
-import { fmtInt, fmtTime, TYPE_LABEL } from './text.js';
+import { fmtInt, TYPE_LABEL } from './text.js';
 
 const LABEL = { mail: TYPE_LABEL.mail, events: TYPE_LABEL.events, contacts: TYPE_LABEL.contacts, tasks: TYPE_LABEL.tasks };
 
@@ -27,11 +28,11 @@ export function readinessSection(r: ProgressReport): string {
       .map((t) => `${fmtInt(s.byType[t].target)} of ${fmtInt(s.byType[t].source)} ${LABEL[t]}`).join(', ') || 'nothing counted yet';
     const reasons = s.reasons.map((x) => esc(`${fmtInt(x.count)} ${x.status}: ${x.reason}`)).join('<br>');
     const approval = s.approval
-      ? `#${s.approval.seq} ${fmtTime(s.approval.at)} by ${s.approval.who}: ${s.approval.reason}${s.approval.unapproved > 0 ? ` (${fmtInt(s.approval.unapproved)} new since)` : ''}`
+      ? `${esc(`#${s.approval.seq}`)} ${timeTag(s.approval.at)} ${esc(`by ${s.approval.who}: ${s.approval.reason}${s.approval.unapproved > 0 ? ` (${fmtInt(s.approval.unapproved)} new since)` : ''}`)}`
       : '–';
     return `<tr><td>${esc(s.source)}</td><td>${s.score === null ? '–' : esc(`${Math.floor(s.score * 1000) / 10}%`)}</td><td>${esc(types)}</td>`
       + `<td>${esc(fmtInt(s.failed))} / ${esc(fmtInt(s.skipped))}</td><td class="reason">${reasons}</td>`
-      + `<td><span class="state-text s-${v.cls}">${esc(v.text)}</span></td><td class="reason">${esc(approval)}</td></tr>`;
+      + `<td><span class="state-text s-${v.cls}">${esc(v.text)}</span></td><td class="reason">${approval}</td></tr>`;
   });
   return `<section id="cutover-readiness"><h2>Ready for cutover</h2>
 <p class="note">Items in the UMS against items on the source at the last pass, per type. A mailbox is cut over only when every failed or skipped item is approved by an admin (<code>ums-migrate approve</code>).</p>
