@@ -93,6 +93,19 @@ describe('renderHtml', () => {
     expect(html).toContain('NO [OVERQUOTA] Mailbox is full for &lt;address&gt;');
   });
 
+  test('a size the source does not tell: "unknown", never 0 B', () => {
+    const out = renderHtml(buildProgressReport({
+      generatedAt: new Date('2025-06-02T13:00:00Z'), throughput: [], problems: [],
+      mailboxes: [{ id: 1, source: 'p@x', target: 'p', containers: 1, containersDone: 0, containersFailed: 0, totalItems: 7, totalBytes: 0, doneItems: 0, doneBytes: 0, failedItems: 0, skippedItems: 0, updatedAt: null }],
+      containers: [{ mailboxId: 1, containerId: 'k', path: 'archive.pst/Kalender', name: 'archive.pst: Kalender', kind: 'event', bytesKnown: false, inInventory: true, targetRef: 'calendar:Kalender',
+        status: 'pending', lastError: null, updatedAt: '2025-06-02T12:00:00.000Z', totalItems: 7, totalBytes: 0, doneItems: 0, doneBytes: 0, failedItems: 0, skippedItems: 0 }],
+    }));
+    expect(out).toMatch(/id="card-data"><h2>Data copied<\/h2><p class="value">0 B<\/p><p class="sub">of unknown \(the source does not tell every size\)<\/p>/);
+    expect(out).toContain('<td class="num bytes" data-label="data">0 B / unknown</td>');
+    expect(out).toContain('0 / 7 <small>events</small>');
+    expect(out).not.toContain('/ 0 B');
+  });
+
   test('an empty report renders without charts', () => {
     const out = renderHtml(buildProgressReport({ generatedAt: new Date('2025-06-02T13:00:00Z'), mailboxes: [], containers: [], problems: [], throughput: [] }));
     expect(out).toContain('No mailbox in the state store yet');

@@ -108,7 +108,7 @@ function cards(r: ProgressReport): string {
   return `<div class="cards">
 ${card('progress', 'Overall progress', esc(fmtPercent(t.progress)), `${progressBar(t.progress, 'done')}${itemLines.map(esc).join('<br>')}${uncounted}`)}
 ${card('mailboxes', 'Mailboxes done', `${esc(fmtInt(t.states.done))}<small> / ${esc(fmtInt(t.mailboxes))}</small>`, otherStates || (t.mailboxes === 0 ? 'none started yet' : 'all done'))}
-${card('data', 'Data copied', esc(bytes.done), `of ${esc(bytes.total)}${bytes.total === 'unknown' ? ' (the source does not tell every size)' : ''}`)}
+${card('data', 'Data copied', esc(bytes.done), `of ${esc(bytes.total)}${bytes.total !== 'unknown' ? '' : t.uncounted > 0 ? ' (not every mailbox counted yet)' : ' (the source does not tell every size)'}`)}
 ${card('throughput', 'Speed', `${esc(fmtRate(t.throughput))}<small> items/s</small>`, `lately: ${esc(fmtRate(t.recentThroughput))} items/s`)}
 ${card('eta', 'Time left', esc(t.etaSeconds === 0 && t.states.done === t.mailboxes && t.mailboxes > 0 ? 'done' : fmtDuration(t.etaSeconds)), t.etaSeconds === null ? 'known once copying has started' : 'at the recent speed, while copying')}
 ${card('errors', 'Errors', esc(fmtInt(t.errors)), esc(problemsLine), t.errors > 0 ? ' bad' : '')}

@@ -86,7 +86,7 @@ test('HTML: kinds on their own lines, "unknown" instead of 0 B, a wave table, ma
   expect(alice).toContain('1 / 3 <small>contacts</small>');
   expect(alice).toContain('2 / 2 <small>tasks</small>');
   expect(alice).toMatch(/<td class="num bytes" data-label="data">13\.4 KiB \/ unknown<\/td>/);
-  expect(html).toMatch(/id="card-data"><h2>Data copied<\/h2><p class="value">13\.4 KiB<\/p><p class="sub">of unknown/);
+  expect(html).toMatch(/id="card-data"><h2>Data copied<\/h2><p class="value">13\.4 KiB<\/p><p class="sub">of unknown \(not every mailbox counted yet\)<\/p>/);
   expect(html).toMatch(/id="card-progress">[\s\S]*?10 of 15 messages<br>4 of 4 events<br>1 of 3 contacts<br>2 of 2 tasks/);
   expect(html.match(/<tr class="group"><th colspan="9" scope="colgroup">Wave: [^<]*<\/th><\/tr>/g)).toEqual([
     '<tr class="group"><th colspan="9" scope="colgroup">Wave: w1</th></tr>',
