@@ -70,9 +70,9 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
 
 /**
  * The report's model from the state store and the config (the `report` command and the live
- * dashboard use the same). `open` opens the store (default: `openStateStore`; the dashboard
- * passes one it keeps open); with no SQLite state file yet, every configured mailbox is pending
- * and no file is created.
+ * dashboard use the same). `store`: one the caller keeps open (the dashboard); without it the
+ * store is opened and closed here, and with no SQLite state file yet every configured mailbox is
+ * pending and no file is created.
  */
 export async function loadProgressReport(loaded: LoadedConfig, now: Date, store?: StateStore): Promise<ProgressReport> {
   const { config } = loaded;
