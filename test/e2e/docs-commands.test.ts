@@ -12,11 +12,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateCorpus, seedSource } from '../lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../lab/lab.js';
+import { createTestDatabase, dropTestDatabase } from '../lab/pg.js';
 import { BIN, checkAgainstHelp, exampleCommands, expand, readmeCommands, REPO, run, type DocCommand, type Expanded } from '../support/doc-commands.js';
 import { writeLabConfig } from '../support/lab-config.js';
 
 /** Commands run against the lab (Dovecot → Courier-IMAP, SQLite state), by their first word. */
 const LAB = new Set(['validate', 'plan', 'run', 'resume', 'sync', 'retry', 'status', 'report', 'reconcile', 'db', 'approve', 'routing', 'cutover', '--version']);
+/** Commands run against the lab with the state in PostgreSQL (the scale-out), by their first word. */
+const PG = new Set(['enqueue', 'worker']);
 /** The order of a project: these first, the rest in the order the docs show them. */
 const FIRST = ['validate', 'plan', 'run'];
 
@@ -24,8 +27,6 @@ const FIRST = ['validate', 'plan', 'run'];
 const NOT_RUN_HERE: Record<string, string> = {
   directory: 'needs Samba AD and slapd: test/e2e/provisioning.test.ts, test/directory/*.test.ts',
   discover: 'needs Samba AD: test/e2e/discover.test.ts',
-  enqueue: 'needs PostgreSQL: test/e2e/workers.test.ts',
-  worker: 'needs PostgreSQL: test/e2e/workers.test.ts',
   'npm ci': 'reinstalls node_modules under every other process using this checkout',
   'npm test': 'the whole suite, this test included (15 minutes)',
   'npm run bench:': 'minutes of CPU on the shared 2-core lab machine; each benchmark checks its own run',
@@ -156,7 +157,7 @@ test('the check fails for an unknown command, option, option value or npm script
 test('every command is run here or says why not', () => {
   const unclassified = docs.filter((c) => {
     if (c.text.startsWith('npm')) return !(c.text === DEMO || c.text.startsWith('npm run ews-sim') || notRunReason(c));
-    return !(LAB.has(firstWord(c)) || notRunReason(c) || MENTIONS[c.text]);
+    return !(LAB.has(firstWord(c)) || PG.has(firstWord(c)) || notRunReason(c) || MENTIONS[c.text]);
   });
   expect(Object.keys(MENTIONS).filter((m) => !docs.some((c) => c.text === m))).toEqual([]);
   expect(Object.keys(BEFORE).filter((m) => !docs.some((c) => c.text === m))).toEqual([]);
@@ -199,6 +200,62 @@ test('the lab commands, as shown, in a project\'s order: exit 0, no error', asyn
   const status = await run(process.execPath, [BIN, 'status', '--json'], { cwd: dir });
   const { mailboxes } = JSON.parse(status.stdout) as { mailboxes: { source: string; totalItems: number; doneItems: number; failedItems: number }[] };
   expect(mailboxes).toEqual([expect.objectContaining({ source: login, totalItems: 40, doneItems: 40, failedItems: 0 })]);
+}, 900_000);
+
+test('the scale-out commands, as shown, with the state in PostgreSQL: enqueue, then workers until the queue is done', async () => {
+  const url = await createTestDatabase('ums_docs');
+  try {
+    const pgLogin = uniqueLogin('docspg');
+    await addSourceUser(pgLogin, password);
+    await addTargetUser(pgLogin, password);
+    await seedSource(lab, pgLogin, password, generateCorpus({ messages: 30, maxSize: 64 * 1024, seed: 23 }));
+    const pg = writeLabConfig(lab, { source: pgLogin, target: pgLogin, password });
+    writeFileSync(pg.file, readFileSync(pg.file, 'utf8').replace('state:\n  path: ./state.sqlite\n', 'state:\n  driver: postgres\n  url: env:UMS_STATE_URL\n'));
+    const env = { UMS_STATE_URL: url };
+    const steps: { c: DocCommand; argv: string[] }[] = [];
+    const seen = new Set<string>();
+    for (const c of docs.filter((d) => d.text.startsWith('ums-migrate') && (PG.has(firstWord(d)) || firstWord(d) === 'db'))) {
+      // With the optional parts, then without: the last enqueue is a whole mailbox's job, not --failed's.
+      for (const e of expand(c.text, (flag, p) => (p.startsWith('login') || p === 'LOGIN' ? pgLogin : fill(flag, p)), { withoutOptional: true })) {
+        const argv = e.argv.map((w, i) => (['--mailbox', '-m'].includes(e.argv[i - 1] ?? '') ? pgLogin : w));
+        if (!seen.has(argv.join('\0'))) { seen.add(argv.join('\0')); steps.push({ c, argv }); }
+      }
+    }
+    expect(steps.map((s) => s.argv[0])).toEqual(expect.arrayContaining(['db', 'enqueue', 'worker']));
+    const done = async () => {
+      const s = await run(process.execPath, [BIN, 'status', '--json'], { cwd: pg.dir, env });
+      const m = (JSON.parse(s.stdout || '{"mailboxes":[]}') as { mailboxes: { totalItems: number; doneItems: number }[] }).mailboxes[0];
+      return m !== undefined && m.totalItems === 30 && m.doneItems === 30;
+    };
+    const failures: string[] = [];
+    for (const { c, argv } of steps) {
+      if (argv[0] !== 'worker') {
+        const r = await run(process.execPath, [BIN, ...argv], { cwd: pg.dir, env });
+        if (r.code !== 0 || /error|unknown|invalid|cannot/i.test(r.stderr)) failures.push(`${where(c)} → ums-migrate ${argv.join(' ')}: exit ${r.code}\n${r.stderr}${r.stdout}`);
+        continue;
+      }
+      // A worker runs until stopped (as a service would): stopped once it has started and the mailbox
+      // is done; a graceful stop is exit 130. (Not sooner: a SIGTERM before runWorker listens for it
+      // is not acted on until a second one, jobs/worker.ts.)
+      const started = () => (readFileSync(path.join(pg.dir, 'run.log'), 'utf8').match(/"msg":"worker started"/g) ?? []).length;
+      const before = existsSync(path.join(pg.dir, 'run.log')) ? started() : 0;
+      const child = spawn(process.execPath, [BIN, ...argv], { cwd: pg.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const deadline = Date.now() + 180_000;
+      while (!(existsSync(path.join(pg.dir, 'run.log')) && started() > before && await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const code = await exited;
+      clearTimeout(killer);
+      if (code !== 130 || /error|unknown|invalid|cannot/i.test(stderr)) failures.push(`${where(c)} → ums-migrate ${argv.join(' ')}: exit ${code} after SIGTERM\n${stderr}`);
+    }
+    expect(failures).toEqual([]);
+    expect(await done()).toBe(true);
+  } finally {
+    await dropTestDatabase(url);
+  }
 }, 900_000);
 
 test('npm run ews-sim, as shown: --help, and serving what it prints, which validates', async () => {

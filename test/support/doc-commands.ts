@@ -79,7 +79,15 @@ export interface Expanded {
  * each `a|b|c` a variant of its own, placeholder values (LOGIN, N, FILE, NAME, `login…`) filled
  * by `fill(flag, placeholder)`.
  */
-export function expand(text: string, fill: (flag: string | undefined, placeholder: string) => string): Expanded[] {
+export function expand(text: string, fill: (flag: string | undefined, placeholder: string) => string, opts: { withoutOptional?: boolean } = {}): Expanded[] {
+  const variants = expandOne(text, fill);
+  // With `withoutOptional`, also the command without its `[…]` parts (after the one with them).
+  const bare = text.replace(/\s*\[[^\]]*\]/g, '');
+  if (!opts.withoutOptional || bare === text) return variants;
+  return [...variants, ...expandOne(bare, fill)];
+}
+
+function expandOne(text: string, fill: (flag: string | undefined, placeholder: string) => string): Expanded[] {
   const all = words(text.replace(/[[\]]/g, ' ')).slice(1);
   const prefixOnly = all[all.length - 1] === '…';
   const ws = prefixOnly ? all.slice(0, -1) : all;
