@@ -1,11 +1,13 @@
 /**
  * The commands README.md and migration.example.yaml show work as shown. Each one is checked
- * against the CLI's own help (command, options, their values, arguments), and run: against the lab
- * (Dovecot → Courier, in the order a project uses them, in a directory holding migration.yaml, so
- * the commands without -c run as shown too), the EWS simulator as `npm run ews-sim` with the
- * options shown, the demo. The few not run here are listed below with the reason; a command the
- * docs gain that is neither run nor listed fails the test, and so does an unknown command,
- * option or npm script.
+ * against the CLI's own help (command, options, their values, arguments), and run in a directory
+ * holding migration.yaml (so the commands without -c run as shown too): against the lab (Dovecot →
+ * Courier, SQLite state, a routing section whose maps postmap builds) in the order a project uses
+ * them; `db`, `enqueue` and `worker` with the state in the lab PostgreSQL; `directory` and
+ * `discover` from the lab's Samba AD into its slapd; `npm run ews-sim` with the options shown; the
+ * demo. What is not run here (npm ci, npm test, the benchmarks) is listed with the reason; a
+ * command the docs gain that is neither run nor listed fails the test, and so does an unknown
+ * command, option or npm script.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,11 +15,16 @@ import path from 'node:path';
 import { generateCorpus, seedSource } from '../lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../lab/lab.js';
 import { createTestDatabase, dropTestDatabase } from '../lab/pg.js';
+import { LAB_RECIPIENT_TYPE_ATTRIBUTE, seedAd } from '../lab/ad-seed.js';
+import { adClient, freshOu, startAd } from '../lab/samba-ad.js';
+import { freshUmsOu, slapdClient, startSlapd, UMS_SUFFIX } from '../lab/slapd.js';
 import { BIN, checkAgainstHelp, exampleCommands, expand, readmeCommands, REPO, run, type DocCommand, type Expanded } from '../support/doc-commands.js';
 import { writeLabConfig } from '../support/lab-config.js';
 
 /** Commands run against the lab (Dovecot → Courier-IMAP, SQLite state), by their first word. */
 const LAB = new Set(['validate', 'plan', 'run', 'resume', 'sync', 'retry', 'status', 'report', 'reconcile', 'db', 'approve', 'routing', 'cutover', '--version']);
+/** Commands run against the lab's Samba AD (source directory) and slapd (UMS directory), by their first word. */
+const DIRECTORY = new Set(['directory', 'discover']);
 /** Commands run against the lab with the state in PostgreSQL (the scale-out), by their first word. */
 const PG = new Set(['enqueue', 'worker']);
 /** The order of a project: these first, the rest in the order the docs show them. */
@@ -25,8 +32,6 @@ const FIRST = ['validate', 'plan', 'run'];
 
 /** Shown but not run here, and why (each is run against its servers by the test named). */
 const NOT_RUN_HERE: Record<string, string> = {
-  directory: 'needs Samba AD and slapd: test/e2e/provisioning.test.ts, test/directory/*.test.ts',
-  discover: 'needs Samba AD: test/e2e/discover.test.ts',
   'npm ci': 'reinstalls node_modules under every other process using this checkout',
   'npm test': 'the whole suite, this test included (15 minutes)',
   'npm run bench:': 'minutes of CPU on the shared 2-core lab machine; each benchmark checks its own run',
@@ -54,6 +59,9 @@ const where = (c: DocCommand) => `${c.where}: ${c.text}`;
 const firstWord = (c: DocCommand) => c.text.split(/\s+/)[1] ?? '';
 const notRunReason = (c: DocCommand): string | undefined =>
   Object.entries(NOT_RUN_HERE).find(([k]) => (k.startsWith('npm') ? c.text.startsWith(k) : c.text.startsWith('ums-migrate') && firstWord(c) === k))?.[1];
+
+/** Lines of stderr that report a problem ("errors 0", "failed 0" in a summary do not). */
+const problemLines = (stderr: string) => stderr.split('\n').filter((l) => /\b(error|unknown|invalid|cannot|denied|refused|failed)\b(?!s? 0\b)/i.test(l));
 
 let lab: Lab;
 let login: string;
@@ -157,7 +165,7 @@ test('the check fails for an unknown command, option, option value or npm script
 test('every command is run here or says why not', () => {
   const unclassified = docs.filter((c) => {
     if (c.text.startsWith('npm')) return !(c.text === DEMO || c.text.startsWith('npm run ews-sim') || notRunReason(c));
-    return !(LAB.has(firstWord(c)) || PG.has(firstWord(c)) || notRunReason(c) || MENTIONS[c.text]);
+    return !(LAB.has(firstWord(c)) || PG.has(firstWord(c)) || DIRECTORY.has(firstWord(c)) || notRunReason(c) || MENTIONS[c.text]);
   });
   expect(Object.keys(MENTIONS).filter((m) => !docs.some((c) => c.text === m))).toEqual([]);
   expect(Object.keys(BEFORE).filter((m) => !docs.some((c) => c.text === m))).toEqual([]);
@@ -185,8 +193,7 @@ test('the lab commands, as shown, in a project\'s order: exit 0, no error', asyn
       if (r.code !== 0) failures.push(`setup before ${where(c)}: ums-migrate ${setup.join(' ')}: exit ${r.code}\n${r.stderr}${r.stdout}`);
     }
     const r = await run(process.execPath, [BIN, ...argv], { cwd: dir });
-    const errorLines = r.stderr.split('\n').filter((l) => /error|unknown|invalid|cannot|denied|refused|failed/i.test(l));
-    if (r.code !== 0 || errorLines.length > 0) failures.push(`${where(c)} → ums-migrate ${argv.join(' ')}: exit ${r.code}\n${r.stderr}${r.stdout.slice(0, 2000)}`);
+    if (r.code !== 0 || problemLines(r.stderr).length > 0) failures.push(`${where(c)} → ums-migrate ${argv.join(' ')}: exit ${r.code}\n${r.stderr}${r.stdout.slice(0, 2000)}`);
     if (argv[0] === 'report') {
       const out = argv[argv.indexOf('--out') + 1]!;
       if (!existsSync(path.join(dir, out))) failures.push(`${where(c)}: ${out} not written`);
@@ -231,7 +238,7 @@ test('the scale-out commands, as shown, with the state in PostgreSQL: enqueue, t
     for (const { c, argv } of steps) {
       if (argv[0] !== 'worker') {
         const r = await run(process.execPath, [BIN, ...argv], { cwd: pg.dir, env });
-        if (r.code !== 0 || /error|unknown|invalid|cannot/i.test(r.stderr)) failures.push(`${where(c)} → ums-migrate ${argv.join(' ')}: exit ${r.code}\n${r.stderr}${r.stdout}`);
+        if (r.code !== 0 || problemLines(r.stderr).length > 0) failures.push(`${where(c)} → ums-migrate ${argv.join(' ')}: exit ${r.code}\n${r.stderr}${r.stdout}`);
         continue;
       }
       // A worker runs until stopped (as a service would): stopped once it has started and the mailbox
@@ -249,7 +256,7 @@ test('the scale-out commands, as shown, with the state in PostgreSQL: enqueue, t
       const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       const code = await exited;
       clearTimeout(killer);
-      if (code !== 130 || /error|unknown|invalid|cannot/i.test(stderr)) failures.push(`${where(c)} → ums-migrate ${argv.join(' ')}: exit ${code} after SIGTERM\n${stderr}`);
+      if (code !== 130 || problemLines(stderr).length > 0) failures.push(`${where(c)} → ums-migrate ${argv.join(' ')}: exit ${code} after SIGTERM\n${stderr}`);
     }
     expect(failures).toEqual([]);
     expect(await done()).toBe(true);
@@ -257,6 +264,56 @@ test('the scale-out commands, as shown, with the state in PostgreSQL: enqueue, t
     await dropTestDatabase(url);
   }
 }, 900_000);
+
+test('the directory commands, as shown, from the lab AD into the lab UMS directory', async () => {
+  const [ad, slapd] = await Promise.all([startAd(), startSlapd()]);
+  const adc = await adClient(ad);
+  const ums = await slapdClient(slapd);
+  try {
+    const adOu = await freshOu(adc, 'docs');
+    const umsOu = await freshUmsOu(ums, 'docs');
+    // sAMAccountName is unique domain-wide and the lab AD outlives a run.
+    const people = [uniqueLogin('dca').slice(0, 18), uniqueLogin('dcb').slice(0, 18)];
+    await seedAd(adc, adOu, { users: people.map((p) => ({ login: p, mail: `${p}@corp.example`, recipientType: '1', sn: p, proxyAddresses: [`SMTP:${p}@corp.example`] })) });
+    const d = writeLabConfig(lab, { source: people[0]!, target: people[0]!, password }, [
+      'directory:',
+      '  source:',
+      `    url: ${ad.url}`,
+      `    bindDn: ${ad.bindDn}`,
+      '    bindPassword: file:./ad-pw',
+      `    caFile: ${ad.caFile}`,
+      `    base: "${adOu}"`,
+      `    recipientTypeAttribute: ${LAB_RECIPIENT_TYPE_ATTRIBUTE}`,
+      '  target:',
+      `    url: ${slapd.url}`,
+      `    bindDn: ${slapd.bindDn(UMS_SUFFIX)}`,
+      '    bindPassword: file:./ums-pw',
+      `    caFile: ${slapd.caFile}`,
+      `    base: "${umsOu}"`,
+    ]);
+    writeFileSync(path.join(d.dir, 'ad-pw'), ad.password, { mode: 0o600 });
+    writeFileSync(path.join(d.dir, 'ums-pw'), slapd.password, { mode: 0o600 });
+    const seen = new Set<string>();
+    const failures: string[] = [];
+    for (const c of docs.filter((x) => x.text.startsWith('ums-migrate') && DIRECTORY.has(firstWord(x)))) {
+      for (const e of expand(c.text, fill, { withoutOptional: true })) {
+        if (seen.has(e.argv.join('\0'))) continue;
+        seen.add(e.argv.join('\0'));
+        const r = await run(process.execPath, [BIN, ...e.argv], { cwd: d.dir });
+        if (r.code !== 0 || problemLines(r.stderr).length > 0) failures.push(`${where(c)} → ums-migrate ${e.argv.join(' ')}: exit ${r.code}\n${r.stderr}${r.stdout.slice(0, 2000)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect([...seen].map((k) => k.split('\0').slice(0, 2).join(' '))).toEqual(expect.arrayContaining(['directory sync', expect.stringMatching(/^discover/)]));
+    // The sync wrote both people into the UMS directory; discover's user map lists them.
+    const { searchEntries } = await ums.search(umsOu, { scope: 'one', filter: '(objectClass=*)', attributes: ['uid'] });
+    expect(searchEntries.map((e) => String(e['uid'])).sort()).toEqual([...people].sort());
+    expect(readFileSync(path.join(d.dir, 'users.csv'), 'utf8')).toContain(people[1]!);
+  } finally {
+    await adc.unbind();
+    await ums.unbind();
+  }
+}, 600_000);
 
 test('npm run ews-sim, as shown: --help, and serving what it prints, which validates', async () => {
   const shown = docs.filter((c) => c.text.startsWith('npm run ews-sim')).map((c) => c.text);
@@ -300,5 +357,5 @@ test('npm run demo (its demo step): starts the lab, migrates a sample mailbox, e
   const r = await run(process.execPath, [BIN, 'demo']);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/### ums-migrate status --problems/);
-  expect(r.stderr.split('\n').filter((l) => /error|failed/i.test(l))).toEqual([]);
+  expect(problemLines(r.stderr)).toEqual([]);
 }, 600_000);
