@@ -28,6 +28,8 @@ export interface ListedFile {
   path: string;
   size: number;
   mtime: Date;
+  /** When the entry arrived in the tree, as a sortable key (see `arrivalKey`). */
+  arrival: string;
   dev: number;
   ino: number;
   /** Set when the entry is a symbolic link (inside the tree): the link's own path. */
@@ -41,6 +43,8 @@ export interface RefusedEntry {
   reason: string;
   /** The entry's own modification time (lstat), when it could be read. */
   mtime?: Date;
+  /** When the entry arrived in the tree (see `arrivalKey`), when it could be read. */
+  arrival?: string;
 }
 
 /** A directory holding files or refused entries; `rel` = its path below the root (empty: the root). */
@@ -54,7 +58,23 @@ export interface TreeDir {
 export type EntryVerdict =
   | { type: 'file'; file: ListedFile }
   | { type: 'dir'; path: string; st: Stats; link?: string }
-  | { type: 'refused'; reason: string; mtime?: Date };
+  | { type: 'refused'; reason: string; mtime?: Date; arrival?: string };
+
+/**
+ * When an entry arrived in the tree, as a key that sorts as time: its inode change time (ctime)
+ * in microseconds. Unlike the modification time, no tool can set it (`cp -p`, `rsync -a`, `tar x`
+ * and `touch -d` keep or set an old mtime; creating, renaming or linking a file sets its ctime to
+ * now), so a file dropped into the tree after a pass always sorts after everything that pass
+ * listed, and a cursor over this key never skips it. A file whose ctime moves later (chmod, a new
+ * link) is only listed again, and the engine skips what it already copied. (A clock set back
+ * between passes can defeat it; a full pass with a fresh cursor, `--full`, still finds all.)
+ */
+export function arrivalKey(...stats: Stats[]): string {
+  const us = Math.max(...stats.map((st) => Math.round(st.ctimeMs * 1000)));
+  // "c" sorts after the digits of the mtime keys earlier versions stored in cursors: such a cursor
+  // lists the folder again (copied items are skipped), never skips a file
+  return `c${String(us).padStart(20, '0')}`;
+}
 
 /** The message of a file-system error (also one thrown in another realm, where `instanceof Error` fails). */
 export function fsReason(err: unknown): string {
@@ -78,8 +98,9 @@ export function isInside(root: string, real: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-function listedFile(name: string, path: string, st: Stats, link?: string): ListedFile {
-  return { name, path, size: st.size, mtime: st.mtime, dev: st.dev, ino: st.ino, ...(link ? { link } : {}) };
+/** `link`: the symbolic link (inside the tree) the file was reached by, with its own lstat. */
+function listedFile(name: string, path: string, st: Stats, link?: { path: string; st: Stats }): ListedFile {
+  return { name, path, size: st.size, mtime: st.mtime, arrival: link ? arrivalKey(st, link.st) : arrivalKey(st), dev: st.dev, ino: st.ino, ...(link ? { link: link.path } : {}) };
 }
 
 /**
@@ -96,8 +117,10 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   if (st.isFile()) return { type: 'file', file: listedFile(name, path, st) };
   if (st.isDirectory()) return { type: 'dir', path, st };
   const mtime = st.mtime;
+  const own = st;
+  const arrival = arrivalKey(st);
   if (!st.isSymbolicLink()) {
-    return { type: 'refused', mtime, reason: `${label}: ${describeSpecial(st)}, not a regular file: not read (reading it could block the run or return device data)` };
+    return { type: 'refused', mtime, arrival, reason: `${label}: ${describeSpecial(st)}, not a regular file: not read (reading it could block the run or return device data)` };
   }
   let target = '?';
   try {
@@ -109,12 +132,13 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   try {
     real = realpathSync(path);
   } catch (err) {
-    return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target} that leads nowhere (${fsReason(err)}): not read` };
+    return { type: 'refused', mtime, arrival, reason: `${label}: a symbolic link to ${target} that leads nowhere (${fsReason(err)}): not read` };
   }
   if (!isInside(realRoot, real)) {
     return {
       type: 'refused',
       mtime,
+      arrival,
       reason: `${label}: a symbolic link to ${target}${real === target ? '' : ` (${real})`}, outside the mailbox directory ${realRoot}: not followed `
         + '(a link could expose another user\'s or the system\'s files); copy the file into the directory if it belongs to this mailbox',
     };
@@ -122,11 +146,11 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   try {
     st = statSync(real);
   } catch (err) {
-    return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target}, which cannot be read: ${fsReason(err)}` };
+    return { type: 'refused', mtime, arrival, reason: `${label}: a symbolic link to ${target}, which cannot be read: ${fsReason(err)}` };
   }
-  if (st.isFile()) return { type: 'file', file: listedFile(name, real, st, path) };
+  if (st.isFile()) return { type: 'file', file: listedFile(name, real, st, { path, st: own }) };
   if (st.isDirectory()) return { type: 'dir', path: real, st, link: path };
-  return { type: 'refused', mtime, reason: `${label}: a symbolic link to ${target}, ${describeSpecial(st)}, not a regular file: not read` };
+  return { type: 'refused', mtime, arrival, reason: `${label}: a symbolic link to ${target}, ${describeSpecial(st)}, not a regular file: not read` };
 }
 
 /**
@@ -163,7 +187,7 @@ export function walkTree(root: string): TreeDir[] {
     const first = seen.get(key);
     if (first !== undefined) {
       next.parent?.refused.push({
-        name: next.rel[next.rel.length - 1] ?? '.', path: next.path, mtime: next.st.mtime,
+        name: next.rel[next.rel.length - 1] ?? '.', path: next.path, mtime: next.st.mtime, arrival: arrivalKey(next.st),
         reason: `${label(next.rel)}: the same directory as ${first} (a directory loop, or a second link or bind mount to it): not read twice`,
       });
       continue;
@@ -184,7 +208,7 @@ export function walkTree(root: string): TreeDir[] {
       const rel = [...next.rel, name];
       const v = judgeEntry(join(next.path, name), name, realRoot, label(rel));
       if (v.type === 'file') dir.files.push(v.file);
-      else if (v.type === 'refused') dir.refused.push({ name, path: join(next.path, name), reason: v.reason, ...(v.mtime ? { mtime: v.mtime } : {}) });
+      else if (v.type === 'refused') dir.refused.push({ name, path: join(next.path, name), reason: v.reason, ...(v.mtime ? { mtime: v.mtime } : {}), ...(v.arrival ? { arrival: v.arrival } : {}) });
       else (v.link ? linked : subdirs).push({ rel, path: v.path, st: v.st, parent: dir });
     }
     // depth first in name order: the stack takes them reversed

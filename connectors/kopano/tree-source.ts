@@ -14,7 +14,8 @@
  *   object that cannot be repaired is its own failed item "<file id>#failed-<n>" naming the object
  *   and the reason; the other objects of the file still arrive. A file holding one object keeps
  *   the plain file id.
- * - Order: file modification time, then name, so files exported later come after the cursor.
+ * - Order: when the file arrived in the tree (its ctime, ../file-tree/tree-walk.ts `arrivalKey`), then
+ *   name, so files added later come after the cursor even when they keep an old mtime (cp -p).
  * - EML bytes go to the target unchanged (INTERNALDATE from the Date header, else the topmost
  *   Received header, else the file's mtime: eml-date.ts; Message-ID from the header); calendar
  *   objects and vCards as the normalisation stage gives them (an unparsable file is a per-item
@@ -57,9 +58,6 @@ function notAnItem(name: string): string | undefined {
   return EXT.test(name) ? undefined : 'not an .eml, .ics or .vcf file: not an item of the export, not migrated';
 }
 
-function orderKey(mtime: Date | undefined): string {
-  return String(Math.floor(mtime?.getTime() ?? 0)).padStart(16, '0');
-}
 
 function kindOfFile(file: ListedFile): ItemKind {
   if (/\.vcf$/i.test(file.name)) return 'contact';
@@ -98,12 +96,12 @@ export class KopanoTreeMailbox extends FileMailbox {
       const where = (name: string) => [...d.rel, name].join('/');
       const files = new Map<string, ListedFile>();
       const ignored = new Map<string, { reason: string; orderKey: string; name: string }>();
-      const later: { name: string; reason: string; mtime?: Date }[] = [];
+      const later: { name: string; reason: string; arrival?: string }[] = [];
       for (const f of d.files) {
         const why = notAnItem(f.name);
         const id = f.name.replace(EXT, '');
-        if (why) later.push({ name: f.name, reason: `${where(f.name)}: ${why}`, mtime: f.mtime });
-        else if (files.has(id)) later.push({ name: f.name, reason: `${where(f.name)}: a second file for item ${id} (${files.get(id)!.name} is migrated): not migrated`, mtime: f.mtime });
+        if (why) later.push({ name: f.name, reason: `${where(f.name)}: ${why}`, arrival: f.arrival });
+        else if (files.has(id)) later.push({ name: f.name, reason: `${where(f.name)}: a second file for item ${id} (${files.get(id)!.name} is migrated): not migrated`, arrival: f.arrival });
         else files.set(id, f);
       }
       later.push(...d.refused);
@@ -111,7 +109,7 @@ export class KopanoTreeMailbox extends FileMailbox {
         // a refused "4.eml" keeps the item's id, so the file is copied once it is a regular file again
         const id = EXT.test(e.name) && !files.has(e.name.replace(EXT, '')) ? e.name.replace(EXT, '') : e.name;
         const key = files.has(id) || ignored.has(id) ? `${e.name}#ignored` : id;
-        ignored.set(key, { reason: e.reason, orderKey: orderKey(e.mtime), name: e.name });
+        ignored.set(key, { reason: e.reason, orderKey: e.arrival ?? '', name: e.name });
         this.log.warn({ entry: where(e.name), reason: e.reason }, 'kopano-tree: entry not migrated (listed as skipped)');
       }
       const path = d.rel.length ? d.rel : ['INBOX'];
@@ -138,7 +136,7 @@ export class KopanoTreeMailbox extends FileMailbox {
     const out: FileItemRef[] = [];
     const f = this.folder(c);
     for (const [id, file] of f.files) {
-      const key = orderKey(file.mtime);
+      const key = file.arrival;
       if (/\.eml$/i.test(file.name)) out.push({ id, orderKey: key });
       else for (const part of this.parts(id, file).keys()) out.push({ id: part, orderKey: key });
     }

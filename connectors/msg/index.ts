@@ -11,7 +11,10 @@
  * - INTERNALDATE from the best evidence the file carries, never the time of the copy: delivery
  *   time, submit time, the Date / topmost Received of its transport headers, creation or last
  *   modification time, else the file's mtime (mappings/mapi/internal-date.ts).
- * - item id: the file name; cursor: the last name handed out (names sorted); epoch: constant
+ * - item id: the file name; order: when the entry arrived in the tree (its ctime: ../file-tree
+ *   `arrivalKey`), then name; cursor: the last [arrival, name] handed out, so a file added later
+ *   is listed by the next pass whatever its name or mtime (a cursor of an earlier version, the
+ *   last name, lists the folder again; the engine skips what it copied). epoch: constant
  *   ("msg-1"): a file replaced under the same name is not copied again.
  * - token / change sequence: count, total size and newest mtime of the directory's .msg files, so
  *   an unchanged directory costs one listing.
@@ -56,8 +59,19 @@ function notAnItem(name: string): string | undefined {
   return IS_MSG.test(name) ? undefined : 'not a .msg file: not migrated';
 }
 
-/** One directory of the tree: its .msg files and the entries that are not items (by name). */
-interface MsgDir { id: string; rel: string[]; files: Map<string, ListedFile>; ignored: Map<string, string>; names: string[] }
+/** One directory of the tree: its .msg files and the entries that are not items (by name), and all names in pass order. */
+interface MsgDir { id: string; rel: string[]; files: Map<string, ListedFile>; ignored: Map<string, string>; order: { name: string; arrival: string }[] }
+
+/** `[arrival, name]` of the last entry handed out; anything else (an earlier version's cursor) restarts the pass. */
+function parseCursor(cursor: string | null): [string, string] | undefined {
+  if (cursor === null || !cursor.startsWith('[')) return undefined;
+  try {
+    const v = JSON.parse(cursor) as unknown;
+    return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' ? [v[0], v[1]] : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class MsgSource implements SourceConnector {
   readonly name = 'msg';
@@ -90,7 +104,9 @@ class MsgMailbox implements SourceMailbox {
       }
       for (const r of d.refused) ignored.set(r.name, r.reason);
       for (const [name, reason] of ignored) this.log.warn({ entry: where(name), reason }, '.msg tree: entry not migrated (listed as skipped)');
-      return { id: d.rel.length ? d.rel.join('/') : '.', rel: d.rel, files, ignored, names: [...files.keys(), ...ignored.keys()].sort() };
+      const order = [...d.files.map((f) => ({ name: f.name, arrival: f.arrival })), ...d.refused.map((r) => ({ name: r.name, arrival: r.arrival ?? '' }))]
+        .sort((a, b) => (a.arrival === b.arrival ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.arrival < b.arrival ? -1 : 1));
+      return { id: d.rel.length ? d.rel.join('/') : '.', rel: d.rel, files, ignored, order };
     });
     return this.tree;
   }
@@ -155,9 +171,9 @@ class MsgMailbox implements SourceMailbox {
       bytes += f.size;
       newest = Math.max(newest, f.mtime.getTime());
     }
-    const token = `${d.names.length}:${bytes}:${Math.floor(newest)}${d.ignored.size ? `:${d.ignored.size}` : ''}`;
+    const token = `${d.order.length}:${bytes}:${Math.floor(newest)}${d.ignored.size ? `:${d.ignored.size}` : ''}`;
     const notMigrated = [...d.ignored].map(([id, reason]) => ({ id, reason }));
-    return { count: d.names.length, bytes: opts.withBytes ? bytes : undefined, epoch: EPOCH, token, changeSeq: token, ...(notMigrated.length ? { notMigrated } : {}) };
+    return { count: d.order.length, bytes: opts.withBytes ? bytes : undefined, epoch: EPOCH, token, changeSeq: token, ...(notMigrated.length ? { notMigrated } : {}) };
   }
 
   /** Metadata of one entry (reads and parses a .msg file). */
@@ -179,9 +195,14 @@ class MsgMailbox implements SourceMailbox {
   }
 
   async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
-    const rest = this.folder(c).names.filter((n) => cursor === null || n > cursor);
-    const page = rest.slice(0, limit);
-    return { epoch: EPOCH, items: page.map((n) => this.meta(c, n)), cursor: page.at(-1) ?? cursor ?? '', done: rest.length <= limit };
+    const after = parseCursor(cursor);
+    const rest = this.folder(c).order.filter((e) => !after || e.arrival > after[0] || (e.arrival === after[0] && e.name > after[1]));
+    const page = rest.slice(0, Math.max(1, limit));
+    const last = page.at(-1);
+    return {
+      epoch: EPOCH, items: page.map((e) => this.meta(c, e.name)),
+      cursor: last ? JSON.stringify([last.arrival, last.name]) : after ? JSON.stringify(after) : '[]', done: rest.length <= page.length,
+    };
   }
 
   async flagChanges(c: Container, _sinceSeq: string | null): Promise<FlagChanges> {
@@ -189,11 +210,11 @@ class MsgMailbox implements SourceMailbox {
   }
 
   async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {
-    return { epoch: EPOCH, ids: [...this.folder(c).names] };
+    return { epoch: EPOCH, ids: this.folder(c).order.map((e) => e.name) };
   }
 
   async lookup(c: Container, ids: string[], opts: { subjects?: boolean } = {}): Promise<{ epoch: string; items: ItemMeta[] }> {
-    const here = new Set(this.folder(c).names);
+    const here = new Set(this.folder(c).order.map((e) => e.name));
     return { epoch: EPOCH, items: ids.filter((id) => here.has(id)).map((id) => this.meta(c, id, opts.subjects)) };
   }
 

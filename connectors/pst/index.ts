@@ -32,7 +32,8 @@
 import { basename, extname } from 'node:path';
 import type { Logger } from 'pino';
 import { buildMime } from '../../mappings/mapi/build-mime.js';
-import { internalDate, mailFlags } from '../../mappings/mapi/mail-flags.js';
+import { mapiInternalDate } from '../../mappings/mapi/internal-date.js';
+import { mailFlags } from '../../mappings/mapi/mail-flags.js';
 import { uidFromItemId } from '../../mappings/groupware/uid.js';
 import type {
   AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemKind, ItemMeta, SourceConnector, SourceMailbox,
@@ -41,7 +42,7 @@ import { FatalError, reasonOf } from '../../src/util/errors.js';
 import { classifyFolder } from './container-class.js';
 import { fileLabel, mailboxEntries, openMailboxFile } from './mailbox-files.js';
 import { pstGroupwareContent } from './pst-groupware.js';
-import { messageState, toMailMessage } from './pst-message.js';
+import { messageState, pstTimes, toMailMessage } from './pst-message.js';
 import { offsetIn } from './extractor-output.js';
 import type { ContentEntry } from './folder-inventory.js';
 import { PstFileError, PstItemError, quietly, type PstMessageEntry, type PstReader } from './pst-reader.js';
@@ -75,6 +76,8 @@ interface PstFile {
   label: string;
   reader?: PstReader;
   epoch: string;
+  /** The file's modification time: an item's date of last resort (mappings/mapi/internal-date.ts). */
+  mtime?: Date;
   /** Why the file (or its folder tree) cannot be read. */
   error?: Error;
 }
@@ -98,7 +101,7 @@ class PstMailbox implements SourceMailbox {
       throw new FatalError(`no PST file for ${this.login}: nothing matches ${this.opts.files.split('{login}').join(this.login)} in ${this.opts.directory}`, 'PST_NO_FILE');
     }
     for (const file of listed) {
-      const f: PstFile = { path: file.path, label: fileLabel(this.opts.directory, file.path), epoch: '' };
+      const f: PstFile = { path: file.path, label: fileLabel(this.opts.directory, file.path), epoch: '', mtime: file.mtime };
       try {
         // exactly the file listed (a link or another file swapped in since is refused, never read)
         ({ reader: f.reader, epoch: f.epoch } = await openMailboxFile(file, { codepage: this.opts.codepage }));
@@ -239,7 +242,7 @@ class PstMailbox implements SourceMailbox {
       try {
         const entry = reader.message(e.nodeId, path, nodeId);
         page.set(e.id, entry);
-        items.push(this.meta(entry, c.kind));
+        items.push(this.meta(entry, c.kind, file.mtime));
       } catch (err) {
         // listed anyway, so the engine records it as failed when it reads it
         items.push({ id: e.id, size: e.size ?? 0, flags: [] });
@@ -250,14 +253,13 @@ class PstMailbox implements SourceMailbox {
     return { epoch: file.epoch, items, cursor: String(next), done };
   }
 
-  private meta(entry: PstMessageEntry, kind: ItemKind, subjects = false): ItemMeta {
-    const raw = entry.raw;
-    const date = internalDate({ deliveryTime: raw.messageDeliveryTime ?? undefined, date: raw.clientSubmitTime ?? undefined })
-      ?? internalDate({ date: raw.creationTime ?? undefined });
+  /** `fileMtime`: the PST's modification time, the date of last resort (never the day of the copy). */
+  private meta(entry: PstMessageEntry, kind: ItemKind, fileMtime: Date | undefined, subjects = false): ItemMeta {
+    const date = mapiInternalDate(pstTimes(entry.raw), fileMtime)?.date;
     // groupware items carry no IMAP flags; their size is known once converted
     if (kind !== 'mail') return { id: String(entry.nodeId), size: entry.size, internalDate: date, flags: [], ...(subjects ? { subject: entry.subject } : {}) };
     return {
-      id: String(entry.nodeId), size: entry.size, internalDate: date, flags: mailFlags(messageState(raw)),
+      id: String(entry.nodeId), size: entry.size, internalDate: date, flags: mailFlags(messageState(entry.raw)),
       messageId: entry.internetMessageId?.trim() || undefined, ...(subjects ? { subject: entry.subject } : {}),
     };
   }
@@ -283,7 +285,7 @@ class PstMailbox implements SourceMailbox {
       if (!here.has(id)) continue;
       if (!/^\d+$/.test(id)) { items.push({ id, size: 0, flags: [] }); continue; } // an inventory difference (see changes)
       try {
-        items.push(this.meta(reader.message(Number(id), path, nodeId), c.kind, opts.subjects));
+        items.push(this.meta(reader.message(Number(id), path, nodeId), c.kind, file.mtime, opts.subjects));
       } catch (err) {
         items.push({ id, size: 0, flags: [] });
         this.log.warn({ file: file.label, item: id, err: reasonOf(err) }, 'PST item cannot be read');

@@ -13,6 +13,7 @@ import iconv from 'iconv-lite';
 // the package index first: its dist modules import each other in a cycle that only resolves from there
 import type { PSTAttachment, PSTFile, PSTMessage, PSTRecipient } from 'pst-extractor';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
+import type { MapiTimes } from '../../mappings/mapi/internal-date.js';
 import {
   ATT_RENDERED_IN_BODY, ATTACH, decodeHtmlBytes, FLAG_STATUS_FLAGGED, importanceOf, parseMultiValueStrings, PR_ATTACH_DATA, PR_ATTACH_FLAGS,
   PR_ATTACHMENT_HIDDEN, PR_BODY_HTML, PR_CREATION_TIME, PR_FLAG_STATUS, PR_IN_REPLY_TO_ID, PR_INTERNET_CPID, PR_INTERNET_REFERENCES,
@@ -51,6 +52,17 @@ const intProp = (o: Internals, id: number): number | undefined => (o.pstTableIte
 const stringProp = (o: Internals, id: number): string => (o.pstTableItems?.has(id) ? o.getStringItem(id) : '');
 const nonEmpty = (s: string | undefined | null): string | undefined => (s ? s : undefined);
 const validDate = (d: Date | null | undefined): Date | undefined => (d && !Number.isNaN(d.getTime()) ? d : undefined);
+
+/** The times a PST item's INTERNALDATE is chosen from (mappings/mapi/internal-date.ts). */
+export function pstTimes(msg: PSTMessage): MapiTimes {
+  return {
+    delivered: validDate(msg.messageDeliveryTime),
+    submitted: validDate(msg.clientSubmitTime),
+    transportHeaders: nonEmpty(msg.transportMessageHeaders),
+    created: validDate(msg.getDateItem(PR_CREATION_TIME)),
+    modified: validDate(msg.getDateItem(PR_LAST_MODIFICATION_TIME)),
+  };
+}
 
 /** Maps one message (and its embedded messages) into the neutral model. */
 export function toMailMessage(msg: PSTMessage, depth = 0): MailMessage {

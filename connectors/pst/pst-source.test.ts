@@ -122,6 +122,19 @@ maybe('PST source through the engine', () => {
     expect(read.m.internalDate.getUTCFullYear()).toBe(2011);
   });
 
+  test('an item without delivery or submit time is dated by its Date header, else its creation time, never the day of the copy', async () => {
+    const tgt = new MemoryTarget();
+    await runJob({ store, sources: source(), targets: tgt, log }, job, options());
+    const dates = await Promise.all(allMessages(tgt).map(async (m) => ({ subject: (await simpleParser(m.content)).subject, date: m.internalDate.toISOString() })));
+    // protected.pst: three items named "Subject" in Deleted Items carry no delivery or submit time; their
+    // transport headers' Date says 20 Jan 2017, their creation time (the day they were imported) 6 Feb 2017
+    expect(dates.filter((d) => d.subject === 'Subject').map((d) => d.date).sort())
+      .toEqual(['2017-01-20T14:06:58.000Z', '2017-01-20T14:10:44.000Z', '2017-01-20T15:09:09.000Z']);
+    // no headers at all: the creation time
+    expect(dates.filter((d) => d.subject === 'creating an outlook message file').map((d) => d.date).sort())
+      .toEqual(['2015-06-26T11:37:41.643Z', '2016-11-18T10:51:28.485Z']);
+  });
+
   test('a run killed between write and checkpoint resumes without a duplicate (the MIME is built the same again)', async () => {
     const tgt = new MemoryTarget();
     const crashing: StateStore = Object.create(store);

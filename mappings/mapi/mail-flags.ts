@@ -21,9 +21,3 @@ export function mailFlags(msg: Pick<MailMessage, 'read' | 'flagged' | 'answered'
   }
   return flags;
 }
-
-/** INTERNALDATE: the delivery time, else the submit time; undefined when neither is a valid date. */
-export function internalDate(msg: Pick<MailMessage, 'deliveryTime' | 'date'>): Date | undefined {
-  for (const d of [msg.deliveryTime, msg.date]) if (d && !Number.isNaN(d.getTime())) return d;
-  return undefined;
-}

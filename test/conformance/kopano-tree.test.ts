@@ -23,8 +23,8 @@ describeSourceConnector('kopano-tree', async () => {
       return `${item.id}.ics`;
     },
     async grow(c) {
-      // Named to sort first: a later export is ordered by time, not by name.
-      tree.put(['tree', ...c.path, 'AA00.eml'].join('/'), eml(0, 'grown'));
+      // Named to sort first and keeping an old mtime (cp -p, rsync -a): a later export is ordered by arrival, not by name or mtime.
+      tree.put(['tree', ...c.path, 'AA00.eml'].join('/'), eml(0, 'grown'), new Date('2001-01-01T00:00:00Z'));
     },
     async cleanup() { tree.remove(); },
   };

@@ -23,15 +23,9 @@ describeSourceConnector('msg', async () => {
       return item.id;
     },
     async grow(c) {
-      // A file dropped into the tree later, whatever its name.
-      tree.put(join('alice', ...(c.id === '.' ? [] : c.id.split('/')), 'aaa-added-later.msg'), readFileSync(join(fixtures, 'voteItems.msg')));
+      // A file dropped into the tree later, named to sort first and keeping an old mtime (cp -p, rsync -a).
+      tree.put(join('alice', ...(c.id === '.' ? [] : c.id.split('/')), 'aaa-added-later.msg'), readFileSync(join(fixtures, 'voteItems.msg')), new Date('2001-01-01T00:00:00Z'));
     },
     async cleanup() { tree.remove(); },
   };
-}, {
-  failing: {
-    // Data loss: checked with runJob too (2 files copied, a third named before them added, the next runs copy 0).
-    grow: 'connectors/msg/index.ts changes(): the cursor is the last file name handed out, so a .msg file added after a pass whose name sorts '
-      + 'before it is never listed again, and no later run copies it (FileMailbox orders by modification time for this reason)',
-  },
 });
