@@ -4,7 +4,7 @@
  * and the admin's approval of them (src/cutover/score.ts). Reasons carry no addresses (model.ts
  * redacts them); every value goes through `esc`.
  */
-import { SCORE_TYPES, type MailboxScore } from '../src/cutover/score.js';
+import { readiness, SCORE_TYPES, type MailboxScore } from '../src/cutover/score.js';
 import { esc } from './escape.js';
 import { timeTag } from './local-time.js';
 import type { ProgressReport } from './model.js';
@@ -12,11 +12,11 @@ import { fmtInt, TYPE_LABEL } from './text.js';
 
 const LABEL = { mail: TYPE_LABEL.mail, events: TYPE_LABEL.events, contacts: TYPE_LABEL.contacts, tasks: TYPE_LABEL.tasks };
 
+const CLS = { 'not migrated': 'pending', 'in progress': 'pending', 'not approved': 'failed', approved: 'done', complete: 'done' } as const;
+
 function verdict(s: MailboxScore): { cls: string; text: string } {
-  if (s.score === null) return { cls: 'pending', text: 'not migrated' };
-  if (s.unapproved > 0) return { cls: 'failed', text: `${fmtInt(s.unapproved)} not approved` };
-  if (s.failed + s.skipped > 0) return { cls: 'done', text: 'approved' };
-  return { cls: 'done', text: 'complete' };
+  const r = readiness(s);
+  return { cls: CLS[r.state], text: r.text };
 }
 
 export function readinessSection(r: ProgressReport): string {

@@ -164,11 +164,17 @@ test('status and the report show the consistency score per type and the approval
   await cli('approve', '--mailbox', 'bob', '--reason', 'quota <ok> by bob@corp.example');
   const st = await cli('status');
   expect(st.code).toBe(0);
+  // carol's mailbox is configured but holds nothing in the store: listed, never silently left out
+  expect(st.stdout).toMatch(/\nConfigured but not migrated yet \(1\):\nsource\s+target\s+last attempt\n[- ]+\ncarol\s+carol\s+never run\n/);
   const table = st.stdout.slice(st.stdout.indexOf('Consistency score for cutover'));
   expect(table).toMatch(/\nalice\s+100%\s+3\/3\s+-\s+-\s+-\s+0\s+0\s+-\n/);
   expect(table).toMatch(/\nbob\s+60%\s+3\/5\s+-\s+-\s+-\s+2\s+0\s+approved #1 \S+ \S+ by pm-anna: quota <ok> by bob@corp\.example\n/);
   expect(table).toMatch(/\nerin\s+100%\s+-\s+3\/3\s+-\s+-\s+0\s+0\s+-\n/);
   const json = JSON.parse((await cli('status', '--json')).stdout) as { scores: { source: string; unapproved: number; reasons: unknown[] }[] };
+  const store = new SqliteStateStore(statePath());
+  await recordPass(store, 'carol', 'carol', { startedAt: '2026-12-01T08:00:00.000Z', finishedAt: '2026-12-01T08:00:01.000Z', ok: false, interrupted: false, error: 'source login refused: AUTHENTICATIONFAILED' });
+  await store.close();
+  expect((await cli('status')).stdout).toMatch(/\ncarol\s+carol\s+2026-12-01T08:00:00\.000Z: source login refused: AUTHENTICATIONFAILED\n/);
   expect(json.scores.find((s) => s.source === 'bob')).toMatchObject({ unapproved: 0, reasons: [{ status: 'failed', reason: 'NO [ALERT] You exceeded your mail quota.', count: 2 }] });
 
   expect((await cli('report', '--out', path.join(dir, 'r.html'))).code).toBe(0);

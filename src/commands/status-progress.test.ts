@@ -30,5 +30,13 @@ test('status: done of the inventory per mailbox and kind; a mailbox never invent
   expect(lines.find((l) => l.startsWith('erin@x'))).toMatch(/in progress\s+1\/3\s+60\/104 \(57%\)\s+58\/100\s+2\/4\s+0\s+0\s+5\.0 KiB of at least 10\.0 KiB/);
   expect(lines.find((l) => l.startsWith('finn@x'))).toMatch(/pending\s+0\/2\s+0\/40 \(0%\)\s+0\/40\s+-\s+/);
   expect(lines.find((l) => l.startsWith('gail@x'))).toMatch(/pending\s+0\/0\s+unknown\s+unknown\s+unknown\s+/);
-  expect(text).toContain('Overall: 60 of 144 items (41%), 5.0 KiB of at least 14.0 KiB; 1 mailbox not inventoried yet (unknown totals: run `ums-migrate plan`).');
+  expect(text).toContain('Overall: 60 of 144 items copied (41% processed), 5.0 KiB of at least 14.0 KiB; 1 mailbox not inventoried yet (unknown totals: run `ums-migrate plan`).');
+});
+
+test('status: the overall line says what was copied, failed and skipped, so "28 of 37" never reads as done at 100%', () => {
+  const inventory: MailboxInventory[] = [
+    { id: 1, source: 'erin@x', target: 'erin@x', inventoriedAt: '2026-01-01T00:00:00.000Z', kinds: [kind({ kind: 'mail', totalItems: 37, doneItems: 28, failedItems: 6, skippedItems: 3 })] },
+  ];
+  const text = progressTable([summary(1, 'erin@x', { containers: 1, containersDone: 1, doneItems: 28, failedItems: 6, skippedItems: 3 })], inventory);
+  expect(text).toContain('Overall: 28 of 37 items copied, 6 failed, 3 skipped (100% processed), ');
 });

@@ -10,7 +10,9 @@ import { formatBytes, table } from '../util/format.js';
 import { printJson, printOut } from '../cli/output.js';
 import { loadScores, SCORE_HEADER, scoreRows } from '../cutover/score.js';
 import { KIND_ORDER } from '../state/inventory.js';
-import type { KindTotals, MailboxInventory, MailboxSummary } from '../state/store.js';
+import type { KindTotals, MailboxInventory, MailboxSummary, StateStore } from '../state/store.js';
+import { readPass, type PassRecord } from '../cutover/last-pass.js';
+import type { MailboxEntry } from '../config/load.js';
 import type { ItemKind } from '../model/types.js';
 
 export async function statusCommand(opts: { config: string; json?: boolean; problems?: boolean; folders?: boolean }): Promise<number> {
@@ -29,11 +31,16 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     const queue = await workerQueue(loaded);
     const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
     const scores = await loadScores(store, mailboxes);
+    const notStarted = await notStartedMailboxes(store, loaded.mailboxes, mailboxes);
     if (opts.json) {
-      printJson({ mailboxes, inventory, containers: opts.folders ? containers : [], problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
+      printJson({ mailboxes, notStarted, inventory, containers: opts.folders ? containers : [], problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
       return EXIT.OK;
     }
     printOut(`${progressTable(mailboxes, inventory)}\n`);
+    if (notStarted.length > 0) {
+      printOut(`\nConfigured but not migrated yet (${notStarted.length}):\n${table(['source', 'target', 'last attempt'],
+        notStarted.map((n) => [n.source, n.target, n.lastAttempt ? `${n.lastAttempt.startedAt}: ${n.lastAttempt.error ?? (n.lastAttempt.interrupted ? 'interrupted' : 'did not finish')}` : 'never run']))}\n`);
+    }
     if (opts.folders) {
       const byId = new Map(mailboxes.map((m) => [m.id, m.source]));
       printOut(`\n${table(['mailbox', 'folder', 'kind', 'target', 'state', 'items', 'done', 'failed', 'skipped', 'size', 'error'],
@@ -81,6 +88,20 @@ async function workerQueue(loaded: LoadedConfig): Promise<QueueRow[] | undefined
   }
 }
 
+/** A configured mailbox the store holds nothing of (never run, or its login failed before any folder), with its last attempt. */
+export interface NotStarted { source: string; target: string; lastAttempt?: PassRecord }
+
+async function notStartedMailboxes(store: Pick<StateStore, 'getCheckpointValue'>, configured: readonly MailboxEntry[], known: readonly MailboxSummary[]): Promise<NotStarted[]> {
+  const seen = new Set(known.map((m) => `${m.source}\u0000${m.target}`));
+  const out: NotStarted[] = [];
+  for (const m of configured) {
+    if (seen.has(`${m.source}\u0000${m.target}`)) continue;
+    const lastAttempt = await readPass(store, m.source, m.target);
+    out.push({ source: m.source, target: m.target, ...(lastAttempt ? { lastAttempt } : {}) });
+  }
+  return out;
+}
+
 const KIND_COLUMN: Record<ItemKind, string> = { mail: 'mail', event: 'events', contact: 'contacts', task: 'tasks' };
 
 const pct = (a: number, b: number): string => (b > 0 ? `${Math.min(100, Math.floor((a / b) * 100))}%` : '100%');
@@ -121,7 +142,7 @@ export function progressTable(mailboxes: MailboxSummary[], inventory: MailboxInv
   const uncounted = mailboxes.length - counted.length;
   const lines = [
     table(['source', 'target', 'state', 'folders', 'items done', ...shown.map((k) => KIND_COLUMN[k]), 'failed', 'skipped', 'bytes done', 'updated'], rows),
-    `\nOverall: ${total.done} of ${total.total} items (${pct(total.done + total.failed + total.skipped, total.total)}), `
+    `\nOverall: ${total.done} of ${total.total} items copied${total.failed + total.skipped > 0 ? `, ${total.failed} failed, ${total.skipped} skipped` : ''} (${pct(total.done + total.failed + total.skipped, total.total)} processed), `
       + `${formatBytes(total.doneBytes)} of ${total.bytesUnknown ? 'at least ' : ''}${formatBytes(total.totalBytes)}`
       + `${uncounted > 0 ? `; ${uncounted} mailbox${uncounted === 1 ? '' : 'es'} not inventoried yet (unknown totals: run \`ums-migrate plan\`)` : ''}.`,
   ];

@@ -44,6 +44,10 @@ export interface MailboxScore {
   approval: { seq: number; at: string; who: string; reason: string; approvedItems: number; unapproved: number } | null;
   /** Failed and skipped items no approval covers (0: nothing to approve, or all approved). */
   unapproved: number;
+  /** Items counted on the source that are neither in the UMS nor failed nor skipped: not copied yet. */
+  notCopied: number;
+  /** Folders the source lists whose pass has not finished (pending, running or failed). */
+  unfinished: number;
 }
 
 export const MAX_REASONS = 5;
@@ -55,8 +59,11 @@ export function typeOf(targetRef: string): ScoreType {
 
 const zero = (): TypeCounts => ({ source: 0, target: 0, failed: 0, skipped: 0 });
 
-export function mailboxScore(m: Pick<MailboxSummary, 'source' | 'target'>, containers: readonly ContainerRow[], problems: readonly FailedItemRow[], approval: Approval | undefined): MailboxScore {
+export function mailboxScore(m: Pick<MailboxSummary, 'source' | 'target'>, all: readonly ContainerRow[], problems: readonly FailedItemRow[], approval: Approval | undefined): MailboxScore {
   const byType = { mail: zero(), events: zero(), contacts: zero(), tasks: zero() };
+  // a folder the source no longer lists (gone, or excluded now) only counts for what was copied from it
+  const containers = all.filter((c) => c.inInventory !== false || c.doneItems > 0);
+  const passed = containers.filter((c) => c.status === 'done');
   for (const c of containers) {
     const t = byType[typeOf(c.targetRef)];
     t.source += c.totalItems;
@@ -77,13 +84,31 @@ export function mailboxScore(m: Pick<MailboxSummary, 'source' | 'target'>, conta
   const cov = coverage(problems, approval);
   return {
     source: m.source, target: m.target, byType,
-    score: source === 0 ? (containers.length > 0 ? 1 : null) : Math.min(1, target / source),
+    // nothing passed and nothing copied: not migrated (a plan's inventory alone is no progress)
+    score: passed.length === 0 && target === 0 ? null : source === 0 ? (passed.length === containers.length ? 1 : 0) : Math.min(1, target / source),
     failed: SCORE_TYPES.reduce((n, t) => n + byType[t].failed, 0),
     skipped: SCORE_TYPES.reduce((n, t) => n + byType[t].skipped, 0),
     reasons: [...counts.values()].sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1)).slice(0, MAX_REASONS),
     approval: approval ? { seq: approval.seq, at: approval.at, who: approval.who, reason: approval.reason, approvedItems: approval.items.length, unapproved: cov.uncovered.length } : null,
     unapproved: cov.uncovered.length,
+    notCopied: Math.max(0, SCORE_TYPES.reduce((n, t) => n + byType[t].source - byType[t].target - byType[t].failed - byType[t].skipped, 0)),
+    unfinished: containers.length - passed.length,
   };
+}
+
+/** What a mailbox's score means for the cutover, for the report: never "complete" while anything is left to copy. */
+export function readiness(s: MailboxScore): { state: 'not migrated' | 'in progress' | 'not approved' | 'approved' | 'complete'; text: string } {
+  if (s.score === null) return { state: 'not migrated', text: 'not migrated' };
+  if (s.notCopied > 0 || s.unfinished > 0) {
+    const parts = [
+      ...(s.notCopied > 0 ? [`${s.notCopied} item(s) not copied yet`] : []),
+      ...(s.unfinished > 0 ? [`${s.unfinished} folder(s) not passed yet`] : []),
+    ];
+    return { state: 'in progress', text: parts.join(', ') };
+  }
+  if (s.unapproved > 0) return { state: 'not approved', text: `${s.unapproved} not approved` };
+  if (s.failed + s.skipped > 0) return { state: 'approved', text: 'approved' };
+  return { state: 'complete', text: 'complete' };
 }
 
 /** Scores of every mailbox, from what `status` and `report` read anyway. */

@@ -39,7 +39,7 @@ test('plan inventories every mailbox; an interrupted run says so with the resume
   const planned = JSON.parse((await runCli(['status', '-c', file, '--json'])).stdout) as { inventory: Inventory[] };
   expect(planned.inventory.map((m) => [m.source, sum(m, 'totalItems'), sum(m, 'doneItems')]).sort()).toEqual([[a, 600, 0], [b, 40, 0]].sort());
   const before = await runCli(['status', '-c', file]);
-  expect(before.stdout).toMatch(/Overall: 0 of 640 items \(0%\)/);
+  expect(before.stdout).toMatch(/Overall: 0 of 640 items copied \(0% processed\)/);
 
   // Stop the run with SIGINT once it has copied something (the first mailbox is far from done then).
   const { child, done } = spawnCli(['run', '-c', file]);
@@ -74,7 +74,7 @@ test('plan inventories every mailbox; an interrupted run says so with the resume
   expect(resumed.code).toBe(0);
   expect(resumed.stdout).not.toContain('Interrupted');
   const after = await runCli(['status', '-c', file]);
-  expect(after.stdout).toMatch(/Overall: 640 of 640 items \(100%\)/);
+  expect(after.stdout).toMatch(/Overall: 640 of 640 items copied \(100% processed\)/);
   await expectExactlyOnce(lab, a, a, password);
   await expectExactlyOnce(lab, b, b, password);
 
