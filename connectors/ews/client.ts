@@ -339,6 +339,15 @@ export function detailsOf(xml: XmlElement | undefined): string {
 }
 
 /** A per-message error as an ItemError naming the code, the server's text and its MessageXml details. */
+/**
+ * How errors name an EWS item: by its whole ItemId. Ids of one mailbox share their first ~60
+ * characters (the mailbox and folder part), so a shortened id names no item; subjects are never
+ * used (problem reasons reach reports).
+ */
+export function itemLabel(id: string): string {
+  return `EWS item ${id}`;
+}
+
 export function messageError(m: EwsMessage, what: string): ItemError {
   const text = m.text ? oneLine(m.text) : '';
   return new ItemError(`${what}: ${m.code}${text ? ` (${text})` : ''}${detailsOf(kid(m.el, 'MessageXml'))}`, m.code);

@@ -13,12 +13,13 @@
 import { uidFromItemId } from '../../mappings/groupware/uid.js';
 import type { Attendee, CalendarEvent, Contact, ContactGroup, DateTimeValue, EventOccurrenceException, Recurrence, Task } from '../../src/model/groupware.js';
 import { ItemError } from '../../src/util/errors.js';
+import { itemLabel } from './client.js';
 import { itemZone, zonedWallClock, zoneOffset, type ItemZone } from './time-zone.js';
 import { attr, kid, kids, textOf, type XmlElement } from './xml.js';
 
 /** Raised for an item whose fields cannot be understood (bad dates, unknown pattern). */
 export function badItem(itemId: string, reason: string): ItemError {
-  return new ItemError(`EWS item ${itemId.slice(0, 24)}…: ${reason}`, 'EWS_BAD_ITEM');
+  return new ItemError(`${itemLabel(itemId)}: ${reason}`, 'EWS_BAD_ITEM');
 }
 
 function instant(itemId: string, el: XmlElement, name: string): Date | undefined {
@@ -221,7 +222,7 @@ export function eventFromEws(itemId: string, el: XmlElement, occurrences: Map<st
   const rec = kid(el, 'Recurrence');
   const type = textOf(el, 'CalendarItemType')?.trim();
   if (type === 'Occurrence' || type === 'Exception') {
-    throw new ItemError(`EWS item ${itemId.slice(0, 24)}…: a single ${type === 'Exception' ? 'changed ' : ''}occurrence of a series (UID ${uid}): migrated with its series' master, not alone`, 'EWS_OCCURRENCE');
+    throw new ItemError(`${itemLabel(itemId)}: a single ${type === 'Exception' ? 'changed ' : ''}occurrence of a series (UID ${uid}): migrated with its series' master, not alone`, 'EWS_OCCURRENCE');
   }
   if (rec && type === 'RecurringMaster') {
     const allDay = ev.allDay === true;

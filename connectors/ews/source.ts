@@ -18,7 +18,7 @@ import { categoryKeyword } from '../../mappings/keywords.js';
 import type { AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemKind, ItemMeta, SourceConnector, SourceMailbox, SpecialUse } from '../../src/model/types.js';
 import { FatalError, isTransient, ItemError, reasonOf } from '../../src/util/errors.js';
 import { Semaphore } from '../../src/util/semaphore.js';
-import { EwsTransport, messageError, type EwsEndpoint, type EwsMailboxIdentity, type EwsMessage } from './client.js';
+import { EwsTransport, itemLabel, messageError, type EwsEndpoint, type EwsMailboxIdentity, type EwsMessage } from './client.js';
 import { ExAddressBook } from './addresses.js';
 import { convertGroupware, ewsId, type GroupwareApi, type GroupwareOptions } from './convert.js';
 import * as rq from './requests.js';
@@ -188,11 +188,17 @@ export class EwsMailbox implements SourceMailbox {
   async stats(c: Container, opts: { withBytes?: boolean } = {}): Promise<ContainerStats> {
     const el = await this.one(rq.getFolder([{ id: c.id }], 'Default', { size: opts.withBytes }), `folder ${c.path.join('/')}`);
     const f = kids(kid(el, 'Folders'))[0];
-    const count = Number(textOf(f, 'TotalCount') ?? 0);
+    // A calendar's TotalCount can include changed occurrences listed as items of their own, which
+    // go with their series master (metaOf): counted from a listing, so the count is what is listed
+    // (a calendar is small; mail folders keep the folder's count).
+    const own = c.kind === 'event' ? (await this.listing(c, ['calendar:CalendarItemType', 'item:Size'])).filter((e) => !isOccurrence(e)) : undefined;
+    const count = own ? own.length : Number(textOf(f, 'TotalCount') ?? 0);
     // No cheap change token exists in EWS: every pass asks SyncFolderItems (one request when nothing changed).
     const token = `${count}:${Date.now()}:${Math.random()}`;
     const stats: ContainerStats = { count, epoch: EPOCH, token };
-    if (opts.withBytes) {
+    // the listing has the sizes anyway: no second listing when they are asked for
+    if (own) stats.bytes = own.reduce((n, e) => n + Number(textOf(e, 'Size') ?? 0), 0);
+    else if (opts.withBytes) {
       // The folder's size property (Exchange 2010+) saves a listing of every item on each pass.
       const size = kids(f, 'ExtendedProperty').find((p) => Number(attr(kid(p, 'ExtendedFieldURI'), 'PropertyTag')) === rq.FOLDER_SIZE_TAG);
       const bytes = Number(textOf(size, 'Value'));
@@ -219,10 +225,10 @@ export class EwsMailbox implements SourceMailbox {
     const idEl = kid(el, 'ItemId');
     const id = attr(idEl, 'Id');
     if (!id) return undefined;
-    const type = textOf(el, 'CalendarItemType')?.trim();
-    if (type === 'Occurrence' || type === 'Exception') {
+    if (isOccurrence(el)) {
+      const type = textOf(el, 'CalendarItemType')?.trim();
       // Never a separate event sharing the series UID: the master carries it (ModifiedOccurrences → RECURRENCE-ID).
-      this.log.debug({ folder: c.path.join('/'), item: id.slice(0, 24), type }, 'occurrence listed on its own: migrated with its series master');
+      this.log.debug({ folder: c.path.join('/'), item: id, type }, 'occurrence listed on its own: migrated with its series master');
       return undefined;
     }
     if (c.kind !== 'mail') {
@@ -300,7 +306,7 @@ export class EwsMailbox implements SourceMailbox {
       batch.forEach((m, j) => {
         const key = attr(kid(kids(kid(msgs[j]?.el, 'Items'))[0], 'ItemId'), 'ChangeKey');
         if (key) m.id = `${ewsId(m.id)}|${key}`;
-        else this.log.warn({ folder: c.path.join('/'), item: m.id.slice(0, 24), code: msgs[j]?.code }, 'no ChangeKey for a listed item: its version is not tracked');
+        else this.log.warn({ folder: c.path.join('/'), item: m.id, code: msgs[j]?.code }, 'no ChangeKey for a listed item: its version is not tracked');
       });
     }
   }
@@ -346,7 +352,7 @@ export class EwsMailbox implements SourceMailbox {
             yield* readBatch([meta]);
           } catch (e) {
             if (isTransient(e) || e instanceof FatalError) throw e;
-            yield { meta, error: new ItemError(`EWS item ${meta.id.slice(0, 24)}…: ${reasonOf(e)}`, 'EWS_UNREADABLE') };
+            yield { meta, error: new ItemError(`${itemLabel(meta.id)}: ${reasonOf(e)}`, 'EWS_UNREADABLE') };
           }
         }
       }
@@ -365,7 +371,7 @@ export class EwsMailbox implements SourceMailbox {
       },
       addressBook: this.addressBook,
       zoneProps: rq.calendarZoneProps(this.t.ep.version),
-      onNotes: (itemId, notes) => this.log.warn({ folder, item: itemId.slice(0, 24), notes }, 'item converted with notes'),
+      onNotes: (itemId, notes) => this.log.warn({ folder, item: itemId, notes }, 'item converted with notes'),
     };
   }
 
@@ -373,12 +379,12 @@ export class EwsMailbox implements SourceMailbox {
     const msgs = await this.call(rq.getItems(batch.map((m) => m.id), { base: 'IdOnly', mime: true, fieldUris: rq.MAIL_PROPS }));
     for (const [j, meta] of batch.entries()) {
       const m = msgs[j];
-      if (!m) { yield { meta, error: new ItemError(`EWS returned no answer for item ${meta.id.slice(0, 24)}…`, 'EWS_NO_ANSWER') }; continue; }
-      if (!m.ok) { yield { meta, error: messageError(m, 'GetItem') }; continue; }
+      if (!m) { yield { meta, error: new ItemError(`EWS returned no answer for ${itemLabel(meta.id)}`, 'EWS_NO_ANSWER') }; continue; }
+      if (!m.ok) { yield { meta, error: messageError(m, `GetItem of ${itemLabel(meta.id)}`) }; continue; }
       const item = kids(kid(m.el, 'Items'))[0];
       const mime = textOf(item, 'MimeContent');
       if (!item || mime === undefined || mime.trim() === '') {
-        yield { meta, error: new ItemError(`item has no MimeContent (${item?.localName ?? 'nothing'} ${textOf(item, 'ItemClass') ?? ''}): cannot be exported as a message`.replace(/ \)/, ')'), 'EWS_NO_MIME') };
+        yield { meta, error: new ItemError(`${itemLabel(meta.id)} has no MimeContent (${item?.localName ?? 'nothing'} ${textOf(item, 'ItemClass') ?? ''}): cannot be exported as a message`.replace(/ \)/, ')'), 'EWS_NO_MIME') };
         continue;
       }
       const content = Buffer.from(mime.replace(/\s+/g, ''), 'base64');
@@ -394,6 +400,12 @@ export class EwsMailbox implements SourceMailbox {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A single occurrence or a changed one of a series, listed as an item: it goes with its series master. */
+function isOccurrence(el: XmlElement): boolean {
+  const type = textOf(el, 'CalendarItemType')?.trim();
+  return type === 'Occurrence' || type === 'Exception';
 }
 
 /** IsRead → \Seen, Flag → \Flagged, categories → keywords (sanitised for IMAP). */

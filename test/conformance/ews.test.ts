@@ -38,12 +38,4 @@ describeSourceConnector('ews', async () => {
     },
     async cleanup() { server.resetHandlers(); },
   };
-}, {
-  failing: {
-    sizes: 'the simulator lists a moved occurrence of a series as an item of its own (counted in TotalCount); the source leaves it out of its listing '
-      + '(it goes with its series master) but stats() reports TotalCount: Kalender counts 4, lists 3 (connectors/ews/source.ts stats, or sim/operations.ts folderXml)',
-    gone: 'connectors/ews/source.ts readMail: a per-item GetItem error (messageError) does not name the item, e.g. "GetItem: ErrorItemNotFound (The specified object was not found in the store.)"',
-    unreadable: 'connectors/ews/source.ts readMail: a per-item GetItem error (messageError) does not name the item: '
-      + '"GetItem: ErrorMimeContentConversionFailed (The item could not be read …)"',
-  },
 });
