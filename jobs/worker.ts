@@ -70,6 +70,8 @@ export async function runWorker(opts: WorkerOptions, signal: AbortSignal): Promi
   let reason: WorkerOutcome['reason'] = 'idle';
   const onAbort = () => { reason = 'signal'; stop.abort(); };
   signal.addEventListener('abort', onAbort);
+  // a stop asked for while the worker was starting (config, lock session, connectors) is not lost
+  if (signal.aborted) onAbort();
   locks.onLost((err) => {
     log.error({ err: err.message }, 'lost the PostgreSQL lock session: stopping (mailbox fences and connection slots are gone)');
     reason = 'lock-session-lost';
@@ -99,6 +101,7 @@ export async function runWorker(opts: WorkerOptions, signal: AbortSignal): Promi
         throw new Error(`mailbox ${payload.source}: ${m?.error ?? `${folders.length} folder(s) failed: ${folders.join('; ')}`}`);
       }
     };
+    if (stop.signal.aborted) return { ...outcome, reason };
     runner = await run({
       connectionString: url, schema: QUEUE_SCHEMA, concurrency: opts.jobs ?? config.workers.concurrency ?? config.concurrency.mailboxes,
       noHandleSignals: true, pollInterval: opts.pollIntervalMs ?? 2000, logger: graphileLogger(log), taskList: { [MIGRATE_MAILBOX_TASK]: task },

@@ -13,7 +13,8 @@ export async function workerCommand(opts: WorkerOptions): Promise<number> {
   let signals = 0;
   const onSignal = (sig: string) => {
     if (++signals > 1) process.exit(EXIT.INTERRUPTED);
-    printErr(`\n${sig}: checkpointing running mailboxes and leaving the queue (press again to quit at once)\n`);
+    const again = sig === 'SIGINT' ? 'press Ctrl-C again' : 'a second SIGTERM';
+    printErr(`\n${sig}: checkpointing running mailboxes and leaving the queue (${again} quits at once; the mailboxes then resume from their last checkpoint)\n`);
     abort.abort();
   };
   const onInt = () => onSignal('SIGINT');

@@ -14,6 +14,7 @@
  * duplicates. Hence: restore a backup; starting over (moving the file away) is for when there is none.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { FatalError } from '../util/errors.js';
 
 export class StateFileError extends FatalError {
@@ -30,6 +31,14 @@ export class StateFileError extends FatalError {
 
 const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const HEADER = 100;
+
+/** Refuses a state path that exists and is not a regular file (a directory, a FIFO…), naming it and what state.path must be. */
+export function checkStatePath(file: string): void {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (st === undefined || st.isFile()) return;
+  const what = st.isDirectory() ? 'a directory' : 'not a regular file';
+  throw new FatalError(`state file ${file} is ${what}: state.path names the SQLite file itself (e.g. ${join(file, 'state.sqlite')})`, 'CONFIG');
+}
 
 /** Throws StateFileError when the file exists and is visibly not an intact SQLite database. An empty file is a new database. */
 export function checkStateFile(file: string): void {

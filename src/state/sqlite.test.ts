@@ -111,6 +111,10 @@ describe('sqlite state file on disk', () => {
     }
   });
 
+  test('a state path that is a directory is refused naming it and what state.path must be (not a bare EISDIR)', () => {
+    expect(() => new SqliteStateStore(dir)).toThrow(`state file ${dir} is a directory: state.path names the SQLite file itself (e.g. ${join(dir, 'state.sqlite')})`);
+  });
+
   test('a file of random bytes is refused with the file, the reason and what to do', async () => {
     const file = join(dir, 'state.sqlite');
     writeFileSync(file, Buffer.concat([Buffer.from('not sqlite'), randomBytes(64 * 1024)]));

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { createPrivateFileSync } from '../util/private-file.js';
-import { checkStateFile, damagedStateError } from './sqlite-file.js';
+import { checkStateFile, checkStatePath, damagedStateError } from './sqlite-file.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import type {
   Checkpoint, ContainerRow, ContainerStatus, CutoverChange, CutoverResult, CutoverRow, DoneItemRow, FailedItemRow, ItemResult, ItemStatus,
@@ -31,6 +31,7 @@ export class SqliteStateStore implements StateStore {
 
   constructor(private readonly path: string, opts: { durable?: boolean } = {}) {
     if (path !== ':memory:') {
+      checkStatePath(path);
       mkdirSync(dirname(path), { recursive: true });
       createPrivateFileSync(path);
       checkStateFile(path);
