@@ -91,3 +91,19 @@ export function parseCsv(input: string): CsvResult {
   }
   return { records, errors };
 }
+
+/**
+ * For a header read as one field that holds known column names joined by ';' or a tab (what
+ * Excel writes in many locales): the problem and what to do; undefined otherwise.
+ */
+export function otherSeparatorProblem(fields: readonly string[], isColumn: (name: string) => boolean): string | undefined {
+  if (fields.length !== 1) return undefined;
+  for (const sep of [';', '\t']) {
+    const parts = fields[0]!.split(sep);
+    if (parts.length >= 2 && parts.every((p) => isColumn(p))) {
+      return `looks like ${sep === ';' ? '\';\'' : 'tab'}-separated (${JSON.stringify(fields[0]!.trim())}): `
+        + 'use \',\' between the columns (in Excel: save as "CSV UTF-8 (comma delimited)")';
+    }
+  }
+  return undefined;
+}

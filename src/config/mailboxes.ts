@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseCsv } from './csv.js';
+import { otherSeparatorProblem, parseCsv } from './csv.js';
 import type { Issues } from './issues.js';
 import { secretProblem } from './ref-checks.js';
 import type { MailboxSpec, SourceConfig, TargetConfig } from './schema.js';
@@ -62,16 +62,6 @@ const CSV_COLUMNS = ['source', 'target', 'sourcePassword', 'targetPassword', 'wa
 type CsvColumn = (typeof CSV_COLUMNS)[number];
 const column = (f: string) => CSV_COLUMNS.find((c) => c.toLowerCase() === f.trim().toLowerCase());
 
-/** A header that is one field holding known columns joined by ';' or a tab (Excel in many locales). */
-function otherSeparator(fields: string[]): string | undefined {
-  if (fields.length !== 1) return undefined;
-  for (const sep of [';', '\t']) {
-    const parts = fields[0]!.split(sep);
-    if (parts.length >= 2 && parts.every((p) => column(p) !== undefined)) return sep;
-  }
-  return undefined;
-}
-
 function readUserMap(file: string, baseDir: string, out: Issues, optional = false): Located[] {
   const name = displayName(file, baseDir);
   const add = (line: number, message: string) => out.add(['userMap'], `${name}:${line}: ${message}`, 'error', false, line);
@@ -92,10 +82,9 @@ function readUserMap(file: string, baseDir: string, out: Issues, optional = fals
   for (const e of errors) add(e.line, e.message);
   const header = records.shift();
   if (!header) return [];
-  const sep = otherSeparator(header.fields);
-  if (sep !== undefined) {
-    add(header.line, `looks like ${sep === ';' ? '\';\'' : 'tab'}-separated (${JSON.stringify(header.fields[0]!.trim())}): ` +
-      'use \',\' between the columns (in Excel: save as "CSV UTF-8 (comma delimited)")');
+  const separator = otherSeparatorProblem(header.fields, (f) => column(f) !== undefined);
+  if (separator !== undefined) {
+    add(header.line, separator);
     return [];
   }
   const columns: CsvColumn[] = [];

@@ -5,6 +5,12 @@ import path from 'node:path';
 import { parseAddressBookCsv, readAddressBook } from './address-book.js';
 
 describe('parseAddressBookCsv', () => {
+  test('a file saved with \';\' between the columns (Excel in many locales) is named with what to do, not as one unknown column', () => {
+    const r = parseAddressBookCsv('type;login;mail\r\nuser;alice;alice@corp.example\r\n', 'book.csv');
+    expect(r.book.users).toEqual([]);
+    expect(r.problems).toEqual(['book.csv:1: looks like \';\'-separated ("type;login;mail"): use \',\' between the columns (in Excel: save as "CSV UTF-8 (comma delimited)")']);
+  });
+
   test('users and groups; bad rows reported with their line, the rest read', () => {
     const text = [
       '\uFEFFType,key,login,mail,proxyAddresses,legacyExchangeDN,members',

@@ -21,7 +21,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseCsv } from '../config/csv.js';
+import { otherSeparatorProblem, parseCsv } from '../config/csv.js';
 import type { MigrationConfig } from '../config/schema.js';
 import { utf8TextOf } from '../config/utf8.js';
 import { directoryAddressBook, directoryCheckpointName, loadDirectoryState } from '../directory/state.js';
@@ -48,6 +48,11 @@ export function parseAddressBookCsv(text: string, name: string): AddressBookRead
   const [header, ...rows] = records;
   if (!header) {
     problems.push(`${name}: empty file (expected a header row: ${ADDRESS_BOOK_COLUMNS.join(',')})`);
+    return { book, problems };
+  }
+  const separator = otherSeparatorProblem(header.fields, (f) => ADDRESS_BOOK_COLUMNS.some((k) => k.toLowerCase() === f.trim().toLowerCase()));
+  if (separator !== undefined) {
+    problems.push(`${name}:${header.line}: ${separator}`);
     return { book, problems };
   }
   const cols: (Column | undefined)[] = [];
