@@ -65,8 +65,8 @@ describe('renderCsv', () => {
       generated_at: '2025-06-02T13:00:00.000Z',
     });
     expect(get('bob@example.com').last_sync).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    expect(get('bob@example.com').msg_per_second).toMatch(/^\d+(\.\d+)?$/);
-    expect(get('dave@other.org')).toMatchObject({ state: 'pending', msg_per_second: '', eta_seconds: '', first_activity: '', mail_total: '25' });
+    expect(get('bob@example.com').items_per_second).toMatch(/^\d+(\.\d+)?$/);
+    expect(get('dave@other.org')).toMatchObject({ state: 'pending', items_per_second: '', eta_seconds: '', first_activity: '', mail_total: '25' });
     expect(get('alice@example.com')).toMatchObject({ state: 'done', progress_percent: '100', eta_seconds: '0', mail_done: '120' });
   });
 

@@ -24,7 +24,8 @@
  *   failed_items     items that failed (retried by the next run)
  *   skipped_items    items skipped on purpose (e.g. over the size limit)
  *   errors           failed items + failed folders
- *   msg_per_second   over the mailbox's active period, two decimals; empty before any write
+ *   items_per_second items of every kind (messages, events, contacts, tasks) per second over the
+ *                    mailbox's active period, two decimals; empty before any write
  *   eta_seconds      migration time still needed at the recent pace; empty when unknown
  *   first_activity   ISO time of the first written item; empty before any
  *   last_sync        ISO time of the last change recorded for the mailbox; empty before any
@@ -40,7 +41,7 @@ export const CSV_COLUMNS = [
   'folders_done', 'folders_failed', 'folders_total',
   'mail_done', 'mail_total', 'mail_bytes_done', 'mail_bytes_total',
   'events_done', 'events_total', 'contacts_done', 'contacts_total', 'tasks_done', 'tasks_total',
-  'failed_items', 'skipped_items', 'errors', 'msg_per_second', 'eta_seconds', 'first_activity', 'last_sync', 'generated_at',
+  'failed_items', 'skipped_items', 'errors', 'items_per_second', 'eta_seconds', 'first_activity', 'last_sync', 'generated_at',
   'wave', 'events_bytes_done', 'events_bytes_total', 'contacts_bytes_done', 'contacts_bytes_total', 'tasks_bytes_done', 'tasks_bytes_total',
 ] as const;
 
