@@ -35,6 +35,7 @@ const NOT_RUN_HERE: Record<string, string> = {
   'npm ci': 'reinstalls node_modules under every other process using this checkout',
   'npm test': 'the whole suite, this test included (15 minutes)',
   'npm run bench:': 'minutes of CPU on the shared 2-core lab machine; each benchmark checks its own run',
+  dashboard: 'serves until stopped: started, opened with its token and read in Chromium by src/dashboard/dashboard-browser.test.ts',
 };
 /** Mentions in prose, not commands to type as they are; each is run in full where the README shows it. */
 const MENTIONS: Record<string, string> = {
