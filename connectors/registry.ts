@@ -46,6 +46,7 @@ function imapEndpoint(cfg: EndpointConfig, ctx: ConnectorContext, autoEnable: bo
   return {
     host: cfg.host, port: cfg.port, tls: cfg.tls, allowInsecure: cfg.allowInsecure, tlsVerify: cfg.tlsVerify,
     ca: cfg.caFile ? readFileSync(cfg.caFile, 'utf8') : undefined, maxConnections: cfg.maxConnections, auth, autoEnable,
+    timeoutMs: cfg.timeoutSeconds * 1000,
   };
 }
 

@@ -19,6 +19,8 @@ export interface ImapEndpoint {
     | { mode: 'master'; masterUser: string; masterPassword: string; style: 'authzid' | 'separator'; separator: string };
   /** ENABLE UTF8=ACCEPT (and CONDSTORE) when offered. */
   autoEnable: boolean;
+  /** Milliseconds of silence on a connection before it is dropped (the command fails and is retried); default 5 minutes. */
+  timeoutMs?: number;
 }
 
 /** Refuses plaintext and unverified TLS unless the config opted in explicitly. */
@@ -49,7 +51,7 @@ export function imapOptions(ep: ImapEndpoint, account: Account, log: Logger): Im
     disableCompression: true,
     connectionTimeout: 30_000,
     greetingTimeout: 15_000,
-    socketTimeout: 5 * 60_000,
+    socketTimeout: ep.timeoutMs ?? 5 * 60_000,
     // imapflow logs every command at debug/info. Its warnings (e.g. flags a mailbox refused) go to
     // our log; its errors are the failures we report ourselves with context, so only at debug.
     logger: {

@@ -69,6 +69,7 @@ describe('validateConfigText: valid configs', () => {
         allowInsecure: false,
         tlsVerify: true,
         maxConnections: 6,
+        timeoutSeconds: 300,
         auth: { mode: 'user' },
       },
       target: {
@@ -79,6 +80,7 @@ describe('validateConfigText: valid configs', () => {
         allowInsecure: false,
         tlsVerify: true,
         maxConnections: 8,
+        timeoutSeconds: 300,
         auth: { mode: 'user' },
         utf8Accept: true,
       },

@@ -59,6 +59,8 @@ export interface EndpointConfig {
   /** Connections to this server across the whole run. */
   maxConnections: number;
   auth: AuthConfig;
+  /** Seconds a connection may stay silent while a command waits (a stalled link, a hung server) before it is dropped and retried. */
+  timeoutSeconds: number;
 }
 
 export interface ImapSourceConfig extends EndpointConfig {
@@ -463,6 +465,7 @@ const endpointShape = {
   tlsVerify: z.boolean().default(true),
   caFile: nonEmpty.optional(),
   auth: authSchema.default({}),
+  timeoutSeconds: int(5, 3600).default(300),
 };
 
 type EndpointInput = { tls: TlsMode; allowInsecure: boolean; tlsVerify: boolean; port?: number };
