@@ -1,7 +1,7 @@
 /**
  * The transport of every connection the tool opens to PostgreSQL (state store, lock sessions, job
  * queue, workers): TLS with certificate verification unless the config explicitly allows less,
- * the same policy as every other endpoint (config endpointProblems, LDAP transportProblem).
+ * the same policy as every other endpoint (src/util/transport-policy.ts).
  *
  * The policy is applied to the connection URL itself (`sslmode`, `sslrootcert`), because that URL
  * is what every consumer hands to node-postgres or graphile-worker, and node-postgres lets the
