@@ -32,6 +32,7 @@ import { runJob, type JobOptions } from '../src/engine/job.js';
 import { SqliteStateStore } from '../src/state/sqlite.js';
 import { createDavUser, startRadicale } from '../test/lab/radicale.js';
 import { MemorySource } from '../test/support/memory-connectors.js';
+import { coerceError } from '../src/util/errors.js';
 
 const EVENTS = Number(process.env.BENCH_DAV_EVENTS ?? 500);
 const CONTACTS = Number(process.env.BENCH_DAV_CONTACTS ?? 500);
@@ -282,6 +283,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:dav failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`bench:dav failed: ${coerceError(err).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -15,6 +15,7 @@ import { generateCorpus, seedSource } from '../test/lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin } from '../test/lab/lab.js';
 import { runCli } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
+import { coerceError } from '../src/util/errors.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20000);
 const CHANGES = 50;
@@ -65,6 +66,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:delta failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`bench:delta failed: ${coerceError(err).stack ?? String(err)}\n`);
   process.exit(1);
 });

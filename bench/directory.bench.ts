@@ -27,6 +27,7 @@ import { SqliteStateStore } from '../src/state/sqlite.js';
 import { generateUsers, seedAd, userDn, type AdSeedGroup } from '../test/lab/ad-seed.js';
 import { AD_BASE, adClient, hasAdTemplate, resetAd, snapshotAd, type AdLab } from '../test/lab/samba-ad.js';
 import { FLOOR_SUFFIX, resetSlapd, slapdClient, UMS_SUFFIX, type SlapdLab } from '../test/lab/slapd.js';
+import { coerceError } from '../src/util/errors.js';
 
 const N = Number(process.env.BENCH_USERS ?? 5000);
 const CHANGED = 100;
@@ -141,6 +142,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:directory failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`bench:directory failed: ${coerceError(err).stack ?? String(err)}\n`);
   process.exit(1);
 });

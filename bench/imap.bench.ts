@@ -13,6 +13,7 @@ import { runCli } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
 import { runMbsync } from './mbsync.js';
+import { coerceError } from '../src/util/errors.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 5000);
 const MiB = 1024 * 1024;
@@ -71,6 +72,6 @@ function targetCount(lab: Lab, user: string): Promise<number> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:imap failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`bench:imap failed: ${coerceError(err).stack ?? String(err)}\n`);
   process.exit(1);
 });

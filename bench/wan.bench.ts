@@ -24,6 +24,7 @@ import { runCli, type CliResult } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
 import { runMbsync, type MbsyncRun } from './mbsync.js';
+import { coerceError } from '../src/util/errors.js';
 
 const SINGLE = Number(process.env.BENCH_WAN_MESSAGES ?? 1000);
 const MULTI = Number(process.env.BENCH_WAN_MULTI_MESSAGES ?? 500);
@@ -155,6 +156,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:wan failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`bench:wan failed: ${coerceError(err).stack ?? String(err)}\n`);
   process.exit(1);
 });

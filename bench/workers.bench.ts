@@ -17,6 +17,7 @@ import { createTestDatabase, dropTestDatabase, startPg } from '../test/lab/pg.js
 import { runCli, spawnCli } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
+import { coerceError } from '../src/util/errors.js';
 
 const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 8);
 const PER_MAILBOX = Number(process.env.BENCH_MESSAGES_PER_MAILBOX ?? 300);
@@ -160,6 +161,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:workers failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`bench:workers failed: ${coerceError(err).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { EXIT } from './cli/exit-codes.js';
 import { installOutputScrubbing, printErr } from './cli/output.js';
 import { packageVersion } from './config/package-files.js';
+import { coerceError } from './util/errors.js';
 
 installOutputScrubbing();
 
@@ -213,9 +214,9 @@ program.parseAsync(process.argv).catch(async (err: unknown) => {
     printErr(`ums-migrate: ${err.message}\n`);
     process.exitCode = EXIT.LOCKED;
   } else {
-    const e = err as Error;
-    printErr(`ums-migrate: ${e?.message ?? String(err)}\n`);
-    if (process.env.UMS_DEBUG) printErr(`${e?.stack ?? ''}\n`);
+    const e = coerceError(err);
+    printErr(`ums-migrate: ${e.message || String(err)}\n`);
+    if (process.env.UMS_DEBUG) printErr(`${e.stack ?? ''}\n`);
     process.exitCode = EXIT.ERROR;
   }
 });

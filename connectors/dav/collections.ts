@@ -28,7 +28,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CollectionKind } from '../../mappings/groupware-collections.js';
-import { FatalError, ItemError } from '../../src/util/errors.js';
+import { coerceError, FatalError, ItemError } from '../../src/util/errors.js';
 import type { DavHttp, DavResponse } from './http.js';
 import { CrossOriginError, resolveOnOrigin, shown } from './origin.js';
 import { elements, hrefIn, mkAddressbookBody, mkcalendarBody, NS, okProp, parseMultistatus, propfindBody, text, type DavResponseEntry } from './xml.js';
@@ -91,7 +91,7 @@ export class DavAccount {
       try {
         return { url: at, status: 207, entries: parseMultistatus(res.body) };
       } catch (err) {
-        throw new FatalError(`PROPFIND ${at.pathname}: ${(err as Error).message}`, 'PROTOCOL');
+        throw new FatalError(`PROPFIND ${at.pathname}: ${coerceError(err).message}`, 'PROTOCOL');
       }
     }
     throw new FatalError(`PROPFIND ${url.pathname}: too many redirects`, 'PROTOCOL');

@@ -139,7 +139,7 @@ describe.each(DAV_SERVERS)('DAV target on $name', (entry) => {
     const noCa = new DavTarget({ url: lab.tlsUrl, allowInsecure: false, tlsVerify: true, maxConnections: 1 }, log);
     await expect(noCa.openMailbox({ login: 'x', password: 'y' })).rejects.toThrow(/certificate/i);
     await noCa.close();
-    expect(() => new DavTarget({ url: lab.url, allowInsecure: false, tlsVerify: true, maxConnections: 1 }, log)).toThrow(/plaintext HTTP .* refused/);
+    expect(() => new DavTarget({ url: lab.url, allowInsecure: false, tlsVerify: true, maxConnections: 1 }, log)).toThrow(/^groupware target \S+: http:\/\/ sends passwords in plaintext/);
   });
 
   test('a write whose answer was lost: findWritten confirms it landed, so the retry sends no second PUT', async () => {

@@ -17,6 +17,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { FatalError, TransientError } from '../../src/util/errors.js';
+import { assertTransportAllowed, httpPlaintext } from '../../src/util/transport-policy.js';
 import { CrossOriginError, shown } from './origin.js';
 
 export interface DavEndpoint {
@@ -45,16 +46,12 @@ export interface DavRequest {
   body?: string | Buffer;
 }
 
-/** Refuses plaintext and unverified TLS unless the config opted in explicitly. */
+/** Refuses plaintext and unverified TLS unless the config opted in explicitly (the transport policy). */
 export function assertDavTransportAllowed(ep: DavEndpoint): void {
   const u = new URL(ep.url);
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new FatalError(`groupware target: unsupported URL scheme ${u.protocol} (expected https: or http:)`, 'CONFIG');
-  if (u.protocol === 'http:' && !ep.allowInsecure) {
-    throw new FatalError(`groupware target: plaintext HTTP to ${u.host} refused (passwords would travel in clear); use https or set allowInsecure: true`, 'INSECURE');
-  }
-  if (!ep.tlsVerify && !ep.allowInsecure) {
-    throw new FatalError('groupware target: TLS certificate verification can only be turned off with allowInsecure: true', 'INSECURE');
-  }
+  const plaintext = u.protocol === 'http:' ? httpPlaintext('passwords') : undefined;
+  assertTransportAllowed({ plaintext, tlsVerify: ep.tlsVerify, allowInsecure: ep.allowInsecure }, `groupware target ${u.host}`);
 }
 
 const TRANSIENT_STATUS = new Set([429, 502, 503, 504]);

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
-import { ItemError } from '../../src/util/errors.js';
+import { coerceError, ItemError } from '../../src/util/errors.js';
 
 export type DavObjectType = 'VEVENT' | 'VTODO' | 'VCARD';
 
@@ -61,7 +61,7 @@ export function describeObject(content: Buffer | string): DavObject {
   try {
     parsed = ICAL.parse(textContent);
   } catch (err) {
-    throw new ItemError(`not valid iCalendar/vCard: ${(err as Error).message}`, 'INVALID_OBJECT');
+    throw new ItemError(`not valid iCalendar/vCard: ${coerceError(err).message}`, 'INVALID_OBJECT');
   }
   const roots = (Array.isArray(parsed) && typeof parsed[0] === 'string' ? [parsed] : parsed) as JCal[];
   if (!Array.isArray(roots) || roots.length !== 1) {

@@ -25,6 +25,7 @@ import { FatalError, ItemError, reasonOf, TransientError } from '../../src/util/
 import { retry, sleep, type RetryPolicy } from '../../src/util/retry.js';
 import { registerSecret } from '../../src/util/scrub.js';
 import { Semaphore } from '../../src/util/semaphore.js';
+import { assertTransportAllowed, httpPlaintext } from '../../src/util/transport-policy.js';
 import { attr, esc, find, kid, kids, parseXml, textOf, type XmlElement } from './xml.js';
 
 /** The account a 401 refused: the one whose credentials were sent (the service account, or the OAuth2 app), not the mailbox. */
@@ -298,9 +299,7 @@ export function tokenUrlAllowed(tokenUrl: string, allowInsecure: boolean): URL {
     throw new FatalError(`source.auth.tokenUrl ${JSON.stringify(tokenUrl)} is not a URL`, 'CONFIG');
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new FatalError(`source.auth.tokenUrl ${u.origin}: unsupported scheme ${u.protocol} (expected https:)`, 'CONFIG');
-  if (u.protocol === 'http:' && !allowInsecure) {
-    throw new FatalError(`source.auth.tokenUrl ${u.origin}${u.pathname}: plaintext HTTP refused, the client secret would travel in clear; use the https:// token URL or set source.allowInsecure: true`, 'INSECURE');
-  }
+  assertTransportAllowed({ plaintext: u.protocol === 'http:' ? httpPlaintext('the client secret') : undefined, allowInsecure }, `source.auth.tokenUrl ${u.origin}${u.pathname}`);
   return u;
 }
 

@@ -111,7 +111,7 @@ describe('the OAuth2 token request', () => {
     const ews = await fake();
     const ep = endpoint(`${ews.origin}/EWS/Exchange.asmx`, { ...APP, tokenUrl: `${tokens.origin}/tenant/oauth2/v2.0/token` });
     await expect(call(ep)).rejects.toThrow(
-      `source.auth.tokenUrl ${tokens.origin}/tenant/oauth2/v2.0/token: plaintext HTTP refused, the client secret would travel in clear; use the https:// token URL or set source.allowInsecure: true`);
+      `source.auth.tokenUrl ${tokens.origin}/tenant/oauth2/v2.0/token: http:// sends the client secret in plaintext; use https://, or set allowInsecure: true to permit it`);
     expect(tokens.seen).toEqual([]);
     expect(ews.seen).toEqual([]);
     // Opted in: the request goes out (and this fake refuses it).

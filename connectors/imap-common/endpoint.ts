@@ -1,7 +1,7 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Account } from '../../src/model/types.js';
-import { FatalError } from '../../src/util/errors.js';
+import { assertTransportAllowed as assertPolicy, IMAP_PLAINTEXT } from '../../src/util/transport-policy.js';
 import { imapError } from './errors.js';
 
 /** Where and how to reach one IMAP server; secrets are already resolved. */
@@ -23,14 +23,9 @@ export interface ImapEndpoint {
   timeoutMs?: number;
 }
 
-/** Refuses plaintext and unverified TLS unless the config opted in explicitly. */
+/** Refuses plaintext and unverified TLS unless the config opted in explicitly (the transport policy). */
 export function assertTransportAllowed(ep: ImapEndpoint, side: string): void {
-  if (ep.tls === 'none' && !ep.allowInsecure) {
-    throw new FatalError(`${side}: plaintext IMAP to ${ep.host}:${ep.port} refused; use tls: implicit or starttls, or set allowInsecure: true`, 'INSECURE');
-  }
-  if (!ep.tlsVerify && !ep.allowInsecure) {
-    throw new FatalError(`${side}: TLS certificate verification can only be turned off with allowInsecure: true`, 'INSECURE');
-  }
+  assertPolicy({ plaintext: ep.tls === 'none' ? IMAP_PLAINTEXT : undefined, tlsVerify: ep.tlsVerify, allowInsecure: ep.allowInsecure }, `${side} ${ep.host}:${ep.port}`);
 }
 
 export function imapOptions(ep: ImapEndpoint, account: Account, log: Logger): ImapFlowOptions {

@@ -28,11 +28,11 @@ describe('imap error classification', () => {
 describe('transport policy', () => {
   const ep: ImapEndpoint = { host: 'h', port: 143, tls: 'none', allowInsecure: false, tlsVerify: true, maxConnections: 1, auth: { mode: 'user' }, autoEnable: true };
   test('plaintext needs allowInsecure', () => {
-    expect(() => assertTransportAllowed(ep, 'source')).toThrow(/plaintext IMAP to h:143 refused/);
+    expect(() => assertTransportAllowed(ep, 'source')).toThrow('source h:143: tls: none sends passwords in plaintext; use tls: implicit or starttls, or set allowInsecure: true to permit it');
     expect(() => assertTransportAllowed({ ...ep, allowInsecure: true }, 'source')).not.toThrow();
   });
   test('turning off certificate verification needs allowInsecure', () => {
-    expect(() => assertTransportAllowed({ ...ep, tls: 'implicit', tlsVerify: false }, 'target')).toThrow(/verification/);
+    expect(() => assertTransportAllowed({ ...ep, tls: 'implicit', tlsVerify: false }, 'target')).toThrow('target h:143: tlsVerify: false disables certificate checks; set allowInsecure: true to permit it');
   });
 });
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type {
   AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceConnector, SourceMailbox, SpecialUse,
 } from '../../src/model/types.js';
-import { ItemError, TransientError } from '../../src/util/errors.js';
+import { coerceError, ItemError, TransientError } from '../../src/util/errors.js';
 import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { ImapSession, type ImapConn } from '../imap-common/session.js';
@@ -87,7 +87,7 @@ class ImapSourceMailbox implements SourceMailbox {
         checks.push({ name: 'read INBOX (EXAMINE)', ok: true });
       } else checks.push({ name: 'read INBOX (EXAMINE)', ok: false, detail: 'no INBOX listed' });
     } catch (err) {
-      checks.push({ name: 'list and read folders', ok: false, detail: (err as Error).message });
+      checks.push({ name: 'list and read folders', ok: false, detail: coerceError(err).message });
     }
     return { ok: checks.every((c) => c.ok), checks };
   }

@@ -24,6 +24,7 @@ import { type BackupFolder, BackupTree, KopanoReadError } from './backup-tree.js
 import { PropList } from './mapi-props.js';
 import { inflateSync } from 'node:zlib';
 import { PyDateTime, type PyValue, decodeStored, field, isZlib } from './pickle.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export { type BackupFolder, KopanoReadError, splitFolderPath } from './backup-tree.js';
 export const PR_DISPLAY_NAME = 0x3001001f;
@@ -92,7 +93,7 @@ export class KopanoUserBackup {
     try {
       return decodeStored(readListedFile(f), join(this.dir, name));
     } catch (err) {
-      throw new KopanoReadError((err as Error).message);
+      throw new KopanoReadError(coerceError(err).message);
     }
   }
 
@@ -158,7 +159,7 @@ export class KopanoUserBackup {
         try {
           d = decodeStored(value, `${folder.relDir}/index[${key}]`);
         } catch (err) {
-          onDamage((err as Error).message);
+          onDamage(coerceError(err).message);
           continue;
         }
         const subject = field(d, 'subject');
@@ -238,7 +239,7 @@ export class KopanoUserBackup {
       db = this.tree.db(folder, 'items');
       if (!db) throw new KopanoReadError('no items file');
     } catch (err) {
-      const m = (err as Error).message;
+      const m = coerceError(err).message;
       for (const id of ids) yield { id, error: new KopanoReadError(m.startsWith(`${folder.relDir}/items`) ? m : `${folder.relDir}/items: ${m}`) };
       return;
     }
@@ -250,7 +251,7 @@ export class KopanoUserBackup {
           if (!value) throw new KopanoReadError(`${what}: not in the backup`);
           yield { id, item: decodeItem(id, decodeStored(value, what), what) };
         } catch (err) {
-          const e = err as Error;
+          const e = coerceError(err);
           yield { id, error: e instanceof KopanoReadError ? e : new KopanoReadError(e.message.startsWith(folder.relDir) || e.message.includes(what) ? e.message : `${what}: ${e.message}`) };
         }
       }

@@ -14,6 +14,7 @@ import { confinedFile, judgeEntry, type ListedFile } from '../file-tree/tree-wal
 import { BdbHashFile } from './bdb-hash.js';
 import { PropList } from './mapi-props.js';
 import { decodeStored, field } from './pickle.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export const PR_CONTAINER_CLASS = 0x3613001f;
 
@@ -71,7 +72,7 @@ export class BackupTree {
     try {
       return confinedFile(path, this.realRoot, label);
     } catch (err) {
-      throw new KopanoReadError((err as Error).message);
+      throw new KopanoReadError(coerceError(err).message);
     }
   }
 
@@ -87,7 +88,7 @@ export class BackupTree {
     try {
       fd = openListedFile(f);
     } catch (err) {
-      throw new KopanoReadError(`${label}: ${(err as Error).message}`);
+      throw new KopanoReadError(`${label}: ${coerceError(err).message}`);
     }
     return BdbHashFile.open(f.path, fd);
   }
@@ -143,7 +144,7 @@ export class BackupTree {
       try {
         return this.file(join(dir, file), `${relDir}/${file}`);
       } catch (err) {
-        error ??= (err as Error).message;
+        error ??= coerceError(err).message;
         return undefined;
       }
     };
@@ -153,7 +154,7 @@ export class BackupTree {
       try {
         path = splitFolderPath(readListedFile(pathFile).toString('utf8').trim());
       } catch (err) {
-        error ??= (err as Error).message;
+        error ??= coerceError(err).message;
       }
     } else {
       error ??= `${relDir}: folder without a path file`;
@@ -164,7 +165,7 @@ export class BackupTree {
       try {
         props = PropList.fromDict(decodeStored(readListedFile(folderFile), `${relDir}/folder`), `${relDir}/folder`);
       } catch (err) {
-        error ??= (err as Error).message;
+        error ??= coerceError(err).message;
       }
     }
     fileOf('items'); // a refused items file makes the folder unreadable now, not item by item later
@@ -172,7 +173,7 @@ export class BackupTree {
     try {
       deleted ||= this.folderDeleted(join(dir, 'index'), `${relDir}/index`);
     } catch (err) {
-      const m = (err as Error).message;
+      const m = coerceError(err).message;
       error ??= m.startsWith(`${relDir}/index`) ? m : `${relDir}/index: ${m}`;
     }
     return { sourcekey: name, dir, relDir, path, containerClass: props.string(PR_CONTAINER_CLASS), props, deleted, error };

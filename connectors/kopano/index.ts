@@ -25,7 +25,7 @@ import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AccessCheck, Account, Container, SourceConnector, SourceMailbox, SpecialUse } from '../../src/model/types.js';
-import { FatalError } from '../../src/util/errors.js';
+import { coerceError, FatalError } from '../../src/util/errors.js';
 import { mailboxRoot } from '../file-tree/login-path.js';
 import { type BackupFolder, type IndexEntry, KopanoUserBackup } from './backup-reader.js';
 import { FileMailbox, type FileContainer, type FileItemRef } from './file-mailbox.js';
@@ -64,7 +64,7 @@ export class KopanoBackupMailbox extends FileMailbox {
       const n = this.fileContainers().length;
       return { ok: true, checks: [{ name: 'read backup folders', ok: true, detail: `${n} folders in ${this.backup.dir}` }] };
     } catch (err) {
-      return { ok: false, checks: [{ name: 'read backup folders', ok: false, detail: (err as Error).message }] };
+      return { ok: false, checks: [{ name: 'read backup folders', ok: false, detail: coerceError(err).message }] };
     }
   }
 
@@ -188,7 +188,7 @@ export class KopanoBackupMailbox extends FileMailbox {
       try {
         yield { id: r.id, result: await convertItem(r.item, c.kind, { read: index.get(r.id)?.read, storedAt }) };
       } catch (err) {
-        yield { id: r.id, result: new Error(`${folder.relDir}/items[${r.id}] (folder ${folder.path.join('/')}): ${(err as Error).message}`) };
+        yield { id: r.id, result: new Error(`${folder.relDir}/items[${r.id}] (folder ${folder.path.join('/')}): ${coerceError(err).message}`) };
       }
     }
   }

@@ -11,6 +11,7 @@
  * it, so lookups go by GUID + id/name (`named()`), never by the tag.
  */
 import { PyDateTime, PyObject, type PyValue, asNumber } from './pickle.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export type MapiValue = string | number | bigint | boolean | Date | Buffer | null | MapiValue[];
 
@@ -148,7 +149,7 @@ export class PropList {
       try {
         value = mapiValue(t, entry[1] ?? null);
       } catch (err) {
-        throw new Error(`${what}: property 0x${t.toString(16).toUpperCase().padStart(8, '0')}: ${(err as Error).message}`);
+        throw new Error(`${what}: property 0x${t.toString(16).toUpperCase().padStart(8, '0')}: ${coerceError(err).message}`);
       }
       const named = nameId(entry[2] ?? null);
       props.push(named ? { tag: t, value, named } : { tag: t, value });

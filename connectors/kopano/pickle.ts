@@ -11,6 +11,7 @@
  * `'props'` and Python 3 `b'props'` read the same); datetime/date → PyDateTime.
  */
 import { inflateSync } from 'node:zlib';
+import { coerceError } from '../../src/util/errors.js';
 
 export type PyKey = string | number | bigint | boolean | null;
 export type PyValue = null | boolean | number | bigint | string | Buffer | PyValue[] | PyDict | PyObject | PyDateTime | PyClass;
@@ -311,13 +312,13 @@ export function decodeStored(value: Buffer, what: string): PyValue {
     try {
       raw = inflateSync(value);
     } catch (err) {
-      throw new PickleError(`${what}: zlib: ${(err as Error).message}`);
+      throw new PickleError(`${what}: zlib: ${coerceError(err).message}`);
     }
   }
   try {
     return unpickle(raw);
   } catch (err) {
-    throw new PickleError(`${what}: ${(err as Error).message}`);
+    throw new PickleError(`${what}: ${coerceError(err).message}`);
   }
 }
 

@@ -39,6 +39,7 @@ import { walkTree, type ListedFile } from '../file-tree/tree-walk.js';
 import { emlInternalDate, headerBlock } from './eml-date.js';
 import { FileMailbox, type FileContainer, type FileItemRef } from './file-mailbox.js';
 import type { ConvertedItem } from './item-content.js';
+import { coerceError } from '../../src/util/errors.js';
 
 const EXT = /\.(eml|ics|vcf)$/i;
 
@@ -85,7 +86,7 @@ export class KopanoTreeMailbox extends FileMailbox {
       const detail = `${folders.length} folders in ${this.dir}${ignored ? `; ${ignored} entries not migrated (listed as skipped, with the reason)` : ''}`;
       return { ok: true, checks: [{ name: 'read export tree', ok: true, detail }] };
     } catch (err) {
-      return { ok: false, checks: [{ name: 'read export tree', ok: false, detail: (err as Error).message }] };
+      return { ok: false, checks: [{ name: 'read export tree', ok: false, detail: coerceError(err).message }] };
     }
   }
 
@@ -214,7 +215,7 @@ export class KopanoTreeMailbox extends FileMailbox {
         if ((object.kind === 'contact') !== (c.kind === 'contact')) throw new Error(`${object.kind === 'contact' ? 'a vCard' : object.kind === 'task' ? 'a VTODO' : 'a VEVENT'} (UID ${object.uid}) in a ${c.kind} folder`);
         yield { id, result: { content: Buffer.from(object.text, 'utf8'), flags: [], internalDate: file.mtime } };
       } catch (err) {
-        yield { id, result: new Error(`${where} (folder ${c.path.join('/')}): ${(err as Error).message}`) };
+        yield { id, result: new Error(`${where} (folder ${c.path.join('/')}): ${coerceError(err).message}`) };
       }
     }
   }

@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'ldapts';
 import { transportProblem } from './transport.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export { transportProblem } from './transport.js';
 
@@ -45,7 +46,7 @@ export async function openLdap(ep: LdapEndpoint): Promise<Client> {
     await client.bind(ep.bindDn, ep.password);
   } catch (err) {
     await client.unbind().catch(() => undefined);
-    throw new Error(`LDAP bind to ${ep.url} as ${ep.bindDn} failed: ${reason(err as Error & { code?: string }, host)}`);
+    throw new Error(`LDAP bind to ${ep.url} as ${ep.bindDn} failed: ${reason(err, host)}`);
   }
   return client;
 }
@@ -72,7 +73,8 @@ export function tlsOptionsFor(ep: Pick<LdapEndpoint, 'ca' | 'tlsVerify'>, host: 
 
 type TlsOptions = Pick<ConnectionOptions, 'ca' | 'rejectUnauthorized' | 'host' | 'servername'>;
 
-function reason(err: Error & { code?: string }, host: string): string {
+function reason(thrown: unknown, host: string): string {
+  const err: NodeJS.ErrnoException = coerceError(thrown);
   if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return `the server's certificate is not valid for ${host} (${err.message}); the password was not sent. ` +
       'Use a host name or IP address the certificate lists (host names are checked against its DNS names, IP addresses against its IP addresses), or have the certificate reissued';

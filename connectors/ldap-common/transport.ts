@@ -1,8 +1,10 @@
 /**
  * The transport rules of an LDAP endpoint (pure; shared by the config schema and the
  * connection): LDAPS by default, `ldap://` only with StartTLS or an explicit `allowInsecure`,
- * and no unverified certificates without `allowInsecure`.
+ * and no unverified certificates without `allowInsecure` (the transport policy,
+ * src/util/transport-policy.ts).
  */
+import { ldapPlaintext, transportProblems } from '../../src/util/transport-policy.js';
 
 /** Why the endpoint's transport settings are refused, or undefined when they are fine. */
 export function transportProblem(ep: { url: string; tlsVerify: boolean; startTls: boolean; allowInsecure: boolean }): string | undefined {
@@ -14,9 +16,6 @@ export function transportProblem(ep: { url: string; tlsVerify: boolean; startTls
   }
   if (scheme !== 'ldaps:' && scheme !== 'ldap:') return `not an LDAP URL (ldaps:// or ldap://): ${JSON.stringify(ep.url)}`;
   if (scheme === 'ldaps:' && ep.startTls) return 'startTls is for ldap:// URLs; ldaps:// is TLS already';
-  if (scheme === 'ldap:' && !ep.startTls && !ep.allowInsecure) {
-    return `${ep.url} is plaintext LDAP (the bind password would travel in clear): use ldaps://, or startTls: true, or set allowInsecure: true to permit it`;
-  }
-  if (!ep.tlsVerify && !ep.allowInsecure) return 'tlsVerify: false accepts any certificate; set allowInsecure: true to permit it';
-  return undefined;
+  const plaintext = scheme === 'ldap:' && !ep.startTls ? ldapPlaintext(ep.url) : undefined;
+  return transportProblems({ plaintext, tlsVerify: ep.tlsVerify, allowInsecure: ep.allowInsecure })[0]?.message;
 }

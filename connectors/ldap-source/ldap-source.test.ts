@@ -98,9 +98,9 @@ describe('transportProblem', () => {
   test('LDAPS and StartTLS are fine; plaintext and unverified TLS need allowInsecure', () => {
     expect(transportProblem({ ...ep, url: 'ldaps://dc1.corp.example' })).toBeUndefined();
     expect(transportProblem({ ...ep, url: 'ldap://dc1.corp.example', startTls: true })).toBeUndefined();
-    expect(transportProblem({ ...ep, url: 'ldap://dc1.corp.example' })).toMatch(/plaintext LDAP/);
+    expect(transportProblem({ ...ep, url: 'ldap://dc1.corp.example' })).toBe('ldap://dc1.corp.example without startTls sends the bind password in plaintext; use ldaps:// or startTls: true, or set allowInsecure: true to permit it');
     expect(transportProblem({ ...ep, url: 'ldap://dc1.corp.example', allowInsecure: true })).toBeUndefined();
-    expect(transportProblem({ ...ep, url: 'ldaps://dc1', tlsVerify: false })).toMatch(/allowInsecure/);
+    expect(transportProblem({ ...ep, url: 'ldaps://dc1', tlsVerify: false })).toBe('tlsVerify: false disables certificate checks; set allowInsecure: true to permit it');
     expect(transportProblem({ ...ep, url: 'ldaps://dc1', startTls: true })).toMatch(/startTls is for ldap/);
     expect(transportProblem({ ...ep, url: 'http://dc1' })).toMatch(/not an LDAP URL/);
   });

@@ -8,6 +8,7 @@
 import { Attribute, Change, type Client } from 'ldapts';
 import type { PlannedWrite, TargetEntry } from '../../src/directory/plan.js';
 import { allValues, openLdap, type LdapEndpoint } from '../ldap-common/connection.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export interface ApplyResult {
   applied: PlannedWrite[];
@@ -61,7 +62,7 @@ export class LdapDirectoryTarget {
           outcome.set(w, null);
           onDone?.(w);
         } catch (err) {
-          const reason = `${w.kind} ${w.dn}: ${(err as Error).message}`;
+          const reason = `${w.kind} ${w.dn}: ${coerceError(err).message}`;
           outcome.set(w, reason);
           onDone?.(w, reason);
         }

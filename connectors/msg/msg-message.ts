@@ -13,6 +13,7 @@ import type { MapiTimes } from '../../mappings/mapi/internal-date.js';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
 import { decodeHtmlBytes, smtpAddress } from '../pst/mapi-values.js';
 import { codepageToEncoding, lcidToCodepage } from '../pst/strings.js';
+import { coerceError } from '../../src/util/errors.js';
 
 // the package is CommonJS with `exports.default = MsgReader`: under ESM the class is one level down
 type ReaderClass = typeof MsgReaderModule.default;
@@ -104,7 +105,7 @@ function toMailMessage(reader: Reader, f: FieldsData, depth: number): MailMessag
         data: Buffer.from(content.content),
       });
     } catch (err) {
-      throw new Error(`attachment ${i + 1}${name ? ` (${JSON.stringify(name)})` : ''}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`attachment ${i + 1}${name ? ` (${JSON.stringify(name)})` : ''}: ${coerceError(err).message}`, { cause: err });
     }
   }
   if (attachments.length) msg.attachments = attachments;

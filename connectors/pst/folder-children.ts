@@ -8,6 +8,7 @@
 import Long from 'long';
 import type { PSTFile } from 'pst-extractor';
 import { subnodesOf, tableAt } from './ltp.js';
+import { coerceError } from '../../src/util/errors.js';
 
 /** The hierarchy table of folder NID n is node n + 11 (NID_TYPE_HIERARCHY_TABLE, [MS-PST] 2.4.4.1). */
 const HIERARCHY_TABLE = 11;
@@ -19,7 +20,7 @@ export interface ChildFolder {
   onlyInIndex: boolean;
 }
 
-const notFound = (err: unknown): boolean => /Unable to find/.test((err as Error)?.message ?? '');
+const notFound = (err: unknown): boolean => /Unable to find/.test(coerceError(err).message);
 
 /**
  * The NIDs in a folder's hierarchy table, in row order. A folder without a hierarchy table node

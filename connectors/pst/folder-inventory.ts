@@ -17,6 +17,7 @@ import Long from 'long';
 import type { PSTFile } from 'pst-extractor';
 import { subnodesOf, tableAt, type Table } from './ltp.js';
 import type { NodeIndex } from './node-index.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export interface ContentEntry {
   /** Position in the folder's entries (the next entry's position is the resume cursor). */
@@ -107,7 +108,7 @@ export function takeInventory(pst: PSTFile, folderNid: number, count: number, in
     table = openContentsTable(pst, folderNid);
     inv.rows = table.rowCount;
   } catch (err) {
-    inv.tableError = (err as Error).message.split('\n').find((l) => /damaged/.test(l)) ?? (err as Error).message.split('\n')[0];
+    inv.tableError = coerceError(err).message.split('\n').find((l) => /damaged/.test(l)) ?? coerceError(err).message.split('\n')[0];
   }
   if (table) {
     inv.rowIds = new Uint32Array(inv.rows!);

@@ -12,6 +12,7 @@
 import type { PSTFile } from 'pst-extractor';
 import { PTYPE_NBT } from './block-check.js';
 import type { PstFormat } from './pst-header.js';
+import { coerceError } from '../../src/util/errors.js';
 
 /** NID types ([MS-PST] 2.2.2.1). */
 export const NID_TYPE_NORMAL_FOLDER = 0x02;
@@ -48,7 +49,7 @@ export function walkNodeIndex(pst: PSTFile, format: PstFormat, visit: Visit): st
       pst.checks?.page(pst, ib, PTYPE_NBT, bid);
       pst.readSync(buf, l.size, ib);
     } catch (err) {
-      problems.push((err as Error).message);
+      problems.push(coerceError(err).message);
       return;
     }
     const cEnt = l.wideCount ? buf.readUInt16LE(l.cEnt) : buf[l.cEnt]!;

@@ -18,6 +18,7 @@ import { PR_ATTACH_DATA, PR_ATTACHMENT_HIDDEN, parseMultiValue } from './mapi-va
 import { attachmentCount, internals, messageState, rawValue, recipientAddress, recipientRows, senders, type Internals } from './pst-message.js';
 import { attachmentBytes, attachmentSize, loadAttachment } from './pst-objects.js';
 import { quietly } from './pst-reader.js';
+import { coerceError } from '../../src/util/errors.js';
 
 /** pst-extractor's index of each property set in its GUID table (PSTFile.guidMap). */
 const SET_INDEX: Record<PropSet, number> = { common: 1, address: 2, appointment: 4, meeting: 5, task: 10 };
@@ -89,7 +90,7 @@ function attachmentRow(msg: PSTMessage, i: number): MapiAttachmentRow {
   try {
     att = quietly(() => loadAttachment(msg, i));
   } catch (err) {
-    throw new Error(`attachment ${i + 1} cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new Error(`attachment ${i + 1} cannot be read: ${coerceError(err).message}`, { cause: err });
   }
   const o = internals(att);
   const flag = (id: number): boolean => { const d = o.pstTableItems?.get(id)?.data; return !!d && d.length > 0 && d[0] !== 0; };

@@ -22,6 +22,7 @@ import {
 import { attachmentBytes, attachmentRowCount, loadAttachment, recipientObjects, subnodeMessage } from './pst-objects.js';
 import { quietly } from './pst-reader.js';
 import { decodeString8, FALLBACK_CODEPAGE, objectCodepage, type PropertyLike } from './strings.js';
+import { coerceError } from '../../src/util/errors.js';
 
 /** Embedded messages deeper than this are not followed (a corrupt file could loop). */
 const MAX_DEPTH = 10;
@@ -109,7 +110,7 @@ export function attachmentCount(msg: PSTMessage): number {
   try {
     return attachmentRowCount(msg);
   } catch (err) {
-    throw new Error(`the attachment table cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new Error(`the attachment table cannot be read: ${coerceError(err).message}`, { cause: err });
   }
 }
 
@@ -226,7 +227,7 @@ function attachment(msg: PSTMessage, index: number, depth: number): MailAttachme
   try {
     att = loadAttachment(msg, index);
   } catch (err) {
-    throw new Error(`attachment ${index + 1} cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new Error(`attachment ${index + 1} cannot be read: ${coerceError(err).message}`, { cause: err });
   }
   const o = internals(att);
   const filename = nonEmpty(att.longFilename) ?? nonEmpty(att.filename) ?? nonEmpty(att.displayName);
@@ -269,6 +270,6 @@ function attachment(msg: PSTMessage, index: number, depth: number): MailAttachme
       }
     }
   } catch (err) {
-    throw new Error(`${label}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${label}: ${coerceError(err).message}`, { cause: err });
   }
 }

@@ -22,6 +22,7 @@ import { PSTMessageStore } from 'pst-extractor/dist/PSTMessageStore.class.js';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
 import { nodeObject, propertiesAt, subnodeData, subnodesOf, tableAt, type PropertyItems, type Subnodes, type Table } from './ltp.js';
 import { ndbOf } from './ndb.js';
+import { coerceError } from '../../src/util/errors.js';
 
 /** The recipient table's and attachment table's subnodes ([MS-PST] 2.4.4.5, 2.4.6.1). */
 const NID_RECIPIENT_TABLE = 0x0692;
@@ -170,7 +171,7 @@ export function recipientObjects(msg: PSTMessage): PSTRecipient[] {
     try {
       t.recipients = subnodeTable(msg, NID_RECIPIENT_TABLE);
     } catch (err) {
-      throw new Error(`the recipient table cannot be read: ${(err as Error).message}`, { cause: err });
+      throw new Error(`the recipient table cannot be read: ${coerceError(err).message}`, { cause: err });
     }
   }
   if (!t.recipients) return [];

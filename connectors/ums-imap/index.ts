@@ -8,7 +8,7 @@ import { contentHash, normaliseForHash } from '../../mappings/content-hash.js';
 import type {
   AccessCheck, Account, ItemContent, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
-import { FatalError, ItemError, TransientError } from '../../src/util/errors.js';
+import { coerceError, FatalError, ItemError, TransientError } from '../../src/util/errors.js';
 import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
 import { chunkBySize } from '../imap-common/chunks.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
@@ -110,7 +110,7 @@ class UmsImapMailbox implements TargetMailbox {
       checks.push({ name: 'open INBOX', ok: true });
       checks.push({ name: 'keywords allowed', ok: keywords, detail: keywords ? undefined : `PERMANENTFLAGS ${perm.join(' ')}: keywords would be lost (Courier: start imapd with /etc/courier/imapd settings)` });
     } catch (err) {
-      checks.push({ name: 'open INBOX', ok: false, detail: (err as Error).message });
+      checks.push({ name: 'open INBOX', ok: false, detail: coerceError(err).message });
     }
     if (this.capabilities.has('UTF8=ACCEPT')) checks.push({ name: 'UTF8=ACCEPT', ok: true, detail: 'raw 8-bit headers accepted' });
     return { ok: checks.every((c) => c.ok || c.name.startsWith('UIDPLUS')), checks };

@@ -10,6 +10,7 @@ import ICAL from 'ical.js';
 import type { Attendee, CalendarEvent, DateTimeValue, ItemAttachment, Person, Recurrence, Task } from '../../src/model/groupware.js';
 import { ConversionError } from './errors.js';
 import { Zones, type PropValue } from './zone-values.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export const PRODID = '-//ums-migrate//groupware//EN';
 
@@ -119,7 +120,7 @@ function rrule(r: Recurrence, zones: Zones, uid: string, allDay: boolean): ICAL.
   try {
     return ICAL.Recur.fromString(parts.join(';'));
   } catch (err) {
-    throw new ConversionError(uid, `invalid recurrence ${parts.join(';')}: ${(err as Error).message}`);
+    throw new ConversionError(uid, `invalid recurrence ${parts.join(';')}: ${coerceError(err).message}`);
   }
 }
 

@@ -23,6 +23,7 @@ import { uidFromItemId } from './uid.js';
 import { escapeText, from21, from40, splitEscaped, tidy30, tidyText, to40, unescapeText } from './vcard-convert.js';
 import { readCards, toBinary, type RawCard } from './vcard-lines.js';
 import { decodeProperty, isUtf8, type DecodeContext, type VParam, type VProp } from './vcard-property.js';
+import { coerceError } from '../../src/util/errors.js';
 
 const DEFAULT_MAX_OBJECT_BYTES = 20 * 1024 * 1024;
 
@@ -154,7 +155,7 @@ function normalizeCard(card: RawCard, opts: NormalizeOptions, usedUids: Set<stri
     try {
       p = decodeProperty(line, ctx);
     } catch (e) {
-      warnings.push(`line ${i + 1} of the card not carried: ${(e as Error).message}`);
+      warnings.push(`line ${i + 1} of the card not carried: ${coerceError(e).message}`);
       return;
     }
     if (p.name === 'VERSION') return;

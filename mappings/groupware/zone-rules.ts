@@ -12,6 +12,7 @@ import ICAL from 'ical.js';
 import type { CustomZone, ZonePeriod, ZoneTransitionRule } from '../../src/model/groupware.js';
 import { ianaTransitions, offsetMinutes, type Transition } from './zone-intl.js';
 import { candidateZones } from './zone-names.js';
+import { coerceError } from '../../src/util/errors.js';
 
 const DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
 
@@ -77,7 +78,7 @@ export function validateZone(zone: CustomZone): void {
     if (!Number.isFinite(p.daylight.offset) || Math.abs(p.daylight.offset) > 18 * 60) bad(`invalid daylight offset ${p.daylight.offset}`);
     for (const r of [p.daylight.start, p.daylight.end]) {
       if (!(r.month >= 1 && r.month <= 12) || !(r.week >= 1 && r.week <= 5) || !(r.dayOfWeek >= 0 && r.dayOfWeek <= 6)) bad(`invalid transition rule ${JSON.stringify(r)}`);
-      try { seconds(r); } catch (err) { bad((err as Error).message); }
+      try { seconds(r); } catch (err) { bad(coerceError(err).message); }
     }
   }
 }

@@ -16,6 +16,7 @@ import { isIanaZone, wallClock } from './zone-intl.js';
 import { resolveZoneName } from './zone-names.js';
 import { buildCustomVTimezone, customOffsetAt, validateZone, zoneFromRules } from './zone-rules.js';
 import { buildVTimezone } from './vtimezone.js';
+import { coerceError } from '../../src/util/errors.js';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY = 86_400_000;
@@ -45,7 +46,7 @@ export class Zones {
   private zoneOf(v: DateTimeValue, what: string): Zone {
     if (v.customZone) {
       const z = v.customZone;
-      try { validateZone(z); } catch (err) { this.fail(`${what}: ${(err as Error).message}`); }
+      try { validateZone(z); } catch (err) { this.fail(`${what}: ${coerceError(err).message}`); }
       const seen = this.custom.get(z.name);
       if (seen && JSON.stringify(seen.periods) !== JSON.stringify(z.periods)) this.fail(`${what}: two different time zones named ${JSON.stringify(z.name)}`);
       return { kind: 'custom', zone: z };

@@ -17,6 +17,7 @@ import { parse as parseRecur, type AppointmentRecur, type ExceptionInfo } from '
 import DataStreamMod from '@kenjiuno/msgreader/lib/DataStream.js';
 import type { DateTimeValue, EventOccurrenceException, Recurrence } from '../../src/model/groupware.js';
 import { fixedZone, wallToUtc, zonedValue, type MapiZone } from './custom-zone.js';
+import { coerceError } from '../../src/util/errors.js';
 
 // msgreader is CommonJS with `exports.default`: the class sits on `.default` whichever way it is loaded.
 type DataStreamClass = typeof DataStreamMod.default;
@@ -54,7 +55,7 @@ export function parseAppointmentRecur(blob: Buffer, ansiEncoding = 'latin1'): Ap
   try {
     return parseRecur(new DataStream(new Uint8Array(blob), 0, DataStream.LITTLE_ENDIAN), ansiEncoding);
   } catch (err) {
-    throw new RecurrenceError(`unreadable recurrence blob (${blob.length} bytes): ${(err as Error).message}`);
+    throw new RecurrenceError(`unreadable recurrence blob (${blob.length} bytes): ${coerceError(err).message}`);
   }
 }
 

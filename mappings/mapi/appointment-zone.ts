@@ -26,6 +26,7 @@ import type { MapiZone } from './custom-zone.js';
 import {
   effectiveRule, parseTzDefinition, parseTzReg, rulePeriod, rulesToCustomZone, sameRule, TZRULE_FLAG_RECUR_CURRENT_TZREG, type TzRule,
 } from './tz-definition.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export interface ZoneProperties {
   /** PidLidAppointmentTimeZoneDefinitionStartDisplay. */
@@ -53,7 +54,7 @@ function fromDefinition(blob: Buffer | undefined, prop: string, description: str
   try {
     def = parseTzDefinition(blob);
   } catch (err) {
-    return { problem: `${prop} is damaged: ${(err as Error).message}` };
+    return { problem: `${prop} is damaged: ${coerceError(err).message}` };
   }
   if (struct) {
     const eff = effectiveRule(def);
@@ -82,7 +83,7 @@ function fromStruct(rule: TzRule | undefined, description: string | undefined, y
   try {
     return { zone: rulesToCustomZone(description ?? CUSTOM_ZONE_NAME, [rule]) };
   } catch (err) {
-    return { problem: `PidLidTimeZoneStruct is damaged: ${(err as Error).message}` };
+    return { problem: `PidLidTimeZoneStruct is damaged: ${coerceError(err).message}` };
   }
 }
 
@@ -104,7 +105,7 @@ export function appointmentZone(props: ZoneProperties, recurring: boolean, start
     try {
       struct = parseTzReg(props.struct);
     } catch (err) {
-      problems.push(`PidLidTimeZoneStruct is damaged: ${(err as Error).message}`);
+      problems.push(`PidLidTimeZoneStruct is damaged: ${coerceError(err).message}`);
     }
   }
   const year = start.getUTCFullYear();

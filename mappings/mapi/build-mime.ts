@@ -33,6 +33,7 @@ import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/m
 import { fieldsNamed, isStructuralField, parseHeaderBlock, serializeFields, splitMessage, type HeaderField } from './header-block.js';
 import { joinParts, serializeMime, type Part } from './mime-serialize.js';
 import { decompressRtf, rtfToBody } from './rtf-body.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export { mailFlags } from './mail-flags.js';
 
@@ -139,7 +140,7 @@ function resolveBody(msg: MailMessage): Body {
   } catch (err) {
     // the plain text body carries the same words: do without the formatting
     if (body.text) return body;
-    throw new Error(`the message's only body (compressed RTF) cannot be read: ${(err as Error).message}`);
+    throw new Error(`the message's only body (compressed RTF) cannot be read: ${coerceError(err).message}`);
   }
   const r = rtfToBody(rtf);
   if (r.kind === 'html') body.html = r.html;
@@ -157,7 +158,7 @@ async function attachment(att: MailAttachment, index: number, html: string | und
         ? Buffer.from(`Subject: embedded message nested more than ${MAX_DEPTH} levels deep\r\n\r\n`)
         : await build(att.message, depth + 1, writer);
     } catch (err) {
-      throw new Error(`${label}, an embedded message: ${(err as Error).message}`);
+      throw new Error(`${label}, an embedded message: ${coerceError(err).message}`);
     }
     return {
       contentType: 'message/rfc822',

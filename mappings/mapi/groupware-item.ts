@@ -18,7 +18,7 @@
  *   without a global object id (contacts, tasks, lists, local appointments) get `fallbackUid`.
  */
 import type { Attendee, CalendarEvent, Contact, ContactGroup, DateTimeValue, ItemAttachment, Person, Task } from '../../src/model/groupware.js';
-import { ItemError } from '../../src/util/errors.js';
+import { coerceError, ItemError } from '../../src/util/errors.js';
 import { fallbackSeriesZone, parseAppointmentRecur, seriesRecurrence, type SeriesRecurrence } from './appointment-recurrence.js';
 import { appointmentZone } from './appointment-zone.js';
 import { zoneDate, zonedValue, type MapiZone } from './custom-zone.js';
@@ -154,7 +154,7 @@ function series(item: MapiGroupwareItem, start: Date, allDay: boolean, zone: Map
     const recur = parseAppointmentRecur(blob);
     return seriesRecurrence(recur, zone ?? fallbackSeriesZone(recur, start), allDay);
   } catch (err) {
-    throw bad(item, (err as Error).message);
+    throw bad(item, coerceError(err).message);
   }
 }
 
@@ -172,7 +172,7 @@ export function toCalendarEvent(item: MapiGroupwareItem): CalendarEvent {
       defStart: p.binary(LID.tzDefStart), defRecur: p.binary(LID.tzDefRecur), struct: p.binary(LID.tzStruct), description: p.string(LID.tzDescription),
     }, recurring, start);
   } catch (err) {
-    throw bad(item, (err as Error).message);
+    throw bad(item, coerceError(err).message);
   }
   const s = recurring ? series(item, start, allDay, zone) : undefined;
   const busy = p.number(LID.busyStatus);

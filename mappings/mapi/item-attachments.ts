@@ -17,6 +17,7 @@
  *   reader of the calendar item sees it, and a warning for the log.
  */
 import type { ItemAttachment } from '../../src/model/groupware.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 
@@ -97,7 +98,7 @@ export function itemAttachments(label: string, rows: readonly MapiAttachmentRow[
     try {
       data = r.read();
     } catch (err) {
-      throw new Error(`${label}: ${what} cannot be read: ${(err as Error).message}`, { cause: err });
+      throw new Error(`${label}: ${what} cannot be read: ${coerceError(err).message}`, { cause: err });
     }
     if (!data) {
       if (r.method === METHOD.NONE) return; // a placeholder row without content

@@ -30,6 +30,7 @@ import { parseTnef } from './message.js';
 import { decodedBody, decodedText, parseEntity, type MimeEntity } from './mime-entity.js';
 import { hasTnefSignature } from './stream.js';
 import { tnefToMail } from './to-mail.js';
+import { coerceError } from '../../src/util/errors.js';
 
 export type TnefMode = 'replace' | 'keep-original';
 
@@ -209,7 +210,7 @@ export async function rewriteTnef(raw: Buffer, mode: TnefMode): Promise<TnefRewr
       edits.push(...r.edits);
       notes.push(...r.notes);
     } catch (err) {
-      return { kind: 'kept', warnings: [`${partLabel(f.part)} not converted, the message is copied unchanged: ${(err as Error).message}`, ...sealed] };
+      return { kind: 'kept', warnings: [`${partLabel(f.part)} not converted, the message is copied unchanged: ${coerceError(err).message}`, ...sealed] };
     }
   }
   edits.sort((a, b) => a.start - b.start);

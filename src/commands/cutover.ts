@@ -37,7 +37,7 @@ import { runLogged } from '../command-log.js';
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import type { RefusedName } from '../state/store.js';
-import { FatalError } from '../util/errors.js';
+import { coerceError, FatalError } from '../util/errors.js';
 import { forTerminal } from '../util/terminal-text.js';
 
 export interface CutoverOptions {
@@ -98,7 +98,7 @@ async function namedUsers(session: RoutingSession, opts: CutoverOptions, verb: s
       text = utf8TextOf(await readFile(opts.batch), batch);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new FatalError(code !== undefined ? `cannot read batch file ${opts.batch}: ${code}` : (err as Error).message, 'NO_BATCH');
+      throw new FatalError(code !== undefined ? `cannot read batch file ${opts.batch}: ${code}` : coerceError(err).message, 'NO_BATCH');
     }
     const parsed = parseBatchCsv(text, batch);
     refs = parsed.refs;

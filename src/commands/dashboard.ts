@@ -18,6 +18,7 @@ import { checkExposure, DEFAULT_LISTEN, ListenError, parseListen } from '../dash
 import { startDashboard, type RunningDashboard } from '../dashboard/server.js';
 import { dashboardToken, TokenError } from '../dashboard/token.js';
 import { loadProgressReport, openReportStore } from './report.js';
+import { coerceError } from '../util/errors.js';
 
 export const DEFAULT_REFRESH_SECONDS = 5;
 
@@ -58,7 +59,7 @@ export async function dashboardCommand(opts: DashboardCommandOptions): Promise<n
     });
   } catch (err) {
     await stores.close();
-    printErr(`ums-migrate dashboard: cannot listen on ${opts.listen ?? DEFAULT_LISTEN}: ${(err as Error).message}\n`);
+    printErr(`ums-migrate dashboard: cannot listen on ${opts.listen ?? DEFAULT_LISTEN}: ${coerceError(err).message}\n`);
     return EXIT.ERROR;
   }
   const address = token.source === 'random' ? `${running.url}?token=${token.token}` : running.url;

@@ -13,6 +13,7 @@ import { loadConfig } from '../config/load.js';
 import { postgresUrl } from '../state/open.js';
 import { SQLITE_MIGRATIONS } from '../state/sqlite-schema.js';
 import { SqliteStateStore } from '../state/sqlite.js';
+import { coerceError } from '../util/errors.js';
 
 export interface DbMigrateOptions {
   config: string;
@@ -64,7 +65,7 @@ export async function dbMigrateCommand(opts: DbMigrateOptions): Promise<number> 
       await store.migrate();
       outcome = { driver: 'postgres', location, from, version: await store.schemaVersion(), latest: POSTGRES_MIGRATIONS.length };
     } catch (err) {
-      printErr(`ums-migrate db migrate: ${location}: ${(err as Error).message}\n`);
+      printErr(`ums-migrate db migrate: ${location}: ${coerceError(err).message}\n`);
       return EXIT.ERROR;
     } finally {
       await store.close();

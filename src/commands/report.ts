@@ -25,6 +25,7 @@ import { waveNames } from '../cutover/members.js';
 import { loadWave, type WaveState } from '../cutover/wave-state.js';
 import { writePrivateFile } from '../util/private-file.js';
 import { GROUPWARE_RECONCILE_KEY, parseSummary, type GroupwareReconcileSummary } from '../reconcile/groupware-summary.js';
+import { coerceError } from '../util/errors.js';
 
 export const REPORT_FORMATS = ['html', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -60,7 +61,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
   try {
     await writePrivateFile(opts.out, text);
   } catch (err) {
-    printErr(`ums-migrate: cannot write ${opts.out}: ${(err as Error).message}\n`);
+    printErr(`ums-migrate: cannot write ${opts.out}: ${coerceError(err).message}\n`);
     return EXIT.ERROR;
   }
   const n = report.mailboxes.length;
@@ -126,7 +127,7 @@ export async function openReportStore(loaded: LoadedConfig): Promise<StateStore>
   try {
     return await openStateStore(state, { baseDir: loaded.baseDir });
   } catch (err) {
-    const message = (err as Error)?.message ?? String(err);
+    const message = coerceError(err).message;
     if (state.driver !== 'sqlite' || message.includes(state.path)) throw err;
     throw new Error(`state.path ${state.path}: ${message}`);
   }

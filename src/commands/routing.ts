@@ -29,6 +29,7 @@ import type { RoutingAuditEntry } from '../state/store.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { forTerminal } from '../util/terminal-text.js';
 import { writePrivateFile } from '../util/private-file.js';
+import { coerceError } from '../util/errors.js';
 
 interface Base {
   config: string;
@@ -202,7 +203,7 @@ export async function reloadResult(session: RoutingSession): Promise<string> {
     await postfixReload(session.tools);
     return `reloaded (${session.tools.configDir})`;
   } catch (err) {
-    return `reload failed: ${(err as Error).message}`;
+    return `reload failed: ${coerceError(err).message}`;
   }
 }
 
@@ -225,7 +226,7 @@ async function rollbackCommandBody(session: RoutingSession, opts: Base): Promise
     // Refused (no earlier version, unreadable, …): nothing changed, but the attempt is audited.
     const current = await currentVersion(session.routing.mapDir).catch(() => undefined);
     await session.audit({
-      action: 'rollback', users: [], refused: [{ name: current?.manifest.version ?? 'routing maps', reason: (err as Error).message }],
+      action: 'rollback', users: [], refused: [{ name: current?.manifest.version ?? 'routing maps', reason: coerceError(err).message }],
       detail: { from: current?.manifest.version ?? null },
     });
     throw err;

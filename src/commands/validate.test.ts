@@ -61,3 +61,33 @@ test('--version prints package.json\'s version; --help names every source kind; 
   const report = await runCli(['report', '--help']);
   expect(report.stdout).toMatch(/-o, --out <file>\s+required: the file to write/);
 });
+
+test('every secret reference that does not resolve is an error at its path, whatever its section or auth mode; no value is printed', async () => {
+  const file = path.join(dir, 'secrets.yaml');
+  writeFileSync(file, [
+    'version: 1',
+    'source:',
+    '  type: ews',
+    '  url: https://mail.old.example/EWS/Exchange.asmx',
+    '  auth: { mode: oauth2, tenant: contoso.onmicrosoft.com, clientId: app, clientSecret: env:UMS_T_NO_CLIENT_SECRET }',
+    'target: { host: imap.ums.example, auth: { mode: master, masterUser: admin, masterPassword: "file:no-master.pw" } }',
+    'state: { driver: postgres, url: env:UMS_T_NO_STATE_URL }',
+    'mailboxes:',
+    '  - source: alice@old.example',
+    'directory:',
+    '  source: { url: ldaps://dc1.corp.example, bindDn: svc@corp.example, bindPassword: env:UMS_T_BIND, base: "DC=corp,DC=example" }',
+    '  target: { url: ldaps://ldap.ums.example, bindDn: "cn=admin,dc=ums", bindPassword: env:UMS_T_NO_LDAP_BIND, base: "dc=ums" }',
+    '',
+  ].join('\n'));
+  const r = await runCli(['validate', '-c', file], { UMS_T_BIND: 'resolved-bind-secret-4711' });
+  expect(r.code).toBe(2);
+  expect(r.stderr.split('\n').map((l) => l.replace(file, 'F'))).toEqual([
+    'F:5:87 error source.auth.clientSecret: env var UMS_T_NO_CLIENT_SECRET is not set',
+    `F:6:92 error target.auth.masterPassword: cannot read secret file ${path.join(dir, 'no-master.pw')}: ENOENT`,
+    'F:7:33 error state.url: env var UMS_T_NO_STATE_URL is not set',
+    'F:12:85 error directory.target.bindPassword: env var UMS_T_NO_LDAP_BIND is not set',
+    'F: 4 errors',
+    '',
+  ]);
+  expect(r.stdout + r.stderr).not.toContain('resolved-bind-secret-4711');
+});

@@ -69,7 +69,7 @@ describe('directory: section', () => {
     const r = validateConfigText(text, { file: example, env });
     const messages = r.issues.map((i) => `${i.path}: ${i.message}`);
     expect(messages).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^directory\.target\.url: .*plaintext LDAP/),
+      expect.stringMatching(/^directory\.target\.url: .*ldap:\/\/ldap\.ums\.example without startTls sends the bind password in plaintext/),
       expect.stringMatching(/^directory\.source\.bindPassword: /),
       expect.stringMatching(/^directory\.target\.profile/),
     ]));

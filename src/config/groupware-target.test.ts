@@ -38,7 +38,7 @@ describe('groupwareTarget', () => {
   });
 
   test('plaintext and unverified TLS need allowInsecure; bad URLs and unreadable CA files are reported', () => {
-    expect(issues(config('groupwareTarget:\n  url: http://127.0.0.1:15232/\n'))).toEqual(['groupwareTarget.url: http:// sends passwords in plaintext; use https:// or set allowInsecure: true to permit it']);
+    expect(issues(config('groupwareTarget:\n  url: http://127.0.0.1:15232/\n'))).toEqual(['groupwareTarget.url: http:// sends passwords in plaintext; use https://, or set allowInsecure: true to permit it']);
     expect(issues(config('groupwareTarget:\n  url: http://127.0.0.1:15232/\n  allowInsecure: true\n'))).toEqual([]);
     expect(issues(config('groupwareTarget:\n  url: https://x.example/\n  tlsVerify: false\n'))).toEqual(['groupwareTarget.tlsVerify: tlsVerify: false disables certificate checks; set allowInsecure: true to permit it']);
     expect(issues(config('groupwareTarget:\n  url: ftp://x.example/\n'))[0]).toMatch(/^groupwareTarget\.url: expected an https:\/\//);

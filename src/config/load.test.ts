@@ -154,7 +154,7 @@ describe('validateConfigText: located errors', () => {
         path: 'source.tls',
         line: lineOf(text, 'tls: none'),
         column: 8,
-        message: 'tls: none sends passwords in plaintext; set allowInsecure: true to permit it',
+        message: 'tls: none sends passwords in plaintext; use tls: implicit or starttls, or set allowInsecure: true to permit it',
         severity: 'error',
       },
     ]);

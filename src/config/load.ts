@@ -32,6 +32,7 @@ import {
 import { caFileProblems, refProblemsOfInvalidDocument, secretRefProblems, stateStoreCheck, stringsIn, type RefProblem } from './ref-checks.js';
 import { createSecretResolver, type SecretResolver } from './secrets.js';
 import { decodeUtf8, utf8Problem } from './utf8.js';
+import { coerceError } from '../util/errors.js';
 
 export { formatIssues, formatPath, type ConfigIssue } from './issues.js';
 export type { MailboxEntry } from './mailboxes.js';
@@ -271,7 +272,7 @@ export function validateConfigText(input: string | Uint8Array, opts: ValidateOpt
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    out.add([], `YAML: ${yamlMessage((err as Error).message)}`);
+    out.add([], `YAML: ${yamlMessage(coerceError(err).message)}`);
     return result();
   }
   if (raw === null || raw === undefined) {

@@ -12,6 +12,7 @@ import { secretProblem } from './ref-checks.js';
 import type { MailboxSpec, SourceConfig, TargetConfig } from './schema.js';
 import { secretRefProblem, type SecretRef } from './secrets.js';
 import { decodeUtf8, utf8Problem } from './utf8.js';
+import { coerceError } from '../util/errors.js';
 
 /** One mailbox to migrate: inline entries and CSV rows merged, target defaulted. */
 export interface MailboxEntry {
@@ -70,7 +71,7 @@ function readUserMap(file: string, baseDir: string, out: Issues, optional = fals
     bytes = readFileSync(file);
   } catch (err) {
     if (optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    out.add(['userMap'], `cannot read ${name === file ? file : `${name} (${file})`}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    out.add(['userMap'], `cannot read ${name === file ? file : `${name} (${file})`}: ${(err as NodeJS.ErrnoException).code ?? coerceError(err).message}`);
     return [];
   }
   const decoded = decodeUtf8(bytes);

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { coerceError } from '../util/errors.js';
 
 let root: string | undefined;
 
@@ -35,7 +36,7 @@ export function packageVersion(): string {
 export function unreadableConfigMessage(abs: string, err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory, not a file' : undefined;
-  let message = `cannot read config file ${abs}: ${why !== undefined ? `${why} (${code})` : code ?? (err as Error).message}`;
+  let message = `cannot read config file ${abs}: ${why !== undefined ? `${why} (${code})` : code ?? coerceError(err).message}`;
   if (code === 'ENOENT') {
     const example = path.join(packageRoot(), 'migration.example.yaml');
     const relExample = path.relative(process.cwd(), example);

@@ -9,6 +9,7 @@ import { describePgTransport, describePostgresUrl, PgTlsError, securePgUrl } fro
 import { migrationConfigSchema, schemaAt, type StateConfig } from './schema.js';
 import { secretRefsIn } from './secret-ref-schema.js';
 import { resolveSecret, SecretError, secretRefProblem } from './secrets.js';
+import { coerceError } from '../util/errors.js';
 
 export interface RefProblem {
   path: (string | number)[];
@@ -40,7 +41,7 @@ function unreadable(file: string): string | undefined {
     readRegularFile(file, 4 * 1024 * 1024);
     return undefined;
   } catch (err) {
-    return err instanceof NotRegularFileError ? `cannot read CA file: ${err.message}` : `cannot read CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    return err instanceof NotRegularFileError ? `cannot read CA file: ${err.message}` : `cannot read CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? coerceError(err).message}`;
   }
 }
 

@@ -18,6 +18,7 @@ import type { SecretRef } from './secrets.js';
 import { secretRefSchema } from './secret-ref-schema.js';
 import { noUrlCredentials } from './url-credentials.js';
 import { directorySchema, type DirectoryConfig } from './directory-schema.js';
+import { httpPlaintext, IMAP_PLAINTEXT, transportProblems, type TransportSettings } from '../util/transport-policy.js';
 
 export type { RoutingConfig } from './routing-schema.js';
 
@@ -471,20 +472,13 @@ const endpointShape = {
 type EndpointInput = { tls: TlsMode; allowInsecure: boolean; tlsVerify: boolean; port?: number };
 
 /**
- * The TLS rules of one endpoint: plaintext and unverified certificates need allowInsecure.
- * Also used on the raw document (load.ts) so the rules are reported even when another field of
- * the same endpoint is invalid.
+ * The TLS rules of one endpoint (the transport policy, src/util/transport-policy.ts): plaintext
+ * and unverified certificates need allowInsecure. Also used on the raw document (load.ts) so the
+ * rules are reported even when another field of the same endpoint is invalid.
  */
 export function endpointProblems(e: { tls?: unknown; allowInsecure?: unknown; tlsVerify?: unknown }): { field: 'tls' | 'tlsVerify'; message: string }[] {
-  const problems: { field: 'tls' | 'tlsVerify'; message: string }[] = [];
-  const insecureOk = e.allowInsecure === true;
-  if (e.tls === 'none' && !insecureOk) {
-    problems.push({ field: 'tls', message: 'tls: none sends passwords in plaintext; set allowInsecure: true to permit it' });
-  }
-  if (e.tlsVerify === false && !insecureOk) {
-    problems.push({ field: 'tlsVerify', message: 'tlsVerify: false disables certificate checks; set allowInsecure: true to permit it' });
-  }
-  return problems;
+  return transportProblems({ plaintext: e.tls === 'none' ? IMAP_PLAINTEXT : undefined, tlsVerify: e.tlsVerify, allowInsecure: e.allowInsecure })
+    .map((p) => ({ field: p.field === 'plaintext' ? 'tls' : 'tlsVerify', message: p.message }));
 }
 
 function checkEndpoint(e: EndpointInput, ctx: z.RefinementCtx): void {
@@ -591,19 +585,14 @@ const msgSourceSchema = z
  * raw document too (load.ts), like endpointProblems.
  */
 export function ewsTransportProblems(e: { url?: unknown; allowInsecure?: unknown; tlsVerify?: unknown; auth?: unknown }): { path: string[]; message: string }[] {
-  const problems: { path: string[]; message: string }[] = [];
-  if (e.allowInsecure === true) return problems;
-  if (typeof e.url === 'string' && /^http:/i.test(e.url)) {
-    problems.push({ path: ['url'], message: 'http:// sends credentials in plaintext; use https:// or set allowInsecure: true to permit it' });
-  }
+  const isHttp = (u: unknown) => typeof u === 'string' && /^http:/i.test(u);
   const auth = e.auth !== null && typeof e.auth === 'object' ? (e.auth as Record<string, unknown>) : {};
-  if (auth['mode'] === 'oauth2' && typeof auth['tokenUrl'] === 'string' && /^http:/i.test(auth['tokenUrl'])) {
-    problems.push({ path: ['auth', 'tokenUrl'], message: 'http:// sends the client secret in plaintext; use https:// or set allowInsecure: true to permit it' });
-  }
-  if (e.tlsVerify === false) {
-    problems.push({ path: ['tlsVerify'], message: 'tlsVerify: false disables certificate checks; set allowInsecure: true to permit it' });
-  }
-  return problems;
+  const at = (path: string[], t: TransportSettings) => transportProblems({ ...t, allowInsecure: e.allowInsecure }).map((p) => ({ path, message: p.message }));
+  return [
+    ...at(['url'], { plaintext: isHttp(e.url) ? httpPlaintext('credentials') : undefined }),
+    ...at(['auth', 'tokenUrl'], { plaintext: auth['mode'] === 'oauth2' && isHttp(auth['tokenUrl']) ? httpPlaintext('the client secret') : undefined }),
+    ...at(['tlsVerify'], { tlsVerify: e.tlsVerify }),
+  ];
 }
 
 export const sourceSchema = z
@@ -652,11 +641,9 @@ export const groupwareTargetSchema = z
   })
   .strict()
   .superRefine((g, ctx) => {
-    if (/^http:/i.test(g.url) && !g.allowInsecure) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url'], message: 'http:// sends passwords in plaintext; use https:// or set allowInsecure: true to permit it' });
-    }
-    if (!g.tlsVerify && !g.allowInsecure) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tlsVerify'], message: 'tlsVerify: false disables certificate checks; set allowInsecure: true to permit it' });
+    const plaintext = /^http:/i.test(g.url) ? httpPlaintext('passwords') : undefined;
+    for (const p of transportProblems({ plaintext, tlsVerify: g.tlsVerify, allowInsecure: g.allowInsecure })) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [p.field === 'plaintext' ? 'url' : 'tlsVerify'], message: p.message });
     }
   });
 

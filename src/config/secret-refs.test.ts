@@ -119,7 +119,7 @@ describe('EWS OAuth2 tokenUrl', () => {
 
   test('http:// is an error at source.auth.tokenUrl unless allowInsecure, like the EWS url', () => {
     const text = ews(oauth('http://login.example/token')).replace('file:missing-ldap.pw', 'env:MISSING_AD_BIND');
-    expect(errors(validate(text, env).issues)).toEqual(['source.auth.tokenUrl: http:// sends the client secret in plaintext; use https:// or set allowInsecure: true to permit it']);
+    expect(errors(validate(text, env).issues)).toEqual(['source.auth.tokenUrl: http:// sends the client secret in plaintext; use https://, or set allowInsecure: true to permit it']);
     expect(errors(validate(ews(oauth('http://login.example/token'), '  allowInsecure: true\n').replace('file:missing-ldap.pw', 'env:MISSING_AD_BIND'), env).issues)).toEqual([]);
     expect(errors(validate(ews(oauth('https://login.example/token')).replace('file:missing-ldap.pw', 'env:MISSING_AD_BIND'), env).issues)).toEqual([]);
     expect(errors(validate(ews(oauth('ftp://login.example/token')).replace('file:missing-ldap.pw', 'env:MISSING_AD_BIND'), env).issues))
@@ -130,7 +130,7 @@ describe('EWS OAuth2 tokenUrl', () => {
     const text = ews(oauth('http://login.example/token'), '  maxConnections: lots\n').replace('file:missing-ldap.pw', 'env:MISSING_AD_BIND');
     expect(errors(validate(text, env).issues)).toEqual([
       'source.maxConnections: expected a number, got "lots"',
-      'source.auth.tokenUrl: http:// sends the client secret in plaintext; use https:// or set allowInsecure: true to permit it',
+      'source.auth.tokenUrl: http:// sends the client secret in plaintext; use https://, or set allowInsecure: true to permit it',
     ]);
   });
 });

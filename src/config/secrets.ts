@@ -14,6 +14,7 @@
 import path from 'node:path';
 import { NotRegularFileError, readRegularFile } from '../util/regular-file.js';
 import { registerSecret } from '../util/scrub.js';
+import { coerceError } from '../util/errors.js';
 
 export type SecretRef = `env:${string}` | `file:${string}`;
 
@@ -93,7 +94,7 @@ function readSecret(ref: string, ctx: SecretContext): string {
     content = readRegularFile(file, 64 * 1024).toString('utf8');
   } catch (err) {
     if (err instanceof NotRegularFileError) throw new SecretError(`cannot read secret file: ${err.message}`);
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const code = (err as NodeJS.ErrnoException).code ?? coerceError(err).message;
     throw new SecretError(`cannot read secret file ${file}: ${code}`);
   }
   const value = content.endsWith('\r\n') ? content.slice(0, -2) : content.endsWith('\n') ? content.slice(0, -1) : content;

@@ -20,6 +20,7 @@ import type { ProgressReport } from '../../reports/model.js';
 import { esc, renderHtml, renderMain } from '../../reports/html.js';
 import { DASHBOARD_SCRIPT, LIVE_CSS, liveBanner } from './client.js';
 import { tokenMatches } from './token.js';
+import { coerceError } from '../util/errors.js';
 
 export const COOKIE = 'ums_dashboard';
 /** A model younger than this is served again instead of read again. */
@@ -53,7 +54,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
   const model = sharedLoader(opts.load);
   const server = createServer((req, res) => {
     handle(req, res, opts, model).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `the dashboard failed: ${(err as Error).message}\n`);
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `the dashboard failed: ${coerceError(err).message}\n`);
       else res.destroy();
     });
   });
@@ -168,7 +169,7 @@ async function settle(p: Promise<ProgressReport>): Promise<{ report: ProgressRep
   try {
     return { report: await p };
   } catch (err) {
-    return { error: (err as Error)?.message ?? String(err) };
+    return { error: coerceError(err).message };
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { coerceError } from '../util/errors.js';
 
 export const TOKEN_ENV = 'UMS_DASHBOARD_TOKEN';
 export const MIN_TOKEN_LENGTH = 16;
@@ -24,7 +25,7 @@ export function dashboardToken(opts: { tokenFile?: string; env?: NodeJS.ProcessE
     try {
       text = readFileSync(opts.tokenFile, 'utf8');
     } catch (err) {
-      throw new TokenError(`--token-file ${opts.tokenFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new TokenError(`--token-file ${opts.tokenFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? coerceError(err).message})`);
     }
     return { token: checked((text.split(/\r?\n/)[0] ?? '').trim(), `--token-file ${opts.tokenFile}`), source: opts.tokenFile };
   }

@@ -13,6 +13,7 @@
 import type { MailboxType } from '../../connectors/ldap-source/entry.js';
 import type { DirectoryGroup, DirectoryUser } from '../../mappings/routing/from-directory.js';
 import type { StateStore } from '../state/store.js';
+import { coerceError } from '../util/errors.js';
 
 export interface StateUser {
   /** Source DN. */
@@ -94,7 +95,7 @@ export async function loadDirectoryState(store: Pick<StateStore, 'getCheckpointV
   try {
     parsed = JSON.parse(raw);
   } catch (err) {
-    throw new Error(`directory sync state "${name}" in the state store is not valid JSON (${(err as Error).message}); run \`directory sync --full\` after deleting that checkpoint`);
+    throw new Error(`directory sync state "${name}" in the state store is not valid JSON (${coerceError(err).message}); run \`directory sync --full\` after deleting that checkpoint`);
   }
   const s = parsed as Partial<DirectoryState>;
   if (s.version !== 1 || typeof s.users !== 'object' || typeof s.groups !== 'object') {

@@ -10,6 +10,7 @@ import type { CollectionKind } from '../../mappings/groupware-collections.js';
 import { expandSeries, type ExpansionWindow, type Instance } from './groupware-expand.js';
 import { addComponent, componentFields, PRIVATE_FIELDS, readCalendarObjects, type CalendarSeries, type Fields } from './groupware-ical.js';
 import { PRIVATE_CARD_FIELDS, readCards } from './groupware-vcard.js';
+import { coerceError } from '../util/errors.js';
 
 export interface SideObject {
   /** Source: "<container id>/<item id>"; UMS: the object's id in the collection. */
@@ -104,7 +105,7 @@ function readSide(kind: CollectionKind, objects: SideObject[], side: 'source' | 
         if (e.series) for (const c of [...(s.master ? [s.master] : []), ...s.overrides.values()]) addComponent(e.series, c);
       }
     } catch (err) {
-      diffs.push({ kind: 'unreadable', [side === 'source' ? 'sources' : 'targets']: [o.origin], reason: (err as Error).message });
+      diffs.push({ kind: 'unreadable', [side === 'source' ? 'sources' : 'targets']: [o.origin], reason: coerceError(err).message });
     }
   }
   return byUid;

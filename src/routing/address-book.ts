@@ -26,7 +26,7 @@ import type { MigrationConfig } from '../config/schema.js';
 import { utf8TextOf } from '../config/utf8.js';
 import { directoryAddressBook, directoryCheckpointName, loadDirectoryState } from '../directory/state.js';
 import type { StateStore } from '../state/store.js';
-import { FatalError } from '../util/errors.js';
+import { coerceError, FatalError } from '../util/errors.js';
 import type { AddressBook } from '../../mappings/routing/from-directory.js';
 
 export const ADDRESS_BOOK_COLUMNS = ['type', 'key', 'login', 'mail', 'proxyAddresses', 'legacyExchangeDN', 'members'] as const;
@@ -126,7 +126,7 @@ export async function readAddressBook(file: string): Promise<AddressBookRead> {
     text = utf8TextOf(await readFile(file), path.basename(file));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { book: { users: [], groups: [] }, problems: [code !== undefined ? `cannot read address book ${file}: ${code}` : (err as Error).message] };
+    return { book: { users: [], groups: [] }, problems: [code !== undefined ? `cannot read address book ${file}: ${code}` : coerceError(err).message] };
   }
   return parseAddressBookCsv(text, path.basename(file));
 }

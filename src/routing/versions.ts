@@ -25,6 +25,7 @@ import type { ForwardedUser } from '../../mappings/routing/exchange-plan.js';
 import { MAP_FILES, MAP_NAMES, type MapTexts } from '../../mappings/routing/changes.js';
 import { writePrivateFile } from '../util/private-file.js';
 import { postmap, type PostfixTools } from './postfix.js';
+import { coerceError } from '../util/errors.js';
 
 export interface Manifest {
   version: string;
@@ -142,7 +143,7 @@ export async function rollbackVersion(mapDir: string): Promise<[Version, Version
   try {
     to = await readVersion(mapDir, from.manifest.previous);
   } catch (err) {
-    throw new Error(`previous version ${from.manifest.previous} is not readable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing changed`);
+    throw new Error(`previous version ${from.manifest.previous} is not readable (${(err as NodeJS.ErrnoException).code ?? coerceError(err).message}); nothing changed`);
   }
   await swapCurrent(mapDir, to.manifest.version);
   return [from, to];
@@ -158,7 +159,7 @@ export async function activateVersion(mapDir: string, version: string): Promise<
   try {
     to = await readVersion(mapDir, version);
   } catch (err) {
-    throw new Error(`version ${version} in ${versionsDir(mapDir)} is not readable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; removed by routing.keepVersions?); nothing changed`);
+    throw new Error(`version ${version} in ${versionsDir(mapDir)} is not readable (${(err as NodeJS.ErrnoException).code ?? coerceError(err).message}; removed by routing.keepVersions?); nothing changed`);
   }
   await swapCurrent(mapDir, to.manifest.version);
   return [from, to];

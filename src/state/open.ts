@@ -3,6 +3,7 @@ import { resolveSecret, SecretError, type SecretContext } from '../config/secret
 import { securePgUrl } from './pg-tls.js';
 import { SqliteStateStore } from './sqlite.js';
 import type { StateStore } from './store.js';
+import { coerceError } from '../util/errors.js';
 
 /**
  * The URL every connection to a postgres store uses (a secret: never log it): `state.url`
@@ -15,7 +16,7 @@ export function postgresUrl(cfg: Extract<StateConfig, { driver: 'postgres' }>, s
   try {
     raw = resolveSecret(cfg.url, secrets);
   } catch (err) {
-    throw new SecretError(`state.url: ${(err as Error).message}`);
+    throw new SecretError(`state.url: ${coerceError(err).message}`);
   }
   return securePgUrl(raw, { ...(cfg.caFile !== undefined ? { caFile: cfg.caFile } : {}), allowInsecure: cfg.allowInsecure === true }).url;
 }

@@ -1,7 +1,7 @@
 /**
  * The transport of every connection the tool opens to PostgreSQL (state store, lock sessions, job
  * queue, workers): TLS with certificate verification unless the config explicitly allows less,
- * the same policy as every other endpoint (config endpointProblems, LDAP transportProblem).
+ * the same policy as every other endpoint (src/util/transport-policy.ts).
  *
  * The policy is applied to the connection URL itself (`sslmode`, `sslrootcert`), because that URL
  * is what every consumer hands to node-postgres or graphile-worker, and node-postgres lets the
@@ -23,6 +23,7 @@
  * (libpq) means the built-in CA list. Errors never contain the URL (it holds the password).
  */
 import { readFileSync } from 'node:fs';
+import { coerceError } from '../util/errors.js';
 
 export interface PgTlsOptions {
   /** CA bundle (PEM) of a private CA, absolute. */
@@ -139,7 +140,7 @@ export function securePgUrl(raw: string, opts: PgTlsOptions = {}): SecuredPgUrl 
     try {
       readFileSync(caFile);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const code = (err as NodeJS.ErrnoException).code ?? coerceError(err).message;
       throw opts.caFile !== undefined
         ? new PgTlsError('caFile', `cannot read CA file ${caFile}: ${code}`)
         : new PgTlsError('url', `cannot read its sslrootcert CA file ${caFile}: ${code}`);

@@ -8,6 +8,7 @@ import { applyCutoverPostgres, appendRoutingAuditPostgres, cutoversPostgres, rou
 import { inventoryPostgres, recordInventoryPostgres } from './inventory-postgres.js';
 import { checkpointFrom, containerRowFrom, mailboxSummaryFrom, pendingRowFrom } from './rows.js';
 import { describePostgresUrl, explainPgConnectError, withTlsDefault } from './pg-tls.js';
+import { coerceError } from '../util/errors.js';
 
 type Row = Record<string, unknown>;
 type Db = pg.Pool | pg.PoolClient;
@@ -441,7 +442,7 @@ export class PostgresStateStore implements StateStore {
         try {
           await client.query('ROLLBACK');
         } catch (rollbackErr) {
-          broken = rollbackErr as Error; // the connection is unusable: the pool must not reuse it
+          broken = coerceError(rollbackErr); // the connection is unusable: the pool must not reuse it
         }
         if (attempt < TX_ATTEMPTS && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
         throw err;

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { createPrivateFileSync, writePrivateFileSync } from '../util/private-file.js';
 import { processStartedAt, processName } from './process-info.js';
+import { coerceError } from '../util/errors.js';
 
 export interface LockHolder {
   pid: number;
@@ -86,7 +87,7 @@ function takeKernelLock(lockFile: string): Database.Database | undefined {
   } catch (err) {
     db.close();
     if ((err as { code?: string }).code === 'SQLITE_BUSY') return undefined;
-    throw new Error(`cannot take the run lock on ${lockFile} (${(err as Error).message}): it should be an empty file or an empty SQLite database; `
+    throw new Error(`cannot take the run lock on ${lockFile} (${coerceError(err).message}): it should be an empty file or an empty SQLite database; `
       + `if no ums-migrate runs on this host, delete ${lockFile} and start again`, { cause: err });
   }
   held.add(db);

@@ -15,7 +15,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FatalError } from '../util/errors.js';
+import { coerceError, FatalError } from '../util/errors.js';
 
 export class StateFileError extends FatalError {
   constructor(readonly file: string, reason: string, options?: { cause?: unknown }) {
@@ -77,5 +77,5 @@ export function checkStateFile(file: string): void {
 export function damagedStateError(file: string, err: unknown): StateFileError | undefined {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string' || !/^SQLITE_(NOTADB|CORRUPT)/.test(code)) return undefined;
-  return new StateFileError(file, `${code}: ${(err as Error).message}`, { cause: err });
+  return new StateFileError(file, `${code}: ${coerceError(err).message}`, { cause: err });
 }

@@ -28,9 +28,18 @@ export class FatalError extends Error {
   }
 }
 
+/**
+ * `err` as an Error: an Error (also one of another realm, which `instanceof Error` misses: Node's
+ * own errors and native addons' under jest's vm context) or an error-like object with a string
+ * `message` is returned as it is; anything else thrown (a string, a plain value) is wrapped.
+ */
 export function coerceError(err: unknown): Error {
-  if (err instanceof Error) return err;
+  if (err instanceof Error || isErrorLike(err)) return err;
   return new Error(typeof err === 'string' ? err : JSON.stringify(err));
+}
+
+function isErrorLike(err: unknown): err is Error {
+  return typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string';
 }
 
 export function isTransient(err: unknown): boolean {

@@ -394,7 +394,7 @@ describe('ums-migrate directory sync (CLI)', () => {
     const plain = writeConfig(mkdtempSync(path.join(workDir, 'cli-')), base, slapd.plainUrl);
     const refused = await runCli(['directory', 'sync', '-c', plain]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('plaintext LDAP');
+    expect(refused.stderr).toContain('without startTls sends the bind password in plaintext');
     const optIn = writeConfig(mkdtempSync(path.join(workDir, 'cli-')), base, slapd.plainUrl, ['allowInsecure: true']);
     const ok = await runCli(['directory', 'sync', '-c', optIn, '--full']);
     expect(ok.stdout).toContain('added 0, modified 0, deleted 0, unchanged 6');

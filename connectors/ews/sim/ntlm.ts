@@ -6,6 +6,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import ntlmHash from '@ewsjs/ntlm-client/lib/hash.js';
+import { coerceError } from '../../../src/util/errors.js';
 
 const SIGNATURE = Buffer.from('NTLMSSP\0', 'ascii');
 const FLAGS = 0x1 /* UNICODE */ | 0x4 /* REQUEST_TARGET */ | 0x200 /* NTLM */ | 0x8000 /* ALWAYS_SIGN */ | 0x10000 /* TARGET_TYPE_DOMAIN */
@@ -65,7 +66,7 @@ export function verifyAuthenticate(token: string, challenges: Buffer[], password
       if (timingSafeEqual(expected, proof)) return { user, domain, challenge };
     }
   } catch (err) {
-    if (err instanceof RangeError || (err as Error).message === 'NTLM field out of range') return undefined; // malformed token
+    if (err instanceof RangeError || coerceError(err).message === 'NTLM field out of range') return undefined; // malformed token
     throw err;
   }
   return undefined;

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { seedMailbox } from './seed.js';
 import { EwsSim } from './server.js';
+import { coerceError } from '../../../src/util/errors.js';
 
 const USAGE = `Usage: npm run ews-sim -- [options]
 
@@ -45,7 +46,7 @@ try {
     },
   }));
 } catch (err) {
-  fail((err as Error).message);
+  fail(coerceError(err).message);
 }
 if (values.help) {
   process.stdout.write(USAGE);
@@ -68,7 +69,7 @@ let server: Awaited<ReturnType<EwsSim['listen']>>;
 try {
   server = await sim.listen({ port, ...(key && cert ? { tls: { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') } } : {}) });
 } catch (err) {
-  fail((err as Error).message);
+  fail(coerceError(err).message);
 }
 const loginOf = (smtp: string) => smtp.split('@')[0]!.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
 const envOf = (smtp: string) => `UMS_PW_${loginOf(smtp).toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
