@@ -79,6 +79,7 @@ test('resets, a close mid-literal and stalls past the timeout on both sides: the
   }
   const r = await done;
   const context = `seed ${seed} (UMS_FAULT_SEED to replay); faults fired: ${fired.join('; ') || 'none'}`;
+  process.stderr.write(`network-faults: ${context}\n`);
   expect({ context, signal: r.signal, code: r.code, stderr: r.stderr }).toEqual({ context, signal: null, code: 0, stderr: '' });
   const report = JSON.parse(r.stdout) as { copied: number; recovered: number; failed: number };
   expect({ context, failed: report.failed, total: report.copied + report.recovered }).toEqual({ context, failed: 0, total: 300 });
