@@ -6,10 +6,16 @@
  * are seeded once; each round migrates them into fresh target users with a fresh database.
  * While a round runs, the CPU time of every process is sampled from /proc and summed by role
  * (workers, PostgreSQL, Courier = target server, Dovecot = source server), which shows where the
- * bottleneck is. Last line:
- *   bench:workers w1_msg_s=A w2_msg_s=B w4_msg_s=C scaling_4v1=R
+ * bottleneck is.
+ *
+ * Worker machines are simulated: each worker process runs in a cgroup (v1 `cpu` controller, as
+ * root) of its own with a CPU quota of BENCH_WORKER_CPU cores (default 0.2), so 4 workers behave as
+ * 4 small machines while the servers and PostgreSQL keep the rest of this box, and the scaling
+ * measures the scale-out, not the box. Where cgroups cannot be written (not root, cgroup v2 only)
+ * the workers run unconfined and the output says so. Last line:
+ *   bench:workers w1_msg_s=A w2_msg_s=B w4_msg_s=C scaling_4v1=R worker_cpu=Q pg_ms_per_msg=P
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { generateCorpus, seedSource } from '../test/lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../test/lab/lab.js';
@@ -25,7 +31,48 @@ const ROUNDS = [1, 2, 4];
 const password = 'bench-workers-pw';
 const TICK = 100; // USER_HZ: clock ticks per second in /proc/<pid>/stat on Linux
 
+const WORKER_CPU = Number(process.env.BENCH_WORKER_CPU ?? 0.2);
+const CGROUP_CPU = '/sys/fs/cgroup/cpu';
+const PERIOD_US = 100_000;
+
 type Role = 'workers' | 'postgres' | 'courier' | 'dovecot' | 'other';
+
+/** One small "machine" per worker: a cgroup v1 cpu group with a quota; undefined where cgroups cannot be written. */
+class WorkerMachine {
+  private constructor(readonly dir: string) {}
+
+  static create(name: string, cores: number): WorkerMachine | undefined {
+    if (!existsSync(`${CGROUP_CPU}/cpu.cfs_quota_us`)) return undefined;
+    const dir = `${CGROUP_CPU}/${name}`;
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(`${dir}/cpu.cfs_period_us`, String(PERIOD_US));
+      writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.max(1000, Math.round(cores * PERIOD_US))));
+      return new WorkerMachine(dir);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Moves a process (all its threads) into the group. */
+  add(pid: number): void {
+    writeFileSync(`${this.dir}/cgroup.procs`, String(pid));
+  }
+
+  /** CPU time the group was throttled (its quota used up), in seconds. */
+  throttledSeconds(): number {
+    const m = /throttled_time (\d+)/.exec(readFileSync(`${this.dir}/cpu.stat`, 'utf8'));
+    return m ? Number(m[1]) / 1e9 : 0;
+  }
+
+  remove(): void {
+    try {
+      rmdirSync(this.dir);
+    } catch {
+      // still holds a process that did not exit: left for the next run (mkdir is idempotent)
+    }
+  }
+}
 
 /** Per pid: last seen utime+stime (ticks) and role; processes that exit keep their last value. */
 class CpuSampler {
@@ -93,7 +140,7 @@ class CpuSampler {
   }
 }
 
-async function round(lab: Lab, sources: string[], workers: number): Promise<{ rate: number; seconds: number; cpu: ReturnType<CpuSampler['stop']> }> {
+async function round(lab: Lab, sources: string[], workers: number): Promise<{ rate: number; seconds: number; cpu: ReturnType<CpuSampler['stop']>; confined: boolean; throttled: number }> {
   const targets: string[] = [];
   for (let i = 0; i < sources.length; i++) {
     const t = uniqueLogin(`bw${workers}t${i}`);
@@ -117,17 +164,22 @@ async function round(lab: Lab, sources: string[], workers: number): Promise<{ ra
     if (enq.code !== 0) throw new Error(`enqueue failed: ${enq.stderr}`);
     const sampler = new CpuSampler();
     const t0 = process.hrtime.bigint();
+    const machines = Array.from({ length: workers }, (_, i) => WorkerMachine.create(`ums-bench-worker-${i}`, WORKER_CPU));
+    const confined = machines.every((m) => m !== undefined);
     const procs = Array.from({ length: workers }, () => spawnCli(['worker', '-c', cfg.file, '--exit-when-idle'], env));
+    procs.forEach((p, i) => { if (confined) machines[i]!.add(p.child.pid as number); });
     for (const p of procs) sampler.workerPids.add(p.child.pid as number);
     sampler.start();
     const results = await Promise.all(procs.map((p) => p.done));
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = sampler.stop();
+    const throttled = machines.reduce((n, m) => n + (m?.throttledSeconds() ?? 0), 0);
+    for (const m of machines) m?.remove();
     for (const r of results) if (r.code !== 0) throw new Error(`a worker failed (${r.code}): ${r.stderr || r.stdout}`);
     let n = 0;
     for (const t of targets) n += await countMessages({ ...lab.target, port: lab.target.tlsPort }, t, password);
     if (n !== sources.length * PER_MAILBOX) throw new Error(`${workers} worker(s) migrated ${n} of ${sources.length * PER_MAILBOX} messages`);
-    return { rate: n / seconds, seconds, cpu };
+    return { rate: n / seconds, seconds, cpu, confined, throttled };
   } finally {
     await dropTestDatabase(url);
   }
@@ -146,18 +198,29 @@ async function main(): Promise<void> {
   }
   const cores = cpus().length;
   const rates: Record<number, number> = {};
+  let pgSeconds = 0;
+  let messages = 0;
+  let confinedAll = true;
   process.stdout.write(`${'workers'.padEnd(9)}${'wall s'.padStart(8)}${'msg/s'.padStart(9)}  CPU seconds: workers / postgres / courier / dovecot / other, machine busy (${cores} cores)\n`);
   for (const w of ROUNDS) {
     const r = await round(lab, sources, w);
     rates[w] = r.rate;
+    confinedAll &&= r.confined;
     const c = r.cpu.byRole;
+    pgSeconds += c.postgres;
+    messages += MAILBOXES * PER_MAILBOX;
     const top = (Object.entries(c) as [Role, number][]).filter(([k]) => k !== 'other').sort((a, b) => b[1] - a[1])[0];
     const where = r.cpu.machineBusy > 0.9 ? `machine CPU saturated (${(r.cpu.machineBusy * 100).toFixed(0)}% of ${cores} cores); largest share: ${top?.[0]}` : `largest CPU share: ${top?.[0]}; machine ${(r.cpu.machineBusy * 100).toFixed(0)}% busy`;
-    process.stdout.write(`${String(w).padEnd(9)}${r.seconds.toFixed(1).padStart(8)}${r.rate.toFixed(1).padStart(9)}  ${c.workers.toFixed(1)} / ${c.postgres.toFixed(1)} / ${c.courier.toFixed(1)} / ${c.dovecot.toFixed(1)} / ${c.other.toFixed(1)}  → ${where}\n`);
+    process.stdout.write(`${String(w).padEnd(9)}${r.seconds.toFixed(1).padStart(8)}${r.rate.toFixed(1).padStart(9)}  ${c.workers.toFixed(1)} / ${c.postgres.toFixed(1)} / ${c.courier.toFixed(1)} / ${c.dovecot.toFixed(1)} / ${c.other.toFixed(1)}  → ${where}${r.confined ? `; workers throttled ${r.throttled.toFixed(1)} s by their quota` : ''}\n`);
   }
   const w1 = rates[1] ?? 0;
   const w4 = rates[4] ?? 0;
-  process.stdout.write(`bench:workers w1_msg_s=${w1.toFixed(1)} w2_msg_s=${(rates[2] ?? 0).toFixed(1)} w4_msg_s=${w4.toFixed(1)} scaling_4v1=${(w4 / w1).toFixed(2)}\n`);
+  process.stdout.write(confinedAll
+    ? `each worker ran in a cgroup with a CPU quota of ${WORKER_CPU} cores (a small worker machine; BENCH_WORKER_CPU)\n`
+    : 'cgroups not writable here (not root, or cgroup v2 only): workers ran unconfined, so the scaling measures this box, not scale-out\n');
+  process.stdout.write(`PostgreSQL: ${((pgSeconds / Math.max(1, messages)) * 1000).toFixed(2)} ms CPU per message (state + queue, all rounds)\n`);
+  process.stdout.write(`bench:workers w1_msg_s=${w1.toFixed(1)} w2_msg_s=${(rates[2] ?? 0).toFixed(1)} w4_msg_s=${w4.toFixed(1)} scaling_4v1=${(w4 / w1).toFixed(2)} `
+    + `worker_cpu=${confinedAll ? WORKER_CPU : 'unconfined'} pg_ms_per_msg=${((pgSeconds / Math.max(1, messages)) * 1000).toFixed(2)}\n`);
 }
 
 main().catch((err: unknown) => {
