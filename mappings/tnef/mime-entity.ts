@@ -10,7 +10,7 @@
  */
 import iconv from 'iconv-lite';
 import libmime from 'libmime';
-import { fieldValue, parseHeaderBlock, type HeaderField } from '../mapi/header-block.js';
+import { fieldValue, parseHeaderBlock, type HeaderField } from '../header-block.js';
 
 const MAX_NESTING = 32;
 const CR = 0x0d;

@@ -16,7 +16,7 @@
  * the offset. Pure.
  */
 import iconv from 'iconv-lite';
-import type { MapiProp, MapiValue } from '../../connectors/kopano/mapi-props.js';
+import type { MapiProp, MapiValue } from '../mapi/prop-list.js';
 import { TnefError } from './stream.js';
 
 export const PT = {

@@ -29,12 +29,12 @@ import { ldifLine } from '../../mappings/directory/ldif.js';
 import { parseProxyAddress, formatProxyAddress, rewriteDomain, type DomainRule } from '../../mappings/directory/proxy-addresses.js';
 import { contactCandidates, existingContacts, isBelow, type ContactTargetOptions } from './contacts.js';
 import { existingGroups, groupCandidates, planGroupWrites, type GroupTargetOptions, type SourceGroup } from './groups.js';
-import { DEFAULT_LOGIN_RULE, primaryAddressOf, resolveUmsLogin, type LoginRule } from './login-rule.js';
+import { DEFAULT_LOGIN_RULE, primaryAddressOf, resolveUmsLogin, type LoginRule } from '../../mappings/directory/login-rule.js';
 import { resolveOwnership, type Candidate } from './ownership.js';
 
 export type { MemberRef, SourceGroup } from './groups.js';
 export type { ContactTargetOptions } from './contacts.js';
-export { loginProblem } from './login-rule.js';
+export { loginProblem } from '../../mappings/directory/login-rule.js';
 
 export interface PlanOptions {
   profile: TargetProfile;
