@@ -25,7 +25,7 @@ import { findUser, type DirectoryUser } from '../../mappings/routing/from-direct
 import { EXIT } from '../cli/exit-codes.js';
 import { printErr, printJson, printOut } from '../cli/output.js';
 import { cutoverSettings } from '../config/cutover-schema.js';
-import { parseCsv } from '../config/csv.js';
+import { parseCsv } from '../util/csv.js';
 import { utf8TextOf } from '../config/utf8.js';
 import { recordCutover } from '../cutover/flip.js';
 import { describeFailures, gate, gateInputs, type GateFailure } from '../cutover/gate.js';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { SecretRef } from './secrets.js';
 import { secretRefSchema } from './secret-ref-schema.js';
 import { noUrlCredentials } from './url-credentials.js';
-import { transportProblem } from '../../connectors/ldap-common/transport.js';
+import { transportProblem } from '../util/ldap-transport.js';
 
 export interface DirectoryEndpointConfig {
   url: string;

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseCsv } from './csv.js';
+import { parseCsv } from '../util/csv.js';
 import type { Issues } from './issues.js';
 import { secretProblem } from './ref-checks.js';
 import type { MailboxSpec, SourceConfig, TargetConfig } from './schema.js';

@@ -35,6 +35,8 @@ import { resolveOwnership, type Candidate } from './ownership.js';
 export type { MemberRef, SourceGroup } from './groups.js';
 export type { ContactTargetOptions } from './contacts.js';
 export { loginProblem } from '../../mappings/directory/login-rule.js';
+import type { PlannedWrite, TargetEntry } from '../../mappings/directory/ldap-writes.js';
+export type { PlannedWrite, TargetEntry } from '../../mappings/directory/ldap-writes.js';
 
 export interface PlanOptions {
   profile: TargetProfile;
@@ -58,22 +60,11 @@ export interface PlanOptions {
   mailboxTypeAttribute?: string;
 }
 
-/** A UMS entry as read: DN and attributes (names as the server returned them). */
-export interface TargetEntry {
-  dn: string;
-  attributes: Record<string, string[]>;
-}
-
 export interface EntryProblem {
   /** The source login (or DN) the problem is about. */
   entry: string;
   reason: string;
 }
-
-export type PlannedWrite =
-  | { kind: 'add'; entry: string; dn: string; attributes: Record<string, string[]> }
-  | { kind: 'modify'; entry: string; dn: string; changes: LdapChange[] }
-  | { kind: 'delete'; entry: string; dn: string };
 
 export interface DirectoryPlan {
   /** Every write, in the order of `phases`. */

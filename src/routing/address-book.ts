@@ -21,7 +21,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseCsv } from '../config/csv.js';
+import { parseCsv } from '../util/csv.js';
 import type { MigrationConfig } from '../config/schema.js';
 import { utf8TextOf } from '../config/utf8.js';
 import { directoryAddressBook, directoryCheckpointName, loadDirectoryState } from '../directory/state.js';
