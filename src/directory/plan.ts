@@ -23,7 +23,7 @@
  */
 import {
   findAddressConflicts, mapEntry, PROFILES, toLdif, toLdifAdd, ldifDocument, escapeDnValue,
-  type AttributeMap, type LdapChange, type SourceEntry, type TargetProfile,
+  type AttributeMap, type SourceEntry, type TargetProfile,
 } from '../../mappings/directory/entry-mapping.js';
 import { ldifLine } from '../../mappings/directory/ldif.js';
 import { parseProxyAddress, formatProxyAddress, rewriteDomain, type DomainRule } from '../../mappings/directory/proxy-addresses.js';
