@@ -8,7 +8,7 @@
 import { Logger as GraphileLogger, makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { describePostgresUrl, explainPgConnectError, withTlsDefault } from '../src/state/pg-tls.js';
+import { describePostgresUrl, explainPgConnectError, withTlsDefault } from '../src/util/pg-tls.js';
 
 export const MIGRATE_MAILBOX_TASK = 'ums_migrate_mailbox';
 export const QUEUE_SCHEMA = 'graphile_worker';

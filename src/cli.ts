@@ -5,7 +5,7 @@
  * string written to stdout/stderr is scrubbed of resolved secrets (installOutputScrubbing).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { EXIT } from './cli/exit-codes.js';
+import { EXIT } from './util/exit-codes.js';
 import { installOutputScrubbing, printErr } from './cli/output.js';
 import { packageVersion } from './config/package-files.js';
 

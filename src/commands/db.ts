@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printErr, printJson, printOut } from '../cli/output.js';
 import { loadConfig } from '../config/load.js';
 import { postgresUrl } from '../state/open.js';

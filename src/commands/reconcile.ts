@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { humanText, printJsonText, printOut } from '../cli/output.js';
 import { openMailboxPair } from '../engine/job.js';
 import { judgeItem } from '../engine/filters.js';

@@ -5,7 +5,7 @@
  * secret (a reference names its variable or file; a URL is shown without its password).
  */
 import { NotRegularFileError, readRegularFile } from '../util/regular-file.js';
-import { describePgTransport, describePostgresUrl, PgTlsError, securePgUrl } from '../state/pg-tls.js';
+import { describePgTransport, describePostgresUrl, PgTlsError, securePgUrl } from '../util/pg-tls.js';
 import { migrationConfigSchema, schemaAt, type StateConfig } from './schema.js';
 import { secretRefsIn } from './secret-ref-schema.js';
 import { resolveSecret, SecretError, secretRefProblem } from './secrets.js';
