@@ -14,3 +14,10 @@ export type PlannedWrite =
   | { kind: 'add'; entry: string; dn: string; attributes: Record<string, string[]> }
   | { kind: 'modify'; entry: string; dn: string; changes: LdapChange[] }
   | { kind: 'delete'; entry: string; dn: string };
+
+/** Why an entry was refused or warned about by the plan. */
+export interface EntryProblem {
+  /** The source login (or DN) the problem is about. */
+  entry: string;
+  reason: string;
+}

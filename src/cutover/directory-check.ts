@@ -9,7 +9,7 @@
 import type { LoadedConfig } from '../config/loaded.js';
 import { directoryAddressBook, directoryCheckpointName, loadDirectoryState, type DirectoryAddressBookUser } from '../directory/state.js';
 import type { StateStore } from '../state/store.js';
-import type { GateFailure } from './gate.js';
+import type { GateFailure } from './gate-failure.js';
 
 export type DirectoryAccounts = readonly DirectoryAddressBookUser[];
 

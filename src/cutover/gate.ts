@@ -21,14 +21,10 @@ import { collectionEqual, GROUPWARE_RECONCILE_KEY, parseSummary, type MailboxRec
 import type { ContainerRow, FailedItemRow, StateStore } from '../state/store.js';
 import { approvalsOf, coverage, mailboxKey, type Approval } from './approvals.js';
 import { directoryFailure, loadDirectoryAccounts } from './directory-check.js';
+import type { GateFailure } from './gate-failure.js';
+
+export type { GateCheck, GateFailure } from './gate-failure.js';
 import { readPass, type PassRecord } from '../engine/last-pass.js';
-
-export type GateCheck = 'mailbox' | 'pass' | 'problems' | 'delta-age' | 'groupware' | 'directory';
-
-export interface GateFailure {
-  check: GateCheck;
-  reason: string;
-}
 
 export interface GateInput {
   /** The user's configured mailbox, or why there is none. */

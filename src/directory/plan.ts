@@ -35,8 +35,8 @@ import { resolveOwnership, type Candidate } from './ownership.js';
 export type { MemberRef, SourceGroup } from './groups.js';
 export type { ContactTargetOptions } from './contacts.js';
 export { loginProblem } from '../../mappings/directory/login-rule.js';
-import type { PlannedWrite, TargetEntry } from '../../mappings/directory/ldap-writes.js';
-export type { PlannedWrite, TargetEntry } from '../../mappings/directory/ldap-writes.js';
+import type { EntryProblem, PlannedWrite, TargetEntry } from '../../mappings/directory/ldap-writes.js';
+export type { EntryProblem, PlannedWrite, TargetEntry } from '../../mappings/directory/ldap-writes.js';
 
 export interface PlanOptions {
   profile: TargetProfile;
@@ -58,12 +58,6 @@ export interface PlanOptions {
   contacts?: ContactTargetOptions;
   /** A target attribute that gets the user's mailbox type (user, shared, room, equipment, other). */
   mailboxTypeAttribute?: string;
-}
-
-export interface EntryProblem {
-  /** The source login (or DN) the problem is about. */
-  entry: string;
-  reason: string;
 }
 
 export interface DirectoryPlan {
