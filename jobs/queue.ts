@@ -47,7 +47,7 @@ export function graphileLogger(log: Logger): GraphileLogger {
 
 /**
  * The queue's utilities on their own pool (TLS with verification unless `url` says otherwise:
- * src/state/pg-tls.ts). makeWorkerUtils connects at once: a refused certificate or a server
+ * src/util/pg-tls.ts). makeWorkerUtils connects at once: a refused certificate or a server
  * without TLS is reported here, with what to do.
  */
 export async function queueUtils(url: string, log: Logger): Promise<WorkerUtils> {

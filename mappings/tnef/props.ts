@@ -9,7 +9,7 @@
  *           count (4) · { size (4) · data · pad to 4 } × count   (fixed-size MV values: no size)
  *   PT_OBJECT data starts with the interface id (16 bytes, counted in size).
  *
- * Values come out in the shape of the Kopano reader's property lists (connectors/kopano/mapi-props:
+ * Values come out in the shape of the Kopano reader's property lists (mappings/mapi/prop-list:
  * tag, value, named id), so the MAPI → MailMessage mapping there serves TNEF too. PT_STRING8 is
  * decoded with the stream's code page (attOemCodepage). Anything out of bounds, an unknown
  * property type or an unknown name kind throws a TnefError naming the block, the property and

@@ -54,7 +54,7 @@ export async function dbMigrateCommand(opts: DbMigrateOptions): Promise<number> 
     }
     outcome = { driver: 'sqlite', location: state.path, from, version: sqliteVersion(state.path), latest: SQLITE_MIGRATIONS.length };
   } else {
-    const url = postgresUrl(state, { baseDir }); // resolved, TLS policy applied (state/pg-tls.ts)
+    const url = postgresUrl(state, { baseDir }); // resolved, TLS policy applied (util/pg-tls.ts)
     const { PostgresStateStore, describePostgresUrl } = await import('../state/postgres.js');
     const { POSTGRES_MIGRATIONS } = await import('../state/postgres-schema.js');
     const location = describePostgresUrl(url);

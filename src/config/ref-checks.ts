@@ -83,7 +83,7 @@ export function caFileProblems(config: Partial<Record<'source' | 'target' | 'gro
 
 /**
  * Where the state store is and how it is reached: for PostgreSQL, state.url resolved (when it
- * can be: else secretRefProblems reports it) and the TLS policy applied (src/state/pg-tls.ts),
+ * can be: else secretRefProblems reports it) and the TLS policy applied (src/util/pg-tls.ts),
  * its refusals at state.url / state.caFile. The description never shows the URL's password.
  */
 export function stateStoreCheck(state: StateConfig, baseDir: string, env: NodeJS.ProcessEnv): { description?: string; problems: RefProblem[] } {
