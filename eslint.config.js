@@ -17,9 +17,10 @@ import layers from './eslint-rules/layers.js';
  *   registry and the command log; they may use connectors (the directory sync still uses the
  *   LDAP connectors directly rather than through the registry);
  * - app: cli.ts, src/cli, src/commands, the config loader, src/dashboard, bin.
- * Tests and their helpers may drive a module through higher layers (a connector through the real
- * job runner, a mapping against a connector's fixtures) and are not checked; production code never
- * imports them. Cycles between folders and between files: test/architecture/import-cycles.test.ts.
+ * Tests (`*.test.ts`, `test-support.ts`, test/, bench/) may drive a module through higher layers
+ * (a connector through the real job runner, a mapping against a connector's fixtures) and are not
+ * checked; of production code only the `demo` command imports test/ (it starts the lab).
+ * Cycles between folders and between files: test/architecture/import-cycles.test.ts.
  */
 const LAYERS = {
   units: [
