@@ -8,7 +8,7 @@
 import { Logger as GraphileLogger, makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { describePostgresUrl, explainPgConnectError, withTlsDefault } from '../src/state/pg-tls.js';
+import { describePostgresUrl, explainPgConnectError, withTlsDefault } from '../src/util/pg-tls.js';
 
 export const MIGRATE_MAILBOX_TASK = 'ums_migrate_mailbox';
 export const QUEUE_SCHEMA = 'graphile_worker';
@@ -47,7 +47,7 @@ export function graphileLogger(log: Logger): GraphileLogger {
 
 /**
  * The queue's utilities on their own pool (TLS with verification unless `url` says otherwise:
- * src/state/pg-tls.ts). makeWorkerUtils connects at once: a refused certificate or a server
+ * src/util/pg-tls.ts). makeWorkerUtils connects at once: a refused certificate or a server
  * without TLS is reported here, with what to do.
  */
 export async function queueUtils(url: string, log: Logger): Promise<WorkerUtils> {

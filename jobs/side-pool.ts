@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { withTlsDefault } from '../src/state/pg-tls.js';
+import { withTlsDefault } from '../src/util/pg-tls.js';
 import { reasonOf } from '../src/util/errors.js';
 
 export function sidePool(url: string, applicationName: string, log: Logger, max = 2): pg.Pool {

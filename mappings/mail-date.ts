@@ -16,7 +16,7 @@
  * without a zone is read as UTC ("-0000", RFC 5322 §3.3), never as the local time of this machine.
  * Pure.
  */
-import { fieldsNamed, fieldValue, parseHeaderBlock } from './mapi/header-block.js';
+import { fieldsNamed, fieldValue, parseHeaderBlock } from './header-block.js';
 
 const RFC5322_DATE = /\d{1,2}\s+[A-Za-z]{3,}\s+\d{2,4}\s+\d{1,2}:\d{2}/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;

@@ -35,6 +35,9 @@
  *   tasks_bytes_done, tasks_bytes_total   as mail_bytes_*
  */
 import type { MailboxReport, ProgressReport } from './model.js';
+import { csvCell, type Cell } from '../src/util/csv-cell.js';
+
+export { csvCell } from '../src/util/csv-cell.js';
 
 export const CSV_COLUMNS = [
   'batch', 'source', 'target', 'state', 'progress_percent',
@@ -44,8 +47,6 @@ export const CSV_COLUMNS = [
   'failed_items', 'skipped_items', 'errors', 'items_per_second', 'eta_seconds', 'first_activity', 'last_sync', 'generated_at',
   'wave', 'events_bytes_done', 'events_bytes_total', 'contacts_bytes_done', 'contacts_bytes_total', 'tasks_bytes_done', 'tasks_bytes_total',
 ] as const;
-
-type Cell = string | number | null;
 
 export function renderCsv(report: ProgressReport): string {
   const lines = [CSV_COLUMNS.map((c) => csvCell(c)).join(',')];
@@ -64,14 +65,6 @@ function row(m: MailboxReport, generatedAt: string): Cell[] {
     m.etaSeconds, isoOrNull(m.firstActivityAt), isoOrNull(m.lastSyncAt), isoOrNull(generatedAt),
     m.wave, m.bytes.events.done, m.bytes.events.total, m.bytes.contacts.done, m.bytes.contacts.total, m.bytes.tasks.done, m.bytes.tasks.total,
   ];
-}
-
-/** One CSV field: numbers as they are, text guarded against formulas and quoted when needed. */
-export function csvCell(v: Cell): string {
-  if (v === null) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  const guarded = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 
 function isoOrNull(s: string | null): string | null {

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportCommand } from '../src/commands/report.js';
-import { EXIT } from '../src/cli/exit-codes.js';
+import { EXIT } from '../src/util/exit-codes.js';
 import { CSV_COLUMNS } from './csv.js';
 import type { ProgressReport } from './model.js';
 import { kindsWavesFixture } from './kinds-waves-fixture.js';

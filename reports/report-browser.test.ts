@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { reportCommand } from '../src/commands/report.js';
-import { EXIT } from '../src/cli/exit-codes.js';
+import { EXIT } from '../src/util/exit-codes.js';
 import type { ProgressReport } from './model.js';
 import { fixtureStore } from './test-fixture.js';
 import { fmtDuration } from './text.js';

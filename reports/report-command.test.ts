@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportCommand, reportFormat } from '../src/commands/report.js';
-import { EXIT } from '../src/cli/exit-codes.js';
+import { EXIT } from '../src/util/exit-codes.js';
 import { fmtDuration } from './text.js';
 import type { ProgressReport } from './model.js';
 import { fixtureStore } from './test-fixture.js';

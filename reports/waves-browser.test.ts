@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { reportCommand } from '../src/commands/report.js';
-import { EXIT } from '../src/cli/exit-codes.js';
+import { EXIT } from '../src/util/exit-codes.js';
 import { kindsWavesFixture } from './kinds-waves-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -1,11 +1,11 @@
 /**
  * ums-migrate command line. This file only wires commands; each lives in src/commands/ and is
- * imported when used. One catch at the bottom maps error classes to exit codes (cli/exit-codes)
+ * imported when used. One catch at the bottom maps error classes to exit codes (util/exit-codes)
  * and prints the error through cli/output (secrets scrubbed, control characters escaped). Every
  * string written to stdout/stderr is scrubbed of resolved secrets (installOutputScrubbing).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { EXIT } from './cli/exit-codes.js';
+import { EXIT } from './util/exit-codes.js';
 import { installOutputScrubbing, printErr } from './cli/output.js';
 import { packageVersion } from './config/package-files.js';
 import { coerceError } from './util/errors.js';

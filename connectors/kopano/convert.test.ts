@@ -6,7 +6,7 @@ import { classFits, convertItem, kindOfContainerClass } from './item-content.js'
 import { type MapiProp, PSETID, PropList } from './mapi-props.js';
 import { flatEntryListAddresses } from '../../mappings/mapi/entry-ids.js';
 import { toCalendarEvent, toContact, toTask } from './to-groupware.js';
-import { TAG, toMailMessage } from './to-mail.js';
+import { TAG, toMailMessage } from '../../mappings/mapi/to-mail.js';
 import { fixtureMissing, kopanoFixture, weeklyRecurBlob, prerequisiteMissing } from './test-support.js';
 
 const item = (props: MapiProp[], recipients: MapiProp[][] = []): KopanoItem => ({

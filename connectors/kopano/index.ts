@@ -31,7 +31,7 @@ import { type BackupFolder, type IndexEntry, KopanoUserBackup } from './backup-r
 import { FileMailbox, type FileContainer, type FileItemRef } from './file-mailbox.js';
 import { mailFlags } from '../../mappings/mapi/mail-flags.js';
 import { type ConvertedItem, convertItem, kindOfContainerClass } from './item-content.js';
-import { toMailMessage } from './to-mail.js';
+import { toMailMessage } from '../../mappings/mapi/to-mail.js';
 
 /** Store properties naming special folders by entry id. */
 const SPECIAL_BY_STORE_PROP: [number, SpecialUse][] = [

@@ -10,7 +10,7 @@ import { eventToICalendar, taskToICalendar } from '../../mappings/groupware/ical
 import { contactToVCard, groupToVCard } from '../../mappings/groupware/vcard.js';
 import type { ItemKind } from '../../src/model/types.js';
 import type { KopanoItem } from './backup-reader.js';
-import { TAG, toMailMessage } from './to-mail.js';
+import { TAG, toMailMessage } from '../../mappings/mapi/to-mail.js';
 import { toCalendarEvent, toContact, toContactGroup, toTask } from './to-groupware.js';
 
 export interface ConvertedItem {

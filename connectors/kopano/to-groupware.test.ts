@@ -1,7 +1,7 @@
 import { type KopanoAttachment, type KopanoItem } from './backup-reader.js';
 import { type MapiProp, PSETID, PropList } from './mapi-props.js';
 import { toCalendarEvent, toTask } from './to-groupware.js';
-import { TAG } from './to-mail.js';
+import { TAG } from '../../mappings/mapi/to-mail.js';
 
 const att = (props: MapiProp[], data?: Buffer, inner?: KopanoItem): KopanoAttachment => ({ props: new PropList(props), data, item: inner });
 const item = (cls: string, attachments: KopanoAttachment[]): KopanoItem => ({

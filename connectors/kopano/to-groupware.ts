@@ -18,7 +18,7 @@ import {
 import { itemAttachments, type MapiAttachmentRow } from '../../mappings/mapi/item-attachments.js';
 import type { KopanoAttachment, KopanoItem } from './backup-reader.js';
 import { PSETID, propId, type MapiValue, type PropList } from './mapi-props.js';
-import { TAG, categories, recipientAddress } from './to-mail.js';
+import { TAG, categories, recipientAddress } from '../../mappings/mapi/to-mail.js';
 
 /** PSETID_Meeting {6ED8DA90-450B-101B-98DA-00AA003F1305} as stored. */
 export const PSETID_MEETING = '90DAD86E0B451B1098DA00AA003F1305';

@@ -9,10 +9,10 @@
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'ldapts';
-import { transportProblem } from './transport.js';
+import { transportProblem } from '../../src/util/ldap-transport.js';
 import { coerceError } from '../../src/util/errors.js';
 
-export { transportProblem } from './transport.js';
+export { transportProblem } from '../../src/util/ldap-transport.js';
 
 export interface LdapEndpoint {
   /** ldaps://host[:port] or ldap://host[:port]. */

@@ -24,34 +24,12 @@
  * Pure: no I/O.
  */
 import { PERSON_FIELDS, type SourceEntry } from '../../mappings/directory/entry-mapping.js';
+import type { AccountState, DirectoryKind, DirectoryObject, MailboxType, SourceFlavor } from '../../mappings/directory/directory-object.js';
 import { allValues, firstValue } from '../ldap-common/connection.js';
 
-export type DirectoryKind = 'user' | 'group' | 'contact';
-export type SourceFlavor = 'ad' | 'ldap';
-/** What kind of mailbox a user is: 'other' for a recipient type that is none of these (e.g. a mail user). */
-export type MailboxType = 'user' | 'shared' | 'room' | 'equipment' | 'other';
-
-export interface AccountState {
-  disabled: boolean;
-  type: MailboxType;
-  /** The recipient type as the source holds it (absent: not set). */
-  rawType?: string;
-}
+export type { AccountState, DirectoryKind, DirectoryObject, MailboxType, SourceFlavor } from '../../mappings/directory/directory-object.js';
 
 export const DEFAULT_RECIPIENT_TYPE_ATTRIBUTE = 'msExchRecipientTypeDetails';
-
-export interface DirectoryObject {
-  kind: DirectoryKind;
-  dn: string;
-  entry: SourceEntry;
-  group?: { type: 'distribution' | 'security'; members: string[] };
-  /** Users: disabled or not, and the mailbox type. */
-  account?: AccountState;
-  /** Contacts: where mail to them goes (targetAddress without its "SMTP:", else mail). */
-  external?: string;
-  /** Where this entry stands in the change order: "usn:…" (AD uSNChanged), "csn:…" (OpenLDAP entryCSN) or "ts:…" (modifyTimestamp). */
-  changeMark?: string;
-}
 
 /** The attributes a directory read asks for. */
 export function readAttributes(flavor: SourceFlavor, recipientTypeAttribute = DEFAULT_RECIPIENT_TYPE_ATTRIBUTE): string[] {

@@ -16,7 +16,7 @@
  *
  * Pure: parsing and applying; reading the file is the caller's.
  */
-import { parseCsv } from '../../src/config/csv.js';
+import { parseCsv } from '../../src/util/csv.js';
 import { PERSON_FIELDS, type SourceEntry } from '../../mappings/directory/entry-mapping.js';
 
 const FIELDS = ['mail', 'proxyAddresses', 'legacyExchangeDN', ...PERSON_FIELDS] as const;

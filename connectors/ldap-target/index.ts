@@ -6,7 +6,7 @@
  * them with the dry run's LDIF.
  */
 import { Attribute, Change, type Client } from 'ldapts';
-import type { PlannedWrite, TargetEntry } from '../../src/directory/plan.js';
+import type { PlannedWrite, TargetEntry } from '../../mappings/directory/ldap-writes.js';
 import { allValues, openLdap, type LdapEndpoint } from '../ldap-common/connection.js';
 import { coerceError } from '../../src/util/errors.js';
 

@@ -14,8 +14,8 @@ import {
   toCalendarEvent, toContact, toContactGroup, toTask, type MapiGroupwareItem, type MapiPropertyReader, type PropRef, type PropSet,
 } from '../../mappings/mapi/groupware-item.js';
 import { itemAttachments, type MapiAttachmentRow } from '../../mappings/mapi/item-attachments.js';
-import { decodeCodepage, smtpAddress } from '../pst/mapi-values.js';
-import { codepageToEncoding, lcidToCodepage } from '../pst/strings.js';
+import { decodeCodepage, smtpAddress } from '../../mappings/mapi/mapi-values.js';
+import { codepageToEncoding, lcidToCodepage } from '../../mappings/mapi/string8.js';
 
 type ReaderClass = typeof MsgReaderModule.default;
 const MsgReader: ReaderClass = (MsgReaderModule as unknown as { default?: ReaderClass }).default ?? (MsgReaderModule as unknown as ReaderClass);

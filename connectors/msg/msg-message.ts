@@ -11,8 +11,8 @@
 import MsgReaderModule, { type FieldsData } from '@kenjiuno/msgreader';
 import type { MapiTimes } from '../../mappings/mapi/internal-date.js';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
-import { decodeHtmlBytes, smtpAddress } from '../pst/mapi-values.js';
-import { codepageToEncoding, lcidToCodepage } from '../pst/strings.js';
+import { decodeHtmlBytes, smtpAddress } from '../../mappings/mapi/mapi-values.js';
+import { codepageToEncoding, lcidToCodepage } from '../../mappings/mapi/string8.js';
 import { coerceError } from '../../src/util/errors.js';
 
 // the package is CommonJS with `exports.default = MsgReader`: under ESM the class is one level down

@@ -20,8 +20,10 @@
  * check throws a DamagedBlockError naming the BID and the file offset, which the reader turns
  * into an error of the item (or folder) being read: its bytes are never used.
  */
-import zlib from 'node:zlib';
 import type { PstFormat } from './pst-header.js';
+import { pstCrc } from './pst-crc.js';
+
+export { pstCrc } from './pst-crc.js';
 
 /** The one read primitive of a PSTFile (positioned, into the start of `buffer`). */
 export interface PositionedReader { readSync(buffer: Buffer, length: number, position: number): number }
@@ -35,32 +37,6 @@ const LAYOUTS: Record<PstFormat, Layout> = {
   unicode: { trailer: 16, align: 64, maxBlock: 8192, page: 512, pageTrailer: 16 },
   'unicode-4k': { trailer: 24, align: 512, maxBlock: 65536, page: 4096, pageTrailer: 24 },
 };
-
-let table: Uint32Array | undefined;
-function crcTable(): Uint32Array {
-  if (table) return table;
-  table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-}
-
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-
-/**
- * The PST CRC ([MS-PST] 5.3): the reflected CRC-32 of zlib (polynomial 0xEDB88320) started at 0
- * and without the final inversion, i.e. ~crc32(data) when zlib starts from ~0.
- */
-export function pstCrc(data: Uint8Array): number {
-  if (nativeCrc32) return ~nativeCrc32(data, 0xffffffff) >>> 0;
-  const t = crcTable();
-  let crc = 0;
-  for (let i = 0; i < data.length; i++) crc = t[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
-  return crc >>> 0;
-}
 
 /** The block/page signature ([MS-PST] 5.5) from the low 32 bits of the offset and the BID. */
 export function blockSignature(ib: number, bid: number): number {

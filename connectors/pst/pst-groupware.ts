@@ -14,7 +14,7 @@ import {
 } from '../../mappings/mapi/groupware-item.js';
 import { itemAttachments, type MapiAttachmentRow } from '../../mappings/mapi/item-attachments.js';
 import type { ItemKind } from '../../src/model/types.js';
-import { PR_ATTACH_DATA, PR_ATTACHMENT_HIDDEN, parseMultiValue } from './mapi-values.js';
+import { PR_ATTACH_DATA, PR_ATTACHMENT_HIDDEN, parseMultiValue } from '../../mappings/mapi/mapi-values.js';
 import { attachmentCount, internals, messageState, rawValue, recipientAddress, recipientRows, senders, type Internals } from './pst-message.js';
 import { attachmentBytes, attachmentSize, loadAttachment } from './pst-objects.js';
 import { quietly } from './pst-reader.js';

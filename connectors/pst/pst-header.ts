@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { FatalError, ItemError } from '../../src/util/errors.js';
-import { pstCrc } from './block-check.js';
+import { pstCrc } from './pst-crc.js';
 
 export type PstFormat = 'ansi' | 'unicode' | 'unicode-4k';
 

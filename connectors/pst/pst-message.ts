@@ -18,10 +18,10 @@ import {
   ATT_RENDERED_IN_BODY, ATTACH, decodeHtmlBytes, FLAG_STATUS_FLAGGED, importanceOf, parseMultiValueStrings, PR_ATTACH_DATA, PR_ATTACH_FLAGS,
   PR_ATTACHMENT_HIDDEN, PR_BODY_HTML, PR_CREATION_TIME, PR_FLAG_STATUS, PR_IN_REPLY_TO_ID, PR_INTERNET_CPID, PR_INTERNET_REFERENCES,
   PR_LAST_MODIFICATION_TIME, PR_RTF_COMPRESSED, PR_SENDER_SMTP_ADDRESS, PR_SENT_REPRESENTING_SMTP_ADDRESS, smtpAddress, verbState,
-} from './mapi-values.js';
+} from '../../mappings/mapi/mapi-values.js';
 import { attachmentBytes, attachmentRowCount, loadAttachment, recipientObjects, subnodeMessage } from './pst-objects.js';
 import { quietly } from './pst-reader.js';
-import { decodeString8, FALLBACK_CODEPAGE, objectCodepage, type PropertyLike } from './strings.js';
+import { decodeString8, FALLBACK_CODEPAGE, objectCodepage, type PropertyLike } from '../../mappings/mapi/string8.js';
 import { coerceError } from '../../src/util/errors.js';
 
 /** Embedded messages deeper than this are not followed (a corrupt file could loop). */

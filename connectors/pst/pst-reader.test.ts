@@ -16,7 +16,7 @@ import { fixturesDir, fixturesUnavailable, oracleSkipped } from './readpst-oracl
 import {
   codepageToEncoding, decodeString8, encodeString8, lcidToCodepage, objectCodepage, string8Resolver, voteCodepage,
   type PropertyMap,
-} from './strings.js';
+} from '../../mappings/mapi/string8.js';
 
 const long = (v: number) => ({ entryValueType: 0x0003, entryValueReference: v, data: Buffer.alloc(0) });
 

@@ -47,7 +47,7 @@ import { loadFolder as folderObject, loadObject, loadStore } from './pst-objects
 import { ipmSubtreeNodeId, NID_ROOT_FOLDER, specialFolderIds, type WellKnownUse } from './pst-store.js';
 import {
   FALLBACK_CODEPAGE, objectCodepage, string8Resolver, voteCodepage, type PropertyMap,
-} from './strings.js';
+} from '../../mappings/mapi/string8.js';
 
 export { PstFileError, PstItemError, type PstFormat };
 export { quietly };

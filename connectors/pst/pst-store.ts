@@ -5,7 +5,7 @@
  */
 import Long from 'long';
 import type { PSTFile } from 'pst-extractor';
-import type { PropertyMap } from './strings.js';
+import type { PropertyMap } from '../../mappings/mapi/string8.js';
 
 export type WellKnownUse = '\\Sent' | '\\Trash' | '\\Drafts' | '\\Junk';
 

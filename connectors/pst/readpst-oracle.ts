@@ -38,7 +38,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import { openPst, type PstReader } from './pst-reader.js';
-import { codepageToEncoding, encodeString8, objectCodepage, type PropertyMap } from './strings.js';
+import { codepageToEncoding, encodeString8, objectCodepage, type PropertyMap } from '../../mappings/mapi/string8.js';
 
 export type Kind = 'eml' | 'vcf' | 'ics';
 

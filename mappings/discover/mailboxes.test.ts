@@ -1,4 +1,4 @@
-import type { DirectoryObject } from '../../connectors/ldap-source/entry.js';
+import type { DirectoryObject } from '../directory/directory-object.js';
 import { discoverMailboxes, type DiscoverInput, type DiscoverRules } from './mailboxes.js';
 import { diffUserMap, renderUserMap, userMapRows } from './user-map.js';
 

@@ -11,12 +11,12 @@
  *
  * The source login is what the mail migration logs in as (sourceLogin); the UMS login is made by
  * the directory sync's own rule (`directory.loginRule`: from the login, the primary address's
- * local part or the primary address; case; spaces), src/directory/login-rule.ts. A row the user map cannot hold (spaces in the source, a
+ * local part or the primary address; case; spaces), mappings/directory/login-rule.ts. A row the user map cannot hold (spaces in the source, a
  * UMS login `loginProblem` refuses, a value starting with a spreadsheet formula character, a
  * login shared by two mailboxes) is a problem naming the user and what to do, and is left out.
  */
-import type { DirectoryObject, MailboxType } from '../../connectors/ldap-source/entry.js';
-import { primaryAddressOf, resolveUmsLogin, type LoginRule } from '../../src/directory/login-rule.js';
+import type { DirectoryObject, MailboxType } from '../directory/directory-object.js';
+import { primaryAddressOf, resolveUmsLogin, type LoginRule } from '../directory/login-rule.js';
 
 export interface DiscoverRules {
   sourceLogin: 'login' | 'mail' | 'userPrincipalName';

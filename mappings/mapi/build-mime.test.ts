@@ -1,7 +1,7 @@
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { MailMessage } from '../../src/model/mail-message.js';
 import { buildMime } from './build-mime.js';
-import { parseHeaderBlock } from './header-block.js';
+import { parseHeaderBlock } from '../header-block.js';
 
 const parse = async (msg: MailMessage): Promise<ParsedMail> => simpleParser(await buildMime(msg));
 const addrs = (a: AddressObject | AddressObject[] | undefined) => [a ?? []].flat().flatMap((o) => o.value).map((v) => ({ name: v.name, address: v.address }));

@@ -30,7 +30,7 @@ import { createHash, type Hash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
-import { fieldsNamed, isStructuralField, parseHeaderBlock, serializeFields, splitMessage, type HeaderField } from './header-block.js';
+import { fieldsNamed, isStructuralField, parseHeaderBlock, serializeFields, splitMessage, type HeaderField } from '../header-block.js';
 import { joinParts, serializeMime, type Part } from './mime-serialize.js';
 import { decompressRtf, rtfToBody } from './rtf-body.js';
 import { coerceError } from '../../src/util/errors.js';

@@ -22,7 +22,7 @@
  *
  * Pure: no I/O.
  */
-import { csvCell } from '../../reports/csv.js';
+import { csvCell } from '../../src/util/csv-cell.js';
 import { addressKey } from '../directory/smtp-address.js';
 import { buildRoutingTable, loginAddress, type RoutingModel } from './routing-table.js';
 

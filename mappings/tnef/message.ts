@@ -10,7 +10,7 @@
  * attachment keeps the raw stream and the reason (`embeddedError`), so the caller can still carry
  * it. Anything wrong with the outer stream throws a TnefError. Pure.
  */
-import { PropList } from '../../connectors/kopano/mapi-props.js';
+import { PropList } from '../mapi/prop-list.js';
 import { codePageEncoding, decode8, readPropBlock, readRecipientRows } from './props.js';
 import { ATT, attributeName, LVL_ATTACHMENT, readAttributes, TnefError, type TnefAttribute } from './stream.js';
 

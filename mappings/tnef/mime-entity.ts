@@ -1,7 +1,7 @@
 /**
  * The MIME structure of a raw message as byte ranges, so a rewrite can replace one part and
  * leave every other byte where it was. Headers are read with the MIME builder's header-block
- * parser (mappings/mapi/header-block) on a latin1 view, so raw 8-bit header bytes survive a
+ * parser (mappings/header-block) on a latin1 view, so raw 8-bit header bytes survive a
  * round trip. Multipart bodies are split at delimiter lines (RFC 2046 5.1.1: "--boundary" at the
  * start of a line, optional "--", optional white space, line end); the line break before a
  * delimiter belongs to the delimiter. A multipart without its closing delimiter ends where the
@@ -10,7 +10,7 @@
  */
 import iconv from 'iconv-lite';
 import libmime from 'libmime';
-import { fieldValue, parseHeaderBlock, type HeaderField } from '../mapi/header-block.js';
+import { fieldValue, parseHeaderBlock, type HeaderField } from '../header-block.js';
 
 const MAX_NESTING = 32;
 const CR = 0x0d;

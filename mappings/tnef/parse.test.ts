@@ -4,7 +4,7 @@
  * streams (bad signature, checksum, level, truncation, garbage) — always a TnefError naming the
  * place, never a half-read message or another kind of exception.
  */
-import { PropList } from '../../connectors/kopano/mapi-props.js';
+import { PropList } from '../mapi/prop-list.js';
 import { parseTnef } from './message.js';
 import { readPropBlock } from './props.js';
 import { ATT, LVL_ATTACHMENT, LVL_MESSAGE, readAttributes, TnefError } from './stream.js';

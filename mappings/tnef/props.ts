@@ -9,14 +9,14 @@
  *           count (4) · { size (4) · data · pad to 4 } × count   (fixed-size MV values: no size)
  *   PT_OBJECT data starts with the interface id (16 bytes, counted in size).
  *
- * Values come out in the shape of the Kopano reader's property lists (connectors/kopano/mapi-props:
- * tag, value, named id), so the MAPI → MailMessage mapping there serves TNEF too. PT_STRING8 is
- * decoded with the stream's code page (attOemCodepage). Anything out of bounds, an unknown
+ * Values come out as MAPI property lists (mappings/mapi/prop-list: tag, value, named id), the
+ * shape the Kopano reader gives too, so one MAPI → MailMessage mapping (mappings/mapi/to-mail)
+ * serves both. PT_STRING8 is decoded with the stream's code page (attOemCodepage). Anything out of bounds, an unknown
  * property type or an unknown name kind throws a TnefError naming the block, the property and
  * the offset. Pure.
  */
 import iconv from 'iconv-lite';
-import type { MapiProp, MapiValue } from '../../connectors/kopano/mapi-props.js';
+import type { MapiProp, MapiValue } from '../mapi/prop-list.js';
 import { TnefError } from './stream.js';
 
 export const PT = {

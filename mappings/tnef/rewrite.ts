@@ -23,7 +23,7 @@
  * found again by its content hash.
  */
 import { buildMime } from '../mapi/build-mime.js';
-import { isStructuralField, serializeFields, splitMessage } from '../mapi/header-block.js';
+import { isStructuralField, serializeFields, splitMessage } from '../header-block.js';
 import { decompressRtf, rtfToBody } from '../mapi/rtf-body.js';
 import type { MailMessage } from '../../src/model/mail-message.js';
 import { parseTnef } from './message.js';

@@ -2,7 +2,7 @@
  * A parsed TNEF message → the neutral `MailMessage` the MIME builder (mappings/mapi/build-mime)
  * turns into MIME. The message-level mapping (addresses from PR_SENT_REPRESENTING_* / PR_SENDER_*
  * and the recipient table, PR_BODY, PR_BODY_HTML in PR_INTERNET_CPID, PR_RTF_COMPRESSED, dates,
- * Message-ID, importance) is the Kopano reader's (connectors/kopano/to-mail), as both are MAPI
+ * Message-ID, importance) is the Kopano reader's (mappings/mapi/to-mail), as both are MAPI
  * property lists; legacy attributes (attSubject, attBody, attDateSent, attFrom, attPriority) fill
  * what the properties lack. Attachments are mapped here, as TNEF carries them its own way:
  *
@@ -17,7 +17,7 @@
  *
  * Pure.
  */
-import { TAG, toMailMessage } from '../../connectors/kopano/to-mail.js';
+import { TAG, toMailMessage } from '../mapi/to-mail.js';
 import type { MailAttachment, MailMessage } from '../../src/model/mail-message.js';
 import type { TnefAttachment, TnefMessage } from './message.js';
 import { TnefError } from './stream.js';

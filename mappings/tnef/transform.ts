@@ -5,7 +5,7 @@
  * or, when the TNEF cannot be decoded, copied unchanged with the reason. Other items and other
  * container kinds pass untouched (a cheap byte search rules most messages out).
  */
-import type { ContentTransform } from '../../src/engine/content-transform.js';
+import type { ContentTransform } from '../../src/model/types.js';
 import { rewriteTnef, type TnefMode } from './rewrite.js';
 
 /** The config's values: off (default, byte-identical), replace, keep-original. */

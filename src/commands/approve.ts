@@ -5,10 +5,11 @@
  * who, when, the reason, and exactly which items), mirrored to the audit file. Items that fail
  * after the approval are not covered by it. The mailbox is named by its source or UMS login.
  */
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printJson, printOut } from '../cli/output.js';
 import { APPROVE_ACTION, approvalDetail } from '../cutover/approvals.js';
 import { runLogged } from '../command-log.js';
+import { loadConfig } from '../config/load.js';
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
 import { FatalError } from '../util/errors.js';
 import { forTerminal } from '../util/terminal-text.js';
@@ -23,7 +24,7 @@ export interface ApproveOptions {
 export async function approveCommand(opts: ApproveOptions): Promise<number> {
   const reason = opts.reason.trim();
   if (reason === '' || /\p{Cc}/u.test(reason)) throw new FatalError('--reason: say why these items may stay behind (one line of text)', 'USAGE');
-  const session = await openRoutingSession(opts.config, { command: 'approve' });
+  const session = await openRoutingSession(opts.config, await loadConfig(opts.config), { command: 'approve' });
   return runLogged(session.log, 'approve', { mailbox: opts.mailbox, reason }, async () => {
     try {
       return await approve(session, opts, reason);

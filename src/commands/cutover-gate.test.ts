@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../test/support/cli.js';
 import { loadConfig } from '../config/load.js';
-import { recordPass } from '../cutover/last-pass.js';
+import { recordPass } from '../engine/last-pass.js';
 import { directoryCheckpointName, emptyDirectoryState, saveDirectoryState, type StateUser } from '../directory/state.js';
 import { SqliteStateStore } from '../state/sqlite.js';
 

@@ -22,10 +22,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findUser, type DirectoryUser } from '../../mappings/routing/from-directory.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printErr, printJson, printOut } from '../cli/output.js';
 import { cutoverSettings } from '../config/cutover-schema.js';
-import { parseCsv } from '../config/csv.js';
+import { parseCsv } from '../util/csv.js';
 import { utf8TextOf } from '../config/utf8.js';
 import { recordCutover } from '../cutover/flip.js';
 import { describeFailures, gate, gateInputs, type GateFailure } from '../cutover/gate.js';
@@ -34,6 +34,7 @@ import { driveWave } from '../cutover/wave.js';
 import { rollbackWave } from '../cutover/wave-rollback.js';
 import type { JobReport } from '../engine/job.js';
 import { runLogged } from '../command-log.js';
+import { loadConfig } from '../config/load.js';
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import type { RefusedName } from '../state/store.js';
@@ -174,7 +175,7 @@ async function waveRun(session: RoutingSession, opts: CutoverOptions): Promise<n
 
 export async function cutoverCommand(opts: CutoverOptions): Promise<number> {
   usage(opts);
-  const session = await openRoutingSession(opts.config, { command: 'cutover' });
+  const session = await openRoutingSession(opts.config, await loadConfig(opts.config), { command: 'cutover' });
   const fields = {
     users: opts.user ?? null, batch: opts.batch ?? null, wave: opts.wave ?? null, undo: opts.undo === true, force: opts.force === true,
     finalSync: opts.finalSync === true, rollback: opts.rollback === true,

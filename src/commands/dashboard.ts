@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printErr, printOut } from '../cli/output.js';
 import type { StateStore } from '../state/store.js';
 import { checkExposure, DEFAULT_LISTEN, ListenError, parseListen } from '../dashboard/listen.js';

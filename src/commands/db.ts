@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printErr, printJson, printOut } from '../cli/output.js';
 import { loadConfig } from '../config/load.js';
 import { postgresUrl } from '../state/open.js';
@@ -55,7 +55,7 @@ export async function dbMigrateCommand(opts: DbMigrateOptions): Promise<number> 
     }
     outcome = { driver: 'sqlite', location: state.path, from, version: sqliteVersion(state.path), latest: SQLITE_MIGRATIONS.length };
   } else {
-    const url = postgresUrl(state, { baseDir }); // resolved, TLS policy applied (state/pg-tls.ts)
+    const url = postgresUrl(state, { baseDir }); // resolved, TLS policy applied (util/pg-tls.ts)
     const { PostgresStateStore, describePostgresUrl } = await import('../state/postgres.js');
     const { POSTGRES_MIGRATIONS } = await import('../state/postgres-schema.js');
     const location = describePostgresUrl(url);

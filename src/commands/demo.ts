@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { generateCorpus, seedSource } from '../../test/lab/corpus.js';
 import { addSourceUser, addTargetUser, installLab, startLab, uniqueLogin } from '../../test/lab/lab.js';
 import { writeLabConfig } from '../../test/support/lab-config.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';

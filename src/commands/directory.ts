@@ -12,7 +12,7 @@ import { parseOverrides, type Overrides } from '../../connectors/ldap-source/ove
 import { LdapDirectoryTarget } from '../../connectors/ldap-target/index.js';
 import type { LdapEndpoint } from '../../connectors/ldap-common/connection.js';
 import type { TargetProfile } from '../../mappings/directory/entry-mapping.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printErr, printJsonText, printOut } from '../cli/output.js';
 import type { DirectoryEndpointConfig } from '../config/directory-schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';

@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { discoverMailboxes, type Discovery } from '../../mappings/discover/mailboxes.js';
 import { diffUserMap, renderUserMap, userMapRows, type UserMapDiff } from '../../mappings/discover/user-map.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printJson, printOut } from '../cli/output.js';
 import { commandLogger, runLogged } from '../command-log.js';
 import { discoverSettings } from '../config/discover-schema.js';

@@ -5,7 +5,7 @@
  * Writes nothing on either server; it records the inventory (counts and sizes per folder and
  * kind) in the state store, which progress, status and reports measure against.
  */
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printJson, printOut } from '../cli/output.js';
 import { containerName } from '../engine/inventory.js';
 import { openMailboxPair } from '../engine/job.js';

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { humanText, printJsonText, printOut } from '../cli/output.js';
 import { openMailboxPair } from '../engine/job.js';
 import { judgeItem } from '../engine/filters.js';
@@ -22,7 +22,7 @@ import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { formatBytes, table } from '../util/format.js';
-import { csvCell } from '../../reports/csv.js';
+import { csvCell } from '../../src/util/csv-cell.js';
 import { writePrivateFile } from '../util/private-file.js';
 import { commandContext, type CommandOptions } from './context.js';
 
@@ -212,7 +212,7 @@ function toText(results: MailboxReconciliation[], show: boolean): string {
 }
 
 /**
- * The CSV format. Every field through the progress CSV's guard (reports/csv.ts csvCell): its own
+ * The CSV format. Every field through the progress CSV's guard (src/util/csv-cell.ts): its own
  * guard missed a leading tab or CR, which spreadsheets also read as the start of a formula, in
  * folder names, server explanations and (--show-subjects) subjects.
  */

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printErr, printOut } from '../cli/output.js';
 import { openStateStore } from '../state/open.js';
 import type { ContainerRow, FailedItemRow, MailboxSummary, StateStore, ThroughputRow } from '../state/store.js';

@@ -16,19 +16,19 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { exchangeChanges, expectedLookups, explainCheck, lookupKeys, MAP_FILES, MAP_NAMES, mapsDiff, publishGuards, summariseDiff, type Lookups, type MapTexts } from '../../mappings/routing/changes.js';
-import { forwardedUsers } from '../../mappings/routing/exchange-plan.js';
-import { exchangePlan, parseMap, routeFor } from '../../mappings/routing/postfix-maps.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { exchangeChanges, expectedLookups, explainCheck, lookupKeys, MAP_FILES, MAP_NAMES, mapsDiff, summariseDiff, type Lookups, type MapTexts } from '../../mappings/routing/changes.js';
+import { routeFor } from '../../mappings/routing/postfix-maps.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printErr, printJson, printOut } from '../cli/output.js';
-import { postfixReload, postfixRunning, postmapQuery } from '../routing/postfix.js';
+import { postmapQuery } from '../routing/postfix.js';
 import { runLogged } from '../command-log.js';
+import { loadConfig } from '../config/load.js';
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
-import { currentMapFile, currentVersion, publishVersion, rollbackVersion, type Manifest, type Version } from '../routing/versions.js';
-import type { RoutingAuditEntry } from '../state/store.js';
+import { currentMapFile, currentVersion, rollbackVersion, type Manifest } from '../routing/versions.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { forTerminal } from '../util/terminal-text.js';
 import { writePrivateFile } from '../util/private-file.js';
+import { changedLogins, generated, publishMaps, reloadResult, warningsFile } from '../routing/publish.js';
 import { coerceError } from '../util/errors.js';
 
 interface Base {
@@ -42,27 +42,12 @@ const warn = (lines: string[], label: string) => {
   for (const l of lines) printErr(`${label}: ${forTerminal(l)}\n`);
 };
 
-/** Logins whose cutover differs between two sets. */
-function changedLogins(before: readonly string[], after: readonly string[]): string[] {
-  const a = new Set(before);
-  const b = new Set(after);
-  return [...new Set([...before.filter((x) => !b.has(x)), ...after.filter((x) => !a.has(x))])].sort();
-}
-
-/**
- * warnings.txt (read with cat/less): one warning per line, its control and bidi characters
- * escaped like on the terminal; they quote address-book values, which may carry ESC or U+202E.
- */
-function warningsFile(warnings: readonly string[]): string {
-  return warnings.map((w) => `${forTerminal(w)}\n`).join('');
-}
-
 /**
  * Opens the session and runs `body` with the command's log (`logging.file`): started, finished
  * with the exit code or failed with the reason; the session is closed either way.
  */
 async function withSession(opts: Base, command: string, fields: Record<string, unknown>, body: (session: RoutingSession) => Promise<number>): Promise<number> {
-  const session = await openRoutingSession(opts.config, { command });
+  const session = await openRoutingSession(opts.config, await loadConfig(opts.config), { command });
   return runLogged(session.log, command, fields, async () => {
     try {
       return await body(session);
@@ -70,16 +55,6 @@ async function withSession(opts: Base, command: string, fields: Record<string, u
       await session.close();
     }
   });
-}
-
-async function generated(session: RoutingSession) {
-  const m = await session.model();
-  const maps = await session.maps();
-  const plan = exchangePlan(m.model);
-  const forwarded = forwardedUsers(m.model);
-  const cutOver = m.model.users.filter((u) => u.cutOver).map((u) => u.login).sort();
-  const warnings = [...session.bookProblems, ...session.bookNotes, ...maps.issues, ...maps.warnings];
-  return { model: m.model, maps, plan, forwarded, cutOver, warnings };
 }
 
 export async function routingGenerateCommand(opts: Base & { out?: string }): Promise<number> {
@@ -103,60 +78,6 @@ export async function routingGenerateCommand(opts: Base & { out?: string }): Pro
     }
     return EXIT.OK;
   });
-}
-
-/** What `publishMaps` did: nothing (no change), nothing (a guard refused), or a new version. */
-export type PublishOutcome =
-  | { kind: 'unchanged'; current: Version }
-  | { kind: 'refused'; guards: string[]; entry: RoutingAuditEntry }
-  | { kind: 'published'; version: Version; summary: string; reload: string; exchange: ReturnType<typeof exchangeChanges>; entry: RoutingAuditEntry; warnings: string[] };
-
-/**
- * Publishes the maps of the current cutover state as a new version (atomic swap, postfix reload),
- * audited; shared by `routing publish` and the driven wave of `cutover --final-sync`. The caller
- * holds `<mapDir>/.publish.lock`.
- */
-export async function publishMaps(session: RoutingSession, opts: { force?: boolean; batch?: string | null } = {}): Promise<PublishOutcome> {
-  const g = await generated(session);
-  const current = await currentVersion(session.routing.mapDir);
-  const diff = mapsDiff(current?.maps, g.maps);
-  const summary = summariseDiff(diff);
-  if (current && summary === 'no change' && !opts.force) return { kind: 'unchanged', current };
-  const guards = publishGuards(diff, current === undefined ? 0 : parseMap(current.maps.relayRecipients).size, session.bookProblems);
-  const changed = changedLogins(current?.manifest.cutOver ?? [], g.cutOver);
-  if (guards.length > 0 && !opts.force) {
-    // Audited with the names whose routing change was held back (or the maps as a whole).
-    const reason = `not published: ${guards.join('; ')}`;
-    const entry = await session.audit({
-      action: 'publish', users: [], ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
-      refused: (changed.length > 0 ? changed : ['routing maps']).map((name) => ({ name, reason })),
-      detail: { refused: guards, previous: current?.manifest.version ?? null, summary, bookProblems: session.bookProblems.length },
-    });
-    return { kind: 'refused', guards, entry };
-  }
-  const exchange = exchangeChanges(current?.manifest.forwarded ?? [], g.forwarded);
-  const version = await publishVersion(session.routing.mapDir, session.tools, {
-    maps: g.maps,
-    files: {
-      'exchange-plan.csv': g.plan.csv,
-      'exchange-plan.ps1': g.plan.powershell,
-      'exchange-changes.ps1': exchange.powershell,
-      'warnings.txt': warningsFile(g.warnings),
-    },
-    manifest: {
-      createdAt: new Date().toISOString(), createdBy: session.operator, mapType: session.routing.mapType, cutOver: g.cutOver, forwarded: g.forwarded,
-      warnings: g.warnings.length,
-    },
-  }, session.routing.keepVersions);
-  const reload = await reloadResult(session);
-  const entry = await session.audit({
-    action: 'publish', users: changed, ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
-    detail: {
-      version: version.manifest.version, previous: version.manifest.previous, summary, diff, reload, exchangeChanges: exchange.powershell,
-      ...(guards.length > 0 ? { forced: guards } : {}),
-    },
-  });
-  return { kind: 'published', version, summary, reload, exchange, entry, warnings: g.warnings };
 }
 
 export async function routingPublishCommand(opts: Base & { force?: boolean }): Promise<number> {
@@ -193,18 +114,6 @@ async function publishCommandBody(session: RoutingSession, opts: Base & { force?
     warn(r.warnings, 'warning');
   }
   return reload.startsWith('reload failed') ? EXIT.ERROR : EXIT.OK;
-}
-
-/** What became of the Postfix reload after the maps changed (text for the output and the audit). */
-export async function reloadResult(session: RoutingSession): Promise<string> {
-  if (session.tools.configDir === undefined) return 'not reloaded (no routing.postfixConfigDir): run `postfix reload`';
-  if (!(await postfixRunning(session.tools))) return `not running (${session.tools.configDir}): the maps take effect when it starts`;
-  try {
-    await postfixReload(session.tools);
-    return `reloaded (${session.tools.configDir})`;
-  } catch (err) {
-    return `reload failed: ${coerceError(err).message}`;
-  }
 }
 
 export async function routingRollbackCommand(opts: Base): Promise<number> {

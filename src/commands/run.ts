@@ -1,5 +1,5 @@
 /** `run` / `resume`: migrate (or continue migrating) the configured mailboxes. */
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printErr, printJson, printOut } from '../cli/output.js';
 import { ProgressLine } from '../cli/progress.js';
 import { runJob, type JobReport } from '../engine/job.js';

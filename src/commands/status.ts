@@ -1,7 +1,7 @@
 /** `status`: per-mailbox progress from the state store (no server is contacted). */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import type { QueueRow } from '../../jobs/queue.js';
 import type { LoadedConfig } from '../config/load.js';
 import { openStateStore, postgresUrl } from '../state/open.js';
@@ -11,7 +11,7 @@ import { printJson, printOut } from '../cli/output.js';
 import { loadScores, SCORE_HEADER, scoreRows } from '../cutover/score.js';
 import { KIND_ORDER } from '../state/inventory.js';
 import type { KindTotals, MailboxInventory, MailboxSummary, StateStore } from '../state/store.js';
-import { readPass, type PassRecord } from '../cutover/last-pass.js';
+import { readPass, type PassRecord } from '../engine/last-pass.js';
 import type { MailboxEntry } from '../config/load.js';
 import type { ItemKind } from '../model/types.js';
 

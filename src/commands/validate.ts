@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printErr, printOut } from '../cli/output.js';
 import { formatIssues, validateConfigText } from '../config/load.js';
 import { unreadableConfigMessage } from '../config/package-files.js';

@@ -1,10 +1,10 @@
 /** `worker` and `enqueue`: the scale-out mode (several processes on several machines, one PostgreSQL). */
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../util/exit-codes.js';
 import { printErr, printJson, printOut } from '../cli/output.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { enqueueMailboxes, queueRows, queueUtils } from '../../jobs/queue.js';
-import { runWorker, type WorkerOptions } from '../../jobs/worker.js';
+import { runWorker, type WorkerOptions } from './worker-loop.js';
 import { FatalError } from '../util/errors.js';
 import { postgresUrl } from '../state/open.js';
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { SecretRef } from './secrets.js';
 import { secretRefSchema } from './secret-ref-schema.js';
 import { noUrlCredentials } from './url-credentials.js';
-import { transportProblem } from '../../connectors/ldap-common/transport.js';
+import { transportProblem } from '../util/ldap-transport.js';
 
 export interface DirectoryEndpointConfig {
   url: string;
@@ -62,7 +62,7 @@ export interface DirectoryConfig {
   source: DirectorySourceConfig;
   target: DirectoryTargetConfig;
   domainRewrite: { from: string; to: string }[];
-  /** How a directory user becomes a UMS login, for the directory sync and discover alike (src/directory/login-rule.ts). */
+  /** How a directory user becomes a UMS login, for the directory sync and discover alike (mappings/directory/login-rule.ts). */
   loginRule: { from: 'login' | 'mailLocalPart' | 'mail'; case: 'keep' | 'lower'; spaces: 'refuse' | '.' | '-' | '_' };
   mailboxTypes: { shared: 'sync' | 'skip'; room: 'sync' | 'skip'; equipment: 'sync' | 'skip' };
   deprovision: DeprovisionConfig;

@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { formatIssues, formatPath, Issues, reportZodIssue, yamlMessage, type ConfigIssue, type Seg } from './issues.js';
-import { checkMailboxes, checkMailboxRefs, collectMailboxes, type MailboxEntry, type MailboxSections } from './mailboxes.js';
+import { checkMailboxes, checkMailboxRefs, collectMailboxes, type MailboxSections } from './mailboxes.js';
 import { unreadableConfigMessage } from './package-files.js';
 import {
   COURIER_MAX_PER_IP,
@@ -30,25 +30,13 @@ import {
   type StateConfig,
 } from './schema.js';
 import { caFileProblems, refProblemsOfInvalidDocument, secretRefProblems, stateStoreCheck, stringsIn, type RefProblem } from './ref-checks.js';
-import { createSecretResolver, type SecretResolver } from './secrets.js';
+import { createSecretResolver } from './secrets.js';
 import { decodeUtf8, utf8Problem } from './utf8.js';
 import { coerceError } from '../util/errors.js';
 
 export { formatIssues, formatPath, type ConfigIssue } from './issues.js';
-export type { MailboxEntry } from './mailboxes.js';
-
-export interface LoadedConfig {
-  config: MigrationConfig;
-  /** Absolute path of the config file. */
-  file: string;
-  /** Directory relative paths and `file:` refs are resolved against. */
-  baseDir: string;
-  mailboxes: MailboxEntry[];
-  /** Non-fatal issues (e.g. target.maxConnections above Courier's per-IP limit). */
-  warnings: ConfigIssue[];
-  /** Resolves a secret reference of this config (lazily, when a connector needs it). */
-  resolveSecret: SecretResolver;
-}
+export type { LoadedConfig, MailboxEntry } from './loaded.js';
+import type { LoadedConfig, MailboxEntry } from './loaded.js';
 
 export interface ValidateOptions {
   /** Directory for relative paths; defaults to the directory of `file`, else the cwd. */

@@ -6,26 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { otherSeparatorProblem, parseCsv } from './csv.js';
+import { otherSeparatorProblem, parseCsv } from '../util/csv.js';
 import type { Issues } from './issues.js';
 import { secretProblem } from './ref-checks.js';
 import type { MailboxSpec, SourceConfig, TargetConfig } from './schema.js';
 import { secretRefProblem, type SecretRef } from './secrets.js';
 import { decodeUtf8, utf8Problem } from './utf8.js';
+import type { MailboxEntry } from './loaded.js';
 import { coerceError } from '../util/errors.js';
 
 /** One mailbox to migrate: inline entries and CSV rows merged, target defaulted. */
-export interface MailboxEntry {
-  source: string;
-  target: string;
-  sourcePassword?: SecretRef;
-  targetPassword?: SecretRef;
-  /** The cutover wave (inline `wave:` or the user map's optional `wave` column). */
-  wave?: string;
-  /** Where it is defined: 'mailboxes[0]' or 'users.csv:4'. */
-  origin: string;
-}
-
 /** What the mailbox checks need of the config; a section is absent when it is invalid. */
 export interface MailboxSections {
   source?: SourceConfig;

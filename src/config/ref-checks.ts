@@ -5,7 +5,7 @@
  * secret (a reference names its variable or file; a URL is shown without its password).
  */
 import { NotRegularFileError, readRegularFile } from '../util/regular-file.js';
-import { describePgTransport, describePostgresUrl, PgTlsError, securePgUrl } from '../state/pg-tls.js';
+import { describePgTransport, describePostgresUrl, PgTlsError, securePgUrl } from '../util/pg-tls.js';
 import { migrationConfigSchema, schemaAt, type StateConfig } from './schema.js';
 import { secretRefsIn } from './secret-ref-schema.js';
 import { resolveSecret, SecretError, secretRefProblem } from './secrets.js';
@@ -84,7 +84,7 @@ export function caFileProblems(config: Partial<Record<'source' | 'target' | 'gro
 
 /**
  * Where the state store is and how it is reached: for PostgreSQL, state.url resolved (when it
- * can be: else secretRefProblems reports it) and the TLS policy applied (src/state/pg-tls.ts),
+ * can be: else secretRefProblems reports it) and the TLS policy applied (src/util/pg-tls.ts),
  * its refusals at state.url / state.caFile. The description never shows the URL's password.
  */
 export function stateStoreCheck(state: StateConfig, baseDir: string, env: NodeJS.ProcessEnv): { description?: string; problems: RefProblem[] } {

@@ -192,7 +192,7 @@ export type StateConfig =
   | { driver: 'sqlite'; /** Absolute after loading. */ path: string }
   | {
     driver: 'postgres';
-    /** The connection URL (a secret reference). TLS with verification unless allowInsecure permits less (src/state/pg-tls.ts). */
+    /** The connection URL (a secret reference). TLS with verification unless allowInsecure permits less (src/util/pg-tls.ts). */
     url: SecretRef;
     /** CA bundle of a private CA for the server's certificate (absolute after loading). */
     caFile?: string;

@@ -6,10 +6,10 @@
  * there would bounce. The user is found by directory key (the address book from the directory
  * sync uses the same keys), else by UMS or source login.
  */
-import type { LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/loaded.js';
 import { directoryAddressBook, directoryCheckpointName, loadDirectoryState, type DirectoryAddressBookUser } from '../directory/state.js';
 import type { StateStore } from '../state/store.js';
-import type { GateFailure } from './gate.js';
+import type { GateFailure } from './gate-failure.js';
 
 export type DirectoryAccounts = readonly DirectoryAddressBookUser[];
 

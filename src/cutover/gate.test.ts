@@ -3,7 +3,7 @@
  * and what to do; a complete mailbox passes. Through the CLI with a real state store:
  * src/commands/cutover-gate.test.ts; end to end with Postfix: test/e2e/cutover-waves.test.ts.
  */
-import type { MailboxEntry } from '../config/load.js';
+import type { MailboxEntry } from '../config/loaded.js';
 import type { ContainerRow, FailedItemRow } from '../state/store.js';
 import { approvalDetail, type Approval } from './approvals.js';
 import { gate, type GateInput } from './gate.js';

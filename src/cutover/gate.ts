@@ -16,19 +16,15 @@
  * `gate` is pure; `gateInputs` reads what it needs from the state store.
  */
 import { parseCollectionRef } from '../../mappings/groupware-collections.js';
-import type { LoadedConfig, MailboxEntry } from '../config/load.js';
+import type { LoadedConfig, MailboxEntry } from '../config/loaded.js';
 import { collectionEqual, GROUPWARE_RECONCILE_KEY, parseSummary, type MailboxReconcileSummary } from '../reconcile/groupware-summary.js';
 import type { ContainerRow, FailedItemRow, StateStore } from '../state/store.js';
 import { approvalsOf, coverage, mailboxKey, type Approval } from './approvals.js';
 import { directoryFailure, loadDirectoryAccounts } from './directory-check.js';
-import { readPass, type PassRecord } from './last-pass.js';
+import type { GateFailure } from './gate-failure.js';
 
-export type GateCheck = 'mailbox' | 'pass' | 'problems' | 'delta-age' | 'groupware' | 'directory';
-
-export interface GateFailure {
-  check: GateCheck;
-  reason: string;
-}
+export type { GateCheck, GateFailure } from './gate-failure.js';
+import { readPass, type PassRecord } from '../engine/last-pass.js';
 
 export interface GateInput {
   /** The user's configured mailbox, or why there is none. */

@@ -8,7 +8,7 @@
  * Pure.
  */
 import { findUser, type AddressBook, type DirectoryUser } from '../../mappings/routing/from-directory.js';
-import type { MailboxEntry } from '../config/load.js';
+import type { MailboxEntry } from '../config/loaded.js';
 
 export interface Member {
   user: DirectoryUser;

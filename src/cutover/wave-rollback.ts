@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { exchangeChanges } from '../../mappings/routing/changes.js';
-import { reloadResult } from '../commands/routing.js';
+import { reloadResult } from '../routing/publish.js';
 import type { RoutingSession } from '../routing/session.js';
 import { activateVersion, currentVersionName, readVersion } from '../routing/versions.js';
 import { FatalError } from '../util/errors.js';

@@ -18,8 +18,8 @@
  * mailbox that passed the gate, or as they were. The caller holds `<mapDir>/.publish.lock`.
  */
 import type { JobReport } from '../engine/job.js';
-import { EXIT } from '../cli/exit-codes.js';
-import { publishMaps } from '../commands/routing.js';
+import { EXIT } from '../util/exit-codes.js';
+import { publishMaps } from '../routing/publish.js';
 import { cutoverSettings } from '../config/cutover-schema.js';
 import type { RoutingSession } from '../routing/session.js';
 import { currentVersion } from '../routing/versions.js';

@@ -10,7 +10,7 @@
  */
 import { escapeDnValue, mapEntry, type AttributeMap, type DiffOptions, type SourceEntry, type TargetProfile } from '../../mappings/directory/entry-mapping.js';
 import type { Candidate } from './ownership.js';
-import type { EntryProblem, TargetEntry } from './plan.js';
+import type { EntryProblem, TargetEntry } from '../../mappings/directory/ldap-writes.js';
 
 export interface ContactTargetOptions {
   base: string;

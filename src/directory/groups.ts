@@ -11,7 +11,7 @@
  */
 import { diffEntry, escapeDnValue, mapEntry, type AttributeMap, type DiffOptions, type EntryDiff, type SourceEntry, type TargetProfile } from '../../mappings/directory/entry-mapping.js';
 import type { Candidate } from './ownership.js';
-import type { EntryProblem, PlannedWrite, TargetEntry } from './plan.js';
+import type { EntryProblem, PlannedWrite, TargetEntry } from '../../mappings/directory/ldap-writes.js';
 
 /** A member of a source group as the sync identified it (users by their UMS login). */
 export type MemberRef = { kind: 'user'; login: string } | { kind: 'group'; name: string } | { kind: 'contact'; name: string };

@@ -5,7 +5,7 @@
 import type { DirectoryObject } from '../../connectors/ldap-source/entry.js';
 import { discoverMailboxes } from '../../mappings/discover/mailboxes.js';
 import type { SourceEntry } from '../../mappings/directory/entry-mapping.js';
-import { loginProblem, resolveUmsLogin, type LoginRule } from './login-rule.js';
+import { loginProblem, resolveUmsLogin, type LoginRule } from '../../mappings/directory/login-rule.js';
 import { planDirectorySync, type PlanOptions } from './plan.js';
 
 const opts: PlanOptions = {

@@ -17,7 +17,7 @@
 import { diffEntry, type AttributeMap, type DiffOptions, type EntryDiff } from '../../mappings/directory/entry-mapping.js';
 import { parseProxyAddress } from '../../mappings/directory/proxy-addresses.js';
 import { addressKey } from '../../mappings/directory/smtp-address.js';
-import type { TargetEntry } from './plan.js';
+import type { TargetEntry } from '../../mappings/directory/ldap-writes.js';
 
 /** Comparison keys of every address an attribute set claims (mail, aliases, proxyAddresses). */
 export function claimedAddresses(attrs: Readonly<Record<string, readonly string[]>>, map: AttributeMap): string[] {

@@ -23,18 +23,20 @@
  */
 import {
   findAddressConflicts, mapEntry, PROFILES, toLdif, toLdifAdd, ldifDocument, escapeDnValue,
-  type AttributeMap, type LdapChange, type SourceEntry, type TargetProfile,
+  type AttributeMap, type SourceEntry, type TargetProfile,
 } from '../../mappings/directory/entry-mapping.js';
 import { ldifLine } from '../../mappings/directory/ldif.js';
 import { parseProxyAddress, formatProxyAddress, rewriteDomain, type DomainRule } from '../../mappings/directory/proxy-addresses.js';
 import { contactCandidates, existingContacts, isBelow, type ContactTargetOptions } from './contacts.js';
 import { existingGroups, groupCandidates, planGroupWrites, type GroupTargetOptions, type SourceGroup } from './groups.js';
-import { DEFAULT_LOGIN_RULE, primaryAddressOf, resolveUmsLogin, type LoginRule } from './login-rule.js';
+import { DEFAULT_LOGIN_RULE, primaryAddressOf, resolveUmsLogin, type LoginRule } from '../../mappings/directory/login-rule.js';
 import { resolveOwnership, type Candidate } from './ownership.js';
 
 export type { MemberRef, SourceGroup } from './groups.js';
 export type { ContactTargetOptions } from './contacts.js';
-export { loginProblem } from './login-rule.js';
+export { loginProblem } from '../../mappings/directory/login-rule.js';
+import type { EntryProblem, PlannedWrite, TargetEntry } from '../../mappings/directory/ldap-writes.js';
+export type { EntryProblem, PlannedWrite, TargetEntry } from '../../mappings/directory/ldap-writes.js';
 
 export interface PlanOptions {
   profile: TargetProfile;
@@ -57,23 +59,6 @@ export interface PlanOptions {
   /** A target attribute that gets the user's mailbox type (user, shared, room, equipment, other). */
   mailboxTypeAttribute?: string;
 }
-
-/** A UMS entry as read: DN and attributes (names as the server returned them). */
-export interface TargetEntry {
-  dn: string;
-  attributes: Record<string, string[]>;
-}
-
-export interface EntryProblem {
-  /** The source login (or DN) the problem is about. */
-  entry: string;
-  reason: string;
-}
-
-export type PlannedWrite =
-  | { kind: 'add'; entry: string; dn: string; attributes: Record<string, string[]> }
-  | { kind: 'modify'; entry: string; dn: string; changes: LdapChange[] }
-  | { kind: 'delete'; entry: string; dn: string };
 
 export interface DirectoryPlan {
   /** Every write, in the order of `phases`. */

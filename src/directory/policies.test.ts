@@ -1,6 +1,6 @@
 /** Login rule, post-run address ownership and GAL contacts: the pure parts of the directory sync. */
 import { planGal } from './gal.js';
-import { applyLoginRule, explainLoginProblem, resolveUmsLogin } from './login-rule.js';
+import { applyLoginRule, explainLoginProblem, resolveUmsLogin } from '../../mappings/directory/login-rule.js';
 import { resolveOwnership, type Candidate } from './ownership.js';
 import { planDirectorySync, type PlanOptions } from './plan.js';
 import type { StateUser } from './state.js';

@@ -12,7 +12,7 @@ import type { SourceFlavor } from '../../connectors/ldap-source/entry.js';
 import { isLeaver } from './deprovision.js';
 import type { MemberRef } from './groups.js';
 import type { DirectoryState } from './state.js';
-import { primaryAddressOf, type LoginSubject } from './login-rule.js';
+import { primaryAddressOf, type LoginSubject } from '../../mappings/directory/login-rule.js';
 
 export interface SyncRead {
   delta: boolean;

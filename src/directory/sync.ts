@@ -16,7 +16,7 @@ import type { StateStore } from '../state/store.js';
 import { isBelow } from './contacts.js';
 import { DEFAULT_DEPROVISION, planDeprovision, type DeprovisionPolicy, type DeprovisionReport } from './deprovision.js';
 import { planGal, type GalOptions } from './gal.js';
-import { DEFAULT_LOGIN_RULE, primaryAddressOf, resolveUmsLogin, type LoginSubject } from './login-rule.js';
+import { DEFAULT_LOGIN_RULE, primaryAddressOf, resolveUmsLogin, type LoginSubject } from '../../mappings/directory/login-rule.js';
 import { planDirectorySync, planLdif, profileMap, type EntryProblem, type PlannedWrite, type PlanOptions, type SourceGroup } from './plan.js';
 import { logProblems, logWrite } from './sync-log.js';
 import { identifyMembers, memberRefs, readSource } from './sync-read.js';

@@ -28,47 +28,22 @@
  *     exclusive gate so no other task's write into that folder is in flight.
  */
 import PQueue from 'p-queue';
-import type { Logger } from 'pino';
 import { contentHash } from '../../mappings/content-hash.js';
-import type { ChangePage, Container, ContainerStats, ItemContent, ItemMeta, PendingItem, SourceMailbox, TargetContainerState, TargetMailbox } from '../model/types.js';
-import type { Checkpoint, ItemResult, PendingRow, StateStore, SuspectRow } from '../state/store.js';
+import type { ChangePage, Container, ContainerStats, ItemContent, ItemMeta, PendingItem, TargetContainerState } from '../model/types.js';
+import type { Checkpoint, ItemResult, PendingRow, SuspectRow } from '../state/store.js';
 import { isTransient, reasonOf, TransientError } from '../util/errors.js';
-import { retry, sleep, backoffDelay, type RetryPolicy } from '../util/retry.js';
-import { ByteBudget } from '../util/semaphore.js';
-import { applyTransform, type ContentTransform } from './content-transform.js';
-import type { EventListener } from './events.js';
-import { judgeItem, passScope, type ItemFilters } from './filters.js';
+import { retry, sleep, backoffDelay } from '../util/retry.js';
+import { applyTransform } from './content-transform.js';
+import { judgeItem, passScope } from './filters.js';
 import { containerName } from './inventory.js';
 import { copiedOnce, deltaOfCopied, deltaOfPage, sweepLateCopies } from './follow-up.js';
 import { TargetClaims } from './target-claims.js';
+import type { TaskContext } from './task-context.js';
+
+export type { TaskContext } from './task-context.js';
 
 /** Marks the change sequence recorded by a container's first pass (see the end of runContainer). */
 const FIRST_PASS_SEQ = 'first:';
-
-export interface TaskContext {
-  store: StateStore;
-  mailboxId: number;
-  mailbox: string;
-  source: SourceMailbox;
-  target: TargetMailbox;
-  filters: ItemFilters;
-  batchSize: number;
-  writers: number;
-  /** Bytes of message content in flight (read but not yet written), shared by the mailbox's tasks. */
-  budget: ByteBudget;
-  retry: RetryPolicy;
-  log: Logger;
-  emit: EventListener;
-  signal?: AbortSignal;
-  /** Claims shared by the tasks of this mailbox (see target-claims). */
-  claims?: TargetClaims;
-  /** What later passes do with flag changes and deletions in the source. */
-  sync?: { flags: boolean; deletions: 'ignore' | 'mirror' };
-  /** `retry --failed`: only items that failed before; nothing new is listed. */
-  onlyFailed?: boolean;
-  /** Rewrites content between read and write (see content-transform); hashes are of its output. */
-  transform?: ContentTransform;
-}
 
 export interface ContainerOutcome {
   unchanged: boolean;

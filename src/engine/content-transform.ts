@@ -13,10 +13,10 @@
  * - It never loses an item: when it cannot do its work it returns the item unchanged with a
  *   warning. Should it throw anyway, `applyTransform` does exactly that.
  */
-import type { Container, ItemContent } from '../model/types.js';
+import type { Container, ContentTransform, ItemContent } from '../model/types.js';
 import { reasonOf } from '../util/errors.js';
 
-export type ContentTransform = (item: ItemContent, container: Container) => Promise<ItemContent>;
+export type { ContentTransform } from '../model/types.js';
 
 /** The item as the target gets it: transformed, or unchanged with a warning when the transform failed. */
 export async function applyTransform(transform: ContentTransform | undefined, item: ItemContent, container: Container): Promise<ItemContent> {

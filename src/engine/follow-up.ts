@@ -6,7 +6,7 @@
 import { sameFlags } from '../../mappings/flags.js';
 import type { ChangePage, Container, PendingItem } from '../model/types.js';
 import type { DoneItemRow, ItemResult, SuspectRow } from '../state/store.js';
-import type { TaskContext } from './container-task.js';
+import type { TaskContext } from './task-context.js';
 import type { TargetClaims } from './target-claims.js';
 
 type WithRetry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;

@@ -22,7 +22,7 @@ import { jobReport, type ContainerReport, type JobReport, type MailboxReport } f
 import { passScope, type ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
 import { ByteBudget } from '../util/semaphore.js';
-import { recordPass } from '../cutover/last-pass.js';
+import { recordPass } from './last-pass.js';
 
 export interface JobOptions {
   filters: ItemFilters;
@@ -209,7 +209,7 @@ async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, task
     await pair?.target.close().catch(() => undefined);
     await unfence?.().catch(() => undefined);
   }
-  // The cutover gate's "last pass" (cutover/last-pass.ts); a retry of failed items is no delta, and
+  // The cutover gate's "last pass" (engine/last-pass.ts); a retry of failed items is no delta, and
   // a mailbox fenced by another process is that process's pass.
   if (!opts.onlyFailed && unfence !== null) {
     await recordPass(deps.store, name, job.target.login, {

@@ -231,3 +231,6 @@ export interface TargetConnector {
   openMailbox(account: Account): Promise<TargetMailbox>;
   close(): Promise<void>;
 }
+
+/** Rewrites an item's bytes between the source read and the target write (e.g. TNEF decoding); the contract is in src/engine/content-transform.ts. */
+export type ContentTransform = (item: ItemContent, container: Container) => Promise<ItemContent>;

@@ -21,7 +21,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { otherSeparatorProblem, parseCsv } from '../config/csv.js';
+import { otherSeparatorProblem, parseCsv } from '../util/csv.js';
 import type { MigrationConfig } from '../config/schema.js';
 import { utf8TextOf } from '../config/utf8.js';
 import { directoryAddressBook, directoryCheckpointName, loadDirectoryState } from '../directory/state.js';

@@ -14,7 +14,7 @@ import { generateMaps, type PostfixMaps } from '../../mappings/routing/postfix-m
 import { routingModel, type AddressBook, type ModelResult } from '../../mappings/routing/from-directory.js';
 import { commandLogger, flushLog, operatorName } from '../command-log.js';
 import type { RoutingConfig } from '../config/routing-schema.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/loaded.js';
 import type { StateConfig } from '../config/schema.js';
 import { openStateStore } from '../state/open.js';
 import type { CutoverChange, CutoverResult, RoutingAuditEntry, RoutingAuditInput, StateStore } from '../state/store.js';
@@ -61,8 +61,8 @@ export function defaultAuditFile(state: StateConfig, baseDir: string): string {
   return path.join(state.driver === 'sqlite' ? path.dirname(state.path) : baseDir, 'routing-audit.jsonl');
 }
 
-export async function openRoutingSession(configFile: string, opts: { command?: string } = {}): Promise<RoutingSession> {
-  const loaded = await loadConfig(configFile);
+/** `loaded` is `configFile` as `loadConfig` (src/config/load.ts) read it; the caller loads it. */
+export async function openRoutingSession(configFile: string, loaded: LoadedConfig, opts: { command?: string } = {}): Promise<RoutingSession> {
   const routing = loaded.config.routing;
   if (routing === undefined) throw new FatalError(`${configFile}: no routing: section (see migration.example.yaml)`, 'NO_ROUTING');
   const store = await openStateStore(loaded.config.state, { baseDir: loaded.baseDir });

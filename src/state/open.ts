@@ -1,6 +1,6 @@
 import type { StateConfig } from '../config/schema.js';
 import { resolveSecret, SecretError, type SecretContext } from '../config/secrets.js';
-import { securePgUrl } from './pg-tls.js';
+import { securePgUrl } from '../util/pg-tls.js';
 import { SqliteStateStore } from './sqlite.js';
 import type { StateStore } from './store.js';
 import { coerceError } from '../util/errors.js';

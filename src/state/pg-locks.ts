@@ -18,7 +18,7 @@
  */
 import pg from 'pg';
 import type { SlotGate } from '../util/semaphore.js';
-import { describePostgresUrl, explainPgConnectError, withTlsDefault } from './pg-tls.js';
+import { describePostgresUrl, explainPgConnectError, withTlsDefault } from '../util/pg-tls.js';
 
 const POLL_MIN_MS = 25;
 const POLL_MAX_MS = 500;

@@ -13,7 +13,7 @@ import { createTestDatabase, dropTestDatabase, pgCaFile, startPg, withoutTlsPara
 import type { StateConfig } from '../config/schema.js';
 import { openStateStore, postgresUrl } from './open.js';
 import { PgLockSession } from './pg-locks.js';
-import { PgTlsError } from './pg-tls.js';
+import { PgTlsError } from '../util/pg-tls.js';
 
 type PgState = Extract<StateConfig, { driver: 'postgres' }>;
 const log = pino({ level: 'silent' });

@@ -7,7 +7,7 @@ import type {
 import { applyCutoverPostgres, appendRoutingAuditPostgres, cutoversPostgres, routingAuditPostgres } from './routing-postgres.js';
 import { inventoryPostgres, recordInventoryPostgres } from './inventory-postgres.js';
 import { checkpointFrom, containerRowFrom, mailboxSummaryFrom, pendingRowFrom } from './rows.js';
-import { describePostgresUrl, explainPgConnectError, withTlsDefault } from './pg-tls.js';
+import { describePostgresUrl, explainPgConnectError, withTlsDefault } from '../util/pg-tls.js';
 import { coerceError } from '../util/errors.js';
 
 type Row = Record<string, unknown>;
@@ -44,7 +44,7 @@ export interface PostgresStateStoreOptions {
   max?: number;
 }
 
-export { describePostgresUrl } from './pg-tls.js';
+export { describePostgresUrl } from '../util/pg-tls.js';
 
 /**
  * The state store in PostgreSQL: same tables, invariants and returned shapes as the SQLite store

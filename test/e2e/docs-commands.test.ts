@@ -244,7 +244,7 @@ test('the scale-out commands, as shown, with the state in PostgreSQL: enqueue, t
       }
       // A worker runs until stopped (as a service would): stopped once it has started and the mailbox
       // is done; a graceful stop is exit 130. (Not sooner: a SIGTERM before runWorker listens for it
-      // is not acted on until a second one, jobs/worker.ts.)
+      // is not acted on until a second one, src/commands/worker-loop.ts.)
       const started = () => (readFileSync(path.join(pg.dir, 'run.log'), 'utf8').match(/"msg":"worker started"/g) ?? []).length;
       const before = existsSync(path.join(pg.dir, 'run.log')) ? started() : 0;
       const child = spawn(process.execPath, [BIN, ...argv], { cwd: pg.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

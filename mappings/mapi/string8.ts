@@ -1,5 +1,5 @@
 /**
- * Code pages of 8-bit (PT_STRING8) strings in PST files.
+ * Code pages of 8-bit (PT_STRING8) strings in PST and .msg files.
  *
  * ANSI PSTs (Outlook 97–2002) store most strings as bytes in the Windows "ANSI" code page of the
  * Outlook that wrote them (CP932 for a Japanese Outlook, CP1252 for a Western one…). Unicode PSTs

@@ -4,7 +4,7 @@
  * and no unverified certificates without `allowInsecure` (the transport policy,
  * src/util/transport-policy.ts).
  */
-import { ldapPlaintext, transportProblems } from '../../src/util/transport-policy.js';
+import { ldapPlaintext, transportProblems } from './transport-policy.js';
 
 /** Why the endpoint's transport settings are refused, or undefined when they are fine. */
 export function transportProblem(ep: { url: string; tlsVerify: boolean; startTls: boolean; allowInsecure: boolean }): string | undefined {

@@ -15,8 +15,8 @@
  *
  * Pure: no I/O.
  */
-import { normaliseProxyAddresses } from '../../mappings/directory/proxy-addresses.js';
-import { splitAddress } from '../../mappings/directory/smtp-address.js';
+import { normaliseProxyAddresses } from './proxy-addresses.js';
+import { splitAddress } from './smtp-address.js';
 
 export interface LoginRule {
   from: 'login' | 'mailLocalPart' | 'mail';

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
-import { createTestDatabase, dropTestDatabase } from '../test/lab/pg.js';
-import { enqueueMailboxes, QUEUE_SCHEMA, queueUtils } from './queue.js';
-import { runWorker } from './worker.js';
+import { createTestDatabase, dropTestDatabase } from '../../test/lab/pg.js';
+import { enqueueMailboxes, QUEUE_SCHEMA, queueUtils } from '../../jobs/queue.js';
+import { runWorker } from './worker-loop.js';
 
 let url: string;
 let dir: string;

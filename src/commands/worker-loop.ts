@@ -13,16 +13,16 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { run, type Runner, type Task } from 'graphile-worker';
 import pg from 'pg';
-import { commandContext, type CommandContext, type CommandOptions } from '../src/commands/context.js';
-import { loadConfig } from '../src/config/load.js';
-import { runJob } from '../src/engine/job.js';
-import { postgresUrl, openStateStore } from '../src/state/open.js';
-import { PgLockSession } from '../src/state/pg-locks.js';
-import type { StateStore } from '../src/state/store.js';
-import { FatalError, reasonOf } from '../src/util/errors.js';
-import { Liveness } from './liveness.js';
-import { sidePool } from './side-pool.js';
-import { graphileLogger, MIGRATE_MAILBOX_TASK, parseMailboxPayload, QUEUE_SCHEMA, queueUtils } from './queue.js';
+import { commandContext, type CommandContext, type CommandOptions } from './context.js';
+import { loadConfig } from '../config/load.js';
+import { runJob } from '../engine/job.js';
+import { postgresUrl, openStateStore } from '../state/open.js';
+import { PgLockSession } from '../state/pg-locks.js';
+import type { StateStore } from '../state/store.js';
+import { FatalError, reasonOf } from '../util/errors.js';
+import { Liveness } from '../../jobs/liveness.js';
+import { sidePool } from '../../jobs/side-pool.js';
+import { graphileLogger, MIGRATE_MAILBOX_TASK, parseMailboxPayload, QUEUE_SCHEMA, queueUtils } from '../../jobs/queue.js';
 
 export interface WorkerOptions extends CommandOptions {
   /** Mailboxes this process migrates at once (default: workers.concurrency, else concurrency.mailboxes). */

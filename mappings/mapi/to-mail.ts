@@ -1,6 +1,6 @@
 /**
- * A Kopano item (MAPI properties, recipients, attachments) → the neutral `MailMessage` the
- * MIME builder in mappings/mapi turns into RFC 5322. Pure.
+ * A MAPI item (properties, recipients, attachments: a Kopano item, a TNEF message) → the neutral
+ * `MailMessage` the MIME builder in mappings/mapi turns into RFC 5322. Pure.
  *
  * Addresses: SMTP address types are used as they are; for EX/ZARAFA entries the SMTP address
  * property (PR_*_SMTP_ADDRESS, PR_SMTP_ADDRESS) is taken. HTML bodies (PR_HTML, binary) are
@@ -9,9 +9,8 @@
  */
 import iconv from 'iconv-lite';
 import type { MailAddress, MailAttachment, MailMessage } from '../../src/model/mail-message.js';
-import type { KopanoAttachment, KopanoItem } from './backup-reader.js';
-import { PSETID, type PropList } from './mapi-props.js';
-import { flatEntryListAddresses } from '../../mappings/mapi/entry-ids.js';
+import { flatEntryListAddresses } from './entry-ids.js';
+import { PSETID, type MapiAttachment, type MapiItem, type PropList } from './prop-list.js';
 
 export const TAG = {
   MESSAGE_CLASS: 0x001a001f,
@@ -86,7 +85,7 @@ export function categories(props: PropList): string[] | undefined {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
 }
 
-function attachment(a: KopanoAttachment): MailAttachment {
+function attachment(a: MapiAttachment): MailAttachment {
   const p = a.props;
   const method = p.number(TAG.ATTACH_METHOD) ?? ATT_BY_VALUE;
   const filename = p.string(TAG.ATTACH_LONG_FILENAME) ?? p.string(TAG.ATTACH_FILENAME) ?? p.string(TAG.DISPLAY_NAME);
@@ -99,7 +98,7 @@ function attachment(a: KopanoAttachment): MailAttachment {
 }
 
 /** Maps an item; `read` (from the backup index) is used only when PR_MESSAGE_FLAGS is absent. */
-export function toMailMessage(item: KopanoItem, opts: { read?: boolean } = {}): MailMessage {
+export function toMailMessage(item: MapiItem, opts: { read?: boolean } = {}): MailMessage {
   const p = item.props;
   const to: MailAddress[] = [];
   const cc: MailAddress[] = [];

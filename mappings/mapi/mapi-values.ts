@@ -4,7 +4,7 @@
  * and the follow-up/verb state.
  */
 import iconv from 'iconv-lite';
-import { codepageToEncoding } from './strings.js';
+import { codepageToEncoding } from './string8.js';
 
 export const PR_LAST_VERB_EXECUTED = 0x1081;
 export const PR_FLAG_STATUS = 0x1090;
