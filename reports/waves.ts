@@ -28,15 +28,19 @@ export function waveCutover(s: WaveState): WaveCutover {
   return { step: s.step, run: s.run, updatedAt: s.updatedAt, cutOver: s.flippedAll.length, held: s.held.length };
 }
 
-/** Items in the UMS / items on the source over the scored mailboxes of a wave; null when nothing was counted. */
+/**
+ * Items in the UMS / items on the source over the members of a wave; null while no member was
+ * migrated at all. A member only planned (counted, nothing copied) counts with its items on the
+ * source, so it pulls the wave's score down rather than vanishing from it.
+ */
 export function waveScore(members: readonly { source: string; target: string }[], scores: readonly MailboxScore[]): number | null {
   const keys = new Set(members.map(mailboxKey));
   let source = 0;
   let target = 0;
   let scored = false;
   for (const s of scores) {
-    if (!keys.has(mailboxKey(s)) || s.score === null) continue;
-    scored = true;
+    if (!keys.has(mailboxKey(s))) continue;
+    if (s.score !== null) scored = true;
     for (const t of SCORE_TYPES) {
       source += s.byType[t].source;
       target += s.byType[t].target;
