@@ -76,7 +76,7 @@ class WorkerMachine {
 
 /** Per pid: last seen utime+stime (ticks) and role; processes that exit keep their last value. */
 class CpuSampler {
-  private readonly seen = new Map<number, { ticks: number; role: Role }>();
+  private readonly seen = new Map<number, { ticks: number; role: Role; comm: string }>();
   private readonly base = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private busy0 = 0;
@@ -118,7 +118,7 @@ class CpuSampler {
       if (!st) continue;
       if (first) this.base.set(pid, st.ticks);
       const prev = this.seen.get(pid);
-      this.seen.set(pid, { ticks: st.ticks, role: prev?.role ?? this.role(pid, st.comm, st.ppid) });
+      this.seen.set(pid, { ticks: st.ticks, role: prev?.role ?? this.role(pid, st.comm, st.ppid), comm: st.comm });
     }
   }
 
@@ -130,13 +130,19 @@ class CpuSampler {
     this.timer = setInterval(() => this.sample(false), 200);
   }
 
-  stop(): { byRole: Record<Role, number>; machineBusy: number } {
+  stop(): { byRole: Record<Role, number>; topOthers: string; machineBusy: number } {
     if (this.timer) clearInterval(this.timer);
     this.sample(false);
     const m = CpuSampler.machine();
     const byRole: Record<Role, number> = { workers: 0, postgres: 0, courier: 0, dovecot: 0, other: 0 };
-    for (const [pid, v] of this.seen) byRole[v.role] += (v.ticks - (this.base.get(pid) ?? 0)) / TICK;
-    return { byRole, machineBusy: (m.busy - this.busy0) / Math.max(1, m.total - this.total0) };
+    const others = new Map<string, number>();
+    for (const [pid, v] of this.seen) {
+      const s = (v.ticks - (this.base.get(pid) ?? 0)) / TICK;
+      byRole[v.role] += s;
+      if (v.role === 'other' && s > 0) others.set(v.comm.replace(/\/\d+$/, '/N'), (others.get(v.comm.replace(/\/\d+$/, '/N')) ?? 0) + s);
+    }
+    const topOthers = [...others].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c, t]) => `${c} ${t.toFixed(1)}`).join(', ');
+    return { byRole, topOthers, machineBusy: (m.busy - this.busy0) / Math.max(1, m.total - this.total0) };
   }
 }
 
@@ -211,7 +217,7 @@ async function main(): Promise<void> {
     messages += MAILBOXES * PER_MAILBOX;
     const top = (Object.entries(c) as [Role, number][]).filter(([k]) => k !== 'other').sort((a, b) => b[1] - a[1])[0];
     const where = r.cpu.machineBusy > 0.9 ? `machine CPU saturated (${(r.cpu.machineBusy * 100).toFixed(0)}% of ${cores} cores); largest share: ${top?.[0]}` : `largest CPU share: ${top?.[0]}; machine ${(r.cpu.machineBusy * 100).toFixed(0)}% busy`;
-    process.stdout.write(`${String(w).padEnd(9)}${r.seconds.toFixed(1).padStart(8)}${r.rate.toFixed(1).padStart(9)}  ${c.workers.toFixed(1)} / ${c.postgres.toFixed(1)} / ${c.courier.toFixed(1)} / ${c.dovecot.toFixed(1)} / ${c.other.toFixed(1)}  → ${where}${r.confined ? `; workers throttled ${r.throttled.toFixed(1)} s by their quota` : ''}\n`);
+    process.stdout.write(`${String(w).padEnd(9)}${r.seconds.toFixed(1).padStart(8)}${r.rate.toFixed(1).padStart(9)}  ${c.workers.toFixed(1)} / ${c.postgres.toFixed(1)} / ${c.courier.toFixed(1)} / ${c.dovecot.toFixed(1)} / ${c.other.toFixed(1)}  → ${where}${r.confined ? `; workers throttled ${r.throttled.toFixed(1)} s by their quota` : ''}${r.cpu.topOthers ? ` (other: ${r.cpu.topOthers})` : ''}\n`);
   }
   const w1 = rates[1] ?? 0;
   const w4 = rates[4] ?? 0;
