@@ -2,14 +2,14 @@
  * npm run bench:workers — scale-out: the same corpus migrated by 1, 2 and 4 `ums-migrate worker`
  * processes sharing one PostgreSQL (state + queue), Dovecot → Courier-IMAP on loopback.
  *
- * BENCH_MAILBOXES (default 8) mailboxes × BENCH_MESSAGES_PER_MAILBOX (default 300, up to 256 KiB)
+ * BENCH_MAILBOXES (default 16) mailboxes × BENCH_MESSAGES_PER_MAILBOX (default 300, up to 256 KiB)
  * are seeded once; each round migrates them into fresh target users with a fresh database.
  * While a round runs, the CPU time of every process is sampled from /proc and summed by role
  * (workers, PostgreSQL, Courier = target server, Dovecot = source server), which shows where the
  * bottleneck is.
  *
  * Worker machines are simulated: each worker process runs in a cgroup (v1 `cpu` controller, as
- * root) of its own with a CPU quota of BENCH_WORKER_CPU cores (default 0.2), so 4 workers behave as
+ * root) of its own with a CPU quota of BENCH_WORKER_CPU cores (default 0.1), so 4 workers behave as
  * 4 small machines while the servers and PostgreSQL keep the rest of this box, and the scaling
  * measures the scale-out, not the box. Where cgroups cannot be written (not root, cgroup v2 only)
  * the workers run unconfined and the output says so. Last line:
@@ -25,13 +25,13 @@ import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
 import { coerceError } from '../src/util/errors.js';
 
-const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 8);
+const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 16);
 const PER_MAILBOX = Number(process.env.BENCH_MESSAGES_PER_MAILBOX ?? 300);
 const ROUNDS = [1, 2, 4];
 const password = 'bench-workers-pw';
 const TICK = 100; // USER_HZ: clock ticks per second in /proc/<pid>/stat on Linux
 
-const WORKER_CPU = Number(process.env.BENCH_WORKER_CPU ?? 0.2);
+const WORKER_CPU = Number(process.env.BENCH_WORKER_CPU ?? 0.1);
 const CGROUP_CPU = '/sys/fs/cgroup/cpu';
 const PERIOD_US = 100_000;
 
@@ -159,7 +159,8 @@ async function round(lab: Lab, sources: string[], workers: number): Promise<{ ra
     const cfg = writeLabConfig(lab, { ...(first as { source: string; target: string }), password }, [
       ...rest.flatMap((p) => [`  - source: ${p.source}`, `    target: ${p.target}`, '    sourcePassword: file:./pw', '    targetPassword: file:./pw']),
       'concurrency:', '  batchSize: 100', '  tasks: 4',
-      'workers:', '  concurrency: 2',
+      // one mailbox at a time per worker: the queue spreads the mailboxes over every worker
+      'workers:', '  concurrency: 1',
     ]);
     const text = readFileSync(cfg.file, 'utf8')
       .replace('state:\n  path: ./state.sqlite\n', 'state:\n  driver: postgres\n  url: env:UMS_STATE_URL\n')
