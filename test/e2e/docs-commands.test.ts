@@ -34,6 +34,7 @@ const FIRST = ['validate', 'plan', 'run'];
 const NOT_RUN_HERE: Record<string, string> = {
   'npm ci': 'reinstalls node_modules under every other process using this checkout',
   'npm test': 'the whole suite, this test included (15 minutes)',
+  'npm run lint': 'run by npm test before the tests (and the layering rule it holds is tested by test/architecture/layers.test.ts)',
   'npm run bench:': 'minutes of CPU on the shared 2-core lab machine; each benchmark checks its own run',
   dashboard: 'serves until stopped: started, opened with its token and read in Chromium by src/dashboard/dashboard-browser.test.ts',
 };
