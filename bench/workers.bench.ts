@@ -158,13 +158,17 @@ async function round(lab: Lab, sources: string[], workers: number): Promise<{ ra
     const [first, ...rest] = sources.map((s, i) => ({ source: s, target: targets[i] as string }));
     const cfg = writeLabConfig(lab, { ...(first as { source: string; target: string }), password }, [
       ...rest.flatMap((p) => [`  - source: ${p.source}`, `    target: ${p.target}`, '    sourcePassword: file:./pw', '    targetPassword: file:./pw']),
-      'concurrency:', '  batchSize: 100', '  tasks: 4',
+      'concurrency:', '  batchSize: 100', '  tasks: 3',
       // one mailbox at a time per worker: the queue spreads the mailboxes over every worker
       'workers:', '  concurrency: 1',
     ]);
     const text = readFileSync(cfg.file, 'utf8')
       .replace('state:\n  path: ./state.sqlite\n', 'state:\n  driver: postgres\n  url: env:UMS_STATE_URL\n')
-      .replace('logging:\n  level: info\n', 'logging:\n  level: warn\n');
+      .replace('logging:\n  level: info\n', 'logging:\n  level: warn\n')
+      // The per-server caps are shared by every worker (PostgreSQL advisory locks): sized for four
+      // workers, under Courier's 20 connections per client IP (all workers share this box's IP).
+      .replace('source:\n  type: imap\n', 'source:\n  type: imap\n  maxConnections: 16\n')
+      .replace('target:\n  type: ums-imap\n', 'target:\n  type: ums-imap\n  maxConnections: 16\n');
     writeFileSync(cfg.file, text);
     const env = { UMS_STATE_URL: url };
     const enq = await runCli(['enqueue', '-c', cfg.file], env);
