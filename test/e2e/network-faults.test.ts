@@ -14,22 +14,11 @@ import { startNetProxy, type NetFault, type NetProxy } from '../lab/netproxy.js'
 import { spawnCli } from '../support/cli.js';
 import { writeLabConfig } from '../support/lab-config.js';
 import { expectExactlyOnce } from '../support/mailbox-snapshot.js';
+import { seededRandom } from '../../src/util/seeded-random.js';
 
 const TIMEOUT_SECONDS = 5;
 /** The run is killed (and the test fails) after this long: a hang, not a slow run. */
 const HANG_MS = 240_000;
-
-/** mulberry32: a small seeded PRNG, so a failing draw can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let lab: Lab;
 const proxies: NetProxy[] = [];
@@ -37,7 +26,7 @@ afterAll(async () => { for (const p of proxies) await p.close(); });
 
 test('resets, a close mid-literal and stalls past the timeout on both sides: the run finishes, every message exactly once', async () => {
   const seed = Number(process.env.UMS_FAULT_SEED ?? Date.now() % 1_000_000);
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const between = (lo: number, hi: number) => Math.floor(lo + random() * (hi - lo));
   lab = await startLab();
   const password = 'pw-netfaults-1';
