@@ -40,3 +40,8 @@ test('status: the overall line says what was copied, failed and skipped, so "28 
   const text = progressTable([summary(1, 'erin@x', { containers: 1, containersDone: 1, doneItems: 28, failedItems: 6, skippedItems: 3 })], inventory);
   expect(text).toContain('Overall: 28 of 37 items copied, 6 failed, 3 skipped (100% processed), ');
 });
+
+test('status: with no mailbox inventoried yet the overall line says nothing was counted, not "100%"', () => {
+  const text = progressTable([summary(1, 'gail@x')], [{ id: 1, source: 'gail@x', target: 'gail@x', inventoriedAt: null, kinds: [] }]);
+  expect(text).toContain('Overall: 0 of 0 items copied (nothing counted yet), 0 B of 0 B; 1 mailbox not inventoried yet');
+});

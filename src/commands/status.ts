@@ -142,7 +142,7 @@ export function progressTable(mailboxes: MailboxSummary[], inventory: MailboxInv
   const uncounted = mailboxes.length - counted.length;
   const lines = [
     table(['source', 'target', 'state', 'folders', 'items done', ...shown.map((k) => KIND_COLUMN[k]), 'failed', 'skipped', 'bytes done', 'updated'], rows),
-    `\nOverall: ${total.done} of ${total.total} items copied${total.failed + total.skipped > 0 ? `, ${total.failed} failed, ${total.skipped} skipped` : ''} (${pct(total.done + total.failed + total.skipped, total.total)} processed), `
+    `\nOverall: ${total.done} of ${total.total} items copied${total.failed + total.skipped > 0 ? `, ${total.failed} failed, ${total.skipped} skipped` : ''} (${total.total === 0 && uncounted > 0 ? 'nothing counted yet' : `${pct(total.done + total.failed + total.skipped, total.total)} processed`}), `
       + `${formatBytes(total.doneBytes)} of ${total.bytesUnknown ? 'at least ' : ''}${formatBytes(total.totalBytes)}`
       + `${uncounted > 0 ? `; ${uncounted} mailbox${uncounted === 1 ? '' : 'es'} not inventoried yet (unknown totals: run \`ums-migrate plan\`)` : ''}.`,
   ];
