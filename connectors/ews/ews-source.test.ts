@@ -285,14 +285,14 @@ describe('EWS source → engine → memory target', () => {
         maxBackoffMs: 100, timeoutSeconds: 10, vcardVersion: '4.0' as const,
       };
       const ctx = { baseDir: dir, env: {}, log, perMailbox: { source: 2, target: 2 }, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } };
-      const src = createSource(cfg, ctx);
+      const src = await createSource(cfg, ctx);
       const tgt = new MemoryTarget();
       const r = await runJob({ store, sources: src, targets: tgt, log }, job(), options({ retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }));
       expect(r.failedMailboxes).toBe(0);
       expect(r.copied).toBe(3 + 3 + 3 + 2);
       expect(tgt.folders.get('addressbook:Kontakte')?.messages.every((m) => m.content.toString().includes('VERSION:4.0'))).toBe(true);
       await src.close();
-      const untrusted = createSource({ ...cfg, caFile: undefined }, ctx);
+      const untrusted = await createSource({ ...cfg, caFile: undefined }, ctx);
       const r2 = await runJob({ store, sources: untrusted, targets: new MemoryTarget(), log }, job(), options({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
       expect(r2.mailboxes[0]?.error).toMatch(/self.signed certificate/);
       await untrusted.close();

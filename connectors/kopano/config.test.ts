@@ -18,19 +18,19 @@ ${mailbox}
 `;
 
 describe('config: kopano-backup and kopano-tree sources', () => {
-  it('accepts a backup directory without source passwords and resolves it against the config dir', () => {
+  it('accepts a backup directory without source passwords and resolves it against the config dir', async () => {
     const r = validateConfigText(text('  type: kopano-backup\n  path: backups/kopano'), { baseDir: dir, env: { TGT: 'x' } });
     expect(r.issues).toEqual([]);
     expect(r.config?.source).toEqual({ type: 'kopano-backup', path: path.join(dir, 'backups/kopano') });
-    const src = createSource(r.config!.source, { baseDir: dir, env: {}, log: pino({ level: 'silent' }), perMailbox: { source: 1, target: 1 } });
+    const src = await createSource(r.config!.source, { baseDir: dir, env: {}, log: pino({ level: 'silent' }), perMailbox: { source: 1, target: 1 } });
     expect(src).toBeInstanceOf(KopanoBackupSource);
   });
 
-  it('builds the tree source and warns that a source password is ignored', () => {
+  it('builds the tree source and warns that a source password is ignored', async () => {
     const r = validateConfigText(text('  type: kopano-tree\n  path: /srv/export', '  - source: testuser\n    sourcePassword: env:TGT\n    targetPassword: env:TGT'), { baseDir: dir, env: { TGT: 'x' } });
     expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
     expect(r.issues.map((i) => i.message)).toEqual([expect.stringContaining('ignored because source.type kopano-tree needs no password')]);
-    const src = createSource(r.config!.source, { baseDir: dir, env: {}, log: pino({ level: 'silent' }), perMailbox: { source: 1, target: 1 } });
+    const src = await createSource(r.config!.source, { baseDir: dir, env: {}, log: pino({ level: 'silent' }), perMailbox: { source: 1, target: 1 } });
     expect(src).toBeInstanceOf(KopanoTreeSource);
   });
 

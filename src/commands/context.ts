@@ -73,5 +73,5 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
     // The groupware target logs in as the mailbox itself, whatever the IMAP side does.
     target: { login: m.target, password: config.target.auth.mode === 'user' || config.groupwareTarget ? secret(m.targetPassword) : undefined },
   }));
-  return { loaded, log, sources: createSource(config.source, ctx), targets: createTargets(config, ctx), jobs, options };
+  return { loaded, log, sources: await createSource(config.source, ctx), targets: await createTargets(config, ctx), jobs, options };
 }

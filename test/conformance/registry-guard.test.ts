@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REGISTRY = join(HERE, '..', '..', 'connectors', 'registry.ts');
 
-/** The `case '<type>':` labels inside the body of `export function <name>(…)` of the registry. */
+/** The `case '<type>':` labels inside the body of `export [async] function <name>(…)` of the registry. */
 function typesServedBy(source: string, name: string): string[] {
-  const start = source.indexOf(`export function ${name}(`);
+  const start = source.search(new RegExp(`export (async )?function ${name}\\(`));
   if (start < 0) return [];
   const next = source.indexOf('\nexport ', start + 1);
   const body = source.slice(start, next < 0 ? undefined : next);
