@@ -43,7 +43,8 @@ describe('MAPI recurring appointments → neutral recurrence', () => {
   describe('on the Outlook .msg samples (shared fixtures)', () => {
     const file = join(fixturesDir(), 'pst', 'msg', 'Lanch_time_every_friday_in_2023_chgs2.msg');
     if (!existsSync(file)) {
-      it.skip(`fixture ${file} not found (set UMS_FIXTURES_DIR)`, () => undefined);
+      // the shared fixtures are part of every checkout and CI: a missing one is a failure that says where to look
+      it('has its fixture', () => { throw new Error(`fixture ${file} not found (set UMS_FIXTURES_DIR to the shared fixtures)`); });
       return;
     }
     it('a weekly Friday series in Tokyo with one cancelled and one moved occurrence', () => {
