@@ -66,8 +66,8 @@ export type EntryVerdict =
  * and `touch -d` keep or set an old mtime; creating, renaming or linking a file sets its ctime to
  * now), so a file dropped into the tree after a pass always sorts after everything that pass
  * listed, and a cursor over this key never skips it. A file whose ctime moves later (chmod, a new
- * link) is only listed again, and the engine skips what it already copied. (A clock set back
- * between passes can defeat it; a full pass with a fresh cursor, `--full`, still finds all.)
+ * link) is only listed again, and the engine skips what it already copied. (A system clock set
+ * back between passes can defeat it.)
  */
 export function arrivalKey(...stats: Stats[]): string {
   const us = Math.max(...stats.map((st) => Math.round(st.ctimeMs * 1000)));
@@ -117,7 +117,7 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   if (st.isFile()) return { type: 'file', file: listedFile(name, path, st) };
   if (st.isDirectory()) return { type: 'dir', path, st };
   const mtime = st.mtime;
-  const own = st;
+  const linkStat = st;
   const arrival = arrivalKey(st);
   if (!st.isSymbolicLink()) {
     return { type: 'refused', mtime, arrival, reason: `${label}: ${describeSpecial(st)}, not a regular file: not read (reading it could block the run or return device data)` };
@@ -148,7 +148,7 @@ export function judgeEntry(path: string, name: string, realRoot: string, label: 
   } catch (err) {
     return { type: 'refused', mtime, arrival, reason: `${label}: a symbolic link to ${target}, which cannot be read: ${fsReason(err)}` };
   }
-  if (st.isFile()) return { type: 'file', file: listedFile(name, real, st, { path, st: own }) };
+  if (st.isFile()) return { type: 'file', file: listedFile(name, real, st, { path, st: linkStat }) };
   if (st.isDirectory()) return { type: 'dir', path: real, st, link: path };
   return { type: 'refused', mtime, arrival, reason: `${label}: a symbolic link to ${target}, ${describeSpecial(st)}, not a regular file: not read` };
 }

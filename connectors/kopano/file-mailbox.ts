@@ -3,7 +3,8 @@
  * SourceMailbox contract on top of three questions a concrete store answers: which containers,
  * which items (with a sort key) and what one item converts to.
  *
- * - Order and cursor: items are listed by (orderKey, id); the cursor is the last pair handed out.
+ * - Order and cursor: items are listed by (orderKey, id); the cursor is the last pair handed out
+ *   (../file-tree/ordered-page.ts).
  *   The order key is chosen so that items added by a later backup sort after earlier ones
  *   (kopano-backup: the index's backup_updated time), so a resumed pass never skips them.
  * - Item metadata (size, INTERNALDATE, flags, Message-ID) is that of the converted item (the
@@ -20,14 +21,12 @@ import { createHash } from 'node:crypto';
 import type { AccessCheck, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceMailbox } from '../../src/model/types.js';
 import { ItemError } from '../../src/util/errors.js';
 import type { ConvertedItem } from './item-content.js';
+import { compareOrdered, orderedPage, type Ordered } from '../file-tree/ordered-page.js';
 
 /** Converted content kept between a page listing and its `read`, per mailbox. */
 const CACHE_BYTES = 16 * 1024 * 1024;
 
-export interface FileItemRef {
-  id: string;
-  /** Sorts items in the order they were added to the store (ties broken by id). */
-  orderKey: string;
+export interface FileItemRef extends Ordered {
   /** Not migrated, and why (see the top of this module). */
   skip?: string;
 }
@@ -37,17 +36,6 @@ export interface FileContainer extends Container {
   epoch: string;
   /** Changes whenever the container's files change (sizes, modification times). */
   token: string;
-}
-
-/** `[orderKey, id]` of the last item handed out; an unreadable cursor restarts the pass (items already copied are skipped by the engine). */
-function parseCursor(cursor: string | null): [string, string] | undefined {
-  if (cursor === null) return undefined;
-  try {
-    const v = JSON.parse(cursor) as unknown;
-    return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' ? [v[0], v[1]] : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export abstract class FileMailbox implements SourceMailbox {
@@ -92,7 +80,7 @@ export abstract class FileMailbox implements SourceMailbox {
   }
 
   private sorted(c: Container): FileItemRef[] {
-    return [...this.listItems(c)].sort((a, b) => (a.orderKey === b.orderKey ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.orderKey < b.orderKey ? -1 : 1));
+    return [...this.listItems(c)].sort(compareOrdered);
   }
 
   /**
@@ -153,26 +141,12 @@ export abstract class FileMailbox implements SourceMailbox {
 
   async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
     const fc = this.container(c);
-    const all = this.items(c);
-    let start = 0;
-    const after = parseCursor(cursor);
-    if (after) {
-      const [orderKey, id] = after;
-      start = all.findIndex((i) => i.orderKey > orderKey || (i.orderKey === orderKey && i.id > id));
-      if (start < 0) start = all.length;
-    }
-    const page = all.slice(start, start + Math.max(1, limit));
+    const { page, cursor: next, done } = orderedPage(this.items(c), cursor, limit);
     for (const [id, v] of [...this.cache]) if (v.container === c.id) this.uncache(id);
     const metas = new Map<string, ItemMeta>();
     for (const i of page) if (i.skip !== undefined) metas.set(i.id, { id: i.id, size: 0, flags: [], skip: i.skip });
     for await (const { id, result } of this.each(c, page.filter((i) => i.skip === undefined).map((i) => i.id), true)) metas.set(id, this.meta(id, result));
-    const last = page[page.length - 1];
-    return {
-      epoch: fc.epoch,
-      items: page.map((i) => metas.get(i.id) ?? this.meta(i.id, undefined)),
-      cursor: last ? JSON.stringify([last.orderKey, last.id]) : cursor ?? JSON.stringify(['', '']),
-      done: start + page.length >= all.length,
-    };
+    return { epoch: fc.epoch, items: page.map((i) => metas.get(i.id) ?? this.meta(i.id, undefined)), cursor: next, done };
   }
 
   /** The current flags of items; by default from the converted items, stores override it with something cheaper. */

@@ -12,7 +12,7 @@
  *   time, submit time, the Date / topmost Received of its transport headers, creation or last
  *   modification time, else the file's mtime (mappings/mapi/internal-date.ts).
  * - item id: the file name; order: when the entry arrived in the tree (its ctime: ../file-tree
- *   `arrivalKey`), then name; cursor: the last [arrival, name] handed out, so a file added later
+ *   `arrivalKey`), then name; cursor: the last [arrival, name] handed out (../file-tree/ordered-page.ts), so a file added later
  *   is listed by the next pass whatever its name or mtime (a cursor of an earlier version, the
  *   last name, lists the folder again; the engine skips what it copied). epoch: constant
  *   ("msg-1"): a file replaced under the same name is not copied again.
@@ -36,6 +36,7 @@ import { ItemError, reasonOf } from '../../src/util/errors.js';
 import { uidFromItemId } from '../../mappings/groupware/uid.js';
 import { readListedFile } from '../file-tree/listed-file.js';
 import { mailboxRoot } from '../file-tree/login-path.js';
+import { compareOrdered, orderedPage, type Ordered } from '../file-tree/ordered-page.js';
 import { walkTree, type ListedFile } from '../file-tree/tree-walk.js';
 import { msgGroupwareContent, msgItemKind } from './msg-groupware.js';
 import { readMsg, readMsgItem } from './msg-message.js';
@@ -60,18 +61,7 @@ function notAnItem(name: string): string | undefined {
 }
 
 /** One directory of the tree: its .msg files and the entries that are not items (by name), and all names in pass order. */
-interface MsgDir { id: string; rel: string[]; files: Map<string, ListedFile>; ignored: Map<string, string>; order: { name: string; arrival: string }[] }
-
-/** `[arrival, name]` of the last entry handed out; anything else (an earlier version's cursor) restarts the pass. */
-function parseCursor(cursor: string | null): [string, string] | undefined {
-  if (cursor === null || !cursor.startsWith('[')) return undefined;
-  try {
-    const v = JSON.parse(cursor) as unknown;
-    return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' ? [v[0], v[1]] : undefined;
-  } catch {
-    return undefined;
-  }
-}
+interface MsgDir { id: string; rel: string[]; files: Map<string, ListedFile>; ignored: Map<string, string>; order: Ordered[] }
 
 export class MsgSource implements SourceConnector {
   readonly name = 'msg';
@@ -104,8 +94,7 @@ class MsgMailbox implements SourceMailbox {
       }
       for (const r of d.refused) ignored.set(r.name, r.reason);
       for (const [name, reason] of ignored) this.log.warn({ entry: where(name), reason }, '.msg tree: entry not migrated (listed as skipped)');
-      const order = [...d.files.map((f) => ({ name: f.name, arrival: f.arrival })), ...d.refused.map((r) => ({ name: r.name, arrival: r.arrival ?? '' }))]
-        .sort((a, b) => (a.arrival === b.arrival ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.arrival < b.arrival ? -1 : 1));
+      const order = [...d.files.map((f) => ({ id: f.name, orderKey: f.arrival })), ...d.refused.map((r) => ({ id: r.name, orderKey: r.arrival ?? '' }))].sort(compareOrdered);
       return { id: d.rel.length ? d.rel.join('/') : '.', rel: d.rel, files, ignored, order };
     });
     return this.tree;
@@ -195,14 +184,8 @@ class MsgMailbox implements SourceMailbox {
   }
 
   async changes(c: Container, cursor: string | null, limit: number): Promise<ChangePage> {
-    const after = parseCursor(cursor);
-    const rest = this.folder(c).order.filter((e) => !after || e.arrival > after[0] || (e.arrival === after[0] && e.name > after[1]));
-    const page = rest.slice(0, Math.max(1, limit));
-    const last = page.at(-1);
-    return {
-      epoch: EPOCH, items: page.map((e) => this.meta(c, e.name)),
-      cursor: last ? JSON.stringify([last.arrival, last.name]) : after ? JSON.stringify(after) : '[]', done: rest.length <= page.length,
-    };
+    const { page, cursor: next, done } = orderedPage(this.folder(c).order, cursor, limit);
+    return { epoch: EPOCH, items: page.map((e) => this.meta(c, e.id)), cursor: next, done };
   }
 
   async flagChanges(c: Container, _sinceSeq: string | null): Promise<FlagChanges> {
@@ -210,11 +193,11 @@ class MsgMailbox implements SourceMailbox {
   }
 
   async allIds(c: Container): Promise<{ epoch: string; ids: string[] }> {
-    return { epoch: EPOCH, ids: this.folder(c).order.map((e) => e.name) };
+    return { epoch: EPOCH, ids: this.folder(c).order.map((e) => e.id) };
   }
 
   async lookup(c: Container, ids: string[], opts: { subjects?: boolean } = {}): Promise<{ epoch: string; items: ItemMeta[] }> {
-    const here = new Set(this.folder(c).order.map((e) => e.name));
+    const here = new Set(this.folder(c).order.map((e) => e.id));
     return { epoch: EPOCH, items: ids.filter((id) => here.has(id)).map((id) => this.meta(c, id, opts.subjects)) };
   }
 
