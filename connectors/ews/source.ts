@@ -191,7 +191,7 @@ export class EwsMailbox implements SourceMailbox {
     // A calendar's TotalCount can include changed occurrences listed as items of their own, which
     // go with their series master (metaOf): counted from a listing, so the count is what is listed
     // (a calendar is small; mail folders keep the folder's count).
-    const own = c.kind === 'event' ? (await this.listing(c, ['calendar:CalendarItemType', 'item:Size'])).filter((e) => !isOccurrence(e)) : undefined;
+    const own = c.kind === 'event' ? (await this.listing(c, ['calendar:CalendarItemType', 'item:Size'])).filter((e) => occurrenceType(e) === undefined) : undefined;
     const count = own ? own.length : Number(textOf(f, 'TotalCount') ?? 0);
     // No cheap change token exists in EWS: every pass asks SyncFolderItems (one request when nothing changed).
     const token = `${count}:${Date.now()}:${Math.random()}`;
@@ -225,8 +225,8 @@ export class EwsMailbox implements SourceMailbox {
     const idEl = kid(el, 'ItemId');
     const id = attr(idEl, 'Id');
     if (!id) return undefined;
-    if (isOccurrence(el)) {
-      const type = textOf(el, 'CalendarItemType')?.trim();
+    const type = occurrenceType(el);
+    if (type !== undefined) {
       // Never a separate event sharing the series UID: the master carries it (ModifiedOccurrences → RECURRENCE-ID).
       this.log.debug({ folder: c.path.join('/'), item: id, type }, 'occurrence listed on its own: migrated with its series master');
       return undefined;
@@ -402,10 +402,10 @@ export class EwsMailbox implements SourceMailbox {
   async close(): Promise<void> {}
 }
 
-/** A single occurrence or a changed one of a series, listed as an item: it goes with its series master. */
-function isOccurrence(el: XmlElement): boolean {
+/** 'Occurrence' or 'Exception' for a single or changed occurrence of a series listed as an item (it goes with its series master); else undefined. */
+function occurrenceType(el: XmlElement): 'Occurrence' | 'Exception' | undefined {
   const type = textOf(el, 'CalendarItemType')?.trim();
-  return type === 'Occurrence' || type === 'Exception';
+  return type === 'Occurrence' || type === 'Exception' ? type : undefined;
 }
 
 /** IsRead → \Seen, Flag → \Flagged, categories → keywords (sanitised for IMAP). */
