@@ -142,7 +142,7 @@ export interface ProgressReportInput {
   containers: ContainerRow[];
   problems: FailedItemRow[];
   throughput: ThroughputRow[];
-  /** The bucket size `throughput` was read with (`StateStore.throughput(bucketSeconds)`); default 1. */
+  /** The bucket size `throughput` was read with (`ProgressReader.throughput(bucketSeconds)`); default 1. */
   bucketSeconds?: number;
   groupwareReconcile?: GroupwareReconcileSummary;
   cutoverScores?: MailboxScore[];

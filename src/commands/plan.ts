@@ -11,7 +11,7 @@ import { containerName } from '../engine/inventory.js';
 import { openMailboxPair } from '../engine/job.js';
 import type { AccessCheck, ItemKind } from '../model/types.js';
 import { openStateStore } from '../state/open.js';
-import type { InventoryEntry, StateStore } from '../state/store.js';
+import type { CheckpointStore, InventoryEntry, StateStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { formatBytes, table } from '../util/format.js';
 import { forTerminal } from '../util/terminal-text.js';
@@ -46,7 +46,7 @@ async function inventoryStore(ctx: CommandContext): Promise<{ store?: StateStore
   }
 }
 
-async function planMailboxes(ctx: CommandContext, out: PlannedMailbox[], store: StateStore | undefined): Promise<void> {
+async function planMailboxes(ctx: CommandContext, out: PlannedMailbox[], store: Pick<CheckpointStore, 'mailboxId' | 'recordInventory'> | undefined): Promise<void> {
   for (const job of ctx.jobs) {
     const entry: PlannedMailbox = { source: job.source.login, target: job.target.login, ok: false, folders: [], warnings: [] };
     out.push(entry);

@@ -19,7 +19,7 @@ import { collectionsCsvRows, collectionsText, redactCollections } from '../recon
 import { isCollectionRef, reconcileCollection, type GroupwareReconcileOptions } from '../reconcile/groupware-run.js';
 import { collectionSummary, GROUPWARE_RECONCILE_KEY, mergeSummary, parseSummary } from '../reconcile/groupware-summary.js';
 import { openStateStore } from '../state/open.js';
-import type { StateStore } from '../state/store.js';
+import type { CheckpointStore, KeyValueStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { formatBytes, table } from '../util/format.js';
 import { csvCell } from '../../src/util/csv-cell.js';
@@ -132,7 +132,7 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
 }
 
 /** The groupware part, counts only, for `status` and the report (see src/reconcile/groupware-summary). */
-async function saveGroupwareSummary(store: StateStore, results: MailboxReconciliation[], window: { from: number; to: number }): Promise<void> {
+async function saveGroupwareSummary(store: KeyValueStore, results: MailboxReconciliation[], window: { from: number; to: number }): Promise<void> {
   const checkedAt = new Date().toISOString();
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const fresh = {
@@ -143,7 +143,7 @@ async function saveGroupwareSummary(store: StateStore, results: MailboxReconcili
   await store.setCheckpointValue(GROUPWARE_RECONCILE_KEY, JSON.stringify(merged));
 }
 
-async function explain(store: StateStore, mailboxId: number, epochs: Map<string, string>, diffs: ItemDiff[], filters: Parameters<typeof judgeItem>[1]): Promise<void> {
+async function explain(store: Pick<CheckpointStore, 'itemRows'>, mailboxId: number, epochs: Map<string, string>, diffs: ItemDiff[], filters: Parameters<typeof judgeItem>[1]): Promise<void> {
   for (const d of diffs) {
     if (d.kind === 'extra') {
       d.explanation = 'in the UMS but not in the source: not from this migration, or deleted from the source after it was copied';

@@ -14,7 +14,10 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { EXIT } from '../util/exit-codes.js';
 import { printErr, printOut } from '../cli/output.js';
 import { openStateStore } from '../state/open.js';
-import type { ContainerRow, FailedItemRow, MailboxSummary, StateStore, ThroughputRow } from '../state/store.js';
+import type { ContainerRow, FailedItemRow, KeyValueStore, MailboxSummary, ProgressReader, RoutingStore, StateStore, ThroughputRow } from '../state/store.js';
+
+/** What the report reads: progress, the reconcile summary and waves, the audit's approvals. */
+type ReportStore = ProgressReader & KeyValueStore & Pick<RoutingStore, 'routingAudit'>;
 import { buildProgressReport, type ProgressReport } from '../../reports/model.js';
 import { renderCsv } from '../../reports/csv.js';
 import { renderHtml } from '../../reports/html.js';
@@ -75,7 +78,7 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
  * store is opened and closed here, and with no SQLite state file yet every configured mailbox is
  * pending and no file is created.
  */
-export async function loadProgressReport(loaded: LoadedConfig, now: Date, store?: StateStore): Promise<ProgressReport> {
+export async function loadProgressReport(loaded: LoadedConfig, now: Date, store?: ReportStore): Promise<ProgressReport> {
   const { config } = loaded;
   let mailboxes: MailboxSummary[] = [];
   let containers: ContainerRow[] = [];
@@ -84,7 +87,7 @@ export async function loadProgressReport(loaded: LoadedConfig, now: Date, store?
   let groupwareReconcile: GroupwareReconcileSummary | undefined;
   let cutoverScores: MailboxScore[] | undefined;
   const waveStates: WaveState[] = [];
-  const read = async (s: StateStore) => {
+  const read = async (s: ReportStore) => {
     mailboxes = await s.mailboxes();
     containers = await s.containers();
     problems = await s.problems();

@@ -10,7 +10,7 @@ import { formatBytes, table } from '../util/format.js';
 import { printJson, printOut } from '../cli/output.js';
 import { loadScores, SCORE_HEADER, scoreRows } from '../cutover/score.js';
 import { KIND_ORDER } from '../state/inventory.js';
-import type { KindTotals, MailboxInventory, MailboxSummary, StateStore } from '../state/store.js';
+import type { KeyValueStore, KindTotals, MailboxInventory, MailboxSummary } from '../state/store.js';
 import { readPass, type PassRecord } from '../engine/last-pass.js';
 import type { MailboxEntry } from '../config/load.js';
 import type { ItemKind } from '../model/types.js';
@@ -91,7 +91,7 @@ async function workerQueue(loaded: LoadedConfig): Promise<QueueRow[] | undefined
 /** A configured mailbox the store holds nothing of (never run, or its login failed before any folder), with its last attempt. */
 export interface NotStarted { source: string; target: string; lastAttempt?: PassRecord }
 
-async function notStartedMailboxes(store: Pick<StateStore, 'getCheckpointValue'>, configured: readonly MailboxEntry[], known: readonly MailboxSummary[]): Promise<NotStarted[]> {
+async function notStartedMailboxes(store: Pick<KeyValueStore, 'getCheckpointValue'>, configured: readonly MailboxEntry[], known: readonly MailboxSummary[]): Promise<NotStarted[]> {
   const seen = new Set(known.map((m) => `${m.source}\u0000${m.target}`));
   const out: NotStarted[] = [];
   for (const m of configured) {

@@ -8,7 +8,7 @@
  *
  * Pure, except `approvalsOf` reading the audit log.
  */
-import type { FailedItemRow, RoutingAuditEntry, StateStore } from '../state/store.js';
+import type { FailedItemRow, RoutingAuditEntry, RoutingStore } from '../state/store.js';
 
 export const APPROVE_ACTION = 'approve';
 
@@ -66,7 +66,7 @@ export function latestApprovals(audit: readonly RoutingAuditEntry[]): Map<string
   return out;
 }
 
-export async function approvalsOf(store: Pick<StateStore, 'routingAudit'>): Promise<Map<string, Approval>> {
+export async function approvalsOf(store: Pick<RoutingStore, 'routingAudit'>): Promise<Map<string, Approval>> {
   return latestApprovals(await store.routingAudit());
 }
 

@@ -8,13 +8,13 @@
  */
 import type { LoadedConfig } from '../config/loaded.js';
 import { directoryAddressBook, directoryCheckpointName, loadDirectoryState, type DirectoryAddressBookUser } from '../directory/state.js';
-import type { StateStore } from '../state/store.js';
+import type { KeyValueStore } from '../state/store.js';
 import type { GateFailure } from './gate-failure.js';
 
 export type DirectoryAccounts = readonly DirectoryAddressBookUser[];
 
 /** The directory sync's users, or undefined when the config has no directory section (nothing to check). */
-export async function loadDirectoryAccounts(store: Pick<StateStore, 'getCheckpointValue'>, loaded: Pick<LoadedConfig, 'config'>): Promise<DirectoryAccounts | undefined> {
+export async function loadDirectoryAccounts(store: Pick<KeyValueStore, 'getCheckpointValue'>, loaded: Pick<LoadedConfig, 'config'>): Promise<DirectoryAccounts | undefined> {
   const dir = loaded.config.directory;
   if (dir === undefined) return undefined;
   const state = await loadDirectoryState(store, directoryCheckpointName(dir));

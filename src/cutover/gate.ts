@@ -18,7 +18,7 @@
 import { parseCollectionRef } from '../../mappings/groupware-collections.js';
 import type { LoadedConfig, MailboxEntry } from '../config/loaded.js';
 import { collectionEqual, GROUPWARE_RECONCILE_KEY, parseSummary, type MailboxReconcileSummary } from '../reconcile/groupware-summary.js';
-import type { ContainerRow, FailedItemRow, StateStore } from '../state/store.js';
+import type { ContainerRow, FailedItemRow, KeyValueStore, ProgressReader, RoutingStore } from '../state/store.js';
 import { approvalsOf, coverage, mailboxKey, type Approval } from './approvals.js';
 import { directoryFailure, loadDirectoryAccounts } from './directory-check.js';
 import type { GateFailure } from './gate-failure.js';
@@ -101,7 +101,7 @@ export function gate(input: GateInput): GateFailure[] {
  * log, the reconcile summary and, with a directory section, the directory sync's state).
  */
 export async function gateInputs(
-  store: StateStore,
+  store: ProgressReader & KeyValueStore & Pick<RoutingStore, 'routingAudit'>,
   loaded: Pick<LoadedConfig, 'config'>,
   users: readonly { user: { key: string; login: string }; mailbox: MailboxEntry | { error: string } }[],
   opts: { now: Date; maxDeltaAgeHours: number },

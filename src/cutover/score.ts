@@ -9,7 +9,7 @@
  * score = items in the UMS / items on the source, over all types (null before anything was counted).
  */
 import { parseCollectionRef } from '../../mappings/groupware-collections.js';
-import type { ContainerRow, FailedItemRow, MailboxSummary, StateStore } from '../state/store.js';
+import type { ContainerRow, FailedItemRow, MailboxSummary, ProgressReader, RoutingStore } from '../state/store.js';
 import { approvalsOf, coverage, mailboxKey, type Approval } from './approvals.js';
 
 export type ScoreType = 'mail' | 'events' | 'contacts' | 'tasks';
@@ -137,6 +137,6 @@ export function approvalText(s: MailboxScore): string {
 }
 
 /** The scores of these mailboxes, read from the state store (containers, problems, approvals in the audit log). */
-export async function loadScores(store: Pick<StateStore, 'containers' | 'problems' | 'routingAudit'>, mailboxes: readonly MailboxSummary[]): Promise<MailboxScore[]> {
+export async function loadScores(store: Pick<ProgressReader, 'containers' | 'problems'> & Pick<RoutingStore, 'routingAudit'>, mailboxes: readonly MailboxSummary[]): Promise<MailboxScore[]> {
   return mailboxScores(mailboxes, await store.containers(), await store.problems(), await approvalsOf(store));
 }

@@ -9,7 +9,7 @@
  * closes it. `before` (the maps version current before the wave first published) and `versions`
  * (what it published) span runs, for the rollback.
  */
-import type { StateStore } from '../state/store.js';
+import type { KeyValueStore } from '../state/store.js';
 import type { GateFailure } from './gate.js';
 
 export type WaveStep = 'started' | 'synced' | 'gated' | 'flipped' | 'published' | 'done' | 'rolled-back';
@@ -75,7 +75,7 @@ export function waveKey(wave: string): string {
   return `cutover:wave:${wave}`;
 }
 
-export async function loadWave(store: Pick<StateStore, 'getCheckpointValue'>, wave: string): Promise<WaveState | undefined> {
+export async function loadWave(store: Pick<KeyValueStore, 'getCheckpointValue'>, wave: string): Promise<WaveState | undefined> {
   const text = await store.getCheckpointValue(waveKey(wave));
   if (!text) return undefined;
   const v = JSON.parse(text) as WaveState;
@@ -83,7 +83,7 @@ export async function loadWave(store: Pick<StateStore, 'getCheckpointValue'>, wa
   return v;
 }
 
-export async function saveWave(store: Pick<StateStore, 'setCheckpointValue'>, state: WaveState): Promise<void> {
+export async function saveWave(store: Pick<KeyValueStore, 'setCheckpointValue'>, state: WaveState): Promise<void> {
   state.updatedAt = new Date().toISOString();
   await store.setCheckpointValue(waveKey(state.wave), JSON.stringify(state));
 }

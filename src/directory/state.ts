@@ -12,7 +12,7 @@
  */
 import type { MailboxType } from '../../connectors/ldap-source/entry.js';
 import type { DirectoryGroup, DirectoryUser } from '../../mappings/routing/from-directory.js';
-import type { StateStore } from '../state/store.js';
+import type { KeyValueStore } from '../state/store.js';
 import { coerceError } from '../util/errors.js';
 
 export interface StateUser {
@@ -87,7 +87,7 @@ export function directoryCheckpointName(dir: { source: { url: string; base: stri
   return `directory:${dir.source.url}/${dir.source.base}->${dir.target.url}/${dir.target.base}`;
 }
 
-export async function loadDirectoryState(store: Pick<StateStore, 'getCheckpointValue'>, checkpointName: string): Promise<DirectoryState | null> {
+export async function loadDirectoryState(store: Pick<KeyValueStore, 'getCheckpointValue'>, checkpointName: string): Promise<DirectoryState | null> {
   const name = directoryStateName(checkpointName);
   const raw = await store.getCheckpointValue(name);
   if (raw === null) return null;
@@ -104,7 +104,7 @@ export async function loadDirectoryState(store: Pick<StateStore, 'getCheckpointV
   return { ...emptyDirectoryState(), ...s } as DirectoryState;
 }
 
-export async function saveDirectoryState(store: Pick<StateStore, 'setCheckpointValue'>, checkpointName: string, state: DirectoryState): Promise<void> {
+export async function saveDirectoryState(store: Pick<KeyValueStore, 'setCheckpointValue'>, checkpointName: string, state: DirectoryState): Promise<void> {
   await store.setCheckpointValue(directoryStateName(checkpointName), JSON.stringify(state));
 }
 

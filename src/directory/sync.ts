@@ -12,7 +12,7 @@ import { type LdapDirectorySource, type DirectoryObject } from '../../connectors
 import { applyOverride, type Overrides } from '../../connectors/ldap-source/overrides.js';
 import type { LdapDirectoryTarget } from '../../connectors/ldap-target/index.js';
 import { PERSON_FIELDS, type SourceEntry } from '../../mappings/directory/entry-mapping.js';
-import type { StateStore } from '../state/store.js';
+import type { KeyValueStore, RoutingStore } from '../state/store.js';
 import { isBelow } from './contacts.js';
 import { DEFAULT_DEPROVISION, planDeprovision, type DeprovisionPolicy, type DeprovisionReport } from './deprovision.js';
 import { planGal, type GalOptions } from './gal.js';
@@ -27,7 +27,8 @@ export type MailboxTypePolicy = Record<'shared' | 'room' | 'equipment', 'sync' |
 export interface DirectorySyncDeps {
   source: LdapDirectorySource;
   target: LdapDirectoryTarget;
-  store: StateStore;
+  /** Its checkpoint and state; who is cut over (GAL contacts are for the users who are not). */
+  store: KeyValueStore & Pick<RoutingStore, 'cutovers'>;
   /** Names this source/target pair's checkpoint in the store. */
   checkpointName: string;
   plan: PlanOptions;

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { FolderPlan } from '../../mappings/folders.js';
 import type { Container, ContainerStats, SourceMailbox } from '../model/types.js';
-import type { InventoryEntry, MailboxInventory, StateStore } from '../state/store.js';
+import type { CheckpointStore, InventoryEntry, MailboxInventory } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { retry, type RetryPolicy } from '../util/retry.js';
 
@@ -29,7 +29,7 @@ export interface TakenInventory {
  * fails is left out (its task reports the error) and logged. `scope`: the pass's (filters.passScope).
  */
 export async function takeInventory(
-  store: StateStore, mailboxId: number, source: SourceMailbox, containers: Container[], folders: FolderPlan[], policy: RetryPolicy, log: Logger,
+  store: CheckpointStore, mailboxId: number, source: SourceMailbox, containers: Container[], folders: FolderPlan[], policy: RetryPolicy, log: Logger,
   scope: string,
 ): Promise<TakenInventory> {
   const byId = new Map(containers.map((c) => [c.id, c]));
@@ -65,7 +65,7 @@ export async function takeInventory(
  * the date window), and items that arrived after the probe were processed too: either way the
  * container now shows done of what it holds to migrate, never below 100 % when complete.
  */
-export async function settleTotals(store: StateStore, mailboxId: number, containerId: string): Promise<void> {
+export async function settleTotals(store: CheckpointStore, mailboxId: number, containerId: string): Promise<void> {
   const row = (await store.containers(mailboxId)).find((r) => r.containerId === containerId);
   if (!row) return;
   const processed = row.doneItems + row.failedItems + row.skippedItems;

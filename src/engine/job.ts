@@ -11,7 +11,7 @@ import type { FolderPlan, FolderRules } from '../../mappings/folders.js';
 import { planContainers } from '../../mappings/groupware-collections.js';
 import type { Account, SourceConnector, SourceMailbox, TargetConnector, TargetMailbox } from '../model/types.js';
 import { scrubbedWrites } from '../state/scrubbed-writes.js';
-import type { StateStore } from '../state/store.js';
+import type { CheckpointStore, KeyValueStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { retry, type RetryPolicy } from '../util/retry.js';
 import { runContainer } from './container-task.js';
@@ -51,7 +51,8 @@ export interface MailboxJob {
 }
 
 export interface JobDeps {
-  store: StateStore;
+  /** The checkpoints and item rows, and the last pass of each mailbox (last-pass.ts). */
+  store: CheckpointStore & KeyValueStore;
   sources: SourceConnector;
   targets: TargetConnector;
   log: Logger;

@@ -8,7 +8,7 @@
  * The container rows alone cannot say this: a folder found unchanged keeps its old time, and a
  * mailbox whose login was refused leaves no row at all.
  */
-import type { StateStore } from '../state/store.js';
+import type { KeyValueStore } from '../state/store.js';
 
 export interface PassRecord {
   /** ISO time the pass of this mailbox started: the source is covered up to here. */
@@ -26,12 +26,12 @@ export function passKey(source: string, target: string): string {
   return `pass:${JSON.stringify([source, target])}`;
 }
 
-export async function recordPass(store: Pick<StateStore, 'setCheckpointValue'>, source: string, target: string, pass: PassRecord): Promise<void> {
+export async function recordPass(store: Pick<KeyValueStore, 'setCheckpointValue'>, source: string, target: string, pass: PassRecord): Promise<void> {
   await store.setCheckpointValue(passKey(source, target), JSON.stringify(pass));
 }
 
 /** The recorded pass, or undefined when none was recorded (never run, or run by an older version). */
-export async function readPass(store: Pick<StateStore, 'getCheckpointValue'>, source: string, target: string): Promise<PassRecord | undefined> {
+export async function readPass(store: Pick<KeyValueStore, 'getCheckpointValue'>, source: string, target: string): Promise<PassRecord | undefined> {
   const text = await store.getCheckpointValue(passKey(source, target));
   if (!text) return undefined;
   try {

@@ -1,7 +1,7 @@
 /** What a container task works with: the mailbox's two sides, its store, limits and listeners. */
 import type { Logger } from 'pino';
 import type { SourceMailbox, TargetMailbox } from '../model/types.js';
-import type { StateStore } from '../state/store.js';
+import type { CheckpointStore } from '../state/store.js';
 import type { RetryPolicy } from '../util/retry.js';
 import type { ByteBudget } from '../util/semaphore.js';
 import type { ContentTransform } from './content-transform.js';
@@ -10,7 +10,7 @@ import type { ItemFilters } from './filters.js';
 import type { TargetClaims } from './target-claims.js';
 
 export interface TaskContext {
-  store: StateStore;
+  store: CheckpointStore;
   mailboxId: number;
   mailbox: string;
   source: SourceMailbox;

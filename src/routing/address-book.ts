@@ -25,7 +25,7 @@ import { otherSeparatorProblem, parseCsv } from '../util/csv.js';
 import type { MigrationConfig } from '../config/schema.js';
 import { utf8TextOf } from '../config/utf8.js';
 import { directoryAddressBook, directoryCheckpointName, loadDirectoryState } from '../directory/state.js';
-import type { StateStore } from '../state/store.js';
+import type { KeyValueStore } from '../state/store.js';
 import { coerceError, FatalError } from '../util/errors.js';
 import type { AddressBook } from '../../mappings/routing/from-directory.js';
 
@@ -139,7 +139,7 @@ export interface RoutingAddressBook extends AddressBookRead {
 }
 
 /** The routing's address book as `routing.addressBook` says: the directory sync's state, or a CSV file. */
-export async function loadRoutingAddressBook(config: MigrationConfig, store: Pick<StateStore, 'getCheckpointValue'>): Promise<RoutingAddressBook> {
+export async function loadRoutingAddressBook(config: MigrationConfig, store: Pick<KeyValueStore, 'getCheckpointValue'>): Promise<RoutingAddressBook> {
   const where = config.routing?.addressBook;
   if (where === undefined) throw new FatalError('no routing: section (see migration.example.yaml)', 'NO_ROUTING');
   if (where.format === 'csv') return { ...(await readAddressBook(where.file)), source: where.file, notes: [] };

@@ -17,7 +17,7 @@ import type { RoutingConfig } from '../config/routing-schema.js';
 import type { LoadedConfig } from '../config/loaded.js';
 import type { StateConfig } from '../config/schema.js';
 import { openStateStore } from '../state/open.js';
-import type { CutoverChange, CutoverResult, RoutingAuditEntry, RoutingAuditInput, StateStore } from '../state/store.js';
+import type { CutoverChange, CutoverResult, RoutingAuditEntry, RoutingAuditInput, KeyValueStore, ProgressReader, RoutingStore } from '../state/store.js';
 import { FatalError } from '../util/errors.js';
 import { appendPrivateFile } from '../util/private-file.js';
 import { jsonForTerminal } from '../util/terminal-text.js';
@@ -27,7 +27,8 @@ import type { PostfixTools } from './postfix.js';
 export interface RoutingSession {
   loaded: LoadedConfig;
   routing: RoutingConfig;
-  store: StateStore;
+  /** Opened and closed by the session (`close`). */
+  store: ProgressReader & KeyValueStore & RoutingStore;
   book: AddressBook;
   /** Problems reading the address book (per row). */
   bookProblems: string[];

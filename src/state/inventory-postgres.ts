@@ -1,4 +1,4 @@
-/** The inventory writes and reads of the PostgreSQL store (see StateStore.recordInventory/inventory). */
+/** The inventory writes and reads of the PostgreSQL store (see CheckpointStore.recordInventory, MailboxReader.inventory). */
 import type pg from 'pg';
 import { summariseInventory } from './inventory.js';
 import { containerRowFrom, inventoriedMailboxFrom, type Row } from './rows.js';

@@ -1,4 +1,4 @@
-/** The inventory writes and reads of the SQLite store (see StateStore.recordInventory/inventory). */
+/** The inventory writes and reads of the SQLite store (see CheckpointStore.recordInventory, MailboxReader.inventory). */
 import type Database from 'better-sqlite3';
 import { summariseInventory } from './inventory.js';
 import { containerRowFrom, inventoriedMailboxFrom, type Row } from './rows.js';

@@ -1,5 +1,5 @@
 /**
- * The inventory totals of the state store (`StateStore.inventory`), computed the same way for
+ * The inventory totals of the state store (`MailboxReader.inventory`), computed the same way for
  * every store from its container rows: per mailbox and item kind, over the containers of the
  * mailbox's latest inventory, with each container's progress clamped to its own totals (an item
  * listed after the inventory, or a size that changed on the way, never makes done exceed total).

@@ -1,5 +1,5 @@
 /**
- * Conformance tests of the coexistence routing state (RoutingStateStore in store.ts): cutovers
+ * Conformance tests of the coexistence routing state (RoutingStore in store.ts): cutovers
  * and the append-only audit log. Registered by `describeStateStore` (conformance.ts), so every
  * store runs them; `store()` is the suite's fresh, migrated store and `worker()` another store on
  * the same database.

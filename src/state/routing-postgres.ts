@@ -1,5 +1,5 @@
 /**
- * The coexistence routing state of the PostgreSQL store (see RoutingStateStore in store.ts): the
+ * The coexistence routing state of the PostgreSQL store (see RoutingStore in store.ts): the
  * `cutovers` table and the append-only `routing_audit` (a trigger refuses UPDATE, DELETE and
  * TRUNCATE). Used by PostgresStateStore; `applyCutover` runs inside its transaction helper.
  * Concurrent cutovers of one user by two workers: the primary key lets exactly one of them

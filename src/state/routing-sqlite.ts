@@ -1,5 +1,5 @@
 /**
- * The coexistence routing state of the SQLite store (see RoutingStateStore in store.ts): the
+ * The coexistence routing state of the SQLite store (see RoutingStore in store.ts): the
  * `cutovers` table and the append-only `routing_audit` (triggers refuse UPDATE, DELETE, and an
  * INSERT that would replace an existing row: `INSERT OR REPLACE` deletes the old row without
  * firing DELETE triggers). Used by SqliteStateStore; one transaction per change.

@@ -7,12 +7,15 @@
  * texts back, so nothing downstream has to scrub them again.
  */
 import { scrubSecrets } from '../util/scrub.js';
-import type { ItemResult, StateStore } from './store.js';
+import type { CheckpointStore, ItemResult } from './store.js';
 
-export function scrubbedWrites(store: StateStore): StateStore {
-  const commitBatch: StateStore['commitBatch'] = (mailboxId, containerId, results, checkpoint) =>
+type FreeTextWrites = Pick<CheckpointStore, 'commitBatch' | 'setContainerStatus'>;
+
+/** Returns the same kind of store it is given (the engine's `CheckpointStore & KeyValueStore`). */
+export function scrubbedWrites<S extends FreeTextWrites>(store: S): S {
+  const commitBatch: CheckpointStore['commitBatch'] = (mailboxId, containerId, results, checkpoint) =>
     store.commitBatch(mailboxId, containerId, results.map(scrubResult), checkpoint);
-  const setContainerStatus: StateStore['setContainerStatus'] = (mailboxId, containerId, status, error) =>
+  const setContainerStatus: CheckpointStore['setContainerStatus'] = (mailboxId, containerId, status, error) =>
     store.setContainerStatus(mailboxId, containerId, status, error === undefined ? undefined : scrubSecrets(error));
   return new Proxy(store, {
     get(target, prop) {

@@ -174,7 +174,7 @@ export interface KindTotals {
   skippedItems: number;
 }
 
-/** A mailbox's inventory by item kind (`StateStore.inventory`). */
+/** A mailbox's inventory by item kind (`MailboxReader.inventory`). */
 export interface MailboxInventory {
   id: number;
   source: string;
@@ -193,9 +193,24 @@ export interface ThroughputRow {
   bytes: number;
 }
 
-export interface StateStore extends RoutingStateStore {
-  /** Creates or upgrades the schema. */
-  migrate(): Promise<void>;
+// ---------------------------------------------------------------------------------------------
+// The store's interfaces, one per kind of consumer, so a module's parameter shows what it can
+// touch. Both implementations (sqlite.ts, postgres.ts) are a whole `StateStore`.
+
+/** What the engine and the progress readers both ask about mailboxes and containers. */
+export interface MailboxReader {
+  /** The mailbox id if this pair was ever run, without creating it. */
+  findMailbox(key: MailboxKey): Promise<number | undefined>;
+  containers(mailboxId?: number): Promise<ContainerRow[]>;
+  /** Per mailbox (ordered by source) and item kind: inventory totals and progress; one mailbox with `mailboxId`. */
+  inventory(mailboxId?: number): Promise<MailboxInventory[]>;
+}
+
+/**
+ * The engine's side (src/engine; `plan` records an inventory through it): checkpoints, the
+ * per-item rows that make a run exactly-once, suspects and the flag/deletion delta.
+ */
+export interface CheckpointStore extends MailboxReader {
   mailboxId(key: MailboxKey): Promise<number>;
   /**
    * Registers a container (idempotent) and returns its checkpoint, if any. The checkpoint's
@@ -211,8 +226,6 @@ export interface StateStore extends RoutingStateStore {
    * the inventory totals (their rows and items stay). Sets the mailbox's inventory time.
    */
   recordInventory(mailboxId: number, entries: InventoryEntry[]): Promise<void>;
-  /** Per mailbox (ordered by source) and item kind: inventory totals and progress; one mailbox with `mailboxId`. */
-  inventory(mailboxId?: number): Promise<MailboxInventory[]>;
   setContainerStatus(mailboxId: number, containerId: string, status: ContainerStatus, error?: string): Promise<void>;
   /** Records items as pending before they are written to the target. */
   recordPending(mailboxId: number, containerId: string, rows: PendingRow[]): Promise<void>;
@@ -229,8 +242,6 @@ export interface StateStore extends RoutingStateStore {
   dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void>;
   /** Status, reason and target id of items (to explain reconciliation differences). */
   itemRows(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, { status: ItemStatus; reason: string | null; targetId: string | null }>>;
-  /** The mailbox id if this pair was ever run, without creating it. */
-  findMailbox(key: MailboxKey): Promise<number | undefined>;
   /** Done items of a container (for the flag and deletion delta). */
   doneItems(mailboxId: number, containerId: string, epoch: string): Promise<DoneItemRow[]>;
   updateFlags(mailboxId: number, containerId: string, epoch: string, rows: { itemId: string; flags: string[] }[]): Promise<void>;
@@ -249,17 +260,30 @@ export interface StateStore extends RoutingStateStore {
   claimedTargetIds(mailboxId: number, targetRef: string, targetEpoch: string, current?: { containerId: string; epoch: string }): Promise<Set<string>>;
   /** Moves a container to a new source epoch: its cursor restarts; rows of the old epoch stay. */
   resetEpoch(mailboxId: number, containerId: string, epoch: string, scope: string): Promise<void>;
-  containers(mailboxId?: number): Promise<ContainerRow[]>;
+}
+
+/** Read-only progress for `status`, `report`, the dashboard and the cutover gate. */
+export interface ProgressReader extends MailboxReader {
   mailboxes(): Promise<MailboxSummary[]>;
   problems(mailboxId?: number): Promise<FailedItemRow[]>;
   /** Items written per time bucket and mailbox (from the done rows' times), oldest first. */
   throughput(bucketSeconds: number): Promise<ThroughputRow[]>;
-  /**
-   * A named checkpoint outside the mailbox/container model (e.g. the directory sync's
-   * "directory:<source>" change mark); null when never set.
-   */
+}
+
+/**
+ * Named values outside the mailbox/container model: the directory sync's "directory:<source>"
+ * change mark, the last pass per mailbox (engine/last-pass), waves, the reconcile summary.
+ */
+export interface KeyValueStore {
+  /** null when never set. */
   getCheckpointValue(name: string): Promise<string | null>;
   setCheckpointValue(name: string, value: string): Promise<void>;
+}
+
+/** The whole store, as opened (open.ts) and implemented by sqlite.ts and postgres.ts. */
+export interface StateStore extends CheckpointStore, ProgressReader, KeyValueStore, RoutingStore {
+  /** Creates or upgrades the schema. */
+  migrate(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -336,7 +360,8 @@ export interface CutoverResult {
   entry: RoutingAuditEntry;
 }
 
-export interface RoutingStateStore {
+/** The coexistence routing commands' side (src/routing, src/cutover): cutovers and their audit. */
+export interface RoutingStore {
   /**
    * Cuts users over (or undoes it) and appends the audit entry, in one transaction. A user
    * already cut over keeps the time, operator and batch of the first cutover.
