@@ -1,10 +1,9 @@
 /** The inventory writes and reads of the PostgreSQL store (see CheckpointStore.recordInventory, MailboxReader.inventory). */
 import type pg from 'pg';
+import type { Db } from './postgres-pool.js';
 import { summariseInventory } from './inventory.js';
 import { containerRowFrom, inventoriedMailboxFrom, type Row } from './rows.js';
 import type { InventoryEntry, MailboxInventory } from './store.js';
-
-type Db = pg.Pool | pg.PoolClient;
 
 /** Runs inside the store's transaction helper. */
 export async function recordInventoryPostgres(c: pg.PoolClient, mailboxId: number, entries: InventoryEntry[]): Promise<void> {

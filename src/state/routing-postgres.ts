@@ -6,10 +6,9 @@
  * insert (`ON CONFLICT DO NOTHING`), so only that one reports the user as changed.
  */
 import type pg from 'pg';
+import type { Db } from './postgres-pool.js';
 import { cutoverRowFrom, routingAuditFrom, type Row } from './rows.js';
 import type { CutoverChange, CutoverResult, CutoverRow, RoutingAuditEntry, RoutingAuditInput } from './store.js';
-
-type Db = pg.Pool | pg.PoolClient;
 
 const auditFrom = (r: Row): RoutingAuditEntry => routingAuditFrom(r, false);
 

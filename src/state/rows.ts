@@ -1,7 +1,10 @@
 /** Maps database rows to the store's shapes; shared by the SQLite and PostgreSQL stores (same columns). */
 import type { ItemKind } from '../model/types.js';
 import type { InventoriedMailbox } from './inventory.js';
-import type { Checkpoint, ContainerRow, ContainerStatus, CutoverRow, MailboxSummary, PendingRow, RefusedName, RoutingAction, RoutingAuditEntry } from './store.js';
+import type {
+  Checkpoint, ContainerRow, ContainerStatus, CutoverRow, FailedItemRow, MailboxSummary, PendingRow, RefusedName, RoutingAction, RoutingAuditEntry, SuspectRow,
+  ThroughputRow,
+} from './store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -65,6 +68,27 @@ export function pendingRowFrom(r: Row): PendingRow {
     targetRef: r.target_ref as string,
     watermark: r.watermark as string,
   };
+}
+
+export function suspectRowFrom(r: Row): SuspectRow {
+  return {
+    itemId: r.item_id as string, epoch: r.epoch as string, targetRef: r.target_ref as string, watermark: r.watermark as string,
+    hash: r.hash as string, size: r.size as number, internalDate: (r.internal_date as string | null) ?? null,
+    messageId: (r.message_id as string | null) ?? null, createdAt: r.created_at as string,
+  };
+}
+
+/** A row of the `problems` query (items joined with their mailbox and container). */
+export function failedItemRowFrom(r: Row): FailedItemRow {
+  return {
+    mailbox: r.mailbox as string, containerId: r.container_id as string, path: r.path as string, itemId: r.item_id as string,
+    size: r.size as number, status: r.status as FailedItemRow['status'], reason: (r.reason as string | null) ?? '', updatedAt: r.updated_at as string,
+  };
+}
+
+/** A row of the `throughput` query: `bucket` in seconds since the epoch. */
+export function throughputRowFrom(r: Row): ThroughputRow {
+  return { mailbox: r.mailbox as string, at: new Date((r.bucket as number) * 1000).toISOString(), items: r.items as number, bytes: r.bytes as number };
 }
 
 export function cutoverRowFrom(r: Row): CutoverRow {

@@ -10,9 +10,8 @@ import type {
 } from './store.js';
 import { applyCutoverSqlite, appendRoutingAuditSqlite, cutoversSqlite, routingAuditSqlite } from './routing-sqlite.js';
 import { inventorySqlite, recordInventorySqlite } from './inventory-sqlite.js';
-import { checkpointFrom, containerRowFrom, mailboxSummaryFrom, pendingRowFrom } from './rows.js';
-
-type Row = Record<string, unknown>;
+import { mailboxesSqlite, problemsSqlite, throughputSqlite } from './progress-sqlite.js';
+import { checkpointFrom, containerRowFrom, pendingRowFrom, suspectRowFrom, type Row } from './rows.js';
 
 const COUNTER: Record<Exclude<ItemStatus, 'pending'>, string> = {
   done: 'done_items',
@@ -162,12 +161,7 @@ export class SqliteStateStore implements StateStore {
 
   async suspects(mailboxId: number, containerId: string): Promise<SuspectRow[]> {
     const rows = this.db.prepare('SELECT * FROM suspects WHERE mailbox_id = ? AND container_id = ? ORDER BY rowid').all(mailboxId, containerId) as Row[];
-    return rows.map((r) => ({
-      itemId: r.item_id as string, epoch: r.epoch as string, targetRef: r.target_ref as string, watermark: r.watermark as string,
-      hash: r.hash as string, size: r.size as number, internalDate: (r.internal_date as string | null) ?? null,
-      messageId: (r.message_id as string | null) ?? null, createdAt: r.created_at as string,
-    }));
-  }
+    return rows.map(suspectRowFrom);  }
 
   async clearSuspects(mailboxId: number, containerId: string, rows: Pick<SuspectRow, 'itemId' | 'watermark'>[]): Promise<void> {
     const stmt = this.db.prepare('DELETE FROM suspects WHERE mailbox_id = ? AND container_id = ? AND item_id = ? AND watermark = ?');
@@ -290,38 +284,13 @@ export class SqliteStateStore implements StateStore {
   }
 
   async mailboxes(): Promise<MailboxSummary[]> {
-    const rows = this.db.prepare(`SELECT m.id, m.source, m.target, COUNT(c.container_id) AS containers,
-        SUM(c.status = 'done') AS containers_done, SUM(c.status = 'failed') AS containers_failed,
-        COALESCE(SUM(c.total_items), 0) AS total_items, COALESCE(SUM(c.total_bytes), 0) AS total_bytes,
-        COALESCE(SUM(c.done_items), 0) AS done_items, COALESCE(SUM(c.done_bytes), 0) AS done_bytes,
-        COALESCE(SUM(c.failed_items), 0) AS failed_items, COALESCE(SUM(c.skipped_items), 0) AS skipped_items,
-        MAX(c.updated_at) AS updated_at
-      FROM mailboxes m LEFT JOIN containers c ON c.mailbox_id = m.id GROUP BY m.id ORDER BY m.source`).all() as Row[];
-    return rows.map(mailboxSummaryFrom);
-  }
+    return mailboxesSqlite(this.db);  }
 
   async problems(mailboxId?: number): Promise<FailedItemRow[]> {
-    const rows = this.db.prepare(`SELECT m.source AS mailbox, i.container_id, c.path, i.item_id, i.size, i.status, i.reason, i.updated_at
-      FROM items i JOIN mailboxes m ON m.id = i.mailbox_id
-      JOIN containers c ON c.mailbox_id = i.mailbox_id AND c.container_id = i.container_id
-      WHERE (i.status IN ('failed', 'skipped') OR (i.status = 'done' AND i.reason IS NOT NULL)) AND i.epoch = c.epoch ${mailboxId === undefined ? '' : 'AND i.mailbox_id = ?'}
-      ORDER BY m.source, c.path, i.rowid`).all(...(mailboxId === undefined ? [] : [mailboxId])) as Row[];
-    return rows.map((r) => ({
-      mailbox: r.mailbox as string, containerId: r.container_id as string, path: r.path as string, itemId: r.item_id as string,
-      size: r.size as number, status: r.status as FailedItemRow['status'], reason: (r.reason as string | null) ?? '', updatedAt: r.updated_at as string,
-    }));
-  }
+    return problemsSqlite(this.db, mailboxId);  }
 
   async throughput(bucketSeconds: number): Promise<ThroughputRow[]> {
-    const b = Math.max(1, Math.floor(bucketSeconds));
-    const rows = this.db.prepare(`SELECT m.source AS mailbox, (CAST(strftime('%s', i.updated_at) AS INTEGER) / ${b}) * ${b} AS bucket,
-        COUNT(*) AS items, SUM(i.size) AS bytes
-      FROM items i JOIN mailboxes m ON m.id = i.mailbox_id WHERE i.status = 'done'
-      GROUP BY m.source, bucket ORDER BY bucket, m.source`).all() as Row[];
-    return rows.map((r) => ({
-      mailbox: r.mailbox as string, at: new Date((r.bucket as number) * 1000).toISOString(), items: r.items as number, bytes: r.bytes as number,
-    }));
-  }
+    return throughputSqlite(this.db, bucketSeconds);  }
 
   async applyCutover(change: CutoverChange): Promise<CutoverResult> {
     return applyCutoverSqlite(this.db, change);
