@@ -1,12 +1,12 @@
 /**
- * Conformance tests of the inventory (StateStore.recordInventory / inventory, issue 17): totals per
+ * Conformance tests of the inventory (CheckpointStore.recordInventory, MailboxReader.inventory; issue 17): totals per
  * mailbox and item kind that progress, status and reports measure against. Registered by
  * `describeStateStore` (conformance.ts), so every store runs them.
  */
 import { expect, test } from '@jest/globals';
 import type { Checkpoint, InventoryEntry, ItemResult, StateStore } from './store.js';
+import { ISO } from './conformance-fixtures.js';
 
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const cp = (targetRef: string): Checkpoint => ({ epoch: '1', cursor: null, scope: '', token: null, targetRef });
 const done = (itemId: string, size: number): ItemResult => ({ itemId, status: 'done', size });
 

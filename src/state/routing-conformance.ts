@@ -6,8 +6,7 @@
  */
 import { expect, test } from '@jest/globals';
 import type { CutoverChange, StateStore } from './store.js';
-
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+import { ISO } from './conformance-fixtures.js';
 
 const change = (over: Partial<CutoverChange>): CutoverChange => ({
   users: [], cutOver: true, who: 'ops', batch: null, detail: null, ...over,
