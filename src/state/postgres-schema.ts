@@ -2,7 +2,8 @@
  * Numbered schema migrations of the PostgreSQL store (step i brings the schema to version i + 1;
  * `schema_version` has one row per applied step). Never edit a released step: add one.
  *
- * Same tables and columns as the SQLite schema (sqlite-schema.ts, all three of its steps), with:
+ * Same tables and columns as the SQLite schema (sqlite-schema.ts), both checked against the one
+ * description in tables.ts (postgres.test.ts, sqlite.test.ts), with:
  * - BIGINT for ids, sizes and counters (read back as JS numbers), TIMESTAMPTZ for the times the
  *   store sets itself (read back as ISO strings, like SQLite's strftime text);
  * - `seq` (identity) on items and suspects: the insertion order that SQLite gets from rowid;

@@ -8,6 +8,7 @@ import { describeStateStore } from './conformance.js';
 import { openStateStore } from './open.js';
 import { describePostgresUrl, PostgresStateStore } from './postgres.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+import { byTableAndColumn, expectedSchema, type SchemaShape } from './tables.js';
 
 beforeAll(async () => {
   await startPg();
@@ -54,6 +55,30 @@ describe('postgres state store: schema and connection', () => {
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
+  });
+
+  test('the migrated schema is the one tables.ts describes (columns, types, NOT NULL, keys, indexes)', async () => {
+    const store = new PostgresStateStore(url);
+    try {
+      await store.migrate();
+    } finally {
+      await store.close();
+    }
+    // schema_version is this dialect's bookkeeping (SQLite: PRAGMA user_version), not a store table.
+    const columns = await query<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>(`SELECT table_name, column_name,
+      data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'schema_version'`);
+    const keys = await query<{ table_name: string; column_name: string }>(`SELECT k.table_name, k.column_name FROM information_schema.table_constraints c
+      JOIN information_schema.key_column_usage k ON k.constraint_schema = c.constraint_schema AND k.constraint_name = c.constraint_name
+      WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = 'public' AND c.table_name <> 'schema_version' ORDER BY k.table_name, k.ordinal_position`);
+    const indexes = await query<{ tablename: string; indexname: string }>(`SELECT tablename, indexname FROM pg_indexes
+      WHERE schemaname = 'public' AND tablename <> 'schema_version' AND indexname NOT IN (SELECT conname FROM pg_constraint)`);
+    const tables = [...new Set(columns.map((c) => c.table_name))];
+    const actual: SchemaShape = {
+      columns: columns.map((c) => ({ table: c.table_name, column: c.column_name, type: c.data_type, notNull: c.is_nullable === 'NO' })).sort(byTableAndColumn),
+      primaryKeys: Object.fromEntries(tables.map((t) => [t, keys.filter((k) => k.table_name === t).map((k) => k.column_name)])),
+      indexes: Object.fromEntries(tables.map((t) => [t, indexes.filter((i) => i.tablename === t).map((i) => i.indexname).sort()])),
+    };
+    expect(actual).toEqual(expectedSchema('postgres'));
   });
 
   test('openStateStore resolves the URL from its secret reference and migrates; the URL is stored nowhere', async () => {

@@ -1,4 +1,7 @@
-/** Numbered schema migrations of the embedded SQLite store. Never edit a released step: add one. */
+/**
+ * Numbered schema migrations of the embedded SQLite store. Never edit a released step: add one
+ * (and its column in tables.ts, which sqlite.test.ts checks the migrated schema against).
+ */
 export const SQLITE_MIGRATIONS: string[] = [
   `
   CREATE TABLE mailboxes (

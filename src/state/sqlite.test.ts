@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describeStateStore } from './conformance.js';
 import { SqliteStateStore } from './sqlite.js';
 import { StateFileError } from './sqlite-file.js';
+import { byTableAndColumn, expectedSchema, type SchemaShape } from './tables.js';
 
 // The StateStore behaviour (shared with the PostgreSQL store) lives in conformance.ts.
 describeStateStore('sqlite', async () => {
@@ -16,6 +17,32 @@ describeStateStore('sqlite', async () => {
     connect: async () => new SqliteStateStore(file),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
+});
+
+test('the migrated schema is the one tables.ts describes (columns, types, NOT NULL, keys, indexes)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ums-state-'));
+  const file = join(dir, 's.sqlite');
+  const store = new SqliteStateStore(file);
+  try {
+    await store.migrate();
+    const db = new Database(file, { readonly: true });
+    try {
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
+      const info = (t: string) => db.pragma(`table_info(${t})`) as { name: string; type: string; notnull: number; pk: number }[];
+      const actual: SchemaShape = {
+        columns: tables.flatMap((t) => info(t).map((c) => ({ table: t, column: c.name, type: c.type, notNull: c.notnull === 1 || c.pk > 0 }))).sort(byTableAndColumn),
+        primaryKeys: Object.fromEntries(tables.map((t) => [t, info(t).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name)])),
+        indexes: Object.fromEntries(tables.map((t) => [t, (db.pragma(`index_list(${t})`) as { name: string; origin: string }[])
+          .filter((i) => i.origin === 'c').map((i) => i.name).sort()])),
+      };
+      expect(actual).toEqual(expectedSchema('sqlite'));
+    } finally {
+      db.close();
+    }
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('sqlite routing audit', () => {
