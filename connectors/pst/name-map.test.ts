@@ -9,7 +9,7 @@ import type Long from 'long';
 import { PSTFile } from 'pst-extractor';
 import { PstChecks } from './block-check.js';
 import { readHeader } from './pst-header.js';
-import { fastReads } from './pst-reader.js';
+import { fastReads } from './pst-file-setup.js';
 import { fixturesUnavailable, oracleSkipped, pstFixtures } from './readpst-oracle.js';
 
 const maybe = oracleSkipped() ? describe.skip : describe;

@@ -19,6 +19,11 @@ export const NID_TYPE_NORMAL_FOLDER = 0x02;
 export const NID_TYPE_SEARCH_FOLDER = 0x03;
 export const NID_TYPE_NORMAL_MESSAGE = 0x04;
 
+/** A search folder's contents are links to items elsewhere (none are read from it). */
+export function isSearchFolderNid(nid: number): boolean {
+  return (nid & 0x1f) === NID_TYPE_SEARCH_FOLDER;
+}
+
 export interface NodeIndex {
   /** Folder NID → the normal messages the index places under it, in NID order. */
   messages: Map<number, Uint32Array>;

@@ -10,7 +10,7 @@
  *
  * Files: opened without following a symbolic link and only when regular files, or given as a
  * descriptor the caller opened on exactly the file a directory walk listed (OpenPstOptions.fd);
- * nothing is ever opened by path after that.
+ * nothing is ever opened by path after that (pst-file-setup.ts).
  *
  * Memory: pst-extractor reads the file through that one fd with positioned reads
  * (fs.readSync), never the whole file; small reads (B-tree pages) go through a bounded 1 MiB page cache (page-cache.ts).
@@ -29,74 +29,26 @@
  * cross-checked with the file's node index; its items are counted three ways
  * (folder-inventory.ts) and any difference becomes an entry that fails, so it is reported.
  */
-import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import Long from 'long';
-import { PSTFile, type PSTFolder, type PSTMessage } from 'pst-extractor';
-import type { DescriptorIndexNode } from 'pst-extractor/dist/DescriptorIndexNode.class.js';
-import { describeSpecial } from '../file-tree/tree-walk.js';
+import { PSTFile, type PSTFolder } from 'pst-extractor';
 import { PstChecks } from './block-check.js';
+import { sampleCodepage } from './codepage-sample.js';
 import { childFolders, hierarchyRows } from './folder-children.js';
-import { contentEntries, firstItem, takeInventory, type ContentEntry, type FolderInventory } from './folder-inventory.js';
+import { contentEntries, takeInventory, type ContentEntry, type FolderInventory } from './folder-inventory.js';
 import { messageOf, offsetIn, quietly } from './extractor-output.js';
-import { scanNodeIndex, type NodeIndex } from './node-index.js';
+import { isSearchFolderNid, scanNodeIndex, type NodeIndex } from './node-index.js';
+import { messageEntry, type FoldersOptions, type MessagesOptions, type PstFolderEntry, type PstMessageEntry } from './pst-entries.js';
+import { fastReads, openRegularFile } from './pst-file-setup.js';
 import { PstFileError, PstItemError, readHeader, type Header, type PstFormat } from './pst-header.js';
-import { addPageCache } from './page-cache.js';
-import { readNameToIdMap } from './name-map.js';
-import { installNdb } from './ndb.js';
-import { loadFolder as folderObject, loadObject, loadStore } from './pst-objects.js';
+import { loadFolder as folderObject } from './pst-objects.js';
 import { ipmSubtreeNodeId, NID_ROOT_FOLDER, specialFolderIds, type WellKnownUse } from './pst-store.js';
-import {
-  FALLBACK_CODEPAGE, objectCodepage, string8Resolver, voteCodepage, type PropertyMap,
-} from '../../mappings/mapi/string8.js';
+import { fileReadError, itemReadError } from './read-errors.js';
+import { FALLBACK_CODEPAGE, string8Resolver } from '../../mappings/mapi/string8.js';
 
 export { PstFileError, PstItemError, type PstFormat };
 export { quietly };
-
-export interface PstFolderEntry {
-  /** Folder names from the walk's root (the IPM subtree by default), which itself is `[]`. */
-  path: string[];
-  displayName: string;
-  /** PR_CONTAINER_CLASS, e.g. IPF.Note, IPF.Contact, IPF.Appointment; '' when unset (mail). */
-  containerClass: string;
-  /** The folder's node id (NID) in the file. */
-  nodeId: number;
-  /** PR_CONTENT_COUNT: the number of (non-associated) items the folder says it holds. */
-  count: number;
-  /** A search folder (NID type 0x03): its contents are links to items elsewhere; `messages()` yields none. */
-  isSearchFolder: boolean;
-  /** The pst-extractor object, for other folder properties. */
-  raw: PSTFolder;
-  /** Not listed in its parent's hierarchy table: found in the file's node index. */
-  onlyInIndex?: boolean;
-}
-
-export interface FoldersOptions {
-  /**
-   * Called for a folder (or a folder's list of subfolders) that cannot be read, with the path it
-   * would have; return to go on with the others, throw to stop. Default: throw.
-   */
-  onError?: (err: PstFileError, where: { path: string[]; nodeId: number }) => void;
-}
-
-export interface PstMessageEntry {
-  nodeId: number;
-  /** PR_MESSAGE_CLASS, e.g. IPM.Note, IPM.Contact, IPM.Appointment, REPORT.IPM.Note.NDR. */
-  messageClass: string;
-  /** PR_SUBJECT without its prefix marker. */
-  subject: string;
-  /** PR_DISPLAY_NAME (a contact's or distribution list's name). */
-  displayName: string;
-  senderName: string;
-  senderEmailAddress: string;
-  internetMessageId: string;
-  clientSubmitTime: Date | null;
-  deliveryTime: Date | null;
-  /** PR_MESSAGE_SIZE in bytes. */
-  size: number;
-  hasAttachments: boolean;
-  /** The pst-extractor object, for bodies, recipients, attachments and class-specific fields. */
-  raw: PSTMessage;
-}
+export type { FoldersOptions, MessagesOptions, PstFolderEntry, PstMessageEntry };
 
 export interface OpenPstOptions {
   /**
@@ -113,25 +65,6 @@ export interface OpenPstOptions {
    * symbolic link, and must be a regular file.
    */
   fd?: number;
-}
-
-export interface MessagesOptions {
-  /**
-   * Called for an item that cannot be read; return to skip it and go on, throw to stop.
-   * Default: throw.
-   */
-  onError?: (err: PstItemError) => void;
-}
-
-// --- pst-extractor internals used here (not in its typings) -----------------------------------
-
-interface ObjectInternals { pstTableItems: PropertyMap | null }
-
-const NID_TYPE_SEARCH_FOLDER = 0x03;
-
-/** Loads an item by its node id (pst-objects.ts: parsed once, with the fast readers). */
-function loadMessage(pst: PSTFile, node: number | DescriptorIndexNode): PSTMessage {
-  return quietly(() => loadObject(pst, node) as PSTMessage);
 }
 
 export class PstReader {
@@ -155,7 +88,7 @@ export class PstReader {
 
   /**
    * The store's default code page for 8-bit strings (see OpenPstOptions.codepage). Not given, it
-   * is guessed from a few messages (sampleCodepage) when first needed: an 8-bit string without a
+   * is guessed from a few messages (codepage-sample.ts) when first needed: an 8-bit string without a
    * code page of its own, which most Unicode files never hold (the guess was a tenth of the time
    * to read a small file). While guessing, 1252, as before the guess.
    */
@@ -208,7 +141,7 @@ export class PstReader {
       displayName: folder.displayName,
       containerClass: folder.containerClass,
       count: folder.contentCount,
-      isSearchFolder: (nodeId & 0x1f) === NID_TYPE_SEARCH_FOLDER,
+      isSearchFolder: isSearchFolderNid(nodeId),
       raw: folder,
       ...(onlyInIndex ? { onlyInIndex } : {}),
     }), `reading folder ${where}`, nodeId);
@@ -299,7 +232,7 @@ export class PstReader {
   *contentIds(folder: PstFolderEntry | number, start = 0, withSizes = false): Generator<ContentEntry> {
     const nodeId = typeof folder === 'number' ? folder : folder.nodeId;
     const path = typeof folder === 'number' ? [`node ${folder}`] : folder.path;
-    if ((nodeId & 0x1f) === NID_TYPE_SEARCH_FOLDER) return;
+    if (isSearchFolderNid(nodeId)) return;
     const inv = this.inventory(folder);
     const entries = contentEntries(this.pst, nodeId, inv, start, withSizes);
     while (true) {
@@ -326,28 +259,10 @@ export class PstReader {
             + 'the folder\'s contents table points to another folder\'s item (the file is damaged: repair a copy with Outlook\'s scanpst.exe and migrate that copy)');
         }
       }
-      return this.entry(nodeId, node);
+      return messageEntry(this.pst, nodeId, node);
     } catch (err) {
       throw err instanceof PstItemError ? err : this.itemError(nodeId, folderPath, err);
     }
-  }
-
-  private entry(childId: number, node?: DescriptorIndexNode): PstMessageEntry {
-    const raw = loadMessage(this.pst, node ?? childId);
-    return {
-      nodeId: childId,
-      messageClass: raw.messageClass,
-      subject: raw.subject,
-      displayName: raw.displayName,
-      senderName: raw.senderName,
-      senderEmailAddress: raw.senderEmailAddress,
-      internetMessageId: raw.internetMessageId,
-      clientSubmitTime: raw.clientSubmitTime,
-      deliveryTime: raw.messageDeliveryTime,
-      size: raw.messageSize.toNumber(),
-      hasAttachments: raw.hasAttachments,
-      raw,
-    };
   }
 
   /** Well-known folders by node id (see specialFolderIds). */
@@ -355,25 +270,9 @@ export class PstReader {
     return specialFolderIds(this.pst);
   }
 
-  /** An item error, with the offset of the item's property block when the error itself has none. */
+  /** read-errors.ts: naming the file, the folder and the offset. */
   private itemError(nodeId: number, path: string[], err: unknown): PstItemError {
-    let at = offsetIn(err);
-    let detail = messageOf(err);
-    if (at === undefined) {
-      at = this.blockOffset(nodeId);
-      if (at !== undefined) detail += ` (its data block is at offset ${at}, 0x${at.toString(16)})`;
-    }
-    return new PstItemError(this.file, nodeId, path, detail, at, { cause: err });
-  }
-
-  /** Where a node's data block lies in the file, if the index can tell. */
-  private blockOffset(nodeId: number): number | undefined {
-    try {
-      const node = this.pst.getDescriptorIndexNode(Long.fromNumber(nodeId));
-      return this.pst.getOffsetIndexNode(node.dataOffsetIndexIdentifier).fileOffset.toNumber();
-    } catch {
-      return undefined;
-    }
+    return itemReadError(this.pst, this.file, nodeId, path, err);
   }
 
   close(): void {
@@ -386,15 +285,9 @@ export class PstReader {
     return this.guard(() => folderObject(this.pst, nodeId), `opening folder /${path.join('/')} (node ${nodeId})`, nodeId);
   }
 
-  /** A PstFileError naming the file, what was being done and the offset (the error's, else the node's data block). */
+  /** read-errors.ts: naming the file, what was being done and the offset. */
   private fileError(err: unknown, what: string, nodeId?: number): PstFileError {
-    let at = offsetIn(err);
-    let detail = `${what}: ${messageOf(err)}`;
-    if (at === undefined && nodeId !== undefined) {
-      at = this.blockOffset(nodeId);
-      if (at !== undefined) detail += ` (node ${nodeId}'s data block is at offset ${at}, 0x${at.toString(16)})`;
-    }
-    return new PstFileError(this.file, detail, at, { cause: err });
+    return fileReadError(this.pst, this.file, err, what, nodeId);
   }
 
   /** Runs a pst-extractor call, turning its errors into PstFileError naming the file and offset. */
@@ -407,66 +300,6 @@ export class PstReader {
       throw this.fileError(err, what, nodeId);
     }
   }
-}
-
-/**
- * Guesses the store's code page from up to `limit` messages (first item of each folder, breadth
- * first, at most `maxFolders` folders).
- */
-function sampleCodepage(pst: PSTFile, limit = 8, maxFolders = 200): number | undefined {
-  const samples: (number | undefined)[] = [];
-  const queue: number[] = [NID_ROOT_FOLDER];
-  const seen = new Set(queue);
-  let visited = 0;
-  while (queue.length && samples.length < limit && visited < maxFolders) {
-    const nid = queue.shift()!;
-    visited++;
-    if ((nid & 0x1f) === NID_TYPE_SEARCH_FOLDER) continue;
-    try {
-      quietly(() => {
-        const folder = folderObject(pst, nid);
-        const first = folder.contentCount > 0 ? firstItem(pst, nid) : undefined;
-        if (first !== undefined) samples.push(objectCodepage((loadMessage(pst, first) as unknown as ObjectInternals).pstTableItems));
-        for (const child of hierarchyRows(pst, nid, folder.hasSubfolders)) {
-          if (!seen.has(child)) { seen.add(child); queue.push(child); }
-        }
-      });
-    } catch {
-      // a guess only: unreadable folders are reported by the walk itself
-    }
-  }
-  return voteCodepage(samples);
-}
-
-/**
- * Set-up of a PSTFile before its first index read: the page cache, the fast node and table
- * readers (ndb.ts, ltp.ts) under its own look-ups, and the named-property map, the message store
- * and the root folder read with them (pst-objects.ts).
- */
-export function fastReads(pst: PSTFile, format: PstFormat): void {
-  addPageCache(pst);
-  if (!installNdb(pst, format)) return;
-  const own = pst as unknown as { processNameToIDMap(): void; getMessageStore(): unknown; getRootFolder(): unknown };
-  own.processNameToIDMap = () => readNameToIdMap(pst);
-  own.getMessageStore = () => loadStore(pst);
-  own.getRootFolder = () => folderObject(pst, NID_ROOT_FOLDER);
-}
-
-/** `file` opened for reading without following a symbolic link (O_NOFOLLOW) or waiting on a FIFO; it must be a regular file. */
-function openRegularFile(file: string): number {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new PstFileError(file, 'a symbolic link: not followed, not read');
-    throw new PstFileError(file, `cannot read: ${messageOf(err)}`, undefined, { cause: err });
-  }
-  const st = fstatSync(fd);
-  if (!st.isFile()) {
-    closeSync(fd);
-    throw new PstFileError(file, `${describeSpecial(st)}, not a regular file: not read`);
-  }
-  return fd;
 }
 
 /** Opens a PST/OST file and checks it can be read. Throws PstFileError naming the file. */
