@@ -17,7 +17,7 @@ import type { StateStore } from '../state/store.js';
 import { checkExposure, DEFAULT_LISTEN, ListenError, parseListen } from '../dashboard/listen.js';
 import { startDashboard, type RunningDashboard } from '../dashboard/server.js';
 import { dashboardToken, TokenError } from '../dashboard/token.js';
-import { loadProgressReport, openReportStore } from './report.js';
+import { loadProgressReport, openReportStore, type ReportStore } from './report.js';
 import { coerceError } from '../util/errors.js';
 
 export const DEFAULT_REFRESH_SECONDS = 5;
@@ -75,7 +75,7 @@ export async function dashboardCommand(opts: DashboardCommandOptions): Promise<n
 }
 
 /** The store, opened on first need once it exists, then kept; undefined before the first run (SQLite). */
-function storeKeeper(loaded: LoadedConfig): { get: () => Promise<StateStore | undefined>; close: () => Promise<void> } {
+function storeKeeper(loaded: LoadedConfig): { get: () => Promise<ReportStore | undefined>; close: () => Promise<void> } {
   let store: Promise<StateStore> | undefined;
   const { state } = loaded.config;
   return {

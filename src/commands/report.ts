@@ -17,7 +17,7 @@ import { openStateStore } from '../state/open.js';
 import type { ContainerRow, FailedItemRow, KeyValueStore, MailboxSummary, ProgressReader, RoutingStore, StateStore, ThroughputRow } from '../state/store.js';
 
 /** What the report reads: progress, the reconcile summary and waves, the audit's approvals. */
-type ReportStore = ProgressReader & KeyValueStore & Pick<RoutingStore, 'routingAudit'>;
+export type ReportStore = ProgressReader & KeyValueStore & Pick<RoutingStore, 'routingAudit'>;
 import { buildProgressReport, type ProgressReport } from '../../reports/model.js';
 import { renderCsv } from '../../reports/csv.js';
 import { renderHtml } from '../../reports/html.js';
