@@ -21,7 +21,8 @@ import { PSTNodeInputStream } from 'pst-extractor/dist/PSTNodeInputStream.class.
 import { PSTTable7C } from 'pst-extractor/dist/PSTTable7C.class.js';
 import { PSTTableBC } from 'pst-extractor/dist/PSTTableBC.class.js';
 import { PSTTableItem } from 'pst-extractor/dist/PSTTableItem.class.js';
-import { ndbOf, type Ndb } from './ndb.js';
+import type { Ndb } from './ndb.js';
+import { ndbOf } from './ndb-install.js';
 
 export type PropertyItems = Map<number, PSTTableItem>;
 /** A table context's rows (TableContext, or pst-extractor's PSTTable7C behind the same face). */

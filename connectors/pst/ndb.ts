@@ -7,7 +7,7 @@
  * field: a B-tree look-up costs hundreds of reads, and a message was looked up and parsed twice.
  * Here a B-tree page is read whole (from the page cache, page-cache.ts) and searched with plain
  * numbers, look-ups are kept (bounded), and decoded blocks are kept in a cache bounded in bytes.
- * `installNdb` also replaces the PSTFile's own look-ups (getDescriptorIndexNode,
+ * `installNdb` (ndb-install.ts) also replaces the PSTFile's own look-ups (getDescriptorIndexNode,
  * getOffsetIndexNode, getPSTDescriptorItems) with these, so the library's remaining code paths
  * run on them too. Results equal pst-extractor's (ltp.test.ts compares them on every fixture).
  *
@@ -24,7 +24,7 @@ import { OffsetIndexItem } from 'pst-extractor/dist/OffsetIndexItem.class.js';
 import { PSTDescriptorItem } from 'pst-extractor/dist/PSTDescriptorItem.class.js';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
 import { PTYPE_BBT, PTYPE_NBT } from './block-check.js';
-import type { PstFormat } from './pst-header.js';
+import { BoundedMap } from './bounded-map.js';
 
 /** A node B-tree entry (NBTENTRY). */
 export interface NodeEntry { nid: number; bidData: number; bidSub: number; nidParent: number }
@@ -61,9 +61,6 @@ const PAGE = 512;
 const MAX_ENTRIES = 8192;
 const MAX_CACHED_BYTES = 256 * 1024;
 
-/** pst-extractor's PT_ANSI/PT_UNICODE file type numbers (PSTFile.pstFileType). */
-const PST_TYPE_ANSI = 14;
-
 /** [MS-PST] 5.1: the "compressible encryption" substitution table, as a typed array. */
 const DECODE = Uint8Array.from(PSTUtil.compEnc);
 
@@ -74,31 +71,6 @@ const bidOf = (n: number): number => n - (n % 2);
 
 const word = (buf: Buffer, at: number, width: number): number =>
   (width === 4 ? buf.readUInt32LE(at) : buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 0x100000000);
-
-const asNumber = (id: Long | number): number => (typeof id === 'number' ? id : Long.fromValue(id).toNumber());
-
-/** A bounded map: the oldest entries go first. */
-class Bounded<K, V> {
-  private readonly map = new Map<K, V>();
-  private weight = 0;
-  constructor(private readonly max: number, private readonly size: (v: V) => number = () => 1) {}
-  get(key: K): V | undefined { return this.map.get(key); }
-  set(key: K, value: V): void {
-    const w = this.size(value);
-    if (w > this.max) return;
-    const old = this.map.get(key);
-    if (old !== undefined) { this.weight -= this.size(old); this.map.delete(key); }
-    while (this.weight + w > this.max && this.map.size) {
-      const [k, v] = this.map.entries().next().value as [K, V];
-      this.map.delete(k);
-      this.weight -= this.size(v);
-    }
-    this.map.set(key, value);
-    this.weight += w;
-  }
-  get count(): number { return this.map.size; }
-  get bytes(): number { return this.weight; }
-}
 
 /** An index entry: its fields, and its bytes as 32-bit words (kept as numbers, not a buffer: entries live long). */
 interface Cached<T, L> { entry: T; raw: number[]; lib?: L }
@@ -140,9 +112,9 @@ const longOf = (lo: number, hi: number): Long => Long.fromBits(lo | 0, hi | 0);
 
 export class Ndb {
   private readonly l: Layout;
-  private readonly nodes = new Bounded<number, Cached<NodeEntry, DescriptorIndexNode>>(MAX_ENTRIES);
-  private readonly blocks = new Bounded<number, Cached<BlockEntry, OffsetIndexItem>>(MAX_ENTRIES);
-  private readonly data = new Bounded<number, Buffer>(MAX_CACHED_BYTES, (b) => b.length + 64);
+  private readonly nodes = new BoundedMap<number, Cached<NodeEntry, DescriptorIndexNode>>(MAX_ENTRIES);
+  private readonly blocks = new BoundedMap<number, Cached<BlockEntry, OffsetIndexItem>>(MAX_ENTRIES);
+  private readonly data = new BoundedMap<number, Buffer>(MAX_CACHED_BYTES, (b) => b.length + 64);
   private readonly encrypted: boolean;
   private readonly page = Buffer.allocUnsafe(PAGE);
   /** Counters, for tests and the bench. */
@@ -398,36 +370,4 @@ export class Ndb {
 
   /** Bytes held by the block cache (bounded by MAX_CACHED_BYTES). */
   get cachedBytes(): number { return this.data.bytes; }
-}
-
-const installed = new WeakMap<PSTFile, Ndb>();
-
-/** The fast reader installed on a PSTFile, if any. */
-export function ndbOf(pst: PSTFile): Ndb | undefined {
-  return installed.get(pst);
-}
-
-interface Overridable {
-  getDescriptorIndexNode(id: Long): DescriptorIndexNode;
-  getOffsetIndexNode(id: Long): OffsetIndexItem;
-  getPSTDescriptorItems(arg: unknown): Map<number, PSTDescriptorItem>;
-}
-
-/**
- * Installs the fast reader on a PSTFile and routes the file's own look-ups through it. A no-op
- * for the Unicode 4K format (see the module comment).
- */
-export function installNdb(pst: PSTFile, format: PstFormat): Ndb | undefined {
-  if (format === 'unicode-4k') return undefined;
-  if ((pst.pstFileType === PST_TYPE_ANSI) !== (format === 'ansi')) throw new Error(`file type ${pst.pstFileType} is not ${format}`);
-  const ndb = new Ndb(pst, format);
-  const target = pst as unknown as Overridable;
-  const subnodes = target.getPSTDescriptorItems.bind(pst);
-  target.getDescriptorIndexNode = (id) => ndb.descriptorIndexNode(asNumber(id));
-  target.getOffsetIndexNode = (id) => ndb.offsetIndexItem(asNumber(id));
-  target.getPSTDescriptorItems = (arg) => (typeof arg === 'object' && arg !== null && Object.prototype.hasOwnProperty.call(arg, 'low')
-    ? ndb.subnodes(asNumber(arg as Long))
-    : subnodes(arg));
-  installed.set(pst, ndb);
-  return ndb;
 }

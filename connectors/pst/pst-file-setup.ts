@@ -8,7 +8,7 @@ import type { PSTFile } from 'pst-extractor';
 import { describeSpecial } from '../file-tree/tree-walk.js';
 import { messageOf } from './extractor-output.js';
 import { readNameToIdMap } from './name-map.js';
-import { installNdb } from './ndb.js';
+import { installNdb } from './ndb-install.js';
 import { addPageCache } from './page-cache.js';
 import { PstFileError, type PstFormat } from './pst-header.js';
 import { loadFolder, loadStore } from './pst-objects.js';

@@ -21,7 +21,7 @@ import type { PSTTableBC } from 'pst-extractor/dist/PSTTableBC.class.js';
 import { PSTMessageStore } from 'pst-extractor/dist/PSTMessageStore.class.js';
 import { PSTUtil } from 'pst-extractor/dist/PSTUtil.class.js';
 import { nodeObject, propertiesAt, subnodeData, subnodesOf, tableAt, type PropertyItems, type Subnodes, type Table } from './ltp.js';
-import { ndbOf } from './ndb.js';
+import { ndbOf } from './ndb-install.js';
 import { coerceError } from '../../src/util/errors.js';
 
 /** The recipient table's and attachment table's subnodes ([MS-PST] 2.4.4.5, 2.4.6.1). */
