@@ -39,7 +39,7 @@ async function startServer(opts: { fetchBody?: Buffer; dropAfter?: number }): Pr
     // Reads slowly: a pause after each chunk, so the client's writes pile up unless it waits for drain.
     const slow = () => { socket.pause(); setTimeout(() => socket.resume(), 2); };
     const handle = (line: string) => {
-      const [tag, cmd = '', ...rest] = line.split(' ');
+      const [tag = '*', cmd = '', ...rest] = line.split(' ');
       const verb = cmd.toUpperCase();
       if (verb === 'CAPABILITY') { say('* CAPABILITY IMAP4rev1 UIDPLUS'); say(`${tag} OK done`); return; }
       if (verb === 'LOGIN') { say(`${tag} OK logged in`); return; }
