@@ -219,7 +219,8 @@ export interface TargetCapabilities {
    * Present: writes are recovered by search (IMAP: watermark, findWritten, settle, and the sweep
    * of late copies). Absent: writes are idempotent — the object's name comes from the item (DAV:
    * its UID), so writing it again replaces it; a crash between write and checkpoint is repaired
-   * by writing again, and the engine never searches, settles or sweeps.
+   * by writing again, and the engine never searches, settles or sweeps. Such a target refuses a
+   * second item that would take an object's name in one session (DAV: UID_CONFLICT).
    */
   recovery?: WriteRecovery;
   /** Replaces the flags of the given items. Absent: flag changes in the source are not carried over (the run says so once). */

@@ -101,7 +101,8 @@ export interface MemoryTargetOptions {
    * 'recoverable' (default): like IMAP APPEND, every write adds a message; the target declares
    * `recovery` (watermark, findWritten, settle). 'idempotent': like DAV, an item's object is named
    * by its Message-ID (else its content hash) and writing it again replaces it; no `recovery`
-   * (a 'late' fault then lands at once: a replay would overwrite it anyway).
+   * (a 'late' fault then lands at once: a replay would overwrite it anyway). Unlike DAV it does
+   * not refuse two items with one name: give the items of a test distinct Message-IDs.
    */
   writes?: 'recoverable' | 'idempotent';
   /** false: no `setFlags` capability (a target whose objects carry no flags). */
