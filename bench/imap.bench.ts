@@ -4,15 +4,21 @@
  * Seeds a corpus (BENCH_MESSAGES, default 5000; mixed sizes up to 2 MB; ≥ 5 folders including
  * non-ASCII names) into Dovecot, migrates it to a fresh Courier user with ums-migrate (the real
  * CLI, as a child process), runs ums-migrate again with nothing new, then migrates the same
- * corpus with mbsync (Debian isync) into another fresh Courier user. Last line is machine-readable:
- *   bench:imap msgs=N ours_msg_s=X mbsync_msg_s=Y ratio=R peak_rss_mb=M rerun_s=S
+ * corpus with mbsync (Debian isync) into another fresh Courier user. For each tool it prints where
+ * the time went: the tool's own CPU, Dovecot's and Courier's CPU (their process trees,
+ * bench/server-cpu.ts) and the core-seconds left unused by all three (waiting on round trips, the
+ * disk, locks — or taken by other processes: run it on a quiet machine).
+ * Last line is machine-readable:
+ *   bench:imap msgs=N ours_msg_s=X mbsync_msg_s=Y ratio=R peak_rss_mb=M rerun_s=S cpu_ratio=C
  */
+import { availableParallelism } from 'node:os';
 import { generateCorpus, seedSource } from '../test/lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../test/lab/lab.js';
 import { runCli } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
 import { runMbsync } from './mbsync.js';
+import { serverCpuMeter } from './server-cpu.js';
 import { coerceError } from '../src/util/errors.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 5000);
@@ -35,9 +41,12 @@ async function main(): Promise<void> {
   const cfg = writeLabConfig(lab, { source, target: ours, password }, [
     'concurrency:', '  batchSize: 200',
   ]);
+  const servers = { dovecot: [lab.source.port, lab.source.tlsPort], courier: [lab.target.port, lab.target.tlsPort] };
+  let meter = serverCpuMeter(servers);
   const t0 = process.hrtime.bigint();
   const run = await runCli(['run', '-c', cfg.file, '--json']);
   const oursWall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const oursServers = meter.since();
   if (run.code !== 0) throw new Error(`ums-migrate run failed (${run.code}): ${run.stderr}`);
   const report = JSON.parse(run.stdout) as { copied: number; failed: number; seconds: number; peakRssMb: number; cpuSeconds: number };
   const t1 = process.hrtime.bigint();
@@ -49,7 +58,9 @@ async function main(): Promise<void> {
   // mbsync
   const theirs = uniqueLogin('bmbs');
   await addTargetUser(theirs, password);
+  meter = serverCpuMeter(servers);
   const mb = await runMbsync(lab.source, lab.target, source, theirs, password);
+  const mbServers = meter.since();
   const mbCount = await targetCount(lab, theirs);
   if (mb.code !== 0 || mbCount !== N) throw new Error(`mbsync did not migrate the corpus (exit ${mb.code}, ${mbCount}/${N} messages): ${mb.stderr.slice(0, 2000)}`);
   if (oursCount !== N || report.failed > 0) throw new Error(`ums-migrate did not migrate the corpus (${oursCount}/${N} messages, ${report.failed} failed)`);
@@ -64,7 +75,20 @@ async function main(): Promise<void> {
   for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(12) : c.padStart(19))).join('')}\n`);
   process.stdout.write(`ums-migrate: copied ${report.copied}, failed ${report.failed}, engine time ${report.seconds.toFixed(1)} s, CPU ${report.cpuSeconds.toFixed(1)} s, peak RSS ${report.peakRssMb} MB\n`);
   process.stdout.write(`re-run with nothing new: copied ${rerunReport.copied}, ${rerunWall.toFixed(2)} s wall (${rerunReport.seconds.toFixed(2)} s in the engine, the rest is process start-up)\n`);
-  process.stdout.write(`bench:imap msgs=${N} ours_msg_s=${oursRate.toFixed(1)} mbsync_msg_s=${mbRate.toFixed(1)} ratio=${(oursRate / mbRate).toFixed(2)} peak_rss_mb=${report.peakRssMb} rerun_s=${rerunWall.toFixed(2)}\n`);
+  process.stdout.write(whereTheTimeGoes('ums-migrate', oursWall, report.cpuSeconds, oursServers));
+  process.stdout.write(whereTheTimeGoes('mbsync', mb.seconds, mb.cpuSeconds, mbServers));
+  const cpuRatio = report.cpuSeconds / mb.cpuSeconds;
+  process.stdout.write(`bench:imap msgs=${N} ours_msg_s=${oursRate.toFixed(1)} mbsync_msg_s=${mbRate.toFixed(1)} ratio=${(oursRate / mbRate).toFixed(2)} peak_rss_mb=${report.peakRssMb} rerun_s=${rerunWall.toFixed(2)} cpu_ratio=${cpuRatio.toFixed(2)}\n`);
+}
+
+/** One line: the wall time, and how the machine's core-seconds in it were spent (the tool, each server, unused). */
+function whereTheTimeGoes(tool: string, wall: number, clientCpu: number, servers: Record<string, number>): string {
+  const cores = availableParallelism();
+  const used = clientCpu + Object.values(servers).reduce((n, s) => n + s, 0);
+  const parts = [`${tool} CPU ${clientCpu.toFixed(1)} s`, ...Object.entries(servers).map(([name, s]) => `${name} ${s.toFixed(1)} s`)];
+  const idle = Math.max(0, wall * cores - used);
+  return `where the time goes, ${tool}: ${wall.toFixed(1)} s wall × ${cores} cores = ${parts.join(' + ')} + unused ${idle.toFixed(1)} s`
+    + ` (the tool ${(clientCpu / wall * 100).toFixed(0)}% of one core, servers ${((used - clientCpu) / wall * 100).toFixed(0)}%)\n`;
 }
 
 function targetCount(lab: Lab, user: string): Promise<number> {

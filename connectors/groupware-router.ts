@@ -3,11 +3,13 @@
  * to the groupware (CalDAV/CardDAV) target. Routing is by the container's target name: the refs
  * that mappings/groupware-collections gives collections ("calendar:…", "tasks:…",
  * "addressbook:…") go to the groupware side, every other name to the mail side. The engine sees
- * one TargetMailbox and stays protocol-agnostic.
+ * one TargetMailbox and stays protocol-agnostic; what a container can do (write recovery, flags,
+ * removal) is the side's answer for it.
  */
 import { parseCollectionRef } from '../mappings/groupware-collections.js';
-import type {
-  AccessCheck, Account, ItemContent, ItemKind, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
+import {
+  DEFAULT_NAMESPACE, type AccessCheck, type Account, type ItemContent, type ItemKind, type ItemMeta, type PutResult, type TargetCapabilities,
+  type TargetConnector, type TargetContainerState, type TargetMailbox,
 } from '../src/model/types.js';
 
 export class RoutedTarget implements TargetConnector {
@@ -48,22 +50,17 @@ export class RoutedMailbox implements TargetMailbox {
     return { ok: m.ok && g.ok, checks: [...m.checks, ...g.checks.map((c) => ({ ...c, name: `groupware: ${c.name}` }))] };
   }
 
-  namespace(): Promise<{ prefix: string; delimiter: string }> { return this.mail.namespace(); }
+  async namespace(): Promise<{ prefix: string; delimiter: string }> { return (await this.mail.namespace?.()) ?? DEFAULT_NAMESPACE; }
   async list(): Promise<string[]> { return [...(await this.mail.list()), ...(await this.groupware.list())]; }
   ensure(ref: string): Promise<TargetContainerState> { return this.side(ref).ensure(ref); }
   put(ref: string, item: ItemContent): Promise<PutResult> { return this.side(ref).put(ref, item); }
-  findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
-    return this.side(ref).findWritten(ref, watermark, pending, exclude);
-  }
+  capabilities(ref: string): TargetCapabilities { return this.side(ref).capabilities(ref); }
   inventory(ref: string, opts?: { subjects?: boolean }): Promise<ItemMeta[]> { return this.side(ref).inventory(ref, opts); }
   objects(ref: string): AsyncIterable<{ id: string; content: Buffer }> {
     const side = this.side(ref);
     if (!side.objects) throw new Error(`the target of ${ref} cannot list object contents`);
     return side.objects(ref);
   }
-  settle(ref: string): Promise<void> { return this.side(ref).settle(ref); }
-  removeItems(ref: string, ids: string[]): Promise<void> { return this.side(ref).removeItems(ref, ids); }
-  setFlags(ref: string, changes: { id: string; flags: string[] }[]): Promise<void> { return this.side(ref).setFlags(ref, changes); }
   async close(): Promise<void> {
     await Promise.all([this.mail.close(), this.groupware.close()]);
   }

@@ -16,19 +16,17 @@
  *
  * Exactly once without a lookup table: a replay (crash between PUT and checkpoint, or a retry
  * after a lost response) writes the same resource name again, so it can only update the object,
- * never add a second one. That is why `findWritten` needs no content search: it only confirms,
- * for a write of this session whose answer was lost, that the object changed (so the retry can
- * skip a PUT); after a crash it finds nothing and the replay overwrites the object with the same
- * data. `settle` has nothing to wait for for the same reason. `removeItems` deletes with
+ * never add a second one. Every collection therefore declares idempotent writes (no `recovery` in
+ * its capabilities): the engine never searches for, settles or sweeps what a write left, it
+ * writes again. Objects carry no IMAP flags (no `setFlags`). `removeItems` deletes with
  * `If-Match` on the recorded version: an object replaced since (by a newer version of the item,
  * or edited on the server) is left alone.
  */
 import type { Logger } from 'pino';
 import { collectionRef, parseCollectionRef } from '../../mappings/groupware-collections.js';
-import { contentHash } from '../../mappings/content-hash.js';
 import { itemSeed, normalizeGroupware, type NormalizedObject, type NormalizeOptions } from '../../mappings/groupware/normalize.js';
 import type {
-  AccessCheck, Account, ItemContent, ItemKind, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
+  AccessCheck, Account, ItemContent, ItemKind, ItemMeta, PutResult, TargetCapabilities, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
 import { FatalError, ItemError, reasonOf } from '../../src/util/errors.js';
 import { DavAccount, type Collection, type Homes } from './collections.js';
@@ -73,13 +71,11 @@ interface CollectionState {
   writers: Map<string, string>;
 }
 
-/** A write whose answer was lost: what findWritten checks. */
-interface OpenWrite { ref: string; name: string; before: string | null | undefined }
-
 export class DavMailbox implements TargetMailbox {
   readonly accepts: readonly ItemKind[] = KINDS;
   private readonly cols = new Map<string, Promise<CollectionState>>();
-  private readonly open = new Map<string, OpenWrite>();
+  /** Every collection alike (see the top of this file): idempotent writes, removal by version, no flags. */
+  private readonly caps: TargetCapabilities = { removeItems: (ref, ids) => this.removeItems(ref, ids) };
 
   constructor(private readonly dav: DavAccount, private readonly homes: Homes, private readonly normalize: DavWriteOptions = {}) {}
 
@@ -96,10 +92,6 @@ export class DavMailbox implements TargetMailbox {
       checks.push({ name: 'list collections', ok: false, detail: reasonOf(err) });
     }
     return { ok: checks.every((c) => c.ok), checks };
-  }
-
-  async namespace(): Promise<{ prefix: string; delimiter: string }> {
-    return { prefix: '', delimiter: '/' };
   }
 
   async list(): Promise<string[]> {
@@ -127,7 +119,11 @@ export class DavMailbox implements TargetMailbox {
   async ensure(ref: string): Promise<TargetContainerState> {
     const st = await this.state(ref);
     // No watermark: writes go to names derived from UIDs, nothing needs to be searched "after" a point.
-    return { ref, epoch: st.col.url.pathname, watermark: '' };
+    return { ref, epoch: st.col.url.pathname };
+  }
+
+  capabilities(): TargetCapabilities {
+    return this.caps;
   }
 
   async put(ref: string, item: ItemContent): Promise<PutResult> {
@@ -142,13 +138,10 @@ export class DavMailbox implements TargetMailbox {
     st.writers.set(obj.name, item.meta.id);
     const index = await this.index(st);
     const url = new URL(encodeURIComponent(obj.name), st.col.url);
-    const hash = contentHash(item.content);
     let etag = index.get(obj.name);
     for (let attempt = 1; attempt <= 3; attempt++) {
       const cond: Record<string, string> = etag === undefined ? { 'If-None-Match': '*' } : etag === null ? {} : { 'If-Match': etag };
-      this.open.set(hash, { ref, name: obj.name, before: etag });
       const res = await this.dav.request('PUT', url, { 'Content-Type': obj.contentType, ...cond }, content);
-      this.open.delete(hash);
       if (res.status === 201 || res.status === 204 || res.status === 200) {
         const now = typeof res.headers.etag === 'string' ? res.headers.etag : (await this.dav.etagOf(url)) ?? null;
         index.set(obj.name, now);
@@ -160,23 +153,6 @@ export class DavMailbox implements TargetMailbox {
       etag = await this.dav.etagOf(url);
     }
     throw new ItemError(`${obj.name} (UID ${obj.uid}) keeps changing on the server while being written (HTTP 412 three times)`, 'CONFLICT');
-  }
-
-  async findWritten(ref: string, _watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (const p of pending) {
-      const w = this.open.get(p.hash);
-      if (!w || w.ref !== ref) continue;
-      const st = await this.state(ref);
-      const now = await this.dav.etagOf(new URL(encodeURIComponent(w.name), st.col.url));
-      if (now === undefined || (now === w.before && now !== null)) continue;
-      const id = targetId(w.name, now);
-      if (exclude.has(id)) continue;
-      this.open.delete(p.hash);
-      (await this.index(st)).set(w.name, now);
-      out.set(p.key, id);
-    }
-    return out;
   }
 
   async inventory(ref: string, opts?: { subjects?: boolean }): Promise<ItemMeta[]> {
@@ -216,9 +192,6 @@ export class DavMailbox implements TargetMailbox {
     }
   }
 
-  /** Nothing to wait for: a write replayed later lands on the same resource (see the top of this file). */
-  async settle(_ref: string): Promise<void> {}
-
   async removeItems(ref: string, ids: string[]): Promise<void> {
     const st = await this.state(ref);
     const index = await this.index(st);
@@ -234,12 +207,8 @@ export class DavMailbox implements TargetMailbox {
     if (problems.length > 0) throw new ItemError(`deleting from ${st.col.displayName} failed: ${problems.join('; ')}`, 'DELETE');
   }
 
-  /** DAV objects carry no IMAP flags: nothing to write. */
-  async setFlags(_ref: string, _changes: { id: string; flags: string[] }[]): Promise<void> {}
-
   async close(): Promise<void> {
     this.cols.clear();
-    this.open.clear();
   }
 }
 

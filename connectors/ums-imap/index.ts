@@ -6,7 +6,8 @@
 import type { Logger } from 'pino';
 import { contentHash, normaliseForHash } from '../../mappings/content-hash.js';
 import type {
-  AccessCheck, Account, ItemContent, ItemMeta, PendingItem, PutResult, TargetConnector, TargetContainerState, TargetMailbox,
+  AccessCheck, Account, ItemContent, ItemMeta, PendingItem, PutResult, TargetCapabilities, TargetConnector, TargetContainerState, TargetMailbox,
+  WriteRecovery,
 } from '../../src/model/types.js';
 import { coerceError, FatalError, ItemError, TransientError } from '../../src/util/errors.js';
 import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
@@ -62,7 +63,7 @@ export class UmsImapTarget implements TargetConnector {
   async close(): Promise<void> {}
 }
 
-class UmsImapMailbox implements TargetMailbox {
+class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   private readonly session: ImapSession;
   private known: Set<string> | undefined;
   private creating: Promise<unknown> = Promise.resolve();
@@ -79,7 +80,7 @@ class UmsImapMailbox implements TargetMailbox {
     return this.session.open();
   }
 
-  private get capabilities(): Set<string> {
+  private get serverCapabilities(): Set<string> {
     return this.session.capabilities;
   }
 
@@ -95,8 +96,8 @@ class UmsImapMailbox implements TargetMailbox {
     const checks: AccessCheck['checks'] = [{ name: 'login', ok: true, detail: `${this.ep.host}:${this.ep.port} as ${this.account.login}` }];
     checks.push({ name: 'namespace', ok: true, detail: `personal prefix "${this.ns.prefix}", delimiter "${this.ns.delimiter}"` });
     checks.push({
-      name: 'UIDPLUS (APPENDUID)', ok: this.capabilities.has('UIDPLUS'),
-      detail: this.capabilities.has('UIDPLUS') ? undefined : 'not offered: written messages are found by content instead of by UID (slower recovery)',
+      name: 'UIDPLUS (APPENDUID)', ok: this.serverCapabilities.has('UIDPLUS'),
+      detail: this.serverCapabilities.has('UIDPLUS') ? undefined : 'not offered: written messages are found by content instead of by UID (slower recovery)',
     });
     try {
       const perm = await this.run('SELECT INBOX', async (c) => {
@@ -112,7 +113,7 @@ class UmsImapMailbox implements TargetMailbox {
     } catch (err) {
       checks.push({ name: 'open INBOX', ok: false, detail: coerceError(err).message });
     }
-    if (this.capabilities.has('UTF8=ACCEPT')) checks.push({ name: 'UTF8=ACCEPT', ok: true, detail: 'raw 8-bit headers accepted' });
+    if (this.serverCapabilities.has('UTF8=ACCEPT')) checks.push({ name: 'UTF8=ACCEPT', ok: true, detail: 'raw 8-bit headers accepted' });
     return { ok: checks.every((c) => c.ok || c.name.startsWith('UIDPLUS')), checks };
   }
 
@@ -181,6 +182,20 @@ class UmsImapMailbox implements TargetMailbox {
     }
   }
 
+
+  /**
+   * The same in every folder: an APPEND adds a message each time, so a write of unknown outcome
+   * is found again by search (watermark UIDNEXT, findWritten, settle); flags and removal by UID.
+   */
+  private readonly caps: TargetCapabilities = {
+    recovery: this,
+    setFlags: (ref, changes) => this.setFlags(ref, changes),
+    removeItems: (ref, ids) => this.removeItems(ref, ids),
+  };
+
+  capabilities(): TargetCapabilities {
+    return this.caps;
+  }
 
   async put(ref: string, item: ItemContent): Promise<PutResult> {
     // A source may report a "system flag" that does not exist (\\Bogus): Courier then refuses the whole APPEND.
@@ -304,7 +319,7 @@ class UmsImapMailbox implements TargetMailbox {
 
   async removeItems(ref: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    if (!this.capabilities.has('UIDPLUS')) {
+    if (!this.serverCapabilities.has('UIDPLUS')) {
       throw new ItemError(`cannot remove ${ids.join(',')} from ${ref}: the server lacks UIDPLUS (UID EXPUNGE), and a plain EXPUNGE could remove other messages`);
     }
     await this.run(`removing UID ${ids.join(',')} from ${ref}`, async (c) => {

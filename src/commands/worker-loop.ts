@@ -7,7 +7,8 @@
  *
  * Exactly-once across a dead worker rests on the engine, not on the queue: the next worker
  * resumes the mailbox from the shared checkpoints and recovers what the dead one wrote but
- * had not recorded (pending rows, settle, findWritten), as `resume` does after a crash.
+ * had not recorded (pending rows: looked up where the target container declares recovery, written
+ * again where its writes are idempotent), as `resume` does after a crash.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';

@@ -7,7 +7,10 @@
  *  2. Recover: items left `pending` by a crashed run are looked up in the target (content hash,
  *     only among messages written after the page's watermark and not claimed by other items).
  *     Found → recorded done. Not found → forgotten, and copied again below (their page was
- *     never committed, so the cursor still points before them).
+ *     never committed, so the cursor still points before them). Only in a target container that
+ *     declares `recovery` (TargetCapabilities, IMAP); where writes are idempotent (DAV: the name
+ *     comes from the item's UID) nothing is looked up: every pending item is written again, over
+ *     itself. The searches of steps 3 and 4 and the sweep of step 5 likewise.
  *  3. A changed source epoch (IMAP UIDVALIDITY) restarts the cursor in "verify" mode: each item
  *     is first looked for in the whole target container, and only copied when absent.
  *  3b. Items that failed in an earlier run (server rejected them, quota…) are tried again first,
@@ -29,13 +32,14 @@
  */
 import PQueue from 'p-queue';
 import { contentHash } from '../../mappings/content-hash.js';
-import type { ChangePage, Container, ContainerStats, ItemContent, ItemMeta, PendingItem, TargetContainerState } from '../model/types.js';
-import type { Checkpoint, ItemResult, PendingRow, SuspectRow } from '../state/store.js';
+import type { ChangePage, Container, ContainerStats, ItemContent, ItemMeta, TargetContainerState } from '../model/types.js';
+import type { ItemResult, PendingRow } from '../state/store.js';
 import { isTransient, reasonOf, TransientError } from '../util/errors.js';
 import { retry, sleep, backoffDelay } from '../util/retry.js';
 import { applyTransform } from './content-transform.js';
 import { judgeItem, passScope } from './filters.js';
 import { containerName } from './inventory.js';
+import { pendingItem, recoverPending, suspectRow } from './crash-recovery.js';
 import { copiedOnce, deltaOfCopied, deltaOfPage, sweepLateCopies } from './follow-up.js';
 import { TargetClaims } from './target-claims.js';
 import type { TaskContext } from './task-context.js';
@@ -225,26 +229,16 @@ function tally(ctx: TaskContext, c: Container, out: ContainerOutcome, results: I
   }
 }
 
+/** '' for a container with idempotent writes: it has no watermark, and nothing is ever searched after one. */
 function pendingRow(i: ItemMeta, epoch: string, t: TargetContainerState): PendingRow {
   return {
     itemId: i.id, epoch, size: i.size, internalDate: i.internalDate?.toISOString() ?? null,
-    messageId: i.messageId ?? null, targetRef: t.ref, watermark: t.watermark,
+    messageId: i.messageId ?? null, targetRef: t.ref, watermark: t.watermark ?? '',
   };
 }
 
 function skippedResult(i: ItemMeta, reason: string): ItemResult {
   return { itemId: i.id, status: 'skipped', size: i.size, internalDate: i.internalDate, messageId: i.messageId, reason };
-}
-
-function suspectRow(meta: ItemMeta, hash: string, t: { ref: string; watermark: string }, epoch: string): SuspectRow {
-  return {
-    itemId: meta.id, epoch, targetRef: t.ref, watermark: t.watermark, hash, size: meta.size,
-    internalDate: meta.internalDate?.toISOString() ?? null, messageId: meta.messageId ?? null,
-  };
-}
-
-function pendingItem(meta: ItemMeta, hash: string): PendingItem {
-  return { key: meta.id, size: meta.size, internalDate: meta.internalDate, messageId: meta.messageId, hash };
 }
 
 /**
@@ -257,6 +251,8 @@ async function copyItems(
 ): Promise<ItemResult[]> {
   const results = new Map<string, ItemResult>();
   const started = new Set<string>();
+  // Without it, a write with an unknown outcome is simply written again (it lands on the same object).
+  const recovery = ctx.target.capabilities(t.ref).recovery;
   const budget = ctx.budget;
   const queue = new PQueue({ concurrency: ctx.writers });
   const fail = (meta: ItemMeta, err: unknown) => {
@@ -267,13 +263,13 @@ async function copyItems(
     const me = pendingItem(ic.meta, hash);
     let targetId: string | undefined;
     let warnings: string[] | undefined;
-    if (verify) targetId = (await ctx.target.findWritten(t.ref, '', [me], claimed)).get(me.key);
+    if (verify && recovery) targetId = (await recovery.findWritten(t.ref, '', [me], claimed)).get(me.key);
     if (targetId === undefined) {
       targetId = await retry(async (attempt) => {
-        if (attempt > 1) {
+        if (attempt > 1 && recovery) {
           // The failed attempt may have landed before the connection dropped: look before writing
           // again, and if it is not there (yet), remember the item for the sweep.
-          const found = (await ctx.target.findWritten(t.ref, t.watermark, [me], claimed)).get(me.key);
+          const found = (await recovery.findWritten(t.ref, t.watermark ?? '', [me], claimed)).get(me.key);
           if (found !== undefined) return found;
           await ctx.store.recordSuspects(ctx.mailboxId, c.id, [suspectRow(ic.meta, hash, t, currentEpoch)]);
         }
@@ -338,56 +334,6 @@ async function copyItems(
   }
   await queue.onIdle();
   return items.map((i) => results.get(i.id) ?? { itemId: i.id, status: 'failed' as const, size: i.size, reason: 'not processed' });
-}
-
-/** Step 2 of the algorithm: settle items a crashed run left pending. Returns how many were found written. */
-async function recoverPending(
-  ctx: TaskContext, claims: TargetClaims, c: Container, current: TargetContainerState, rows: PendingRow[], cp: Checkpoint | null,
-  stats: ContainerStats, scope: string,
-): Promise<number> {
-  const { store, mailboxId } = ctx;
-  const stale = rows.filter((r) => r.epoch !== stats.epoch);
-  if (stale.length > 0) await store.dropPending(mailboxId, c.id, stale.map((r) => r.itemId));
-  const live = rows.filter((r) => r.epoch === stats.epoch);
-  const metas: ItemMeta[] = live.map((r) => ({
-    id: r.itemId, size: r.size, flags: [], internalDate: r.internalDate ? new Date(r.internalDate) : undefined, messageId: r.messageId ?? undefined,
-  }));
-  const hashes = new Map<string, string>();
-  for await (const r of ctx.source.read(c, metas)) {
-    if ('content' in r) hashes.set(r.meta.id, contentHash((await applyTransform(ctx.transform, r, c)).content));
-  }
-  const results: ItemResult[] = [];
-  const groups = new Map<string, PendingRow[]>();
-  for (const r of live) {
-    const k = `${r.targetRef}\u0000${r.watermark}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
-  }
-  for (const group of groups.values()) {
-    const first = group[0] as PendingRow;
-    const t = first.targetRef === current.ref ? current : await ctx.target.ensure(first.targetRef);
-    const claimed = await claims.get(t.ref, t.epoch, () => store.claimedTargetIds(mailboxId, t.ref, t.epoch, { containerId: c.id, epoch: stats.epoch }));
-    const groupMetas = metas.filter((m) => group.some((g) => g.itemId === m.id) && hashes.has(m.id));
-    const wanted = groupMetas.map((m) => pendingItem(m, hashes.get(m.id) as string));
-    // Every item of the crashed page is a suspect: a dead session may still complete its write.
-    await store.recordSuspects(mailboxId, c.id, groupMetas.map((m) => suspectRow(m, hashes.get(m.id) as string, { ref: t.ref, watermark: first.watermark }, stats.epoch)));
-    if (wanted.length > 0) await ctx.target.settle(t.ref);
-    const found = wanted.length > 0 ? await ctx.target.findWritten(t.ref, first.watermark, wanted, claimed) : new Map<string, string>();
-    for (const m of wanted) {
-      const id = found.get(m.key);
-      if (id === undefined) continue;
-      claimed.add(id);
-      results.push({ itemId: m.key, status: 'done', size: m.size, internalDate: m.internalDate, messageId: m.messageId, hash: m.hash, targetRef: t.ref, targetEpoch: t.epoch, targetId: id });
-    }
-  }
-  const recovered = new Set(results.map((r) => r.itemId));
-  const checkpoint: Checkpoint = cp && cp.epoch === stats.epoch
-    ? cp
-    : { epoch: stats.epoch, cursor: null, scope, token: null, targetRef: current.ref };
-  if (results.length > 0) await store.commitBatch(mailboxId, c.id, results, checkpoint);
-  await store.dropPending(mailboxId, c.id, live.filter((r) => !recovered.has(r.itemId)).map((r) => r.itemId));
-  for (const r of results) ctx.emit({ type: 'item', mailbox: ctx.mailbox, container: c.id, status: 'recovered', size: r.size });
-  ctx.log.warn({ container: c.id, folder: containerName(c), pending: rows.length, found: results.length }, 'crash recovery: items left pending by an interrupted run looked up in the target');
-  return results.length;
 }
 
 /** Prefix of a checkpoint scope while the container is being re-verified after a new epoch. */

@@ -1,7 +1,9 @@
 /**
  * Steps 4b and 5 of the container task (see container-task.ts for the whole algorithm), run
  * after a pass: carry flag changes and mirrored deletions over to already-copied items, and
- * sweep late-arriving second copies of interrupted writes.
+ * sweep late-arriving second copies of interrupted writes. Each only where the target container
+ * declares it can (TargetCapabilities: setFlags, removeItems, recovery); where it cannot, the
+ * task says so once in the log, never per item.
  */
 import { sameFlags } from '../../mappings/flags.js';
 import type { ChangePage, Container, PendingItem } from '../model/types.js';
@@ -10,6 +12,30 @@ import type { TaskContext } from './task-context.js';
 import type { TargetClaims } from './target-claims.js';
 
 type WithRetry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+
+/** What a container task already said it cannot carry to a target container (one line each, per task). */
+const said = new WeakMap<TaskContext, Set<string>>();
+
+/** Logs once per task that `ref` cannot take `what`. */
+function cannotCarry(ctx: TaskContext, c: Container, ref: string, what: 'flags' | 'deletions'): void {
+  const seen = said.get(ctx) ?? new Set<string>();
+  said.set(ctx, seen);
+  if (seen.has(`${what}\u0000${ref}`)) return;
+  seen.add(`${what}\u0000${ref}`);
+  if (what === 'flags') ctx.log.info({ container: c.id, target: ref }, 'flag changes in the source are not carried over: the target cannot set flags in this container');
+  else ctx.log.warn({ container: c.id, target: ref }, 'deletions in the source are not mirrored: the target cannot remove items from this container (deletions: mirror)');
+}
+
+/** True when some of `refs` can take `what`; says once for each that cannot. */
+function anyCarries(ctx: TaskContext, c: Container, refs: Iterable<string>, what: 'flags' | 'deletions'): boolean {
+  let any = false;
+  for (const ref of new Set(refs)) {
+    const caps = ctx.target.capabilities(ref);
+    if (what === 'flags' ? caps.setFlags : caps.removeItems) any = true;
+    else cannotCarry(ctx, c, ref, what);
+  }
+  return any;
+}
 
 /**
  * The done items of the container whose target ids are still valid. Target ids recorded under
@@ -40,12 +66,17 @@ async function writeFlagChanges(
   for (const it of items) {
     const d = byId.get(it.id);
     if (!d?.targetId || (d.flags !== null && sameFlags(d.flags, it.flags))) continue;
+    if (!ctx.target.capabilities(d.targetRef).setFlags) { cannotCarry(ctx, c, d.targetRef, 'flags'); continue; }
     if (d.flags === null) unrecorded++;
     perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), { id: d.targetId, flags: it.flags }]);
     rows.push({ itemId: it.id, flags: it.flags });
     d.flags = it.flags; // a later page compares with what the target has now
   }
-  for (const [ref, list] of perRef) await withRetry('setting flags', () => ctx.target.setFlags(ref, list));
+  for (const [ref, list] of perRef) {
+    const caps = ctx.target.capabilities(ref);
+    const setFlags = caps.setFlags?.bind(caps);
+    if (setFlags) await withRetry('setting flags', () => setFlags(ref, list));
+  }
   if (rows.length > 0) {
     await ctx.store.updateFlags(ctx.mailboxId, c.id, epoch, rows);
     ctx.log.info({ container: c.id, changed: rows.length - unrecorded, unrecorded }, 'flags written to the target (unrecorded: copies found by a crash recovery, whose flags were not known)');
@@ -53,11 +84,23 @@ async function writeFlagChanges(
   return rows.length - unrecorded;
 }
 
-/** Removes the target copies of items deleted in the source and forgets them. Returns how many. */
-async function removeDeleted(ctx: TaskContext, c: Container, epoch: string, gone: DoneItemRow[], withRetry: WithRetry): Promise<number> {
+/**
+ * Removes the target copies of items deleted in the source and forgets them. Returns how many.
+ * Items in a container the target cannot remove from stay recorded as copied.
+ */
+async function removeDeleted(ctx: TaskContext, c: Container, epoch: string, all: DoneItemRow[], withRetry: WithRetry): Promise<number> {
+  const gone = all.filter((d) => {
+    if (ctx.target.capabilities(d.targetRef).removeItems) return true;
+    cannotCarry(ctx, c, d.targetRef, 'deletions');
+    return false;
+  });
   const perRef = new Map<string, string[]>();
   for (const d of gone) if (d.targetId) perRef.set(d.targetRef, [...(perRef.get(d.targetRef) ?? []), d.targetId]);
-  for (const [ref, ids] of perRef) await withRetry('removing deleted items', () => ctx.target.removeItems(ref, ids));
+  for (const [ref, ids] of perRef) {
+    const caps = ctx.target.capabilities(ref);
+    const removeItems = caps.removeItems?.bind(caps);
+    if (removeItems) await withRetry('removing deleted items', () => removeItems(ref, ids));
+  }
   if (gone.length > 0) {
     await ctx.store.forgetItems(ctx.mailboxId, c.id, epoch, gone.map((d) => d.itemId));
     ctx.log.info({ container: c.id, items: gone.length }, 'deletions in the source mirrored to the target');
@@ -73,11 +116,12 @@ export async function deltaOfCopied(ctx: TaskContext, c: Container, epoch: strin
   const done = await copiedItems(ctx, c, epoch, withRetry);
   if (done.length === 0) return res;
   const byId = new Map(done.map((d) => [d.itemId, d]));
-  if (sync.flags) {
+  const refs = done.map((d) => d.targetRef);
+  if (sync.flags && anyCarries(ctx, c, refs, 'flags')) {
     const fc = await withRetry('flag changes', () => ctx.source.flagChanges(c, flagSeq));
     if (fc.epoch === epoch) res.flagsUpdated = await writeFlagChanges(ctx, c, epoch, byId, fc.items, withRetry);
   }
-  if (sync.deletions === 'mirror') {
+  if (sync.deletions === 'mirror' && anyCarries(ctx, c, refs, 'deletions')) {
     const listing = await withRetry('listing', () => ctx.source.allIds(c));
     if (listing.epoch === epoch && listing.ids.length === 0 && done.length > 0) {
       ctx.log.warn({ container: c.id, copied: done.length }, 'the source folder lists no message at all: not mirroring that as deletions (check the source)');
@@ -149,8 +193,11 @@ export async function sweepLateCopies(ctx: TaskContext, claims: TargetClaims, c:
   const byRef = new Map<string, SuspectRow[]>();
   for (const r of ready) byRef.set(r.targetRef, [...(byRef.get(r.targetRef) ?? []), r]);
   for (const [ref, group] of byRef) {
+    // Rows of a container with idempotent writes (recorded by an older version) only wait to be cleared below.
+    const recovery = ctx.target.capabilities(ref).recovery;
+    if (!recovery) continue;
     removed += await claims.exclusive(ref, async () => {
-      await ctx.target.settle(ref);
+      await recovery.settle(ref);
       const t = await ctx.target.ensure(ref);
       const exclude = new Set([
         ...(await store.claimedTargetIds(mailboxId, ref, t.epoch)),
@@ -164,11 +211,11 @@ export async function sweepLateCopies(ctx: TaskContext, claims: TargetClaims, c:
           key: r.itemId, size: r.size, hash: r.hash, messageId: r.messageId ?? undefined, internalDate: r.internalDate ? new Date(r.internalDate) : undefined,
         }));
         for (let round = 0; round < 3; round++) {
-          const found = await ctx.target.findWritten(ref, watermark, items, exclude);
+          const found = await recovery.findWritten(ref, watermark, items, exclude);
           if (found.size === 0) break;
           const ids = [...found.values()];
           ctx.log.warn({ container: c.id, target: ref, ids, items: [...found.keys()] }, 'removing late-arriving second copies written by an interrupted run');
-          await ctx.target.removeItems(ref, ids);
+          await recovery.removeItems(ref, ids);
           for (const id of ids) exclude.add(id);
           n += ids.length;
         }

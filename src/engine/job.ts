@@ -9,7 +9,7 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { FolderPlan, FolderRules } from '../../mappings/folders.js';
 import { planContainers } from '../../mappings/groupware-collections.js';
-import type { Account, SourceConnector, SourceMailbox, TargetConnector, TargetMailbox } from '../model/types.js';
+import { DEFAULT_NAMESPACE, type Account, type SourceConnector, type SourceMailbox, type TargetConnector, type TargetMailbox } from '../model/types.js';
 import { scrubbedWrites } from '../state/scrubbed-writes.js';
 import type { CheckpointStore, KeyValueStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
@@ -132,7 +132,7 @@ export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>
     source = await deps.sources.openMailbox(job.source);
     target = await deps.targets.openMailbox(job.target);
     const containers = await source.containers();
-    const ns = opts.namespace ?? (await target.namespace());
+    const ns = opts.namespace ?? (await target.namespace?.()) ?? DEFAULT_NAMESPACE;
     const plan = planContainers(containers, opts.folders, ns, target.accepts ?? ['mail']);
     return { source, target, containers, plan };
   } catch (err) {

@@ -9,6 +9,12 @@
  * - epoch: the source's identity generation for a container (IMAP UIDVALIDITY, a PST file
  *   hash…). Item ids are only meaningful inside one epoch; a new epoch means "re-verify".
  * - cursor: opaque resume position inside one epoch (IMAP: last UID seen).
+ * - idempotent writes: a target container where writing an item again replaces it (DAV: the
+ *   object's name comes from its UID); a crash between write and checkpoint is repaired by
+ *   writing again.
+ * - recovery: what a target container whose writes add a copy each time (IMAP APPEND) offers
+ *   instead: a watermark, `findWritten` and `settle`, so the engine finds a write of unknown
+ *   outcome before writing again (TargetCapabilities).
  *
  * The engine knows nothing of protocols: it drives a SourceMailbox and a TargetMailbox
  * through these interfaces only.
@@ -155,8 +161,12 @@ export interface TargetContainerState {
   ref: string;
   /** The target's epoch (IMAP UIDVALIDITY). */
   epoch: string;
-  /** A watermark: everything written after this call sits after it (IMAP UIDNEXT). */
-  watermark: string;
+  /**
+   * Only in a container with `recovery` (see TargetCapabilities): everything written after this
+   * call sits after it (IMAP: UIDVALIDITY:UIDNEXT). Absent: writes are idempotent, nothing is ever
+   * searched "after" a point.
+   */
+  watermark?: string;
 }
 
 export interface PutResult {
@@ -176,23 +186,69 @@ export interface PendingItem {
   hash: string;
 }
 
+/**
+ * How a container whose writes add a new object each time (IMAP APPEND) keeps a write with an
+ * unknown outcome (a crash between write and checkpoint, a connection lost mid-write) from
+ * leaving a second copy: the engine looks for it before writing again, and removes a first copy
+ * that lands late (a dead session finishing its APPEND). The algorithm is at the top of
+ * src/engine/container-task.ts.
+ */
+export interface WriteRecovery {
+  /**
+   * Finds items written after `watermark` (from `ensure`; '' for the whole container) that match
+   * `pending` by content; returns pending key → target id. Target ids in `exclude` are already
+   * claimed and are never returned.
+   */
+  findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>>;
+  /**
+   * Waits until writes already sent by a dead session have landed (IMAP: STATUS unchanged for a
+   * moment), before `findWritten` judges what a crashed run wrote.
+   */
+  settle(ref: string): Promise<void>;
+  /** Removes late second copies `findWritten` found; only by id (IMAP: UID EXPUNGE). */
+  removeItems(ref: string, ids: string[]): Promise<void>;
+}
+
+/**
+ * What one target container can do beyond `ensure`, `put` and `inventory`. Asked per container:
+ * one mailbox may join targets of different kinds (connectors/groupware-router.ts: mail folders
+ * on IMAP, collections on CalDAV/CardDAV).
+ */
+export interface TargetCapabilities {
+  /**
+   * Present: writes are recovered by search (IMAP: watermark, findWritten, settle, and the sweep
+   * of late copies). Absent: writes are idempotent — the object's name comes from the item (DAV:
+   * its UID), so writing it again replaces it; a crash between write and checkpoint is repaired
+   * by writing again, and the engine never searches, settles or sweeps. Such a target refuses a
+   * second item that would take an object's name in one session (DAV: UID_CONFLICT).
+   */
+  recovery?: WriteRecovery;
+  /** Replaces the flags of the given items. Absent: flag changes in the source are not carried over (the run says so once). */
+  setFlags?(ref: string, changes: { id: string; flags: string[] }[]): Promise<void>;
+  /** Removes the given items by id (mirrored deletions). Absent: deletions are not mirrored (the run says so once). */
+  removeItems?(ref: string, ids: string[]): Promise<void>;
+}
+
+/** The naming rules planned with for a target without `namespace` (one without mail folders). */
+export const DEFAULT_NAMESPACE: Readonly<{ prefix: string; delimiter: string }> = { prefix: '', delimiter: '/' };
+
+/**
+ * A target mailbox. Needed: `ensure`, `put`, `inventory`, `close` (and `verify`, `list`,
+ * `accepts`); what a container can do beyond that, it declares in `capabilities`.
+ */
 export interface TargetMailbox {
   /** Item kinds this target takes; absent: mail only (other containers are planned as not migrated). */
   readonly accepts?: readonly ItemKind[];
   verify(): Promise<AccessCheck>;
-  /** The target's naming rules (personal namespace prefix and delimiter). */
-  namespace(): Promise<{ prefix: string; delimiter: string }>;
+  /** The target's folder naming rules (personal namespace prefix and delimiter); absent: DEFAULT_NAMESPACE. */
+  namespace?(): Promise<{ prefix: string; delimiter: string }>;
   /** Existing container names (full target names). */
   list(): Promise<string[]>;
   /** Creates (and subscribes) the container when missing; idempotent. */
   ensure(ref: string): Promise<TargetContainerState>;
   put(ref: string, item: ItemContent): Promise<PutResult>;
-  /**
-   * Finds items written after `watermark` (from `ensure`) that match `pending` by content;
-   * returns pending key → target id. Target ids in `exclude` are already claimed and are never
-   * returned. Used after a crash between write and checkpoint.
-   */
-  findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>>;
+  /** What the container `ref` can do (write recovery, flags, removal); cheap, no round trip. */
+  capabilities(ref: string): TargetCapabilities;
   /** Metadata of every item in a target container (for reconciliation). */
   inventory(ref: string, opts?: { subjects?: boolean }): Promise<ItemMeta[]>;
   /**
@@ -201,15 +257,6 @@ export interface TargetMailbox {
    * Absent on mail-only targets.
    */
   objects?(ref: string): AsyncIterable<{ id: string; content: Buffer }>;
-  /**
-   * Waits until writes already sent by a dead session have landed (IMAP: STATUS unchanged for a
-   * moment), before `findWritten` judges what a crashed run wrote.
-   */
-  settle(ref: string): Promise<void>;
-  /** Removes the given items (duplicates this tool wrote, or mirrored deletions); only by id (IMAP: UID EXPUNGE). */
-  removeItems(ref: string, ids: string[]): Promise<void>;
-  /** Replaces the flags of the given items. */
-  setFlags(ref: string, changes: { id: string; flags: string[] }[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -28,22 +28,25 @@ describeSourceConnector('memory', async () => {
   };
 });
 
-describeTargetConnector('memory', async () => {
-  const target = new MemoryTarget();
-  const message = (n: number, body = 'body') => ({ content: Buffer.from(`Message-ID: <t${n}@example.org>\r\nSubject: ${n}\r\n\r\n${body} ${n}\r\n`), messageId: `<t${n}@example.org>` });
-  return {
-    // One instance: its folders are the "server".
-    connector: () => target,
-    account: { login: 'memory' },
-    kind: 'mail',
-    ref: (name) => `INBOX.${name}`,
-    item: (n) => message(n),
-    async rejected() {
-      const bad = message(999, 'refused');
-      target.fault = (_n, item) => (item.meta.messageId === bad.messageId ? { when: 'before', kind: 'reject' } : undefined);
-      return { ...bad, reason: 'rejected (injected)' };
-    },
-    writes: 'recoverable',
-    async cleanup() {},
-  };
-});
+// Both ways a target keeps a second write from duplicating: recovery by search (IMAP-like) and idempotent writes (DAV-like).
+for (const writes of ['recoverable', 'idempotent'] as const) {
+  describeTargetConnector(`memory (${writes} writes)`, async () => {
+    const target = new MemoryTarget({ writes });
+    const message = (n: number, body = 'body') => ({ content: Buffer.from(`Message-ID: <t${n}@example.org>\r\nSubject: ${n}\r\n\r\n${body} ${n}\r\n`), messageId: `<t${n}@example.org>` });
+    return {
+      // One instance: its folders are the "server".
+      connector: () => target,
+      account: { login: 'memory' },
+      kind: 'mail',
+      ref: (name) => `INBOX.${name}`,
+      item: (n) => message(n),
+      async rejected() {
+        const bad = message(999, 'refused');
+        target.fault = (_n, item) => (item.meta.messageId === bad.messageId ? { when: 'before', kind: 'reject' } : undefined);
+        return { ...bad, reason: 'rejected (injected)' };
+      },
+      writes,
+      async cleanup() {},
+    };
+  });
+}

@@ -1,15 +1,18 @@
 /**
  * In-memory source and target with fault injection, for engine tests (no protocol involved).
- * The target behaves like an IMAP server with UIDPLUS: per-folder UIDVALIDITY and UIDNEXT.
+ * The target behaves like an IMAP server with UIDPLUS (per-folder UIDVALIDITY and UIDNEXT, writes
+ * recovered by search), or, with `writes: 'idempotent'`, like a DAV server (one object per item,
+ * written again in place); see MemoryTargetOptions.
  */
 import { contentHash } from '../../mappings/content-hash.js';
 import type {
   AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemKind, ItemMeta, PendingItem, PutResult,
-  SourceConnector, SourceMailbox, TargetConnector, TargetContainerState, TargetMailbox,
+  SourceConnector, SourceMailbox, TargetCapabilities, TargetConnector, TargetContainerState, TargetMailbox,
 } from '../../src/model/types.js';
 import { ItemError, TransientError } from '../../src/util/errors.js';
 
-export interface MemMessage { uid: number; content: Buffer; flags: string[]; internalDate: Date; messageId?: string }
+/** `name`: an idempotent target's object name (see MemoryTargetOptions). */
+export interface MemMessage { uid: number; content: Buffer; flags: string[]; internalDate: Date; messageId?: string; name?: string }
 /** `kind` absent: a mail folder. */
 export interface MemFolder { path: string[]; uidValidity: number; uidNext: number; messages: MemMessage[]; kind?: ItemKind }
 
@@ -93,14 +96,44 @@ export interface Fault {
   kind: 'transient' | 'reject';
 }
 
+export interface MemoryTargetOptions {
+  /**
+   * 'recoverable' (default): like IMAP APPEND, every write adds a message; the target declares
+   * `recovery` (watermark, findWritten, settle). 'idempotent': like DAV, an item's object is named
+   * by its Message-ID (else its content hash) and writing it again replaces it; no `recovery`
+   * (a 'late' fault then lands at once: a replay would overwrite it anyway). Unlike DAV it does
+   * not refuse two items with one name: give the items of a test distinct Message-IDs.
+   */
+  writes?: 'recoverable' | 'idempotent';
+  /** false: no `setFlags` capability (a target whose objects carry no flags). */
+  setFlags?: boolean;
+  /** false: no `removeItems` capability (a target that cannot delete). */
+  removeItems?: boolean;
+}
+
 export class MemoryTarget implements TargetConnector, TargetMailbox {
   readonly name = 'memory';
   /** Takes every kind: calendars, contacts and tasks land in collection refs ("calendar:Kalender"). */
   readonly accepts: readonly ItemKind[] = ['mail', 'event', 'contact', 'task'];
   folders = new Map<string, { uidValidity: number; uidNext: number; messages: MemMessage[] }>();
   puts = 0;
+  /** Calls of the recovery methods, whether the engine should reach them or not. */
+  readonly recoveryCalls = { findWritten: 0, settle: 0 };
   /** Decides a fault for the n-th put (1-based), or none. */
   fault?: (n: number, item: ItemContent) => Fault | undefined;
+  private readonly idempotent: boolean;
+  private readonly caps: TargetCapabilities;
+
+  constructor(opts: MemoryTargetOptions = {}) {
+    this.idempotent = opts.writes === 'idempotent';
+    this.caps = {
+      ...(this.idempotent ? {} : { recovery: this }),
+      ...(opts.setFlags === false ? {} : { setFlags: (ref: string, changes: { id: string; flags: string[] }[]) => this.setFlags(ref, changes) }),
+      ...(opts.removeItems === false ? {} : { removeItems: (ref: string, ids: string[]) => this.removeItems(ref, ids) }),
+    };
+  }
+
+  capabilities(): TargetCapabilities { return this.caps; }
 
   async openMailbox(_a: Account): Promise<TargetMailbox> { return this; }
   async verify(): Promise<AccessCheck> { return { ok: true, checks: [] }; }
@@ -113,6 +146,7 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
   }
   async ensure(ref: string): Promise<TargetContainerState> {
     const f = this.f(ref);
+    if (this.idempotent) return { ref, epoch: String(f.uidValidity) };
     return { ref, epoch: String(f.uidValidity), watermark: `${f.uidValidity}:${f.uidNext}` };
   }
   async put(ref: string, item: ItemContent): Promise<PutResult> {
@@ -120,6 +154,7 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
     const fault = this.fault?.(n, item);
     if (fault?.when === 'before') throw fault.kind === 'transient' ? new TransientError('connection reset (injected)') : new ItemError('rejected (injected)');
     const f = this.f(ref);
+    if (this.idempotent) return this.putInPlace(f, item, fault);
     if (fault?.when === 'late') {
       this.late.push({ ref, msg: { uid: 0, content: item.content, flags: item.meta.flags, internalDate: item.meta.internalDate ?? new Date(), messageId: item.meta.messageId } });
       throw new TransientError('connection dropped mid-write (injected; lands later)');
@@ -129,7 +164,18 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
     if (fault?.when === 'after') throw new TransientError('connection dropped after the write (injected)');
     return { id: String(m.uid) };
   }
+  /** An idempotent write: the object named after the item is created or replaced. */
+  private putInPlace(f: { uidNext: number; messages: MemMessage[] }, item: ItemContent, fault: Fault | undefined): PutResult {
+    const name = item.meta.messageId ?? contentHash(item.content);
+    const fields = { content: item.content, flags: item.meta.flags, internalDate: item.meta.internalDate ?? new Date(), messageId: item.meta.messageId, name };
+    let m = f.messages.find((x) => x.name === name);
+    if (m) Object.assign(m, fields);
+    else f.messages.push(m = { uid: f.uidNext++, ...fields });
+    if (fault?.when === 'after' || fault?.when === 'late') throw new TransientError('connection dropped after the write (injected)');
+    return { id: String(m.uid) };
+  }
   async findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
+    this.recoveryCalls.findWritten++;
     const f = this.f(ref);
     const [e, next] = watermark.split(':');
     const start = watermark === '' || e !== String(f.uidValidity) ? 1 : Number(next);
@@ -144,6 +190,7 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
   /** Writes that land only at the next settle() (a dead session finishing its APPEND late). */
   late: { ref: string; msg: MemMessage }[] = [];
   async settle(_ref: string): Promise<void> {
+    this.recoveryCalls.settle++;
     for (const l of this.late.splice(0)) {
       const f = this.f(l.ref);
       f.messages.push({ ...l.msg, uid: f.uidNext++ });

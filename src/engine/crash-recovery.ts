@@ -1,0 +1,88 @@
+/**
+ * Step 2 of the container task (see container-task.ts for the whole algorithm): what a crashed
+ * run left `pending`, and the rows the write-recovery machinery keeps (suspects). Target
+ * containers that declare `recovery` (TargetCapabilities) are searched; in those whose writes are
+ * idempotent the pending items are simply written again.
+ */
+import { contentHash } from '../../mappings/content-hash.js';
+import type { Container, ContainerStats, ItemMeta, PendingItem, TargetContainerState } from '../model/types.js';
+import type { Checkpoint, ItemResult, PendingRow, SuspectRow } from '../state/store.js';
+import { applyTransform } from './content-transform.js';
+import { containerName } from './inventory.js';
+import type { TargetClaims } from './target-claims.js';
+import type { TaskContext } from './task-context.js';
+
+export function suspectRow(meta: ItemMeta, hash: string, t: { ref: string; watermark?: string }, epoch: string): SuspectRow {
+  return {
+    itemId: meta.id, epoch, targetRef: t.ref, watermark: t.watermark ?? '', hash, size: meta.size,
+    internalDate: meta.internalDate?.toISOString() ?? null, messageId: meta.messageId ?? null,
+  };
+}
+
+export function pendingItem(meta: ItemMeta, hash: string): PendingItem {
+  return { key: meta.id, size: meta.size, internalDate: meta.internalDate, messageId: meta.messageId, hash };
+}
+
+/**
+ * Settles items a crashed run left pending. Returns how many were found written. Those not found,
+ * and every one in a container with idempotent writes, go back to `failed` (dropPending) and are
+ * written again by this pass, so each is counted once.
+ */
+export async function recoverPending(
+  ctx: TaskContext, claims: TargetClaims, c: Container, current: TargetContainerState, rows: PendingRow[], cp: Checkpoint | null,
+  stats: ContainerStats, scope: string,
+): Promise<number> {
+  const { store, mailboxId } = ctx;
+  const stale = rows.filter((r) => r.epoch !== stats.epoch);
+  if (stale.length > 0) await store.dropPending(mailboxId, c.id, stale.map((r) => r.itemId));
+  const live = rows.filter((r) => r.epoch === stats.epoch);
+  const searched = live.filter((r) => ctx.target.capabilities(r.targetRef).recovery !== undefined);
+  const metas: ItemMeta[] = searched.map((r) => ({
+    id: r.itemId, size: r.size, flags: [], internalDate: r.internalDate ? new Date(r.internalDate) : undefined, messageId: r.messageId ?? undefined,
+  }));
+  const hashes = new Map<string, string>();
+  if (metas.length > 0) {
+    for await (const r of ctx.source.read(c, metas)) {
+      if ('content' in r) hashes.set(r.meta.id, contentHash((await applyTransform(ctx.transform, r, c)).content));
+    }
+  }
+  const results: ItemResult[] = [];
+  const groups = new Map<string, PendingRow[]>();
+  for (const r of searched) {
+    const k = `${r.targetRef}\u0000${r.watermark}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0] as PendingRow;
+    const recovery = ctx.target.capabilities(first.targetRef).recovery;
+    if (!recovery) continue;
+    const t = first.targetRef === current.ref ? current : await ctx.target.ensure(first.targetRef);
+    const claimed = await claims.get(t.ref, t.epoch, () => store.claimedTargetIds(mailboxId, t.ref, t.epoch, { containerId: c.id, epoch: stats.epoch }));
+    const groupMetas = metas.filter((m) => group.some((g) => g.itemId === m.id) && hashes.has(m.id));
+    const wanted = groupMetas.map((m) => pendingItem(m, hashes.get(m.id) as string));
+    // Every item of the crashed page is a suspect: a dead session may still complete its write.
+    await store.recordSuspects(mailboxId, c.id, groupMetas.map((m) => suspectRow(m, hashes.get(m.id) as string, { ref: t.ref, watermark: first.watermark }, stats.epoch)));
+    if (wanted.length > 0) await recovery.settle(t.ref);
+    const found = wanted.length > 0 ? await recovery.findWritten(t.ref, first.watermark, wanted, claimed) : new Map<string, string>();
+    for (const m of wanted) {
+      const id = found.get(m.key);
+      if (id === undefined) continue;
+      claimed.add(id);
+      results.push({ itemId: m.key, status: 'done', size: m.size, internalDate: m.internalDate, messageId: m.messageId, hash: m.hash, targetRef: t.ref, targetEpoch: t.epoch, targetId: id });
+    }
+  }
+  const recovered = new Set(results.map((r) => r.itemId));
+  const checkpoint: Checkpoint = cp && cp.epoch === stats.epoch
+    ? cp
+    : { epoch: stats.epoch, cursor: null, scope, token: null, targetRef: current.ref };
+  if (results.length > 0) await store.commitBatch(mailboxId, c.id, results, checkpoint);
+  await store.dropPending(mailboxId, c.id, live.filter((r) => !recovered.has(r.itemId)).map((r) => r.itemId));
+  for (const r of results) ctx.emit({ type: 'item', mailbox: ctx.mailbox, container: c.id, status: 'recovered', size: r.size });
+  if (searched.length < live.length) {
+    ctx.log.warn({ container: c.id, folder: containerName(c), pending: live.length - searched.length }, 'crash recovery: items left pending by an interrupted run are written again (writes into this container are idempotent)');
+  }
+  if (searched.length > 0 || searched.length === live.length) {
+    ctx.log.warn({ container: c.id, folder: containerName(c), pending: rows.length, found: results.length }, 'crash recovery: items left pending by an interrupted run looked up in the target');
+  }
+  return results.length;
+}
