@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { EndpointConfig, EwsSourceConfig, GroupwareTargetConfig, SourceConfig, TargetConfig } from '../src/config/schema.js';
-import { resolveSecret } from '../src/config/secrets.js';
+import { resolveSecret } from '../src/config-blocks/secrets.js';
 import type { SourceConnector, TargetConnector } from '../src/model/types.js';
 import type { SlotGate } from '../src/util/semaphore.js';
 import type { EwsAuth, EwsEndpoint } from './ews/client.js';

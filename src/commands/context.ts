@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { createSource, createTargets, type ConnectorContext } from '../../connectors/registry.js';
 import { tnefTransform } from '../../mappings/tnef/transform.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { resolveSecret } from '../config/secrets.js';
+import { resolveSecret } from '../config-blocks/secrets.js';
 import type { JobOptions, MailboxJob } from '../engine/job.js';
 import { createLogger } from '../log.js';
 import type { SourceConnector, TargetConnector } from '../model/types.js';

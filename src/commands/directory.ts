@@ -16,7 +16,7 @@ import { EXIT } from '../util/exit-codes.js';
 import { printErr, printJsonText, printOut } from '../cli/output.js';
 import type { DirectoryEndpointConfig } from '../config/directory-schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { resolveSecret } from '../config/secrets.js';
+import { resolveSecret } from '../config-blocks/secrets.js';
 import { utf8TextOf } from '../config/utf8.js';
 import { commandLogger, runLogged } from '../command-log.js';
 import { directoryCheckpointName } from '../directory/state.js';

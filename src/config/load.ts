@@ -18,19 +18,11 @@ import { LineCounter, parseDocument } from 'yaml';
 import { formatIssues, formatPath, Issues, reportZodIssue, yamlMessage, type ConfigIssue, type Seg } from './issues.js';
 import { checkMailboxes, checkMailboxRefs, collectMailboxes, type MailboxSections } from './mailboxes.js';
 import { unreadableConfigMessage } from './package-files.js';
-import {
-  COURIER_MAX_PER_IP,
-  endpointProblems,
-  ewsTransportProblems,
-  migrationConfigSchema,
-  migrationConfigSections,
-  schemaAt,
-  type MailboxSpec,
-  type MigrationConfig,
-  type StateConfig,
-} from './schema.js';
+import { COURIER_MAX_PER_IP, migrationConfigSchema, migrationConfigSections, type MailboxSpec, type MigrationConfig, type StateConfig } from './schema.js';
+import { schemaAt } from './schema-at.js';
+import { moduleFor, moduleForRaw } from '../../connectors/modules.js';
 import { caFileProblems, refProblemsOfInvalidDocument, secretRefProblems, stateStoreCheck, stringsIn, type RefProblem } from './ref-checks.js';
-import { createSecretResolver } from './secrets.js';
+import { createSecretResolver } from '../config-blocks/secrets.js';
 import { decodeUtf8, utf8Problem } from './utf8.js';
 import { coerceError } from '../util/errors.js';
 
@@ -116,10 +108,11 @@ function rawEndpointChecks(raw: unknown, out: Issues): void {
   for (const side of ['source', 'target'] as const) {
     const ep = raw[side];
     if (!isObj(ep)) continue;
-    const problems = side === 'source' && ep['type'] === 'ews'
-      ? ewsTransportProblems(ep).map((p) => ({ segs: [side, ...p.path], message: p.message }))
-      : endpointProblems(ep).map((p) => ({ segs: [side, p.field], message: p.message }));
-    for (const p of problems) if (!out.has(formatPath(p.segs))) out.add(p.segs, p.message);
+    const problems = moduleForRaw(side, ep)?.rawProblems?.(ep) ?? [];
+    for (const p of problems) {
+      const segs = [side, ...p.path];
+      if (!out.has(formatPath(segs))) out.add(segs, p.message);
+    }
   }
 }
 
@@ -192,15 +185,9 @@ function resolvePaths<C extends Partial<MigrationConfig>>(c: C, baseDir: string)
       : c.state.caFile !== undefined ? { ...c.state, caFile: abs(c.state.caFile) } : c.state;
   }
   if (c.logging !== undefined) out.logging = { ...c.logging, ...(c.logging.file !== undefined ? { file: abs(c.logging.file) } : {}) };
-  if (c.source !== undefined) {
-    const source = { ...c.source };
-    if ((source.type === 'imap' || source.type === 'ews') && source.caFile !== undefined) source.caFile = abs(source.caFile);
-    if (source.type === 'pst' || source.type === 'msg') source.directory = abs(source.directory);
-    if (source.type === 'kopano-backup' || source.type === 'kopano-tree') source.path = abs(source.path);
-    out.source = source;
-  }
-  if (c.target !== undefined) out.target = { ...c.target, ...(c.target.caFile !== undefined ? { caFile: abs(c.target.caFile) } : {}) };
-  if (c.groupwareTarget?.caFile !== undefined) out.groupwareTarget = { ...c.groupwareTarget, caFile: abs(c.groupwareTarget.caFile) };
+  if (c.source !== undefined) out.source = moduleFor('source', c.source.type)!.normalise(c.source, abs);
+  if (c.target !== undefined) out.target = moduleFor('target', c.target.type)!.normalise(c.target, abs);
+  if (c.groupwareTarget !== undefined) out.groupwareTarget = moduleFor('groupware-target', c.groupwareTarget.type)!.normalise(c.groupwareTarget, abs);
   if (c.userMap !== undefined) out.userMap = abs(c.userMap);
   if (c.routing !== undefined) {
     const r = c.routing;

@@ -10,7 +10,7 @@ import { otherSeparatorProblem, parseCsv } from '../util/csv.js';
 import type { Issues } from './issues.js';
 import { secretProblem } from './ref-checks.js';
 import type { MailboxSpec, SourceConfig, TargetConfig } from './schema.js';
-import { secretRefProblem, type SecretRef } from './secrets.js';
+import { secretRefProblem, type SecretRef } from '../config-blocks/secrets.js';
 import { decodeUtf8, utf8Problem } from './utf8.js';
 import type { MailboxEntry } from './loaded.js';
 import { coerceError } from '../util/errors.js';

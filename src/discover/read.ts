@@ -11,7 +11,7 @@ import { allValues, openLdap, type LdapEndpoint } from '../../connectors/ldap-co
 import { LdapDirectorySource, type SourceError } from '../../connectors/ldap-source/index.js';
 import type { DiscoverInput } from '../../mappings/discover/mailboxes.js';
 import type { DirectoryConfig, DirectoryEndpointConfig } from '../config/directory-schema.js';
-import { resolveSecret } from '../config/secrets.js';
+import { resolveSecret } from '../config-blocks/secrets.js';
 
 function endpoint(cfg: DirectoryEndpointConfig, baseDir: string, env: NodeJS.ProcessEnv): LdapEndpoint {
   const ep: LdapEndpoint = {
