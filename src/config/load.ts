@@ -21,6 +21,7 @@ import { unreadableConfigMessage } from './package-files.js';
 import { COURIER_MAX_PER_IP, migrationConfigSchema, migrationConfigSections, type MailboxSpec, type MigrationConfig, type StateConfig } from './schema.js';
 import { schemaAt } from './schema-at.js';
 import { moduleFor, moduleForRaw } from '../../connectors/modules.js';
+import type { ConnectorRole } from '../config-blocks/connector-module.js';
 import { caFileProblems, refProblemsOfInvalidDocument, secretRefProblems, stateStoreCheck, stringsIn, type RefProblem } from './ref-checks.js';
 import { createSecretResolver } from '../config-blocks/secrets.js';
 import { decodeUtf8, utf8Problem } from './utf8.js';
@@ -298,11 +299,12 @@ export function validateConfigText(input: string | Uint8Array, opts: ValidateOpt
   if (checkRefs) {
     addProblems(out, parsed.success ? secretRefProblems(raw, stringsIn(config), baseDir, env) : refProblemsOfInvalidDocument(raw, baseDir, env));
     checkMailboxRefs(mailboxSections, located, baseDir, env, out);
-    const caFileOf = (side: 'source' | 'target' | 'groupwareTarget') => {
+    const caFileOf = (side: 'source' | 'target' | 'groupwareTarget', role: ConnectorRole) => {
       const section = config[side];
-      return section !== undefined && 'caFile' in section && section.caFile !== undefined ? { [side]: { caFile: section.caFile } } : {};
+      const caFile = section !== undefined ? moduleFor(role, section.type)!.caFile?.(section) : undefined;
+      return caFile !== undefined ? { [side]: { caFile } } : {};
     };
-    addProblems(out, caFileProblems({ ...caFilesOfInvalidSections(raw, config, baseDir), ...caFileOf('source'), ...caFileOf('target'), ...caFileOf('groupwareTarget') }));
+    addProblems(out, caFileProblems({ ...caFilesOfInvalidSections(raw, config, baseDir), ...caFileOf('source', 'source'), ...caFileOf('target', 'target'), ...caFileOf('groupwareTarget', 'groupware-target') }));
     if (config.state !== undefined) {
       const state = stateStoreCheck(config.state as StateConfig, baseDir, env);
       addProblems(out, state.problems);
