@@ -8,7 +8,7 @@
  * Beyond the schema it merges the inline mailboxes with the CSV user map, defaults each
  * mailbox's target to its source, reports duplicates, checks that each side has the passwords its
  * auth mode needs and (with `checkRefs`) that every secret reference and CA file can be read:
- * every secret field of every section, found through the schema (secret-ref-schema.ts), also in
+ * every secret field of every section, found through the schema (config-blocks/secret-ref-schema.ts), also in
  * the valid sections of a document with errors elsewhere. Files are decoded as strict UTF-8 (an
  * invalid byte is an error at its line and column, utf8.ts).
  */
