@@ -18,8 +18,9 @@ import layers from './eslint-rules/layers.js';
  * - connector helpers (imap-common, ldap-common, file-tree) ← connectors: one connector never
  *   imports another, nor a feature or the app;
  * - features: engine, state, directory, routing, cutover, reconcile, discover, reports, jobs, the
- *   registry and the command log; they may use connectors (the directory sync still uses the
- *   LDAP connectors directly rather than through the registry);
+ *   registry and the command log; they may use connectors (the directory sync and `discover`
+ *   build the LDAP connectors directly, through ldap-common/from-config.ts and
+ *   ldap-source/from-config.ts, not through connectors/modules.ts: `directory:` has no `type`);
  * - app: cli.ts, src/cli, src/commands, the config loader, src/dashboard, bin.
  * Tests (`*.test.ts`, `test-support.ts`, test/, bench/) may drive a module through higher layers
  * (a connector through the real job runner, a mapping against a connector's fixtures) and are not
