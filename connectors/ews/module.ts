@@ -16,7 +16,7 @@ export const ewsSourceModule: ConnectorModule<'source', EwsSourceConfig, z.outpu
   normalise: (cfg, abs) => (cfg.caFile !== undefined ? { ...cfg, caFile: abs(cfg.caFile) } : cfg),
   caFile: (cfg) => cfg.caFile,
   mailboxLogin: (cfg, side) => authLogin(side, cfg.auth),
-  // Exchange's directory names mailboxes by SMTP address; EWS opens them by it.
+  // The primary SMTP address: what EWS impersonation opens a mailbox by.
   discoverLogin: 'mail',
   wantsLegacyDnTable: true,
   create: async (cfg, ctx) => (await import('./create.js')).createEwsSource(cfg, ctx),

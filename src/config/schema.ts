@@ -24,16 +24,7 @@ import type { ConnectorRole } from '../config-blocks/connector-module.js';
 import { DEFAULT_STATE_PATH, DEFAULT_SPECIAL_USE, type MailConfig, type MigrationConfig, type StateConfig } from './config-types.js';
 
 export * from './config-types.js';
-export { describeValue, parseSize, DEFAULT_MAX_MESSAGE_SIZE } from '../config-blocks/fields.js';
-export { endpointProblems, type AuthConfig, type EndpointConfig, type MasterAuthConfig, type MasterStyle, type TlsMode, type UserAuthConfig } from '../config-blocks/endpoint.js';
 export type { SourceConfig, TargetConfig, GroupwareTargetConfig } from '../../connectors/modules.js';
-export type { ImapSourceConfig } from '../../connectors/imap-source/config.js';
-export type { EwsAuthConfig, EwsSourceConfig } from '../../connectors/ews/config.js';
-export type { PstSourceConfig } from '../../connectors/pst/config.js';
-export type { MsgSourceConfig } from '../../connectors/msg/config.js';
-export type { KopanoBackupSourceConfig, KopanoTreeSourceConfig } from '../../connectors/kopano/config.js';
-export type { NamespaceOverride } from '../../connectors/ums-imap/config.js';
-export type SourceType = SourceConfig['type'];
 
 /** Courier-IMAP's default MAXPERIP. */
 export const COURIER_MAX_PER_IP = 20;
@@ -42,7 +33,7 @@ export const COURIER_MAX_PER_IP = 20;
 export const SECRET_FIELDS: ReadonlySet<string> = new Set(['sourcePassword', 'targetPassword', 'masterPassword', 'url', 'bindPassword', 'clientSecret']);
 
 // ---------------------------------------------------------------------------------------------
-// Building blocks (the ones connectors share: src/config-blocks)
+// Building blocks of the config's own sections (the ones connectors share: src/config-blocks)
 
 /** Every secret field uses this one schema: validate finds them all through it (config-blocks/secret-ref-schema.ts). */
 const secretRef = secretRefSchema;
