@@ -1,6 +1,9 @@
 /**
  * Field schemas shared by the config sections and the connectors' config modules
  * (connectors/<x>/config.ts): their messages are the config's messages, so they live once here.
+ * This folder is apart from src/config because src/config imports the connectors' config modules
+ * (the source/target sections are assembled from them): were their building blocks in src/config,
+ * src/config and each connector folder would import each other (test/architecture forbids folder cycles).
  */
 import { z } from 'zod';
 
