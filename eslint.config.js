@@ -10,12 +10,17 @@ import layers from './eslint-rules/layers.js';
  * - core: the shared kernel (contracts and models in src/model, errors and pure helpers in
  *   src/util, including the one TLS/transport policy);
  * - mappings: pure conversions; core only;
- * - config: the config schema and its types (src/config, without the loader);
+ * - config: the config schema and its types (src/config, without the loader), the building blocks
+ *   connectors share (src/config-blocks), and each connector's config half: its schema and type
+ *   (`connectors/<x>/config.ts`), its module (`connectors/<x>/module.ts`: what the app asks of a
+ *   type) and the one list of modules (`connectors/modules.ts`), from which src/config assembles
+ *   the `source`/`target`/`groupwareTarget` sections;
  * - connector helpers (imap-common, ldap-common, file-tree) ← connectors: one connector never
  *   imports another, nor a feature or the app;
  * - features: engine, state, directory, routing, cutover, reconcile, discover, reports, jobs, the
- *   registry and the command log; they may use connectors (the directory sync still uses the
- *   LDAP connectors directly rather than through the registry);
+ *   registry and the command log; they may use connectors (the directory sync and `discover`
+ *   build the LDAP connectors directly, through ldap-common/from-config.ts and
+ *   ldap-source/from-config.ts, not through connectors/modules.ts: `directory:` has no `type`);
  * - app: cli.ts, src/cli, src/commands, the config loader, src/dashboard, bin.
  * Tests (`*.test.ts`, `test-support.ts`, test/, bench/) may drive a module through higher layers
  * (a connector through the real job runner, a mapping against a connector's fixtures) and are not
@@ -30,6 +35,10 @@ const LAYERS = {
     { path: 'mappings/', layer: 'mappings' },
     { path: 'mappings/*/', layer: 'mappings' },
     { path: 'src/config/', layer: 'config' },
+    { path: 'src/config-blocks/', layer: 'config' },
+    { path: 'connectors/modules.ts', layer: 'config' },
+    { path: 'connectors/*/config.ts', layer: 'config' },
+    { path: 'connectors/*/module.ts', layer: 'config' },
     { path: 'connectors/imap-common/', layer: 'connector-helpers' },
     { path: 'connectors/ldap-common/', layer: 'connector-helpers' },
     { path: 'connectors/file-tree/', layer: 'connector-helpers' },
@@ -69,7 +78,14 @@ const LAYERS = {
     app: { mayImport: ['core', 'mappings', 'config', 'connector-helpers', 'connectors', 'features'] },
   },
   // Imports kept against the layering on purpose, each with its reason ({ from, to, reason }).
-  exceptions: [],
+  exceptions: [
+    {
+      from: 'connectors/*/module.ts',
+      to: 'connectors/*/',
+      dynamicOnly: true,
+      reason: "a connector module's create() imports its own folder's implementation when called: loading the config schema loads no connector code",
+    },
+  ],
 };
 
 /** Test code: exempt from the layering (see above). */

@@ -12,8 +12,10 @@
  * - `layers`: `{ [layer]: { mayImport: [layer…], acrossUnits?: boolean } }`: the layers a layer
  *   may import besides its own; `acrossUnits: false` forbids importing another unit of the same
  *   layer (a connector importing another connector).
- * - `exceptions`: `[{ from, to, reason }]` (repository-relative path prefixes): imports kept on
- *   purpose, each with its reason.
+ * - `exceptions`: `[{ from, to, reason, dynamicOnly? }]` (repository-relative path prefixes):
+ *   imports kept on purpose, each with its reason. A `*` stands for one folder name, the same one
+ *   in `from` and `to` (`connectors/*\/module.ts` → `connectors/*\/`: a file of its own folder);
+ *   `dynamicOnly`: only an `import()` (loaded when called, not with the importing file).
  */
 import path from 'node:path';
 
@@ -28,6 +30,17 @@ function matchUnit(rel, units) {
 }
 
 const toPosix = (p) => p.split(path.sep).join('/');
+
+const escape = (s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether exception `e` covers the import of `toRel` from `fromRel` (`*`: one folder name, the same in both). */
+function excepted(e, fromRel, toRel, dynamic) {
+  if (e.dynamicOnly && !dynamic) return false;
+  const m = new RegExp(`^${escape(e.from).replace(/\*/g, '([^/]+)')}`).exec(fromRel);
+  if (!m) return false;
+  const name = m[1];
+  return toRel.startsWith(name === undefined ? e.to : e.to.replace('*', name));
+}
 
 /** @type {import('eslint').Rule.RuleModule} */
 export default {
@@ -49,12 +62,12 @@ export default {
     const rule = layers[from.layer];
     if (!rule) throw new Error(`local/layers: no rule for layer ${from.layer}`);
 
-    function check(node, spec) {
+    function check(node, spec, dynamic = false) {
       if (typeof spec !== 'string' || !spec.startsWith('.')) return;
       const toRel = toPosix(path.relative(root, path.resolve(path.dirname(file), spec))).replace(/\.js$/, '.ts');
       const to = matchUnit(toRel, units);
       if (!to || to.id === from.id) return;
-      if (exceptions.some((e) => fromRel.startsWith(e.from) && toRel.startsWith(e.to))) return;
+      if (exceptions.some((e) => excepted(e, fromRel, toRel, dynamic))) return;
       const data = { from: fromRel, to: toRel, fromLayer: from.layer, toLayer: to.layer, fromUnit: from.id, toUnit: to.id, allowed: [from.layer, ...rule.mayImport].join(', ') };
       if (to.layer === from.layer) {
         if (rule.acrossUnits === false) context.report({ node, messageId: 'sibling', data });
@@ -67,7 +80,7 @@ export default {
       ImportDeclaration: (node) => check(node.source, node.source.value),
       ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
       ExportAllDeclaration: (node) => check(node.source, node.source.value),
-      ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value, true),
     };
   },
 };

@@ -11,7 +11,7 @@ import ICAL from 'ical.js';
 import { setupServer } from 'msw/node';
 import pino from 'pino';
 import { contentHash } from '../../mappings/content-hash.js';
-import type { SecretRef } from '../../src/config/secrets.js';
+import type { SecretRef } from '../../src/config-blocks/secrets.js';
 import { runJob, type JobOptions } from '../../src/engine/job.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { MemoryTarget } from '../../test/support/memory-connectors.js';

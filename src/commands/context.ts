@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { createSource, createTargets, type ConnectorContext } from '../../connectors/registry.js';
 import { tnefTransform } from '../../mappings/tnef/transform.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { resolveSecret } from '../config/secrets.js';
+import { mailboxPasswords } from '../config/mailboxes.js';
+import { moduleFor } from '../../connectors/modules.js';
+import { resolveSecret } from '../config-blocks/secrets.js';
 import type { JobOptions, MailboxJob } from '../engine/job.js';
 import { createLogger } from '../log.js';
 import type { SourceConnector, TargetConnector } from '../model/types.js';
@@ -60,7 +62,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
   const ctx: ConnectorContext = {
     baseDir: loaded.baseDir, env, log, perMailbox, serverSlots: opts.serverSlots, retry: config.retry,
     // The routing address book's legacyExchangeDN table (CSV, or the directory sync's state with `addressBook: directory`).
-    legacyDnTable: config.source.type === 'ews' ? await legacyDnTableFor(config, loaded.baseDir, log) : undefined,
+    legacyDnTable: moduleFor('source', config.source.type)?.wantsLegacyDnTable ? await legacyDnTableFor(config, loaded.baseDir, log) : undefined,
   };
   const wanted = opts.mailbox && opts.mailbox.length > 0 ? new Set(opts.mailbox) : undefined;
   const entries = loaded.mailboxes.filter((m) => !wanted || wanted.has(m.source) || wanted.has(m.target));
@@ -68,10 +70,11 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
     throw new FatalError(`no configured mailbox matches ${[...wanted].join(', ')}`, 'NO_MAILBOX');
   }
   const secret = (ref: string | undefined) => (ref ? resolveSecret(ref, { baseDir: loaded.baseDir, env }) : undefined);
+  // The groupware target logs in as the mailbox itself, whatever the IMAP side does (mailboxPasswords).
+  const passwords = mailboxPasswords(config);
   const jobs: MailboxJob[] = entries.map((m) => ({
-    source: { login: m.source, password: 'auth' in config.source && config.source.auth.mode === 'user' ? secret(m.sourcePassword) : undefined },
-    // The groupware target logs in as the mailbox itself, whatever the IMAP side does.
-    target: { login: m.target, password: config.target.auth.mode === 'user' || config.groupwareTarget ? secret(m.targetPassword) : undefined },
+    source: { login: m.source, password: passwords.source ? secret(m.sourcePassword) : undefined },
+    target: { login: m.target, password: passwords.target ? secret(m.targetPassword) : undefined },
   }));
   return { loaded, log, sources: await createSource(config.source, ctx), targets: await createTargets(config, ctx), jobs, options };
 }

@@ -7,16 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LdapDirectorySource } from '../../connectors/ldap-source/index.js';
+import { ldapEndpointFrom } from '../../connectors/ldap-common/from-config.js';
+import { directorySourceFrom } from '../../connectors/ldap-source/from-config.js';
 import { parseOverrides, type Overrides } from '../../connectors/ldap-source/overrides.js';
 import { LdapDirectoryTarget } from '../../connectors/ldap-target/index.js';
-import type { LdapEndpoint } from '../../connectors/ldap-common/connection.js';
 import type { TargetProfile } from '../../mappings/directory/entry-mapping.js';
 import { EXIT } from '../util/exit-codes.js';
 import { printErr, printJsonText, printOut } from '../cli/output.js';
-import type { DirectoryEndpointConfig } from '../config/directory-schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { resolveSecret } from '../config/secrets.js';
 import { utf8TextOf } from '../config/utf8.js';
 import { commandLogger, runLogged } from '../command-log.js';
 import { directoryCheckpointName } from '../directory/state.js';
@@ -32,15 +30,6 @@ export interface DirectorySyncOptions {
   full?: boolean;
   json?: boolean;
   out?: string;
-}
-
-function endpoint(cfg: DirectoryEndpointConfig, baseDir: string): LdapEndpoint {
-  const ep: LdapEndpoint = {
-    url: cfg.url, bindDn: cfg.bindDn, password: resolveSecret(cfg.bindPassword, { baseDir, env: process.env }),
-    tlsVerify: cfg.tlsVerify, startTls: cfg.startTls, allowInsecure: cfg.allowInsecure,
-  };
-  if (cfg.caFile !== undefined) ep.ca = readFileSync(path.resolve(baseDir, cfg.caFile));
-  return ep;
 }
 
 /** The human report (terminal or --out file); entry names and reasons come from the directories: escaped one by one. */
@@ -78,13 +67,8 @@ export async function directorySyncCommand(opts: DirectorySyncOptions): Promise<
     notes.push(...overrides.problems);
   }
   const loginMap = new Map(loaded.mailboxes.map((m) => [m.source.toLowerCase(), m.target]));
-  const source = new LdapDirectorySource({
-    endpoint: endpoint(dir.source, baseDir), base: dir.source.base, flavor: dir.source.kind, pageSize: dir.source.pageSize,
-    ...(dir.source.filter !== undefined ? { filter: dir.source.filter } : {}),
-    ...(dir.source.group !== undefined ? { groupDn: dir.source.group } : {}),
-    recipientTypeAttribute: dir.source.recipientTypeAttribute,
-  });
-  const target = new LdapDirectoryTarget(endpoint(dir.target, baseDir), { pageSize: dir.target.pageSize, concurrency: dir.target.concurrency });
+  const source = directorySourceFrom(dir.source, ldapEndpointFrom(dir.source, baseDir));
+  const target = new LdapDirectoryTarget(ldapEndpointFrom(dir.target, baseDir), { pageSize: dir.target.pageSize, concurrency: dir.target.concurrency });
   // One directory sync at a time per state store (its own lock: mail runs may go on meanwhile).
   const secrets = { baseDir, env: process.env };
   const release = opts.dryRun ? async () => undefined : await acquireDirectorySyncLock(loaded.config.state, directoryCheckpointName(dir), secrets);

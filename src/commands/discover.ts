@@ -19,6 +19,8 @@ import { printJson, printOut } from '../cli/output.js';
 import { commandLogger, runLogged } from '../command-log.js';
 import { discoverSettings } from '../config/discover-schema.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { mailboxPasswords } from '../config/mailboxes.js';
+import { moduleFor } from '../../connectors/modules.js';
 import { readDirectoryUsers } from '../discover/read.js';
 import { writePrivateFile } from '../util/private-file.js';
 import { forTerminal } from '../util/terminal-text.js';
@@ -53,7 +55,7 @@ export async function discoverCommand(opts: DiscoverOptions): Promise<number> {
   const dir = config.directory;
   if (!dir) throw new ConfigError([{ path: 'directory', message: 'no directory section: discover reads the mailboxes from directory.source (see "directory:" in migration.example.yaml)', severity: 'error' }], loaded.file);
   const settings = discoverSettings(config);
-  const sourceLogin = settings.sourceLogin === 'auto' ? (config.source.type === 'ews' ? 'mail' : 'login') : settings.sourceLogin;
+  const sourceLogin = settings.sourceLogin === 'auto' ? moduleFor('source', config.source.type)?.discoverLogin ?? 'login' : settings.sourceLogin;
   const out = opts.out === undefined ? undefined : path.resolve(opts.out);
   const log = commandLogger(config.logging, 'discover');
   return runLogged(log, 'discover', { base: dir.source.base, out: out ?? null, sourceLogin, loginRule: dir.loginRule }, async () => {
@@ -74,8 +76,7 @@ export async function discoverCommand(opts: DiscoverOptions): Promise<number> {
     const diff = diffUserMap(d, current, fromDirectory);
     const rows = userMapRows(d.mailboxes, current, fromDirectory);
     if (out !== undefined) {
-      const passwords = { source: 'auth' in config.source && config.source.auth.mode === 'user', target: config.target.auth.mode === 'user' || config.groupwareTarget !== undefined };
-      await writePrivateFile(out, renderUserMap(rows, passwords)); // 0600: logins of the whole organisation
+      await writePrivateFile(out, renderUserMap(rows, mailboxPasswords(config))); // 0600: logins of the whole organisation
     }
     log.info({
       mailboxes: d.mailboxes.length, leftOut: d.leftOut.length, problems: d.problems.length, unreadable: read.errors.length,

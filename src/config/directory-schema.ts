@@ -6,9 +6,9 @@
  * directory. Secrets are `env:`/`file:` references.
  */
 import { z } from 'zod';
-import type { SecretRef } from './secrets.js';
-import { secretRefSchema } from './secret-ref-schema.js';
-import { noUrlCredentials } from './url-credentials.js';
+import type { SecretRef } from '../config-blocks/secrets.js';
+import { secretRefSchema } from '../config-blocks/secret-ref-schema.js';
+import { noUrlCredentials } from '../config-blocks/url-credentials.js';
 import { transportProblem } from '../util/ldap-transport.js';
 
 export interface DirectoryEndpointConfig {

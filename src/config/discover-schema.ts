@@ -10,7 +10,7 @@ export interface DiscoverConfig {
   /**
    * What the `source` column holds, i.e. what the mail migration logs in as on the source:
    * `login` (sAMAccountName / uid), `mail` (the primary SMTP address: what EWS impersonation
-   * uses), `userPrincipalName`; `auto`: mail for an ews source, else login.
+   * uses), `userPrincipalName`; `auto`: the source module's `discoverLogin` (mail for ews, else login).
    */
   sourceLogin: 'auto' | 'login' | 'mail' | 'userPrincipalName';
   /** A directory attribute whose value is the mailbox's wave (e.g. extensionAttribute1); unset: the wave column is kept as the config has it (empty for new mailboxes). */

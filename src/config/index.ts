@@ -1,4 +1,4 @@
 export * from './schema.js';
-export * from './secrets.js';
+export * from '../config-blocks/secrets.js';
 export * from './load.js';
 export { parseCsv, type CsvRecord, type CsvError, type CsvResult } from '../util/csv.js';

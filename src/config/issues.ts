@@ -5,7 +5,9 @@
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 import type { z } from 'zod';
-import { describeValue, knownKeysAt, SECRET_FIELDS } from './schema.js';
+import { SECRET_FIELDS } from './schema.js';
+import { describeValue } from '../config-blocks/fields.js';
+import { knownKeysAt } from './schema-at.js';
 
 export interface ConfigIssue {
   /** YAML path, e.g. 'source.port' or 'mailboxes[2].target'; '' for the whole document. */

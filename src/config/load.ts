@@ -8,7 +8,7 @@
  * Beyond the schema it merges the inline mailboxes with the CSV user map, defaults each
  * mailbox's target to its source, reports duplicates, checks that each side has the passwords its
  * auth mode needs and (with `checkRefs`) that every secret reference and CA file can be read:
- * every secret field of every section, found through the schema (secret-ref-schema.ts), also in
+ * every secret field of every section, found through the schema (config-blocks/secret-ref-schema.ts), also in
  * the valid sections of a document with errors elsewhere. Files are decoded as strict UTF-8 (an
  * invalid byte is an error at its line and column, utf8.ts).
  */
@@ -18,19 +18,12 @@ import { LineCounter, parseDocument } from 'yaml';
 import { formatIssues, formatPath, Issues, reportZodIssue, yamlMessage, type ConfigIssue, type Seg } from './issues.js';
 import { checkMailboxes, checkMailboxRefs, collectMailboxes, type MailboxSections } from './mailboxes.js';
 import { unreadableConfigMessage } from './package-files.js';
-import {
-  COURIER_MAX_PER_IP,
-  endpointProblems,
-  ewsTransportProblems,
-  migrationConfigSchema,
-  migrationConfigSections,
-  schemaAt,
-  type MailboxSpec,
-  type MigrationConfig,
-  type StateConfig,
-} from './schema.js';
+import { COURIER_MAX_PER_IP, migrationConfigSchema, migrationConfigSections, type MailboxSpec, type MigrationConfig, type StateConfig } from './schema.js';
+import { schemaAt } from './schema-at.js';
+import { moduleFor, moduleForRaw } from '../../connectors/modules.js';
+import type { ConnectorRole } from '../config-blocks/connector-module.js';
 import { caFileProblems, refProblemsOfInvalidDocument, secretRefProblems, stateStoreCheck, stringsIn, type RefProblem } from './ref-checks.js';
-import { createSecretResolver } from './secrets.js';
+import { createSecretResolver } from '../config-blocks/secrets.js';
 import { decodeUtf8, utf8Problem } from './utf8.js';
 import { coerceError } from '../util/errors.js';
 
@@ -116,10 +109,11 @@ function rawEndpointChecks(raw: unknown, out: Issues): void {
   for (const side of ['source', 'target'] as const) {
     const ep = raw[side];
     if (!isObj(ep)) continue;
-    const problems = side === 'source' && ep['type'] === 'ews'
-      ? ewsTransportProblems(ep).map((p) => ({ segs: [side, ...p.path], message: p.message }))
-      : endpointProblems(ep).map((p) => ({ segs: [side, p.field], message: p.message }));
-    for (const p of problems) if (!out.has(formatPath(p.segs))) out.add(p.segs, p.message);
+    const problems = moduleForRaw(side, ep)?.rawProblems?.(ep) ?? [];
+    for (const p of problems) {
+      const segs = [side, ...p.path];
+      if (!out.has(formatPath(segs))) out.add(segs, p.message);
+    }
   }
 }
 
@@ -192,15 +186,9 @@ function resolvePaths<C extends Partial<MigrationConfig>>(c: C, baseDir: string)
       : c.state.caFile !== undefined ? { ...c.state, caFile: abs(c.state.caFile) } : c.state;
   }
   if (c.logging !== undefined) out.logging = { ...c.logging, ...(c.logging.file !== undefined ? { file: abs(c.logging.file) } : {}) };
-  if (c.source !== undefined) {
-    const source = { ...c.source };
-    if ((source.type === 'imap' || source.type === 'ews') && source.caFile !== undefined) source.caFile = abs(source.caFile);
-    if (source.type === 'pst' || source.type === 'msg') source.directory = abs(source.directory);
-    if (source.type === 'kopano-backup' || source.type === 'kopano-tree') source.path = abs(source.path);
-    out.source = source;
-  }
-  if (c.target !== undefined) out.target = { ...c.target, ...(c.target.caFile !== undefined ? { caFile: abs(c.target.caFile) } : {}) };
-  if (c.groupwareTarget?.caFile !== undefined) out.groupwareTarget = { ...c.groupwareTarget, caFile: abs(c.groupwareTarget.caFile) };
+  if (c.source !== undefined) out.source = moduleFor('source', c.source.type)!.normalise(c.source, abs);
+  if (c.target !== undefined) out.target = moduleFor('target', c.target.type)!.normalise(c.target, abs);
+  if (c.groupwareTarget !== undefined) out.groupwareTarget = moduleFor('groupware-target', c.groupwareTarget.type)!.normalise(c.groupwareTarget, abs);
   if (c.userMap !== undefined) out.userMap = abs(c.userMap);
   if (c.routing !== undefined) {
     const r = c.routing;
@@ -311,11 +299,12 @@ export function validateConfigText(input: string | Uint8Array, opts: ValidateOpt
   if (checkRefs) {
     addProblems(out, parsed.success ? secretRefProblems(raw, stringsIn(config), baseDir, env) : refProblemsOfInvalidDocument(raw, baseDir, env));
     checkMailboxRefs(mailboxSections, located, baseDir, env, out);
-    const caFileOf = (side: 'source' | 'target' | 'groupwareTarget') => {
+    const caFileOf = (side: 'source' | 'target' | 'groupwareTarget', role: ConnectorRole) => {
       const section = config[side];
-      return section !== undefined && 'caFile' in section && section.caFile !== undefined ? { [side]: { caFile: section.caFile } } : {};
+      const caFile = section !== undefined ? moduleFor(role, section.type)!.caFile?.(section) : undefined;
+      return caFile !== undefined ? { [side]: { caFile } } : {};
     };
-    addProblems(out, caFileProblems({ ...caFilesOfInvalidSections(raw, config, baseDir), ...caFileOf('source'), ...caFileOf('target'), ...caFileOf('groupwareTarget') }));
+    addProblems(out, caFileProblems({ ...caFilesOfInvalidSections(raw, config, baseDir), ...caFileOf('source', 'source'), ...caFileOf('target', 'target'), ...caFileOf('groupwareTarget', 'groupware-target') }));
     if (config.state !== undefined) {
       const state = stateStoreCheck(config.state as StateConfig, baseDir, env);
       addProblems(out, state.problems);

@@ -4,7 +4,7 @@
  */
 import type { ConfigIssue } from './issues.js';
 import type { MigrationConfig } from './schema.js';
-import type { SecretRef, SecretResolver } from './secrets.js';
+import type { SecretRef, SecretResolver } from '../config-blocks/secrets.js';
 
 export interface MailboxEntry {
   source: string;

@@ -9,8 +9,9 @@ import path from 'node:path';
 import { otherSeparatorProblem, parseCsv } from '../util/csv.js';
 import type { Issues } from './issues.js';
 import { secretProblem } from './ref-checks.js';
-import type { MailboxSpec, SourceConfig, TargetConfig } from './schema.js';
-import { secretRefProblem, type SecretRef } from './secrets.js';
+import type { GroupwareTargetConfig, MailboxSpec, SourceConfig, TargetConfig } from './schema.js';
+import { moduleFor } from '../../connectors/modules.js';
+import { secretRefProblem, type SecretRef } from '../config-blocks/secrets.js';
 import { decodeUtf8, utf8Problem } from './utf8.js';
 import type { MailboxEntry } from './loaded.js';
 import { coerceError } from '../util/errors.js';
@@ -153,16 +154,29 @@ export function collectMailboxes(s: MailboxSections, baseDir: string, out: Issue
   return all;
 }
 
+/** Whether each mailbox logs in with its own password on `side` of a parsed section, and why: its connector module says. */
+function sectionLogin(side: 'source' | 'target', section: SourceConfig | TargetConfig): { ownPassword: boolean; why: string } {
+  return moduleFor(side, section.type)!.mailboxLogin(section, side);
+}
+
+/** The per-mailbox passwords a valid config uses (the groupware target's module is asked too: DAV logs in as each mailbox). */
+export function mailboxPasswords(c: { source: SourceConfig; target: TargetConfig; groupwareTarget?: GroupwareTargetConfig }): { source: boolean; target: boolean } {
+  const groupware = c.groupwareTarget !== undefined && moduleFor('groupware-target', c.groupwareTarget.type)!.mailboxLogin(c.groupwareTarget, 'groupwareTarget').ownPassword;
+  return { source: sectionLogin('source', c.source).ownPassword, target: sectionLogin('target', c.target).ownPassword || groupware };
+}
+
 /** The auth mode each mailbox logs in with on `side`, or undefined when that section is invalid. */
 function loginMode(s: MailboxSections, side: 'source' | 'target'): { mode: 'user' | 'none'; why: string } | undefined {
-  // The groupware target logs in as each mailbox: it needs targetPassword whatever the IMAP side does.
+  // The groupware target logs in as each mailbox: it needs targetPassword whatever the IMAP side
+  // does, also when its section is invalid (so no module can be asked).
   if (side === 'target' && s.groupware) {
-    return { mode: 'user', why: s.target && s.target.auth.mode === 'user' ? 'target.auth.mode is user' : 'groupwareTarget logs in as each mailbox' };
+    const own = s.target && sectionLogin('target', s.target);
+    return { mode: 'user', why: own?.ownPassword ? own.why : 'groupwareTarget logs in as each mailbox' };
   }
   const ep = s[side];
   if (ep === undefined) return undefined;
-  if (!('auth' in ep)) return { mode: 'none', why: `${side}.type ${ep.type} needs no password` };
-  return ep.auth.mode === 'user' ? { mode: 'user', why: `${side}.auth.mode is user` } : { mode: 'none', why: `${side}.auth.mode is ${ep.auth.mode}` };
+  const { ownPassword, why } = sectionLogin(side, ep);
+  return { mode: ownPassword ? 'user' : 'none', why };
 }
 
 /** Duplicates, and the passwords each side needs (or ignores). */

@@ -6,9 +6,10 @@
  */
 import { NotRegularFileError, readRegularFile } from '../util/regular-file.js';
 import { describePgTransport, describePostgresUrl, PgTlsError, securePgUrl } from '../util/pg-tls.js';
-import { migrationConfigSchema, schemaAt, type StateConfig } from './schema.js';
-import { secretRefsIn } from './secret-ref-schema.js';
-import { resolveSecret, SecretError, secretRefProblem } from './secrets.js';
+import { migrationConfigSchema, type StateConfig } from './schema.js';
+import { schemaAt } from './schema-at.js';
+import { secretRefsIn } from '../config-blocks/secret-ref-schema.js';
+import { resolveSecret, SecretError, secretRefProblem } from '../config-blocks/secrets.js';
 import { coerceError } from '../util/errors.js';
 
 export interface RefProblem {

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { validateConfigText, type ConfigIssue } from './load.js';
 import { migrationConfigSchema } from './schema.js';
-import { secretRefSchema, secretRefsIn } from './secret-ref-schema.js';
-import { secretRefProblem } from './secrets.js';
+import { secretRefSchema, secretRefsIn } from '../config-blocks/secret-ref-schema.js';
+import { secretRefProblem } from '../config-blocks/secrets.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ums-refs-'));
 const validate = (text: string, env: NodeJS.ProcessEnv = {}) => validateConfigText(text, { baseDir: dir, env });

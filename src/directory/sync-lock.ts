@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import type { StateConfig } from '../config/schema.js';
-import type { SecretContext } from '../config/secrets.js';
+import type { SecretContext } from '../config-blocks/secrets.js';
 import { lockPathFor, postgresUrl } from '../state/open.js';
 import { acquireRunLock, PgLockHeldError } from '../state/run-lock.js';
 

@@ -5,22 +5,12 @@
  * discovery needs beyond that (wave, mailbox marker, userPrincipalName), read in a second paged
  * search of the base and joined by DN. Read-only.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { allValues, openLdap, type LdapEndpoint } from '../../connectors/ldap-common/connection.js';
-import { LdapDirectorySource, type SourceError } from '../../connectors/ldap-source/index.js';
+import { allValues, openLdap } from '../../connectors/ldap-common/connection.js';
+import { ldapEndpointFrom } from '../../connectors/ldap-common/from-config.js';
+import { directorySourceFrom } from '../../connectors/ldap-source/from-config.js';
+import type { SourceError } from '../../connectors/ldap-source/index.js';
 import type { DiscoverInput } from '../../mappings/discover/mailboxes.js';
-import type { DirectoryConfig, DirectoryEndpointConfig } from '../config/directory-schema.js';
-import { resolveSecret } from '../config/secrets.js';
-
-function endpoint(cfg: DirectoryEndpointConfig, baseDir: string, env: NodeJS.ProcessEnv): LdapEndpoint {
-  const ep: LdapEndpoint = {
-    url: cfg.url, bindDn: cfg.bindDn, password: resolveSecret(cfg.bindPassword, { baseDir, env }),
-    tlsVerify: cfg.tlsVerify, startTls: cfg.startTls, allowInsecure: cfg.allowInsecure,
-  };
-  if (cfg.caFile !== undefined) ep.ca = readFileSync(path.resolve(baseDir, cfg.caFile));
-  return ep;
-}
+import type { DirectoryConfig } from '../config/directory-schema.js';
 
 export interface DirectoryUsersRead {
   users: DiscoverInput[];
@@ -31,13 +21,8 @@ export interface DirectoryUsersRead {
 }
 
 export async function readDirectoryUsers(dir: DirectoryConfig, baseDir: string, extraAttributes: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<DirectoryUsersRead> {
-  const ep = endpoint(dir.source, baseDir, env);
-  const source = new LdapDirectorySource({
-    endpoint: ep, base: dir.source.base, flavor: dir.source.kind, pageSize: dir.source.pageSize,
-    ...(dir.source.filter !== undefined ? { filter: dir.source.filter } : {}),
-    ...(dir.source.group !== undefined ? { groupDn: dir.source.group } : {}),
-    recipientTypeAttribute: dir.source.recipientTypeAttribute,
-  });
+  const ep = ldapEndpointFrom(dir.source, baseDir, env);
+  const source = directorySourceFrom(dir.source, ep);
   const read = await source.read();
   const extras = new Map<string, Map<string, string>>();
   const wanted = [...new Set(extraAttributes.map((a) => a.toLowerCase()))];

@@ -1,5 +1,5 @@
 import type { StateConfig } from '../config/schema.js';
-import { resolveSecret, SecretError, type SecretContext } from '../config/secrets.js';
+import { resolveSecret, SecretError, type SecretContext } from '../config-blocks/secrets.js';
 import { securePgUrl } from '../util/pg-tls.js';
 import { SqliteStateStore } from './sqlite.js';
 import type { StateStore } from './store.js';

@@ -5,7 +5,9 @@
  * container's new cursor are written in ONE transaction (`commitBatch`). Before a batch is
  * written to the target, its items are recorded as `pending` with the target watermark
  * (`recordPending`), so a run that dies between write and commit knows exactly which items
- * to look for in the target (`pending`).
+ * to look for in the target (`pending`). A target container with idempotent writes (DAV; see
+ * TargetCapabilities in src/model/types.ts) has no watermark: its pending rows carry '' and the
+ * engine writes them again instead of looking, and it records no suspects.
  *
  * The interface is async so that the PostgreSQL implementation fits the same shape.
  * Secrets are never passed to the store.
@@ -80,13 +82,15 @@ export interface PendingRow {
   internalDate: string | null;
   messageId: string | null;
   targetRef: string;
+  /** The target container's watermark at the write; '' where writes are idempotent (nothing is searched). */
   watermark: string;
 }
 
 /**
  * An item whose write had an unknown outcome (a crash while it was pending, or a connection that
  * dropped during the write) and that was written again: a late-arriving first copy may sit in
- * the target after `watermark`. A sweep removes such copies (see engine/container-task).
+ * the target after `watermark`. A sweep removes such copies (see engine/crash-recovery.ts and
+ * container-task.ts). Only for target containers with write recovery (IMAP).
  */
 export interface SuspectRow {
   itemId: string;

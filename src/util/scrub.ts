@@ -1,5 +1,5 @@
 /**
- * The process-wide secret scrubber. Every secret the tool resolves (config/secrets.ts
+ * The process-wide secret scrubber. Every secret the tool resolves (config-blocks/secrets.ts
  * resolveSecret: passwords, client secrets, the PostgreSQL URL; OAuth2 access tokens when they
  * arrive) is registered here, and every text that leaves the process (log lines, CLI output,
  * failure reasons written to the state store) passes through `scrubSecrets`, which replaces each

@@ -130,3 +130,22 @@ export function describeCycle(g: Graph, scc: readonly string[]): string {
   }
   return scc.join(', ');
 }
+
+/**
+ * The files `file` loads when it is loaded: its value imports and re-exports, followed (type-only
+ * imports and `import()` left out: those load nothing, or only when called). Relative specifiers only.
+ */
+export function loadedWith(root: string, file: string, into = new Set<string>()): Set<string> {
+  if (into.has(file)) return into;
+  into.add(file);
+  const source = ts.createSourceFile(file, readFileSync(path.join(root, file), 'utf8'), ts.ScriptTarget.ES2022, false);
+  for (const node of source.statements) {
+    let spec: ts.Expression | undefined;
+    if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly) spec = node.moduleSpecifier;
+    else if (ts.isExportDeclaration(node) && !node.isTypeOnly) spec = node.moduleSpecifier;
+    if (!spec || !ts.isStringLiteral(spec) || !spec.text.startsWith('.')) continue;
+    const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec.text)).replace(/\.js$/, '.ts');
+    loadedWith(root, target, into);
+  }
+  return into;
+}

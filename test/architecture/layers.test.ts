@@ -62,3 +62,17 @@ test('the core imports nothing above it, and the config schema no connector', as
   expect(await layering('src/config/snippet.ts', use('../../connectors/ldap-common/connection.js'))).toHaveLength(1);
   expect(await layering('src/config/snippet.ts', use('../state/pg-locks.js'))).toHaveLength(1);
 });
+
+test("a connector's config half is config layer: the schema assembles from it, and only its module's import() reaches its own implementation", async () => {
+  const lazy = (spec: string) => `export const m = () => import('${spec}');\n`;
+  expect(await layering('src/config/snippet.ts', use('../../connectors/modules.js'))).toEqual([]);
+  expect(await layering('connectors/modules.ts', use('./pst/module.js'))).toEqual([]);
+  expect(await layering('connectors/pst/module.ts', use('./config.js'))).toEqual([]);
+  expect(await layering('connectors/pst/module.ts', lazy('./index.js'))).toEqual([]);
+  // Statically, or into another connector's folder, or from the schema file: refused.
+  expect(await layering('connectors/pst/module.ts', use('./index.js'))).toHaveLength(1);
+  expect(await layering('connectors/pst/module.ts', lazy('../msg/index.js'))).toHaveLength(1);
+  expect(await layering('connectors/pst/config.ts', lazy('./index.js'))).toHaveLength(1);
+  expect(await layering('connectors/modules.ts', lazy('./pst/index.js'))).toHaveLength(1);
+  expect(await layering('connectors/pst/config.ts', use('../../src/config/load.js'))).toHaveLength(1);
+});

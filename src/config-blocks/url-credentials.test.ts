@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { validateConfigText, type ConfigIssue } from './load.js';
+import { validateConfigText, type ConfigIssue } from '../config/load.js';
 import { urlCredentialsProblem } from './url-credentials.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ums-url-creds-'));

@@ -1,0 +1,37 @@
+/** The `target:` section of the UMS's Courier-IMAP server (type ums-imap, the default). */
+import { z } from 'zod';
+import type { Expect, SameType } from '../../src/config-blocks/connector-module.js';
+import { endpointShape, type EndpointConfig } from '../../src/config-blocks/endpoint.js';
+import { int } from '../../src/config-blocks/fields.js';
+
+export const umsImapTargetSchema = z
+  .object({
+    type: z.literal('ums-imap').default('ums-imap'),
+    ...endpointShape,
+    maxConnections: int(1, 100).default(8),
+    namespace: z
+      .object({
+        prefix: z.string(),
+        delimiter: z.string().length(1, 'expected a single character'),
+      })
+      .strict()
+      .optional(),
+    utf8Accept: z.boolean().default(true),
+  })
+  .strict();
+
+export interface NamespaceOverride {
+  prefix: string;
+  delimiter: string;
+}
+
+export interface UmsImapTargetConfig extends EndpointConfig {
+  type: 'ums-imap';
+  /** Overrides the personal namespace discovered with NAMESPACE. */
+  namespace?: NamespaceOverride;
+  /** ENABLE UTF8=ACCEPT when the server offers it. */
+  utf8Accept: boolean;
+}
+
+/** The schema's output and the interface above agree (SameType). */
+type _SameType = Expect<SameType<z.output<typeof umsImapTargetSchema> & { port: number }, UmsImapTargetConfig>>;
