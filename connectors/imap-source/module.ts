@@ -1,19 +1,14 @@
 /** The IMAP source as a connector module (connectors/modules.ts). */
 import type { z } from 'zod';
 import type { ConnectorModule } from '../../src/config-blocks/connector-module.js';
-import { authLogin, checkEndpoint, defaultPort, rawEndpointProblems } from '../../src/config-blocks/endpoint.js';
+import { imapEndpointHooks } from '../../src/config-blocks/endpoint.js';
 import { imapSourceSchema, type ImapSourceConfig } from './config.js';
 
 export const imapSourceModule: ConnectorModule<'source', ImapSourceConfig, z.output<typeof imapSourceSchema>> = {
   type: 'imap',
   role: 'source',
   schema: imapSourceSchema,
-  check: checkEndpoint,
-  finish: defaultPort,
-  rawProblems: rawEndpointProblems,
-  normalise: (cfg, abs) => (cfg.caFile !== undefined ? { ...cfg, caFile: abs(cfg.caFile) } : cfg),
-  caFile: (cfg) => cfg.caFile,
-  mailboxLogin: (cfg, side) => authLogin(side, cfg.auth),
+  ...imapEndpointHooks,
   discoverLogin: 'login',
   create: async (cfg, ctx) => (await import('./create.js')).createImapSource(cfg, ctx),
 };

@@ -107,3 +107,13 @@ export function defaultPort<T extends EndpointInput>(e: T): T & { port: number }
 export function authLogin(side: string, auth: { mode: string }): { ownPassword: boolean; why: string } {
   return { ownPassword: auth.mode === 'user', why: `${side}.auth.mode is ${auth.mode}` };
 }
+
+/** The module hooks an IMAP endpoint section has, whichever side it is on (the IMAP source, the UMS target). */
+export const imapEndpointHooks = {
+  check: checkEndpoint,
+  finish: defaultPort,
+  rawProblems: rawEndpointProblems,
+  normalise: <C extends { caFile?: string }>(cfg: C, abs: (p: string) => string): C => (cfg.caFile !== undefined ? { ...cfg, caFile: abs(cfg.caFile) } : cfg),
+  caFile: (cfg: { caFile?: string }): string | undefined => cfg.caFile,
+  mailboxLogin: (cfg: { auth: { mode: string } }, side: string) => authLogin(side, cfg.auth),
+};
