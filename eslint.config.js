@@ -43,7 +43,7 @@ const LAYERS = {
     { path: 'connectors/ldap-common/', layer: 'connector-helpers' },
     { path: 'connectors/file-tree/', layer: 'connector-helpers' },
     { path: 'connectors/*/', layer: 'connectors' },
-    { path: 'connectors/groupware-router.ts', layer: 'connectors' },
+    { path: 'connectors/split-target.ts', layer: 'connectors' },
     { path: 'connectors/registry.ts', layer: 'features' },
     { path: 'src/engine/', layer: 'features' },
     { path: 'src/state/', layer: 'features' },

@@ -24,7 +24,7 @@ import { addTask } from './ews/sim/items.js';
 import { seedMailbox } from './ews/sim/seed.js';
 import { EwsSim } from './ews/sim/server.js';
 import { EwsSource } from './ews/source.js';
-import { RoutedTarget } from './groupware-router.js';
+import { SplitTarget } from './split-target.js';
 
 const log = pino({ level: 'silent' });
 const ALICE = 'alice@example.org';
@@ -86,7 +86,7 @@ test.each(DAV_SERVERS)('EWS mailbox → IMAP (mail) + $name (calendar, contacts,
   const mail = new MemoryTarget();
   const dav = new DavTarget({ url: lab.url, allowInsecure: true, tlsVerify: true, maxConnections: 4 }, log);
   const sent = observePuts(dav.http);
-  const targets = new RoutedTarget(mail, dav);
+  const targets = new SplitTarget(mail, dav);
   const job = [{ source: { login: ALICE }, target: user }];
   const puts = () => [dav.http.sent.get('PUT If-None-Match') ?? 0, dav.http.sent.get('PUT If-Match') ?? 0, dav.http.sent.get('DELETE') ?? 0];
   try {

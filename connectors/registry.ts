@@ -35,6 +35,6 @@ export async function createGroupwareTarget(cfg: GroupwareTargetConfig, ctx: Con
 export async function createTargets(cfg: { target: TargetConfig; groupwareTarget?: GroupwareTargetConfig }, ctx: ConnectorContext): Promise<TargetConnector> {
   const mail = await createTarget(cfg.target, ctx);
   if (!cfg.groupwareTarget) return mail;
-  const { RoutedTarget } = await import('./groupware-router.js');
-  return new RoutedTarget(mail, await createGroupwareTarget(cfg.groupwareTarget, ctx));
+  const { SplitTarget } = await import('./split-target.js');
+  return new SplitTarget(mail, await createGroupwareTarget(cfg.groupwareTarget, ctx));
 }

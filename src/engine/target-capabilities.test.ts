@@ -5,7 +5,7 @@
  * is job.test.ts's.
  */
 import pino from 'pino';
-import { RoutedMailbox, RoutedTarget } from '../../connectors/groupware-router.js';
+import { SplitMailbox, SplitTarget } from '../../connectors/split-target.js';
 import { testJobOptions, useTempStateStore } from '../../test/support/engine-setup.js';
 import { MemorySource, MemoryTarget, type MemoryTargetOptions } from '../../test/support/memory-connectors.js';
 import type { StateStore } from '../state/store.js';
@@ -141,7 +141,7 @@ describe('the groupware router answers per container', () => {
   test('mail refs get the mail side\'s capabilities, collection refs the groupware side\'s', () => {
     const mail = new MemoryTarget();
     const dav = new MemoryTarget({ writes: 'idempotent', setFlags: false });
-    const routed = new RoutedMailbox(mail, dav);
+    const routed = new SplitMailbox(mail, dav);
     expect({ recovery: routed.capabilities('INBOX.Sent').recovery === mail, flags: routed.capabilities('INBOX.Sent').setFlags !== undefined }).toEqual({ recovery: true, flags: true });
     for (const ref of ['calendar:Kalender', 'tasks:Aufgaben', 'addressbook:Kontakte']) {
       const caps = routed.capabilities(ref);
@@ -154,7 +154,7 @@ describe('the groupware router answers per container', () => {
     const dav = new MemoryTarget({ writes: 'idempotent', setFlags: false });
     const src = source(4);
     for (let i = 10; i < 14; i++) src.add(['Kalender'], msg(i), { messageId: `<m${i}@example.org>`, kind: 'event' });
-    const targets = new RoutedTarget(mail, dav);
+    const targets = new SplitTarget(mail, dav);
     const log = pino({ level: 'silent' });
     await runJob({ store: crashingAfterFirstCommit(state.store), sources: src, targets, log }, job, testJobOptions(once));
     const resumed = await runJob({ store: state.store, sources: src, targets, log }, job, testJobOptions());

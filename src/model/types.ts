@@ -211,7 +211,7 @@ export interface WriteRecovery {
 
 /**
  * What one target container can do beyond `ensure`, `put` and `inventory`. Asked per container:
- * one mailbox may join targets of different kinds (connectors/groupware-router.ts: mail folders
+ * one mailbox may join targets of different kinds (connectors/split-target.ts: mail folders
  * on IMAP, collections on CalDAV/CardDAV).
  */
 export interface TargetCapabilities {

@@ -11,7 +11,7 @@ import ICAL from 'ical.js';
 import pino from 'pino';
 import { DavTarget, type DavMailbox } from '../../connectors/dav/index.js';
 import { resourceName } from '../../connectors/dav/objects.js';
-import { RoutedTarget } from '../../connectors/groupware-router.js';
+import { SplitTarget } from '../../connectors/split-target.js';
 import { KopanoTreeSource } from '../../connectors/kopano/tree-source.js';
 import { runJob, type JobOptions } from '../../src/engine/job.js';
 import { windowAround } from '../../src/reconcile/groupware-expand.js';
@@ -73,7 +73,7 @@ test.each(DAV_SERVERS)('calendar and contact exports of real clients → $name: 
   const user = await lab.createUser('exports');
   const dav = new DavTarget({ url: lab.tlsUrl, allowInsecure: false, tlsVerify: true, maxConnections: 4, ca: readFileSync(lab.caFile, 'utf8') }, log);
   const puts = observePuts(dav.http);
-  const targets = new RoutedTarget(new MemoryTarget(), dav);
+  const targets = new SplitTarget(new MemoryTarget(), dav);
   const src = new KopanoTreeSource(root, log);
   const job = [{ source: { login: 'alice' }, target: user }];
   try {

@@ -20,7 +20,7 @@ import { addCalendarItem, weekly } from '../../connectors/ews/sim/items.js';
 import { seedMailbox } from '../../connectors/ews/sim/seed.js';
 import { EwsSim } from '../../connectors/ews/sim/server.js';
 import { EwsSource } from '../../connectors/ews/source.js';
-import { RoutedTarget } from '../../connectors/groupware-router.js';
+import { SplitTarget } from '../../connectors/split-target.js';
 import { KopanoBackupSource } from '../../connectors/kopano/index.js';
 import { fixtureMissing, kopanoFixture } from '../../connectors/kopano/test-support.js';
 import { MsgSource } from '../../connectors/msg/index.js';
@@ -53,7 +53,7 @@ async function migrateAndReconcile(lab: DavLabServer, sources: SourceConnector, 
   const user = await lab.createUser('gwsrc');
   const dav = new DavTarget({ url: lab.tlsUrl, allowInsecure: false, tlsVerify: true, maxConnections: 4, ca: readFileSync(lab.caFile, 'utf8') }, log);
   const puts = observePuts(dav.http);
-  const targets = new RoutedTarget(new MemoryTarget(), dav);
+  const targets = new SplitTarget(new MemoryTarget(), dav);
   const job: MailboxJob = { source: { login }, target: user };
   try {
     const r = await runJob({ store: tmp.store, sources, targets, log }, [job], options);

@@ -17,7 +17,7 @@ import { addCalendarItem, addContact, addTask } from '../../connectors/ews/sim/i
 import { seedMailbox } from '../../connectors/ews/sim/seed.js';
 import { EwsSim } from '../../connectors/ews/sim/server.js';
 import { EwsSource } from '../../connectors/ews/source.js';
-import { RoutedTarget } from '../../connectors/groupware-router.js';
+import { SplitTarget } from '../../connectors/split-target.js';
 import { runJob, type JobOptions } from '../../src/engine/job.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { seededRandom } from '../../src/util/seeded-random.js';
@@ -99,7 +99,7 @@ test('resets, a close mid-PUT and stalls past the timeout on the EWS and the DAV
     maxBackoffMs: 1000, timeoutMs: TIMEOUT_MS,
   }, log, 3);
   const dav = new DavTarget({ url: via(davUrl, davProxy), allowInsecure: true, tlsVerify: true, maxConnections: 4, timeoutMs: TIMEOUT_MS }, log);
-  const targets = new RoutedTarget(new MemoryTarget(), dav);
+  const targets = new SplitTarget(new MemoryTarget(), dav);
   closers.push(() => source.close(), () => targets.close());
   const job = [{ source: { login: ALICE }, target: user }];
 

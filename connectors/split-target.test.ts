@@ -1,6 +1,6 @@
 /**
  * One job moves mail to the (in-memory) IMAP-like target and calendars, contacts and tasks to a
- * real Radicale (test/lab/radicale.sh), through the engine and RoutedTarget. Re-runs write
+ * real Radicale (test/lab/radicale.sh), through the engine and SplitTarget. Re-runs write
  * nothing; a changed event is exactly one PUT with If-Match; a mirrored deletion of the
  * superseded version leaves the new one alone.
  */
@@ -14,7 +14,7 @@ import { createDavUser, startRadicale } from '../test/lab/radicale.js';
 import { eventIcs, todoIcs, vcard } from '../test/support/groupware-data.js';
 import { MemorySource, MemoryTarget } from '../test/support/memory-connectors.js';
 import { DavTarget } from './dav/index.js';
-import { RoutedTarget } from './groupware-router.js';
+import { SplitTarget } from './split-target.js';
 
 const log = pino({ level: 'silent' });
 const options = (over: Partial<JobOptions> = {}): JobOptions => ({
@@ -52,7 +52,7 @@ test('mail to IMAP, groupware to DAV in one job; re-run writes nothing; a change
 
   const mail = new MemoryTarget();
   const dav = new DavTarget({ url: lab.url, allowInsecure: true, tlsVerify: true, maxConnections: 4 }, log);
-  const targets = new RoutedTarget(mail, dav);
+  const targets = new SplitTarget(mail, dav);
   const job = [{ source: { login: 'alice' }, target: user }];
   const puts = () => ({ all: dav.http.sent.get('PUT') ?? 0, ifMatch: dav.http.sent.get('PUT If-Match') ?? 0 });
   try {

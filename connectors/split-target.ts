@@ -1,6 +1,6 @@
 /**
  * One target made of two: mail goes to the IMAP target, calendars, task lists and address books
- * to the groupware (CalDAV/CardDAV) target. Routing is by the container's target name: the refs
+ * to the groupware (CalDAV/CardDAV) target. The side is chosen by the container's target name: the refs
  * that mappings/groupware-collections gives collections ("calendar:…", "tasks:…",
  * "addressbook:…") go to the groupware side, every other name to the mail side. The engine sees
  * one TargetMailbox and stays protocol-agnostic; what a container can do (write recovery, flags,
@@ -12,7 +12,7 @@ import {
   type TargetConnector, type TargetContainerState, type TargetMailbox,
 } from '../src/model/types.js';
 
-export class RoutedTarget implements TargetConnector {
+export class SplitTarget implements TargetConnector {
   readonly name: string;
 
   constructor(private readonly mail: TargetConnector, private readonly groupware: TargetConnector) {
@@ -22,7 +22,7 @@ export class RoutedTarget implements TargetConnector {
   async openMailbox(account: Account): Promise<TargetMailbox> {
     const mail = await this.mail.openMailbox(account);
     try {
-      return new RoutedMailbox(mail, await this.groupware.openMailbox(account));
+      return new SplitMailbox(mail, await this.groupware.openMailbox(account));
     } catch (err) {
       await mail.close().catch(() => undefined);
       throw err;
@@ -34,7 +34,7 @@ export class RoutedTarget implements TargetConnector {
   }
 }
 
-export class RoutedMailbox implements TargetMailbox {
+export class SplitMailbox implements TargetMailbox {
   readonly accepts: readonly ItemKind[];
 
   constructor(private readonly mail: TargetMailbox, private readonly groupware: TargetMailbox) {
