@@ -13,6 +13,7 @@ export const davTargetSchema = z
     tlsVerify: z.boolean().default(true),
     caFile: nonEmpty.optional(),
     maxConnections: int(1, 100).default(4),
+    timeoutSeconds: int(5, 3600).default(120),
     vcardVersion: z.enum(['3.0', '4.0']).default('3.0'),
     maxAttachmentSize: sizeField.default('1MB'),
     maxObjectSize: sizeField.default('20MB'),
@@ -35,6 +36,8 @@ export interface DavTargetConfig {
   caFile?: string;
   /** HTTP connections to this server across the whole run. */
   maxConnections: number;
+  /** Seconds before an unanswered request is given up and retried (a PUT again under the same name: writes are idempotent). */
+  timeoutSeconds: number;
   /** vCard version written (every contact is converted to it). */
   vcardVersion: '3.0' | '4.0';
   /** Attachments of calendar items and tasks up to this size (bytes) are carried inline; larger ones are left out with a warning on the item. */

@@ -22,7 +22,7 @@ export const davTargetModule: ConnectorModule<'groupware-target', DavTargetConfi
   async create(cfg, ctx) {
     const { DavTarget } = await import('./index.js');
     return new DavTarget({
-      url: cfg.url, allowInsecure: cfg.allowInsecure, tlsVerify: cfg.tlsVerify, maxConnections: cfg.maxConnections,
+      url: cfg.url, allowInsecure: cfg.allowInsecure, tlsVerify: cfg.tlsVerify, maxConnections: cfg.maxConnections, timeoutMs: cfg.timeoutSeconds * 1000,
       ca: cfg.caFile ? readFileSync(cfg.caFile, 'utf8') : undefined,
     }, ctx.log, { vcardVersion: cfg.vcardVersion, maxAttachmentBytes: cfg.maxAttachmentSize, maxObjectBytes: cfg.maxObjectSize });
   },

@@ -26,7 +26,7 @@ describe('groupwareTarget', () => {
   test('defaults, and absent means no groupware target', () => {
     const ok = validateConfigText(config('groupwareTarget:\n  url: https://cloud.example.org/remote.php/dav/\n'), { baseDir: dir, env });
     expect(ok.issues.filter((i) => i.severity === 'error')).toEqual([]);
-    expect(ok.config?.groupwareTarget).toEqual({ type: 'dav', url: 'https://cloud.example.org/remote.php/dav/', allowInsecure: false, tlsVerify: true, maxConnections: 4, vcardVersion: '3.0', maxAttachmentSize: 1024 * 1024, maxObjectSize: 20 * 1024 * 1024 });
+    expect(ok.config?.groupwareTarget).toEqual({ type: 'dav', url: 'https://cloud.example.org/remote.php/dav/', allowInsecure: false, tlsVerify: true, maxConnections: 4, timeoutSeconds: 120, vcardVersion: '3.0', maxAttachmentSize: 1024 * 1024, maxObjectSize: 20 * 1024 * 1024 });
     expect(validateConfigText(config(''), { baseDir: dir, env }).config?.groupwareTarget).toBeUndefined();
   });
 
@@ -60,6 +60,6 @@ describe('groupwareTarget', () => {
     for (let i = start; i < lines.length && lines[i]!.startsWith('#'); i++) lines[i] = lines[i]!.slice(2);
     const r = validateConfigText(lines.join('\n'), { file: example, env: { OLD_IMAP_MASTER_PW: 'master', UMS_PW_ALICE: 'a', UMS_PW_BOB: 'b', AD_BIND_PASSWORD: 'ad', UMS_LDAP_PASSWORD: 'ldap' } });
     expect(r.issues).toEqual([]);
-    expect(r.config?.groupwareTarget).toEqual({ type: 'dav', url: 'https://cloud.ums.example/remote.php/dav/', allowInsecure: false, tlsVerify: true, maxConnections: 4, vcardVersion: '3.0', maxAttachmentSize: 1024 * 1024, maxObjectSize: 20 * 1024 * 1024 });
+    expect(r.config?.groupwareTarget).toEqual({ type: 'dav', url: 'https://cloud.ums.example/remote.php/dav/', allowInsecure: false, tlsVerify: true, maxConnections: 4, timeoutSeconds: 120, vcardVersion: '3.0', maxAttachmentSize: 1024 * 1024, maxObjectSize: 20 * 1024 * 1024 });
   });
 });
