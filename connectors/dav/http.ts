@@ -16,7 +16,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { FatalError, TransientError } from '../../src/util/errors.js';
+import { FatalError, passedOn, TransientError } from '../../src/util/errors.js';
 import { assertTransportAllowed, httpPlaintext } from '../../src/util/transport-policy.js';
 import { CrossOriginError, shown } from './origin.js';
 
@@ -113,7 +113,7 @@ export class DavHttp {
       r.on('error', (err: NodeJS.ErrnoException) => {
         const code = err.code ?? '';
         if (TRANSIENT_CODES.has(code) || /socket hang up/i.test(err.message)) reject(new TransientError(`${what}: ${err.message}`, 'NETWORK', { cause: err }));
-        else reject(new FatalError(`${what}: ${err.message}`, code || 'NETWORK', { cause: err }));
+        else reject(new FatalError(`${what}: ${err.message}`, passedOn(code, 'NETWORK'), { cause: err }));
       });
       r.end(body);
     });

@@ -21,7 +21,7 @@ import http from 'node:http';
 import https from 'node:https';
 import ntlmClient from '@ewsjs/ntlm-client';
 import type { Logger } from 'pino';
-import { FatalError, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
+import { FatalError, ItemError, passedOn, reasonOf, TransientError } from '../../src/util/errors.js';
 import { retry, sleep, type RetryPolicy } from '../../src/util/retry.js';
 import { registerSecret } from '../../src/util/scrub.js';
 import { Semaphore } from '../../src/util/semaphore.js';
@@ -267,8 +267,8 @@ export class EwsTransport {
       const code = (textOf(find(fault, 'ResponseCode')) ?? textOf(fault, 'faultcode') ?? '').trim().replace(/^[^:]*:/, '');
       const message = `${oneLine(textOf(fault, 'faultstring') ?? code)}${detailsOf(find(fault, 'MessageXml'))}`;
       if (code === 'ErrorServerBusy') throw new EwsBusyError(backOffOf(find(fault, 'MessageXml')), `ErrorServerBusy: ${message}`);
-      if (TRANSIENT_CODES.has(code)) throw new TransientError(`${code}: ${message}`, code);
-      if (FATAL_CODES.has(code)) throw new FatalError(`${code}: ${message} (mailbox ${mbx.smtp})`, code);
+      if (TRANSIENT_CODES.has(code)) throw new TransientError(`${code}: ${message}`, passedOn(code, 'EWS_ERROR'));
+      if (FATAL_CODES.has(code)) throw new FatalError(`${code}: ${message} (mailbox ${mbx.smtp})`, passedOn(code, 'EWS_ERROR'));
       if (res.status >= 500 && !code) throw new TransientError(`HTTP ${res.status} from Exchange (a fault without a code)`, 'EWS_HTTP');
       throw new Error(`EWS fault ${code}: ${message}`);
     }
@@ -280,9 +280,9 @@ export class EwsTransport {
     const busy = messages.find((m) => m.code === 'ErrorServerBusy');
     if (busy) throw new EwsBusyError(backOffOf(kid(busy.el, 'MessageXml')), `ErrorServerBusy: ${oneLine(busy.text ?? '')}${detailsOf(kid(busy.el, 'MessageXml'))}`);
     const passing = messages.find((m) => TRANSIENT_CODES.has(m.code));
-    if (passing) throw new TransientError(`${passing.code}: ${oneLine(passing.text ?? '')}${detailsOf(kid(passing.el, 'MessageXml'))}`, passing.code);
+    if (passing) throw new TransientError(`${passing.code}: ${oneLine(passing.text ?? '')}${detailsOf(kid(passing.el, 'MessageXml'))}`, passedOn(passing.code, 'EWS_ERROR'));
     const fatal = messages.find((m) => FATAL_CODES.has(m.code));
-    if (fatal) throw new FatalError(`${fatal.code}: ${oneLine(fatal.text ?? '')} (mailbox ${mbx.smtp})`, fatal.code);
+    if (fatal) throw new FatalError(`${fatal.code}: ${oneLine(fatal.text ?? '')} (mailbox ${mbx.smtp})`, passedOn(fatal.code, 'EWS_ERROR'));
     return messages;
   }
 }
@@ -349,6 +349,6 @@ export function itemLabel(id: string): string {
 
 export function messageError(m: EwsMessage, what: string): ItemError {
   const text = m.text ? oneLine(m.text) : '';
-  return new ItemError(`${what}: ${m.code}${text ? ` (${text})` : ''}${detailsOf(kid(m.el, 'MessageXml'))}`, m.code);
+  return new ItemError(`${what}: ${m.code}${text ? ` (${text})` : ''}${detailsOf(kid(m.el, 'MessageXml'))}`, passedOn(m.code, 'EWS_ERROR'));
 }
 

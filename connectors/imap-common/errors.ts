@@ -1,4 +1,4 @@
-import { FatalError, ItemError, TransientError } from '../../src/util/errors.js';
+import { FatalError, ItemError, passedOn, TransientError } from '../../src/util/errors.js';
 import { scrubSecrets } from '../../src/util/scrub.js';
 
 const NETWORK_CODES = new Set([
@@ -39,10 +39,10 @@ export function imapError(err: unknown, what: string): Error {
     return new FatalError(`${what}: TLS failed (${e.message ?? said}); check caFile or the server certificate`, 'TLS', { cause: err });
   }
   if ((e.code && NETWORK_CODES.has(e.code)) || /connection (closed|not available|reset)|socket|timed? ?out|unexpected close/i.test(e.message ?? '')) {
-    return new TransientError(`${what}: ${e.message ?? e.code}`, e.code ?? 'NETWORK', { cause: err });
+    return new TransientError(`${what}: ${e.message ?? e.code}`, passedOn(e.code, 'NETWORK'), { cause: err });
   }
   if (e.serverResponseCode && TRANSIENT_RESPONSE_CODES.has(e.serverResponseCode.toUpperCase())) {
-    return new TransientError(`${what}: ${said}`, e.serverResponseCode, { cause: err });
+    return new TransientError(`${what}: ${said}`, passedOn(`IMAP_${e.serverResponseCode.toUpperCase()}`, 'TRANSIENT'), { cause: err });
   }
   if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') return new ItemError(`${what}: ${said}`, 'REJECTED', { cause: err });
   if (err instanceof Error) {

@@ -4,26 +4,31 @@
  * - TransientError: worth retrying (connection dropped, server restarting, throttled).
  * - ItemError: this one item cannot be migrated (server rejected it, unreadable); the run goes on.
  * - FatalError: the whole mailbox or container cannot go on (login refused, folder cannot be created).
+ *
+ * Each carries a code of the catalogue (error-codes.ts).
  */
+import type { ErrorCode } from './error-codes.js';
 import { scrubSecrets } from './scrub.js';
+
+export { ERROR_CODES, passedOn, type ErrorCode } from './error-codes.js';
 
 export class TransientError extends Error {
   override readonly name = 'TransientError';
-  constructor(message: string, readonly code = 'TRANSIENT', options?: { cause?: unknown }) {
+  constructor(message: string, readonly code: ErrorCode = 'TRANSIENT', options?: { cause?: unknown }) {
     super(message, options);
   }
 }
 
 export class ItemError extends Error {
   override readonly name = 'ItemError';
-  constructor(message: string, readonly code = 'ITEM_REJECTED', options?: { cause?: unknown }) {
+  constructor(message: string, readonly code: ErrorCode = 'ITEM_REJECTED', options?: { cause?: unknown }) {
     super(message, options);
   }
 }
 
 export class FatalError extends Error {
   override readonly name = 'FatalError';
-  constructor(message: string, readonly code = 'FATAL', options?: { cause?: unknown }) {
+  constructor(message: string, readonly code: ErrorCode = 'FATAL', options?: { cause?: unknown }) {
     super(message, options);
   }
 }
