@@ -43,6 +43,7 @@ import { containerName } from './inventory.js';
 import { recoverPending } from './crash-recovery.js';
 import { copiedOnce, deltaOfCopied, deltaOfPage, sweepLateCopies } from './follow-up.js';
 import { applyBatches, changePages, failedBatches, type ItemTally, type PassTarget } from './page-pass.js';
+import { passStart } from './page-plan.js';
 import { TargetClaims } from './target-claims.js';
 import type { TaskContext } from './task-context.js';
 
@@ -106,13 +107,12 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
 
   // Verify mode lasts until a pass of the new epoch completes, across interruptions (resetEpoch
   // stores the mode with the checkpoint, and each page's commit keeps it until the last page).
-  const epochChanged = cp !== null && cp.epoch !== stats.epoch;
-  const verify = epochChanged || cp?.mode === 'verify';
-  if (epochChanged) {
+  const { mode, cursor, epochChanged } = passStart(cp, stats.epoch, scope, targetRef);
+  const verify = mode === 'verify';
+  if (cp && epochChanged) {
     ctx.log.warn({ container: c.id, was: cp.epoch, now: stats.epoch }, 'source epoch (UIDVALIDITY) changed: re-verifying against the target instead of copying blindly');
     await store.resetEpoch(mailboxId, c.id, stats.epoch, storedScope(scope, 'verify'));
   }
-  const cursor = cp && !epochChanged && cp.scope === scope && cp.targetRef === targetRef ? cp.cursor : null;
   // A container being re-verified must be able to re-claim what its old epoch claimed: it gets a
   // private set without those; everyone else shares one set per target folder.
   const current = { containerId: c.id, epoch: stats.epoch };
@@ -142,7 +142,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     pageDelta.deleted += d.deleted;
     copied.remember(results);
   };
-  await applyBatches(pass, changePages(pass, { stats, cursor, scope, mode: verify ? 'verify' : 'normal', onPage: paged ? onPage : undefined }));
+  await applyBatches(pass, changePages(pass, { stats, cursor, scope, mode, onPage: paged ? onPage : undefined }));
   out.duplicatesRemoved = await sweepLateCopies(ctx, claims, c, stats.epoch);
   if (!ctx.signal?.aborted && !ctx.onlyFailed) {
     const later = !!cp && cp.epoch === stats.epoch;

@@ -1,7 +1,8 @@
 import type { ItemMeta } from '../model/types.js';
 import type { ItemStatus } from '../state/store.js';
 import type { PassMode } from './checkpoint-codec.js';
-import { GONE_REASON, planPage, resultsWithoutWrite, writesOf, type ItemAction } from './page-plan.js';
+import type { ContainerCheckpoint } from './checkpoint-codec.js';
+import { GONE_REASON, passStart, planPage, resultsWithoutWrite, writesOf, type ItemAction } from './page-plan.js';
 
 const filters = { before: new Date('2024-01-01T00:00:00Z'), maxMessageSize: 100 };
 const inWindow = new Date('2023-06-01T00:00:00Z');
@@ -70,5 +71,20 @@ describe('what a plan records and writes', () => {
       { itemId: 'l', status: 'skipped', size: 101, internalDate: inWindow, messageId: '<l@x>', reason: 'larger than maxMessageSize (101 > 100 bytes)' },
       { itemId: 'n', status: 'skipped', size: 0, internalDate: undefined, messageId: undefined, reason: 'a symbolic link out of the tree' },
     ]);
+  });
+});
+
+describe('passStart: where the page loop starts, and in which mode', () => {
+  const cp = (over: Partial<ContainerCheckpoint> = {}): ContainerCheckpoint => ({ epoch: '7', cursor: '42', scope: 's', mode: 'normal', token: null, targetRef: 'INBOX', ...over });
+  test.each([
+    ['never run', null, { mode: 'normal', cursor: null, epochChanged: false }],
+    ['a checkpoint of this epoch, scope and folder', cp(), { mode: 'normal', cursor: '42', epochChanged: false }],
+    ['an interrupted re-verification', cp({ mode: 'verify' }), { mode: 'verify', cursor: '42', epochChanged: false }],
+    ['a new source epoch', cp({ epoch: '6' }), { mode: 'verify', cursor: null, epochChanged: true }],
+    ['another filter scope', cp({ scope: 'other' }), { mode: 'normal', cursor: null, epochChanged: false }],
+    ['another target folder', cp({ targetRef: 'INBOX.Old' }), { mode: 'normal', cursor: null, epochChanged: false }],
+    ['a re-verification under another scope', cp({ mode: 'verify', scope: 'other' }), { mode: 'verify', cursor: null, epochChanged: false }],
+  ] as const)('%s', (_name, checkpoint, expected) => {
+    expect(passStart(checkpoint, '7', 's', 'INBOX')).toEqual(expected);
   });
 });

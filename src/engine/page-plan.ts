@@ -5,7 +5,7 @@
  */
 import type { ItemMeta } from '../model/types.js';
 import type { ItemResult, ItemStatus } from '../state/store.js';
-import type { PassMode } from './checkpoint-codec.js';
+import type { ContainerCheckpoint, PassMode } from './checkpoint-codec.js';
 import { judgeItem, type ItemFilters } from './filters.js';
 
 export type ItemAction =
@@ -33,6 +33,21 @@ export interface PlannedPage {
   items: ItemMeta[];
   /** Ids asked for that the source no longer has (a retry of failed items looks them up by id). */
   gone?: string[];
+}
+
+/**
+ * Where a pass's page loop starts, and in which mode, from the stored checkpoint (container-task
+ * step 3). A changed source epoch starts over in verify mode, and verify mode lasts until a pass
+ * of the new epoch completes; a checkpoint of another scope or target folder does not cover this
+ * pass (rescan from the start).
+ */
+export function passStart(cp: ContainerCheckpoint | null, epoch: string, scope: string, targetRef: string): { mode: PassMode; cursor: string | null; epochChanged: boolean } {
+  const epochChanged = cp !== null && cp.epoch !== epoch;
+  return {
+    mode: epochChanged || cp?.mode === 'verify' ? 'verify' : 'normal',
+    cursor: cp && !epochChanged && cp.scope === scope && cp.targetRef === targetRef ? cp.cursor : null,
+    epochChanged,
+  };
 }
 
 export const GONE_REASON = 'deleted from the source before it could be copied';
