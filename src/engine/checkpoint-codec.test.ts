@@ -1,5 +1,5 @@
 import type { Checkpoint } from '../state/store.js';
-import { readCheckpoint, readFlagSeq, readScope, storedCheckpoint, storedFlagSeq, storedScope, type ContainerCheckpoint } from './checkpoint-codec.js';
+import { coversScope, readCheckpoint, readFlagSeq, readScope, storedCheckpoint, storedFlagSeq, storedScope, type ContainerCheckpoint } from './checkpoint-codec.js';
 
 const scope = 'before=;since=;max=100;deletions=ignore';
 const stored = (over: Partial<Checkpoint> = {}): Checkpoint => ({ epoch: '7', cursor: '42', scope, token: 'tok', targetRef: 'INBOX', ...over });
@@ -56,5 +56,17 @@ describe('checkpoint codec: what is written is what earlier versions wrote', () 
       expect(storedFlagSeq(readFlagSeq(s))).toBe(s);
       expect(storedCheckpoint(readCheckpoint(stored({ scope: s })))).toEqual(stored({ scope: s }));
     }
+  });
+});
+
+describe('coversScope: a stored scope covers a pass of the same scope in normal mode only', () => {
+  test.each([
+    [scope, true],
+    [`verify;${scope}`, false],
+    ['before=;since=;max=5;deletions=ignore', false],
+    [null, false],
+    [undefined, false],
+  ] as const)('%s → %s', (stored, expected) => {
+    expect(coversScope(stored, scope)).toBe(expected);
   });
 });

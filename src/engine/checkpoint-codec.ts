@@ -56,6 +56,16 @@ export function readScope(stored: string): { scope: string; mode: PassMode } {
   return stored.startsWith(VERIFY_MARK) ? { scope: stored.slice(VERIFY_MARK.length), mode: 'verify' } : { scope: stored, mode: 'normal' };
 }
 
+/**
+ * Whether a stored scope covers a pass of `scope`: the same scope, and no re-verification under
+ * way (totals settled under another scope, or before a new epoch was verified, do not hold).
+ */
+export function coversScope(stored: string | null | undefined, scope: string): boolean {
+  if (stored === null || stored === undefined) return false;
+  const r = readScope(stored);
+  return r.mode === 'normal' && r.scope === scope;
+}
+
 export function readCheckpoint(stored: Checkpoint): OpenedCheckpoint {
   return {
     epoch: stored.epoch, cursor: stored.cursor, ...readScope(stored.scope), token: stored.token, targetRef: stored.targetRef,
