@@ -3,7 +3,8 @@
  * and prints per folder (by the name the source shows: EWS display names with parents, a PST
  * path with its file name; ids only in --json): items, bytes, and the UMS folder it will become.
  * Writes nothing on either server; it records the inventory (counts and sizes per folder and
- * kind) in the state store, which progress, status and reports measure against.
+ * kind) in the state store, which progress, status and reports measure against. With --items,
+ * also what the next run would do with each included folder's first page (plan-items.ts).
  */
 import { EXIT } from '../util/exit-codes.js';
 import { printJson, printOut } from '../cli/output.js';
@@ -16,16 +17,17 @@ import { reasonOf } from '../util/errors.js';
 import { formatBytes, table } from '../util/format.js';
 import { forTerminal } from '../util/terminal-text.js';
 import { commandContext, type CommandContext, type CommandOptions } from './context.js';
+import { firstPage, recordedState, renderFirstPage, type FirstPage } from './plan-items.js';
 
-interface PlannedFolder { source: string; id?: string; kind: ItemKind; target: string; included: boolean; reason?: string; messages?: number; bytes?: number; exists?: boolean; notes: string[]; notMigrated?: { id: string; reason: string }[] }
+interface PlannedFolder { source: string; id?: string; kind: ItemKind; target: string; included: boolean; reason?: string; messages?: number; bytes?: number; exists?: boolean; notes: string[]; notMigrated?: { id: string; reason: string }[]; firstPage?: FirstPage }
 interface PlannedMailbox { source: string; target: string; ok: boolean; error?: string; sourceAccess?: AccessCheck; targetAccess?: AccessCheck; folders: PlannedFolder[]; warnings: string[] }
 
-export async function planCommand(opts: CommandOptions & { json?: boolean }): Promise<number> {
+export async function planCommand(opts: CommandOptions & { json?: boolean; items?: boolean }): Promise<number> {
   const ctx = await commandContext(opts);
   const out: PlannedMailbox[] = [];
   const inventory = await inventoryStore(ctx);
   try {
-    await planMailboxes(ctx, out, inventory.store);
+    await planMailboxes(ctx, out, inventory.store, opts.items === true);
   } finally {
     await inventory.store?.close().catch(() => undefined);
   }
@@ -46,7 +48,10 @@ async function inventoryStore(ctx: CommandContext): Promise<{ store?: StateStore
   }
 }
 
-async function planMailboxes(ctx: CommandContext, out: PlannedMailbox[], store: Pick<CheckpointStore, 'mailboxId' | 'recordInventory'> | undefined): Promise<void> {
+type PlanStore = Pick<CheckpointStore, 'mailboxId' | 'recordInventory' | 'findMailbox' | 'containers' | 'finished' | 'failedItems'>;
+
+/** `items`: also plan each included folder's first page (plan --items). */
+async function planMailboxes(ctx: CommandContext, out: PlannedMailbox[], store: PlanStore | undefined, items: boolean): Promise<void> {
   for (const job of ctx.jobs) {
     const entry: PlannedMailbox = { source: job.source.login, target: job.target.login, ok: false, folders: [], warnings: [] };
     out.push(entry);
@@ -61,6 +66,7 @@ async function planMailboxes(ctx: CommandContext, out: PlannedMailbox[], store: 
         // how people know a folder (EWS display names with parents, a PST path with its file), never an opaque id
         const shown = (id: string): string => { const c = byId.get(id); return c ? containerName(c) : id; };
         const entries: InventoryEntry[] = [];
+        const state = items && store ? await recordedState(store, job.source.login, job.target.login) : undefined;
         const trash = pair.plan.folders.filter((f) => f.included && f.specialUse === '\\Trash');
         if (trash.length > 0) {
           entry.warnings.push(`${trash.map((f) => shown(f.sourceId)).join(', ')} → ${trash[0]?.target}: Courier purges its Trash by message age `
@@ -76,6 +82,7 @@ async function planMailboxes(ctx: CommandContext, out: PlannedMailbox[], store: 
               pf.messages = st.count;
               pf.bytes = st.bytes;
               if (f.included) entries.push({ containerId: c.id, path: c.path.join('/'), name: shown(c.id), targetRef: f.target, kind: c.kind, items: st.count, bytes: st.bytes ?? null });
+              if (items && f.included) pf.firstPage = await firstPage(pair.source, c, st, f.target, ctx.options, state);
               const skip = st.notMigrated ?? [];
               if (skip.length > 0) {
                 // entries the source saw but does not migrate (a file tree's winmail.dat, a refused link): recorded as skipped by the run
@@ -123,6 +130,7 @@ function render(plan: PlannedMailbox[], note: string | undefined): string {
         f.included ? `${f.target}${f.exists ? ' (exists)' : ' (new)'}` : `not migrated: ${f.reason ?? ''}`, f.notes.join('; '),
       ])).split('\n').map((l) => `   ${l}`).join('\n'));
       parts.push(`   total to migrate: ${inc.length} folders: ${totalsByKind(inc)}`);
+      for (const f of inc) if (f.firstPage) parts.push(...renderFirstPage(f.source, f.firstPage));
     }
     for (const w of m.warnings) parts.push(`   warning: ${forTerminal(w)}`);
     parts.push('');

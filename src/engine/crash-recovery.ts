@@ -6,7 +6,8 @@
  */
 import { contentHash } from '../../mappings/content-hash.js';
 import type { Container, ContainerStats, ItemMeta, PendingItem, TargetContainerState } from '../model/types.js';
-import type { Checkpoint, ItemResult, PendingRow, SuspectRow } from '../state/store.js';
+import type { ItemResult, PendingRow, SuspectRow } from '../state/store.js';
+import { storedCheckpoint, type ContainerCheckpoint } from './checkpoint-codec.js';
 import { applyTransform } from './content-transform.js';
 import { containerName } from './inventory.js';
 import type { TargetClaims } from './target-claims.js';
@@ -29,7 +30,7 @@ export function pendingItem(meta: ItemMeta, hash: string): PendingItem {
  * written again by this pass, so each is counted once.
  */
 export async function recoverPending(
-  ctx: TaskContext, claims: TargetClaims, c: Container, current: TargetContainerState, rows: PendingRow[], cp: Checkpoint | null,
+  ctx: TaskContext, claims: TargetClaims, c: Container, current: TargetContainerState, rows: PendingRow[], cp: ContainerCheckpoint | null,
   stats: ContainerStats, scope: string,
 ): Promise<number> {
   const { store, mailboxId } = ctx;
@@ -72,10 +73,10 @@ export async function recoverPending(
     }
   }
   const recovered = new Set(results.map((r) => r.itemId));
-  const checkpoint: Checkpoint = cp && cp.epoch === stats.epoch
+  const checkpoint: ContainerCheckpoint = cp && cp.epoch === stats.epoch
     ? cp
-    : { epoch: stats.epoch, cursor: null, scope, token: null, targetRef: current.ref };
-  if (results.length > 0) await store.commitBatch(mailboxId, c.id, results, checkpoint);
+    : { epoch: stats.epoch, cursor: null, scope, mode: 'normal', token: null, targetRef: current.ref };
+  if (results.length > 0) await store.commitBatch(mailboxId, c.id, results, storedCheckpoint(checkpoint));
   await store.dropPending(mailboxId, c.id, live.filter((r) => !recovered.has(r.itemId)).map((r) => r.itemId));
   for (const r of results) ctx.emit({ type: 'item', mailbox: ctx.mailbox, container: c.id, status: 'recovered', size: r.size });
   if (searched.length < live.length) {

@@ -8,10 +8,8 @@
 import { sameFlags } from '../../mappings/flags.js';
 import type { ChangePage, Container, PendingItem } from '../model/types.js';
 import type { DoneItemRow, ItemResult, SuspectRow } from '../state/store.js';
-import type { TaskContext } from './task-context.js';
+import type { TaskContext, WithRetry } from './task-context.js';
 import type { TargetClaims } from './target-claims.js';
-
-type WithRetry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 
 /** What a container task already said it cannot carry to a target container (one line each, per task). */
 const said = new WeakMap<TaskContext, Set<string>>();

@@ -11,6 +11,7 @@ import type { Container, ContainerStats, SourceMailbox } from '../model/types.js
 import type { CheckpointStore, InventoryEntry, MailboxInventory } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { retry, type RetryPolicy } from '../util/retry.js';
+import { coversScope } from './checkpoint-codec.js';
 
 /** How people know a container: the source's label (PST path with its file), else its path (EWS display names with parents, IMAP). */
 export function containerName(c: Pick<Container, 'label' | 'path'>): string {
@@ -44,7 +45,7 @@ export async function takeInventory(
       probes.set(c.id, st);
       // Unchanged since its last complete pass under the same filter window: that pass's settled totals still hold (see settleTotals).
       const r = recorded.get(c.id);
-      const same = r !== undefined && r.token != null && r.token === st.token && r.epoch === st.epoch && r.scope === scope;
+      const same = r !== undefined && r.token != null && r.token === st.token && r.epoch === st.epoch && coversScope(r.scope, scope);
       entries.push({
         containerId: c.id, path: c.path.join('/'), name: containerName(c), targetRef: f.target, kind: c.kind,
         items: same ? r.totalItems : st.count, bytes: same && r.bytesKnown !== false ? r.totalBytes : st.bytes ?? null,

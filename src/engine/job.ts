@@ -14,6 +14,7 @@ import { scrubbedWrites } from '../state/scrubbed-writes.js';
 import type { CheckpointStore, KeyValueStore } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
 import { retry, type RetryPolicy } from '../util/retry.js';
+import { coversScope } from './checkpoint-codec.js';
 import { runContainer } from './container-task.js';
 import type { ContentTransform } from './content-transform.js';
 import { guardListener, type EventListener } from './events.js';
@@ -116,7 +117,7 @@ async function announceInventory(deps: JobDeps, jobs: MailboxJob[], opts: JobOpt
   // Totals settled by a pass under another filter window (or being re-verified) do not hold for this
   // pass: such a mailbox counts as not inventoried until its pass probes it again.
   const scope = passScope(opts.filters, opts.sync);
-  const stale = new Set((await deps.store.containers(only)).filter((r) => r.inInventory !== false && r.scope != null && r.scope !== scope).map((r) => r.mailboxId));
+  const stale = new Set((await deps.store.containers(only)).filter((r) => r.inInventory !== false && r.scope != null && !coversScope(r.scope, scope)).map((r) => r.mailboxId));
   for (const job of jobs) {
     const m = of(job);
     const known = m !== undefined && !stale.has(m.id);

@@ -33,3 +33,6 @@ export interface TaskContext {
   /** Rewrites content between read and write (see content-transform); hashes are of its output. */
   transform?: ContentTransform;
 }
+
+/** A container task's retry of one source or target call: warns and emits a `retry` event per attempt. */
+export type WithRetry = <T>(what: string, fn: () => Promise<T>) => Promise<T>;

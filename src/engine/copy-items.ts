@@ -1,0 +1,133 @@
+/**
+ * The write step of a container task's page (container-task.ts step 4): the planned writes are
+ * streamed from the source into the target container, each ending with a result (done or failed).
+ */
+import PQueue from 'p-queue';
+import { contentHash } from '../../mappings/content-hash.js';
+import type { Container, ItemContent, ItemMeta, TargetContainerState, WriteRecovery } from '../model/types.js';
+import type { ItemResult } from '../state/store.js';
+import { isTransient, reasonOf } from '../util/errors.js';
+import { backoffDelay, retry, sleep } from '../util/retry.js';
+import { applyTransform } from './content-transform.js';
+import { pendingItem, suspectRow } from './crash-recovery.js';
+import type { WriteAction } from './page-plan.js';
+import type { TargetClaims } from './target-claims.js';
+import type { TaskContext } from './task-context.js';
+
+export interface CopyJob {
+  ctx: TaskContext;
+  claims: TargetClaims;
+  container: Container;
+  /** The target container as probed just before the items were recorded pending (its watermark). */
+  target: TargetContainerState;
+  writes: WriteAction[];
+  /** Target ids recorded for items: a lookup never takes one of them for this item's copy. */
+  claimed: Set<string>;
+  /** The source epoch of the items (suspect rows are recorded under it). */
+  epoch: string;
+}
+
+function failed(meta: ItemMeta, err: unknown): ItemResult {
+  return { itemId: meta.id, status: 'failed', size: meta.size, internalDate: meta.internalDate, messageId: meta.messageId, reason: reasonOf(err) };
+}
+
+/**
+ * Streams the writes from the source to the target with `ctx.writers` parallel writes and at
+ * most `ctx.budget` bytes in flight. Every item ends with a result (done or failed), in the
+ * order of `writes`.
+ */
+export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
+  const { ctx, container: c } = job;
+  const items = job.writes.map((w) => w.item);
+  const lookFirst = new Set(job.writes.filter((w) => w.kind === 'verify').map((w) => w.item.id));
+  const results = new Map<string, ItemResult>();
+  const started = new Set<string>();
+  const open = (id: string) => !started.has(id) && !results.has(id);
+  const queue = new PQueue({ concurrency: ctx.writers });
+  // Without it, a write with an unknown outcome is simply written again (it lands on the same object).
+  const recovery = ctx.target.capabilities(job.target.ref).recovery;
+
+  // A read that breaks off is resumed with what it had not given yet; what it gave is being written.
+  for (let attempt = 1; ; attempt++) {
+    const remaining = items.filter((i) => open(i.id));
+    if (remaining.length === 0) break;
+    try {
+      for await (const r of ctx.source.read(c, remaining)) {
+        if (!open(r.meta.id)) continue;
+        if ('error' in r) {
+          results.set(r.meta.id, failed(r.meta, r.error));
+          continue;
+        }
+        started.add(r.meta.id);
+        const held = await ctx.budget.acquire(r.content.length);
+        void queue.add(async () => {
+          try {
+            const ic = await applyTransform(ctx.transform, r, c);
+            const done = await writeOne(job, recovery, ic, contentHash(ic.content), lookFirst.has(r.meta.id));
+            results.set(done.itemId, done);
+          } catch (err) {
+            ctx.log.warn({ container: c.id, item: r.meta.id, err: reasonOf(err) }, 'item failed');
+            results.set(r.meta.id, failed(r.meta, err));
+          } finally {
+            ctx.budget.release(held);
+          }
+        });
+      }
+      for (const i of items) if (open(i.id)) results.set(i.id, failed(i, new Error('the source did not return this item (deleted meanwhile?)')));
+      break;
+    } catch (err) {
+      if (!isTransient(err) || attempt >= ctx.retry.attempts) {
+        for (const i of items) if (open(i.id)) results.set(i.id, failed(i, err));
+        break;
+      }
+      const delayMs = backoffDelay(ctx.retry, attempt);
+      ctx.log.warn({ container: c.id, attempt, delayMs, err: reasonOf(err) }, 'reading from the source failed, retrying');
+      ctx.emit({ type: 'retry', mailbox: ctx.mailbox, container: c.id, attempt, delayMs, error: reasonOf(err) });
+      await sleep(delayMs);
+    }
+  }
+  await queue.onIdle();
+  return items.map((i) => results.get(i.id) ?? { itemId: i.id, status: 'failed' as const, size: i.size, reason: 'not processed' });
+}
+
+/**
+ * Writes one item (after looking for it in the whole target container first, with `lookFirst`)
+ * and returns its done result. A transient write failure is retried only after checking that the
+ * failed write did not land.
+ */
+async function writeOne(job: CopyJob, recovery: WriteRecovery | undefined, ic: ItemContent, hash: string, lookFirst: boolean): Promise<ItemResult> {
+  const { ctx, claims, container: c, target: t, claimed } = job;
+  const me = pendingItem(ic.meta, hash);
+  let targetId: string | undefined;
+  let warnings: string[] | undefined;
+  if (lookFirst && recovery) targetId = (await recovery.findWritten(t.ref, '', [me], claimed)).get(me.key);
+  if (targetId === undefined) {
+    targetId = await retry(async (attempt) => {
+      if (attempt > 1 && recovery) {
+        // The failed attempt may have landed before the connection dropped: look before writing
+        // again, and if it is not there (yet), remember the item for the sweep.
+        const found = (await recovery.findWritten(t.ref, t.watermark ?? '', [me], claimed)).get(me.key);
+        if (found !== undefined) return found;
+        await ctx.store.recordSuspects(ctx.mailboxId, c.id, [suspectRow(ic.meta, hash, t, job.epoch)]);
+      }
+      return claims.write(t.ref, async () => {
+        const put = await ctx.target.put(t.ref, ic);
+        warnings = put.warnings;
+        if (put.id !== undefined) claimed.add(put.id);
+        return put.id;
+      });
+    }, ctx.retry, (err, attempt, delayMs) => {
+      ctx.log.warn({ container: c.id, item: ic.meta.id, attempt, delayMs, err: reasonOf(err) }, 'write failed, retrying');
+      ctx.emit({ type: 'retry', mailbox: ctx.mailbox, container: c.id, attempt, delayMs, error: reasonOf(err) });
+    });
+  }
+  if (targetId !== undefined) claimed.add(targetId);
+  // Copied, but not all of it could be carried (e.g. an attachment over the limit): said with the item, never only in the log.
+  const all = [...(ic.warnings ?? []), ...(warnings ?? [])];
+  const reason = all.length > 0 ? `copied with warnings: ${all.join('; ')}` : undefined;
+  if (reason) ctx.log.warn({ container: c.id, item: ic.meta.id, warnings: all }, 'item copied with warnings');
+  return {
+    itemId: ic.meta.id, status: 'done', size: ic.meta.size, internalDate: ic.meta.internalDate, messageId: ic.meta.messageId,
+    hash, flags: ic.meta.flags, targetRef: t.ref, targetEpoch: t.epoch, targetId, ...(reason ? { reason } : {}),
+  };
+}
