@@ -3,7 +3,7 @@
  *
  * Seeds a mailbox of BENCH_MESSAGES (default 20,000) messages into Dovecot, migrates it to
  * Courier (full run), runs a first `sync` with nothing new (the first delta after a folder's first
- * pass scans every flag once: see FIRST_PASS_SEQ in src/engine/container-task.ts; reported, not
+ * pass scans every flag once: see FlagSeq in src/engine/checkpoint-codec.ts; reported, not
  * in the ratio), then makes 50 new messages and 50 flag changes in the source and runs
  * `ums-migrate sync` again: the steady nightly delta. Last line is machine-readable:
  *   bench:delta msgs=N full_s=X delta_s=Y ratio=R

@@ -47,6 +47,7 @@ program.command('plan')
   .option(...configOption)
   .option('-m, --mailbox <login>', 'only this mailbox (repeatable)', collect)
   .option('--json', 'machine-readable output')
+  .option('--items', "also each included folder's first page as the next run would plan it (copy, skip with the reason, already done)")
   .action(async (o) => finish((await import('./commands/plan.js')).planCommand(o)));
 
 const RUN_LIKE = {
