@@ -6,7 +6,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { mailboxPasswords } from '../config/mailboxes.js';
 import { moduleFor } from '../../connectors/modules.js';
 import { resolveSecret } from '../config-blocks/secrets.js';
-import type { JobOptions, MailboxJob } from '../engine/job.js';
+import type { JobOptions, MailboxPair } from '../engine/job.js';
 import { createLogger } from '../log.js';
 import type { SourceConnector, TargetConnector } from '../model/types.js';
 import { legacyDnTableFor } from '../routing/legacy-dn-table.js';
@@ -32,7 +32,7 @@ export interface CommandContext {
   log: Logger;
   sources: SourceConnector;
   targets: TargetConnector;
-  jobs: MailboxJob[];
+  jobs: MailboxPair[];
   options: JobOptions;
 }
 
@@ -72,7 +72,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
   const secret = (ref: string | undefined) => (ref ? resolveSecret(ref, { baseDir: loaded.baseDir, env }) : undefined);
   // The groupware target logs in as the mailbox itself, whatever the IMAP side does (mailboxPasswords).
   const passwords = mailboxPasswords(config);
-  const jobs: MailboxJob[] = entries.map((m) => ({
+  const jobs: MailboxPair[] = entries.map((m) => ({
     source: { login: m.source, password: passwords.source ? secret(m.sourcePassword) : undefined },
     target: { login: m.target, password: passwords.target ? secret(m.targetPassword) : undefined },
   }));

@@ -45,7 +45,8 @@ export interface JobOptions {
   transform?: ContentTransform;
 }
 
-export interface MailboxJob {
+/** One mailbox of a job (glossary in src/model/types.ts): its two accounts. */
+export interface MailboxPair {
   /** Display name and state key: the source login. */
   source: Account;
   target: Account;
@@ -69,7 +70,7 @@ export interface JobDeps {
 
 export type { ContainerReport, JobReport, KindCounts, MailboxReport } from './job-report.js';
 
-export async function runJob(jobDeps: JobDeps, jobs: MailboxJob[], opts: JobOptions): Promise<JobReport> {
+export async function runJob(jobDeps: JobDeps, jobs: MailboxPair[], opts: JobOptions): Promise<JobReport> {
   const started = Date.now();
   const deps = { ...jobDeps, store: scrubbedWrites(jobDeps.store) };
   const emit = guardListener(deps.onEvent, (err) => deps.log.error({ err: reasonOf(err) }, 'event listener failed'));
@@ -86,7 +87,7 @@ export async function runJob(jobDeps: JobDeps, jobs: MailboxJob[], opts: JobOpti
  * inventoried first when others are waiting too; the rest keep their recorded one until their pass
  * re-inventories them. Then one `inventory` event per mailbox.
  */
-async function announceInventory(deps: JobDeps, jobs: MailboxJob[], opts: JobOptions, mailboxQueue: PQueue, emit: EventListener): Promise<void> {
+async function announceInventory(deps: JobDeps, jobs: MailboxPair[], opts: JobOptions, mailboxQueue: PQueue, emit: EventListener): Promise<void> {
   // One mailbox (a worker's job): nothing pending to inventory, and nothing to read when nobody listens.
   if (jobs.length === 1 && !deps.onEvent) return;
   const only = jobs.length === 1 && jobs[0] ? await deps.store.findMailbox({ source: jobs[0].source.login, target: jobs[0].target.login }) : undefined;
@@ -95,7 +96,7 @@ async function announceInventory(deps: JobDeps, jobs: MailboxJob[], opts: JobOpt
     return;
   }
   const recorded = new Map((await deps.store.inventory(only)).map((m) => [`${m.source}\u0000${m.target}`, m]));
-  const of = (job: MailboxJob) => recorded.get(`${job.source.login}\u0000${job.target.login}`);
+  const of = (job: MailboxPair) => recorded.get(`${job.source.login}\u0000${job.target.login}`);
   if (jobs.length > 1) {
     await Promise.all(jobs.filter((job) => of(job)?.inventoriedAt == null).map((job) => mailboxQueue.add(async () => {
       if (deps.signal?.aborted) return;
@@ -126,7 +127,7 @@ async function announceInventory(deps: JobDeps, jobs: MailboxJob[], opts: JobOpt
 }
 
 /** Opens both sides of a mailbox and plans its folders; shared by `plan` and `run`. */
-export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>, job: MailboxJob, opts: Pick<JobOptions, 'folders' | 'namespace'>) {
+export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>, job: MailboxPair, opts: Pick<JobOptions, 'folders' | 'namespace'>) {
   let source: SourceMailbox | undefined;
   let target: TargetMailbox | undefined;
   try {
@@ -143,7 +144,7 @@ export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>
   }
 }
 
-async function runMailbox(deps: JobDeps, job: MailboxJob, opts: JobOptions, taskQueue: PQueue, emit: EventListener): Promise<MailboxReport> {
+async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, taskQueue: PQueue, emit: EventListener): Promise<MailboxReport> {
   const name = job.source.login;
   const report: MailboxReport = { source: name, target: job.target.login, ok: true, interrupted: false, warnings: [], containers: [] };
   const log = deps.log.child({ mailbox: name });

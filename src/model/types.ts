@@ -1,8 +1,11 @@
 /**
  * Glossary and connector contract.
  *
- * - job: one `run`/`sync` invocation over the configured mailboxes.
- * - mailbox: one user's account, a pair (source login → target login).
+ * - job: one `run`/`sync` invocation over the configured mailboxes (src/engine/job.ts). Not to be
+ *   confused with a queue job: in worker mode (jobs/) one queue job carries one mailbox.
+ * - mailbox: one user's account, a pair (source login → target login): `MailboxPair`.
+ * - routing: the Postfix coexistence routing only (src/routing); mail and groupware containers
+ *   going to the IMAP and the DAV target is the split target (connectors/split-target.ts).
  * - container: a folder (mail), calendar, address book or task list inside a mailbox.
  * - task: the unit the engine schedules: one container of one mailbox.
  * - item: one message / event / contact inside a container.

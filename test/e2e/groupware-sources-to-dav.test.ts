@@ -26,7 +26,7 @@ import { fixtureMissing, kopanoFixture } from '../../connectors/kopano/test-supp
 import { MsgSource } from '../../connectors/msg/index.js';
 import { PstSource } from '../../connectors/pst/index.js';
 import { fixturesDir, fixturesUnavailable } from '../../connectors/pst/readpst-oracle.js';
-import { openMailboxPair, runJob, type MailboxJob } from '../../src/engine/job.js';
+import { openMailboxPair, runJob, type MailboxPair } from '../../src/engine/job.js';
 import type { Container, SourceConnector } from '../../src/model/types.js';
 import type { CollectionComparison } from '../../src/reconcile/groupware-compare.js';
 import { isCollectionRef, reconcileCollection } from '../../src/reconcile/groupware-run.js';
@@ -54,7 +54,7 @@ async function migrateAndReconcile(lab: DavLabServer, sources: SourceConnector, 
   const dav = new DavTarget({ url: lab.tlsUrl, allowInsecure: false, tlsVerify: true, maxConnections: 4, ca: readFileSync(lab.caFile, 'utf8') }, log);
   const puts = observePuts(dav.http);
   const targets = new SplitTarget(new MemoryTarget(), dav);
-  const job: MailboxJob = { source: { login }, target: user };
+  const job: MailboxPair = { source: { login }, target: user };
   try {
     const r = await runJob({ store: tmp.store, sources, targets, log }, [job], options);
     expect(r.mailboxes[0]?.error).toBeUndefined();
