@@ -24,6 +24,7 @@ import { passScope, type ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
 import { ByteBudget } from '../util/semaphore.js';
 import { recordPass } from './last-pass.js';
+import { completeSource } from './derived-source.js';
 
 export interface JobOptions {
   filters: ItemFilters;
@@ -131,7 +132,7 @@ export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>
   let source: SourceMailbox | undefined;
   let target: TargetMailbox | undefined;
   try {
-    source = await deps.sources.openMailbox(job.source);
+    source = completeSource(await deps.sources.openMailbox(job.source));
     target = await deps.targets.openMailbox(job.target);
     const containers = await source.containers();
     const ns = opts.namespace ?? (await target.namespace?.()) ?? DEFAULT_NAMESPACE;

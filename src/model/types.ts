@@ -127,17 +127,24 @@ export interface ItemContent {
   warnings?: string[];
 }
 
-export interface SourceMailbox {
-  verify(): Promise<AccessCheck>;
+/**
+ * What a source implements. Needed: `containers`, `changes`, `read`, `close` — a new source needs no
+ * more. The rest it may offer where it can do better than listing everything (IMAP STATUS for
+ * `stats`, CONDSTORE for `flagChanges`, UID SEARCH for `lookup`…); the engine derives what is
+ * missing from `changes` (src/engine/derived-source.ts), so every consumer sees a whole
+ * `SourceMailbox`.
+ */
+export interface SourceMailboxCore {
+  verify?(): Promise<AccessCheck>;
   containers(): Promise<Container[]>;
   /** Cheap probe (IMAP STATUS); `withBytes` also sums the sizes. */
-  stats(container: Container, opts?: { withBytes?: boolean }): Promise<ContainerStats>;
+  stats?(container: Container, opts?: { withBytes?: boolean }): Promise<ContainerStats>;
   /** Items after `cursor` (null: from the start), at most `limit` of them, in source order. */
   changes(container: Container, cursor: string | null, limit: number): Promise<ChangePage>;
   /** Flags changed since `sinceSeq` (ContainerStats.changeSeq of an earlier pass; null: all). */
-  flagChanges(container: Container, sinceSeq: string | null): Promise<FlagChanges>;
+  flagChanges?(container: Container, sinceSeq: string | null): Promise<FlagChanges>;
   /** Every item id now in the container (to notice deletions). */
-  allIds(container: Container): Promise<{ epoch: string; ids: string[] }>;
+  allIds?(container: Container): Promise<{ epoch: string; ids: string[] }>;
   /**
    * True when the pages of a listing continued from a cursor carry every deletion and flag change
    * since that cursor (`ChangePage.deleted`/`flagged`; EWS SyncFolderItems). Absent: false.
@@ -149,7 +156,7 @@ export interface SourceMailbox {
    */
   readonly listsAhead?: boolean;
   /** Metadata of the given items (e.g. to retry failed ones); items no longer there are left out. */
-  lookup(container: Container, ids: string[], opts?: { subjects?: boolean }): Promise<{ epoch: string; items: ItemMeta[] }>;
+  lookup?(container: Container, ids: string[], opts?: { subjects?: boolean }): Promise<{ epoch: string; items: ItemMeta[] }>;
   /**
    * Reads the bytes of `items`. Yields them in any order; an item that cannot be read is yielded
    * with an `error` instead of content (the engine records it and goes on).
@@ -157,6 +164,9 @@ export interface SourceMailbox {
   read(container: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }>;
   close(): Promise<void>;
 }
+
+/** A source with every question answered: what the engine and the commands use. */
+export type SourceMailbox = Required<Pick<SourceMailboxCore, 'verify' | 'stats' | 'flagChanges' | 'allIds' | 'lookup'>> & SourceMailboxCore;
 
 /** What the target knows of a container just before writing into it. */
 export interface TargetContainerState {
@@ -272,7 +282,7 @@ export interface Account {
 
 export interface SourceConnector {
   readonly name: string;
-  openMailbox(account: Account): Promise<SourceMailbox>;
+  openMailbox(account: Account): Promise<SourceMailboxCore>;
   close(): Promise<void>;
 }
 

@@ -27,6 +27,7 @@
  * - unreadable: an item damaged after it was listed fails alone with a reason naming it, the others are read.
  */
 import pino from 'pino';
+import { completeSource } from '../../src/engine/derived-source.js';
 import { runJob } from '../../src/engine/job.js';
 import type { Account, ChangePage, Container, ItemMeta, SourceConnector, SourceMailbox } from '../../src/model/types.js';
 import { testJobOptions, useTempStateStore } from '../support/engine-setup.js';
@@ -89,7 +90,8 @@ export function describeSourceConnector(name: string, make: () => Promise<Source
     /** A new connector and mailbox session (closed after the test). */
     async function session(): Promise<SourceMailbox> {
       const connector = fixture.connector();
-      const mailbox = await connector.openMailbox(fixture.account);
+      // As the engine sees it: the connector's own answers, the rest derived from its listing.
+      const mailbox = completeSource(await connector.openMailbox(fixture.account));
       open.push({ connector, mailbox });
       return mailbox;
     }
