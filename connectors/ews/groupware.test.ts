@@ -35,9 +35,8 @@ if (!fixtures) {
     throw new Error(`EWS fixtures not found at ${dir}: put the shared test data (shared/fixtures) beside the repo or point UMS_FIXTURES_DIR at it`);
   });
 }
-const withFixtures = fixtures ? describe : describe.skip;
-
-withFixtures('EWS samples → iCalendar / vCard', () => {
+// Without the fixtures the test above fails naming them; the samples below are then not declared at all.
+if (fixtures) describe('EWS samples → iCalendar / vCard', () => {
   test('the recurring master sample (weekly, numbered) expands to its four Wednesdays', () => {
     const { id, el } = item('garethp-php-ews/getitem-calendaritem-recurring-master-response.xml', 'CalendarItem');
     const ev = eventFromEws(id, el);
