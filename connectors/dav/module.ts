@@ -1,7 +1,7 @@
 /** The CalDAV/CardDAV groupware target as a connector module (connectors/modules.ts). */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { ConnectorModule } from '../../src/config-blocks/connector-module.js';
+import { caFileHooks, type ConnectorModule } from '../../src/config-blocks/connector-module.js';
 import { httpPlaintext, transportProblems } from '../../src/util/transport-policy.js';
 import { davTargetSchema, type DavTargetConfig } from './config.js';
 
@@ -15,8 +15,7 @@ export const davTargetModule: ConnectorModule<'groupware-target', DavTargetConfi
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: [p.field === 'plaintext' ? 'url' : 'tlsVerify'], message: p.message });
     }
   },
-  normalise: (cfg, abs) => (cfg.caFile !== undefined ? { ...cfg, caFile: abs(cfg.caFile) } : cfg),
-  caFile: (cfg) => cfg.caFile,
+  ...caFileHooks,
   // HTTP Basic as the mailbox's own target login: every mailbox needs its targetPassword.
   mailboxLogin: (_cfg, side) => ({ ownPassword: true, why: `${side} logs in as each mailbox` }),
   async create(cfg, ctx) {

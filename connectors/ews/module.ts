@@ -1,6 +1,6 @@
 /** The EWS source as a connector module (connectors/modules.ts). */
 import { z } from 'zod';
-import type { ConnectorModule } from '../../src/config-blocks/connector-module.js';
+import { caFileHooks, type ConnectorModule } from '../../src/config-blocks/connector-module.js';
 import { authLogin } from '../../src/config-blocks/endpoint.js';
 import { ewsSourceSchema, ewsTransportProblems, type EwsSourceConfig } from './config.js';
 
@@ -13,8 +13,7 @@ export const ewsSourceModule: ConnectorModule<'source', EwsSourceConfig, z.outpu
   },
   finish: (s) => ({ ...s, impersonation: s.impersonation ?? s.auth.mode !== 'user' }),
   rawProblems: ewsTransportProblems,
-  normalise: (cfg, abs) => (cfg.caFile !== undefined ? { ...cfg, caFile: abs(cfg.caFile) } : cfg),
-  caFile: (cfg) => cfg.caFile,
+  ...caFileHooks,
   mailboxLogin: (cfg, side) => authLogin(side, cfg.auth),
   // The primary SMTP address: what EWS impersonation opens a mailbox by.
   discoverLogin: 'mail',

@@ -57,6 +57,12 @@ export type AnyConnectorModule<Role extends ConnectorRole = ConnectorRole> = Con
 /** The resolved config of a module. */
 export type ConfigOf<M> = M extends ConnectorModule<ConnectorRole, infer C, unknown> ? C : never;
 
+/** The hooks of a section with an optional `caFile` (made absolute; read by `validate`). */
+export const caFileHooks = {
+  normalise: <C extends { caFile?: string }>(cfg: C, abs: (p: string) => string): C => (cfg.caFile !== undefined ? { ...cfg, caFile: abs(cfg.caFile) } : cfg),
+  caFile: (cfg: { caFile?: string }): string | undefined => cfg.caFile,
+};
+
 /** A module without the password question answered by its auth (a file reader: no login at all). */
 export const noLogin = (cfg: { type: string }, side: string) => ({ ownPassword: false, why: `${side}.type ${cfg.type} needs no password` });
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { secretRefSchema } from './secret-ref-schema.js';
 import type { SecretRef } from './secrets.js';
+import { caFileHooks } from './connector-module.js';
 import { int, nonEmpty } from './fields.js';
 import { IMAP_PLAINTEXT, transportProblems } from '../util/transport-policy.js';
 
@@ -113,7 +114,6 @@ export const imapEndpointHooks = {
   check: checkEndpoint,
   finish: defaultPort,
   rawProblems: rawEndpointProblems,
-  normalise: <C extends { caFile?: string }>(cfg: C, abs: (p: string) => string): C => (cfg.caFile !== undefined ? { ...cfg, caFile: abs(cfg.caFile) } : cfg),
-  caFile: (cfg: { caFile?: string }): string | undefined => cfg.caFile,
+  ...caFileHooks,
   mailboxLogin: (cfg: { auth: { mode: string } }, side: string) => authLogin(side, cfg.auth),
 };

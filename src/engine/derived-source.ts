@@ -29,18 +29,18 @@ export function completeSource(m: SourceMailboxCore): SourceMailbox {
     close: () => m.close(),
     ...(m.pagedDeltas ? { pagedDeltas: (c: Container) => m.pagedDeltas?.(c) === true } : {}),
     ...(m.listsAhead !== undefined ? { listsAhead: m.listsAhead } : {}),
-    verify: m.verify ? () => (m.verify as () => Promise<AccessCheck>).call(m) : () => verifyByListing(m),
-    stats: m.stats ? (c, opts) => (m.stats as NonNullable<SourceMailboxCore['stats']>).call(m, c, opts) : (c, opts) => statsByListing(m, c, opts),
-    flagChanges: m.flagChanges ? (c, since) => (m.flagChanges as NonNullable<SourceMailboxCore['flagChanges']>).call(m, c, since) : (c) => flagsByListing(m, c),
-    allIds: m.allIds ? (c) => (m.allIds as NonNullable<SourceMailboxCore['allIds']>).call(m, c) : async (c) => {
+    verify: m.verify?.bind(m) ?? (() => verifyByListing(m)),
+    stats: m.stats?.bind(m) ?? ((c, opts) => statsByListing(m, c, opts)),
+    flagChanges: m.flagChanges?.bind(m) ?? ((c) => flagsByListing(m, c)),
+    allIds: m.allIds?.bind(m) ?? (async (c) => {
       const { epoch, items } = await listAll(m, c);
       return { epoch, ids: items.map((i) => i.id) };
-    },
-    lookup: m.lookup ? (c, ids, opts) => (m.lookup as NonNullable<SourceMailboxCore['lookup']>).call(m, c, ids, opts) : async (c, ids) => {
+    }),
+    lookup: m.lookup?.bind(m) ?? (async (c, ids) => {
       const wanted = new Set(ids);
       const { epoch, items } = await listAll(m, c);
       return { epoch, items: items.filter((i) => wanted.has(i.id)) };
-    },
+    }),
   };
 }
 
