@@ -17,6 +17,7 @@ export const umsImapTargetSchema = z
       .strict()
       .optional(),
     utf8Accept: z.boolean().default(true),
+    stagingFrom: z.union([int(0, 1_000_000_000), z.literal(false)]).default(1000),
   })
   .strict();
 
@@ -31,6 +32,8 @@ export interface UmsImapTargetConfig extends EndpointConfig {
   namespace?: NamespaceOverride;
   /** ENABLE UTF8=ACCEPT when the server offers it. */
   utf8Accept: boolean;
+  /** Folders holding at least this many messages are written through a staging folder (staged-writer.ts); false: never. */
+  stagingFrom: number | false;
 }
 
 /** The schema's output and the interface above agree (SameType). */

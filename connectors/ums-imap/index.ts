@@ -2,20 +2,24 @@
  * UMS mail target: Courier-IMAP (works with any IMAP server that has UIDPLUS).
  * Writes with APPEND (flags, keywords, INTERNALDATE), records APPENDUID, and after a crash finds
  * what an interrupted run already appended by content hash (no tracking header is stamped).
+ * Into a folder that already holds many messages it writes through a staging folder and one COPY
+ * per batch (staged-writer.ts: Courier's APPEND costs O(folder size)).
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { contentHash, normaliseForHash } from '../../mappings/content-hash.js';
 import type {
   AccessCheck, Account, ItemContent, ItemMeta, PendingItem, PutResult, TargetCapabilities, TargetConnector, TargetContainerState, TargetMailbox,
   WriteRecovery,
 } from '../../src/model/types.js';
-import { coerceError, FatalError, ItemError, TransientError } from '../../src/util/errors.js';
+import { coerceError, FatalError, isTransient, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
 import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
 import { chunkBySize } from '../imap-common/chunks.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { imapError } from '../imap-common/errors.js';
 import { deselect, ImapSession, type ImapConn } from '../imap-common/session.js';
 import { parseMessageIdHeader, parseSubjectHeader, sameMessageId } from '../imap-common/message-id.js';
+import { StagedWriter, type StageOps } from './staged-writer.js';
 
 /** How long `settle` waits at most, and how often it looks. */
 const SETTLE_MAX_MS = 5000;
@@ -24,6 +28,27 @@ const SETTLE_POLL_MS = 250;
 const UNSETTABLE = new Set(['\\recent']);
 /** The system flags of RFC 3501 a client can set; any other "\\…" flag makes the server refuse the APPEND. */
 const SYSTEM_FLAGS = new Set(['\\seen', '\\answered', '\\flagged', '\\deleted', '\\draft']);
+/** Staging folders: the name's last level, then 10 hex digits of the real folder's name. */
+const STAGE_NAME = 'ums-migrate-staging-';
+const STAGE_PATTERN = /ums-migrate-staging-[0-9a-f]{10}$/;
+/** Most messages moved by one COPY, and so the writes the engine may have in flight into a staged folder. */
+const STAGE_BATCH = 250;
+/** How long the staging waits for another write before moving what it holds. */
+const STAGE_LINGER_MS = 15;
+
+export interface UmsImapTargetOptions {
+  /** Folders holding at least this many messages are written through a staging folder; false: never. Default 1000. */
+  stagingFrom?: number | false;
+  /** Messages a session writes straight into such a folder before staging starts (a small delta never stages). Default 100. */
+  stagingAfter?: number;
+}
+
+/** One message as APPENDed. */
+interface Appendable {
+  content: Buffer;
+  flags: string[];
+  date?: Date;
+}
 
 
 /** Target messages after a watermark, indexed for matching. */
@@ -50,12 +75,12 @@ export class UmsImapTarget implements TargetConnector {
   private readonly slots: SlotGate;
 
   /** `slots`: the server-wide connection cap when it is shared beyond this process (workers). */
-  constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 8, slots?: SlotGate) {
+  constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 8, slots?: SlotGate, private readonly opts: UmsImapTargetOptions = {}) {
     this.slots = slots ?? new Semaphore(ep.maxConnections);
   }
 
   async openMailbox(account: Account): Promise<TargetMailbox> {
-    const mb = new UmsImapMailbox(this.ep, account, this.slots, this.log.child({ side: 'target' }), this.perMailbox);
+    const mb = new UmsImapMailbox(this.ep, account, this.slots, this.log.child({ side: 'target' }), this.perMailbox, { stagingFrom: this.opts.stagingFrom ?? 1000, stagingAfter: this.opts.stagingAfter ?? 100 });
     await mb.open();
     return mb;
   }
@@ -71,8 +96,13 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   private readonly hashes = new Map<string, string>();
   /** Full-folder candidate lists (verify mode), by `${ref}:${uidvalidity}`. */
   private readonly indexes = new Map<string, CandidateIndex>();
+  /** Folders written through a staging folder, by ref. */
+  private readonly stagers = new Map<string, StagedWriter<Appendable>>();
+  /** Set once a folder is prepared for writing: close() then removes staging folders. */
+  private writing = false;
 
-  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, log: Logger, max: number) {
+  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, private readonly log: Logger, max: number,
+    private readonly staging: Required<UmsImapTargetOptions>) {
     this.session = new ImapSession(ep, account, slots, log, max, 'target');
   }
 
@@ -124,7 +154,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   async list(): Promise<string[]> {
     const list = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
     this.known = new Set(list.map((f) => f.path));
-    return [...this.known];
+    return [...this.known].filter((p) => !STAGE_PATTERN.test(p));
   }
 
   async ensure(ref: string): Promise<TargetContainerState> {
@@ -137,7 +167,9 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
       this.creating = turn.catch(() => undefined);
       await turn;
     }
-    let st = await this.run(`STATUS ${ref}`, (c) => c.client.status(ref, { uidNext: true, uidValidity: true }));
+    this.writing = true;
+    const query = { uidNext: true, uidValidity: true, messages: true };
+    let st = await this.run(`STATUS ${ref}`, (c) => c.client.status(ref, query));
     if (st && st.uidNext === 1) {
       // A folder nothing was ever written to may have no UID database yet: Courier then answers
       // STATUS with a UIDVALIDITY made up from the clock, a new one each second (a fresh INBOX
@@ -145,10 +177,15 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
       st = await this.run(`SELECT ${ref}`, async (c) => {
         await c.client.mailboxOpen(ref);
         await deselect(c);
-        return c.client.status(ref, { uidNext: true, uidValidity: true });
+        return c.client.status(ref, query);
       });
     }
     if (!st || st.uidValidity === undefined) throw new TransientError(`target STATUS ${ref} gave no UIDVALIDITY`);
+    const from = this.staging.stagingFrom;
+    if (from !== false && (st.messages ?? 0) >= from && this.serverCapabilities.has('UIDPLUS') && !this.stagers.has(ref)) {
+      this.log.info({ folder: ref, messages: st.messages, after: this.staging.stagingAfter }, 'large folder: writing through a staging folder');
+      this.stagers.set(ref, this.stagerFor(ref));
+    }
     const epoch = String(st.uidValidity);
     return { ref, epoch, watermark: `${epoch}:${st.uidNext ?? 1}` };
   }
@@ -192,9 +229,11 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     setFlags: (ref, changes) => this.setFlags(ref, changes),
     removeItems: (ref, ids) => this.removeItems(ref, ids),
   };
+  /** A staged folder batches its writes: the more in flight, the fewer COPYs. */
+  private readonly stagedCaps: TargetCapabilities = { ...this.caps, writesInFlight: STAGE_BATCH };
 
-  capabilities(): TargetCapabilities {
-    return this.caps;
+  capabilities(ref: string): TargetCapabilities {
+    return this.stagers.has(ref) ? this.stagedCaps : this.caps;
   }
 
   async put(ref: string, item: ItemContent): Promise<PutResult> {
@@ -205,14 +244,75 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     // would join the lines of an old Mac-style message; this form is also what contentHash (and so
     // the recovery after a crash) compares.
     const content = normaliseForHash(item.content);
+    const stager = this.stagers.get(ref);
+    const uid = stager ? await stager.put({ content, flags, date: item.meta.internalDate }) : await this.append(ref, { content, flags, date: item.meta.internalDate });
+    const warnings = unknown.length > 0 ? [`flag ${unknown.join(' ')} not carried: not an IMAP system flag`] : [];
+    return { id: uid !== undefined ? String(uid) : undefined, ...(warnings.length > 0 ? { warnings } : {}) };
+  }
+
+  private async append(ref: string, m: Appendable): Promise<number | undefined> {
     const res = await this.run(`APPEND to ${ref}`, async (c) => {
-      const r = await c.client.append(ref, content, flags, item.meta.internalDate);
+      const r = await c.client.append(ref, m.content, m.flags, m.date);
       if (!r && !c.client.usable) throw new TransientError(`APPEND to ${ref}: connection lost`);
       return r;
     });
     if (!res) throw new ItemError(`APPEND to ${ref} was not accepted`);
-    const warnings = unknown.length > 0 ? [`flag ${unknown.join(' ')} not carried: not an IMAP system flag`] : [];
-    return { id: res.uid !== undefined ? String(res.uid) : undefined, ...(warnings.length > 0 ? { warnings } : {}) };
+    return res.uid;
+  }
+
+  /** The staging folder of `ref`: a sibling at the top of the personal namespace (never subscribed). */
+  private stageName(ref: string): string {
+    return `${this.ns.prefix}${STAGE_NAME}${createHash('sha1').update(ref).digest('hex').slice(0, 10)}`;
+  }
+
+  private stagerFor(ref: string): StagedWriter<Appendable> {
+    const stage = this.stageName(ref);
+    const ops: StageOps<Appendable> = {
+      direct: (m) => this.append(ref, m),
+      prepare: () => this.run(`preparing staging folder ${stage}`, async (c) => {
+        try {
+          await c.client.mailboxCreate(stage);
+        } catch (err) {
+          const e = imapError(err, `CREATE ${stage}`);
+          if (!(e instanceof ItemError)) throw e;
+          // Left by an interrupted run: what it holds was either copied (the engine finds it in the
+          // real folder) or not (it is written again). Empty it.
+          const mb = await c.client.mailboxOpen(stage);
+          try {
+            if (mb.exists > 0 && !(await c.client.messageDelete('1:*', { uid: true }))) throw new TransientError(`emptying ${stage} was not accepted`);
+          } finally {
+            await deselect(c);
+          }
+        }
+      }),
+      append: async (m) => {
+        const uid = await this.append(stage, m);
+        if (uid === undefined) throw new TransientError(`APPEND to ${stage} named no UID (APPENDUID)`);
+        return uid;
+      },
+      copy: (uids) => this.run(`COPY ${uids.length} message(s) from ${stage} into ${ref}`, async (c) => {
+        await c.client.mailboxOpen(stage);
+        c.selected = stage;
+        const r = await c.client.messageCopy(uids.join(','), ref, { uid: true });
+        if (!r) {
+          await deselect(c).catch(() => undefined);
+          throw c.client.usable ? new ItemError(`COPY into ${ref} was not accepted`) : new TransientError(`COPY into ${ref}: connection lost`);
+        }
+        return new Map([...(r.uidMap ?? new Map<number, number>())].map(([from, to]) => [Number(from), Number(to)]));
+      }, stage),
+      discard: (uids) => this.run(`removing copied messages from ${stage}`, async (c) => {
+        try {
+          if (c.client.mailbox === false || c.client.mailbox.path !== stage || c.client.mailbox.readOnly) await c.client.mailboxOpen(stage);
+          if (!(await c.client.messageDelete(uids.join(','), { uid: true }))) throw new TransientError(`UID EXPUNGE in ${stage} was not accepted`);
+        } finally {
+          await deselect(c);
+        }
+      }, stage),
+    };
+    return new StagedWriter(ops, {
+      batch: STAGE_BATCH, directFirst: this.staging.stagingAfter, lingerMs: STAGE_LINGER_MS, isTransient,
+      onDiscardError: (err) => this.log.warn({ folder: stage, err: reasonOf(err) }, 'could not empty the staging folder (emptied before its next use)'),
+    });
   }
 
   async findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
@@ -369,6 +469,19 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   }
 
   async close(): Promise<void> {
+    if (this.writing) await this.removeStages();
     await this.session.close();
+  }
+
+  /** Removes every staging folder of the mailbox, this run's and any an interrupted run left behind. */
+  private async removeStages(): Promise<void> {
+    try {
+      const all = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
+      for (const f of all.filter((x) => STAGE_PATTERN.test(x.path))) {
+        await this.run(`DELETE ${f.path}`, (c) => c.client.mailboxDelete(f.path));
+      }
+    } catch (err) {
+      this.log.warn({ err: reasonOf(err) }, 'could not remove a staging folder (removed at the end of the next run)');
+    }
   }
 }

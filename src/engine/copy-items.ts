@@ -43,9 +43,10 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
   const results = new Map<string, ItemResult>();
   const started = new Set<string>();
   const open = (id: string) => !started.has(id) && !results.has(id);
-  const queue = new PQueue({ concurrency: ctx.writers });
+  const caps = ctx.target.capabilities(job.target.ref);
+  const queue = new PQueue({ concurrency: Math.max(ctx.writers, caps.writesInFlight ?? 0) });
   // Without it, a write with an unknown outcome is simply written again (it lands on the same object).
-  const recovery = ctx.target.capabilities(job.target.ref).recovery;
+  const recovery = caps.recovery;
 
   // A read that breaks off is resumed with what it had not given yet; what it gave is being written.
   for (let attempt = 1; ; attempt++) {

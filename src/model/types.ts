@@ -240,6 +240,12 @@ export interface TargetCapabilities {
   setFlags?(ref: string, changes: { id: string; flags: string[] }[]): Promise<void>;
   /** Removes the given items by id (mirrored deletions). Absent: deletions are not mirrored (the run says so once). */
   removeItems?(ref: string, ids: string[]): Promise<void>;
+  /**
+   * Writes the engine may have in flight into this container at once, when the target gathers
+   * them into batches itself (IMAP: a staged folder, one COPY per batch). Absent: the engine's
+   * own writers per task. Bytes in flight stay bounded by the engine's write window either way.
+   */
+  writesInFlight?: number;
 }
 
 /** The naming rules planned with for a target without `namespace` (one without mail folders). */

@@ -14,13 +14,14 @@ const message = (n: number, body = `body ${n}\r\n`) => ({
   messageId: `<conf-${n}@example.org>`,
 });
 
-describeTargetConnector('ums-imap', async () => {
+/** The same suite twice: APPEND into the folder, and through a staging folder (every folder staged: `stagingFrom: 0`). */
+for (const staged of [false, true]) describeTargetConnector(staged ? 'ums-imap (staged writes)' : 'ums-imap', async () => {
   const lab = await startLab();
-  const login = uniqueLogin('conftgt');
+  const login = uniqueLogin(staged ? 'confstg' : 'conftgt');
   const password = 'pw-conformance-tgt';
   await addTargetUser(login, password);
   return {
-    connector: () => new UmsImapTarget(labImapEndpoint(lab.target), silentLog, 2),
+    connector: () => new UmsImapTarget(labImapEndpoint(lab.target), silentLog, 2, undefined, { stagingFrom: staged ? 0 : false, stagingAfter: 0 }),
     account: { login, password },
     kind: 'mail',
     ref: (name) => `INBOX.${name}`,

@@ -1,0 +1,20 @@
+import { ImapFlow } from 'imapflow';
+const [user, pass, port] = process.argv.slice(2);
+const c = new ImapFlow({ host: '127.0.0.1', port: Number(port), secure: false, doSTARTTLS: false, auth: { user, pass }, logger: false });
+await c.connect();
+try { await c.mailboxCreate('INBOX.Stage2'); } catch {}
+const d = new Date('2011-05-06T07:08:09Z');
+const r = await c.append('INBOX.Stage2', Buffer.from('From: a@b\r\nSubject: kw\r\nMessage-ID: <kw1@x>\r\n\r\nhi\r\n'), ['\\Seen', '\\Flagged', '$Label1', 'Projekt'], d);
+console.log('append', r);
+await c.mailboxOpen('INBOX.Stage2');
+const cp = await c.messageCopy(String(r.uid), 'INBOX', { uid: true });
+console.log('copy', cp);
+await c.messageDelete(String(r.uid), { uid: true });
+await c.mailboxClose();
+await c.mailboxOpen('INBOX', { readOnly: true });
+const tu = cp.uidMap.get(r.uid);
+for await (const m of c.fetch(String(tu), { uid: true, flags: true, internalDate: true }, { uid: true })) console.log(m.uid, [...m.flags], m.internalDate);
+await c.mailboxClose();
+const t0 = performance.now(); for (let i = 0; i < 5; i++) await c.status('INBOX.Stage2', { messages: true }); console.log('status stage', ((performance.now() - t0) / 5).toFixed(1));
+await c.mailboxDelete('INBOX.Stage2');
+await c.logout();
