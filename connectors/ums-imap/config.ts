@@ -18,6 +18,7 @@ export const umsImapTargetSchema = z
       .optional(),
     utf8Accept: z.boolean().default(true),
     stagingFrom: z.union([int(0, 1_000_000_000), z.literal(false)]).default(1000),
+    stagingAfter: int(0, 1_000_000_000).default(100),
   })
   .strict();
 
@@ -34,6 +35,8 @@ export interface UmsImapTargetConfig extends EndpointConfig {
   utf8Accept: boolean;
   /** Folders holding at least this many messages are written through a staging folder (staged-writer.ts); false: never. */
   stagingFrom: number | false;
+  /** Messages a run writes straight into such a folder before staging starts. */
+  stagingAfter: number;
 }
 
 /** The schema's output and the interface above agree (SameType). */

@@ -3,6 +3,8 @@
  * moments at least ten times and resumed each time. At the end every source message is in the
  * target exactly once, with equal flags and dates.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { asUser } from '../conformance/lab-fixtures.js';
 import { generateCorpus, seedSource } from '../lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin } from '../lab/lab.js';
 import { runCli, spawnCli } from '../support/cli.js';
@@ -10,7 +12,9 @@ import { writeLabConfig } from '../support/lab-config.js';
 import { expectExactlyOnce } from '../support/mailbox-snapshot.js';
 
 
-test('SIGKILL at random points at least 10 times, then resume: every message exactly once, flags and dates equal', async () => {
+// Twice: APPEND into each folder, and through staging folders (target.stagingFrom: 0, every
+// folder staged from its first message: killed between APPEND into the stage, COPY and removal).
+for (const staged of [false, true]) test(`SIGKILL at random points at least 10 times, then resume: every message exactly once, flags and dates equal${staged ? ' (staged writes)' : ''}`, async () => {
   const lab = await startLab();
   const password = 'pw-crash-1';
   const source = uniqueLogin('crash');
@@ -19,6 +23,7 @@ test('SIGKILL at random points at least 10 times, then resume: every message exa
   await addTargetUser(target, password);
   await seedSource(lab, source, password, generateCorpus({ messages: 500, maxSize: 200 * 1024, seed: 11 }));
   const { file } = writeLabConfig(lab, { source, target, password }, ['concurrency:', '  tasks: 3', '  batchSize: 15', '  writersPerTask: 3']);
+  if (staged) writeFileSync(file, readFileSync(file, 'utf8').replace('  type: ums-imap\n', '  type: ums-imap\n  stagingFrom: 0\n  stagingAfter: 0\n'));
 
   let kills = 0;
   let finished = 0;
@@ -42,5 +47,11 @@ test('SIGKILL at random points at least 10 times, then resume: every message exa
   expect((JSON.parse(last.stdout) as { failed: number }).failed).toBe(0);
 
   const messages = await expectExactlyOnce(lab, source, target, password);
-  process.stdout.write(`crash test: ${kills} kills, ${finished} runs finished early, ${messages} messages\n`);
+  process.stdout.write(`crash test${staged ? ' (staged)' : ''}: ${kills} kills, ${finished} runs finished early, ${messages} messages\n`);
+  if (staged) {
+    expect(readFileSync(file.replace(/[^/]+$/, 'run.log'), 'utf8')).toContain('writing through a staging folder');
+    // The last run removed the staging folders, also those the killed runs left.
+    const folders = await asUser(lab.target, target, password, async (c) => (await c.list()).map((f) => f.path));
+    expect(folders.filter((f) => f.includes('ums-migrate-staging-'))).toEqual([]);
+  }
 }, 900_000);
