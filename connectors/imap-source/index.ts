@@ -8,7 +8,7 @@ import type {
   AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceConnector, SourceMailbox, SpecialUse,
 } from '../../src/model/types.js';
 import { coerceError, ItemError, TransientError } from '../../src/util/errors.js';
-import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
+import { ByteBudget, Semaphore, type SlotGate } from '../../src/util/semaphore.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { ImapSession, type ImapConn } from '../imap-common/session.js';
 import { parseMessageIdHeader, parseSubjectHeader } from '../imap-common/message-id.js';
@@ -22,6 +22,11 @@ const READ_CHUNK_ITEMS = 50;
  * at a time per connection): at a WAN round trip a lone FETCH leaves the link idle in between.
  */
 const READ_AHEAD = 3;
+/**
+ * Bytes of the FETCHes sent ahead (beyond the one each read waits on), across all reads of one
+ * mailbox: eight folders read at once would otherwise hold 8 × 3 × 2 MiB of bodies not yet wanted.
+ */
+export const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** What a listing reads of each message. */
 const META_QUERY = { uid: true, flags: true, internalDate: true, size: true, headers: ['message-id'] };
 const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', '\\Drafts', '\\Archive', '\\All', '\\Flagged']);
@@ -54,6 +59,8 @@ class ImapSourceMailbox implements SourceMailbox {
   private readonly epochs = new Map<string, string>();
   /** UIDs read with the sizes (stats withBytes), used once by the next listing instead of a UID SEARCH. */
   private readonly sizedUids = new Map<string, { epoch: string; uids: number[] }>();
+  /** The bytes read ahead by all reads of the mailbox (READ_AHEAD_BYTES). */
+  private readonly readAhead = new ByteBudget(READ_AHEAD_BYTES);
 
   constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, log: Logger, max: number) {
     this.session = new ImapSession(ep, account, slots, log, max, 'source');
@@ -237,30 +244,46 @@ class ImapSourceMailbox implements SourceMailbox {
     }, container.id);
   }
 
-  /** Bodies in the order asked, READ_AHEAD FETCHes in flight; a failed FETCH ends the read where its chunk starts. */
+  /**
+   * Bodies in the order asked, up to READ_AHEAD FETCHes in flight: the first without waiting, the
+   * ones ahead within the mailbox's READ_AHEAD_BYTES; a failed FETCH ends the read where its chunk starts.
+   */
   async *read(container: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
     const expected = this.epochs.get(container.id);
     const chunks = chunkBySize(items, READ_CHUNK_BYTES, READ_CHUNK_ITEMS);
     type Fetched = { ok: Map<string, Buffer> } | { err: unknown };
-    const inFlight: Promise<Fetched>[] = [];
-    const launch = (i: number) => {
-      inFlight[i] = this.fetchBodies(container, chunks[i] as ItemMeta[], expected).then((ok) => ({ ok }), (err: unknown) => ({ err }));
+    const inFlight: { held: Promise<number>; fetched: Promise<Fetched> }[] = [];
+    const launch = (i: number, ahead: boolean) => {
+      const chunk = chunks[i] as ItemMeta[];
+      const held = ahead ? this.readAhead.acquire(chunk.reduce((n, m) => n + m.size, 0)) : Promise.resolve(0);
+      const fetched = held.then(() => this.fetchBodies(container, chunk, expected)).then((ok) => ({ ok }), (err: unknown) => ({ err }));
+      inFlight[i] = { held, fetched };
     };
-    for (let i = 0; i < Math.min(READ_AHEAD, chunks.length); i++) launch(i);
-    for (const [i, chunk] of chunks.entries()) {
-      const got = await (inFlight[i] as Promise<Fetched>);
-      delete inFlight[i];
-      if (i + READ_AHEAD < chunks.length) launch(i + READ_AHEAD);
-      if ('err' in got) throw got.err;
-      const fetched = got.ok;
-      for (const meta of chunk) {
-        const content = fetched.get(meta.id);
-        if (!content) yield { meta, error: new Error(`message UID ${meta.id} is no longer in the source folder (expunged?)`) };
-        // RFC822.SIZE is the size of BODY[] (RFC 3501): fewer bytes is a message cut on the way, never copied as if whole.
-        else if (content.length < meta.size) {
-          yield { meta, error: new ItemError(`message UID ${meta.id} in ${container.id}: the server sent ${content.length} of the ${meta.size} bytes it listed (RFC822.SIZE); not copied, the next run tries again`, 'SHORT_READ') };
-        } else yield { meta, content };
+    // What was read ahead goes back to the mailbox's budget once handed on (or not wanted: the read was left early).
+    const giveBack = (f: { held: Promise<number>; fetched: Promise<Fetched> }) => {
+      void f.held.then((n) => f.fetched.then(() => { if (n > 0) this.readAhead.release(n); }));
+    };
+    for (let i = 0; i < Math.min(READ_AHEAD, chunks.length); i++) launch(i, i > 0);
+    try {
+      for (const [i, chunk] of chunks.entries()) {
+        const f = inFlight[i] as { held: Promise<number>; fetched: Promise<Fetched> };
+        const got = await f.fetched;
+        if (i + READ_AHEAD < chunks.length) launch(i + READ_AHEAD, true);
+        if ('err' in got) throw got.err;
+        const fetched = got.ok;
+        for (const meta of chunk) {
+          const content = fetched.get(meta.id);
+          if (!content) yield { meta, error: new Error(`message UID ${meta.id} is no longer in the source folder (expunged?)`) };
+          // RFC822.SIZE is the size of BODY[] (RFC 3501): fewer bytes is a message cut on the way, never copied as if whole.
+          else if (content.length < meta.size) {
+            yield { meta, error: new ItemError(`message UID ${meta.id} in ${container.id}: the server sent ${content.length} of the ${meta.size} bytes it listed (RFC822.SIZE); not copied, the next run tries again`, 'SHORT_READ') };
+          } else yield { meta, content };
+        }
+        delete inFlight[i];
+        giveBack(f);
       }
+    } finally {
+      for (const f of inFlight) if (f) giveBack(f);
     }
   }
 

@@ -10,7 +10,7 @@ import { generateCorpus, seedSource } from '../../test/lab/corpus.js';
 import { addSourceUser, startLab, uniqueLogin, type Lab } from '../../test/lab/lab.js';
 import { startNetProxy, type NetProxy } from '../../test/lab/netproxy.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
-import { ImapSource } from './index.js';
+import { ImapSource, READ_AHEAD_BYTES } from './index.js';
 
 let lab: Lab;
 let proxy: NetProxy;
@@ -80,4 +80,58 @@ test('one STATUS with SIZE, no LSUB or per-connection LIST, body FETCHes overlap
   // Some body FETCH went out while another one was still unanswered.
   const answeredAt = (b: Line) => done.find((d) => d.conn === b.conn && d.at > b.at && d.text.startsWith(`${b.text.split(' ')[0]} `))?.at ?? Infinity;
   expect(bodies.some((b, k) => bodies.some((o, m) => m !== k && o.at > b.at && o.at < answeredAt(b)))).toBe(true);
+});
+
+test('reads of several folders at once send ahead at most READ_AHEAD_BYTES of bodies for the whole mailbox, and every message still arrives', async () => {
+  const login = uniqueLogin('srcahead');
+  await addSourceUser(login, 'secret-1');
+  const folders = ['INBOX', 'A', 'B', 'C'];
+  // 12 messages of ~550 KB per folder: four FETCHes of three each (2 MiB at most per FETCH).
+  const corpus = folders.flatMap((f, n) => generateCorpus({ messages: 12, folders: [f], maxSize: 8 * 1024, seed: 8 + n }))
+    .map((m) => ({ ...m, raw: Buffer.concat([m.raw, Buffer.from(`X-Pad: ${'x'.repeat(70)}\r\n`.repeat(7000))]) }));
+  await seedSource(lab, login, 'secret-1', corpus);
+  const sent: string[] = [];
+  proxy.tap((dir, chunk) => {
+    if (dir !== 'toServer') return;
+    for (const text of chunk.toString('latin1').split('\r\n')) if (/^\S+ UID FETCH .*BODY\.PEEK\[\]/i.test(text)) sent.push(text);
+  });
+  const ep: ImapEndpoint = {
+    host: '127.0.0.1', port: proxy.port, tls: 'none', allowInsecure: true, tlsVerify: true, maxConnections: 12, auth: { mode: 'user' }, autoEnable: true,
+  };
+  const source = new ImapSource(ep, pino({ level: 'silent' }), 12);
+  const mb = await source.openMailbox({ login, password: 'secret-1' });
+  try {
+    const containers = (await mb.containers()).filter((c) => folders.includes(c.id));
+    expect(containers).toHaveLength(4);
+    const pages = await Promise.all(containers.map(async (c) => ({ c, items: (await mb.changes(c, null, 100)).items })));
+    const size = new Map(pages.flatMap((p) => p.items.map((i) => [`${p.c.id}:${i.id}`, i.size] as const)));
+    const reads = pages.map((p) => ({ p, it: mb.read(p.c, p.items)[Symbol.asyncIterator]() }));
+    // Each read hands on its first message and then waits (a slow target): what is sent ahead now is all it may send.
+    for (const r of reads) expect(await r.it.next()).toMatchObject({ done: false });
+    await new Promise((r) => setTimeout(r, 1500));
+    const fetchedBytes = (lines: string[]) => lines.map((l) => {
+      const uids = (/UID FETCH (\S+)/i.exec(l)?.[1] ?? '').split(',');
+      return uids.reduce((n, u) => n + Math.max(...pages.map((p) => size.get(`${p.c.id}:${u}`) ?? 0)), 0);
+    });
+    const perFetch = fetchedBytes(sent);
+    // The four first FETCHes (one per read) are not counted: the rest is read ahead.
+    const ahead = perFetch.slice().sort((a, b) => a - b).slice(0, perFetch.length - 4).reduce((a, b) => a + b, 0);
+    expect(sent.length).toBeGreaterThan(4);
+    expect(ahead).toBeLessThanOrEqual(READ_AHEAD_BYTES);
+    // Without the mailbox's bound: 16 (each read sends all four of its FETCHes at once).
+    expect(sent.length).toBeLessThan(12);
+    let n = 0;
+    for (const r of reads) {
+      n++;
+      for (let x = await r.it.next(); !x.done; x = await r.it.next()) {
+        if ('error' in x.value) throw x.value.error;
+        expect(x.value.content.length).toBe(x.value.meta.size);
+        n++;
+      }
+    }
+    expect(n).toBe(48);
+  } finally {
+    proxy.tap(undefined);
+    await mb.close();
+  }
 });
