@@ -477,9 +477,8 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   private async removeStages(): Promise<void> {
     try {
       const all = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
-      for (const f of all.filter((x) => STAGE_PATTERN.test(x.path))) {
-        await this.run(`DELETE ${f.path}`, (c) => c.client.mailboxDelete(f.path));
-      }
+      // At once, on the pool's connections: Courier takes two seconds for each DELETE.
+      await Promise.all(all.filter((x) => STAGE_PATTERN.test(x.path)).map((f) => this.run(`DELETE ${f.path}`, (c) => c.client.mailboxDelete(f.path))));
     } catch (err) {
       this.log.warn({ err: reasonOf(err) }, 'could not remove a staging folder (removed at the end of the next run)');
     }

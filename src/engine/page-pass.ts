@@ -100,7 +100,10 @@ export interface PageListing {
  */
 export async function* changePages(p: PassTarget, l: PageListing): AsyncGenerator<Batch> {
   const { ctx, container: c } = p;
-  const list = (from: string | null) => p.withRetry('listing', () => ctx.source.changes(c, from, ctx.batchSize));
+  // A target container that gathers writes into batches of its own (a staged IMAP folder) gets
+  // pages as large as its batches: each page ends with every write settled.
+  const size = () => Math.max(ctx.batchSize, ctx.target.capabilities(p.targetRef).writesInFlight ?? 0);
+  const list = (from: string | null) => p.withRetry('listing', () => ctx.source.changes(c, from, size()));
   let cursor = l.cursor;
   let ahead: Promise<ChangePage> | undefined;
   while (!ctx.signal?.aborted && !ctx.onlyFailed) {
