@@ -50,14 +50,21 @@ function big(): Buffer {
   ].join('\r\n'));
 }
 
-/** Writes messages into the INBOX of a Dovecot Maildir as the delivery agent would (new/, owned by the mail user). */
+/**
+ * Writes messages into the INBOX of a Dovecot Maildir as they are after Dovecot delivered them and
+ * any mail client has seen them (cur/, no flags), owned by the mail user. Not new/: a folder
+ * opened read-only (EXAMINE, as a migration source is) keeps its new/ messages there.
+ */
 function deliver(maildir: string, from: number, count: number, withBig: boolean): number {
   let bytes = 0;
   for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
   for (let i = from; i < from + count; i++) {
     const raw = withBig && i === BIG_AT ? big() : small(i);
     bytes += raw.length;
-    writeFileSync(join(maildir, 'new', `${1_700_000_000 + i}.M${i}P${process.pid}.bench,S=${raw.length}`), raw);
+    // S= and W= (its size with CRLF line ends: these messages have no bare LF) as Dovecot's own
+    // delivery names them: without W=, Dovecot learns each size at the first FETCH and rewrites its
+    // whole uidlist (4 MB at 100,000) each time, which every other session must then read again.
+    writeFileSync(join(maildir, 'cur', `${1_700_000_000 + i}.M${i}P${process.pid}.bench,S=${raw.length},W=${raw.length}:2,`), raw);
   }
   execFileSync('chown', ['-R', `${LAB_USER}:${LAB_USER}`, maildir]);
   return bytes;
