@@ -40,8 +40,8 @@ function anyCarries(ctx: TaskContext, c: Container, refs: Iterable<string>, what
  * another target epoch (the UMS folder was recreated) point at unrelated messages now: never
  * touch them.
  */
-async function copiedItems(ctx: TaskContext, c: Container, epoch: string, withRetry: WithRetry): Promise<DoneItemRow[]> {
-  const all = await ctx.store.doneItems(ctx.mailboxId, c.id, epoch);
+async function copiedItems(ctx: TaskContext, c: Container, epoch: string, withRetry: WithRetry, itemIds?: string[]): Promise<DoneItemRow[]> {
+  const all = await ctx.store.doneItems(ctx.mailboxId, c.id, epoch, itemIds);
   if (all.length === 0) return all;
   const epochs = new Map<string, string>();
   for (const ref of new Set(all.map((d) => d.targetRef))) epochs.set(ref, (await withRetry('target status', () => ctx.target.ensure(ref))).epoch);
@@ -111,6 +111,17 @@ export async function deltaOfCopied(ctx: TaskContext, c: Container, epoch: strin
   const sync = ctx.sync ?? { flags: true, deletions: 'ignore' as const };
   const res = { flagsUpdated: 0, deleted: 0 };
   if (!sync.flags && sync.deletions !== 'mirror') return res;
+  if (sync.deletions !== 'mirror' && flagSeq !== null) {
+    // Flags only, from a source that narrows changes down (IMAP CONDSTORE): only the rows of the
+    // items it names are read — a new message in a 100,000-message folder reads a handful, not all.
+    const fc = await withRetry('flag changes', () => ctx.source.flagChanges(c, flagSeq));
+    if (fc.epoch !== epoch) return res;
+    const done = await copiedItems(ctx, c, epoch, withRetry, fc.complete ? undefined : fc.items.map((i) => i.id));
+    if (done.length > 0 && anyCarries(ctx, c, done.map((d) => d.targetRef), 'flags')) {
+      res.flagsUpdated = await writeFlagChanges(ctx, c, epoch, new Map(done.map((d) => [d.itemId, d])), fc.items, withRetry);
+    }
+    return res;
+  }
   const done = await copiedItems(ctx, c, epoch, withRetry);
   if (done.length === 0) return res;
   const byId = new Map(done.map((d) => [d.itemId, d]));

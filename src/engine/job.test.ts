@@ -5,6 +5,7 @@ import pino from 'pino';
 import { MemorySource, MemoryTarget } from '../../test/support/memory-connectors.js';
 import { SqliteStateStore } from '../state/sqlite.js';
 import type { StateStore } from '../state/store.js';
+import type { Container, FlagChanges } from '../model/types.js';
 import type { EngineEvent } from './events.js';
 import { runJob, type JobOptions } from './job.js';
 
@@ -143,6 +144,36 @@ describe('engine: exactly-once copy', () => {
     expect(r2).toMatchObject({ copied: 0, flagsUpdated: 0, deleted: 1 });
     expect(copyOf(b.content)).toBeUndefined();
     expect(all(tgt)).toHaveLength(3);
+  });
+
+  test('a source that narrows flag changes down (CONDSTORE) has only the rows of the items it names read', async () => {
+    class Narrowing extends MemorySource {
+      named: string[] = [];
+      override async flagChanges(c: Container, since: string | null): Promise<FlagChanges> {
+        const all = await super.flagChanges(c, since);
+        return { ...all, items: all.items.filter((i) => this.named.includes(i.id)), complete: false };
+      }
+    }
+    const src = new Narrowing();
+    const tgt = new MemoryTarget();
+    seed(src, 5);
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    const inbox = src.folders.get('INBOX');
+    const m = inbox?.messages[2];
+    if (!inbox || !m) throw new Error('seed');
+    // The pass after the first scans every flag once (FlagSeq.firstPass); the one after that is narrowed.
+    inbox.uidNext++;
+    await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    m.flags = ['\\Flagged'];
+    src.named = [String(m.uid)];
+    inbox.uidNext++;
+    const asked: (string[] | undefined)[] = [];
+    const doneItems = store.doneItems.bind(store);
+    store.doneItems = (mb, c, e, ids) => { asked.push(ids); return doneItems(mb, c, e, ids); };
+    const r = await runJob({ store, sources: src, targets: tgt, log }, job, options());
+    expect(r).toMatchObject({ copied: 0, flagsUpdated: 1 });
+    expect(asked).toEqual([[String(m.uid)]]);
+    expect(all(tgt).find((x) => x.content.equals(m.content))?.flags).toEqual(['\\Flagged']);
   });
 
   test('a source without CONDSTORE is scanned for flag changes even when nothing else changed', async () => {

@@ -283,6 +283,9 @@ export function describeCheckpoints(getStore: () => StateStore, worker: () => Pr
       { itemId: '4', size: 40, targetRef: 'INBOX', targetId: 't4', targetEpoch: '8', flags: [] },
     ]);
     expect(await store.doneItems(mb, 'INBOX', '12')).toEqual([]);
+    // Only the rows asked for (a narrowed flag delta): done ones, unknown and failed ids left out.
+    expect((await store.doneItems(mb, 'INBOX', '11', ['4', '3', '9', '1'])).map((r) => r.itemId).sort()).toEqual(['1', '4']);
+    expect(await store.doneItems(mb, 'INBOX', '11', [])).toEqual([]);
     await store.updateFlags(mb, 'INBOX', '11', [{ itemId: '1', flags: ['\\Flagged', '\\Seen'] }, { itemId: '2', flags: [] }, { itemId: '9', flags: ['x'] }]);
     await store.updateFlags(mb, 'INBOX', '11', []);
     expect((await store.doneItems(mb, 'INBOX', '11')).map((r) => [r.itemId, r.flags])).toEqual([['1', ['\\Flagged', '\\Seen']], ['2', []], ['4', []]]);

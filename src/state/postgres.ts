@@ -172,10 +172,13 @@ export class PostgresStateStore implements StateStore {
     return res.rows[0] ? ((res.rows[0] as Row).id as number) : undefined;
   }
 
-  async doneItems(mailboxId: number, containerId: string, epoch: string): Promise<DoneItemRow[]> {
-    const res = await this.pool.query(`SELECT item_id, size, target_ref, target_id, target_epoch, flags FROM items
-      WHERE mailbox_id = $1 AND container_id = $2 AND epoch = $3 AND status = 'done' ORDER BY seq`, [mailboxId, containerId, epoch]);
-    return (res.rows as Row[]).map((r) => ({
+  async doneItems(mailboxId: number, containerId: string, epoch: string, itemIds?: string[]): Promise<DoneItemRow[]> {
+    const query = `SELECT item_id, size, target_ref, target_id, target_epoch, flags FROM items
+      WHERE mailbox_id = $1 AND container_id = $2 AND epoch = $3 AND status = 'done'`;
+    const rows = itemIds === undefined
+      ? (await this.pool.query(`${query} ORDER BY seq`, [mailboxId, containerId, epoch])).rows as Row[]
+      : await this.itemsIn(`${query} AND item_id = ANY($4::text[])`, mailboxId, containerId, epoch, itemIds);
+    return rows.map((r) => ({
       itemId: r.item_id as string, size: r.size as number, targetRef: r.target_ref as string, targetId: (r.target_id as string | null) ?? null,
       targetEpoch: (r.target_epoch as string | null) ?? null,
       flags: (r.flags as string[] | null) ?? null,

@@ -206,9 +206,15 @@ export class SqliteStateStore implements StateStore {
     return row ? (row.id as number) : undefined;
   }
 
-  async doneItems(mailboxId: number, containerId: string, epoch: string): Promise<DoneItemRow[]> {
-    const rows = this.db.prepare(`SELECT item_id, size, target_ref, target_id, target_epoch, flags FROM items
-      WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND status = 'done'`).all(mailboxId, containerId, epoch) as Row[];
+  async doneItems(mailboxId: number, containerId: string, epoch: string, itemIds?: string[]): Promise<DoneItemRow[]> {
+    const query = `SELECT item_id, size, target_ref, target_id, target_epoch, flags FROM items
+      WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND status = 'done'`;
+    let rows: Row[];
+    if (itemIds === undefined) rows = this.db.prepare(query).all(mailboxId, containerId, epoch) as Row[];
+    else {
+      const one = this.db.prepare(`${query} AND item_id = ?`);
+      rows = itemIds.flatMap((id) => (one.all(mailboxId, containerId, epoch, id) as Row[]));
+    }
     return rows.map((r) => ({
       itemId: r.item_id as string, size: r.size as number, targetRef: r.target_ref as string, targetId: (r.target_id as string | null) ?? null,
       targetEpoch: (r.target_epoch as string | null) ?? null,

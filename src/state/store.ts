@@ -246,8 +246,8 @@ export interface CheckpointStore extends MailboxReader {
   dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void>;
   /** Status, reason and target id of items (to explain reconciliation differences). */
   itemRows(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, { status: ItemStatus; reason: string | null; targetId: string | null }>>;
-  /** Done items of a container (for the flag and deletion delta). */
-  doneItems(mailboxId: number, containerId: string, epoch: string): Promise<DoneItemRow[]>;
+  /** Done items of a container (for the flag and deletion delta); with `itemIds`, only those of them. */
+  doneItems(mailboxId: number, containerId: string, epoch: string, itemIds?: string[]): Promise<DoneItemRow[]>;
   updateFlags(mailboxId: number, containerId: string, epoch: string, rows: { itemId: string; flags: string[] }[]): Promise<void>;
   setFlagSeq(mailboxId: number, containerId: string, seq: string | null): Promise<void>;
   /** Forgets done items that were deleted on both sides (mirrored deletions). */
