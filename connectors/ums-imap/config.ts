@@ -35,7 +35,7 @@ export interface UmsImapTargetConfig extends EndpointConfig {
   utf8Accept: boolean;
   /** Folders holding at least this many messages are written through a staging folder (staged-writer.ts); false: never. */
   stagingFrom: number | false;
-  /** Messages a run writes straight into such a folder before staging starts. */
+  /** Messages a run writes straight into a folder of `stagingFrom` messages before staging starts (fewer into a larger one). */
   stagingAfter: number;
 }
 

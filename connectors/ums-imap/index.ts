@@ -39,7 +39,7 @@ const STAGE_LINGER_MS = 15;
 export interface UmsImapTargetOptions {
   /** Folders holding at least this many messages are written through a staging folder; false: never. Default 1000. */
   stagingFrom?: number | false;
-  /** Messages a session writes straight into such a folder before staging starts (a small delta never stages). Default 100. */
+  /** Messages a session writes straight into a folder of `stagingFrom` messages before staging starts (fewer into a larger one). Default 100. */
   stagingAfter?: number;
 }
 
@@ -183,8 +183,12 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     if (!st || st.uidValidity === undefined) throw new TransientError(`target STATUS ${ref} gave no UIDVALIDITY`);
     const from = this.staging.stagingFrom;
     if (from !== false && (st.messages ?? 0) >= from && this.serverCapabilities.has('UIDPLUS') && !this.stagers.has(ref)) {
-      this.log.info({ folder: ref, messages: st.messages, after: this.staging.stagingAfter }, 'large folder: writing through a staging folder');
-      this.stagers.set(ref, this.stagerFor(ref));
+      // The direct APPENDs before staging cost about the same server time whatever the folder's
+      // size: stagingAfter into a folder of stagingFrom messages, fewer into a larger one (each
+      // APPEND there costs more), down to none — a delta of ten into 100,000 messages stages.
+      const direct = Math.floor(this.staging.stagingAfter * Math.max(from, 1) / Math.max(st.messages ?? 0, from, 1));
+      this.log.info({ folder: ref, messages: st.messages, direct }, 'large folder: writing through a staging folder');
+      this.stagers.set(ref, this.stagerFor(ref, direct));
     }
     const epoch = String(st.uidValidity);
     return { ref, epoch, watermark: `${epoch}:${st.uidNext ?? 1}` };
@@ -265,7 +269,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     return `${this.ns.prefix}${STAGE_NAME}${createHash('sha1').update(ref).digest('hex').slice(0, 10)}`;
   }
 
-  private stagerFor(ref: string): StagedWriter<Appendable> {
+  private stagerFor(ref: string, directFirst: number): StagedWriter<Appendable> {
     const stage = this.stageName(ref);
     const ops: StageOps<Appendable> = {
       direct: (m) => this.append(ref, m),
@@ -310,7 +314,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
       }, stage),
     };
     return new StagedWriter(ops, {
-      batch: STAGE_BATCH, directFirst: this.staging.stagingAfter, lingerMs: STAGE_LINGER_MS, isTransient,
+      batch: STAGE_BATCH, directFirst, lingerMs: STAGE_LINGER_MS, isTransient,
       onDiscardError: (err) => this.log.warn({ folder: stage, err: reasonOf(err) }, 'could not empty the staging folder (emptied before its next use)'),
     });
   }
