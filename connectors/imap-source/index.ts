@@ -245,30 +245,39 @@ class ImapSourceMailbox implements SourceMailbox {
   }
 
   /**
-   * Bodies in the order asked, up to READ_AHEAD FETCHes in flight: the first without waiting, the
-   * ones ahead within the mailbox's READ_AHEAD_BYTES; a failed FETCH ends the read where its chunk starts.
+   * Bodies in the order asked, up to READ_AHEAD FETCHes in flight: the one the read waits on
+   * always, the ones ahead only while they fit in the mailbox's READ_AHEAD_BYTES (taken without
+   * waiting: a read never waits for budget, which other reads' consumers may hold while they wait
+   * on something this read's caller holds); a failed FETCH ends the read where its chunk starts.
    */
   async *read(container: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
     const expected = this.epochs.get(container.id);
     const chunks = chunkBySize(items, READ_CHUNK_BYTES, READ_CHUNK_ITEMS);
     type Fetched = { ok: Map<string, Buffer> } | { err: unknown };
-    const inFlight: { held: Promise<number>; fetched: Promise<Fetched> }[] = [];
-    const launch = (i: number, ahead: boolean) => {
-      const chunk = chunks[i] as ItemMeta[];
-      const held = ahead ? this.readAhead.acquire(chunk.reduce((n, m) => n + m.size, 0)) : Promise.resolve(0);
-      const fetched = held.then(() => this.fetchBodies(container, chunk, expected)).then((ok) => ({ ok }), (err: unknown) => ({ err }));
+    const inFlight: { held: number; fetched: Promise<Fetched> }[] = [];
+    const start = (i: number, held: number) => {
+      const fetched = this.fetchBodies(container, chunks[i] as ItemMeta[], expected).then((ok) => ({ ok }), (err: unknown) => ({ err }));
       inFlight[i] = { held, fetched };
     };
-    // What was read ahead goes back to the mailbox's budget once handed on (or not wanted: the read was left early).
-    const giveBack = (f: { held: Promise<number>; fetched: Promise<Fetched> }) => {
-      void f.held.then((n) => f.fetched.then(() => { if (n > 0) this.readAhead.release(n); }));
+    /** Sends the FETCHes after `i` that fit in the budget now, in order. */
+    const ahead = (i: number) => {
+      for (let j = i + 1; j < Math.min(i + READ_AHEAD, chunks.length); j++) {
+        if (inFlight[j]) continue;
+        const held = this.readAhead.tryAcquire((chunks[j] as ItemMeta[]).reduce((n, m) => n + m.size, 0));
+        if (held === undefined) return;
+        start(j, held);
+      }
     };
-    for (let i = 0; i < Math.min(READ_AHEAD, chunks.length); i++) launch(i, i > 0);
+    // What was read ahead goes back to the mailbox's budget once handed on (or not wanted: the read was left early).
+    const giveBack = (f: { held: number; fetched: Promise<Fetched> }) => {
+      if (f.held > 0) void f.fetched.then(() => this.readAhead.release(f.held));
+    };
     try {
       for (const [i, chunk] of chunks.entries()) {
-        const f = inFlight[i] as { held: Promise<number>; fetched: Promise<Fetched> };
+        if (!inFlight[i]) start(i, 0);
+        ahead(i);
+        const f = inFlight[i] as { held: number; fetched: Promise<Fetched> };
         const got = await f.fetched;
-        if (i + READ_AHEAD < chunks.length) launch(i + READ_AHEAD, true);
         if ('err' in got) throw got.err;
         const fetched = got.ok;
         for (const meta of chunk) {

@@ -30,7 +30,7 @@ const UNSETTABLE = new Set(['\\recent']);
 const SYSTEM_FLAGS = new Set(['\\seen', '\\answered', '\\flagged', '\\deleted', '\\draft']);
 /** Staging folders: the name's last level, then 10 hex digits of the real folder's name. */
 const STAGE_NAME = 'ums-migrate-staging-';
-const STAGE_PATTERN = /ums-migrate-staging-[0-9a-f]{10}$/;
+const STAGE_HASH = /^[0-9a-f]{10}$/;
 /** Most messages moved by one COPY, and so the writes the engine may have in flight into a staged folder. */
 const STAGE_BATCH = 250;
 /** How long the staging waits for another write before moving what it holds. */
@@ -98,8 +98,6 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   private readonly indexes = new Map<string, CandidateIndex>();
   /** Folders written through a staging folder, by ref. */
   private readonly stagers = new Map<string, StagedWriter<Appendable>>();
-  /** Set once a folder is prepared for writing: close() then removes staging folders. */
-  private writing = false;
 
   constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, private readonly log: Logger, max: number,
     private readonly staging: Required<UmsImapTargetOptions>) {
@@ -154,7 +152,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   async list(): Promise<string[]> {
     const list = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
     this.known = new Set(list.map((f) => f.path));
-    return [...this.known].filter((p) => !STAGE_PATTERN.test(p));
+    return [...this.known].filter((p) => !this.isStage(p));
   }
 
   async ensure(ref: string): Promise<TargetContainerState> {
@@ -167,7 +165,6 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
       this.creating = turn.catch(() => undefined);
       await turn;
     }
-    this.writing = true;
     const query = { uidNext: true, uidValidity: true, messages: true };
     let st = await this.run(`STATUS ${ref}`, (c) => c.client.status(ref, query));
     if (st && st.uidNext === 1) {
@@ -185,7 +182,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     if (from !== false && (st.messages ?? 0) >= from && this.serverCapabilities.has('UIDPLUS') && !this.stagers.has(ref)) {
       // The direct APPENDs before staging cost about the same server time whatever the folder's
       // size: stagingAfter into a folder of stagingFrom messages, fewer into a larger one (each
-      // APPEND there costs more), down to none — a delta of ten into 100,000 messages stages.
+      // APPEND there costs more): one into 100,000 messages, none above.
       const direct = Math.floor(this.staging.stagingAfter * Math.max(from, 1) / Math.max(st.messages ?? 0, from, 1));
       this.log.info({ folder: ref, messages: st.messages, direct }, 'large folder: writing through a staging folder');
       this.stagers.set(ref, this.stagerFor(ref, direct));
@@ -264,6 +261,12 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     return res.uid;
   }
 
+  /** A staging folder's name: at the top of the personal namespace, nowhere else. */
+  private isStage(path: string): boolean {
+    const start = `${this.ns.prefix}${STAGE_NAME}`;
+    return path.startsWith(start) && STAGE_HASH.test(path.slice(start.length));
+  }
+
   /** The staging folder of `ref`: a sibling at the top of the personal namespace (never subscribed). */
   private stageName(ref: string): string {
     return `${this.ns.prefix}${STAGE_NAME}${createHash('sha1').update(ref).digest('hex').slice(0, 10)}`;
@@ -316,6 +319,8 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     return new StagedWriter(ops, {
       batch: STAGE_BATCH, directFirst, lingerMs: STAGE_LINGER_MS, isTransient,
       onDiscardError: (err) => this.log.warn({ folder: stage, err: reasonOf(err) }, 'could not empty the staging folder (emptied before its next use)'),
+      onUnstageable: (err) => this.log.warn({ folder: ref, stage, err: reasonOf(err) }, 'cannot use a staging folder: writing into the folder directly'),
+      missingUid: (uid) => new TransientError(`COPY from ${stage} into ${ref} named no UID for staged message ${uid}`),
     });
   }
 
@@ -473,16 +478,20 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   }
 
   async close(): Promise<void> {
-    if (this.writing) await this.removeStages();
+    await this.removeStages();
     await this.session.close();
   }
 
-  /** Removes every staging folder of the mailbox, this run's and any an interrupted run left behind. */
+  /**
+   * Removes every staging folder of the mailbox, this run's and any an interrupted run left
+   * behind (one LIST at every close: a run killed after its last commit leaves one that no later
+   * write would touch). What a stage holds is either in its real folder already or written again.
+   */
   private async removeStages(): Promise<void> {
     try {
       const all = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
       // At once, on the pool's connections: Courier takes two seconds for each DELETE.
-      await Promise.all(all.filter((x) => STAGE_PATTERN.test(x.path)).map((f) => this.run(`DELETE ${f.path}`, (c) => c.client.mailboxDelete(f.path))));
+      await Promise.all(all.filter((x) => this.isStage(x.path)).map((f) => this.run(`DELETE ${f.path}`, (c) => c.client.mailboxDelete(f.path))));
     } catch (err) {
       this.log.warn({ err: reasonOf(err) }, 'could not remove a staging folder (removed at the end of the next run)');
     }

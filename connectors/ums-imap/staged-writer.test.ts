@@ -62,7 +62,12 @@ function fakeServer(opts: { refuseAppend?: Set<string>; refuseCopy?: Set<string>
 }
 
 const discardErrors: unknown[] = [];
-const options = (batch = 250, directFirst = 0) => ({ batch, directFirst, lingerMs: 5, isTransient: (e: unknown) => e instanceof Dropped, onDiscardError: (e: unknown) => { discardErrors.push(e); } });
+class Missing extends Error {}
+const unstageable: unknown[] = [];
+const options = (batch = 250, directFirst = 0) => ({
+  batch, directFirst, lingerMs: 5, isTransient: (e: unknown) => e instanceof Dropped, onDiscardError: (e: unknown) => { discardErrors.push(e); },
+  onUnstageable: (e: unknown) => { unstageable.push(e); }, missingUid: (uid: number) => new Missing(`no UID for ${uid}`),
+});
 const settle = <T>(ps: Promise<T>[]) => Promise.allSettled(ps);
 
 describe('StagedWriter', () => {
@@ -156,10 +161,30 @@ describe('StagedWriter', () => {
     expect(s.folder).toEqual(['a', 'b', 'c', 'd']);
   });
 
-  it('leaves the UID unknown (never fails the item) when the server names none for a copied message', async () => {
+  it('leaves UIDs unknown (never fails the items) when the server names none for the COPY', async () => {
+    const s = fakeServer({ noCopyUidFor: new Set(['a', 'b']) });
+    const w = new StagedWriter(s.ops, options());
+    expect(await Promise.all(['a', 'b'].map((x) => w.put(x)))).toEqual([undefined, undefined]);
+    expect(s.folder).toEqual(['a', 'b']);
+  });
+
+  it('fails as "look first" a staged message the COPYUID leaves out while naming the others', async () => {
     const s = fakeServer({ noCopyUidFor: new Set(['b']) });
     const w = new StagedWriter(s.ops, options());
-    expect(await Promise.all(['a', 'b'].map((x) => w.put(x)))).toEqual([1001, undefined]);
-    expect(s.folder).toEqual(['a', 'b']);
+    const r = await settle(['a', 'b'].map((x) => w.put(x)));
+    expect(r[0]).toEqual({ status: 'fulfilled', value: 1001 });
+    expect((r[1] as PromiseRejectedResult).reason).toBeInstanceOf(Missing);
+  });
+
+  it('writes straight into the folder when the staging folder is refused (not a dropped connection), and says so once', async () => {
+    unstageable.length = 0;
+    const s = fakeServer();
+    const refused = new Refused('CREATE refused: folder quota');
+    const ops = { ...s.ops, prepare: async () => { s.calls.push('prepare'); throw refused; } };
+    const w = new StagedWriter(ops, options());
+    expect(await Promise.all(['a', 'b', 'c'].map((x) => w.put(x)))).toEqual([1001, 1002, 1003]);
+    expect(w.staging).toBe(false);
+    expect(s.calls).toEqual(['prepare', 'direct a', 'direct b', 'direct c']);
+    expect(unstageable).toEqual([refused]);
   });
 });

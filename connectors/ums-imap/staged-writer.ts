@@ -43,6 +43,10 @@ export interface StagedWriterOptions {
   isTransient: (err: unknown) => boolean;
   /** Told when the stage could not be emptied after a copy (the messages are in the real folder; the stage is emptied before its next use). */
   onDiscardError?: (err: unknown) => void;
+  /** Told once when the staging folder cannot be had at all (refused, not a dropped connection): every message goes straight in from then on. */
+  onUnstageable?: (err: unknown) => void;
+  /** The error for a staged message the server copied without naming its UID while naming others' (looked for before writing again). */
+  missingUid: (stagedUid: number) => Error;
 }
 
 interface Entry<T> {
@@ -57,6 +61,7 @@ export class StagedWriter<T> {
   private staged: Entry<T>[] = [];
   private pumping = false;
   private prepared = false;
+  private unstageable = false;
   private directLeft: number;
 
   constructor(private readonly ops: StageOps<T>, private readonly opts: StagedWriterOptions) {
@@ -65,7 +70,7 @@ export class StagedWriter<T> {
 
   /** Whether messages go through the staging folder now (after `directFirst` written straight). */
   get staging(): boolean {
-    return this.directLeft <= 0;
+    return this.directLeft <= 0 && !this.unstageable;
   }
 
   /** Writes `item` into the real folder; its UID there (undefined if the server did not name it). */
@@ -82,7 +87,7 @@ export class StagedWriter<T> {
     try {
       for (;;) {
         const next = this.waiting.shift();
-        if (next && this.directLeft > 0) {
+        if (next && (this.directLeft > 0 || this.unstageable)) {
           this.directLeft--;
           await this.ops.direct(next.item).then(next.resolve, next.reject);
           continue;
@@ -104,7 +109,17 @@ export class StagedWriter<T> {
   private async stage(e: Entry<T>): Promise<void> {
     try {
       if (!this.prepared) {
-        await this.ops.prepare();
+        try {
+          await this.ops.prepare();
+        } catch (err) {
+          if (this.opts.isTransient(err)) throw err;
+          // Refused (a folder quota, an ACL, a server that will not create it): written straight
+          // in, as without staging, rather than failing every message of the folder.
+          this.unstageable = true;
+          this.opts.onUnstageable?.(err);
+          await this.ops.direct(e.item).then(e.resolve, e.reject);
+          return;
+        }
         this.prepared = true;
       }
       e.stagedUid = await this.ops.append(e.item);
@@ -154,8 +169,13 @@ export class StagedWriter<T> {
       this.prepared = false;
       this.opts.onDiscardError?.(err);
     }
-    // A UID the server did not name (no COPYUID) is left unknown, as after an APPEND without
-    // APPENDUID: the message is in the folder, so it is never written again.
-    for (const e of done) e.resolve(copied.get(e.stagedUid as number));
+    // No COPYUID at all: the UIDs stay unknown, as after an APPEND without APPENDUID (the messages
+    // are in the folder, never written again). One left out of a COPYUID that names the others
+    // was not copied (gone from the stage): the engine looks in the folder before writing again.
+    for (const e of done) {
+      const uid = copied.get(e.stagedUid as number);
+      if (uid === undefined && copied.size > 0) e.reject(this.opts.missingUid(e.stagedUid as number));
+      else e.resolve(uid);
+    }
   }
 }

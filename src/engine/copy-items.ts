@@ -4,7 +4,7 @@
  */
 import PQueue from 'p-queue';
 import { contentHash } from '../../mappings/content-hash.js';
-import type { Container, ItemContent, ItemMeta, TargetContainerState, WriteRecovery } from '../model/types.js';
+import type { Container, ItemContent, ItemMeta, PendingItem, TargetContainerState, WriteRecovery } from '../model/types.js';
 import type { ItemResult } from '../state/store.js';
 import { isTransient, reasonOf } from '../util/errors.js';
 import { backoffDelay, retry, sleep } from '../util/retry.js';
@@ -27,6 +27,26 @@ export interface CopyJob {
   epoch: string;
 }
 
+/**
+ * Runs the job's lookups in the target one after another, each with the claims of those before:
+ * two writes in flight that look for identical content must never both take the one copy there
+ * (with a target that batches writes, hundreds are in flight at once).
+ */
+type LookUp = (me: PendingItem, watermark: string) => Promise<string | undefined>;
+
+function serialLookups(job: CopyJob, recovery: WriteRecovery): LookUp {
+  let turn: Promise<unknown> = Promise.resolve();
+  return (me, watermark) => {
+    const mine = turn.then(async () => {
+      const found = (await recovery.findWritten(job.target.ref, watermark, [me], job.claimed)).get(me.key);
+      if (found !== undefined) job.claimed.add(found);
+      return found;
+    });
+    turn = mine.catch(() => undefined);
+    return mine;
+  };
+}
+
 function failed(meta: ItemMeta, err: unknown): ItemResult {
   return { itemId: meta.id, status: 'failed', size: meta.size, internalDate: meta.internalDate, messageId: meta.messageId, reason: reasonOf(err) };
 }
@@ -47,6 +67,7 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
   const queue = new PQueue({ concurrency: Math.max(ctx.writers, caps.writesInFlight ?? 0) });
   // Without it, a write with an unknown outcome is simply written again (it lands on the same object).
   const recovery = caps.recovery;
+  const lookUp = recovery ? serialLookups(job, recovery) : undefined;
 
   // A read that breaks off is resumed with what it had not given yet; what it gave is being written.
   for (let attempt = 1; ; attempt++) {
@@ -64,7 +85,7 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
         void queue.add(async () => {
           try {
             const ic = await applyTransform(ctx.transform, r, c);
-            const done = await writeOne(job, recovery, ic, contentHash(ic.content), lookFirst.has(r.meta.id));
+            const done = await writeOne(job, lookUp, ic, contentHash(ic.content), lookFirst.has(r.meta.id));
             results.set(done.itemId, done);
           } catch (err) {
             ctx.log.warn({ container: c.id, item: r.meta.id, err: reasonOf(err) }, 'item failed');
@@ -96,18 +117,18 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
  * and returns its done result. A transient write failure is retried only after checking that the
  * failed write did not land.
  */
-async function writeOne(job: CopyJob, recovery: WriteRecovery | undefined, ic: ItemContent, hash: string, lookFirst: boolean): Promise<ItemResult> {
+async function writeOne(job: CopyJob, lookUp: LookUp | undefined, ic: ItemContent, hash: string, lookFirst: boolean): Promise<ItemResult> {
   const { ctx, claims, container: c, target: t, claimed } = job;
   const me = pendingItem(ic.meta, hash);
   let targetId: string | undefined;
   let warnings: string[] | undefined;
-  if (lookFirst && recovery) targetId = (await recovery.findWritten(t.ref, '', [me], claimed)).get(me.key);
+  if (lookFirst && lookUp) targetId = await lookUp(me, '');
   if (targetId === undefined) {
     targetId = await retry(async (attempt) => {
-      if (attempt > 1 && recovery) {
+      if (attempt > 1 && lookUp) {
         // The failed attempt may have landed before the connection dropped: look before writing
         // again, and if it is not there (yet), remember the item for the sweep.
-        const found = (await recovery.findWritten(t.ref, t.watermark ?? '', [me], claimed)).get(me.key);
+        const found = await lookUp(me, t.watermark ?? '');
         if (found !== undefined) return found;
         await ctx.store.recordSuspects(ctx.mailboxId, c.id, [suspectRow(ic.meta, hash, t, job.epoch)]);
       }

@@ -59,6 +59,14 @@ export class ByteBudget {
     return new Promise((resolve) => this.waiters.push({ n, resolve: () => resolve(n) }));
   }
 
+  /** Takes `bytes` (at most the whole budget) only if they fit now and nobody waits; else undefined. */
+  tryAcquire(bytes: number): number | undefined {
+    const n = Math.min(Math.max(bytes, 1), this.limit);
+    if (this.waiters.length > 0 || this.used + n > this.limit) return undefined;
+    this.used += n;
+    return n;
+  }
+
   release(n: number): void {
     this.used -= n;
     while (this.waiters.length > 0) {
