@@ -102,6 +102,25 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
     await first.mb.close();
   }, 120_000);
 
+  it('removes a staging folder left behind at any close, even of a run that writes nothing; a user folder of such a name deeper down is left alone', async () => {
+    const login = uniqueLogin('stg');
+    await addTargetUser(login, password);
+    const leftover = 'INBOX.ums-migrate-staging-0123456789';
+    const usersOwn = 'INBOX.Archive.ums-migrate-staging-0123456789';
+    await asUser(lab.target, login, password, async (c) => {
+      await c.mailboxCreate(leftover);
+      await c.append(leftover, item(7).content, ['\\Seen']);
+      await c.mailboxCreate(usersOwn);
+    });
+    const { mb } = await open(login, 0);
+    expect(await mb.list()).toContain(usersOwn);
+    expect(await mb.list()).not.toContain(leftover);
+    await mb.close();
+    const left = await asUser(lab.target, login, password, async (c) => (await c.list()).map((f) => f.path));
+    expect(left).not.toContain(leftover);
+    expect(left).toContain(usersOwn);
+  }, 60_000);
+
   it('writes directly into a folder below the threshold, and switches to staging once it holds that many', async () => {
     const login = uniqueLogin('stg');
     await addTargetUser(login, password);
