@@ -83,6 +83,8 @@ describe('validateConfigText: valid configs', () => {
         timeoutSeconds: 300,
         auth: { mode: 'user' },
         utf8Accept: true,
+        stagingFrom: 1000,
+        stagingAfter: 100,
       },
       mailboxes: [{ source: 'alice@old.example', target: 'alice@ums.example', sourcePassword: 'env:ALICE_SRC', targetPassword: 'env:ALICE_TGT' }],
       folders: {
