@@ -18,7 +18,7 @@ export const umsImapTargetSchema = z
       .optional(),
     utf8Accept: z.boolean().default(true),
     stagingFrom: z.union([int(0, 1_000_000_000), z.literal(false)]).default(1000),
-    stagingAfter: int(0, 1_000_000_000).default(100),
+    stagingAfter: int(0, 1_000_000_000).default(500),
   })
   .strict();
 

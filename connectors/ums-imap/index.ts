@@ -39,7 +39,7 @@ const STAGE_LINGER_MS = 15;
 export interface UmsImapTargetOptions {
   /** Folders holding at least this many messages are written through a staging folder; false: never. Default 1000. */
   stagingFrom?: number | false;
-  /** Messages a session writes straight into a folder of `stagingFrom` messages before staging starts (fewer into a larger one). Default 100. */
+  /** Messages a session writes straight into a folder of `stagingFrom` messages before staging starts (fewer into a larger one). Default 500: their server time about equals the 2 s Courier takes to delete a staging folder. */
   stagingAfter?: number;
 }
 
@@ -80,7 +80,7 @@ export class UmsImapTarget implements TargetConnector {
   }
 
   async openMailbox(account: Account): Promise<TargetMailbox> {
-    const mb = new UmsImapMailbox(this.ep, account, this.slots, this.log.child({ side: 'target' }), this.perMailbox, { stagingFrom: this.opts.stagingFrom ?? 1000, stagingAfter: this.opts.stagingAfter ?? 100 });
+    const mb = new UmsImapMailbox(this.ep, account, this.slots, this.log.child({ side: 'target' }), this.perMailbox, { stagingFrom: this.opts.stagingFrom ?? 1000, stagingAfter: this.opts.stagingAfter ?? 500 });
     await mb.open();
     return mb;
   }

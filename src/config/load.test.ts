@@ -84,7 +84,7 @@ describe('validateConfigText: valid configs', () => {
         auth: { mode: 'user' },
         utf8Accept: true,
         stagingFrom: 1000,
-        stagingAfter: 100,
+        stagingAfter: 500,
       },
       mailboxes: [{ source: 'alice@old.example', target: 'alice@ums.example', sourcePassword: 'env:ALICE_SRC', targetPassword: 'env:ALICE_TGT' }],
       folders: {
