@@ -121,6 +121,22 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
     expect(left).toContain(usersOwn);
   }, 60_000);
 
+  it('reuses the STATUS of a staged folder: the watermark follows its own writes, and stays at or below the real UIDNEXT when mail arrives meanwhile', async () => {
+    const login = uniqueLogin('stg');
+    await addTargetUser(login, password);
+    const { mb } = await open(login, 0);
+    const first = await mb.ensure('INBOX');
+    const [epoch] = (first.watermark as string).split(':');
+    const ids = (await Promise.all([1, 2, 3].map((n) => mb.put('INBOX', item(n))))).map((p) => Number(p.id));
+    // Another client delivers a message meanwhile.
+    await asUser(lab.target, login, password, (c) => c.append('INBOX', item(50).content, []));
+    const again = await mb.ensure('INBOX');
+    expect(again.watermark).toBe(`${epoch}:${Math.max(...ids) + 1}`);
+    const real = await asUser(lab.target, login, password, async (c) => { const st = await c.status('INBOX', { uidNext: true }); return st ? st.uidNext : undefined; });
+    expect(Number((again.watermark as string).split(':')[1])).toBeLessThan(real as number);
+    await mb.close();
+  }, 60_000);
+
   it('writes directly into a folder below the threshold, and switches to staging once it holds that many', async () => {
     const login = uniqueLogin('stg');
     await addTargetUser(login, password);
