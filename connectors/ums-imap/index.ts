@@ -5,21 +5,21 @@
  * Into a folder that already holds many messages it writes through a staging folder and one COPY
  * per batch (staged-writer.ts: Courier's APPEND costs O(folder size)).
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { contentHash, normaliseForHash } from '../../mappings/content-hash.js';
 import type {
   AccessCheck, Account, ItemContent, ItemMeta, PendingItem, PutResult, TargetCapabilities, TargetConnector, TargetContainerState, TargetMailbox,
   WriteRecovery,
 } from '../../src/model/types.js';
-import { coerceError, FatalError, isTransient, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
+import { coerceError, FatalError, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
 import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
 import { chunkBySize } from '../imap-common/chunks.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { imapError } from '../imap-common/errors.js';
 import { deselect, ImapSession, type ImapConn } from '../imap-common/session.js';
 import { parseMessageIdHeader, parseSubjectHeader, sameMessageId } from '../imap-common/message-id.js';
-import { StagedWriter, type StageOps } from './staged-writer.js';
+import { StagedWriter } from './staged-writer.js';
+import { courierStager, isStageName, stageNameFor, type Appendable } from './staging-folder.js';
 
 /** How long `settle` waits at most, and how often it looks. */
 const SETTLE_MAX_MS = 5000;
@@ -28,13 +28,8 @@ const SETTLE_POLL_MS = 250;
 const UNSETTABLE = new Set(['\\recent']);
 /** The system flags of RFC 3501 a client can set; any other "\\…" flag makes the server refuse the APPEND. */
 const SYSTEM_FLAGS = new Set(['\\seen', '\\answered', '\\flagged', '\\deleted', '\\draft']);
-/** Staging folders: the name's last level, then 10 hex digits of the real folder's name. */
-const STAGE_NAME = 'ums-migrate-staging-';
-const STAGE_HASH = /^[0-9a-f]{10}$/;
 /** Most messages moved by one COPY, and so the writes the engine may have in flight into a staged folder. */
 const STAGE_BATCH = 250;
-/** How long the staging waits for another write before moving what it holds. */
-const STAGE_LINGER_MS = 15;
 /**
  * How long the STATUS of a staged (large) folder is reused: Courier answers it in O(folder) (0.7 s
  * at 100,000 messages) and the engine asks before every page. Meanwhile the watermark follows the
@@ -49,14 +44,6 @@ export interface UmsImapTargetOptions {
   /** Messages a session writes straight into a folder of `stagingFrom` messages before staging starts (fewer into a larger one). Default 500: their server time about equals the 2 s Courier takes to delete a staging folder. */
   stagingAfter?: number;
 }
-
-/** One message as APPENDed. */
-interface Appendable {
-  content: Buffer;
-  flags: string[];
-  date?: Date;
-}
-
 
 /** Target messages after a watermark, indexed for matching. */
 interface CandidateIndex {
@@ -161,7 +148,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   async list(): Promise<string[]> {
     const list = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
     this.known = new Set(list.map((f) => f.path));
-    return [...this.known].filter((p) => !this.isStage(p));
+    return [...this.known].filter((p) => !isStageName(this.ns.prefix, p));
   }
 
   async ensure(ref: string): Promise<TargetContainerState> {
@@ -282,69 +269,10 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     return res.uid;
   }
 
-  /** A staging folder's name: at the top of the personal namespace, nowhere else. */
-  private isStage(path: string): boolean {
-    const start = `${this.ns.prefix}${STAGE_NAME}`;
-    return path.startsWith(start) && STAGE_HASH.test(path.slice(start.length));
-  }
-
-  /** The staging folder of `ref`: a sibling at the top of the personal namespace (never subscribed). */
-  private stageName(ref: string): string {
-    return `${this.ns.prefix}${STAGE_NAME}${createHash('sha1').update(ref).digest('hex').slice(0, 10)}`;
-  }
-
   private stagerFor(ref: string, directFirst: number): StagedWriter<Appendable> {
-    const stage = this.stageName(ref);
-    const ops: StageOps<Appendable> = {
-      direct: (m) => this.append(ref, m),
-      prepare: () => this.run(`preparing staging folder ${stage}`, async (c) => {
-        try {
-          await c.client.mailboxCreate(stage);
-        } catch (err) {
-          const e = imapError(err, `CREATE ${stage}`);
-          if (!(e instanceof ItemError)) throw e;
-          // Left by an interrupted run: what it holds was either copied (the engine finds it in the
-          // real folder) or not (it is written again). Empty it.
-          const mb = await c.client.mailboxOpen(stage);
-          try {
-            if (mb.exists > 0 && !(await c.client.messageDelete('1:*', { uid: true }))) throw new TransientError(`emptying ${stage} was not accepted`);
-          } finally {
-            await deselect(c);
-          }
-        }
-      }),
-      append: async (m) => {
-        const uid = await this.append(stage, m);
-        if (uid === undefined) throw new TransientError(`APPEND to ${stage} named no UID (APPENDUID)`);
-        return uid;
-      },
-      copy: (uids) => this.run(`COPY ${uids.length} message(s) from ${stage} into ${ref}`, async (c) => {
-        await c.client.mailboxOpen(stage);
-        c.selected = stage;
-        const r = await c.client.messageCopy(uids.join(','), ref, { uid: true });
-        if (!r) {
-          await deselect(c).catch(() => undefined);
-          throw c.client.usable ? new ItemError(`COPY into ${ref} was not accepted`) : new TransientError(`COPY into ${ref}: connection lost`);
-        }
-        const map = new Map([...(r.uidMap ?? new Map<number, number>())].map(([from, to]) => [Number(from), Number(to)]));
-        this.wrote(ref, r.uidValidity, map.size > 0 ? Math.max(...map.values()) : undefined);
-        return map;
-      }, stage),
-      discard: (uids) => this.run(`removing copied messages from ${stage}`, async (c) => {
-        try {
-          if (c.client.mailbox === false || c.client.mailbox.path !== stage || c.client.mailbox.readOnly) await c.client.mailboxOpen(stage);
-          if (!(await c.client.messageDelete(uids.join(','), { uid: true }))) throw new TransientError(`UID EXPUNGE in ${stage} was not accepted`);
-        } finally {
-          await deselect(c);
-        }
-      }, stage),
-    };
-    return new StagedWriter(ops, {
-      batch: STAGE_BATCH, directFirst, lingerMs: STAGE_LINGER_MS, isTransient,
-      onDiscardError: (err) => this.log.warn({ folder: stage, err: reasonOf(err) }, 'could not empty the staging folder (emptied before its next use)'),
-      onUnstageable: (err) => this.log.warn({ folder: ref, stage, err: reasonOf(err) }, 'cannot use a staging folder: writing into the folder directly'),
-      missingUid: (uid) => new TransientError(`COPY from ${stage} into ${ref} named no UID for staged message ${uid}`),
-    });
+    return courierStager({
+      ref, stage: stageNameFor(this.ns.prefix, ref), run: (what, fn, folder) => this.run(what, fn, folder), append: (to, m) => this.append(to, m), wrote: (v, uid) => this.wrote(ref, v, uid),
+    }, { batch: STAGE_BATCH, directFirst, log: this.log });
   }
 
   async findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
@@ -514,7 +442,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     try {
       const all = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
       // At once, on the pool's connections: Courier takes two seconds for each DELETE.
-      await Promise.all(all.filter((x) => this.isStage(x.path)).map((f) => this.run(`DELETE ${f.path}`, (c) => c.client.mailboxDelete(f.path))));
+      await Promise.all(all.filter((x) => isStageName(this.ns.prefix, x.path)).map((f) => this.run(`DELETE ${f.path}`, (c) => c.client.mailboxDelete(f.path))));
     } catch (err) {
       this.log.warn({ err: reasonOf(err) }, 'could not remove a staging folder (removed at the end of the next run)');
     }

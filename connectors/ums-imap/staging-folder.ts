@@ -1,0 +1,105 @@
+/**
+ * The staging folder of one target folder on Courier, as the StagedWriter needs it
+ * (staged-writer.ts): created empty, APPENDed into, COPYed from (COPYUID), emptied.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { isTransient, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
+import { imapError } from '../imap-common/errors.js';
+import { deselect, type ImapConn } from '../imap-common/session.js';
+import { StagedWriter, type StageOps } from './staged-writer.js';
+
+/** Staging folders: the name's last level, then 10 hex digits of the real folder's name. */
+const STAGE_NAME = 'ums-migrate-staging-';
+const STAGE_HASH = /^[0-9a-f]{10}$/;
+/** How long the staging waits for another write before moving what it holds. */
+const STAGE_LINGER_MS = 15;
+
+/** A staging folder's name: at the top of the personal namespace (`prefix`), nowhere else. */
+export function isStageName(prefix: string, path: string): boolean {
+  const start = `${prefix}${STAGE_NAME}`;
+  return path.startsWith(start) && STAGE_HASH.test(path.slice(start.length));
+}
+
+/** The staging folder of `ref`: a sibling at the top of the personal namespace (never subscribed). */
+export function stageNameFor(prefix: string, ref: string): string {
+  return `${prefix}${STAGE_NAME}${createHash('sha1').update(ref).digest('hex').slice(0, 10)}`;
+}
+
+/** One message as APPENDed. */
+export interface Appendable {
+  content: Buffer;
+  flags: string[];
+  date?: Date;
+}
+
+export interface StageFolder {
+  /** The real folder, and its staging folder. */
+  ref: string;
+  stage: string;
+  /** The mailbox's session: runs one operation on a pooled connection (one with `folder` open if possible). */
+  run<T>(what: string, fn: (c: ImapConn) => Promise<T>, folder?: string): Promise<T>;
+  /** APPENDs into a folder; the UID it got. */
+  append(to: string, m: Appendable): Promise<number | undefined>;
+  /** Told the highest UID a COPY gave in the real folder, with its UIDVALIDITY. */
+  wrote(uidValidity: bigint | number | undefined, uid: number | undefined): void;
+}
+
+export function courierStageOps(f: StageFolder): StageOps<Appendable> {
+  const { ref, stage, run } = f;
+  return {
+    direct: (m) => f.append(ref, m),
+    prepare: () => run(`preparing staging folder ${stage}`, async (c) => {
+      try {
+        await c.client.mailboxCreate(stage);
+      } catch (err) {
+        const e = imapError(err, `CREATE ${stage}`);
+        if (!(e instanceof ItemError)) throw e;
+        // Left by an interrupted run: what it holds was either copied (the engine finds it in the
+        // real folder) or not (it is written again). Empty it.
+        const mb = await c.client.mailboxOpen(stage);
+        try {
+          if (mb.exists > 0 && !(await c.client.messageDelete('1:*', { uid: true }))) throw new TransientError(`emptying ${stage} was not accepted`);
+        } finally {
+          await deselect(c);
+        }
+      }
+    }),
+    append: async (m) => {
+      const uid = await f.append(stage, m);
+      if (uid === undefined) throw new TransientError(`APPEND to ${stage} named no UID (APPENDUID)`);
+      return uid;
+    },
+    copy: (uids) => run(`COPY ${uids.length} message(s) from ${stage} into ${ref}`, async (c) => {
+      await c.client.mailboxOpen(stage);
+      c.selected = stage;
+      const r = await c.client.messageCopy(uids.join(','), ref, { uid: true });
+      if (!r) {
+        await deselect(c).catch(() => undefined);
+        throw c.client.usable ? new ItemError(`COPY into ${ref} was not accepted`) : new TransientError(`COPY into ${ref}: connection lost`);
+      }
+      const map = new Map([...(r.uidMap ?? new Map<number, number>())].map(([from, to]) => [Number(from), Number(to)]));
+      f.wrote(r.uidValidity, map.size > 0 ? Math.max(...map.values()) : undefined);
+      return map;
+    }, stage),
+    discard: (uids) => run(`removing copied messages from ${stage}`, async (c) => {
+      try {
+        if (c.client.mailbox === false || c.client.mailbox.path !== stage || c.client.mailbox.readOnly) await c.client.mailboxOpen(stage);
+        if (!(await c.client.messageDelete(uids.join(','), { uid: true }))) throw new TransientError(`UID EXPUNGE in ${stage} was not accepted`);
+      } finally {
+        await deselect(c);
+      }
+    }, stage),
+  };
+}
+
+/** The StagedWriter of one folder, its warnings logged. */
+export function courierStager(f: StageFolder, o: { batch: number; directFirst: number; log: Logger }): StagedWriter<Appendable> {
+  const { ref, stage } = f;
+  return new StagedWriter(courierStageOps(f), {
+    batch: o.batch, directFirst: o.directFirst, lingerMs: STAGE_LINGER_MS, isTransient,
+    onDiscardError: (err) => o.log.warn({ folder: stage, err: reasonOf(err) }, 'could not empty the staging folder (emptied before its next use)'),
+    onUnstageable: (err) => o.log.warn({ folder: ref, stage, err: reasonOf(err) }, 'cannot use a staging folder: writing into the folder directly'),
+    missingUid: (uid) => new TransientError(`COPY from ${stage} into ${ref} named no UID for staged message ${uid}`),
+  });
+}
