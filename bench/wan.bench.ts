@@ -10,7 +10,7 @@
  * (default 4), BENCH_WAN_RTTS (default 0,20,50), BENCH_WAN_SKIP_MBSYNC=1 (ours only, for quick
  * iterations: ratios are then left out), BENCH_WAN_REUSE=1 (source users seeded once and kept),
  * BENCH_WAN_OURS_EXTRA (migration.yaml lines added for ours, "\n"-separated), BENCH_WAN_CLI (another
- * build's dist/src/cli.js, e.g. of an older commit, to compare). A line per RTT, the last RTT's line last:
+ * build's dist/bundle/cli.js or dist/src/cli.js, e.g. of an older commit, to compare). A line per RTT, the last RTT's line last:
  *   bench:wan rtt_ms=50 ours_msg_s=X mbsync_msg_s=Y ratio=R multi_ratio=Q cpu_ratio=C peak_rss_mb=M
  * cpu_ratio: our CPU seconds per message over mbsync's (both runs of that RTT); peak_rss_mb: ours.
  */
@@ -105,7 +105,7 @@ async function mbsync(lab: Lab, proxyPort: number, sources: { login: string; cor
  * The built CLI (npm run bench:wan builds it first), even when a source file changed since: the
  * tsx fallback of bin/ums-migrate.js compiles the whole tree at start-up, seconds on a busy box.
  */
-const BUILT = process.env.BENCH_WAN_CLI ?? fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+const BUILT = process.env.BENCH_WAN_CLI ?? fileURLToPath(new URL('../dist/bundle/cli.js', import.meta.url));
 function runOurs(args: string[]): Promise<CliResult> {
   if (!existsSync(BUILT)) return runCli(args);
   const child = spawn(process.execPath, [BUILT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

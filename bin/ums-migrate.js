@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // Entry point. Runs the compiled build (dist/, made by `npm run build`, which `npm ci` runs through
-// `prepare`) when it is at least as new as every source file; otherwise the TypeScript sources
-// through tsx, so a stale build never runs. The build starts faster and uses less memory
-// (tsx's loader hooks live in a thread of their own).
+// `prepare`) when it is at least as new as every source file — its bundle (dist/bundle/, see
+// bin/bundle.mjs) when that is at least as new as the compiled files; otherwise the TypeScript
+// sources through tsx, so a stale build never runs. The build starts faster and uses less memory
+// (tsx's loader hooks live in a thread of their own), the bundle more so.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'dist', 'src', 'cli.js');
+const bundled = join(root, 'dist', 'bundle', 'cli.js');
 
 function newestSource(dir) {
   let newest = 0;
@@ -23,7 +25,9 @@ function newestSource(dir) {
 const fresh = existsSync(built)
   && ['src', 'connectors', 'mappings', 'jobs', 'reports', join('test', 'lab')].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= statSync(built).mtimeMs);
 if (fresh && !process.env.UMS_FROM_SOURCE) {
-  await import(pathToFileURL(built).href);
+  const bundleFresh = existsSync(bundled) && statSync(bundled).mtimeMs >= statSync(built).mtimeMs;
+  // UMS_UNBUNDLED=1: the compiled files one by one (to compare).
+  await import(pathToFileURL(bundleFresh && !process.env.UMS_UNBUNDLED ? bundled : built).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -23,8 +23,9 @@ const READ_CHUNK_ITEMS = 50;
  */
 const READ_AHEAD = 3;
 /**
- * Bytes of the FETCHes sent ahead (beyond the one each read waits on), across all reads of one
- * mailbox: eight folders read at once would otherwise hold 8 × 3 × 2 MiB of bodies not yet wanted.
+ * Bytes of the FETCHes sent ahead (beyond the one each read waits on), across all reads of every
+ * mailbox of the source (one per run or worker): eight folders read at once would otherwise hold
+ * 8 × 3 × 2 MiB of bodies not yet wanted, and four mailboxes four times what one does.
  */
 export const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** What a listing reads of each message. */
@@ -35,6 +36,8 @@ const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', 
 export class ImapSource implements SourceConnector {
   readonly name = 'imap';
   private readonly slots: SlotGate;
+  /** The bytes read ahead by all reads of all mailboxes (READ_AHEAD_BYTES). */
+  private readonly readAhead = new ByteBudget(READ_AHEAD_BYTES);
 
   /** `slots`: the server-wide connection cap when it is shared beyond this process (workers). */
   constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 4, slots?: SlotGate) {
@@ -42,7 +45,7 @@ export class ImapSource implements SourceConnector {
   }
 
   async openMailbox(account: Account): Promise<SourceMailbox> {
-    const mb = new ImapSourceMailbox(this.ep, account, this.slots, this.log.child({ side: 'source' }), this.perMailbox);
+    const mb = new ImapSourceMailbox(this.ep, account, this.slots, this.log.child({ side: 'source' }), this.perMailbox, this.readAhead);
     await mb.open();
     return mb;
   }
@@ -59,10 +62,9 @@ class ImapSourceMailbox implements SourceMailbox {
   private readonly epochs = new Map<string, string>();
   /** UIDs read with the sizes (stats withBytes), used once by the next listing instead of a UID SEARCH. */
   private readonly sizedUids = new Map<string, { epoch: string; uids: number[] }>();
-  /** The bytes read ahead by all reads of the mailbox (READ_AHEAD_BYTES). */
-  private readonly readAhead = new ByteBudget(READ_AHEAD_BYTES);
 
-  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, log: Logger, max: number) {
+  /** `readAhead`: the source's budget for FETCHes sent ahead, shared with its other mailboxes. */
+  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, log: Logger, max: number, private readonly readAhead: ByteBudget) {
     this.session = new ImapSession(ep, account, slots, log, max, 'source');
   }
 
@@ -246,7 +248,7 @@ class ImapSourceMailbox implements SourceMailbox {
 
   /**
    * Bodies in the order asked, up to READ_AHEAD FETCHes in flight: the one the read waits on
-   * always, the ones ahead only while they fit in the mailbox's READ_AHEAD_BYTES (taken without
+   * always, the ones ahead only while they fit in the source's READ_AHEAD_BYTES (taken without
    * waiting: a read never waits for budget, which other reads' consumers may hold while they wait
    * on something this read's caller holds); a failed FETCH ends the read where its chunk starts.
    */
@@ -268,7 +270,7 @@ class ImapSourceMailbox implements SourceMailbox {
         start(j, held);
       }
     };
-    // What was read ahead goes back to the mailbox's budget once handed on (or not wanted: the read was left early).
+    // What was read ahead goes back to the source's budget once handed on (or not wanted: the read was left early).
     const giveBack = (f: { held: number; fetched: Promise<Fetched> }) => {
       if (f.held > 0) void f.fetched.then(() => this.readAhead.release(f.held));
     };

@@ -12,8 +12,8 @@ import type { SourceConnector, TargetConnector } from '../model/types.js';
 import { legacyDnTableFor } from '../routing/legacy-dn-table.js';
 import { FatalError } from '../util/errors.js';
 
-/** Bytes of message content one mailbox may hold in memory at once (shared by its folder tasks). */
-const MAILBOX_BYTE_BUDGET = 16 * 1024 * 1024;
+/** Bytes of message content a run may hold in memory at once (shared by all its mailboxes and folder tasks). */
+const RUN_BYTE_BUDGET = 16 * 1024 * 1024;
 
 export interface CommandOptions {
   config: string;
@@ -50,7 +50,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
     writersPerTask: config.concurrency.writersPerTask,
     tasks,
     mailboxes: config.concurrency.mailboxes,
-    byteBudget: MAILBOX_BYTE_BUDGET,
+    byteBudget: RUN_BYTE_BUDGET,
     retry: config.retry,
     sync: config.sync,
     transform: tnefTransform(config.mail?.decodeTnef ?? 'off'),

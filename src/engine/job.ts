@@ -35,7 +35,10 @@ export interface JobOptions {
   writersPerTask: number;
   tasks: number;
   mailboxes: number;
-  /** Bytes of message content one mailbox holds in memory at most (read, not yet written). */
+  /**
+   * Bytes of message content the run holds in memory at most (read, not yet written), shared by
+   * every mailbox and folder of the run: four mailboxes at once hold no more than one.
+   */
   byteBudget: number;
   retry: RetryPolicy;
   /** What later passes do with flag changes and deletions in the source (default: flags, ignore). */
@@ -77,8 +80,9 @@ export async function runJob(jobDeps: JobDeps, jobs: MailboxPair[], opts: JobOpt
   const emit = guardListener(deps.onEvent, (err) => deps.log.error({ err: reasonOf(err) }, 'event listener failed'));
   const taskQueue = new PQueue({ concurrency: opts.tasks });
   const mailboxQueue = new PQueue({ concurrency: opts.mailboxes });
+  const budget = new ByteBudget(opts.byteBudget);
   await announceInventory(deps, jobs, opts, mailboxQueue, emit);
-  const reports = await Promise.all(jobs.map((job) => mailboxQueue.add(() => runMailbox(deps, job, opts, taskQueue, emit))));
+  const reports = await Promise.all(jobs.map((job) => mailboxQueue.add(() => runMailbox(deps, job, opts, { taskQueue, budget }, emit))));
   return jobReport(reports, started);
 }
 
@@ -145,7 +149,10 @@ export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>
   }
 }
 
-async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, taskQueue: PQueue, emit: EventListener): Promise<MailboxReport> {
+/** What the mailboxes of a run share: the folder tasks in flight and the bytes held. */
+interface RunShared { taskQueue: PQueue; budget: ByteBudget }
+
+async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { taskQueue, budget }: RunShared, emit: EventListener): Promise<MailboxReport> {
   const name = job.source.login;
   const report: MailboxReport = { source: name, target: job.target.login, ok: true, interrupted: false, warnings: [], containers: [] };
   const log = deps.log.child({ mailbox: name });
@@ -174,7 +181,6 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, tas
     const mailboxId = await deps.store.mailboxId({ source: job.source.login, target: job.target.login });
     const byId = new Map(containers.map((c) => [c.id, c]));
     const claims = new TargetClaims();
-    const budget = new ByteBudget(opts.byteBudget);
     const included = plan.folders.filter((f: FolderPlan) => f.included);
     for (const f of plan.folders.filter((f: FolderPlan) => !f.included)) log.info({ container: f.sourceId, reason: f.reason }, 'folder not migrated');
     const { probes, inventory } = await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
