@@ -12,7 +12,9 @@
  * root) of its own with a CPU quota of BENCH_WORKER_CPU cores (default 0.1), so 4 workers behave as
  * 4 small machines while the servers and PostgreSQL keep the rest of this box, and the scaling
  * measures the scale-out, not the box. Where cgroups cannot be written (not root, cgroup v2 only)
- * the workers run unconfined and the output says so. Last line:
+ * the workers run unconfined and the output says so. BENCH_WORKER_ROUNDS (default 1,2,4): the
+ * worker counts to run; BENCH_WORKER_NODE_OPTIONS: NODE_OPTIONS of the workers only (e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/w" to profile them). Last line:
  *   bench:workers w1_msg_s=A w2_msg_s=B w4_msg_s=C scaling_4v1=R worker_cpu=Q pg_ms_per_msg=P
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -27,7 +29,7 @@ import { coerceError } from '../src/util/errors.js';
 
 const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 16);
 const PER_MAILBOX = Number(process.env.BENCH_MESSAGES_PER_MAILBOX ?? 300);
-const ROUNDS = [1, 2, 4];
+const ROUNDS = (process.env.BENCH_WORKER_ROUNDS ?? '1,2,4').split(',').map(Number);
 const password = 'bench-workers-pw';
 const TICK = 100; // USER_HZ: clock ticks per second in /proc/<pid>/stat on Linux
 
@@ -177,7 +179,8 @@ async function round(lab: Lab, sources: string[], workers: number): Promise<{ ra
     const t0 = process.hrtime.bigint();
     const machines = Array.from({ length: workers }, (_, i) => WorkerMachine.create(`ums-bench-worker-${i}`, WORKER_CPU));
     const confined = machines.every((m) => m !== undefined);
-    const procs = Array.from({ length: workers }, () => spawnCli(['worker', '-c', cfg.file, '--exit-when-idle'], env));
+    const workerEnv = process.env.BENCH_WORKER_NODE_OPTIONS ? { ...env, NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : env;
+    const procs = Array.from({ length: workers }, () => spawnCli(['worker', '-c', cfg.file, '--exit-when-idle'], workerEnv));
     procs.forEach((p, i) => { if (confined) machines[i]!.add(p.child.pid as number); });
     for (const p of procs) sampler.workerPids.add(p.child.pid as number);
     sampler.start();
