@@ -18,8 +18,6 @@ import { generateCorpus, seedSource, type CorpusMessage } from '../test/lab/corp
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../test/lab/lab.js';
 import { startNetProxy } from '../test/lab/netproxy.js';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { runCli, type CliResult } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
@@ -102,13 +100,14 @@ async function mbsync(lab: Lab, proxyPort: number, sources: { login: string; cor
 }
 
 /**
- * The built CLI (npm run bench:wan builds it first), even when a source file changed since: the
- * tsx fallback of bin/ums-migrate.js compiles the whole tree at start-up, seconds on a busy box.
+ * ums-migrate as installed users run it: bin/ums-migrate.js executed (its shebang's memory flags
+ * included; it runs the bundle npm run bench:wan has just built), or BENCH_WAN_CLI (another
+ * build's cli.js, run with node, to compare).
  */
-const BUILT = process.env.BENCH_WAN_CLI ?? fileURLToPath(new URL('../dist/bundle/cli.js', import.meta.url));
+const OTHER_CLI = process.env.BENCH_WAN_CLI;
 function runOurs(args: string[]): Promise<CliResult> {
-  if (!existsSync(BUILT)) return runCli(args);
-  const child = spawn(process.execPath, [BUILT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!OTHER_CLI) return runCli(args);
+  const child = spawn(process.execPath, [OTHER_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

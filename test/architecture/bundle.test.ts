@@ -3,10 +3,11 @@
  * built here from the sources into a folder of its own, it starts, finds its package.json, and
  * every chunk — each lazily imported connector, with the npm packages bundled into it — loads
  * under Node (no CommonJS-only global such as __dirname reached at load, no external missing).
- * The e2e suites run the real bundle through bin/ when the build is fresh.
+ * The e2e suites run the real bundle through bin/ when the build is fresh. And bin/ums-migrate.js,
+ * executed as a program, starts Node with the memory settings its first line names.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -28,9 +29,20 @@ test('the bundle starts and prints the package version', async () => {
 });
 
 test('every chunk of the bundle loads', async () => {
-  const chunks = readdirSync(outdir).filter((f) => f.endsWith('.js') && f !== 'cli.js');
+  const chunks = readdirSync(outdir).filter((f) => f.endsWith('.js') && f !== 'cli.js' && f !== 'probe.cjs');
   expect(chunks.length).toBeGreaterThan(10); // the connectors are split off, loaded when configured
   const script = `for (const f of ${JSON.stringify(chunks.map((f) => pathToFileURL(path.join(outdir, f)).href))}) await import(f); console.log('loaded');`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: outdir });
   expect(stdout.trim()).toBe('loaded');
 }, 60_000);
+
+test('run as a program, bin/ums-migrate.js starts Node with the memory settings of its first line', async () => {
+  // a preload that reports what the process was started with, then the CLI prints its version
+  const probe = path.join(outdir, 'probe.cjs');
+  writeFileSync(probe, "process.stderr.write(JSON.stringify({ execArgv: process.execArgv, arenas: process.env.MALLOC_ARENA_MAX }) + '\\n');\n");
+  const { stdout, stderr } = await run(path.join(root, 'bin', 'ums-migrate.js'), ['--version'], { env: { ...process.env, NODE_OPTIONS: `--require ${probe}` } });
+  expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  const started = JSON.parse(stderr.trim().split('\n')[0] as string) as { execArgv: string[]; arenas?: string };
+  expect(started.execArgv).toContain('--max-semi-space-size=2');
+  expect(started.arenas).toBe('2');
+});
