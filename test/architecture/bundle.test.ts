@@ -4,7 +4,7 @@
  * every chunk — each lazily imported connector, with the npm packages bundled into it — loads
  * under Node (no CommonJS-only global such as __dirname reached at load, no external missing).
  * The e2e suites run the real bundle through bin/ when the build is fresh. And bin/ums-migrate.js,
- * executed as a program, starts Node with the memory settings its first line names.
+ * executed as a program, starts Node with the memory settings its first lines name.
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +36,7 @@ test('every chunk of the bundle loads', async () => {
   expect(stdout.trim()).toBe('loaded');
 }, 60_000);
 
-test('run as a program, bin/ums-migrate.js starts Node with the memory settings of its first line', async () => {
+test('run as a program, bin/ums-migrate.js starts Node with the memory settings of its first lines', async () => {
   // a preload that reports what the process was started with, then the CLI prints its version
   const probe = path.join(outdir, 'probe.cjs');
   writeFileSync(probe, "process.stderr.write(JSON.stringify({ execArgv: process.execArgv, arenas: process.env.MALLOC_ARENA_MAX }) + '\\n');\n");
