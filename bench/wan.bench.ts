@@ -17,8 +17,7 @@
 import { generateCorpus, seedSource, type CorpusMessage } from '../test/lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../test/lab/lab.js';
 import { startNetProxy } from '../test/lab/netproxy.js';
-import { spawn } from 'node:child_process';
-import { runCli, type CliResult } from '../test/support/cli.js';
+import { runCli, spawnProgram, type CliResult } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
 import { runMbsync, type MbsyncRun } from './mbsync.js';
@@ -106,13 +105,7 @@ async function mbsync(lab: Lab, proxyPort: number, sources: { login: string; cor
  */
 const OTHER_CLI = process.env.BENCH_WAN_CLI;
 function runOurs(args: string[]): Promise<CliResult> {
-  if (!OTHER_CLI) return runCli(args);
-  const child = spawn(process.execPath, [OTHER_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return OTHER_CLI ? spawnProgram(process.execPath, [OTHER_CLI, ...args]).done : runCli(args);
 }
 
 const rate = (t: Tool) => t.messages / t.seconds;

@@ -14,7 +14,7 @@
  * measures the scale-out, not the box. Where cgroups cannot be written (not root, cgroup v2 only)
  * the workers run unconfined and the output says so. BENCH_WORKER_ROUNDS (default 1,2,4): the
  * worker counts to run; BENCH_WORKER_NODE_OPTIONS: NODE_OPTIONS of the workers only (e.g.
- * "--cpu-prof --cpu-prof-dir=/tmp/w" to profile them). Last line:
+ * "--import /tmp/profiler.mjs" to profile them: Node refuses --cpu-prof there). Last line:
  *   bench:workers w1_msg_s=A w2_msg_s=B w4_msg_s=C scaling_4v1=R worker_cpu=Q pg_ms_per_msg=P
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
