@@ -37,9 +37,11 @@ export class SqliteStateStore implements StateStore {
     }
     this.db = new Database(path);
     try {
+      // Waiting for another process's lock applies from here on: first, so that switching a new
+      // file to WAL while another process creates or migrates it waits instead of failing.
+      this.db.pragma('busy_timeout = 10000');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${opts.durable ? 'FULL' : 'NORMAL'}`);
-      this.db.pragma('busy_timeout = 10000');
       this.db.pragma('foreign_keys = ON');
     } catch (err) {
       this.db.close();
@@ -51,13 +53,16 @@ export class SqliteStateStore implements StateStore {
     try {
       // Reads every schema page: a damaged schema shows here, before a run relies on it.
       this.db.prepare('SELECT count(*) FROM sqlite_master').get();
-      const current = this.db.pragma('user_version', { simple: true }) as number;
-      for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
-        this.db.transaction(() => {
-          this.db.exec(SQLITE_MIGRATIONS[v] as string);
-          this.db.pragma(`user_version = ${v + 1}`);
-        })();
-      }
+      // Each step under the write lock, the version read again inside it: another process
+      // (a run and the dashboard, two runs starting) may have applied it meanwhile.
+      const step = this.db.transaction((): boolean => {
+        const v = this.db.pragma('user_version', { simple: true }) as number;
+        if (v >= SQLITE_MIGRATIONS.length) return false;
+        this.db.exec(SQLITE_MIGRATIONS[v] as string);
+        this.db.pragma(`user_version = ${v + 1}`);
+        return true;
+      });
+      while ((this.db.pragma('user_version', { simple: true }) as number) < SQLITE_MIGRATIONS.length && step.immediate());
     } catch (err) {
       throw damagedStateError(this.path, err) ?? err;
     }
