@@ -33,6 +33,11 @@
  *   wave             the mailbox's cutover wave; empty when it has none
  *   events_bytes_done, events_bytes_total, contacts_bytes_done, contacts_bytes_total,
  *   tasks_bytes_done, tasks_bytes_total   as mail_bytes_*
+ *   not_migrated_folders   folders the mailbox's last run did not migrate (a PST journal, calendars
+ *                    without a groupware target, folders the config leaves out: `status` and the
+ *                    HTML report list them with the reason)
+ *   not_migrated_items     the items in them, in no other column; empty when a folder could not
+ *                    be counted
  */
 import type { MailboxReport, ProgressReport } from './model.js';
 import { csvCell, type Cell } from '../src/util/csv-cell.js';
@@ -46,6 +51,7 @@ export const CSV_COLUMNS = [
   'events_done', 'events_total', 'contacts_done', 'contacts_total', 'tasks_done', 'tasks_total',
   'failed_items', 'skipped_items', 'errors', 'items_per_second', 'eta_seconds', 'first_activity', 'last_sync', 'generated_at',
   'wave', 'events_bytes_done', 'events_bytes_total', 'contacts_bytes_done', 'contacts_bytes_total', 'tasks_bytes_done', 'tasks_bytes_total',
+  'not_migrated_folders', 'not_migrated_items',
 ] as const;
 
 export function renderCsv(report: ProgressReport): string {
@@ -64,6 +70,7 @@ function row(m: MailboxReport, generatedAt: string): Cell[] {
     m.throughput === null ? null : Math.round(m.throughput * 100) / 100,
     m.etaSeconds, isoOrNull(m.firstActivityAt), isoOrNull(m.lastSyncAt), isoOrNull(generatedAt),
     m.wave, m.bytes.events.done, m.bytes.events.total, m.bytes.contacts.done, m.bytes.contacts.total, m.bytes.tasks.done, m.bytes.tasks.total,
+    m.notMigrated.folders, m.notMigrated.uncounted > 0 ? null : m.notMigrated.items,
   ];
 }
 

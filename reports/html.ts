@@ -14,7 +14,8 @@ import { formatBytes } from '../src/util/format.js';
 import type { ProgressReport, ThroughputPoint } from './model.js';
 import { sumDone, sumTotal } from './model.js';
 import { fmtBytesOf, fmtDuration, fmtInt, fmtPercent, fmtRate, fmtTime, shownTypes, TYPE_LABEL } from './text.js';
-import { sumBytes } from './kinds.js';
+import { sumBytes, TYPE_OF } from './kinds.js';
+import { NOT_MIGRATED_BY } from '../src/engine/not-migrated.js';
 import { collectionEqual } from '../src/reconcile/groupware-summary.js';
 import { readinessSection } from './readiness-html.js';
 import { esc } from './escape.js';
@@ -82,6 +83,7 @@ ${throughputChart(report.throughput)}
 </div>
 ${waveTable(report)}
 ${problems(report)}
+${notMigrated(report)}
 ${groupwareReconcile(report)}
 ${readinessSection(report)}
 ${mailboxTable(report)}
@@ -198,6 +200,18 @@ function problems(r: ProgressReport): string {
   return `<section id="problems"><h2>Most common problems</h2>
 <p class="note">Failed items are retried by the next run; skipped items (e.g. over the size limit) are not. Details per item: <code>ums-migrate status --problems</code>.</p>
 <div class="table-scroll"><table class="problems"><thead><tr><th>status</th><th>reason</th><th class="num">items</th><th class="num">mailboxes</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></div></section>`;
+}
+
+/** Folders not migrated (journal, notes, no groupware target, left out by the config): counted, with the reason. */
+function notMigrated(r: ProgressReport): string {
+  const list = r.notMigrated ?? [];
+  if (list.length === 0) return '';
+  const rows = list.flatMap((m) => m.folders.map((f) => `<tr><td>${esc(m.source)}</td><td>${esc(f.name)}</td><td>${esc(TYPE_LABEL[TYPE_OF[f.kind]])}</td>`
+    + `<td class="num">${f.items === null ? 'not counted' : esc(fmtInt(f.items))}</td><td>${esc(NOT_MIGRATED_BY[f.by])}</td><td class="reason">${esc(f.reason)}${f.countError ? `<br>${esc(`not counted: ${f.countError}`)}` : ''}</td></tr>`));
+  return `<section id="not-migrated"><h2>Folders not migrated</h2>
+<p class="note">Their items are in none of the numbers above. Found by each mailbox's last run; the plan lists them too (<code>ums-migrate plan</code>).</p>
+<div class="table-scroll"><table class="problems"><thead><tr><th>mailbox</th><th>folder</th><th>kind</th><th class="num">items</th><th>why</th><th>reason</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div></section>`;
 }
 

@@ -26,7 +26,7 @@ export interface ByteCount {
 export type ByType = Record<ItemType, DoneTotal>;
 export type BytesByType = Record<ItemType, ByteCount>;
 
-const TYPE_OF: Record<ItemKind, ItemType> = { mail: 'mail', event: 'events', contact: 'contacts', task: 'tasks' };
+export const TYPE_OF: Record<ItemKind, ItemType> = { mail: 'mail', event: 'events', contact: 'contacts', task: 'tasks' };
 
 export function emptyItems(): ByType {
   return { mail: { done: 0, total: 0 }, events: { done: 0, total: 0 }, contacts: { done: 0, total: 0 }, tasks: { done: 0, total: 0 } };

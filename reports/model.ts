@@ -32,6 +32,7 @@ import type { MailboxScore } from '../src/cutover/score.js';
 import type { WaveState } from '../src/cutover/wave-state.js';
 import { addInto, countsByMailbox, emptyBytes, emptyItems, sumDone, sumTotal, type ByType, type BytesByType } from './kinds.js';
 import { NO_WAVE, waveCutover, waveScore, type WaveCutover } from './waves.js';
+import { notMigratedItems, type MailboxNotMigrated } from '../src/engine/not-migrated.js';
 import { combine, eta, rates, series, type Bucket, type ThroughputSeries } from './throughput.js';
 
 export { ACTIVE_GAP_SECONDS, MAX_SERIES_POINTS, RECENT_SECONDS, type ThroughputPoint } from './throughput.js';
@@ -81,6 +82,8 @@ export interface MailboxReport {
   lastSyncAt: string | null;
   /** False until its folders were listed and counted (by `plan` or a run): its totals are then unknown, not in any total. */
   counted: boolean;
+  /** Folders its last pass did not migrate (engine/not-migrated.ts): their items, in no count above; `uncounted` folders the source could not count. */
+  notMigrated: { folders: number; items: number; uncounted: number };
 }
 
 export interface BatchReport {
@@ -134,6 +137,8 @@ export interface ProgressReport {
   groupwareReconcile?: GroupwareReconcileSummary;
   /** Per mailbox: items source vs UMS by type, failed/skipped with reasons, approval (src/cutover/score.ts); reasons without addresses. */
   cutoverScores?: MailboxScore[];
+  /** The folders not migrated, per mailbox with any (reasons without addresses); absent when there are none. */
+  notMigrated?: MailboxNotMigrated[];
 }
 
 export interface ProgressReportInput {
@@ -150,6 +155,8 @@ export interface ProgressReportInput {
   waves?: ReadonlyMap<string, string>;
   /** The state of each wave's driven cutover, where one ran. */
   waveStates?: readonly WaveState[];
+  /** The folders each mailbox's last pass did not migrate (engine/last-pass.ts). */
+  notMigrated?: readonly MailboxNotMigrated[];
 }
 
 export function buildProgressReport(input: ProgressReportInput): ProgressReport {
@@ -169,6 +176,10 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
   }
 
   const counts = countsByMailbox(input.mailboxes, input.containers);
+  const notMigrated = (input.notMigrated ?? []).filter((m) => m.folders.length > 0).map((m) => ({
+    ...m, folders: m.folders.map((f) => ({ ...f, reason: redactAddresses(f.reason), ...(f.countError !== undefined ? { countError: redactAddresses(f.countError) } : {}) })),
+  }));
+  const notMigratedOf = new Map(notMigrated.map((m) => [`${m.source}\u0000${m.target}`, m.folders]));
   const mailboxes = input.mailboxes.map((m): MailboxReport => {
     const containers = containersByMailbox.get(m.id) ?? [];
     const state = mailboxState(m, containers);
@@ -176,6 +187,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
     const rate = rates(seriesByMailbox.get(m.source) ?? [], bucket);
     const remaining = Math.max(0, sumTotal(items) - sumDone(items) - m.skippedItems);
     const wave = input.waves?.get(`${m.source}\u0000${m.target}`) ?? null;
+    const skippedFolders = notMigratedOf.get(`${m.source}\u0000${m.target}`) ?? [];
     return {
       id: m.id,
       source: m.source,
@@ -196,6 +208,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
       firstActivityAt: rate.firstAt,
       lastSyncAt: iso(m.updatedAt),
       counted,
+      notMigrated: { folders: skippedFolders.length, ...notMigratedItems(skippedFolders) },
     };
   }).sort((a, b) => groupOrder(a.batch, b.batch) || cmp(a.source, b.source) || a.id - b.id);
 
@@ -239,6 +252,7 @@ export function buildProgressReport(input: ProgressReportInput): ProgressReport 
     throughput: series(combined, bucket),
     mailboxes,
     problemReasons: problemReasons(input.problems),
+    ...(notMigrated.length > 0 ? { notMigrated } : {}),
     ...(input.groupwareReconcile ? { groupwareReconcile: input.groupwareReconcile } : {}),
     ...(input.cutoverScores ? {
       cutoverScores: input.cutoverScores.map((s) => ({

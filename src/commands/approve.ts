@@ -13,6 +13,8 @@ import { loadConfig } from '../config/load.js';
 import { openRoutingSession, type RoutingSession } from '../routing/session.js';
 import { FatalError } from '../util/errors.js';
 import { forTerminal } from '../util/terminal-text.js';
+import { readPass } from '../engine/last-pass.js';
+import { folderProblems } from '../engine/not-migrated.js';
 
 export interface ApproveOptions {
   config: string;
@@ -45,16 +47,18 @@ async function approve(session: RoutingSession, opts: ApproveOptions, reason: st
   const m = matches[0]!;
   const id = await session.store.findMailbox({ source: m.source, target: m.target });
   if (id === undefined) throw new FatalError(`mailbox ${m.source} → ${m.target} was never migrated: nothing to approve (run \`ums-migrate run -m ${m.source}\`)`, 'NOT_MIGRATED');
-  const detail = approvalDetail(m, reason, await session.store.problems(id));
+  const pass = await readPass(session.store, m.source, m.target);
+  const detail = approvalDetail(m, reason, [...await session.store.problems(id), ...folderProblems(m.source, pass?.notMigrated, '')]);
   if (detail.items.length === 0) {
     if (opts.json) printJson({ mailbox: detail.mailbox, approved: 0, audit: null });
-    else printOut(`${forTerminal(m.source)} has no failed or skipped items: nothing to approve\n`);
+    else printOut(`${forTerminal(m.source)} has no failed or skipped items and no folder left behind: nothing to approve\n`);
     return EXIT.OK;
   }
   const entry = await session.audit({ action: APPROVE_ACTION, users: [m.target], detail });
-  if (opts.json) printJson({ mailbox: detail.mailbox, failed: detail.failed, skipped: detail.skipped, reason, audit: entry.seq, who: entry.who, at: entry.at });
+  if (opts.json) printJson({ mailbox: detail.mailbox, failed: detail.failed, skipped: detail.skipped, folders: detail.folders ?? 0, reason, audit: entry.seq, who: entry.who, at: entry.at });
   else {
-    printOut(`approved for cutover: ${detail.failed} failed and ${detail.skipped} skipped item(s) of ${forTerminal(m.source)} → ${forTerminal(m.target)}: ${forTerminal(reason)}\n`);
+    const folders = detail.folders ? ` and ${detail.folders} folder(s) not migrated` : '';
+    printOut(`approved for cutover: ${detail.failed} failed and ${detail.skipped} skipped item(s)${folders} of ${forTerminal(m.source)} → ${forTerminal(m.target)}: ${forTerminal(reason)}\n`);
     printOut(`audit #${entry.seq} by ${forTerminal(entry.who)}; items that fail after this are not covered\n`);
   }
   return EXIT.OK;

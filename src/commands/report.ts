@@ -29,6 +29,8 @@ import { loadWave, type WaveState } from '../cutover/wave-state.js';
 import { writePrivateFile } from '../util/private-file.js';
 import { GROUPWARE_RECONCILE_KEY, parseSummary, type GroupwareReconcileSummary } from '../reconcile/groupware-summary.js';
 import { coerceError } from '../util/errors.js';
+import { readNotMigrated } from '../engine/last-pass.js';
+import type { MailboxNotMigrated } from '../engine/not-migrated.js';
 
 export const REPORT_FORMATS = ['html', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -87,8 +89,10 @@ export async function loadProgressReport(loaded: LoadedConfig, now: Date, store?
   let groupwareReconcile: GroupwareReconcileSummary | undefined;
   let cutoverScores: MailboxScore[] | undefined;
   const waveStates: WaveState[] = [];
+  let notMigrated: MailboxNotMigrated[] = [];
   const read = async (s: ReportStore) => {
     mailboxes = await s.mailboxes();
+    notMigrated = await readNotMigrated(s, mailboxes);
     containers = await s.containers();
     problems = await s.problems();
     groupwareReconcile = parseSummary(await s.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
@@ -120,7 +124,7 @@ export async function loadProgressReport(loaded: LoadedConfig, now: Date, store?
   for (const m of loaded.mailboxes) if (m.wave !== undefined) waves.set(mailboxKey(m), m.wave);
   return buildProgressReport({
     generatedAt: now, mailboxes, containers, problems, throughput, bucketSeconds: THROUGHPUT_BUCKET_SECONDS, groupwareReconcile, cutoverScores,
-    waves, waveStates,
+    waves, waveStates, notMigrated,
   });
 }
 

@@ -11,7 +11,8 @@ import { printJson, printOut } from '../cli/output.js';
 import { loadScores, SCORE_HEADER, scoreRows } from '../cutover/score.js';
 import { KIND_ORDER } from '../state/inventory.js';
 import type { KeyValueStore, KindTotals, MailboxInventory, MailboxSummary } from '../state/store.js';
-import { readPass, type PassRecord } from '../engine/last-pass.js';
+import { readNotMigrated, readPass, type PassRecord } from '../engine/last-pass.js';
+import { folderProblems, itemsOf, NOT_MIGRATED_BY, notMigratedItems, type MailboxNotMigrated } from '../engine/not-migrated.js';
 import type { MailboxEntry } from '../config/load.js';
 import type { ItemKind } from '../model/types.js';
 
@@ -26,17 +27,20 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
   try {
     const mailboxes = await store.mailboxes();
     const inventory = await store.inventory();
-    const problems = opts.problems ? await store.problems() : [];
+    const notMigrated = await readNotMigrated(store, mailboxes);
+    // folders left behind are problems too (the cutover gate asks for them to be approved)
+    const problems = opts.problems ? [...await store.problems(), ...notMigrated.flatMap((n) => folderProblems(n.source, n.folders, ''))] : [];
     const containers = opts.folders || opts.problems ? await store.containers() : [];
     const queue = await workerQueue(loaded);
     const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
     const scores = await loadScores(store, mailboxes);
     const notStarted = await notStartedMailboxes(store, loaded.mailboxes, mailboxes);
     if (opts.json) {
-      printJson({ mailboxes, notStarted, inventory, containers: opts.folders ? containers : [], problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
+      printJson({ mailboxes, notStarted, notMigrated, inventory, containers: opts.folders ? containers : [], problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });
       return EXIT.OK;
     }
     printOut(`${progressTable(mailboxes, inventory)}\n`);
+    if (notMigrated.length > 0) printOut(`\n${notMigratedTable(notMigrated)}\n`);
     if (notStarted.length > 0) {
       printOut(`\nConfigured but not migrated yet (${notStarted.length}):\n${table(['source', 'target', 'last attempt'],
         notStarted.map((n) => [n.source, n.target, n.lastAttempt ? `${n.lastAttempt.startedAt}: ${n.lastAttempt.error ?? (n.lastAttempt.interrupted ? 'interrupted' : 'did not finish')}` : 'never run']))}\n`);
@@ -100,6 +104,15 @@ async function notStartedMailboxes(store: Pick<KeyValueStore, 'getCheckpointValu
     out.push({ source: m.source, target: m.target, ...(lastAttempt ? { lastAttempt } : {}) });
   }
   return out;
+}
+
+/** The folders not migrated: their items are in no total above, so they are listed with their count and reason. */
+export function notMigratedTable(list: readonly MailboxNotMigrated[]): string {
+  const all = list.flatMap((m) => m.folders);
+  const { items, uncounted } = notMigratedItems(all);
+  const head = `Folders not migrated (${all.length}, ${items} item${items === 1 ? '' : 's'}${uncounted > 0 ? ` and ${uncounted} folder${uncounted === 1 ? '' : 's'} not counted` : ''}; not in the totals above):`;
+  return `${head}\n${table(['mailbox', 'folder', 'kind', 'items', 'why', 'reason'],
+    list.flatMap((m) => m.folders.map((f) => [m.source, f.name, KIND_COLUMN[f.kind], itemsOf(f), NOT_MIGRATED_BY[f.by], f.reason])))}`;
 }
 
 const KIND_COLUMN: Record<ItemKind, string> = { mail: 'mail', event: 'events', contact: 'contacts', task: 'tasks' };

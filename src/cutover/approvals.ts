@@ -9,6 +9,7 @@
  * Pure, except `approvalsOf` reading the audit log.
  */
 import type { FailedItemRow, RoutingAuditEntry, RoutingStore } from '../state/store.js';
+import { WHOLE_FOLDER } from '../engine/not-migrated.js';
 
 export const APPROVE_ACTION = 'approve';
 
@@ -17,6 +18,8 @@ export interface ApprovalDetail {
   reason: string;
   failed: number;
   skipped: number;
+  /** Folders not migrated as a whole (engine/not-migrated.ts folderProblems); not in `skipped`. Absent in approvals of older versions. */
+  folders?: number;
   /** `problemKey` of each approved item. */
   items: string[];
 }
@@ -43,9 +46,11 @@ export function mailboxKey(m: { source: string; target: string }): string {
 
 export function approvalDetail(mailbox: { source: string; target: string }, reason: string, problems: readonly FailedItemRow[]): ApprovalDetail {
   const items = approvable(problems);
+  const folders = items.filter((p) => p.itemId === WHOLE_FOLDER).length;
   return {
     mailbox: { source: mailbox.source, target: mailbox.target }, reason,
-    failed: items.filter((p) => p.status === 'failed').length, skipped: items.filter((p) => p.status === 'skipped').length,
+    failed: items.filter((p) => p.status === 'failed').length, skipped: items.filter((p) => p.status === 'skipped').length - folders,
+    ...(folders > 0 ? { folders } : {}),
     items: items.map(problemKey).sort(),
   };
 }

@@ -7,6 +7,7 @@ import type { MailboxEntry } from '../config/loaded.js';
 import type { ContainerRow, FailedItemRow } from '../state/store.js';
 import { approvalDetail, type Approval } from './approvals.js';
 import { gate, type GateInput } from './gate.js';
+import { folderProblems } from '../engine/not-migrated.js';
 
 const NOW = new Date('2025-06-02T12:00:00Z');
 const mailbox: MailboxEntry = { source: 'bob@old.example', target: 'bob', origin: 'users.csv:3' };
@@ -106,4 +107,31 @@ test('every failed check is reported at once', () => {
     state: { containers: [container({ status: 'pending' }), container({ containerId: 'c', targetRef: 'tasks:Tasks' })], problems: [problem('1')] },
     pass: { startedAt: '2025-05-01T00:00:00Z', finishedAt: '2025-05-01T00:01:00Z', ok: true, interrupted: false },
   }))).toEqual(['pass', 'problems', 'delta-age', 'groupware']);
+});
+
+test('folders the last pass could not migrate need an approval; empty ones and those the config leaves out do not', () => {
+  const journal = { container: '8226', name: 'archive.pst: Journal', kind: 'mail' as const, items: 12, by: 'source' as const, reason: 'IPF.Journal folder: not migrated' };
+  const calendar = { container: 'cal', name: 'Calendar', kind: 'event' as const, items: 3, by: 'target' as const, reason: 'calendars need a groupware target (groupwareTarget in the config)' };
+  const emptyNotes = { ...journal, container: 'n', name: 'Notes', items: 0 };
+  const junk = { ...journal, container: 'j', name: 'Junk', items: 40, by: 'config' as const, reason: 'excluded by pattern "Junk"' };
+  const pass = { ...input().pass!, notMigrated: [journal, calendar, emptyNotes, junk] };
+  expect(gate(input({ pass: { ...pass, notMigrated: [emptyNotes, junk] } }))).toEqual([]);
+  const refused = gate(input({ pass }));
+  expect(refused).toEqual([{
+    check: 'problems',
+    reason: '2 folder(s) of bob@old.example → bob not migrated (archive.pst: Journal, Calendar) without an approval (`ums-migrate status --problems`): '
+      + 'fix them and migrate the folders (`ums-migrate plan` says how), or approve them with `ums-migrate approve --mailbox bob@old.example --reason "…"`',
+  }]);
+  // with a failed item too: both named, both ways out
+  const both = gate(input({ pass, state: { containers: [container()], problems: [problem('7')] } }));
+  expect(both[0]?.reason).toMatch(/^1 failed item\(s\) of bob@old\.example → bob and 2 folder\(s\) of bob@old\.example → bob not migrated .*run `ums-migrate retry --failed -m bob@old\.example` or migrate the folders/);
+  // approved (the approval lists the folders as what they are: skipped whole folders)
+  const approval: Approval = { ...approvalDetail(mailbox, 'journal and calendar stay on the PST', [
+    ...folderProblems(mailbox.source, pass.notMigrated, ''),
+  ]), seq: 4, at: '2025-06-02T11:30:00Z', who: 'admin' };
+  expect(approval).toMatchObject({ failed: 0, skipped: 0, folders: 2 });
+  expect(gate(input({ pass, approval }))).toEqual([]);
+  // a folder that is newly left behind is not covered by that approval
+  const later = { ...pass, notMigrated: [...pass.notMigrated, { ...calendar, container: 'cal2', name: 'Birthdays' }] };
+  expect(gate(input({ pass: later, approval }))[0]?.reason).toMatch(/^1 folder\(s\) of bob@old\.example → bob not migrated \(Birthdays\) since the approval #4/);
 });

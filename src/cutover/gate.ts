@@ -6,7 +6,9 @@
  * - pass       the last pass (run/sync) finished: not interrupted, the mailbox opened on both sides
  *              (a refused login, e.g. no UMS account because the directory sync refused the user,
  *              fails the pass), and every folder done (none failed, pending or running)
- * - problems   no failed or skipped item that an admin's approval (`approve`) does not list
+ * - problems   no failed or skipped item that an admin's approval (`approve`) does not list, nor
+ *              a folder with items the last pass could not migrate (a PST journal, calendars
+ *              without a groupware target; engine/not-migrated.ts)
  * - delta-age  the last finished pass started less than `cutover.maxDeltaAgeHours` ago
  * - groupware  a mailbox with calendars, task lists or address books: the last `reconcile` proved
  *              every one of them equal
@@ -25,6 +27,7 @@ import type { GateFailure } from './gate-failure.js';
 
 export type { GateCheck, GateFailure } from './gate-failure.js';
 import { readPass, type PassRecord } from '../engine/last-pass.js';
+import { folderProblems, WHOLE_FOLDER } from '../engine/not-migrated.js';
 
 export interface GateInput {
   /** The user's configured mailbox, or why there is none. */
@@ -63,15 +66,21 @@ export function gate(input: GateInput): GateFailure[] {
     const list = unfinished.slice(0, 3).map((c) => `${c.path}: ${c.status}${c.lastError ? ` (${c.lastError})` : ''}`).join('; ');
     out.push({ check: 'pass', reason: `${unfinished.length} folder(s) of ${name} not finished (${list}${unfinished.length > 3 ? '; …' : ''}): ${sync}` });
   }
-  const cov = coverage(input.state.problems, input.approval);
+  const cov = coverage([...input.state.problems, ...folderProblems(m.source, p?.notMigrated, '')], input.approval);
   if (cov.uncovered.length > 0) {
+    const folders = cov.uncovered.filter((x) => x.itemId === WHOLE_FOLDER);
     const failed = cov.uncovered.filter((x) => x.status === 'failed').length;
-    const skipped = cov.uncovered.length - failed;
-    const what = [failed > 0 ? `${failed} failed` : '', skipped > 0 ? `${skipped} skipped` : ''].filter((x) => x !== '').join(' and ');
+    const skipped = cov.uncovered.length - failed - folders.length;
+    const items = [failed > 0 ? `${failed} failed` : '', skipped > 0 ? `${skipped} skipped` : ''].filter((x) => x !== '').join(' and ');
+    const what = [
+      items !== '' ? `${items} item(s) of ${name}` : '',
+      folders.length > 0 ? `${folders.length} folder(s) of ${name} not migrated (${folders.slice(0, 3).map((f) => f.path).join(', ')}${folders.length > 3 ? ', …' : ''})` : '',
+    ].filter((x) => x !== '').join(' and ');
     const since = input.approval ? ` since the approval #${input.approval.seq} of ${input.approval.at}` : ' without an approval';
+    const fix = [items !== '' ? `run \`ums-migrate retry --failed -m ${m.source}\`` : '', folders.length > 0 ? 'migrate the folders (`ums-migrate plan` says how)' : ''].filter((x) => x !== '').join(' or ');
     out.push({
       check: 'problems',
-      reason: `${what} item(s) of ${name}${since} (\`ums-migrate status --problems\`): fix them and run \`ums-migrate retry --failed -m ${m.source}\`, or approve them with \`ums-migrate approve --mailbox ${m.source} --reason "…"\``,
+      reason: `${what}${since} (\`ums-migrate status --problems\`): fix them and ${fix}, or approve them with \`ums-migrate approve --mailbox ${m.source} --reason "…"\``,
     });
   }
   if (p !== undefined) {

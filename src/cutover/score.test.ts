@@ -43,3 +43,17 @@ describe('mailboxScore and readiness', () => {
     expect(readiness(s).state).toBe('complete');
   });
 });
+
+test('folders not migrated: their items count on the source and as skipped, each folder is a problem to approve', () => {
+  const calendar = { container: 'cal', name: 'Calendar', kind: 'event' as const, items: 4, by: 'target' as const, reason: 'calendars need a groupware target' };
+  const junk = { container: 'j', name: 'Junk', kind: 'mail' as const, items: 9, by: 'config' as const, reason: 'excluded by pattern "Junk"' };
+  const s = mailboxScore(m, [row({ totalItems: 6, doneItems: 6 })], [], undefined, [calendar, junk]);
+  expect(s.byType.events).toEqual({ source: 4, target: 0, failed: 0, skipped: 4 });
+  expect(s.byType.mail).toEqual({ source: 6, target: 6, failed: 0, skipped: 0 });
+  expect(s.score).toBeCloseTo(6 / 10);
+  expect(s.unapproved).toBe(1);
+  expect(s.reasons).toEqual([{ status: 'skipped', reason: 'folder not migrated (4 items): calendars need a groupware target', count: 1 }]);
+  expect(readiness(s)).toEqual({ state: 'not approved', text: '1 not approved' });
+  // the folders the config leaves out alone: complete
+  expect(readiness(mailboxScore(m, [row({ totalItems: 6, doneItems: 6 })], [], undefined, [junk]))).toEqual({ state: 'complete', text: 'complete' });
+});

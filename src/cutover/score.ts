@@ -9,7 +9,10 @@
  * score = items in the UMS / items on the source, over all types (null before anything was counted).
  */
 import { parseCollectionRef } from '../../mappings/groupware-collections.js';
-import type { ContainerRow, FailedItemRow, MailboxSummary, ProgressReader, RoutingStore } from '../state/store.js';
+import type { ContainerRow, FailedItemRow, KeyValueStore, MailboxSummary, ProgressReader, RoutingStore } from '../state/store.js';
+import type { ItemKind } from '../model/types.js';
+import { readNotMigrated } from '../engine/last-pass.js';
+import { folderProblems, type MailboxNotMigrated, type NotMigratedFolder } from '../engine/not-migrated.js';
 import { approvalsOf, coverage, mailboxKey, type Approval } from './approvals.js';
 
 export type ScoreType = 'mail' | 'events' | 'contacts' | 'tasks';
@@ -59,8 +62,24 @@ export function typeOf(targetRef: string): ScoreType {
 
 const zero = (): TypeCounts => ({ source: 0, target: 0, failed: 0, skipped: 0 });
 
-export function mailboxScore(m: Pick<MailboxSummary, 'source' | 'target'>, all: readonly ContainerRow[], problems: readonly FailedItemRow[], approval: Approval | undefined): MailboxScore {
+const TYPE_OF_KIND: Record<ItemKind, ScoreType> = { mail: 'mail', event: 'events', contact: 'contacts', task: 'tasks' };
+
+/**
+ * `notMigrated`: the folders the mailbox's last pass did not migrate (engine/not-migrated.ts); the
+ * items of those the source or the target cannot take count as on the source and skipped, and
+ * each such folder is a problem to approve (folderProblems).
+ */
+export function mailboxScore(
+  m: Pick<MailboxSummary, 'source' | 'target'>, all: readonly ContainerRow[], itemProblems: readonly FailedItemRow[], approval: Approval | undefined,
+  notMigrated: readonly NotMigratedFolder[] = [],
+): MailboxScore {
   const byType = { mail: zero(), events: zero(), contacts: zero(), tasks: zero() };
+  const problems = [...itemProblems, ...folderProblems(m.source, notMigrated, '')];
+  for (const f of notMigrated) {
+    if (f.by === 'config') continue;
+    byType[TYPE_OF_KIND[f.kind]].source += f.items ?? 0;
+    byType[TYPE_OF_KIND[f.kind]].skipped += f.items ?? 0;
+  }
   // a folder the source no longer lists (gone, or excluded now) only counts for what was copied from it
   const containers = all.filter((c) => c.inInventory !== false || c.doneItems > 0);
   const passed = containers.filter((c) => c.status === 'done');
@@ -112,9 +131,13 @@ export function readiness(s: MailboxScore): { state: 'not migrated' | 'in progre
 }
 
 /** Scores of every mailbox, from what `status` and `report` read anyway. */
-export function mailboxScores(mailboxes: readonly MailboxSummary[], containers: readonly ContainerRow[], problems: readonly FailedItemRow[], approvals: ReadonlyMap<string, Approval>): MailboxScore[] {
+export function mailboxScores(
+  mailboxes: readonly MailboxSummary[], containers: readonly ContainerRow[], problems: readonly FailedItemRow[], approvals: ReadonlyMap<string, Approval>,
+  notMigrated: readonly MailboxNotMigrated[] = [],
+): MailboxScore[] {
+  const folders = new Map(notMigrated.map((n) => [mailboxKey(n), n.folders]));
   return mailboxes.map((m) => mailboxScore(
-    m, containers.filter((c) => c.mailboxId === m.id), problems.filter((p) => p.mailbox === m.source), approvals.get(mailboxKey(m)),
+    m, containers.filter((c) => c.mailboxId === m.id), problems.filter((p) => p.mailbox === m.source), approvals.get(mailboxKey(m)), folders.get(mailboxKey(m)),
   ));
 }
 
@@ -137,6 +160,6 @@ export function approvalText(s: MailboxScore): string {
 }
 
 /** The scores of these mailboxes, read from the state store (containers, problems, approvals in the audit log). */
-export async function loadScores(store: Pick<ProgressReader, 'containers' | 'problems'> & Pick<RoutingStore, 'routingAudit'>, mailboxes: readonly MailboxSummary[]): Promise<MailboxScore[]> {
-  return mailboxScores(mailboxes, await store.containers(), await store.problems(), await approvalsOf(store));
+export async function loadScores(store: Pick<ProgressReader, 'containers' | 'problems'> & Pick<RoutingStore, 'routingAudit'> & Pick<KeyValueStore, 'getCheckpointValue'>, mailboxes: readonly MailboxSummary[]): Promise<MailboxScore[]> {
+  return mailboxScores(mailboxes, await store.containers(), await store.problems(), await approvalsOf(store), await readNotMigrated(store, mailboxes));
 }

@@ -23,8 +23,9 @@ import { jobReport, type ContainerReport, type JobReport, type MailboxReport } f
 import { passScope, type ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
 import { ByteBudget } from '../util/semaphore.js';
-import { recordPass } from './last-pass.js';
+import { readPass, recordPass } from './last-pass.js';
 import { completeSource } from './derived-source.js';
+import { countNotMigrated, notMigratedOf, type NotMigratedFolder } from './not-migrated.js';
 
 export interface JobOptions {
   filters: ItemFilters;
@@ -166,6 +167,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
   emit({ type: 'mailbox-start', mailbox: name });
   let pair: Awaited<ReturnType<typeof openMailboxPair>> | undefined;
   let unfence: (() => Promise<void>) | null | undefined;
+  let notMigrated: NotMigratedFolder[] | undefined;
   try {
     if (deps.fence) {
       unfence = await deps.fence(name);
@@ -183,6 +185,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     const claims = new TargetClaims();
     const included = plan.folders.filter((f: FolderPlan) => f.included);
     for (const f of plan.folders.filter((f: FolderPlan) => !f.included)) log.info({ container: f.sourceId, reason: f.reason }, 'folder not migrated');
+    notMigrated = await countNotMigrated(source, containers, notMigratedOf(plan.folders, containers), log);
     const { probes, inventory } = await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
     emit({ type: 'inventory', mailbox: name, inventoriedAt: inventory?.inventoriedAt ?? null, kinds: inventory?.kinds ?? [] });
     await Promise.all(included.map((f) => taskQueue.add(async () => {
@@ -222,8 +225,11 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
   // The cutover gate's "last pass" (engine/last-pass.ts); a retry of failed items is no delta, and
   // a mailbox fenced by another process is that process's pass.
   if (!opts.onlyFailed && unfence !== null) {
+    // A pass that failed before planning keeps the folders the last one found not migrated.
+    notMigrated ??= (await readPass(deps.store, name, job.target.login).catch(() => undefined))?.notMigrated;
     await recordPass(deps.store, name, job.target.login, {
       startedAt, finishedAt: new Date().toISOString(), ok: report.ok, interrupted: deps.signal?.aborted === true, ...(report.error !== undefined ? { error: report.error } : {}),
+      ...(notMigrated !== undefined ? { notMigrated } : {}),
     }).catch((err: unknown) => log.warn({ err: reasonOf(err) }, 'could not record the end of the pass (cutover gate)'));
   }
   emit({ type: 'mailbox-end', mailbox: name, ok: report.ok, interrupted: report.interrupted, error: report.error });

@@ -9,6 +9,7 @@
  * mailbox whose login was refused leaves no row at all.
  */
 import type { KeyValueStore } from '../state/store.js';
+import type { MailboxNotMigrated, NotMigratedFolder } from './not-migrated.js';
 
 export interface PassRecord {
   /** ISO time the pass of this mailbox started: the source is covered up to here. */
@@ -20,6 +21,8 @@ export interface PassRecord {
   interrupted: boolean;
   /** Why the mailbox failed as a whole (login refused…), already scrubbed of secrets. */
   error?: string;
+  /** The folders this pass did not migrate, counted, with the reason (absent: the folders were never planned). */
+  notMigrated?: NotMigratedFolder[];
 }
 
 export function passKey(source: string, target: string): string {
@@ -40,4 +43,14 @@ export async function readPass(store: Pick<KeyValueStore, 'getCheckpointValue'>,
   } catch {
     return undefined;
   }
+}
+
+/** Per mailbox with any, the folders its last pass did not migrate (`status`, the report). */
+export async function readNotMigrated(store: Pick<KeyValueStore, 'getCheckpointValue'>, mailboxes: readonly { source: string; target: string }[]): Promise<MailboxNotMigrated[]> {
+  const out: MailboxNotMigrated[] = [];
+  for (const m of mailboxes) {
+    const folders = (await readPass(store, m.source, m.target))?.notMigrated ?? [];
+    if (folders.length > 0) out.push({ source: m.source, target: m.target, folders });
+  }
+  return out;
 }

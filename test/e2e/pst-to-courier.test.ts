@@ -22,6 +22,8 @@ let lab: Lab;
 let target: string;
 let file: string;
 let expected = 0;
+/** The items of the folders the run does not migrate (calendars, contacts, journal…), by folder name. */
+const notMigrated = new Map<string, number>();
 
 beforeAll(async () => {
   const problem = oracleUnavailable();
@@ -34,7 +36,11 @@ beforeAll(async () => {
   for (const rel of FILES) {
     copyFileSync(fixture(rel), join(dir, 'pst', target, rel.split('/').pop()!));
     const r = await openPst(fixture(rel));
-    for await (const f of r.folders()) if (!f.isSearchFolder && classifyFolder(f.containerClass).migrate) expected += f.count;
+    for await (const f of r.folders()) {
+      if (f.isSearchFolder) continue;
+      if (classifyFolder(f.containerClass).migrate) expected += f.count;
+      else notMigrated.set(`${rel.split('/').pop()!}: ${f.path.join('/')}`, f.count);
+    }
     r.close();
   }
   writeFileSync(join(dir, 'pw'), `${password}\n`, { mode: 0o600 });
@@ -97,4 +103,22 @@ test('run copies every message once, as readpst sees it; a second run copies not
   expect(r2.code).toBe(0);
   expect(JSON.parse(r2.stdout)).toMatchObject({ copied: 0, failed: 0 });
   expect(await targetSummaries()).toHaveLength(expected);
+});
+
+test('status and the report list the folders not migrated, with their items and the reason', async () => {
+  const r = await runCli(['status', '-c', file, '--json']);
+  expect(r.code).toBe(0);
+  const { notMigrated: listed } = JSON.parse(r.stdout) as { notMigrated: { source: string; folders: { name: string; items: number | null; by: string; reason: string }[] }[] };
+  expect(listed.map((m) => m.source)).toEqual([target]);
+  const folders = listed[0]!.folders;
+  const byName = new Map(folders.map((f) => [f.name.replace(`${target}/`, ''), f]));
+  expect(notMigrated.size).toBeGreaterThan(0);
+  for (const [name, count] of notMigrated) expect({ name, items: byName.get(name)?.items }).toEqual({ name, items: count });
+  expect(byName.get('aspose-Outlook.pst: Journal')).toMatchObject({ by: 'source', reason: expect.stringMatching(/^IPF\.Journal folder/) });
+  const text = await runCli(['status', '-c', file]);
+  expect(text.stdout).toContain(`Folders not migrated (${notMigrated.size}, `);
+  const csv = join(tmpdir(), `ums-e2e-pst-${process.pid}.csv`);
+  expect((await runCli(['report', '-c', file, '--out', csv])).code).toBe(0);
+  const row = readFileSync(csv, 'utf8').split('\r\n')[1]!.split(',');
+  expect(row.slice(-2)).toEqual([String(notMigrated.size), String([...notMigrated.values()].reduce((a, b) => a + b, 0))]);
 });

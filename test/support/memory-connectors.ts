@@ -13,8 +13,8 @@ import { ItemError, TransientError } from '../../src/util/errors.js';
 
 /** `name`: an idempotent target's object name (see MemoryTargetOptions). */
 export interface MemMessage { uid: number; content: Buffer; flags: string[]; internalDate: Date; messageId?: string; name?: string }
-/** `kind` absent: a mail folder. */
-export interface MemFolder { path: string[]; uidValidity: number; uidNext: number; messages: MemMessage[]; kind?: ItemKind }
+/** `kind` absent: a mail folder. `skip`: the source lists the folder as not migrated, with this reason (a PST journal). */
+export interface MemFolder { path: string[]; uidValidity: number; uidNext: number; messages: MemMessage[]; kind?: ItemKind; skip?: string }
 
 export class MemorySource implements SourceConnector, SourceMailbox {
   readonly name = 'memory';
@@ -37,7 +37,9 @@ export class MemorySource implements SourceConnector, SourceMailbox {
   async openMailbox(_a: Account): Promise<SourceMailbox> { return this; }
   async verify(): Promise<AccessCheck> { return { ok: true, checks: [] }; }
   async containers(): Promise<Container[]> {
-    return [...this.folders.entries()].map(([id, f]) => ({ id, path: f.path, delimiter: '/', kind: f.kind ?? 'mail', specialUse: id === 'INBOX' ? '\\Inbox' as const : undefined }));
+    return [...this.folders.entries()].map(([id, f]) => ({
+      id, path: f.path, delimiter: '/', kind: f.kind ?? 'mail', specialUse: id === 'INBOX' ? '\\Inbox' as const : undefined, ...(f.skip !== undefined ? { skip: f.skip } : {}),
+    }));
   }
   private folder(c: Container): MemFolder {
     const f = this.folders.get(c.id);

@@ -1,0 +1,111 @@
+/**
+ * The folders of a mailbox a pass does not migrate, counted, with the reason: a PST journal or
+ * notes folder, a kopano-backup folder that cannot be read, calendars without a groupware target,
+ * folders left out by the config's patterns. Their items are never read, so they are in no item
+ * counter; this record is how `status` and the report still show them (every item a source sees
+ * ends copied, failed or skipped with a reason, or is in a folder listed here with its reason).
+ * Kept with the mailbox's last pass (engine/last-pass.ts).
+ */
+import type { Logger } from 'pino';
+import type { FolderPlan } from '../../mappings/folders.js';
+import type { Container, ItemKind, SourceMailbox } from '../model/types.js';
+import type { FailedItemRow } from '../state/store.js';
+import { reasonOf } from '../util/errors.js';
+import { containerName } from './inventory.js';
+
+/**
+ * Who decided: `source` (it cannot convert or read the folder), `target` (no target for its kind,
+ * e.g. calendars without `groupwareTarget`), `config` (an include/exclude pattern: on purpose).
+ */
+export type NotMigratedBy = 'source' | 'target' | 'config';
+
+export interface NotMigratedFolder {
+  /** The container's id at the source. */
+  container: string;
+  /** How people know it (a PST path with its file, EWS display names with parents). */
+  name: string;
+  kind: ItemKind;
+  /** Items the source lists in it; null when it could not count them (`countError` says why). */
+  items: number | null;
+  countError?: string;
+  by: NotMigratedBy;
+  reason: string;
+}
+
+const CONFIG_REASON = /^(excluded by pattern |not matched by any include pattern )/;
+
+/** The planned folders that are not migrated, with who decided and why (not counted yet). */
+export function notMigratedOf(folders: readonly FolderPlan[], containers: readonly Container[]): NotMigratedFolder[] {
+  const byId = new Map(containers.map((c) => [c.id, c]));
+  const out: NotMigratedFolder[] = [];
+  for (const f of folders) {
+    const c = byId.get(f.sourceId);
+    if (f.included || !c) continue;
+    const reason = f.reason ?? c.skip ?? 'not migrated';
+    const by: NotMigratedBy = c.skip !== undefined ? 'source' : CONFIG_REASON.test(reason) ? 'config' : 'target';
+    out.push({ container: c.id, name: containerName(c), kind: c.kind, items: null, by, reason });
+  }
+  return out;
+}
+
+/**
+ * Counts the items of each folder (one cheap probe each, as the inventory does). A folder the
+ * source cannot count (an unreadable kopano folder) keeps `items: null` with the error; nothing
+ * here fails the pass.
+ */
+export async function countNotMigrated(source: Pick<SourceMailbox, 'stats'>, containers: readonly Container[], folders: NotMigratedFolder[], log: Logger): Promise<NotMigratedFolder[]> {
+  const byId = new Map(containers.map((c) => [c.id, c]));
+  const out: NotMigratedFolder[] = [];
+  for (const f of folders) {
+    const c = byId.get(f.container);
+    try {
+      if (!c) throw new Error('no longer listed by the source');
+      out.push({ ...f, items: (await source.stats(c)).count });
+    } catch (err) {
+      const countError = reasonOf(err);
+      log.info({ container: f.container, folder: f.name, err: countError }, 'folder not migrated: its items could not be counted');
+      out.push({ ...f, items: null, countError });
+    }
+  }
+  return out;
+}
+
+/** "12 items", "items not counted (why)". */
+export function itemsOf(f: Pick<NotMigratedFolder, 'items' | 'countError'>): string {
+  if (f.items === null) return `not counted${f.countError ? ` (${f.countError})` : ''}`;
+  return `${f.items} item${f.items === 1 ? '' : 's'}`;
+}
+
+/** How `status` and the report name who decided. */
+export const NOT_MIGRATED_BY: Record<NotMigratedBy, string> = {
+  source: 'the source cannot migrate it',
+  target: 'no target for its kind',
+  config: 'left out by the config',
+};
+
+/** A mailbox's folders not migrated, as recorded with its last pass. */
+export interface MailboxNotMigrated { source: string; target: string; folders: NotMigratedFolder[] }
+
+/** Items in the folders (the counted ones) and whether some could not be counted. */
+export function notMigratedItems(folders: readonly NotMigratedFolder[]): { items: number; uncounted: number } {
+  return {
+    items: folders.reduce((n, f) => n + (f.items ?? 0), 0),
+    uncounted: folders.filter((f) => f.items === null).length,
+  };
+}
+
+/** The item id of a folder-wide problem row (folderProblems). */
+export const WHOLE_FOLDER = '(whole folder)';
+
+/**
+ * The folders whose items stay behind unless an admin approves, as problem rows (status
+ * `skipped`, one per folder, item id WHOLE_FOLDER): the source or the target cannot take them.
+ * Folders the config leaves out are left out on purpose, and empty ones lose nothing: neither is
+ * listed. `status --problems`, the consistency score, `approve` and the cutover gate use them.
+ */
+export function folderProblems(source: string, folders: readonly NotMigratedFolder[] | undefined, at: string): FailedItemRow[] {
+  return (folders ?? []).filter((f) => f.by !== 'config' && f.items !== 0).map((f) => ({
+    mailbox: source, containerId: f.container, path: f.name, itemId: WHOLE_FOLDER, size: 0, status: 'skipped' as const,
+    reason: `folder not migrated (${itemsOf(f)}): ${f.reason}`, updatedAt: at,
+  }));
+}
