@@ -135,7 +135,7 @@ test('approve records the current failures in the audit log; the gate then passe
   const bad = await cli('approve', '--mailbox', 'zoe', '--reason', 'x');
   expect(bad.code).toBe(1);
   expect(bad.stderr).toContain('--mailbox "zoe": no configured mailbox has this source or UMS login');
-  expect((await cli('approve', '--mailbox', 'alice', '--reason', 'x')).stdout).toBe('alice has no failed or skipped items: nothing to approve\n');
+  expect((await cli('approve', '--mailbox', 'alice', '--reason', 'x')).stdout).toBe('alice has no failed or skipped items and no folder left behind: nothing to approve\n');
 });
 
 test('--force cuts over anyway and the audit entry names every gate check that was skipped', async () => {
