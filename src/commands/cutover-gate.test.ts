@@ -227,3 +227,31 @@ test('with a directory section, a user the directory sync refused or never wrote
   expect(errors[0]).toBe('error: bob: not cut over: the directory sync refused bob: address bob@corp.example is already held by uid=robert,dc=ums: fix that in the source directory and run `ums-migrate directory sync`; 2 failed item(s) of bob without an approval (`ums-migrate status --problems`): fix them and run `ums-migrate retry --failed -m bob`, or approve them with `ums-migrate approve --mailbox bob --reason "…"`');
   expect(errors[1]).toMatch(/^error: erin: not cut over: the directory sync has no account for erin: without a UMS account its mail would bounce; run `ums-migrate directory sync`/);
 });
+
+test('a folder the last pass could not migrate: status lists it, the gate refuses, approve lists it, then the gate passes', async () => {
+  const store = new SqliteStateStore(statePath());
+  const started = new Date(Date.now() - HOUR);
+  await recordPass(store, 'alice', 'alice', {
+    startedAt: started.toISOString(), finishedAt: new Date(started.getTime() + 60_000).toISOString(), ok: true, interrupted: false,
+    notMigrated: [
+      { container: '8226', name: 'archive.pst: Journal', kind: 'mail', items: 5, by: 'source', reason: 'IPF.Journal folder: Outlook journal entries have no counterpart on the UMS' },
+      { container: 'junk', name: 'Junk', kind: 'mail', items: 80, by: 'config', reason: 'excluded by pattern "Junk"' },
+    ],
+  });
+  await store.close();
+  const status = await cli('status');
+  expect(status.stdout).toContain('Folders not migrated (2, 85 items; not in the totals above):');
+  expect(status.stdout).toMatch(/alice\s+archive\.pst: Journal\s+mail\s+5 items\s+the source cannot migrate it\s+IPF\.Journal folder/);
+  expect(status.stdout).toMatch(/alice\s+37\.5%\s+3\/8\s/); // 3 copied of 3 + 5 journal entries; Junk left out on purpose
+  const problems = await cli('status', '--problems');
+  expect(problems.stdout).toMatch(/alice\s+archive\.pst: Journal\s+\(whole folder\)\s+0\s+skipped\s+folder not migrated \(5 items\): IPF\.Journal folder/);
+  expect(problems.stdout).not.toMatch(/Junk\s+\(whole folder\)/);
+
+  const refused = await cli('cutover', '--user', 'alice');
+  expect(refused.code).toBe(3);
+  expect(refused.stderr).toContain('error: alice: not cut over: 1 folder(s) of alice not migrated (archive.pst: Journal) without an approval');
+  const approved = await cli('approve', '--mailbox', 'alice', '--reason', 'the journal stays in the archived PST');
+  expect(approved.stdout).toMatch(/^approved for cutover: 0 failed and 0 skipped item\(s\) and 1 folder\(s\) not migrated of alice → alice: the journal stays in the archived PST\n/);
+  const ok = await cli('cutover', '--user', 'alice');
+  expect({ code: ok.code, stderr: ok.stderr }).toEqual({ code: 0, stderr: '' });
+});
