@@ -25,6 +25,7 @@ import { formatBytes, table } from '../util/format.js';
 import { csvCell } from '../../src/util/csv-cell.js';
 import { writePrivateFile } from '../util/private-file.js';
 import { commandContext, type CommandOptions } from './context.js';
+import { countNotMigrated, itemsOf, NOT_MIGRATED_BY, notMigratedOf, type NotMigratedFolder } from '../engine/not-migrated.js';
 
 export interface ReconcileOptions extends CommandOptions {
   format?: 'text' | 'json' | 'csv';
@@ -43,6 +44,8 @@ export interface MailboxReconciliation {
   folders: FolderComparison[];
   /** Calendars, task lists and address books (matched by UID, events to the occurrence). */
   collections: CollectionComparison[];
+  /** Source folders not migrated, counted, with the reason (not compared; they do not change the exit code: the cutover gate asks for their approval). */
+  notMigrated: NotMigratedFolder[];
 }
 
 const PAGE = 1000;
@@ -59,11 +62,12 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
   };
   try {
     for (const job of ctx.jobs) {
-      const entry: MailboxReconciliation = { source: job.source.login, target: job.target.login, folders: [], collections: [] };
+      const entry: MailboxReconciliation = { source: job.source.login, target: job.target.login, folders: [], collections: [], notMigrated: [] };
       results.push(entry);
       try {
         const pair = await openMailboxPair(ctx, job, ctx.options);
         try {
+          entry.notMigrated = await countNotMigrated(pair.source, pair.containers, notMigratedOf(pair.plan.folders, pair.containers), ctx.log);
           const existing = new Set(await pair.target.list());
           const byId = new Map(pair.containers.map((c) => [c.id, c]));
           const groups = new Map<string, Container[]>();
@@ -201,6 +205,7 @@ function toText(results: MailboxReconciliation[], show: boolean): string {
       }
     }
     out.push(...collectionsText(r.collections, show));
+    for (const f of r.notMigrated) out.push(`   not migrated: ${f.name} (${itemsOf(f)}; ${NOT_MIGRATED_BY[f.by]}): ${f.reason}`);
     const diffs = r.folders.reduce((n, f) => n + f.diffs.length, 0);
     const gwDiffs = r.collections.reduce((n, c) => n + c.diffs.length, 0);
     const equal = r.collections.length === 0 ? 'equal: every source message is in the UMS, flags equal'
@@ -227,6 +232,7 @@ export function toCsv(results: MailboxReconciliation[], show: boolean): string {
       }
     }
     rows.push(...collectionsCsvRows(r.source, r.collections, show));
+    for (const f of r.notMigrated) rows.push([r.source, '', 'not-migrated', f.name, '', '', '', '', '', `${itemsOf(f)}; ${NOT_MIGRATED_BY[f.by]}: ${f.reason}`, ...(show ? [''] : [])]);
   }
   return `\uFEFF${rows.map((r) => r.map(q).join(',')).join('\r\n')}\r\n`;
 }

@@ -121,4 +121,9 @@ test('status and the report list the folders not migrated, with their items and 
   expect((await runCli(['report', '-c', file, '--out', csv])).code).toBe(0);
   const row = readFileSync(csv, 'utf8').split('\r\n')[1]!.split(',');
   expect(row.slice(-2)).toEqual([String(notMigrated.size), String([...notMigrated.values()].reduce((a, b) => a + b, 0))]);
+  // reconcile: the mail folders equal, the others listed with their items (not compared)
+  const rec = await runCli(['reconcile', '-c', file, '--format', 'json']);
+  expect(rec.code).toBe(0);
+  const [mb] = JSON.parse(rec.stdout) as { notMigrated: { name: string; items: number | null }[] }[];
+  expect(new Map(mb!.notMigrated.map((f) => [f.name.replace(`${target}/`, ''), f.items]))).toEqual(notMigrated);
 });
