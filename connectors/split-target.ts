@@ -61,6 +61,9 @@ export class SplitMailbox implements TargetMailbox {
     if (!side.objects) throw new Error(`the target of ${ref} cannot list object contents`);
     return side.objects(ref);
   }
+  async finishPass(): Promise<void> {
+    await Promise.all([this.mail.finishPass?.(), this.groupware.finishPass?.()]);
+  }
   async close(): Promise<void> {
     await Promise.all([this.mail.close(), this.groupware.close()]);
   }

@@ -429,16 +429,16 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   }
 
   async close(): Promise<void> {
-    await this.removeStages();
     await this.session.close();
   }
 
   /**
-   * Removes every staging folder of the mailbox, this run's and any an interrupted run left
-   * behind (one LIST at every close: a run killed after its last commit leaves one that no later
-   * write would touch). What a stage holds is either in its real folder already or written again.
+   * At the end of every pass: removes every staging folder of the mailbox, this pass's and any an
+   * interrupted one left behind (one LIST: a run killed after its last commit leaves one that no
+   * later write would touch). What a stage holds is either in its real folder already or written
+   * again. Not at `close`: a reconcile or plan during a run would remove the run's stage.
    */
-  private async removeStages(): Promise<void> {
+  async finishPass(): Promise<void> {
     try {
       const all = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
       // At once, on the pool's connections: Courier takes two seconds for each DELETE.

@@ -1,8 +1,9 @@
 /**
  * Staged writes into the lab's Courier (a real server): what a folder receives through its staging
  * folder is what an APPEND would have written (flags, keywords, INTERNALDATE, bytes), the staging
- * folders never show in `list` and are gone after `close`, and one an interrupted run left behind
- * (with messages in it) is emptied before use, never copied from.
+ * folders never show in `list` and are gone after the pass (`finishPass`, which the engine calls
+ * before `close`; a read-only session's close leaves a running pass's stage alone), and one an
+ * interrupted run left behind (with messages in it) is emptied before use, never copied from.
  */
 import { ItemError } from '../../src/util/errors.js';
 import { asUser, labImapEndpoint } from '../../test/conformance/lab-fixtures.js';
@@ -33,7 +34,7 @@ async function open(login: string, stagingFrom: number | false): Promise<{ targe
 }
 
 describe('ums-imap target: staged writes (lab Courier)', () => {
-  it('writes through the staging folder what an APPEND writes, one COPY for writes made together, and removes the stage at close', async () => {
+  it('writes through the staging folder what an APPEND writes, one COPY for writes made together, and removes the stage at the end of the pass', async () => {
     const login = uniqueLogin('stg');
     await addTargetUser(login, password);
     const { mb } = await open(login, 0);
@@ -70,11 +71,19 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
     const left = await asUser(lab.target, login, password, async (c) => { const s = await c.status(stage as string, { messages: true }); return s ? s.messages : undefined; });
     expect(left).toBe(0);
 
+    // A reconcile (or plan) of the mailbox during the pass: its close leaves the pass's stage alone.
+    const reader = await open(login, 0);
+    expect(await reader.mb.list()).toContain('INBOX.Big');
+    await reader.mb.close();
+    expect(await stagingFolders(login)).toHaveLength(1);
+    await mb.put('INBOX.Big', item(31));
+
+    await mb.finishPass?.();
     await mb.close();
     expect(await stagingFolders(login)).toEqual([]);
   }, 120_000);
 
-  it('empties a staging folder an interrupted run left (never copies from it), and removes it at close', async () => {
+  it('empties a staging folder an interrupted run left (never copies from it), and removes it at the end of the pass', async () => {
     const login = uniqueLogin('stg');
     await addTargetUser(login, password);
     // A first target writes one message, then "dies" with a message still staged: its stage is
@@ -97,12 +106,13 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
       return out;
     });
     expect(subjects).toEqual(['staged 1', 'staged 2']);
+    await second.mb.finishPass?.();
     await second.mb.close();
     expect(await stagingFolders(login)).toEqual([]);
     await first.mb.close();
   }, 120_000);
 
-  it('removes a staging folder left behind at any close, even of a run that writes nothing; a user folder of such a name deeper down is left alone', async () => {
+  it('removes a staging folder left behind at the end of any pass, even one that writes nothing; a user folder of such a name deeper down is left alone', async () => {
     const login = uniqueLogin('stg');
     await addTargetUser(login, password);
     const leftover = 'INBOX.ums-migrate-staging-0123456789';
@@ -115,6 +125,7 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
     const { mb } = await open(login, 0);
     expect(await mb.list()).toContain(usersOwn);
     expect(await mb.list()).not.toContain(leftover);
+    await mb.finishPass?.();
     await mb.close();
     const left = await asUser(lab.target, login, password, async (c) => (await c.list()).map((f) => f.path));
     expect(left).not.toContain(leftover);
@@ -149,6 +160,7 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
     expect(mb.capabilities('INBOX.Grows').writesInFlight).toBeGreaterThan(1);
     await mb.put('INBOX.Grows', item(4));
     expect(await stagingFolders(login)).toHaveLength(1);
+    await mb.finishPass?.();
     await mb.close();
     expect(await stagingFolders(login)).toEqual([]);
   }, 120_000);
@@ -179,6 +191,7 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
     const reason = (r[1] as PromiseRejectedResult).reason as Error;
     expect(reason).toBeInstanceOf(ItemError);
     expect(reason.message).toMatch(/quota/i);
+    await mb.finishPass?.();
     await mb.close();
     expect(await stagingFolders(login)).toEqual([]);
   }, 120_000);

@@ -219,6 +219,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     log.error({ err: report.error }, 'mailbox failed');
   } finally {
     await pair?.source.close().catch(() => undefined);
+    await pair?.target.finishPass?.().catch(() => undefined);
     await pair?.target.close().catch(() => undefined);
     await unfence?.().catch(() => undefined);
   }

@@ -276,6 +276,12 @@ export interface TargetMailbox {
    * Absent on mail-only targets.
    */
   objects?(ref: string): AsyncIterable<{ id: string; content: Buffer }>;
+  /**
+   * The engine's pass of this mailbox is over (called before `close`, by runs only, never by the
+   * read-only commands): removes what its writes needed, e.g. staging folders, also ones an
+   * interrupted pass left. A `reconcile` or `plan` opened meanwhile leaves a running pass's alone.
+   */
+  finishPass?(): Promise<void>;
   close(): Promise<void>;
 }
 
