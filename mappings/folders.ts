@@ -48,6 +48,11 @@ export interface FolderPlan {
   included: boolean;
   /** Why excluded, e.g. 'excluded by pattern "Calendar"'. */
   reason?: string;
+  /**
+   * Who left it out: the config's include/exclude patterns (on purpose: checked first), the
+   * source (it cannot convert or read the folder) or the target (no target for its kind).
+   */
+  decidedBy?: 'config' | 'source' | 'target';
   /** Segments under the personal namespace; [] means INBOX itself. */
   targetPath: string[];
   /** Full target name, e.g. 'INBOX', 'INBOX.Sent', 'INBOX.Projects.Q3'. */
@@ -298,8 +303,11 @@ export function planFolders(
   const folders: FolderPlan[] = containers.map((c) => {
     const sourcePath = [...c.path];
     const notes: string[] = [];
-    const { included, reason } = c.skip !== undefined ? { included: false, reason: c.skip } : selection.get(pathKey(sourcePath)) ?? select(sourcePath);
-    if (c.skip !== undefined) warnings.push(`${q(c.label ?? sourcePath.join('/'))} not migrated: ${c.skip}`);
+    // The config's patterns decide first (a folder left out on purpose); then the source's refusal.
+    const selected = selection.get(pathKey(sourcePath)) ?? select(sourcePath);
+    const { included, reason } = selected.included && c.skip !== undefined ? { included: false, reason: c.skip } : selected;
+    const decidedBy = included ? undefined : selected.included ? 'source' as const : 'config' as const;
+    if (selected.included && c.skip !== undefined) warnings.push(`${q(c.label ?? sourcePath.join('/'))} not migrated: ${c.skip}`);
     let raw: string[];
     let specialUse: SpecialUse | undefined;
     const rename = findRename(sourcePath);
@@ -350,6 +358,7 @@ export function planFolders(
     }
     const plan: FolderPlan = { sourceId: c.id, sourcePath, included, targetPath, target: targetName(targetPath, ns), notes };
     if (reason !== undefined) plan.reason = reason;
+    if (decidedBy !== undefined) plan.decidedBy = decidedBy;
     if (specialUse !== undefined) plan.specialUse = specialUse;
     rawOf.set(plan, raw);
     if (c.label !== undefined) shownAs.set(plan, c.label);

@@ -86,20 +86,17 @@ export function planContainers(
     const plan: FolderPlan = { sourceId: c.id, sourcePath: [...c.path], included: true, targetPath: [displayName], target: collectionRef(kind, displayName), notes: [] };
     if (rename) plan.notes.push(`renamed by rule ${JSON.stringify(rename.from)} → ${JSON.stringify(rename.to)}`);
     const excludedBy = rules.exclude.find((p) => matchGlob(p, joined));
-    if (c.skip !== undefined) {
+    // The config's patterns decide first (left out on purpose), then the source, then the target.
+    if (excludedBy !== undefined) {
+      Object.assign(plan, { included: false, reason: `excluded by pattern ${JSON.stringify(excludedBy)}`, decidedBy: 'config' });
+    } else if (!include.some((p) => matchGlob(p, joined))) {
+      Object.assign(plan, { included: false, reason: `not matched by any include pattern (${include.map((p) => JSON.stringify(p)).join(', ')})`, decidedBy: 'config' });
+    } else if (c.skip !== undefined) {
       // The source cannot migrate it (e.g. no converter for its items): said once, as for mail.
-      plan.included = false;
-      plan.reason = c.skip;
+      Object.assign(plan, { included: false, reason: c.skip, decidedBy: 'source' });
       warnings.push(`${JSON.stringify(joined)} not migrated: ${c.skip}`);
     } else if (!accepts.includes(c.kind)) {
-      plan.included = false;
-      plan.reason = `${LABEL[kind]} need a groupware target (groupwareTarget in the config)`;
-    } else if (excludedBy !== undefined) {
-      plan.included = false;
-      plan.reason = `excluded by pattern ${JSON.stringify(excludedBy)}`;
-    } else if (!include.some((p) => matchGlob(p, joined))) {
-      plan.included = false;
-      plan.reason = `not matched by any include pattern (${include.map((p) => JSON.stringify(p)).join(', ')})`;
+      Object.assign(plan, { included: false, reason: `${LABEL[kind]} need a groupware target (groupwareTarget in the config)`, decidedBy: 'target' });
     } else {
       seen.set(plan.target, [...(seen.get(plan.target) ?? []), plan]);
     }

@@ -14,7 +14,7 @@ import { openRoutingSession, type RoutingSession } from '../routing/session.js';
 import { FatalError } from '../util/errors.js';
 import { forTerminal } from '../util/terminal-text.js';
 import { readPass } from '../engine/last-pass.js';
-import { folderProblems } from '../engine/not-migrated.js';
+import { copiedOf, folderProblems } from '../engine/not-migrated.js';
 
 export interface ApproveOptions {
   config: string;
@@ -48,7 +48,8 @@ async function approve(session: RoutingSession, opts: ApproveOptions, reason: st
   const id = await session.store.findMailbox({ source: m.source, target: m.target });
   if (id === undefined) throw new FatalError(`mailbox ${m.source} → ${m.target} was never migrated: nothing to approve (run \`ums-migrate run -m ${m.source}\`)`, 'NOT_MIGRATED');
   const pass = await readPass(session.store, m.source, m.target);
-  const detail = approvalDetail(m, reason, [...await session.store.problems(id), ...folderProblems(m.source, pass?.notMigrated, '')]);
+  const copied = copiedOf(await session.store.containers(id));
+  const detail = approvalDetail(m, reason, [...await session.store.problems(id), ...folderProblems(m.source, pass?.notMigrated, copied)]);
   if (detail.items.length === 0) {
     if (opts.json) printJson({ mailbox: detail.mailbox, approved: 0, audit: null });
     else printOut(`${forTerminal(m.source)} has no failed or skipped items and no folder left behind: nothing to approve\n`);

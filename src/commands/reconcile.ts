@@ -67,7 +67,7 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
       try {
         const pair = await openMailboxPair(ctx, job, ctx.options);
         try {
-          entry.notMigrated = await countNotMigrated(pair.source, pair.containers, notMigratedOf(pair.plan.folders, pair.containers), ctx.log);
+          entry.notMigrated = await countNotMigrated(pair.source, pair.containers, notMigratedOf(pair.plan.folders, pair.containers), ctx.options.retry, ctx.log);
           const existing = new Set(await pair.target.list());
           const byId = new Map(pair.containers.map((c) => [c.id, c]));
           const groups = new Map<string, Container[]>();
@@ -211,7 +211,8 @@ function toText(results: MailboxReconciliation[], show: boolean): string {
     const equal = r.collections.length === 0 ? 'equal: every source message is in the UMS, flags equal'
       : r.folders.length === 0 ? 'equal: every source object is in the UMS with the same fields and occurrences'
         : 'equal: every source message is in the UMS, flags equal; every source object is in the UMS with the same fields and occurrences';
-    out.push(r.error ? '' : `   ${diffs + gwDiffs === 0 ? equal : `${diffs + gwDiffs} difference(s)`}`, '');
+    const left = r.notMigrated.length > 0 ? ` (the ${r.notMigrated.length} folder(s) not migrated above not compared)` : '';
+    out.push(r.error ? '' : `   ${diffs + gwDiffs === 0 ? equal : `${diffs + gwDiffs} difference(s)`}${left}`, '');
   }
   return `${out.join('\n')}\n`;
 }

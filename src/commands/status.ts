@@ -12,7 +12,7 @@ import { loadScores, SCORE_HEADER, scoreRows } from '../cutover/score.js';
 import { KIND_ORDER } from '../state/inventory.js';
 import type { KeyValueStore, KindTotals, MailboxInventory, MailboxSummary } from '../state/store.js';
 import { readNotMigrated, readPass, type PassRecord } from '../engine/last-pass.js';
-import { folderProblems, itemsOf, NOT_MIGRATED_BY, notMigratedItems, type MailboxNotMigrated } from '../engine/not-migrated.js';
+import { copiedOf, folderProblems, itemsOf, NOT_MIGRATED_BY, notMigratedItems, type MailboxNotMigrated } from '../engine/not-migrated.js';
 import type { MailboxEntry } from '../config/load.js';
 import type { ItemKind } from '../model/types.js';
 
@@ -29,8 +29,12 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     const inventory = await store.inventory();
     const notMigrated = await readNotMigrated(store, mailboxes);
     // folders left behind are problems too (the cutover gate asks for them to be approved)
-    const problems = opts.problems ? [...await store.problems(), ...notMigrated.flatMap((n) => folderProblems(n.source, n.folders, ''))] : [];
     const containers = opts.folders || opts.problems ? await store.containers() : [];
+    const idOf = new Map(mailboxes.map((m) => [`${m.source}\u0000${m.target}`, m.id]));
+    const problems = opts.problems ? [...await store.problems(), ...notMigrated.flatMap((n) => {
+      const id = idOf.get(`${n.source}\u0000${n.target}`);
+      return folderProblems(n.source, n.folders, copiedOf(containers.filter((c) => c.mailboxId === id)));
+    })] : [];
     const queue = await workerQueue(loaded);
     const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
     const scores = await loadScores(store, mailboxes);

@@ -120,14 +120,14 @@ test('folders the last pass could not migrate need an approval; empty ones and t
   expect(refused).toEqual([{
     check: 'problems',
     reason: '2 folder(s) of bob@old.example → bob not migrated (archive.pst: Journal, Calendar) without an approval (`ums-migrate status --problems`): '
-      + 'fix them and migrate the folders (`ums-migrate plan` says how), or approve them with `ums-migrate approve --mailbox bob@old.example --reason "…"`',
+      + 'fix them and migrate the folders where their reason says how (a groupware target for calendars, contacts and tasks), or approve them with `ums-migrate approve --mailbox bob@old.example --reason "…"`',
   }]);
   // with a failed item too: both named, both ways out
   const both = gate(input({ pass, state: { containers: [container()], problems: [problem('7')] } }));
   expect(both[0]?.reason).toMatch(/^1 failed item\(s\) of bob@old\.example → bob and 2 folder\(s\) of bob@old\.example → bob not migrated .*run `ums-migrate retry --failed -m bob@old\.example` or migrate the folders/);
   // approved (the approval lists the folders as what they are: skipped whole folders)
   const approval: Approval = { ...approvalDetail(mailbox, 'journal and calendar stay on the PST', [
-    ...folderProblems(mailbox.source, pass.notMigrated, ''),
+    ...folderProblems(mailbox.source, pass.notMigrated),
   ]), seq: 4, at: '2025-06-02T11:30:00Z', who: 'admin' };
   expect(approval).toMatchObject({ failed: 0, skipped: 0, folders: 2 });
   expect(gate(input({ pass, approval }))).toEqual([]);

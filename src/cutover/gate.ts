@@ -27,7 +27,7 @@ import type { GateFailure } from './gate-failure.js';
 
 export type { GateCheck, GateFailure } from './gate-failure.js';
 import { readPass, type PassRecord } from '../engine/last-pass.js';
-import { folderProblems, WHOLE_FOLDER } from '../engine/not-migrated.js';
+import { copiedOf, folderProblems, WHOLE_FOLDER } from '../engine/not-migrated.js';
 
 export interface GateInput {
   /** The user's configured mailbox, or why there is none. */
@@ -66,7 +66,7 @@ export function gate(input: GateInput): GateFailure[] {
     const list = unfinished.slice(0, 3).map((c) => `${c.path}: ${c.status}${c.lastError ? ` (${c.lastError})` : ''}`).join('; ');
     out.push({ check: 'pass', reason: `${unfinished.length} folder(s) of ${name} not finished (${list}${unfinished.length > 3 ? '; …' : ''}): ${sync}` });
   }
-  const cov = coverage([...input.state.problems, ...folderProblems(m.source, p?.notMigrated, '')], input.approval);
+  const cov = coverage([...input.state.problems, ...folderProblems(m.source, p?.notMigrated, copiedOf(input.state.containers))], input.approval);
   if (cov.uncovered.length > 0) {
     const folders = cov.uncovered.filter((x) => x.itemId === WHOLE_FOLDER);
     const failed = cov.uncovered.filter((x) => x.status === 'failed').length;
@@ -77,7 +77,7 @@ export function gate(input: GateInput): GateFailure[] {
       folders.length > 0 ? `${folders.length} folder(s) of ${name} not migrated (${folders.slice(0, 3).map((f) => f.path).join(', ')}${folders.length > 3 ? ', …' : ''})` : '',
     ].filter((x) => x !== '').join(' and ');
     const since = input.approval ? ` since the approval #${input.approval.seq} of ${input.approval.at}` : ' without an approval';
-    const fix = [items !== '' ? `run \`ums-migrate retry --failed -m ${m.source}\`` : '', folders.length > 0 ? 'migrate the folders (`ums-migrate plan` says how)' : ''].filter((x) => x !== '').join(' or ');
+    const fix = [items !== '' ? `run \`ums-migrate retry --failed -m ${m.source}\`` : '', folders.length > 0 ? 'migrate the folders where their reason says how (a groupware target for calendars, contacts and tasks)' : ''].filter((x) => x !== '').join(' or ');
     out.push({
       check: 'problems',
       reason: `${what}${since} (\`ums-migrate status --problems\`): fix them and ${fix}, or approve them with \`ums-migrate approve --mailbox ${m.source} --reason "…"\``,

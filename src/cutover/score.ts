@@ -12,7 +12,7 @@ import { parseCollectionRef } from '../../mappings/groupware-collections.js';
 import type { ContainerRow, FailedItemRow, KeyValueStore, MailboxSummary, ProgressReader, RoutingStore } from '../state/store.js';
 import type { ItemKind } from '../model/types.js';
 import { readNotMigrated } from '../engine/last-pass.js';
-import { folderProblems, type MailboxNotMigrated, type NotMigratedFolder } from '../engine/not-migrated.js';
+import { copiedOf, folderProblems, itemsLeftBehind, type MailboxNotMigrated, type NotMigratedFolder } from '../engine/not-migrated.js';
 import { approvalsOf, coverage, mailboxKey, type Approval } from './approvals.js';
 
 export type ScoreType = 'mail' | 'events' | 'contacts' | 'tasks';
@@ -74,11 +74,14 @@ export function mailboxScore(
   notMigrated: readonly NotMigratedFolder[] = [],
 ): MailboxScore {
   const byType = { mail: zero(), events: zero(), contacts: zero(), tasks: zero() };
-  const problems = [...itemProblems, ...folderProblems(m.source, notMigrated, '')];
+  // a folder migrated before and refused now counts through its row, plus what was never copied
+  const copied = copiedOf(all);
+  const problems = [...itemProblems, ...folderProblems(m.source, notMigrated, copied)];
   for (const f of notMigrated) {
     if (f.by === 'config') continue;
-    byType[TYPE_OF_KIND[f.kind]].source += f.items ?? 0;
-    byType[TYPE_OF_KIND[f.kind]].skipped += f.items ?? 0;
+    const left = itemsLeftBehind(f, copied.get(f.container)) ?? 0;
+    byType[TYPE_OF_KIND[f.kind]].source += left;
+    byType[TYPE_OF_KIND[f.kind]].skipped += left;
   }
   // a folder the source no longer lists (gone, or excluded now) only counts for what was copied from it
   const containers = all.filter((c) => c.inInventory !== false || c.doneItems > 0);

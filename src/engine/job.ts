@@ -185,7 +185,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     const claims = new TargetClaims();
     const included = plan.folders.filter((f: FolderPlan) => f.included);
     for (const f of plan.folders.filter((f: FolderPlan) => !f.included)) log.info({ container: f.sourceId, reason: f.reason }, 'folder not migrated');
-    notMigrated = await countNotMigrated(source, containers, notMigratedOf(plan.folders, containers), log);
+    notMigrated = await countNotMigrated(source, containers, notMigratedOf(plan.folders, containers), opts.retry, log);
     const { probes, inventory } = await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
     emit({ type: 'inventory', mailbox: name, inventoriedAt: inventory?.inventoriedAt ?? null, kinds: inventory?.kinds ?? [] });
     await Promise.all(included.map((f) => taskQueue.add(async () => {

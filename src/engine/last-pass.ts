@@ -21,7 +21,11 @@ export interface PassRecord {
   interrupted: boolean;
   /** Why the mailbox failed as a whole (login refused…), already scrubbed of secrets. */
   error?: string;
-  /** The folders this pass did not migrate, counted, with the reason (absent: the folders were never planned). */
+  /**
+   * The folders not migrated, counted, with the reason: this pass's, or the last planned pass's
+   * when this one failed before planning; absent when no pass planned the folders (or an older
+   * version recorded it).
+   */
   notMigrated?: NotMigratedFolder[];
 }
 
@@ -39,7 +43,10 @@ export async function readPass(store: Pick<KeyValueStore, 'getCheckpointValue'>,
   if (!text) return undefined;
   try {
     const v = JSON.parse(text) as PassRecord;
-    return typeof v.startedAt === 'string' && typeof v.ok === 'boolean' ? v : undefined;
+    if (typeof v.startedAt !== 'string' || typeof v.ok !== 'boolean') return undefined;
+    // a damaged list of folders is dropped, not trusted (status, the report and the gate read it)
+    if (v.notMigrated !== undefined && !(Array.isArray(v.notMigrated) && v.notMigrated.every(isFolder))) delete v.notMigrated;
+    return v;
   } catch {
     return undefined;
   }
@@ -53,4 +60,11 @@ export async function readNotMigrated(store: Pick<KeyValueStore, 'getCheckpointV
     if (folders.length > 0) out.push({ source: m.source, target: m.target, folders });
   }
   return out;
+}
+
+function isFolder(f: unknown): f is NotMigratedFolder {
+  const v = f as Partial<NotMigratedFolder> | null;
+  return typeof v === 'object' && v !== null && typeof v.container === 'string' && typeof v.name === 'string' && typeof v.reason === 'string'
+    && (v.items === null || typeof v.items === 'number') && (v.by === 'source' || v.by === 'target' || v.by === 'config')
+    && (v.kind === 'mail' || v.kind === 'event' || v.kind === 'contact' || v.kind === 'task');
 }

@@ -10,10 +10,11 @@ import pino from 'pino';
 import { MemorySource, MemoryTarget } from '../../test/support/memory-connectors.js';
 import { notMigratedTable } from '../commands/status.js';
 import type { Container } from '../model/types.js';
+import { TransientError } from '../util/errors.js';
 import { SqliteStateStore } from '../state/sqlite.js';
 import { runJob, type JobOptions } from './job.js';
 import { readNotMigrated, readPass } from './last-pass.js';
-import { countNotMigrated, itemsOf, notMigratedItems, notMigratedOf, type NotMigratedFolder } from './not-migrated.js';
+import { copiedOf, countNotMigrated, folderProblems, itemsLeftBehind, itemsOf, notMigratedItems, notMigratedOf, type NotMigratedFolder } from './not-migrated.js';
 
 const log = pino({ level: 'silent' });
 const options = (exclude: string[] = []): JobOptions => ({
@@ -97,14 +98,36 @@ test('a folder the source cannot count is kept with items unknown and the error;
     { sourceId: 'b', sourcePath: ['Notes'], included: false, reason: 'IPF.StickyNote folder: not migrated', targetPath: [], target: '', notes: [] },
   ], containers);
   expect(listed.map((f) => [f.name, f.by])).toEqual([['Broken', 'source'], ['archive.pst: Notes', 'source']]);
+  let dropped = 0;
   const counted = await countNotMigrated({
     stats: async (c) => {
       if (c.id === 'a') throw new Error('index file truncated');
+      // a dropped connection is retried, as for the inventory
+      if (dropped++ === 0) throw new TransientError('connection reset');
       return { count: 7, epoch: '1', token: 't' };
     },
-  }, containers, listed, log);
+  }, containers, listed, { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, log);
+  expect(dropped).toBe(2);
   expect(counted.map((f: NotMigratedFolder) => [f.container, f.items, f.countError])).toEqual([['a', null, 'index file truncated'], ['b', 7, undefined]]);
   expect(itemsOf(counted[0] as NotMigratedFolder)).toBe('not counted (index file truncated)');
   expect(notMigratedItems(counted)).toEqual({ items: 7, uncounted: 1 });
   expect(notMigratedTable([{ source: 'bob', target: 'bob', folders: counted }])).toContain('Folders not migrated (2, 7 items and 1 folder not counted; not in the totals above):');
+});
+
+test('the config patterns decide first: a refused or groupware folder the config excludes is left out on purpose, not a problem', async () => {
+  const src = source();
+  await runJob({ store, sources: src, targets: mailOnly(), log }, job, options(['Journal', 'Calendar']));
+  const pass = await readPass(store, 'alice', 'alice@ums');
+  expect([...(pass?.notMigrated ?? [])].sort(byContainer).map((f) => [f.container, f.by, f.reason])).toEqual([
+    ['Calendar', 'config', 'excluded by pattern "Calendar"'],
+    ['Journal', 'config', 'excluded by pattern "Journal"'],
+  ]);
+  expect(folderProblems('alice', pass?.notMigrated)).toEqual([]);
+});
+
+test('a folder migrated before and refused now (groupwareTarget removed) leaves behind only what was never copied', () => {
+  const calendar = { container: 'cal', name: 'Calendar', kind: 'event' as const, items: 40, by: 'target' as const, reason: 'calendars need a groupware target' };
+  expect(folderProblems('alice', [calendar], copiedOf([{ containerId: 'cal', doneItems: 40 }]))).toEqual([]);
+  expect(folderProblems('alice', [{ ...calendar, items: 43 }], copiedOf([{ containerId: 'cal', doneItems: 40 }])).map((p) => p.reason)).toEqual(['folder not migrated (3 items): calendars need a groupware target']);
+  expect(itemsLeftBehind({ items: null }, 40)).toBeNull();
 });

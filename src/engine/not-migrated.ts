@@ -11,6 +11,7 @@ import type { FolderPlan } from '../../mappings/folders.js';
 import type { Container, ItemKind, SourceMailbox } from '../model/types.js';
 import type { FailedItemRow } from '../state/store.js';
 import { reasonOf } from '../util/errors.js';
+import { retry, type RetryPolicy } from '../util/retry.js';
 import { containerName } from './inventory.js';
 
 /**
@@ -32,8 +33,6 @@ export interface NotMigratedFolder {
   reason: string;
 }
 
-const CONFIG_REASON = /^(excluded by pattern |not matched by any include pattern )/;
-
 /** The planned folders that are not migrated, with who decided and why (not counted yet). */
 export function notMigratedOf(folders: readonly FolderPlan[], containers: readonly Container[]): NotMigratedFolder[] {
   const byId = new Map(containers.map((c) => [c.id, c]));
@@ -42,25 +41,27 @@ export function notMigratedOf(folders: readonly FolderPlan[], containers: readon
     const c = byId.get(f.sourceId);
     if (f.included || !c) continue;
     const reason = f.reason ?? c.skip ?? 'not migrated';
-    const by: NotMigratedBy = c.skip !== undefined ? 'source' : CONFIG_REASON.test(reason) ? 'config' : 'target';
+    const by: NotMigratedBy = f.decidedBy ?? (c.skip !== undefined ? 'source' : 'target');
     out.push({ container: c.id, name: containerName(c), kind: c.kind, items: null, by, reason });
   }
   return out;
 }
 
 /**
- * Counts the items of each folder (one cheap probe each, as the inventory does). A folder the
+ * Counts the items of each folder (one cheap probe each, retried as the inventory's). A folder the
  * source cannot count (an unreadable kopano folder) keeps `items: null` with the error; nothing
  * here fails the pass.
  */
-export async function countNotMigrated(source: Pick<SourceMailbox, 'stats'>, containers: readonly Container[], folders: NotMigratedFolder[], log: Logger): Promise<NotMigratedFolder[]> {
+export async function countNotMigrated(
+  source: Pick<SourceMailbox, 'stats'>, containers: readonly Container[], folders: NotMigratedFolder[], policy: RetryPolicy, log: Logger,
+): Promise<NotMigratedFolder[]> {
   const byId = new Map(containers.map((c) => [c.id, c]));
   const out: NotMigratedFolder[] = [];
   for (const f of folders) {
     const c = byId.get(f.container);
     try {
       if (!c) throw new Error('no longer listed by the source');
-      out.push({ ...f, items: (await source.stats(c)).count });
+      out.push({ ...f, items: (await retry(() => source.stats(c), policy)).count });
     } catch (err) {
       const countError = reasonOf(err);
       log.info({ container: f.container, folder: f.name, err: countError }, 'folder not migrated: its items could not be counted');
@@ -98,14 +99,29 @@ export function notMigratedItems(folders: readonly NotMigratedFolder[]): { items
 export const WHOLE_FOLDER = '(whole folder)';
 
 /**
+ * The items of a folder not migrated that are not in the UMS: all of them, or, for a folder an
+ * earlier pass migrated (its state row: `copied` items, e.g. before `groupwareTarget` was
+ * removed), those beyond the copied ones; null when the source could not count them.
+ */
+export function itemsLeftBehind(f: Pick<NotMigratedFolder, 'items'>, copied = 0): number | null {
+  return f.items === null ? null : Math.max(0, f.items - copied);
+}
+
+/** Items copied per container id, from a mailbox's state rows (for itemsLeftBehind). */
+export function copiedOf(rows: readonly { containerId: string; doneItems: number }[]): Map<string, number> {
+  return new Map(rows.filter((r) => r.doneItems > 0).map((r) => [r.containerId, r.doneItems]));
+}
+
+/**
  * The folders whose items stay behind unless an admin approves, as problem rows (status
  * `skipped`, one per folder, item id WHOLE_FOLDER): the source or the target cannot take them.
- * Folders the config leaves out are left out on purpose, and empty ones lose nothing: neither is
- * listed. `status --problems`, the consistency score, `approve` and the cutover gate use them.
+ * Folders the config leaves out are left out on purpose, and ones with nothing left behind lose
+ * nothing: neither is listed. `status --problems`, the consistency score, `approve` and the
+ * cutover gate use them. `copied`: copiedOf the mailbox's rows.
  */
-export function folderProblems(source: string, folders: readonly NotMigratedFolder[] | undefined, at: string): FailedItemRow[] {
-  return (folders ?? []).filter((f) => f.by !== 'config' && f.items !== 0).map((f) => ({
+export function folderProblems(source: string, folders: readonly NotMigratedFolder[] | undefined, copied: ReadonlyMap<string, number> = new Map()): FailedItemRow[] {
+  return (folders ?? []).filter((f) => f.by !== 'config' && itemsLeftBehind(f, copied.get(f.container)) !== 0).map((f) => ({
     mailbox: source, containerId: f.container, path: f.name, itemId: WHOLE_FOLDER, size: 0, status: 'skipped' as const,
-    reason: `folder not migrated (${itemsOf(f)}): ${f.reason}`, updatedAt: at,
+    reason: `folder not migrated (${itemsOf({ ...f, items: itemsLeftBehind(f, copied.get(f.container)) })}): ${f.reason}`, updatedAt: '',
   }));
 }
