@@ -8,6 +8,7 @@
 import type { ItemKind } from '../src/model/types.js';
 import { summariseInventory } from '../src/state/inventory.js';
 import type { ContainerRow, KindTotals, MailboxSummary } from '../src/state/store.js';
+import { TYPE_OF_KIND } from '../src/cutover/score.js';
 
 export type ItemType = 'mail' | 'events' | 'contacts' | 'tasks';
 export const ITEM_TYPES: readonly ItemType[] = ['mail', 'events', 'contacts', 'tasks'];
@@ -26,7 +27,7 @@ export interface ByteCount {
 export type ByType = Record<ItemType, DoneTotal>;
 export type BytesByType = Record<ItemType, ByteCount>;
 
-export const TYPE_OF: Record<ItemKind, ItemType> = { mail: 'mail', event: 'events', contact: 'contacts', task: 'tasks' };
+export const TYPE_OF: Record<ItemKind, ItemType> = TYPE_OF_KIND;
 
 export function emptyItems(): ByType {
   return { mail: { done: 0, total: 0 }, events: { done: 0, total: 0 }, contacts: { done: 0, total: 0 }, tasks: { done: 0, total: 0 } };

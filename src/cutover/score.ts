@@ -62,7 +62,8 @@ export function typeOf(targetRef: string): ScoreType {
 
 const zero = (): TypeCounts => ({ source: 0, target: 0, failed: 0, skipped: 0 });
 
-const TYPE_OF_KIND: Record<ItemKind, ScoreType> = { mail: 'mail', event: 'events', contact: 'contacts', task: 'tasks' };
+/** The type an item kind is counted under (the report's too). */
+export const TYPE_OF_KIND: Record<ItemKind, ScoreType> = { mail: 'mail', event: 'events', contact: 'contacts', task: 'tasks' };
 
 /**
  * `notMigrated`: the folders the mailbox's last pass did not migrate (engine/not-migrated.ts); the
