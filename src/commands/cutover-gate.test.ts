@@ -244,7 +244,7 @@ test('a folder the last pass could not migrate: status lists it, the gate refuse
   expect(status.stdout).toMatch(/alice\s+archive\.pst: Journal\s+mail\s+5 items\s+the source cannot migrate it\s+IPF\.Journal folder/);
   expect(status.stdout).toMatch(/alice\s+37\.5%\s+3\/8\s/); // 3 copied of 3 + 5 journal entries; Junk left out on purpose
   const problems = await cli('status', '--problems');
-  expect(problems.stdout).toMatch(/alice\s+archive\.pst: Journal\s+\(whole folder\)\s+0\s+skipped\s+folder not migrated \(5 items\): IPF\.Journal folder/);
+  expect(problems.stdout).toMatch(/alice\s+archive\.pst: Journal\s+\(whole folder\)\s+-\s+skipped\s+folder not migrated \(5 items\): IPF\.Journal folder/);
   expect(problems.stdout).not.toMatch(/Junk\s+\(whole folder\)/);
 
   const refused = await cli('cutover', '--user', 'alice');

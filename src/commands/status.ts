@@ -12,7 +12,7 @@ import { loadScores, SCORE_HEADER, scoreRows } from '../cutover/score.js';
 import { KIND_ORDER } from '../state/inventory.js';
 import type { KeyValueStore, KindTotals, MailboxInventory, MailboxSummary } from '../state/store.js';
 import { readNotMigrated, readPass, type PassRecord } from '../engine/last-pass.js';
-import { copiedOf, folderProblems, itemsOf, NOT_MIGRATED_BY, notMigratedItems, type MailboxNotMigrated } from '../engine/not-migrated.js';
+import { copiedOf, folderProblems, itemsOf, NOT_MIGRATED_BY, notMigratedItems, WHOLE_FOLDER, type MailboxNotMigrated } from '../engine/not-migrated.js';
 import type { MailboxEntry } from '../config/load.js';
 import type { ItemKind } from '../model/types.js';
 
@@ -73,7 +73,7 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
       const sourceOf = new Map(mailboxes.map((m) => [m.id, m.source]));
       const folderName = new Map(containers.map((c) => [`${sourceOf.get(c.mailboxId) ?? ''}\u0000${c.containerId}`, c.name ?? c.path]));
       printOut(problems.length === 0 ? '\nNo failed or skipped items.\n'
-        : `\n${table(['mailbox', 'folder', 'uid', 'size', 'status', 'reason'], problems.map((p) => [p.mailbox, folderName.get(`${p.mailbox}\u0000${p.containerId}`) ?? p.path, p.itemId, p.size, p.status, p.reason]))}\n`);
+        : `\n${table(['mailbox', 'folder', 'uid', 'size', 'status', 'reason'], problems.map((p) => [p.mailbox, folderName.get(`${p.mailbox}\u0000${p.containerId}`) ?? p.path, p.itemId, p.itemId === WHOLE_FOLDER ? '-' : p.size, p.status, p.reason]))}\n`);
     }
     return EXIT.OK;
   } finally {
