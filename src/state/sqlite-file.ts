@@ -13,7 +13,7 @@
  * UMS only after a UIDVALIDITY change, not for a folder it has no record of), so the UMS would get
  * duplicates. Hence: restore a backup; starting over (moving the file away) is for when there is none.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { coerceError, FatalError } from '../util/errors.js';
 
@@ -63,14 +63,41 @@ export function checkStateFile(file: string): void {
   const raw = header.readUInt16BE(16);
   const pageSize = raw === 1 ? 65536 : raw;
   if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) throw new StateFileError(file, `SQLITE_CORRUPT: invalid page size ${raw} in the header`);
+  const truncated = truncation(file, header, size, pageSize);
+  if (truncated === undefined) return;
+  // Another process may be checkpointing this file right now (its last close writes the -wal's
+  // pages into it, page 1 first, then deletes the -wal): what looks truncated for a moment is
+  // looked at again; a truncated file stays so.
+  for (let waited = 0; waited < SETTLE_MS; waited += 50) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    const now = Buffer.alloc(HEADER);
+    const fd = openSync(file, 'r');
+    let again: number;
+    try {
+      readSync(fd, now, 0, HEADER, 0);
+      again = fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
+    if (truncation(file, now, again, pageSize) === undefined) return;
+  }
+  throw new StateFileError(file, truncated);
+}
+
+/** How long a file that looks truncated is watched before it is called so. */
+const SETTLE_MS = 1000;
+
+/** Why the file looks truncated (the header's page count against its size), or undefined; never while a -wal holds pages. */
+function truncation(file: string, header: Buffer, size: number, pageSize: number): string | undefined {
   // The page count in the header is valid when the change counter matches "version-valid-for".
   const pages = header.readUInt32BE(28);
   const countValid = pages > 0 && header.readUInt32BE(24) === header.readUInt32BE(92);
   const wal = `${file}-wal`;
-  if (existsSync(wal) && statSync(wal).size > 0) return;
+  if (existsSync(wal) && statSync(wal).size > 0) return undefined;
   if (size % pageSize !== 0 || (countValid && size < pages * pageSize)) {
-    throw new StateFileError(file, `SQLITE_CORRUPT: truncated, ${size} bytes where the header says ${countValid ? pages * pageSize : `whole pages of ${pageSize}`}`);
+    return `SQLITE_CORRUPT: truncated, ${size} bytes where the header says ${countValid ? pages * pageSize : `whole pages of ${pageSize}`}`;
   }
+  return undefined;
 }
 
 /** The StateFileError for a SQLite error saying the file is not a database or is corrupt; undefined for any other error. */

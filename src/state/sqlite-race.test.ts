@@ -1,9 +1,11 @@
 /**
  * Processes that open the same new state file at the same moment (a run and the dashboard opened
  * before it, two `run`s, `status` during the first run): every one opens it, the schema is
- * applied once. Before the fix, about one in four processes failed with "table mailboxes already
- * exists" or "duplicate column name" (both read the version, then both applied the step), which
- * the dashboard served as a 503.
+ * applied once. Before the fix, processes failed with "table mailboxes already exists" or
+ * "duplicate column name" (both read the version, then both applied the step), which the
+ * dashboard served as a 503; then, more rarely, "database is locked" (two processes switching the
+ * new file to WAL at once: SQLite refuses one without waiting) and "truncated" (the damage check
+ * reading the file while another process's last close checkpointed it).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,8 +17,8 @@ import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OPENER = join(ROOT, 'test', 'support', 'sqlite-opener.ts');
-const PROCESSES = 4;
-const ROUNDS = 4;
+const PROCESSES = 6;
+const ROUNDS = 3;
 
 function opener(file: string, at: number): Promise<{ result: string; late: number }> {
   return new Promise((resolve, reject) => {

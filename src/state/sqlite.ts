@@ -40,7 +40,7 @@ export class SqliteStateStore implements StateStore {
       // Waiting for another process's lock applies from here on: first, so that switching a new
       // file to WAL while another process creates or migrates it waits instead of failing.
       this.db.pragma('busy_timeout = 10000');
-      this.db.pragma('journal_mode = WAL');
+      switchToWal(this.db);
       this.db.pragma(`synchronous = ${opts.durable ? 'FULL' : 'NORMAL'}`);
       this.db.pragma('foreign_keys = ON');
     } catch (err) {
@@ -326,4 +326,22 @@ export class SqliteStateStore implements StateStore {
 
 function now(): string {
   return `strftime('%Y-%m-%dT%H:%M:%fZ','now')`;
+}
+
+/**
+ * Switches the file to WAL. Two processes switching a new file at once can be refused without
+ * waiting (SQLite returns SQLITE_BUSY at once where waiting could deadlock: both hold a shared
+ * lock and want the exclusive one), busy_timeout or not: the switch is tried again, for up to 10 s.
+ */
+function switchToWal(db: Database.Database): void {
+  const deadline = Date.now() + 10_000;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause + Math.floor(Math.random() * pause));
+    }
+  }
 }
