@@ -102,7 +102,15 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   const claims = ctx.claims ?? new TargetClaims();
   const target = await withRetry('target folder', () => ctx.target.ensure(targetRef));
   if (pendingRows.length > 0) {
-    out.recovered = await claims.exclusive(targetRef, () => recoverPending(ctx, claims, c, target, pendingRows, cp, stats, scope));
+    // Tried again with the rows still pending: what an attempt recovered is committed and counted.
+    out.recovered = await claims.exclusive(targetRef, async () => {
+      let recovered = 0;
+      await withRetry('crash recovery', async () => {
+        const rows = await store.pending(mailboxId, c.id);
+        if (rows.length > 0) recovered += await recoverPending(ctx, claims, c, target, rows, cp, stats, scope);
+      });
+      return recovered;
+    });
   }
 
   // Verify mode lasts until a pass of the new epoch completes, across interruptions (resetEpoch
@@ -143,7 +151,7 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
     copied.remember(results);
   };
   await applyBatches(pass, changePages(pass, { stats, cursor, scope, mode, onPage: paged ? onPage : undefined }));
-  out.duplicatesRemoved = await sweepLateCopies(ctx, claims, c, stats.epoch);
+  out.duplicatesRemoved = await sweepLateCopies(ctx, claims, c, stats.epoch, withRetry);
   if (!ctx.signal?.aborted && !ctx.onlyFailed) {
     const later = !!cp && cp.epoch === stats.epoch;
     if (later) {

@@ -4,14 +4,11 @@
  * was interrupted; `plan` and `reconcile` (openMailboxPair) only close. SplitMailbox forwards it
  * to both sides.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { SplitMailbox } from '../../connectors/split-target.js';
+import { useTempStateStore } from '../../test/support/engine-setup.js';
 import { MemorySource, MemoryTarget } from '../../test/support/memory-connectors.js';
 import type { TargetMailbox } from '../model/types.js';
-import { SqliteStateStore } from '../state/sqlite.js';
 import { openMailboxPair, runJob, type JobOptions } from './job.js';
 
 const log = pino({ level: 'silent' });
@@ -37,17 +34,7 @@ function recording(calls: string[]): MemoryTarget {
   return t;
 }
 
-let dir: string;
-let store: SqliteStateStore;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ums-finish-pass-'));
-  store = new SqliteStateStore(join(dir, 'state.sqlite'));
-  await store.migrate();
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = useTempStateStore('ums-finish-pass');
 
 test('a pass that went well, one with a failed folder and an interrupted one each end with finishPass, then close', async () => {
   const src = new MemorySource();
@@ -58,7 +45,7 @@ test('a pass that went well, one with a failed folder and an interrupted one eac
   ]) {
     setup();
     const calls: string[] = [];
-    await runJob({ store, sources: src, targets: recording(calls), log }, job, options);
+    await runJob({ store: tmp.store, sources: src, targets: recording(calls), log }, job, options);
     expect(calls).toEqual(['finishPass', 'close']);
   }
   const calls: string[] = [];
@@ -66,7 +53,7 @@ test('a pass that went well, one with a failed folder and an interrupted one eac
   const fresh = new MemorySource();
   fresh.add(['INBOX'], 'Message-ID: <b@x>\r\n\r\nbody\r\n');
   fresh.beforeRead = () => stop.abort();
-  await runJob({ store, sources: fresh, targets: recording(calls), log, signal: stop.signal }, [{ source: { login: 'bob' }, target: { login: 'bob' } }], options);
+  await runJob({ store: tmp.store, sources: fresh, targets: recording(calls), log, signal: stop.signal }, [{ source: { login: 'bob' }, target: { login: 'bob' } }], options);
   expect(calls).toEqual(['finishPass', 'close']);
 });
 

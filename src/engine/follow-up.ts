@@ -189,7 +189,7 @@ export function copiedOnce(ctx: TaskContext, c: Container, epoch: string, withRe
 const SUSPECT_MIN_AGE_MS = 5000;
 
 /** Step 5 of the algorithm. Returns how many late copies were removed. */
-export async function sweepLateCopies(ctx: TaskContext, claims: TargetClaims, c: Container, epoch: string): Promise<number> {
+export async function sweepLateCopies(ctx: TaskContext, claims: TargetClaims, c: Container, epoch: string, withRetry: WithRetry): Promise<number> {
   const { store, mailboxId } = ctx;
   const rows = await store.suspects(mailboxId, c.id);
   if (rows.length === 0) return 0;
@@ -205,14 +205,14 @@ export async function sweepLateCopies(ctx: TaskContext, claims: TargetClaims, c:
     // Rows of a container with idempotent writes (recorded by an older version) only wait to be cleared below.
     const recovery = ctx.target.capabilities(ref).recovery;
     if (!recovery) continue;
-    removed += await claims.exclusive(ref, async () => {
+    // A connection lost meanwhile runs the folder's sweep again: what it removed is gone, and is counted already.
+    await withRetry('removing late copies', () => claims.exclusive(ref, async () => {
       await recovery.settle(ref);
       const t = await ctx.target.ensure(ref);
       const exclude = new Set([
         ...(await store.claimedTargetIds(mailboxId, ref, t.epoch)),
         ...(await claims.get(ref, t.epoch, () => store.claimedTargetIds(mailboxId, ref, t.epoch))),
       ]);
-      let n = 0;
       const byWatermark = new Map<string, SuspectRow[]>();
       for (const r of group) byWatermark.set(r.watermark, [...(byWatermark.get(r.watermark) ?? []), r]);
       for (const [watermark, rs] of byWatermark) {
@@ -226,11 +226,10 @@ export async function sweepLateCopies(ctx: TaskContext, claims: TargetClaims, c:
           ctx.log.warn({ container: c.id, target: ref, ids, items: [...found.keys()] }, 'removing late-arriving second copies written by an interrupted run');
           await recovery.removeItems(ref, ids);
           for (const id of ids) exclude.add(id);
-          n += ids.length;
+          removed += ids.length;
         }
       }
-      return n;
-    });
+    }));
   }
   // Rows of done items are settled once old enough (a late copy had time to land and be swept);
   // rows of items still failed or pending stay until those are written, however long.

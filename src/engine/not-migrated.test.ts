@@ -3,15 +3,12 @@
  * refuses (a PST journal), calendars without a groupware target, folders the config leaves out.
  * Their items are in no item counter, so this record is what `status` and the report show.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
+import { useTempStateStore } from '../../test/support/engine-setup.js';
 import { MemorySource, MemoryTarget } from '../../test/support/memory-connectors.js';
 import { notMigratedTable } from '../commands/status.js';
 import type { Container } from '../model/types.js';
 import { TransientError } from '../util/errors.js';
-import { SqliteStateStore } from '../state/sqlite.js';
 import { runJob, type JobOptions } from './job.js';
 import { readNotMigrated, readPass } from './last-pass.js';
 import { copiedOf, countNotMigrated, folderProblems, itemsLeftBehind, itemsOf, notMigratedItems, notMigratedOf, type NotMigratedFolder } from './not-migrated.js';
@@ -28,17 +25,7 @@ const JOURNAL = 'IPF.Journal folder (Outlook journal entries have no counterpart
 
 const byContainer = (a: { container: string }, b: { container: string }) => a.container.localeCompare(b.container);
 
-let dir: string;
-let store: SqliteStateStore;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ums-not-migrated-'));
-  store = new SqliteStateStore(join(dir, 'state.sqlite'));
-  await store.migrate();
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = useTempStateStore('ums-not-migrated');
 
 /** A mail-only target (an IMAP server without a groupware target beside it). */
 function mailOnly(): MemoryTarget {
@@ -58,9 +45,9 @@ function source(): MemorySource {
 
 test('a pass records every folder it does not migrate, counted, with who decided and why', async () => {
   const src = source();
-  const report = await runJob({ store, sources: src, targets: mailOnly(), log }, job, options(['Junk']));
+  const report = await runJob({ store: tmp.store, sources: src, targets: mailOnly(), log }, job, options(['Junk']));
   expect(report.copied).toBe(2);
-  const pass = await readPass(store, 'alice', 'alice@ums');
+  const pass = await readPass(tmp.store, 'alice', 'alice@ums');
   expect([...(pass?.notMigrated ?? [])].sort(byContainer)).toEqual([
     { container: 'Journal', name: 'Journal', kind: 'mail', items: 3, by: 'source', reason: JOURNAL },
     { container: 'Calendar', name: 'Calendar', kind: 'event', items: 1, by: 'target', reason: 'calendars need a groupware target (groupwareTarget in the config)' },
@@ -69,7 +56,7 @@ test('a pass records every folder it does not migrate, counted, with who decided
   expect(notMigratedItems(pass?.notMigrated ?? [])).toEqual({ items: 8, uncounted: 0 });
 
   // status: the folders, their items and reasons, said to be outside the totals
-  const text = notMigratedTable(await readNotMigrated(store, [{ source: 'alice', target: 'alice@ums' }]));
+  const text = notMigratedTable(await readNotMigrated(tmp.store, [{ source: 'alice', target: 'alice@ums' }]));
   expect(text).toContain('Folders not migrated (3, 8 items; not in the totals above):');
   expect(text).toMatch(/alice\s+Journal\s+mail\s+3 items\s+the source cannot migrate it\s+IPF\.Journal folder/);
   expect(text).toMatch(/alice\s+Calendar\s+events\s+1 item\s+no target for its kind\s+calendars need a groupware target/);
@@ -78,12 +65,12 @@ test('a pass records every folder it does not migrate, counted, with who decided
 
 test('a pass that fails before planning keeps the folders the last one found', async () => {
   const src = source();
-  await runJob({ store, sources: src, targets: mailOnly(), log }, job, options());
+  await runJob({ store: tmp.store, sources: src, targets: mailOnly(), log }, job, options());
   const failing = new MemorySource();
   failing.containers = async () => { throw new Error('login refused'); };
-  const r = await runJob({ store, sources: failing, targets: mailOnly(), log }, job, options());
+  const r = await runJob({ store: tmp.store, sources: failing, targets: mailOnly(), log }, job, options());
   expect(r.failedMailboxes).toBe(1);
-  const pass = await readPass(store, 'alice', 'alice@ums');
+  const pass = await readPass(tmp.store, 'alice', 'alice@ums');
   expect(pass?.ok).toBe(false);
   expect([...(pass?.notMigrated ?? [])].sort(byContainer).map((f) => [f.container, f.items])).toEqual([['Calendar', 1], ['Journal', 3]]);
 });
@@ -116,8 +103,8 @@ test('a folder the source cannot count is kept with items unknown and the error;
 
 test('the config patterns decide first: a refused or groupware folder the config excludes is left out on purpose, not a problem', async () => {
   const src = source();
-  await runJob({ store, sources: src, targets: mailOnly(), log }, job, options(['Journal', 'Calendar']));
-  const pass = await readPass(store, 'alice', 'alice@ums');
+  await runJob({ store: tmp.store, sources: src, targets: mailOnly(), log }, job, options(['Journal', 'Calendar']));
+  const pass = await readPass(tmp.store, 'alice', 'alice@ums');
   expect([...(pass?.notMigrated ?? [])].sort(byContainer).map((f) => [f.container, f.by, f.reason])).toEqual([
     ['Calendar', 'config', 'excluded by pattern "Calendar"'],
     ['Journal', 'config', 'excluded by pattern "Journal"'],

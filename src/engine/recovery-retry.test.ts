@@ -1,0 +1,74 @@
+/**
+ * The searches a folder task makes in the target outside an item's own write are retried like
+ * the writes: a connection lost while the sweep looks for late second copies, or while crash
+ * recovery looks for what a killed run wrote, costs a retry, not the folder (the network-faults
+ * e2e met this: every message copied, the folder "failed", the run exit 3).
+ */
+import pino from 'pino';
+import { testJobOptions, useTempStateStore } from '../../test/support/engine-setup.js';
+import { MemorySource, MemoryTarget } from '../../test/support/memory-connectors.js';
+import type { StateStore } from '../state/store.js';
+import { TransientError } from '../util/errors.js';
+import { runJob, type JobReport } from './job.js';
+
+const log = pino({ level: 'silent' });
+const job = [{ source: { login: 'alice' }, target: { login: 'alice' } }];
+const tmp = useTempStateStore('ums-recovery-retry');
+
+const msg = (i: number) => `Message-ID: <m${i}@example.org>\r\nSubject: message ${i}\r\n\r\nbody ${i}\r\n`;
+const bodies = (t: MemoryTarget) => [...t.folders.values()].flatMap((f) => f.messages).map((m) => m.content.toString()).sort();
+const folderErrors = (r: JobReport) => r.mailboxes.flatMap((m) => m.containers).filter((c) => c.error !== undefined).map((c) => c.error);
+
+/** Makes the target's next `findWritten` calls, from the moment `when()` holds, fail as a dropped connection. */
+function dropLookups(t: MemoryTarget, when: () => boolean, times = 1): { dropped: () => number } {
+  const find = t.findWritten.bind(t);
+  let dropped = 0;
+  t.findWritten = async (...args) => {
+    if (dropped < times && when()) {
+      dropped++;
+      throw new TransientError('connection reset while searching (injected)');
+    }
+    return find(...args);
+  };
+  return { dropped: () => dropped };
+}
+
+test('the sweep for late second copies loses its connection twice: it is run again, the copies removed, the folder done', async () => {
+  const src = new MemorySource();
+  const tgt = new MemoryTarget();
+  for (let i = 0; i < 6; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
+  // Writes 2 and 5 drop and land later: both are written again, so the sweep has two copies to remove.
+  tgt.fault = (n) => (n === 2 || n === 5 ? { when: 'late', kind: 'transient' } : undefined);
+  const drops = dropLookups(tgt, () => tgt.puts >= 8, 2); // 6 writes + 2 written again: only the sweep searches now
+  const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions({ batchSize: 3, writersPerTask: 3 }));
+  expect(drops.dropped()).toBe(2);
+  expect(folderErrors(r)).toEqual([]);
+  expect(r.failed).toBe(0);
+  expect(r.copied).toBe(6);
+  expect(r.mailboxes[0]?.containers[0]?.duplicatesRemoved).toBe(2);
+  expect(bodies(tgt)).toEqual(Array.from({ length: 6 }, (_, i) => msg(i)).sort());
+});
+
+test('crash recovery loses its connection while looking for what the killed run wrote: tried again, found, nothing written twice', async () => {
+  const src = new MemorySource();
+  const tgt = new MemoryTarget();
+  for (let i = 0; i < 4; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
+  // The killed run wrote every message but committed nothing: all four are pending.
+  const killed: StateStore = Object.create(tmp.store);
+  killed.commitBatch = async () => { throw new Error('killed'); };
+  await runJob({ store: killed, sources: src, targets: tgt, log }, job, testJobOptions({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+  expect(tgt.puts).toBe(4);
+  const mailbox = await tmp.store.mailboxId({ source: 'alice', target: 'alice' });
+  const [inbox] = await tmp.store.containers(mailbox);
+  expect(await tmp.store.pending(mailbox, inbox?.containerId ?? '')).toHaveLength(4);
+
+  const drops = dropLookups(tgt, () => true);
+  const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions());
+  expect(drops.dropped()).toBe(1);
+  expect(folderErrors(r)).toEqual([]);
+  expect(r.failed).toBe(0);
+  expect(r.recovered).toBe(4);
+  expect(r.copied).toBe(0);
+  expect(tgt.puts).toBe(4);
+  expect(bodies(tgt)).toEqual(Array.from({ length: 4 }, (_, i) => msg(i)).sort());
+});
