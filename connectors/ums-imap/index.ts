@@ -6,19 +6,19 @@
  * per batch (staged-writer.ts: Courier's APPEND costs O(folder size)).
  */
 import type { Logger } from 'pino';
-import { contentHash, normaliseForHash } from '../../mappings/content-hash.js';
+import { normaliseForHash } from '../../mappings/content-hash.js';
 import type {
   AccessCheck, Account, ItemContent, ItemMeta, PendingItem, PutResult, TargetCapabilities, TargetConnector, TargetContainerState, TargetMailbox,
   WriteRecovery,
 } from '../../src/model/types.js';
 import { coerceError, FatalError, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
 import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
-import { chunkBySize } from '../imap-common/chunks.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { imapError } from '../imap-common/errors.js';
 import { deselect, ImapSession, type ImapConn } from '../imap-common/session.js';
-import { parseMessageIdHeader, parseSubjectHeader, sameMessageId } from '../imap-common/message-id.js';
+import { parseMessageIdHeader, parseSubjectHeader } from '../imap-common/message-id.js';
 import { StagedWriter } from './staged-writer.js';
+import { WrittenSearch } from './written-search.js';
 import { courierStager, isStageName, stageNameFor, type Appendable } from './staging-folder.js';
 
 /** How long `settle` waits at most, and how often it looks. */
@@ -45,25 +45,6 @@ export interface UmsImapTargetOptions {
   stagingAfter?: number;
 }
 
-/** Target messages after a watermark, indexed for matching. */
-interface CandidateIndex {
-  all: Candidate[];
-  byMessageId: Map<string, Candidate[]>;
-  bySecond: Map<number, Candidate[]>;
-}
-
-/** The form sameMessageId compares in. */
-function midKey(mid: string): string {
-  return mid.replace(/\s+/g, '').toLowerCase();
-}
-
-interface Candidate {
-  uid: string;
-  seconds?: number;
-  messageId?: string;
-  size: number;
-}
-
 export class UmsImapTarget implements TargetConnector {
   readonly name = 'ums-imap';
   private readonly slots: SlotGate;
@@ -85,11 +66,9 @@ export class UmsImapTarget implements TargetConnector {
 class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   private readonly session: ImapSession;
   private known: Set<string> | undefined;
+  /** Finds messages this or an interrupted run wrote, by content (hashes and indexes cached per session). */
+  private readonly written = new WrittenSearch();
   private creating: Promise<unknown> = Promise.resolve();
-  /** Content hashes of target messages, by `${ref}:${uidvalidity}:${uid}`. */
-  private readonly hashes = new Map<string, string>();
-  /** Full-folder candidate lists (verify mode), by `${ref}:${uidvalidity}`. */
-  private readonly indexes = new Map<string, CandidateIndex>();
   /** Folders written through a staging folder, by ref. */
   private readonly stagers = new Map<string, StagedWriter<Appendable>>();
   /** The last STATUS of each staged folder, moved on by this session's writes (STAGED_STATUS_MS). */
@@ -280,41 +259,12 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     if (pending.length === 0) return found;
     return this.run(`looking for written messages in ${ref}`, async (c) => {
       try {
-        return await this.findOn(c, ref, watermark, pending, exclude);
+        return await this.written.find(c, ref, watermark, pending, exclude);
       } finally {
         // Courier refuses APPEND into the mailbox a connection has open read-only: leave none open.
         await deselect(c);
       }
     });
-  }
-
-  private async findOn(c: ImapConn, ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    const mb = await c.client.mailboxOpen(ref, { readOnly: true });
-    const epoch = String(mb.uidValidity);
-    const [wEpoch, wNext] = watermark.split(':');
-    const fromStart = watermark === '' || wEpoch !== epoch;
-    if (mb.exists === 0) return found;
-    const start = fromStart ? 1 : Math.max(1, Number(wNext));
-    const index = await this.candidates(c, ref, epoch, start, fromStart);
-    const taken = new Set<string>();
-    for (const p of pending) {
-      const seconds = p.internalDate ? Math.floor(p.internalDate.getTime() / 1000) : undefined;
-      // Narrow through the index (by Message-ID, else by second): a whole-folder re-verification
-      // stays linear in the folder size.
-      const pool = p.messageId !== undefined ? index.byMessageId.get(midKey(p.messageId)) ?? []
-        : seconds !== undefined ? index.bySecond.get(seconds) ?? [] : index.all;
-      const maybe = pool.filter((m) => !exclude.has(m.uid) && !taken.has(m.uid)
-        && (seconds === undefined || m.seconds === seconds)
-        && (p.messageId === undefined || sameMessageId(p.messageId, m.messageId)));
-      await this.hashCandidates(c, ref, epoch, maybe);
-      const hit = maybe.find((m) => this.hashes.get(`${ref}:${epoch}:${m.uid}`) === p.hash);
-      if (hit) {
-        taken.add(hit.uid);
-        found.set(p.key, hit.uid);
-      }
-    }
-    return found;
   }
 
   async setFlags(ref: string, changes: { id: string; flags: string[] }[]): Promise<void> {
@@ -391,41 +341,6 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
         await deselect(c);
       }
     });
-  }
-
-  private async candidates(c: ImapConn, ref: string, epoch: string, start: number, cache: boolean): Promise<CandidateIndex> {
-    const key = `${ref}:${epoch}`;
-    const cached = cache ? this.indexes.get(key) : undefined;
-    if (cached) return cached;
-    const index: CandidateIndex = { all: [], byMessageId: new Map(), bySecond: new Map() };
-    for await (const m of c.client.fetch(`${start}:*`, { uid: true, internalDate: true, size: true, headers: ['message-id'] }, { uid: true })) {
-      if (m.uid < start) continue;
-      const cand: Candidate = {
-        uid: String(m.uid), size: m.size ?? 0, messageId: parseMessageIdHeader(m.headers),
-        seconds: m.internalDate ? Math.floor(new Date(m.internalDate).getTime() / 1000) : undefined,
-      };
-      index.all.push(cand);
-      if (cand.messageId !== undefined) {
-        const k = midKey(cand.messageId);
-        index.byMessageId.set(k, [...(index.byMessageId.get(k) ?? []), cand]);
-      }
-      if (cand.seconds !== undefined) {
-        const list = index.bySecond.get(cand.seconds);
-        if (list) list.push(cand);
-        else index.bySecond.set(cand.seconds, [cand]);
-      }
-    }
-    if (cache) this.indexes.set(key, index);
-    return index;
-  }
-
-  private async hashCandidates(c: ImapConn, ref: string, epoch: string, list: Candidate[]): Promise<void> {
-    const missing = list.filter((m) => !this.hashes.has(`${ref}:${epoch}:${m.uid}`));
-    for (const chunk of chunkBySize(missing, 8 * 1024 * 1024, 50)) {
-      for await (const m of c.client.fetch(chunk.map((x) => x.uid).join(','), { uid: true, source: true }, { uid: true })) {
-        if (m.source) this.hashes.set(`${ref}:${epoch}:${m.uid}`, contentHash(m.source));
-      }
-    }
   }
 
   async close(): Promise<void> {

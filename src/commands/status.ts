@@ -37,7 +37,7 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     })] : [];
     const queue = await workerQueue(loaded);
     const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
-    const scores = await loadScores(store, mailboxes);
+    const scores = await loadScores(store, mailboxes, notMigrated);
     const notStarted = await notStartedMailboxes(store, loaded.mailboxes, mailboxes);
     if (opts.json) {
       printJson({ mailboxes, notStarted, notMigrated, inventory, containers: opts.folders ? containers : [], problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });

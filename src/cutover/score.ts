@@ -163,7 +163,13 @@ export function approvalText(s: MailboxScore): string {
   return s.unapproved > 0 ? `${s.unapproved} new since ${when}` : `approved ${when}`;
 }
 
-/** The scores of these mailboxes, read from the state store (containers, problems, approvals in the audit log). */
-export async function loadScores(store: Pick<ProgressReader, 'containers' | 'problems'> & Pick<RoutingStore, 'routingAudit'> & Pick<KeyValueStore, 'getCheckpointValue'>, mailboxes: readonly MailboxSummary[]): Promise<MailboxScore[]> {
-  return mailboxScores(mailboxes, await store.containers(), await store.problems(), await approvalsOf(store), await readNotMigrated(store, mailboxes));
+/**
+ * The scores of these mailboxes, read from the state store (containers, problems, approvals in the
+ * audit log, folders not migrated); `notMigrated` when the caller has read those already.
+ */
+export async function loadScores(
+  store: Pick<ProgressReader, 'containers' | 'problems'> & Pick<RoutingStore, 'routingAudit'> & Pick<KeyValueStore, 'getCheckpointValue'>,
+  mailboxes: readonly MailboxSummary[], notMigrated?: MailboxNotMigrated[],
+): Promise<MailboxScore[]> {
+  return mailboxScores(mailboxes, await store.containers(), await store.problems(), await approvalsOf(store), notMigrated ?? await readNotMigrated(store, mailboxes));
 }

@@ -126,8 +126,11 @@ export function copiedOf(rows: readonly { containerId: string; doneItems: number
  * cutover gate use them. `copied`: copiedOf the mailbox's rows.
  */
 export function folderProblems(source: string, folders: readonly NotMigratedFolder[] | undefined, copied: ReadonlyMap<string, number> = new Map()): FailedItemRow[] {
-  return (folders ?? []).filter((f) => f.by !== 'config' && itemsLeftBehind(f, copied.get(f.container)) !== 0).map((f) => ({
-    mailbox: source, containerId: f.container, path: f.name, itemId: WHOLE_FOLDER, size: 0, status: 'skipped' as const,
-    reason: `folder not migrated (${itemsOf({ ...f, items: itemsLeftBehind(f, copied.get(f.container)) })}): ${f.reason}`, updatedAt: '',
-  }));
+  return (folders ?? []).filter((f) => f.by !== 'config').flatMap((f) => {
+    const left = itemsLeftBehind(f, copied.get(f.container));
+    return left === 0 ? [] : [{
+      mailbox: source, containerId: f.container, path: f.name, itemId: WHOLE_FOLDER, size: 0, status: 'skipped' as const,
+      reason: `folder not migrated (${itemsOf({ ...f, items: left })}): ${f.reason}`, updatedAt: '',
+    }];
+  });
 }
