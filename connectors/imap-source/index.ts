@@ -232,17 +232,16 @@ class ImapSourceMailbox implements SourceMailbox {
     }, container.id);
   }
 
-  private fetchBodies(container: Container, chunk: ItemMeta[], expected: string | undefined): Promise<Map<string, Buffer>> {
+  /** Fills `out` with the chunk's bodies; what came before a failure stays in `out`. */
+  private fetchBodies(container: Container, chunk: ItemMeta[], expected: string | undefined, out: Map<string, Buffer>): Promise<void> {
     return this.run(`reading ${container.id}`, async (c) => {
       const epoch = await this.examine(c, container.id);
       if (expected !== undefined && epoch !== expected) {
         throw new TransientError(`source folder ${container.id} changed UIDVALIDITY (${expected} → ${epoch}) while reading`);
       }
-      const out = new Map<string, Buffer>();
       for await (const m of c.client.fetch(chunk.map((i) => i.id).join(','), { uid: true, source: true }, { uid: true })) {
         if (m.source) out.set(String(m.uid), m.source);
       }
-      return out;
     }, container.id);
   }
 
@@ -250,16 +249,18 @@ class ImapSourceMailbox implements SourceMailbox {
    * Bodies in the order asked, up to READ_AHEAD FETCHes in flight: the one the read waits on
    * always, the ones ahead only while they fit in the source's READ_AHEAD_BYTES (taken without
    * waiting: a read never waits for budget, which other reads' consumers may hold while they wait
-   * on something this read's caller holds); a failed FETCH ends the read where its chunk starts.
+   * on something this read's caller holds); a FETCH that fails hands on the messages it brought
+   * whole, then ends the read (the caller reads the rest again).
    */
   async *read(container: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
     const expected = this.epochs.get(container.id);
     const chunks = chunkBySize(items, READ_CHUNK_BYTES, READ_CHUNK_ITEMS);
-    type Fetched = { ok: Map<string, Buffer> } | { err: unknown };
-    const inFlight: { held: number; fetched: Promise<Fetched> }[] = [];
+    type Fetch = { held: number; got: Map<string, Buffer>; fetched: Promise<{ err?: unknown }> };
+    const inFlight: Fetch[] = [];
     const start = (i: number, held: number) => {
-      const fetched = this.fetchBodies(container, chunks[i] as ItemMeta[], expected).then((ok) => ({ ok }), (err: unknown) => ({ err }));
-      inFlight[i] = { held, fetched };
+      const got = new Map<string, Buffer>();
+      const fetched = this.fetchBodies(container, chunks[i] as ItemMeta[], expected, got).then(() => ({}), (err: unknown) => ({ err }));
+      inFlight[i] = { held, got, fetched };
     };
     /** Sends the FETCHes after `i` that fit in the budget now, in order. */
     const ahead = (i: number) => {
@@ -271,25 +272,26 @@ class ImapSourceMailbox implements SourceMailbox {
       }
     };
     // What was read ahead goes back to the source's budget once handed on (or not wanted: the read was left early).
-    const giveBack = (f: { held: number; fetched: Promise<Fetched> }) => {
+    const giveBack = (f: Fetch) => {
       if (f.held > 0) void f.fetched.then(() => this.readAhead.release(f.held));
     };
     try {
       for (const [i, chunk] of chunks.entries()) {
         if (!inFlight[i]) start(i, 0);
         ahead(i);
-        const f = inFlight[i] as { held: number; fetched: Promise<Fetched> };
-        const got = await f.fetched;
-        if ('err' in got) throw got.err;
-        const fetched = got.ok;
+        const f = inFlight[i] as Fetch;
+        const { err } = await f.fetched;
         for (const meta of chunk) {
-          const content = fetched.get(meta.id);
+          const content = f.got.get(meta.id);
+          // A FETCH that broke off: what came whole is handed on, then the read fails (the caller reads the rest again).
+          if (!content && err !== undefined) continue;
           if (!content) yield { meta, error: new Error(`message UID ${meta.id} is no longer in the source folder (expunged?)`) };
           // RFC822.SIZE is the size of BODY[] (RFC 3501): fewer bytes is a message cut on the way, never copied as if whole.
           else if (content.length < meta.size) {
             yield { meta, error: new ItemError(`message UID ${meta.id} in ${container.id}: the server sent ${content.length} of the ${meta.size} bytes it listed (RFC822.SIZE); not copied, the next run tries again`, 'SHORT_READ') };
           } else yield { meta, content };
         }
+        if (err !== undefined) throw err;
         delete inFlight[i];
         giveBack(f);
       }
