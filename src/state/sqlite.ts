@@ -25,6 +25,10 @@ const COUNTER: Record<Exclude<ItemStatus, 'pending'>, string> = {
  * A new file is created 0600 (its -wal and -shm follow); a damaged one is refused with what to do
  * (src/state/sqlite-file.ts).
  */
+/** An item id condition taking the ids as one JSON array parameter (SQLite's json_each). */
+const IN_IDS = 'item_id IN (SELECT value FROM json_each(?))';
+const ID_CHUNK = 10_000;
+
 export class SqliteStateStore implements StateStore {
   private readonly db: Database.Database;
 
@@ -214,12 +218,9 @@ export class SqliteStateStore implements StateStore {
   async doneItems(mailboxId: number, containerId: string, epoch: string, itemIds?: string[]): Promise<DoneItemRow[]> {
     const query = `SELECT item_id, size, target_ref, target_id, target_epoch, flags FROM items
       WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND status = 'done'`;
-    let rows: Row[];
-    if (itemIds === undefined) rows = this.db.prepare(query).all(mailboxId, containerId, epoch) as Row[];
-    else {
-      const one = this.db.prepare(`${query} AND item_id = ?`);
-      rows = itemIds.flatMap((id) => (one.all(mailboxId, containerId, epoch, id) as Row[]));
-    }
+    const rows = itemIds === undefined
+      ? this.db.prepare(query).all(mailboxId, containerId, epoch) as Row[]
+      : this.byIds(`${query} AND ${IN_IDS}`, [mailboxId, containerId, epoch], itemIds);
     return rows.map((r) => ({
       itemId: r.item_id as string, size: r.size as number, targetRef: r.target_ref as string, targetId: (r.target_id as string | null) ?? null,
       targetEpoch: (r.target_epoch as string | null) ?? null,
@@ -257,13 +258,22 @@ export class SqliteStateStore implements StateStore {
   }
 
   async finished(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, ItemStatus>> {
-    const out = new Map<string, ItemStatus>();
-    const stmt = this.db.prepare(`SELECT status FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ? AND status != 'pending'`);
-    for (const id of itemIds) {
-      const row = stmt.get(mailboxId, containerId, epoch, id) as Row | undefined;
-      if (row) out.set(id, row.status as ItemStatus);
+    const rows = this.byIds(`SELECT item_id, status FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND ${IN_IDS} AND status != 'pending'`,
+      [mailboxId, containerId, epoch], itemIds);
+    return new Map(rows.map((r) => [r.item_id as string, r.status as ItemStatus]));
+  }
+
+  /**
+   * The rows of `sql` (its last parameter IN_IDS, its rows with `item_id`) for all `ids`, in the order of
+   * `ids`: one query per ID_CHUNK ids, not one per id.
+   */
+  private byIds(sql: string, head: unknown[], ids: string[]): Row[] {
+    const stmt = this.db.prepare(sql);
+    const byId = new Map<string, Row[]>();
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      for (const r of stmt.all(...head, JSON.stringify(ids.slice(i, i + ID_CHUNK))) as Row[]) byId.set(r.item_id as string, [...(byId.get(r.item_id as string) ?? []), r]);
     }
-    return out;
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async claimedTargetIds(mailboxId: number, targetRef: string, targetEpoch: string, current?: { containerId: string; epoch: string }): Promise<Set<string>> {
