@@ -11,6 +11,7 @@ import { backoffDelay, retry, sleep } from '../util/retry.js';
 import { applyTransform } from './content-transform.js';
 import { pendingItem, suspectRow } from './crash-recovery.js';
 import type { WriteAction } from './page-plan.js';
+import { ReadRounds } from './read-rounds.js';
 import type { TargetClaims } from './target-claims.js';
 import type { TaskContext } from './task-context.js';
 
@@ -69,24 +70,19 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
   const recovery = caps.recovery;
   const lookUp = recovery ? serialLookups(job, recovery) : undefined;
 
-  // A read that breaks off is resumed with what it had not given yet; what it gave is being written.
-  // Tries count the reads in a row that gave nothing. When they run out, the item the read keeps
-  // breaking at (the first it did not give) is read on its own: failing alone too, it is that item
-  // (a server that cannot send one message), failed with its reason, and the rest is read on; the
-  // rest failing as well without giving anything, it is the server, and all that is left fails.
-  const handled = () => started.size + results.size;
-  let tries = 0;
-  let alone: ItemMeta | undefined;
-  let isolated: ItemMeta | undefined; // the item last failed on its own, while nothing was read since
+  // A read that breaks off is resumed with what it had not given yet (what it gave is being
+  // written); read-rounds.ts decides what to read next, and which single item to blame.
+  const rounds = new ReadRounds(ctx.retry.attempts);
   const failOpen = (err: unknown) => { for (const i of items) if (open(i.id)) results.set(i.id, failed(i, err)); };
   for (;;) {
     const remaining = items.filter((i) => open(i.id));
     if (remaining.length === 0) break;
-    const asked = alone ? [alone] : remaining;
-    const before = handled();
+    const asked = rounds.ask(remaining);
+    let gave = false;
     try {
       for await (const r of ctx.source.read(c, asked)) {
         if (!open(r.meta.id)) continue;
+        gave = true;
         if ('error' in r) {
           results.set(r.meta.id, failed(r.meta, r.error));
           continue;
@@ -107,44 +103,31 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
         });
       }
       for (const i of asked) if (open(i.id)) results.set(i.id, failed(i, new Error('the source did not return this item (deleted meanwhile?)')));
-      if (!alone) break;
-      alone = undefined; // read on its own, it came: the others are read on
-      tries = 0;
-      isolated = undefined;
+      if (!rounds.whole()) break;
     } catch (err) {
-      if (handled() > before) {
-        tries = 0;
-        isolated = undefined;
-      }
-      tries++;
-      if (!isTransient(err)) {
+      if (!isTransient(err) || ctx.signal?.aborted) {
         failOpen(err);
         break;
       }
-      if (tries >= ctx.retry.attempts) {
-        if (alone) {
-          ctx.log.warn({ container: c.id, item: alone.id, tries, err: reasonOf(err) }, 'the source breaks off every read of this item: failed alone, the others are read on');
-          results.set(alone.id, failed(alone, new ItemError(`the source broke off every read of this item, also when read on its own (${tries} tries); `
-            + `the others were read on. The source server's log should say why. Last error: ${reasonOf(err)}`, 'ITEM_REJECTED', { cause: err })));
-          isolated = alone;
-          alone = undefined;
-          tries = 0;
-          continue;
-        }
-        const first = remaining[0];
-        if (first && remaining.length > 1 && !isolated) {
-          alone = first;
-          tries = 0;
-          continue;
-        }
-        // Nothing came after that item either: the source, not the item (which gets the same reason).
-        if (isolated) results.set(isolated.id, failed(isolated, err));
+      const next = rounds.broke(gave, remaining.filter((i) => open(i.id)));
+      if (next.kind === 'give-up') {
+        for (const i of next.unblame) results.set(i.id, failed(i, err));
         failOpen(err);
         break;
       }
-      const delayMs = backoffDelay(ctx.retry, tries);
-      ctx.log.warn({ container: c.id, attempt: tries, delayMs, ...(alone ? { item: alone.id } : {}), err: reasonOf(err) }, 'reading from the source failed, retrying');
-      ctx.emit({ type: 'retry', mailbox: ctx.mailbox, container: c.id, attempt: tries, delayMs, error: reasonOf(err) });
+      if (next.kind === 'blame') {
+        ctx.log.warn({ container: c.id, item: next.item.id, tries: next.tries, err: reasonOf(err) }, 'the source breaks off every read of this item: failed alone, the others are read on');
+        results.set(next.item.id, failed(next.item, new ItemError(`the source broke off every read of this item, also when read on its own (${next.tries} tries); `
+          + `the others were read on. The source server's log should say why. Last error: ${reasonOf(err)}`, 'ITEM_REJECTED', { cause: err })));
+        continue;
+      }
+      if (next.kind === 'alone') {
+        ctx.log.info({ container: c.id, item: next.item.id }, 'reads keep breaking off at this item: reading it on its own');
+        continue;
+      }
+      const delayMs = backoffDelay(ctx.retry, next.attempt);
+      ctx.log.warn({ container: c.id, attempt: next.attempt, delayMs, err: reasonOf(err) }, 'reading from the source failed, retrying');
+      ctx.emit({ type: 'retry', mailbox: ctx.mailbox, container: c.id, attempt: next.attempt, delayMs, error: reasonOf(err) });
       await sleep(delayMs);
     }
   }

@@ -48,6 +48,10 @@ export async function recoverPending(
     }
   }
   const results: ItemResult[] = [];
+  // Copies found here are claimed (in the shared claims) only once committed: a retry of this
+  // recovery after a dropped connection must be able to find them again.
+  const found = new Map<string, Set<string>>();
+  const sharedOf = new Map<string, Set<string>>();
   const groups = new Map<string, PendingRow[]>();
   for (const r of searched) {
     const k = `${r.targetRef}\u0000${r.watermark}`;
@@ -58,17 +62,20 @@ export async function recoverPending(
     const recovery = ctx.target.capabilities(first.targetRef).recovery;
     if (!recovery) continue;
     const t = first.targetRef === current.ref ? current : await ctx.target.ensure(first.targetRef);
-    const claimed = await claims.get(t.ref, t.epoch, () => store.claimedTargetIds(mailboxId, t.ref, t.epoch, { containerId: c.id, epoch: stats.epoch }));
+    const shared = await claims.get(t.ref, t.epoch, () => store.claimedTargetIds(mailboxId, t.ref, t.epoch, { containerId: c.id, epoch: stats.epoch }));
+    sharedOf.set(t.ref, shared);
+    const mine = found.get(t.ref) ?? new Set<string>();
+    found.set(t.ref, mine);
     const groupMetas = metas.filter((m) => group.some((g) => g.itemId === m.id) && hashes.has(m.id));
     const wanted = groupMetas.map((m) => pendingItem(m, hashes.get(m.id) as string));
     // Every item of the crashed page is a suspect: a dead session may still complete its write.
     await store.recordSuspects(mailboxId, c.id, groupMetas.map((m) => suspectRow(m, hashes.get(m.id) as string, { ref: t.ref, watermark: first.watermark }, stats.epoch)));
     if (wanted.length > 0) await recovery.settle(t.ref);
-    const found = wanted.length > 0 ? await recovery.findWritten(t.ref, first.watermark, wanted, claimed) : new Map<string, string>();
+    const hits = wanted.length > 0 ? await recovery.findWritten(t.ref, first.watermark, wanted, new Set([...shared, ...mine])) : new Map<string, string>();
     for (const m of wanted) {
-      const id = found.get(m.key);
+      const id = hits.get(m.key);
       if (id === undefined) continue;
-      claimed.add(id);
+      mine.add(id);
       results.push({ itemId: m.key, status: 'done', size: m.size, internalDate: m.internalDate, messageId: m.messageId, hash: m.hash, targetRef: t.ref, targetEpoch: t.epoch, targetId: id });
     }
   }
@@ -77,6 +84,7 @@ export async function recoverPending(
     ? cp
     : { epoch: stats.epoch, cursor: null, scope, mode: 'normal', token: null, targetRef: current.ref };
   if (results.length > 0) await store.commitBatch(mailboxId, c.id, results, storedCheckpoint(checkpoint));
+  for (const r of results) if (r.targetRef !== undefined && r.targetId !== undefined) sharedOf.get(r.targetRef)?.add(r.targetId);
   await store.dropPending(mailboxId, c.id, live.filter((r) => !recovered.has(r.itemId)).map((r) => r.itemId));
   for (const r of results) ctx.emit({ type: 'item', mailbox: ctx.mailbox, container: c.id, status: 'recovered', size: r.size });
   if (searched.length < live.length) {

@@ -10,6 +10,7 @@ import { testJobOptions, useTempStateStore } from '../../test/support/engine-set
 import { MemorySource, MemoryTarget } from '../../test/support/memory-connectors.js';
 import { ItemError, TransientError } from '../util/errors.js';
 import { runJob } from './job.js';
+import { MAX_ADJACENT } from './read-rounds.js';
 
 const log = pino({ level: 'silent' });
 const job = [{ source: { login: 'alice' }, target: { login: 'alice' } }];
@@ -52,6 +53,33 @@ test('two such items in one page: each fails alone, everything else is copied', 
   expect((await problems()).map((p) => p.item).sort()).toEqual(['2', '5']);
 });
 
+test('adjacent items the source cannot send: each fails alone, the items after them are copied', async () => {
+  const src = source(6);
+  src.beforeRead = (id) => { if (id === '3' || id === '4') throw new TransientError('connection reset'); };
+  const tgt = new MemoryTarget();
+  const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, options);
+  expect({ copied: r.copied, failed: r.failed }).toEqual({ copied: 4, failed: 2 });
+  expect(subjects(tgt)).toEqual(['message 1', 'message 2', 'message 5', 'message 6']);
+  expect((await problems()).map((p) => [p.item, p.reason.slice(0, 48)])).toEqual([['3', 'the source broke off every read of this item, al'], ['4', 'the source broke off every read of this item, al']]);
+});
+
+test('an item read on its own that comes before the read breaks off is written once, not failed', async () => {
+  const src = source(3);
+  const read = src.read.bind(src);
+  // Item 2 breaks a read of several items before it is sent; alone, it is sent and then the connection drops.
+  src.read = async function* (c, asked) {
+    for (const m of asked) {
+      if (m.id === '2' && asked.length > 1) throw new TransientError('connection reset');
+      yield* read(c, [m]);
+      if (m.id === '2') throw new TransientError('connection reset after the message');
+    }
+  };
+  const tgt = new MemoryTarget();
+  const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, options);
+  expect({ copied: r.copied, failed: r.failed }).toEqual({ copied: 3, failed: 0 });
+  expect(subjects(tgt)).toEqual(['message 1', 'message 2', 'message 3']);
+});
+
 test('a source that drops the connection after every item still gets everything copied: only reads that give nothing count as tries', async () => {
   const src = source(6);
   let given = 0;
@@ -74,8 +102,8 @@ test('a source that gives nothing at all: every item fails with the error, after
   src.beforeRead = () => { reads++; throw new TransientError('Connection not available'); };
   const r = await runJob({ store: tmp.store, sources: src, targets: new MemoryTarget(), log }, job, options);
   expect({ copied: r.copied, failed: r.failed }).toEqual({ copied: 0, failed: 6 });
-  // the page, the first item alone (failed alone), then the rest: nothing comes, so it is the source
-  expect(reads).toBe(3 * ATTEMPTS);
+  // the page, then MAX_ADJACENT times an item alone and the rest after it: nothing ever comes, so it is the source
+  expect(reads).toBe((1 + 2 * MAX_ADJACENT) * ATTEMPTS);
   // and the first item, read on its own, is not blamed: nothing came after it either
   expect(new Set((await problems()).map((p) => p.reason))).toEqual(new Set(['Connection not available']));
 });
