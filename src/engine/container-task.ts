@@ -35,7 +35,7 @@
  */
 import type { ChangePage, Container, ContainerStats } from '../model/types.js';
 import type { ItemResult } from '../state/store.js';
-import { reasonOf } from '../util/errors.js';
+import { isTransient, reasonOf } from '../util/errors.js';
 import { retry } from '../util/retry.js';
 import { readCheckpoint, storedFlagSeq, storedScope } from './checkpoint-codec.js';
 import { passScope } from './filters.js';
@@ -103,11 +103,18 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   const target = await withRetry('target folder', () => ctx.target.ensure(targetRef));
   if (pendingRows.length > 0) {
     // Tried again with the rows still pending: what an attempt recovered is committed and counted.
+    // Still failing, the pending items are read one by one: one the source cannot send must not
+    // block the folder at every run.
     out.recovered = await claims.exclusive(targetRef, async () => {
       let recovered = 0;
-      await withRetry('crash recovery', async () => {
+      const recover = (unreadable: 'fail' | 'skip') => withRetry('crash recovery', async () => {
         const rows = await store.pending(mailboxId, c.id);
-        if (rows.length > 0) recovered += await recoverPending(ctx, claims, c, target, rows, cp, stats, scope);
+        if (rows.length > 0) recovered += await recoverPending(ctx, claims, c, target, rows, cp, stats, scope, unreadable);
+      });
+      await recover('fail').catch(async (err: unknown) => {
+        if (!isTransient(err)) throw err;
+        ctx.log.warn({ container: c.id, err: reasonOf(err) }, 'crash recovery keeps failing: reading the pending items one by one');
+        await recover('skip');
       });
       return recovered;
     });

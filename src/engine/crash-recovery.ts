@@ -10,6 +10,7 @@ import type { ItemResult, PendingRow, SuspectRow } from '../state/store.js';
 import { storedCheckpoint, type ContainerCheckpoint } from './checkpoint-codec.js';
 import { applyTransform } from './content-transform.js';
 import { containerName } from './inventory.js';
+import { reasonOf } from '../util/errors.js';
 import type { TargetClaims } from './target-claims.js';
 import type { TaskContext } from './task-context.js';
 
@@ -27,11 +28,12 @@ export function pendingItem(meta: ItemMeta, hash: string): PendingItem {
 /**
  * Settles items a crashed run left pending. Returns how many were found written. Those not found,
  * and every one in a container with idempotent writes, go back to `failed` (dropPending) and are
- * written again by this pass, so each is counted once.
+ * written again by this pass, so each is counted once. `unreadable: 'skip'` reads the pending
+ * items one by one and leaves out those the source cannot send (instead of failing).
  */
 export async function recoverPending(
   ctx: TaskContext, claims: TargetClaims, c: Container, current: TargetContainerState, rows: PendingRow[], cp: ContainerCheckpoint | null,
-  stats: ContainerStats, scope: string,
+  stats: ContainerStats, scope: string, unreadable: 'fail' | 'skip' = 'fail',
 ): Promise<number> {
   const { store, mailboxId } = ctx;
   const stale = rows.filter((r) => r.epoch !== stats.epoch);
@@ -42,9 +44,19 @@ export async function recoverPending(
     id: r.itemId, size: r.size, flags: [], internalDate: r.internalDate ? new Date(r.internalDate) : undefined, messageId: r.messageId ?? undefined,
   }));
   const hashes = new Map<string, string>();
-  if (metas.length > 0) {
-    for await (const r of ctx.source.read(c, metas)) {
+  const hash = async (asked: ItemMeta[]) => {
+    for await (const r of ctx.source.read(c, asked)) {
       if ('content' in r) hashes.set(r.meta.id, contentHash((await applyTransform(ctx.transform, r, c)).content));
+    }
+  };
+  if (unreadable === 'fail') await hash(metas);
+  else {
+    // Each on its own: one the source cannot send is not looked for; it goes back to failed below
+    // and is written again (tried again) by this pass like any item not found.
+    for (const m of metas) {
+      await hash([m]).catch((err: unknown) => {
+        ctx.log.warn({ container: c.id, item: m.id, err: reasonOf(err) }, 'crash recovery: this pending item cannot be read from the source; not looked for, tried again as a failed item');
+      });
     }
   }
   const results: ItemResult[] = [];

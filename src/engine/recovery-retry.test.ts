@@ -72,3 +72,22 @@ test('crash recovery loses its connection while looking for what the killed run 
   expect(tgt.puts).toBe(4);
   expect(bodies(tgt)).toEqual(Array.from({ length: 4 }, (_, i) => msg(i)).sort());
 });
+
+test('a pending item the source can no longer send does not block crash recovery: the others are recovered, it fails with its reason', async () => {
+  const src = new MemorySource();
+  const tgt = new MemoryTarget();
+  for (let i = 0; i < 4; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
+  src.beforeRead = (id) => { if (id === '2') throw new TransientError('Connection not available'); };
+  const killed: StateStore = Object.create(tmp.store);
+  killed.commitBatch = async () => { throw new Error('killed'); };
+  const once = testJobOptions({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+  await runJob({ store: killed, sources: src, targets: tgt, log }, job, once);
+  expect(tgt.puts).toBe(3); // the killed run wrote all but the unreadable one, and committed nothing
+
+  const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions({ retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }));
+  expect(folderErrors(r)).toEqual([]);
+  expect({ recovered: r.recovered, copied: r.copied, failed: r.failed }).toEqual({ recovered: 3, copied: 0, failed: 1 });
+  expect(tgt.puts).toBe(3);
+  expect(bodies(tgt)).toEqual([msg(0), msg(2), msg(3)].sort()); // item 2 is msg(1)
+  expect((await tmp.store.problems()).map((p) => [p.itemId, p.reason.slice(0, 44)])).toEqual([['2', 'the source broke off every read of this item']]);
+});
