@@ -6,9 +6,10 @@
  * cap held for all workers together (sampled with `ss` during the run), and `status` reads the
  * global progress from the same database.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { generateCorpus, seedSource } from '../lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../lab/lab.js';
@@ -17,6 +18,7 @@ import { runCli, spawnCli, type CliResult } from '../support/cli.js';
 import { writeLabConfig } from '../support/lab-config.js';
 import { expectExactlyOnce } from '../support/mailbox-snapshot.js';
 
+const execFileAsync = promisify(execFile);
 const TARGET_CAP = 4;
 const SOURCE_CAP = 5;
 const MAILBOXES = 6;
@@ -28,9 +30,9 @@ const password = 'pw-workers';
 const pairs: { source: string; target: string }[] = [];
 
 /** Established client connections to a local port now (the workers' side of each socket). */
-function connectionsTo(port: number): number {
-  const out = execFileSync('ss', ['-Htn', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.trim() !== '').length;
+async function connectionsTo(port: number): Promise<number> {
+  const { stdout } = await execFileAsync('ss', ['-Htn', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
+  return stdout.split('\n').filter((l) => l.trim() !== '').length;
 }
 
 beforeAll(async () => {
@@ -62,15 +64,9 @@ afterAll(async () => {
   if (config) rmSync(config.dir, { recursive: true, force: true });
 });
 
-async function leaseOf(pid: number): Promise<boolean> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const r = await c.query('select 1 from ums_worker_leases where pid = $1', [pid]).catch(() => ({ rowCount: 0 }));
-    return (r.rowCount ?? 0) > 0;
-  } finally {
-    await c.end();
-  }
+async function leaseOf(c: pg.Client, pid: number): Promise<boolean> {
+  const r = await c.query('select 1 from ums_worker_leases where pid = $1', [pid]).catch(() => ({ rowCount: 0 }));
+  return (r.rowCount ?? 0) > 0;
 }
 
 test('three workers, one SIGKILLed mid-mailbox: complete, duplicate-free, connection cap held across workers', async () => {
@@ -84,20 +80,31 @@ test('three workers, one SIGKILLed mid-mailbox: complete, duplicate-free, connec
 
   let peakTarget = 0;
   let peakSource = 0;
+  // Sampled without blocking this process (a synchronous `ss` every 50 ms on the busy 2-core lab
+  // delayed the poll below by seconds: the kill came after the victim had finished its jobs).
+  let sampling = false;
   const sampler = setInterval(() => {
-    peakTarget = Math.max(peakTarget, connectionsTo(lab.target.tlsPort));
-    peakSource = Math.max(peakSource, connectionsTo(lab.source.tlsPort));
+    if (sampling) return;
+    sampling = true;
+    void Promise.all([connectionsTo(lab.target.tlsPort), connectionsTo(lab.source.tlsPort)]).then(([t, s]) => {
+      peakTarget = Math.max(peakTarget, t);
+      peakSource = Math.max(peakSource, s);
+    }).finally(() => { sampling = false; });
   }, 50);
+  const poll = new pg.Client({ connectionString: url });
+  await poll.connect();
   const workers = [0, 1, 2].map(() => spawnCli(['worker', '-c', config.file, '--exit-when-idle'], env));
+  const victimPid = workers[0]?.child.pid as number;
   try {
     // Kill the first worker once it runs a mailbox job (its lease row appears), a moment later.
     const victim = workers[0] as ReturnType<typeof spawnCli>;
     const deadline = Date.now() + 120_000;
-    while (!(await leaseOf(victim.child.pid as number))) {
+    while (!(await leaseOf(poll, victimPid))) {
       if (Date.now() > deadline) throw new Error('the first worker never took a job');
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 700 + Math.floor(Math.random() * 1500)));
+    // A mailbox job takes about 4 s here: the kill lands in its first half.
+    await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 1200)));
     victim.child.kill('SIGKILL');
     const results: CliResult[] = await Promise.all(workers.map((w) => w.done));
     expect(results[0]?.signal).toBe('SIGKILL');
@@ -107,6 +114,7 @@ test('three workers, one SIGKILLed mid-mailbox: complete, duplicate-free, connec
     }
   } finally {
     clearInterval(sampler);
+    await poll.end();
     for (const w of workers) w.child.kill('SIGKILL');
   }
   expect(peakTarget).toBeLessThanOrEqual(TARGET_CAP);
@@ -118,6 +126,9 @@ test('three workers, one SIGKILLed mid-mailbox: complete, duplicate-free, connec
 
   // The dead worker's job was released by the lease sweep (logged by a surviving worker).
   const log = readFileSync(`${dirname(config.file)}/run.log`, 'utf8');
+  const victimLog = log.split('\n').filter((l) => l.includes(`"pid":${victimPid},`));
+  const count = (msg: string) => victimLog.filter((l) => l.includes(`"msg":"${msg}"`)).length;
+  expect({ killedInTheMiddleOfAJob: count('mailbox job started') > count('mailbox job finished') }).toEqual({ killedInTheMiddleOfAJob: true });
   expect(log).toMatch(/released the jobs of workers whose lease expired/);
 
   // Progress is global: status reads the same database.
