@@ -122,7 +122,7 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
         continue;
       }
       if (next.kind === 'alone') {
-        ctx.log.info({ container: c.id, item: next.item.id }, 'reads keep breaking off at this item: reading it on its own');
+        ctx.log.info({ container: c.id, items: next.items.map((i) => i.id) }, 'reads keep breaking off: reading the first items on their own');
         continue;
       }
       const delayMs = backoffDelay(ctx.retry, next.attempt);

@@ -80,6 +80,23 @@ test('an item read on its own that comes before the read breaks off is written o
   expect(subjects(tgt)).toEqual(['message 1', 'message 2', 'message 3']);
 });
 
+test('a source that answers a read whole or not at all (EWS): the item at fault is found by halves, not by one read per item before it', async () => {
+  const src = source(64);
+  const read = src.read.bind(src);
+  let broken = 0;
+  src.read = async function* (c, asked) {
+    if (asked.some((m) => m.id === '50')) { broken++; throw new TransientError('the server failed the whole request'); }
+    yield* read(c, asked);
+  };
+  const tgt = new MemoryTarget();
+  const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions({ batchSize: 64, retry: { attempts: ATTEMPTS, baseDelayMs: 1, maxDelayMs: 2 } }));
+  expect({ copied: r.copied, failed: r.failed }).toEqual({ copied: 63, failed: 1 });
+  expect((await problems()).map((p) => [p.item, p.reason.slice(0, 44)])).toEqual([['50', 'the source broke off every read of this item']]);
+  // one item alone first (it comes: a whole-or-nothing source), then halves: about 2·log2(64) rounds,
+  // where reading one item after another would take 50
+  expect(broken).toBeLessThanOrEqual(ATTEMPTS * 2 * Math.log2(64));
+});
+
 test('a source that drops the connection after every item still gets everything copied: only reads that give nothing count as tries', async () => {
   const src = source(6);
   let given = 0;

@@ -8,6 +8,7 @@
  * with a Maildir file whose size is wrong), failed with its own reason, and the rest is read on.
  * Up to MAX_ADJACENT such items in a row are blamed; when the rest still gives nothing after
  * that, it is the source: everything left fails with the plain error, those items included.
+ * A source that answers a read whole or not at all is searched by halves instead (see `halves`).
  */
 import type { ItemMeta } from '../model/types.js';
 
@@ -16,8 +17,8 @@ export const MAX_ADJACENT = 3;
 
 export type AfterBreak =
   | { kind: 'retry'; attempt: number }
-  /** Read this item on its own next (`ask` returns it). */
-  | { kind: 'alone'; item: ItemMeta }
+  /** Read these items on their own next (`ask` returns them): the first alone, or the first half. */
+  | { kind: 'alone'; items: ItemMeta[] }
   /** This item alone broke off every read: fail it with its own reason, then read on. */
   | { kind: 'blame'; item: ItemMeta; tries: number }
   /** The source gives nothing: fail what is left and `unblame` (items blamed meanwhile) with the error. */
@@ -25,24 +26,32 @@ export type AfterBreak =
 
 export class ReadRounds {
   private tries = 0;
-  private alone: ItemMeta | undefined;
+  /** Items read on their own, while a read keeps breaking off. */
+  private group: ItemMeta[] | undefined;
   /** Items blamed since the last read that gave something. */
   private blamed: ItemMeta[] = [];
+  /**
+   * The source answers a read whole or not at all (EWS GetItem of many ids), not item by item:
+   * the first item on its own came, though reads of it with the others gave nothing. The item at
+   * fault is then looked for by halves (log2 of the items left, not one read per item before it).
+   */
+  private halves = false;
 
   constructor(private readonly attempts: number) {}
 
   /** The items to read now, of those still open (not given yet), in their order. */
   ask(open: ItemMeta[]): ItemMeta[] {
-    // The item read alone was handed on before its read broke off: it came, read the others on.
-    if (this.alone && !open.includes(this.alone)) this.progress();
-    return this.alone ? [this.alone] : open;
+    // Items read on their own were handed on before the read broke off: that is progress.
+    if (this.group && this.group.some((i) => !open.includes(i))) this.progress();
+    return this.group ?? open;
   }
 
   /** The read asked for ended without breaking off. Returns whether others are left to read. */
   whole(): boolean {
-    const wasAlone = this.alone !== undefined;
+    const group = this.group;
+    if (group?.length === 1 && this.blamed.length === 0) this.halves = true;
     this.progress();
-    return wasAlone;
+    return group !== undefined;
   }
 
   /** The read asked for broke off; `gave`: it handed on at least one item first. */
@@ -52,25 +61,27 @@ export class ReadRounds {
     if (this.tries < this.attempts) return { kind: 'retry', attempt: this.tries };
     const tries = this.tries;
     this.tries = 0;
-    const single = this.alone ?? (open.length === 1 ? open[0] : undefined);
-    if (single && this.blamed.length < MAX_ADJACENT) {
-      this.alone = undefined;
-      this.blamed.push(single);
-      return { kind: 'blame', item: single, tries };
-    }
-    const first = open[0];
-    if (!this.alone && first && open.length > 1 && this.blamed.length < MAX_ADJACENT) {
-      this.alone = first;
-      return { kind: 'alone', item: first };
+    const from = this.group ?? open;
+    if (this.blamed.length < MAX_ADJACENT) {
+      const only = from.length === 1 ? from[0] : undefined;
+      if (only) {
+        this.group = undefined;
+        this.blamed.push(only);
+        return { kind: 'blame', item: only, tries };
+      }
+      if (from.length > 1) {
+        this.group = this.halves || this.group ? from.slice(0, Math.ceil(from.length / 2)) : from.slice(0, 1);
+        return { kind: 'alone', items: this.group };
+      }
     }
     const unblame = this.blamed;
     this.blamed = [];
-    this.alone = undefined;
+    this.group = undefined;
     return { kind: 'give-up', unblame };
   }
 
   private progress(): void {
-    this.alone = undefined;
+    this.group = undefined;
     this.tries = 0;
     this.blamed = [];
   }
