@@ -49,7 +49,7 @@ async function approve(session: RoutingSession, opts: ApproveOptions, reason: st
   if (id === undefined) throw new FatalError(`mailbox ${m.source} → ${m.target} was never migrated: nothing to approve (run \`ums-migrate run -m ${m.source}\`)`, 'NOT_MIGRATED');
   const pass = await readPass(session.store, m.source, m.target);
   const copied = copiedOf(await session.store.containers(id));
-  const detail = approvalDetail(m, reason, [...await session.store.problems(id), ...folderProblems(m.source, pass?.notMigrated, copied)]);
+  const detail = approvalDetail(m, reason, [...await session.store.problems(id), ...folderProblems(m.source, pass?.notMigrated, copied, pass?.finishedAt)]);
   if (detail.items.length === 0) {
     if (opts.json) printJson({ mailbox: detail.mailbox, approved: 0, audit: null });
     else printOut(`${forTerminal(m.source)} has no failed or skipped items and no folder left behind: nothing to approve\n`);

@@ -33,7 +33,7 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     const idOf = new Map(mailboxes.map((m) => [`${m.source}\u0000${m.target}`, m.id]));
     const problems = opts.problems ? [...await store.problems(), ...notMigrated.flatMap((n) => {
       const id = idOf.get(`${n.source}\u0000${n.target}`);
-      return folderProblems(n.source, n.folders, copiedOf(containers.filter((c) => c.mailboxId === id)));
+      return folderProblems(n.source, n.folders, copiedOf(containers.filter((c) => c.mailboxId === id)), n.at);
     })] : [];
     const queue = await workerQueue(loaded);
     const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));

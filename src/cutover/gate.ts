@@ -66,7 +66,7 @@ export function gate(input: GateInput): GateFailure[] {
     const list = unfinished.slice(0, 3).map((c) => `${c.path}: ${c.status}${c.lastError ? ` (${c.lastError})` : ''}`).join('; ');
     out.push({ check: 'pass', reason: `${unfinished.length} folder(s) of ${name} not finished (${list}${unfinished.length > 3 ? '; …' : ''}): ${sync}` });
   }
-  const cov = coverage([...input.state.problems, ...folderProblems(m.source, p?.notMigrated, copiedOf(input.state.containers))], input.approval);
+  const cov = coverage([...input.state.problems, ...folderProblems(m.source, p?.notMigrated, copiedOf(input.state.containers), p?.finishedAt)], input.approval);
   if (cov.uncovered.length > 0) {
     const folders = cov.uncovered.filter((x) => x.itemId === WHOLE_FOLDER);
     const failed = cov.uncovered.filter((x) => x.status === 'failed').length;

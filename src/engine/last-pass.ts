@@ -56,8 +56,9 @@ export async function readPass(store: Pick<KeyValueStore, 'getCheckpointValue'>,
 export async function readNotMigrated(store: Pick<KeyValueStore, 'getCheckpointValue'>, mailboxes: readonly { source: string; target: string }[]): Promise<MailboxNotMigrated[]> {
   const out: MailboxNotMigrated[] = [];
   for (const m of mailboxes) {
-    const folders = (await readPass(store, m.source, m.target))?.notMigrated ?? [];
-    if (folders.length > 0) out.push({ source: m.source, target: m.target, folders });
+    const pass = await readPass(store, m.source, m.target);
+    const folders = pass?.notMigrated ?? [];
+    if (pass && folders.length > 0) out.push({ source: m.source, target: m.target, folders, at: pass.finishedAt });
   }
   return out;
 }

@@ -56,7 +56,9 @@ test('a pass records every folder it does not migrate, counted, with who decided
   expect(notMigratedItems(pass?.notMigrated ?? [])).toEqual({ items: 8, uncounted: 0 });
 
   // status: the folders, their items and reasons, said to be outside the totals
-  const text = notMigratedTable(await readNotMigrated(tmp.store, [{ source: 'alice', target: 'alice@ums' }]));
+  const read = await readNotMigrated(tmp.store, [{ source: 'alice', target: 'alice@ums' }]);
+  expect(read.map((m) => m.at)).toEqual([pass?.finishedAt]);
+  const text = notMigratedTable(read);
   expect(text).toContain('Folders not migrated (3, 8 items; not in the totals above):');
   expect(text).toMatch(/alice\s+Journal\s+mail\s+3 items\s+the source cannot migrate it\s+IPF\.Journal folder/);
   expect(text).toMatch(/alice\s+Calendar\s+events\s+1 item\s+no target for its kind\s+calendars need a groupware target/);
@@ -115,6 +117,7 @@ test('the config patterns decide first: a refused or groupware folder the config
 test('a folder migrated before and refused now (groupwareTarget removed) leaves behind only what was never copied', () => {
   const calendar = { container: 'cal', name: 'Calendar', kind: 'event' as const, items: 40, by: 'target' as const, reason: 'calendars need a groupware target' };
   expect(folderProblems('alice', [calendar], copiedOf([{ containerId: 'cal', doneItems: 40 }]))).toEqual([]);
-  expect(folderProblems('alice', [{ ...calendar, items: 43 }], copiedOf([{ containerId: 'cal', doneItems: 40 }])).map((p) => p.reason)).toEqual(['folder not migrated (3 items): calendars need a groupware target']);
+  expect(folderProblems('alice', [{ ...calendar, items: 43 }], copiedOf([{ containerId: 'cal', doneItems: 40 }]), '2026-12-03T20:00:00.000Z').map((p) => [p.reason, p.updatedAt]))
+    .toEqual([['folder not migrated (3 items): calendars need a groupware target', '2026-12-03T20:00:00.000Z']]); // when the pass saw it
   expect(itemsLeftBehind({ items: null }, 40)).toBeNull();
 });

@@ -91,7 +91,8 @@ export const NOT_MIGRATED_BY: Record<NotMigratedBy, string> = {
 };
 
 /** A mailbox's folders not migrated, as recorded with its last pass. */
-export interface MailboxNotMigrated { source: string; target: string; folders: NotMigratedFolder[] }
+/** `at`: when the pass that recorded the folders finished. */
+export interface MailboxNotMigrated { source: string; target: string; folders: NotMigratedFolder[]; at?: string }
 
 /** Items in the folders (the counted ones) and whether some could not be counted. */
 export function notMigratedItems(folders: readonly NotMigratedFolder[]): { items: number; uncounted: number } {
@@ -125,12 +126,12 @@ export function copiedOf(rows: readonly { containerId: string; doneItems: number
  * nothing: neither is listed. `status --problems`, the consistency score, `approve` and the
  * cutover gate use them. `copied`: copiedOf the mailbox's rows.
  */
-export function folderProblems(source: string, folders: readonly NotMigratedFolder[] | undefined, copied: ReadonlyMap<string, number> = new Map()): FailedItemRow[] {
+export function folderProblems(source: string, folders: readonly NotMigratedFolder[] | undefined, copied: ReadonlyMap<string, number> = new Map(), at = ''): FailedItemRow[] {
   return (folders ?? []).filter((f) => f.by !== 'config').flatMap((f) => {
     const left = itemsLeftBehind(f, copied.get(f.container));
     return left === 0 ? [] : [{
       mailbox: source, containerId: f.container, path: f.name, itemId: WHOLE_FOLDER, size: 0, status: 'skipped' as const,
-      reason: `folder not migrated (${itemsOf({ ...f, items: left })}): ${f.reason}`, updatedAt: '',
+      reason: `folder not migrated (${itemsOf({ ...f, items: left })}): ${f.reason}`, updatedAt: at,
     }];
   });
 }
