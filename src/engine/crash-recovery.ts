@@ -10,7 +10,7 @@ import type { ItemResult, PendingRow, SuspectRow } from '../state/store.js';
 import { storedCheckpoint, type ContainerCheckpoint } from './checkpoint-codec.js';
 import { applyTransform } from './content-transform.js';
 import { containerName } from './inventory.js';
-import { reasonOf } from '../util/errors.js';
+import { isTransient, reasonOf } from '../util/errors.js';
 import type { TargetClaims } from './target-claims.js';
 import type { TaskContext } from './task-context.js';
 
@@ -19,6 +19,30 @@ export function suspectRow(meta: ItemMeta, hash: string, t: { ref: string; water
     itemId: meta.id, epoch, targetRef: t.ref, watermark: t.watermark ?? '', hash, size: meta.size,
     internalDate: meta.internalDate?.toISOString() ?? null, messageId: meta.messageId ?? null,
   };
+}
+
+/**
+ * Reads the pending items one by one (twice over for those that failed), for `unreadable: 'skip'`.
+ * Only when others come is an item that does not taken for one the source cannot send: it is not
+ * looked for, goes back to failed and is tried again by this pass like any item not found. When
+ * none comes, it is the source (or the connection): the error is thrown, nothing is dropped.
+ */
+async function hashOneByOne(ctx: TaskContext, c: Container, metas: ItemMeta[], hash: (m: ItemMeta[]) => Promise<void>, hashes: Map<string, string>): Promise<void> {
+  let last: unknown;
+  let unread = metas;
+  for (let round = 0; round < 2 && unread.length > 0; round++) {
+    for (const m of unread) {
+      await hash([m]).catch((err: unknown) => {
+        if (!isTransient(err)) throw err;
+        last = err;
+      });
+    }
+    unread = unread.filter((m) => !hashes.has(m.id));
+  }
+  if (unread.length === 0) return;
+  if (hashes.size === 0) throw last;
+  ctx.log.warn({ container: c.id, items: unread.map((m) => m.id), err: reasonOf(last) },
+    'crash recovery: these pending items cannot be read from the source (the others could): not looked for, tried again as failed items');
 }
 
 export function pendingItem(meta: ItemMeta, hash: string): PendingItem {
@@ -50,15 +74,7 @@ export async function recoverPending(
     }
   };
   if (unreadable === 'fail') await hash(metas);
-  else {
-    // Each on its own: one the source cannot send is not looked for; it goes back to failed below
-    // and is written again (tried again) by this pass like any item not found.
-    for (const m of metas) {
-      await hash([m]).catch((err: unknown) => {
-        ctx.log.warn({ container: c.id, item: m.id, err: reasonOf(err) }, 'crash recovery: this pending item cannot be read from the source; not looked for, tried again as a failed item');
-      });
-    }
-  }
+  else await hashOneByOne(ctx, c, metas, hash, hashes);
   const results: ItemResult[] = [];
   // Copies found here are claimed (in the shared claims) only once committed: a retry of this
   // recovery after a dropped connection must be able to find them again.

@@ -49,7 +49,8 @@ export class ReadRounds {
   /** The read asked for ended without breaking off. Returns whether others are left to read. */
   whole(): boolean {
     const group = this.group;
-    if (group?.length === 1 && this.blamed.length === 0) this.halves = true;
+    // Alone at the first try (not after a flaky moment), with nothing blamed: a whole-or-nothing source.
+    if (group?.length === 1 && this.tries === 0 && this.blamed.length === 0) this.halves = true;
     this.progress();
     return group !== undefined;
   }

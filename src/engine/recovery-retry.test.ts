@@ -91,3 +91,26 @@ test('a pending item the source can no longer send does not block crash recovery
   expect(bodies(tgt)).toEqual([msg(0), msg(2), msg(3)].sort()); // item 2 is msg(1)
   expect((await tmp.store.problems()).map((p) => [p.itemId, p.reason.slice(0, 44)])).toEqual([['2', 'the source broke off every read of this item']]);
 });
+
+test('a source that is down during crash recovery drops nothing: the pending items stay pending, and the next run finds them written', async () => {
+  const src = new MemorySource();
+  const tgt = new MemoryTarget();
+  for (let i = 0; i < 4; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
+  const killed: StateStore = Object.create(tmp.store);
+  killed.commitBatch = async () => { throw new Error('killed'); };
+  await runJob({ store: killed, sources: src, targets: tgt, log }, job, testJobOptions({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+  expect(tgt.puts).toBe(4);
+
+  src.beforeRead = () => { throw new TransientError('Connection refused'); };
+  const down = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions({ retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }));
+  expect(folderErrors(down)).toHaveLength(1);
+  const mailbox = await tmp.store.mailboxId({ source: 'alice', target: 'alice' });
+  const [inbox] = await tmp.store.containers(mailbox);
+  expect(await tmp.store.pending(mailbox, inbox?.containerId ?? '')).toHaveLength(4);
+
+  src.beforeRead = undefined;
+  const back = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions());
+  expect({ recovered: back.recovered, copied: back.copied, failed: back.failed }).toEqual({ recovered: 4, copied: 0, failed: 0 });
+  expect(tgt.puts).toBe(4);
+  expect(bodies(tgt)).toEqual(Array.from({ length: 4 }, (_, i) => msg(i)).sort());
+});
