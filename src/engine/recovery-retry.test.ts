@@ -33,6 +33,28 @@ function dropLookups(t: MemoryTarget, when: () => boolean, times = 1): { dropped
   return { dropped: () => dropped };
 }
 
+/**
+ * A run killed after writing a page and before committing it: four messages in INBOX, all left
+ * pending (those `unreadable` excepted: the source refuses them, so they were never written).
+ */
+async function afterKilledRun(unreadable?: string): Promise<{ src: MemorySource; tgt: MemoryTarget }> {
+  const src = new MemorySource();
+  const tgt = new MemoryTarget();
+  for (let i = 0; i < 4; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
+  if (unreadable) src.beforeRead = (id) => { if (id === unreadable) throw new TransientError('Connection not available'); };
+  const killed: StateStore = Object.create(tmp.store);
+  killed.commitBatch = async () => { throw new Error('killed'); };
+  await runJob({ store: killed, sources: src, targets: tgt, log }, job, testJobOptions({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+  return { src, tgt };
+}
+
+/** The pending rows of the INBOX. */
+async function pendingInInbox(): Promise<number> {
+  const mailbox = await tmp.store.mailboxId({ source: 'alice', target: 'alice' });
+  const [inbox] = await tmp.store.containers(mailbox);
+  return (await tmp.store.pending(mailbox, inbox?.containerId ?? '')).length;
+}
+
 test('the sweep for late second copies loses its connection twice: it is run again, the copies removed, the folder done', async () => {
   const src = new MemorySource();
   const tgt = new MemoryTarget();
@@ -50,17 +72,10 @@ test('the sweep for late second copies loses its connection twice: it is run aga
 });
 
 test('crash recovery loses its connection while looking for what the killed run wrote: tried again, found, nothing written twice', async () => {
-  const src = new MemorySource();
-  const tgt = new MemoryTarget();
-  for (let i = 0; i < 4; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
   // The killed run wrote every message but committed nothing: all four are pending.
-  const killed: StateStore = Object.create(tmp.store);
-  killed.commitBatch = async () => { throw new Error('killed'); };
-  await runJob({ store: killed, sources: src, targets: tgt, log }, job, testJobOptions({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+  const { src, tgt } = await afterKilledRun();
   expect(tgt.puts).toBe(4);
-  const mailbox = await tmp.store.mailboxId({ source: 'alice', target: 'alice' });
-  const [inbox] = await tmp.store.containers(mailbox);
-  expect(await tmp.store.pending(mailbox, inbox?.containerId ?? '')).toHaveLength(4);
+  expect(await pendingInInbox()).toBe(4);
 
   const drops = dropLookups(tgt, () => true);
   const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions());
@@ -74,14 +89,7 @@ test('crash recovery loses its connection while looking for what the killed run 
 });
 
 test('a pending item the source can no longer send does not block crash recovery: the others are recovered, it fails with its reason', async () => {
-  const src = new MemorySource();
-  const tgt = new MemoryTarget();
-  for (let i = 0; i < 4; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
-  src.beforeRead = (id) => { if (id === '2') throw new TransientError('Connection not available'); };
-  const killed: StateStore = Object.create(tmp.store);
-  killed.commitBatch = async () => { throw new Error('killed'); };
-  const once = testJobOptions({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
-  await runJob({ store: killed, sources: src, targets: tgt, log }, job, once);
+  const { src, tgt } = await afterKilledRun('2');
   expect(tgt.puts).toBe(3); // the killed run wrote all but the unreadable one, and committed nothing
 
   const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions({ retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }));
@@ -93,20 +101,13 @@ test('a pending item the source can no longer send does not block crash recovery
 });
 
 test('a source that is down during crash recovery drops nothing: the pending items stay pending, and the next run finds them written', async () => {
-  const src = new MemorySource();
-  const tgt = new MemoryTarget();
-  for (let i = 0; i < 4; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
-  const killed: StateStore = Object.create(tmp.store);
-  killed.commitBatch = async () => { throw new Error('killed'); };
-  await runJob({ store: killed, sources: src, targets: tgt, log }, job, testJobOptions({ retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+  const { src, tgt } = await afterKilledRun();
   expect(tgt.puts).toBe(4);
 
   src.beforeRead = () => { throw new TransientError('Connection refused'); };
   const down = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions({ retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }));
   expect(folderErrors(down)).toHaveLength(1);
-  const mailbox = await tmp.store.mailboxId({ source: 'alice', target: 'alice' });
-  const [inbox] = await tmp.store.containers(mailbox);
-  expect(await tmp.store.pending(mailbox, inbox?.containerId ?? '')).toHaveLength(4);
+  expect(await pendingInInbox()).toBe(4);
 
   src.beforeRead = undefined;
   const back = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions());
