@@ -115,3 +115,24 @@ test('a source that is down during crash recovery drops nothing: the pending ite
   expect(tgt.puts).toBe(4);
   expect(bodies(tgt)).toEqual(Array.from({ length: 4 }, (_, i) => msg(i)).sort());
 });
+
+test('crash recovery of two pages (two watermarks) loses its connection at the second: the retry finds the first page\'s copies again, nothing written twice', async () => {
+  const src = new MemorySource();
+  const tgt = new MemoryTarget();
+  for (let i = 0; i < 4; i++) src.add(['INBOX'], msg(i), { messageId: `<m${i}@example.org>` });
+  // The killed run wrote both pages; the first page's commit never reached the disk, the second's failed.
+  const killed: StateStore = Object.create(tmp.store);
+  let commits = 0;
+  killed.commitBatch = async () => { if (++commits > 1) throw new Error('killed'); };
+  await runJob({ store: killed, sources: src, targets: tgt, log }, job, testJobOptions({ batchSize: 2, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+  expect(tgt.puts).toBe(4);
+  expect(await pendingInInbox()).toBe(4);
+
+  let lookups = 0;
+  dropLookups(tgt, () => ++lookups === 2); // the second page's search drops, after the first page's found its copies
+  const r = await runJob({ store: tmp.store, sources: src, targets: tgt, log }, job, testJobOptions({ batchSize: 2 }));
+  expect(folderErrors(r)).toEqual([]);
+  expect({ recovered: r.recovered, copied: r.copied, failed: r.failed }).toEqual({ recovered: 4, copied: 0, failed: 0 });
+  expect(tgt.puts).toBe(4);
+  expect(bodies(tgt)).toEqual(Array.from({ length: 4 }, (_, i) => msg(i)).sort());
+});
