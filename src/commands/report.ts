@@ -96,7 +96,7 @@ export async function loadProgressReport(loaded: LoadedConfig, now: Date, store?
     containers = await s.containers();
     problems = await s.problems();
     groupwareReconcile = parseSummary(await s.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
-    cutoverScores = await loadScores(s, mailboxes, notMigrated);
+    cutoverScores = await loadScores(s, mailboxes, { containers, problems, notMigrated });
     throughput = await s.throughput(THROUGHPUT_BUCKET_SECONDS);
     for (const wave of waveNames(loaded.mailboxes)) {
       const ws = await loadWave(s, wave);

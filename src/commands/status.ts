@@ -28,16 +28,17 @@ export async function statusCommand(opts: { config: string; json?: boolean; prob
     const mailboxes = await store.mailboxes();
     const inventory = await store.inventory();
     const notMigrated = await readNotMigrated(store, mailboxes);
-    // folders left behind are problems too (the cutover gate asks for them to be approved)
-    const containers = opts.folders || opts.problems ? await store.containers() : [];
+    const containers = await store.containers(); // the scores need them in any case
     const idOf = new Map(mailboxes.map((m) => [`${m.source}\u0000${m.target}`, m.id]));
-    const problems = opts.problems ? [...await store.problems(), ...notMigrated.flatMap((n) => {
+    // folders left behind are problems too (the cutover gate asks for them to be approved)
+    const itemProblems = opts.problems ? await store.problems() : undefined;
+    const problems = itemProblems ? [...itemProblems, ...notMigrated.flatMap((n) => {
       const id = idOf.get(`${n.source}\u0000${n.target}`);
       return folderProblems(n.source, n.folders, copiedOf(containers.filter((c) => c.mailboxId === id)), n.at);
     })] : [];
     const queue = await workerQueue(loaded);
     const groupwareReconcile = parseSummary(await store.getCheckpointValue(GROUPWARE_RECONCILE_KEY));
-    const scores = await loadScores(store, mailboxes, notMigrated);
+    const scores = await loadScores(store, mailboxes, { containers, problems: itemProblems, notMigrated });
     const notStarted = await notStartedMailboxes(store, loaded.mailboxes, mailboxes);
     if (opts.json) {
       printJson({ mailboxes, notStarted, notMigrated, inventory, containers: opts.folders ? containers : [], problems, scores, ...(queue ? { queue } : {}), ...(groupwareReconcile ? { groupwareReconcile } : {}) });

@@ -165,11 +165,12 @@ export function approvalText(s: MailboxScore): string {
 
 /**
  * The scores of these mailboxes, read from the state store (containers, problems, approvals in the
- * audit log, folders not migrated); `notMigrated` when the caller has read those already.
+ * audit log, folders not migrated); `known`: what the caller has read already (all mailboxes').
  */
 export async function loadScores(
   store: Pick<ProgressReader, 'containers' | 'problems'> & Pick<RoutingStore, 'routingAudit'> & Pick<KeyValueStore, 'getCheckpointValue'>,
-  mailboxes: readonly MailboxSummary[], notMigrated?: MailboxNotMigrated[],
+  mailboxes: readonly MailboxSummary[], known: { containers?: ContainerRow[]; problems?: FailedItemRow[]; notMigrated?: MailboxNotMigrated[] } = {},
 ): Promise<MailboxScore[]> {
-  return mailboxScores(mailboxes, await store.containers(), await store.problems(), await approvalsOf(store), notMigrated ?? await readNotMigrated(store, mailboxes));
+  return mailboxScores(mailboxes, known.containers ?? await store.containers(), known.problems ?? await store.problems(), await approvalsOf(store),
+    known.notMigrated ?? await readNotMigrated(store, mailboxes));
 }

@@ -7,10 +7,10 @@
 import { contentHash } from '../../mappings/content-hash.js';
 import type { Container, ContainerStats, ItemMeta, PendingItem, TargetContainerState } from '../model/types.js';
 import type { ItemResult, PendingRow, SuspectRow } from '../state/store.js';
+import { isTransient, reasonOf } from '../util/errors.js';
 import { storedCheckpoint, type ContainerCheckpoint } from './checkpoint-codec.js';
 import { applyTransform } from './content-transform.js';
 import { containerName } from './inventory.js';
-import { isTransient, reasonOf } from '../util/errors.js';
 import type { TargetClaims } from './target-claims.js';
 import type { TaskContext } from './task-context.js';
 
@@ -76,10 +76,9 @@ export async function recoverPending(
   if (unreadable === 'fail') await hash(metas);
   else await hashOneByOne(ctx, c, metas, hash, hashes);
   const results: ItemResult[] = [];
-  // Copies found here are claimed (in the shared claims) only once committed: a retry of this
-  // recovery after a dropped connection must be able to find them again.
-  const found = new Map<string, Set<string>>();
-  const sharedOf = new Map<string, Set<string>>();
+  // Copies found here (`mine`, by target folder) are claimed in the shared claims only once
+  // committed: a retry of this recovery after a dropped connection must be able to find them again.
+  const claimedIn = new Map<string, { shared: Set<string>; mine: Set<string> }>();
   const groups = new Map<string, PendingRow[]>();
   for (const r of searched) {
     const k = `${r.targetRef}\u0000${r.watermark}`;
@@ -91,9 +90,8 @@ export async function recoverPending(
     if (!recovery) continue;
     const t = first.targetRef === current.ref ? current : await ctx.target.ensure(first.targetRef);
     const shared = await claims.get(t.ref, t.epoch, () => store.claimedTargetIds(mailboxId, t.ref, t.epoch, { containerId: c.id, epoch: stats.epoch }));
-    sharedOf.set(t.ref, shared);
-    const mine = found.get(t.ref) ?? new Set<string>();
-    found.set(t.ref, mine);
+    const { mine } = claimedIn.get(t.ref) ?? { mine: new Set<string>() };
+    claimedIn.set(t.ref, { shared, mine });
     const groupMetas = metas.filter((m) => group.some((g) => g.itemId === m.id) && hashes.has(m.id));
     const wanted = groupMetas.map((m) => pendingItem(m, hashes.get(m.id) as string));
     // Every item of the crashed page is a suspect: a dead session may still complete its write.
@@ -112,7 +110,7 @@ export async function recoverPending(
     ? cp
     : { epoch: stats.epoch, cursor: null, scope, mode: 'normal', token: null, targetRef: current.ref };
   if (results.length > 0) await store.commitBatch(mailboxId, c.id, results, storedCheckpoint(checkpoint));
-  for (const r of results) if (r.targetRef !== undefined && r.targetId !== undefined) sharedOf.get(r.targetRef)?.add(r.targetId);
+  for (const [, { shared, mine }] of claimedIn) for (const id of mine) shared.add(id);
   await store.dropPending(mailboxId, c.id, live.filter((r) => !recovered.has(r.itemId)).map((r) => r.itemId));
   for (const r of results) ctx.emit({ type: 'item', mailbox: ctx.mailbox, container: c.id, status: 'recovered', size: r.size });
   if (searched.length < live.length) {

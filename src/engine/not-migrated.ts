@@ -90,8 +90,7 @@ export const NOT_MIGRATED_BY: Record<NotMigratedBy, string> = {
   config: 'left out by the config',
 };
 
-/** A mailbox's folders not migrated, as recorded with its last pass. */
-/** `at`: when the pass that recorded the folders finished. */
+/** A mailbox's folders not migrated, as recorded with its last pass (`at`: when that pass finished). */
 export interface MailboxNotMigrated { source: string; target: string; folders: NotMigratedFolder[]; at?: string }
 
 /** Items in the folders (the counted ones) and whether some could not be counted. */

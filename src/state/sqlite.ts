@@ -19,16 +19,16 @@ const COUNTER: Record<Exclude<ItemStatus, 'pending'>, string> = {
   skipped: 'skipped_items',
 };
 
+/** An item id condition taking the ids as one JSON array parameter (SQLite's json_each). */
+const IN_IDS = 'item_id IN (SELECT value FROM json_each(?))';
+const ID_CHUNK = 10_000;
+
 /**
  * The embedded state store: one SQLite file in WAL mode. A commit survives a killed process
  * (synchronous=NORMAL); set `durable` for fsync on every commit (survives power loss).
  * A new file is created 0600 (its -wal and -shm follow); a damaged one is refused with what to do
  * (src/state/sqlite-file.ts).
  */
-/** An item id condition taking the ids as one JSON array parameter (SQLite's json_each). */
-const IN_IDS = 'item_id IN (SELECT value FROM json_each(?))';
-const ID_CHUNK = 10_000;
-
 export class SqliteStateStore implements StateStore {
   private readonly db: Database.Database;
 
@@ -178,13 +178,9 @@ export class SqliteStateStore implements StateStore {
   }
 
   async targetIds(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    const stmt = this.db.prepare(`SELECT target_id FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ? AND status = 'done' AND target_id IS NOT NULL`);
-    for (const id of itemIds) {
-      const row = stmt.get(mailboxId, containerId, epoch, id) as Row | undefined;
-      if (row) out.set(id, row.target_id as string);
-    }
-    return out;
+    const rows = this.byIds(`SELECT item_id, target_id FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND ${IN_IDS} AND status = 'done'
+      AND target_id IS NOT NULL`, [mailboxId, containerId, epoch], itemIds);
+    return new Map(rows.map((r) => [r.item_id as string, r.target_id as string]));
   }
 
   async dropPending(mailboxId: number, containerId: string, itemIds: string[]): Promise<void> {
@@ -201,13 +197,9 @@ export class SqliteStateStore implements StateStore {
   }
 
   async itemRows(mailboxId: number, containerId: string, epoch: string, itemIds: string[]): Promise<Map<string, { status: ItemStatus; reason: string | null; targetId: string | null }>> {
-    const out = new Map<string, { status: ItemStatus; reason: string | null; targetId: string | null }>();
-    const stmt = this.db.prepare('SELECT status, reason, target_id FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND item_id = ?');
-    for (const id of itemIds) {
-      const r = stmt.get(mailboxId, containerId, epoch, id) as Row | undefined;
-      if (r) out.set(id, { status: r.status as ItemStatus, reason: (r.reason as string | null) ?? null, targetId: (r.target_id as string | null) ?? null });
-    }
-    return out;
+    const rows = this.byIds(`SELECT item_id, status, reason, target_id FROM items WHERE mailbox_id = ? AND container_id = ? AND epoch = ? AND ${IN_IDS}`,
+      [mailboxId, containerId, epoch], itemIds);
+    return new Map(rows.map((r) => [r.item_id as string, { status: r.status as ItemStatus, reason: (r.reason as string | null) ?? null, targetId: (r.target_id as string | null) ?? null }]));
   }
 
   async findMailbox(key: MailboxKey): Promise<number | undefined> {
@@ -264,16 +256,16 @@ export class SqliteStateStore implements StateStore {
   }
 
   /**
-   * The rows of `sql` (its last parameter IN_IDS, its rows with `item_id`) for all `ids`, in the order of
-   * `ids`: one query per ID_CHUNK ids, not one per id.
+   * The rows of `sql` (its last parameter IN_IDS, at most one row per `item_id`) for all `ids`, in
+   * the order of `ids`: one query per ID_CHUNK ids, not one per id.
    */
   private byIds(sql: string, head: unknown[], ids: string[]): Row[] {
     const stmt = this.db.prepare(sql);
-    const byId = new Map<string, Row[]>();
+    const byId = new Map<string, Row>();
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
-      for (const r of stmt.all(...head, JSON.stringify(ids.slice(i, i + ID_CHUNK))) as Row[]) byId.set(r.item_id as string, [...(byId.get(r.item_id as string) ?? []), r]);
+      for (const r of stmt.all(...head, JSON.stringify(ids.slice(i, i + ID_CHUNK))) as Row[]) byId.set(r.item_id as string, r);
     }
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    return ids.flatMap((id) => { const r = byId.get(id); return r ? [r] : []; });
   }
 
   async claimedTargetIds(mailboxId: number, targetRef: string, targetEpoch: string, current?: { containerId: string; epoch: string }): Promise<Set<string>> {
