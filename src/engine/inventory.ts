@@ -59,6 +59,25 @@ export async function takeInventory(
   return { probes, inventory };
 }
 
+/** What an item weighs when its container's probe brings no size: a typical message. */
+const TYPICAL_ITEM_BYTES = 64 * 1024;
+
+/**
+ * The included folders in the order their tasks should start: the heaviest first (bytes where the
+ * probe brought them, else items), ties and unprobed folders in plan order. A mailbox's largest
+ * folder (INBOX, mostly) is the pass's critical path; started last behind the small ones it kept the
+ * run going on one connection long after the others had finished. `weight` is also each task's
+ * priority in the queue the mailboxes share.
+ */
+export function heaviestFirst(folders: FolderPlan[], probes: Map<string, ContainerStats>): { folder: FolderPlan; weight: number }[] {
+  return folders
+    .map((folder) => {
+      const st = probes.get(folder.sourceId);
+      return { folder, weight: st ? st.bytes ?? st.count * TYPICAL_ITEM_BYTES : 0 };
+    })
+    .sort((a, b) => b.weight - a.weight);
+}
+
 /**
  * After a complete pass of a container (every listed item judged): its total becomes what the
  * pass processed (done, failed or skipped). The probe's count also held entries a pass never

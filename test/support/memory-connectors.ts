@@ -189,14 +189,14 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
     }
     return out;
   }
-  /** Writes that land only at the next settle() (a dead session finishing its APPEND late). */
+  /** Writes that land only at the next settle() of their folder (a dead session finishing its APPEND late). */
   late: { ref: string; msg: MemMessage }[] = [];
-  async settle(_ref: string): Promise<void> {
+  async settle(ref: string): Promise<void> {
     this.recoveryCalls.settle++;
-    for (const l of this.late.splice(0)) {
-      const f = this.f(l.ref);
-      f.messages.push({ ...l.msg, uid: f.uidNext++ });
-    }
+    const landing = this.late.filter((l) => l.ref === ref);
+    this.late = this.late.filter((l) => l.ref !== ref);
+    const f = this.f(ref);
+    for (const l of landing) f.messages.push({ ...l.msg, uid: f.uidNext++ });
   }
   async setFlags(ref: string, changes: { id: string; flags: string[] }[]): Promise<void> {
     const f = this.f(ref);
