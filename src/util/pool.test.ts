@@ -88,4 +88,76 @@ describe('ConnectionPool', () => {
     await b.close();
     expect(slots.available).toBe(2);
   });
+
+  describe('fair share: a pool waiting for its first slot gets one from a pool holding more', () => {
+    const mk = (slots: Semaphore, log: string[], name: string) => {
+      let n = 0;
+      return new ConnectionPool<{ id: string }>({
+        open: async () => { const id = `${name}${++n}`; log.push(`open ${id}`); return { id }; },
+        close: async (c) => { log.push(`close ${c.id}`); },
+        usable: () => true, max: 4, slots,
+      });
+    };
+
+    test('idle connections beyond the first are closed as soon as another pool waits', async () => {
+      const slots = new Semaphore(3);
+      const log: string[] = [];
+      const a = mk(slots, log, 'a');
+      const b = mk(slots, log, 'b');
+      // a fills every slot, then goes idle
+      await Promise.all([1, 2, 3].map(() => a.use(async () => tick())));
+      expect(slots.available).toBe(0);
+      const got = await b.use(async (c) => c.id);
+      expect(got).toBe('b1');
+      // one of a's idle connections made way (a keeps two: nobody waits any more)
+      expect(log.filter((l) => l.startsWith('close'))).toHaveLength(1);
+      await a.use(async () => undefined);
+      await a.close();
+      await b.close();
+      expect(slots.available).toBe(3);
+    });
+
+    test('a busy pool gives its extra connection back when it comes free, its own callers go on with the first', async () => {
+      const slots = new Semaphore(2);
+      const log: string[] = [];
+      const a = mk(slots, log, 'a');
+      const b = mk(slots, log, 'b');
+      let release!: () => void;
+      const gate = new Promise<void>((r) => { release = r; });
+      const ran: string[] = [];
+      // a holds both slots, busy; more of its work queues behind them
+      const work = [1, 2, 3, 4].map((i) => a.use(async (c) => { ran.push(`${i}:${c.id}`); await gate; }));
+      await tick();
+      expect(slots.available).toBe(0);
+      const bDone = b.use(async (c) => c.id);
+      release();
+      await Promise.all(work);
+      expect(await bDone).toBe('b1');
+      // the connection a gave back went to b; a's queued work ran on the one it kept
+      const closed = log.filter((l) => l.startsWith('close')).map((l) => l.slice('close '.length));
+      expect(closed).toHaveLength(1);
+      const kept = closed[0] === 'a1' ? 'a2' : 'a1';
+      expect(ran.slice(2)).toEqual([`3:${kept}`, `4:${kept}`]);
+      await a.close();
+      await b.close();
+      expect(slots.available).toBe(2);
+    });
+
+    test('a pool never gives back its only connection: with as many pools as slots, the next waits', async () => {
+      const slots = new Semaphore(1);
+      const log: string[] = [];
+      const a = mk(slots, log, 'a');
+      const b = mk(slots, log, 'b');
+      await a.use(async () => undefined);
+      let bGot = false;
+      const bDone = b.use(async () => { bGot = true; });
+      await tick();
+      expect(bGot).toBe(false);
+      expect(log).toEqual(['open a1']);
+      await a.close();
+      await bDone;
+      expect(bGot).toBe(true);
+      await b.close();
+    });
+  });
 });

@@ -20,6 +20,11 @@ export interface PoolOptions<C> {
  * are opened only while slots are free, otherwise callers wait for one of this pool's own
  * connections. So a pool never waits on another pool while holding idle connections, and a
  * server-wide cap cannot deadlock.
+ *
+ * Fair share: while another pool waits for its first connection (the gate is contended), a pool
+ * closes its connections beyond its first as they become idle, so that the slot goes to the
+ * waiter. Without it, the first mailbox of a run took four of the source's six slots and the
+ * third and fourth mailboxes waited, idle, until the first had finished.
  */
 export class ConnectionPool<C> {
   private readonly idle: C[] = [];
@@ -27,8 +32,21 @@ export class ConnectionPool<C> {
   private readonly waiters: ((c: C | null | typeof RETRY) => void)[] = [];
   private opening = 0;
   private closed = false;
+  private readonly unsubscribe: () => void;
 
-  constructor(private readonly opts: PoolOptions<C>) {}
+  constructor(private readonly opts: PoolOptions<C>) {
+    this.unsubscribe = opts.slots.onContention?.(() => this.yieldIdle()) ?? (() => undefined);
+  }
+
+  /** True while another pool waits for its first slot and this one holds more than one connection. */
+  private owesSlot(): boolean {
+    return this.opts.slots.contended === true && this.all.size > 1;
+  }
+
+  /** Gives idle connections beyond the first back to the server's slots while others wait for one. */
+  private yieldIdle(): void {
+    while (this.idle.length > 0 && this.owesSlot()) void this.discard(this.idle.shift() as C);
+  }
 
   get size(): number {
     return this.all.size;
@@ -103,6 +121,11 @@ export class ConnectionPool<C> {
   }
 
   private give(conn: C): void {
+    // Own callers waiting or not: the connection goes to the pool that has none (they go on with the rest).
+    if (this.owesSlot()) {
+      void this.discard(conn);
+      return;
+    }
     const waiter = this.waiters.shift();
     if (waiter) waiter(conn);
     else this.idle.push(conn);
@@ -116,6 +139,7 @@ export class ConnectionPool<C> {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.unsubscribe();
     for (const w of this.waiters.splice(0)) w(null);
     const conns = [...this.all];
     this.idle.length = 0;

@@ -7,12 +7,20 @@ export interface SlotGate {
   acquire(): Promise<void>;
   tryAcquire(): boolean | Promise<boolean>;
   release(): void;
+  /**
+   * Optional: true while someone waits in `acquire` (a pool with no connection yet). Pools then
+   * give back connections beyond their first instead of keeping them (ConnectionPool).
+   */
+  readonly contended?: boolean;
+  /** Optional: `fn` is called whenever someone starts waiting in `acquire`; returns the unsubscribe. */
+  onContention?(fn: () => void): () => void;
 }
 
 /** A counting semaphore: `acquire` waits for a permit, `tryAcquire` takes one only if free. */
 export class Semaphore implements SlotGate {
   private free: number;
   private readonly waiters: (() => void)[] = [];
+  private readonly contention = new Set<() => void>();
 
   constructor(readonly size: number) {
     if (!(size >= 1)) throw new RangeError(`semaphore size must be >= 1, got ${size}`);
@@ -31,9 +39,20 @@ export class Semaphore implements SlotGate {
     return false;
   }
 
+  get contended(): boolean {
+    return this.waiters.length > 0;
+  }
+
+  onContention(fn: () => void): () => void {
+    this.contention.add(fn);
+    return () => { this.contention.delete(fn); };
+  }
+
   acquire(): Promise<void> {
     if (this.tryAcquire()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    const waiting = new Promise<void>((resolve) => this.waiters.push(resolve));
+    for (const fn of [...this.contention]) fn();
+    return waiting;
   }
 
   release(): void {
