@@ -116,3 +116,28 @@ test('connection pools of two processes under one shared cap never exceed it tog
   expect(a.held().slots['target:993'] ?? 0).toBe(0);
   expect(b.held().slots['target:993'] ?? 0).toBe(0);
 }, 60_000);
+
+test('fair share across processes: a pool of another process waiting for its first slot gets one from a pool holding two', async () => {
+  const a = await open();
+  const b = await open();
+  const closed: string[] = [];
+  let n = 0;
+  const mkPool = (s: PgLockSession, name: string) => new ConnectionPool<{ id: string }>({
+    open: async () => ({ id: `${name}${++n}` }), close: async (c) => { closed.push(c.id); }, usable: () => true, max: 4, slots: s.gate('source:993', 2),
+  });
+  const pa = mkPool(a, 'a');
+  const pb = mkPool(b, 'b');
+  // a takes both slots, then goes idle
+  await Promise.all([1, 2].map(() => pa.use(() => new Promise((r) => setTimeout(r, 20)))));
+  expect(a.held().slots['source:993']).toBe(2);
+  const started = Date.now();
+  const got = await pb.use(async (c) => c.id);
+  expect(got).toMatch(/^b/);
+  // a noticed within a look or two (every second) and gave back one of its two, not both
+  expect(Date.now() - started).toBeLessThan(5000);
+  expect(closed).toHaveLength(1);
+  expect(a.held().slots['source:993']).toBe(1);
+  await pa.close();
+  await pb.close();
+  expect(b.held().slots['source:993'] ?? 0).toBe(0);
+}, 20_000);

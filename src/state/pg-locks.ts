@@ -22,6 +22,8 @@ import { describePostgresUrl, explainPgConnectError, withTlsDefault } from '../u
 
 const POLL_MIN_MS = 25;
 const POLL_MAX_MS = 500;
+/** How often a process holding two or more slots of a server looks for another process waiting for its first. */
+const WATCH_MS = 1000;
 
 export class PgLockSession {
   private readonly heldSlots = new Map<string, number[]>();
@@ -141,6 +143,26 @@ export class PgLockSession {
     if (slot !== undefined) await this.unlockKey(`ums-slot:${server}:${slot}`);
   }
 
+  /** @internal Marks (or unmarks) this process as waiting for a slot of `server`: a shared lock others can see. */
+  _markWaiting(server: string, on: boolean): Promise<void> {
+    if (this.lost) return Promise.resolve();
+    return this.query(`select ${on ? 'pg_advisory_lock_shared' : 'pg_advisory_unlock_shared'}(hashtextextended($1, 0))`, [`ums-slot-wait:${server}`]).then(() => undefined);
+  }
+
+  /** @internal Whether another process waits for a slot of `server` (see _markWaiting). */
+  async _othersWaiting(server: string): Promise<boolean> {
+    if (this.lost) return false;
+    const r = await this.query<{ waiting: boolean }>(`select exists(select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 1
+      and database = (select oid from pg_database where datname = current_database())
+      and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0) and pid <> pg_backend_pid()) as waiting`, [`ums-slot-wait:${server}`]);
+    return r.rows[0]?.waiting === true;
+  }
+
+  /** @internal Slots of `server` this process holds. */
+  _heldCount(server: string): number {
+    return this.heldSlots.get(server)?.length ?? 0;
+  }
+
   /** Slots held now, per server (for status and tests). */
   held(): { locks: string[]; slots: Record<string, number> } {
     return { locks: [...this.heldNamed], slots: Object.fromEntries([...this.heldSlots].map(([s, h]) => [s, h.length])) };
@@ -173,24 +195,75 @@ export class PgLockSession {
   }
 }
 
-/** Waits by polling the database, with backoff; releases are fire-and-forget (errors are loss of the session). */
+/**
+ * Waits by polling the database, with backoff; releases are fire-and-forget (errors are loss of the
+ * session). Contention (see SlotGate) across processes: a process waiting for a slot holds a shared
+ * lock others can see; a process holding two or more slots of the server looks for it every
+ * WATCH_MS while its pools listen, and then owes one slot: its pools give back one connection
+ * beyond their first (ConnectionPool), one per look, so a waiter gets one without a churn of many.
+ */
 class PgSlotGate implements SlotGate {
+  private readonly listeners = new Set<() => void>();
+  /** Acquisitions of this gate waiting now (this process). */
+  private waiting = 0;
+  /** Slots another process is owed (one per look that found a waiter), paid by the next releases. */
+  private owed = 0;
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(private readonly session: PgLockSession, private readonly server: string, private readonly cap: number) {}
+
+  get contended(): boolean {
+    return this.waiting > 0 || this.owed > 0;
+  }
+
+  onContention(fn: () => void): () => void {
+    this.listeners.add(fn);
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.look().catch(() => undefined), WATCH_MS);
+      this.timer.unref();
+    }
+    return () => {
+      this.listeners.delete(fn);
+      if (this.listeners.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+
+  private fire(): void {
+    for (const fn of [...this.listeners]) fn();
+  }
+
+  private async look(): Promise<void> {
+    if (this.owed > 0 || this.session._heldCount(this.server) < 2) return;
+    if (!(await this.session._othersWaiting(this.server))) return;
+    this.owed = 1;
+    this.fire();
+  }
 
   async tryAcquire(): Promise<boolean> {
     return (await this.session._try(this.server, this.cap)) !== undefined;
   }
 
   async acquire(): Promise<void> {
-    let wait = POLL_MIN_MS;
-    for (;;) {
-      if (await this.tryAcquire()) return;
-      await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
-      wait = Math.min(POLL_MAX_MS, wait * 2);
+    if (await this.tryAcquire()) return;
+    if (++this.waiting === 1) await this.session._markWaiting(this.server, true).catch(() => undefined);
+    this.fire();
+    try {
+      let wait = POLL_MIN_MS;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, wait + Math.random() * wait));
+        if (await this.tryAcquire()) return;
+        wait = Math.min(POLL_MAX_MS, wait * 2);
+      }
+    } finally {
+      if (--this.waiting === 0) await this.session._markWaiting(this.server, false).catch(() => undefined);
     }
   }
 
   release(): void {
+    if (this.owed > 0) this.owed--;
     void this.session._release(this.server).catch(() => undefined);
   }
 }
