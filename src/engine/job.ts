@@ -18,7 +18,7 @@ import { coversScope } from './checkpoint-codec.js';
 import { runContainer } from './container-task.js';
 import type { ContentTransform } from './content-transform.js';
 import { guardListener, type EventListener } from './events.js';
-import { containerName, heaviestFirst, settleTotals, takeInventory, type TakenInventory } from './inventory.js';
+import { containerName, heaviestFirst, settleTotals, takeInventory } from './inventory.js';
 import { jobReport, type ContainerReport, type JobReport, type MailboxReport } from './job-report.js';
 import { passScope, type ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
@@ -82,15 +82,9 @@ export async function runJob(jobDeps: JobDeps, jobs: MailboxPair[], opts: JobOpt
   const taskQueue = new PQueue({ concurrency: opts.tasks });
   const mailboxQueue = new PQueue({ concurrency: opts.mailboxes });
   const budget = new ByteBudget(opts.byteBudget);
-  const opened = new Map<MailboxPair, OpenedMailbox>();
-  try {
-    await announceInventory(deps, jobs, opts, mailboxQueue, emit, opened);
-    const reports = await Promise.all(jobs.map((job) => mailboxQueue.add(() => runMailbox(deps, job, opts, { taskQueue, budget, opened }, emit))));
-    return jobReport(reports, started);
-  } finally {
-    // Opened for a pass that never came (the run was stopped first).
-    await Promise.all([...opened.values()].map(({ pair }) => closePair(pair)));
-  }
+  await announceInventory(deps, jobs, opts, mailboxQueue, emit);
+  const reports = await Promise.all(jobs.map((job) => mailboxQueue.add(() => runMailbox(deps, job, opts, { taskQueue, budget }, emit))));
+  return jobReport(reports, started);
 }
 
 /**
@@ -99,7 +93,7 @@ export async function runJob(jobDeps: JobDeps, jobs: MailboxPair[], opts: JobOpt
  * inventoried first when others are waiting too; the rest keep their recorded one until their pass
  * re-inventories them. Then one `inventory` event per mailbox.
  */
-async function announceInventory(deps: JobDeps, jobs: MailboxPair[], opts: JobOptions, mailboxQueue: PQueue, emit: EventListener, opened: Map<MailboxPair, OpenedMailbox>): Promise<void> {
+async function announceInventory(deps: JobDeps, jobs: MailboxPair[], opts: JobOptions, mailboxQueue: PQueue, emit: EventListener): Promise<void> {
   // One mailbox (a worker's job): nothing pending to inventory, and nothing to read when nobody listens.
   if (jobs.length === 1 && !deps.onEvent) return;
   const only = jobs.length === 1 && jobs[0] ? await deps.store.findMailbox({ source: jobs[0].source.login, target: jobs[0].target.login }) : undefined;
@@ -110,26 +104,20 @@ async function announceInventory(deps: JobDeps, jobs: MailboxPair[], opts: JobOp
   const recorded = new Map((await deps.store.inventory(only)).map((m) => [`${m.source}\u0000${m.target}`, m]));
   const of = (job: MailboxPair) => recorded.get(`${job.source.login}\u0000${job.target.login}`);
   if (jobs.length > 1) {
-    // The mailboxes whose passes come first keep their connections, folders and probes for them
-    // (the others would hold server slots while they wait their turn).
-    const next = new Set(jobs.slice(0, opts.mailboxes));
     await Promise.all(jobs.filter((job) => of(job)?.inventoriedAt == null).map((job) => mailboxQueue.add(async () => {
       if (deps.signal?.aborted) return;
       const log = deps.log.child({ mailbox: job.source.login });
-      let pair: OpenPair | undefined;
+      let pair: Awaited<ReturnType<typeof openMailboxPair>> | undefined;
       try {
         pair = await openMailboxPair(deps, job, opts);
         const mailboxId = await deps.store.mailboxId({ source: job.source.login, target: job.target.login });
         const taken = await takeInventory(deps.store, mailboxId, pair.source, pair.containers, pair.plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
         if (taken.inventory) recorded.set(`${job.source.login}\u0000${job.target.login}`, taken.inventory);
-        if (next.has(job) && !deps.signal?.aborted) {
-          opened.set(job, { pair, taken });
-          pair = undefined;
-        }
       } catch (err) {
         log.warn({ err: reasonOf(err) }, 'mailbox could not be inventoried before the run (its pass will say why)');
       } finally {
-        if (pair) await closePair(pair);
+        await pair?.source.close().catch(() => undefined);
+        await pair?.target.close().catch(() => undefined);
       }
     })));
   }
@@ -162,20 +150,10 @@ export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>
   }
 }
 
-type OpenPair = Awaited<ReturnType<typeof openMailboxPair>>;
+/** What the mailboxes of a run share: the folder tasks in flight and the bytes held. */
+interface RunShared { taskQueue: PQueue; budget: ByteBudget }
 
-/** A mailbox opened and inventoried just before the run, handed to its pass. */
-interface OpenedMailbox { pair: OpenPair; taken: TakenInventory }
-
-async function closePair(pair: OpenPair): Promise<void> {
-  await pair.source.close().catch(() => undefined);
-  await pair.target.close().catch(() => undefined);
-}
-
-/** What the mailboxes of a run share: the folder tasks in flight, the bytes held, the mailboxes opened before the run. */
-interface RunShared { taskQueue: PQueue; budget: ByteBudget; opened: Map<MailboxPair, OpenedMailbox> }
-
-async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { taskQueue, budget, opened }: RunShared, emit: EventListener): Promise<MailboxReport> {
+async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { taskQueue, budget }: RunShared, emit: EventListener): Promise<MailboxReport> {
   const name = job.source.login;
   const report: MailboxReport = { source: name, target: job.target.login, ok: true, interrupted: false, warnings: [], containers: [] };
   const log = deps.log.child({ mailbox: name });
@@ -187,9 +165,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     return report;
   }
   emit({ type: 'mailbox-start', mailbox: name });
-  let handed = opened.get(job);
-  opened.delete(job);
-  let pair: OpenPair | undefined;
+  let pair: Awaited<ReturnType<typeof openMailboxPair>> | undefined;
   let unfence: (() => Promise<void>) | null | undefined;
   let notMigrated: NotMigratedFolder[] | undefined;
   try {
@@ -197,12 +173,10 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
       unfence = await deps.fence(name);
       if (!unfence) throw new Error(`mailbox ${name} is being migrated by another process (a worker or another run) sharing this state store`);
     }
-    const taken = handed?.taken;
-    pair = handed?.pair ?? await retry(() => openMailboxPair(deps, job, opts), opts.retry, (err, attempt, delayMs) => {
+    pair = await retry(() => openMailboxPair(deps, job, opts), opts.retry, (err, attempt, delayMs) => {
       log.warn({ attempt, delayMs, err: reasonOf(err) }, 'opening the mailbox failed, retrying');
       emit({ type: 'retry', mailbox: name, attempt, delayMs, error: reasonOf(err) });
     });
-    handed = undefined;
     const { source, target, containers, plan } = pair;
     report.warnings.push(...plan.warnings);
     for (const w of plan.warnings) log.warn(w);
@@ -212,7 +186,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     const included = plan.folders.filter((f: FolderPlan) => f.included);
     for (const f of plan.folders.filter((f: FolderPlan) => !f.included)) log.info({ container: f.sourceId, reason: f.reason }, 'folder not migrated');
     notMigrated = await countNotMigrated(source, containers, notMigratedOf(plan.folders, containers), opts.retry, log);
-    const { probes, inventory } = taken ?? await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
+    const { probes, inventory } = await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
     emit({ type: 'inventory', mailbox: name, inventoriedAt: inventory?.inventoriedAt ?? null, kinds: inventory?.kinds ?? [] });
     await Promise.all(heaviestFirst(included, probes).map(({ folder: f, weight }) => taskQueue.add(async () => {
       const c = byId.get(f.sourceId);
@@ -247,8 +221,6 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     report.error = reasonOf(err);
     log.error({ err: report.error }, 'mailbox failed');
   } finally {
-    // Opened before the run, but another process holds the mailbox: its pass never began here.
-    if (handed) await closePair(handed.pair);
     await pair?.source.close().catch(() => undefined);
     await pair?.target.finishPass?.().catch(() => undefined);
     await pair?.target.close().catch(() => undefined);

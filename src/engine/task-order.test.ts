@@ -1,7 +1,4 @@
-/**
- * How a run sets out: folder tasks start heaviest first (inventory.ts heaviestFirst), the report in
- * plan order; mailboxes opened for the inventory before the run are handed to their passes.
- */
+/** The order folder tasks start in: the heaviest folder first (inventory.ts heaviestFirst), the report in plan order. */
 import pino from 'pino';
 import type { FolderPlan } from '../../mappings/folders.js';
 import { testJobOptions, useTempStateStore } from '../../test/support/engine-setup.js';
@@ -49,40 +46,3 @@ describe('engine: folder tasks', () => {
     expect(r.mailboxes[0]?.containers.map((c) => c.source)).toEqual(['Archive', 'Drafts', 'INBOX', 'Projects']);
   });
 });
-
-describe('engine: mailboxes opened for the inventory before the run', () => {
-  const three = [1, 2, 3].map((i) => ({ source: { login: `user${i}` }, target: { login: `user${i}` } }));
-  const counted = () => {
-    const src = new MemorySource();
-    src.add(['INBOX'], 'Subject: one\r\n\r\nbody\r\n');
-    src.add(['Sent'], 'Subject: two\r\n\r\nbody\r\n');
-    const calls = { open: 0, close: 0, stats: 0 };
-    const open = src.openMailbox.bind(src);
-    const stats = src.stats.bind(src);
-    src.openMailbox = async (a) => { calls.open++; return open(a); };
-    src.close = async () => { calls.close++; };
-    src.stats = async (c) => { calls.stats++; return stats(c); };
-    return { src, calls };
-  };
-
-  test('the first mailboxes keep their connections and probes for their pass; the others are opened again when their turn comes', async () => {
-    const { src, calls } = counted();
-    const r = await runJob({ store: temp.store, sources: src, targets: new MemoryTarget(), log, onEvent: () => undefined }, three, testJobOptions({ mailboxes: 2 }));
-    expect(r.failedMailboxes).toBe(0);
-    // user1 and user2: opened and probed once; user3: for the inventory, and again for its pass
-    expect(calls).toEqual({ open: 4, close: 4, stats: 2 * 2 + 2 * 2 });
-  });
-
-  test('a run stopped after the inventory closes the mailboxes it kept open', async () => {
-    const { src, calls } = counted();
-    const stop = new AbortController();
-    const r = await runJob({
-      store: temp.store, sources: src, targets: new MemoryTarget(), log, signal: stop.signal,
-      onEvent: (e) => { if (e.type === 'inventory') stop.abort(); },
-    }, three, testJobOptions({ mailboxes: 2 }));
-    expect(r.mailboxes.every((m) => m.interrupted)).toBe(true);
-    expect(calls.open).toBe(3);
-    expect(calls.close).toBe(3);
-  });
-});
-
