@@ -188,7 +188,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     notMigrated = await countNotMigrated(source, containers, notMigratedOf(plan.folders, containers), opts.retry, log);
     const { probes, inventory } = await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
     emit({ type: 'inventory', mailbox: name, inventoriedAt: inventory?.inventoriedAt ?? null, kinds: inventory?.kinds ?? [] });
-    await Promise.all(heaviestFirst(included, probes).map(({ folder: f, weight }) => taskQueue.add(async () => {
+    await Promise.all(heaviestFirst(included, probes).map(({ folder: f }) => taskQueue.add(async () => {
       const c = byId.get(f.sourceId);
       if (!c) return;
       if (deps.signal?.aborted) { report.interrupted = true; return; }
@@ -211,7 +211,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
         await deps.store.setContainerStatus(mailboxId, c.id, 'failed', entry.error).catch(() => undefined);
         emit({ type: 'container-end', mailbox: name, container: c.id, ok: false, error: entry.error });
       }
-    }, { priority: weight })));
+    })));
     // the report lists the folders in plan order, whatever order their tasks ran in
     const planned = new Map(included.map((f, i) => [f.sourceId, i]));
     report.containers.sort((a, b) => (planned.get(a.source) ?? 0) - (planned.get(b.source) ?? 0));

@@ -141,3 +141,30 @@ test('fair share across processes: a pool of another process waiting for its fir
   await pb.close();
   expect(b.held().slots['source:993'] ?? 0).toBe(0);
 }, 20_000);
+
+test('fair share across processes holds while the pool holding the slots stays busy: it does not take back what it gave', async () => {
+  const a = await open();
+  const b = await open();
+  let n = 0;
+  const mkPool = (s: PgLockSession, name: string) => new ConnectionPool<{ id: string }>({
+    open: async () => ({ id: `${name}${++n}` }), close: async () => undefined, usable: () => true, max: 4, slots: s.gate('busy:993', 2),
+  });
+  const pa = mkPool(a, 'a');
+  const pb = mkPool(b, 'b');
+  let stop = false;
+  // three callers keep a's two connections busy, one short command after another
+  const load = Promise.all([1, 2, 3].map(async () => {
+    while (!stop) await pa.use(() => new Promise((r) => setTimeout(r, 15)));
+  }));
+  await new Promise((r) => setTimeout(r, 100));
+  expect(a.held().slots['busy:993']).toBe(2);
+  const started = Date.now();
+  const got = await pb.use(async (c) => c.id);
+  const waited = Date.now() - started;
+  stop = true;
+  await load;
+  expect(got).toMatch(/^b/);
+  expect(waited).toBeLessThan(5000);
+  await pa.close();
+  await pb.close();
+}, 20_000);

@@ -198,22 +198,23 @@ export class PgLockSession {
 /**
  * Waits by polling the database, with backoff; releases are fire-and-forget (errors are loss of the
  * session). Contention (see SlotGate) across processes: a process waiting for a slot holds a shared
- * lock others can see; a process holding two or more slots of the server looks for it every
- * WATCH_MS while its pools listen, and then owes one slot: its pools give back one connection
- * beyond their first (ConnectionPool), one per look, so a waiter gets one without a churn of many.
+ * lock others can see; while its pools listen, a process holding two or more slots of the server
+ * looks for that lock every WATCH_MS. Contended (a waiter here, or one seen elsewhere at the last
+ * look), its pools open no more connections and close those beyond their first as they come free
+ * (ConnectionPool), until a look finds nobody waiting.
  */
 class PgSlotGate implements SlotGate {
   private readonly listeners = new Set<() => void>();
   /** Acquisitions of this gate waiting now (this process). */
   private waiting = 0;
-  /** Slots another process is owed (one per look that found a waiter), paid by the next releases. */
-  private owed = 0;
+  /** Another process waited for a slot of this server at the last look. */
+  private waitingElsewhere = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly session: PgLockSession, private readonly server: string, private readonly cap: number) {}
 
   get contended(): boolean {
-    return this.waiting > 0 || this.owed > 0;
+    return this.waiting > 0 || this.waitingElsewhere;
   }
 
   onContention(fn: () => void): () => void {
@@ -227,6 +228,7 @@ class PgSlotGate implements SlotGate {
       if (this.listeners.size === 0 && this.timer) {
         clearInterval(this.timer);
         this.timer = undefined;
+        this.waitingElsewhere = false;
       }
     };
   }
@@ -236,10 +238,10 @@ class PgSlotGate implements SlotGate {
   }
 
   private async look(): Promise<void> {
-    if (this.owed > 0 || this.session._heldCount(this.server) < 2) return;
-    if (!(await this.session._othersWaiting(this.server))) return;
-    this.owed = 1;
-    this.fire();
+    // Holding one slot (or none), nothing to give: nobody here holds a second connection.
+    const was = this.waitingElsewhere;
+    this.waitingElsewhere = this.session._heldCount(this.server) >= 2 && await this.session._othersWaiting(this.server);
+    if (this.waitingElsewhere && !was) this.fire();
   }
 
   async tryAcquire(): Promise<boolean> {
@@ -263,7 +265,6 @@ class PgSlotGate implements SlotGate {
   }
 
   release(): void {
-    if (this.owed > 0) this.owed--;
     void this.session._release(this.server).catch(() => undefined);
   }
 }

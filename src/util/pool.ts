@@ -22,8 +22,8 @@ export interface PoolOptions<C> {
  * server-wide cap cannot deadlock.
  *
  * Fair share: while another pool waits for its first connection (the gate is contended), a pool
- * closes its connections beyond its first as they become idle, so that the slot goes to the
- * waiter. Without it, the first mailbox of a run took four of the source's six slots and the
+ * opens no more connections and closes those beyond its first as they become idle, so that the
+ * slot goes to the waiter. Without it, the first mailbox of a run took four of the source's six slots and the
  * third and fourth mailboxes waited, idle, until the first had finished.
  */
 export class ConnectionPool<C> {
@@ -71,6 +71,9 @@ export class ConnectionPool<C> {
       await this.discard(conn);
     }
     const total = this.all.size + this.opening;
+    // While another pool waits for its first connection, this one does not grow: a slot it just
+    // gave back would otherwise come straight back to it (a gate whose waiters poll).
+    if (total > 0 && this.opts.slots.contended === true) return this.waitForOwn(prefer);
     // The first connection may wait for a server slot; later ones only take a free slot.
     // `opening` is counted before any await so concurrent callers see this connection coming.
     const first = total === 0;

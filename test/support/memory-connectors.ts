@@ -194,6 +194,7 @@ export class MemoryTarget implements TargetConnector, TargetMailbox {
   async settle(ref: string): Promise<void> {
     this.recoveryCalls.settle++;
     const landing = this.late.filter((l) => l.ref === ref);
+    if (landing.length === 0) return;
     this.late = this.late.filter((l) => l.ref !== ref);
     const f = this.f(ref);
     for (const l of landing) f.messages.push({ ...l.msg, uid: f.uidNext++ });
