@@ -158,11 +158,6 @@ export class PgLockSession {
     return r.rows[0]?.waiting === true;
   }
 
-  /** @internal Slots of `server` this process holds. */
-  _heldCount(server: string): number {
-    return this.heldSlots.get(server)?.length ?? 0;
-  }
-
   /** Slots held now, per server (for status and tests). */
   held(): { locks: string[]; slots: Record<string, number> } {
     return { locks: [...this.heldNamed], slots: Object.fromEntries([...this.heldSlots].map(([s, h]) => [s, h.length])) };
@@ -198,10 +193,10 @@ export class PgLockSession {
 /**
  * Waits by polling the database, with backoff; releases are fire-and-forget (errors are loss of the
  * session). Contention (see SlotGate) across processes: a process waiting for a slot holds a shared
- * lock others can see; while its pools listen, a process holding two or more slots of the server
- * looks for that lock every WATCH_MS. Contended (a waiter here, or one seen elsewhere at the last
- * look), its pools open no more connections and close those beyond their first as they come free
- * (ConnectionPool), until a look finds nobody waiting.
+ * lock others can see; while its pools hold connections, a process looks for that lock every
+ * WATCH_MS. Contended (a waiter here, or one seen elsewhere at the last look), its pools open no
+ * more connections and close those beyond their first as they come free (ConnectionPool), until a
+ * look finds nobody waiting.
  */
 class PgSlotGate implements SlotGate {
   private readonly listeners = new Set<() => void>();
@@ -238,9 +233,9 @@ class PgSlotGate implements SlotGate {
   }
 
   private async look(): Promise<void> {
-    // Holding one slot (or none), nothing to give: nobody here holds a second connection.
+    // Also while holding one slot: a pool here must not take back, by growing, a slot given up for the waiter.
     const was = this.waitingElsewhere;
-    this.waitingElsewhere = this.session._heldCount(this.server) >= 2 && await this.session._othersWaiting(this.server);
+    this.waitingElsewhere = await this.session._othersWaiting(this.server);
     if (this.waitingElsewhere && !was) this.fire();
   }
 

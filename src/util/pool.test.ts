@@ -159,5 +159,24 @@ describe('ConnectionPool', () => {
       expect(bGot).toBe(true);
       await b.close();
     });
+    test('a pool listens to the gate from its first connection until closed; one whose login failed never does', async () => {
+      const sem = new Semaphore(2);
+      let listening = 0;
+      const slots = {
+        acquire: () => sem.acquire(), tryAcquire: () => sem.tryAcquire(), release: () => sem.release(),
+        get contended() { return sem.contended; },
+        onContention: (fn: () => void) => { listening++; const off = sem.onContention(fn); return () => { listening--; off(); }; },
+      };
+      const refused = new ConnectionPool<object>({ open: async () => { throw new Error('login refused'); }, close: async () => undefined, usable: () => true, max: 2, slots });
+      await expect(refused.use(async () => undefined)).rejects.toThrow('login refused');
+      expect(listening).toBe(0);
+      const ok = new ConnectionPool<object>({ open: async () => ({}), close: async () => undefined, usable: () => true, max: 2, slots });
+      await ok.use(async () => undefined);
+      await ok.use(async () => undefined);
+      expect(listening).toBe(1);
+      await ok.close();
+      expect(listening).toBe(0);
+      expect(sem.available).toBe(2);
+    });
   });
 });

@@ -32,11 +32,10 @@ export class ConnectionPool<C> {
   private readonly waiters: ((c: C | null | typeof RETRY) => void)[] = [];
   private opening = 0;
   private closed = false;
-  private readonly unsubscribe: () => void;
+  /** Listening to the gate's contention: from the first connection opened until close (a pool that never opened one, e.g. its login failed, never listens). */
+  private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly opts: PoolOptions<C>) {
-    this.unsubscribe = opts.slots.onContention?.(() => this.yieldIdle()) ?? (() => undefined);
-  }
+  constructor(private readonly opts: PoolOptions<C>) {}
 
   /** True while another pool waits for its first slot and this one holds more than one connection. */
   private owesSlot(): boolean {
@@ -98,6 +97,7 @@ export class ConnectionPool<C> {
       try {
         const conn = await this.opts.open();
         this.all.add(conn);
+        if (!this.closed) this.unsubscribe ??= this.opts.slots.onContention?.(() => this.yieldIdle()) ?? (() => undefined);
         return conn;
       } catch (err) {
         this.opts.slots.release();
@@ -142,7 +142,7 @@ export class ConnectionPool<C> {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.unsubscribe();
+    this.unsubscribe?.();
     for (const w of this.waiters.splice(0)) w(null);
     const conns = [...this.all];
     this.idle.length = 0;
