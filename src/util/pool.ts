@@ -23,8 +23,8 @@ export interface PoolOptions<C> {
  *
  * Fair share: while another pool waits for its first connection (the gate is contended), a pool
  * opens no more connections and closes those beyond its first as they become idle, so that the
- * slot goes to the waiter. Without it, the first mailbox of a run took four of the source's six slots and the
- * third and fourth mailboxes waited, idle, until the first had finished.
+ * slot goes to the waiter. Without it, the first mailboxes of a run took all six of the source's
+ * slots and the third and fourth waited, idle, until one of them had finished.
  */
 export class ConnectionPool<C> {
   private readonly idle: C[] = [];

@@ -23,7 +23,7 @@ import { runCli } from '../support/cli.js';
 
 // sAMAccountName is unique in the whole domain and the lab AD outlives a test run: every login
 // gets this run's tag.
-const TAG = randomBytes(2).toString('hex');
+const TAG = randomBytes(4).toString('hex');
 const L = (name: string): string => `${name}${TAG}`;
 
 const users: AdSeedUser[] = [

@@ -26,13 +26,13 @@ export interface Lab {
   adc: Client;
   ums: Client;
   workDir: string;
-  /** This run's tag: sAMAccountName is unique domain-wide and the lab AD outlives a test run. */
+  /** This run's tag: sAMAccountName is unique domain-wide and the lab AD outlives a test run (4 random bytes: 2 collided with an earlier run's after a day of runs). */
   tag: string;
 }
 
 export async function openLab(): Promise<Lab> {
   const [ad, slapd] = await Promise.all([startAd(), startSlapd()]);
-  return { ad, slapd, adc: await adClient(ad), ums: await slapdClient(slapd), workDir: mkdtempSync(path.join(tmpdir(), 'ums-dsync-')), tag: randomBytes(2).toString('hex') };
+  return { ad, slapd, adc: await adClient(ad), ums: await slapdClient(slapd), workDir: mkdtempSync(path.join(tmpdir(), 'ums-dsync-')), tag: randomBytes(4).toString('hex') };
 }
 
 export async function closeLab(lab: Lab | undefined): Promise<void> {
