@@ -117,16 +117,20 @@ test('connection pools of two processes under one shared cap never exceed it tog
   expect(b.held().slots['target:993'] ?? 0).toBe(0);
 }, 60_000);
 
-test('fair share across processes: a pool of another process waiting for its first slot gets one from a pool holding two', async () => {
+/** Two processes (sessions a and b), one pool each under a shared cap of 2 on `server`; `closed`: the connections a pool closed. */
+async function twoProcessPools(server: string) {
   const a = await open();
   const b = await open();
   const closed: string[] = [];
   let n = 0;
   const mkPool = (s: PgLockSession, name: string) => new ConnectionPool<{ id: string }>({
-    open: async () => ({ id: `${name}${++n}` }), close: async (c) => { closed.push(c.id); }, usable: () => true, max: 4, slots: s.gate('source:993', 2),
+    open: async () => ({ id: `${name}${++n}` }), close: async (c) => { closed.push(c.id); }, usable: () => true, max: 4, slots: s.gate(server, 2),
   });
-  const pa = mkPool(a, 'a');
-  const pb = mkPool(b, 'b');
+  return { a, b, pa: mkPool(a, 'a'), pb: mkPool(b, 'b'), closed };
+}
+
+test('fair share across processes: a pool of another process waiting for its first slot gets one from a pool holding two', async () => {
+  const { a, b, pa, pb, closed } = await twoProcessPools('source:993');
   // a takes both slots, then goes idle
   await Promise.all([1, 2].map(() => pa.use(() => new Promise((r) => setTimeout(r, 20)))));
   expect(a.held().slots['source:993']).toBe(2);
@@ -143,14 +147,7 @@ test('fair share across processes: a pool of another process waiting for its fir
 }, 20_000);
 
 test('fair share across processes holds while the pool holding the slots stays busy: it does not take back what it gave', async () => {
-  const a = await open();
-  const b = await open();
-  let n = 0;
-  const mkPool = (s: PgLockSession, name: string) => new ConnectionPool<{ id: string }>({
-    open: async () => ({ id: `${name}${++n}` }), close: async () => undefined, usable: () => true, max: 4, slots: s.gate('busy:993', 2),
-  });
-  const pa = mkPool(a, 'a');
-  const pb = mkPool(b, 'b');
+  const { a, pa, pb } = await twoProcessPools('busy:993');
   let stop = false;
   // three callers keep a's two connections busy, one short command after another
   const load = Promise.all([1, 2, 3].map(async () => {

@@ -22,7 +22,7 @@ import { describePostgresUrl, explainPgConnectError, withTlsDefault } from '../u
 
 const POLL_MIN_MS = 25;
 const POLL_MAX_MS = 500;
-/** How often a process holding two or more slots of a server looks for another process waiting for its first. */
+/** How often a process whose pools hold connections to a server looks for another process waiting for its first. */
 const WATCH_MS = 1000;
 
 export class PgLockSession {

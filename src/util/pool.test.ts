@@ -159,6 +159,7 @@ describe('ConnectionPool', () => {
       expect(bGot).toBe(true);
       await b.close();
     });
+
     test('a pool listens to the gate from its first connection until closed; one whose login failed never does', async () => {
       const sem = new Semaphore(2);
       let listening = 0;
