@@ -52,8 +52,8 @@ export class SplitMailbox implements TargetMailbox {
 
   async namespace(): Promise<{ prefix: string; delimiter: string }> { return (await this.mail.namespace?.()) ?? DEFAULT_NAMESPACE; }
   async list(): Promise<string[]> { return [...(await this.mail.list()), ...(await this.groupware.list())]; }
-  ensure(ref: string): Promise<TargetContainerState> { return this.side(ref).ensure(ref); }
-  put(ref: string, item: ItemContent): Promise<PutResult> { return this.side(ref).put(ref, item); }
+  ensure(ref: string, hint?: { incoming?: number }): Promise<TargetContainerState> { return this.side(ref).ensure(ref, hint); }
+  put(ref: string, item: ItemContent, opts?: { sent?: () => void }): Promise<PutResult> { return this.side(ref).put(ref, item, opts); }
   capabilities(ref: string): TargetCapabilities { return this.side(ref).capabilities(ref); }
   inventory(ref: string, opts?: { subjects?: boolean }): Promise<ItemMeta[]> { return this.side(ref).inventory(ref, opts); }
   objects(ref: string): AsyncIterable<{ id: string; content: Buffer }> {

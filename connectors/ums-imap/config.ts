@@ -19,6 +19,7 @@ export const umsImapTargetSchema = z
     utf8Accept: z.boolean().default(true),
     stagingFrom: z.union([int(0, 1_000_000_000), z.literal(false)]).default(1000),
     stagingAfter: int(0, 1_000_000_000).default(500),
+    stagingLanes: int(1, 16).default(3),
   })
   .strict();
 
@@ -37,6 +38,8 @@ export interface UmsImapTargetConfig extends EndpointConfig {
   stagingFrom: number | false;
   /** Messages a run writes straight into a folder of `stagingFrom` messages before staging starts (fewer into a larger one). */
   stagingAfter: number;
+  /** Staging folders one folder is written through at once, each on a connection of its own. */
+  stagingLanes: number;
 }
 
 /** The schema's output and the interface above agree (SameType). */

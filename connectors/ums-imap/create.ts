@@ -6,5 +6,5 @@ import type { UmsImapTargetConfig } from './config.js';
 import { UmsImapTarget } from './index.js';
 
 export function createUmsImapTarget(cfg: UmsImapTargetConfig, ctx: ConnectorContext): Promise<TargetConnector> {
-  return Promise.resolve(new UmsImapTarget(imapEndpointFrom(cfg, ctx, cfg.utf8Accept), ctx.log, ctx.perMailbox.target, ctx.serverSlots?.(serverKey(cfg), cfg.maxConnections), { stagingFrom: cfg.stagingFrom, stagingAfter: cfg.stagingAfter }));
+  return Promise.resolve(new UmsImapTarget(imapEndpointFrom(cfg, ctx, cfg.utf8Accept), ctx.log, ctx.perMailbox.target, ctx.serverSlots?.(serverKey(cfg), cfg.maxConnections), { stagingFrom: cfg.stagingFrom, stagingAfter: cfg.stagingAfter, stagingLanes: cfg.stagingLanes }));
 }

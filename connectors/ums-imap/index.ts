@@ -43,6 +43,8 @@ export interface UmsImapTargetOptions {
   stagingFrom?: number | false;
   /** Messages a session writes straight into a folder of `stagingFrom` messages before staging starts (fewer into a larger one). Default 500: their server time about equals the 2 s Courier takes to delete a staging folder. */
   stagingAfter?: number;
+  /** Staging folders one folder is written through at once, each on a connection of its own. Default 3. */
+  stagingLanes?: number;
 }
 
 export class UmsImapTarget implements TargetConnector {
@@ -55,7 +57,9 @@ export class UmsImapTarget implements TargetConnector {
   }
 
   async openMailbox(account: Account): Promise<TargetMailbox> {
-    const mb = new UmsImapMailbox(this.ep, account, this.slots, this.log.child({ side: 'target' }), this.perMailbox, { stagingFrom: this.opts.stagingFrom ?? 1000, stagingAfter: this.opts.stagingAfter ?? 500 });
+    const mb = new UmsImapMailbox(this.ep, account, this.slots, this.log.child({ side: 'target' }), this.perMailbox, {
+      stagingFrom: this.opts.stagingFrom ?? 1000, stagingAfter: this.opts.stagingAfter ?? 500, stagingLanes: this.opts.stagingLanes ?? 3,
+    });
     await mb.open();
     return mb;
   }
@@ -130,7 +134,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     return [...this.known].filter((p) => !isStageName(this.ns.prefix, p));
   }
 
-  async ensure(ref: string): Promise<TargetContainerState> {
+  async ensure(ref: string, hint: { incoming?: number } = {}): Promise<TargetContainerState> {
     if (!this.known) await this.list();
     const known = this.known as Set<string>;
     if (!known.has(ref) && ref.toUpperCase() !== 'INBOX') {
@@ -156,12 +160,15 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     }
     if (!st || st.uidValidity === undefined) throw new TransientError(`target STATUS ${ref} gave no UIDVALIDITY`);
     const from = this.staging.stagingFrom;
-    if (from !== false && (st.messages ?? 0) >= from && this.serverCapabilities.has('UIDPLUS') && !this.stagers.has(ref)) {
+    const messages = st.messages ?? 0;
+    const incoming = hint.incoming ?? 0;
+    if (from !== false && messages + incoming >= from && this.serverCapabilities.has('UIDPLUS') && !this.stagers.has(ref)) {
       // The direct APPENDs before staging cost about the same server time whatever the folder's
       // size: stagingAfter into a folder of stagingFrom messages, fewer into a larger one (each
-      // APPEND there costs more): one into 100,000 messages, none above.
-      const direct = Math.floor(this.staging.stagingAfter * Math.max(from, 1) / Math.max(st.messages ?? 0, from, 1));
-      this.log.info({ folder: ref, messages: st.messages, direct }, 'large folder: writing through a staging folder');
+      // APPEND there costs more): one into 100,000 messages, none above. A pass known to bring
+      // stagingFrom messages or more stages from its first: its staging folders pay for themselves.
+      const direct = incoming >= Math.max(from, 1) ? 0 : Math.floor(this.staging.stagingAfter * Math.max(from, 1) / Math.max(messages, from, 1));
+      this.log.info({ folder: ref, messages, incoming, direct }, 'large folder: writing through staging folders');
       this.stagers.set(ref, this.stagerFor(ref, direct));
     }
     const epoch = String(st.uidValidity);
@@ -216,14 +223,16 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     setFlags: (ref, changes) => this.setFlags(ref, changes),
     removeItems: (ref, ids) => this.removeItems(ref, ids),
   };
-  /** A staged folder batches its writes: the more in flight, the fewer COPYs. */
-  private readonly stagedCaps: TargetCapabilities = { ...this.caps, writesInFlight: STAGE_BATCH };
+  /** A staged folder batches its writes, a batch per lane: the more in flight, the fewer COPYs. */
+  private stagedCaps: TargetCapabilities | undefined;
 
   capabilities(ref: string): TargetCapabilities {
-    return this.stagers.has(ref) ? this.stagedCaps : this.caps;
+    if (!this.stagers.has(ref)) return this.caps;
+    this.stagedCaps ??= { ...this.caps, writesInFlight: STAGE_BATCH * this.staging.stagingLanes };
+    return this.stagedCaps;
   }
 
-  async put(ref: string, item: ItemContent): Promise<PutResult> {
+  async put(ref: string, item: ItemContent, opts: { sent?: () => void } = {}): Promise<PutResult> {
     // A source may report a "system flag" that does not exist (\\Bogus): Courier then refuses the whole APPEND.
     const unknown = item.meta.flags.filter((f) => f.startsWith('\\') && !SYSTEM_FLAGS.has(f.toLowerCase()) && !UNSETTABLE.has(f.toLowerCase()));
     const flags = item.meta.flags.filter((f) => !UNSETTABLE.has(f.toLowerCase()) && !unknown.includes(f));
@@ -232,7 +241,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     // the recovery after a crash) compares.
     const content = normaliseForHash(item.content);
     const stager = this.stagers.get(ref);
-    const uid = stager ? await stager.put({ content, flags, date: item.meta.internalDate }) : await this.append(ref, { content, flags, date: item.meta.internalDate });
+    const uid = stager ? await stager.put({ content, flags, date: item.meta.internalDate }, opts.sent) : await this.append(ref, { content, flags, date: item.meta.internalDate });
     const warnings = unknown.length > 0 ? [`flag ${unknown.join(' ')} not carried: not an IMAP system flag`] : [];
     return { id: uid !== undefined ? String(uid) : undefined, ...(warnings.length > 0 ? { warnings } : {}) };
   }
@@ -250,8 +259,9 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
 
   private stagerFor(ref: string, directFirst: number): StagedWriter<Appendable> {
     return courierStager({
-      ref, stage: stageNameFor(this.ns.prefix, ref), run: (what, fn, folder) => this.run(what, fn, folder), append: (to, m) => this.append(to, m), wrote: (v, uid) => this.wrote(ref, v, uid),
-    }, { batch: STAGE_BATCH, directFirst, log: this.log });
+      ref, stage: (lane) => stageNameFor(this.ns.prefix, ref, lane), run: (what, fn, folder) => this.run(what, fn, folder), append: (to, m) => this.append(to, m),
+      wrote: (v, uid) => this.wrote(ref, v, uid),
+    }, { batch: STAGE_BATCH, lanes: this.staging.stagingLanes, directFirst, log: this.log });
   }
 
   async findWritten(ref: string, watermark: string, pending: PendingItem[], exclude: Set<string>): Promise<Map<string, string>> {

@@ -4,42 +4,53 @@ import { StagedWriter, type StageOps } from './staged-writer.js';
 class Refused extends Error {}
 class Dropped extends Error {}
 
-/** A staging folder and a real folder in memory; every call recorded. */
-function fakeServer(opts: { refuseAppend?: Set<string>; refuseCopy?: Set<string>; dropCopyOnce?: boolean; failDiscardOnce?: boolean; failPrepareOnce?: boolean; noCopyUidFor?: Set<string> } = {}) {
+/** Staging folders (one per lane) and a real folder in memory; every call recorded ("append@1 x": lane 1). */
+function fakeServer(opts: { refuseAppend?: Set<string>; refuseCopy?: Set<string>; dropCopyOnce?: boolean; failDiscardOnce?: boolean; failPrepareOnce?: boolean; noCopyUidFor?: Set<string>; appendDelayMs?: (item: string, lane: number) => number } = {}) {
   const calls: string[] = [];
-  let stage = new Map<number, string>();
+  const stages = new Map<number, Map<number, string>>();
+  const stageOf = (lane: number) => stages.get(lane) ?? stages.set(lane, new Map()).get(lane) as Map<number, string>;
   const folder: string[] = [];
-  let nextStageUid = 1;
+  const nextStageUid = new Map<number, number>();
   let dropCopy = opts.dropCopyOnce ?? false;
   let failDiscard = opts.failDiscardOnce ?? false;
   let failPrepare = opts.failPrepareOnce ?? false;
+  const at = (verb: string, lane: number) => (lane === 0 ? verb : `${verb}@${lane}`);
+  let appending = 0;
+  let mostAppending = 0;
   const ops: StageOps<string> = {
     direct: async (item) => {
       calls.push(`direct ${item}`);
       folder.push(item);
       return 1000 + folder.length;
     },
-    prepare: async () => {
-      calls.push('prepare');
+    prepare: async (lane) => {
+      calls.push(at('prepare', lane));
       if (failPrepare) {
         failPrepare = false;
         throw new Dropped('prepare: connection lost');
       }
-      stage = new Map();
+      stages.set(lane, new Map());
     },
-    append: async (item) => {
-      calls.push(`append ${item}`);
+    append: async (item, lane) => {
+      calls.push(`${at('append', lane)} ${item}`);
+      appending++;
+      mostAppending = Math.max(mostAppending, appending);
+      const delay = opts.appendDelayMs?.(item, lane) ?? 0;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      appending--;
       if (opts.refuseAppend?.has(item)) throw new Refused(`APPEND of ${item} refused`);
-      stage.set(nextStageUid, item);
-      return nextStageUid++;
+      const uid = nextStageUid.get(lane) ?? 1;
+      nextStageUid.set(lane, uid + 1);
+      stageOf(lane).set(uid, item);
+      return uid;
     },
-    copy: async (uids) => {
-      calls.push(`copy ${uids.join(',')}`);
+    copy: async (uids, lane) => {
+      calls.push(`${at('copy', lane)} ${uids.join(',')}`);
       if (dropCopy) {
         dropCopy = false;
         throw new Dropped('COPY: connection lost');
       }
-      const items = uids.map((u) => stage.get(u) as string);
+      const items = uids.map((u) => stageOf(lane).get(u) as string);
       const refused = items.find((i) => opts.refuseCopy?.has(i));
       if (refused) throw new Refused(`COPY refused: over quota (${refused})`);
       const out = new Map<number, number>();
@@ -49,23 +60,23 @@ function fakeServer(opts: { refuseAppend?: Set<string>; refuseCopy?: Set<string>
       }
       return out;
     },
-    discard: async (uids) => {
-      calls.push(`discard ${uids.join(',')}`);
+    discard: async (uids, lane) => {
+      calls.push(`${at('discard', lane)} ${uids.join(',')}`);
       if (failDiscard) {
         failDiscard = false;
         throw new Dropped('EXPUNGE: connection lost');
       }
-      for (const u of uids) stage.delete(u);
+      for (const u of uids) stageOf(lane).delete(u);
     },
   };
-  return { ops, calls, folder, stage: () => [...stage.values()] };
+  return { ops, calls, folder, stage: () => [...stageOf(0).values()], mostAppending: () => mostAppending };
 }
 
 const discardErrors: unknown[] = [];
 class Missing extends Error {}
 const unstageable: unknown[] = [];
-const options = (batch = 250, directFirst = 0) => ({
-  batch, directFirst, lingerMs: 5, isTransient: (e: unknown) => e instanceof Dropped, onDiscardError: (e: unknown) => { discardErrors.push(e); },
+const options = (batch = 250, directFirst = 0, lanes = 1) => ({
+  batch, directFirst, lanes, lingerMs: 5, isTransient: (e: unknown) => e instanceof Dropped, onDiscardError: (e: unknown) => { discardErrors.push(e); },
   onUnstageable: (e: unknown) => { unstageable.push(e); }, missingUid: (uid: number) => new Missing(`no UID for ${uid}`),
 });
 const settle = <T>(ps: Promise<T>[]) => Promise.allSettled(ps);
@@ -157,7 +168,10 @@ describe('StagedWriter', () => {
     expect(w.staging).toBe(false);
     expect(await Promise.all(['a', 'b', 'c', 'd'].map((x) => w.put(x)))).toEqual([1001, 1002, 1003, 1004]);
     expect(w.staging).toBe(true);
-    expect(s.calls).toEqual(['direct a', 'direct b', 'prepare', 'append c', 'append d', 'copy 1,2', 'discard 1,2']);
+    // The stage is filled while the direct writes run; its COPY waits for them.
+    expect(s.calls.filter((c) => c.startsWith('direct'))).toEqual(['direct a', 'direct b']);
+    expect(s.calls.filter((c) => !c.startsWith('direct'))).toEqual(['prepare', 'append c', 'append d', 'copy 1,2', 'discard 1,2']);
+    expect(s.calls.indexOf('copy 1,2')).toBeGreaterThan(s.calls.indexOf('direct b'));
     expect(s.folder).toEqual(['a', 'b', 'c', 'd']);
   });
 
@@ -186,5 +200,58 @@ describe('StagedWriter', () => {
     expect(w.staging).toBe(false);
     expect(s.calls).toEqual(['prepare', 'direct a', 'direct b', 'direct c']);
     expect(unstageable).toEqual([refused]);
+  });
+  describe('with several lanes', () => {
+    it('stages blocks in turn on each lane at once, and copies them in the order of the puts', async () => {
+      const s = fakeServer({ appendDelayMs: () => 2 });
+      const w = new StagedWriter(s.ops, options(2, 0, 3));
+      const items = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+      expect(await Promise.all(items.map((x) => w.put(x)))).toEqual([1001, 1002, 1003, 1004, 1005, 1006, 1007]);
+      expect(s.folder).toEqual(items);
+      expect(s.calls.filter((c) => c.startsWith('copy'))).toEqual(['copy 1,2', 'copy@1 1,2', 'copy@2 1,2', 'copy 3']);
+      expect(s.calls.filter((c) => c.startsWith('append@2'))).toEqual(['append@2 e', 'append@2 f']);
+      expect(s.mostAppending()).toBe(3);
+    });
+
+    it('holds a block staged early until the blocks before it are copied', async () => {
+      // Lane 0 is slow: lane 1 has its block staged first, and waits.
+      const s = fakeServer({ appendDelayMs: (_, lane) => (lane === 0 ? 15 : 0) });
+      const w = new StagedWriter(s.ops, options(2, 0, 2));
+      expect(await Promise.all(['a', 'b', 'c', 'd'].map((x) => w.put(x)))).toEqual([1001, 1002, 1003, 1004]);
+      expect(s.calls.indexOf('append@1 d')).toBeLessThan(s.calls.indexOf('append b'));
+      expect(s.calls.indexOf('copy@1 1,2')).toBeGreaterThan(s.calls.indexOf('copy 1,2'));
+      expect(s.folder).toEqual(['a', 'b', 'c', 'd']);
+    });
+
+    it('goes on with the next blocks when one block\'s COPY breaks off', async () => {
+      const s = fakeServer({ dropCopyOnce: true });
+      const w = new StagedWriter(s.ops, options(2, 0, 2));
+      const r = await settle(['a', 'b', 'c', 'd'].map((x) => w.put(x)));
+      expect(r.map((x) => x.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(s.folder).toEqual(['c', 'd']);
+      // The broken lane sets its stage up again before its next use.
+      expect(await w.put('e')).toBe(1003);
+      expect(s.calls.slice(-4)).toEqual(['prepare', 'append e', 'copy 3', 'discard 3']);
+    });
+  });
+  it('closes a block at `blockBytes`, and says each message is staged before its put settles', async () => {
+    const s = fakeServer();
+    const w = new StagedWriter(s.ops, { ...options(250, 0, 2), blockBytes: 4, sizeOf: (x: string) => x.length });
+    const sent: string[] = [];
+    const settled: string[] = [];
+    const puts = ['aa', 'bb', 'cc', 'd'].map((x) => w.put(x, () => sent.push(x)).then((uid) => { settled.push(x); return uid; }));
+    expect(await Promise.all(puts)).toEqual([1001, 1002, 1003, 1004]);
+    expect(s.calls.filter((c) => c.startsWith('copy'))).toEqual(['copy 1,2', 'copy@1 1,2']);
+    expect(sent.sort()).toEqual(['aa', 'bb', 'cc', 'd']);
+    expect(settled).toEqual(['aa', 'bb', 'cc', 'd']);
+  });
+
+  it('never says a message is staged when its APPEND is refused', async () => {
+    const s = fakeServer({ refuseAppend: new Set(['b']) });
+    const w = new StagedWriter(s.ops, options());
+    const sent: string[] = [];
+    const r = await settle(['a', 'b'].map((x) => w.put(x, () => sent.push(x))));
+    expect(r.map((x) => x.status)).toEqual(['fulfilled', 'rejected']);
+    expect(sent).toEqual(['a']);
   });
 });

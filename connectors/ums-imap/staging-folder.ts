@@ -14,6 +14,12 @@ const STAGE_NAME = 'ums-migrate-staging-';
 const STAGE_HASH = /^[0-9a-f]{10}$/;
 /** How long the staging waits for another write before moving what it holds. */
 const STAGE_LINGER_MS = 15;
+/**
+ * Bytes after which a block is copied even if not full: its messages' content is held until then,
+ * outside the run's memory budget (the engine stops counting it once staged), so at most
+ * lanes × 4 MiB of it.
+ */
+const STAGE_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /** A staging folder's name: at the top of the personal namespace (`prefix`), nowhere else. */
 export function isStageName(prefix: string, path: string): boolean {
@@ -21,9 +27,10 @@ export function isStageName(prefix: string, path: string): boolean {
   return path.startsWith(start) && STAGE_HASH.test(path.slice(start.length));
 }
 
-/** The staging folder of `ref`: a sibling at the top of the personal namespace (never subscribed). */
-export function stageNameFor(prefix: string, ref: string): string {
-  return `${prefix}${STAGE_NAME}${createHash('sha1').update(ref).digest('hex').slice(0, 10)}`;
+/** Staging folder `lane` of `ref`: a sibling at the top of the personal namespace (never subscribed). */
+export function stageNameFor(prefix: string, ref: string, lane = 0): string {
+  // A folder name holds no line break: lane n > 0 never names another folder's lane 0.
+  return `${prefix}${STAGE_NAME}${createHash('sha1').update(lane === 0 ? ref : `${ref}\n${lane}`).digest('hex').slice(0, 10)}`;
 }
 
 /** One message as APPENDed. */
@@ -34,9 +41,9 @@ export interface Appendable {
 }
 
 export interface StageFolder {
-  /** The real folder, and its staging folder. */
+  /** The real folder, and its staging folder of each lane. */
   ref: string;
-  stage: string;
+  stage: (lane: number) => string;
   /** The mailbox's session: runs one operation on a pooled connection (one with `folder` open if possible). */
   run<T>(what: string, fn: (c: ImapConn) => Promise<T>, folder?: string): Promise<T>;
   /** APPENDs into a folder; the UID it got. */
@@ -46,10 +53,11 @@ export interface StageFolder {
 }
 
 export function courierStageOps(f: StageFolder): StageOps<Appendable> {
-  const { ref, stage, run } = f;
+  const { ref, run } = f;
   return {
     direct: (m) => f.append(ref, m),
-    prepare: () => run(`preparing staging folder ${stage}`, async (c) => {
+    prepare: (lane) => run(`preparing staging folder ${f.stage(lane)}`, async (c) => {
+      const stage = f.stage(lane);
       try {
         await c.client.mailboxCreate(stage);
       } catch (err) {
@@ -65,12 +73,13 @@ export function courierStageOps(f: StageFolder): StageOps<Appendable> {
         }
       }
     }),
-    append: async (m) => {
-      const uid = await f.append(stage, m);
-      if (uid === undefined) throw new TransientError(`APPEND to ${stage} named no UID (APPENDUID)`);
+    append: async (m, lane) => {
+      const uid = await f.append(f.stage(lane), m);
+      if (uid === undefined) throw new TransientError(`APPEND to ${f.stage(lane)} named no UID (APPENDUID)`);
       return uid;
     },
-    copy: (uids) => run(`COPY ${uids.length} message(s) from ${stage} into ${ref}`, async (c) => {
+    copy: (uids, lane) => run(`COPY ${uids.length} message(s) from ${f.stage(lane)} into ${ref}`, async (c) => {
+      const stage = f.stage(lane);
       await c.client.mailboxOpen(stage);
       c.selected = stage;
       const r = await c.client.messageCopy(uids.join(','), ref, { uid: true });
@@ -81,25 +90,26 @@ export function courierStageOps(f: StageFolder): StageOps<Appendable> {
       const map = new Map([...(r.uidMap ?? new Map<number, number>())].map(([from, to]) => [Number(from), Number(to)]));
       f.wrote(r.uidValidity, map.size > 0 ? Math.max(...map.values()) : undefined);
       return map;
-    }, stage),
-    discard: (uids) => run(`removing copied messages from ${stage}`, async (c) => {
+    }, f.stage(lane)),
+    discard: (uids, lane) => run(`removing copied messages from ${f.stage(lane)}`, async (c) => {
+      const stage = f.stage(lane);
       try {
         if (c.client.mailbox === false || c.client.mailbox.path !== stage || c.client.mailbox.readOnly) await c.client.mailboxOpen(stage);
         if (!(await c.client.messageDelete(uids.join(','), { uid: true }))) throw new TransientError(`UID EXPUNGE in ${stage} was not accepted`);
       } finally {
         await deselect(c);
       }
-    }, stage),
+    }, f.stage(lane)),
   };
 }
 
 /** The StagedWriter of one folder, its warnings logged. */
-export function courierStager(f: StageFolder, o: { batch: number; directFirst: number; log: Logger }): StagedWriter<Appendable> {
-  const { ref, stage } = f;
+export function courierStager(f: StageFolder, o: { batch: number; lanes: number; directFirst: number; log: Logger }): StagedWriter<Appendable> {
+  const { ref } = f;
   return new StagedWriter(courierStageOps(f), {
-    batch: o.batch, directFirst: o.directFirst, lingerMs: STAGE_LINGER_MS, isTransient,
-    onDiscardError: (err) => o.log.warn({ folder: stage, err: reasonOf(err) }, 'could not empty the staging folder (emptied before its next use)'),
-    onUnstageable: (err) => o.log.warn({ folder: ref, stage, err: reasonOf(err) }, 'cannot use a staging folder: writing into the folder directly'),
-    missingUid: (uid) => new TransientError(`COPY from ${stage} into ${ref} named no UID for staged message ${uid}`),
+    batch: o.batch, lanes: o.lanes, blockBytes: STAGE_BLOCK_BYTES, sizeOf: (m) => m.content.length, directFirst: o.directFirst, lingerMs: STAGE_LINGER_MS, isTransient,
+    onDiscardError: (err, lane) => o.log.warn({ folder: f.stage(lane), err: reasonOf(err) }, 'could not empty the staging folder (emptied before its next use)'),
+    onUnstageable: (err) => o.log.warn({ folder: ref, stage: f.stage(0), err: reasonOf(err) }, 'cannot use a staging folder: writing into the folder directly'),
+    missingUid: (uid, lane) => new TransientError(`COPY from ${f.stage(lane)} into ${ref} named no UID for staged message ${uid}`),
   });
 }

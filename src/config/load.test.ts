@@ -85,6 +85,7 @@ describe('validateConfigText: valid configs', () => {
         utf8Accept: true,
         stagingFrom: 1000,
         stagingAfter: 500,
+        stagingLanes: 3,
       },
       mailboxes: [{ source: 'alice@old.example', target: 'alice@ums.example', sourcePassword: 'env:ALICE_SRC', targetPassword: 'env:ALICE_TGT' }],
       folders: {

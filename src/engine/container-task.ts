@@ -100,7 +100,10 @@ export async function runContainer(ctx: TaskContext, c: Container, targetRef: st
   ctx.emit({ type: 'container-start', mailbox: ctx.mailbox, container: c.id, name: containerName(c), kind: c.kind, target: targetRef, total: stats.count, bytes });
 
   const claims = ctx.claims ?? new TargetClaims();
-  const target = await withRetry('target folder', () => ctx.target.ensure(targetRef));
+  // A first pass brings the whole source folder (with the others mapped to the same target folder):
+  // the target may write a large one differently.
+  const incoming = Math.max(stats.count, ctx.incoming?.get(targetRef) ?? 0);
+  const target = await withRetry('target folder', () => ctx.target.ensure(targetRef, cp ? {} : { incoming }));
   if (pendingRows.length > 0) {
     // Tried again with the rows still pending: what an attempt recovered is committed and counted.
     // Still failing, the pending items are read one by one: one the source cannot send must not

@@ -89,16 +89,21 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
         }
         started.add(r.meta.id);
         const held = await ctx.budget.acquire(r.content.length);
+        let counted = true;
+        const uncount = () => {
+          if (counted) ctx.budget.release(held);
+          counted = false;
+        };
         void queue.add(async () => {
           try {
             const ic = await applyTransform(ctx.transform, r, c);
-            const done = await writeOne(job, lookUp, ic, contentHash(ic.content), lookFirst.has(r.meta.id));
+            const done = await writeOne(job, lookUp, ic, contentHash(ic.content), lookFirst.has(r.meta.id), uncount);
             results.set(done.itemId, done);
           } catch (err) {
             ctx.log.warn({ container: c.id, item: r.meta.id, err: reasonOf(err) }, 'item failed');
             results.set(r.meta.id, failed(r.meta, err));
           } finally {
-            ctx.budget.release(held);
+            uncount();
           }
         });
       }
@@ -140,7 +145,8 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
  * and returns its done result. A transient write failure is retried only after checking that the
  * failed write did not land.
  */
-async function writeOne(job: CopyJob, lookUp: LookUp | undefined, ic: ItemContent, hash: string, lookFirst: boolean): Promise<ItemResult> {
+/** `sent`: the target holds the content until the put settles (TargetMailbox.put). */
+async function writeOne(job: CopyJob, lookUp: LookUp | undefined, ic: ItemContent, hash: string, lookFirst: boolean, sent: () => void): Promise<ItemResult> {
   const { ctx, claims, container: c, target: t, claimed } = job;
   const me = pendingItem(ic.meta, hash);
   let targetId: string | undefined;
@@ -156,7 +162,7 @@ async function writeOne(job: CopyJob, lookUp: LookUp | undefined, ic: ItemConten
         await ctx.store.recordSuspects(ctx.mailboxId, c.id, [suspectRow(ic.meta, hash, t, job.epoch)]);
       }
       return claims.write(t.ref, async () => {
-        const put = await ctx.target.put(t.ref, ic);
+        const put = await ctx.target.put(t.ref, ic, { sent });
         warnings = put.warnings;
         if (put.id !== undefined) claimed.add(put.id);
         return put.id;

@@ -81,6 +81,16 @@ export function heaviestFirst(folders: FolderPlan[], probes: Map<string, Contain
 }
 
 /**
+ * Items the included source folders hold, per target container (two source folders may map to
+ * one): at most what first passes write into it.
+ */
+export function itemsByTarget(folders: FolderPlan[], probes: Map<string, ContainerStats>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const f of folders) out.set(f.target, (out.get(f.target) ?? 0) + (probes.get(f.sourceId)?.count ?? 0));
+  return out;
+}
+
+/**
  * After a complete pass of a container (every listed item judged): its total becomes what the
  * pass processed (done, failed or skipped). The probe's count also held entries a pass never
  * copies on their own (an Exchange calendar's exception items go with their series; items outside

@@ -18,7 +18,7 @@ import { coversScope } from './checkpoint-codec.js';
 import { runContainer } from './container-task.js';
 import type { ContentTransform } from './content-transform.js';
 import { guardListener, type EventListener } from './events.js';
-import { containerName, heaviestFirst, settleTotals, takeInventory } from './inventory.js';
+import { containerName, heaviestFirst, itemsByTarget, settleTotals, takeInventory } from './inventory.js';
 import { jobReport, type ContainerReport, type JobReport, type MailboxReport } from './job-report.js';
 import { passScope, type ItemFilters } from './filters.js';
 import { TargetClaims } from './target-claims.js';
@@ -188,6 +188,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     notMigrated = await countNotMigrated(source, containers, notMigratedOf(plan.folders, containers), opts.retry, log);
     const { probes, inventory } = await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
     emit({ type: 'inventory', mailbox: name, inventoriedAt: inventory?.inventoriedAt ?? null, kinds: inventory?.kinds ?? [] });
+    const incoming = itemsByTarget(included, probes);
     await Promise.all(heaviestFirst(included, probes).map(({ folder: f }) => taskQueue.add(async () => {
       const c = byId.get(f.sourceId);
       if (!c) return;
@@ -198,6 +199,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
         const outcome = await runContainer({
           store: deps.store, mailboxId, mailbox: name, source, target, filters: opts.filters, batchSize: opts.batchSize,
           writers: opts.writersPerTask, budget, retry: opts.retry, log: log.child({ container: c.id }), emit, signal: deps.signal, claims, sync: opts.sync, onlyFailed: opts.onlyFailed, transform: opts.transform,
+          incoming,
         }, c, f.target, probes.get(c.id));
         Object.assign(entry, outcome);
         if (deps.signal?.aborted && !outcome.unchanged) { entry.interrupted = true; report.interrupted = true; }

@@ -44,3 +44,44 @@ test('three mailboxes at once hold at most the run budget of content, and every 
   expect(tgt.peak).toBeGreaterThanOrEqual(20 * KiB);
   expect(tgt.peak).toBeLessThanOrEqual(25 * KiB);
 });
+
+/**
+ * A target that settles its puts only once a whole batch has come (as a staged folder does at its
+ * COPY), after saying each one's content is stored (`sent`).
+ */
+class BatchingTarget extends MemoryTarget {
+  private waiting: (() => void)[] = [];
+  constructor(private readonly batch: number) {
+    super();
+  }
+
+  override capabilities() {
+    return { ...super.capabilities(), writesInFlight: this.batch };
+  }
+
+  override async put(ref: string, item: ItemContent, opts: { sent?: () => void } = {}): Promise<PutResult> {
+    opts.sent?.();
+    await new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      if (this.waiting.length === this.batch) for (const go of this.waiting.splice(0)) go();
+    });
+    return super.put(ref, item);
+  }
+}
+
+test('content a target has stored no longer counts against the budget: a batch larger than the budget completes', async () => {
+  const src = new MemorySource();
+  for (let i = 0; i < 6; i++) src.add(['INBOX'], `Subject: ${i}\r\n\r\n${'x'.repeat(10 * KiB)}\r\n`);
+  const tgt = new BatchingTarget(6);
+  const options = testJobOptions({ mailboxes: 1, tasks: 1, writersPerTask: 1, batchSize: 6, byteBudget: 25 * KiB });
+  // Counted until settled, the third 10 KiB item would wait for the first two, which wait for all six.
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('the run waits for budget the batch holds')), 5000); });
+  try {
+    const report = await Promise.race([runJob({ store: state.store, sources: src, targets: tgt, log: pino({ level: 'silent' }) }, [{ source: { login: 'd' }, target: { login: 'd' } }], options), stuck]);
+    expect(report.failedContainers).toBe(0);
+    expect(tgt.folders.get('INBOX')?.messages.length).toBe(6);
+  } finally {
+    clearTimeout(timer);
+  }
+});

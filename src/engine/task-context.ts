@@ -32,6 +32,8 @@ export interface TaskContext {
   onlyFailed?: boolean;
   /** Rewrites content between read and write (see content-transform); hashes are of its output. */
   transform?: ContentTransform;
+  /** Items the mailbox's source folders hold per target container (itemsByTarget): a first pass's hint to the target. */
+  incoming?: ReadonlyMap<string, number>;
 }
 
 /** A container task's retry of one source or target call: warns and emits a `retry` event per attempt. */

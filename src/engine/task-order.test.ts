@@ -5,7 +5,7 @@ import { testJobOptions, useTempStateStore } from '../../test/support/engine-set
 import { MemorySource, MemoryTarget } from '../../test/support/memory-connectors.js';
 import type { ContainerStats } from '../model/types.js';
 import type { EngineEvent } from './events.js';
-import { heaviestFirst } from './inventory.js';
+import { heaviestFirst, itemsByTarget } from './inventory.js';
 import { runJob } from './job.js';
 
 const log = pino({ level: 'silent' });
@@ -32,7 +32,42 @@ describe('heaviestFirst', () => {
   });
 });
 
+describe('itemsByTarget', () => {
+  test('sums the source folders mapped to one target folder; an unprobed folder counts none', () => {
+    const folders = [folder('a'), { ...folder('b'), target: 'INBOX.a' }, folder('c'), folder('d')];
+    const probes = new Map<string, ContainerStats>([['a', probe(3)], ['b', probe(4)], ['c', probe(5)]]);
+    expect(itemsByTarget(folders, probes)).toEqual(new Map([['INBOX.a', 7], ['INBOX.c', 5], ['INBOX.d', 0]]));
+  });
+});
+
+/** Records what each `ensure` was told of the pass to come. */
+class HintedTarget extends MemoryTarget {
+  readonly hints: [string, number | undefined][] = [];
+  override async ensure(ref: string, hint: { incoming?: number } = {}) {
+    this.hints.push([ref, hint.incoming]);
+    return super.ensure(ref);
+  }
+}
+
 describe('engine: folder tasks', () => {
+  test('a first pass tells the target how many items may come into each folder (all its source folders); later passes do not', async () => {
+    const src = new MemorySource();
+    for (let i = 0; i < 3; i++) src.add(['Sent'], `Subject: s${i}\r\n\r\nx\r\n`);
+    for (let i = 0; i < 2; i++) src.add(['Sent Items'], `Subject: t${i}\r\n\r\nx\r\n`);
+    src.add(['Drafts'], 'Subject: d\r\n\r\nx\r\n');
+    const first = new HintedTarget();
+    expect((await runJob({ store: temp.store, sources: src, targets: first, log }, job, testJobOptions({ batchSize: 2 }))).failedContainers).toBe(0);
+    // the first ensure of each task carries the hint; the ones before each page do not
+    expect(first.hints.filter(([, n]) => n !== undefined).sort()).toEqual([['INBOX.Drafts', 1], ['INBOX.Sent', 5], ['INBOX.Sent', 5]]);
+    src.add(['Sent'], 'Subject: s3\r\n\r\nx\r\n');
+    const second = new HintedTarget();
+    second.folders = first.folders;
+    expect((await runJob({ store: temp.store, sources: src, targets: second, log }, job, testJobOptions({ batchSize: 2 }))).failedContainers).toBe(0);
+    expect(second.hints.filter(([, n]) => n !== undefined)).toEqual([]);
+    expect(second.folders.get('INBOX.Sent')?.messages.length).toBe(6);
+  });
+
+
   test('the largest folder starts first, whatever its place in the plan; the report keeps the plan order', async () => {
     const src = new MemorySource();
     const tgt = new MemoryTarget();

@@ -263,9 +263,19 @@ export interface TargetMailbox {
   namespace?(): Promise<{ prefix: string; delimiter: string }>;
   /** Existing container names (full target names). */
   list(): Promise<string[]>;
-  /** Creates (and subscribes) the container when missing; idempotent. */
-  ensure(ref: string): Promise<TargetContainerState>;
-  put(ref: string, item: ItemContent): Promise<PutResult>;
+  /**
+   * Creates (and subscribes) the container when missing; idempotent. `incoming`: at most how many
+   * items the pass about to start will write into it (given on a container's first pass, where
+   * the whole source folder is to come), so a target can choose how to write them.
+   */
+  ensure(ref: string, hint?: { incoming?: number }): Promise<TargetContainerState>;
+  /**
+   * Writes one item. `opts.sent`: a target that settles a put only later (a staged folder: at its
+   * batch's COPY) calls it once the content is stored where it stays until then; the engine stops
+   * counting those bytes against the run's memory budget. The content stays referenced until the
+   * put settles (a retry writes it again): such a target bounds how much it keeps that way.
+   */
+  put(ref: string, item: ItemContent, opts?: { sent?: () => void }): Promise<PutResult>;
   /** What the container `ref` can do (write recovery, flags, removal); cheap, no round trip. */
   capabilities(ref: string): TargetCapabilities;
   /** Metadata of every item in a target container (for reconciliation). */
