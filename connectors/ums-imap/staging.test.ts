@@ -83,6 +83,31 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
     expect(await stagingFolders(login)).toEqual([]);
   }, 120_000);
 
+  it('writes a large batch through three staging folders at once: each message once, UIDs in the order put, every stage removed at the end', async () => {
+    const login = uniqueLogin('stl');
+    await addTargetUser(login, password);
+    const { target, mb } = await open(login, 0);
+    await mb.ensure('INBOX.Lanes');
+    // 600 small messages: blocks of 250, 250 and 100 on lanes 0, 1 and 2.
+    const items = Array.from({ length: 600 }, (_, i) => item(i + 1));
+    const puts = await Promise.all(items.map((it) => mb.put('INBOX.Lanes', { ...it, content: Buffer.from(`Subject: lane ${it.meta.id}\r\n\r\nbody\r\n`) })));
+    const uids = puts.map((p) => Number(p.id));
+    expect(new Set(uids).size).toBe(600);
+    expect([...uids].sort((a, b) => a - b)).toEqual(uids);
+    expect(await stagingFolders(login)).toHaveLength(3);
+    const subjects = await asUser(lab.target, login, password, async (c) => {
+      await c.mailboxOpen('INBOX.Lanes', { readOnly: true });
+      const out: [number, string][] = [];
+      for await (const m of c.fetch('1:*', { uid: true, envelope: true })) out.push([m.uid, m.envelope?.subject ?? '']);
+      return out.sort((a, b) => a[0] - b[0]).map(([, subject]) => subject);
+    });
+    expect(subjects).toEqual(items.map((it) => `lane ${it.meta.id}`));
+    await mb.finishPass?.();
+    expect(await stagingFolders(login)).toEqual([]);
+    await mb.close();
+    await target.close();
+  }, 120_000);
+
   it('empties a staging folder an interrupted run left (never copies from it), and removes it at the end of the pass', async () => {
     const login = uniqueLogin('stg');
     await addTargetUser(login, password);
