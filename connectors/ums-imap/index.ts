@@ -37,6 +37,25 @@ const STAGE_BATCH = 250;
  * delivered meanwhile raises that): a crash recovery then searches a little more, never less.
  */
 const STAGED_STATUS_MS = 30_000;
+/**
+ * Staged content the engine stops counting against the run's budget (put's `sent`), across all
+ * mailboxes of the target: beyond it, a staged message stays counted until its block's COPY.
+ */
+const PARKED_BYTES = 24 * 1024 * 1024;
+
+/** The bytes of staged messages not counted by the engine (PARKED_BYTES), shared by the target's mailboxes. */
+class ParkedBytes {
+  private held = 0;
+  take(n: number): boolean {
+    if (this.held + n > PARKED_BYTES) return false;
+    this.held += n;
+    return true;
+  }
+
+  give(n: number): void {
+    this.held -= n;
+  }
+}
 
 export interface UmsImapTargetOptions {
   /** Folders holding at least this many messages are written through a staging folder; false: never. Default 1000. */
@@ -50,6 +69,7 @@ export interface UmsImapTargetOptions {
 export class UmsImapTarget implements TargetConnector {
   readonly name = 'ums-imap';
   private readonly slots: SlotGate;
+  private readonly parked = new ParkedBytes();
 
   /** `slots`: the server-wide connection cap when it is shared beyond this process (workers). */
   constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 8, slots?: SlotGate, private readonly opts: UmsImapTargetOptions = {}) {
@@ -59,7 +79,7 @@ export class UmsImapTarget implements TargetConnector {
   async openMailbox(account: Account): Promise<TargetMailbox> {
     const mb = new UmsImapMailbox(this.ep, account, this.slots, this.log.child({ side: 'target' }), this.perMailbox, {
       stagingFrom: this.opts.stagingFrom ?? 1000, stagingAfter: this.opts.stagingAfter ?? 500, stagingLanes: this.opts.stagingLanes ?? 3,
-    });
+    }, this.parked);
     await mb.open();
     return mb;
   }
@@ -79,7 +99,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   private readonly probed = new Map<string, { epoch: string; next: number; at: number }>();
 
   constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, private readonly log: Logger, max: number,
-    private readonly staging: Required<UmsImapTargetOptions>) {
+    private readonly staging: Required<UmsImapTargetOptions>, private readonly parked: ParkedBytes) {
     this.session = new ImapSession(ep, account, slots, log, max, 'target');
   }
 
@@ -241,7 +261,15 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     // the recovery after a crash) compares.
     const content = normaliseForHash(item.content);
     const stager = this.stagers.get(ref);
-    const uid = stager ? await stager.put({ content, flags, date: item.meta.internalDate }, opts.sent) : await this.append(ref, { content, flags, date: item.meta.internalDate });
+    // Staged, the content waits for its block's COPY: the engine may stop counting it while the
+    // target's ParkedBytes allow.
+    let parked = 0;
+    const sent = opts.sent && (() => {
+      if (!this.parked.take(content.length)) return;
+      parked = content.length;
+      opts.sent?.();
+    });
+    const uid = stager ? await stager.put({ content, flags, date: item.meta.internalDate }, sent).finally(() => this.parked.give(parked)) : await this.append(ref, { content, flags, date: item.meta.internalDate });
     const warnings = unknown.length > 0 ? [`flag ${unknown.join(' ')} not carried: not an IMAP system flag`] : [];
     return { id: uid !== undefined ? String(uid) : undefined, ...(warnings.length > 0 ? { warnings } : {}) };
   }

@@ -5,7 +5,7 @@ class Refused extends Error {}
 class Dropped extends Error {}
 
 /** Staging folders (one per lane) and a real folder in memory; every call recorded ("append@1 x": lane 1). */
-function fakeServer(opts: { refuseAppend?: Set<string>; refuseCopy?: Set<string>; dropCopyOnce?: boolean; failDiscardOnce?: boolean; failPrepareOnce?: boolean; noCopyUidFor?: Set<string>; appendDelayMs?: (item: string, lane: number) => number } = {}) {
+function fakeServer(opts: { refuseAppend?: Set<string>; refuseCopy?: Set<string>; dropCopyOnce?: boolean; failDiscardOnce?: boolean; failPrepareOnce?: boolean; noCopyUidFor?: Set<string>; appendDelayMs?: (item: string, lane: number) => number; refusePrepare?: Set<number> } = {}) {
   const calls: string[] = [];
   const stages = new Map<number, Map<number, string>>();
   const stageOf = (lane: number) => stages.get(lane) ?? stages.set(lane, new Map()).get(lane) as Map<number, string>;
@@ -25,6 +25,7 @@ function fakeServer(opts: { refuseAppend?: Set<string>; refuseCopy?: Set<string>
     },
     prepare: async (lane) => {
       calls.push(at('prepare', lane));
+      if (opts.refusePrepare?.has(lane)) throw new Refused(`CREATE of stage ${lane} refused`);
       if (failPrepare) {
         failPrepare = false;
         throw new Dropped('prepare: connection lost');
@@ -223,6 +224,19 @@ describe('StagedWriter', () => {
       expect(s.folder).toEqual(['a', 'b', 'c', 'd']);
     });
 
+    it('keeps the order when one lane\'s stage is refused: its block goes straight in after the blocks before it, the working lane stages on', async () => {
+      const s = fakeServer({ refusePrepare: new Set([1]), appendDelayMs: () => 3 });
+      const w = new StagedWriter(s.ops, options(2, 0, 2));
+      const first = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => w.put(x));
+      const uids = await Promise.all(first);
+      expect(w.staging).toBe(false);
+      expect(await w.put('g')).toBe(1007);
+      expect(uids).toEqual([1001, 1002, 1003, 1004, 1005, 1006]);
+      expect(s.folder).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+      expect(s.calls.filter((c) => c.startsWith('direct'))).toEqual(['direct c', 'direct d', 'direct g']);
+      expect(unstageable.length).toBeGreaterThan(0);
+    });
+
     it('goes on with the next blocks when one block\'s COPY breaks off', async () => {
       const s = fakeServer({ dropCopyOnce: true });
       const w = new StagedWriter(s.ops, options(2, 0, 2));
@@ -239,10 +253,12 @@ describe('StagedWriter', () => {
     const w = new StagedWriter(s.ops, { ...options(250, 0, 2), blockBytes: 4, sizeOf: (x: string) => x.length });
     const sent: string[] = [];
     const settled: string[] = [];
-    const puts = ['aa', 'bb', 'cc', 'd'].map((x) => w.put(x, () => sent.push(x)).then((uid) => { settled.push(x); return uid; }));
+    const sentBeforeSettled: boolean[] = [];
+    const puts = ['aa', 'bb', 'cc', 'd'].map((x) => w.put(x, () => sent.push(x)).then((uid) => { sentBeforeSettled.push(sent.includes(x)); settled.push(x); return uid; }));
     expect(await Promise.all(puts)).toEqual([1001, 1002, 1003, 1004]);
     expect(s.calls.filter((c) => c.startsWith('copy'))).toEqual(['copy 1,2', 'copy@1 1,2']);
     expect(sent.sort()).toEqual(['aa', 'bb', 'cc', 'd']);
+    expect(sentBeforeSettled).toEqual([true, true, true, true]);
     expect(settled).toEqual(['aa', 'bb', 'cc', 'd']);
   });
 

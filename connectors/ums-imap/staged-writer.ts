@@ -66,6 +66,8 @@ export interface StagedWriterOptions<T> {
 
 interface Entry<T> {
   item: T;
+  /** A direct write waits for this: what was put before it is in the real folder (or given up). */
+  after?: Promise<void>;
   /** Told once the item is in its staging folder. */
   sent?: () => void;
   stagedUid?: number;
@@ -123,9 +125,11 @@ export class StagedWriter<T> {
     return new Promise<number | undefined>((resolve, reject) => {
       if (!this.staging) {
         this.directLeft--;
-        // The blocks staged meanwhile are copied after it: the real folder keeps the order of the puts.
-        const written = new Promise<void>((r) => { this.directQueue.push({ item, resolve: (uid) => { resolve(uid); r(); }, reject: (err) => { reject(err); r(); } }); });
-        this.lastCopied = this.lastCopied.then(() => written);
+        // After the blocks before it are copied, before the ones staged meanwhile: the real folder
+        // keeps the order of the puts.
+        const after = this.lastCopied;
+        const written = new Promise<void>((r) => { this.directQueue.push({ item, after, resolve: (uid) => { resolve(uid); r(); }, reject: (err) => { reject(err); r(); } }); });
+        this.lastCopied = written;
         void this.pumpDirect();
         return;
       }
@@ -150,7 +154,10 @@ export class StagedWriter<T> {
     if (this.directPumping) return;
     this.directPumping = true;
     try {
-      for (let e = this.directQueue.shift(); e; e = this.directQueue.shift()) await this.ops.direct(e.item).then(e.resolve, e.reject);
+      for (let e = this.directQueue.shift(); e; e = this.directQueue.shift()) {
+        await e.after;
+        await this.ops.direct(e.item).then(e.resolve, e.reject);
+      }
     } finally {
       this.directPumping = false;
     }
@@ -165,7 +172,7 @@ export class StagedWriter<T> {
         const e = b.entries[b.taken];
         if (e) {
           b.taken++;
-          await this.stage(l, lane, e);
+          await this.stage(l, lane, e, b.after);
           continue;
         }
         if (!b.closed) {
@@ -175,8 +182,12 @@ export class StagedWriter<T> {
         }
         l.blocks.shift();
         await b.after;
+        const staged = b.entries.filter((x) => x.stagedUid !== undefined);
         try {
-          await this.flush(l, lane, b.entries.filter((x) => x.stagedUid !== undefined));
+          await this.flush(l, lane, staged);
+        } catch (err) {
+          // Not expected (flush settles every entry itself); no put may be left unsettled.
+          for (const x of staged) x.reject(err);
         } finally {
           b.copied();
         }
@@ -186,10 +197,17 @@ export class StagedWriter<T> {
     }
   }
 
-  private async stage(l: Lane<T>, lane: number, e: Entry<T>): Promise<void> {
+  /** `after`: the blocks before this entry's are copied (a direct write waits for it, to keep the order). */
+  private async stage(l: Lane<T>, lane: number, e: Entry<T>, after: Promise<void>): Promise<void> {
+    const direct = async () => {
+      await after;
+      await this.ops.direct(e.item).then(e.resolve, e.reject);
+    };
     try {
-      if (this.unstageable) {
-        await this.ops.direct(e.item).then(e.resolve, e.reject);
+      // A lane whose stage works keeps staging its blocks (the messages of a block stay together,
+      // in order) when another lane's stage was refused.
+      if (this.unstageable && !l.prepared) {
+        await direct();
         return;
       }
       if (!l.prepared) {
@@ -201,7 +219,7 @@ export class StagedWriter<T> {
           // in, as without staging, rather than failing every message of the folder.
           if (!this.unstageable) this.opts.onUnstageable?.(err);
           this.unstageable = true;
-          await this.ops.direct(e.item).then(e.resolve, e.reject);
+          await direct();
           return;
         }
         l.prepared = true;

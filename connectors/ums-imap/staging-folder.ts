@@ -15,9 +15,8 @@ const STAGE_HASH = /^[0-9a-f]{10}$/;
 /** How long the staging waits for another write before moving what it holds. */
 const STAGE_LINGER_MS = 15;
 /**
- * Bytes after which a block is copied even if not full: its messages' content is held until then,
- * outside the run's memory budget (the engine stops counting it once staged), so at most
- * lanes × 4 MiB of it.
+ * Bytes after which a block is copied even if not full: its messages' content is held until then
+ * (the engine may stop counting it once staged: index.ts PARKED_BYTES bounds that per run).
  */
 const STAGE_BLOCK_BYTES = 4 * 1024 * 1024;
 

@@ -90,7 +90,10 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
     await mb.ensure('INBOX.Lanes');
     // 600 small messages: blocks of 250, 250 and 100 on lanes 0, 1 and 2.
     const items = Array.from({ length: 600 }, (_, i) => item(i + 1));
-    const puts = await Promise.all(items.map((it) => mb.put('INBOX.Lanes', { ...it, content: Buffer.from(`Subject: lane ${it.meta.id}\r\n\r\nbody\r\n`) })));
+    let sent = 0;
+    const puts = await Promise.all(items.map((it) => mb.put('INBOX.Lanes', { ...it, content: Buffer.from(`Subject: lane ${it.meta.id}\r\n\r\nbody\r\n`) }, { sent: () => { sent++; } })));
+    // Each staged message was said to be stored before its COPY (well within the target's 24 MiB).
+    expect(sent).toBe(600);
     const uids = puts.map((p) => Number(p.id));
     expect(new Set(uids).size).toBe(600);
     expect([...uids].sort((a, b) => a - b)).toEqual(uids);

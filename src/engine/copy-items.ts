@@ -143,9 +143,9 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
 /**
  * Writes one item (after looking for it in the whole target container first, with `lookFirst`)
  * and returns its done result. A transient write failure is retried only after checking that the
- * failed write did not land.
+ * failed write did not land. `sent`: the target holds the content until the put settles
+ * (TargetMailbox.put); its bytes no longer count against the run's budget.
  */
-/** `sent`: the target holds the content until the put settles (TargetMailbox.put). */
 async function writeOne(job: CopyJob, lookUp: LookUp | undefined, ic: ItemContent, hash: string, lookFirst: boolean, sent: () => void): Promise<ItemResult> {
   const { ctx, claims, container: c, target: t, claimed } = job;
   const me = pendingItem(ic.meta, hash);

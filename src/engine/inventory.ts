@@ -81,8 +81,8 @@ export function heaviestFirst(folders: FolderPlan[], probes: Map<string, Contain
 }
 
 /**
- * Items the included source folders hold, per target container (two source folders may map to
- * one): at most what first passes write into it.
+ * Items the given source folders hold, per target container (two source folders may map to one):
+ * for folders on their first pass, at most what those passes write into it.
  */
 export function itemsByTarget(folders: FolderPlan[], probes: Map<string, ContainerStats>): Map<string, number> {
   const out = new Map<string, number>();

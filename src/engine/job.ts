@@ -188,7 +188,9 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     notMigrated = await countNotMigrated(source, containers, notMigratedOf(plan.folders, containers), opts.retry, log);
     const { probes, inventory } = await takeInventory(deps.store, mailboxId, source, containers, plan.folders, opts.retry, log, passScope(opts.filters, opts.sync));
     emit({ type: 'inventory', mailbox: name, inventoriedAt: inventory?.inventoriedAt ?? null, kinds: inventory?.kinds ?? [] });
-    const incoming = itemsByTarget(included, probes);
+    // What first passes may bring into each target folder: a folder with a checkpoint brings only its changes.
+    const passed = new Set((await deps.store.containers(mailboxId)).filter((r) => r.epoch !== undefined).map((r) => r.containerId));
+    const incoming = itemsByTarget(included.filter((f) => !passed.has(f.sourceId)), probes);
     await Promise.all(heaviestFirst(included, probes).map(({ folder: f }) => taskQueue.add(async () => {
       const c = byId.get(f.sourceId);
       if (!c) return;

@@ -32,7 +32,7 @@ export interface TaskContext {
   onlyFailed?: boolean;
   /** Rewrites content between read and write (see content-transform); hashes are of its output. */
   transform?: ContentTransform;
-  /** Items the mailbox's source folders hold per target container (itemsByTarget): a first pass's hint to the target. */
+  /** Items the mailbox's source folders without a checkpoint hold, per target container (itemsByTarget): a first pass's hint to the target. */
   incoming?: ReadonlyMap<string, number>;
 }
 

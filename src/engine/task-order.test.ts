@@ -10,6 +10,7 @@ import { runJob } from './job.js';
 
 const log = pino({ level: 'silent' });
 const job = [{ source: { login: 'alice' }, target: { login: 'alice' } }];
+const job2 = [{ source: { login: 'bob' }, target: { login: 'bob' } }];
 const temp = useTempStateStore('ums-task-order');
 
 const folder = (sourceId: string): FolderPlan => ({ sourceId, target: `INBOX.${sourceId}`, included: true }) as FolderPlan;
@@ -67,6 +68,19 @@ describe('engine: folder tasks', () => {
     expect(second.folders.get('INBOX.Sent')?.messages.length).toBe(6);
   });
 
+
+  test('the hint counts only the source folders on their first pass: one already migrated into the same folder brings only its changes', async () => {
+    const src = new MemorySource();
+    for (let i = 0; i < 4; i++) src.add(['Sent'], `Subject: s${i}\r\n\r\nx\r\n`);
+    const tgt = new HintedTarget();
+    await runJob({ store: temp.store, sources: src, targets: tgt, log }, job2, testJobOptions());
+    for (let i = 0; i < 2; i++) src.add(['Sent Items'], `Subject: t${i}\r\n\r\nx\r\n`);
+    const later = new HintedTarget();
+    later.folders = tgt.folders;
+    expect((await runJob({ store: temp.store, sources: src, targets: later, log }, job2, testJobOptions())).failedContainers).toBe(0);
+    expect(later.hints.filter(([, n]) => n !== undefined)).toEqual([['INBOX.Sent', 2]]);
+    expect(later.folders.get('INBOX.Sent')?.messages.length).toBe(6);
+  });
 
   test('the largest folder starts first, whatever its place in the plan; the report keeps the plan order', async () => {
     const src = new MemorySource();
