@@ -394,8 +394,15 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   async finishPass(): Promise<void> {
     try {
       const all = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
+      const stages = all.filter((x) => isStageName(this.ns.prefix, x.path)).map((f) => f.path);
+      // Unsubscribed first: Courier keeps a subscription after its folder's DELETE, and a stage
+      // made by an earlier version (or a run killed before its UNSUBSCRIBE) may be subscribed.
+      // Also the names this pass staged through, listed or not.
+      const lanes = Array.from({ length: this.staging.stagingLanes }, (_, l) => l);
+      const names = new Set([...stages, ...[...this.stagers.keys()].flatMap((ref) => lanes.map((l) => stageNameFor(this.ns.prefix, ref, l)))]);
+      await Promise.all([...names].map((p) => this.run(`UNSUBSCRIBE ${p}`, (c) => c.client.mailboxUnsubscribe(p).catch(() => false))));
       // At once, on the pool's connections: Courier takes two seconds for each DELETE.
-      await Promise.all(all.filter((x) => isStageName(this.ns.prefix, x.path)).map((f) => this.run(`DELETE ${f.path}`, (c) => c.client.mailboxDelete(f.path))));
+      await Promise.all(stages.map((p) => this.run(`DELETE ${p}`, (c) => c.client.mailboxDelete(p))));
     } catch (err) {
       this.log.warn({ err: reasonOf(err) }, 'could not remove a staging folder (removed at the end of the next run)');
     }

@@ -71,6 +71,9 @@ export function courierStageOps(f: StageFolder): StageOps<Appendable> {
           await deselect(c);
         }
       }
+      // imapflow's CREATE subscribes the folder: a stage must never show in a client that lists
+      // subscribed folders, nor stay subscribed after its DELETE (Courier keeps the name).
+      await c.client.mailboxUnsubscribe(stage).catch(() => undefined);
     }),
     append: async (m, lane) => {
       const uid = await f.append(f.stage(lane), m);

@@ -8,7 +8,9 @@
 import { ItemError } from '../../src/util/errors.js';
 import { asUser, labImapEndpoint } from '../../test/conformance/lab-fixtures.js';
 import { silentLog } from '../../test/conformance/file-fixtures.js';
-import { addTargetUser, startLab, uniqueLogin, type Lab } from '../../test/lab/lab.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addTargetUser, startLab, targetMaildir, uniqueLogin, type Lab } from '../../test/lab/lab.js';
 import type { ItemContent, TargetMailbox } from '../../src/model/types.js';
 import { UmsImapTarget } from './index.js';
 
@@ -22,6 +24,12 @@ beforeAll(async () => {
 function item(n: number, flags: string[] = [], date = new Date(Date.UTC(2019, 4, 6, 7, 8, n % 60))): ItemContent {
   const content = Buffer.from(`From: a@example.org\r\nSubject: staged ${n}\r\nMessage-ID: <staged-${n}@example.org>\r\n\r\nbody ${n} ${'x'.repeat(n * 37)}\r\n`);
   return { meta: { id: String(n), size: content.length, flags, internalDate: date, messageId: `<staged-${n}@example.org>` }, content };
+}
+
+/** The folders Courier keeps as subscribed (also ones deleted since: LSUB lists those too). */
+function subscribed(login: string): string[] {
+  const file = join(targetMaildir(login), 'courierimapsubscribed');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
 
 async function stagingFolders(login: string): Promise<string[]> {
@@ -105,8 +113,12 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
       return out.sort((a, b) => a[0] - b[0]).map(([, subject]) => subject);
     });
     expect(subjects).toEqual(items.map((it) => `lane ${it.meta.id}`));
+    // Never subscribed (imapflow's CREATE subscribes), so none left subscribed after the DELETE.
+    expect(subscribed(login).filter((p) => p.includes('ums-migrate-staging-'))).toEqual([]);
+    expect(subscribed(login)).toContain('INBOX.Lanes');
     await mb.finishPass?.();
     expect(await stagingFolders(login)).toEqual([]);
+    expect(subscribed(login).filter((p) => p.includes('ums-migrate-staging-'))).toEqual([]);
     await mb.close();
     await target.close();
   }, 120_000);
@@ -158,6 +170,10 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
     const left = await asUser(lab.target, login, password, async (c) => (await c.list()).map((f) => f.path));
     expect(left).not.toContain(leftover);
     expect(left).toContain(usersOwn);
+    // Made (and so subscribed) by imapflow's CREATE, as an earlier version made its stages: no
+    // subscription is left behind for it; the user's own folder keeps its own.
+    expect(subscribed(login)).not.toContain(leftover);
+    expect(subscribed(login)).toContain(usersOwn);
   }, 60_000);
 
   it('reuses the STATUS of a staged folder: the watermark follows its own writes, and stays at or below the real UIDNEXT when mail arrives meanwhile', async () => {
