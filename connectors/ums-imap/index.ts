@@ -215,8 +215,10 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
       const path = (base ? base + d : '') + parts.slice(0, i).join(d);
       if (known.has(path)) continue;
       await this.run(`CREATE ${path}`, async (c) => {
+        // imapflow SUBSCRIBEs a folder its CREATE made: one round trip less per folder.
+        let subscribed = false;
         try {
-          await c.client.mailboxCreate(path);
+          subscribed = (await c.client.mailboxCreate(path)).created;
         } catch (err) {
           const e = imapError(err, `CREATE ${path}`);
           if (!(e instanceof ItemError)) throw e;
@@ -227,7 +229,7 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
             throw new FatalError(`cannot create target folder "${path}": ${e.message}`, 'CREATE', { cause: err });
           }
         }
-        await c.client.mailboxSubscribe(path).catch(() => undefined);
+        if (!subscribed) await c.client.mailboxSubscribe(path).catch(() => undefined);
       });
       known.add(path);
     }

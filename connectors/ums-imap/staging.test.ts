@@ -123,6 +123,23 @@ describe('ums-imap target: staged writes (lab Courier)', () => {
     await target.close();
   }, 120_000);
 
+  it('subscribes every folder it creates, parents included, and one someone else made meanwhile unsubscribed', async () => {
+    const login = uniqueLogin('sub');
+    await addTargetUser(login, password);
+    const { target, mb } = await open(login, false);
+    await mb.list();
+    await asUser(lab.target, login, password, async (c) => {
+      await c.mailboxCreate('INBOX.Made');
+      await c.mailboxUnsubscribe('INBOX.Made');
+    });
+    expect(subscribed(login)).not.toContain('INBOX.Made');
+    await mb.ensure('INBOX.Made');
+    await mb.ensure('INBOX.Deep.Er');
+    expect(subscribed(login)).toEqual(expect.arrayContaining(['INBOX.Made', 'INBOX.Deep', 'INBOX.Deep.Er']));
+    await mb.close();
+    await target.close();
+  }, 60_000);
+
   it('empties a staging folder an interrupted run left (never copies from it), and removes it at the end of the pass', async () => {
     const login = uniqueLogin('stg');
     await addTargetUser(login, password);
