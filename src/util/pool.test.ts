@@ -117,6 +117,31 @@ describe('ConnectionPool', () => {
       expect(slots.available).toBe(3);
     });
 
+    test('a slot made way goes back only once its connection is closed (the server never sees one more than the cap)', async () => {
+      const slots = new Semaphore(2);
+      const log: string[] = [];
+      let finishClose: () => void = () => undefined;
+      const a = new ConnectionPool<{ id: string }>({
+        open: async () => ({ id: `a${log.push('open a')}` }),
+        close: (c) => new Promise<void>((resolve) => { log.push(`closing ${c.id}`); finishClose = () => { log.push(`closed ${c.id}`); resolve(); }; }),
+        usable: () => true, max: 2, slots,
+      });
+      const b = mk(slots, log, 'b');
+      await Promise.all([1, 2].map(() => a.use(async () => tick())));
+      const got = b.use(async (c) => c.id);
+      for (let i = 0; i < 5; i++) await tick();
+      expect(log.filter((l) => l.startsWith('closing'))).toHaveLength(1);
+      expect(log).not.toContain('open b1');
+      finishClose();
+      expect(await got).toBe('b1');
+      expect(log.indexOf('open b1')).toBeGreaterThan(log.findIndex((l) => l.startsWith('closed')));
+      await b.close();
+      const closingA = a.close();
+      finishClose();
+      await closingA;
+      expect(slots.available).toBe(2);
+    });
+
     test('a busy pool gives its extra connection back when it comes free, its own callers go on with the first', async () => {
       const slots = new Semaphore(2);
       const log: string[] = [];

@@ -2,6 +2,8 @@ import type { SlotGate } from './semaphore.js';
 
 /** Handed to a waiter when the connection it waited for could not be opened. */
 const RETRY = Symbol('retry');
+/** How long a closing connection keeps its server slot at most (its LOGOUT may never be answered). */
+const CLOSE_GRACE_MS = 5000;
 
 export interface PoolOptions<C> {
   /** Opens one connection (the pool holds a server slot for it). */
@@ -37,9 +39,15 @@ export class ConnectionPool<C> {
 
   constructor(private readonly opts: PoolOptions<C>) {}
 
-  /** True while another pool waits for its first slot and this one holds more than one connection. */
+  /** Connections being closed: their slots go back once closed (discard). */
+  private closing = 0;
+
+  /**
+   * True while another pool waits for its first slot and this one holds more than one connection
+   * (and is not already giving one back).
+   */
   private owesSlot(): boolean {
-    return this.opts.slots.contended === true && this.all.size > 1;
+    return this.opts.slots.contended === true && this.all.size > 1 && this.closing === 0;
   }
 
   /** Gives idle connections beyond the first back to the server's slots while others wait for one. */
@@ -134,10 +142,24 @@ export class ConnectionPool<C> {
     else this.idle.push(conn);
   }
 
+  /**
+   * The slot is the server's: it goes back once the connection is closed (LOGOUT answered), so
+   * the server never sees cap + 1; after CLOSE_GRACE_MS at most (a stalled peer's LOGOUT).
+   */
   private async discard(conn: C): Promise<void> {
     if (!this.all.delete(conn)) return;
-    this.opts.slots.release();
-    await this.opts.close(conn).catch(() => undefined);
+    this.closing++;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); });
+    try {
+      await Promise.race([this.opts.close(conn).catch(() => undefined), grace]);
+    } finally {
+      clearTimeout(timer);
+      this.closing--;
+      this.opts.slots.release();
+    }
+    // Another pool may still wait (one slot given back at a time).
+    if (!this.closed) this.yieldIdle();
   }
 
   async close(): Promise<void> {
