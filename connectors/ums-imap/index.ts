@@ -12,7 +12,7 @@ import type {
   WriteRecovery,
 } from '../../src/model/types.js';
 import { coerceError, FatalError, ItemError, reasonOf, TransientError } from '../../src/util/errors.js';
-import { Semaphore, type SlotGate } from '../../src/util/semaphore.js';
+import { ByteBudget, Semaphore, type SlotGate } from '../../src/util/semaphore.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { imapError } from '../imap-common/errors.js';
 import { deselect, ImapSession, type ImapConn } from '../imap-common/session.js';
@@ -43,20 +43,6 @@ const STAGED_STATUS_MS = 30_000;
  */
 const PARKED_BYTES = 24 * 1024 * 1024;
 
-/** The bytes of staged messages not counted by the engine (PARKED_BYTES), shared by the target's mailboxes. */
-class ParkedBytes {
-  private held = 0;
-  take(n: number): boolean {
-    if (this.held + n > PARKED_BYTES) return false;
-    this.held += n;
-    return true;
-  }
-
-  give(n: number): void {
-    this.held -= n;
-  }
-}
-
 export interface UmsImapTargetOptions {
   /** Folders holding at least this many messages are written through a staging folder; false: never. Default 1000. */
   stagingFrom?: number | false;
@@ -69,7 +55,8 @@ export interface UmsImapTargetOptions {
 export class UmsImapTarget implements TargetConnector {
   readonly name = 'ums-imap';
   private readonly slots: SlotGate;
-  private readonly parked = new ParkedBytes();
+  /** The bytes of staged messages the engine no longer counts (PARKED_BYTES), shared by the target's mailboxes. */
+  private readonly parked = new ByteBudget(PARKED_BYTES);
 
   /** `slots`: the server-wide connection cap when it is shared beyond this process (workers). */
   constructor(private readonly ep: ImapEndpoint, private readonly log: Logger, private readonly perMailbox = 8, slots?: SlotGate, private readonly opts: UmsImapTargetOptions = {}) {
@@ -99,8 +86,9 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
   private readonly probed = new Map<string, { epoch: string; next: number; at: number }>();
 
   constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, private readonly log: Logger, max: number,
-    private readonly staging: Required<UmsImapTargetOptions>, private readonly parked: ParkedBytes) {
+    private readonly staging: Required<UmsImapTargetOptions>, private readonly parked: ByteBudget) {
     this.session = new ImapSession(ep, account, slots, log, max, 'target');
+    this.stagedCaps = { ...this.caps, writesInFlight: STAGE_BATCH * staging.stagingLanes };
   }
 
   open(): Promise<void> {
@@ -246,12 +234,10 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     removeItems: (ref, ids) => this.removeItems(ref, ids),
   };
   /** A staged folder batches its writes, a batch per lane: the more in flight, the fewer COPYs. */
-  private stagedCaps: TargetCapabilities | undefined;
+  private readonly stagedCaps: TargetCapabilities;
 
   capabilities(ref: string): TargetCapabilities {
-    if (!this.stagers.has(ref)) return this.caps;
-    this.stagedCaps ??= { ...this.caps, writesInFlight: STAGE_BATCH * this.staging.stagingLanes };
-    return this.stagedCaps;
+    return this.stagers.has(ref) ? this.stagedCaps : this.caps;
   }
 
   async put(ref: string, item: ItemContent, opts: { sent?: () => void } = {}): Promise<PutResult> {
@@ -264,14 +250,15 @@ class UmsImapMailbox implements TargetMailbox, WriteRecovery {
     const content = normaliseForHash(item.content);
     const stager = this.stagers.get(ref);
     // Staged, the content waits for its block's COPY: the engine may stop counting it while the
-    // target's ParkedBytes allow.
+    // target's parked bytes allow (a message larger than all of them never).
     let parked = 0;
     const sent = opts.sent && (() => {
-      if (!this.parked.take(content.length)) return;
-      parked = content.length;
+      const held = content.length <= PARKED_BYTES ? this.parked.tryAcquire(content.length) : undefined;
+      if (held === undefined) return;
+      parked = held;
       opts.sent?.();
     });
-    const uid = stager ? await stager.put({ content, flags, date: item.meta.internalDate }, sent).finally(() => this.parked.give(parked)) : await this.append(ref, { content, flags, date: item.meta.internalDate });
+    const uid = stager ? await stager.put({ content, flags, date: item.meta.internalDate }, sent).finally(() => this.parked.release(parked)) : await this.append(ref, { content, flags, date: item.meta.internalDate });
     const warnings = unknown.length > 0 ? [`flag ${unknown.join(' ')} not carried: not an IMAP system flag`] : [];
     return { id: uid !== undefined ? String(uid) : undefined, ...(warnings.length > 0 ? { warnings } : {}) };
   }
