@@ -2,7 +2,7 @@
  * IMAP source: any IMAP server, read-only (every folder is opened with EXAMINE).
  * Cursor = the last UID handed out, inside one UIDVALIDITY (the epoch).
  */
-import type { FetchMessageObject, ListResponse } from 'imapflow';
+import type { FetchMessageObject, ListResponse, StatusObject } from 'imapflow';
 import type { Logger } from 'pino';
 import type {
   AccessCheck, Account, ChangePage, Container, ContainerStats, FlagChanges, ItemContent, ItemMeta, SourceConnector, SourceMailbox, SpecialUse,
@@ -30,7 +30,12 @@ const READ_AHEAD = 3;
 export const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** What a listing reads of each message. */
 const META_QUERY = { uid: true, flags: true, internalDate: true, size: true, headers: ['message-id'] };
+/** How long a folder's counts from the listing (LIST-STATUS) stand in for its STATUS: the probes follow at once. */
+const LISTED_STATUS_MS = 30_000;
+type StatusAnswer = Pick<StatusObject, 'messages' | 'uidNext' | 'uidValidity' | 'highestModseq'> & { size?: number };
 const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', '\\Drafts', '\\Archive', '\\All', '\\Flagged']);
+/** LIST attributes are case-insensitive (RFC 3501): each special use by its lower-case spelling. */
+const SPECIAL_USE_OF_FLAG = new Map([...SPECIAL_USES].map((u) => [u.toLowerCase(), u]));
 
 
 export class ImapSource implements SourceConnector {
@@ -62,6 +67,8 @@ class ImapSourceMailbox implements SourceMailbox {
   private readonly epochs = new Map<string, string>();
   /** UIDs read with the sizes (stats withBytes), used once by the next listing instead of a UID SEARCH. */
   private readonly sizedUids = new Map<string, { epoch: string; uids: number[] }>();
+  /** Each folder's STATUS as the last LIST brought it (LIST-STATUS), used once by its probe. */
+  private readonly listedStatus = new Map<string, { status: StatusAnswer; at: number }>();
 
   /** `readAhead`: the source's budget for FETCHes sent ahead, shared with its other mailboxes. */
   constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, log: Logger, max: number, private readonly readAhead: ByteBudget) {
@@ -103,14 +110,22 @@ class ImapSourceMailbox implements SourceMailbox {
 
   async containers(): Promise<Container[]> {
     // listOnly: no LSUB (subscriptions play no part in what is migrated), one round trip less.
-    const list: ListResponse[] = await this.run('LIST', (c) => c.client.list({ listOnly: true }));
+    // Where the server offers LIST-STATUS (RFC 5819) the same LIST brings every folder's counts,
+    // which the probes that follow use instead of one STATUS round trip per folder.
+    const listStatus = this.session.capabilities.has('LIST-STATUS');
+    const list: ListResponse[] = await this.run('LIST', (c) => c.client.list({ listOnly: true, ...(listStatus ? { statusQuery: this.statusQuery() } : {}) }));
     this.session.rememberFolders(list);
+    const at = Date.now();
+    this.listedStatus.clear();
+    for (const f of list) if (f.status?.messages !== undefined && f.status.uidValidity !== undefined) this.listedStatus.set(f.path, { status: f.status, at });
     return list
       .filter((f) => !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'))
       .map((f) => {
         const delimiter = f.delimiter || '/';
         const isInbox = f.path.toUpperCase() === 'INBOX';
-        const special = isInbox ? '\\Inbox' : f.specialUse;
+        // The server's special-use attribute (RFC 6154) as LIST sent it: a listing-only LIST leaves
+        // imapflow's specialUse unset, and its guesses from names are left to the folder mapping.
+        const special = isInbox ? '\\Inbox' : [...f.flags].map((flag) => SPECIAL_USE_OF_FLAG.get(flag.toLowerCase())).find((u) => u !== undefined);
         return {
           id: f.path,
           path: isInbox ? ['INBOX'] : f.path.split(delimiter),
@@ -126,13 +141,19 @@ class ImapSourceMailbox implements SourceMailbox {
     // engine needs no second STATUS); otherwise sizes are summed.
     const statusSize = this.session.capabilities.has('STATUS=SIZE');
     if (opts.withBytes === true && !statusSize) return this.examineStats(container);
-    const st = await this.run(`STATUS ${container.id}`, (c) => c.client.status(container.id, {
-      messages: true, uidNext: true, uidValidity: true, highestModseq: true, ...(statusSize ? { size: true } : {}),
-    }));
+    const listed = this.listedStatus.get(container.id);
+    this.listedStatus.delete(container.id);
+    const fresh = listed !== undefined && Date.now() - listed.at < LISTED_STATUS_MS ? listed.status : undefined;
+    const st = fresh ?? await this.run(`STATUS ${container.id}`, (c) => c.client.status(container.id, this.statusQuery()));
     if (!st) throw new TransientError(`source ${this.account.login}: STATUS ${container.id} gave no answer`);
     const count = st.messages ?? 0;
     const bytes = opts.withBytes && count === 0 ? 0 : statusSize && typeof st.size === 'number' ? st.size : undefined;
     return statsOf(String(st.uidValidity ?? ''), st.uidNext, count, st.highestModseq, bytes);
+  }
+
+  /** What a probe asks of a folder: counts, the change markers of its token, and the size where STATUS=SIZE is offered. */
+  private statusQuery() {
+    return { messages: true, uidNext: true, uidValidity: true, highestModseq: true, ...(this.session.capabilities.has('STATUS=SIZE') ? { size: true } : {}) };
   }
 
   /**

@@ -17,6 +17,8 @@ export interface FakeFolder {
   openNo?: string;
   /** UID FETCH of message bodies answered `NO <text>`. */
   bodyNo?: string;
+  /** A special-use attribute LIST gives the folder (RFC 6154), e.g. `\\Sent`. */
+  specialUse?: string;
 }
 export interface FakeImapOptions {
   /** Login (authentication identity) → accepted password. Anything else is refused with an echo of what was sent. */
@@ -24,6 +26,8 @@ export interface FakeImapOptions {
   folders: FakeFolder[];
   /** Offer AUTH=PLAIN (imapflow then authenticates with AUTHENTICATE PLAIN instead of LOGIN). */
   authPlain?: boolean;
+  /** Offer LIST-EXTENDED and LIST-STATUS (RFC 5819): `LIST … RETURN (STATUS (…))` answers each folder's STATUS with the listing. */
+  listStatus?: boolean;
   /** Rewrites each answer chunk (a line, or a FETCH response with its literal) before it is sent: lies, drops, a BYE. */
   rewrite?: (data: Buffer) => Buffer;
 }
@@ -67,7 +71,7 @@ class Session {
   }
 
   private caps(): string {
-    return `IMAP4rev1 LITERAL+${this.opts.authPlain ? ' AUTH=PLAIN SASL-IR' : ''}`;
+    return `IMAP4rev1 LITERAL+${this.opts.authPlain ? ' AUTH=PLAIN SASL-IR' : ''}${this.opts.listStatus ? ' LIST-EXTENDED LIST-STATUS' : ''}`;
   }
 
   private send(s: string | Buffer): void {
@@ -123,6 +127,12 @@ class Session {
     }
   }
 
+  private status(f: FakeFolder): void {
+    const msgs = f.messages ?? [];
+    const uidNext = Math.max(0, ...msgs.map((m) => m.uid)) + 1;
+    this.send(`* STATUS "${encodeMailboxName(f.name).replace(/[\\"]/g, '\\$&')}" (MESSAGES ${msgs.length} UIDNEXT ${uidNext} UIDVALIDITY ${f.uidValidity ?? 1})`);
+  }
+
   private dispatch(tag: string, cmd: string, args: string[], raw: string): void {
     const ok = (text = 'done') => this.send(`${tag} OK ${text}`);
     switch (cmd) {
@@ -164,15 +174,14 @@ class Session {
         if (args[1] === '') this.send('* LIST (\\Noselect) "/" ""');
         else for (const f of this.opts.folders) {
           const name = encodeMailboxName(f.name);
-          this.send(`* LIST (\\HasNoChildren) "/" "${name.replace(/[\\"]/g, '\\$&')}"`);
+          this.send(`* LIST (\\HasNoChildren${f.specialUse ? ` ${f.specialUse}` : ''}) "/" "${name.replace(/[\\"]/g, '\\$&')}"`);
+          if (this.opts.listStatus && /\bRETURN\s*\(.*\bSTATUS\b/i.test(raw)) this.status(f);
         }
         return ok();
       case 'STATUS': {
         const f = this.folder(args[0]);
         if (!f) return this.send(`${tag} NO no such folder`);
-        const msgs = f.messages ?? [];
-        const uidNext = Math.max(0, ...msgs.map((m) => m.uid)) + 1;
-        this.send(`* STATUS "${encodeMailboxName(f.name).replace(/[\\"]/g, '\\$&')}" (MESSAGES ${msgs.length} UIDNEXT ${uidNext} UIDVALIDITY ${f.uidValidity ?? 1})`);
+        this.status(f);
         return ok();
       }
       case 'SELECT': case 'EXAMINE': {
