@@ -117,7 +117,7 @@ export async function runWorker(opts: WorkerOptions, signal: AbortSignal): Promi
     await Promise.race([
       runner.promise,
       new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true })),
-      opts.exitWhenIdle ? waitUntilIdle(db, stop.signal, liveness) : new Promise<void>(() => undefined),
+      opts.exitWhenIdle ? waitUntilIdle(db, stop.signal, liveness, (wake) => runner?.events.on('job:complete', wake)) : new Promise<void>(() => undefined),
     ]);
     return { ...outcome, reason };
   } finally {
@@ -138,16 +138,25 @@ export async function runWorker(opts: WorkerOptions, signal: AbortSignal): Promi
   }
 }
 
-/** Resolves when no mailbox job could still run: none waiting, retrying or running (jobs failed for good don't count). */
-async function waitUntilIdle(db: pg.Pool, signal: AbortSignal, liveness: Liveness): Promise<void> {
-  let idleChecks = 0;
+/**
+ * Resolves when no mailbox job could still run: none waiting, retrying or running (jobs failed for
+ * good don't count). Asked every second, and at once when one of this worker's jobs has ended
+ * (`onJobEnd`: the queue has recorded it by then), so the last worker exits as its last job ends
+ * instead of up to two seconds later (a fleet's run is as long as its last worker).
+ */
+export async function waitUntilIdle(db: pg.Pool, signal: AbortSignal, liveness: Liveness, onJobEnd: (wake: () => void) => void): Promise<void> {
+  let wake: (() => void) | undefined;
+  onJobEnd(() => wake?.());
   while (!signal.aborted) {
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      wake = () => { clearTimeout(timer); resolve(); };
+    });
+    wake = undefined;
     // Sweeping here too: when every other worker is gone, nobody else would free a dead worker's jobs.
     await liveness.beat().catch(() => undefined);
     const r = await db.query<{ n: number }>(`select count(*)::int as n from ${QUEUE_SCHEMA}.jobs
       where task_identifier = $1 and (attempts < max_attempts or locked_at is not null)`, [MIGRATE_MAILBOX_TASK]);
-    idleChecks = (r.rows[0]?.n ?? 0) === 0 ? idleChecks + 1 : 0;
-    if (idleChecks >= 2) return;
+    if ((r.rows[0]?.n ?? 0) === 0) return;
   }
 }
