@@ -66,10 +66,10 @@ const TYPICAL_ITEM_BYTES = 64 * 1024;
  * The included folders in the order their tasks should start: the heaviest first (bytes where the
  * probe brought them, else items), ties and unprobed folders in plan order. A mailbox's largest
  * folder (INBOX, mostly) is the pass's critical path; started last behind the small ones it kept the
- * run going on one connection long after the others had finished. Only within the mailbox: the
- * queue the mailboxes share stays first come, first served (as a priority, a later mailbox's heavy
- * folders would hold an earlier mailbox's light ones, and with them its turn, its fence and its
- * connections, until the run's end).
+ * run going on one connection long after the others had finished. Only within the mailbox (as a
+ * priority across mailboxes, a later mailbox's heavy folders would hold an earlier mailbox's light
+ * ones, and with them its turn, its fence and its connections, until the run's end): between
+ * mailboxes the slots are shared fairly (fair-tasks.ts).
  */
 export function heaviestFirst(folders: FolderPlan[], probes: Map<string, ContainerStats>): { folder: FolderPlan; weight: number }[] {
   return folders

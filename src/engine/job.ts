@@ -1,11 +1,12 @@
 /**
  * A job: the configured mailboxes, each split into container tasks. Mailboxes run
- * `concurrency.mailboxes` at a time; container tasks share one global queue of
- * `concurrency.tasks`. A failure stays where it happened: an item failure is recorded and the
+ * `concurrency.mailboxes` at a time; container tasks share `concurrency.tasks` slots, fairly
+ * between the mailboxes (fair-tasks.ts). A failure stays where it happened: an item failure is recorded and the
  * container goes on; a container failure is recorded and the mailbox goes on; a mailbox failure
  * (e.g. login refused) is recorded and the job goes on.
  */
 import PQueue from 'p-queue';
+import { FairTasks } from './fair-tasks.js';
 import type { Logger } from 'pino';
 import type { FolderPlan, FolderRules } from '../../mappings/folders.js';
 import { planContainers } from '../../mappings/groupware-collections.js';
@@ -79,7 +80,7 @@ export async function runJob(jobDeps: JobDeps, jobs: MailboxPair[], opts: JobOpt
   const started = Date.now();
   const deps = { ...jobDeps, store: scrubbedWrites(jobDeps.store) };
   const emit = guardListener(deps.onEvent, (err) => deps.log.error({ err: reasonOf(err) }, 'event listener failed'));
-  const taskQueue = new PQueue({ concurrency: opts.tasks });
+  const taskQueue = new FairTasks(opts.tasks);
   const mailboxQueue = new PQueue({ concurrency: opts.mailboxes });
   const budget = new ByteBudget(opts.byteBudget);
   await announceInventory(deps, jobs, opts, mailboxQueue, emit);
@@ -151,7 +152,7 @@ export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>
 }
 
 /** What the mailboxes of a run share: the folder tasks in flight and the bytes held. */
-interface RunShared { taskQueue: PQueue; budget: ByteBudget }
+interface RunShared { taskQueue: FairTasks; budget: ByteBudget }
 
 async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { taskQueue, budget }: RunShared, emit: EventListener): Promise<MailboxReport> {
   const name = job.source.login;
@@ -191,7 +192,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     // What first passes may bring into each target folder: a folder with a checkpoint brings only its changes.
     const passed = new Set((await deps.store.containers(mailboxId)).filter((r) => r.epoch !== undefined).map((r) => r.containerId));
     const incoming = itemsByTarget(included.filter((f) => !passed.has(f.sourceId)), probes);
-    await Promise.all(heaviestFirst(included, probes).map(({ folder: f }) => taskQueue.add(async () => {
+    await Promise.all(heaviestFirst(included, probes).map(({ folder: f }) => taskQueue.add(job, async () => {
       const c = byId.get(f.sourceId);
       if (!c) return;
       if (deps.signal?.aborted) { report.interrupted = true; return; }

@@ -94,4 +94,22 @@ describe('engine: folder tasks', () => {
     expect(started).toEqual(['INBOX', 'Projects', 'Drafts', 'Archive']);
     expect(r.mailboxes[0]?.containers.map((c) => c.source)).toEqual(['Archive', 'Drafts', 'INBOX', 'Projects']);
   });
+
+  test('the folder slots are shared fairly between mailboxes: one mailbox\'s last folders wait for the others\' first', async () => {
+    const src = new MemorySource();
+    const sizes: [string, number][] = [['INBOX', 5], ['Sent', 4], ['Archive', 3], ['Drafts', 2]];
+    for (const [name, n] of sizes) for (let i = 0; i < n; i++) src.add([name], `Subject: ${name} ${i}\r\n\r\n${'x'.repeat(100)}\r\n`);
+    const events: EngineEvent[] = [];
+    const r = await runJob({ store: temp.store, sources: src, targets: new MemoryTarget(), log, onEvent: (e) => { events.push(e); } },
+      [...job, ...job2], testJobOptions({ tasks: 2, mailboxes: 2 }));
+    expect(r.copied).toBe(28);
+    const started = events.flatMap((e) => (e.type === 'container-start' ? [`${e.mailbox} ${e.container}`] : []));
+    expect(started).toHaveLength(8);
+    // Whichever mailbox took both free slots first, the next slot went to the other's heaviest
+    // folder, not to its own third (first come, first served ran one mailbox's folders all first).
+    const [first, second, third] = started.map((s) => s.split(' ')[0]);
+    expect(first).toBe(second);
+    expect(third).not.toBe(first);
+    for (const m of ['alice', 'bob']) expect(started.filter((s) => s.startsWith(`${m} `)).map((s) => s.split(' ')[1])).toEqual(['INBOX', 'Sent', 'Archive', 'Drafts']);
+  });
 });
