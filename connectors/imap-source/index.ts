@@ -34,8 +34,12 @@ const META_QUERY = { uid: true, flags: true, internalDate: true, size: true, hea
 const LISTED_STATUS_MS = 30_000;
 type StatusAnswer = Pick<StatusObject, 'messages' | 'uidNext' | 'uidValidity' | 'highestModseq'> & { size?: number };
 const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', '\\Drafts', '\\Archive', '\\All', '\\Flagged']);
-/** LIST attributes are case-insensitive (RFC 3501): each special use by its lower-case spelling. */
-const SPECIAL_USE_OF_FLAG = new Map([...SPECIAL_USES].map((u) => [u.toLowerCase(), u]));
+/**
+ * The special use a folder listed with several attributes gets (compared case-insensitively, as
+ * RFC 3501 has them): the ones the folder mapping has a target folder for first, so a folder
+ * flagged (\\All \\Archive) is the archive.
+ */
+const SPECIAL_USE_PRECEDENCE = ['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive', '\\All', '\\Flagged'];
 
 
 export class ImapSource implements SourceConnector {
@@ -69,9 +73,11 @@ class ImapSourceMailbox implements SourceMailbox {
   private readonly sizedUids = new Map<string, { epoch: string; uids: number[] }>();
   /** Each folder's STATUS as the last LIST brought it (LIST-STATUS), used once by its probe. */
   private readonly listedStatus = new Map<string, { status: StatusAnswer; at: number }>();
+  /** The server refused LIST … RETURN (STATUS …) once in this session. */
+  private listStatusRefused = false;
 
   /** `readAhead`: the source's budget for FETCHes sent ahead, shared with its other mailboxes. */
-  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, log: Logger, max: number, private readonly readAhead: ByteBudget) {
+  constructor(private readonly ep: ImapEndpoint, private readonly account: Account, slots: SlotGate, private readonly log: Logger, max: number, private readonly readAhead: ByteBudget) {
     this.session = new ImapSession(ep, account, slots, log, max, 'source');
   }
 
@@ -112,12 +118,20 @@ class ImapSourceMailbox implements SourceMailbox {
     // listOnly: no LSUB (subscriptions play no part in what is migrated), one round trip less.
     // Where the server offers LIST-STATUS (RFC 5819) the same LIST brings every folder's counts,
     // which the probes that follow use instead of one STATUS round trip per folder.
-    const listStatus = this.session.capabilities.has('LIST-STATUS');
-    const list: ListResponse[] = await this.run('LIST', (c) => c.client.list({ listOnly: true, ...(listStatus ? { statusQuery: this.statusQuery() } : {}) }));
+    const listStatus = this.session.capabilities.has('LIST-STATUS') && !this.listStatusRefused;
+    const list: ListResponse[] = await this.run('LIST', (c) => c.client.list({ listOnly: true, ...(listStatus ? { statusQuery: this.statusQuery() } : {}) }))
+      .catch(async (err: unknown) => {
+        // A server that offers LIST-STATUS but answers NO to it (imapflow retries only after a BAD):
+        // listed plainly, and probed with STATUS, for the rest of the session.
+        if (!listStatus || !(err instanceof ItemError)) throw err;
+        this.log.warn({ err: err.message }, 'the server offers LIST-STATUS but refused it: folders are counted with one STATUS each');
+        this.listStatusRefused = true;
+        return this.run('LIST', (c) => c.client.list({ listOnly: true }));
+      });
     this.session.rememberFolders(list);
     const at = Date.now();
     this.listedStatus.clear();
-    for (const f of list) if (f.status?.messages !== undefined && f.status.uidValidity !== undefined) this.listedStatus.set(f.path, { status: f.status, at });
+    for (const f of list) if (f.status && this.complete(f.status)) this.listedStatus.set(f.path, { status: f.status, at });
     return list
       .filter((f) => !f.flags.has('\\Noselect') && !f.flags.has('\\NonExistent'))
       .map((f) => {
@@ -125,7 +139,8 @@ class ImapSourceMailbox implements SourceMailbox {
         const isInbox = f.path.toUpperCase() === 'INBOX';
         // The server's special-use attribute (RFC 6154) as LIST sent it: a listing-only LIST leaves
         // imapflow's specialUse unset, and its guesses from names are left to the folder mapping.
-        const special = isInbox ? '\\Inbox' : [...f.flags].map((flag) => SPECIAL_USE_OF_FLAG.get(flag.toLowerCase())).find((u) => u !== undefined);
+        const flags = new Set([...f.flags].map((flag) => flag.toLowerCase()));
+        const special = isInbox ? '\\Inbox' : SPECIAL_USE_PRECEDENCE.find((u) => flags.has(u.toLowerCase()));
         return {
           id: f.path,
           path: isInbox ? ['INBOX'] : f.path.split(delimiter),
@@ -154,6 +169,18 @@ class ImapSourceMailbox implements SourceMailbox {
   /** What a probe asks of a folder: counts, the change markers of its token, and the size where STATUS=SIZE is offered. */
   private statusQuery() {
     return { messages: true, uidNext: true, uidValidity: true, highestModseq: true, ...(this.session.capabilities.has('STATUS=SIZE') ? { size: true } : {}) };
+  }
+
+  /**
+   * A listed answer stands in for STATUS only when it holds all that STATUS would (a server may
+   * answer LIST-STATUS with less): its change token must not depend on which of the two answered,
+   * or an unchanged folder would be rescanned, and one without its HIGHESTMODSEQ scanned for flags.
+   */
+  private complete(st: StatusAnswer): boolean {
+    const caps = this.session.capabilities;
+    return st.messages !== undefined && st.uidValidity !== undefined && st.uidNext !== undefined
+      && (st.highestModseq !== undefined || !(caps.has('CONDSTORE') || caps.has('QRESYNC')))
+      && (typeof st.size === 'number' || !caps.has('STATUS=SIZE'));
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import { jest } from '@jest/globals';
 import pino from 'pino';
-import { startFakeImap, type FakeFolder, type FakeImap } from '../../test/support/fake-imap.js';
+import { startFakeImap, type FakeFolder, type FakeImap, type FakeImapOptions } from '../../test/support/fake-imap.js';
 import type { ImapEndpoint } from '../imap-common/endpoint.js';
 import { ImapSource } from './index.js';
 
@@ -20,11 +20,12 @@ const FOLDERS: FakeFolder[] = [
   { name: 'INBOX', uidValidity: 7, messages: [msg(1), msg(2), msg(5)] },
   { name: 'Gesendete Objekte', uidValidity: 8, specialUse: '\\Sent', messages: [msg(3)] },
   { name: 'Papierkorb', uidValidity: 9, specialUse: '\\trash' },
-  { name: 'Projekte', uidValidity: 10, messages: [msg(1), msg(9)] },
+  { name: 'Projekte/Ärger', uidValidity: 10, messages: [msg(1), msg(9)] },
+  { name: 'Alle', uidValidity: 11, specialUse: '\\All \\Archive' },
 ];
 
-async function open(listStatus: boolean) {
-  const fake = await startFakeImap({ users: { ann: 'pw-ann-1' }, folders: FOLDERS, listStatus });
+async function open(listStatus: boolean, more: Partial<FakeImapOptions> = {}) {
+  const fake = await startFakeImap({ users: { ann: 'pw-ann-1' }, folders: FOLDERS, listStatus, condstore: true, ...more });
   fakes.push(fake);
   const ep: ImapEndpoint = { host: '127.0.0.1', port: fake.port, tls: 'none', allowInsecure: true, tlsVerify: true, maxConnections: 2, auth: { mode: 'user' }, autoEnable: true };
   const mb = await new ImapSource(ep, pino({ level: 'silent' }), 1).openMailbox({ login: 'ann', password: 'pw-ann-1' });
@@ -32,9 +33,9 @@ async function open(listStatus: boolean) {
   return { mb, sent };
 }
 
-/** What STATUS says of each folder, as the probe turns it into counts and a change token. */
+/** What STATUS says of each folder, as the probe turns it into counts and a change token (UIDVALIDITY:UIDNEXT:MESSAGES:HIGHESTMODSEQ). */
 const EXPECTED = [
-  ['INBOX', 3, '7:6:3:'], ['Gesendete Objekte', 1, '8:4:1:'], ['Papierkorb', 0, '9:1:0:'], ['Projekte', 2, '10:10:2:'],
+  ['INBOX', 3, '7:6:3:105'], ['Gesendete Objekte', 1, '8:4:1:103'], ['Papierkorb', 0, '9:1:0:100'], ['Projekte/Ärger', 2, '10:10:2:109'], ['Alle', 0, '11:1:0:100'],
 ] as const;
 
 test('with LIST-STATUS the listing brings the counts: no STATUS for the probes, the same answers as STATUS gives', async () => {
@@ -90,12 +91,31 @@ test('without LIST-STATUS: a plain LIST and one STATUS per probe', async () => {
   }
 });
 
+test.each([
+  ['a LIST-STATUS answer without UIDNEXT and HIGHESTMODSEQ (a STATUS has them)', 'partial' as const],
+  ['a LIST-STATUS refused with NO (the server offered it)', 'no' as const],
+])('%s: the probes ask STATUS, and the tokens are the same', async (_, quirk) => {
+  const { mb, sent } = await open(true, { listStatusQuirk: quirk });
+  try {
+    const containers = await mb.containers();
+    const stats = await Promise.all(containers.map((c) => mb.stats(c)));
+    expect(sent(/^STATUS /i)).toHaveLength(FOLDERS.length);
+    expect(stats.map((s, i) => [containers[i]!.id, s.count, s.token])).toEqual(EXPECTED);
+    // refused once: not asked again in this session
+    await mb.containers();
+    expect(sent(/^LIST "" "\*" RETURN/i)).toHaveLength(quirk === 'no' ? 1 : 2);
+  } finally {
+    await mb.close();
+  }
+});
+
 test.each([true, false])('special-use attributes reach the containers whatever the names (LIST-STATUS %s)', async (listStatus) => {
   const { mb } = await open(listStatus);
   try {
     const containers = await mb.containers();
+    // (\All \Archive): the one with a target folder wins
     expect(Object.fromEntries(containers.map((c) => [c.id, c.specialUse ?? null]))).toEqual({
-      INBOX: '\\Inbox', 'Gesendete Objekte': '\\Sent', Papierkorb: '\\Trash', Projekte: null,
+      INBOX: '\\Inbox', 'Gesendete Objekte': '\\Sent', Papierkorb: '\\Trash', 'Projekte/Ärger': null, Alle: '\\Archive',
     });
   } finally {
     await mb.close();

@@ -48,3 +48,22 @@ test('a job still queued (waiting, retrying or running elsewhere) keeps the work
   expect(await settled(idle)).toBe('idle');
   expect(q.state.queries).toBe(3);
 });
+
+test('a job that ends while the queue is being asked is not lost: the check runs again at once', async () => {
+  jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+  let wake: (() => void) | undefined;
+  const answers = [1, 0];
+  let queries = 0;
+  const db = {
+    query: async () => {
+      queries++;
+      // the other job ends while this answer is on its way
+      if (queries === 1) wake?.();
+      return { rows: [{ n: answers.shift() ?? 0 }] };
+    },
+  };
+  const idle = waitUntilIdle(db as never, new AbortController().signal, { beat: async () => undefined } as never, (w) => { wake = w; });
+  wake?.();
+  expect(await settled(idle)).toBe('idle');
+  expect(queries).toBe(2);
+});

@@ -146,13 +146,18 @@ export async function runWorker(opts: WorkerOptions, signal: AbortSignal): Promi
  */
 export async function waitUntilIdle(db: pg.Pool, signal: AbortSignal, liveness: Liveness, onJobEnd: (wake: () => void) => void): Promise<void> {
   let wake: (() => void) | undefined;
-  onJobEnd(() => wake?.());
+  // a job that ends while the queue is being asked is not lost: the next wait ends at once
+  let ended = false;
+  onJobEnd(() => { ended = true; wake?.(); });
   while (!signal.aborted) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1000);
-      wake = () => { clearTimeout(timer); resolve(); };
-    });
+    if (!ended) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        wake = () => { clearTimeout(timer); resolve(); };
+      });
+    }
     wake = undefined;
+    ended = false;
     // Sweeping here too: when every other worker is gone, nobody else would free a dead worker's jobs.
     await liveness.beat().catch(() => undefined);
     const r = await db.query<{ n: number }>(`select count(*)::int as n from ${QUEUE_SCHEMA}.jobs

@@ -33,7 +33,7 @@ test('the first mailbox cannot take every slot: each mailbox\'s first task start
   b[0]!.release();
   await tick();
   expect(log.slice(6)).toEqual(['b2']);
-  // all run one or two (a 2, b 1, c 1): a3 ends, and all run one; the tie goes to the mailbox that came first (a)
+  // a3 ends: all run one; the tie goes to the mailbox whose last task started longest ago (a: a4)
   a[2]!.release();
   await tick();
   expect(log.slice(7)).toEqual(['a5']);
@@ -41,6 +41,25 @@ test('the first mailbox cannot take every slot: each mailbox\'s first task start
   await expect(Promise.all(all)).resolves.toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'b2', 'b3', 'c1', 'c2']);
   expect(log).toHaveLength(10);
   expect(q.active).toBe(0);
+});
+
+test('fewer slots than mailboxes: the slots go round, a mailbox whose task ended does not take the slot back', async () => {
+  const q = new FairTasks(2);
+  const log: string[] = [];
+  const byName = new Map<string, ReturnType<typeof gate>>();
+  const all = ['a', 'b', 'c', 'd'].flatMap((m) => [1, 2, 3].map((i) => {
+    const t = gate(log, `${m}${i}`);
+    byName.set(`${m}${i}`, t);
+    return q.add(m, t.fn);
+  }));
+  await tick();
+  // the tasks end in the order they started, one at a time
+  for (let ended = 0; ended < byName.size; ended++) {
+    byName.get(log[ended] as string)?.release();
+    await tick();
+  }
+  await Promise.all(all);
+  expect(log).toEqual(['a1', 'a2', 'b1', 'c1', 'd1', 'a3', 'b2', 'c2', 'd2', 'b3', 'c3', 'd3']);
 });
 
 test('never more than the concurrency at once; one mailbox alone uses every slot; a failing task frees its slot', async () => {

@@ -1,19 +1,24 @@
 /**
  * The folder tasks of a run's mailboxes, `concurrency` at once, shared fairly: a free slot goes to
- * the mailbox with the fewest tasks running (ties: the mailbox that came first), and within a
+ * the mailbox with the fewest tasks running, among those to the one whose last task started
+ * longest ago (one that has started none first, in the order the mailboxes came), and within a
  * mailbox its tasks start in the order they were added (heaviest first, see inventory.ts).
  *
  * First come, first served let the first mailboxes to finish their inventory take every slot
  * (two mailboxes of five folders each fill eight), while the others waited with their connections
- * open and idle: measured through a 50 ms WAN, four mailboxes ran in two waves. A fair share starts
- * every mailbox's heaviest folder first, and no mailbox waits behind another's light folders for
- * longer than one of its own tasks runs (a mailbox with tasks waiting always gets the next slot
- * once it runs fewer than the others).
+ * open and idle: measured through a 50 ms WAN, four mailboxes ran in two waves. Shared this way,
+ * every mailbox's heaviest folder starts before any mailbox's second, and with fewer slots than
+ * mailboxes the slots go round them (a mailbox whose task just ended does not take the slot back
+ * from one that has been waiting).
  */
+interface Owner { running: number; waiting: (() => void)[]; lastStart: number }
+
 export class FairTasks {
   private running = 0;
-  /** Per owner (a mailbox), in the order owners first added a task: its tasks running and waiting. */
-  private readonly owners = new Map<unknown, { running: number; waiting: (() => void)[] }>();
+  /** Starts so far: each owner remembers the number of its last start (-1: none yet). */
+  private starts = 0;
+  /** Per owner (a mailbox), in the order owners first added a task: its tasks running and waiting, its last start. */
+  private readonly owners = new Map<unknown, Owner>();
 
   constructor(private readonly concurrency: number) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`task concurrency must be a positive integer, got ${concurrency}`);
@@ -23,7 +28,7 @@ export class FairTasks {
   async add<T>(owner: unknown, fn: () => Promise<T>): Promise<T> {
     let o = this.owners.get(owner);
     if (!o) {
-      o = { running: 0, waiting: [] };
+      o = { running: 0, waiting: [], lastStart: -1 };
       this.owners.set(owner, o);
     }
     const mine = o;
@@ -48,12 +53,16 @@ export class FairTasks {
 
   private next(): void {
     while (this.running < this.concurrency) {
-      let pick: { running: number; waiting: (() => void)[] } | undefined;
-      for (const o of this.owners.values()) if (o.waiting.length > 0 && (pick === undefined || o.running < pick.running)) pick = o;
+      let pick: Owner | undefined;
+      for (const o of this.owners.values()) {
+        if (o.waiting.length === 0) continue;
+        if (pick === undefined || o.running < pick.running || (o.running === pick.running && o.lastStart < pick.lastStart)) pick = o;
+      }
       const start = pick?.waiting.shift();
       if (!pick || !start) return;
       this.running++;
       pick.running++;
+      pick.lastStart = this.starts++;
       start();
     }
   }

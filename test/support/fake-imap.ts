@@ -28,6 +28,10 @@ export interface FakeImapOptions {
   authPlain?: boolean;
   /** Offer LIST-EXTENDED and LIST-STATUS (RFC 5819): `LIST … RETURN (STATUS (…))` answers each folder's STATUS with the listing. */
   listStatus?: boolean;
+  /** With listStatus: the listing's STATUS answers carry MESSAGES and UIDVALIDITY only ('partial'), or the LIST is refused with NO ('no'). */
+  listStatusQuirk?: 'partial' | 'no';
+  /** Offer CONDSTORE: STATUS answers HIGHESTMODSEQ when asked (each folder's highest UID + 100). */
+  condstore?: boolean;
   /** Rewrites each answer chunk (a line, or a FETCH response with its literal) before it is sent: lies, drops, a BYE. */
   rewrite?: (data: Buffer) => Buffer;
 }
@@ -71,7 +75,7 @@ class Session {
   }
 
   private caps(): string {
-    return `IMAP4rev1 LITERAL+${this.opts.authPlain ? ' AUTH=PLAIN SASL-IR' : ''}${this.opts.listStatus ? ' LIST-EXTENDED LIST-STATUS' : ''}`;
+    return `IMAP4rev1 LITERAL+${this.opts.authPlain ? ' AUTH=PLAIN SASL-IR' : ''}${this.opts.listStatus ? ' LIST-EXTENDED LIST-STATUS' : ''}${this.opts.condstore ? ' CONDSTORE' : ''}`;
   }
 
   private send(s: string | Buffer): void {
@@ -127,10 +131,15 @@ class Session {
     }
   }
 
-  private status(f: FakeFolder): void {
+  /** A folder's STATUS answer; `asked`: the command that asked (UIDNEXT and HIGHESTMODSEQ only when named in it). */
+  private status(f: FakeFolder, asked: string): void {
     const msgs = f.messages ?? [];
     const uidNext = Math.max(0, ...msgs.map((m) => m.uid)) + 1;
-    this.send(`* STATUS "${encodeMailboxName(f.name).replace(/[\\"]/g, '\\$&')}" (MESSAGES ${msgs.length} UIDNEXT ${uidNext} UIDVALIDITY ${f.uidValidity ?? 1})`);
+    const items = [`MESSAGES ${msgs.length}`];
+    if (/\bUIDNEXT\b/i.test(asked)) items.push(`UIDNEXT ${uidNext}`);
+    items.push(`UIDVALIDITY ${f.uidValidity ?? 1}`);
+    if (this.opts.condstore && /\bHIGHESTMODSEQ\b/i.test(asked)) items.push(`HIGHESTMODSEQ ${uidNext + 99}`);
+    this.send(`* STATUS "${encodeMailboxName(f.name).replace(/[\\"]/g, '\\$&')}" (${items.join(' ')})`);
   }
 
   private dispatch(tag: string, cmd: string, args: string[], raw: string): void {
@@ -172,16 +181,20 @@ class Session {
       case 'LIST':
         // LIST "" "": the hierarchy delimiter only (imapflow asks when there is no NAMESPACE).
         if (args[1] === '') this.send('* LIST (\\Noselect) "/" ""');
-        else for (const f of this.opts.folders) {
-          const name = encodeMailboxName(f.name);
-          this.send(`* LIST (\\HasNoChildren${f.specialUse ? ` ${f.specialUse}` : ''}) "/" "${name.replace(/[\\"]/g, '\\$&')}"`);
-          if (this.opts.listStatus && /\bRETURN\s*\(.*\bSTATUS\b/i.test(raw)) this.status(f);
+        else {
+          const withStatus = this.opts.listStatus && /\bRETURN\s*\(.*\bSTATUS\b/i.test(raw);
+          if (withStatus && this.opts.listStatusQuirk === 'no') return this.send(`${tag} NO LIST-STATUS is not available now`);
+          for (const f of this.opts.folders) {
+            const name = encodeMailboxName(f.name);
+            this.send(`* LIST (\\HasNoChildren${f.specialUse ? ` ${f.specialUse}` : ''}) "/" "${name.replace(/[\\"]/g, '\\$&')}"`);
+            if (withStatus) this.status(f, this.opts.listStatusQuirk === 'partial' ? '' : raw);
+          }
         }
         return ok();
       case 'STATUS': {
         const f = this.folder(args[0]);
         if (!f) return this.send(`${tag} NO no such folder`);
-        this.status(f);
+        this.status(f, raw);
         return ok();
       }
       case 'SELECT': case 'EXAMINE': {
