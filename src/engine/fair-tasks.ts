@@ -9,10 +9,7 @@
  * open and idle: measured through a 50 ms WAN, four mailboxes ran in two waves. Shared this way,
  * every mailbox's heaviest folder starts before any mailbox's second, and with fewer slots than
  * mailboxes the slots go round them (a mailbox whose task just ended does not take the slot back
- * from one that has been waiting). Mailboxes reach the queue one after the other (each opens and
- * inventories first): while fewer have tasks than are meant to run at once (`expect`), none
- * starts more than its share of the slots, so the first to arrive do not fill them all before the
- * others have added anything.
+ * from one that has been waiting).
  */
 interface Owner { running: number; waiting: (() => void)[]; lastStart: number }
 
@@ -22,9 +19,6 @@ export class FairTasks {
   private starts = 0;
   /** Per owner (a mailbox), in the order owners first added a task: its tasks running and waiting, its last start. */
   private readonly owners = new Map<unknown, Owner>();
-  /** Owners meant to hold tasks at once (mailboxes running); see expect. */
-  private expected = 1;
-  private scheduled = false;
 
   constructor(private readonly concurrency: number) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`task concurrency must be a positive integer, got ${concurrency}`);
@@ -40,7 +34,7 @@ export class FairTasks {
     const mine = o;
     await new Promise<void>((start) => {
       mine.waiting.push(start);
-      this.schedule();
+      this.next();
     });
     try {
       return await fn();
@@ -52,40 +46,16 @@ export class FairTasks {
     }
   }
 
-  /**
-   * How many owners are meant to run at once (the mailboxes in flight). While fewer than that
-   * hold tasks, an owner starts at most its share: ceil(concurrency / owners) tasks.
-   */
-  expect(owners: number): void {
-    this.expected = Math.max(1, owners);
-    this.schedule();
-  }
-
   /** Tasks running now (for tests and reports). */
   get active(): number {
     return this.running;
   }
 
-  /**
-   * Picks once the current tick's adds are all in: a mailbox adds all its folders at once, and
-   * its second folder should compete for a free slot along with the others' first.
-   */
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(() => {
-      this.scheduled = false;
-      this.next();
-    });
-  }
-
   private next(): void {
     while (this.running < this.concurrency) {
-      // (an owner is in the map while it has tasks running or waiting)
-      const cap = this.owners.size < this.expected ? Math.ceil(this.concurrency / this.expected) : Infinity;
       let pick: Owner | undefined;
       for (const o of this.owners.values()) {
-        if (o.waiting.length === 0 || o.running >= cap) continue;
+        if (o.waiting.length === 0) continue;
         if (pick === undefined || o.running < pick.running || (o.running === pick.running && o.lastStart < pick.lastStart)) pick = o;
       }
       const start = pick?.waiting.shift();
