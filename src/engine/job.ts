@@ -1,12 +1,11 @@
 /**
  * A job: the configured mailboxes, each split into container tasks. Mailboxes run
  * `concurrency.mailboxes` at a time; container tasks share `concurrency.tasks` slots, fairly
- * between the mailboxes (fair-tasks.ts). A failure stays where it happened: an item failure is recorded and the
- * container goes on; a container failure is recorded and the mailbox goes on; a mailbox failure
- * (e.g. login refused) is recorded and the job goes on.
+ * between the mailboxes (fair-tasks.ts). A failure stays where it happened: an item failure is
+ * recorded and the container goes on; a container failure is recorded and the mailbox goes on; a
+ * mailbox failure (e.g. login refused) is recorded and the job goes on.
  */
 import PQueue from 'p-queue';
-import { FairTasks } from './fair-tasks.js';
 import type { Logger } from 'pino';
 import type { FolderPlan, FolderRules } from '../../mappings/folders.js';
 import { planContainers } from '../../mappings/groupware-collections.js';
@@ -19,6 +18,7 @@ import { coversScope } from './checkpoint-codec.js';
 import { runContainer } from './container-task.js';
 import type { ContentTransform } from './content-transform.js';
 import { guardListener, type EventListener } from './events.js';
+import { FairTasks } from './fair-tasks.js';
 import { containerName, heaviestFirst, itemsByTarget, settleTotals, takeInventory } from './inventory.js';
 import { jobReport, type ContainerReport, type JobReport, type MailboxReport } from './job-report.js';
 import { passScope, type ItemFilters } from './filters.js';
