@@ -7,9 +7,12 @@
  * First come, first served let the first mailboxes to finish their inventory take every slot
  * (two mailboxes of five folders each fill eight), while the others waited with their connections
  * open and idle: measured through a 50 ms WAN, four mailboxes ran in two waves. Shared this way,
- * every mailbox's heaviest folder starts before any mailbox's second, and with fewer slots than
- * mailboxes the slots go round them (a mailbox whose task just ended does not take the slot back
- * from one that has been waiting).
+ * a mailbox with folders waiting gets the next free slot before another mailbox's second or third
+ * folder, and with fewer slots than mailboxes the slots go round them (a mailbox whose task just
+ * ended does not take the slot back from one that has been waiting). Slots free when nobody else
+ * waits still go to whoever asks: a mailbox that arrives first may start several folders (capping
+ * it at a share while the others open was tried: it left slots idle whenever a mailbox was
+ * without tasks for a while, retrying its open or removing its staging folders).
  */
 interface Owner { running: number; waiting: (() => void)[]; lastStart: number }
 
