@@ -9,7 +9,7 @@ function gate(log: string[], name: string) {
 }
 const tick = () => new Promise((r) => setImmediate(r));
 
-test('the first mailbox cannot take every slot: each mailbox\'s first task starts before anyone\'s second', async () => {
+test('a mailbox that arrives first takes the free slots, but each slot that frees goes to a waiting mailbox with fewer running', async () => {
   const q = new FairTasks(4);
   const log: string[] = [];
   const a = ['a1', 'a2', 'a3', 'a4', 'a5'].map((n) => gate(log, n));
