@@ -33,13 +33,12 @@ const META_QUERY = { uid: true, flags: true, internalDate: true, size: true, hea
 /** How long a folder's counts from the listing (LIST-STATUS) stand in for its STATUS: the probes follow at once. */
 const LISTED_STATUS_MS = 30_000;
 type StatusAnswer = Pick<StatusObject, 'messages' | 'uidNext' | 'uidValidity' | 'highestModseq'> & { size?: number };
-const SPECIAL_USES = new Set<string>(['\\Inbox', '\\Sent', '\\Trash', '\\Junk', '\\Drafts', '\\Archive', '\\All', '\\Flagged']);
 /**
  * The special use a folder listed with several attributes gets (compared case-insensitively, as
  * RFC 3501 has them): the ones the folder mapping has a target folder for first, so a folder
  * flagged (\\All \\Archive) is the archive.
  */
-const SPECIAL_USE_PRECEDENCE = ['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive', '\\All', '\\Flagged'];
+const SPECIAL_USE_PRECEDENCE: SpecialUse[] = ['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive', '\\All', '\\Flagged'];
 
 
 export class ImapSource implements SourceConnector {
@@ -140,13 +139,13 @@ class ImapSourceMailbox implements SourceMailbox {
         // The server's special-use attribute (RFC 6154) as LIST sent it: a listing-only LIST leaves
         // imapflow's specialUse unset, and its guesses from names are left to the folder mapping.
         const flags = new Set([...f.flags].map((flag) => flag.toLowerCase()));
-        const special = isInbox ? '\\Inbox' : SPECIAL_USE_PRECEDENCE.find((u) => flags.has(u.toLowerCase()));
+        const specialUse = isInbox ? '\\Inbox' : SPECIAL_USE_PRECEDENCE.find((u) => flags.has(u.toLowerCase()));
         return {
           id: f.path,
           path: isInbox ? ['INBOX'] : f.path.split(delimiter),
           delimiter,
           kind: 'mail' as const,
-          specialUse: special && SPECIAL_USES.has(special) ? (special as SpecialUse) : undefined,
+          specialUse,
         };
       });
   }
