@@ -11,14 +11,13 @@
  * Last line is machine-readable:
  *   bench:imap msgs=N ours_msg_s=X mbsync_msg_s=Y ratio=R peak_rss_mb=M rerun_s=S cpu_ratio=C
  */
-import { availableParallelism } from 'node:os';
 import { generateCorpus, seedSource } from '../test/lab/corpus.js';
 import { addSourceUser, addTargetUser, startLab, uniqueLogin, type Lab } from '../test/lab/lab.js';
 import { runCli } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
 import { runMbsync } from './mbsync.js';
-import { serverCpuMeter } from './server-cpu.js';
+import { serverCpuMeter, whereTheTimeGoes } from './server-cpu.js';
 import { coerceError } from '../src/util/errors.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 5000);
@@ -79,16 +78,6 @@ async function main(): Promise<void> {
   process.stdout.write(whereTheTimeGoes('mbsync', mb.seconds, mb.cpuSeconds, mbServers));
   const cpuRatio = report.cpuSeconds / mb.cpuSeconds;
   process.stdout.write(`bench:imap msgs=${N} ours_msg_s=${oursRate.toFixed(1)} mbsync_msg_s=${mbRate.toFixed(1)} ratio=${(oursRate / mbRate).toFixed(2)} peak_rss_mb=${report.peakRssMb} rerun_s=${rerunWall.toFixed(2)} cpu_ratio=${cpuRatio.toFixed(2)}\n`);
-}
-
-/** One line: the wall time, and how the machine's core-seconds in it were spent (the tool, each server, unused). */
-function whereTheTimeGoes(tool: string, wall: number, clientCpu: number, servers: Record<string, number>): string {
-  const cores = availableParallelism();
-  const used = clientCpu + Object.values(servers).reduce((n, s) => n + s, 0);
-  const parts = [`${tool} CPU ${clientCpu.toFixed(1)} s`, ...Object.entries(servers).map(([name, s]) => `${name} ${s.toFixed(1)} s`)];
-  const idle = Math.max(0, wall * cores - used);
-  return `where the time goes, ${tool}: ${wall.toFixed(1)} s wall × ${cores} cores = ${parts.join(' + ')} + unused ${idle.toFixed(1)} s`
-    + ` (the tool ${(clientCpu / wall * 100).toFixed(0)}% of one core, servers ${((used - clientCpu) / wall * 100).toFixed(0)}%)\n`;
 }
 
 function targetCount(lab: Lab, user: string): Promise<number> {

@@ -21,6 +21,7 @@ import { runCli, spawnProgram, type CliResult } from '../test/support/cli.js';
 import { writeLabConfig } from '../test/support/lab-config.js';
 import { countMessages } from '../test/support/mailbox-snapshot.js';
 import { runMbsync, type MbsyncRun } from './mbsync.js';
+import { machineBusySeconds, serverCpuMeter, whereTheTimeGoes } from './server-cpu.js';
 import { coerceError } from '../src/util/errors.js';
 
 const SINGLE = Number(process.env.BENCH_WAN_MESSAGES ?? 1000);
@@ -36,7 +37,28 @@ const password = 'bench-pw-1';
 /** Five folders (one non-ASCII) of generated mail, ~100 KiB per message on average. */
 const FOLDERS = ['INBOX', 'Sent', 'Archive', 'Projects/Q3', 'Отправленные'];
 
-interface Tool { seconds: number; messages: number; cpuSeconds: number; peakRssMb: number }
+interface Tool { seconds: number; messages: number; cpuSeconds: number; peakRssMb: number; where: string }
+
+/**
+ * Starts measuring the lab's CPU around one tool's run: Dovecot's and Courier's process trees and
+ * this process (the proxy every source byte crosses), and what the machine spent besides (from
+ * /proc/stat); `end` gives the "where the time goes" line.
+ */
+function cpuMeter(lab: Lab): { end(tool: string, wall: number, toolCpu: number): string } {
+  const servers = serverCpuMeter({ dovecot: [lab.source.port, lab.source.tlsPort], courier: [lab.target.port, lab.target.tlsPort] });
+  const self = process.cpuUsage();
+  const machine = machineBusySeconds();
+  return {
+    end(tool, wall, toolCpu) {
+      const mine = process.cpuUsage(self);
+      const parts: Record<string, number> = { ...servers.since(), 'proxy (this bench)': (mine.user + mine.system) / 1e6 };
+      // What the machine spent that none of the above did: the kernel's own threads, Courier's authdaemond, the rest.
+      const named = toolCpu + Object.values(parts).reduce((n, s) => n + s, 0);
+      parts['kernel and other processes'] = Math.max(0, machineBusySeconds() - machine - named);
+      return whereTheTimeGoes(tool, wall, toolCpu, parts);
+    },
+  };
+}
 
 async function seeded(lab: Lab, prefix: string, messages: number, seed: number): Promise<{ login: string; corpus: CorpusMessage[] }> {
   const corpus = generateCorpus({ messages, maxSize: 4 * MiB, seed, folders: FOLDERS });
@@ -71,30 +93,35 @@ async function ours(lab: Lab, proxyPort: number, sources: { login: string; corpu
     `  - source: ${s.login}`, `    target: ${targets[i + 1]}`, '    sourcePassword: file:./pw', '    targetPassword: file:./pw',
   ]);
   const cfg = writeLabConfig(viaProxy, { source: sources[0]!.login, target: targets[0]!, password }, [...more, ...OURS_EXTRA]);
+  const meter = cpuMeter(lab);
   const t0 = process.hrtime.bigint();
   const run = await runOurs(['run', '-c', cfg.file, '--json']);
   if (process.env.BENCH_WAN_VERBOSE === '1') process.stdout.write(`ours: ${cfg.dir} (run.log there)\n`);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (run.code !== 0) throw new Error(`ums-migrate run failed (${run.code}): ${run.stderr.slice(0, 2000)}`);
   const report = JSON.parse(run.stdout) as { copied: number; failed: number; peakRssMb: number; cpuSeconds: number };
+  const where = meter.end('ums-migrate', seconds, report.cpuSeconds);
   const messages = sources.reduce((n, s) => n + s.corpus.length, 0);
   if (report.failed > 0 || report.copied !== messages) throw new Error(`ums-migrate copied ${report.copied}/${messages}, ${report.failed} failed`);
   for (const [i, s] of sources.entries()) await expectCount(lab, targets[i]!, s.corpus.length, 'ums-migrate');
-  return { seconds, messages, cpuSeconds: report.cpuSeconds, peakRssMb: report.peakRssMb };
+  return { seconds, messages, cpuSeconds: report.cpuSeconds, peakRssMb: report.peakRssMb, where };
 }
 
 /** mbsync: one process per pair, all at once. */
 async function mbsync(lab: Lab, proxyPort: number, sources: { login: string; corpus: CorpusMessage[] }[]): Promise<Tool> {
   const targets = await freshTargets(sources.length);
   const far = { ...lab.source, tlsPort: proxyPort };
+  const meter = cpuMeter(lab);
   const t0 = process.hrtime.bigint();
   const runs: MbsyncRun[] = await Promise.all(sources.map((s, i) => runMbsync(far, lab.target, s.login, targets[i]!, password)));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpuSeconds = runs.reduce((n, r) => n + r.cpuSeconds, 0);
+  const where = meter.end(`mbsync x${runs.length}`, seconds, cpuSeconds);
   for (const r of runs) if (r.code !== 0) throw new Error(`mbsync failed (exit ${r.code}): ${r.stderr.slice(0, 2000)}`);
   for (const [i, s] of sources.entries()) await expectCount(lab, targets[i]!, s.corpus.length, 'mbsync');
   return {
     seconds, messages: sources.reduce((n, s) => n + s.corpus.length, 0),
-    cpuSeconds: runs.reduce((n, r) => n + r.cpuSeconds, 0), peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    cpuSeconds, peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)), where,
   };
 }
 
@@ -131,6 +158,7 @@ async function main(): Promise<void> {
       const mN = SKIP_MBSYNC ? undefined : await mbsync(lab, proxy.port, many);
       process.stdout.write(`rtt ${rtt} ms, 1 mailbox:  ours ${fmt(o1)}; mbsync ${fmt(m1)}\n`);
       process.stdout.write(`rtt ${rtt} ms, ${MAILBOXES} mailboxes: ours ${fmt(oN)}; mbsync x${MAILBOXES} ${fmt(mN)}\n`);
+      for (const t of [o1, m1, oN, mN]) if (t) process.stdout.write(`  ${t.where}`);
       const cpuPerMsg = (a: Tool, b: Tool) => (a.cpuSeconds + b.cpuSeconds) / (a.messages + b.messages);
       const ratio = m1 ? (rate(o1) / rate(m1)).toFixed(2) : 'na';
       const multi = mN ? (rate(oN) / rate(mN)).toFixed(2) : 'na';
