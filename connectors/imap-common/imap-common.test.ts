@@ -1,6 +1,8 @@
 import { FatalError, ItemError, TransientError } from '../../src/util/errors.js';
 import { chunkBySize } from './chunks.js';
-import { assertTransportAllowed, type ImapEndpoint } from './endpoint.js';
+import { ImapFlow } from 'imapflow';
+import pino from 'pino';
+import { assertTransportAllowed, imapOptions, type ImapEndpoint } from './endpoint.js';
 import { imapError } from './errors.js';
 import { parseMessageIdHeader, parseSubjectHeader, sameMessageId } from './message-id.js';
 
@@ -22,6 +24,23 @@ describe('imap error classification', () => {
   test('the server text is kept for the per-item report', () => {
     const e = imapError(Object.assign(new Error('Command failed'), { responseStatus: 'NO', responseText: 'Mail quota exceeded' }), 'APPEND');
     expect(e.message).toBe('APPEND: server said: Mail quota exceeded');
+  });
+});
+
+describe('the imapflow logger', () => {
+  const ep: ImapEndpoint = {
+    host: '127.0.0.1', port: 1, tls: 'implicit', tlsVerify: true, maxConnections: 1, auth: { mode: 'user' }, autoEnable: true,
+  };
+  test('imapflow is told debug and trace lines are unwanted (it would serialise every command and response for them); warnings reach our log', () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (l: string) => { lines.push(l); } });
+    const client = new ImapFlow(imapOptions(ep, { login: 'u', password: 'p' }, log));
+    const imapLog = (client as unknown as { log: { isLevelEnabled(l: string): boolean; warn(o: object): void; debug(o: object): void } }).log;
+    expect(['trace', 'debug', 'info'].map((l) => imapLog.isLevelEnabled(l))).toEqual([false, false, false]);
+    expect(imapLog.isLevelEnabled('warn')).toBe(true);
+    imapLog.debug({ msg: 'a command' });
+    imapLog.warn({ msg: 'flags refused' });
+    expect(lines.map((l) => (JSON.parse(l) as { msg?: string }).msg)).toEqual(['flags refused']);
   });
 });
 
