@@ -29,7 +29,7 @@ describe('imap error classification', () => {
 
 describe('the imapflow logger', () => {
   const ep: ImapEndpoint = {
-    host: '127.0.0.1', port: 1, tls: 'implicit', tlsVerify: true, maxConnections: 1, auth: { mode: 'user' }, autoEnable: true,
+    host: '127.0.0.1', port: 1, tls: 'implicit', allowInsecure: false, tlsVerify: true, maxConnections: 1, auth: { mode: 'user' }, autoEnable: true,
   };
   test('imapflow is told debug and trace lines are unwanted (it would serialise every command and response for them); warnings reach our log', () => {
     const lines: string[] = [];
