@@ -10,7 +10,9 @@
  * (default 4), BENCH_WAN_RTTS (default 0,20,50), BENCH_WAN_SKIP_MBSYNC=1 (ours only, for quick
  * iterations: ratios are then left out), BENCH_WAN_REUSE=1 (source users seeded once and kept),
  * BENCH_WAN_OURS_EXTRA (migration.yaml lines added for ours, "\n"-separated), BENCH_WAN_CLI (another
- * build's dist/bundle/cli.js or dist/src/cli.js, e.g. of an older commit, to compare). A line per RTT, the last RTT's line last:
+ * build's dist/bundle/cli.js or dist/src/cli.js, e.g. of an older commit, to compare). Each run also
+ * prints where the time went: the tool's CPU, Dovecot's, Courier's, this process's (the proxy), the
+ * rest of the machine's and the core-seconds nobody used (bench/server-cpu.ts). A line per RTT, the last RTT's line last:
  *   bench:wan rtt_ms=50 ours_msg_s=X mbsync_msg_s=Y ratio=R multi_ratio=Q cpu_ratio=C peak_rss_mb=M
  * cpu_ratio: our CPU seconds per message over mbsync's (both runs of that RTT); peak_rss_mb: ours.
  */
