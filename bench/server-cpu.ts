@@ -9,11 +9,11 @@
  *
  * A process can leave its tree before it ends: Courier's imapd outlives the couriertls that
  * started it when the client hangs up first, and is adopted by PID 1 (whose c-times no meter can
- * split), and here PID 1 reaps its zombies only now and then. So a server also counts the
- * orphans (parent PID 1) that carry one of its process names, zombies included, except those that
- * were already zombies when the meter started (their time is spent; leaving it out at both ends
- * keeps a reaping in between from showing as negative time). Without them, a one-mailbox run of
- * bench:wan showed Courier at 1.4 s where it had spent 3.8.
+ * split), which here reaps its zombies only now and then. So a server also counts, pid by pid, the
+ * orphans (parent PID 1) that carry one of its process names, zombies included: what each spent
+ * between the two readings. One that ends and is reaped between them is lost (a lower bound,
+ * never a negative). Without them, a one-mailbox run of bench:wan showed Courier at 1.4 s where
+ * it had spent 3.8.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { availableParallelism } from 'node:os';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-interface ProcStat { pid: number; ppid: number; comm: string; zombie: boolean; ticks: number }
+interface ProcStat { pid: number; ppid: number; comm: string; ticks: number }
 
 function readStat(pid: number): ProcStat | undefined {
   let text: string;
@@ -35,7 +35,7 @@ function readStat(pid: number): ProcStat | undefined {
   // f[0] is field 3 (state): ppid is field 4, utime..cstime are fields 14..17.
   const n = (field: number) => Number(f[field - 3]);
   const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-  return { pid, ppid: n(4), comm, zombie: f[0] === 'Z', ticks: n(14) + n(15) + n(16) + n(17) };
+  return { pid, ppid: n(4), comm, ticks: n(14) + n(15) + n(16) + n(17) };
 }
 
 function processes(): ProcStat[] {
@@ -56,21 +56,42 @@ export function listenerPid(port: number): number {
   return Number(m[1]);
 }
 
-/**
- * CPU seconds of the process trees rooted at `rootPids` and at the orphans (adopted by PID 1)
- * named in `orphans`, but those in `skip` (see the header for what is counted).
- */
-export function treeCpuSeconds(rootPids: readonly number[], orphans: readonly string[] = [], skip: ReadonlySet<number> = new Set()): number {
-  const all = processes();
-  const children = new Map<number, ProcStat[]>();
-  for (const s of all) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+/** Clock ticks of `root` and its live descendants (their own time and their reaped children's). */
+function subtreeTicks(root: ProcStat, children: Map<number, ProcStat[]>): number {
   let ticks = 0;
-  const todo = all.filter((s) => rootPids.includes(s.pid) || (s.ppid === 1 && orphans.includes(s.comm) && !skip.has(s.pid)));
+  const todo = [root];
   while (todo.length > 0) {
     const s = todo.pop() as ProcStat;
     ticks += s.ticks;
     todo.push(...(children.get(s.pid) ?? []));
   }
+  return ticks;
+}
+
+/** One reading of a server: its listeners' trees, and its orphans' trees by pid. */
+interface Reading { tree: number; orphans: Map<number, number> }
+
+function readServer(rootPids: readonly number[], orphanNames: readonly string[]): Reading {
+  const all = processes();
+  const children = new Map<number, ProcStat[]>();
+  for (const s of all) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+  let tree = 0;
+  const orphans = new Map<number, number>();
+  for (const s of all) {
+    if (rootPids.includes(s.pid)) tree += subtreeTicks(s, children);
+    else if (s.ppid === 1 && orphanNames.includes(s.comm)) orphans.set(s.pid, subtreeTicks(s, children));
+  }
+  return { tree, orphans };
+}
+
+/**
+ * CPU seconds a server spent between two readings: its trees' growth, and each orphan's growth
+ * (all of it for one that was not there at the start). An orphan of the first reading that is
+ * gone by the second counts nothing: its time in between is lost, but never taken off.
+ */
+function spentBetween(start: Reading, end: Reading): number {
+  let ticks = end.tree - start.tree;
+  for (const [pid, t] of end.orphans) ticks += t - (start.orphans.get(pid) ?? 0);
   return ticks / TICKS_PER_SECOND;
 }
 
@@ -81,8 +102,13 @@ export function machineBusySeconds(): number {
   return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
 }
 
-/** Process names of a lab server whose processes may end as orphans (see the header). */
-const ORPHANS: Record<string, readonly string[]> = { courier: ['couriertls', 'imapd', 'imaplogin'] };
+/**
+ * Process names of a lab server that run as orphans (see the header): Courier's imapd left by its
+ * couriertls, and its daemons that start that way (authdaemond, and gam_server, which its imapd
+ * starts for IDLE). Matched by name: Cyrus's imapd has the same name, so the lab's Cyrus must not
+ * run during a benchmark (only its own tests start it).
+ */
+const ORPHANS: Record<string, readonly string[]> = { courier: ['couriertls', 'imapd', 'imaplogin', 'authdaemond', 'gam_server'] };
 
 /**
  * Reads the CPU of the servers listening on `ports` (name → its ports; a server with a plaintext
@@ -91,11 +117,10 @@ const ORPHANS: Record<string, readonly string[]> = { courier: ['couriertls', 'im
  */
 export function serverCpuMeter(ports: Record<string, number[]>): { since(): Record<string, number> } {
   const roots = Object.entries(ports).map(([name, list]) => [name, [...new Set(list.map(listenerPid))]] as const);
-  const spent = new Set(processes().filter((s) => s.ppid === 1 && s.zombie).map((s) => s.pid));
-  const read = () => Object.fromEntries(roots.map(([name, pids]) => [name, treeCpuSeconds(pids, ORPHANS[name], spent)]));
+  const read = () => new Map(roots.map(([name, pids]) => [name, readServer(pids, ORPHANS[name] ?? [])]));
   const start = read();
   return {
-    since: () => Object.fromEntries(Object.entries(read()).map(([name, s]) => [name, s - (start[name] ?? 0)])),
+    since: () => Object.fromEntries([...read()].map(([name, end]) => [name, spentBetween(start.get(name)!, end)])),
   };
 }
 

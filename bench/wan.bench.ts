@@ -54,9 +54,11 @@ function cpuMeter(lab: Lab): { end(tool: string, wall: number, toolCpu: number):
     end(tool, wall, toolCpu) {
       const mine = process.cpuUsage(self);
       const parts: Record<string, number> = { ...servers.since(), 'proxy (this bench)': (mine.user + mine.system) / 1e6 };
-      // What the machine spent that none of the above did: the kernel's own threads, Courier's authdaemond, the rest.
+      // What the machine spent that none of the above did: the kernel's own threads, the rest.
+      // Not clamped: below zero means the named parts were over-counted (their readings are not
+      // taken at one instant).
       const named = toolCpu + Object.values(parts).reduce((n, s) => n + s, 0);
-      parts['kernel and other processes'] = Math.max(0, machineBusySeconds() - machine - named);
+      parts['kernel and other processes'] = machineBusySeconds() - machine - named;
       return whereTheTimeGoes(tool, wall, toolCpu, parts);
     },
   };
