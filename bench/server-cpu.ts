@@ -71,10 +71,19 @@ function subtreeTicks(root: ProcStat, children: Map<number, ProcStat[]>): number
 /** One reading of a server: its listeners' trees, and its orphans' trees by pid. */
 interface Reading { tree: number; orphans: Map<number, number> }
 
-function readServer(rootPids: readonly number[], orphanNames: readonly string[]): Reading {
+/** Every process, and the live children of each (one pass over /proc for all the servers of a reading). */
+function processTree(): { all: ProcStat[]; children: Map<number, ProcStat[]> } {
   const all = processes();
   const children = new Map<number, ProcStat[]>();
-  for (const s of all) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+  for (const s of all) {
+    const list = children.get(s.ppid);
+    if (list) list.push(s);
+    else children.set(s.ppid, [s]);
+  }
+  return { all, children };
+}
+
+function readServer({ all, children }: ReturnType<typeof processTree>, rootPids: readonly number[], orphanNames: readonly string[]): Reading {
   let tree = 0;
   const orphans = new Map<number, number>();
   for (const s of all) {
@@ -117,7 +126,10 @@ const ORPHANS: Record<string, readonly string[]> = { courier: ['couriertls', 'im
  */
 export function serverCpuMeter(ports: Record<string, number[]>): { since(): Record<string, number> } {
   const roots = Object.entries(ports).map(([name, list]) => [name, [...new Set(list.map(listenerPid))]] as const);
-  const read = () => new Map(roots.map(([name, pids]) => [name, readServer(pids, ORPHANS[name] ?? [])]));
+  const read = () => {
+    const procs = processTree();
+    return new Map(roots.map(([name, pids]) => [name, readServer(procs, pids, ORPHANS[name] ?? [])]));
+  };
   const start = read();
   return {
     since: () => Object.fromEntries([...read()].map(([name, end]) => [name, spentBetween(start.get(name)!, end)])),
