@@ -94,14 +94,20 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
           if (counted) ctx.budget.release(held);
           counted = false;
         };
+        // p-queue keeps the functions of tasks that have run (up to 100, until it compacts or runs
+        // dry): the task takes its item from a slot and empties it, so the content is freed when
+        // its write ends, not when the whole page does (the run's budget counts only the former).
+        const slot: { item?: ItemContent } = { item: r };
         void queue.add(async () => {
+          const item = slot.item as ItemContent;
+          slot.item = undefined;
           try {
-            const ic = await applyTransform(ctx.transform, r, c);
-            const done = await writeOne(job, lookUp, ic, contentHash(ic.content), lookFirst.has(r.meta.id), uncount);
+            const ic = await applyTransform(ctx.transform, item, c);
+            const done = await writeOne(job, lookUp, ic, contentHash(ic.content), lookFirst.has(item.meta.id), uncount);
             results.set(done.itemId, done);
           } catch (err) {
-            ctx.log.warn({ container: c.id, item: r.meta.id, err: reasonOf(err) }, 'item failed');
-            results.set(r.meta.id, failed(r.meta, err));
+            ctx.log.warn({ container: c.id, item: item.meta.id, err: reasonOf(err) }, 'item failed');
+            results.set(item.meta.id, failed(item.meta, err));
           } finally {
             uncount();
           }

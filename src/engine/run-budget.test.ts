@@ -3,10 +3,12 @@
  * whole run — every mailbox and folder at once — not by each mailbox: three mailboxes migrated
  * together hold no more than one may.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { testJobOptions, useTempStateStore } from '../../test/support/engine-setup.js';
 import { MemorySource, MemoryTarget } from '../../test/support/memory-connectors.js';
-import type { ItemContent, PutResult } from '../model/types.js';
+import type { Container, ItemContent, ItemMeta, PutResult } from '../model/types.js';
 import { runJob } from './job.js';
 
 const state = useTempStateStore('ums-run-budget');
@@ -84,4 +86,59 @@ test('content a target has stored no longer counts against the budget: a batch l
   } finally {
     clearTimeout(timer);
   }
+});
+
+/** A source that hands out a fresh copy of each message's content and keeps only a weak reference to it. */
+class CopyingSource extends MemorySource {
+  readonly given = new Map<string, WeakRef<Buffer>>();
+  override async *read(c: Container, items: ItemMeta[]): AsyncIterable<ItemContent | { meta: ItemMeta; error: Error }> {
+    for await (const r of super.read(c, items)) {
+      if ('error' in r) {
+        yield r;
+        continue;
+      }
+      const content = Buffer.from(r.content);
+      this.given.set(r.meta.id, new WeakRef(content));
+      yield { meta: r.meta, content };
+    }
+  }
+}
+
+/** A target that stores a copy and, at its `stopAt`-th put, reports which contents handed out so far are still in memory. */
+class CheckingTarget extends MemoryTarget {
+  alive: string[] | undefined;
+  private n = 0;
+  constructor(private readonly src: CopyingSource, private readonly stopAt: number, private readonly gc: () => void) {
+    super();
+  }
+
+  override async put(ref: string, item: ItemContent): Promise<PutResult> {
+    if (++this.n === this.stopAt) {
+      for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        this.gc();
+      }
+      this.alive = [...this.src.given].filter(([, w]) => w.deref() !== undefined).map(([id]) => id);
+    }
+    return super.put(ref, { ...item, content: Buffer.from(item.content) });
+  }
+}
+
+test('an item\'s content is freed once its write ends, not when its page does (the budget counts only what is held)', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const src = new CopyingSource();
+  for (let i = 0; i < 20; i++) src.add(['INBOX'], `Subject: ${i}\r\n\r\n${'x'.repeat(10 * KiB)}\r\n`);
+  const tgt = new CheckingTarget(src, 10, gc);
+  // One writer and a budget for the whole page: the other ten are read and queued while the tenth is written.
+  const options = testJobOptions({ mailboxes: 1, tasks: 1, writersPerTask: 1, batchSize: 20, byteBudget: 1024 * KiB });
+  const report = await runJob({ store: state.store, sources: src, targets: tgt, log: pino({ level: 'silent' }) }, [{ source: { login: 'e' }, target: { login: 'e' } }], options);
+  expect(report.failedContainers).toBe(0);
+  expect(tgt.folders.get('INBOX')?.messages.length).toBe(20);
+  const alive = new Set(tgt.alive);
+  // Items 1–9 are written: nothing may hold their content any more (p-queue keeps the tasks that ran).
+  expect([1, 2, 3, 4, 5, 6, 7, 8, 9].filter((uid) => alive.has(String(uid)))).toEqual([]);
+  // The item being written and those queued behind it are still held.
+  expect(alive.has('10')).toBe(true);
+  expect(alive.has('20')).toBe(true);
 });
