@@ -94,9 +94,9 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
           if (counted) ctx.budget.release(held);
           counted = false;
         };
-        // p-queue keeps the functions of tasks that have run (up to 100, until it compacts or runs
-        // dry): the task takes its item from a slot and empties it, so the content is freed when
-        // its write ends, not when the whole page does (the run's budget counts only the former).
+        // p-queue 9 keeps the functions of tasks that have run in its array until it compacts (past
+        // 100) or runs dry: the task takes its item from a slot and empties it, so the content is
+        // freed when its write ends, not when the whole page does (the budget counts only the former).
         const slot: { item?: ItemContent } = { item: r };
         void queue.add(async () => {
           const item = slot.item as ItemContent;
