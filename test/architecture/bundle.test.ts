@@ -4,7 +4,8 @@
  * every chunk — each lazily imported connector, with the npm packages bundled into it — loads
  * under Node (no CommonJS-only global such as __dirname reached at load, no external missing).
  * The e2e suites run the real bundle through bin/ when the build is fresh. And bin/ums-migrate.js,
- * executed as a program, starts Node with the memory settings its first lines name.
+ * executed as a program, starts Node with the memory settings its first lines name; `run` and `worker`
+ * load no mail-conversion code until a connector or transform needs it.
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,28 @@ test('every chunk of the bundle loads', async () => {
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: outdir });
   expect(stdout.trim()).toBe('loaded');
 }, 60_000);
+
+/** The chunks `file` imports statically (what loads with it), itself included. */
+function staticClosure(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = readFileSync(path.join(outdir, file), 'utf8');
+  for (const m of text.matchAll(/^import\s+(?:[^'"]*?from\s+)?["'](\.\/[^'"]+)["']/gm)) staticClosure((m[1] as string).slice(2), seen);
+  return seen;
+}
+
+test('`run` and `worker` load no mail-conversion code before a connector needs it (the TNEF decoder, nodemailer)', () => {
+  for (const command of ['run', 'worker']) {
+    const entry = readdirSync(outdir).find((f) => f.startsWith(`${command}-`) && f.endsWith('.js'));
+    expect(entry).toBeDefined();
+    // the bundle names each source it holds in a comment line: `// src/engine/job.ts`
+    const sources = [...staticClosure(entry as string)]
+      .flatMap((f) => [...readFileSync(path.join(outdir, f), 'utf8').matchAll(/^\/\/ ((?:src|mappings|connectors|node_modules)\/\S+)$/gm)].map((m) => m[1] as string));
+    expect(sources).toContain('src/engine/job.ts');
+    // decodeTnef is off by default: its decoder is imported when the transform first runs
+    expect(sources.filter((f) => f.startsWith('mappings/tnef/rewrite') || f.startsWith('node_modules/nodemailer/'))).toEqual([]);
+  }
+});
 
 test('run as a program, bin/ums-migrate.js starts Node with the memory settings of its first lines', async () => {
   // a preload that reports what the process was started with, then the CLI prints its version
