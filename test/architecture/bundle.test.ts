@@ -67,5 +67,6 @@ test('run as a program, bin/ums-migrate.js starts Node with the memory settings 
   expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   const started = JSON.parse(stderr.trim().split('\n')[0] as string) as { execArgv: string[]; arenas?: string };
   expect(started.execArgv).toContain('--max-semi-space-size=2');
+  expect(started.execArgv).toContain('--heap-growing-percent=50');
   expect(started.arenas).toBe('2');
 });
