@@ -7,8 +7,10 @@
 // at 129–136 instead of 161–181, CPU within the noise (README "Benchmark"). And the old
 // generation grows by half its live size between full collections, not by up to four times: a
 // long run's heap swung 23–80 MB (a 100,000-message folder peaked at 214 MB when its 40 MB message
-// met the top of a swing); 20,000 messages peaked at 139–145 MB instead of 159–187, CPU within the
-// noise. None of these can be set once the process runs; `node bin/ums-migrate.js` runs without them.
+// met the top of a swing); 20,000 messages peaked at 139–145 MB instead of 159–187, CPU 12.4–15.3
+// s against 12.1–13.3 (perhaps a small cost: full collections come more often). The first two
+// cannot be set once the process runs (the third is set with them); `node bin/ums-migrate.js`
+// runs without them.
 // Entry point. Runs the compiled build (dist/, made by `npm run build`, which `npm ci` runs through
 // `prepare`) when it is at least as new as every source file — its bundle (dist/bundle/, see
 // bin/bundle.mjs) when that is at least as new as the compiled files; otherwise the TypeScript

@@ -171,7 +171,7 @@ describe('rewriteTnef: a damaged TNEF never loses the message', () => {
   });
 
   test('the transform returns such an item byte-identical, the warning added; a good one converted with its note', async () => {
-    const t = tnefTransform('replace')!;
+    const t = (await tnefTransform('replace'))!;
     const mail = { id: 'INBOX', path: ['INBOX'], delimiter: '/', kind: 'mail' as const };
     const meta = { id: '1', size: 1, flags: [] };
     const bad = outlookMessage(stream.subarray(0, 100));
@@ -183,6 +183,6 @@ describe('rewriteTnef: a damaged TNEF never loses the message', () => {
     const calendar = { ...mail, kind: 'event' as const };
     const untouched = { meta, content: outlookMessage(stream) };
     expect(await t(untouched, calendar)).toBe(untouched);
-    expect(tnefTransform('off')).toBeUndefined();
+    expect(await tnefTransform('off')).toBeUndefined();
   });
 });

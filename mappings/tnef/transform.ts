@@ -13,16 +13,17 @@ export type DecodeTnef = 'off' | TnefMode;
 
 /**
  * The transform for `mode`; undefined for off (the engine then copies bytes as they are). The
- * decoder (iconv-lite, libmime, nodemailer: a third of the code a run would load) is loaded only
- * when the transform first runs, so a run with the default off never compiles it.
+ * decoder (the TNEF and MAPI code, with nodemailer) is imported only when `mode` is not off, so a
+ * run with the default never loads it; when it is on, it is loaded here, before any item is
+ * written, so a decoder that cannot load stops the run at its start instead of leaving items
+ * copied unconverted (which a resumed run would then convert: two different copies).
  */
-export function tnefTransform(mode: DecodeTnef): ContentTransform | undefined {
+export async function tnefTransform(mode: DecodeTnef): Promise<ContentTransform | undefined> {
   if (mode === 'off') return undefined;
-  let rewriter: Promise<typeof import('./rewrite.js')> | undefined;
+  const { rewriteTnef } = await import('./rewrite.js');
   return async (item, container) => {
     if (container.kind !== 'mail') return item;
-    rewriter ??= import('./rewrite.js');
-    const r = await (await rewriter).rewriteTnef(item.content, mode);
+    const r = await rewriteTnef(item.content, mode);
     if (r.kind === 'none') return item;
     if (r.kind === 'kept') return { ...item, warnings: [...(item.warnings ?? []), ...r.warnings] };
     return { ...item, content: r.content, warnings: [...(item.warnings ?? []), ...r.notes] };

@@ -53,7 +53,7 @@ export async function commandContext(opts: CommandOptions): Promise<CommandConte
     byteBudget: RUN_BYTE_BUDGET,
     retry: config.retry,
     sync: config.sync,
-    transform: tnefTransform(config.mail?.decodeTnef ?? 'off'),
+    transform: await tnefTransform(config.mail?.decodeTnef ?? 'off'),
   };
   const perMailbox = {
     source: 'maxConnections' in config.source ? Math.min(config.source.maxConnections, tasks) : tasks,

@@ -39,7 +39,8 @@ function seed(): MemorySource {
 
 const contents = (t: MemoryTarget) => (t.folders.get('INBOX')?.messages ?? []).map((m) => m.content);
 // one writer per folder: messages land in source order
-const withTnef = (over: Partial<JobOptions> = {}) => testJobOptions({ transform: tnefTransform('replace'), writersPerTask: 1, ...over });
+const replaceTnef = await tnefTransform('replace');
+const withTnef = (over: Partial<JobOptions> = {}) => testJobOptions({ transform: replaceTnef, writersPerTask: 1, ...over });
 
 async function reconcile(src: MemorySource, tgt: MemoryTarget) {
   const c = (await src.containers())[0]!;

@@ -94,9 +94,11 @@ export async function copyItems(job: CopyJob): Promise<ItemResult[]> {
           if (counted) ctx.budget.release(held);
           counted = false;
         };
-        // p-queue 9 keeps the functions of tasks that have run in its array until it compacts (past
-        // 100) or runs dry: the task takes its item from a slot and empties it, so the content is
-        // freed when its write ends, not when the whole page does (the budget counts only the former).
+        // p-queue 9 keeps the functions of tasks it has started in its array until more than 100
+        // are and they are over half of it, or until it starts the last one queued: the task takes
+        // its item from a slot and empties it, so the content is freed when its write ends, not
+        // when the whole page's are (the budget counts only the former). What this loop's own
+        // frame keeps is the last item read, until the next is (or the page ends): one per task.
         const slot: { item?: ItemContent } = { item: r };
         void queue.add(async () => {
           const item = slot.item as ItemContent;
