@@ -5,7 +5,7 @@
  * under Node (no CommonJS-only global such as __dirname reached at load, no external missing).
  * The e2e suites run the real bundle through bin/ when the build is fresh. And bin/ums-migrate.js,
  * executed as a program, starts Node with the memory settings its first lines name; `run` and `worker`
- * load no mail-conversion code until a connector or transform needs it.
+ * load no mail-conversion code until a connector or transform needs it, and `worker` no fetch code.
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +59,15 @@ test('`run` and `worker` load no mail-conversion code before a connector needs i
     expect(sources.filter(decoder)).toEqual([]);
   }
 });
+
+test('`worker` loads its PostgreSQL client and job queue without Node\'s fetch (undici; patches/pg+8.23.1.patch)', async () => {
+  // pg probes for Cloudflare Workers by reading the global Response, which on Node 20 loads undici
+  const entry = readdirSync(outdir).find((f) => /^worker-[A-Z0-9]{8}\.js$/.test(f)) as string;
+  const script = `await import(${JSON.stringify(pathToFileURL(path.join(outdir, entry)).href)}); await import('graphile-worker');
+    console.log(JSON.stringify(process.moduleLoadList.filter((m) => /undici|fetch/.test(m))));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
+  expect(JSON.parse(stdout.trim())).toEqual([]);
+}, 60_000);
 
 test('run as a program, bin/ums-migrate.js starts Node with the memory settings of its first lines', async () => {
   // a preload that reports what the process was started with, then the CLI prints its version
