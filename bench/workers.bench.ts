@@ -12,7 +12,9 @@
  * root) of its own with a CPU quota of BENCH_WORKER_CPU cores (default 0.1), so 4 workers behave as
  * 4 small machines while the servers and PostgreSQL keep the rest of this box, and the scaling
  * measures the scale-out, not the box. Where cgroups cannot be written (not root, cgroup v2 only)
- * the workers run unconfined and the output says so. BENCH_WORKER_ROUNDS (default 1,2,4): the
+ * the workers run unconfined and the output says so. With rounds of 1 and 4 confined workers it
+ * also prints what each extra process spends beyond its messages (its start and V8's warm-up) and
+ * the scaling that cost allows. BENCH_WORKER_ROUNDS (default 1,2,4): the
  * worker counts to run; BENCH_WORKER_NODE_OPTIONS: NODE_OPTIONS of the workers only (e.g.
  * "--import /tmp/profiler.mjs" to profile them: Node refuses --cpu-prof there). Last line:
  *   bench:workers w1_msg_s=A w2_msg_s=B w4_msg_s=C scaling_4v1=R worker_cpu=Q pg_ms_per_msg=P
@@ -212,6 +214,7 @@ async function main(): Promise<void> {
   }
   const cores = cpus().length;
   const rates: Record<number, number> = {};
+  const workerCpu: Record<number, number> = {};
   let pgSeconds = 0;
   let messages = 0;
   let confinedAll = true;
@@ -221,6 +224,7 @@ async function main(): Promise<void> {
     rates[w] = r.rate;
     confinedAll &&= r.confined;
     const c = r.cpu.byRole;
+    workerCpu[w] = c.workers;
     pgSeconds += c.postgres;
     messages += MAILBOXES * PER_MAILBOX;
     const top = (Object.entries(c) as [Role, number][]).filter(([k]) => k !== 'other').sort((a, b) => b[1] - a[1])[0];
@@ -232,6 +236,16 @@ async function main(): Promise<void> {
   process.stdout.write(confinedAll
     ? `each worker ran in a cgroup with a CPU quota of ${WORKER_CPU} cores (a small worker machine; BENCH_WORKER_CPU)\n`
     : 'cgroups not writable here (not root, or cgroup v2 only): workers ran unconfined, so the scaling measures this box, not scale-out\n');
+  const c1 = workerCpu[1];
+  const c4 = workerCpu[4];
+  if (c1 !== undefined && c4 !== undefined && confinedAll) {
+    // Four processes do the work of one plus three processes' fixed cost (start, V8's warm-up).
+    // At the quota a worker's wall time is its CPU time over the quota, so four cannot be faster
+    // than the one by more than C1 / (F + (C1 − F) / 4), however the queue spreads the mailboxes.
+    const fixed = Math.max(0, (c4 - c1) / 3);
+    process.stdout.write(`each worker process costs ~${fixed.toFixed(1)} CPU-s beyond its messages ((${c4.toFixed(1)} − ${c1.toFixed(1)}) / 3): `
+      + `at its quota that bounds scaling_4v1 at ${(c1 / (fixed + (c1 - fixed) / 4)).toFixed(2)}\n`);
+  }
   process.stdout.write(`PostgreSQL: ${((pgSeconds / Math.max(1, messages)) * 1000).toFixed(2)} ms CPU per message (state + queue, all rounds)\n`);
   process.stdout.write(`bench:workers w1_msg_s=${w1.toFixed(1)} w2_msg_s=${(rates[2] ?? 0).toFixed(1)} w4_msg_s=${w4.toFixed(1)} scaling_4v1=${(w4 / w1).toFixed(2)} `
     + `worker_cpu=${confinedAll ? WORKER_CPU : 'unconfined'} pg_ms_per_msg=${((pgSeconds / Math.max(1, messages)) * 1000).toFixed(2)}\n`);
