@@ -9,7 +9,7 @@
 import { EXIT } from '../util/exit-codes.js';
 import { printJson, printOut } from '../cli/output.js';
 import { containerName } from '../engine/inventory.js';
-import { openMailboxPair } from '../engine/job.js';
+import { closeMailboxPair, openMailboxPair } from '../engine/job.js';
 import type { AccessCheck, ItemKind } from '../model/types.js';
 import { openStateStore } from '../state/open.js';
 import type { CheckpointStore, InventoryEntry, StateStore } from '../state/store.js';
@@ -105,8 +105,7 @@ async function planMailboxes(ctx: CommandContext, out: PlannedMailbox[], store: 
           }
         }
       } finally {
-        await pair.source.close();
-        await pair.target.close();
+        await closeMailboxPair(pair);
       }
     } catch (err) {
       entry.error = reasonOf(err);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { EXIT } from '../util/exit-codes.js';
 import { humanText, printJsonText, printOut } from '../cli/output.js';
-import { openMailboxPair } from '../engine/job.js';
+import { closeMailboxPair, openMailboxPair } from '../engine/job.js';
 import { judgeItem } from '../engine/filters.js';
 import type { Container } from '../model/types.js';
 import { compareFolder, type FolderComparison, type ItemDiff, type SourceSideItem } from '../reconcile/compare.js';
@@ -111,8 +111,7 @@ export async function reconcileCommand(opts: ReconcileOptions): Promise<number> 
             entry.folders.push(cmp);
           }
         } finally {
-          await pair.source.close();
-          await pair.target.close();
+          await closeMailboxPair(pair);
         }
       } catch (err) {
         entry.error = reasonOf(err);

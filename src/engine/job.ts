@@ -117,8 +117,7 @@ async function announceInventory(deps: JobDeps, jobs: MailboxPair[], opts: JobOp
       } catch (err) {
         log.warn({ err: reasonOf(err) }, 'mailbox could not be inventoried before the run (its pass will say why)');
       } finally {
-        await pair?.source.close().catch(() => undefined);
-        await pair?.target.close().catch(() => undefined);
+        await closeMailboxPair(pair);
       }
     })));
   }
@@ -133,22 +132,42 @@ async function announceInventory(deps: JobDeps, jobs: MailboxPair[], opts: JobOp
   }
 }
 
-/** Opens both sides of a mailbox and plans its folders; shared by `plan` and `run`. */
+/**
+ * Opens both sides of a mailbox at once and plans its folders; shared by `plan`, `reconcile` and
+ * `run`. Each side's login is several round trips of its own (greeting, ID, AUTHENTICATE,
+ * NAMESPACE, ENABLE: ~0.3 s through a 50 ms WAN), so the target's no longer waits for the source's.
+ * When both fail, the source's error is the one reported, as when they opened one after the other.
+ */
 export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>, job: MailboxPair, opts: Pick<JobOptions, 'folders' | 'namespace'>) {
-  let source: SourceMailbox | undefined;
-  let target: TargetMailbox | undefined;
+  const [opened, openedTarget] = await Promise.allSettled([deps.sources.openMailbox(job.source).then(completeSource), deps.targets.openMailbox(job.target)]);
+  const source = opened.status === 'fulfilled' ? opened.value : undefined;
+  const target = openedTarget.status === 'fulfilled' ? openedTarget.value : undefined;
   try {
-    source = completeSource(await deps.sources.openMailbox(job.source));
-    target = await deps.targets.openMailbox(job.target);
-    const containers = await source.containers();
-    const ns = opts.namespace ?? (await target.namespace?.()) ?? DEFAULT_NAMESPACE;
-    const plan = planContainers(containers, opts.folders, ns, target.accepts ?? ['mail']);
-    return { source, target, containers, plan };
+    if (opened.status === 'rejected') throw opened.reason;
+    if (openedTarget.status === 'rejected') throw openedTarget.reason;
+    const containers = await opened.value.containers();
+    const ns = opts.namespace ?? (await openedTarget.value.namespace?.()) ?? DEFAULT_NAMESPACE;
+    const plan = planContainers(containers, opts.folders, ns, openedTarget.value.accepts ?? ['mail']);
+    return { source: opened.value, target: openedTarget.value, containers, plan };
   } catch (err) {
-    await source?.close().catch(() => undefined);
-    await target?.close().catch(() => undefined);
+    await closeMailboxPair({ source, target });
     throw err;
   }
+}
+
+/**
+ * Closes both sides of a mailbox at once (each LOGOUT waits for its server's answer); the target
+ * ends its pass first where asked (`finishPass`: a staged folder's cleanup). Never throws.
+ */
+export async function closeMailboxPair(pair: { source?: SourceMailbox | undefined; target?: TargetMailbox | undefined } | undefined, opts: { finishPass?: boolean } = {}): Promise<void> {
+  const target = pair?.target;
+  await Promise.all([
+    pair?.source?.close().catch(() => undefined),
+    target && (async () => {
+      if (opts.finishPass) await target.finishPass?.().catch(() => undefined);
+      await target.close().catch(() => undefined);
+    })(),
+  ]);
 }
 
 /** What the mailboxes of a run share: the folder tasks in flight and the bytes held. */
@@ -226,9 +245,7 @@ async function runMailbox(deps: JobDeps, job: MailboxPair, opts: JobOptions, { t
     report.error = reasonOf(err);
     log.error({ err: report.error }, 'mailbox failed');
   } finally {
-    await pair?.source.close().catch(() => undefined);
-    await pair?.target.finishPass?.().catch(() => undefined);
-    await pair?.target.close().catch(() => undefined);
+    await closeMailboxPair(pair, { finishPass: true });
     await unfence?.().catch(() => undefined);
   }
   // The cutover gate's "last pass" (engine/last-pass.ts); a retry of failed items is no delta, and
