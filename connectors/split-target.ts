@@ -19,12 +19,14 @@ export class SplitTarget implements TargetConnector {
     this.name = `${mail.name}+${groupware.name}`;
   }
 
-  /** Both at once (an IMAP login and a DAV discovery are round trips of their own); a side that opened is closed when the other failed, the mail side's error first. */
   async openMailbox(account: Account): Promise<TargetMailbox> {
-    const [mail, groupware] = await Promise.allSettled([this.mail.openMailbox(account), this.groupware.openMailbox(account)]);
-    if (mail.status === 'fulfilled' && groupware.status === 'fulfilled') return new SplitMailbox(mail.value, groupware.value);
-    await Promise.all([mail, groupware].map((side) => (side.status === 'fulfilled' ? side.value.close().catch(() => undefined) : undefined)));
-    throw mail.status === 'rejected' ? mail.reason : (groupware as PromiseRejectedResult).reason;
+    const mail = await this.mail.openMailbox(account);
+    try {
+      return new SplitMailbox(mail, await this.groupware.openMailbox(account));
+    } catch (err) {
+      await mail.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -133,22 +133,23 @@ async function announceInventory(deps: JobDeps, jobs: MailboxPair[], opts: JobOp
 }
 
 /**
- * Opens both sides of a mailbox at once and plans its folders; shared by `plan`, `reconcile` and
- * `run`. Each side's login is several round trips of its own (greeting, ID, AUTHENTICATE,
- * NAMESPACE, ENABLE: ~0.3 s through a 50 ms WAN), so the target's no longer waits for the source's.
- * When both fail, the source's error is the one reported, as when they opened one after the other.
+ * Opens both sides of a mailbox, the source first, and plans its folders; shared by `plan`,
+ * `reconcile` and `run`. Not both at once, although each login is round trips of its own: a
+ * mailbox's first connection to each server holds one of that server's slots until the mailbox
+ * closes, and with slots shared between processes (PostgreSQL advisory locks, polled in no fixed
+ * order) one mailbox holding a source slot while waiting for a target slot and another holding
+ * the reverse would wait for each other forever. Taking them in one order rules that out.
  */
 export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>, job: MailboxPair, opts: Pick<JobOptions, 'folders' | 'namespace'>) {
-  const [opened, openedTarget] = await Promise.allSettled([deps.sources.openMailbox(job.source).then(completeSource), deps.targets.openMailbox(job.target)]);
-  const source = opened.status === 'fulfilled' ? opened.value : undefined;
-  const target = openedTarget.status === 'fulfilled' ? openedTarget.value : undefined;
+  let source: SourceMailbox | undefined;
+  let target: TargetMailbox | undefined;
   try {
-    if (opened.status === 'rejected') throw opened.reason;
-    if (openedTarget.status === 'rejected') throw openedTarget.reason;
-    const containers = await opened.value.containers();
-    const ns = opts.namespace ?? (await openedTarget.value.namespace?.()) ?? DEFAULT_NAMESPACE;
-    const plan = planContainers(containers, opts.folders, ns, openedTarget.value.accepts ?? ['mail']);
-    return { source: opened.value, target: openedTarget.value, containers, plan };
+    source = completeSource(await deps.sources.openMailbox(job.source));
+    target = await deps.targets.openMailbox(job.target);
+    const containers = await source.containers();
+    const ns = opts.namespace ?? (await target.namespace?.()) ?? DEFAULT_NAMESPACE;
+    const plan = planContainers(containers, opts.folders, ns, target.accepts ?? ['mail']);
+    return { source, target, containers, plan };
   } catch (err) {
     await closeMailboxPair({ source, target });
     throw err;
@@ -156,16 +157,18 @@ export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>
 }
 
 /**
- * Closes both sides of a mailbox at once (each LOGOUT waits for its server's answer); the target
- * ends its pass first where asked (`finishPass`: a staged folder's cleanup). Never throws.
+ * Closes both sides of a mailbox at once (each LOGOUT waits for its server's answer; closing
+ * only gives slots back, so the order of opening does not apply); the target ends its pass first
+ * where asked (`finishPass`: a staged folder's cleanup). Never throws.
  */
 export async function closeMailboxPair(pair: { source?: SourceMailbox | undefined; target?: TargetMailbox | undefined } | undefined, opts: { finishPass?: boolean } = {}): Promise<void> {
   const target = pair?.target;
+  const source = pair?.source;
   await Promise.all([
-    pair?.source?.close().catch(() => undefined),
+    source && Promise.resolve().then(() => source.close()).catch(() => undefined),
     target && (async () => {
-      if (opts.finishPass) await target.finishPass?.().catch(() => undefined);
-      await target.close().catch(() => undefined);
+      if (opts.finishPass) await Promise.resolve().then(() => target.finishPass?.()).catch(() => undefined);
+      await Promise.resolve().then(() => target.close()).catch(() => undefined);
     })(),
   ]);
 }
