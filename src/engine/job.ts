@@ -162,13 +162,14 @@ export async function openMailboxPair(deps: Pick<JobDeps, 'sources' | 'targets'>
  * where asked (`finishPass`: a staged folder's cleanup). Never throws.
  */
 export async function closeMailboxPair(pair: { source?: SourceMailbox | undefined; target?: TargetMailbox | undefined } | undefined, opts: { finishPass?: boolean } = {}): Promise<void> {
-  const target = pair?.target;
-  const source = pair?.source;
+  // a step that throws, even before it returns a promise, ends only itself
+  const quietly = (step: () => unknown) => Promise.resolve().then(step).catch(() => undefined);
+  const { source, target } = pair ?? {};
   await Promise.all([
-    source && Promise.resolve().then(() => source.close()).catch(() => undefined),
+    source && quietly(() => source.close()),
     target && (async () => {
-      if (opts.finishPass) await Promise.resolve().then(() => target.finishPass?.()).catch(() => undefined);
-      await Promise.resolve().then(() => target.close()).catch(() => undefined);
+      if (opts.finishPass) await quietly(() => target.finishPass?.());
+      await quietly(() => target.close());
     })(),
   ]);
 }

@@ -37,6 +37,13 @@ test('every chunk of the bundle loads', async () => {
   expect(stdout.trim()).toBe('loaded');
 }, 60_000);
 
+/** The chunk a command's code starts in (`run-XXXXXXXX.js`, `worker-XXXXXXXX.js`). */
+function entryOf(command: string): string {
+  const entry = readdirSync(outdir).find((f) => new RegExp(`^${command}-[A-Z0-9]{8}\\.js$`).test(f));
+  expect(entry).toBeDefined();
+  return entry as string;
+}
+
 /** The chunks `file` imports statically (what loads with it), itself included. */
 function staticClosure(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file)) return seen;
@@ -48,13 +55,11 @@ function staticClosure(file: string, seen = new Set<string>()): Set<string> {
 
 test('`run` and `worker` load no mail-conversion code before a connector needs it (the TNEF decoder, nodemailer)', () => {
   for (const command of ['run', 'worker']) {
-    const entry = readdirSync(outdir).find((f) => new RegExp(`^${command}-[A-Z0-9]{8}\\.js$`).test(f));
-    expect(entry).toBeDefined();
     // the bundle names each source it holds in a comment line: `// src/engine/job.ts`
-    const sources = [...staticClosure(entry as string)]
+    const sources = [...staticClosure(entryOf(command))]
       .flatMap((f) => [...readFileSync(path.join(outdir, f), 'utf8').matchAll(/^\/\/ ((?:src|mappings|connectors|node_modules)\/\S+)$/gm)].map((m) => m[1] as string));
     expect(sources).toContain('src/engine/job.ts');
-    // decodeTnef is off by default: its decoder is imported when the transform first runs
+    // decodeTnef is off by default: its decoder is imported when a run starts with it on
     const decoder = (f: string) => (f.startsWith('mappings/tnef/') && f !== 'mappings/tnef/transform.ts') || f.startsWith('mappings/mapi/') || f.startsWith('node_modules/nodemailer/');
     expect(sources.filter(decoder)).toEqual([]);
   }
@@ -62,8 +67,7 @@ test('`run` and `worker` load no mail-conversion code before a connector needs i
 
 test('`worker` loads its PostgreSQL client and job queue without Node\'s fetch (undici; patches/pg+8.23.1.patch)', async () => {
   // pg probes for Cloudflare Workers by reading the global Response, which on Node 20 loads undici
-  const entry = readdirSync(outdir).find((f) => /^worker-[A-Z0-9]{8}\.js$/.test(f)) as string;
-  const script = `await import(${JSON.stringify(pathToFileURL(path.join(outdir, entry)).href)}); await import('graphile-worker');
+  const script = `await import(${JSON.stringify(pathToFileURL(path.join(outdir, entryOf('worker'))).href)}); await import('graphile-worker');
     console.log(JSON.stringify(process.moduleLoadList.filter((m) => /undici|fetch/.test(m))));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
   expect(JSON.parse(stdout.trim())).toEqual([]);
